@@ -1,0 +1,219 @@
+// init, backup, snapshots, ls, restore, check, key: the commands over one vault.
+
+import { resolve, basename } from 'node:path';
+import { CairnError, ConfigError } from '../../../shared/errors.ts';
+import { ADAPTERS, contextFromProcess, copySqliteConsistent, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
+import { backup } from '../../engine/backup/index.ts';
+import type { BackupSource } from '../../engine/backup/index.ts';
+import { Repository } from '../../engine/repository.ts';
+import { summarise } from '../../engine/operations.ts';
+import { restore } from '../../engine/restore/index.ts';
+import { checkVault } from '../../engine/vault/index.ts';
+import type { TreeEntry } from '../../engine/vault/index.ts';
+import { createWorkerCodec } from '../../engine/workers/index.ts';
+import { location, openStore, passphrase, prompt, stateDir, withRepository, workerThreads } from '../context.ts';
+import type { CommonOptions } from '../context.ts';
+import { formatBytes, formatDuration, makeOutput, table } from '../output.ts';
+
+
+export async function initCommand(opts: CommonOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  const loc = location(opts);
+  const store = await openStore(opts);
+  const pass = await passphrase(true);
+  if (pass.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
+  const { repo, recoveryKey } = await Repository.init({
+    store,
+    stateDir: stateDir(opts),
+    passphrase: pass,
+    deviceName: opts.deviceName,
+    makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
+  });
+  try {
+    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey };
+    out.result(value, () =>
+      [
+        `Created a vault at ${store.location}${loc.provider === 'local' ? '' : ''}.`,
+        `Key fingerprint: ${repo.vault.fingerprint}  (the same on every device that opens this vault)`,
+        '',
+        'Recovery key — write it down and keep it somewhere safe. It is shown only now, and it is',
+        'the only way in if the passphrase is forgotten:',
+        '',
+        `    ${recoveryKey}`,
+      ].join('\n'),
+    );
+  } finally {
+    await repo.close();
+  }
+}
+
+function uniqueLabels(paths: readonly string[]): BackupSource[] {
+  const used = new Map<string, number>();
+  return paths.map((p) => {
+    const abs = resolve(p);
+    const base = basename(abs) || 'root';
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return { label: n === 1 ? base : `${base}-${n}`, path: abs };
+  });
+}
+
+export interface BackupCommandOptions extends CommonOptions {
+  exclude?: string[];
+  force?: boolean;
+  agent?: string[];
+}
+
+export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    let sources: BackupSource[];
+    let agents: string[] = [];
+    if (paths.length > 0) {
+      sources = uniqueLabels(paths);
+    } else {
+      const ctx = await prepareContext(contextFromProcess());
+      const detected = (await detectAgents(ctx)).filter((a) => a.detected && (!opts.agent || opts.agent.includes(a.id)));
+      if (detected.length === 0) {
+        throw new ConfigError('No PATH given and no coding agent found on this machine. Name folders to back up, or see `cairn agents`.');
+      }
+      agents = detected.map((a) => a.id);
+      sources = await toBackupSources(ADAPTERS, ctx, agents);
+      out.info(`Backing up ${detected.map((a) => a.displayName).join(', ')}.`);
+    }
+    const result = await backup({
+      vault: repo.vault,
+      db: repo.db,
+      codec: repo.codec,
+      sources,
+      device: repo.device,
+      reason: 'cli',
+      tmpDir: repo.tmpDir,
+      copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
+      excludes: opts.exclude,
+      force: opts.force,
+      onProgress: (p) => out.progress(p),
+      onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
+      now: repo.now,
+    });
+    out.endProgress();
+    if (!result.unchanged) await repo.touchDevice(agents);
+    const s = result.stats;
+    out.result(
+      { snapshot: result.snapshotId, unchanged: result.unchanged, stats: s, warnings: result.warnings },
+      () =>
+        result.unchanged
+          ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${s.files} files, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`
+          : [
+              `Snapshot ${result.snapshotId?.slice(0, 8)} saved.`,
+              `  files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} in all, ${formatBytes(s.bytes)})`,
+              `  added: ${formatBytes(s.newBytes)} of new data, ${formatBytes(s.uploadedBytes)} uploaded`,
+              s.secretsSkipped > 0 ? `  secrets never uploaded: ${s.secretsSkipped} file(s)` : '',
+              `  took ${formatDuration(s.durationMs)}`,
+            ]
+              .filter(Boolean)
+              .join('\n'),
+    );
+  });
+}
+
+export async function snapshotsCommand(opts: CommonOptions & { device?: string }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const device = opts.device ? await repo.resolveDevice(opts.device) : undefined;
+    const list = (await repo.vault.listSnapshots(device)).map(summarise);
+    out.result(list, () =>
+      list.length === 0
+        ? 'No snapshots yet.'
+        : table([
+            ['ID', 'TIME', 'DEVICE', 'REASON', 'FILES', 'SIZE', 'ROOTS'],
+            ...list.map((s) => [s.shortId + (s.pinned ? '*' : ''), s.time.replace('T', ' ').slice(0, 19), s.deviceName, s.reason, String(s.stats.files), formatBytes(s.stats.bytes), s.roots.map((r) => r.label).join(', ')]),
+          ]),
+    );
+  });
+}
+
+function entryJson(path: string, e: TreeEntry) {
+  return { path, name: e.name, type: e.type, size: e.size, mode: e.mode, mtime: new Date(Number(BigInt(e.mtimeNs) / 1_000_000n)).toISOString(), ...(e.target !== undefined ? { target: e.target } : {}) };
+}
+
+export async function lsCommand(path: string | undefined, opts: CommonOptions & { snapshot: string; recursive?: boolean; device?: string }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const snap = await repo.findSnapshot(opts.snapshot, opts.device);
+    await repo.refreshIndex();
+    const reader = repo.reader();
+    const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
+    const rows: ReturnType<typeof entryJson>[] = [];
+    if (opts.recursive) {
+      for await (const r of reader.walk(start)) if (r.path !== start.path || start.entry.type !== 'dir') rows.push(entryJson(r.path, r.entry));
+    } else if (start.entry.type === 'dir') {
+      for (const e of await reader.list(start.entry)) rows.push(entryJson(start.path ? `${start.path}/${e.name}` : e.name, e));
+    } else rows.push(entryJson(start.path, start.entry));
+    out.result(rows, () =>
+      table(rows.map((r) => [r.type === 'dir' ? 'd' : r.type === 'symlink' ? 'l' : '-', (r.mode & 0o777).toString(8).padStart(3, '0'), formatBytes(r.size), r.mtime.replace('T', ' ').slice(0, 19), r.path + (r.type === 'dir' ? '/' : '') + (r.target !== undefined ? ` -> ${r.target}` : '')])),
+    );
+  });
+}
+
+export async function restoreCommand(opts: CommonOptions & { snapshot: string; target: string; path?: string[]; overwrite?: boolean; device?: string }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const snap = await repo.findSnapshot(opts.snapshot, opts.device);
+    await repo.refreshIndex();
+    const started = Date.now();
+    const result = await restore({
+      vault: repo.vault,
+      db: repo.db,
+      codec: repo.codec,
+      snapshot: snap,
+      paths: opts.path ?? [],
+      target: resolve(opts.target),
+      overwrite: opts.overwrite ?? false,
+      onProgress: (p) => out.progress(p),
+    });
+    out.endProgress();
+    out.result({ snapshot: snap.id, target: resolve(opts.target), ...result, durationMs: Date.now() - started }, () =>
+      `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${resolve(opts.target)} in ${formatDuration(Date.now() - started)}.`,
+    );
+  });
+}
+
+export async function checkCommand(opts: CommonOptions & { readData?: boolean }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const report = await checkVault(repo.vault, repo.codec, {
+      readData: opts.readData,
+      onProgress: (done, total, phase) => out.progress({ phase: `checking ${phase}`, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }),
+    });
+    out.endProgress();
+    out.result(report, () =>
+      report.ok
+        ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
+        : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
+    );
+    if (!report.ok) throw new CairnError('integrity', `The vault has ${report.problems.length} problem(s); see above.`);
+  });
+}
+
+export async function keyCommand(action: string, opts: CommonOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    if (action === 'fingerprint') {
+      out.result({ fingerprint: repo.vault.fingerprint }, () => repo.vault.fingerprint);
+    } else if (action === 'passwd') {
+      const current = process.env.CAIRN_PASSPHRASE ?? (await prompt('Current passphrase: '));
+      const next = process.env.CAIRN_NEW_PASSPHRASE ?? (await passphrase(true));
+      if (next.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
+      await repo.vault.changePassphrase(current, next);
+      out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');
+    } else if (action === 'recovery') {
+      const recoveryKey = await repo.vault.rotateRecoveryKey();
+      out.result({ recoveryKey }, () => ['New recovery key (the old one no longer works). Write it down; it is shown only now:', '', `    ${recoveryKey}`].join('\n'));
+    } else {
+      throw new ConfigError(`Unknown key action '${action}'. Use fingerprint, passwd or recovery.`);
+    }
+  });
+}
+
+export const threadsForCli = workerThreads;

@@ -1,0 +1,129 @@
+// sync, devices, conflicts, resolve, forget, prune, pin, unpin: many devices on one vault.
+
+import { ConfigError } from '../../../shared/errors.ts';
+import type { ConflictInfo, DeviceInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
+import { DEFAULT_RETENTION } from '../../../shared/models.ts';
+import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
+import { forget, runSync, safetySnapshot, setPinned } from '../../engine/operations.ts';
+import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
+import { prune } from '../../engine/vault/index.ts';
+import { withRepository } from '../context.ts';
+import type { CommonOptions } from '../context.ts';
+import { formatBytes, makeOutput, table } from '../output.ts';
+
+function parseMappings(values: readonly string[] | undefined): PathMapping[] {
+  return (values ?? []).map((v) => {
+    const at = v.indexOf('=');
+    if (at <= 0) throw new ConfigError(`A path mapping is THEIRS=MINE, e.g. /home/alice=/Users/alice; got '${v}'.`);
+    return { from: v.slice(0, at), to: v.slice(at + 1) };
+  });
+}
+
+export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[] }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const ctx = await prepareContext(contextFromProcess());
+    const result = await runSync(repo, {
+      ctx,
+      agents: opts.agent,
+      mappings: parseMappings(opts.map),
+      onProgress: (p) => out.progress(p),
+      onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
+    });
+    out.endProgress();
+    const c = result.pull.changes;
+    const count = (a: string) => c.filter((x) => x.action === a).length;
+    out.result(
+      { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts },
+      () =>
+        [
+          result.backup.unchanged ? 'Backup: nothing changed.' : `Backup: snapshot ${result.backup.snapshotId?.slice(0, 8)} saved.`,
+          `Pulled from ${result.pull.devices} other device(s): ${count('pulled')} new or updated, ${count('fast-forward')} extended, ${count('merged')} merged, ${count('conflict')} conflict(s).`,
+          ...result.pull.conflicts.map((x) => `  conflict ${x.id}: ${x.path} (theirs: ${x.theirsPath})`),
+        ].join('\n'),
+    );
+  });
+}
+
+export async function devicesCommand(opts: CommonOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const [devices, snaps] = await Promise.all([repo.vault.listDevices(), repo.vault.listSnapshots()]);
+    const infos: DeviceInfo[] = devices.map((d) => {
+      const own = snaps.filter((s) => s.device === d.id);
+      return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === repo.device.id, snapshotCount: own.length, ...(own.at(-1) ? { lastSnapshot: own.at(-1)?.time } : {}) };
+    });
+    out.result(infos, () =>
+      table([
+        ['ID', 'NAME', 'PLATFORM', 'LAST SEEN', 'SNAPSHOTS', ''],
+        ...infos.map((d) => [d.id, d.name, d.platform, d.lastSeen.replace('T', ' ').slice(0, 19), String(d.snapshotCount), d.isThisDevice ? '(this device)' : '']),
+      ]),
+    );
+  });
+}
+
+export async function conflictsCommand(opts: CommonOptions & { all?: boolean }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const list = listConflicts(repo).filter((c) => opts.all || c.status === 'open');
+    out.result(list, () =>
+      list.length === 0
+        ? 'No open conflicts.'
+        : table([['ID', 'FILE', 'OTHER DEVICE', 'MINE', 'THEIRS', 'STATUS'], ...list.map((c: ConflictInfo) => [c.id, c.path, c.otherDeviceName, formatBytes(c.mineSize), formatBytes(c.theirsSize), c.resolution ? `kept ${c.resolution}` : c.status])]),
+    );
+  });
+}
+
+export async function resolveCommand(id: string, opts: CommonOptions & { keep: string }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  if (!['mine', 'theirs', 'both'].includes(opts.keep)) throw new ConfigError(`--keep takes mine, theirs or both; got '${opts.keep}'.`);
+  await withRepository(opts, async (repo) => {
+    const resolved = await resolveConflict({ repo, id, keep: opts.keep as 'mine' | 'theirs' | 'both', safetySnapshot: async (p) => void (await safetySnapshot(repo, [p])) });
+    out.result(resolved, () => `Resolved ${resolved.path}: kept ${opts.keep}${opts.keep === 'theirs' ? ' (your version is in a safety snapshot)' : ''}.`);
+  });
+}
+
+const int = (name: string, v: string | undefined, dflt: number) => {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`--${name} takes a whole number; got '${v}'.`);
+  return n;
+};
+
+export async function forgetCommand(opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  const policy: RetentionPolicy = {
+    keepLast: Math.max(1, int('keep-last', opts.keepLast, DEFAULT_RETENTION.keepLast)),
+    keepHourly: int('keep-hourly', opts.keepHourly, DEFAULT_RETENTION.keepHourly),
+    keepDaily: int('keep-daily', opts.keepDaily, DEFAULT_RETENTION.keepDaily),
+    keepWeekly: int('keep-weekly', opts.keepWeekly, DEFAULT_RETENTION.keepWeekly),
+    keepMonthly: int('keep-monthly', opts.keepMonthly, DEFAULT_RETENTION.keepMonthly),
+  };
+  await withRepository(opts, async (repo) => {
+    const result = await forget(repo, policy, opts.dryRun ?? false);
+    out.result({ policy, ...result }, () =>
+      [
+        `${opts.dryRun ? 'Would keep' : 'Kept'} ${result.keep.length} snapshot(s), ${opts.dryRun ? 'would forget' : 'forgot'} ${result.forget.length}:`,
+        ...result.forget.map((s) => `  - ${s.shortId}  ${s.time}  ${s.deviceName}`),
+        opts.dryRun ? '' : "Run 'cairn prune' to free the space they used.",
+      ].filter(Boolean).join('\n'),
+    );
+  });
+}
+
+export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const result = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, dryRun: opts.dryRun, onProgress: (phase, done, total) => out.progress({ phase, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }) });
+    out.endProgress();
+    out.result(result, () => `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) intact.`);
+  });
+}
+
+export async function pinCommand(id: string, pinned: boolean, opts: CommonOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const s = await setPinned(repo, id, pinned);
+    out.result(s, () => `Snapshot ${s.shortId} ${pinned ? 'pinned: no retention policy removes it' : 'unpinned'}.`);
+  });
+}

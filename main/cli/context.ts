@@ -1,0 +1,118 @@
+// What every command needs: where the vault is, how to unlock it, where local state lives.
+// Secrets come from the environment (CAIRN_PASSPHRASE, AWS_*) or a prompt on a terminal,
+// never from command-line arguments (they'd show up in `ps` and shell history).
+
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
+import { CairnError, ConfigError } from '../../shared/errors.ts';
+import type { VaultLocation } from '../../shared/models.ts';
+import { defaultStateDir } from '../engine/paths.ts';
+import { Repository } from '../engine/repository.ts';
+import { createBlobStore, parseLocation } from '../engine/storage/index.ts';
+import type { BlobStore } from '../engine/storage/index.ts';
+import type { UnlockSecret } from '../engine/vault/index.ts';
+import { createWorkerCodec } from '../engine/workers/index.ts';
+
+export interface CommonOptions {
+  repo?: string;
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+  stateDir?: string;
+  json?: boolean;
+  deviceName?: string;
+}
+
+export function location(opts: CommonOptions): VaultLocation {
+  const repo = opts.repo ?? process.env.CAIRN_REPO;
+  if (!repo) throw new ConfigError('Say where the vault is: --repo s3://BUCKET/PREFIX (with --endpoint for non-AWS providers) or --repo /a/folder, or set CAIRN_REPO.');
+  return parseLocation(repo, {
+    endpoint: opts.endpoint ?? process.env.CAIRN_ENDPOINT ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
+    region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
+    forcePathStyle: opts.pathStyle,
+  });
+}
+
+export function openStore(opts: CommonOptions): Promise<BlobStore> | BlobStore {
+  return createBlobStore(location(opts));
+}
+
+export function stateDir(opts: CommonOptions): string {
+  return opts.stateDir ?? defaultStateDir();
+}
+
+/** Reads a secret without echo from the terminal; refuses when there is no terminal. */
+export async function prompt(question: string): Promise<string> {
+  if (!process.stdin.isTTY) {
+    throw new ConfigError(`${question.replace(/:\s*$/, '')} is needed. Set CAIRN_PASSPHRASE (or run in a terminal to be asked).`);
+  }
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (!muted) process.stderr.write(chunk);
+      cb();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  try {
+    return await new Promise<string>((resolve) => {
+      rl.question(question, (answer) => {
+        process.stderr.write('\n');
+        resolve(answer);
+      });
+      muted = true;
+    });
+  } finally {
+    rl.close();
+  }
+}
+
+export async function passphrase(newVault = false): Promise<string> {
+  const fromEnv = process.env.CAIRN_PASSPHRASE;
+  if (fromEnv) return fromEnv;
+  const first = await prompt(newVault ? 'New vault passphrase: ' : 'Vault passphrase: ');
+  if (newVault) {
+    const again = await prompt('Repeat the passphrase: ');
+    if (again !== first) throw new ConfigError('The two passphrases differ. Nothing was created.');
+  }
+  return first;
+}
+
+export async function unlockSecret(): Promise<UnlockSecret> {
+  if (process.env.CAIRN_RECOVERY_KEY) return { recoveryKey: process.env.CAIRN_RECOVERY_KEY };
+  return { passphrase: await passphrase() };
+}
+
+export function workerThreads(): number | undefined {
+  const n = Number(process.env.CAIRN_THREADS);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+export async function openRepository(opts: CommonOptions): Promise<Repository> {
+  const store = await openStore(opts);
+  try {
+    return await Repository.open({
+      store,
+      stateDir: stateDir(opts),
+      secret: await unlockSecret(),
+      deviceName: opts.deviceName,
+      makeCodec: (vault) => createWorkerCodec(vault, { threads: workerThreads() }),
+    });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+export async function withRepository<T>(opts: CommonOptions, fn: (repo: Repository) => Promise<T>): Promise<T> {
+  const repo = await openRepository(opts);
+  try {
+    return await fn(repo);
+  } finally {
+    await repo.close();
+  }
+}
+
+export function assertNever(value: never): never {
+  throw new CairnError('internal', `Unexpected value ${String(value)}`);
+}

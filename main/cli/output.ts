@@ -1,0 +1,99 @@
+// How the CLI talks: exit codes per error code, JSON or human output, progress on a TTY only.
+
+import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
+import type { ProgressInfo } from '../../shared/models.ts';
+
+/** Exit statuses, documented in docs/CLI.md. */
+export const EXIT: Record<ErrorCode, number> & { ok: number } = {
+  ok: 0,
+  internal: 1,
+  config: 2,
+  ipc: 2,
+  wrong_key: 3,
+  not_found: 4,
+  no_vault: 4,
+  bucket_not_found: 4,
+  integrity: 5,
+  unsupported_version: 5,
+  storage: 6,
+  unreachable: 6,
+  access_denied: 6,
+  clock_skew: 6,
+  checksum_refused: 6,
+  locked: 7,
+  exists: 8,
+  vault_exists: 8,
+  unsafe_path: 9,
+  conflict: 10,
+  disk_full: 11,
+  keychain_unavailable: 12,
+  cancelled: 130,
+};
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
+}
+
+export interface Output {
+  json: boolean;
+  /** Prints the result: JSON as one document, or the human text. */
+  result(value: unknown, human: () => string): void;
+  info(line: string): void;
+  warn(line: string): void;
+  progress(p: ProgressInfo): void;
+  endProgress(): void;
+}
+
+export function makeOutput(json: boolean, stream: NodeJS.WriteStream = process.stderr): Output {
+  const tty = stream.isTTY === true && !json;
+  let shown = false;
+  return {
+    json,
+    result(value, human) {
+      process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${human()}\n`);
+    },
+    info(line) {
+      if (!json) stream.write(`${line}\n`);
+    },
+    warn(line) {
+      if (shown) this.endProgress();
+      stream.write(`warning: ${line}\n`);
+    },
+    progress(p) {
+      if (!tty) return;
+      const total = p.bytesTotal ? ` of ${formatBytes(p.bytesTotal)}` : '';
+      const files = p.filesTotal ? `${p.filesDone}/${p.filesTotal}` : `${p.filesDone}`;
+      const up = p.uploadedBytes > 0 ? `, ${formatBytes(p.uploadedBytes)} uploaded` : '';
+      const line = `${p.phase}: ${files} files, ${formatBytes(p.bytesDone)}${total}${up}`;
+      stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 100) - 1)}`);
+      shown = true;
+    },
+    endProgress() {
+      if (shown) stream.write('\r\x1b[2K');
+      shown = false;
+    },
+  };
+}
+
+export function printError(error: ErrorRecord, json: boolean): void {
+  if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
+  process.stderr.write(`cairn: ${error.message}\n`);
+}

@@ -1,0 +1,130 @@
+// The `cairn` command line: argument parsing (commander), dispatch, and the mapping of errors
+// to messages and exit statuses.
+
+import { Command, Option } from 'commander';
+import { toErrorRecord } from '../../shared/errors.ts';
+import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
+import { agentsCommand } from './commands/agents-command.ts';
+import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand } from './commands/sync-commands.ts';
+import { EXIT, printError } from './output.ts';
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function withCommon(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--repo <repo>', 'vault location: s3://BUCKET/PREFIX or a folder').env('CAIRN_REPO'))
+    .option('--endpoint <url>', 'S3 endpoint URL (R2, B2, MinIO, …); AWS S3 when omitted')
+    .option('--region <region>', 'S3 region (default from AWS_REGION, else us-east-1)')
+    .option('--path-style', 'use path-style S3 addressing (MinIO and most self-hosted servers)')
+    .addOption(new Option('--state-dir <dir>', "Cairn's local state folder").env('CAIRN_STATE_DIR'))
+    .option('--device-name <name>', 'name of this device in the vault (default: hostname)')
+    .option('--json', 'print machine-readable JSON');
+}
+
+export function buildProgram(): Command {
+  const program = new Command('cairn')
+    .description('Encrypted, deduplicated backup and sync of AI coding agents’ local state.\nSecrets: CAIRN_PASSPHRASE (or a prompt), AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an AWS profile.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) })
+    .exitOverride();
+
+  withCommon(program.command('init').description('create a new vault')).action((opts) => initCommand(opts));
+
+  withCommon(program.command('backup').description('back up folders, or every detected agent when no PATH is given'))
+    .argument('[paths...]', 'folders or files to back up')
+    .option('--exclude <glob>', 'skip files and folders matching GLOB (repeatable)', collect)
+    .option('--agent <id>', 'with no PATH: back up only this agent (repeatable)', collect)
+    .option('--force', 'write a snapshot even when nothing changed')
+    .action((paths: string[], opts) => backupCommand(paths, opts));
+
+  withCommon(program.command('snapshots').description('list snapshots'))
+    .option('--device <name|id>', 'only this device’s snapshots')
+    .action((opts) => snapshotsCommand(opts));
+
+  withCommon(program.command('ls').description('list the contents of a snapshot'))
+    .argument('[path]', 'folder or file in the snapshot')
+    .requiredOption('--snapshot <id|latest>', 'snapshot id (or prefix), or latest')
+    .option('--device <name|id>', 'with latest: that device’s newest snapshot')
+    .option('-r, --recursive', 'list everything below PATH')
+    .action((path: string | undefined, opts) => lsCommand(path, opts));
+
+  withCommon(program.command('restore').description('restore a snapshot, or part of it, into a folder'))
+    .requiredOption('--snapshot <id|latest>', 'snapshot id (or prefix), or latest')
+    .requiredOption('--target <dir>', 'folder to restore into')
+    .option('--path <rel>', 'restore only this file or folder (repeatable)', collect)
+    .option('--device <name|id>', 'with latest: that device’s newest snapshot')
+    .option('--overwrite', 'replace files that already exist in the target')
+    .action((opts) => restoreCommand(opts));
+
+  withCommon(program.command('check').description('verify the vault’s structure, and with --read-data every byte'))
+    .option('--read-data', 'download, decrypt and verify all data')
+    .action((opts) => checkCommand(opts));
+
+  withCommon(program.command('key').description('key fingerprint | passwd | recovery'))
+    .argument('<action>', 'fingerprint, passwd (change the passphrase) or recovery (new recovery key)')
+    .action((action: string, opts) => keyCommand(action, opts));
+
+  withCommon(program.command('sync').description('back up, then bring other devices’ sessions here'))
+    .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
+    .option('--agent <id>', 'only this agent (repeatable)', collect)
+    .action((opts) => syncCommand(opts));
+
+  withCommon(program.command('devices').description('list the devices of the vault')).action((opts) => devicesCommand(opts));
+
+  withCommon(program.command('conflicts').description('list sync conflicts'))
+    .option('--all', 'include resolved ones')
+    .action((opts) => conflictsCommand(opts));
+
+  withCommon(program.command('resolve').description('resolve a sync conflict'))
+    .argument('<id>', 'conflict id from `cairn conflicts`')
+    .requiredOption('--keep <mine|theirs|both>', 'which version to keep')
+    .action((id: string, opts) => resolveCommand(id, opts));
+
+  withCommon(program.command('forget').description('remove snapshots the retention policy does not keep'))
+    .option('--keep-last <n>', 'newest snapshots to keep per device')
+    .option('--keep-hourly <n>', 'hours to keep one snapshot for')
+    .option('--keep-daily <n>', 'days to keep one snapshot for')
+    .option('--keep-weekly <n>', 'weeks to keep one snapshot for')
+    .option('--keep-monthly <n>', 'months to keep one snapshot for')
+    .option('--dry-run', 'only show what would be removed')
+    .action((opts) => forgetCommand(opts));
+
+  withCommon(program.command('prune').description('delete data no snapshot uses'))
+    .option('--dry-run', 'only show what would be freed')
+    .action((opts) => pruneCommand(opts));
+
+  withCommon(program.command('pin').description('keep a snapshot whatever the retention policy says'))
+    .argument('<snapshot>', 'snapshot id or prefix')
+    .action((id: string, opts) => pinCommand(id, true, opts));
+
+  withCommon(program.command('unpin').description('let the retention policy decide about a snapshot again'))
+    .argument('<snapshot>', 'snapshot id or prefix')
+    .action((id: string, opts) => pinCommand(id, false, opts));
+
+  program
+    .command('agents')
+    .description('list the coding agents found on this machine')
+    .option('--json', 'print machine-readable JSON')
+    .action((opts) => agentsCommand(opts));
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    const e = error as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT.config;
+    }
+    const record = toErrorRecord(error);
+    printError(record, json);
+    if (record.code === 'internal' && process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    return EXIT[record.code] ?? 1;
+  }
+}

@@ -1,0 +1,125 @@
+// Detection: which agents live on this machine, how much a backup of each would hold (files and
+// bytes after every rule: secrets and excluded paths are not counted) and how many sessions.
+// Reads only metadata, plus a count query on session databases and a line count of Aider
+// transcripts. Never throws for a missing or unreadable agent: that agent is reported absent.
+
+import { createReadStream } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import Database from 'better-sqlite3';
+import type { AgentInfo, AgentRootInfo } from '../../../shared/models.ts';
+import { prepareContext } from './context.ts';
+import { ADAPTERS } from './registry.ts';
+import { globMatcher } from '../backup/index.ts';
+import { rootToSource } from './sources.ts';
+import type { AgentAdapter, AgentContext, AgentRoot } from './types.ts';
+import { listIncludedFiles } from './walk.ts';
+
+export interface DetectOptions {
+  adapters?: readonly AgentAdapter[];
+  /** Ids the user enabled; default: every detected agent. */
+  enabledIds?: readonly string[];
+  signal?: AbortSignal;
+}
+
+interface RootScan extends AgentRootInfo {
+  sessions: number;
+}
+
+/** Runs a count query on a database without writing to it; undefined when it can't be read. */
+export function countWithSqlite(path: string, sql: string): number | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 2000 });
+    const value = db.prepare(sql).pluck().get();
+    return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}
+
+async function countLines(path: string, prefix: string): Promise<number> {
+  let count = 0;
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) if (line.startsWith(prefix)) count++;
+  return count;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  return lstat(path).then(
+    (s) => (s.isFile() ? s.size : 0),
+    () => 0,
+  );
+}
+
+async function scanRoot(agent: string, root: AgentRoot, signal: AbortSignal | undefined): Promise<RootScan> {
+  const pathExists = await lstat(root.path).then(
+    () => true,
+    () => false,
+  );
+  const scan: RootScan = { path: root.path, exists: false, files: 0, bytes: 0, sessions: 0 };
+  if (!pathExists) return scan;
+  const isSession = globMatcher(root.sessions);
+  const queries = (root.sessionQueries ?? []).map((q) => ({ query: q, matches: globMatcher([q.glob]) }));
+  let fileSessions = 0;
+  let querySessions = 0;
+  try {
+    for await (const file of listIncludedFiles(rootToSource(agent, root), { signal })) {
+      scan.files++;
+      // A live WAL database's recent pages are in its `-wal`: the consistent copy holds them.
+      scan.bytes += file.stat.size + (file.sqlite ? await sizeOf(`${file.absPath}-wal`) : 0);
+      if (isSession(file.relPath)) fileSessions++;
+      for (const { query, matches } of queries) {
+        if (!matches(file.relPath)) continue;
+        if (query.kind === 'sqlite') querySessions += countWithSqlite(file.absPath, query.sql) ?? 0;
+        else querySessions += await countLines(file.absPath, query.prefix).catch(() => 0);
+      }
+    }
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    // An unreadable root: present, but nothing a backup could read.
+  }
+  scan.sessions = Math.max(fileSessions, querySessions);
+  scan.exists = root.presence === 'files' ? scan.files > 0 : true;
+  return scan;
+}
+
+function prefixed(root: AgentRoot, globs: readonly string[] | undefined): string[] {
+  return (globs ?? []).map((g) => `${root.label}:${g}`);
+}
+
+async function detectOne(adapter: AgentAdapter, ctx: AgentContext, options: DetectOptions): Promise<AgentInfo> {
+  // Opt-in roots are not part of what a default backup holds: they are not counted.
+  const roots = adapter.roots(ctx).filter((r) => !r.optIn);
+  const scans: RootScan[] = [];
+  for (const root of roots) scans.push(await scanRoot(adapter.id, root, options.signal));
+  const present = scans.filter((s) => s.exists);
+  const detected = present.length > 0;
+  const shown = detected ? present : scans;
+  return {
+    id: adapter.id,
+    displayName: adapter.displayName,
+    detected,
+    enabled: options.enabledIds ? options.enabledIds.includes(adapter.id) : detected,
+    roots: shown.map(({ path, exists, files, bytes }) => ({ path, exists, files, bytes })),
+    files: present.reduce((n, s) => n + s.files, 0),
+    bytes: present.reduce((n, s) => n + s.bytes, 0),
+    sessions: present.reduce((n, s) => n + s.sessions, 0),
+    include: roots.flatMap((r) => prefixed(r, r.include ?? ['**'])),
+    exclude: roots.flatMap((r) => prefixed(r, r.exclude)),
+    secrets: roots.flatMap((r) => prefixed(r, r.secrets)),
+    syncable: roots.flatMap((r) => prefixed(r, r.syncable)),
+  };
+}
+
+/**
+ * One AgentInfo per adapter, in registry order: what `cairn agents --json` prints. Rule lists are
+ * `<root label>:<glob>`; DEFAULT_SECRET_GLOBS apply on top of each root's own secrets.
+ */
+export async function detectAgents(ctx: AgentContext, options: DetectOptions = {}): Promise<AgentInfo[]> {
+  const prepared = await prepareContext(ctx);
+  const adapters = options.adapters ?? ADAPTERS;
+  return Promise.all(adapters.map((a) => detectOne(a, prepared, options)));
+}

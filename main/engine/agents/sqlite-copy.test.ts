@@ -1,0 +1,135 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IntegrityError, NotFoundError } from '../../../shared/errors.ts';
+import { createWalDatabase, makeTempHome } from './fixtures.ts';
+import { copySqliteConsistent, isSqliteFile } from './sqlite-copy.ts';
+
+const betterSqlite3 = createRequire(import.meta.url).resolve('better-sqlite3');
+
+/**
+ * A separate process that writes like an agent: every ~20 ms, one transaction of 10 rows with the
+ * same batch number, plus a blob so the database grows past a few MB.
+ */
+const WRITER = `
+const Database = require(process.argv[2]);
+const db = new Database(process.argv[3]);
+db.pragma('journal_mode = WAL');
+db.pragma('busy_timeout = 5000');
+db.exec('CREATE TABLE IF NOT EXISTS rows (id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, payload BLOB)');
+const insert = db.prepare('INSERT INTO rows (batch, payload) VALUES (?, randomblob(4000))');
+const batch = db.transaction((b) => { for (let i = 0; i < 10; i++) insert.run(b); });
+let b = 0;
+for (; b < 300; b++) batch(b);
+process.stdout.write('ready\\n');
+setInterval(() => batch(b++), 20);
+process.on('SIGTERM', () => { db.close(); process.exit(0); });
+`;
+
+let dir: string;
+let writer: ChildProcess | undefined;
+
+beforeEach(() => {
+  dir = makeTempHome('cairn-sqlite-');
+});
+afterEach(async () => {
+  if (writer && writer.exitCode === null) {
+    const exited = new Promise((resolve) => writer?.once('exit', resolve));
+    writer.kill('SIGTERM');
+    await exited;
+  }
+  writer = undefined;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startWriter(db: string): Promise<void> {
+  const script = join(dir, 'writer.cjs');
+  writeFileSync(script, WRITER);
+  writer = spawn(process.execPath, [script, betterSqlite3, db], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    writer?.stdout?.once('data', () => resolve());
+    writer?.once('exit', (code) => reject(new Error(`writer exited with ${code}`)));
+  });
+}
+
+function rowCount(path: string): number {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT count(*) FROM rows').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+}
+
+describe('copySqliteConsistent', () => {
+  it('copies a WAL database while another process writes to it, in one consistent step', async () => {
+    const src = join(dir, 'live.db');
+    await startWriter(src);
+    const copied: number[] = [];
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      const committedBefore = rowCount(src);
+      const dest = join(dir, `copy-${attempt}.db`);
+      const result = await copySqliteConsistent(src, dest);
+      expect(result.method).toBe('backup');
+      const copy = new Database(dest, { readonly: true });
+      try {
+        expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+        expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+        const count = copy.prepare('SELECT count(*) FROM rows').pluck().get() as number;
+        expect(count).toBeGreaterThanOrEqual(committedBefore);
+        // Only whole transactions: every batch has its ten rows, ids have no holes.
+        expect(copy.prepare('SELECT count(*) FROM (SELECT batch FROM rows GROUP BY batch HAVING count(*) <> 10)').pluck().get()).toBe(0);
+        expect(copy.prepare('SELECT max(id) FROM rows').pluck().get()).toBe(count);
+        copied.push(count);
+      } finally {
+        copy.close();
+      }
+      expect(existsSync(`${dest}-wal`)).toBe(false);
+    }
+    // The writer really was writing between (and during) the copies.
+    expect(copied[4]).toBeGreaterThan(copied[0] ?? Infinity);
+    expect(statSync(src).size).toBeGreaterThan(1_000_000);
+  });
+
+  it('includes rows that only the -wal sidecar holds, and leaves the source untouched', async () => {
+    const src = join(dir, 'agent.db');
+    createWalDatabase(src, {
+      base: (db) => db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('checkpointed')"),
+      recent: (db) => db.exec("INSERT INTO t VALUES ('only-in-wal')"),
+    });
+    const walBefore = statSync(`${src}-wal`).size;
+    const dest = join(dir, 'copy.db');
+    await copySqliteConsistent(src, dest);
+    const copy = new Database(dest, { readonly: true });
+    expect(copy.prepare('SELECT v FROM t ORDER BY rowid').pluck().all()).toEqual(['checkpointed', 'only-in-wal']);
+    copy.close();
+    expect(statSync(`${src}-wal`).size).toBe(walBefore);
+  });
+
+  it('can use VACUUM INTO instead of the backup API', async () => {
+    const src = join(dir, 'v.db');
+    createWalDatabase(src, { base: (db) => db.exec("CREATE TABLE t (v TEXT); INSERT INTO t VALUES ('a')"), recent: (db) => db.exec("INSERT INTO t VALUES ('b')") });
+    const result = await copySqliteConsistent(src, join(dir, 'v-copy.db'), { method: 'vacuum' });
+    expect(result.method).toBe('vacuum');
+    expect(new Database(join(dir, 'v-copy.db'), { readonly: true }).prepare('SELECT count(*) FROM t').pluck().get()).toBe(2);
+  });
+
+  it('refuses a file that is not a SQLite database, with a clear error', async () => {
+    const src = join(dir, 'not.db');
+    writeFileSync(src, 'this is JSON, not SQLite {"a":1}');
+    expect(await isSqliteFile(src)).toBe(false);
+    const error = await copySqliteConsistent(src, join(dir, 'out.db')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as Error).message).toMatch(/is not a SQLite database/);
+    expect(existsSync(join(dir, 'out.db'))).toBe(false);
+  });
+
+  it('reports a missing database as not found', async () => {
+    await expect(copySqliteConsistent(join(dir, 'missing.db'), join(dir, 'out.db'))).rejects.toBeInstanceOf(NotFoundError);
+  });
+});

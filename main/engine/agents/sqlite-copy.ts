@@ -1,0 +1,129 @@
+// A consistent copy of a live SQLite database, for upload. Agents keep their databases open in
+// WAL mode and write to them while we back up: copying the bytes of the main file would miss the
+// recent pages in `-wal` or tear a page. The online backup API copies a snapshot instead. Its
+// default step (100 pages) restarts whenever another process writes and may never finish, so
+// the whole database is copied in one step (one read transaction); VACUUM INTO is the fallback.
+
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
+
+const HEADER = Buffer.from('SQLite format 3\0', 'latin1');
+/** Restarts tolerated before giving up on the backup API for VACUUM INTO. */
+const MAX_BACKUP_STEPS = 20;
+
+export interface SqliteCopyOptions {
+  /** `auto`: backup API, then VACUUM INTO if it fails. The others force one method (tests). */
+  method?: 'auto' | 'backup' | 'vacuum';
+  /** Run `PRAGMA quick_check` on the copy before handing it over (default true). */
+  verify?: boolean;
+  /** How long to wait for a writer's lock, in ms (default 5000). */
+  busyTimeoutMs?: number;
+}
+
+export interface SqliteCopyResult {
+  method: 'backup' | 'vacuum';
+  bytes: number;
+  durationMs: number;
+}
+
+/** Whether the file starts with SQLite's header (an empty file counts: SQLite reads it as empty). */
+export async function isSqliteFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(HEADER.length);
+    const { bytesRead } = await handle.read(buffer, 0, HEADER.length, 0);
+    return bytesRead === 0 || (bytesRead === HEADER.length && buffer.equals(HEADER));
+  } finally {
+    await handle.close();
+  }
+}
+
+function openSource(src: string, timeout: number): Database.Database {
+  try {
+    return new Database(src, { readonly: true, fileMustExist: true, timeout });
+  } catch (error) {
+    // A WAL database whose `-shm` is missing can't be opened read-only on some systems.
+    if ((error as { code?: string }).code === 'SQLITE_CANTOPEN') return new Database(src, { fileMustExist: true, timeout });
+    throw error;
+  }
+}
+
+async function viaBackup(db: Database.Database, tmp: string): Promise<void> {
+  let steps = 0;
+  await db.backup(tmp, {
+    progress: () => {
+      steps++;
+      if (steps > MAX_BACKUP_STEPS) throw new Error('the backup kept restarting under concurrent writes');
+      // Copy every remaining page in the next step.
+      return 0x7fffffff;
+    },
+  });
+}
+
+function viaVacuum(db: Database.Database, tmp: string): void {
+  db.prepare('VACUUM INTO ?').run(tmp);
+}
+
+/** Makes the copy a standalone file (rollback journal) and checks it. */
+function finish(tmp: string, verify: boolean): void {
+  const copy = new Database(tmp, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+    if (verify) {
+      const result = copy.pragma('quick_check', { simple: true });
+      if (result !== 'ok') throw new IntegrityError(`The copy of the database failed SQLite's check: ${String(result)}.`);
+    }
+  } finally {
+    copy.close();
+  }
+}
+
+/**
+ * Copies the SQLite database `src` to `dest` as one consistent snapshot, including what only its
+ * `-wal` holds. `dest` is replaced atomically. Throws IntegrityError when `src` is not a SQLite
+ * database, NotFoundError when it does not exist.
+ */
+export async function copySqliteConsistent(src: string, dest: string, options: SqliteCopyOptions = {}): Promise<SqliteCopyResult> {
+  const started = Date.now();
+  const method = options.method ?? 'auto';
+  let isDb: boolean;
+  try {
+    isDb = await isSqliteFile(src);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`The database ${src} does not exist.`, { cause: error });
+    throw error;
+  }
+  if (!isDb) {
+    throw new IntegrityError(`${src} is not a SQLite database (its header is not "SQLite format 3"). It may be encrypted or another format: back it up as a regular file or fix the adapter's sqlite rules.`);
+  }
+  const tmp = `${dest}.cairn-${randomBytes(6).toString('hex')}.tmp`;
+  const db = openSource(src, options.busyTimeoutMs ?? 5000);
+  let used: SqliteCopyResult['method'] = 'backup';
+  try {
+    if (method === 'vacuum') {
+      used = 'vacuum';
+      viaVacuum(db, tmp);
+    } else {
+      try {
+        await viaBackup(db, tmp);
+      } catch (error) {
+        if (method === 'backup') throw error;
+        await rm(tmp, { force: true });
+        used = 'vacuum';
+        viaVacuum(db, tmp);
+      }
+    }
+    finish(tmp, options.verify ?? true);
+    await rename(tmp, dest);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    await rm(`${tmp}-journal`, { force: true });
+    if (error instanceof CairnError) throw error;
+    throw new CairnError('internal', `Could not copy the database ${src}: ${(error as Error).message}`, { cause: error, retryable: true });
+  } finally {
+    db.close();
+  }
+  return { method: used, bytes: (await stat(dest)).size, durationMs: Date.now() - started };
+}

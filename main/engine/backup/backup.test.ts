@@ -1,0 +1,237 @@
+import { createRequire } from 'node:module';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAgentHome, transcriptLine, rng } from '../../../testing/agent-home.ts';
+import type { AgentHomeSummary } from '../../../testing/agent-home.ts';
+import { backupOf, diffTrees, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import type { Repository } from '../repository.ts';
+import { restore } from '../restore/index.ts';
+import { FaultyBlobStore, LocalBlobStore, MemoryBlobStore } from '../storage/index.ts';
+import { checkVault, keys } from '../vault/index.ts';
+
+const require = createRequire(import.meta.url);
+const isSidecarOrSecretOrDb = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel) || rel.endsWith('.sqlite');
+
+async function restoreAll(repo: Repository, snapshotId: string, target: string) {
+  const snap = await repo.findSnapshot(snapshotId);
+  await repo.refreshIndex();
+  return restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target });
+}
+
+describe('backup and restore through a local folder', () => {
+  let home: string;
+  let summary: AgentHomeSummary;
+  let store: FaultyBlobStore;
+  let repo: Repository;
+  let firstSnapshot: string;
+
+  beforeAll(async () => {
+    home = join(tempDir('cairn-home-'), 'home');
+    summary = generateAgentHome(home, { seed: 7, sizeMiB: 12, smallFiles: 300 });
+    symlinkSync('settings.json', join(home, '.claude', 'settings-link.json'));
+    store = new FaultyBlobStore(new LocalBlobStore(join(tempDir('cairn-vault-'), 'vault')));
+    ({ repo } = await initRepo(store));
+  });
+
+  afterAll(async () => {
+    await repo.close();
+    removeTempDirs();
+  });
+
+  it('round-trips a generated agent home byte for byte, with modes and mtimes, and no secrets', async () => {
+    const result = await backupOf(repo, [{ label: 'home', path: home }]);
+    expect(result.unchanged).toBe(false);
+    expect(result.stats.secretsSkipped).toBe(summary.secrets.length);
+    firstSnapshot = result.snapshotId as string;
+
+    const target = tempDir('cairn-restore-');
+    await restoreAll(repo, firstSnapshot, target);
+    expect(diffTrees(home, join(target, 'home'), { skip: isSidecarOrSecretOrDb })).toEqual([]);
+    for (const secret of summary.secrets) {
+      expect(existsSync(join(target, 'home', secret.slice(home.length)))).toBe(false);
+    }
+    // The database comes back as a consistent copy with every row.
+    const db = new Database(join(target, 'home', summary.database.slice(home.length)), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect((db.prepare('SELECT count(*) AS n FROM threads').get() as { n: number }).n).toBe(3000);
+    db.close();
+  });
+
+  it('uploads nothing when nothing changed, with at most 3 requests', async () => {
+    const before = { ...store.calls };
+    const result = await backupOf(repo, [{ label: 'home', path: home }]);
+    expect(result.unchanged).toBe(true);
+    const requests = (Object.keys(before) as (keyof typeof before)[]).reduce((n, k) => n + store.calls[k] - before[k], 0);
+    expect(store.calls.put - before.put).toBe(0);
+    expect(requests).toBeLessThanOrEqual(3);
+  });
+
+  it('uploads about the size of the tail when a JSONL transcript grows', async () => {
+    const biggest = [...summary.transcripts].sort((a, b) => statSync(b).size - statSync(a).size)[0] as string;
+    const r = rng(99);
+    let tail = '';
+    for (let i = 0; i < 20; i++) tail += transcriptLine(r, 'tail', Date.now() + i) + '\n';
+    appendFileSync(biggest, tail);
+    const result = await backupOf(repo, [{ label: 'home', path: home }]);
+    expect(result.unchanged).toBe(false);
+    expect(result.stats.changedFiles).toBe(1);
+    // New data: the tail plus at most the one chunk the old end shared with it.
+    expect(result.stats.newBytes).toBeLessThanOrEqual(tail.length + 256 * 1024);
+    expect(result.stats.uploadedBytes).toBeLessThan(tail.length + 300 * 1024);
+    expect(statSync(biggest).size).toBeGreaterThan(1024 * 1024);
+  });
+
+  it('leaves earlier snapshots restorable when a run is killed mid-upload, and the next run succeeds', async () => {
+    // New content big enough for several packs, then every put after the second fails.
+    const r = rng(5);
+    mkdirSync(join(home, 'big'), { recursive: true });
+    for (let i = 0; i < 3; i++) writeFileSync(join(home, 'big', `blob-${i}.bin`), r.bytes(6 * 1024 * 1024));
+    store.failAfter('put', 2);
+    await expect(backupOf(repo, [{ label: 'home', path: home }])).rejects.toThrow();
+    store.clear();
+
+    const target = tempDir('cairn-restore-');
+    await restoreAll(repo, firstSnapshot, target);
+    expect(existsSync(join(target, 'home', '.claude', 'settings.json'))).toBe(true);
+    expect(existsSync(join(target, 'home', 'big'))).toBe(false);
+
+    const again = await backupOf(repo, [{ label: 'home', path: home }]);
+    expect(again.unchanged).toBe(false);
+    const target2 = tempDir('cairn-restore-');
+    await restoreAll(repo, again.snapshotId as string, target2);
+    expect(diffTrees(home, join(target2, 'home'), { skip: isSidecarOrSecretOrDb })).toEqual([]);
+    const report = await checkVault(repo.vault, repo.codec, { readData: true });
+    expect(report.problems).toEqual([]);
+  });
+
+  it('refuses to overwrite existing files unless asked', async () => {
+    const target = tempDir('cairn-restore-');
+    await restoreAll(repo, firstSnapshot, target);
+    await expect(restoreAll(repo, firstSnapshot, target)).rejects.toMatchObject({ code: 'exists' });
+    const snap = await repo.findSnapshot(firstSnapshot);
+    await expect(restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target, overwrite: true })).resolves.toBeTruthy();
+  });
+
+  it('restores one file by path', async () => {
+    const target = tempDir('cairn-restore-');
+    const snap = await repo.findSnapshot(firstSnapshot);
+    const result = await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target, paths: ['home/.claude/settings.json'] });
+    expect(result.files).toBe(1);
+    expect(readFileSync(join(target, 'settings.json'), 'utf8')).toContain('cleanupPeriodDays');
+  });
+});
+
+describe('errors on bad input', () => {
+  let store: FaultyBlobStore;
+  let repo: Repository;
+  let snapshotId: string;
+  let recoveryKey: string;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    const home = join(tempDir('cairn-home-'), 'home');
+    generateAgentHome(home, { seed: 3, sizeMiB: 2, smallFiles: 20 });
+    store = new FaultyBlobStore(new MemoryBlobStore());
+    stateDir = tempDir('cairn-state-');
+    ({ repo, recoveryKey } = await initRepo(store, stateDir));
+    snapshotId = (await backupOf(repo, [{ label: 'home', path: home }])).snapshotId as string;
+  });
+
+  afterAll(async () => {
+    await repo.close();
+    removeTempDirs();
+  });
+
+  it('says the passphrase is wrong, and accepts the recovery key', async () => {
+    await expect(openRepo(store, tempDir(), { passphrase: 'not the passphrase' })).rejects.toMatchObject({ code: 'wrong_key', message: expect.stringMatching(/passphrase does not unlock/) });
+    await expect(openRepo(store, tempDir(), { recoveryKey: 'AAAAA-BBBBB' })).rejects.toMatchObject({ code: 'wrong_key' });
+    const other = await openRepo(store, tempDir(), { recoveryKey });
+    expect(other.vault.fingerprint).toBe(repo.vault.fingerprint);
+    await other.close();
+  });
+
+  it('reports a tampered pack as an integrity error naming the problem', async () => {
+    store.corruptGets('data/');
+    const target = tempDir('cairn-restore-');
+    await expect(restoreAll(repo, snapshotId, target)).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/corrupt|tampered|failed authentication/) });
+    store.clear();
+  });
+
+  it('reports a truncated pack as an integrity error', async () => {
+    store.truncateGets('data/', 10);
+    await expect(restoreAll(repo, snapshotId, tempDir('cairn-restore-'))).rejects.toMatchObject({ code: 'integrity' });
+    store.clear();
+  });
+
+  it('reports a tampered snapshot record and a tampered vault.json', async () => {
+    const inner = store.inner as MemoryBlobStore;
+    const snapKey = keys.snapshot(repo.device.id, snapshotId as never);
+    const original = await inner.get(snapKey);
+    const bad = Buffer.from(original);
+    bad[40] = (bad[40] as number) ^ 0xff;
+    await inner.put(snapKey, bad);
+    await expect(repo.findSnapshot(snapshotId)).rejects.toMatchObject({ code: 'integrity' });
+    await inner.put(snapKey, original);
+
+    const config = JSON.parse(Buffer.from(await inner.get('vault.json')).toString()) as { chunker: { avg: number } };
+    const saved = await inner.get('vault.json');
+    config.chunker.avg = 1024;
+    await inner.put('vault.json', Buffer.from(JSON.stringify(config)));
+    await expect(openRepo(store, stateDir)).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/vault.json/) });
+    await inner.put('vault.json', saved);
+  });
+
+  it('finds tampering with check --read-data', async () => {
+    const inner = store.inner as MemoryBlobStore;
+    let packKey = '';
+    for await (const o of inner.list('data/')) packKey = o.key;
+    const bytes = Buffer.from(await inner.get(packKey));
+    bytes[100] = (bytes[100] as number) ^ 1;
+    await inner.put(packKey, bytes);
+    const report = await checkVault(repo.vault, repo.codec, { readData: true });
+    expect(report.ok).toBe(false);
+    expect(report.problems.join('\n')).toMatch(/does not hash to its id/);
+  });
+
+  it('says there is no vault at an empty location', async () => {
+    await expect(openRepo(new MemoryBlobStore(), tempDir())).rejects.toMatchObject({ code: 'no_vault' });
+  });
+});
+
+describe('a live SQLite database in WAL mode', () => {
+  it('is copied consistently while another process writes to it', async () => {
+    const home = tempDir('cairn-home-');
+    const dbPath = join(home, 'state_5.sqlite');
+    const db = new Database(dbPath);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT)');
+    db.close();
+    const writer = spawn(process.execPath, ['-e', `
+      const D = require(${JSON.stringify(require.resolve('better-sqlite3'))});
+      const db = new D(${JSON.stringify(dbPath)}); db.pragma('journal_mode = WAL');
+      const ins = db.prepare('INSERT INTO t (body) VALUES (?)');
+      setInterval(() => { for (let i = 0; i < 50; i++) ins.run('x'.repeat(500)); }, 20);
+      process.stdout.write('ready\\n');
+    `], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => writer.stdout.once('data', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const { repo } = await initRepo(new MemoryBlobStore());
+    try {
+      const result = await backupOf(repo, [{ label: 'db', path: home, sqlite: ['**/*.sqlite'] }]);
+      expect(result.stats.files).toBe(1); // the -wal and -shm files are never uploaded
+      const target = tempDir('cairn-restore-');
+      await restoreAll(repo, result.snapshotId as string, target);
+      expect(existsSync(join(target, 'db', 'state_5.sqlite-wal'))).toBe(false);
+      const copy = new Database(join(target, 'db', 'state_5.sqlite'), { readonly: true });
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect((copy.prepare('SELECT count(*) AS n FROM t').get() as { n: number }).n).toBeGreaterThan(0);
+      copy.close();
+    } finally {
+      writer.kill();
+      await repo.close();
+    }
+  });
+});

@@ -1,0 +1,467 @@
+// One backup run: walk each source, skip files unchanged since the last run (by size, mtime,
+// ctime and inode from the state DB), stream changed files through the chunker, seal and pack
+// the blobs nobody stored yet, then write trees, the index and, last, the snapshot record.
+// Nothing is recorded as done locally until the snapshot that needs it is stored.
+
+import { randomBytes } from 'node:crypto';
+import { lstat, mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import type { Stats, BigIntStats } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { basename, join } from 'node:path';
+import { CairnError } from '../../../shared/errors.ts';
+import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
+import type { ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
+import type { FileCacheEntry, StateDb } from '../state/index.ts';
+import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, Packer, syncIndex, acquireLock } from '../vault/index.ts';
+import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
+import type { BlobCodec } from '../vault/index.ts';
+import { compileRules } from './rules.ts';
+import type { CompiledRules } from './rules.ts';
+import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
+import type { BackupSource } from './source.ts';
+
+export interface BackupDevice {
+  id: DeviceId;
+  name: string;
+}
+
+export interface BackupWarning {
+  path: string;
+  message: string;
+}
+
+export interface BackupOptions {
+  vault: Vault;
+  db: StateDb;
+  codec: BlobCodec;
+  sources: readonly BackupSource[];
+  device: BackupDevice;
+  reason: SnapshotReason;
+  /** Folder of Cairn's own for temporary copies (SQLite databases). */
+  tmpDir: string;
+  /** Copies a live SQLite database consistently (online backup API). */
+  copySqlite: (src: string, dest: string) => Promise<void>;
+  /** Extra exclude globs applied to every source (CLI --exclude). */
+  excludes?: readonly string[];
+  /** Write a snapshot even when nothing changed since the parent. */
+  force?: boolean;
+  onProgress?: (progress: ProgressInfo) => void;
+  onWarning?: (warning: BackupWarning) => void;
+  signal?: AbortSignal;
+  now?: () => number;
+  fileConcurrency?: number;
+  uploadConcurrency?: number;
+  packSize?: number;
+  lockStaleMs?: number;
+}
+
+export interface BackupResult {
+  /** The new snapshot, or the parent when nothing changed. */
+  snapshot: SnapshotRecord | undefined;
+  snapshotId: SnapshotId | undefined;
+  unchanged: boolean;
+  stats: SnapshotStats;
+  warnings: BackupWarning[];
+}
+
+interface LastSnapshot {
+  id: SnapshotId;
+  tree: BlobId;
+}
+
+const LAST_SNAPSHOT_META = 'last_snapshot';
+
+/** A semaphore bounding how many files are read at once. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+const nsString = (v: bigint) => v.toString();
+
+function sameFile(cached: FileCacheEntry | undefined, st: BigIntStats, extra: string): boolean {
+  return (
+    cached !== undefined &&
+    cached.size === Number(st.size) &&
+    cached.mtimeNs === nsString(st.mtimeNs) &&
+    cached.ctimeNs === nsString(st.ctimeNs) + extra &&
+    cached.inode === nsString(st.ino) &&
+    cached.mode === Number(st.mode)
+  );
+}
+
+export async function backup(options: BackupOptions): Promise<BackupResult> {
+  const { vault, db, codec } = options;
+  const now = options.now ?? Date.now;
+  const started = now();
+  const warnings: BackupWarning[] = [];
+  const warn = (path: string, message: string) => {
+    const w = { path, message };
+    warnings.push(w);
+    options.onWarning?.(w);
+  };
+  const stats: SnapshotStats = {
+    files: 0,
+    dirs: 0,
+    bytes: 0,
+    newBytes: 0,
+    uploadedBytes: 0,
+    newFiles: 0,
+    changedFiles: 0,
+    unchangedFiles: 0,
+    secretsSkipped: 0,
+    durationMs: 0,
+  };
+  const progress: ProgressInfo = { phase: 'scanning', filesDone: 0, bytesDone: 0, uploadedBytes: 0 };
+  let lastEmit = 0;
+  const emit = (force = false) => {
+    const t = now();
+    if (!force && t - lastEmit < 100) return;
+    lastEmit = t;
+    options.onProgress?.({ ...progress });
+  };
+  const checkAbort = () => {
+    if (options.signal?.aborted) throw new CairnError('cancelled', 'The backup was cancelled. Nothing was lost: the previous snapshots are intact.');
+  };
+
+  const lastRaw = db.getMeta(LAST_SNAPSHOT_META);
+  const last = lastRaw ? (JSON.parse(lastRaw) as LastSnapshot) : undefined;
+
+  // The index cache must be current before we decide which blobs are already stored.
+  const indexAtStart = await listIndexIds(vault);
+  await syncIndex(vault, db, indexAtStart);
+
+  let lock: HeldLock | undefined;
+  const takeLock = async () => {
+    if (lock) return;
+    lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, now });
+    // A prune may have finished between our index sync and our lock: if an index file we relied
+    // on is gone, blobs we counted as stored may be gone too, so this run can't be trusted.
+    const current = await listIndexIds(vault);
+    for (const id of indexAtStart) {
+      if (!current.has(id)) {
+        await syncIndex(vault, db, current);
+        throw new CairnError('locked', 'The vault was pruned while this backup was scanning. Run the backup again.', { retryable: true });
+      }
+    }
+  };
+
+  const packer = new Packer(vault, db, {
+    packSize: options.packSize ?? vault.config.packSize ?? DEFAULT_PACK_SIZE,
+    concurrency: options.uploadConcurrency ?? 4,
+    indexEvery: 16,
+    beforeFirstUpload: takeLock,
+    onUploaded: (bytes) => {
+      progress.uploadedBytes += bytes;
+      emit();
+    },
+  });
+
+  const tmp = await mkdtemp(join(options.tmpDir, 'backup-'));
+  const limiter = new Limiter(options.fileConcurrency ?? 4);
+  const newCache = new Map<string, Map<string, FileCacheEntry>>();
+
+  /** Stores the content of a file; returns its blob ids and the number of bytes read. */
+  const storeContent = async (path: string): Promise<{ content: BlobId[]; size: number; newBytes: number }> => {
+    const content: BlobId[] = [];
+    let size = 0;
+    let newBytes = 0;
+    for await (const batch of codec.chunkFile(path)) {
+      checkAbort();
+      const fresh = batch.filter((c) => !packer.has(c.id));
+      for (const c of batch) {
+        content.push(c.id);
+        size += c.data.length;
+      }
+      if (fresh.length > 0) {
+        // Mark before sealing so a concurrent file with the same chunk doesn't seal it twice.
+        const unique = fresh.filter((c, i) => fresh.findIndex((d) => d.id === c.id) === i);
+        for (const s of await codec.compressAndSeal(unique)) {
+          newBytes += s.rawLength;
+          await packer.add({ id: s.id, type: 'data', rawLength: s.rawLength, sealed: s.sealed });
+        }
+      }
+      progress.bytesDone += batch.reduce((n, c) => n + c.data.length, 0);
+      emit();
+    }
+    return { content, size, newBytes };
+  };
+
+  const storeTree = async (entries: TreeEntry[]): Promise<BlobId> => {
+    const bytes = encodeTree(entries);
+    const id = codec.idOf(bytes);
+    if (!packer.has(id)) {
+      const [sealed] = await codec.compressAndSeal([{ id, data: bytes }]);
+      if (sealed) await packer.add({ id, type: 'tree', rawLength: sealed.rawLength, sealed: sealed.sealed });
+    }
+    return id;
+  };
+
+  const fileEntry = async (source: BackupSource, rules: CompiledRules, rel: string, abs: string, name: string): Promise<TreeEntry | undefined> => {
+    const label = source.label;
+    const cls = rules.classify(rel);
+    if (cls === 'secret') {
+      stats.secretsSkipped++;
+      return undefined;
+    }
+    if (cls !== 'included') return undefined;
+    const kind = rules.isSqlite(rel) ? 'sqlite' : 'file';
+    return limiter.run(async () => {
+      checkAbort();
+      let st: BigIntStats;
+      try {
+        st = await lstat(abs, { bigint: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // vanished
+        warn(abs, `Skipped: ${(error as Error).message}`);
+        return undefined;
+      }
+      progress.currentPath = abs;
+      // A WAL database changes in its -wal file first: fold that file's stat into the check.
+      let extra = '';
+      if (kind === 'sqlite') {
+        const wal = await stat(`${abs}-wal`, { bigint: true }).catch(() => undefined);
+        extra = wal ? `|${wal.size}|${wal.mtimeNs}` : '';
+      }
+      const cached = db.getFile(label, rel);
+      let content: BlobId[];
+      let size: number;
+      const allKnown = (ids: readonly BlobId[]) => ids.every((id) => packer.has(id));
+      if (sameFile(cached, st, extra) && cached && allKnown(cached.content)) {
+        content = cached.content;
+        size = cached.size;
+        stats.unchangedFiles++;
+        progress.bytesDone += size;
+      } else {
+        try {
+          const contentRules = rulesFor(source.contentRules, rel);
+          if (kind === 'sqlite') {
+            const copy = join(tmp, `${randomBytes(8).toString('hex')}.sqlite`);
+            try {
+              await options.copySqlite(abs, copy);
+              // Credential rows are deleted from the copy, never from the agent's database.
+              if (contentRules.length > 0) scrubSqliteCopy(copy, contentRules);
+              ({ content, size } = await countNew(await storeContent(copy)));
+            } finally {
+              await rm(copy, { force: true });
+            }
+          } else {
+            const plan = contentRules.length > 0 ? await planUpload(abs, rel, contentRules) : { action: 'as-is' as const };
+            if (plan.action === 'skip') {
+              stats.secretsSkipped++;
+              return undefined;
+            }
+            if (plan.action === 'bytes') {
+              // Upload exactly the bytes that were checked (and redacted), not the file as it is now.
+              const copy = join(tmp, randomBytes(8).toString('hex'));
+              try {
+                await writeFile(copy, plan.data);
+                ({ content, size } = await countNew(await storeContent(copy)));
+              } finally {
+                await rm(copy, { force: true });
+              }
+            } else {
+              ({ content, size } = await countNew(await storeContent(abs)));
+            }
+          }
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') return undefined;
+          if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') {
+            warn(abs, `Skipped: ${(error as Error).message}`);
+            return undefined;
+          }
+          throw error;
+        }
+        if (cached) stats.changedFiles++;
+        else stats.newFiles++;
+      }
+      const entry: FileCacheEntry = {
+        size,
+        mtimeNs: nsString(st.mtimeNs),
+        ctimeNs: nsString(st.ctimeNs) + extra,
+        inode: nsString(st.ino),
+        mode: Number(st.mode),
+        content,
+      };
+      let forLabel = newCache.get(label);
+      if (!forLabel) newCache.set(label, (forLabel = new Map()));
+      forLabel.set(rel, entry);
+      stats.files++;
+      stats.bytes += size;
+      progress.filesDone++;
+      emit();
+      return { name, type: 'file', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size, content };
+    });
+  };
+
+  const countNew = async (r: { content: BlobId[]; size: number; newBytes: number }) => {
+    stats.newBytes += r.newBytes;
+    return r;
+  };
+
+  const walkDir = async (source: BackupSource, rules: CompiledRules, rel: string, abs: string, depth: number): Promise<TreeEntry[]> => {
+    checkAbort();
+    let dirents;
+    try {
+      dirents = await readdir(abs, { withFileTypes: true });
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return [];
+      warn(abs, `Skipped folder: ${(error as Error).message}`);
+      return [];
+    }
+    dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const jobs = dirents.map(async (d): Promise<TreeEntry | undefined> => {
+      const childRel = rel ? `${rel}/${d.name}` : d.name;
+      const childAbs = join(abs, d.name);
+      if (d.isDirectory()) {
+        if (source.maxDepth !== undefined && depth >= source.maxDepth) return undefined;
+        const skip = rules.skipDir(childRel);
+        if (skip === 'secret') stats.secretsSkipped++;
+        if (skip) return undefined;
+        const st = await lstat(childAbs, { bigint: true }).catch(() => undefined);
+        if (!st) return undefined;
+        const children = await walkDir(source, rules, childRel, childAbs, depth + 1);
+        // With include rules, folders that end up holding nothing included are left out.
+        if (children.length === 0 && source.include && source.include.length > 0) return undefined;
+        stats.dirs++;
+        return { name: d.name, type: 'dir', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, subtree: await storeTree(children) };
+      }
+      if (d.isSymbolicLink()) {
+        if (rules.classify(childRel) !== 'included') return undefined;
+        const st = await lstat(childAbs, { bigint: true }).catch(() => undefined);
+        const target = await readlink(childAbs).catch(() => undefined);
+        if (!st || target === undefined) return undefined;
+        return { name: d.name, type: 'symlink', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, target };
+      }
+      if (d.isFile()) return fileEntry(source, rules, childRel, childAbs, d.name);
+      return undefined; // sockets, fifos, devices: not agent state
+    });
+    return (await Promise.all(jobs)).filter((e): e is TreeEntry => e !== undefined);
+  };
+
+  try {
+    const roots: SnapshotRoot[] = [];
+    const seenLabels = new Set<string>();
+    for (const source of options.sources) {
+      checkAbort();
+      if (seenLabels.has(source.label)) throw new CairnError('config', `Two backup sources share the label '${source.label}'.`);
+      seenLabels.add(source.label);
+      const rules = compileRules({ ...source, exclude: [...(source.exclude ?? []), ...(options.excludes ?? [])] });
+      let st: Stats;
+      try {
+        st = await stat(source.path);
+      } catch {
+        warn(source.path, 'Skipped: it does not exist.');
+        continue;
+      }
+      let tree: BlobId;
+      if (st.isDirectory()) {
+        tree = await storeTree(await walkDir(source, rules, '', source.path, 0));
+        stats.dirs++;
+      } else {
+        const name = basename(source.path);
+        const entry = await fileEntry(source, rules, name, source.path, name);
+        tree = await storeTree(entry ? [entry] : []);
+      }
+      roots.push({ label: source.label, ...(source.agent ? { agent: source.agent } : {}), path: source.path, tree });
+    }
+    const rootTree = await storeTree(await virtualRoot(roots, storeTree));
+
+    const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree;
+    if (unchanged && !options.force && last) {
+      // Nothing to store; confirm the parent still exists (another device may have forgotten it).
+      if (await vault.store.stat(keys.snapshot(options.device.id, last.id))) {
+        stats.durationMs = now() - started;
+        progress.phase = 'done';
+        emit(true);
+        db.replaceFiles(newCache);
+        return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings };
+      }
+    }
+
+    progress.phase = 'uploading';
+    emit(true);
+    await takeLock();
+    await packer.flush();
+    progress.phase = 'finishing';
+    emit(true);
+    const id = randomBytes(32).toString('hex') as SnapshotId;
+    stats.durationMs = now() - started;
+    stats.uploadedBytes = packer.uploadedBytes;
+    const record: SnapshotRecord = {
+      version: 1,
+      id,
+      device: options.device.id,
+      deviceName: options.device.name,
+      hostname: osHostname(),
+      time: new Date(now()).toISOString(),
+      tree: rootTree,
+      roots,
+      ...(last ? { parent: last.id } : {}),
+      reason: options.reason,
+      pinned: false,
+      stats,
+    };
+    const snapshotBytes = await vault.saveSnapshot(record);
+    stats.uploadedBytes += snapshotBytes;
+    progress.uploadedBytes += snapshotBytes;
+    db.db.transaction(() => {
+      db.replaceFiles(newCache);
+      db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree } satisfies LastSnapshot));
+    })();
+    progress.phase = 'done';
+    emit(true);
+    return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings };
+  } finally {
+    await (lock as HeldLock | undefined)?.release().catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** The snapshot's root: one folder per label; a label with `/` becomes nested folders. */
+async function virtualRoot(roots: readonly SnapshotRoot[], storeTree: (entries: TreeEntry[]) => Promise<BlobId>): Promise<TreeEntry[]> {
+  interface Node {
+    tree?: BlobId;
+    children: Map<string, Node>;
+  }
+  const top: Node = { children: new Map() };
+  for (const r of roots) {
+    let node = top;
+    for (const part of r.label.split('/').filter(Boolean)) {
+      let next = node.children.get(part);
+      if (!next) node.children.set(part, (next = { children: new Map() }));
+      node = next;
+    }
+    node.tree = r.tree;
+  }
+  const build = async (node: Node): Promise<TreeEntry[]> => {
+    const out: TreeEntry[] = [];
+    for (const [name, child] of node.children) {
+      if (child.children.size > 0 && child.tree) {
+        throw new CairnError('config', `The backup label '${name}' is both a source and a folder of other sources.`);
+      }
+      const subtree = child.tree ?? (await storeTree(await build(child)));
+      out.push({ name, type: 'dir', mode: 0o755, mtimeNs: '0', size: 0, subtree });
+    }
+    return out;
+  };
+  return build(top);
+}
+
+export const backupMeta = { LAST_SNAPSHOT_META };

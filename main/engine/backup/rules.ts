@@ -1,0 +1,75 @@
+// Path rules of a source compiled once into matchers. Globs are picomatch patterns on `/`-separated
+// paths relative to the root, with `dot: true`. Order of precedence for a file: SQLite sidecars
+// (always excluded) > secrets > exclude > include. A folder matching a secret or exclude rule is
+// skipped with everything in it, and a folder no include rule can reach into is never read.
+
+import picomatch from 'picomatch';
+import { ALWAYS_EXCLUDED_GLOBS, DEFAULT_SECRET_GLOBS } from './source.ts';
+import type { BackupSource } from './source.ts';
+
+export type FileClass = 'included' | 'secret' | 'excluded' | 'sidecar' | 'not-included';
+
+type Matcher = (path: string) => boolean;
+
+const NEVER: Matcher = () => false;
+
+/** One matcher for a list of globs; a glob starting with `!` removes what the others matched. */
+export function globMatcher(globs: readonly string[] | undefined, options: { nocase?: boolean } = {}): Matcher {
+  if (!globs || globs.length === 0) return NEVER;
+  const positive = globs.filter((g) => !g.startsWith('!'));
+  const negative = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+  if (positive.length === 0) return NEVER;
+  const opts = { dot: true, nocase: options.nocase ?? false };
+  const yes = picomatch(positive, opts);
+  const no = negative.length > 0 ? picomatch(negative, opts) : NEVER;
+  return (path) => yes(path) && !no(path);
+}
+
+export interface CompiledRules {
+  classify(relPath: string): FileClass;
+  /** Why a folder is skipped whole, or undefined when it is walked. */
+  skipDir(relDir: string): 'secret' | 'excluded' | 'unreachable' | undefined;
+  isSqlite(relPath: string): boolean;
+}
+
+/** Whether some path below `relDir` could match `glob`: compares the glob segment by segment. */
+function mayReach(glob: string, dirSegments: readonly string[]): boolean {
+  const parts = glob.split('/');
+  for (let i = 0; i < dirSegments.length; i++) {
+    const part = parts[i];
+    if (part === undefined) return false;
+    if (part === '**') return true;
+    const segment = dirSegments[i] ?? '';
+    if (!picomatch.isMatch(segment, part, { dot: true })) return false;
+  }
+  // The folder itself matched every segment so far: a file below it can only match if the glob
+  // has at least one more segment.
+  return parts.length > dirSegments.length;
+}
+
+export function compileRules(source: Pick<BackupSource, 'include' | 'exclude' | 'secrets' | 'sqlite'>): CompiledRules {
+  const sidecar = globMatcher(ALWAYS_EXCLUDED_GLOBS);
+  const secret = globMatcher([...DEFAULT_SECRET_GLOBS, ...(source.secrets ?? [])]);
+  const excluded = globMatcher(source.exclude);
+  const include = source.include && source.include.length > 0 ? source.include.filter((g) => !g.startsWith('!')) : undefined;
+  const included = include ? globMatcher(source.include) : () => true;
+  const sqlite = globMatcher(source.sqlite);
+  return {
+    classify(relPath) {
+      if (sidecar(relPath)) return 'sidecar';
+      if (secret(relPath)) return 'secret';
+      if (excluded(relPath)) return 'excluded';
+      return included(relPath) ? 'included' : 'not-included';
+    },
+    skipDir(relDir) {
+      if (secret(relDir)) return 'secret';
+      if (excluded(relDir)) return 'excluded';
+      if (include) {
+        const segments = relDir.split('/');
+        if (!include.some((g) => mayReach(g, segments))) return 'unreachable';
+      }
+      return undefined;
+    },
+    isSqlite: sqlite,
+  };
+}

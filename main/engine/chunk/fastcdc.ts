@@ -1,0 +1,194 @@
+// Content-defined chunking with FastCDC (Xia et al., USENIX ATC 2016; IEEE TPDS 2020): a gear
+// rolling hash (h = (h << 1) + gear[byte]), cut-point skipping (no hashing before `min`), and
+// normalized chunking — a stricter mask before `avg` and a looser one after — so chunk sizes
+// cluster around `avg`. Boundaries depend only on content, so appending to a JSONL file changes
+// only its last chunk or two, and an insertion re-synchronises within a chunk.
+//
+// Details that are part of the vault format (changing them changes every boundary):
+// - 32-bit hash; masks select the TOP bits, since bit k of the hash depends on the last k + 1
+//   bytes (the top bits see a 32-byte window); normalization level 2: maskS has log2(avg) + 2
+//   bits, maskL log2(avg) − 2 bits.
+// - The hash restarts at 0 for each chunk and runs from byte `min`; a cut after byte i means
+//   the chunk ends with byte i; a chunk that reaches `max` bytes is cut there.
+//
+// The chunker is streaming: push() carries the hash state across calls, so the boundaries are
+// the same however the input is split into pushes.
+
+import { ConfigError } from '../../../shared/errors.ts';
+import type { GearTable } from './gear.ts';
+
+export interface ChunkParams {
+  /** No boundary before this many bytes. */
+  min: number;
+  /** Target average: a power of two. */
+  avg: number;
+  /** A chunk is cut here if no boundary was found before. */
+  max: number;
+}
+
+/** Chosen by measuring appends to agent transcripts: see docs/CHUNKING.md. */
+export const DEFAULT_CHUNK_PARAMS: Readonly<ChunkParams> = Object.freeze({ min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 });
+
+export const NORMALIZATION_LEVEL = 2;
+const MIN_AVG = 2 ** 8;
+const MAX_AVG = 2 ** 24;
+const MAX_MAX = 2 ** 26;
+
+export interface Chunker {
+  /**
+   * Feeds the next bytes of the stream; returns the chunks completed by them, in order. Each
+   * chunk is a fresh array that owns its whole ArrayBuffer (safe to keep or transfer). `bytes`
+   * is not retained after the call returns, so the caller may reuse its buffer.
+   */
+  push(bytes: Uint8Array): Uint8Array[];
+  /** Ends the stream: returns the last chunk, or undefined when nothing is pending. */
+  finish(): Uint8Array | undefined;
+}
+
+/** Throws ConfigError unless `params` are usable. */
+export function validateChunkParams(params: ChunkParams): void {
+  const { min, avg, max } = params;
+  const ok =
+    Number.isSafeInteger(min) &&
+    Number.isSafeInteger(avg) &&
+    Number.isSafeInteger(max) &&
+    avg >= MIN_AVG &&
+    avg <= MAX_AVG &&
+    (avg & (avg - 1)) === 0 &&
+    min >= 64 &&
+    min <= avg &&
+    avg <= max &&
+    max <= MAX_MAX;
+  if (!ok) {
+    throw new ConfigError(
+      `Invalid chunking parameters ${JSON.stringify(params)}: need 64 ≤ min ≤ avg ≤ max ≤ ${MAX_MAX}, with avg a power of two between ${MIN_AVG} and ${MAX_AVG}.`,
+    );
+  }
+}
+
+/** The two masks for `avg` (exported for tests and the benchmark). */
+export function chunkMasks(avg: number): { maskS: number; maskL: number } {
+  const bits = Math.round(Math.log2(avg));
+  return { maskS: topBits(bits + NORMALIZATION_LEVEL), maskL: topBits(bits - NORMALIZATION_LEVEL) };
+}
+
+function topBits(count: number): number {
+  return count <= 0 ? 0 : (-1 << (32 - count)) | 0;
+}
+
+export function createChunker(params: ChunkParams, gear: GearTable): Chunker {
+  validateChunkParams(params);
+  if (gear.length !== 256) throw new ConfigError(`A gear table has 256 entries, got ${gear.length}.`);
+  return new FastCdcChunker(params, gear);
+}
+
+class FastCdcChunker implements Chunker {
+  private readonly min: number;
+  private readonly avg: number;
+  private readonly max: number;
+  private readonly maskS: number;
+  private readonly maskL: number;
+  private readonly gear: GearTable;
+  /** Bytes of the current chunk that arrived in earlier pushes; never reaches `max`. */
+  private readonly pending: Uint8Array;
+  private pendingLength = 0;
+  private hash = 0;
+
+  constructor(params: ChunkParams, gear: GearTable) {
+    this.min = params.min;
+    this.avg = params.avg;
+    this.max = params.max;
+    ({ maskS: this.maskS, maskL: this.maskL } = chunkMasks(params.avg));
+    this.gear = gear;
+    this.pending = new Uint8Array(params.max);
+  }
+
+  push(input: Uint8Array): Uint8Array[] {
+    const chunks: Uint8Array[] = [];
+    const n = input.length;
+    const { min, avg, max, maskS, maskL, gear } = this;
+    let h = this.hash;
+    // Index in `input` where the current chunk starts: negative when it began in an earlier push.
+    let base = -this.pendingLength;
+    // Bytes before `scanned` have been hashed (or skipped) already.
+    let scanned = 0;
+
+    for (;;) {
+      let p = Math.max(scanned, base + min);
+      let cut = -1;
+      const normalEnd = Math.min(base + avg, n);
+      for (; p < normalEnd; p++) {
+        h = ((h << 1) + gear[input[p]!]!) | 0;
+        if ((h & maskS) === 0) {
+          cut = p + 1;
+          break;
+        }
+      }
+      if (cut < 0) {
+        const maxEnd = Math.min(base + max, n);
+        for (; p < maxEnd; p++) {
+          h = ((h << 1) + gear[input[p]!]!) | 0;
+          if ((h & maskL) === 0) {
+            cut = p + 1;
+            break;
+          }
+        }
+        if (cut < 0 && base + max <= n) cut = base + max;
+      }
+      if (cut < 0) break;
+
+      chunks.push(this.take(input, base, cut));
+      base = cut;
+      scanned = cut;
+      h = 0;
+    }
+
+    // Keep the unfinished chunk's bytes from this input: the caller may reuse its buffer.
+    if (base >= 0) {
+      this.pending.set(input.subarray(base, n), 0);
+      this.pendingLength = n - base;
+    } else {
+      this.pending.set(input, this.pendingLength);
+      this.pendingLength += n;
+    }
+    this.hash = h;
+    return chunks;
+  }
+
+  finish(): Uint8Array | undefined {
+    const length = this.pendingLength;
+    this.pendingLength = 0;
+    this.hash = 0;
+    return length === 0 ? undefined : this.pending.slice(0, length);
+  }
+
+  /** The chunk from `base` (negative: continues the pending bytes) to `cut` in `input`, copied. */
+  private take(input: Uint8Array, base: number, cut: number): Uint8Array {
+    const chunk = new Uint8Array(cut - base);
+    if (base < 0) {
+      chunk.set(this.pending.subarray(0, this.pendingLength), 0);
+      chunk.set(input.subarray(0, cut), this.pendingLength);
+      this.pendingLength = 0;
+    } else {
+      chunk.set(input.subarray(base, cut), 0);
+    }
+    return chunk;
+  }
+}
+
+/** Chunks a whole stream (file reads, a network body, …). */
+export async function* chunkStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, params: ChunkParams, gear: GearTable): AsyncGenerator<Uint8Array> {
+  const chunker = createChunker(params, gear);
+  for await (const bytes of source) yield* chunker.push(bytes);
+  const last = chunker.finish();
+  if (last) yield last;
+}
+
+/** Chunks bytes already in memory. */
+export function chunkBuffer(bytes: Uint8Array, params: ChunkParams, gear: GearTable): Uint8Array[] {
+  const chunker = createChunker(params, gear);
+  const chunks = chunker.push(bytes);
+  const last = chunker.finish();
+  if (last) chunks.push(last);
+  return chunks;
+}

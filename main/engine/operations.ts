@@ -1,0 +1,134 @@
+// Whole operations built from the engine's parts, shared by the CLI and the app service so both
+// behave the same: back up the enabled agents, sync (back up, then pull), forget by policy,
+// pin, safety snapshots before anything replaces files in an agent's folder.
+
+import { basename } from 'node:path';
+import type { ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
+import type { SnapshotId } from '../../shared/ids.ts';
+import { ADAPTERS, copySqliteConsistent, detectAgents, toBackupSources } from './agents/index.ts';
+import type { AgentBackupSource, AgentContext } from './agents/index.ts';
+import { backup } from './backup/index.ts';
+import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
+import type { Repository } from './repository.ts';
+import { pull } from './sync/index.ts';
+import type { SyncResult, SyncChange } from './sync/index.ts';
+import { applyRetention } from './vault/index.ts';
+import type { SnapshotRecord } from './vault/index.ts';
+import type { SnapshotReason } from '../../shared/models.ts';
+
+export interface BackupSourcesOptions {
+  ctx: AgentContext;
+  /** Agent ids to back up; every detected agent when undefined. */
+  agents?: readonly string[];
+}
+
+export async function agentSources(options: BackupSourcesOptions): Promise<{ sources: AgentBackupSource[]; agents: string[] }> {
+  let agents = options.agents ? [...options.agents] : undefined;
+  if (!agents) agents = (await detectAgents(options.ctx)).filter((a) => a.detected).map((a) => a.id);
+  return { sources: await toBackupSources(ADAPTERS, options.ctx, agents), agents };
+}
+
+export interface RunBackupOptions {
+  sources: readonly BackupSource[];
+  reason: SnapshotReason;
+  agents?: string[];
+  excludes?: readonly string[];
+  force?: boolean;
+  onProgress?: (p: ProgressInfo) => void;
+  onWarning?: (w: BackupWarning) => void;
+  signal?: AbortSignal;
+}
+
+export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult> {
+  const result = await backup({
+    vault: repo.vault,
+    db: repo.db,
+    codec: repo.codec,
+    sources: options.sources,
+    device: repo.device,
+    reason: options.reason,
+    tmpDir: repo.tmpDir,
+    copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
+    excludes: options.excludes,
+    force: options.force,
+    onProgress: options.onProgress,
+    onWarning: options.onWarning,
+    signal: options.signal,
+    now: repo.now,
+  });
+  if (!result.unchanged) await repo.touchDevice(options.agents);
+  repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats });
+  return result;
+}
+
+export interface SyncOptions {
+  ctx: AgentContext;
+  agents?: readonly string[];
+  mappings?: readonly PathMapping[];
+  reason?: SnapshotReason;
+  onProgress?: (p: ProgressInfo) => void;
+  onWarning?: (w: BackupWarning) => void;
+  onChange?: (c: SyncChange) => void;
+  signal?: AbortSignal;
+}
+
+/** Back up, then pull the other devices' sessions. */
+export async function runSync(repo: Repository, options: SyncOptions): Promise<{ backup: BackupResult; pull: SyncResult }> {
+  const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
+  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
+  options.onProgress?.({ phase: 'pulling', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
+  const pulled = await pull({ repo, sources, mappings: options.mappings, now: repo.now, onChange: options.onChange });
+  return { backup: backed, pull: pulled };
+}
+
+/** A snapshot of just these paths, kept by every retention policy: taken before replacing them. */
+export async function safetySnapshot(repo: Repository, paths: readonly string[]): Promise<SnapshotId | undefined> {
+  const used = new Map<string, number>();
+  const sources = paths.map((path) => {
+    const base = `safety/${basename(path) || 'root'}`;
+    const n = (used.get(base) ?? 0) + 1;
+    used.set(base, n);
+    return { label: n === 1 ? base : `${base}-${n}`, path };
+  });
+  const result = await runBackup(repo, { sources, reason: 'before-restore', force: true });
+  return result.snapshotId;
+}
+
+export function summarise(s: SnapshotRecord): SnapshotSummary {
+  return {
+    id: s.id,
+    shortId: s.id.slice(0, 8),
+    deviceId: s.device,
+    deviceName: s.deviceName,
+    time: s.time,
+    reason: s.reason,
+    pinned: s.pinned,
+    roots: s.roots.map((r) => ({ label: r.label, ...(r.agent ? { agent: r.agent } : {}), path: r.path })),
+    stats: s.stats,
+    ...(s.parent ? { parent: s.parent } : {}),
+  };
+}
+
+export interface ForgetResult {
+  keep: { snapshot: SnapshotSummary; reasons: string[] }[];
+  forget: SnapshotSummary[];
+  dryRun: boolean;
+}
+
+/** Applies the retention policy to every device's snapshots; deletes what it doesn't keep. */
+export async function forget(repo: Repository, policy: RetentionPolicy, dryRun: boolean): Promise<ForgetResult> {
+  const all = await repo.vault.listSnapshots();
+  const decision = applyRetention(all, policy);
+  if (!dryRun) {
+    for (const s of decision.forget) await repo.vault.deleteSnapshot(s.device, s.id);
+    repo.db.addHistory('forget', new Date(repo.now()).toISOString(), { forgot: decision.forget.length, kept: decision.keep.length });
+  }
+  return { keep: decision.keep.map((k) => ({ snapshot: summarise(k.snapshot), reasons: k.reasons })), forget: decision.forget.map(summarise), dryRun };
+}
+
+export async function setPinned(repo: Repository, ref: string, pinned: boolean): Promise<SnapshotSummary> {
+  const snap = await repo.findSnapshot(ref);
+  const updated = { ...snap, pinned };
+  await repo.vault.saveSnapshot(updated);
+  return summarise(updated);
+}

@@ -1,0 +1,11 @@
+// Where Cairn keeps its own state on each OS. Never inside an agent's folder.
+
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export function defaultStateDir(env: Record<string, string | undefined> = process.env, platform: NodeJS.Platform = process.platform, home = homedir()): string {
+  if (env.CAIRN_STATE_DIR) return env.CAIRN_STATE_DIR;
+  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Cairn');
+  if (platform === 'win32') return join(env.APPDATA ?? join(home, 'AppData', 'Roaming'), 'Cairn');
+  return join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'cairn');
+}

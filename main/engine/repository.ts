@@ -1,0 +1,165 @@
+// An open repository: the unlocked vault, this device's identity in it, the local state DB for
+// it, and the codec that does the CPU-heavy work off the calling thread. The CLI and the app
+// service both work through this; it is the engine's facade.
+
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
+import { join } from 'node:path';
+import { CairnError, NotFoundError } from '../../shared/errors.ts';
+import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
+import type { Platform } from '../../shared/models.ts';
+import { StateDb } from './state/index.ts';
+import type { BlobStore } from './storage/index.ts';
+import { syncIndex, TreeReader, Vault } from './vault/index.ts';
+import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret } from './vault/index.ts';
+
+export interface DeviceIdentity {
+  id: DeviceId;
+  name: string;
+}
+
+export interface RepositoryOptions {
+  store: BlobStore;
+  /** Cairn's own folder (state DBs, device identity, temporary files). */
+  stateDir: string;
+  /** Builds the codec once the vault's keys are known. */
+  makeCodec: (vault: Vault) => BlobCodec | Promise<BlobCodec>;
+  deviceName?: string;
+  now?: () => number;
+  platform?: Platform;
+}
+
+export class Repository {
+  readonly vault: Vault;
+  readonly db: StateDb;
+  readonly codec: BlobCodec;
+  readonly device: DeviceIdentity;
+  readonly stateDir: string;
+  readonly vaultDir: string;
+  readonly now: () => number;
+  private readonly platform: Platform;
+
+  private constructor(vault: Vault, db: StateDb, codec: BlobCodec, device: DeviceIdentity, stateDir: string, vaultDir: string, now: () => number, platform: Platform) {
+    this.vault = vault;
+    this.db = db;
+    this.codec = codec;
+    this.device = device;
+    this.stateDir = stateDir;
+    this.vaultDir = vaultDir;
+    this.now = now;
+    this.platform = platform;
+  }
+
+  /** Creates a vault at the store and opens it; the recovery key is returned once. */
+  static async init(options: RepositoryOptions & Omit<InitOptions, 'now'>): Promise<{ repo: Repository; recoveryKey: string }> {
+    const { vault, recoveryKey } = await Vault.init(options.store, { passphrase: options.passphrase, scrypt: options.scrypt, now: options.now });
+    const repo = await Repository.fromVault(vault, options);
+    return { repo, recoveryKey };
+  }
+
+  /** Opens an existing vault; on a device new to it, registers the device. */
+  static async open(options: RepositoryOptions & { secret: UnlockSecret }): Promise<Repository> {
+    const vault = await Vault.open(options.store, options.secret);
+    return Repository.fromVault(vault, options);
+  }
+
+  private static async fromVault(vault: Vault, options: RepositoryOptions): Promise<Repository> {
+    const now = options.now ?? Date.now;
+    const vaultDir = join(options.stateDir, 'vaults', vault.id);
+    mkdirSync(join(vaultDir, 'tmp'), { recursive: true });
+    const identityFile = join(vaultDir, 'device.json');
+    let device: DeviceIdentity;
+    let isNew = false;
+    try {
+      device = JSON.parse(readFileSync(identityFile, 'utf8')) as DeviceIdentity;
+      if (options.deviceName && options.deviceName !== device.name) device = { ...device, name: options.deviceName };
+    } catch {
+      device = { id: randomBytes(8).toString('hex') as DeviceId, name: options.deviceName ?? osHostname() };
+      isNew = true;
+    }
+    writeJsonAtomic(identityFile, device);
+    const db = new StateDb(join(vaultDir, 'state.db'));
+    const codec = await options.makeCodec(vault);
+    const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
+    if (isNew || options.deviceName) await repo.touchDevice([]);
+    return repo;
+  }
+
+  get tmpDir(): string {
+    return join(this.vaultDir, 'tmp');
+  }
+
+  /** Writes or refreshes this device's record in the vault. */
+  async touchDevice(agents?: string[]): Promise<DeviceRecord> {
+    const existing = await this.vault.loadDevice(this.device.id);
+    const at = new Date(this.now()).toISOString();
+    const record: DeviceRecord = {
+      version: 1,
+      id: this.device.id,
+      name: this.device.name,
+      hostname: osHostname(),
+      platform: this.platform,
+      agents: agents && agents.length > 0 ? agents : (existing?.agents ?? []),
+      lastSeen: at,
+      createdAt: existing?.createdAt ?? at,
+    };
+    await this.vault.saveDevice(record);
+    return record;
+  }
+
+  async rename(name: string): Promise<DeviceRecord> {
+    (this as { device: DeviceIdentity }).device = { ...this.device, name };
+    writeJsonAtomic(join(this.vaultDir, 'device.json'), this.device);
+    return this.touchDevice();
+  }
+
+  async refreshIndex(): Promise<void> {
+    await syncIndex(this.vault, this.db);
+  }
+
+  reader(): TreeReader {
+    return new TreeReader(this.vault, this.db, this.codec);
+  }
+
+  /**
+   * Finds a snapshot by id, unique id prefix, or `latest` (this device's newest, or `device`'s:
+   * an id or a name).
+   */
+  async findSnapshot(ref: string, device?: string): Promise<SnapshotRecord> {
+    if (ref === 'latest') {
+      const deviceId = device ? await this.resolveDevice(device) : this.device.id;
+      const all = await this.vault.listSnapshots(deviceId);
+      const newest = all.at(-1);
+      if (!newest) throw new NotFoundError(`Device ${device ?? this.device.name} has no snapshots yet. Run 'cairn backup' first.`);
+      return newest;
+    }
+    if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new CairnError('config', `'${ref}' is not a snapshot id. Use an id (or its first characters) from 'cairn snapshots', or 'latest'.`);
+    const refs = (await this.vault.listSnapshotRefs()).filter((r) => r.id.startsWith(ref));
+    if (refs.length === 0) throw new NotFoundError(`No snapshot has an id starting with '${ref}'. See 'cairn snapshots'.`);
+    if (refs.length > 1) throw new CairnError('config', `More than one snapshot starts with '${ref}'. Give more characters.`);
+    const only = refs[0] as { device: DeviceId; id: SnapshotId };
+    return this.vault.loadSnapshot(only.device, only.id);
+  }
+
+  async resolveDevice(nameOrId: string): Promise<DeviceId> {
+    const devices = await this.vault.listDevices();
+    const match = devices.find((d) => d.id === nameOrId) ?? devices.filter((d) => d.name === nameOrId || d.hostname === nameOrId)[0];
+    if (match) return match.id;
+    const fromSnapshots = (await this.vault.listSnapshotRefs()).find((r) => r.device === nameOrId);
+    if (fromSnapshots) return fromSnapshots.device;
+    throw new NotFoundError(`No device called '${nameOrId}' in this vault. See 'cairn devices'.`);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+    await this.codec.close?.();
+    await this.vault.store.close();
+  }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2));
+  renameSync(tmp, file);
+}

@@ -1,0 +1,201 @@
+// Cairn's local state for one vault, in SQLite (better-sqlite3): the file cache that lets a
+// backup skip unchanged files by stat, a cache of the vault's index (which blob is in which
+// pack), and, for sync, bases and conflicts. Lives in Cairn's own folder, never in an agent's.
+
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { BlobId, PackId } from '../../../shared/ids.ts';
+import type { BlobLocation, BlobType } from '../vault/format.ts';
+
+export interface FileCacheEntry {
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  inode: string;
+  mode: number;
+  content: BlobId[];
+}
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+   CREATE TABLE index_files (id TEXT PRIMARY KEY);
+   CREATE TABLE blobs (id BLOB NOT NULL, index_id TEXT NOT NULL, type INTEGER NOT NULL, pack BLOB NOT NULL,
+     offset INTEGER NOT NULL, length INTEGER NOT NULL, raw_length INTEGER NOT NULL, PRIMARY KEY (id, index_id)) WITHOUT ROWID;
+   CREATE INDEX blobs_by_index ON blobs(index_id);
+   CREATE TABLE files (label TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL, mtime_ns TEXT NOT NULL,
+     ctime_ns TEXT NOT NULL, inode TEXT NOT NULL, mode INTEGER NOT NULL, content BLOB NOT NULL, PRIMARY KEY (label, path)) WITHOUT ROWID;`,
+  `CREATE TABLE sync_bases (path TEXT NOT NULL, device TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL,
+     synced_at TEXT NOT NULL, PRIMARY KEY (path, device)) WITHOUT ROWID;
+   CREATE TABLE conflicts (id TEXT PRIMARY KEY, record TEXT NOT NULL, status TEXT NOT NULL, detected_at TEXT NOT NULL);
+   CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, at TEXT NOT NULL, record TEXT NOT NULL);`,
+];
+
+const TYPE_CODE: Record<BlobType, number> = { data: 0, tree: 1 };
+const TYPES: readonly BlobType[] = ['data', 'tree'];
+
+function idsToBuffer(ids: readonly string[]): Buffer {
+  const out = Buffer.alloc(ids.length * 32);
+  ids.forEach((id, i) => out.write(id, i * 32, 32, 'hex'));
+  return out;
+}
+
+function bufferToIds(buf: Buffer): BlobId[] {
+  const out: BlobId[] = [];
+  for (let at = 0; at < buf.length; at += 32) out.push(buf.toString('hex', at, at + 32) as BlobId);
+  return out;
+}
+
+interface BlobRow {
+  id: Buffer;
+  type: number;
+  pack: Buffer;
+  offset: number;
+  length: number;
+  raw_length: number;
+}
+
+export class StateDb {
+  readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+    const db = this.db;
+    this.stmts = {
+      hasBlob: db.prepare<[Buffer], { one: number }>('SELECT 1 AS one FROM blobs WHERE id = ? LIMIT 1'),
+      getBlob: db.prepare<[Buffer], BlobRow>('SELECT id, type, pack, offset, length, raw_length FROM blobs WHERE id = ? LIMIT 1'),
+      insertBlob: db.prepare('INSERT OR IGNORE INTO blobs (id, index_id, type, pack, offset, length, raw_length) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertIndex: db.prepare('INSERT OR IGNORE INTO index_files (id) VALUES (?)'),
+      deleteIndexBlobs: db.prepare('DELETE FROM blobs WHERE index_id = ?'),
+      deleteIndex: db.prepare('DELETE FROM index_files WHERE id = ?'),
+      listIndex: db.prepare<[], { id: string }>('SELECT id FROM index_files'),
+      getFile: db.prepare<[string, string], { size: number; mtime_ns: string; ctime_ns: string; inode: string; mode: number; content: Buffer }>(
+        'SELECT size, mtime_ns, ctime_ns, inode, mode, content FROM files WHERE label = ? AND path = ?',
+      ),
+      putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      deleteLabelFiles: db.prepare('DELETE FROM files WHERE label = ?'),
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    };
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] as string);
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  hasBlob(id: BlobId): boolean {
+    return this.stmts.hasBlob.get(Buffer.from(id, 'hex')) !== undefined;
+  }
+
+  getBlob(id: BlobId): BlobLocation | undefined {
+    const row = this.stmts.getBlob.get(Buffer.from(id, 'hex'));
+    if (!row) return undefined;
+    return {
+      id,
+      type: TYPES[row.type] ?? 'data',
+      pack: row.pack.toString('hex') as PackId,
+      offset: row.offset,
+      length: row.length,
+      rawLength: row.raw_length,
+    };
+  }
+
+  /** Records an index file's entries as known. Call only once the index file is stored. */
+  addIndex(indexId: string, entries: readonly BlobLocation[]): void {
+    this.db.transaction(() => {
+      this.stmts.insertIndex.run(indexId);
+      for (const e of entries) {
+        this.stmts.insertBlob.run(Buffer.from(e.id, 'hex'), indexId, TYPE_CODE[e.type], Buffer.from(e.pack, 'hex'), e.offset, e.length, e.rawLength);
+      }
+    })();
+  }
+
+  removeIndex(indexId: string): void {
+    this.db.transaction(() => {
+      this.stmts.deleteIndexBlobs.run(indexId);
+      this.stmts.deleteIndex.run(indexId);
+    })();
+  }
+
+  knownIndexIds(): Set<string> {
+    return new Set(this.stmts.listIndex.all().map((r) => r.id));
+  }
+
+  getFile(label: string, path: string): FileCacheEntry | undefined {
+    const row = this.stmts.getFile.get(label, path);
+    if (!row) return undefined;
+    return { size: row.size, mtimeNs: row.mtime_ns, ctimeNs: row.ctime_ns, inode: row.inode, mode: row.mode, content: bufferToIds(row.content) };
+  }
+
+  /** Replaces the whole file cache of the given sources in one transaction. */
+  replaceFiles(byLabel: ReadonlyMap<string, ReadonlyMap<string, FileCacheEntry>>): void {
+    this.db.transaction(() => {
+      for (const [label, files] of byLabel) {
+        this.stmts.deleteLabelFiles.run(label);
+        for (const [path, f] of files) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content));
+      }
+    })();
+  }
+
+  /** What this device last took or saw of `path` from `device` (content hash and size). */
+  getSyncBase(path: string, device: string): { hash: string; size: number } | undefined {
+    return this.db.prepare<[string, string], { hash: string; size: number }>('SELECT hash, size FROM sync_bases WHERE path = ? AND device = ?').get(path, device);
+  }
+
+  /** True when any device's version of `path` was synced here before. */
+  hasAnySyncBase(path: string): boolean {
+    return this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sync_bases WHERE path = ? LIMIT 1').get(path) !== undefined;
+  }
+
+  setSyncBase(path: string, device: string, hash: string, size: number, at: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO sync_bases (path, device, hash, size, synced_at) VALUES (?, ?, ?, ?, ?)').run(path, device, hash, size, at);
+  }
+
+  putConflict(id: string, record: unknown, status: string, detectedAt: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO conflicts (id, record, status, detected_at) VALUES (?, ?, ?, ?)').run(id, JSON.stringify(record), status, detectedAt);
+  }
+
+  listConflicts(): unknown[] {
+    return this.db.prepare<[], { record: string }>('SELECT record FROM conflicts ORDER BY detected_at DESC').all().map((r) => JSON.parse(r.record) as unknown);
+  }
+
+  getConflict(id: string): unknown {
+    const row = this.db.prepare<[string], { record: string }>('SELECT record FROM conflicts WHERE id = ?').get(id);
+    return row ? (JSON.parse(row.record) as unknown) : undefined;
+  }
+
+  addHistory(kind: string, at: string, record: unknown): void {
+    this.db.prepare('INSERT INTO history (kind, at, record) VALUES (?, ?, ?)').run(kind, at, JSON.stringify(record));
+  }
+
+  listHistory(limit = 50): { kind: string; at: string; record: unknown }[] {
+    return this.db
+      .prepare<[number], { kind: string; at: string; record: string }>('SELECT kind, at, record FROM history ORDER BY id DESC LIMIT ?')
+      .all(limit)
+      .map((r) => ({ kind: r.kind, at: r.at, record: JSON.parse(r.record) as unknown }));
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmts.getMeta.get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.setMeta.run(key, value);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

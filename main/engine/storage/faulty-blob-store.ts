@@ -1,0 +1,194 @@
+// A fault-injecting decorator for tests anywhere in the project (after kopia's): make the Nth
+// put fail, make every put after N fail (a run killed midway), hand back corrupted or truncated
+// objects, slow operations down. Deterministic: faults depend only on the order of calls.
+//
+//   const store = new FaultyBlobStore(new MemoryBlobStore());
+//   store.failNth('put', 3);                  // the 3rd put from now throws a retryable error
+//   store.failAfter('put', 10);               // puts 11, 12, ... throw (not retryable)
+//   store.corruptGets('data/');               // gets under data/ return one flipped byte
+//   store.truncateGets('index/', 100);        // objects under index/ look 100 bytes long
+
+import { StorageError } from '../../../shared/errors.ts';
+import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import { rangeBeyondEnd } from './keys.ts';
+
+export type FaultOperation = 'put' | 'get' | 'stat' | 'list' | 'delete';
+
+export interface FaultOptions {
+  /** Only calls whose key (or list prefix) starts with this count and fail. Default ''. */
+  keyPrefix?: string;
+  /** Whether the injected StorageError is retryable. Default: true for failNth, false for failAfter. */
+  retryable?: boolean;
+  /** Throw this instead of the default StorageError. */
+  error?: (op: FaultOperation, key: string) => Error;
+  /** For put and delete: let the call reach the inner store, then fail, as when a response is lost after the server acted. */
+  reachesStore?: boolean;
+  /** For list: objects yielded before the failure. Default 0. */
+  listAfter?: number;
+}
+
+export interface FaultyBlobStoreOptions {
+  /** Used by delay(). Default: a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface FailRule {
+  op: FaultOperation;
+  /** 'nth': only the nth matching call fails; 'after': every matching call after the nth fails. */
+  mode: 'nth' | 'after';
+  n: number;
+  seen: number;
+  options: FaultOptions;
+}
+
+interface GetRule {
+  keyPrefix: string;
+  corruptAt?: number;
+  truncateTo?: number;
+}
+
+export class FaultyBlobStore implements BlobStore {
+  readonly location: string;
+  readonly inner: BlobStore;
+  /** Calls received per operation, faulty or not, since construction or clear(). */
+  readonly calls: Record<FaultOperation, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
+  /** Faults injected so far. */
+  injected = 0;
+  #failRules: FailRule[] = [];
+  #getRules: GetRule[] = [];
+  #delays: Partial<Record<FaultOperation, number>> = {};
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(inner: BlobStore, options: FaultyBlobStoreOptions = {}) {
+    this.inner = inner;
+    this.location = inner.location;
+    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  /** The `n`th matching call of `op` from now (1 = the next one) fails; the others pass. */
+  failNth(op: FaultOperation, n: number, options: FaultOptions = {}): this {
+    this.#failRules.push({ op, mode: 'nth', n, seen: 0, options: { retryable: true, ...options } });
+    return this;
+  }
+
+  /** After `n` more matching calls of `op` pass, every later one fails: a run killed midway. */
+  failAfter(op: FaultOperation, n: number, options: FaultOptions = {}): this {
+    this.#failRules.push({ op, mode: 'after', n, seen: 0, options: { retryable: false, ...options } });
+    return this;
+  }
+
+  /** Gets of keys under `keyPrefix` return their bytes with byte `at` of the result flipped (default: the middle one). */
+  corruptGets(keyPrefix = '', at?: number): this {
+    this.#getRules.push(at === undefined ? { keyPrefix } : { keyPrefix, corruptAt: at });
+    return this;
+  }
+
+  /** Objects under `keyPrefix` look cut to `size` bytes to get and stat. */
+  truncateGets(keyPrefix: string, size: number): this {
+    this.#getRules.push({ keyPrefix, truncateTo: size });
+    return this;
+  }
+
+  /** Every call of `op` waits `ms` first. */
+  delay(op: FaultOperation, ms: number): this {
+    this.#delays[op] = ms;
+    return this;
+  }
+
+  /** Removes every fault and resets the counters. */
+  clear(): this {
+    this.#failRules = [];
+    this.#getRules = [];
+    this.#delays = {};
+    this.injected = 0;
+    for (const op of Object.keys(this.calls) as FaultOperation[]) this.calls[op] = 0;
+    return this;
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const fault = await this.#enter('put', key);
+    if (fault?.options.reachesStore) await this.inner.put(key, data);
+    if (fault) throw fault.error;
+    await this.inner.put(key, data);
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    const fault = await this.#enter('get', key);
+    if (fault) throw fault.error;
+    const rules = this.#getRules.filter((rule) => key.startsWith(rule.keyPrefix));
+    const truncateTo = minOf(rules.map((rule) => rule.truncateTo));
+    let data: Uint8Array;
+    if (truncateTo === undefined) {
+      data = await this.inner.get(key, range);
+    } else if (range === undefined) {
+      data = (await this.inner.get(key)).slice(0, truncateTo);
+    } else {
+      if (range.offset + range.length > truncateTo) throw rangeBeyondEnd(key, this.location, range, truncateTo);
+      data = await this.inner.get(key, range);
+    }
+    for (const rule of rules) {
+      if (rule.truncateTo !== undefined || data.length === 0) continue;
+      const at = Math.min(rule.corruptAt ?? Math.floor(data.length / 2), data.length - 1);
+      data = data.slice();
+      data[at] = (data[at] ?? 0) ^ 0xff;
+      this.injected += 1;
+    }
+    return data;
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    const fault = await this.#enter('stat', key);
+    if (fault) throw fault.error;
+    const info = await this.inner.stat(key);
+    const truncateTo = minOf(this.#getRules.filter((rule) => key.startsWith(rule.keyPrefix)).map((rule) => rule.truncateTo));
+    return info && truncateTo !== undefined ? { key, size: Math.min(info.size, truncateTo) } : info;
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    const fault = await this.#enter('list', prefix);
+    let yielded = 0;
+    if (fault && (fault.options.listAfter ?? 0) === 0) throw fault.error;
+    for await (const info of this.inner.list(prefix)) {
+      yield info;
+      yielded += 1;
+      if (fault && yielded >= (fault.options.listAfter ?? 0)) throw fault.error;
+    }
+    if (fault) throw fault.error;
+  }
+
+  async delete(key: string): Promise<void> {
+    const fault = await this.#enter('delete', key);
+    if (fault?.options.reachesStore) await this.inner.delete(key);
+    if (fault) throw fault.error;
+    await this.inner.delete(key);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  /** Counts the call, waits any delay, and returns the fault to inject, if any. */
+  async #enter(op: FaultOperation, key: string): Promise<{ error: Error; options: FaultOptions } | undefined> {
+    this.calls[op] += 1;
+    const delay = this.#delays[op];
+    if (delay !== undefined) await this.#sleep(delay);
+    let hit: FailRule | undefined;
+    for (const rule of this.#failRules) {
+      if (rule.op !== op || !key.startsWith(rule.options.keyPrefix ?? '')) continue;
+      rule.seen += 1;
+      const fails = rule.mode === 'nth' ? rule.seen === rule.n : rule.seen > rule.n;
+      if (fails) hit ??= rule;
+    }
+    if (hit === undefined) return undefined;
+    this.injected += 1;
+    const error =
+      hit.options.error?.(op, key) ??
+      new StorageError('storage', `Injected fault: ${op} #${this.calls[op]} of '${key}' in ${this.location}.`, { retryable: hit.options.retryable ?? false });
+    return { error, options: hit.options };
+  }
+}
+
+function minOf(values: ReadonlyArray<number | undefined>): number | undefined {
+  const defined = values.filter((value): value is number => value !== undefined);
+  return defined.length === 0 ? undefined : Math.min(...defined);
+}

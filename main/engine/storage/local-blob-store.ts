@@ -1,0 +1,188 @@
+// A BlobStore in a folder (external disk, NAS mount, or the default local vault): key parts are
+// path parts under the root. Writes go to a temporary file in the target folder, are flushed,
+// then renamed over the target, so a crash leaves the old object or the new one, never half of
+// one. A key can't be both an object and a folder here (S3 allows `a` and `a/b`; Cairn's
+// vault layout never needs it).
+
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { isAbsolute, join, sep } from 'node:path';
+import { CairnError, ConfigError, NotFoundError, StorageError } from '../../../shared/errors.ts';
+import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
+
+export interface LocalBlobStoreOptions {
+  /** Flush file data and folder entries to the disk on every put. Default true. */
+  fsync?: boolean;
+}
+
+/** Marks in-progress writes; list() skips them. Left behind only by a crash mid-put. */
+const TEMP_MARK = '.cairn-tmp-';
+const TEMP_NAME = /\.cairn-tmp-[0-9a-f]{16}$/;
+
+export class LocalBlobStore implements BlobStore {
+  readonly location: string;
+  readonly root: string;
+  readonly #fsync: boolean;
+
+  /** `root` must be absolute; it is created on the first put. */
+  constructor(root: string, options: LocalBlobStoreOptions = {}) {
+    if (!isAbsolute(root)) throw new ConfigError(`The vault folder must be an absolute path, not '${root}'.`);
+    this.root = root;
+    this.location = root;
+    this.#fsync = options.fsync ?? true;
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const path = this.#path(key);
+    const folder = this.#path(key, -1);
+    const temp = `${path}${TEMP_MARK}${randomBytes(8).toString('hex')}`;
+    try {
+      await mkdir(folder, { recursive: true });
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(data);
+        if (this.#fsync) await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, path);
+      if (this.#fsync) await syncFolder(folder);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined); // gone already when the rename happened
+      throw this.#error(error, 'write', key);
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    const path = this.#path(key);
+    if (range) assertValidRange(key, range);
+    try {
+      if (range === undefined) return new Uint8Array(await readFile(path));
+      const handle = await open(path, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (range.offset + range.length > size) throw rangeBeyondEnd(key, this.location, range, size);
+        const buffer = new Uint8Array(range.length);
+        let done = 0;
+        while (done < range.length) {
+          const { bytesRead } = await handle.read(buffer, done, range.length - done, range.offset + done);
+          if (bytesRead === 0) throw rangeBeyondEnd(key, this.location, range, range.offset + done);
+          done += bytesRead;
+        }
+        return buffer;
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      throw this.#error(error, 'read', key);
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    const path = this.#path(key);
+    try {
+      const info = await stat(path);
+      return info.isFile() ? { key, size: info.size } : undefined;
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
+      throw this.#error(error, 'read', key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertValidPrefix(prefix);
+    // Start at the deepest folder the prefix names, and filter by the full prefix below it.
+    const parts = prefix.split('/');
+    parts.pop(); // the last part is partial (or '' after a trailing `/`)
+    yield* this.#walk(parts, prefix);
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.#path(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return;
+      throw this.#error(error, 'delete', key);
+    }
+  }
+
+  async close(): Promise<void> {}
+
+  async *#walk(folderParts: string[], prefix: string): AsyncGenerator<ObjectInfo> {
+    const folder = join(this.root, ...folderParts);
+    let entries;
+    try {
+      entries = await opendir(folder);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return;
+      throw this.#error(error, 'list', folderParts.join('/'));
+    }
+    for await (const entry of entries) {
+      const key = [...folderParts, entry.name].join('/');
+      if (entry.isDirectory()) {
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk([...folderParts, entry.name], prefix);
+      } else if (entry.isFile() && key.startsWith(prefix) && !TEMP_NAME.test(entry.name)) {
+        const info = await stat(join(folder, entry.name)).catch(() => undefined); // deleted meanwhile
+        if (info) yield { key, size: info.size };
+      }
+    }
+  }
+
+  /** The path of `key`, or of its folder with `drop = -1`; validates the key. */
+  #path(key: string, drop?: -1): string {
+    assertValidKey(key);
+    const parts = key.split('/');
+    return join(this.root, ...(drop === -1 ? parts.slice(0, -1) : parts));
+  }
+
+  #error(error: unknown, action: 'read' | 'write' | 'list' | 'delete', key: string): CairnError {
+    if (error instanceof CairnError) return error;
+    const where = `${this.root}${sep}${key.split('/').join(sep)}`;
+    switch (errnoOf(error)) {
+      case 'ENOENT':
+        if (action === 'read') return new NotFoundError(`The object '${key}' does not exist in ${this.location}.`, { cause: error });
+        return new StorageError('storage', `Could not ${action} ${where}: a folder on the way is missing. Check that ${this.root} is available.`, { cause: error });
+      case 'ENOTDIR':
+        if (action === 'read') return new NotFoundError(`The object '${key}' does not exist in ${this.location}.`, { cause: error });
+        return new StorageError('storage', `Could not ${action} ${where}: a file is in the way of a folder. Check the contents of ${this.root}.`, { cause: error });
+      case 'ENOSPC':
+      case 'EDQUOT':
+        return new StorageError('disk_full', `The disk holding ${this.root} is full. Free some space and try again.`, { cause: error });
+      case 'EACCES':
+      case 'EPERM':
+      case 'EROFS':
+        return new StorageError('access_denied', `Cairn may not ${action} ${where}. Check the permissions of ${this.root} and that its disk is writable.`, { cause: error });
+      case 'EISDIR':
+        // A folder is not an object (S3 has none): reading one is reading a missing object.
+        if (action === 'read') return new NotFoundError(`The object '${key}' does not exist in ${this.location}.`, { cause: error });
+        return new StorageError('storage', `Could not ${action} ${where}: it is a folder. Check the contents of ${this.root}.`, { cause: error });
+      case 'EIO':
+      case 'EBUSY':
+      case 'EAGAIN':
+      case 'EMFILE':
+      case 'ENFILE':
+        return new StorageError('storage', `Could not ${action} ${where} (${errnoOf(error)}). Check that the disk is connected and healthy, then try again.`, { cause: error, retryable: true });
+      default: {
+        const message = error instanceof Error ? error.message : String(error);
+        return new StorageError('storage', `Could not ${action} ${where}: ${message}`, { cause: error });
+      }
+    }
+  }
+}
+
+/** Makes a rename durable: the folder entry must reach the disk too. Windows can't open folders. */
+async function syncFolder(folder: string): Promise<void> {
+  if (process.platform === 'win32') return;
+  const handle = await open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function errnoOf(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}

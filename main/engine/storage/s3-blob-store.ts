@@ -1,0 +1,242 @@
+// A BlobStore in an S3-compatible bucket (AWS S3, Cloudflare R2, Backblaze B2, MinIO, Swift's
+// s3api, ...), under a key prefix. The only code in Cairn that imports the AWS SDK.
+//
+// Compatibility choices, all because real providers refuse the SDK's defaults:
+// - checksums only when an operation requires them (R2 and B2 reject the default CRC32 headers,
+//   Swift rejects aws-chunked uploads), a known Content-Length on every upload, and our own
+//   Content-MD5 on single puts so that the server verifies what it stores;
+// - no conditional writes and no DeleteObjects (Swift wants Content-MD5 there, B2/MinIO vary);
+// - the SDK's own retries are off: RetryingBlobStore retries in one place, with one policy.
+
+import { createHash } from 'node:crypto';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { ConfigError, StorageError, type CairnError } from '../../../shared/errors.ts';
+import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
+import { mapS3Error, type S3ErrorContext, type S3Operation } from './s3-errors.ts';
+
+export interface S3Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface S3BlobStoreOptions {
+  bucket: string;
+  /** Key prefix inside the bucket, without leading or trailing `/`; '' for the bucket's root. */
+  prefix: string;
+  /** e.g. `https://<account>.r2.cloudflarestorage.com`; AWS S3 when absent. */
+  endpoint?: string;
+  /** Default: AWS_REGION, then AWS_DEFAULT_REGION, then `us-east-1`. */
+  region?: string;
+  /** `https://endpoint/bucket/key` instead of `https://bucket.endpoint/key` (MinIO, Swift, most self-hosted servers). */
+  forcePathStyle?: boolean;
+  /** When absent, the SDK's default chain: AWS_* environment variables, ~/.aws profiles, SSO, instance roles. */
+  credentials?: S3Credentials;
+  /** Time to establish a connection. Default 10 s. */
+  connectionTimeoutMs?: number;
+  /** Longest a socket may stay idle during a request before it is dropped. Default 60 s. */
+  socketTimeoutMs?: number;
+  /** Longest a whole request may take; 0 for no limit. Default 0 (large uploads on slow links are fine). */
+  requestTimeoutMs?: number;
+  /** Concurrent connections to the endpoint. Default 16. */
+  maxSockets?: number;
+  /** Objects larger than this are uploaded in parts. Default 16 MiB. */
+  multipartThreshold?: number;
+  /** Part size for multipart uploads, at least 5 MiB. Default 8 MiB. */
+  partSize?: number;
+  /** Parts of one object uploaded at the same time. Default 4. */
+  partConcurrency?: number;
+  /** For tests: pretend the local clock is off by this much (milliseconds). */
+  clockOffsetMs?: number;
+}
+
+const MiB = 1024 * 1024;
+const MIN_PART_SIZE = 5 * MiB;
+
+export class S3BlobStore implements BlobStore {
+  readonly location: string;
+  readonly bucket: string;
+  readonly prefix: string;
+  readonly #client: S3Client;
+  readonly #endpointText: string;
+  readonly #region: string;
+  readonly #multipartThreshold: number;
+  readonly #partSize: number;
+  readonly #partConcurrency: number;
+
+  constructor(options: S3BlobStoreOptions) {
+    if (options.bucket === '') throw new ConfigError('No bucket name is set. Enter the bucket to store the vault in.');
+    const prefix = options.prefix.replace(/^\/+|\/+$/g, '');
+    if (prefix !== '') assertValidKey(prefix);
+    this.#partSize = options.partSize ?? 8 * MiB;
+    if (this.#partSize < MIN_PART_SIZE) throw new ConfigError(`The multipart part size must be at least 5 MiB, not ${this.#partSize} bytes.`);
+    this.#multipartThreshold = Math.max(options.multipartThreshold ?? 16 * MiB, this.#partSize);
+    this.#partConcurrency = Math.max(1, options.partConcurrency ?? 4);
+
+    this.bucket = options.bucket;
+    this.prefix = prefix;
+    this.#region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
+    this.#endpointText = options.endpoint ?? `AWS S3 (${this.#region})`;
+    this.location = `s3://${options.bucket}/${prefix}${options.endpoint === undefined ? '' : ` at ${options.endpoint}`}`;
+
+    const agent = { keepAlive: true, maxSockets: options.maxSockets ?? 16 };
+    const config: S3ClientConfig = {
+      region: this.#region,
+      forcePathStyle: options.forcePathStyle ?? false,
+      followRegionRedirects: true,
+      maxAttempts: 1,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: {
+        connectionTimeout: options.connectionTimeoutMs ?? 10_000,
+        socketTimeout: options.socketTimeoutMs ?? 60_000,
+        requestTimeout: options.requestTimeoutMs ?? 0,
+        throwOnRequestTimeout: true,
+        httpAgent: agent,
+        httpsAgent: agent,
+      },
+    };
+    if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+    if (options.credentials !== undefined) config.credentials = options.credentials;
+    if (options.clockOffsetMs !== undefined) config.systemClockOffset = options.clockOffsetMs;
+    this.#client = new S3Client(config);
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const Key = this.#fullKey(key);
+    try {
+      if (data.byteLength > this.#multipartThreshold) {
+        // Upload aborts the multipart upload on failure, so no parts are left behind to pay for.
+        const upload = new Upload({
+          client: this.#client,
+          params: { Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength },
+          partSize: this.#partSize,
+          queueSize: this.#partConcurrency,
+        });
+        await upload.done();
+      } else {
+        const md5 = createHash('md5').update(data).digest('base64');
+        await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength, ContentMD5: md5 }));
+      }
+    } catch (error) {
+      throw this.#error(error, 'put', key);
+    }
+  }
+
+  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+    const Key = this.#fullKey(key);
+    if (range) assertValidRange(key, range);
+    if (range?.length === 0) return this.#emptyRange(key, range);
+    const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
+    try {
+      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range }));
+      const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array(0);
+      if (response.ContentLength !== undefined && body.byteLength !== response.ContentLength) {
+        throw new StorageError('unreachable', `The download of '${key}' from ${this.location} stopped after ${body.byteLength} of ${response.ContentLength} bytes; Cairn will try again.`, {
+          retryable: true,
+        });
+      }
+      if (range === undefined) return body;
+      if (response.ContentRange === undefined && body.byteLength > range.length) {
+        // A server that ignores Range sends the whole object.
+        if (range.offset + range.length > body.byteLength) throw rangeBeyondEnd(key, this.location, range, body.byteLength);
+        return body.slice(range.offset, range.offset + range.length);
+      }
+      // S3 cuts a range that runs past the end short instead of refusing it.
+      if (body.byteLength !== range.length) throw rangeBeyondEnd(key, this.location, range, sizeFromContentRange(response.ContentRange));
+      return body;
+    } catch (error) {
+      throw this.#error(error, 'get', key, range);
+    }
+  }
+
+  async stat(key: string): Promise<ObjectInfo | undefined> {
+    const Key = this.#fullKey(key);
+    try {
+      const response = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      return { key, size: response.ContentLength ?? 0 };
+    } catch (error) {
+      // HEAD responses have no body, so a missing object is just a 404 (as is a missing bucket:
+      // list() is what tells those apart).
+      if (statusOf(error) === 404) return undefined;
+      throw this.#error(error, 'stat', key);
+    }
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    assertValidPrefix(prefix);
+    const base = this.prefix === '' ? '' : `${this.prefix}/`;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base + prefix, ContinuationToken: token }));
+      } catch (error) {
+        throw this.#error(error, 'list', prefix);
+      }
+      for (const object of page.Contents ?? []) {
+        if (object.Key === undefined || !object.Key.startsWith(base)) continue;
+        yield { key: object.Key.slice(base.length), size: object.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+  }
+
+  async delete(key: string): Promise<void> {
+    const Key = this.#fullKey(key);
+    try {
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+    } catch (error) {
+      if ((error as { name?: unknown }).name === 'NoSuchKey') return;
+      throw this.#error(error, 'delete', key);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  /** S3 can't express an empty range; answer from the object's size instead. */
+  async #emptyRange(key: string, range: ByteRange): Promise<Uint8Array> {
+    const info = await this.stat(key);
+    if (info === undefined) throw mapS3Error({ name: 'NoSuchKey', Code: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }, this.#context('get', key));
+    if (range.offset > info.size) throw rangeBeyondEnd(key, this.location, range, info.size);
+    return new Uint8Array(0);
+  }
+
+  #fullKey(key: string): string {
+    assertValidKey(key);
+    return this.prefix === '' ? key : `${this.prefix}/${key}`;
+  }
+
+  #context(op: S3Operation, key: string, range?: ByteRange): S3ErrorContext {
+    const context: S3ErrorContext = { op, key, bucket: this.bucket, region: this.#region, endpoint: this.#endpointText, location: this.location };
+    if (range) context.range = range;
+    return context;
+  }
+
+  #error(error: unknown, op: S3Operation, key: string, range?: ByteRange): CairnError {
+    return mapS3Error(error, this.#context(op, key, range));
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The total size from `bytes a-b/size`, when the server says it. */
+function sizeFromContentRange(contentRange: string | undefined): number | undefined {
+  const total = contentRange?.split('/')[1];
+  return total === undefined || total === '*' ? undefined : Number(total);
+}

@@ -1,0 +1,28 @@
+// What the backup and restore pipelines need from the CPU-heavy side (chunk, hash, compress,
+// seal, open), with the vault's keys and parameters already bound. The worker pool implements
+// it off the calling thread; see createWorkerCodec in ../workers.
+
+import type { BlobId } from '../../../shared/ids.ts';
+
+export interface Chunk {
+  id: BlobId;
+  data: Uint8Array;
+}
+
+export interface SealedChunk {
+  id: BlobId;
+  rawLength: number;
+  sealed: Uint8Array;
+}
+
+export interface BlobCodec {
+  /** Streams a file through the chunker: batches of chunks with their ids, in file order. */
+  chunkFile(path: string): AsyncIterable<Chunk[]>;
+  /** Chunks in-memory bytes (tree blobs use `idOf` instead: one blob each). */
+  idOf(bytes: Uint8Array): BlobId;
+  compressAndSeal(blobs: readonly Chunk[]): Promise<SealedChunk[]>;
+  /** Opens sealed blobs, decompresses and verifies each against its id. */
+  openAndVerify(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number }[]): Promise<Uint8Array[]>;
+  /** Stops worker threads. */
+  close?(): Promise<void>;
+}

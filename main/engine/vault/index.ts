@@ -1,0 +1,20 @@
+// The vault: format v1 (packs, index, trees, snapshots, devices, locks) over a BlobStore.
+export { Vault, mapLimit } from './vault.ts';
+export type { VaultConfig, UnlockSecret, InitOptions } from './vault.ts';
+export * from './format.ts';
+export * from './records.ts';
+export * from './defaults.ts';
+export { Packer } from './packer.ts';
+export type { SealedBlob, PackerOptions } from './packer.ts';
+export { acquireLock, withLock, listLocks, removeStaleLocks, isStale, DEFAULT_LOCK_STALE_MS } from './locks.ts';
+export type { HeldLock, LockOptions } from './locks.ts';
+export { syncIndex, listIndexIds } from './index-sync.ts';
+export type { BlobCodec, Chunk, SealedChunk } from './codec.ts';
+export { TreeReader } from './tree-reader.ts';
+export type { ResolvedEntry } from './tree-reader.ts';
+export { checkVault } from './check.ts';
+export type { CheckOptions } from './check.ts';
+export { applyRetention } from './retention.ts';
+export type { RetentionDecision, RetentionInput } from './retention.ts';
+export { prune } from './prune.ts';
+export type { PruneOptions, PruneResult } from './prune.ts';

@@ -1,0 +1,121 @@
+// Vault locks without conditional writes (B2 and MinIO don't all honour them): a process writes
+// its own lock object, then lists the others. Two processes that race both see each other, so
+// at least one backs off. Backups take shared locks; prune takes an exclusive one. A lock not
+// refreshed for `staleMs` is considered abandoned (a crashed or killed process).
+
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { LockedError } from '../../../shared/errors.ts';
+import { keys, kinds } from './format.ts';
+import { parseLockRecord } from './records.ts';
+import type { LockRecord } from './records.ts';
+import type { Vault } from './vault.ts';
+
+export const DEFAULT_LOCK_STALE_MS = 30 * 60 * 1000;
+
+export interface LockOptions {
+  exclusive: boolean;
+  operation: string;
+  device: string;
+  deviceName?: string;
+  staleMs?: number;
+  now?: () => number;
+}
+
+export interface HeldLock {
+  readonly record: LockRecord;
+  refresh(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export async function listLocks(vault: Vault): Promise<LockRecord[]> {
+  const out: LockRecord[] = [];
+  for await (const info of vault.store.list(keys.locksPrefix)) {
+    const id = info.key.slice(keys.locksPrefix.length);
+    try {
+      out.push(parseLockRecord(await vault.getSealedJson(info.key, kinds.lock, id), id));
+    } catch (error) {
+      // A lock deleted between list and get was released: not a holder.
+      if ((error as { code?: string }).code === 'not_found') continue;
+      throw error;
+    }
+  }
+  return out;
+}
+
+export function isStale(lock: LockRecord, now: number, staleMs: number): boolean {
+  return now - Date.parse(lock.refreshedAt) > staleMs;
+}
+
+export async function acquireLock(vault: Vault, options: LockOptions): Promise<HeldLock> {
+  const now = options.now ?? Date.now;
+  const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
+  const id = randomBytes(16).toString('hex');
+  const at = new Date(now()).toISOString();
+  let record: LockRecord = {
+    version: 1,
+    id,
+    device: options.device,
+    hostname: hostname(),
+    pid: process.pid,
+    exclusive: options.exclusive,
+    operation: options.operation,
+    createdAt: at,
+    refreshedAt: at,
+  };
+  const write = () => vault.putSealedJson(keys.lock(id), kinds.lock, id, record);
+  await write();
+  const others = (await listLocks(vault)).filter((l) => l.id !== id && !isStale(l, now(), staleMs));
+  const blocking = options.exclusive ? others : others.filter((l) => l.exclusive);
+  if (blocking.length > 0) {
+    await vault.store.delete(keys.lock(id));
+    const b = blocking[0] as LockRecord;
+    const what = b.exclusive ? `an exclusive lock (${b.operation})` : `a ${b.operation} lock`;
+    throw new LockedError(
+      `The vault is in use: ${what} is held by device ${b.device} on ${b.hostname} since ${b.createdAt}. ` +
+        `Try again when it finishes${options.exclusive ? '' : ''}; a lock older than ${Math.round(staleMs / 60000)} minutes without refresh is ignored.`,
+    );
+  }
+  let released = false;
+  return {
+    get record() {
+      return record;
+    },
+    async refresh() {
+      if (released) return;
+      record = { ...record, refreshedAt: new Date(now()).toISOString() };
+      await write();
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      await vault.store.delete(keys.lock(id));
+    },
+  };
+}
+
+/** Holds a lock for the duration of `fn`, refreshing it so long operations don't go stale. */
+export async function withLock<T>(vault: Vault, options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
+  const lock = await acquireLock(vault, options);
+  const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
+  const timer = setInterval(() => void lock.refresh().catch(() => undefined), Math.max(1000, staleMs / 3));
+  timer.unref();
+  try {
+    return await fn(lock);
+  } finally {
+    clearInterval(timer);
+    await lock.release().catch(() => undefined);
+  }
+}
+
+/** Removes locks nobody refreshed for `staleMs` (crashed processes). Returns how many. */
+export async function removeStaleLocks(vault: Vault, staleMs = DEFAULT_LOCK_STALE_MS, now = Date.now): Promise<number> {
+  let n = 0;
+  for (const l of await listLocks(vault)) {
+    if (isStale(l, now(), staleMs)) {
+      await vault.store.delete(keys.lock(l.id));
+      n++;
+    }
+  }
+  return n;
+}

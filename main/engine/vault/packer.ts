@@ -1,0 +1,144 @@
+// Collects sealed blobs into packs, uploads full packs with bounded concurrency, and writes an
+// index file every few packs so an interrupted run can reuse what it already uploaded. Blobs
+// become "known" in the state DB only once an index file that lists them is stored.
+
+import { randomBytes } from 'node:crypto';
+import type { BlobId, PackId } from '../../../shared/ids.ts';
+import type { StateDb } from '../state/index.ts';
+import { encodeIndex, encodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE, packIdOf } from './format.ts';
+import type { BlobLocation, BlobType } from './format.ts';
+import type { Vault } from './vault.ts';
+
+export interface SealedBlob {
+  id: BlobId;
+  type: BlobType;
+  rawLength: number;
+  sealed: Uint8Array;
+}
+
+export interface PackerOptions {
+  packSize: number;
+  /** Packs uploading at once; also bounds memory at about packSize × (concurrency + 1). */
+  concurrency: number;
+  /** An index file is written after this many uploaded packs. */
+  indexEvery: number;
+  onUploaded?: (bytes: number) => void;
+  /** Called before the first upload, e.g. to take the vault lock lazily. */
+  beforeFirstUpload?: () => Promise<void>;
+  /** Called when a pack is stored, with where its blobs are. */
+  onPackStored?: (entries: readonly BlobLocation[]) => void;
+}
+
+export class Packer {
+  private readonly vault: Vault;
+  private readonly db: StateDb;
+  private readonly options: PackerOptions;
+  private readonly seen = new Set<string>();
+  private current: SealedBlob[] = [];
+  private currentSize = 0;
+  private readonly inFlight = new Set<Promise<void>>();
+  private uploadedUnindexed = new Map<PackId, BlobLocation[]>();
+  private started: Promise<void> | undefined;
+  private failure: unknown;
+  uploadedBytes = 0;
+  packCount = 0;
+  blobCount = 0;
+
+  constructor(vault: Vault, db: StateDb, options: PackerOptions) {
+    this.vault = vault;
+    this.db = db;
+    this.options = options;
+  }
+
+  /** True when the blob is stored already or was added in this run. */
+  has(id: BlobId): boolean {
+    return this.seen.has(id) || this.db.hasBlob(id);
+  }
+
+  get addedAny(): boolean {
+    return this.blobCount > 0;
+  }
+
+  async add(blob: SealedBlob): Promise<void> {
+    this.throwIfFailed();
+    if (this.seen.has(blob.id)) return;
+    this.seen.add(blob.id);
+    this.blobCount++;
+    this.current.push(blob);
+    this.currentSize += blob.sealed.length;
+    if (this.currentSize >= this.options.packSize) await this.finishPack();
+  }
+
+  /** Uploads what's pending, waits for every upload and (unless told not to) writes the last index file. */
+  async flush(options: { writeIndex?: boolean } = {}): Promise<void> {
+    if (this.current.length > 0) await this.finishPack();
+    await Promise.all(this.inFlight);
+    this.throwIfFailed();
+    if (options.writeIndex !== false) await this.writeIndex();
+  }
+
+  /** Stores one index file listing `packs`; returns its id. */
+  static async writeIndexFile(vault: Vault, packs: ReadonlyMap<PackId, readonly BlobLocation[]>): Promise<{ id: string; size: number }> {
+    const id = randomBytes(16).toString('hex');
+    const size = await vault.putSealedBytes(keys.index(id), kinds.index, id, encodeIndex(packs));
+    return { id, size };
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async finishPack(): Promise<void> {
+    const blobs = this.current;
+    this.current = [];
+    this.currentSize = 0;
+    const parts: Uint8Array[] = [];
+    const entries: Omit<BlobLocation, 'pack'>[] = [];
+    let offset = 0;
+    for (const b of blobs) {
+      entries.push({ id: b.id, type: b.type, offset, length: b.sealed.length, rawLength: b.rawLength });
+      parts.push(b.sealed);
+      offset += b.sealed.length;
+    }
+    // The header is sealed with an empty name: the pack id isn't known until the pack is built.
+    const header = this.vault.seal(kinds.packHeader, '', encodePackHeader(entries));
+    const trailer = Buffer.alloc(PACK_TRAILER_SIZE);
+    trailer.writeUInt32LE(header.length, 0);
+    PACK_TRAILER_MAGIC.copy(trailer, 4);
+    const bytes = Buffer.concat([...parts, header, trailer]);
+    const pack = packIdOf(bytes);
+    const located = entries.map((e) => ({ ...e, pack }));
+
+    while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+    this.throwIfFailed();
+    if (this.options.beforeFirstUpload && !this.started) this.started = this.options.beforeFirstUpload();
+    await this.started;
+    const upload = this.vault.store
+      .put(keys.pack(pack), bytes)
+      .then(async () => {
+        this.uploadedBytes += bytes.length;
+        this.packCount++;
+        this.options.onUploaded?.(bytes.length);
+        this.options.onPackStored?.(located);
+        this.uploadedUnindexed.set(pack, located);
+        if (this.uploadedUnindexed.size >= this.options.indexEvery) await this.writeIndex();
+      })
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.inFlight.delete(upload);
+      });
+    this.inFlight.add(upload);
+  }
+
+  private async writeIndex(): Promise<void> {
+    if (this.uploadedUnindexed.size === 0) return;
+    const packs = this.uploadedUnindexed;
+    this.uploadedUnindexed = new Map();
+    const { id, size } = await Packer.writeIndexFile(this.vault, packs);
+    this.uploadedBytes += size;
+    this.options.onUploaded?.(size);
+    this.db.addIndex(id, [...packs.values()].flat());
+  }
+}

@@ -1,0 +1,187 @@
+// The JSON records stored sealed in the vault: snapshots, devices, trees, locks. Every record is
+// validated when read, so a record that decrypts but is malformed fails with a clear error.
+
+import { z } from 'zod';
+import { IntegrityError } from '../../../shared/errors.ts';
+import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
+import type { Platform, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
+
+const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
+const hex16 = z.string().regex(/^[0-9a-f]{16}$/);
+
+const statsSchema = z.object({
+  files: z.number(),
+  dirs: z.number(),
+  bytes: z.number(),
+  newBytes: z.number(),
+  uploadedBytes: z.number(),
+  newFiles: z.number(),
+  changedFiles: z.number(),
+  unchangedFiles: z.number(),
+  secretsSkipped: z.number(),
+  durationMs: z.number(),
+});
+
+const snapshotSchema = z.object({
+  version: z.literal(1),
+  id: hex64,
+  device: hex16,
+  deviceName: z.string(),
+  hostname: z.string(),
+  time: z.string(),
+  tree: hex64,
+  roots: z.array(z.object({ label: z.string(), agent: z.string().optional(), path: z.string(), tree: hex64 })),
+  parent: hex64.optional(),
+  reason: z.enum(['scheduled', 'manual', 'before-restore', 'sync', 'cli']),
+  pinned: z.boolean(),
+  stats: statsSchema,
+});
+
+export interface SnapshotRoot {
+  label: string;
+  agent?: string;
+  path: string;
+  tree: BlobId;
+}
+
+export interface SnapshotRecord {
+  version: 1;
+  id: SnapshotId;
+  device: DeviceId;
+  deviceName: string;
+  hostname: string;
+  time: string;
+  /** The root tree: one entry per root label (labels with `/` become nested folders). */
+  tree: BlobId;
+  roots: SnapshotRoot[];
+  parent?: SnapshotId;
+  reason: SnapshotReason;
+  pinned: boolean;
+  stats: SnapshotStats;
+}
+
+export function parseSnapshotRecord(raw: unknown, name: string): SnapshotRecord {
+  const r = snapshotSchema.safeParse(raw);
+  if (!r.success) throw new IntegrityError(`Snapshot ${name} is malformed: ${r.error.issues[0]?.message ?? 'invalid'}.`);
+  return r.data as SnapshotRecord;
+}
+
+const deviceSchema = z.object({
+  version: z.literal(1),
+  id: hex16,
+  name: z.string(),
+  hostname: z.string(),
+  platform: z.enum(['linux', 'darwin', 'win32']),
+  agents: z.array(z.string()),
+  lastSeen: z.string(),
+  createdAt: z.string(),
+});
+
+export interface DeviceRecord {
+  version: 1;
+  id: DeviceId;
+  name: string;
+  hostname: string;
+  platform: Platform;
+  agents: string[];
+  lastSeen: string;
+  createdAt: string;
+}
+
+export function parseDeviceRecord(raw: unknown, name: string): DeviceRecord {
+  const r = deviceSchema.safeParse(raw);
+  if (!r.success) throw new IntegrityError(`Device record ${name} is malformed: ${r.error.issues[0]?.message ?? 'invalid'}.`);
+  return r.data as DeviceRecord;
+}
+
+// Trees ------------------------------------------------------------------------------------------
+
+const treeEntrySchema = z.object({
+  name: z.string(),
+  type: z.enum(['file', 'dir', 'symlink']),
+  mode: z.number().int(),
+  mtimeNs: z.string().regex(/^\d+$/),
+  size: z.number().int().nonnegative(),
+  content: z.array(hex64).optional(),
+  subtree: hex64.optional(),
+  target: z.string().optional(),
+});
+
+const treeSchema = z.object({ v: z.literal(1), entries: z.array(treeEntrySchema) });
+
+export interface TreeEntry {
+  name: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  /** Modification time in nanoseconds since the epoch, as a decimal string. */
+  mtimeNs: string;
+  size: number;
+  /** File content: blob ids in order. */
+  content?: BlobId[];
+  /** Directory: the tree blob id. */
+  subtree?: BlobId;
+  /** Symlink target. */
+  target?: string;
+}
+
+export interface Tree {
+  v: 1;
+  entries: TreeEntry[];
+}
+
+/** Serialises a tree canonically (sorted, fixed key order) so equal trees get equal ids. */
+export function encodeTree(entries: readonly TreeEntry[]): Buffer {
+  const sorted = [...entries].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const canon = sorted.map((e) => {
+    const o: TreeEntry = { name: e.name, type: e.type, mode: e.mode, mtimeNs: e.mtimeNs, size: e.size };
+    if (e.content) o.content = e.content;
+    if (e.subtree) o.subtree = e.subtree;
+    if (e.target !== undefined) o.target = e.target;
+    return o;
+  });
+  return Buffer.from(JSON.stringify({ v: 1, entries: canon }));
+}
+
+export function decodeTree(bytes: Uint8Array, id: string): Tree {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (cause) {
+    throw new IntegrityError(`Tree ${id.slice(0, 12)}… is not valid JSON.`, { cause });
+  }
+  const r = treeSchema.safeParse(raw);
+  if (!r.success) throw new IntegrityError(`Tree ${id.slice(0, 12)}… is malformed: ${r.error.issues[0]?.message ?? 'invalid'}.`);
+  return r.data as Tree;
+}
+
+// Locks ------------------------------------------------------------------------------------------
+
+export interface LockRecord {
+  version: 1;
+  id: string;
+  device: string;
+  hostname: string;
+  pid: number;
+  exclusive: boolean;
+  operation: string;
+  createdAt: string;
+  refreshedAt: string;
+}
+
+const lockSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  device: z.string(),
+  hostname: z.string(),
+  pid: z.number(),
+  exclusive: z.boolean(),
+  operation: z.string(),
+  createdAt: z.string(),
+  refreshedAt: z.string(),
+});
+
+export function parseLockRecord(raw: unknown, name: string): LockRecord {
+  const r = lockSchema.safeParse(raw);
+  if (!r.success) throw new IntegrityError(`Lock ${name} is malformed.`);
+  return r.data;
+}

@@ -1,0 +1,78 @@
+// Which snapshots a retention policy keeps, per device: the last N, plus the newest snapshot of
+// each of the last N hours / days / ISO weeks / months that have one. Pinned and before-restore
+// safety snapshots are always kept. A pure function of the snapshots, the policy and the clock.
+
+import type { RetentionPolicy } from '../../../shared/models.ts';
+
+export interface RetentionInput {
+  id: string;
+  device: string;
+  time: string; // ISO 8601
+  pinned: boolean;
+  reason: string;
+}
+
+export interface RetentionDecision<T extends RetentionInput> {
+  keep: { snapshot: T; reasons: string[] }[];
+  forget: T[];
+}
+
+function isoWeek(d: Date): string {
+  const t = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()));
+  const day = t.getUTCDay() || 7;
+  t.setUTCDate(t.getUTCDate() + 4 - day);
+  const yearStart = Date.UTC(t.getUTCFullYear(), 0, 1);
+  const week = Math.ceil(((t.getTime() - yearStart) / 86_400_000 + 1) / 7);
+  return `${t.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+const BUCKETS: { key: keyof RetentionPolicy; name: string; of: (d: Date) => string }[] = [
+  { key: 'keepHourly', name: 'hourly', of: (d) => d.toISOString().slice(0, 13) },
+  { key: 'keepDaily', name: 'daily', of: (d) => d.toISOString().slice(0, 10) },
+  { key: 'keepWeekly', name: 'weekly', of: isoWeek },
+  { key: 'keepMonthly', name: 'monthly', of: (d) => d.toISOString().slice(0, 7) },
+];
+
+export function applyRetention<T extends RetentionInput>(snapshots: readonly T[], policy: RetentionPolicy): RetentionDecision<T> {
+  const byDevice = new Map<string, T[]>();
+  for (const s of snapshots) {
+    let list = byDevice.get(s.device);
+    if (!list) byDevice.set(s.device, (list = []));
+    list.push(s);
+  }
+  const keep: RetentionDecision<T>['keep'] = [];
+  const forget: T[] = [];
+  for (const list of byDevice.values()) {
+    // Newest first; ties broken by id so the decision is deterministic.
+    list.sort((a, b) => b.time.localeCompare(a.time) || a.id.localeCompare(b.id));
+    const reasons = new Map<T, string[]>();
+    const add = (s: T, why: string) => {
+      let r = reasons.get(s);
+      if (!r) reasons.set(s, (r = []));
+      r.push(why);
+    };
+    list.forEach((s, i) => {
+      if (s.pinned) add(s, 'pinned');
+      if (s.reason === 'before-restore') add(s, 'safety snapshot before a restore');
+      if (i < policy.keepLast) add(s, `last ${policy.keepLast}`);
+    });
+    for (const bucket of BUCKETS) {
+      const limit = policy[bucket.key];
+      if (limit <= 0) continue;
+      const seen = new Set<string>();
+      for (const s of list) {
+        const b = bucket.of(new Date(s.time));
+        if (seen.has(b)) continue;
+        seen.add(b);
+        if (seen.size > limit) break;
+        add(s, `${bucket.name} ${b}`);
+      }
+    }
+    for (const s of list) {
+      const r = reasons.get(s);
+      if (r) keep.push({ snapshot: s, reasons: r });
+      else forget.push(s);
+    }
+  }
+  return { keep, forget };
+}

@@ -1,0 +1,309 @@
+// A Vault is an unlocked view of one vault in a BlobStore: it knows the keys and reads and
+// writes the sealed objects (snapshots, devices, index files, locks, packs' blobs).
+
+import { randomBytes } from 'node:crypto';
+import { CairnError, IntegrityError, NotFoundError, WrongKeyError } from '../../../shared/errors.ts';
+import type { DeviceId, PackId, SnapshotId, VaultId } from '../../../shared/ids.ts';
+import {
+  generateMasterKey,
+  createPassphraseSlot,
+  createRecoveryKeySlot,
+  deriveSubkeys,
+  fingerprint as fingerprintOf,
+  generateRecoveryKey,
+  mac,
+  open,
+  parseRecoveryKey,
+  seal,
+  unlockSlot,
+} from '../crypto/index.ts';
+import type { KeySlot, ScryptParams, Subkeys } from '../crypto/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import { FORMAT_VERSION, keys, kinds } from './format.ts';
+import type { BlobLocation } from './format.ts';
+import { DEFAULT_CHUNKER, DEFAULT_COMPRESSION_LEVEL, DEFAULT_PACK_SIZE } from './defaults.ts';
+import type { DeviceRecord, SnapshotRecord } from './records.ts';
+import { parseDeviceRecord, parseSnapshotRecord } from './records.ts';
+
+export interface VaultConfig {
+  format: 'cairn-vault';
+  version: number;
+  id: VaultId;
+  createdAt: string;
+  chunker: { min: number; avg: number; max: number };
+  compression: { codec: 'zstd'; level: number };
+  packSize: number;
+}
+
+export type UnlockSecret = { passphrase: string } | { recoveryKey: string };
+
+export interface InitOptions {
+  passphrase: string;
+  scrypt?: ScryptParams;
+  now?: () => number;
+}
+
+const canonicalConfig = (c: VaultConfig) => JSON.stringify({ ...c });
+
+async function readJson(store: BlobStore, key: string, what: string): Promise<unknown> {
+  const bytes = await store.get(key);
+  try {
+    return JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (cause) {
+    throw new IntegrityError(`${what} at ${store.location} is not valid JSON: it is corrupt.`, { cause });
+  }
+}
+
+export class Vault {
+  readonly store: BlobStore;
+  readonly config: VaultConfig;
+  readonly subkeys: Subkeys;
+  readonly fingerprint: string;
+  private readonly master: Uint8Array;
+
+  private constructor(store: BlobStore, config: VaultConfig, master: Uint8Array) {
+    this.store = store;
+    this.config = config;
+    this.master = master;
+    this.subkeys = deriveSubkeys(master);
+    this.fingerprint = fingerprintOf(master);
+  }
+
+  get id(): VaultId {
+    return this.config.id;
+  }
+
+  static async exists(store: BlobStore): Promise<boolean> {
+    return (await store.stat(keys.config)) !== undefined;
+  }
+
+  /** Creates a new vault; returns it unlocked with the recovery key, which is shown once. */
+  static async init(store: BlobStore, options: InitOptions): Promise<{ vault: Vault; recoveryKey: string }> {
+    if (await Vault.exists(store)) {
+      throw new CairnError('vault_exists', `A vault already exists at ${store.location}. Use it (join) or choose another prefix.`);
+    }
+    const now = options.now ?? Date.now;
+    const master = generateMasterKey();
+    const config: VaultConfig = {
+      format: 'cairn-vault',
+      version: FORMAT_VERSION,
+      id: randomBytes(16).toString('hex') as VaultId,
+      createdAt: new Date(now()).toISOString(),
+      chunker: { ...DEFAULT_CHUNKER },
+      compression: { codec: 'zstd', level: DEFAULT_COMPRESSION_LEVEL },
+      packSize: DEFAULT_PACK_SIZE,
+    };
+    const vault = new Vault(store, config, master);
+    const recoveryKey = generateRecoveryKey();
+    // Key slots first, vault.json last: a vault.json that exists always has slots to unlock it.
+    await vault.writeSlot(await createPassphraseSlot(master, options.passphrase, options.scrypt));
+    await vault.writeSlot(await createRecoveryKeySlot(master, recoveryKey));
+    const body = { ...config, mac: Buffer.from(mac(vault.subkeys.macKey, Buffer.from(canonicalConfig(config)))).toString('base64') };
+    await store.put(keys.config, Buffer.from(JSON.stringify(body, null, 2)));
+    return { vault, recoveryKey };
+  }
+
+  static async readConfig(store: BlobStore): Promise<VaultConfig & { mac: string }> {
+    let raw: unknown;
+    try {
+      raw = await readJson(store, keys.config, 'vault.json');
+    } catch (error) {
+      if (error instanceof CairnError && error.code === 'not_found') {
+        throw new CairnError('no_vault', `There is no Cairn vault at ${store.location}. Run 'cairn init' to create one, or check the location.`);
+      }
+      throw error;
+    }
+    const c = raw as Partial<VaultConfig & { mac: string }>;
+    if (c.format !== 'cairn-vault' || typeof c.version !== 'number' || typeof c.mac !== 'string') {
+      throw new IntegrityError(`vault.json at ${store.location} is not a Cairn vault configuration.`);
+    }
+    if (c.version > FORMAT_VERSION) {
+      throw new CairnError('unsupported_version', `This vault uses format ${c.version}; this Cairn reads up to ${FORMAT_VERSION}. Update Cairn.`);
+    }
+    return c as VaultConfig & { mac: string };
+  }
+
+  /** Opens an existing vault with a passphrase or the recovery key. */
+  static async open(store: BlobStore, secret: UnlockSecret): Promise<Vault> {
+    const withMac = await Vault.readConfig(store);
+    const { mac: storedMac, ...config } = withMac;
+    const slots = await Vault.readSlots(store);
+    const wanted = 'passphrase' in secret ? 'passphrase' : 'recovery';
+    const candidates = slots.filter((s) => s.slot.type === wanted);
+    if (candidates.length === 0) throw new IntegrityError(`The vault at ${store.location} has no ${wanted} key slot.`);
+    // A mistyped recovery key gets its own precise message before any slot is tried.
+    if ('recoveryKey' in secret) parseRecoveryKey(secret.recoveryKey);
+    const secretText = 'passphrase' in secret ? secret.passphrase : secret.recoveryKey;
+    let master: Uint8Array | undefined;
+    for (const { slot } of candidates) {
+      try {
+        master = await unlockSlot(slot, secretText);
+        break;
+      } catch (error) {
+        if (!(error instanceof WrongKeyError)) throw error;
+      }
+    }
+    if (!master) {
+      throw new WrongKeyError(
+        'passphrase' in secret
+          ? 'The passphrase does not unlock this vault. Check it (it is case-sensitive) or use the recovery key.'
+          : 'The recovery key does not unlock this vault. Check it, or use the passphrase.',
+      );
+    }
+    const vault = new Vault(store, config, master);
+    const expected = Buffer.from(mac(vault.subkeys.macKey, Buffer.from(canonicalConfig(config)))).toString('base64');
+    if (expected !== storedMac) {
+      throw new IntegrityError(`vault.json at ${store.location} failed authentication: it was modified. Do not use this vault until you know why.`);
+    }
+    return vault;
+  }
+
+  private static async readSlots(store: BlobStore): Promise<{ key: string; slot: KeySlot }[]> {
+    const out: { key: string; slot: KeySlot }[] = [];
+    for await (const info of store.list(keys.keysPrefix)) {
+      out.push({ key: info.key, slot: (await readJson(store, info.key, `Key slot ${info.key}`)) as KeySlot });
+    }
+    return out;
+  }
+
+  private async writeSlot(slot: KeySlot): Promise<string> {
+    const key = keys.keySlot(randomBytes(8).toString('hex'));
+    await this.store.put(key, Buffer.from(JSON.stringify(slot, null, 2)));
+    return key;
+  }
+
+  /** Adds a slot for the new passphrase, then removes the old passphrase slots. */
+  async changePassphrase(current: string, next: string, scrypt?: ScryptParams): Promise<void> {
+    await Vault.open(this.store, { passphrase: current });
+    const old = (await Vault.readSlots(this.store)).filter((s) => s.slot.type === 'passphrase');
+    await this.writeSlot(await createPassphraseSlot(this.master, next, scrypt));
+    for (const s of old) await this.store.delete(s.key);
+  }
+
+  /** Replaces the recovery key; the old one stops working. Returns the new one (shown once). */
+  async rotateRecoveryKey(): Promise<string> {
+    const old = (await Vault.readSlots(this.store)).filter((s) => s.slot.type === 'recovery');
+    const recoveryKey = generateRecoveryKey();
+    await this.writeSlot(await createRecoveryKeySlot(this.master, recoveryKey));
+    for (const s of old) await this.store.delete(s.key);
+    return recoveryKey;
+  }
+
+  // Sealed objects ----------------------------------------------------------------------------
+
+  seal(kind: string, name: string, plaintext: Uint8Array): Uint8Array {
+    return seal(this.subkeys.encKey, { kind, name }, plaintext);
+  }
+
+  open(kind: string, name: string, sealed: Uint8Array): Uint8Array {
+    return open(this.subkeys.encKey, { kind, name }, sealed);
+  }
+
+  async putSealedJson(key: string, kind: string, name: string, value: unknown): Promise<number> {
+    const bytes = this.seal(kind, name, Buffer.from(JSON.stringify(value)));
+    await this.store.put(key, bytes);
+    return bytes.length;
+  }
+
+  /** Stores already-encoded bytes sealed (index files). Returns the stored size. */
+  async putSealedBytes(key: string, kind: string, name: string, plaintext: Uint8Array): Promise<number> {
+    const bytes = this.seal(kind, name, plaintext);
+    await this.store.put(key, bytes);
+    return bytes.length;
+  }
+
+  async getSealedBytes(key: string, kind: string, name: string): Promise<Uint8Array> {
+    return this.open(kind, name, await this.store.get(key));
+  }
+
+  async getSealedJson(key: string, kind: string, name: string): Promise<unknown> {
+    const plain = this.open(kind, name, await this.store.get(key));
+    try {
+      return JSON.parse(Buffer.from(plain).toString('utf8'));
+    } catch (cause) {
+      throw new IntegrityError(`${kind} ${name} decrypted but is not valid JSON.`, { cause });
+    }
+  }
+
+  // Snapshots and devices ---------------------------------------------------------------------
+
+  async saveSnapshot(record: SnapshotRecord): Promise<number> {
+    const name = `${record.device}/${record.id}`;
+    return this.putSealedJson(keys.snapshot(record.device, record.id), kinds.snapshot, name, record);
+  }
+
+  async loadSnapshot(device: DeviceId, id: SnapshotId): Promise<SnapshotRecord> {
+    const raw = await this.getSealedJson(keys.snapshot(device, id), kinds.snapshot, `${device}/${id}`);
+    return parseSnapshotRecord(raw, `${device}/${id}`);
+  }
+
+  /** Lists snapshot references without downloading them. */
+  async listSnapshotRefs(device?: DeviceId): Promise<{ device: DeviceId; id: SnapshotId }[]> {
+    const out: { device: DeviceId; id: SnapshotId }[] = [];
+    for await (const info of this.store.list(keys.snapshotsPrefix(device))) {
+      const parts = info.key.split('/');
+      if (parts.length !== 3) continue;
+      out.push({ device: parts[1] as DeviceId, id: parts[2] as SnapshotId });
+    }
+    return out;
+  }
+
+  async listSnapshots(device?: DeviceId, concurrency = 8): Promise<SnapshotRecord[]> {
+    const refs = await this.listSnapshotRefs(device);
+    const out = await mapLimit(refs, concurrency, (r) => this.loadSnapshot(r.device, r.id));
+    return out.sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  async deleteSnapshot(device: DeviceId, id: SnapshotId): Promise<void> {
+    await this.store.delete(keys.snapshot(device, id));
+  }
+
+  async saveDevice(record: DeviceRecord): Promise<void> {
+    await this.putSealedJson(keys.device(record.id), kinds.device, record.id, record);
+  }
+
+  async loadDevice(id: DeviceId): Promise<DeviceRecord | undefined> {
+    try {
+      return parseDeviceRecord(await this.getSealedJson(keys.device(id), kinds.device, id), id);
+    } catch (error) {
+      if (error instanceof NotFoundError || (error instanceof CairnError && error.code === 'not_found')) return undefined;
+      throw error;
+    }
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    const ids: DeviceId[] = [];
+    for await (const info of this.store.list(keys.devicesPrefix)) ids.push(info.key.slice(keys.devicesPrefix.length) as DeviceId);
+    const out = await mapLimit(ids, 8, (id) => this.loadDevice(id));
+    return out.filter((d): d is DeviceRecord => d !== undefined);
+  }
+
+  // Blobs -------------------------------------------------------------------------------------
+
+  /** Reads the sealed bytes of blobs that sit in one pack, with one ranged GET per run. */
+  async readSealedRange(pack: PackId, offset: number, length: number): Promise<Uint8Array> {
+    const bytes = await this.store.get(keys.pack(pack), { offset, length });
+    if (bytes.length !== length) {
+      throw new IntegrityError(`Pack ${pack.slice(0, 12)}… is shorter than the index says (wanted ${length} bytes at ${offset}, got ${bytes.length}): it is truncated.`);
+    }
+    return bytes;
+  }
+
+  async readSealedBlob(loc: BlobLocation): Promise<Uint8Array> {
+    return this.readSealedRange(loc.pack, loc.offset, loc.length);
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; keeps the order of results. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

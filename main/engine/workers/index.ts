@@ -1,0 +1,9 @@
+// Worker threads for the CPU-heavy steps of backup and restore (chunking, blob ids, zstd,
+// sealing and their reverse), so that they never block the calling thread — in the app, the
+// Electron main process.
+
+export { DEFAULT_WORKER_URL, reviveError, WorkerPool } from './worker-pool.ts';
+export type { ChunkStream, WorkerPoolOptions } from './worker-pool.ts';
+export type { Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions } from './protocol.ts';
+export { createWorkerCodec } from './vault-codec.ts';
+export type { WorkerCodecOptions } from './vault-codec.ts';

@@ -1,0 +1,68 @@
+// Messages between the WorkerPool (calling thread) and worker-entry.ts (worker threads). Every
+// request carries a task number; a worker runs many tasks at once (a chunkFile stream waiting
+// for credit must not stop a compressAndSeal behind it), so replies name their task too.
+
+import type { ErrorRecord } from '../../../shared/errors.ts';
+import type { BlobId } from '../../../shared/ids.ts';
+import type { ChunkParams } from '../chunk/index.ts';
+
+/** One chunk of content and its keyed id. */
+export interface Chunk {
+  id: BlobId;
+  data: Uint8Array;
+}
+
+export interface ChunkOptions {
+  params: ChunkParams;
+  /** The vault's chunker seed (crypto deriveSubkeys().chunkerSeed). */
+  chunkerSeed: Uint8Array;
+  /** The vault's id key (crypto deriveSubkeys().idKey). */
+  idKey: Uint8Array;
+}
+
+export interface ChunkFileOptions extends ChunkOptions {
+  /** A batch is sent once it holds this many bytes (so it may exceed it by one chunk). */
+  maxBatchBytes: number;
+}
+
+export interface SealOptions {
+  encKey: Uint8Array;
+  /** zstd level (chunk/ DEFAULT_COMPRESSION_LEVEL). */
+  level: number;
+}
+
+export interface SealedBlob {
+  id: BlobId;
+  /** Length of the plaintext: the index records it so decompression can be bounded. */
+  rawLength: number;
+  /** seal(encKey, { kind: 'blob', name: id }, compressWithHeader(plaintext)). */
+  sealed: Uint8Array;
+}
+
+export interface OpenOptions {
+  encKey: Uint8Array;
+  idKey: Uint8Array;
+}
+
+export interface SealedItem {
+  id: BlobId;
+  sealed: Uint8Array;
+  rawLength: number;
+}
+
+export type WorkerRequest =
+  | { type: 'chunkFile'; task: number; path: string; options: ChunkFileOptions; credit: number }
+  | { type: 'chunkBytes'; task: number; bytes: Uint8Array; options: ChunkOptions }
+  | { type: 'compressAndSeal'; task: number; blobs: Chunk[]; options: SealOptions }
+  | { type: 'openAndDecompress'; task: number; items: SealedItem[]; options: OpenOptions }
+  /** The consumer took `batches` batches off a chunkFile stream: the worker may send as many more. */
+  | { type: 'credit'; task: number; batches: number }
+  | { type: 'cancel'; task: number };
+
+export type WorkerResponse =
+  | { type: 'batch'; task: number; chunks: Chunk[] }
+  | { type: 'end'; task: number; size: number }
+  | { type: 'chunks'; task: number; chunks: Chunk[] }
+  | { type: 'sealed'; task: number; blobs: SealedBlob[] }
+  | { type: 'opened'; task: number; plaintexts: Uint8Array[] }
+  | { type: 'error'; task: number; error: ErrorRecord; stack?: string };

@@ -1,0 +1,165 @@
+// Entry point of a pool worker thread: chunking, hashing, compression and sealing, away from the
+// thread that owns the UI. Loaded by WorkerPool as .ts from source (Node strips the types) or
+// as .js from the build. Results own their ArrayBuffers and are transferred, not copied.
+
+import { open as openFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { parentPort } from 'node:worker_threads';
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
+import { IntegrityError, NotFoundError, toErrorRecord } from '../../../shared/errors.ts';
+import { compressWithHeader, createChunker, createGearTable, decompressWithHeader } from '../chunk/index.ts';
+import type { GearTable } from '../chunk/index.ts';
+import { blobId, open, seal } from '../crypto/index.ts';
+import type { Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse } from './protocol.ts';
+
+const READ_SIZE = 512 * 1024;
+
+interface StreamState {
+  credit: number;
+  cancelled: boolean;
+  wake: (() => void) | undefined;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker-entry.ts runs only as a worker thread (see WorkerPool).');
+const streams = new Map<number, StreamState>();
+const gears = new Map<string, GearTable>();
+
+port.on('message', (request: WorkerRequest) => handle(port, request));
+
+function handle(port: MessagePort, request: WorkerRequest): void {
+  const reply = (message: WorkerResponse, transfer: TransferListItem[] = []): void => port.postMessage(message, transfer);
+  const fail = (error: unknown): void => {
+    const stack = error instanceof Error ? error.stack : undefined;
+    reply({ type: 'error', task: request.task, error: toErrorRecord(error), ...(stack ? { stack } : {}) });
+  };
+  try {
+    switch (request.type) {
+      case 'chunkFile':
+        chunkFile(request.task, request.path, request.options, request.credit, reply).catch(fail);
+        return;
+      case 'chunkBytes': {
+        const chunks = chunkBytes(request.bytes, request.options);
+        reply({ type: 'chunks', task: request.task, chunks }, chunks.map((c) => c.data.buffer as ArrayBuffer));
+        return;
+      }
+      case 'compressAndSeal': {
+        const blobs = compressAndSeal(request.blobs, request.options);
+        reply({ type: 'sealed', task: request.task, blobs }, blobs.map((b) => b.sealed.buffer as ArrayBuffer));
+        return;
+      }
+      case 'openAndDecompress': {
+        const plaintexts = openAndDecompress(request.items, request.options);
+        reply({ type: 'opened', task: request.task, plaintexts }, plaintexts.map((p) => p.buffer as ArrayBuffer));
+        return;
+      }
+      case 'credit': {
+        const stream = streams.get(request.task);
+        if (stream) {
+          stream.credit += request.batches;
+          stream.wake?.();
+        }
+        return;
+      }
+      case 'cancel': {
+        const stream = streams.get(request.task);
+        if (stream) {
+          stream.cancelled = true;
+          stream.wake?.();
+        }
+        return;
+      }
+    }
+  } catch (error) {
+    fail(error);
+  }
+}
+
+function gearFor(seed: Uint8Array): GearTable {
+  const key = Buffer.from(seed).toString('hex');
+  let gear = gears.get(key);
+  if (!gear) {
+    if (gears.size >= 4) gears.clear();
+    gear = createGearTable(seed);
+    gears.set(key, gear);
+  }
+  return gear;
+}
+
+async function chunkFile(task: number, path: string, options: ChunkFileOptions, credit: number, reply: (message: WorkerResponse, transfer?: TransferListItem[]) => void): Promise<void> {
+  const state: StreamState = { credit, cancelled: false, wake: undefined };
+  streams.set(task, state);
+  let handle: FileHandle | undefined;
+  try {
+    const chunker = createChunker(options.params, gearFor(options.chunkerSeed));
+    try {
+      handle = await openFile(path, 'r');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`The file ${path} does not exist: it was deleted or moved before it could be read.`, { cause: error });
+      throw error;
+    }
+    const buffer = new Uint8Array(READ_SIZE);
+    let batch: Chunk[] = [];
+    let batchBytes = 0;
+    let size = 0;
+
+    const send = async (): Promise<void> => {
+      // Back-pressure: wait until the consumer has taken enough batches.
+      while (state.credit <= 0 && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
+      state.wake = undefined;
+      if (state.cancelled) return;
+      state.credit--;
+      reply({ type: 'batch', task, chunks: batch }, batch.map((c) => c.data.buffer as ArrayBuffer));
+      batch = [];
+      batchBytes = 0;
+    };
+    const add = async (data: Uint8Array): Promise<void> => {
+      batch.push({ id: blobId(options.idKey, data), data });
+      batchBytes += data.length;
+      if (batchBytes >= options.maxBatchBytes) await send();
+    };
+
+    for (;;) {
+      // Sequential reads (position null): works for pipes too, and follows a file being appended to.
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0 || state.cancelled) break;
+      size += bytesRead;
+      // The chunker copies what it keeps, so the read buffer can be reused.
+      for (const chunk of chunker.push(buffer.subarray(0, bytesRead))) await add(chunk);
+    }
+    if (state.cancelled) return;
+    const last = chunker.finish();
+    if (last) await add(last);
+    if (batch.length > 0) await send();
+    if (!state.cancelled) reply({ type: 'end', task, size });
+  } finally {
+    streams.delete(task);
+    await handle?.close();
+  }
+}
+
+function chunkBytes(bytes: Uint8Array, options: ChunkOptions): Chunk[] {
+  const chunker = createChunker(options.params, gearFor(options.chunkerSeed));
+  const pieces = chunker.push(bytes);
+  const last = chunker.finish();
+  if (last) pieces.push(last);
+  return pieces.map((data) => ({ id: blobId(options.idKey, data), data }));
+}
+
+function compressAndSeal(blobs: readonly Chunk[], options: SealOptions): SealedBlob[] {
+  return blobs.map(({ id, data }) => ({
+    id,
+    rawLength: data.length,
+    sealed: seal(options.encKey, { kind: 'blob', name: id }, compressWithHeader(data, options.level)),
+  }));
+}
+
+function openAndDecompress(items: readonly SealedItem[], options: OpenOptions): Uint8Array[] {
+  return items.map(({ id, sealed, rawLength }) => {
+    const plaintext = decompressWithHeader(open(options.encKey, { kind: 'blob', name: id }, sealed), rawLength);
+    if (blobId(options.idKey, plaintext) !== id) {
+      throw new IntegrityError(`The blob ${id} decrypted to content with another id: the vault is corrupt or was tampered with.`);
+    }
+    return plaintext;
+  });
+}

@@ -1,0 +1,366 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CairnError, ConfigError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
+import type { BlobId } from '../../../shared/ids.ts';
+import { chunkBuffer, createGearTable, decompressWithHeader } from '../chunk/index.ts';
+import type { ChunkParams } from '../chunk/index.ts';
+import { blobId, deriveSubkeys, generateMasterKey, open, SEAL_OVERHEAD } from '../crypto/index.ts';
+import type { Chunk } from './protocol.ts';
+import { DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
+
+const keys = deriveSubkeys(generateMasterKey());
+const PARAMS: ChunkParams = { min: 4096, avg: 16384, max: 65536 };
+const CHUNK_OPTIONS = { params: PARAMS, chunkerSeed: keys.chunkerSeed, idKey: keys.idKey };
+
+/** Text-like content: compressible, with enough variety for content-defined boundaries. */
+function transcript(bytes: number): Uint8Array {
+  const lines: string[] = [];
+  let length = 0;
+  for (let i = 0; length < bytes; i++) {
+    const line = JSON.stringify({ i, type: i % 3 ? 'assistant' : 'user', text: `${randomBytes(16).toString('hex')} ${'lorem ipsum '.repeat(i % 50)}` });
+    lines.push(line);
+    length += line.length + 1;
+  }
+  return new TextEncoder().encode(lines.join('\n')).subarray(0, bytes);
+}
+
+function expectedChunks(data: Uint8Array): Chunk[] {
+  return chunkBuffer(data, PARAMS, createGearTable(keys.chunkerSeed)).map((c) => ({ id: blobId(keys.idKey, c), data: c }));
+}
+
+async function collect(stream: AsyncIterable<Chunk[]>): Promise<Chunk[][]> {
+  const batches: Chunk[][] = [];
+  for await (const batch of stream) batches.push(batch);
+  return batches;
+}
+
+const summary = (chunks: readonly Chunk[]): string[] => chunks.map((c) => `${c.id}:${c.data.length}`);
+const errorOf = async (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
+
+let dir: string;
+let pool: WorkerPool;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cairn-workers-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(async () => {
+  await pool?.close();
+});
+
+describe('WorkerPool', () => {
+  it('sizes itself to the cores but one, and starts threads on demand', async () => {
+    pool = new WorkerPool();
+    expect(pool.size).toBe(Math.max(1, availableParallelism() - 1));
+    expect(pool.threads).toBe(0);
+    await pool.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS);
+    expect(pool.threads).toBe(1);
+    expect(() => new WorkerPool({ size: 0 })).toThrow(ConfigError);
+  });
+
+  it('loads its worker from source with the .ts extension of this file', () => {
+    expect(DEFAULT_WORKER_URL.pathname.endsWith('/worker-entry.ts')).toBe(true);
+  });
+
+  describe('chunkFile', () => {
+    it('streams a large file in batches that equal the in-thread chunker', async () => {
+      pool = new WorkerPool({ size: 2 });
+      const data = transcript(3 * 2 ** 20);
+      const path = join(dir, 'big.jsonl');
+      await writeFile(path, data);
+      const maxBatchBytes = 256 * 1024; // the file is 12× that
+      const stream = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes });
+      const batches = await collect(stream);
+
+      expect(batches.length).toBeGreaterThan(4);
+      for (const batch of batches.slice(0, -1)) {
+        const bytes = batch.reduce((n, c) => n + c.data.length, 0);
+        expect(bytes).toBeGreaterThanOrEqual(maxBatchBytes);
+        expect(bytes).toBeLessThan(maxBatchBytes + PARAMS.max);
+      }
+      expect(summary(batches.flat())).toEqual(summary(expectedChunks(data)));
+      expect(Buffer.compare(Buffer.concat(batches.flat().map((c) => c.data)), data)).toBe(0);
+      expect(stream.size).toBe(data.length);
+    });
+
+    it('handles an empty file and a file smaller than min', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const empty = join(dir, 'empty');
+      await writeFile(empty, '');
+      const stream = pool.chunkFile(empty, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 });
+      expect(await collect(stream)).toEqual([]);
+      expect(stream.size).toBe(0);
+      const tiny = join(dir, 'tiny');
+      await writeFile(tiny, 'hello\n');
+      const batches = await collect(pool.chunkFile(tiny, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }));
+      expect(summary(batches.flat())).toEqual(summary(expectedChunks(new TextEncoder().encode('hello\n'))));
+    });
+
+    it('applies back-pressure: the worker stops reading while the consumer does not take batches', async () => {
+      pool = new WorkerPool({ size: 1, readAhead: 2 });
+      const fifo = join(dir, 'pipe');
+      execFileSync('mkfifo', [fifo]);
+      const data = transcript(16 * 2 ** 20);
+      const maxBatchBytes = 64 * 1024;
+      const iterator = pool.chunkFile(fifo, { ...CHUNK_OPTIONS, maxBatchBytes })[Symbol.asyncIterator]();
+
+      // Write into the pipe as fast as the reader takes it, counting what it took.
+      const writer = createWriteStream(fifo, { highWaterMark: 64 * 1024 });
+      let accepted = 0;
+      let writing = true;
+      const written = (async () => {
+        for (let at = 0; at < data.length && writing; at += 64 * 1024) {
+          const piece = data.subarray(at, at + 64 * 1024);
+          if (!writer.write(piece)) await new Promise((resolve) => writer.once('drain', resolve));
+          accepted = at + piece.length;
+        }
+        writer.end();
+      })();
+
+      const received: Chunk[] = [];
+      const first = await iterator.next();
+      received.push(...(first.value as Chunk[]));
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      // Read ahead is bounded by the batches in flight, the read buffer, the chunker's pending
+      // bytes and the pipe's own buffers: far below the 16 MiB on offer.
+      expect(accepted).toBeLessThan(2.5 * 2 ** 20);
+
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) break;
+        received.push(...next.value);
+      }
+      writing = false;
+      await written;
+      expect(accepted).toBe(data.length);
+      expect(summary(received)).toEqual(summary(expectedChunks(data)));
+    });
+
+    it('stops reading and closes the file when the consumer breaks out of the loop', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const fifo = join(dir, 'pipe-break');
+      execFileSync('mkfifo', [fifo]);
+      const writer = createWriteStream(fifo);
+      const broken = new Promise<NodeJS.ErrnoException>((resolve) => writer.on('error', resolve));
+      const feed = setInterval(() => writer.write(randomBytes(64 * 1024)), 5);
+      try {
+        for await (const batch of pool.chunkFile(fifo, { ...CHUNK_OPTIONS, maxBatchBytes: 64 * 1024 })) {
+          expect(batch.length).toBeGreaterThan(0);
+          break;
+        }
+        // The worker closed its end of the pipe: the writer gets EPIPE.
+        expect((await broken).code).toBe('EPIPE');
+      } finally {
+        clearInterval(feed);
+      }
+      // The pool is still usable.
+      expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
+    });
+
+    it('reports a missing file as NotFoundError and bad parameters as ConfigError', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const missing = await errorOf(collect(pool.chunkFile(join(dir, 'nope.jsonl'), { ...CHUNK_OPTIONS, maxBatchBytes: 1024 })));
+      expect(missing).toBeInstanceOf(NotFoundError);
+      expect((missing as CairnError).code).toBe('not_found');
+      expect((missing as CairnError).message).toMatch(/nope\.jsonl does not exist/);
+
+      const path = join(dir, 'x');
+      await writeFile(path, 'x');
+      const bad = await errorOf(collect(pool.chunkFile(path, { ...CHUNK_OPTIONS, params: { min: 1, avg: 3, max: 2 }, maxBatchBytes: 1024 })));
+      expect(bad).toBeInstanceOf(ConfigError);
+      expect((bad as CairnError).code).toBe('config');
+      expect(() => pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 0 })).toThrow(ConfigError);
+    });
+
+    it('can be iterated only once', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const path = join(dir, 'once');
+      await writeFile(path, 'once');
+      const stream = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 });
+      await collect(stream);
+      await expect(collect(stream)).rejects.toThrow(/only once/);
+    });
+  });
+
+  describe('chunkBytes', () => {
+    it('equals the in-thread chunker and leaves a non-owning input usable', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const data = transcript(500_000);
+      const view = Buffer.from(data).subarray(10); // a view: copied, not transferred
+      const chunks = await pool.chunkBytes(view, CHUNK_OPTIONS);
+      expect(summary(chunks)).toEqual(summary(expectedChunks(data.subarray(10))));
+      expect(view.length).toBe(data.length - 10);
+      for (const c of chunks) expect(c.data.buffer.byteLength).toBe(c.data.length);
+    });
+
+    it('transfers (detaches) an input that owns its buffer', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const data = transcript(100_000).slice();
+      const expected = summary(expectedChunks(data));
+      expect(summary(await pool.chunkBytes(data, CHUNK_OPTIONS))).toEqual(expected);
+      expect(data.byteLength).toBe(0);
+    });
+  });
+
+  describe('compressAndSeal / openAndDecompress', () => {
+    it('round-trips and produces seal(encKey, blob/<id>, compressWithHeader(data))', async () => {
+      pool = new WorkerPool({ size: 2 });
+      const data = transcript(1_000_000);
+      const chunks = expectedChunks(data);
+      const copies = chunks.map((c) => ({ id: c.id, data: c.data.slice() }));
+      const sealed = await pool.compressAndSeal(copies, { encKey: keys.encKey, level: 3 });
+
+      expect(sealed.map((s) => s.id)).toEqual(chunks.map((c) => c.id));
+      sealed.forEach((s, i) => {
+        expect(s.rawLength).toBe(chunks[i]!.data.length);
+        expect(s.sealed.length).toBeLessThan(s.rawLength); // compressed
+        const inner = open(keys.encKey, { kind: 'blob', name: s.id }, s.sealed);
+        expect(decompressWithHeader(inner, s.rawLength)).toEqual(chunks[i]!.data);
+      });
+
+      const opened = await pool.openAndDecompress(sealed, keys);
+      expect(Buffer.compare(Buffer.concat(opened), data)).toBe(0);
+    });
+
+    it('stores incompressible blobs raw', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const data = new Uint8Array(randomBytes(50_000));
+      const [sealed] = await pool.compressAndSeal([{ id: blobId(keys.idKey, data), data: data.slice() }], { encKey: keys.encKey, level: 3 });
+      expect(sealed!.sealed.length).toBe(data.length + 1 + SEAL_OVERHEAD);
+      expect(await pool.openAndDecompress([sealed!], keys)).toEqual([data]);
+    });
+
+    it('accepts sealed items that are views into one larger buffer (a downloaded pack)', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const chunks = expectedChunks(transcript(200_000));
+      const sealed = await pool.compressAndSeal(chunks.map((c) => ({ id: c.id, data: c.data.slice() })), { encKey: keys.encKey, level: 1 });
+      const pack = Buffer.concat(sealed.map((s) => s.sealed));
+      let at = 0;
+      const items = sealed.map((s) => {
+        const item = { id: s.id, rawLength: s.rawLength, sealed: pack.subarray(at, at + s.sealed.length) };
+        at += s.sealed.length;
+        return item;
+      });
+      const opened = await pool.openAndDecompress(items, keys);
+      expect(opened.map((p) => p.length)).toEqual(chunks.map((c) => c.data.length));
+      expect(pack.length).toBe(at); // the pack was copied from, not detached
+    });
+
+    it('fails with IntegrityError on a tampered blob, a blob under another name, or content with another id', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const data = transcript(20_000);
+      const id = blobId(keys.idKey, data);
+      const [sealed] = await pool.compressAndSeal([{ id, data: data.slice() }], { encKey: keys.encKey, level: 3 });
+
+      const tampered = sealed!.sealed.slice();
+      tampered[40]! ^= 1;
+      const e1 = await errorOf(pool.openAndDecompress([{ ...sealed!, sealed: tampered }], keys));
+      expect(e1).toBeInstanceOf(IntegrityError);
+      expect((e1 as Error).message).toMatch(`object blob/${id} failed authentication`);
+
+      // Inputs are handed over to the worker (transferred): pass copies to reuse them.
+      const otherId = blobId(keys.idKey, new Uint8Array([1])) as BlobId;
+      const e2 = await errorOf(pool.openAndDecompress([{ ...sealed!, id: otherId, sealed: sealed!.sealed.slice() }], keys));
+      expect(e2).toBeInstanceOf(IntegrityError);
+
+      // A blob sealed under a wrong id (a bug or a forger with the key) is caught by the id check.
+      const [mislabelled] = await pool.compressAndSeal([{ id: otherId, data: data.slice() }], { encKey: keys.encKey, level: 3 });
+      const e3 = await errorOf(pool.openAndDecompress([mislabelled!], keys));
+      expect(e3).toBeInstanceOf(IntegrityError);
+      expect((e3 as Error).message).toMatch(/decrypted to content with another id/);
+
+      const e4 = await errorOf(pool.openAndDecompress([{ ...sealed!, sealed: sealed!.sealed.slice(), rawLength: sealed!.rawLength + 1 }], keys));
+      expect(e4).toBeInstanceOf(IntegrityError);
+    });
+
+    it('keeps the calling thread responsive while workers compress and seal', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const data = transcript(24 * 2 ** 20);
+      const blobs: Chunk[] = [];
+      for (let at = 0; at < data.length; at += 64 * 1024) {
+        const piece = data.slice(at, at + 64 * 1024);
+        blobs.push({ id: blobId(keys.idKey, piece), data: piece });
+      }
+      await pool.chunkBytes(new Uint8Array(1), CHUNK_OPTIONS); // start the thread first
+      const delay = monitorEventLoopDelay({ resolution: 10 });
+      delay.enable();
+      const start = performance.now();
+      const sealed = await pool.compressAndSeal(blobs, { encKey: keys.encKey, level: 6 });
+      const elapsed = performance.now() - start;
+      delay.disable();
+      expect(sealed).toHaveLength(blobs.length);
+      expect(elapsed).toBeGreaterThan(100); // real work happened…
+      expect(delay.max / 1e6).toBeLessThan(Math.max(60, elapsed / 4)); // …without stalling this thread
+    });
+  });
+
+  describe('failures', () => {
+    async function crashingWorker(): Promise<URL> {
+      // Wraps the real worker: exits on a 13-byte chunkBytes, throws on a 13-byte blob to seal.
+      const path = join(dir, `crashing-${Math.random().toString(16).slice(2)}.mjs`);
+      await writeFile(
+        path,
+        `import { parentPort } from 'node:worker_threads';
+parentPort.on('message', (m) => {
+  if (m.type === 'chunkBytes' && m.bytes.length === 13) process.exit(7);
+  if (m.type === 'compressAndSeal' && m.blobs[0]?.data.length === 13) throw new Error('boom in worker');
+});
+await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
+`,
+      );
+      return new URL(`file://${path}`);
+    }
+
+    it('fails the pending tasks of a crashed worker with a clear error and replaces the worker', async () => {
+      pool = new WorkerPool({ size: 1, readAhead: 1, workerUrl: await crashingWorker() });
+      expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
+
+      // A stream left waiting for its consumer (read-ahead 1) is pending when the worker dies.
+      const path = join(dir, 'crash.jsonl');
+      await writeFile(path, transcript(2 * 2 ** 20));
+      const iterator = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 64 * 1024 })[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      const streaming = errorOf((async () => {
+        while (!(await iterator.next()).done);
+      })());
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      const crash = await errorOf(pool.chunkBytes(new Uint8Array(13), CHUNK_OPTIONS));
+      expect(crash).toBeInstanceOf(CairnError);
+      expect((crash as CairnError).code).toBe('internal');
+      expect((crash as CairnError).retryable).toBe(true);
+      expect((crash as CairnError).message).toBe('A background worker stopped unexpectedly with exit code 7. The operation was cancelled; try again.');
+      const streamError = await streaming;
+      expect((streamError as CairnError).message).toMatch(/stopped unexpectedly/);
+
+      // A replacement worker takes the next task.
+      expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
+      const thrown = await errorOf(pool.compressAndSeal([{ id: blobId(keys.idKey, new Uint8Array(13)), data: new Uint8Array(13) }], { encKey: keys.encKey, level: 3 }));
+      expect((thrown as CairnError).message).toBe('A background worker stopped unexpectedly: boom in worker. The operation was cancelled; try again.');
+      expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
+    });
+
+    it('close() fails running tasks with `cancelled` and refuses new ones', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const path = join(dir, 'close.jsonl');
+      await writeFile(path, transcript(2 * 2 ** 20));
+      const iterator = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 64 * 1024 })[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      const streaming = errorOf((async () => {
+        while (!(await iterator.next()).done);
+      })());
+      await pool.close();
+      const error = await streaming;
+      expect((error as CairnError).code).toBe('cancelled');
+      await expect(pool.chunkBytes(new Uint8Array(1), CHUNK_OPTIONS)).rejects.toThrow(/shut down/);
+    });
+  });
+});

@@ -1,0 +1,328 @@
+// A small pool of worker threads for the CPU-heavy steps of backup and restore — chunking,
+// hashing, compression, sealing and their reverse — so they never block the calling thread
+// (in the app, the Electron main process). Workers start on demand, each runs several tasks at
+// once (a chunkFile stream waiting for its consumer must not hold up a compressAndSeal that the
+// consumer is waiting for), and a task goes to the worker with the fewest tasks.
+//
+// Ownership: byte arrays passed in are transferred to a worker when they own their whole
+// ArrayBuffer (and are detached afterwards) and copied otherwise; do not use them after the
+// call. Arrays handed back own their ArrayBuffers.
+
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  CairnError,
+  ConfigError,
+  ConflictError,
+  IntegrityError,
+  LockedError,
+  NotFoundError,
+  UnsafePathError,
+  WrongKeyError,
+} from '../../../shared/errors.ts';
+import type { ErrorRecord } from '../../../shared/errors.ts';
+import type { Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse } from './protocol.ts';
+
+/** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
+export const DEFAULT_WORKER_URL = new URL(`./worker-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
+
+export interface WorkerPoolOptions {
+  /** Number of worker threads; default max(1, availableParallelism() − 1). */
+  size?: number;
+  /** The worker script; default DEFAULT_WORKER_URL. */
+  workerUrl?: URL;
+  /** Batches a chunkFile() worker may have sent ahead of its consumer; default 2. */
+  readAhead?: number;
+}
+
+/** Batches of chunks in file order; `size` is the number of bytes read once iteration ends. */
+export interface ChunkStream extends AsyncIterable<Chunk[]> {
+  /** Bytes chunked so far; the file's total size (as read) once iteration has completed. */
+  readonly size: number;
+}
+
+interface Task {
+  onMessage(message: WorkerResponse): void;
+  fail(error: CairnError): void;
+}
+
+interface TaskHandle {
+  post(message: DistributiveOmit<WorkerRequest, 'task'>): void;
+  end(): void;
+}
+
+interface Slot {
+  worker: Worker;
+  tasks: Map<number, Task>;
+  /** Set by an 'error' event, reported when the worker exits. */
+  crash?: Error;
+}
+
+export class WorkerPool {
+  readonly size: number;
+  private readonly workerUrl: URL;
+  private readonly readAhead: number;
+  private readonly slots: Slot[] = [];
+  private nextTask = 1;
+  private closed = false;
+
+  constructor(options: WorkerPoolOptions = {}) {
+    this.size = options.size ?? Math.max(1, availableParallelism() - 1);
+    if (!Number.isInteger(this.size) || this.size < 1) throw new ConfigError(`A worker pool needs at least one thread, got ${options.size}.`);
+    this.workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL;
+    this.readAhead = options.readAhead ?? 2;
+    if (!Number.isInteger(this.readAhead) || this.readAhead < 1) throw new ConfigError(`readAhead must be a positive integer, got ${options.readAhead}.`);
+  }
+
+  /**
+   * Streams the file at `path` through the chunker in a worker and yields batches of chunks
+   * with their blob ids. The worker reads with bounded memory and stays at most `readAhead`
+   * batches ahead of the consumer. Work starts when iteration starts; breaking out of the loop
+   * stops the worker's task and closes the file.
+   */
+  chunkFile(path: string, options: ChunkFileOptions): ChunkStream {
+    if (!(options.maxBatchBytes > 0)) throw new ConfigError(`maxBatchBytes must be positive, got ${options.maxBatchBytes}.`);
+    const request = { type: 'chunkFile', path, options: { ...copyKeys(options), maxBatchBytes: options.maxBatchBytes }, credit: this.readAhead } as const;
+    return new FileChunkStream((task) => this.start(request, [], task));
+  }
+
+  /** Chunks content already in memory (small things such as tree blobs) and computes blob ids. */
+  chunkBytes(bytes: Uint8Array, options: ChunkOptions): Promise<Chunk[]> {
+    const [data, transfer] = transferable(bytes);
+    return this.call({ type: 'chunkBytes', bytes: data, options: copyKeys(options) }, transfer, 'chunks', (m) => m.chunks);
+  }
+
+  /** For each blob: seal(encKey, { kind: 'blob', name: id }, compressWithHeader(data, level)). */
+  compressAndSeal(blobs: readonly Chunk[], options: SealOptions): Promise<SealedBlob[]> {
+    const transfer = new Set<ArrayBuffer>();
+    const sent = blobs.map(({ id, data }) => {
+      const [copy, buffers] = transferable(data);
+      for (const b of buffers) transfer.add(b);
+      return { id, data: copy };
+    });
+    return this.call({ type: 'compressAndSeal', blobs: sent, options: { encKey: new Uint8Array(options.encKey), level: options.level } }, [...transfer], 'sealed', (m) => m.blobs);
+  }
+
+  /**
+   * Opens and decompresses sealed blobs and checks that each plaintext hashes to its id.
+   * Throws IntegrityError for any blob that fails; plaintexts come back in the order given.
+   */
+  openAndDecompress(items: readonly SealedItem[], options: OpenOptions): Promise<Uint8Array[]> {
+    const transfer = new Set<ArrayBuffer>();
+    const sent = items.map(({ id, sealed, rawLength }) => {
+      const [copy, buffers] = transferable(sealed);
+      for (const b of buffers) transfer.add(b);
+      return { id, sealed: copy, rawLength };
+    });
+    const keys = { encKey: new Uint8Array(options.encKey), idKey: new Uint8Array(options.idKey) };
+    return this.call({ type: 'openAndDecompress', items: sent, options: keys }, [...transfer], 'opened', (m) => m.plaintexts);
+  }
+
+  /** Terminates every worker; tasks still running fail with a `cancelled` CairnError. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const slots = this.slots.splice(0);
+    const error = new CairnError('cancelled', 'The background workers were shut down before the operation finished.');
+    for (const slot of slots) for (const task of slot.tasks.values()) task.fail(error);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
+  }
+
+  /** Number of live worker threads (they start on demand). */
+  get threads(): number {
+    return this.slots.length;
+  }
+
+  /** Starts a task on the least busy worker; returns how to message it and how to end it. */
+  private start(request: DistributiveOmit<WorkerRequest, 'task'>, transfer: ArrayBuffer[], task: Task): TaskHandle {
+    if (this.closed) throw new CairnError('cancelled', 'The background workers have been shut down.');
+    const slot = this.pick();
+    const id = this.nextTask++;
+    slot.tasks.set(id, task);
+    slot.worker.ref();
+    slot.worker.postMessage({ ...request, task: id }, transfer);
+    return {
+      post: (message) => {
+        if (slot.tasks.has(id)) slot.worker.postMessage({ ...message, task: id });
+      },
+      // An idle pool must not keep the process alive.
+      end: () => {
+        if (slot.tasks.delete(id) && slot.tasks.size === 0) slot.worker.unref();
+      },
+    };
+  }
+
+  private call<K extends WorkerResponse['type'], R>(
+    request: DistributiveOmit<WorkerRequest, 'task'>,
+    transfer: ArrayBuffer[],
+    expect: K,
+    result: (message: Extract<WorkerResponse, { type: K }>) => R,
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const handle = this.start(request, transfer, {
+        onMessage: (message) => {
+          handle.end();
+          if (message.type === expect) resolve(result(message as Extract<WorkerResponse, { type: K }>));
+          else if (message.type === 'error') reject(reviveError(message.error, message.stack));
+          else reject(new CairnError('internal', `A worker answered "${message.type}" to a ${request.type} request.`));
+        },
+        fail: (error) => {
+          handle.end();
+          reject(error);
+        },
+      });
+    });
+  }
+
+  private pick(): Slot {
+    let best: Slot | undefined;
+    for (const slot of this.slots) if (!best || slot.tasks.size < best.tasks.size) best = slot;
+    if (best && (best.tasks.size === 0 || this.slots.length >= this.size)) return best;
+    return this.spawn();
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(this.workerUrl, { name: 'cairn-engine' });
+    const slot: Slot = { worker, tasks: new Map() };
+    worker.unref();
+    worker.on('message', (message: WorkerResponse) => slot.tasks.get(message.task)?.onMessage(message));
+    worker.on('error', (error) => {
+      slot.crash = error;
+    });
+    worker.on('messageerror', (error) => {
+      slot.crash = error;
+      void worker.terminate();
+    });
+    worker.on('exit', (code) => {
+      const index = this.slots.indexOf(slot);
+      if (index >= 0) this.slots.splice(index, 1); // the next task starts a replacement
+      if (this.closed || slot.tasks.size === 0) return;
+      const reason = slot.crash ? `: ${slot.crash.message}` : ` with exit code ${code}`;
+      const error = new CairnError('internal', `A background worker stopped unexpectedly${reason}. The operation was cancelled; try again.`, { retryable: true, cause: slot.crash });
+      for (const task of [...slot.tasks.values()]) task.fail(error);
+      slot.tasks.clear();
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+class FileChunkStream implements ChunkStream {
+  private readonly begin: (task: Task) => TaskHandle;
+  private consumed = 0;
+  private total: number | undefined;
+  private started = false;
+
+  constructor(begin: (task: Task) => TaskHandle) {
+    this.begin = begin;
+  }
+
+  get size(): number {
+    return this.total ?? this.consumed;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Chunk[]> {
+    if (this.started) throw new CairnError('internal', 'A chunkFile() stream can be iterated only once.');
+    this.started = true;
+    const queue: Chunk[][] = [];
+    let ended = false;
+    let failure: CairnError | undefined;
+    let waiter: (() => void) | undefined;
+    const wake = (): void => {
+      waiter?.();
+      waiter = undefined;
+    };
+
+    const handle = this.begin({
+      onMessage: (message) => {
+        if (message.type === 'batch') queue.push(message.chunks);
+        else if (message.type === 'end') {
+          ended = true;
+          this.total = message.size;
+          handle.end();
+        } else {
+          failure = message.type === 'error' ? reviveError(message.error, message.stack) : new CairnError('internal', `A worker answered "${message.type}" to a chunkFile request.`);
+          handle.end();
+        }
+        wake();
+      },
+      fail: (error) => {
+        failure = error;
+        handle.end();
+        wake();
+      },
+    });
+
+    const finish = (): void => {
+      if (!ended && !failure) handle.post({ type: 'cancel' });
+      ended = true;
+      queue.length = 0;
+      handle.end();
+    };
+
+    return {
+      next: async (): Promise<IteratorResult<Chunk[]>> => {
+        for (;;) {
+          const batch = queue.shift();
+          if (batch) {
+            handle.post({ type: 'credit', batches: 1 });
+            this.consumed += batch.reduce((n, c) => n + c.data.length, 0);
+            return { value: batch, done: false };
+          }
+          if (failure) {
+            const error = failure;
+            finish();
+            throw error;
+          }
+          if (ended) return { value: undefined, done: true };
+          await new Promise<void>((resolve) => (waiter = resolve));
+        }
+      },
+      return: async (): Promise<IteratorResult<Chunk[]>> => {
+        finish();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+}
+
+/** Rebuilds a worker's error as the matching CairnError subclass, with the worker's stack as cause. */
+export function reviveError(record: ErrorRecord, stack?: string): CairnError {
+  const cause = stack ? Object.assign(new Error(record.message), { stack }) : undefined;
+  const options = { retryable: record.retryable, cause };
+  switch (record.code) {
+    case 'integrity':
+      return new IntegrityError(record.message, options);
+    case 'wrong_key':
+      return new WrongKeyError(record.message, options);
+    case 'not_found':
+      return new NotFoundError(record.message, options);
+    case 'config':
+      return new ConfigError(record.message, options);
+    case 'conflict':
+      return new ConflictError(record.message, options);
+    case 'unsafe_path':
+      return new UnsafePathError(record.message, options);
+    case 'locked':
+      return new LockedError(record.message, options);
+    default:
+      return new CairnError(record.code, record.message, options);
+  }
+}
+
+/** The array itself when it owns its whole ArrayBuffer (to transfer), else an exact copy. */
+function transferable(bytes: Uint8Array): [Uint8Array, ArrayBuffer[]] {
+  const buffer = bytes.buffer;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && buffer.byteLength > 0) return [bytes, [buffer]];
+  const copy = new Uint8Array(bytes); // not bytes.slice(): on a Buffer that is a view, not a copy
+  return [copy, copy.byteLength > 0 ? [copy.buffer] : []];
+}
+
+/** Keys are copied, never transferred: the caller keeps using them. */
+function copyKeys<T extends { chunkerSeed: Uint8Array; idKey: Uint8Array }>(options: T): T {
+  return { ...options, chunkerSeed: new Uint8Array(options.chunkerSeed), idKey: new Uint8Array(options.idKey) };
+}

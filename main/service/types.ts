@@ -1,0 +1,37 @@
+// The application service: everything the UI can ask for, as one handler per IPC channel, plus
+// pushed events. Plain Node (no electron): the Electron app serves it over ipcMain, the e2e host
+// over a loopback WebSocket, and both validate requests with the same router first.
+
+import type { EventName, Events, Handlers } from '../../shared/ipc/contract.ts';
+import type { SecretStore } from '../keychain/secret-store.ts';
+
+export interface Clock {
+  now(): number;
+}
+
+/** What only the shell can do; the e2e host supplies test versions. */
+export interface PlatformHooks {
+  chooseFolder?(title?: string): Promise<string | undefined>;
+  openExternal?(url: string): Promise<boolean>;
+  setLaunchAtLogin?(enabled: boolean): Promise<void>;
+}
+
+export interface CairnServiceOptions {
+  /** Cairn's own folder: config, state DB, cache, outbox. Never inside an agent's folder. */
+  stateDir: string;
+  secrets: SecretStore;
+  /** The home folder agents are found under (defaults to os.homedir()). */
+  home?: string;
+  env?: Record<string, string | undefined>;
+  platform?: 'linux' | 'darwin' | 'win32';
+  clock?: Clock;
+  hooks?: PlatformHooks;
+}
+
+export interface CairnService {
+  readonly handlers: Handlers;
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  /** Runs a sync now (what the tray's "Sync now" and the scheduler call). */
+  syncNow(reason: 'manual' | 'scheduled' | 'quit'): Promise<void>;
+  close(): Promise<void>;
+}

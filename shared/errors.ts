@@ -1,0 +1,126 @@
+// One error type for the whole app. Every failure carries a stable `code` that the CLI maps to
+// an exit status and the renderer switches on exhaustively; `message` says what happened and
+// what to do about it; `retryable` tells schedulers and retry decorators whether to try again.
+
+export const ERROR_CODES = [
+  'not_found', // an object, snapshot, path or bucket that should exist does not
+  'bucket_not_found', // the configured bucket does not exist at the endpoint
+  'access_denied', // credentials rejected or lacking permission
+  'clock_skew', // the server refused the request signature because of the local clock
+  'unreachable', // endpoint down, DNS failure, connection refused, timeout
+  'checksum_refused', // the provider rejects checksum headers the client sent
+  'storage', // any other storage failure
+  'integrity', // an object failed authentication, hashing or parsing: corrupt or tampered
+  'wrong_key', // the passphrase or recovery key does not unlock the vault
+  'vault_exists', // init on a location that already holds a vault
+  'no_vault', // no vault at the location
+  'unsupported_version', // the vault was written by a newer Cairn
+  'config', // bad configuration or arguments
+  'unsafe_path', // a snapshot entry whose name would escape the restore target
+  'exists', // a restore target file exists and overwriting was not asked for
+  'locked', // a lock held by another process or device blocks the operation
+  'conflict', // a sync conflict that needs a decision
+  'disk_full', // no space left on the local disk
+  'cancelled', // the user or shutdown cancelled the operation
+  'keychain_unavailable', // no OS keychain (Secret Service, Keychain, Credential Manager)
+  'ipc', // a request refused at the IPC boundary
+  'internal', // a bug: anything not classified above
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface ErrorRecord {
+  code: ErrorCode;
+  message: string;
+  retryable: boolean;
+}
+
+export interface CairnErrorOptions {
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+export class CairnError extends Error {
+  readonly code: ErrorCode;
+  readonly retryable: boolean;
+
+  constructor(code: ErrorCode, message: string, options: CairnErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CairnError';
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+  }
+
+  toRecord(): ErrorRecord {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+export class StorageError extends CairnError {
+  constructor(code: Extract<ErrorCode, 'storage' | 'bucket_not_found' | 'access_denied' | 'clock_skew' | 'unreachable' | 'checksum_refused' | 'disk_full'>, message: string, options: CairnErrorOptions = {}) {
+    super(code, message, options);
+    this.name = 'StorageError';
+  }
+}
+
+export class NotFoundError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('not_found', message, options);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class IntegrityError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('integrity', message, options);
+    this.name = 'IntegrityError';
+  }
+}
+
+export class WrongKeyError extends CairnError {
+  constructor(message = 'The passphrase or recovery key does not unlock this vault. Check it and try again.', options: CairnErrorOptions = {}) {
+    super('wrong_key', message, options);
+    this.name = 'WrongKeyError';
+  }
+}
+
+export class ConfigError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('config', message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+export class ConflictError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('conflict', message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+export class UnsafePathError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('unsafe_path', message, options);
+    this.name = 'UnsafePathError';
+  }
+}
+
+export class LockedError extends CairnError {
+  constructor(message: string, options: CairnErrorOptions = {}) {
+    super('locked', message, { retryable: true, ...options });
+    this.name = 'LockedError';
+  }
+}
+
+export function isCairnError(error: unknown): error is CairnError {
+  return error instanceof CairnError;
+}
+
+/** Turns anything thrown into a record safe to show or send across IPC. */
+export function toErrorRecord(error: unknown): ErrorRecord {
+  if (error instanceof CairnError) return error.toRecord();
+  const errno = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (errno === 'ENOSPC') return { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
+}

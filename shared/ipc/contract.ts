@@ -1,0 +1,197 @@
+// The one IPC contract: every request the renderer can make and every event main pushes.
+// Imported by main (router, validation), by preload (channel list) and by the renderer (types
+// only). Requests are validated at runtime with these schemas before any handler runs.
+
+import { z } from 'zod';
+import type {
+  AgentInfo,
+  CheckReport,
+  ConflictInfo,
+  DeviceInfo,
+  DiffEntry,
+  EngineStatus,
+  JobInfo,
+  ProbeResult,
+  Settings,
+  SnapshotSummary,
+  TreeEntryInfo,
+} from '../models.ts';
+import type { ErrorRecord } from '../errors.ts';
+
+const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'a snapshot id');
+const deviceId = z.string().regex(/^[0-9a-f]{16}$/, 'a device id');
+const relPath = z.string().max(4096).refine((p) => !p.includes('\0'), 'no NUL in paths');
+const absPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'no NUL in paths');
+
+export const vaultLocationSchema = z.object({
+  provider: z.enum(['r2', 's3', 'b2', 'other', 'local']),
+  bucket: z.string().min(3).max(63).optional(),
+  prefix: z.string().max(512).default('cairn'),
+  endpoint: z.string().url().optional(),
+  region: z.string().max(64).optional(),
+  forcePathStyle: z.boolean().optional(),
+  path: absPath.optional(),
+});
+
+export const credentialsSchema = z.object({
+  accessKeyId: z.string().min(1).max(256),
+  secretAccessKey: z.string().min(1).max(256),
+});
+
+const unlockSecretSchema = z.union([
+  z.object({ passphrase: z.string().min(1).max(1024) }),
+  z.object({ recoveryKey: z.string().min(1).max(256) }),
+]);
+
+const retentionSchema = z.object({
+  keepLast: z.number().int().min(1).max(10_000),
+  keepHourly: z.number().int().min(0).max(10_000),
+  keepDaily: z.number().int().min(0).max(10_000),
+  keepWeekly: z.number().int().min(0).max(10_000),
+  keepMonthly: z.number().int().min(0).max(10_000),
+});
+
+export const settingsPatchSchema = z
+  .object({
+    intervalMinutes: z.number().int().min(5).max(24 * 60),
+    syncOnAgentQuiet: z.boolean(),
+    quietSeconds: z.number().int().min(5).max(3600),
+    launchAtLogin: z.boolean(),
+    notifications: z.boolean(),
+    retention: retentionSchema,
+    enabledAgents: z.array(z.string().max(64)).max(64),
+    pathMappings: z.array(z.object({ from: absPath, to: absPath })).max(64),
+    theme: z.enum(['system', 'light', 'dark']),
+  })
+  .partial();
+
+export const restoreTargetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('original') }),
+  z.object({ kind: z.literal('folder'), path: absPath }),
+]);
+
+const empty = z.object({}).strict();
+
+/** Request schemas, one per channel. */
+export const requestSchemas = {
+  'status.get': empty,
+  'sync.now': empty,
+  'sync.pause': z.object({ minutes: z.number().int().min(1).max(7 * 24 * 60) }).strict(),
+  'sync.resume': empty,
+  'jobs.list': empty,
+  'devices.list': empty,
+  'devices.renameThis': z.object({ name: z.string().trim().min(1).max(64) }).strict(),
+  'snapshots.list': z.object({ deviceId: deviceId.optional() }).strict(),
+  'snapshots.tree': z.object({ snapshotId, path: relPath }).strict(),
+  'snapshots.readFile': z.object({ snapshotId, path: relPath, maxBytes: z.number().int().min(1).max(16 * 1024 * 1024) }).strict(),
+  'snapshots.diff': z.object({ snapshotId, againstId: snapshotId.optional() }).strict(),
+  'snapshots.restore': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
+  'snapshots.pin': z.object({ snapshotId, pinned: z.boolean() }).strict(),
+  'conflicts.list': empty,
+  'conflicts.get': z.object({ id: z.string().min(1).max(128), maxBytes: z.number().int().min(1).max(4 * 1024 * 1024) }).strict(),
+  'conflicts.resolve': z.object({ id: z.string().min(1).max(128), keep: z.enum(['mine', 'theirs', 'both']) }).strict(),
+  'key.fingerprint': empty,
+  'key.changePassphrase': z.object({ current: z.string().min(1).max(1024), next: z.string().min(8).max(1024) }).strict(),
+  'key.rotateRecovery': z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
+  'settings.get': empty,
+  'settings.set': settingsPatchSchema.strict(),
+  'agents.list': empty,
+  'setup.testConnection': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional() }).strict(),
+  'setup.createVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), passphrase: z.string().min(8).max(1024), deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
+  'setup.joinVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), secret: unlockSecretSchema, deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
+  'setup.unlock': z.object({ secret: unlockSecretSchema }).strict(),
+  'vault.stats': empty,
+  'vault.check': z.object({ readData: z.boolean() }).strict(),
+  'vault.prune': empty,
+  'app.openExternal': z.object({ url: z.string().url().max(2048) }).strict(),
+  'app.chooseFolder': z.object({ title: z.string().max(200).optional() }).strict(),
+} as const;
+
+export type Channel = keyof typeof requestSchemas;
+export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
+export type ParsedRequestOf<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+
+export interface FilePreview {
+  size: number;
+  truncated: boolean;
+  /** True when the bytes don't look like UTF-8 text; `text` is then empty. */
+  binary: boolean;
+  text: string;
+}
+
+export interface VaultStats {
+  snapshots: number;
+  devices: number;
+  packs: number;
+  storedBytes: number;
+  provider: string;
+  location: string;
+}
+
+export interface SetupResult {
+  fingerprint: string;
+  deviceId: string;
+  deviceName: string;
+}
+
+/** Response types, one per channel. */
+export interface Responses {
+  'status.get': EngineStatus;
+  'sync.now': { jobId: string };
+  'sync.pause': EngineStatus;
+  'sync.resume': EngineStatus;
+  'jobs.list': JobInfo[];
+  'devices.list': DeviceInfo[];
+  'devices.renameThis': DeviceInfo;
+  'snapshots.list': SnapshotSummary[];
+  'snapshots.tree': TreeEntryInfo[];
+  'snapshots.readFile': FilePreview;
+  'snapshots.diff': DiffEntry[];
+  'snapshots.restore': { jobId: string };
+  'snapshots.pin': SnapshotSummary;
+  'conflicts.list': ConflictInfo[];
+  'conflicts.get': { conflict: ConflictInfo; mine: FilePreview; theirs: FilePreview };
+  'conflicts.resolve': ConflictInfo;
+  'key.fingerprint': { fingerprint: string };
+  'key.changePassphrase': { fingerprint: string };
+  /** The new recovery key is shown once; the old one stops working. */
+  'key.rotateRecovery': { recoveryKey: string };
+  'settings.get': Settings;
+  'settings.set': Settings;
+  'agents.list': AgentInfo[];
+  'setup.testConnection': ProbeResult;
+  /** The recovery key is shown once, here, and never stored. */
+  'setup.createVault': SetupResult & { recoveryKey: string };
+  'setup.joinVault': SetupResult;
+  'setup.unlock': SetupResult;
+  'vault.stats': VaultStats;
+  'vault.check': CheckReport;
+  'vault.prune': { jobId: string };
+  'app.openExternal': { opened: boolean };
+  'app.chooseFolder': { path?: string };
+}
+
+export type ResponseOf<C extends Channel> = Responses[C];
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: ErrorRecord };
+
+/** Events main pushes to the renderer. */
+export interface Events {
+  'status.changed': EngineStatus;
+  'job.progress': JobInfo;
+  'conflicts.changed': ConflictInfo[];
+  'snapshots.changed': { deviceId: string };
+}
+
+export type EventName = keyof Events;
+
+export const CHANNELS = Object.keys(requestSchemas) as Channel[];
+export const EVENT_NAMES: readonly EventName[] = ['status.changed', 'job.progress', 'conflicts.changed', 'snapshots.changed'];
+
+/** What main implements: one async handler per channel, given the parsed request. */
+export type Handlers = { [C in Channel]: (request: ParsedRequestOf<C>) => Promise<ResponseOf<C>> };
+
+/** What the renderer calls: one method per channel, plus event subscription. */
+export type CairnApi = { [C in Channel]: (request: RequestOf<C>) => Promise<Result<ResponseOf<C>>> } & {
+  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+};

@@ -1,0 +1,220 @@
+// Plain data shared by the engine, the IPC contract, the CLI and the renderer. No behaviour, no
+// Node or DOM types: everything here must survive structured cloning and JSON.
+
+import type { ErrorRecord } from './errors.ts';
+
+export type Platform = 'linux' | 'darwin' | 'win32';
+
+export type EntryType = 'file' | 'dir' | 'symlink';
+
+/** One entry of a directory in a snapshot, as listed to users. */
+export interface TreeEntryInfo {
+  name: string;
+  /** Path relative to the snapshot root, `/`-separated, first part is the source label. */
+  path: string;
+  type: EntryType;
+  size: number;
+  /** Milliseconds since the epoch. */
+  mtimeMs: number;
+  mode: number;
+  /** Symlink target, for symlinks. */
+  target?: string;
+}
+
+export type SnapshotReason = 'scheduled' | 'manual' | 'before-restore' | 'sync' | 'cli';
+
+export interface SnapshotStats {
+  files: number;
+  dirs: number;
+  bytes: number;
+  /** Bytes of new (not deduplicated) plaintext data added by this snapshot. */
+  newBytes: number;
+  /** Bytes uploaded to storage by this snapshot (packs, index, trees, snapshot). */
+  uploadedBytes: number;
+  newFiles: number;
+  changedFiles: number;
+  unchangedFiles: number;
+  secretsSkipped: number;
+  durationMs: number;
+}
+
+export interface SnapshotRootInfo {
+  label: string;
+  agent?: string;
+  /** The absolute path on the device that made the snapshot. */
+  path: string;
+}
+
+export interface SnapshotSummary {
+  id: string;
+  shortId: string;
+  deviceId: string;
+  deviceName: string;
+  time: string; // ISO 8601
+  reason: SnapshotReason;
+  pinned: boolean;
+  roots: SnapshotRootInfo[];
+  stats: SnapshotStats;
+  parent?: string;
+}
+
+export interface DeviceInfo {
+  id: string;
+  name: string;
+  hostname: string;
+  platform: Platform;
+  agents: string[];
+  lastSeen: string; // ISO 8601
+  isThisDevice: boolean;
+  snapshotCount: number;
+  lastSnapshot?: string; // ISO 8601
+}
+
+export interface AgentRootInfo {
+  path: string;
+  exists: boolean;
+  files: number;
+  bytes: number;
+}
+
+export interface AgentInfo {
+  id: string;
+  displayName: string;
+  detected: boolean;
+  enabled: boolean;
+  roots: AgentRootInfo[];
+  files: number;
+  bytes: number;
+  sessions: number;
+  include: string[];
+  exclude: string[];
+  secrets: string[];
+  syncable: string[];
+}
+
+export interface ConflictInfo {
+  id: string;
+  agent?: string;
+  /** Absolute path of the local file. */
+  path: string;
+  /** Absolute path where the other device's version was written. */
+  theirsPath: string;
+  otherDeviceId: string;
+  otherDeviceName: string;
+  detectedAt: string; // ISO 8601
+  mineSize: number;
+  theirsSize: number;
+  mineMtime: string;
+  theirsMtime: string;
+  status: 'open' | 'resolved';
+  resolution?: 'mine' | 'theirs' | 'both';
+}
+
+export type JobKind = 'backup' | 'restore' | 'sync' | 'check' | 'prune' | 'forget';
+
+export interface ProgressInfo {
+  phase: string;
+  filesDone: number;
+  filesTotal?: number;
+  bytesDone: number;
+  bytesTotal?: number;
+  uploadedBytes: number;
+  currentPath?: string;
+}
+
+export interface JobInfo {
+  id: string;
+  kind: JobKind;
+  status: 'running' | 'done' | 'failed' | 'cancelled';
+  startedAt: string;
+  finishedAt?: string;
+  progress: ProgressInfo;
+  error?: ErrorRecord;
+  summary?: string;
+}
+
+export type EngineState = 'unconfigured' | 'locked' | 'idle' | 'syncing' | 'paused' | 'offline' | 'error';
+
+export interface EngineStatus {
+  state: EngineState;
+  lastSyncAt?: string;
+  nextSyncAt?: string;
+  pausedUntil?: string;
+  /** Snapshots taken while the vault was unreachable, waiting in the local outbox. */
+  outboxCount: number;
+  error?: ErrorRecord;
+  currentJob?: JobInfo;
+  fingerprint?: string;
+  deviceName?: string;
+}
+
+export type ProviderKind = 'r2' | 's3' | 'b2' | 'other' | 'local';
+
+export interface VaultLocation {
+  provider: ProviderKind;
+  /** For S3 kinds. */
+  bucket?: string;
+  prefix: string;
+  endpoint?: string;
+  region?: string;
+  forcePathStyle?: boolean;
+  /** For `local`: absolute folder. */
+  path?: string;
+}
+
+export interface RetentionPolicy {
+  keepLast: number;
+  keepHourly: number;
+  keepDaily: number;
+  keepWeekly: number;
+  keepMonthly: number;
+}
+
+export interface PathMapping {
+  from: string;
+  to: string;
+}
+
+export interface Settings {
+  intervalMinutes: number;
+  syncOnAgentQuiet: boolean;
+  quietSeconds: number;
+  launchAtLogin: boolean;
+  notifications: boolean;
+  retention: RetentionPolicy;
+  enabledAgents: string[];
+  pathMappings: PathMapping[];
+  theme: 'system' | 'light' | 'dark';
+}
+
+export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 20, keepHourly: 24, keepDaily: 14, keepWeekly: 8, keepMonthly: 12 };
+
+export interface DiffEntry {
+  path: string;
+  change: 'added' | 'removed' | 'changed';
+  sizeBefore?: number;
+  sizeAfter?: number;
+}
+
+export interface ProbeStep {
+  step: 'list' | 'write' | 'read' | 'delete';
+  ok: boolean;
+  error?: ErrorRecord;
+}
+
+export interface ProbeResult {
+  ok: boolean;
+  steps: ProbeStep[];
+  vaultExists: boolean;
+}
+
+export interface CheckReport {
+  ok: boolean;
+  snapshots: number;
+  packs: number;
+  blobs: number;
+  bytesRead: number;
+  problems: string[];
+  /** Packs no index lists (left by interrupted runs; prune removes them). Not a problem. */
+  unreferencedPacks?: number;
+}

@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { startS3Server } from '../s3-server.ts';
+import { S3BlobStore } from '../../main/engine/storage/s3-blob-store.ts';
+const cpu = (pid: number) => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' '); return (Number(f[11]) + Number(f[12])) * 10; };
+const s = await startS3Server({ buckets: ['bucket-one'], baseDir: process.argv[2] ?? '/tmp' });
+const store = new S3BlobStore({ bucket: 'bucket-one', prefix: 'p', endpoint: s.endpoint, region: s.region, forcePathStyle: true, credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } });
+const before = Object.fromEntries(Object.entries(s.pids).map(([k, p]) => [k, cpu(p)]));
+const t = Date.now(); const n0 = process.cpuUsage();
+let next = 0;
+await Promise.all(Array.from({ length: 32 }, async () => { while (next < 500) { const i = next++; await store.put(`many/${i}`, Uint8Array.of(1)); } }));
+const n1 = process.cpuUsage(n0);
+console.log('wall', Date.now() - t, 'ms; cpu ms:', Object.fromEntries(Object.entries(s.pids).map(([k, p]) => [k, cpu(p) - before[k]!])), 'node', Math.round((n1.user + n1.system) / 1000));
+await store.close(); await s.stop();
