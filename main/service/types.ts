@@ -31,7 +31,14 @@ export interface CairnServiceOptions {
 export interface CairnService {
   readonly handlers: Handlers;
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
-  /** Runs a sync now (what the tray's "Sync now" and the scheduler call). */
+  /**
+   * Runs a sync now (what the tray's "Sync now" and the scheduler call). Concurrent calls join the
+   * running sync. Scheduled and quit syncs do nothing while paused. Rejects when the sync failed.
+   */
   syncNow(reason: 'manual' | 'scheduled' | 'quit'): Promise<void>;
+  /** The scheduler tells the service when it plans the next run (shown as "next sync"). */
+  reportNextRun(at: number | undefined): void;
+  /** True while the user paused syncing. */
+  isPaused(): boolean;
   close(): Promise<void>;
 }

@@ -18,3 +18,4 @@ export { applyRetention } from './retention.ts';
 export type { RetentionDecision, RetentionInput } from './retention.ts';
 export { prune } from './prune.ts';
 export type { PruneOptions, PruneResult } from './prune.ts';
+export { diffTrees as diffSnapshotTrees } from './diff.ts';

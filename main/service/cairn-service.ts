@@ -1,0 +1,519 @@
+// The application service: the engine, the user's configuration, secrets from the keychain and
+// a queue of jobs, behind one handler per IPC channel. Plain Node, so the Electron app and the
+// e2e host run exactly this code.
+
+import { EventEmitter } from 'node:events';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
+import type { CheckReport, DeviceInfo, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
+import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
+import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
+import type { AgentContext } from '../engine/agents/index.ts';
+import { agentSources, forget, runSync, safetySnapshot, setPinned, summarise } from '../engine/operations.ts';
+import { Repository } from '../engine/repository.ts';
+import { restore } from '../engine/restore/index.ts';
+import { createBlobStore, probeStore } from '../engine/storage/index.ts';
+import type { BlobStore } from '../engine/storage/index.ts';
+import { listConflicts, mapRelativePath, resolveConflict } from '../engine/sync/index.ts';
+import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
+import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
+import { createWorkerCodec } from '../engine/workers/index.ts';
+import { decodeCredentials, encodeCredentials, secretAccounts } from '../keychain/index.ts';
+import { ConfigStore, vaultKey } from './config-store.ts';
+import { JobQueue } from './jobs.ts';
+import type { CairnService, CairnServiceOptions } from './types.ts';
+import { readFile, stat } from 'node:fs/promises';
+
+interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+const threads = () => Math.max(1, availableParallelism() - 1);
+
+function preview(bytes: Uint8Array, size: number, fromEnd = false): FilePreview {
+  const buf = Buffer.from(bytes);
+  const truncated = buf.length < size;
+  const sample = buf.subarray(0, 8192);
+  const binary = sample.includes(0) || !isUtf8(sample);
+  return { size, truncated, binary, text: binary ? '' : fromEnd ? buf.toString('utf8').replace(/^[^\n]*\n/, '') : buf.toString('utf8') };
+}
+
+function isUtf8(buf: Buffer): boolean {
+  // A chunk cut mid-character still counts as text: allow up to 3 trailing continuation bytes.
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(0, Math.max(0, buf.length - 3)));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The keychain holds the passphrase itself; a recovery key is held as {"recoveryKey": …}. */
+function encodeUnlock(secret: UnlockSecret): string {
+  return 'passphrase' in secret ? secret.passphrase : JSON.stringify({ recoveryKey: secret.recoveryKey });
+}
+
+function decodeUnlock(stored: string): UnlockSecret {
+  if (stored.startsWith('{')) {
+    try {
+      const v = JSON.parse(stored) as { recoveryKey?: unknown };
+      if (typeof v.recoveryKey === 'string') return { recoveryKey: v.recoveryKey };
+    } catch {
+      // a passphrase that merely starts with '{'
+    }
+  }
+  return { passphrase: stored };
+}
+
+function entryInfo(path: string, e: TreeEntry): TreeEntryInfo {
+  return {
+    name: e.name,
+    path,
+    type: e.type,
+    size: e.size,
+    mtimeMs: Number(BigInt(e.mtimeNs) / 1_000_000n),
+    mode: e.mode,
+    ...(e.target !== undefined ? { target: e.target } : {}),
+  };
+}
+
+export async function createCairnService(options: CairnServiceOptions): Promise<CairnService> {
+  const now = () => (options.clock ? options.clock.now() : Date.now());
+  const events = new EventEmitter();
+  const emit = <E extends EventName>(event: E, payload: Events[E]) => events.emit(event, payload);
+  const config = new ConfigStore(options.stateDir);
+  const secrets = options.secrets;
+  const hooks = options.hooks ?? {};
+  let repo: Repository | undefined;
+  let lastError: EngineStatus['error'];
+  let lastSyncAt: string | undefined;
+  let pausedUntil: number | undefined;
+  let nextSyncAt: number | undefined;
+  const snapshotCache = new Map<string, SnapshotRecord>();
+
+  const jobs = new JobQueue({
+    now,
+    onUpdate: (job) => {
+      emit('job.progress', job);
+      if (job.status !== 'running') emit('status.changed', status());
+    },
+  });
+
+  const agentContext = async (): Promise<AgentContext> =>
+    prepareContext(contextFromProcess({ ...(options.home ? { home: options.home } : {}), ...(options.env ? { env: options.env } : {}), ...(options.platform ? { platform: options.platform } : {}) }));
+
+  function status(): EngineStatus {
+    const cfg = config.get();
+    const running = jobs.running();
+    const paused = pausedUntil !== undefined && pausedUntil > now();
+    const state: EngineStatus['state'] = !cfg.location
+      ? 'unconfigured'
+      : !repo
+        ? 'locked'
+        : running
+          ? 'syncing'
+          : paused
+            ? 'paused'
+            : lastError?.code === 'unreachable'
+              ? 'offline'
+              : lastError
+                ? 'error'
+                : 'idle';
+    return {
+      state,
+      outboxCount: 0,
+      ...(lastSyncAt ? { lastSyncAt } : {}),
+      ...(nextSyncAt !== undefined && !paused ? { nextSyncAt: new Date(nextSyncAt).toISOString() } : {}),
+      ...(paused ? { pausedUntil: new Date(pausedUntil as number).toISOString() } : {}),
+      ...(lastError ? { error: lastError } : {}),
+      ...(running ? { currentJob: running } : {}),
+      ...(repo ? { fingerprint: repo.vault.fingerprint, deviceName: repo.device.name } : {}),
+    };
+  }
+
+  const changed = () => emit('status.changed', status());
+
+  function requireRepo(): Repository {
+    if (repo) return repo;
+    if (!config.get().location) throw new ConfigError('Cairn is not set up yet. Choose where to keep the vault first.');
+    throw new CairnError('wrong_key', 'The vault is locked. Enter the passphrase or the recovery key to unlock it.');
+  }
+
+  function storeFor(location: VaultLocation, credentials?: Credentials, retry = true): BlobStore {
+    if (location.provider === 'local' && !location.path) throw new ConfigError('Choose a folder for the vault.');
+    if (location.provider !== 'local' && !location.bucket) throw new ConfigError('Enter the bucket to keep the vault in.');
+    return createBlobStore(location, { ...(credentials ? { credentials } : {}), ...(retry ? {} : { retry: false }) });
+  }
+
+  async function openWith(location: VaultLocation, credentials: Credentials | undefined, secret: UnlockSecret, deviceName?: string): Promise<Repository> {
+    const store = storeFor(location, credentials);
+    try {
+      return await Repository.open({ store, stateDir: options.stateDir, secret, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: threads() }), now });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+
+  async function remember(location: VaultLocation, credentials: Credentials | undefined, secret: UnlockSecret, opened: Repository): Promise<SetupResult> {
+    const key = vaultKey(location);
+    if (credentials) await secrets.set(secretAccounts.credentials(key), encodeCredentials(credentials));
+    await secrets.set(secretAccounts.unlock(key), encodeUnlock(secret));
+    if (repo && repo !== opened) await repo.close();
+    repo = opened;
+    snapshotCache.clear();
+    lastError = undefined;
+    config.update({ location, vaultId: opened.vault.id });
+    changed();
+    return { fingerprint: opened.vault.fingerprint, deviceId: opened.device.id, deviceName: opened.device.name };
+  }
+
+  async function storedCredentials(location: VaultLocation): Promise<Credentials | undefined> {
+    if (location.provider === 'local') return undefined;
+    const raw = await secrets.get(secretAccounts.credentials(vaultKey(location)));
+    return raw ? decodeCredentials(raw) : undefined;
+  }
+
+  // Open the configured vault at start, if the keychain has what it takes.
+  {
+    const location = config.get().location;
+    if (location) {
+      try {
+        const raw = await secrets.get(secretAccounts.unlock(vaultKey(location)));
+        if (raw) repo = await openWith(location, await storedCredentials(location), decodeUnlock(raw));
+      } catch (error) {
+        lastError = (error as CairnError).toRecord?.() ?? { code: 'internal', message: String(error), retryable: false };
+      }
+    }
+  }
+
+  async function snapshots(deviceId?: string): Promise<SnapshotRecord[]> {
+    const r = requireRepo();
+    const refs = await r.vault.listSnapshotRefs(deviceId as never);
+    const present = new Set(refs.map((x) => x.id as string));
+    for (const id of [...snapshotCache.keys()]) if (!present.has(id) && (!deviceId || snapshotCache.get(id)?.device === deviceId)) snapshotCache.delete(id);
+    const missing = refs.filter((x) => !snapshotCache.has(x.id));
+    await Promise.all(missing.map(async (x) => snapshotCache.set(x.id, await r.vault.loadSnapshot(x.device, x.id))));
+    return refs.map((x) => snapshotCache.get(x.id) as SnapshotRecord).sort((a, b) => b.time.localeCompare(a.time));
+  }
+
+  async function findSnapshot(id: string): Promise<SnapshotRecord> {
+    const hit = [...snapshotCache.values()].find((s) => s.id.startsWith(id));
+    return hit ?? (await requireRepo().findSnapshot(id));
+  }
+
+  function settings(): Settings {
+    return config.get().settings;
+  }
+
+  async function syncJob(reason: 'manual' | 'scheduled' | 'quit') {
+    const r = requireRepo();
+    const existing = jobs.pending('sync');
+    if (existing) return { job: existing, done: Promise.resolve(existing) };
+    const started = jobs.start('sync', async (report, signal) => {
+      const s = settings();
+      try {
+        const result = await runSync(r, {
+          ctx: await agentContext(),
+          agents: s.enabledAgents.length > 0 ? s.enabledAgents : undefined,
+          mappings: s.pathMappings,
+          reason: reason === 'manual' ? 'manual' : 'scheduled',
+          onProgress: report,
+          signal,
+        });
+        lastError = undefined;
+        lastSyncAt = new Date(now()).toISOString();
+        if (result.pull.conflicts.length > 0) emit('conflicts.changed', listConflicts(r));
+        emit('snapshots.changed', { deviceId: r.device.id });
+        const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
+        return result.backup.unchanged
+          ? `Nothing new to back up${pulled ? `; ${pulled} file(s) from other devices` : ''}.`
+          : `Snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up${pulled ? `; ${pulled} from other devices` : ''}.`;
+      } catch (error) {
+        lastError = error instanceof CairnError ? error.toRecord() : { code: 'internal', message: String(error), retryable: false };
+        throw error;
+      }
+    });
+    changed();
+    return started;
+  }
+
+  /** Where a snapshot path goes when restored "to its place" on this device. */
+  async function originalTargets(snap: SnapshotRecord, paths: readonly string[]): Promise<{ target: string; paths: string[] }[]> {
+    const r = requireRepo();
+    const reader = r.reader();
+    const s = settings();
+    const out: { target: string; paths: string[] }[] = [];
+    const selected = paths.length > 0 ? paths : snap.roots.map((x) => x.label);
+    for (const p of selected) {
+      const resolved = await reader.resolve(snap, p);
+      const root = snap.roots.find((x) => resolved.path === x.label || resolved.path.startsWith(`${x.label}/`));
+      if (!root) throw new ConfigError(`'${p}' is not inside a backed-up folder, so it has no original place.`);
+      // Another device's snapshot lands where this device keeps the same agent's files.
+      const local = snap.device === r.device.id ? root.path : await localRootFor(root.label, root.path);
+      const rest = resolved.path.slice(root.label.length + 1);
+      const mappedRest = snap.device === r.device.id ? rest : mapRelativePath(rest, s.pathMappings);
+      if (!rest) {
+        const children = (await reader.list(resolved.entry)).map((c) => `${resolved.path}/${c.name}`);
+        if (children.length > 0) out.push({ target: local, paths: children });
+      } else {
+        out.push({ target: dirname(join(local, ...mappedRest.split('/'))), paths: [resolved.path] });
+      }
+    }
+    return out;
+  }
+
+  async function localRootFor(label: string, fallback: string): Promise<string> {
+    const { sources } = await agentSources({ ctx: await agentContext() });
+    return sources.find((x) => x.label === label)?.path ?? fallback;
+  }
+
+  const handlers: Handlers = {
+    'status.get': async () => status(),
+    'sync.now': async () => ({ jobId: (await syncJob('manual')).job.id }),
+    'sync.pause': async ({ minutes }) => {
+      pausedUntil = now() + minutes * 60_000;
+      changed();
+      return status();
+    },
+    'sync.resume': async () => {
+      pausedUntil = undefined;
+      changed();
+      return status();
+    },
+    'jobs.list': async () => jobs.list(),
+    'devices.list': async () => {
+      const r = requireRepo();
+      const [devices, snaps] = await Promise.all([r.vault.listDevices(), snapshots()]);
+      return devices
+        .map((d): DeviceInfo => {
+          const own = snaps.filter((s) => s.device === d.id);
+          return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === r.device.id, snapshotCount: own.length, ...(own[0] ? { lastSnapshot: own[0].time } : {}) };
+        })
+        .sort((a, b) => Number(b.isThisDevice) - Number(a.isThisDevice) || a.name.localeCompare(b.name));
+    },
+    'devices.renameThis': async ({ name }) => {
+      const r = requireRepo();
+      const d = await r.rename(name);
+      changed();
+      const own = (await snapshots()).filter((s) => s.device === d.id);
+      return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: true, snapshotCount: own.length, ...(own[0] ? { lastSnapshot: own[0].time } : {}) };
+    },
+    'snapshots.list': async ({ deviceId }) => (await snapshots(deviceId)).map(summarise),
+    'snapshots.tree': async ({ snapshotId, path }) => {
+      const r = requireRepo();
+      const snap = await findSnapshot(snapshotId);
+      await r.refreshIndex();
+      const reader = r.reader();
+      const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
+      if (start.entry.type !== 'dir') return [entryInfo(start.path, start.entry)];
+      const entries = await reader.list(start.entry);
+      return entries.map((e) => entryInfo(start.path ? `${start.path}/${e.name}` : e.name, e)).sort((a, b) => Number(b.type === 'dir') - Number(a.type === 'dir') || a.name.localeCompare(b.name));
+    },
+    'snapshots.readFile': async ({ snapshotId, path, maxBytes }) => {
+      const r = requireRepo();
+      const snap = await findSnapshot(snapshotId);
+      await r.refreshIndex();
+      const reader = r.reader();
+      const { entry } = await reader.resolve(snap, path);
+      if (entry.type !== 'file') throw new ConfigError(`'${path}' is a ${entry.type === 'dir' ? 'folder' : 'symbolic link'}, not a file.`);
+      return preview(await reader.readFile(entry, maxBytes), entry.size);
+    },
+    'snapshots.diff': async ({ snapshotId, againstId }) => {
+      const r = requireRepo();
+      const snap = await findSnapshot(snapshotId);
+      await r.refreshIndex();
+      let before: SnapshotRecord | undefined;
+      if (againstId) before = await findSnapshot(againstId);
+      else {
+        const own = (await snapshots(snap.device)).filter((s) => s.time < snap.time);
+        before = own[0];
+      }
+      return diffSnapshotTrees(r.reader(), before?.tree, snap.tree);
+    },
+    'snapshots.restore': async ({ snapshotId, paths, target, overwrite }) => {
+      const r = requireRepo();
+      const snap = await findSnapshot(snapshotId);
+      const { job } = jobs.start('restore', async (report, signal) => {
+        await r.refreshIndex();
+        if (target.kind === 'folder') {
+          const res = await restore({ vault: r.vault, db: r.db, codec: r.codec, snapshot: snap, paths, target: target.path, overwrite, onProgress: report, signal });
+          return `Restored ${res.files} file(s) into ${target.path}.`;
+        }
+        // To their place: first a safety snapshot of what is about to be replaced.
+        const plan = await originalTargets(snap, paths);
+        const existing: string[] = [];
+        for (const step of plan) {
+          for (const p of step.paths) {
+            const dest = join(step.target, basename(p));
+            if (await stat(dest).then(() => true, () => false)) existing.push(dest);
+          }
+        }
+        if (existing.length > 0) {
+          report({ phase: 'safety snapshot', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
+          await safetySnapshot(r, existing);
+        }
+        let files = 0;
+        for (const step of plan) {
+          const res = await restore({ vault: r.vault, db: r.db, codec: r.codec, snapshot: snap, paths: step.paths, target: step.target, overwrite: true, onProgress: report, signal });
+          files += res.files;
+        }
+        emit('snapshots.changed', { deviceId: r.device.id });
+        return `Restored ${files} file(s) to their place${existing.length ? ' (a safety snapshot holds what they replaced)' : ''}.`;
+      });
+      return { jobId: job.id };
+    },
+    'snapshots.pin': async ({ snapshotId, pinned }) => {
+      const r = requireRepo();
+      const s = await setPinned(r, snapshotId, pinned);
+      snapshotCache.delete(s.id);
+      emit('snapshots.changed', { deviceId: s.deviceId });
+      return s;
+    },
+    'conflicts.list': async () => listConflicts(requireRepo()),
+    'conflicts.get': async ({ id, maxBytes }) => {
+      const r = requireRepo();
+      const conflict = listConflicts(r).find((c) => c.id === id);
+      if (!conflict) throw new NotFoundError(`No conflict with id '${id}'.`);
+      // The two versions usually share their start and differ at the end: show the tails.
+      const tail = async (path: string): Promise<FilePreview> => {
+        try {
+          const bytes = await readFile(path);
+          return preview(bytes.subarray(Math.max(0, bytes.length - maxBytes)), bytes.length, bytes.length > maxBytes);
+        } catch {
+          return { size: 0, truncated: false, binary: false, text: '' };
+        }
+      };
+      return { conflict, mine: await tail(conflict.path), theirs: await tail(conflict.theirsPath) };
+    },
+    'conflicts.resolve': async ({ id, keep }) => {
+      const r = requireRepo();
+      const resolved = await resolveConflict({ repo: r, id, keep, safetySnapshot: async (p) => void (await safetySnapshot(r, [p])), now });
+      emit('conflicts.changed', listConflicts(r));
+      return resolved;
+    },
+    'key.fingerprint': async () => ({ fingerprint: requireRepo().vault.fingerprint }),
+    'key.changePassphrase': async ({ current, next }) => {
+      const r = requireRepo();
+      await r.vault.changePassphrase(current, next);
+      const location = config.get().location as VaultLocation;
+      const stored = await secrets.get(secretAccounts.unlock(vaultKey(location)));
+      if (!stored || 'passphrase' in decodeUnlock(stored)) await secrets.set(secretAccounts.unlock(vaultKey(location)), encodeUnlock({ passphrase: next }));
+      return { fingerprint: r.vault.fingerprint };
+    },
+    'key.rotateRecovery': async ({ passphrase }) => {
+      const r = requireRepo();
+      await Vault.open(r.vault.store, { passphrase }); // proves the user knows it
+      return { recoveryKey: await r.vault.rotateRecoveryKey() };
+    },
+    'settings.get': async () => settings(),
+    'settings.set': async (patch) => {
+      const next = { ...settings(), ...patch } as Settings;
+      config.update({ settings: next });
+      if (patch.launchAtLogin !== undefined) await hooks.setLaunchAtLogin?.(patch.launchAtLogin);
+      changed();
+      return next;
+    },
+    'agents.list': async () => {
+      const s = settings();
+      return detectAgents(await agentContext(), s.enabledAgents.length > 0 ? { enabledIds: s.enabledAgents } : {});
+    },
+    'setup.testConnection': async ({ location, credentials }) => {
+      const store = storeFor(location as VaultLocation, credentials, false);
+      try {
+        return await probeStore(store);
+      } finally {
+        await store.close();
+      }
+    },
+    'setup.createVault': async ({ location, credentials, passphrase, deviceName }) => {
+      const store = storeFor(location as VaultLocation, credentials);
+      const { repo: created, recoveryKey } = await Repository.init({ store, stateDir: options.stateDir, passphrase, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: threads() }), now }).catch(async (error: unknown) => {
+        await store.close();
+        throw error;
+      });
+      return { ...(await remember(location as VaultLocation, credentials, { passphrase }, created)), recoveryKey };
+    },
+    'setup.joinVault': async ({ location, credentials, secret, deviceName }) => {
+      const opened = await openWith(location as VaultLocation, credentials, secret as UnlockSecret, deviceName);
+      return remember(location as VaultLocation, credentials, secret as UnlockSecret, opened);
+    },
+    'setup.unlock': async ({ secret }) => {
+      const location = config.get().location;
+      if (!location) throw new ConfigError('Cairn is not set up yet. Choose where to keep the vault first.');
+      const credentials = await storedCredentials(location);
+      const opened = await openWith(location, credentials, secret as UnlockSecret);
+      return remember(location, credentials, secret as UnlockSecret, opened);
+    },
+    'vault.stats': async () => {
+      const r = requireRepo();
+      let packs = 0;
+      let storedBytes = 0;
+      for await (const o of r.vault.store.list('')) {
+        storedBytes += o.size;
+        if (o.key.startsWith(keys.packsPrefix)) packs++;
+      }
+      const [snaps, devices] = await Promise.all([snapshots(), r.vault.listDevices()]);
+      const location = config.get().location as VaultLocation;
+      return { snapshots: snaps.length, devices: devices.length, packs, storedBytes, provider: location.provider, location: r.vault.store.location };
+    },
+    'vault.check': async ({ readData }) => {
+      const r = requireRepo();
+      let report: CheckReport | undefined;
+      const { done } = jobs.start('check', async (progress) => {
+        report = await checkVault(r.vault, r.codec, { readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+        return report.ok ? 'The vault is healthy.' : `${report.problems.length} problem(s) found.`;
+      });
+      const finished = await done;
+      if (!report) throw new CairnError(finished.error?.code ?? 'internal', finished.error?.message ?? 'The check did not run.');
+      return report;
+    },
+    'vault.prune': async () => {
+      const r = requireRepo();
+      const { job } = jobs.start('prune', async (progress) => {
+        const f = await forget(r, settings().retention, false);
+        snapshotCache.clear();
+        const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, onProgress: (phase, d, t) => progress({ phase, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+        emit('snapshots.changed', { deviceId: r.device.id });
+        return `Forgot ${f.forget.length} snapshot(s); freed ${(p.bytesFreed / 1048576).toFixed(1)} MiB.`;
+      });
+      return { jobId: job.id };
+    },
+    'app.openExternal': async ({ url }) => ({ opened: (await hooks.openExternal?.(url)) ?? false }),
+    'app.chooseFolder': async ({ title }) => {
+      const path = await hooks.chooseFolder?.(title);
+      return path ? { path } : {};
+    },
+  };
+
+  return {
+    handlers,
+    on(event, listener) {
+      events.on(event, listener as (payload: unknown) => void);
+      return () => events.off(event, listener as (payload: unknown) => void);
+    },
+    async syncNow(reason) {
+      if (!repo) return;
+      if (reason !== 'manual' && pausedUntil !== undefined && pausedUntil > now()) return;
+      const { done } = await syncJob(reason);
+      const finished = await done;
+      if (finished.status === 'failed' && finished.error) throw new CairnError(finished.error.code, finished.error.message, { retryable: finished.error.retryable });
+    },
+    reportNextRun(at) {
+      nextSyncAt = at;
+      changed();
+    },
+    isPaused() {
+      return pausedUntil !== undefined && pausedUntil > now();
+    },
+    async close() {
+      jobs.cancelAll();
+      await jobs.idle();
+      await repo?.close();
+      repo = undefined;
+    },
+  };
+}
+

@@ -1,0 +1,76 @@
+// The app's own configuration (not secret): where the vault is and the user's settings. Secrets
+// (bucket credentials, the vault's unlock secret) live in the SecretStore, never here.
+
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_RETENTION } from '../../shared/models.ts';
+import type { Settings, VaultLocation } from '../../shared/models.ts';
+import { vaultLocationSchema } from '../../shared/ipc/contract.ts';
+import { writeJsonAtomic } from '../engine/repository.ts';
+
+export const DEFAULT_SETTINGS: Settings = {
+  intervalMinutes: 30,
+  syncOnAgentQuiet: true,
+  quietSeconds: 60,
+  launchAtLogin: true,
+  notifications: true,
+  retention: { ...DEFAULT_RETENTION },
+  enabledAgents: [],
+  pathMappings: [],
+  theme: 'system',
+};
+
+export interface AppConfig {
+  version: 1;
+  location?: VaultLocation;
+  vaultId?: string;
+  settings: Settings;
+}
+
+const configSchema = z.object({
+  version: z.literal(1),
+  location: vaultLocationSchema.optional(),
+  vaultId: z.string().optional(),
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+
+export class ConfigStore {
+  private readonly file: string;
+  private current: AppConfig;
+
+  constructor(stateDir: string) {
+    mkdirSync(stateDir, { recursive: true });
+    this.file = join(stateDir, 'config.json');
+    this.current = this.load();
+  }
+
+  private load(): AppConfig {
+    try {
+      const parsed = configSchema.parse(JSON.parse(readFileSync(this.file, 'utf8')));
+      return {
+        version: 1,
+        ...(parsed.location ? { location: parsed.location as VaultLocation } : {}),
+        ...(parsed.vaultId ? { vaultId: parsed.vaultId } : {}),
+        settings: { ...DEFAULT_SETTINGS, ...(parsed.settings as Partial<Settings> | undefined) },
+      };
+    } catch {
+      return { version: 1, settings: { ...DEFAULT_SETTINGS } };
+    }
+  }
+
+  get(): AppConfig {
+    return this.current;
+  }
+
+  update(patch: Partial<AppConfig>): AppConfig {
+    this.current = { ...this.current, ...patch };
+    writeJsonAtomic(this.file, this.current);
+    return this.current;
+  }
+}
+
+/** The keychain account prefix for a vault location. */
+export function vaultKey(location: VaultLocation): string {
+  return location.provider === 'local' ? `local:${location.path ?? ''}` : `s3:${location.endpoint ?? 'aws'}/${location.bucket ?? ''}/${location.prefix}`;
+}

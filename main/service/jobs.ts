@@ -1,0 +1,89 @@
+// Long work as jobs (after KopiaUI): each has an id, a status and progress that is pushed to the
+// UI as it changes. Jobs run one at a time, in order: the engine's state DB and the vault are
+// not meant for two writers in one process.
+
+import { randomBytes } from 'node:crypto';
+import { toErrorRecord } from '../../shared/errors.ts';
+import type { JobInfo, JobKind, ProgressInfo } from '../../shared/models.ts';
+
+export type JobBody = (report: (p: ProgressInfo) => void, signal: AbortSignal) => Promise<string>;
+
+export interface JobQueueOptions {
+  now: () => number;
+  onUpdate: (job: JobInfo) => void;
+  /** Finished jobs kept for the activity list. */
+  keep?: number;
+}
+
+export class JobQueue {
+  private readonly options: JobQueueOptions;
+  private readonly jobs: JobInfo[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private readonly controllers = new Map<string, AbortController>();
+
+  constructor(options: JobQueueOptions) {
+    this.options = options;
+  }
+
+  list(): JobInfo[] {
+    return this.jobs.map((j) => ({ ...j, progress: { ...j.progress } }));
+  }
+
+  running(): JobInfo | undefined {
+    return this.jobs.find((j) => j.status === 'running');
+  }
+
+  /** A queued or running job of this kind, if any (to coalesce requests). */
+  pending(kind: JobKind): JobInfo | undefined {
+    return this.jobs.find((j) => j.kind === kind && j.status === 'running');
+  }
+
+  /** Queues `body`; resolves with the finished job (never rejects: failures are in the job). */
+  start(kind: JobKind, body: JobBody): { job: JobInfo; done: Promise<JobInfo> } {
+    const now = this.options.now;
+    const job: JobInfo = {
+      id: randomBytes(8).toString('hex'),
+      kind,
+      status: 'running',
+      startedAt: new Date(now()).toISOString(),
+      progress: { phase: 'waiting', filesDone: 0, bytesDone: 0, uploadedBytes: 0 },
+    };
+    this.jobs.unshift(job);
+    this.jobs.splice(this.options.keep ?? 30);
+    const controller = new AbortController();
+    this.controllers.set(job.id, controller);
+    this.options.onUpdate({ ...job });
+    let last = 0;
+    const report = (p: ProgressInfo) => {
+      job.progress = { ...p };
+      const t = now();
+      if (t - last >= 150) {
+        last = t;
+        this.options.onUpdate({ ...job, progress: { ...job.progress } });
+      }
+    };
+    const done = (this.tail = this.tail.then(async () => {
+      try {
+        job.summary = await body(report, controller.signal);
+        job.status = 'done';
+      } catch (error) {
+        job.error = toErrorRecord(error);
+        job.status = job.error.code === 'cancelled' ? 'cancelled' : 'failed';
+      } finally {
+        job.finishedAt = new Date(now()).toISOString();
+        this.controllers.delete(job.id);
+        this.options.onUpdate({ ...job, progress: { ...job.progress } });
+      }
+    })).then(() => ({ ...job }));
+    return { job: { ...job }, done };
+  }
+
+  cancelAll(): void {
+    for (const c of this.controllers.values()) c.abort();
+  }
+
+  /** Resolves when every queued job has finished. */
+  async idle(): Promise<void> {
+    await this.tail;
+  }
+}
