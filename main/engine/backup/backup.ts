@@ -67,6 +67,8 @@ export interface BackupResult {
 interface LastSnapshot {
   id: SnapshotId;
   tree: BlobId;
+  /** The sync merges it published (see SnapshotRecord.merges), as JSON. */
+  merges?: string;
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
@@ -383,7 +385,9 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     }
     const rootTree = await storeTree(await virtualRoot(roots, storeTree));
 
-    const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree;
+    const merges = db.listMerges().filter((m) => roots.some((r) => m.path.startsWith(`${r.label}/`)));
+    const mergesJson = JSON.stringify(merges);
+    const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson;
     if (unchanged && !options.force && last) {
       // Nothing to store; confirm the parent still exists (another device may have forgotten it).
       if (await vault.store.stat(keys.snapshot(options.device.id, last.id))) {
@@ -418,12 +422,13 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       pinned: false,
       stats,
     };
+    if (merges.length > 0) record.merges = merges;
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     progress.uploadedBytes += snapshotBytes;
     db.db.transaction(() => {
       db.replaceFiles(newCache);
-      db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree } satisfies LastSnapshot));
+      db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree, merges: mergesJson } satisfies LastSnapshot));
     })();
     progress.phase = 'done';
     emit(true);

@@ -29,6 +29,7 @@ const MIGRATIONS: readonly string[] = [
      synced_at TEXT NOT NULL, PRIMARY KEY (path, device)) WITHOUT ROWID;
    CREATE TABLE conflicts (id TEXT PRIMARY KEY, record TEXT NOT NULL, status TEXT NOT NULL, detected_at TEXT NOT NULL);
    CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, at TEXT NOT NULL, record TEXT NOT NULL);`,
+  `CREATE TABLE sync_merges (path TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (path, hash)) WITHOUT ROWID;`,
 ];
 
 const TYPE_CODE: Record<BlobType, number> = { data: 0, tree: 1 };
@@ -161,6 +162,23 @@ export class StateDb {
 
   setSyncBase(path: string, device: string, hash: string, size: number, at: string): void {
     this.db.prepare('INSERT OR REPLACE INTO sync_bases (path, device, hash, size, synced_at) VALUES (?, ?, ?, ?, ?)').run(path, device, hash, size, at);
+  }
+
+  /** This device's version of `path` (`label/rel`) supersedes the version with content `hash`. */
+  addMerge(path: string, hash: string, at: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO sync_merges (path, hash, at) VALUES (?, ?, ?)').run(path, hash, at);
+  }
+
+  /** Every path's superseded versions (newest 8 per path), for publishing in a snapshot. */
+  listMerges(): { path: string; hashes: string[] }[] {
+    const rows = this.db.prepare<[], { path: string; hash: string }>('SELECT path, hash FROM sync_merges ORDER BY path, at DESC').all();
+    const out = new Map<string, string[]>();
+    for (const r of rows) {
+      const list = out.get(r.path) ?? [];
+      if (list.length < 8) list.push(r.hash);
+      out.set(r.path, list);
+    }
+    return [...out].map(([path, hashes]) => ({ path, hashes }));
   }
 
   putConflict(id: string, record: unknown, status: string, detectedAt: string): void {

@@ -74,6 +74,11 @@ describe('createBlobStore', () => {
     expect((store as S3BlobStore).prefix).toBe('cairn');
   });
 
+  it('refuses an invalid prefix or part size given straight to S3BlobStore', () => {
+    expect(() => new S3BlobStore({ bucket: 'b', prefix: 'a/../b' })).toThrow(ConfigError);
+    expect(() => new S3BlobStore({ bucket: 'b', prefix: 'p', partSize: 1024 })).toThrow(ConfigError);
+  });
+
   it('refuses locations without a bucket or folder', () => {
     expect(() => createBlobStore({ provider: 's3', prefix: 'cairn' })).toThrow(ConfigError);
     expect(() => createBlobStore({ provider: 'local', prefix: '' })).toThrow(ConfigError);

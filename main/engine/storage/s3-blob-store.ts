@@ -77,7 +77,13 @@ export class S3BlobStore implements BlobStore {
   constructor(options: S3BlobStoreOptions) {
     if (options.bucket === '') throw new ConfigError('No bucket name is set. Enter the bucket to store the vault in.');
     const prefix = options.prefix.replace(/^\/+|\/+$/g, '');
-    if (prefix !== '') assertValidKey(prefix);
+    if (prefix !== '') {
+      try {
+        assertValidKey(prefix);
+      } catch (error) {
+        throw new ConfigError(`'${options.prefix}' is not a valid key prefix: use /-separated names without '.', '..' or backslashes.`, { cause: error });
+      }
+    }
     this.#partSize = options.partSize ?? 8 * MiB;
     if (this.#partSize < MIN_PART_SIZE) throw new ConfigError(`The multipart part size must be at least 5 MiB, not ${this.#partSize} bytes.`);
     this.#multipartThreshold = Math.max(options.multipartThreshold ?? 16 * MiB, this.#partSize);

@@ -49,17 +49,25 @@ export interface PullOptions {
 
 export const CONFLICT_MARK = '.conflict-';
 
+/** What the state DB keeps of a conflict beyond what the UI sees. */
+interface StoredConflict extends ConflictInfo {
+  /** `label/rel` of the local file, the key of published merges. */
+  mergePath?: string;
+  /** Content hash of the other device's version. */
+  theirsHash?: string;
+}
+
 export function contentHash(ids: readonly BlobId[]): string {
   return createHash('sha256').update(ids.join(',')).digest('hex');
 }
 
 /** `name.jsonl` -> `name.conflict-laptop-20261121-101500.jsonl`: the agent still sees a .jsonl. */
-export function conflictName(name: string, deviceName: string, at: Date): string {
+export function conflictName(name: string, deviceName: string, at: Date, mark = CONFLICT_MARK): string {
   const ext = extname(name);
   const stem = ext ? name.slice(0, -ext.length) : name;
   const device = deviceName.replace(/[^a-zA-Z0-9_-]+/g, '-').slice(0, 32) || 'device';
   const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stem}${CONFLICT_MARK}${device}-${stamp}${ext}`;
+  return `${stem}${mark}${device}-${stamp}${ext}`;
 }
 
 interface Matchers {
@@ -179,6 +187,16 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
           } else record({ path, action: 'skipped-busy', device: snap.deviceName });
           return;
         }
+        // The other device saw our version and kept its own (a resolved conflict): take theirs.
+        const superseded = snap.merges?.find((x) => x.path === `${root.label}/${remoteRel}`)?.hashes ?? [];
+        if (localHash !== undefined && superseded.includes(localHash)) {
+          const bytes = await reader.readFile(entry);
+          if (await writeIfUnchanged(path, bytes, entry, expect)) {
+            setBase();
+            record({ path, action: 'pulled', device: snap.deviceName });
+          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
+          return;
+        }
         const [mine, theirs] = [await readFile(path), await reader.readFile(entry)];
         if (m.sharedLog(rel)) {
           const merged = Buffer.from(unionLines(mine.toString('utf8'), Buffer.from(theirs).toString('utf8')));
@@ -224,7 +242,8 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
           theirsMtime: new Date(Number(BigInt(entry.mtimeNs) / 1_000_000n)).toISOString(),
           status: 'open',
         };
-        db.putConflict(conflict.id, conflict, 'open', conflict.detectedAt);
+        const stored: StoredConflict = { ...conflict, mergePath: `${localSource.label}/${rel}`, theirsHash: remoteHash };
+        db.putConflict(conflict.id, stored, 'open', conflict.detectedAt);
         result.conflicts.push(conflict);
         record({ path, action: 'conflict', device: snap.deviceName });
       }
@@ -235,7 +254,7 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
 }
 
 export function listConflicts(repo: Repository): ConflictInfo[] {
-  return repo.db.listConflicts() as ConflictInfo[];
+  return (repo.db.listConflicts() as StoredConflict[]).map(({ mergePath: _m, theirsHash: _h, ...info }) => info);
 }
 
 export interface ResolveOptions {
@@ -249,15 +268,30 @@ export interface ResolveOptions {
 
 export async function resolveConflict(options: ResolveOptions): Promise<ConflictInfo> {
   const { repo } = options;
-  const conflict = repo.db.getConflict(options.id) as ConflictInfo | undefined;
+  const conflict = repo.db.getConflict(options.id) as StoredConflict | undefined;
   if (!conflict) {
     throw new NotFoundError(`No conflict with id '${options.id}'. See 'cairn conflicts'.`);
   }
   if (conflict.status === 'resolved') return conflict;
   const theirsExists = (await statOrUndefined(conflict.theirsPath)) !== undefined;
+  const at = new Date((options.now ?? Date.now)()).toISOString();
+  // Keeping ours (alone or beside theirs) is published, so the other device takes ours instead
+  // of finding the same conflict again.
+  const publish = () => {
+    if (conflict.mergePath && conflict.theirsHash) repo.db.addMerge(conflict.mergePath, conflict.theirsHash, at);
+  };
+  let theirsPath = conflict.theirsPath;
   if (options.keep === 'mine') {
     // Their version stays in their snapshots; only the copy beside ours goes.
     await rm(conflict.theirsPath, { force: true });
+    publish();
+  } else if (options.keep === 'both') {
+    // Their copy becomes an ordinary file, so it syncs to every device like any other session.
+    if (theirsExists) {
+      theirsPath = join(dirname(conflict.theirsPath), conflictName(basename(conflict.path), conflict.otherDeviceName, new Date(conflict.detectedAt), '.from-'));
+      await rename(conflict.theirsPath, theirsPath);
+    }
+    publish();
   } else if (options.keep === 'theirs') {
     if (!theirsExists) {
       throw new CairnError('not_found', `Their copy ${conflict.theirsPath} is gone, so it can't replace yours. Restore it from a snapshot of ${conflict.otherDeviceName} instead.`);
@@ -265,8 +299,9 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
     if (await statOrUndefined(conflict.path)) await options.safetySnapshot(conflict.path);
     await rename(conflict.theirsPath, conflict.path);
   }
-  const resolved: ConflictInfo = { ...conflict, status: 'resolved', resolution: options.keep };
+  const resolved: StoredConflict = { ...conflict, theirsPath, status: 'resolved', resolution: options.keep };
   repo.db.putConflict(resolved.id, resolved, 'resolved', conflict.detectedAt);
-  repo.db.addHistory('resolve', new Date((options.now ?? Date.now)()).toISOString(), { id: resolved.id, keep: options.keep, path: resolved.path });
-  return resolved;
+  repo.db.addHistory('resolve', at, { id: resolved.id, keep: options.keep, path: resolved.path });
+  const { mergePath: _m, theirsHash: _h, ...info } = resolved;
+  return info;
 }

@@ -35,6 +35,7 @@ const snapshotSchema = z.object({
   reason: z.enum(['scheduled', 'manual', 'before-restore', 'sync', 'cli']),
   pinned: z.boolean(),
   stats: statsSchema,
+  merges: z.array(z.object({ path: z.string(), hashes: z.array(z.string()) })).optional(),
 });
 
 export interface SnapshotRoot {
@@ -58,6 +59,11 @@ export interface SnapshotRecord {
   reason: SnapshotReason;
   pinned: boolean;
   stats: SnapshotStats;
+  /**
+   * Sync: for a path (`label/rel`), content hashes of other devices' versions this device has
+   * seen and superseded (a conflict resolved in favour of its own version, or kept both).
+   */
+  merges?: { path: string; hashes: string[] }[];
 }
 
 export function parseSnapshotRecord(raw: unknown, name: string): SnapshotRecord {

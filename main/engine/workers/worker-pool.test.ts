@@ -1,10 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CairnError, ConfigError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
@@ -40,6 +42,7 @@ async function collect(stream: AsyncIterable<Chunk[]>): Promise<Chunk[][]> {
   return batches;
 }
 
+const run = promisify(execFile);
 const summary = (chunks: readonly Chunk[]): string[] => chunks.map((c) => `${c.id}:${c.data.length}`);
 const errorOf = async (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);
 
@@ -68,6 +71,39 @@ describe('WorkerPool', () => {
 
   it('loads its worker from source with the .ts extension of this file', () => {
     expect(DEFAULT_WORKER_URL.pathname.endsWith('/worker-entry.ts')).toBe(true);
+  });
+
+  it('runs from the tsc build too, loading worker-entry.js', async () => {
+    // Build this folder the way tsconfig.build.json does (type-checking is tsc's job elsewhere),
+    // then use the pool from plain Node on the emitted .js files.
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const out = join(dir, 'build');
+    const config = {
+      extends: join(root, 'tsconfig.build.json'),
+      compilerOptions: { outDir: join(out, 'dist'), rootDir: root, sourceMap: false, noCheck: true, typeRoots: [join(root, 'node_modules/@types')] },
+      files: [join(root, 'main/engine/workers/index.ts'), join(root, 'main/engine/workers/worker-entry.ts')],
+      include: [],
+    };
+    await mkdir(out, { recursive: true });
+    await writeFile(join(out, 'tsconfig.json'), JSON.stringify(config));
+    await run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(out, 'tsconfig.json')]);
+    await writeFile(join(out, 'dist/package.json'), '{"type":"module"}');
+    await symlink(join(root, 'node_modules'), join(out, 'dist/node_modules'));
+    const script = `
+      import { WorkerPool, DEFAULT_WORKER_URL } from ${JSON.stringify(pathToFileURL(join(out, 'dist/main/engine/workers/index.js')).href)};
+      const pool = new WorkerPool({ size: 1 });
+      const key = new Uint8Array(32).fill(1);
+      const chunks = await pool.chunkBytes(new TextEncoder().encode('hello'), { params: { min: 1024, avg: 4096, max: 16384 }, chunkerSeed: key, idKey: key });
+      const [sealed] = await pool.compressAndSeal(chunks, { encKey: key, level: 3 });
+      const [plain] = await pool.openAndDecompress([sealed], { encKey: key, idKey: key });
+      console.log(JSON.stringify({ worker: DEFAULT_WORKER_URL.pathname, id: chunks[0].id, plain: new TextDecoder().decode(plain) }));
+      await pool.close();`;
+    await writeFile(join(out, 'use-build.mjs'), script);
+    const { stdout } = await run(process.execPath, [join(out, 'use-build.mjs')], { cwd: out });
+    const result = JSON.parse(stdout) as { worker: string; id: string; plain: string };
+    expect(result.worker.endsWith('/dist/main/engine/workers/worker-entry.js')).toBe(true);
+    expect(result.id).toBe(blobId(new Uint8Array(32).fill(1), new TextEncoder().encode('hello')));
+    expect(result.plain).toBe('hello');
   });
 
   describe('chunkFile', () => {
@@ -119,7 +155,7 @@ describe('WorkerPool', () => {
       const written = (async () => {
         for (let at = 0; at < data.length && writing; at += 64 * 1024) {
           const piece = data.subarray(at, at + 64 * 1024);
-          if (!writer.write(piece)) await new Promise((resolve) => writer.once('drain', resolve));
+          if (!writer.write(piece)) await new Promise<void>((resolve) => writer.once('drain', () => resolve()));
           accepted = at + piece.length;
         }
         writer.end();
@@ -311,7 +347,10 @@ describe('WorkerPool', () => {
         `import { parentPort } from 'node:worker_threads';
 parentPort.on('message', (m) => {
   if (m.type === 'chunkBytes' && m.bytes.length === 13) process.exit(7);
-  if (m.type === 'compressAndSeal' && m.blobs[0]?.data.length === 13) throw new Error('boom in worker');
+  if (m.type === 'compressAndSeal' && m.blobs[0]?.data.length === 13) {
+    m.type = 'ignored'; // listeners share the message: keep the real one from answering first
+    throw new Error('boom in worker');
+  }
 });
 await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
 `,
@@ -328,9 +367,6 @@ await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
       await writeFile(path, transcript(2 * 2 ** 20));
       const iterator = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 64 * 1024 })[Symbol.asyncIterator]();
       expect((await iterator.next()).done).toBe(false);
-      const streaming = errorOf((async () => {
-        while (!(await iterator.next()).done);
-      })());
       await new Promise((resolve) => setTimeout(resolve, 50));
 
       const crash = await errorOf(pool.chunkBytes(new Uint8Array(13), CHUNK_OPTIONS));
@@ -338,7 +374,9 @@ await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
       expect((crash as CairnError).code).toBe('internal');
       expect((crash as CairnError).retryable).toBe(true);
       expect((crash as CairnError).message).toBe('A background worker stopped unexpectedly with exit code 7. The operation was cancelled; try again.');
-      const streamError = await streaming;
+      const streamError = await errorOf((async () => {
+        while (!(await iterator.next()).done);
+      })());
       expect((streamError as CairnError).message).toMatch(/stopped unexpectedly/);
 
       // A replacement worker takes the next task.
