@@ -1,0 +1,117 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { rng } from '../../../testing/agent-home.ts';
+import { backupOf, diffTrees, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { forget } from '../operations.ts';
+import type { Repository } from '../repository.ts';
+import { restore } from '../restore/index.ts';
+import { LocalBlobStore } from '../storage/index.ts';
+import type { BlobStore } from '../storage/index.ts';
+import { acquireLock, checkVault, prune } from './index.ts';
+
+afterAll(() => removeTempDirs());
+
+async function storedBytes(store: BlobStore): Promise<number> {
+  let n = 0;
+  for await (const o of store.list('')) n += o.size;
+  return n;
+}
+
+/** A home with three snapshots; the first two hold data the third no longer has. */
+async function threeSnapshots() {
+  const home = tempDir('cairn-prune-home-');
+  const r = rng(11);
+  mkdirSync(join(home, 'a'), { recursive: true });
+  for (let i = 0; i < 4; i++) writeFileSync(join(home, 'a', `keep-${i}.bin`), r.bytes(2 * 1024 * 1024));
+  writeFileSync(join(home, 'a', 'old.bin'), r.bytes(12 * 1024 * 1024));
+  const store = new LocalBlobStore(join(tempDir('cairn-prune-vault-'), 'v'));
+  const { repo } = await initRepo(store);
+  await backupOf(repo, [{ label: 'home', path: home }]);
+  rmSync(join(home, 'a', 'old.bin'));
+  writeFileSync(join(home, 'a', 'newer.bin'), r.bytes(6 * 1024 * 1024));
+  await backupOf(repo, [{ label: 'home', path: home }]);
+  rmSync(join(home, 'a', 'newer.bin'));
+  writeFileSync(join(home, 'a', 'newest.txt'), 'hello\n');
+  const last = await backupOf(repo, [{ label: 'home', path: home }]);
+  return { home, store, repo, last: last.snapshotId as string };
+}
+
+async function restoresExactly(repo: Repository, snapshotId: string, home: string) {
+  const target = tempDir('cairn-prune-restore-');
+  await repo.refreshIndex();
+  await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: await repo.findSnapshot(snapshotId), target });
+  expect(diffTrees(home, join(target, 'home'))).toEqual([]);
+}
+
+const keepLast1 = { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 };
+
+describe('prune', () => {
+  it('after forget, frees the space and every remaining snapshot restores byte for byte', async () => {
+    const { home, store, repo, last } = await threeSnapshots();
+    try {
+      const dry = await forget(repo, keepLast1, true);
+      expect(dry.forget).toHaveLength(2);
+      expect(await repo.vault.listSnapshots()).toHaveLength(3);
+      await forget(repo, keepLast1, false);
+      const before = await storedBytes(store);
+      const result = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      const after = await storedBytes(store);
+      expect(result.snapshots).toBe(1);
+      expect(before - after).toBeGreaterThan(17 * 1024 * 1024); // old.bin + newer.bin, incompressible
+      expect(after).toBeLessThan(10 * 1024 * 1024);
+      await restoresExactly(repo, last, home);
+      expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems).toEqual([]);
+      // Nothing left to do.
+      const again = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      expect(again.packsDeleted).toBe(0);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('refuses while another device holds a lock, and ignores a stale one', async () => {
+    const { store, repo } = await threeSnapshots();
+    const other = await openRepo(store, tempDir(), undefined, 'other');
+    try {
+      const lock = await acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id });
+      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id })).rejects.toMatchObject({ code: 'locked', message: expect.stringMatching(/backup lock is held by device/) });
+      await lock.release();
+      // A lock from a process that died an hour ago doesn't block.
+      await acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id, now: () => Date.now() - 3_600_000 });
+      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, staleMs: 60_000 })).resolves.toBeTruthy();
+      // And a backup waits for nobody but refuses while a prune holds the exclusive lock.
+      const exclusive = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: repo.device.id });
+      await expect(acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id })).rejects.toMatchObject({ code: 'locked' });
+      await exclusive.release();
+    } finally {
+      await other.close();
+      await repo.close();
+    }
+  });
+
+  it.each(['repacked', 'indexed', 'old-index-deleted'] as const)('killed after step %s leaves a vault that check passes and that restores', async (step) => {
+    const { home, repo, last } = await threeSnapshots();
+    try {
+      await forget(repo, keepLast1, false);
+      await expect(
+        prune(repo.vault, repo.db, repo.codec, {
+          device: repo.device.id,
+          repackThreshold: 0.01,
+          afterStep: (s) => {
+            if (s === step) throw new Error(`killed after ${s}`);
+          },
+        }),
+      ).rejects.toThrow(`killed after ${step}`);
+      const report = await checkVault(repo.vault, repo.codec, { readData: true });
+      expect(report.problems).toEqual([]);
+      await restoresExactly(repo, last, home);
+      // The next prune finishes the job.
+      await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems).toEqual([]);
+      await restoresExactly(repo, last, home);
+    } finally {
+      await repo.close();
+    }
+  });
+});

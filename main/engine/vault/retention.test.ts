@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RETENTION } from '../../../shared/models.ts';
+import type { RetentionPolicy } from '../../../shared/models.ts';
+import { applyRetention } from './retention.ts';
+import type { RetentionInput } from './retention.ts';
+
+// A fake clock: snapshots every 6 hours for 60 days back from 2026-11-21 12:00 UTC.
+const NOW = Date.UTC(2026, 10, 21, 12);
+const H = 3_600_000;
+function every6h(device: string, days: number): RetentionInput[] {
+  const out: RetentionInput[] = [];
+  for (let t = NOW; t > NOW - days * 24 * H; t -= 6 * H) out.push({ id: `${device}-${t}`, device, time: new Date(t).toISOString(), pinned: false, reason: 'scheduled' });
+  return out;
+}
+const none: RetentionPolicy = { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 };
+const kept = (snaps: RetentionInput[], policy: RetentionPolicy) => applyRetention(snaps, policy).keep.map((k) => k.snapshot.time).sort().reverse();
+
+describe('retention', () => {
+  it.each([
+    { name: 'last 3', policy: { ...none, keepLast: 3 }, expected: ['2026-11-21T12', '2026-11-21T06', '2026-11-21T00'] },
+    { name: 'daily 3', policy: { ...none, keepDaily: 3 }, expected: ['2026-11-21T12', '2026-11-20T18', '2026-11-19T18'] },
+    { name: 'hourly 2 (one per hour that has one)', policy: { ...none, keepHourly: 2 }, expected: ['2026-11-21T12', '2026-11-21T06'] },
+    { name: 'weekly 2 (ISO weeks)', policy: { ...none, keepWeekly: 2 }, expected: ['2026-11-21T12', '2026-11-15T18'] },
+    { name: 'monthly 3', policy: { ...none, keepMonthly: 3 }, expected: ['2026-11-21T12', '2026-10-31T18', '2026-09-30T18'] },
+  ])('$name', ({ policy, expected }) => {
+    const snaps = every6h('a', 60);
+    expect(kept(snaps, policy).map((t) => t.slice(0, 13))).toEqual(expected.slice(0, expected.length));
+  });
+
+  it('combines rules and lists why each snapshot is kept', () => {
+    const decision = applyRetention(every6h('a', 60), { keepLast: 2, keepHourly: 0, keepDaily: 3, keepWeekly: 0, keepMonthly: 0 });
+    expect(decision.keep.map((k) => k.snapshot.time.slice(0, 13))).toEqual(['2026-11-21T12', '2026-11-21T06', '2026-11-20T18', '2026-11-19T18']);
+    expect(decision.keep[0]?.reasons).toEqual(['last 2', 'daily 2026-11-21']);
+    expect(decision.forget).toHaveLength(240 - 4);
+  });
+
+  it('never forgets pinned or before-restore snapshots', () => {
+    const snaps = every6h('a', 10);
+    snaps[30] = { ...(snaps[30] as RetentionInput), pinned: true };
+    snaps[35] = { ...(snaps[35] as RetentionInput), reason: 'before-restore' };
+    const decision = applyRetention(snaps, none);
+    expect(decision.keep.map((k) => k.snapshot.id)).toEqual([snaps[0]?.id, snaps[30]?.id, snaps[35]?.id]);
+    expect(decision.keep[1]?.reasons).toEqual(['pinned']);
+    expect(decision.keep[2]?.reasons).toEqual(['safety snapshot before a restore']);
+  });
+
+  it('decides per device', () => {
+    const decision = applyRetention([...every6h('a', 2), ...every6h('b', 2)], none);
+    expect(decision.keep.map((k) => k.snapshot.device).sort()).toEqual(['a', 'b']);
+  });
+
+  it('keeps everything under the default policy for a day of snapshots', () => {
+    expect(applyRetention(every6h('a', 1), DEFAULT_RETENTION).forget).toEqual([]);
+  });
+});
