@@ -1,7 +1,7 @@
 // A real S3 server for tests and benchmarks: OpenStack Swift with its s3api middleware, from
 // Debian's packages, run as four single-process servers plus a private memcached on 127.0.0.1.
-// Everything (config, rings, data, logs) lives in a fresh temporary folder; /etc/swift is never
-// used (see swift-launcher.py for how). Each test file starts its own server in beforeAll and
+// Everything (config, rings, data, logs) lives in a fresh temporary folder; no setting comes from
+// /etc/swift (see swift-launcher.py for how). Each test file starts its own server in beforeAll and
 // stops it in afterAll; starting takes about two seconds.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 export interface S3ServerOptions {
   /**
    * Parent of the server's temporary folder; its filesystem needs user xattrs. Default:
-   * CAIRN_S3_SERVER_DIR, else /dev/shm when it has xattrs and 2 GiB free (small requests are
-   * about twice as fast on tmpfs: Swift fsyncs every object and container update), else the OS
-   * temp folder.
+   * CAIRN_S3_SERVER_DIR, else /dev/shm when it has xattrs and 2 GiB free (Swift fsyncs every
+   * object and container update; on tmpfs its object server needed half the CPU time for small
+   * puts), else the OS temp folder.
    */
   baseDir?: string;
   /** How long to wait for all servers to answer their health checks. Default 30 s. */
@@ -86,19 +86,28 @@ export async function startS3Server(options: S3ServerOptions = {}): Promise<S3Se
   }
   removeStaleDirs(baseDir);
   installExitHook();
+  // A port found free can be taken by someone else before our server binds it; pick new ones then.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startOnce(baseDir, options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !/Could not bind|Address already in use|failed to listen/i.test(error.message)) throw error;
+    }
+  }
+}
 
+async function startOnce(baseDir: string, options: S3ServerOptions): Promise<S3Server> {
   const dir = await mkdtemp(join(baseDir, `${DIR_PREFIX}${process.pid}-`));
   const entry = { children: [] as ChildProcess[], dir };
   running.add(entry);
   try {
-    const [proxyPort, accountPort, containerPort, objectPort, memcachedPort] = await freePorts(5);
-    const ports: Record<ServerKind, number> = { proxy: proxyPort, account: accountPort, container: containerPort, object: objectPort };
-    await writeConfig(dir, ports, memcachedPort);
+    const ports = await freePorts(['proxy', 'account', 'container', 'object', 'memcached'] as const);
+    await writeConfig(dir, ports, ports.memcached);
 
     const children = new Map<ProcessName, ChildProcess>();
-    children.set('memcached', launch(dir, 'memcached', ['exec', MEMCACHED, ...memcachedArgs(memcachedPort)]));
+    children.set('memcached', launch(dir, 'memcached', ['exec', MEMCACHED, ...memcachedArgs(ports.memcached)]));
     for (const kind of SERVER_KINDS) {
-      const ringArgs = kind === 'proxy' ? [`account=${accountPort}`, `container=${containerPort}`, `object=${objectPort}`] : [];
+      const ringArgs = kind === 'proxy' ? [`account=${ports.account}`, `container=${ports.container}`, `object=${ports.object}`] : [];
       children.set(kind, launch(dir, kind, ['server', dir, kind, join(dir, `${kind}-server.conf`), ...ringArgs]));
     }
     entry.children = [...children.values()];
@@ -305,19 +314,21 @@ function tailLogs(dir: string, lines: number): string {
     .join('\n');
 }
 
-/** Ports the OS considers free right now, all distinct (held open together, then released). */
-async function freePorts(count: number): Promise<number[]> {
+/** A port per name that the OS considers free right now, all distinct (held open together, then released). */
+async function freePorts<Name extends string>(names: readonly Name[]): Promise<Record<Name, number>> {
   const servers: Server[] = [];
   try {
-    for (let i = 0; i < count; i += 1) {
+    const ports = {} as Record<Name, number>;
+    for (const name of names) {
       const server = createServer();
       servers.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(0, '127.0.0.1', () => resolve());
       });
+      ports[name] = (server.address() as AddressInfo).port;
     }
-    return servers.map((server) => (server.address() as AddressInfo).port);
+    return ports;
   } finally {
     await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
@@ -340,6 +351,7 @@ async function writeConfig(dir: string, ports: Record<ServerKind, number>, memca
       `swift_dir = ${dir}`,
       `devices = ${devices}`,
       'mount_check = false',
+      'bind_timeout = 2', // Swift retries a taken port for 30 s by default; we'd rather pick another
       `log_name = ${kind}-server`,
       // Keep test servers out of the machine's syslog: stderr (the log file) is enough, so send
       // syslog records to the discard port rather than /dev/log or 127.0.0.1:514.

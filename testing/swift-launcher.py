@@ -36,18 +36,22 @@ def die_with_parent():
 
 
 def use_swift_dir(swift_dir):
+    # Importing utils reads the hash settings of /etc/swift/swift.conf if that file exists (and
+    # ignores it if not); they are cleared and read again from our folder right below.
     from swift.common import utils
     utils.SWIFT_CONF_FILE = os.path.join(swift_dir, 'swift.conf')
     utils.HASH_PATH_PREFIX = b''
     utils.HASH_PATH_SUFFIX = b''
     utils.validate_hash_conf()
-    # Already-imported copies would hold values from /etc/swift: reload them if present.
+    # Importing these reads SWIFT_CONF_FILE, ours by now; the reloads cover an earlier import.
     from swift.common import constraints, storage_policy
     constraints.reload_constraints()
     storage_policy.reload_storage_policies()
 
 
 def build_rings(swift_dir, pairs):
+    # The RingBuilder that swift-ring-builder drives, used in-process: the command line needs
+    # three Python starts per ring (create, add, rebalance), about 8 s for three rings here.
     from swift.common.ring import RingBuilder
     for pair in pairs:
         name, port = pair.split('=', 1)

@@ -5,7 +5,7 @@
 // the whole database is copied in one step (one read transaction); VACUUM INTO is the fallback.
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { access, copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 
@@ -23,7 +23,8 @@ export interface SqliteCopyOptions {
 }
 
 export interface SqliteCopyResult {
-  method: 'backup' | 'vacuum';
+  /** 'file': a database nobody had open, copied as bytes without opening it. */
+  method: 'file' | 'backup' | 'vacuum';
   bytes: number;
   durationMs: number;
 }
@@ -38,6 +39,13 @@ export async function isSqliteFile(path: string): Promise<boolean> {
   } finally {
     await handle.close();
   }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function openSource(src: string, timeout: number): Database.Database {
@@ -99,6 +107,28 @@ export async function copySqliteConsistent(src: string, dest: string, options: S
     throw new IntegrityError(`${src} is not a SQLite database (its header is not "SQLite format 3"). It may be encrypted or another format: back it up as a regular file or fix the adapter's sqlite rules.`);
   }
   const tmp = `${dest}.cairn-${randomBytes(6).toString('hex')}.tmp`;
+  // Nobody has the database open (no -wal, no -shm): copy its bytes without opening it, so the
+  // agent's folder isn't touched (opening it would create -wal/-shm and change the folder's
+  // mtime, making the next backup see a change). If it changed while we copied, or a -wal
+  // appeared, fall back to the online backup API below.
+  if (method === 'auto' && !(await exists(`${src}-wal`)) && !(await exists(`${src}-shm`)) && !(await exists(`${src}-journal`))) {
+    const before = await stat(src, { bigint: true });
+    await copyFile(src, tmp);
+    const after = await stat(src, { bigint: true });
+    const quiet = before.mtimeNs === after.mtimeNs && before.size === after.size && before.ctimeNs === after.ctimeNs && !(await exists(`${src}-wal`));
+    if (quiet) {
+      try {
+        finish(tmp, options.verify ?? true);
+        await rename(tmp, dest);
+        return { method: 'file', bytes: (await stat(dest)).size, durationMs: Date.now() - started };
+      } catch {
+        // e.g. a rollback journal was hot: the online backup below handles it
+      }
+    }
+    await rm(tmp, { force: true });
+    await rm(`${tmp}-wal`, { force: true });
+    await rm(`${tmp}-shm`, { force: true });
+  }
   const db = openSource(src, options.busyTimeoutMs ?? 5000);
   let used: SqliteCopyResult['method'] = 'backup';
   try {

@@ -201,6 +201,28 @@ describe('errors on bad input', () => {
   });
 });
 
+describe('a SQLite database nobody has open', () => {
+  it('is copied without touching the agent folder, so the next backup finds nothing changed', async () => {
+    const home = tempDir('cairn-home-');
+    const dbPath = join(home, 'state.sqlite');
+    const db = new Database(dbPath);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (x)');
+    db.prepare('INSERT INTO t VALUES (1)').run();
+    db.close();
+    const before = statSync(home, { bigint: true }).mtimeNs;
+    const { repo } = await initRepo(new MemoryBlobStore());
+    try {
+      await backupOf(repo, [{ label: 'db', path: home, sqlite: ['**/*.sqlite'] }]);
+      expect(existsSync(`${dbPath}-wal`)).toBe(false);
+      expect(statSync(home, { bigint: true }).mtimeNs).toBe(before);
+      expect((await backupOf(repo, [{ label: 'db', path: home, sqlite: ['**/*.sqlite'] }])).unchanged).toBe(true);
+    } finally {
+      await repo.close();
+    }
+  });
+});
+
 describe('a live SQLite database in WAL mode', () => {
   it('is copied consistently while another process writes to it', async () => {
     const home = tempDir('cairn-home-');

@@ -21,7 +21,7 @@ describe('deriveSubkeys', () => {
     expect(toHex(keys.encKey)).toBe('3e81d9f945888beabb48045b62143afe7aa35b99f532a1c23a5fa4385bae87a1');
     expect(toHex(keys.idKey)).toBe('4cbcdd453c85acdd173d6ad4a6d3f5af555ce5a906c46e229241146601040534');
     expect(toHex(keys.macKey)).toBe('856c813da375068ec1cb4bc67300b0afb4dd0e47fcfd34b0ae28f0eef9d7310d');
-    expect(toHex(keys.chunkerSeed)).toBe('4914525325089887677929953fdfca67c60435bb35c71db35a0e5fe0c60b1b07');
+    expect(toHex(keys.chunkerSeed)).toBe('4c827a10e20739de059bf8092e3dc687242b5d8b0e5167bc6d74442dbcccf98c');
   });
 
   it('gives four distinct 32-byte keys', () => {

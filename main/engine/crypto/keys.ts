@@ -15,7 +15,7 @@ export const HKDF_INFO = {
   enc: 'cairn/v1/enc',
   id: 'cairn/v1/id',
   mac: 'cairn/v1/mac',
-  chunkerSeed: 'cairn/v1/chunker-seed',
+  chunkerSeed: 'cairn/v1/chunker',
   fingerprint: 'cairn/v1/fingerprint',
 } as const;
 

@@ -142,7 +142,12 @@ export class WorkerPool {
     const id = this.nextTask++;
     slot.tasks.set(id, task);
     slot.worker.ref();
-    slot.worker.postMessage({ ...request, task: id }, transfer);
+    try {
+      slot.worker.postMessage({ ...request, task: id }, transfer);
+    } catch (error) {
+      if (slot.tasks.delete(id) && slot.tasks.size === 0) slot.worker.unref();
+      throw new CairnError('internal', `Could not hand a ${request.type} task to a worker: ${(error as Error).message}`, { cause: error });
+    }
     return {
       post: (message) => {
         if (slot.tasks.has(id)) slot.worker.postMessage({ ...message, task: id });

@@ -1,0 +1,107 @@
+// The `cairn` command as a user runs it: real processes, a local vault, exit codes and messages,
+// and a backup killed with SIGKILL in the middle of its uploads.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAgentHome, rng } from '../../testing/agent-home.ts';
+import { diffTrees, removeTempDirs, tempDir } from '../../testing/repo.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+let vault: string;
+let home: string;
+let env: NodeJS.ProcessEnv;
+
+function cairn(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv }, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+beforeAll(() => {
+  const base = tempDir('cairn-cli-');
+  vault = join(base, 'vault');
+  home = join(base, 'home');
+  generateAgentHome(home, { seed: 4, sizeMiB: 6, smallFiles: 100 });
+  env = { ...process.env, CAIRN_PASSPHRASE: 'cli test passphrase', CAIRN_STATE_DIR: join(base, 'state'), CAIRN_THREADS: '2', HOME: join(base, 'empty-home') };
+  mkdirSync(env.HOME as string);
+});
+
+afterAll(() => removeTempDirs());
+
+describe('cairn', () => {
+  it('init, backup, snapshots --json, ls, restore, check, key fingerprint', () => {
+    const init = cairn(['init', '--repo', vault, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    const { fingerprint, recoveryKey } = JSON.parse(init.stdout) as { fingerprint: string; recoveryKey: string };
+    expect(fingerprint).toMatch(/^[0-9a-f]{8}$/);
+    expect(cairn(['init', '--repo', vault]).code).toBe(8); // a vault exists there already
+
+    const backup = cairn(['backup', '--repo', vault, '--json', home]);
+    expect(backup.code, backup.stderr).toBe(0);
+    const snapshots = JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as { id: string; roots: { label: string }[] }[];
+    expect(snapshots).toHaveLength(1);
+    expect(snapshots[0]?.roots[0]?.label).toBe('home');
+
+    const ls = cairn(['ls', '--repo', vault, '--snapshot', 'latest', '--json', 'home/.claude']);
+    expect((JSON.parse(ls.stdout) as { path: string }[]).map((e) => e.path)).toContain('home/.claude/settings.json');
+
+    const target = tempDir('cairn-cli-restore-');
+    const restore = cairn(['restore', '--repo', vault, '--snapshot', snapshots[0]!.id.slice(0, 8), '--target', target]);
+    expect(restore.code, restore.stderr).toBe(0);
+    const skip = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel);
+    expect(diffTrees(home, join(target, 'home'), { skip })).toEqual([]);
+
+    const one = tempDir('cairn-cli-one-');
+    expect(cairn(['restore', '--repo', vault, '--snapshot', 'latest', '--target', one, '--path', '.claude/settings.json']).code).toBe(0);
+    expect(readdirSync(one)).toEqual(['settings.json']);
+
+    expect(cairn(['check', '--repo', vault, '--read-data']).code).toBe(0);
+    expect(cairn(['key', 'fingerprint', '--repo', vault]).stdout.trim()).toBe(fingerprint);
+    expect(cairn(['key', 'fingerprint', '--repo', vault], { CAIRN_PASSPHRASE: '', CAIRN_RECOVERY_KEY: recoveryKey }).stdout.trim()).toBe(fingerprint);
+  });
+
+  it('fails with clear messages and distinct exit codes', () => {
+    const wrong = cairn(['snapshots', '--repo', vault], { CAIRN_PASSPHRASE: 'wrong' });
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/passphrase does not unlock/);
+    const none = cairn(['snapshots', '--repo', tempDir('cairn-empty-')]);
+    expect(none.code).toBe(4);
+    expect(none.stderr).toMatch(/no Cairn vault/i);
+    const dead = cairn(['snapshots', '--repo', 's3://bucket/cairn', '--endpoint', 'http://127.0.0.1:9', '--path-style'], { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_MAX_ATTEMPTS: '1' });
+    expect(dead.code).toBe(6);
+    expect(dead.stderr).toMatch(/127\.0\.0\.1:9/);
+    const usage = cairn(['restore', '--repo', vault]);
+    expect(usage.code).toBe(2);
+    const agents = cairn(['agents', '--json']);
+    expect(agents.code).toBe(0);
+    expect(JSON.parse(agents.stdout)).toMatchObject({ detected: 0 });
+  });
+
+  it('survives SIGKILL in the middle of a backup: earlier snapshots restore, the next run succeeds', async () => {
+    const r = rng(9);
+    mkdirSync(join(home, 'big'), { recursive: true });
+    for (let i = 0; i < 6; i++) writeFileSync(join(home, 'big', `b${i}.bin`), r.bytes(8 * 1024 * 1024));
+    const child = spawn(process.execPath, [CLI, 'backup', '--repo', vault, home], { env, stdio: 'ignore' });
+    // Kill it once its first packs are in the vault.
+    const started = Date.now();
+    const packs = () => (existsSync(join(vault, 'data')) ? readdirSync(join(vault, 'data'), { recursive: true }).length : 0);
+    const before = packs();
+    while (packs() < before + 3 && Date.now() - started < 60_000) await new Promise((res) => setTimeout(res, 20));
+    child.kill('SIGKILL');
+    await new Promise((res) => child.once('exit', res));
+    expect(packs()).toBeGreaterThan(before);
+
+    const snapshots = JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as unknown[];
+    expect(snapshots).toHaveLength(1);
+    const target = tempDir('cairn-cli-after-kill-');
+    expect(cairn(['restore', '--repo', vault, '--snapshot', 'latest', '--target', target]).code).toBe(0);
+    expect(existsSync(join(target, 'home', 'big'))).toBe(false);
+
+    const again = cairn(['backup', '--repo', vault, '--json', home]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout)).toHaveLength(2);
+    expect(cairn(['check', '--repo', vault, '--read-data']).code).toBe(0);
+  });
+});
