@@ -185,10 +185,13 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     for await (const batch of codec.chunkFile(path)) {
       checkAbort();
       const fresh = batch.filter((c) => !packer.has(c.id));
+      // Count before sealing: the worker pool takes ownership of (transfers) the chunks' bytes.
+      let batchBytes = 0;
       for (const c of batch) {
         content.push(c.id);
-        size += c.data.length;
+        batchBytes += c.data.length;
       }
+      size += batchBytes;
       if (fresh.length > 0) {
         // Mark before sealing so a concurrent file with the same chunk doesn't seal it twice.
         const unique = fresh.filter((c, i) => fresh.findIndex((d) => d.id === c.id) === i);
@@ -197,7 +200,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
           await packer.add({ id: s.id, type: 'data', rawLength: s.rawLength, sealed: s.sealed });
         }
       }
-      progress.bytesDone += batch.reduce((n, c) => n + c.data.length, 0);
+      progress.bytesDone += batchBytes;
       emit();
     }
     return { content, size, newBytes };

@@ -129,7 +129,7 @@ export class FaultyBlobStore implements BlobStore {
     for (const rule of rules) {
       if (rule.truncateTo !== undefined || data.length === 0) continue;
       const at = Math.min(rule.corruptAt ?? Math.floor(data.length / 2), data.length - 1);
-      data = data.slice();
+      data = new Uint8Array(data);
       data[at] = (data[at] ?? 0) ^ 0xff;
       this.injected += 1;
     }

@@ -20,7 +20,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     assertValidKey(key);
-    this.#objects.set(key, data.slice());
+    this.#objects.set(key, new Uint8Array(data)); // a copy: Buffer#slice would alias the caller's bytes
   }
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
@@ -28,7 +28,7 @@ export class MemoryBlobStore implements BlobStore {
     if (range) assertValidRange(key, range);
     const data = this.#objects.get(key);
     if (data === undefined) throw new NotFoundError(`The object '${key}' does not exist in ${this.location}.`);
-    if (range === undefined) return data.slice();
+    if (range === undefined) return new Uint8Array(data);
     if (range.offset + range.length > data.length) throw rangeBeyondEnd(key, this.location, range, data.length);
     return data.slice(range.offset, range.offset + range.length);
   }
