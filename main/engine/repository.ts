@@ -2,17 +2,17 @@
 // it, and the codec that does the CPU-heavy work off the calling thread. The CLI and the app
 // service both work through this; it is the engine's facade.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
-import { CairnError, NotFoundError } from '../../shared/errors.ts';
+import { dirname, join } from 'node:path';
+import { CairnError, NotFoundError, WrongKeyError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { StateDb } from './state/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { syncIndex, TreeReader, Vault } from './vault/index.ts';
-import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret } from './vault/index.ts';
+import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 
 export interface DeviceIdentity {
   id: DeviceId;
@@ -38,6 +38,8 @@ export class Repository {
   readonly stateDir: string;
   readonly vaultDir: string;
   readonly now: () => number;
+  /** True when the vault was unreachable at open: it was unlocked from the cached header. */
+  openedOffline = false;
   private readonly platform: Platform;
 
   private constructor(vault: Vault, db: StateDb, codec: BlobCodec, device: DeviceIdentity, stateDir: string, vaultDir: string, now: () => number, platform: Platform) {
@@ -58,13 +60,49 @@ export class Repository {
     return { repo, recoveryKey };
   }
 
-  /** Opens an existing vault; on a device new to it, registers the device. */
+  /**
+   * Opens an existing vault; on a device new to it, registers the device. The vault's header
+   * (configuration and key slots: nothing secret) is cached in the state folder, so opening
+   * costs one request while the configuration is unchanged, and works while the vault is
+   * unreachable (backups then go to the outbox).
+   */
   static async open(options: RepositoryOptions & { secret: UnlockSecret }): Promise<Repository> {
-    const vault = await Vault.open(options.store, options.secret);
-    return Repository.fromVault(vault, options);
+    const cacheFile = join(options.stateDir, 'headers', `${createHash('sha256').update(options.store.location).digest('hex').slice(0, 24)}.json`);
+    let cached: VaultHeader | undefined;
+    try {
+      cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as VaultHeader;
+    } catch {
+      cached = undefined;
+    }
+    let offline = false;
+    let header: VaultHeader | undefined;
+    try {
+      const config = await Vault.readConfig(options.store);
+      if (cached && JSON.stringify(cached.config) === JSON.stringify(config)) header = cached;
+      else header = { config, slots: await Vault.readSlots(options.store) };
+    } catch (error) {
+      if (!(cached && error instanceof CairnError && error.code === 'unreachable')) throw error;
+      header = cached;
+      offline = true;
+    }
+    let vault: Vault;
+    try {
+      vault = await Vault.unlock(options.store, header, options.secret);
+    } catch (error) {
+      // A passphrase changed on another device lives in a slot our cache doesn't have yet.
+      if (!(error instanceof WrongKeyError) || header !== cached || offline) throw error;
+      header = { config: header.config, slots: await Vault.readSlots(options.store) };
+      vault = await Vault.unlock(options.store, header, options.secret);
+    }
+    if (header !== cached) {
+      mkdirSync(dirname(cacheFile), { recursive: true });
+      writeJsonAtomic(cacheFile, header);
+    }
+    const repo = await Repository.fromVault(vault, { ...options, offline });
+    return repo;
   }
 
-  private static async fromVault(vault: Vault, options: RepositoryOptions): Promise<Repository> {
+  private static async fromVault(vault: Vault, options: RepositoryOptions & { offline?: boolean }): Promise<Repository> {
     const now = options.now ?? Date.now;
     const vaultDir = join(options.stateDir, 'vaults', vault.id);
     mkdirSync(join(vaultDir, 'tmp'), { recursive: true });
@@ -82,7 +120,8 @@ export class Repository {
     const db = new StateDb(join(vaultDir, 'state.db'));
     const codec = await options.makeCodec(vault);
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
-    if (isNew || options.deviceName) await repo.touchDevice([]);
+    repo.openedOffline = options.offline ?? false;
+    if (!repo.openedOffline && (isNew || options.deviceName)) await repo.touchDevice([]);
     return repo;
   }
 

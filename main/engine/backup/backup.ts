@@ -53,6 +53,12 @@ export interface BackupOptions {
   uploadConcurrency?: number;
   packSize?: number;
   lockStaleMs?: number;
+  /**
+   * The vault is unreachable and `vault.store` spools writes to the outbox: take no lock and
+   * read nothing from storage; the local index cache says what is stored. The outbox takes the
+   * lock and checks the index when it uploads (see ../outbox).
+   */
+  offline?: boolean;
 }
 
 export interface BackupResult {
@@ -144,12 +150,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const last = lastRaw ? (JSON.parse(lastRaw) as LastSnapshot) : undefined;
 
   // The index cache must be current before we decide which blobs are already stored.
-  const indexAtStart = await listIndexIds(vault);
-  await syncIndex(vault, db, indexAtStart);
+  const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
+  if (!options.offline) await syncIndex(vault, db, indexAtStart);
 
   let lock: HeldLock | undefined;
   const takeLock = async () => {
-    if (lock) return;
+    if (lock || options.offline) return;
     lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, now });
     // A prune may have finished between our index sync and our lock: if an index file we relied
     // on is gone, blobs we counted as stored may be gone too, so this run can't be trusted.
@@ -393,7 +399,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson;
     if (unchanged && !options.force && last) {
       // Nothing to store; confirm the parent still exists (another device may have forgotten it).
-      if (await vault.store.stat(keys.snapshot(options.device.id, last.id))) {
+      if (options.offline || (await vault.store.stat(keys.snapshot(options.device.id, last.id)))) {
         stats.durationMs = now() - started;
         progress.phase = 'done';
         emit(true);

@@ -1,6 +1,6 @@
 // The vault: format v1 (packs, index, trees, snapshots, devices, locks) over a BlobStore.
 export { Vault, mapLimit } from './vault.ts';
-export type { VaultConfig, UnlockSecret, InitOptions } from './vault.ts';
+export type { VaultConfig, VaultHeader, UnlockSecret, InitOptions } from './vault.ts';
 export * from './format.ts';
 export * from './records.ts';
 export * from './defaults.ts';

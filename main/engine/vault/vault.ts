@@ -37,6 +37,11 @@ export interface VaultConfig {
 
 export type UnlockSecret = { passphrase: string } | { recoveryKey: string };
 
+export interface VaultHeader {
+  config: VaultConfig & { mac: string };
+  slots: { key: string; slot: KeySlot }[];
+}
+
 export interface InitOptions {
   passphrase: string;
   scrypt?: ScryptParams;
@@ -123,13 +128,23 @@ export class Vault {
     return c as VaultConfig & { mac: string };
   }
 
+  /** What opening a vault needs from storage: its configuration and key slots. Not secret. */
+  static async readHeader(store: BlobStore): Promise<VaultHeader> {
+    const config = await Vault.readConfig(store);
+    const slots = await Vault.readSlots(store);
+    return { config, slots };
+  }
+
   /** Opens an existing vault with a passphrase or the recovery key. */
   static async open(store: BlobStore, secret: UnlockSecret): Promise<Vault> {
-    const withMac = await Vault.readConfig(store);
-    const { mac: storedMac, ...config } = withMac;
-    const slots = await Vault.readSlots(store);
+    return Vault.unlock(store, await Vault.readHeader(store), secret);
+  }
+
+  /** Unlocks a vault from its header (read now, or cached); checks the configuration's MAC. */
+  static async unlock(store: BlobStore, header: VaultHeader, secret: UnlockSecret): Promise<Vault> {
+    const { mac: storedMac, ...config } = header.config;
     const wanted = 'passphrase' in secret ? 'passphrase' : 'recovery';
-    const candidates = slots.filter((s) => s.slot.type === wanted);
+    const candidates = header.slots.filter((s) => s.slot.type === wanted);
     if (candidates.length === 0) throw new IntegrityError(`The vault at ${store.location} has no ${wanted} key slot.`);
     // A mistyped recovery key gets its own precise message before any slot is tried.
     if ('recoveryKey' in secret) parseRecoveryKey(secret.recoveryKey);
@@ -158,7 +173,7 @@ export class Vault {
     return vault;
   }
 
-  private static async readSlots(store: BlobStore): Promise<{ key: string; slot: KeySlot }[]> {
+  static async readSlots(store: BlobStore): Promise<{ key: string; slot: KeySlot }[]> {
     const out: { key: string; slot: KeySlot }[] = [];
     for await (const info of store.list(keys.keysPrefix)) {
       out.push({ key: info.key, slot: (await readJson(store, info.key, `Key slot ${info.key}`)) as KeySlot });
