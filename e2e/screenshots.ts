@@ -1,0 +1,19 @@
+// Saves a screenshot of the page in the light and the dark theme under docs/screenshots/. The
+// app's theme setting is "system", so emulating the colour scheme switches it.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from '@playwright/test';
+
+export const SCREENSHOT_DIR = fileURLToPath(new URL('../docs/screenshots', import.meta.url));
+
+export async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}-${scheme}.png`), animations: 'disabled', caret: 'hide' });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}

@@ -1,0 +1,48 @@
+// Root: loads the engine status and picks what to show — the setup wizard when nothing is
+// configured, the unlock screen when the vault is locked, otherwise the main window.
+
+import { useEffect } from 'react';
+import { Button } from './components/button.tsx';
+import { ErrorNotice, Loading } from './components/feedback.tsx';
+import { Logo } from './components/logo.tsx';
+import { Shell } from './features/shell/shell.tsx';
+import { useTheme } from './features/shell/use-theme.ts';
+import { SetupWizard } from './features/setup/setup-wizard.tsx';
+import { UnlockScreen } from './features/setup/unlock-screen.tsx';
+import { connectEvents } from './stores/events.ts';
+import { useSetup } from './stores/setup.ts';
+import { useStatus } from './stores/status.ts';
+
+export function App() {
+  const state = useStatus((s) => s.status?.state);
+  const error = useStatus((s) => s.error);
+  const setupOpen = useSetup((s) => s.open);
+  useTheme();
+
+  useEffect(() => {
+    const disconnect = connectEvents();
+    void useStatus.getState().load();
+    return disconnect;
+  }, []);
+
+  if (!state) {
+    return (
+      <div className="splash">
+        <Logo size={40} />
+        {error ? (
+          <div className="splash-error">
+            <ErrorNotice error={error} />
+            <Button variant="primary" icon="sync" onClick={() => void useStatus.getState().load()}>
+              Try again
+            </Button>
+          </div>
+        ) : (
+          <Loading label="Starting Cairn…" />
+        )}
+      </div>
+    );
+  }
+  if (state === 'unconfigured' || setupOpen) return <SetupWizard />;
+  if (state === 'locked') return <UnlockScreen />;
+  return <Shell />;
+}

@@ -1,0 +1,65 @@
+// Settings: schedule, retention, agents and their rules, path mappings, app behaviour, the
+// vault key, and vault maintenance.
+
+import { useEffect } from 'react';
+import { ErrorNotice, Loading } from '../../components/feedback.tsx';
+import { PageHeader } from '../../components/page.tsx';
+import { useSettings } from '../../stores/settings.ts';
+import { AgentsSection } from './agents-section.tsx';
+import { AppSection, MappingsSection, RetentionSection, ScheduleSection } from './general-sections.tsx';
+import { KeySection } from './key-section.tsx';
+import { VaultSection } from './vault-section.tsx';
+
+const SECTIONS = [
+  { id: 'schedule', label: 'Schedule' },
+  { id: 'retention', label: 'Retention' },
+  { id: 'agents', label: 'Agents' },
+  { id: 'mappings', label: 'Path mappings' },
+  { id: 'app', label: 'App' },
+  { id: 'key', label: 'Key' },
+  { id: 'vault', label: 'Vault' },
+] as const;
+
+export function SettingsScreen() {
+  const settings = useSettings((s) => s.settings);
+  const loading = useSettings((s) => s.loading);
+  const error = useSettings((s) => s.error);
+
+  useEffect(() => {
+    const s = useSettings.getState();
+    void s.load();
+    void s.loadAgents();
+    void s.loadFingerprint();
+    void s.loadStats();
+    return () => useSettings.getState().resetKeyActions();
+  }, []);
+
+  return (
+    <div className="page settings-page">
+      <PageHeader title="Settings" />
+      <nav className="settings-nav" aria-label="Settings sections">
+        {SECTIONS.map((s) => (
+          <a key={s.id} href={`#settings-${s.id}`} className="settings-nav-link" onClick={(e) => {
+            e.preventDefault();
+            document.getElementById(`settings-${s.id}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+          }}>
+            {s.label}
+          </a>
+        ))}
+      </nav>
+      {error && <ErrorNotice error={error} onRetry={() => void useSettings.getState().load()} />}
+      {!settings && loading && <Loading label="Loading settings…" />}
+      {settings && (
+        <div className="settings-sections">
+          <ScheduleSection settings={settings} />
+          <RetentionSection settings={settings} />
+          <AgentsSection />
+          <MappingsSection settings={settings} />
+          <AppSection settings={settings} />
+          <KeySection />
+          <VaultSection />
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,97 @@
+// Where the vault is, how big it is, and maintenance: check and prune.
+
+import { useState } from 'react';
+import { Button } from '../../components/button.tsx';
+import { ErrorNotice, Notice } from '../../components/feedback.tsx';
+import { Checkbox } from '../../components/form.tsx';
+import { JobProgress } from '../../components/job-progress.tsx';
+import { formatBytes, formatCount } from '../../lib/format.ts';
+import { estimateMonthlyCost, formatDollars, isProviderKind, PROVIDER_NAMES } from '../../lib/pricing.ts';
+import { useJobs } from '../../stores/jobs.ts';
+import { useSettings } from '../../stores/settings.ts';
+import { SettingsSection } from './settings-section.tsx';
+
+export function VaultSection() {
+  const stats = useSettings((s) => s.stats);
+  const statsError = useSettings((s) => s.statsError);
+  const checking = useSettings((s) => s.checking);
+  const report = useSettings((s) => s.checkReport);
+  const checkError = useSettings((s) => s.checkError);
+  const check = useSettings((s) => s.check);
+  const prune = useSettings((s) => s.prune);
+  const pruning = useSettings((s) => s.pruning);
+  const pruneJobId = useSettings((s) => s.pruneJobId);
+  const pruneError = useSettings((s) => s.pruneError);
+  const pruneJob = useJobs((s) => (pruneJobId ? s.jobs[pruneJobId] : undefined));
+  const [readData, setReadData] = useState(false);
+  const cost = stats ? estimateMonthlyCost(stats.provider, stats.storedBytes) : undefined;
+
+  return (
+    <SettingsSection id="vault" title="Vault" description="Where your encrypted snapshots live, and keeping the vault tidy and healthy.">
+      {statsError && <ErrorNotice error={statsError} compact onRetry={() => void useSettings.getState().loadStats()} />}
+      {stats && (
+        <dl className="facts">
+          <div>
+            <dt>Storage</dt>
+            <dd>{isProviderKind(stats.provider) ? PROVIDER_NAMES[stats.provider] : stats.provider}</dd>
+          </div>
+          <div>
+            <dt>Location</dt>
+            <dd className="mono break">{stats.location}</dd>
+          </div>
+          <div>
+            <dt>Stored</dt>
+            <dd>
+              {formatBytes(stats.storedBytes)} in {formatCount(stats.packs, 'pack')}
+              {cost?.kind === 'priced' && <span className="muted"> · {formatDollars(cost.dollarsPerMonth)}/month</span>}
+            </dd>
+          </div>
+          <div>
+            <dt>Snapshots</dt>
+            <dd>
+              {stats.snapshots.toLocaleString('en-US')} from {formatCount(stats.devices, 'device')}
+            </dd>
+          </div>
+        </dl>
+      )}
+      <div className="maintenance">
+        <div className="maintenance-item">
+          <div>
+            <div className="maintenance-title">Check the vault</div>
+            <div className="muted small">Verifies that every snapshot’s data is present. Reading the data also decrypts and hashes every byte (downloads the whole vault).</div>
+            <Checkbox checked={readData} onChange={setReadData} label="Also read and verify all data" />
+          </div>
+          <Button icon="shield" busy={checking} onClick={() => void check(readData)}>
+            Check now
+          </Button>
+        </div>
+        {checkError && <ErrorNotice error={checkError} compact />}
+        {report && (
+          <Notice tone={report.ok ? 'success' : 'danger'} title={report.ok ? 'The vault is healthy' : `${formatCount(report.problems.length, 'problem')} found`}>
+            {formatCount(report.snapshots, 'snapshot')}, {formatCount(report.packs, 'pack')} and {formatCount(report.blobs, 'blob')} checked{report.bytesRead > 0 ? `, ${formatBytes(report.bytesRead)} read` : ''}.
+            {report.problems.length > 0 && (
+              <ul className="problem-list">
+                {report.problems.slice(0, 20).map((p) => (
+                  <li key={p}>{p}</li>
+                ))}
+              </ul>
+            )}
+          </Notice>
+        )}
+        <div className="maintenance-item">
+          <div>
+            <div className="maintenance-title">Prune</div>
+            <div className="muted small">Removes snapshots that retention no longer keeps, then deletes data no snapshot uses. Waits if another device is backing up.</div>
+          </div>
+          <Button icon="trash" busy={pruning || pruneJob?.status === 'running'} onClick={() => void prune()}>
+            Prune now
+          </Button>
+        </div>
+        {pruneError && <ErrorNotice error={pruneError} compact />}
+        {pruneJob && <JobProgress job={pruneJob} />}
+        {pruneJob?.status === 'done' && <Notice tone="success">{pruneJob.summary ?? 'Prune finished.'}</Notice>}
+        {pruneJob?.status === 'failed' && pruneJob.error && <ErrorNotice error={pruneJob.error} compact />}
+      </div>
+    </SettingsSection>
+  );
+}

@@ -1,0 +1,238 @@
+// Step 3: create the vault (passphrase twice, then the recovery key shown once and confirmed)
+// or join an existing one (passphrase or recovery key, then compare fingerprints).
+
+import { useMemo, useState } from 'react';
+import { Button } from '../../components/button.tsx';
+import { CopyButton } from '../../components/copy-button.tsx';
+import { ErrorNotice, Notice } from '../../components/feedback.tsx';
+import { Checkbox, Segmented, TextField } from '../../components/form.tsx';
+import { Icon } from '../../components/icon.tsx';
+import { formatFingerprint } from '../../lib/format.ts';
+import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
+import { useSetup } from '../../stores/setup.ts';
+import { StepHeader } from './step-header.tsx';
+
+export function VaultStep() {
+  const mode = useSetup((s) => s.mode);
+  const result = useSetup((s) => s.result);
+  const recoveryKey = useSetup((s) => s.recoveryKey);
+  if (result && mode === 'create' && recoveryKey) return <RecoveryKeyStep recoveryKey={recoveryKey} fingerprint={result.fingerprint} />;
+  if (result && mode === 'join') return <CompareFingerprint fingerprint={result.fingerprint} />;
+  return <VaultForm />;
+}
+
+function VaultForm() {
+  const mode = useSetup((s) => s.mode);
+  const setMode = useSetup((s) => s.setMode);
+  const vaultExists = useSetup((s) => s.probe.result?.vaultExists === true);
+  const deviceName = useSetup((s) => s.deviceName);
+  const setDeviceName = useSetup((s) => s.setDeviceName);
+  const goTo = useSetup((s) => s.goTo);
+  const error = useSetup((s) => s.error);
+  return (
+    <>
+      <StepHeader title={mode === 'create' ? 'Protect your vault' : 'Unlock the existing vault'}>
+        {mode === 'create'
+          ? 'Everything is encrypted with a key that only your passphrase or recovery key can unlock. Nobody — not your storage provider, not us — can reset it.'
+          : 'This bucket already holds a Cairn vault. Enter its passphrase, or the recovery key you saved when it was created.'}
+      </StepHeader>
+      {!vaultExists && (
+        <Segmented
+          label="Create or join"
+          value={mode}
+          onChange={setMode}
+          options={[
+            { value: 'create', label: 'Create a new vault' },
+            { value: 'join', label: 'Join an existing vault' },
+          ]}
+        />
+      )}
+      <div className="form-grid">
+        <TextField label="Name of this computer" value={deviceName} onChange={setDeviceName} placeholder="e.g. Work laptop" hint="Shown on your other devices. Leave empty to use the computer’s name." maxLength={64} />
+        {mode === 'create' ? <CreateForm /> : <JoinForm />}
+        {error && <ErrorNotice error={error} />}
+      </div>
+      <div className="step-footer">
+        <Button variant="ghost" icon="arrowLeft" onClick={() => goTo('connection')}>
+          Back
+        </Button>
+        <span />
+      </div>
+    </>
+  );
+}
+
+function StrengthMeter({ passphrase }: { passphrase: string }) {
+  const strength = estimateStrength(passphrase);
+  return (
+    <div className={`strength strength-${strength.level}`} aria-live="polite">
+      <div className="strength-bars" aria-hidden="true">
+        {[1, 2, 3, 4].map((n) => (
+          <span key={n} className={n <= strength.level ? 'is-on' : ''} />
+        ))}
+      </div>
+      <div className="strength-text">
+        <strong>{passphrase ? strength.label : 'Strength'}</strong>
+        <span>{passphrase ? strength.hint : 'Four or more random words make a strong passphrase that’s easy to type.'}</span>
+      </div>
+    </div>
+  );
+}
+
+function CreateForm() {
+  const create = useSetup((s) => s.createVault);
+  const pending = useSetup((s) => s.pending);
+  const [passphrase, setPassphrase] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [submitted, setSubmitted] = useState(false);
+  const tooShort = passphrase.length < MIN_PASSPHRASE_LENGTH;
+  const mismatch = confirm.length > 0 && confirm !== passphrase;
+  return (
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault();
+        setSubmitted(true);
+        if (!tooShort && confirm === passphrase) void create(passphrase);
+      }}
+      noValidate
+    >
+      <TextField label="Passphrase" type="password" value={passphrase} onChange={setPassphrase} autoComplete="new-password" error={submitted && tooShort ? `Use at least ${MIN_PASSPHRASE_LENGTH} characters.` : undefined} autoFocus />
+      <StrengthMeter passphrase={passphrase} />
+      <TextField label="Passphrase again" type="password" value={confirm} onChange={setConfirm} autoComplete="new-password" error={mismatch || (submitted && confirm !== passphrase) ? 'The two passphrases are different.' : undefined} />
+      <div className="form-actions">
+        <Button type="submit" variant="primary" icon="lock" busy={pending}>
+          Create vault
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function JoinForm() {
+  const join = useSetup((s) => s.joinVault);
+  const pending = useSetup((s) => s.pending);
+  const [kind, setKind] = useState<'passphrase' | 'recoveryKey'>('passphrase');
+  const [value, setValue] = useState('');
+  return (
+    <form
+      className="form-grid"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!value) return;
+        void join(kind === 'passphrase' ? { passphrase: value } : { recoveryKey: value.trim() });
+      }}
+      noValidate
+    >
+      <Segmented
+        label="Unlock with"
+        value={kind}
+        onChange={(k) => {
+          setKind(k);
+          setValue('');
+        }}
+        options={[
+          { value: 'passphrase', label: 'Passphrase' },
+          { value: 'recoveryKey', label: 'Recovery key' },
+        ]}
+      />
+      <TextField
+        label={kind === 'passphrase' ? 'Vault passphrase' : 'Recovery key'}
+        type={kind === 'passphrase' ? 'password' : 'text'}
+        value={value}
+        onChange={setValue}
+        autoComplete="off"
+        spellCheck={false}
+        className={kind === 'recoveryKey' ? 'mono' : undefined}
+        autoFocus
+      />
+      <div className="form-actions">
+        <Button type="submit" variant="primary" icon="key" busy={pending} disabled={!value}>
+          Unlock and join
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+function lastGroup(key: string): string {
+  const groups = key.trim().split(/[\s-]+/).filter(Boolean);
+  return groups[groups.length - 1] ?? key.slice(-4);
+}
+
+function RecoveryKeyStep({ recoveryKey, fingerprint }: { recoveryKey: string; fingerprint: string }) {
+  const confirmSaved = useSetup((s) => s.confirmRecoverySaved);
+  const [saved, setSaved] = useState(false);
+  const [check, setCheck] = useState('');
+  const expected = useMemo(() => lastGroup(recoveryKey), [recoveryKey]);
+  const checkOk = check.trim().toUpperCase() === expected.toUpperCase();
+  const download = (): void => {
+    const text = `Cairn recovery key\n\n${recoveryKey}\n\nKey fingerprint: ${formatFingerprint(fingerprint)}\nCreated: ${new Date().toISOString()}\n\nThis key unlocks your Cairn vault if you forget the passphrase. Keep it offline, somewhere safe.\n`;
+    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = 'cairn-recovery-key.txt';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+  return (
+    <>
+      <StepHeader title="Save your recovery key">
+        If you forget your passphrase, this key is the only way back into your vault. It is shown this once — Cairn doesn’t keep a copy.
+      </StepHeader>
+      <div className="recovery-key" data-testid="recovery-key">
+        <Icon name="key" size={18} />
+        <code>{recoveryKey}</code>
+      </div>
+      <div className="button-row">
+        <CopyButton text={recoveryKey} label="Copy" size="md" />
+        <Button icon="download" onClick={download}>
+          Save as file
+        </Button>
+      </div>
+      <Notice tone="warning" title="Keep it offline">
+        Print it or store it in your password manager. Anyone with this key and access to your bucket can read your backups.
+      </Notice>
+      <div className="form-grid confirm-box">
+        <Checkbox checked={saved} onChange={setSaved} label="I have saved my recovery key somewhere safe" />
+        {saved && <TextField label={`To confirm, type the last group of the key (${expected.length} characters)`} value={check} onChange={setCheck} spellCheck={false} autoComplete="off" className="mono" autoFocus />}
+      </div>
+      <div className="step-footer">
+        <span className="footer-note">
+          Key fingerprint <code className="fingerprint">{formatFingerprint(fingerprint)}</code>
+        </span>
+        <Button variant="primary" onClick={confirmSaved} disabled={!saved || !checkOk}>
+          Continue
+        </Button>
+      </div>
+    </>
+  );
+}
+
+function CompareFingerprint({ fingerprint }: { fingerprint: string }) {
+  const goTo = useSetup((s) => s.goTo);
+  const [mismatch, setMismatch] = useState(false);
+  return (
+    <>
+      <StepHeader title="Compare the key fingerprint">
+        Check that your other device shows the same fingerprint (Settings → Key). If it does, this computer joined the right vault.
+      </StepHeader>
+      <div className="fingerprint-hero" data-testid="join-fingerprint">
+        {formatFingerprint(fingerprint)}
+      </div>
+      {mismatch && (
+        <Notice tone="danger" title="Don’t continue">
+          A different fingerprint means this is not the vault you think it is. Check the bucket and prefix on both devices, and go back to fix the connection.
+        </Notice>
+      )}
+      <div className="step-footer">
+        <Button variant="ghost" onClick={() => setMismatch(true)}>
+          They’re different
+        </Button>
+        <Button variant="primary" icon="check" onClick={() => goTo('agents')}>
+          They match
+        </Button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,81 @@
+// A device's snapshots, newest first, grouped by day. Virtualised: years of hourly snapshots
+// stay fast.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef } from 'react';
+import type { SnapshotReason, SnapshotSummary } from '../../../shared/models.ts';
+import { Icon } from '../../components/icon.tsx';
+import { formatBytes, formatDayHeading, formatTime } from '../../lib/format.ts';
+import { useNow } from '../../lib/use-now.ts';
+
+export const REASON_LABELS: Record<SnapshotReason, string> = {
+  scheduled: 'Scheduled',
+  manual: 'Manual',
+  'before-restore': 'Safety copy',
+  sync: 'Sync',
+  cli: 'Command line',
+};
+
+type Row = { kind: 'day'; label: string } | { kind: 'snapshot'; snapshot: SnapshotSummary };
+
+export function SnapshotTimeline({ snapshots, selectedId, onSelect }: { snapshots: readonly SnapshotSummary[]; selectedId?: string; onSelect: (id: string) => void }) {
+  const now = useNow();
+  const rows = useMemo(() => {
+    const out: Row[] = [];
+    let day = '';
+    for (const s of snapshots) {
+      const label = formatDayHeading(s.time, now);
+      if (label !== day) {
+        out.push({ kind: 'day', label });
+        day = label;
+      }
+      out.push({ kind: 'snapshot', snapshot: s });
+    }
+    return out;
+  }, [snapshots, now]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: (i) => (rows[i]?.kind === 'day' ? 34 : 62),
+    overscan: 8,
+  });
+
+  return (
+    <div ref={scrollRef} className="timeline" role="list" aria-label="Snapshots">
+      <div className="virtual-space" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((v) => {
+          const row = rows[v.index];
+          if (!row) return null;
+          if (row.kind === 'day') {
+            return (
+              <div key={v.key} className="virtual-row timeline-day" style={{ transform: `translateY(${v.start}px)`, height: v.size }} role="listitem">
+                {row.label}
+              </div>
+            );
+          }
+          const s = row.snapshot;
+          const selected = s.id === selectedId;
+          const changes = s.stats.newFiles + s.stats.changedFiles;
+          return (
+            <div key={v.key} className="virtual-row" role="listitem" style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
+              <button type="button" aria-current={selected || undefined} className={`timeline-item${selected ? ' is-selected' : ''}`} onClick={() => onSelect(s.id)} data-snapshot-id={s.id}>
+                <span className={`timeline-dot reason-${s.reason}`} aria-hidden="true" />
+                <span className="timeline-main">
+                  <span className="timeline-top">
+                    <span className="timeline-time">{formatTime(s.time)}</span>
+                    <span className="timeline-reason">{REASON_LABELS[s.reason]}</span>
+                    {s.pinned && <Icon name="pin" size={12} className="timeline-pin" />}
+                  </span>
+                  <span className="timeline-sub">
+                    {changes > 0 ? `${changes} changed` : 'No changes'} · {formatBytes(s.stats.bytes)}
+                  </span>
+                </span>
+              </button>
+            </div>
+          );
+        })}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../../shared/errors.ts';
+import { explainCode, explainError } from './explain-error.ts';
+
+describe('explainError', () => {
+  it.each(ERROR_CODES)('explains %s in words, with something to do', (code) => {
+    const e = explainCode(code);
+    expect(e.title.length).toBeGreaterThan(3);
+    expect(e.hint.length).toBeGreaterThan(20);
+    expect(e.title).not.toMatch(/unknown error/i);
+  });
+
+  it('gives every code its own title', () => {
+    const titles = ERROR_CODES.map((c) => explainCode(c).title);
+    expect(new Set(titles).size).toBe(ERROR_CODES.length);
+  });
+
+  it('says what the connection failures mean', () => {
+    expect(explainCode('access_denied').hint).toMatch(/access key/i);
+    expect(explainCode('bucket_not_found').title).toMatch(/bucket/i);
+    expect(explainCode('clock_skew').hint).toMatch(/date and time/i);
+    expect(explainCode('unreachable').hint).toMatch(/endpoint/i);
+    expect(explainCode('checksum_refused').hint).toMatch(/checksum/i);
+    expect(explainCode('wrong_key').title).toMatch(/passphrase/i);
+  });
+
+  it('keeps the engine’s message as the detail', () => {
+    const e = explainError({ code: 'bucket_not_found', message: "The bucket 'x' does not exist at http://h. Create it or fix the name.", retryable: false });
+    expect(e.detail).toContain("bucket 'x'");
+    expect(e.code).toBe('bucket_not_found');
+    expect(e.retryable).toBe(false);
+  });
+});

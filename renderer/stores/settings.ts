@@ -1,0 +1,185 @@
+// Settings, agents, the vault key and vault maintenance: everything the Settings screen edits.
+// Secrets typed here (passphrases) go straight into the request and are never kept in state;
+// a new recovery key is kept only until the user dismisses it.
+
+import { create } from 'zustand';
+import type { RequestOf, VaultStats } from '../../shared/ipc/contract.ts';
+import type { ErrorRecord } from '../../shared/errors.ts';
+import type { AgentInfo, CheckReport, Settings } from '../../shared/models.ts';
+import { call } from '../api.ts';
+import { useJobs } from './jobs.ts';
+
+export type SettingsPatch = RequestOf<'settings.set'>;
+
+export interface KeyAction {
+  pending: boolean;
+  error?: ErrorRecord;
+  done: boolean;
+}
+
+const idle: KeyAction = { pending: false, done: false };
+
+export interface SettingsState {
+  settings?: Settings;
+  loading: boolean;
+  error?: ErrorRecord;
+  saving: boolean;
+  saveError?: ErrorRecord;
+  agents?: AgentInfo[];
+  agentsLoading: boolean;
+  agentsError?: ErrorRecord;
+  fingerprint?: string;
+  fingerprintError?: ErrorRecord;
+  passphraseChange: KeyAction;
+  recoveryRotation: KeyAction;
+  /** Shown once after rotation, cleared when dismissed. */
+  newRecoveryKey?: string;
+  stats?: VaultStats;
+  statsLoading: boolean;
+  statsError?: ErrorRecord;
+  checking: boolean;
+  checkReport?: CheckReport;
+  checkError?: ErrorRecord;
+  pruning: boolean;
+  pruneJobId?: string;
+  pruneError?: ErrorRecord;
+  load(): Promise<void>;
+  save(patch: SettingsPatch): Promise<boolean>;
+  loadAgents(): Promise<void>;
+  setAgentEnabled(agentId: string, enabled: boolean): Promise<boolean>;
+  loadFingerprint(): Promise<void>;
+  changePassphrase(current: string, next: string): Promise<boolean>;
+  rotateRecovery(passphrase: string): Promise<boolean>;
+  dismissRecoveryKey(): void;
+  resetKeyActions(): void;
+  loadStats(): Promise<void>;
+  check(readData: boolean): Promise<void>;
+  prune(): Promise<string | undefined>;
+}
+
+export const initialSettingsState = {
+  settings: undefined,
+  loading: false,
+  error: undefined,
+  saving: false,
+  saveError: undefined,
+  agents: undefined,
+  agentsLoading: false,
+  agentsError: undefined,
+  fingerprint: undefined,
+  fingerprintError: undefined,
+  passphraseChange: idle,
+  recoveryRotation: idle,
+  newRecoveryKey: undefined,
+  stats: undefined,
+  statsLoading: false,
+  statsError: undefined,
+  checking: false,
+  checkReport: undefined,
+  checkError: undefined,
+  pruning: false,
+  pruneJobId: undefined,
+  pruneError: undefined,
+};
+
+export const useSettings = create<SettingsState>()((set, get) => ({
+  ...initialSettingsState,
+  async load() {
+    set({ loading: true });
+    const result = await call('settings.get', {});
+    if (result.ok) set({ settings: result.value, loading: false, error: undefined });
+    else set({ loading: false, error: result.error });
+  },
+  async save(patch) {
+    set({ saving: true, saveError: undefined });
+    const result = await call('settings.set', patch);
+    if (!result.ok) {
+      set({ saving: false, saveError: result.error });
+      return false;
+    }
+    const settings = result.value;
+    set((s) => ({
+      saving: false,
+      settings,
+      // An empty list means every detected agent.
+      agents: s.agents?.map((a) => ({ ...a, enabled: settings.enabledAgents.length === 0 ? a.detected : settings.enabledAgents.includes(a.id) })),
+    }));
+    return true;
+  },
+  async loadAgents() {
+    set({ agentsLoading: true });
+    const result = await call('agents.list', {});
+    if (result.ok) set({ agents: result.value, agentsLoading: false, agentsError: undefined });
+    else set({ agentsLoading: false, agentsError: result.error });
+  },
+  async setAgentEnabled(agentId, enabled) {
+    const agents = get().agents ?? [];
+    // An empty list means "every detected agent", so start from what is actually enabled.
+    const listed = get().settings?.enabledAgents ?? [];
+    const current = listed.length > 0 ? listed : agents.filter((a) => a.enabled).map((a) => a.id);
+    const next = enabled ? [...new Set([...current, agentId])] : current.filter((id) => id !== agentId);
+    if (next.length === 0) {
+      set({ saveError: { code: 'config', message: 'Keep at least one agent turned on: with none, Cairn would have nothing to back up.', retryable: false } });
+      return false;
+    }
+    return get().save({ enabledAgents: next });
+  },
+  async loadFingerprint() {
+    const result = await call('key.fingerprint', {});
+    if (result.ok) set({ fingerprint: result.value.fingerprint, fingerprintError: undefined });
+    else set({ fingerprintError: result.error });
+  },
+  async changePassphrase(current, next) {
+    set({ passphraseChange: { pending: true, done: false } });
+    const result = await call('key.changePassphrase', { current, next });
+    if (!result.ok) {
+      set({ passphraseChange: { pending: false, done: false, error: result.error } });
+      return false;
+    }
+    set({ passphraseChange: { pending: false, done: true }, fingerprint: result.value.fingerprint });
+    return true;
+  },
+  async rotateRecovery(passphrase) {
+    set({ recoveryRotation: { pending: true, done: false }, newRecoveryKey: undefined });
+    const result = await call('key.rotateRecovery', { passphrase });
+    if (!result.ok) {
+      set({ recoveryRotation: { pending: false, done: false, error: result.error } });
+      return false;
+    }
+    set({ recoveryRotation: { pending: false, done: true }, newRecoveryKey: result.value.recoveryKey });
+    return true;
+  },
+  dismissRecoveryKey() {
+    set({ newRecoveryKey: undefined, recoveryRotation: idle });
+  },
+  resetKeyActions() {
+    set({ passphraseChange: idle, recoveryRotation: idle, newRecoveryKey: undefined });
+  },
+  async loadStats() {
+    set({ statsLoading: true });
+    const result = await call('vault.stats', {});
+    if (result.ok) set({ stats: result.value, statsLoading: false, statsError: undefined });
+    else set({ statsLoading: false, statsError: result.error });
+  },
+  async check(readData) {
+    set({ checking: true, checkError: undefined, checkReport: undefined });
+    const result = await call('vault.check', { readData });
+    if (result.ok) set({ checking: false, checkReport: result.value });
+    else set({ checking: false, checkError: result.error });
+  },
+  async prune() {
+    set({ pruning: true, pruneError: undefined, pruneJobId: undefined });
+    const result = await call('vault.prune', {});
+    if (result.ok) {
+      const jobId = result.value.jobId;
+      set({ pruning: false, pruneJobId: jobId });
+      void useJobs
+        .getState()
+        .watch(jobId)
+        .then(() => get().loadStats());
+      return jobId;
+    }
+    set({ pruning: false, pruneError: result.error });
+    return undefined;
+  },
+}));

@@ -1,0 +1,167 @@
+// The setup wizard: where the vault lives, testing the connection, creating or joining the
+// vault, and the first backup. Also unlocking a configured but locked vault. Passphrases pass
+// through to the request and are not kept; the recovery key is kept only until the user has
+// confirmed saving it.
+
+import { create } from 'zustand';
+import type { SetupResult } from '../../shared/ipc/contract.ts';
+import type { ErrorRecord } from '../../shared/errors.ts';
+import type { ProbeResult, ProviderKind } from '../../shared/models.ts';
+import { call } from '../api.ts';
+import { EMPTY_FORM, toConnection, type ProviderForm } from '../lib/providers.ts';
+import { useJobs } from './jobs.ts';
+
+export const SETUP_STEPS = ['provider', 'connection', 'vault', 'agents', 'schedule', 'finish'] as const;
+export type SetupStep = (typeof SETUP_STEPS)[number];
+
+export type UnlockSecret = { passphrase: string } | { recoveryKey: string };
+
+export interface ProbeState {
+  running: boolean;
+  result?: ProbeResult;
+  error?: ErrorRecord;
+  /** The connection the result belongs to; editing the form invalidates it. */
+  testedFor?: string;
+}
+
+export interface SetupState {
+  open: boolean;
+  step: SetupStep;
+  form: ProviderForm;
+  probe: ProbeState;
+  mode: 'create' | 'join';
+  deviceName: string;
+  pending: boolean;
+  error?: ErrorRecord;
+  result?: SetupResult;
+  /** Shown once after creating the vault; cleared when the user confirms saving it. */
+  recoveryKey?: string;
+  firstJobId?: string;
+  firstBackupError?: ErrorRecord;
+  unlocking: boolean;
+  unlockError?: ErrorRecord;
+  begin(): void;
+  goTo(step: SetupStep): void;
+  chooseProvider(kind: ProviderKind): void;
+  updateForm(patch: Partial<ProviderForm>): void;
+  setMode(mode: 'create' | 'join'): void;
+  setDeviceName(name: string): void;
+  chooseFolder(): Promise<void>;
+  testConnection(): Promise<boolean>;
+  createVault(passphrase: string): Promise<boolean>;
+  joinVault(secret: UnlockSecret): Promise<boolean>;
+  confirmRecoverySaved(): void;
+  startFirstBackup(): Promise<string | undefined>;
+  finish(): void;
+  unlock(secret: UnlockSecret): Promise<boolean>;
+}
+
+export const initialSetupState = {
+  open: false,
+  step: 'provider' as SetupStep,
+  form: EMPTY_FORM,
+  probe: { running: false } as ProbeState,
+  mode: 'create' as 'create' | 'join',
+  deviceName: '',
+  pending: false,
+  error: undefined,
+  result: undefined,
+  recoveryKey: undefined,
+  firstJobId: undefined,
+  firstBackupError: undefined,
+  unlocking: false,
+  unlockError: undefined,
+};
+
+const connectionKey = (form: ProviderForm): string => JSON.stringify(toConnection(form));
+
+export const useSetup = create<SetupState>()((set, get) => ({
+  ...initialSetupState,
+  begin() {
+    if (!get().open) set({ ...initialSetupState, open: true });
+  },
+  goTo(step) {
+    set({ step, error: undefined });
+  },
+  chooseProvider(kind) {
+    const form = get().form;
+    const region = kind === 's3' ? form.region || 'us-east-1' : kind === 'b2' ? form.region || 'us-west-004' : kind === 'other' ? form.region || 'us-east-1' : form.region;
+    set({ form: { ...form, provider: kind, region }, step: 'connection', probe: { running: false } });
+  },
+  updateForm(patch) {
+    set((s) => ({ form: { ...s.form, ...patch } }));
+  },
+  setMode(mode) {
+    set({ mode, error: undefined });
+  },
+  setDeviceName(deviceName) {
+    set({ deviceName });
+  },
+  async chooseFolder() {
+    const result = await call('app.chooseFolder', { title: 'Choose a folder for the Cairn vault' });
+    if (result.ok && result.value.path) get().updateForm({ path: result.value.path });
+  },
+  async testConnection() {
+    const form = get().form;
+    const key = connectionKey(form);
+    set({ probe: { running: true, testedFor: key } });
+    const result = await call('setup.testConnection', toConnection(form));
+    if (!result.ok) {
+      set({ probe: { running: false, error: result.error, testedFor: key } });
+      return false;
+    }
+    set({ probe: { running: false, result: result.value, testedFor: key }, mode: result.value.vaultExists ? 'join' : 'create' });
+    return result.value.ok;
+  },
+  async createVault(passphrase) {
+    set({ pending: true, error: undefined });
+    const name = get().deviceName.trim();
+    const result = await call('setup.createVault', { ...toConnection(get().form), passphrase, ...(name ? { deviceName: name } : {}) });
+    if (!result.ok) {
+      set({ pending: false, error: result.error });
+      return false;
+    }
+    const { recoveryKey, ...setup } = result.value;
+    set({ pending: false, result: setup, recoveryKey });
+    return true;
+  },
+  async joinVault(secret) {
+    set({ pending: true, error: undefined });
+    const name = get().deviceName.trim();
+    const result = await call('setup.joinVault', { ...toConnection(get().form), secret, ...(name ? { deviceName: name } : {}) });
+    if (!result.ok) {
+      set({ pending: false, error: result.error });
+      return false;
+    }
+    set({ pending: false, result: result.value });
+    return true;
+  },
+  confirmRecoverySaved() {
+    set({ recoveryKey: undefined, step: 'agents' });
+  },
+  async startFirstBackup() {
+    set({ firstBackupError: undefined });
+    const result = await call('sync.now', {});
+    if (!result.ok) {
+      set({ firstBackupError: result.error });
+      return undefined;
+    }
+    const jobId = result.value.jobId;
+    set({ firstJobId: jobId });
+    void useJobs.getState().watch(jobId);
+    return jobId;
+  },
+  finish() {
+    set({ ...initialSetupState });
+  },
+  async unlock(secret) {
+    set({ unlocking: true, unlockError: undefined });
+    const result = await call('setup.unlock', { secret });
+    if (!result.ok) {
+      set({ unlocking: false, unlockError: result.error });
+      return false;
+    }
+    set({ unlocking: false });
+    return true;
+  },
+}));
