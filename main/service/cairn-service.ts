@@ -2,19 +2,21 @@
 // a queue of jobs, behind one handler per IPC channel. Plain Node, so the Electron app and the
 // e2e host run exactly this code.
 
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
-import type { CheckReport, DeviceInfo, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
+import type { CheckReport, DeviceInfo, EngineStatus, ProgressInfo, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
-import { agentSources, forget, runSync, safetySnapshot, setPinned, summarise } from '../engine/operations.ts';
+import { agentSources, forget, runBackup, runSync, safetySnapshot, setPinned, summarise } from '../engine/operations.ts';
+import { flushOutbox, OutboxBlobStore } from '../engine/outbox/index.ts';
 import { Repository } from '../engine/repository.ts';
 import { restore } from '../engine/restore/index.ts';
-import { createBlobStore, probeStore } from '../engine/storage/index.ts';
-import type { BlobStore } from '../engine/storage/index.ts';
+import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
+import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
 import { listConflicts, mapRelativePath, resolveConflict } from '../engine/sync/index.ts';
 import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
@@ -31,6 +33,26 @@ interface Credentials {
 }
 
 const threads = () => Math.max(1, availableParallelism() - 1);
+
+/**
+ * How the app talks to the vault: few, short retries, so that an outage is noticed quickly and
+ * the backup goes to the outbox instead of waiting. An endpoint that refuses connections is
+ * taken for down in about 0.3 s (RetryingBlobStore's defaults: about 2 s), one that never
+ * completes a connection after 3 × 5 s, one that accepts and never answers after 3 × 15 s of
+ * silence. Throttling and 5xx errors get the same 3 attempts; a sync they fail is retried by
+ * the scheduler (they never go to the outbox). Measured in docs/SYNC.md.
+ */
+export const SERVICE_STORE_OPTIONS = {
+  retry: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4_000 },
+  s3: { connectionTimeoutMs: 5_000, socketTimeoutMs: 15_000 },
+} as const satisfies CreateBlobStoreOptions;
+
+const isUnreachable = (error: unknown): error is CairnError => error instanceof CairnError && error.code === 'unreachable';
+
+/** The outbox in front of an open repository's vault (every repository the service opens has one). */
+function outboxOf(r: Repository): OutboxBlobStore | undefined {
+  return r.vault.store instanceof OutboxBlobStore ? r.vault.store : undefined;
+}
 
 function preview(bytes: Uint8Array, size: number, fromEnd = false): FilePreview {
   const buf = Buffer.from(bytes);
@@ -111,7 +133,9 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     const state: EngineStatus['state'] = !cfg.location
       ? 'unconfigured'
       : !repo
-        ? 'locked'
+        ? lastError?.code === 'unreachable'
+          ? 'offline'
+          : 'locked'
         : running
           ? 'syncing'
           : paused
@@ -123,7 +147,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
                 : 'idle';
     return {
       state,
-      outboxCount: 0,
+      outboxCount: repo ? (outboxOf(repo)?.pendingSnapshots() ?? 0) : 0,
       ...(lastSyncAt ? { lastSyncAt } : {}),
       ...(nextSyncAt !== undefined && !paused ? { nextSyncAt: new Date(nextSyncAt).toISOString() } : {}),
       ...(paused ? { pausedUntil: new Date(pausedUntil as number).toISOString() } : {}),
@@ -144,11 +168,18 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   function storeFor(location: VaultLocation, credentials?: Credentials, retry = true): BlobStore {
     if (location.provider === 'local' && !location.path) throw new ConfigError('Choose a folder for the vault.');
     if (location.provider !== 'local' && !location.bucket) throw new ConfigError('Enter the bucket to keep the vault in.');
-    return createBlobStore(location, { ...(credentials ? { credentials } : {}), ...(retry ? {} : { retry: false }) });
+    return createBlobStore(location, { ...SERVICE_STORE_OPTIONS, ...(credentials ? { credentials } : {}), ...(retry ? {} : { retry: false }) });
+  }
+
+  /** The vault's store behind its outbox, which lives in Cairn's folder (one per vault location). */
+  function vaultStoreFor(location: VaultLocation, credentials?: Credentials): OutboxBlobStore {
+    const remote = storeFor(location, credentials);
+    const name = createHash('sha256').update(remote.location).digest('hex').slice(0, 24);
+    return new OutboxBlobStore(remote, { dir: join(options.stateDir, 'outbox', name), now });
   }
 
   async function openWith(location: VaultLocation, credentials: Credentials | undefined, secret: UnlockSecret, deviceName?: string): Promise<Repository> {
-    const store = storeFor(location, credentials);
+    const store = vaultStoreFor(location, credentials);
     try {
       return await Repository.open({ store, stateDir: options.stateDir, secret, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: threads() }), now });
     } catch (error) {
@@ -176,18 +207,36 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     return raw ? decodeCredentials(raw) : undefined;
   }
 
-  // Open the configured vault at start, if the keychain has what it takes.
-  {
+  /**
+   * Opens the configured vault, if the keychain has what it takes. While the vault can't be
+   * reached it opens from the header cached at the last open, and backups go to the outbox.
+   */
+  async function openConfigured(): Promise<void> {
     const location = config.get().location;
-    if (location) {
-      try {
-        const raw = await secrets.get(secretAccounts.unlock(vaultKey(location)));
-        if (raw) repo = await openWith(location, await storedCredentials(location), decodeUnlock(raw));
-      } catch (error) {
-        lastError = (error as CairnError).toRecord?.() ?? { code: 'internal', message: String(error), retryable: false };
-      }
+    if (!location || repo) return;
+    try {
+      const raw = await secrets.get(secretAccounts.unlock(vaultKey(location)));
+      if (!raw) return;
+      repo = await openWith(location, await storedCredentials(location), decodeUnlock(raw));
+      lastError = repo.openedOffline
+        ? {
+            code: 'unreachable',
+            message: `The vault at ${formatLocation(location)} can't be reached. Backups wait on this device and upload when it is back.`,
+            retryable: true,
+          }
+        : undefined;
+    } catch (error) {
+      lastError = isUnreachable(error)
+        ? {
+            code: 'unreachable',
+            message: `The vault at ${formatLocation(location)} can't be reached, and this device has not opened it before, so it can't back up offline yet. Cairn opens it when the connection is back. (${error.message})`,
+            retryable: true,
+          }
+        : ((error as CairnError).toRecord?.() ?? { code: 'internal', message: String(error), retryable: false });
     }
   }
+
+  await openConfigured();
 
   async function snapshots(deviceId?: string): Promise<SnapshotRecord[]> {
     const r = requireRepo();
@@ -214,30 +263,82 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     if (existing) return { job: existing, done: Promise.resolve(existing) };
     const started = jobs.start('sync', async (report, signal) => {
       const s = settings();
+      const outbox = outboxOf(r);
+      const snapshotReason = reason === 'manual' ? 'manual' : 'scheduled';
       try {
+        // What waits in the outbox goes first: the vault then holds this device's snapshots in order.
+        let flushed = 0;
+        if (outbox?.hasPending()) {
+          const result = await flushOutbox({
+            outbox,
+            vault: r.vault,
+            db: r.db,
+            device: r.device.id,
+            now,
+            signal,
+            onProgress: (p) => report({ phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone }),
+          });
+          flushed = result.snapshots.length;
+          if (flushed > 0) {
+            snapshotCache.clear();
+            await r.touchDevice();
+            emit('snapshots.changed', { deviceId: r.device.id });
+          }
+          changed();
+        }
         const result = await runSync(r, {
           ctx: await agentContext(),
           agents: s.enabledAgents.length > 0 ? s.enabledAgents : undefined,
           mappings: s.pathMappings,
-          reason: reason === 'manual' ? 'manual' : 'scheduled',
+          reason: snapshotReason,
           onProgress: report,
           signal,
         });
+        r.openedOffline = false;
         lastError = undefined;
         lastSyncAt = new Date(now()).toISOString();
         if (result.pull.conflicts.length > 0) emit('conflicts.changed', listConflicts(r));
         emit('snapshots.changed', { deviceId: r.device.id });
         const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
-        return result.backup.unchanged
-          ? `Nothing new to back up${pulled ? `; ${pulled} file(s) from other devices` : ''}.`
-          : `Snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up${pulled ? `; ${pulled} from other devices` : ''}.`;
+        const parts = [
+          ...(flushed > 0 ? [`${flushed} waiting snapshot(s) uploaded`] : []),
+          result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
+          ...(pulled ? [`${pulled} file(s) from other devices`] : []),
+        ];
+        const summary = parts.join('; ');
+        return `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`;
       } catch (error) {
+        if (outbox && isUnreachable(error)) {
+          try {
+            return await backUpOffline(r, outbox, error, snapshotReason, report, signal);
+          } catch (offlineError) {
+            lastError = offlineError instanceof CairnError ? offlineError.toRecord() : { code: 'internal', message: String(offlineError), retryable: false };
+            throw offlineError;
+          }
+        }
         lastError = error instanceof CairnError ? error.toRecord() : { code: 'internal', message: String(error), retryable: false };
         throw error;
       }
     });
     changed();
     return started;
+  }
+
+  /** The vault can't be reached: back up into the outbox, which uploads at the next sync that reaches it. */
+  async function backUpOffline(r: Repository, outbox: OutboxBlobStore, cause: CairnError, reason: 'manual' | 'scheduled', report: (p: ProgressInfo) => void, signal: AbortSignal): Promise<string> {
+    const s = settings();
+    const { sources, agents } = await agentSources({ ctx: await agentContext(), agents: s.enabledAgents.length > 0 ? s.enabledAgents : undefined });
+    await outbox.startSpooling({ vaultId: r.vault.id, indexIds: r.db.knownIndexIds() });
+    let result;
+    try {
+      result = await runBackup(r, { sources, agents, reason, offline: true, onProgress: report, signal });
+    } finally {
+      outbox.stopSpooling();
+    }
+    lastError = cause.toRecord();
+    const waiting = outbox.pendingSnapshots();
+    const held = `${waiting} snapshot(s) wait on this device for the vault to be reachable again.`;
+    return result.unchanged ? `Offline, nothing new to back up; ${held}` : `Offline: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device; ${held}`;
   }
 
   /** Where a snapshot path goes when restored "to its place" on this device. */
@@ -429,7 +530,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       }
     },
     'setup.createVault': async ({ location, credentials, passphrase, deviceName }) => {
-      const store = storeFor(location as VaultLocation, credentials);
+      const store = vaultStoreFor(location as VaultLocation, credentials);
       const { repo: created, recoveryKey } = await Repository.init({ store, stateDir: options.stateDir, passphrase, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: threads() }), now }).catch(async (error: unknown) => {
         await store.close();
         throw error;
@@ -495,6 +596,12 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       return () => events.off(event, listener as (payload: unknown) => void);
     },
     async syncNow(reason) {
+      if (!repo && lastError?.code === 'unreachable') {
+        // The vault was unreachable when the app started and could not be opened: try again.
+        await openConfigured();
+        changed();
+        if (!repo && lastError?.code === 'unreachable') throw new CairnError('unreachable', lastError.message, { retryable: true });
+      }
       if (!repo) return;
       if (reason !== 'manual' && pausedUntil !== undefined && pausedUntil > now()) return;
       const { done } = await syncJob(reason);
