@@ -23,7 +23,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const sizeMiB = Number(args[args.indexOf('--size') + 1] ?? 0) || 300;
 const withRestic = !args.includes('--no-restic') && existsSync('/usr/bin/restic');
-const CLI = existsSync(join(ROOT, 'dist/main/cli/cairn.js')) ? join(ROOT, 'dist/main/cli/cairn.js') : join(ROOT, 'main/cli/cairn.ts');
+const CLI = existsSync(join(ROOT, 'dist/cli/cairn.mjs')) ? join(ROOT, 'dist/cli/cairn.mjs') : join(ROOT, 'main/cli/cairn.ts');
 
 interface StepResult {
   wallMs: number;

@@ -96,6 +96,7 @@ export async function openRepository(opts: CommonOptions): Promise<Repository> {
       stateDir: stateDir(opts),
       secret: await unlockSecret(),
       deviceName: opts.deviceName,
+      keyCache: process.env.CAIRN_KEY_CACHE !== '0',
       makeCodec: (vault) => createWorkerCodec(vault, { threads: workerThreads() }),
     });
   } catch (error) {

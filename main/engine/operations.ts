@@ -34,6 +34,11 @@ export interface RunBackupOptions {
   agents?: string[];
   excludes?: readonly string[];
   force?: boolean;
+  /**
+   * The vault can't be reached and `repo.vault.store` is an outbox that is spooling: back up
+   * into it without reading the vault, and leave the device record until the vault is back.
+   */
+  offline?: boolean;
   onProgress?: (p: ProgressInfo) => void;
   onWarning?: (w: BackupWarning) => void;
   signal?: AbortSignal;
@@ -51,13 +56,14 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
     copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
     excludes: options.excludes,
     force: options.force,
+    offline: options.offline,
     onProgress: options.onProgress,
     onWarning: options.onWarning,
     signal: options.signal,
     now: repo.now,
   });
-  if (!result.unchanged) await repo.touchDevice(options.agents);
-  repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats });
+  if (!result.unchanged && !options.offline) await repo.touchDevice(options.agents);
+  repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats, ...(options.offline ? { offline: true } : {}) });
   return result;
 }
 

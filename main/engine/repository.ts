@@ -13,6 +13,7 @@ import { StateDb } from './state/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { syncIndex, TreeReader, Vault } from './vault/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
+import type { KeySlot } from './crypto/index.ts';
 
 export interface DeviceIdentity {
   id: DeviceId;
@@ -28,6 +29,8 @@ export interface RepositoryOptions {
   deviceName?: string;
   now?: () => number;
   platform?: Platform;
+  /** Keep a local key cache (default true; CAIRN_KEY_CACHE=0 turns it off in the CLI). */
+  keyCache?: boolean;
 }
 
 export class Repository {
@@ -55,7 +58,11 @@ export class Repository {
 
   /** Creates a vault at the store and opens it; the recovery key is returned once. */
   static async init(options: RepositoryOptions & Omit<InitOptions, 'now'>): Promise<{ repo: Repository; recoveryKey: string }> {
-    const { vault, recoveryKey } = await Vault.init(options.store, { passphrase: options.passphrase, scrypt: options.scrypt, now: options.now });
+    const { vault, recoveryKey } = await Vault.init(options.store, { passphrase: options.passphrase, scrypt: options.scrypt, now: options.now, chunker: options.chunker, compressionLevel: options.compressionLevel });
+    // Cache the header now, so this device can open the vault later even while it is unreachable.
+    const cacheFile = headerCacheFile(options.stateDir, options.store.location);
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    writeJsonAtomic(cacheFile, await Vault.readHeader(options.store));
     const repo = await Repository.fromVault(vault, options);
     return { repo, recoveryKey };
   }
@@ -67,7 +74,7 @@ export class Repository {
    * unreachable (backups then go to the outbox).
    */
   static async open(options: RepositoryOptions & { secret: UnlockSecret }): Promise<Repository> {
-    const cacheFile = join(options.stateDir, 'headers', `${createHash('sha256').update(options.store.location).digest('hex').slice(0, 24)}.json`);
+    const cacheFile = headerCacheFile(options.stateDir, options.store.location);
     let cached: VaultHeader | undefined;
     try {
       cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as VaultHeader;
@@ -85,14 +92,32 @@ export class Repository {
       header = cached;
       offline = true;
     }
-    let vault: Vault;
-    try {
-      vault = await Vault.unlock(options.store, header, options.secret);
-    } catch (error) {
-      // A passphrase changed on another device lives in a slot our cache doesn't have yet.
-      if (!(error instanceof WrongKeyError) || header !== cached || offline) throw error;
-      header = { config: header.config, slots: await Vault.readSlots(options.store) };
-      vault = await Vault.unlock(options.store, header, options.secret);
+    let vault: Vault | undefined;
+    // The local key cache: the same master key under a cheap KDF of the passphrase, so a CLI run
+    // doesn't spend ~0.4 s in scrypt. A wrong passphrase still fails (after the full KDF below).
+    const useKeyCache = 'passphrase' in options.secret && options.keyCache !== false;
+    const keyCacheFile = join(options.stateDir, 'vaults', header.config.id, 'key-cache.json');
+    if (useKeyCache) {
+      try {
+        const slot = JSON.parse(readFileSync(keyCacheFile, 'utf8')) as KeySlot;
+        vault = await Vault.unlock(options.store, { config: header.config, slots: [{ key: 'local', slot }] }, options.secret);
+      } catch {
+        vault = undefined;
+      }
+    }
+    if (!vault) {
+      try {
+        vault = await Vault.unlock(options.store, header, options.secret);
+      } catch (error) {
+        // A passphrase changed on another device lives in a slot our cache doesn't have yet.
+        if (!(error instanceof WrongKeyError) || header !== cached || offline) throw error;
+        header = { config: header.config, slots: await Vault.readSlots(options.store) };
+        vault = await Vault.unlock(options.store, header, options.secret);
+      }
+      if (useKeyCache && 'passphrase' in options.secret) {
+        mkdirSync(dirname(keyCacheFile), { recursive: true });
+        writeJsonAtomic(keyCacheFile, await vault.localCacheSlot(options.secret.passphrase), 0o600);
+      }
     }
     if (header !== cached) {
       mkdirSync(dirname(cacheFile), { recursive: true });
@@ -109,19 +134,23 @@ export class Repository {
     const identityFile = join(vaultDir, 'device.json');
     let device: DeviceIdentity;
     let isNew = false;
+    let renamed = false;
     try {
       device = JSON.parse(readFileSync(identityFile, 'utf8')) as DeviceIdentity;
-      if (options.deviceName && options.deviceName !== device.name) device = { ...device, name: options.deviceName };
+      if (options.deviceName && options.deviceName !== device.name) {
+        device = { ...device, name: options.deviceName };
+        renamed = true;
+      }
     } catch {
       device = { id: randomBytes(8).toString('hex') as DeviceId, name: options.deviceName ?? osHostname() };
       isNew = true;
     }
-    writeJsonAtomic(identityFile, device);
+    if (isNew || renamed) writeJsonAtomic(identityFile, device);
     const db = new StateDb(join(vaultDir, 'state.db'));
     const codec = await options.makeCodec(vault);
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
     repo.openedOffline = options.offline ?? false;
-    if (!repo.openedOffline && (isNew || options.deviceName)) await repo.touchDevice([]);
+    if (!repo.openedOffline && (isNew || renamed)) await repo.touchDevice([]);
     return repo;
   }
 
@@ -197,8 +226,13 @@ export class Repository {
   }
 }
 
-export function writeJsonAtomic(file: string, value: unknown): void {
+/** Where the vault header for a store location is cached in Cairn's state folder. */
+export function headerCacheFile(stateDir: string, location: string): string {
+  return join(stateDir, 'headers', `${createHash('sha256').update(location).digest('hex').slice(0, 24)}.json`);
+}
+
+export function writeJsonAtomic(file: string, value: unknown, mode = 0o644): void {
   const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2));
+  writeFileSync(tmp, JSON.stringify(value, null, 2), { mode });
   renameSync(tmp, file);
 }

@@ -180,7 +180,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   });
 
   const tmp = await mkdtemp(join(options.tmpDir, 'backup-'));
-  const limiter = new Limiter(options.fileConcurrency ?? 4);
+  // Many agent files are small: keep enough in flight that the workers never wait on the disk.
+  const limiter = new Limiter(options.fileConcurrency ?? 12);
   const newCache = new Map<string, Map<string, FileCacheEntry>>();
 
   /** Stores the content of a file; returns its blob ids and the number of bytes read. */

@@ -4,8 +4,7 @@
 // beside its destination and renamed into place complete, then its mode and mtime are set.
 
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, rename, rm, symlink, unlink, utimes, chmod, writeFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, readdir, rename, rm, symlink, unlink, utimes, chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
@@ -48,7 +47,8 @@ interface FilePlan {
   entry: TreeEntry;
   remaining: number;
   tmp?: string;
-  handle?: FileHandle;
+  /** Writes to this file, one after another. */
+  chain?: Promise<void>;
   /** Single-blob files are written in one call, without keeping a handle. */
   single: boolean;
 }
@@ -120,8 +120,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   progress.filesTotal = files.length;
   progress.bytesTotal = files.reduce((n, f) => n + f.entry.size, 0);
 
-  // 2. Refuse to overwrite unless asked, before writing anything.
-  if (!options.overwrite) {
+  // 2. Refuse to overwrite unless asked, before writing anything. (Into a new or empty folder
+  // there is nothing to check.)
+  const targetEntries = await readdir(target).catch(() => [] as string[]);
+  if (!options.overwrite && targetEntries.length > 0) {
     const existing: string[] = [];
     for (const f of [...files, ...links]) {
       if (await lstat(f.dest).then(() => true, () => false)) existing.push(f.dest);
@@ -134,11 +136,15 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
 
   // 3. Folders, checked component by component against symlinks planted in the target.
   await mkdir(target, { recursive: true });
-  for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) await mkdirInside(target, parts);
-  for (const f of files) {
-    const parts = f.dest.slice(target.length).split(/[\\/]/).filter(Boolean).slice(0, -1);
+  const verified = new Set<string>();
+  const ensureDir = async (parts: string[]) => {
+    const key = parts.join('/');
+    if (verified.has(key)) return;
     await mkdirInside(target, parts);
-  }
+    verified.add(key);
+  };
+  for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) await ensureDir(parts);
+  for (const f of files) await ensureDir(f.dest.slice(target.length).split(/[\\/]/).filter(Boolean).slice(0, -1));
 
   // 4. Plan blob reads per pack.
   const uses = new Map<BlobId, BlobUse[]>();
@@ -166,7 +172,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     list.push(loc);
   }
   const maxGap = options.maxGap ?? 1024 * 1024;
-  const maxRead = options.maxRead ?? 16 * 1024 * 1024;
+  const maxRead = options.maxRead ?? 8 * 1024 * 1024;
   const reads: { pack: PackId; offset: number; length: number; blobs: BlobLocation[] }[] = [];
   for (const [pack, list] of byPack) {
     list.sort((a, b) => a.offset - b.offset);
@@ -186,10 +192,6 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   // 5. Fetch, verify, write.
   const tmpName = (f: FilePlan) => join(f.dir, `.${f.entry.name}.cairn-${randomBytes(4).toString('hex')}.tmp`);
   const finishFile = async (f: FilePlan) => {
-    if (f.handle) {
-      await f.handle.close();
-      f.handle = undefined;
-    }
     const tmp = f.tmp ?? tmpName(f);
     if (!f.tmp) await writeFile(tmp, new Uint8Array(0));
     await chmod(tmp, f.entry.mode & 0o7777);
@@ -200,64 +202,59 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     result.files++;
     progress.filesDone++;
   };
-  const openTmp = async (f: FilePlan): Promise<FileHandle> => {
-    if (!f.handle) {
-      const created = f.tmp !== undefined;
-      if (!f.tmp) f.tmp = tmpName(f);
-      f.handle = await open(f.tmp, created ? 'r+' : 'w');
-    }
-    return f.handle;
-  };
-  const openHandles = new Set<FilePlan>();
-  const writeBlob = async (use: BlobUse, bytes: Uint8Array) => {
+  const writeBlob = (use: BlobUse, bytes: Uint8Array): Promise<void> => {
     const f = use.file;
-    if (f.single) {
-      f.tmp = tmpName(f);
-      await writeFile(f.tmp, bytes);
-    } else {
-      const handle = await openTmp(f);
-      openHandles.add(f);
-      await handle.write(bytes, 0, bytes.length, use.offset);
-      // Keep few descriptors open: a file waiting for other packs is reopened when needed.
-      if (openHandles.size > 64) {
-        for (const other of openHandles) {
-          if (other !== f && other.handle) {
-            await other.handle.close();
-            other.handle = undefined;
-            openHandles.delete(other);
-          }
+    // One write at a time per file: its first write creates the temporary file.
+    const run = async () => {
+      if (f.single) {
+        f.tmp = tmpName(f);
+        await writeFile(f.tmp, bytes);
+      } else {
+        const created = f.tmp !== undefined;
+        if (!f.tmp) f.tmp = tmpName(f);
+        const handle = await open(f.tmp, created ? 'r+' : 'w');
+        try {
+          await handle.write(bytes, 0, bytes.length, use.offset);
+        } finally {
+          await handle.close();
         }
       }
-    }
-    f.remaining -= bytes.length;
-    result.bytes += bytes.length;
-    progress.bytesDone += bytes.length;
-    if (f.remaining === 0) {
-      openHandles.delete(f);
-      await finishFile(f);
-    }
-    emit();
+      f.remaining -= bytes.length;
+      result.bytes += bytes.length;
+      progress.bytesDone += bytes.length;
+      if (f.remaining === 0) await finishFile(f);
+      emit();
+    };
+    const next = (f.chain ?? Promise.resolve()).then(run);
+    f.chain = next.catch(() => undefined);
+    return next;
   };
 
   progress.phase = 'restoring';
   emit(true);
   try {
     for (const f of files) if (f.entry.size === 0) await finishFile(f);
-    await mapLimit(reads, options.concurrency ?? 4, async (read) => {
+    await mapLimit(reads, options.concurrency ?? 6, async (read) => {
       checkAbort();
-      const bytes = await vault.readSealedRange(read.pack, read.offset, read.length);
+      const read0 = await vault.readSealedRange(read.pack, read.offset, read.length);
+      // Only a buffer this read owns may be handed to a worker (never a slice of Node's pool).
+      const bytes = read0.byteOffset === 0 && read0.byteLength === read0.buffer.byteLength ? read0 : new Uint8Array(read0);
       result.requests++;
       const items = read.blobs.map((b) => ({ id: b.id, rawLength: b.rawLength, sealed: bytes.subarray(b.offset - read.offset, b.offset - read.offset + b.length) }));
-      const plains = await codec.openAndVerify(items);
+      // This read's buffer is ours alone: hand it to the worker instead of copying it.
+      const plains = await codec.openAndVerify(items, { transfer: true });
+      // Writes of different files go in parallel; a file's blobs land at their own offsets.
+      const writes: (() => Promise<void>)[] = [];
       for (let i = 0; i < items.length; i++) {
         const id = (items[i] as { id: BlobId }).id;
-        for (const use of uses.get(id) ?? []) await writeBlob(use, plains[i] as Uint8Array);
+        for (const use of uses.get(id) ?? []) writes.push(() => writeBlob(use, plains[i] as Uint8Array));
       }
+      await mapLimit(writes, 16, (w) => w());
     });
   } catch (error) {
     // Leave no half-written file behind: temporary names are removed, finished files stay.
     for (const f of files) {
-      await f.handle?.close().catch(() => undefined);
+      await f.chain;
       if (f.tmp) await rm(f.tmp, { force: true });
     }
     throw error;

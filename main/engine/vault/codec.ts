@@ -21,8 +21,11 @@ export interface BlobCodec {
   /** Chunks in-memory bytes (tree blobs use `idOf` instead: one blob each). */
   idOf(bytes: Uint8Array): BlobId;
   compressAndSeal(blobs: readonly Chunk[]): Promise<SealedChunk[]>;
-  /** Opens sealed blobs, decompresses and verifies each against its id. */
-  openAndVerify(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number }[]): Promise<Uint8Array[]>;
+  /**
+   * Opens sealed blobs, decompresses and verifies each against its id. With `transfer`, the
+   * caller gives up the buffers the items view (they are moved to a worker, not copied).
+   */
+  openAndVerify(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number }[], options?: { transfer?: boolean }): Promise<Uint8Array[]>;
   /** Stops worker threads. */
   close?(): Promise<void>;
 }

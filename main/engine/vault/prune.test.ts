@@ -58,7 +58,8 @@ describe('prune', () => {
       const result = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
       const after = await storedBytes(store);
       expect(result.snapshots).toBe(1);
-      expect(before - after).toBeGreaterThan(17 * 1024 * 1024); // old.bin + newer.bin, incompressible
+      // old.bin + newer.bin are 18 MiB, incompressible; packs they share with kept data stay.
+      expect(before - after).toBeGreaterThan(16 * 1024 * 1024);
       expect(after).toBeLessThan(10 * 1024 * 1024);
       await restoresExactly(repo, last, home);
       expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems).toEqual([]);

@@ -46,9 +46,15 @@ export interface InitOptions {
   passphrase: string;
   scrypt?: ScryptParams;
   now?: () => number;
+  /** Chunker sizes and zstd level for the new vault (defaults: defaults.ts). */
+  chunker?: { min: number; avg: number; max: number };
+  compressionLevel?: number;
 }
 
 const canonicalConfig = (c: VaultConfig) => JSON.stringify({ ...c });
+
+/** About 5 ms here: the local key cache trades KDF cost for file permissions (docs/SECURITY.md). */
+export const LOCAL_CACHE_SCRYPT: ScryptParams = { N: 2 ** 12, r: 8, p: 1 };
 
 async function readJson(store: BlobStore, key: string, what: string): Promise<unknown> {
   const bytes = await store.get(key);
@@ -94,8 +100,8 @@ export class Vault {
       version: FORMAT_VERSION,
       id: randomBytes(16).toString('hex') as VaultId,
       createdAt: new Date(now()).toISOString(),
-      chunker: { ...DEFAULT_CHUNKER },
-      compression: { codec: 'zstd', level: DEFAULT_COMPRESSION_LEVEL },
+      chunker: { ...(options.chunker ?? DEFAULT_CHUNKER) },
+      compression: { codec: 'zstd', level: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL },
       packSize: DEFAULT_PACK_SIZE,
     };
     const vault = new Vault(store, config, master);
@@ -193,6 +199,14 @@ export class Vault {
     const old = (await Vault.readSlots(this.store)).filter((s) => s.slot.type === 'passphrase');
     await this.writeSlot(await createPassphraseSlot(this.master, next, scrypt));
     for (const s of old) await this.store.delete(s.key);
+  }
+
+  /**
+   * A passphrase slot with cheap scrypt parameters, for the local key cache (see repository.ts
+   * and docs/SECURITY.md). Never stored in the vault.
+   */
+  async localCacheSlot(passphrase: string): Promise<KeySlot> {
+    return createPassphraseSlot(this.master, passphrase, LOCAL_CACHE_SCRYPT);
   }
 
   /** Replaces the recovery key; the old one stops working. Returns the new one (shown once). */

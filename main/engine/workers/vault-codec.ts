@@ -19,12 +19,13 @@ export function createWorkerCodec(vault: Vault, options: WorkerCodecOptions = {}
   const { encKey, idKey, chunkerSeed } = vault.subkeys;
   const params = vault.config.chunker;
   const level = vault.config.compression.level;
-  const maxBatchBytes = options.maxBatchBytes ?? 4 * 1024 * 1024;
+  // Small batches bound memory (files in flight × read-ahead × batch) and keep workers fed.
+  const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   return {
     chunkFile: (path: string) => pool.chunkFile(path, { params, chunkerSeed, idKey, maxBatchBytes }),
     idOf: (bytes: Uint8Array): BlobId => blobId(idKey, bytes),
     compressAndSeal: (blobs: readonly Chunk[]): Promise<SealedChunk[]> => pool.compressAndSeal(blobs, { encKey, level }),
-    openAndVerify: (items) => pool.openAndDecompress(items, { encKey, idKey }),
+    openAndVerify: (items, opts) => pool.openAndDecompress(items, { encKey, idKey }, opts),
     close: () => pool.close(),
   };
 }
