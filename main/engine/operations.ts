@@ -123,7 +123,7 @@ export interface ForgetResult {
 
 /** Applies the retention policy to every device's snapshots; deletes what it doesn't keep. */
 export async function forget(repo: Repository, policy: RetentionPolicy, dryRun: boolean): Promise<ForgetResult> {
-  const all = await repo.vault.listSnapshots();
+  const all = await repo.listSnapshots();
   const decision = applyRetention(all, policy);
   if (!dryRun) {
     for (const s of decision.forget) await repo.vault.deleteSnapshot(s.device, s.id);
@@ -135,6 +135,6 @@ export async function forget(repo: Repository, policy: RetentionPolicy, dryRun: 
 export async function setPinned(repo: Repository, ref: string, pinned: boolean): Promise<SnapshotSummary> {
   const snap = await repo.findSnapshot(ref);
   const updated = { ...snap, pinned };
-  await repo.vault.saveSnapshot(updated);
+  await repo.saveSnapshot(updated);
   return summarise(updated);
 }

@@ -11,7 +11,7 @@ import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { StateDb } from './state/index.ts';
 import type { BlobStore } from './storage/index.ts';
-import { syncIndex, TreeReader, Vault } from './vault/index.ts';
+import { mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import type { KeySlot } from './crypto/index.ts';
 
@@ -191,13 +191,38 @@ export class Repository {
   }
 
   /**
+   * Every snapshot (of one device, or all), oldest first. Records already seen come from the
+   * state DB; only new ones are downloaded (one LIST plus a GET per new snapshot).
+   */
+  async listSnapshots(device?: DeviceId): Promise<SnapshotRecord[]> {
+    const refs = await this.vault.listSnapshotRefs(device);
+    const cached = this.db.getCachedSnapshots(refs.map((r) => r.id));
+    const out: SnapshotRecord[] = [];
+    const missing = refs.filter((r) => !cached.has(r.id));
+    for (const [id, raw] of cached) out.push(parseSnapshotRecord(JSON.parse(raw), id));
+    const loaded = await mapLimit(missing, 8, (r) => this.vault.loadSnapshot(r.device, r.id));
+    for (const s of loaded) {
+      this.db.putSnapshot(s.id, s.device, s.time, JSON.stringify(s));
+      out.push(s);
+    }
+    this.db.dropSnapshotsExcept(new Set(refs.map((r) => r.id as string)), device);
+    return out.sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  /** Stores a changed snapshot record (pin/unpin) and keeps the local cache in step. */
+  async saveSnapshot(record: SnapshotRecord): Promise<void> {
+    await this.vault.saveSnapshot(record);
+    this.db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
+  }
+
+  /**
    * Finds a snapshot by id, unique id prefix, or `latest` (this device's newest, or `device`'s:
    * an id or a name).
    */
   async findSnapshot(ref: string, device?: string): Promise<SnapshotRecord> {
     if (ref === 'latest') {
       const deviceId = device ? await this.resolveDevice(device) : this.device.id;
-      const all = await this.vault.listSnapshots(deviceId);
+      const all = await this.listSnapshots(deviceId);
       const newest = all.at(-1);
       if (!newest) throw new NotFoundError(`Device ${device ?? this.device.name} has no snapshots yet. Run 'cairn backup' first.`);
       return newest;
@@ -207,7 +232,8 @@ export class Repository {
     if (refs.length === 0) throw new NotFoundError(`No snapshot has an id starting with '${ref}'. See 'cairn snapshots'.`);
     if (refs.length > 1) throw new CairnError('config', `More than one snapshot starts with '${ref}'. Give more characters.`);
     const only = refs[0] as { device: DeviceId; id: SnapshotId };
-    return this.vault.loadSnapshot(only.device, only.id);
+    const cached = this.db.getCachedSnapshots([only.id]).get(only.id);
+    return cached ? parseSnapshotRecord(JSON.parse(cached), only.id) : this.vault.loadSnapshot(only.device, only.id);
   }
 
   async resolveDevice(nameOrId: string): Promise<DeviceId> {

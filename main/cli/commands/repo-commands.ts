@@ -121,7 +121,7 @@ export async function snapshotsCommand(opts: CommonOptions & { device?: string }
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     const device = opts.device ? await repo.resolveDevice(opts.device) : undefined;
-    const list = (await repo.vault.listSnapshots(device)).map(summarise);
+    const list = (await repo.listSnapshots(device)).map(summarise);
     out.result(list, () =>
       list.length === 0
         ? 'No snapshots yet.'

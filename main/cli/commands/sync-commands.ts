@@ -48,7 +48,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
 export async function devicesCommand(opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const [devices, snaps] = await Promise.all([repo.vault.listDevices(), repo.vault.listSnapshots()]);
+    const [devices, snaps] = await Promise.all([repo.vault.listDevices(), repo.listSnapshots()]);
     const infos: DeviceInfo[] = devices.map((d) => {
       const own = snaps.filter((s) => s.device === d.id);
       return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === repo.device.id, snapshotCount: own.length, ...(own.at(-1) ? { lastSnapshot: own.at(-1)?.time } : {}) };

@@ -183,6 +183,15 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   // Many agent files are small: keep enough in flight that the workers never wait on the disk.
   const limiter = new Limiter(options.fileConcurrency ?? 12);
   const newCache = new Map<string, Map<string, FileCacheEntry>>();
+  const newTrees: [BlobId, Uint8Array][] = [];
+  const oldCache = new Map<string, Map<string, FileCacheEntry>>();
+  const cacheOf = (label: string) => {
+    let c = oldCache.get(label);
+    if (!c) oldCache.set(label, (c = db.getFiles(label)));
+    return c;
+  };
+  // The file cache is rewritten only when some entry differs from what it held.
+  let cacheDirty = false;
 
   /** Stores the content of a file; returns its blob ids and the number of bytes read. */
   const storeContent = async (path: string): Promise<{ content: BlobId[]; size: number; newBytes: number }> => {
@@ -216,6 +225,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const storeTree = async (entries: TreeEntry[]): Promise<BlobId> => {
     const bytes = encodeTree(entries);
     const id = codec.idOf(bytes);
+    // Browsing and restoring read trees constantly: keep this device's own locally.
+    newTrees.push([id, Buffer.from(bytes)]); // a copy: sealing transfers `bytes` to a worker
     if (!packer.has(id)) {
       const [sealed] = await codec.compressAndSeal([{ id, data: bytes }]);
       if (sealed) await packer.add({ id, type: 'tree', rawLength: sealed.rawLength, sealed: sealed.sealed });
@@ -249,11 +260,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         const wal = await stat(`${abs}-wal`, { bigint: true }).catch(() => undefined);
         extra = wal ? `|${wal.size}|${wal.mtimeNs}` : '';
       }
-      const cached = db.getFile(label, rel);
+      const cached = cacheOf(label).get(rel);
       let content: BlobId[];
       let size: number;
-      const allKnown = (ids: readonly BlobId[]) => ids.every((id) => packer.has(id));
-      if (sameFile(cached, st, extra) && cached && allKnown(cached.content)) {
+      // An entry in the file cache vouches that its blobs are stored (see StateDb.removeIndex).
+      if (sameFile(cached, st, extra) && cached) {
         content = cached.content;
         size = cached.size;
         stats.unchangedFiles++;
@@ -310,6 +321,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         mode: Number(st.mode),
         content,
       };
+      if (!cached || !sameFile(cached, st, extra) || cached.content.length !== content.length || cached.content.some((id, i) => id !== content[i])) cacheDirty = true;
       let forLabel = newCache.get(label);
       if (!forLabel) newCache.set(label, (forLabel = new Map()));
       forLabel.set(rel, entry);
@@ -404,7 +416,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         stats.durationMs = now() - started;
         progress.phase = 'done';
         emit(true);
-        db.replaceFiles(newCache);
+        if (cacheDirty) db.replaceFiles(newCache);
         return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings };
       }
     }
@@ -438,6 +450,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     progress.uploadedBytes += snapshotBytes;
     db.db.transaction(() => {
       db.replaceFiles(newCache);
+      for (const [treeId, body] of newTrees) db.putTree(treeId, body);
+      db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
       db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree, merges: mergesJson } satisfies LastSnapshot));
     })();
     progress.phase = 'done';

@@ -30,6 +30,8 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE conflicts (id TEXT PRIMARY KEY, record TEXT NOT NULL, status TEXT NOT NULL, detected_at TEXT NOT NULL);
    CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, at TEXT NOT NULL, record TEXT NOT NULL);`,
   `CREATE TABLE sync_merges (path TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (path, hash)) WITHOUT ROWID;`,
+  `CREATE TABLE tree_cache (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
+   CREATE TABLE snapshot_cache (id TEXT PRIMARY KEY, device TEXT NOT NULL, time TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;`,
 ];
 
 const TYPE_CODE: Record<BlobType, number> = { data: 0, tree: 1 };
@@ -123,11 +125,27 @@ export class StateDb {
     })();
   }
 
+  /**
+   * Forgets an index file (a prune replaced it). Blobs can only disappear this way, so the file
+   * cache, which vouches that a file's blobs are stored, is dropped too: the next backup reads
+   * every file again (and uploads only what is really missing).
+   */
   removeIndex(indexId: string): void {
     this.db.transaction(() => {
       this.stmts.deleteIndexBlobs.run(indexId);
       this.stmts.deleteIndex.run(indexId);
+      this.db.exec('DELETE FROM files');
     })();
+  }
+
+  /** The whole file cache of one source, in one query. */
+  getFiles(label: string): Map<string, FileCacheEntry> {
+    const rows = this.db
+      .prepare<[string], { path: string; size: number; mtime_ns: string; ctime_ns: string; inode: string; mode: number; content: Buffer }>(
+        'SELECT path, size, mtime_ns, ctime_ns, inode, mode, content FROM files WHERE label = ?',
+      )
+      .all(label);
+    return new Map(rows.map((r) => [r.path, { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, inode: r.inode, mode: r.mode, content: bufferToIds(r.content) }]));
   }
 
   knownIndexIds(): Set<string> {
@@ -203,6 +221,36 @@ export class StateDb {
       .prepare<[number], { kind: string; at: string; record: string }>('SELECT kind, at, record FROM history ORDER BY id DESC LIMIT ?')
       .all(limit)
       .map((r) => ({ kind: r.kind, at: r.at, record: JSON.parse(r.record) as unknown }));
+  }
+
+  /** Tree blobs are immutable and named by their content: a plain cache, never invalidated. */
+  getTree(id: BlobId): Buffer | undefined {
+    return this.db.prepare<[Buffer], { body: Buffer }>('SELECT body FROM tree_cache WHERE id = ?').get(Buffer.from(id, 'hex'))?.body;
+  }
+
+  putTree(id: BlobId, body: Uint8Array): void {
+    this.db.prepare('INSERT OR IGNORE INTO tree_cache (id, body) VALUES (?, ?)').run(Buffer.from(id, 'hex'), body);
+  }
+
+  /** Snapshot records seen, by id (a record only changes when pinned, which rewrites the cache). */
+  getCachedSnapshots(ids: readonly string[]): Map<string, string> {
+    const out = new Map<string, string>();
+    const stmt = this.db.prepare<[string], { record: string }>('SELECT record FROM snapshot_cache WHERE id = ?');
+    for (const id of ids) {
+      const row = stmt.get(id);
+      if (row) out.set(id, row.record);
+    }
+    return out;
+  }
+
+  putSnapshot(id: string, device: string, time: string, record: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO snapshot_cache (id, device, time, record) VALUES (?, ?, ?, ?)').run(id, device, time, record);
+  }
+
+  dropSnapshotsExcept(ids: ReadonlySet<string>, device?: string): void {
+    const rows = this.db.prepare<[], { id: string; device: string }>('SELECT id, device FROM snapshot_cache').all();
+    const del = this.db.prepare('DELETE FROM snapshot_cache WHERE id = ?');
+    for (const r of rows) if (!ids.has(r.id) && (!device || r.device === device)) del.run(r.id);
   }
 
   getMeta(key: string): string | undefined {

@@ -123,7 +123,7 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
 
   // The newest snapshot of every other device.
   const latest = new Map<DeviceId, SnapshotRecord>();
-  for (const s of await repo.vault.listSnapshots()) {
+  for (const s of await repo.listSnapshots()) {
     if (s.device === repo.device.id) continue;
     const prev = latest.get(s.device);
     if (!prev || prev.time < s.time) latest.set(s.device, s);

@@ -66,6 +66,13 @@ describe('prune', () => {
       // Nothing left to do.
       const again = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
       expect(again.packsDeleted).toBe(0);
+      // Blobs went away, so the file cache no longer vouches for anything: the next backup reads
+      // every file again, finds everything stored, and needs no new snapshot.
+      expect(repo.db.getFiles('home').size).toBe(0);
+      const next = await backupOf(repo, [{ label: 'home', path: home }]);
+      expect(next.stats.unchangedFiles).toBe(0);
+      expect(next.stats.newBytes).toBe(0);
+      expect(next.unchanged).toBe(true);
     } finally {
       await repo.close();
     }

@@ -43,7 +43,10 @@ export class TreeReader {
   async tree(id: BlobId): Promise<Tree> {
     const hit = this.cache.get(id);
     if (hit) return hit;
-    const tree = decodeTree(await this.readBlob(id), id);
+    const cached = this.db.getTree(id);
+    const body = cached ?? (await this.readBlob(id));
+    const tree = decodeTree(body, id);
+    if (!cached) this.db.putTree(id, body);
     if (this.cache.size >= this.cacheLimit) this.cache.delete(this.cache.keys().next().value as BlobId);
     this.cache.set(id, tree);
     return tree;
