@@ -2,7 +2,7 @@
 // and a backup killed with SIGKILL in the middle of its uploads.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,6 +62,23 @@ describe('cairn', () => {
     expect(cairn(['key', 'fingerprint', '--repo', vault], { CAIRN_PASSPHRASE: '', CAIRN_RECOVERY_KEY: recoveryKey }).stdout.trim()).toBe(fingerprint);
   });
 
+  it('takes a safety snapshot before overwriting an agent folder', () => {
+    const agentHome = tempDir('cairn-cli-agent-home-');
+    const h = { HOME: agentHome };
+    const claude = join(agentHome, '.claude', 'projects', '-p');
+    mkdirSync(claude, { recursive: true });
+    writeFileSync(join(claude, 's.jsonl'), '{"v":1}\n');
+    expect(cairn(['backup', '--repo', vault, join(agentHome, '.claude')], h).code).toBe(0);
+    writeFileSync(join(claude, 's.jsonl'), '{"v":2}\n');
+    const before = (JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as unknown[]).length;
+    const r = cairn(['restore', '--repo', vault, '--snapshot', 'latest', '--target', agentHome, '--path', '.claude', '--overwrite'], h);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(claude, 's.jsonl'), 'utf8')).toBe('{"v":1}\n');
+    const after = JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as { reason: string }[];
+    expect(after).toHaveLength(before + 1);
+    expect(after.some((s) => s.reason === 'before-restore')).toBe(true);
+  });
+
   it('fails with clear messages and distinct exit codes', () => {
     const wrong = cairn(['snapshots', '--repo', vault], { CAIRN_PASSPHRASE: 'wrong' });
     expect(wrong.code).toBe(3);
@@ -80,6 +97,11 @@ describe('cairn', () => {
   });
 
   it('survives SIGKILL in the middle of a backup: earlier snapshots restore, the next run succeeds', async () => {
+    type Snap = { id: string; time: string; roots: { label: string }[] };
+    const list = () => JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as Snap[];
+    const homeSnapshots = () => list().filter((x) => x.roots[0]?.label === 'home');
+    const countBefore = list().length;
+    const lastHome = homeSnapshots().sort((a, b) => a.time.localeCompare(b.time)).at(-1) as Snap;
     const r = rng(9);
     mkdirSync(join(home, 'big'), { recursive: true });
     for (let i = 0; i < 6; i++) writeFileSync(join(home, 'big', `b${i}.bin`), r.bytes(8 * 1024 * 1024));
@@ -93,15 +115,14 @@ describe('cairn', () => {
     await new Promise((res) => child.once('exit', res));
     expect(packs()).toBeGreaterThan(before);
 
-    const snapshots = JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as unknown[];
-    expect(snapshots).toHaveLength(1);
+    expect(list()).toHaveLength(countBefore);
     const target = tempDir('cairn-cli-after-kill-');
-    expect(cairn(['restore', '--repo', vault, '--snapshot', 'latest', '--target', target]).code).toBe(0);
+    expect(cairn(['restore', '--repo', vault, '--snapshot', lastHome.id, '--target', target]).code).toBe(0);
     expect(existsSync(join(target, 'home', 'big'))).toBe(false);
 
     const again = cairn(['backup', '--repo', vault, '--json', home]);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout)).toHaveLength(2);
+    expect(list()).toHaveLength(countBefore + 1);
     expect(cairn(['check', '--repo', vault, '--read-data']).code).toBe(0);
   });
 });

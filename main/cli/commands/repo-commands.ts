@@ -1,12 +1,13 @@
 // init, backup, snapshots, ls, restore, check, key: the commands over one vault.
 
-import { resolve, basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, resolve, sep } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
 import { ADAPTERS, contextFromProcess, copySqliteConsistent, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
 import { backup } from '../../engine/backup/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { summarise } from '../../engine/operations.ts';
+import { agentSources, safetySnapshot, summarise } from '../../engine/operations.ts';
 import { restore } from '../../engine/restore/index.ts';
 import { checkVault } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -162,6 +163,17 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     const snap = await repo.findSnapshot(opts.snapshot, opts.device);
     await repo.refreshIndex();
     const started = Date.now();
+    const target = resolve(opts.target);
+    // Replacing files in an agent's live folder: keep what is there in a safety snapshot first.
+    if (opts.overwrite) {
+      const { sources } = await agentSources({ ctx: await prepareContext(contextFromProcess()) });
+      const inside = sources.some((s) => target === s.path || target.startsWith(`${s.path}${sep}`) || s.path.startsWith(`${target}${sep}`));
+      if (inside && existsSync(target)) {
+        out.info(`${target} holds a coding agent's files: taking a safety snapshot of it first.`);
+        const id = await safetySnapshot(repo, [target]);
+        out.info(`Safety snapshot ${id?.slice(0, 8)} saved.`);
+      }
+    }
     const result = await restore({
       vault: repo.vault,
       db: repo.db,
