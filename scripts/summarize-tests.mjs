@@ -1,8 +1,9 @@
 // Reads the output of `npm test` and prints one closing line with the totals across Vitest and
 // Playwright runs: "N passed, N failed, N skipped". Only reached when every suite passed.
 import { readFileSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
-const text = readFileSync(process.argv[2] ?? 0, 'utf8').replace(/\x1b\[[0-9;]*m/g, '');
+const text = stripVTControlCharacters(readFileSync(process.argv[2] ?? 0, 'utf8'));
 let passed = 0;
 let failed = 0;
 let skipped = 0;
