@@ -90,7 +90,8 @@ class FastCdcChunker implements Chunker {
   private readonly maskL: number;
   private readonly gear: GearTable;
   /** Bytes of the current chunk that arrived in earlier pushes; never reaches `max`. */
-  private readonly pending: Uint8Array;
+  /** Bytes of the unfinished chunk; grows on demand up to `max` (most agent files are small). */
+  private pending: Uint8Array;
   private pendingLength = 0;
   private hash = 0;
 
@@ -100,7 +101,9 @@ class FastCdcChunker implements Chunker {
     this.max = params.max;
     ({ maskS: this.maskS, maskL: this.maskL } = chunkMasks(params.avg));
     this.gear = gear;
-    this.pending = new Uint8Array(params.max);
+    // Not `max` bytes up front: a chunker per file, zero-filled at 512 KiB each, was measured at
+    // ~0.2 s of CPU and heavy GC per 2,700 small files.
+    this.pending = new Uint8Array(Math.min(params.max, 16 * 1024));
   }
 
   push(input: Uint8Array): Uint8Array[] {
@@ -145,14 +148,24 @@ class FastCdcChunker implements Chunker {
 
     // Keep the unfinished chunk's bytes from this input: the caller may reuse its buffer.
     if (base >= 0) {
+      this.reserve(n - base);
       this.pending.set(input.subarray(base, n), 0);
       this.pendingLength = n - base;
     } else {
+      this.reserve(this.pendingLength + n);
       this.pending.set(input, this.pendingLength);
       this.pendingLength += n;
     }
     this.hash = h;
     return chunks;
+  }
+
+  /** Makes `pending` hold at least `size` bytes (never more than `max` are pending). */
+  private reserve(size: number): void {
+    if (size <= this.pending.length) return;
+    const grown = new Uint8Array(Math.min(this.max, Math.max(size, this.pending.length * 2)));
+    grown.set(this.pending.subarray(0, this.pendingLength), 0);
+    this.pending = grown;
   }
 
   finish(): Uint8Array | undefined {
