@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { syncFolder } from '../storage/index.ts';
 
 export interface BatchRecord {
   type: 'batch';
@@ -97,15 +98,6 @@ export async function rewriteJournal(file: string, records: readonly JournalReco
   if (fsync) await syncFolder(dirname(file));
 }
 
-export async function syncFolder(folder: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 function parseRecord(line: string): JournalRecord | undefined {
   let value: unknown;

@@ -7,7 +7,7 @@
 
 export type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
 export { MemoryBlobStore } from './memory-blob-store.ts';
-export { LocalBlobStore, type LocalBlobStoreOptions } from './local-blob-store.ts';
+export { LocalBlobStore, syncFolder, type LocalBlobStoreOptions } from './local-blob-store.ts';
 export { S3BlobStore, type S3BlobStoreOptions, type S3Credentials } from './s3-blob-store.ts';
 export { RetryingBlobStore, type RetryEvent, type RetryOperation, type RetryOptions } from './retrying-blob-store.ts';
 export { FaultyBlobStore, type FaultOperation, type FaultOptions, type FaultyBlobStoreOptions } from './faulty-blob-store.ts';

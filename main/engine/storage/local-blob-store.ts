@@ -173,7 +173,7 @@ export class LocalBlobStore implements BlobStore {
 }
 
 /** Makes a rename durable: the folder entry must reach the disk too. Windows can't open folders. */
-async function syncFolder(folder: string): Promise<void> {
+export async function syncFolder(folder: string): Promise<void> {
   if (process.platform === 'win32') return;
   const handle = await open(folder, 'r');
   try {

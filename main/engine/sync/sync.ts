@@ -154,6 +154,13 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
         const at = new Date(now()).toISOString();
         const setBase = () => db.setSyncBase(path, snap.device, remoteHash, entry.size, at);
         if (base && base.hash === remoteHash) return; // nothing new from that device
+        /** Writes the other device's version in place, unless the file changed meanwhile. */
+        const takeTheirs = async (expect: { size: bigint; mtimeNs: bigint } | undefined) => {
+          if (await writeIfUnchanged(path, await reader.readFile(entry), entry, expect)) {
+            setBase();
+            record({ path, action: 'pulled', device: snap.deviceName });
+          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
+        };
 
         const st = await statOrUndefined(path);
         if (!st) {
@@ -162,11 +169,7 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
             record({ path, action: 'kept-deleted', device: snap.deviceName });
             return;
           }
-          const bytes = await reader.readFile(entry);
-          if (await writeIfUnchanged(path, bytes, entry, undefined)) {
-            setBase();
-            record({ path, action: 'pulled', device: snap.deviceName });
-          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
+          await takeTheirs(undefined);
           return;
         }
         const expect = { size: st.size, mtimeNs: st.mtimeNs };
@@ -180,21 +183,13 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
         }
         if (base && localHash !== undefined && localHash === base.hash) {
           // Only the other device changed it since we last synced: take theirs.
-          const bytes = await reader.readFile(entry);
-          if (await writeIfUnchanged(path, bytes, entry, expect)) {
-            setBase();
-            record({ path, action: 'pulled', device: snap.deviceName });
-          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
+          await takeTheirs(expect);
           return;
         }
         // The other device saw our version and kept its own (a resolved conflict): take theirs.
         const superseded = snap.merges?.find((x) => x.path === `${root.label}/${remoteRel}`)?.hashes ?? [];
         if (localHash !== undefined && superseded.includes(localHash)) {
-          const bytes = await reader.readFile(entry);
-          if (await writeIfUnchanged(path, bytes, entry, expect)) {
-            setBase();
-            record({ path, action: 'pulled', device: snap.deviceName });
-          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
+          await takeTheirs(expect);
           return;
         }
         const [mine, theirs] = [await readFile(path), await reader.readFile(entry)];
