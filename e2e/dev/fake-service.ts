@@ -233,6 +233,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
       return status;
     },
     'jobs.list': async () => jobs.map((j) => ({ ...j })),
+    'jobs.cancel': async () => ({ cancelled: false }),
     'devices.list': async () => devices,
     'devices.renameThis': async ({ name }) => {
       const d = devices.find((x) => x.isThisDevice);

@@ -385,6 +385,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       return status();
     },
     'jobs.list': async () => jobs.list(),
+    'jobs.cancel': async ({ id }) => ({ cancelled: jobs.cancel(id) }),
     'devices.list': async () => {
       const r = requireRepo();
       const [devices, snaps] = await Promise.all([r.vault.listDevices(), snapshots()]);

@@ -3,7 +3,7 @@
 // not meant for two writers in one process.
 
 import { randomBytes } from 'node:crypto';
-import { toErrorRecord } from '../../shared/errors.ts';
+import { CairnError, toErrorRecord } from '../../shared/errors.ts';
 import type { JobInfo, JobKind, ProgressInfo } from '../../shared/models.ts';
 
 export type JobBody = (report: (p: ProgressInfo) => void, signal: AbortSignal) => Promise<string>;
@@ -20,6 +20,7 @@ export class JobQueue {
   private readonly jobs: JobInfo[] = [];
   private tail: Promise<void> = Promise.resolve();
   private readonly controllers = new Map<string, AbortController>();
+  private current: string | undefined;
 
   constructor(options: JobQueueOptions) {
     this.options = options;
@@ -29,8 +30,9 @@ export class JobQueue {
     return this.jobs.map((j) => ({ ...j, progress: { ...j.progress } }));
   }
 
+  /** The job executing now (queued jobs also say 'running', in phase 'waiting'). */
   running(): JobInfo | undefined {
-    return this.jobs.find((j) => j.status === 'running');
+    return this.jobs.find((j) => j.id === this.current) ?? this.jobs.find((j) => j.status === 'running');
   }
 
   /** A queued or running job of this kind, if any (to coalesce requests). */
@@ -64,18 +66,29 @@ export class JobQueue {
     };
     const done = (this.tail = this.tail.then(async () => {
       try {
+        if (controller.signal.aborted) throw new CairnError('cancelled', 'Cancelled before it started.');
+        this.current = job.id;
         job.summary = await body(report, controller.signal);
         job.status = 'done';
       } catch (error) {
         job.error = toErrorRecord(error);
         job.status = job.error.code === 'cancelled' ? 'cancelled' : 'failed';
       } finally {
+        if (this.current === job.id) this.current = undefined;
         job.finishedAt = new Date(now()).toISOString();
         this.controllers.delete(job.id);
         this.options.onUpdate({ ...job, progress: { ...job.progress } });
       }
     })).then(() => ({ ...job }));
     return { job: { ...job }, done };
+  }
+
+  /** Aborts one job; true when it was still running or queued. */
+  cancel(id: string): boolean {
+    const controller = this.controllers.get(id);
+    if (!controller) return false;
+    controller.abort();
+    return true;
   }
 
   cancelAll(): void {

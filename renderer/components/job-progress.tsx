@@ -2,7 +2,9 @@
 
 import type { JobInfo, JobKind } from '../../shared/models.ts';
 import { formatBytes, formatCount, percent } from '../lib/format.ts';
+import { Button } from './button.tsx';
 import { ProgressBar } from './feedback.tsx';
+import { useJobs } from '../stores/jobs.ts';
 
 export const JOB_LABELS: Record<JobKind, string> = {
   backup: 'Backup',
@@ -33,6 +35,7 @@ export function JobProgress({ job, showPath = true }: { job: JobInfo; showPath?:
         {(job.status === 'running' || p.filesDone > 0) && <span>{files}</span>}
         {(job.status === 'running' || p.bytesDone > 0) && <span>{bytes}</span>}
         {p.uploadedBytes > 0 && <span>{formatBytes(p.uploadedBytes)} uploaded</span>}
+        {job.status === 'running' && <CancelJob id={job.id} label={JOB_LABELS[job.kind]} />}
       </div>
       {showPath && job.status === 'running' && p.currentPath && (
         <div className="job-path" title={p.currentPath}>
@@ -40,5 +43,14 @@ export function JobProgress({ job, showPath = true }: { job: JobInfo; showPath?:
         </div>
       )}
     </div>
+  );
+}
+
+function CancelJob({ id, label }: { id: string; label: string }) {
+  const cancel = useJobs((s) => s.cancel);
+  return (
+    <Button variant="ghost" size="sm" className="job-cancel" onClick={() => void cancel(id)} aria-label={`Cancel ${label.toLowerCase()}`}>
+      Cancel
+    </Button>
   );
 }

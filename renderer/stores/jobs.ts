@@ -13,6 +13,8 @@ export interface JobsState {
   error?: ErrorRecord;
   load(): Promise<void>;
   receive(job: JobInfo): void;
+  /** Asks a running job to stop. */
+  cancel(jobId: string): Promise<void>;
   /** Polls until the job is no longer running; resolves with its last known state. */
   watch(jobId: string, intervalMs?: number): Promise<JobInfo | undefined>;
 }
@@ -44,6 +46,10 @@ export const useJobs = create<JobsState>()((set, get) => ({
   },
   receive(job) {
     set((s) => ({ jobs: merge(s.jobs, [job]) }));
+  },
+  async cancel(jobId) {
+    const result = await call('jobs.cancel', { id: jobId });
+    if (!result.ok) set({ error: result.error });
   },
   async watch(jobId, intervalMs = 1000) {
     for (;;) {

@@ -79,6 +79,7 @@ export const requestSchemas = {
   'sync.pause': z.object({ minutes: z.number().int().min(1).max(7 * 24 * 60) }).strict(),
   'sync.resume': empty,
   'jobs.list': empty,
+  'jobs.cancel': z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a job id') }).strict(),
   'devices.list': empty,
   'devices.renameThis': z.object({ name: z.string().trim().min(1).max(64) }).strict(),
   'snapshots.list': z.object({ deviceId: deviceId.optional() }).strict(),
@@ -141,6 +142,8 @@ export interface Responses {
   'sync.pause': EngineStatus;
   'sync.resume': EngineStatus;
   'jobs.list': JobInfo[];
+  /** Asks a running or queued job to stop; it ends 'cancelled', having written nothing half-way. */
+  'jobs.cancel': { cancelled: boolean };
   'devices.list': DeviceInfo[];
   'devices.renameThis': DeviceInfo;
   'snapshots.list': SnapshotSummary[];
