@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
 
-export const SCREENSHOT_DIR = fileURLToPath(new URL('../docs/screenshots', import.meta.url));
+// Routine test runs keep their screenshots out of the work tree; `npm run screenshots` refreshes
+// the ones the README shows.
+export const SCREENSHOT_DIR = fileURLToPath(new URL(process.env.CAIRN_SCREENSHOTS === 'docs' ? '../docs/screenshots' : '../test-results/screenshots', import.meta.url));
 
 export async function shoot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
