@@ -2,7 +2,7 @@
 // real engine: the wizard (with a dead endpoint and wrong keys explained), the first backup,
 // browsing a snapshot, reading a session, restoring a file and checking its bytes, a conflict
 // with a second device and its resolution, and a wrong passphrase explained. Screenshots of each
-// screen, light and dark, go to docs/screenshots/.
+// screen, light and dark, go to test-results/screenshots/ (docs/screenshots/ with npm run screenshots).
 
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
