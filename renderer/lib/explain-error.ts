@@ -21,7 +21,7 @@ export function explainCode(code: ErrorCode): Explanation {
     case 'clock_skew':
       return { title: 'This computer’s clock is off', hint: 'Storage providers refuse requests signed with a wrong time. Turn on automatic date and time in your system settings, then try again.' };
     case 'unreachable':
-      return { title: 'The storage can’t be reached', hint: 'Check the endpoint address and your internet connection. Backups wait in the outbox and upload when it is back.' };
+      return { title: 'The storage can’t be reached', hint: 'Check the endpoint address and your internet connection, then try again.' };
     case 'checksum_refused':
       return { title: 'The provider refused checksum headers', hint: 'This S3-compatible service rejects checksum headers some clients send. Update Cairn, or tell us which provider this is.' };
     case 'storage':
