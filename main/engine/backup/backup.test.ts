@@ -117,6 +117,16 @@ describe('backup and restore through a local folder', () => {
     await expect(restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target, overwrite: true })).resolves.toBeTruthy();
   });
 
+  it('sweeps temporary files a killed restore left behind', async () => {
+    const target = tempDir('cairn-restore-');
+    await restoreAll(repo, firstSnapshot, target);
+    const leftover = join(target, 'home', '.claude', '.settings.json.cairn-0badf00d.tmp');
+    writeFileSync(leftover, 'half a file');
+    const snap = await repo.findSnapshot(firstSnapshot);
+    await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target, overwrite: true });
+    expect(existsSync(leftover)).toBe(false);
+  });
+
   it('restores one file by path', async () => {
     const target = tempDir('cairn-restore-');
     const snap = await repo.findSnapshot(firstSnapshot);

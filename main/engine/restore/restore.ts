@@ -41,6 +41,9 @@ export interface RestoreResult {
   requests: number;
 }
 
+/** Temporary names this restore writes (see tmpName) and sweeps when an earlier run left them. */
+const LEFTOVER = /^\..+\.cairn-[0-9a-f]{8}\.tmp$/;
+
 interface FilePlan {
   dest: string;
   dir: string;
@@ -140,7 +143,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const ensureDir = async (parts: string[]) => {
     const key = parts.join('/');
     if (verified.has(key)) return;
-    await mkdirInside(target, parts);
+    const dir = await mkdirInside(target, parts);
+    // A restore killed earlier (SIGKILL, power loss) left its temporary files: sweep them.
+    if (targetEntries.length > 0) {
+      for (const name of await readdir(dir)) if (LEFTOVER.test(name)) await rm(join(dir, name), { force: true });
+    }
     verified.add(key);
   };
   for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) await ensureDir(parts);
