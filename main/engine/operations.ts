@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
-import { ADAPTERS, copySqliteConsistent, detectAgents, toBackupSources } from './agents/index.ts';
+import { ADAPTERS, AGENT_IDS, copySqliteConsistent, detectAgents, toBackupSources } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
 import { backup } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
@@ -83,7 +83,10 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
   const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
   options.onProgress?.({ phase: 'pulling', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
-  const pulled = await pull({ repo, sources, mappings: options.mappings, now: repo.now, onChange: options.onChange });
+  // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
+  // the sessions should be there before (or when) the agent is first run.
+  const pullSources = await toBackupSources(ADAPTERS, options.ctx, options.agents ?? AGENT_IDS, { keepMissing: true });
+  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, now: repo.now, onChange: options.onChange });
   return { backup: backed, pull: pulled };
 }
 

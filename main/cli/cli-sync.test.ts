@@ -1,0 +1,64 @@
+// Two devices through the `cairn` command, as on two headless machines: separate HOMEs (agent
+// folders are found under HOME) and state folders, one vault. `cairn sync` on a new state folder
+// joins the vault with CAIRN_PASSPHRASE and registers the device.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+afterAll(() => removeTempDirs());
+
+describe('cairn sync between two machines', () => {
+  it('joins, registers, brings a session across, and reports conflicts', () => {
+    const base = tempDir('cairn-cli-sync-');
+    const vault = join(base, 'vault');
+    const machine = (name: string) => {
+      const home = join(base, name);
+      mkdirSync(home);
+      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'two machines, one vault', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
+      return {
+        home,
+        run: (...args: string[]) => {
+          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
+          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        },
+      };
+    };
+    const laptop = machine('laptop');
+    const desktop = machine('desktop');
+    expect(laptop.run('init').code).toBe(0);
+
+    const session = (home: string) => join(home, '.claude', 'projects', '-work-app', 'abc.jsonl');
+    mkdirSync(join(session(laptop.home), '..'), { recursive: true });
+    writeFileSync(session(laptop.home), '{"type":"user","message":{"content":"hello from the laptop"}}\n');
+    writeFileSync(join(laptop.home, '.claude', '.credentials.json'), '{"secret":"never uploaded"}');
+
+    const first = laptop.run('sync', '--json');
+    expect(first.code, first.stderr).toBe(0);
+    const second = desktop.run('sync', '--json');
+    expect(second.code, second.stderr).toBe(0);
+    expect(readFileSync(session(desktop.home), 'utf8')).toContain('hello from the laptop');
+    expect(existsSync(join(desktop.home, '.claude', '.credentials.json'))).toBe(false);
+
+    const devices = JSON.parse(desktop.run('devices', '--json').stdout) as { name: string; isThisDevice: boolean }[];
+    expect(devices.map((d) => d.name).sort()).toEqual(['desktop', 'laptop']);
+    expect(devices.find((d) => d.isThisDevice)?.name).toBe('desktop');
+
+    // Both rewrite the session: the desktop gets a conflict it can list and resolve.
+    writeFileSync(session(laptop.home), '{"laptop":"rewrote it"}\n');
+    writeFileSync(session(desktop.home), '{"desktop":"rewrote it too"}\n');
+    expect(laptop.run('sync').code).toBe(0);
+    expect(desktop.run('sync').code).toBe(0);
+    const conflicts = JSON.parse(desktop.run('conflicts', '--json').stdout) as { id: string; theirsPath: string }[];
+    expect(conflicts).toHaveLength(1);
+    expect(readFileSync((conflicts[0] as { theirsPath: string }).theirsPath, 'utf8')).toContain('laptop');
+    const resolved = desktop.run('resolve', (conflicts[0] as { id: string }).id, '--keep', 'theirs', '--json');
+    expect(resolved.code, resolved.stderr).toBe(0);
+    expect(readFileSync(session(desktop.home), 'utf8')).toContain('laptop');
+    expect(JSON.parse(desktop.run('conflicts', '--json').stdout)).toEqual([]);
+  });
+});
