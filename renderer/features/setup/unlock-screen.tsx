@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { Button } from '../../components/button.tsx';
 import { ErrorNotice } from '../../components/feedback.tsx';
-import { Segmented, TextField } from '../../components/form.tsx';
+import { UnlockSecretFields } from './unlock-secret-fields.tsx';
 import { Logo } from '../../components/logo.tsx';
 import { useSetup } from '../../stores/setup.ts';
 import { useStatus } from '../../stores/status.ts';
@@ -34,19 +34,7 @@ export function UnlockScreen() {
         <Logo size={36} />
         <h1 className="step-title">Unlock your vault</h1>
         <p className="step-lead">{deviceName ? `${deviceName} needs` : 'This computer needs'} the vault passphrase again — it may have been changed on another device.</p>
-        <Segmented
-          label="Unlock with"
-          value={kind}
-          onChange={(k) => {
-            setKind(k);
-            setValue('');
-          }}
-          options={[
-            { value: 'passphrase', label: 'Passphrase' },
-            { value: 'recoveryKey', label: 'Recovery key' },
-          ]}
-        />
-        <TextField label={kind === 'passphrase' ? 'Vault passphrase' : 'Recovery key'} type={kind === 'passphrase' ? 'password' : 'text'} value={value} onChange={setValue} autoFocus autoComplete="off" spellCheck={false} />
+        <UnlockSecretFields kind={kind} onKind={setKind} value={value} onValue={setValue} />
         {error && <ErrorNotice error={error} />}
         <Button type="submit" variant="primary" busy={unlocking} disabled={!value} icon="key">
           Unlock

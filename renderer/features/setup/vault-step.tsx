@@ -6,6 +6,7 @@ import { Button } from '../../components/button.tsx';
 import { CopyButton } from '../../components/copy-button.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox, Segmented, TextField } from '../../components/form.tsx';
+import { UnlockSecretFields } from './unlock-secret-fields.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
@@ -124,28 +125,7 @@ function JoinForm() {
       }}
       noValidate
     >
-      <Segmented
-        label="Unlock with"
-        value={kind}
-        onChange={(k) => {
-          setKind(k);
-          setValue('');
-        }}
-        options={[
-          { value: 'passphrase', label: 'Passphrase' },
-          { value: 'recoveryKey', label: 'Recovery key' },
-        ]}
-      />
-      <TextField
-        label={kind === 'passphrase' ? 'Vault passphrase' : 'Recovery key'}
-        type={kind === 'passphrase' ? 'password' : 'text'}
-        value={value}
-        onChange={setValue}
-        autoComplete="off"
-        spellCheck={false}
-        className={kind === 'recoveryKey' ? 'mono' : undefined}
-        autoFocus
-      />
+      <UnlockSecretFields kind={kind} onKind={setKind} value={value} onValue={setValue} />
       <div className="form-actions">
         <Button type="submit" variant="primary" icon="key" busy={pending} disabled={!value}>
           Unlock and join
