@@ -79,6 +79,16 @@ describe('cairn', () => {
     expect(after.some((s) => s.reason === 'before-restore')).toBe(true);
   });
 
+  it('changes the passphrase: the old one stops working here too (not kept by the key cache)', () => {
+    const changed = cairn(['key', 'passwd', '--repo', vault], { CAIRN_NEW_PASSPHRASE: 'the new passphrase' });
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(cairn(['snapshots', '--repo', vault]).code).toBe(3); // CAIRN_PASSPHRASE is the old one
+    expect(cairn(['snapshots', '--repo', vault], { CAIRN_PASSPHRASE: 'the new passphrase' }).code).toBe(0);
+    const back = cairn(['key', 'passwd', '--repo', vault], { CAIRN_PASSPHRASE: 'the new passphrase', CAIRN_NEW_PASSPHRASE: env.CAIRN_PASSPHRASE as string });
+    expect(back.code, back.stderr).toBe(0);
+    expect(cairn(['snapshots', '--repo', vault]).code).toBe(0);
+  });
+
   it('fails with clear messages and distinct exit codes', () => {
     const wrong = cairn(['snapshots', '--repo', vault], { CAIRN_PASSPHRASE: 'wrong' });
     expect(wrong.code).toBe(3);

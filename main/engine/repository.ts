@@ -3,7 +3,7 @@
 // service both work through this; it is the engine's facade.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CairnError, NotFoundError, WrongKeyError } from '../../shared/errors.ts';
@@ -43,6 +43,8 @@ export class Repository {
   readonly now: () => number;
   /** True when the vault was unreachable at open: it was unlocked from the cached header. */
   openedOffline = false;
+  /** Whether this repository keeps a local key cache (RepositoryOptions.keyCache). */
+  keyCache = true;
   private readonly platform: Platform;
 
   private constructor(vault: Vault, db: StateDb, codec: BlobCodec, device: DeviceIdentity, stateDir: string, vaultDir: string, now: () => number, platform: Platform) {
@@ -150,6 +152,7 @@ export class Repository {
     const codec = await options.makeCodec(vault);
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
     repo.openedOffline = options.offline ?? false;
+    repo.keyCache = options.keyCache !== false;
     if (!repo.openedOffline && (isNew || renamed)) await repo.touchDevice([]);
     return repo;
   }
@@ -174,6 +177,19 @@ export class Repository {
     };
     await this.vault.saveDevice(record);
     return record;
+  }
+
+  /**
+   * Changes the vault's passphrase, and replaces this device's key cache: the old passphrase
+   * must stop working here too, not only in the vault.
+   */
+  async changePassphrase(current: string, next: string): Promise<void> {
+    await this.vault.changePassphrase(current, next);
+    const keyCacheFile = join(this.vaultDir, 'key-cache.json');
+    rmSync(keyCacheFile, { force: true });
+    if (this.keyCache) writeJsonAtomic(keyCacheFile, await this.vault.localCacheSlot(next), 0o600);
+    // The cached header still lists the old slot: read it again at the next open.
+    rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
   }
 
   async rename(name: string): Promise<DeviceRecord> {

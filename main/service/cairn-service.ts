@@ -499,7 +499,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     'key.fingerprint': async () => ({ fingerprint: requireRepo().vault.fingerprint }),
     'key.changePassphrase': async ({ current, next }) => {
       const r = requireRepo();
-      await r.vault.changePassphrase(current, next);
+      await r.changePassphrase(current, next);
       const location = config.get().location as VaultLocation;
       const stored = await secrets.get(secretAccounts.unlock(vaultKey(location)));
       if (!stored || 'passphrase' in decodeUnlock(stored)) await secrets.set(secretAccounts.unlock(vaultKey(location)), encodeUnlock({ passphrase: next }));

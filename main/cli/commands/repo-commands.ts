@@ -217,7 +217,7 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
       const current = process.env.CAIRN_PASSPHRASE ?? (await prompt('Current passphrase: '));
       const next = process.env.CAIRN_NEW_PASSPHRASE ?? (await passphrase(true));
       if (next.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
-      await repo.vault.changePassphrase(current, next);
+      await repo.changePassphrase(current, next);
       out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');
     } else if (action === 'recovery') {
       const recoveryKey = await repo.vault.rotateRecoveryKey();
