@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CairnError, NotFoundError, WrongKeyError } from '../../shared/errors.ts';
+import { CairnError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { StateDb } from './state/index.ts';
@@ -84,38 +84,34 @@ export class Repository {
       cached = undefined;
     }
     let offline = false;
-    let header: VaultHeader | undefined;
+    let config: VaultHeader['config'];
     try {
-      const config = await Vault.readConfig(options.store);
-      if (cached && JSON.stringify(cached.config) === JSON.stringify(config)) header = cached;
-      else header = { config, slots: await Vault.readSlots(options.store) };
+      config = await Vault.readConfig(options.store);
     } catch (error) {
       if (!(cached && error instanceof CairnError && error.code === 'unreachable')) throw error;
-      header = cached;
+      config = cached.config;
       offline = true;
     }
+    let header: VaultHeader = cached && JSON.stringify(cached.config) === JSON.stringify(config) ? cached : { config, slots: [] };
     let vault: Vault | undefined;
     // The local key cache: the same master key under a cheap KDF of the passphrase, so a CLI run
     // doesn't spend ~0.4 s in scrypt. A wrong passphrase still fails (after the full KDF below).
     const useKeyCache = 'passphrase' in options.secret && options.keyCache !== false;
-    const keyCacheFile = join(options.stateDir, 'vaults', header.config.id, 'key-cache.json');
+    const keyCacheFile = join(options.stateDir, 'vaults', config.id, 'key-cache.json');
     if (useKeyCache) {
       try {
         const slot = JSON.parse(readFileSync(keyCacheFile, 'utf8')) as KeySlot;
-        vault = await Vault.unlock(options.store, { config: header.config, slots: [{ key: 'local', slot }] }, options.secret);
+        vault = await Vault.unlock(options.store, { config, slots: [{ key: 'local', slot }] }, options.secret);
       } catch {
         vault = undefined;
       }
     }
     if (!vault) {
-      try {
-        vault = await Vault.unlock(options.store, header, options.secret);
-      } catch (error) {
-        // A passphrase changed on another device lives in a slot our cache doesn't have yet.
-        if (!(error instanceof WrongKeyError) || header !== cached || offline) throw error;
-        header = { config: header.config, slots: await Vault.readSlots(options.store) };
-        vault = await Vault.unlock(options.store, header, options.secret);
-      }
+      // Unlocking a vault slot costs the full KDF anyway: read the current slots, so a passphrase
+      // or recovery key replaced on another device stops working here too. Offline, the cached
+      // slots are all there is.
+      if (!offline) header = { config, slots: await Vault.readSlots(options.store) };
+      vault = await Vault.unlock(options.store, header, options.secret);
       if (useKeyCache && 'passphrase' in options.secret) {
         mkdirSync(dirname(keyCacheFile), { recursive: true });
         writeJsonAtomic(keyCacheFile, await vault.localCacheSlot(options.secret.passphrase), 0o600);
@@ -190,6 +186,13 @@ export class Repository {
     if (this.keyCache) writeJsonAtomic(keyCacheFile, await this.vault.localCacheSlot(next), 0o600);
     // The cached header still lists the old slot: read it again at the next open.
     rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
+  }
+
+  /** Replaces the recovery key (shown once); the old one stops working, here included. */
+  async rotateRecoveryKey(): Promise<string> {
+    const key = await this.vault.rotateRecoveryKey();
+    rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
+    return key;
   }
 
   async rename(name: string): Promise<DeviceRecord> {

@@ -508,7 +508,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     'key.rotateRecovery': async ({ passphrase }) => {
       const r = requireRepo();
       await Vault.open(r.vault.store, { passphrase }); // proves the user knows it
-      return { recoveryKey: await r.vault.rotateRecoveryKey() };
+      return { recoveryKey: await r.rotateRecoveryKey() };
     },
     'settings.get': async () => settings(),
     'settings.set': async (patch) => {

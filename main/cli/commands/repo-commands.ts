@@ -220,7 +220,7 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
       await repo.changePassphrase(current, next);
       out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');
     } else if (action === 'recovery') {
-      const recoveryKey = await repo.vault.rotateRecoveryKey();
+      const recoveryKey = await repo.rotateRecoveryKey();
       out.result({ recoveryKey }, () => ['New recovery key (the old one no longer works). Write it down; it is shown only now:', '', `    ${recoveryKey}`].join('\n'));
     } else {
       throw new ConfigError(`Unknown key action '${action}'. Use fingerprint, passwd or recovery.`);
