@@ -4,7 +4,7 @@
 
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { CairnError, ConfigError } from '../../shared/errors.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { defaultStateDir } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
@@ -112,8 +112,4 @@ export async function withRepository<T>(opts: CommonOptions, fn: (repo: Reposito
   } finally {
     await repo.close();
   }
-}
-
-export function assertNever(value: never): never {
-  throw new CairnError('internal', `Unexpected value ${String(value)}`);
 }

@@ -12,14 +12,13 @@ import { restore } from '../../engine/restore/index.ts';
 import { checkVault } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
-import { location, openStore, passphrase, prompt, stateDir, withRepository, workerThreads } from '../context.ts';
+import { openStore, passphrase, prompt, stateDir, withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, formatDuration, makeOutput, table } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
-  const loc = location(opts);
   const store = await openStore(opts);
   const pass = await passphrase(true);
   if (pass.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
@@ -34,7 +33,7 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey };
     out.result(value, () =>
       [
-        `Created a vault at ${store.location}${loc.provider === 'local' ? '' : ''}.`,
+        `Created a vault at ${store.location}.`,
         `Key fingerprint: ${repo.vault.fingerprint}  (the same on every device that opens this vault)`,
         '',
         'Recovery key — write it down and keep it somewhere safe. It is shown only now, and it is',
@@ -228,4 +227,3 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
   });
 }
 
-export const threadsForCli = workerThreads;

@@ -289,7 +289,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
               await options.copySqlite(abs, copy);
               // Credential rows are deleted from the copy, never from the agent's database.
               if (contentRules.length > 0) scrubSqliteCopy(copy, contentRules);
-              ({ content, size } = await countNew(await storeContent(copy)));
+              ({ content, size } = countNew(await storeContent(copy)));
             } finally {
               await rm(copy, { force: true });
             }
@@ -304,12 +304,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
               const copy = join(tmp, randomBytes(8).toString('hex'));
               try {
                 await writeFile(copy, plan.data);
-                ({ content, size } = await countNew(await storeContent(copy)));
+                ({ content, size } = countNew(await storeContent(copy)));
               } finally {
                 await rm(copy, { force: true });
               }
             } else {
-              ({ content, size } = await countNew(await storeContent(abs)));
+              ({ content, size } = countNew(await storeContent(abs)));
             }
           }
         } catch (error) {
@@ -344,7 +344,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     });
   };
 
-  const countNew = async (r: { content: BlobId[]; size: number; newBytes: number }) => {
+  const countNew = (r: { content: BlobId[]; size: number; newBytes: number }) => {
     stats.newBytes += r.newBytes;
     return r;
   };

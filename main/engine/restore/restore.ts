@@ -248,12 +248,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     const run = async () => {
       await yieldNow();
       if (f.single) {
-        f.remaining -= bytes.length;
-        result.bytes += bytes.length;
-        progress.bytesDone += bytes.length;
         writeWhole(f, bytes);
-        emit();
-        return;
       } else {
         const created = f.tmp !== undefined;
         if (!f.tmp) f.tmp = tmpName(f);
@@ -268,7 +263,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
       f.remaining -= bytes.length;
       result.bytes += bytes.length;
       progress.bytesDone += bytes.length;
-      if (f.remaining === 0) await finishFile(f);
+      if (!f.single && f.remaining === 0) await finishFile(f);
       emit();
     };
     const next = (f.chain ?? Promise.resolve()).then(run);
