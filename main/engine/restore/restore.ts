@@ -14,6 +14,7 @@ import type { StateDb } from '../state/index.ts';
 import { mapLimit, TreeReader } from '../vault/index.ts';
 import type { BlobCodec, BlobLocation, SnapshotRecord, TreeEntry, Vault } from '../vault/index.ts';
 import { assertSafeName, assertSafeSymlink, mkdirInside } from './path-safety.ts';
+import { utimesSeconds } from '../file-times.ts';
 
 export interface RestoreOptions {
   vault: Vault;
@@ -214,7 +215,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   // File creation uses synchronous calls on one descriptor: each takes microseconds, while the
   // promise API's round trips through the thread pool queued behind reads and writes (measured:
   // ~1.8 s of a 3.4 s restore of 2,700 files spent in open/close/chmod/utimes/rename).
-  const mtimeOf = (f: FilePlan) => Number(BigInt(f.entry.mtimeNs) / 1000n) / 1e6;
+  const mtimeOf = (f: FilePlan) => utimesSeconds(f.entry.mtimeNs);
   /** Writes a whole file (one blob, or none) with its mode and mtime, then renames it into place. */
   const writeWhole = (f: FilePlan, bytes: Uint8Array) => {
     const tmp = tmpName(f);
@@ -310,7 +311,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   for (const d of [...dirs].sort((a, b) => b.dest.length - a.dest.length)) {
     await chmod(d.dest, d.entry.mode & 0o7777);
     if (d.entry.mtimeNs !== '0') {
-      const mtime = Number(BigInt(d.entry.mtimeNs) / 1000n) / 1e6;
+      const mtime = utimesSeconds(d.entry.mtimeNs);
       await utimes(d.dest, mtime, mtime);
     }
     result.dirs++;

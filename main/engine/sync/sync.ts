@@ -20,6 +20,7 @@ import type { BlobId, DeviceId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
+import { utimesSeconds } from '../file-times.ts';
 import type { SnapshotRecord, TreeEntry } from '../vault/index.ts';
 import { isPrefix, unionLines } from './merge.ts';
 import { mapRelativePath } from './path-mapping.ts';
@@ -96,7 +97,7 @@ async function writeIfUnchanged(path: string, bytes: Uint8Array, entry: TreeEntr
   try {
     if (entry) {
       await chmod(tmp, entry.mode & 0o777);
-      const t = Number(BigInt(entry.mtimeNs) / 1000n) / 1e6;
+      const t = utimesSeconds(entry.mtimeNs);
       await utimes(tmp, t, t);
     }
     const now = await statOrUndefined(path);
