@@ -32,8 +32,16 @@ export async function startCountingProxy(target: string, dir: string): Promise<C
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   let c: Counters = { requests: 0, bytesUp: 0, bytesDown: 0, byMethod: {} };
+  // BENCH_LOG_REQUESTS=1 prints each request with its status, sizes and duration (to stderr).
+  const log = process.env.BENCH_LOG_REQUESTS === '1';
   const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (req, res) => {
     c.requests++;
+    if (log) {
+      const started = performance.now();
+      let up = 0;
+      req.on('data', (chunk: Buffer) => (up += chunk.length));
+      res.on('finish', () => process.stderr.write(`  ${req.method} ${req.url} → ${res.statusCode} up ${up} B, ${(performance.now() - started).toFixed(1)} ms\n`));
+    }
     c.byMethod[req.method ?? '?'] = (c.byMethod[req.method ?? '?'] ?? 0) + 1;
     const up = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);

@@ -1,6 +1,7 @@
 // Bundles the `cairn` CLI and its worker-thread entry into dist/cli/ with esbuild. One file
 // loads much faster than hundreds of modules (measured: `cairn --help` 330 ms -> ~150 ms), which
 // matters for a command run by cron or scripts. Native modules stay external.
+import { rmSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -14,6 +15,9 @@ const common = {
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" },
   logLevel: 'warning',
 };
+
+// Chunk names carry content hashes: start empty so old chunks don't pile up.
+rmSync('dist/cli', { recursive: true, force: true });
 
 // Splitting keeps cairn.mjs a small stub that turns on Node's compile cache before the big
 // chunk it imports is compiled (a module can't cache its own compilation).
