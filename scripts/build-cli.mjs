@@ -14,6 +14,9 @@ const common = {
   // Some dependencies are CommonJS and call require(): give the ESM bundle one.
   banner: { js: "import { createRequire as __cairnRequire } from 'node:module'; const require = __cairnRequire(import.meta.url);" },
   logLevel: 'warning',
+  // ES module builds first: esbuild can drop what isn't used (the AWS SDK's CommonJS build
+  // is one file holding every S3 command and its schema).
+  mainFields: ['module', 'main'],
 };
 
 // Chunk names carry content hashes: start empty so old chunks don't pile up.

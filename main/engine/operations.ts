@@ -61,8 +61,8 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
     onWarning: options.onWarning,
     signal: options.signal,
     now: repo.now,
+    ...(options.offline ? {} : { afterSnapshot: () => repo.touchDevice(options.agents) }),
   });
-  if (!result.unchanged && !options.offline) await repo.touchDevice(options.agents);
   repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats, ...(options.offline ? { offline: true } : {}) });
   return result;
 }

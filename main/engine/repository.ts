@@ -33,6 +33,9 @@ export interface RepositoryOptions {
   keyCache?: boolean;
 }
 
+/** State DB meta key: the device record this device last wrote to the vault. */
+const DEVICE_RECORD_META = 'device-record';
+
 export class Repository {
   readonly vault: Vault;
   readonly db: StateDb;
@@ -159,7 +162,9 @@ export class Repository {
 
   /** Writes or refreshes this device's record in the vault. */
   async touchDevice(agents?: string[]): Promise<DeviceRecord> {
-    const existing = await this.vault.loadDevice(this.device.id);
+    // Only this device writes its record: the copy it wrote last saves reading it back.
+    const written = this.db.getMeta(DEVICE_RECORD_META);
+    const existing = written ? (JSON.parse(written) as DeviceRecord) : await this.vault.loadDevice(this.device.id);
     const at = new Date(this.now()).toISOString();
     const record: DeviceRecord = {
       version: 1,
@@ -172,6 +177,7 @@ export class Repository {
       createdAt: existing?.createdAt ?? at,
     };
     await this.vault.saveDevice(record);
+    this.db.setMeta(DEVICE_RECORD_META, JSON.stringify(record));
     return record;
   }
 

@@ -9,7 +9,7 @@ import type { BackupSource } from '../../engine/backup/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { agentSources, safetySnapshot, summarise } from '../../engine/operations.ts';
 import { restore } from '../../engine/restore/index.ts';
-import { checkVault } from '../../engine/vault/index.ts';
+import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
 import { openStore, passphrase, prompt, stateDir, withRepository } from '../context.ts';
@@ -95,9 +95,9 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       onProgress: (p) => out.progress(p),
       onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
       now: repo.now,
+      afterSnapshot: () => repo.touchDevice(agents),
     });
     out.endProgress();
-    if (!result.unchanged) await repo.touchDevice(agents);
     const s = result.stats;
     out.result(
       { snapshot: result.snapshotId, unchanged: result.unchanged, stats: s, warnings: result.warnings },
@@ -140,8 +140,7 @@ function entryJson(path: string, e: TreeEntry) {
 export async function lsCommand(path: string | undefined, opts: CommonOptions & { snapshot: string; recursive?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const snap = await repo.findSnapshot(opts.snapshot, opts.device);
-    await repo.refreshIndex();
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device), repo.refreshIndex()]);
     const reader = repo.reader();
     const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
     const rows: ReturnType<typeof entryJson>[] = [];
@@ -159,8 +158,7 @@ export async function lsCommand(path: string | undefined, opts: CommonOptions & 
 export async function restoreCommand(opts: CommonOptions & { snapshot: string; target: string; path?: string[]; overwrite?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const snap = await repo.findSnapshot(opts.snapshot, opts.device);
-    await repo.refreshIndex();
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device), repo.refreshIndex()]);
     const started = Date.now();
     const target = resolve(opts.target);
     // Replacing files in an agent's live folder: keep what is there in a safety snapshot first.

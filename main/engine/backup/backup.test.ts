@@ -10,7 +10,8 @@ import { backupOf, diffTrees, initRepo, openRepo, removeTempDirs, tempDir } from
 import type { Repository } from '../repository.ts';
 import { restore } from '../restore/index.ts';
 import { FaultyBlobStore, LocalBlobStore, MemoryBlobStore } from '../storage/index.ts';
-import { checkVault, keys } from '../vault/index.ts';
+import { runBackup } from '../operations.ts';
+import { checkVault, keys, listLocks } from '../vault/index.ts';
 
 const require = createRequire(import.meta.url);
 const isSidecarOrSecretOrDb = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel) || rel.endsWith('.sqlite');
@@ -67,6 +68,26 @@ describe('backup and restore through a local folder', () => {
     const requests = (Object.keys(before) as (keyof typeof before)[]).reduce((n, k) => n + store.calls[k] - before[k], 0);
     expect(store.calls.put - before.put).toBe(0);
     expect(requests).toBeLessThanOrEqual(3);
+  });
+
+  it('spends no request reading back its own lock or device record, and releases the lock', async () => {
+    appendFileSync(summary.transcripts[0] as string, `${transcriptLine(rng(7), 'more', Date.UTC(2026, 10, 2))}\n`);
+    await runBackup(repo, { sources: [{ label: 'home', path: home }], reason: 'manual' }); // writes the device record once
+    appendFileSync(summary.transcripts[0] as string, `${transcriptLine(rng(8), 'more', Date.UTC(2026, 10, 3))}\n`);
+    const from = store.log.length;
+    const before = new Date().toISOString();
+    const result = await runBackup(repo, { sources: [{ label: 'home', path: home }], reason: 'manual' });
+    expect(result.unchanged).toBe(false);
+    const calls = store.log.slice(from);
+    const lockPut = calls.find((c) => c.startsWith('put locks/'));
+    expect(lockPut).toBeDefined();
+    expect(calls).not.toContain(`get ${(lockPut as string).slice(4)}`);
+    expect(calls).toContain(`delete ${(lockPut as string).slice(4)}`);
+    expect(calls.filter((c) => c.startsWith('get devices/'))).toEqual([]);
+    expect(calls.filter((c) => c.startsWith('put devices/'))).toHaveLength(1);
+    expect(await listLocks(repo.vault)).toEqual([]);
+    const device = await repo.vault.loadDevice(repo.device.id);
+    expect(device && device.lastSeen >= before).toBe(true);
   });
 
   it('uploads about the size of the tail when a JSONL transcript grows', async () => {

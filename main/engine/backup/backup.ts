@@ -13,7 +13,7 @@ import { CairnError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
-import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, Packer, syncIndex, acquireLock } from '../vault/index.ts';
+import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, Packer, settleAll, syncIndex, acquireLock } from '../vault/index.ts';
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec } from '../vault/index.ts';
 import { compileRules } from './rules.ts';
@@ -60,6 +60,11 @@ export interface BackupOptions {
    * lock and checks the index when it uploads (see ../outbox).
    */
   offline?: boolean;
+  /**
+   * Runs once the new snapshot is saved, alongside the release of the lock (one round trip
+   * instead of two): the callers update the device record here. Not run when nothing changed.
+   */
+  afterSnapshot?: () => Promise<unknown>;
 }
 
 export interface BackupResult {
@@ -158,6 +163,9 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const lastRaw = db.getMeta(LAST_SNAPSHOT_META);
   const last = lastRaw ? (JSON.parse(lastRaw) as LastSnapshot) : undefined;
 
+  // Whether the parent snapshot still exists (another device may have forgotten it) matters
+  // only if nothing changed, but asking now, alongside the index listing, saves a round trip.
+  const parentCheck = last && !options.offline ? settled(vault.store.stat(keys.snapshot(options.device.id, last.id))) : undefined;
   // The index cache must be current before we decide which blobs are already stored.
   const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
   if (!options.offline) await syncIndex(vault, db, indexAtStart);
@@ -165,16 +173,20 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   let lock: HeldLock | undefined;
   const takeLock = async () => {
     if (lock || options.offline) return;
-    lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, now });
     // A prune may have finished between our index sync and our lock: if an index file we relied
     // on is gone, blobs we counted as stored may be gone too, so this run can't be trusted.
-    const current = await listIndexIds(vault);
-    for (const id of indexAtStart) {
-      if (!current.has(id)) {
-        await syncIndex(vault, db, current);
-        throw new CairnError('locked', 'The vault was pruned while this backup was scanning. Run the backup again.', { retryable: true });
+    // Listed once our lock is written (a prune starting later sees it and backs off), alongside
+    // the check for other locks.
+    const checkIndex = async () => {
+      const current = await listIndexIds(vault);
+      for (const id of indexAtStart) {
+        if (!current.has(id)) {
+          await syncIndex(vault, db, current);
+          throw new CairnError('locked', 'The vault was pruned while this backup was scanning. Run the backup again.', { retryable: true });
+        }
       }
-    }
+    };
+    lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, now, whileChecking: checkIndex });
   };
 
   const packer = new Packer(vault, db, {
@@ -423,7 +435,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson;
     if (unchanged && !options.force && last) {
       // Nothing to store; confirm the parent still exists (another device may have forgotten it).
-      if (options.offline || (await vault.store.stat(keys.snapshot(options.device.id, last.id)))) {
+      if (options.offline || (await (parentCheck as Promise<() => unknown>))()) {
         stats.durationMs = now() - started;
         progress.phase = 'done';
         emit(true);
@@ -465,10 +477,14 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
       db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree, merges: mergesJson } satisfies LastSnapshot));
     })();
+    const held = lock as HeldLock | undefined;
+    lock = undefined;
+    await settleAll([held?.release().catch(() => undefined) ?? Promise.resolve(), options.afterSnapshot?.() ?? Promise.resolve()]);
     progress.phase = 'done';
     emit(true);
     return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings };
   } finally {
+    await parentCheck;
     await (lock as HeldLock | undefined)?.release().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
   }
@@ -505,3 +521,16 @@ async function virtualRoot(roots: readonly SnapshotRoot[], storeTree: (entries: 
 }
 
 export const backupMeta = { LAST_SNAPSHOT_META };
+
+/**
+ * A promise that never rejects: it resolves to a function that returns the value or throws the
+ * error. For work started early whose result may never be needed (no unhandled rejection).
+ */
+function settled<T>(promise: Promise<T>): Promise<() => T> {
+  return promise.then(
+    (value) => () => value,
+    (error: unknown) => () => {
+      throw error;
+    },
+  );
+}

@@ -52,6 +52,8 @@ export class FaultyBlobStore implements BlobStore {
   readonly inner: BlobStore;
   /** Calls received per operation, faulty or not, since construction or clear(). */
   readonly calls: Record<FaultOperation, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
+  /** Every call as "op key" (list: its prefix), in order, since construction or clear(). */
+  readonly log: string[] = [];
   /** Faults injected so far. */
   injected = 0;
   #failRules: FailRule[] = [];
@@ -102,6 +104,7 @@ export class FaultyBlobStore implements BlobStore {
     this.#delays = {};
     this.injected = 0;
     for (const op of Object.keys(this.calls) as FaultOperation[]) this.calls[op] = 0;
+    this.log.length = 0;
     return this;
   }
 
@@ -170,6 +173,7 @@ export class FaultyBlobStore implements BlobStore {
   /** Counts the call, waits any delay, and returns the fault to inject, if any. */
   async #enter(op: FaultOperation, key: string): Promise<{ error: Error; options: FaultOptions } | undefined> {
     this.calls[op] += 1;
+    this.log.push(`${op} ${key}`);
     const delay = this.#delays[op];
     if (delay !== undefined) await this.#sleep(delay);
     let hit: FailRule | undefined;

@@ -1,5 +1,5 @@
 // The vault: format v1 (packs, index, trees, snapshots, devices, locks) over a BlobStore.
-export { Vault, mapLimit } from './vault.ts';
+export { Vault, mapLimit, settleAll } from './vault.ts';
 export type { VaultConfig, VaultHeader, UnlockSecret, InitOptions } from './vault.ts';
 export * from './format.ts';
 export * from './records.ts';

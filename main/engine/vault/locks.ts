@@ -9,6 +9,7 @@ import { LockedError } from '../../../shared/errors.ts';
 import { keys, kinds } from './format.ts';
 import { parseLockRecord } from './records.ts';
 import type { LockRecord } from './records.ts';
+import { mapLimit, settleAll } from './vault.ts';
 import type { Vault } from './vault.ts';
 
 export const DEFAULT_LOCK_STALE_MS = 30 * 60 * 1000;
@@ -20,6 +21,11 @@ export interface LockOptions {
   deviceName?: string;
   staleMs?: number;
   now?: () => number;
+  /**
+   * Runs once this lock is written, alongside the check for other holders (saves a round trip).
+   * If it throws, the lock is removed and the error is thrown.
+   */
+  whileChecking?: () => Promise<void>;
 }
 
 export interface HeldLock {
@@ -28,19 +34,23 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-export async function listLocks(vault: Vault): Promise<LockRecord[]> {
-  const out: LockRecord[] = [];
+/** Every lock in the vault, except `skip` (a lock of our own: no need to read it back). */
+export async function listLocks(vault: Vault, skip?: string): Promise<LockRecord[]> {
+  const ids: string[] = [];
   for await (const info of vault.store.list(keys.locksPrefix)) {
     const id = info.key.slice(keys.locksPrefix.length);
+    if (id !== skip) ids.push(id);
+  }
+  const records = await mapLimit(ids, 8, async (id) => {
     try {
-      out.push(parseLockRecord(await vault.getSealedJson(info.key, kinds.lock, id), id));
+      return parseLockRecord(await vault.getSealedJson(keys.lock(id), kinds.lock, id), id);
     } catch (error) {
       // A lock deleted between list and get was released: not a holder.
-      if ((error as { code?: string }).code === 'not_found') continue;
+      if ((error as { code?: string }).code === 'not_found') return undefined;
       throw error;
     }
-  }
-  return out;
+  });
+  return records.filter((r) => r !== undefined);
 }
 
 export function isStale(lock: LockRecord, now: number, staleMs: number): boolean {
@@ -65,7 +75,14 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
   };
   const write = () => vault.putSealedJson(keys.lock(id), kinds.lock, id, record);
   await write();
-  const others = (await listLocks(vault)).filter((l) => l.id !== id && !isStale(l, now(), staleMs));
+  let locks: LockRecord[];
+  try {
+    [locks] = await settleAll([listLocks(vault, id), options.whileChecking?.() ?? Promise.resolve()]);
+  } catch (error) {
+    await vault.store.delete(keys.lock(id)).catch(() => undefined);
+    throw error;
+  }
+  const others = locks.filter((l) => !isStale(l, now(), staleMs));
   const blocking = options.exclusive ? others : others.filter((l) => l.exclusive);
   if (blocking.length > 0) {
     await vault.store.delete(keys.lock(id));

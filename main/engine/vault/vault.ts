@@ -323,6 +323,17 @@ export class Vault {
   }
 }
 
+/**
+ * Awaits every promise, then throws the first rejection (if any). Unlike Promise.all, nothing is
+ * still running when the caller moves on (closes the state DB, the store, …) after an error.
+ */
+export async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
 /** Runs `fn` over `items` with at most `limit` in flight; keeps the order of results. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);

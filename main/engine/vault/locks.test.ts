@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { initRepo, removeTempDirs } from '../../../testing/repo.ts';
+import type { Repository } from '../repository.ts';
+import { FaultyBlobStore, MemoryBlobStore } from '../storage/index.ts';
+import { acquireLock, listLocks } from './locks.ts';
+
+describe('acquireLock', () => {
+  let store: FaultyBlobStore;
+  let repo: Repository;
+  beforeAll(async () => {
+    store = new FaultyBlobStore(new MemoryBlobStore());
+    ({ repo } = await initRepo(store));
+  });
+  afterAll(async () => {
+    await repo.close();
+    removeTempDirs();
+  });
+
+  it('runs whileChecking after its lock is written, and reads back no lock of its own', async () => {
+    store.clear();
+    let seenAtCheck: string[] = [];
+    const lock = await acquireLock(repo.vault, {
+      exclusive: false,
+      operation: 'backup',
+      device: 'd1',
+      whileChecking: async () => {
+        seenAtCheck = [...store.log];
+      },
+    });
+    expect(seenAtCheck[0]).toBe(`put locks/${lock.record.id}`);
+    expect(store.log.filter((c) => c.startsWith('get locks/'))).toEqual([]);
+    await lock.release();
+  });
+
+  it('removes its lock and throws when whileChecking fails', async () => {
+    await expect(
+      acquireLock(repo.vault, {
+        exclusive: false,
+        operation: 'backup',
+        device: 'd1',
+        whileChecking: () => Promise.reject(new Error('index changed')),
+      }),
+    ).rejects.toThrow('index changed');
+    expect(await listLocks(repo.vault)).toEqual([]);
+  });
+
+  it('reads every other holder (in parallel) and refuses under an exclusive one', async () => {
+    const shared = await Promise.all([1, 2, 3].map((n) => acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: `d${n}` })));
+    expect((await listLocks(repo.vault)).map((l) => l.device).sort()).toEqual(['d1', 'd2', 'd3']);
+    await expect(acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: 'd9' })).rejects.toThrow(/in use: a backup lock is held by device d/);
+    for (const l of shared) await l.release();
+    const prune = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: 'd9' });
+    await expect(acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: 'd1' })).rejects.toThrow(/exclusive lock \(prune\)/);
+    expect((await listLocks(repo.vault)).map((l) => l.device)).toEqual(['d9']);
+    await prune.release();
+  });
+});
