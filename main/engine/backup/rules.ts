@@ -20,9 +20,18 @@ export function globMatcher(globs: readonly string[] | undefined, options: { noc
   const negative = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
   if (positive.length === 0) return NEVER;
   const opts = { dot: true, nocase: options.nocase ?? false };
-  const yes = picomatch(positive, opts);
-  const no = negative.length > 0 ? picomatch(negative, opts) : NEVER;
-  return (path) => yes(path) && !no(path);
+  const yes = oneRegExp(positive, opts);
+  const no = negative.length > 0 ? oneRegExp(negative, opts) : undefined;
+  return no ? (path) => yes.test(path) && !no.test(path) : (path) => yes.test(path);
+}
+
+/**
+ * The globs as one regular expression (each alternative anchored on its own). picomatch's own
+ * matcher for a list tries the globs one by one and normalises each path first: measured 8 µs a
+ * file with the default secret globs, a quarter of a no-change backup's classification time.
+ */
+function oneRegExp(globs: readonly string[], opts: { dot: boolean; nocase: boolean }): RegExp {
+  return new RegExp(globs.map((g) => picomatch.makeRe(g, opts).source).join('|'), opts.nocase ? 'i' : '');
 }
 
 export interface CompiledRules {

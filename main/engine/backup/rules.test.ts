@@ -1,0 +1,65 @@
+import picomatch from 'picomatch';
+import { describe, expect, it } from 'vitest';
+import { ADAPTERS } from '../agents/registry.ts';
+import { fixtureContext } from '../agents/fixtures.ts';
+import { globMatcher } from './rules.ts';
+import { ALWAYS_EXCLUDED_GLOBS, DEFAULT_SECRET_GLOBS } from './source.ts';
+
+// globMatcher compiles a list of globs into one regular expression; it must agree with picomatch
+// on every glob Cairn ships.
+const roots = (['linux', 'darwin', 'win32'] as const).flatMap((platform) => ADAPTERS.flatMap((a) => a.roots(fixtureContext('/home/alice', platform, { aiderRepos: ['/home/alice/src/app'] }))));
+const globLists = [
+  ALWAYS_EXCLUDED_GLOBS,
+  DEFAULT_SECRET_GLOBS,
+  ...roots.flatMap((r) => [r.include, r.exclude, r.secrets, r.sqlite, r.appendOnly, r.syncable].filter((l) => l !== undefined)),
+];
+const paths = [
+  ...new Set([
+    ...globLists.flat().map((g) => g.replace(/^!/, '').replace(/\*\*\//g, 'a/b/').replace(/\*\*/g, 'x/y').replace(/\*/g, 'abc').replace(/\?/g, 'q').replace(/[{}[\]]/g, '')),
+    'projects/-home-alice/1b2c.jsonl',
+    'projects/-home-alice/1b2c/subagents/agent-1.jsonl',
+    '.credentials.json',
+    'nested/.env',
+    'nested/.env.local',
+    'state_5.sqlite',
+    'state_5.sqlite-wal',
+    'sessions/2026/11/21/rollout-1.jsonl.zst',
+    'User/globalStorage/state.vscdb',
+    'checkpoints/abc/HEAD',
+    '.hidden/dir/file',
+    'plain.txt',
+  ]),
+];
+
+describe('globMatcher', () => {
+  it(`agrees with picomatch on every shipped glob list (${globLists.length} lists, ${paths.length} paths)`, () => {
+    let compared = 0;
+    for (const globs of globLists) {
+      const positive = globs.filter((g) => !g.startsWith('!'));
+      const negative = globs.filter((g) => g.startsWith('!')).map((g) => g.slice(1));
+      const ours = globMatcher(globs);
+      for (const path of paths) {
+        const expected = positive.length > 0 && picomatch.isMatch(path, positive, { dot: true }) && !(negative.length > 0 && picomatch.isMatch(path, negative, { dot: true }));
+        expect(ours(path), `${JSON.stringify(globs)} on ${path}`).toBe(expected);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(1000);
+  });
+
+  it('matches case-insensitively when asked, and never with no globs', () => {
+    expect(globMatcher(['**/*.SQLITE'], { nocase: true })('a/b.sqlite')).toBe(true);
+    expect(globMatcher(['**/*.SQLITE'])('a/b.sqlite')).toBe(false);
+    expect(globMatcher([])('anything')).toBe(false);
+    expect(globMatcher(['!a'])('b')).toBe(false);
+  });
+
+  it('treats a path as a whole, not a prefix or a suffix', () => {
+    const m = globMatcher(['auth.json', 'logs/**']);
+    expect(m('auth.json')).toBe(true);
+    expect(m('x/auth.json')).toBe(false);
+    expect(m('auth.json.bak')).toBe(false);
+    expect(m('logs/a/b')).toBe(true);
+    expect(m('catalogs/a')).toBe(false);
+  });
+});
