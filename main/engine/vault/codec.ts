@@ -3,6 +3,9 @@
 // it off the calling thread; see createWorkerCodec in ../workers.
 
 import type { BlobId } from '../../../shared/ids.ts';
+import type { BlobTarget } from '../workers/protocol.ts';
+
+export type { BlobTarget };
 
 export interface Chunk {
   id: BlobId;
@@ -26,6 +29,11 @@ export interface BlobCodec {
    * caller gives up the buffers the items view (they are moved to a worker, not copied).
    */
   openAndVerify(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number }[], options?: { transfer?: boolean }): Promise<Uint8Array[]>;
+  /**
+   * Like openAndVerify, but the plaintexts are written to their targets off the calling thread
+   * (restore's writes); resolves to the bytes written. `transfer` as for openAndVerify.
+   */
+  openAndWrite(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number; targets: BlobTarget[] }[], options?: { transfer?: boolean }): Promise<number>;
   /** Stops worker threads. */
   close?(): Promise<void>;
 }

@@ -50,11 +50,23 @@ export interface SealedItem {
   rawLength: number;
 }
 
+/**
+ * Where a restored blob's plaintext goes. `file`: it is the whole file: create `tmp` (a fresh
+ * temporary name), write, set mode and mtime (seconds for utimes), rename over `dest`. `part`:
+ * write at `offset` into `path`, a temporary file the caller created and finishes itself.
+ */
+export type BlobTarget = { kind: 'file'; tmp: string; dest: string; mode: number; mtime: number } | { kind: 'part'; path: string; offset: number };
+
+export interface WriteItem extends SealedItem {
+  targets: BlobTarget[];
+}
+
 export type WorkerRequest =
   | { type: 'chunkFile'; task: number; path: string; options: ChunkFileOptions; credit: number }
   | { type: 'chunkBytes'; task: number; bytes: Uint8Array; options: ChunkOptions }
   | { type: 'compressAndSeal'; task: number; blobs: Chunk[]; options: SealOptions }
   | { type: 'openAndDecompress'; task: number; items: SealedItem[]; options: OpenOptions }
+  | { type: 'openAndWrite'; task: number; items: WriteItem[]; options: OpenOptions }
   /** The consumer took `batches` batches off a chunkFile stream: the worker may send as many more. */
   | { type: 'credit'; task: number; batches: number }
   | { type: 'cancel'; task: number };
@@ -65,4 +77,6 @@ export type WorkerResponse =
   | { type: 'chunks'; task: number; chunks: Chunk[] }
   | { type: 'sealed'; task: number; blobs: SealedBlob[] }
   | { type: 'opened'; task: number; plaintexts: Uint8Array[] }
+  /** openAndWrite finished: every target of every item is written. */
+  | { type: 'written'; task: number; bytes: number }
   | { type: 'error'; task: number; error: ErrorRecord; stack?: string };

@@ -26,6 +26,7 @@ export function createWorkerCodec(vault: Vault, options: WorkerCodecOptions = {}
     idOf: (bytes: Uint8Array): BlobId => blobId(idKey, bytes),
     compressAndSeal: (blobs: readonly Chunk[]): Promise<SealedChunk[]> => pool.compressAndSeal(blobs, { encKey, level }),
     openAndVerify: (items, opts) => pool.openAndDecompress(items, { encKey, idKey }, opts),
+    openAndWrite: (items, opts) => pool.openAndWrite(items, { encKey, idKey }, opts),
     close: () => pool.close(),
   };
 }

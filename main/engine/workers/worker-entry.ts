@@ -2,7 +2,7 @@
 // thread that owns the UI. Loaded by WorkerPool as .ts from source (Node strips the types) or
 // as .js from the build. Results own their ArrayBuffers and are transferred, not copied.
 
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fchmodSync, futimesSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { IntegrityError, NotFoundError, toErrorRecord } from '../../../shared/errors.ts';
@@ -12,7 +12,7 @@ import type { GearTable } from '../chunk/index.ts';
 // with them zod, ~30 ms of start-up in every worker.
 import { blobId } from '../crypto/keys.ts';
 import { open, seal } from '../crypto/seal.ts';
-import type { Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 const READ_SIZE = 512 * 1024;
 
@@ -53,6 +53,10 @@ function handle(port: MessagePort, request: WorkerRequest): void {
       case 'openAndDecompress': {
         const plaintexts = openAndDecompress(request.items, request.options);
         reply({ type: 'opened', task: request.task, plaintexts }, plaintexts.map((p) => p.buffer as ArrayBuffer));
+        return;
+      }
+      case 'openAndWrite': {
+        reply({ type: 'written', task: request.task, bytes: openAndWrite(request.items, request.options) });
         return;
       }
       case 'credit': {
@@ -160,11 +164,61 @@ function compressAndSeal(blobs: readonly Chunk[], options: SealOptions): SealedB
 }
 
 function openAndDecompress(items: readonly SealedItem[], options: OpenOptions): Uint8Array[] {
-  return items.map(({ id, sealed, rawLength }) => {
-    const plaintext = decompressWithHeader(open(options.encKey, { kind: 'blob', name: id }, sealed), rawLength);
-    if (blobId(options.idKey, plaintext) !== id) {
-      throw new IntegrityError(`The blob ${id} decrypted to content with another id: the vault is corrupt or was tampered with.`);
+  return items.map((item) => openAndVerify(item, options));
+}
+
+function openAndVerify({ id, sealed, rawLength }: SealedItem, options: OpenOptions): Uint8Array {
+  const plaintext = decompressWithHeader(open(options.encKey, { kind: 'blob', name: id }, sealed), rawLength);
+  if (blobId(options.idKey, plaintext) !== id) {
+    throw new IntegrityError(`The blob ${id} decrypted to content with another id: the vault is corrupt or was tampered with.`);
+  }
+  return plaintext;
+}
+
+/**
+ * Restore's writes, here rather than on the calling thread: the plaintext never travels back,
+ * and the many small file-system calls don't hold up the app's event loop. Each blob is verified
+ * before any of its bytes are written. A file this writes whole is complete or absent.
+ */
+function openAndWrite(items: readonly WriteItem[], options: OpenOptions): number {
+  let bytes = 0;
+  for (const item of items) {
+    const plaintext = openAndVerify(item, options);
+    for (const target of item.targets) {
+      writeTarget(target, plaintext);
+      bytes += plaintext.length;
     }
-    return plaintext;
-  });
+  }
+  return bytes;
+}
+
+function writeTarget(target: BlobTarget, bytes: Uint8Array): void {
+  if (target.kind === 'part') {
+    const fd = openSync(target.path, 'r+');
+    try {
+      writeAll(fd, bytes, target.offset);
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
+  const fd = openSync(target.tmp, 'w', target.mode);
+  try {
+    try {
+      writeAll(fd, bytes, 0);
+      fchmodSync(fd, target.mode);
+      futimesSync(fd, target.mtime, target.mtime);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(target.tmp, target.dest);
+  } catch (error) {
+    rmSync(target.tmp, { force: true });
+    throw error;
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done, position + done);
 }

@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import type { BlobId } from '../../../shared/ids.ts';
 import { chunkBuffer, createGearTable, decompressWithHeader } from '../chunk/index.ts';
 import type { ChunkParams } from '../chunk/index.ts';
 import { blobId, deriveSubkeys, generateMasterKey, open, SEAL_OVERHEAD } from '../crypto/index.ts';
+import { utimesSeconds } from '../file-times.ts';
 import type { Chunk } from './protocol.ts';
 import { DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
 
@@ -315,6 +316,57 @@ describe('WorkerPool', () => {
 
       const e4 = await errorOf(pool.openAndDecompress([{ ...sealed!, sealed: sealed!.sealed.slice(), rawLength: sealed!.rawLength + 1 }], keys));
       expect(e4).toBeInstanceOf(IntegrityError);
+    });
+
+    it('openAndWrite writes whole files atomically with mode and mtime, and parts at their offsets', async () => {
+      pool = new WorkerPool({ size: 2 });
+      const out = await mkdtemp(join(dir, 'write-'));
+      const a = transcript(30_000);
+      const b = transcript(50_000);
+      const [sa, sb] = await pool.compressAndSeal([a, b].map((d) => ({ id: blobId(keys.idKey, d), data: d.slice() })), { encKey: keys.encKey, level: 3 });
+      const parts = join(out, '.big.tmp');
+      await writeFile(parts, '');
+      const mtime = utimesSeconds(1_795_256_787_948_500_000n);
+      const written = await pool.openAndWrite(
+        [
+          { ...sa!, targets: [{ kind: 'file', tmp: join(out, '.a.tmp'), dest: join(out, 'a'), mode: 0o640, mtime }, { kind: 'part', path: parts, offset: b.length }] },
+          { ...sb!, targets: [{ kind: 'part', path: parts, offset: 0 }] },
+        ],
+        keys,
+      );
+      expect(written).toBe(2 * a.length + b.length);
+      expect(readFileSync(join(out, 'a')).equals(a)).toBe(true);
+      const st = statSync(join(out, 'a'), { bigint: true });
+      expect(Number(st.mode) & 0o777).toBe(0o640);
+      expect(st.mtimeNs / 1000n).toBe(1_795_256_787_948_500n);
+      expect(readFileSync(parts).equals(Buffer.concat([b, a]))).toBe(true);
+      expect(readdirSync(out).sort()).toEqual(['.big.tmp', 'a']);
+    });
+
+    it('openAndWrite verifies each blob before writing it: a tampered one writes nothing and leaves no temporary file', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const out = await mkdtemp(join(dir, 'write-'));
+      const good = transcript(10_000);
+      const bad = transcript(12_000);
+      const [sg, sbad] = await pool.compressAndSeal([good, bad].map((d) => ({ id: blobId(keys.idKey, d), data: d.slice() })), { encKey: keys.encKey, level: 3 });
+      sbad!.sealed[30]! ^= 1;
+      const target = (name: string) => ({ kind: 'file' as const, tmp: join(out, `.${name}.tmp`), dest: join(out, name), mode: 0o644, mtime: 1_700_000_000 });
+      const error = await errorOf(pool.openAndWrite([{ ...sg!, targets: [target('good')] }, { ...sbad!, targets: [target('bad')] }], keys));
+      expect(error).toBeInstanceOf(IntegrityError);
+      // The blob before the tampered one is complete; nothing of the tampered one exists.
+      expect(readdirSync(out)).toEqual(['good']);
+    });
+
+    it('openAndWrite removes its temporary file when a write fails', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const out = await mkdtemp(join(dir, 'write-'));
+      const data = transcript(10_000);
+      const [sealed] = await pool.compressAndSeal([{ id: blobId(keys.idKey, data), data: data.slice() }], { encKey: keys.encKey, level: 3 });
+      // The rename fails: its destination is a non-empty folder.
+      await mkdir(join(out, 'dest', 'inside'), { recursive: true });
+      const error = await errorOf(pool.openAndWrite([{ ...sealed!, targets: [{ kind: 'file', tmp: join(out, '.dest.tmp'), dest: join(out, 'dest'), mode: 0o644, mtime: 1_700_000_000 }] }], keys));
+      expect(error).toBeInstanceOf(CairnError);
+      expect(readdirSync(out)).toEqual(['dest']);
     });
 
     it('keeps the calling thread responsive while workers compress and seal', async () => {

@@ -23,7 +23,7 @@ import {
   WrongKeyError,
 } from '../../../shared/errors.ts';
 import type { ErrorRecord } from '../../../shared/errors.ts';
-import type { Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
 export const DEFAULT_WORKER_URL = new URL(`./worker-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -108,24 +108,23 @@ export class WorkerPool {
   /**
    * Opens and decompresses sealed blobs and checks that each plaintext hashes to its id.
    * Throws IntegrityError for any blob that fails; plaintexts come back in the order given.
+   * With `transfer`, the caller gives up the buffers behind the items (see sealedForWorker).
    */
+  openAndDecompress(items: readonly SealedItem[], options: OpenOptions, { transfer = false }: { transfer?: boolean } = {}): Promise<Uint8Array[]> {
+    const [sent, buffers] = sealedForWorker(items, transfer);
+    return this.call({ type: 'openAndDecompress', items: sent, options: copyOpenKeys(options) }, buffers, 'opened', (m) => m.plaintexts);
+  }
+
   /**
-   * With `handOver`, the caller gives up the ArrayBuffers behind the items: views into one large
-   * buffer (a ranged read of a pack) move to the worker in one transfer instead of a copy each.
+   * Opens, decompresses and verifies each blob like openAndDecompress, then writes its plaintext
+   * to each of its targets from the worker (see BlobTarget); resolves to the bytes written.
+   * Throws at the first blob that fails verification or a write that fails; earlier items'
+   * targets are written by then.
    */
-  openAndDecompress(items: readonly SealedItem[], options: OpenOptions, { transfer: handOver = false }: { transfer?: boolean } = {}): Promise<Uint8Array[]> {
-    const transfer = new Set<ArrayBuffer>();
-    const sent = items.map(({ id, sealed, rawLength }) => {
-      if (handOver && sealed.buffer instanceof ArrayBuffer && sealed.buffer.byteLength > 0) {
-        transfer.add(sealed.buffer);
-        return { id, sealed, rawLength };
-      }
-      const [copy, buffers] = transferable(sealed);
-      for (const b of buffers) transfer.add(b);
-      return { id, sealed: copy, rawLength };
-    });
-    const keys = { encKey: new Uint8Array(options.encKey), idKey: new Uint8Array(options.idKey) };
-    return this.call({ type: 'openAndDecompress', items: sent, options: keys }, [...transfer], 'opened', (m) => m.plaintexts);
+  openAndWrite(items: readonly (SealedItem & { targets: BlobTarget[] })[], options: OpenOptions, { transfer = false }: { transfer?: boolean } = {}): Promise<number> {
+    const [sent, buffers] = sealedForWorker(items, transfer);
+    const withTargets = sent.map((s, i) => ({ ...s, targets: (items[i] as { targets: BlobTarget[] }).targets }));
+    return this.call({ type: 'openAndWrite', items: withTargets, options: copyOpenKeys(options) }, buffers, 'written', (m) => m.bytes);
   }
 
   /** Terminates every worker; tasks still running fail with a `cancelled` CairnError. */
@@ -338,4 +337,27 @@ function transferable(bytes: Uint8Array): [Uint8Array, ArrayBuffer[]] {
 /** Keys are copied, never transferred: the caller keeps using them. */
 function copyKeys<T extends { chunkerSeed: Uint8Array; idKey: Uint8Array }>(options: T): T {
   return { ...options, chunkerSeed: new Uint8Array(options.chunkerSeed), idKey: new Uint8Array(options.idKey) };
+}
+
+/**
+ * Sealed items as sent to a worker, with the buffers to transfer. With `handOver`, the caller
+ * gives up the ArrayBuffers behind the items: views into one large buffer (a ranged read of a
+ * pack) move to the worker in one transfer instead of a copy each.
+ */
+function sealedForWorker(items: readonly SealedItem[], handOver: boolean): [SealedItem[], ArrayBuffer[]] {
+  const transfer = new Set<ArrayBuffer>();
+  const sent = items.map(({ id, sealed, rawLength }) => {
+    if (handOver && sealed.buffer instanceof ArrayBuffer && sealed.buffer.byteLength > 0) {
+      transfer.add(sealed.buffer);
+      return { id, sealed, rawLength };
+    }
+    const [copy, buffers] = transferable(sealed);
+    for (const b of buffers) transfer.add(b);
+    return { id, sealed: copy, rawLength };
+  });
+  return [sent, [...transfer]];
+}
+
+function copyOpenKeys(options: OpenOptions): OpenOptions {
+  return { encKey: new Uint8Array(options.encKey), idKey: new Uint8Array(options.idKey) };
 }
