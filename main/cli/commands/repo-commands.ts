@@ -100,7 +100,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
     out.endProgress();
     const s = result.stats;
     out.result(
-      { snapshot: result.snapshotId, unchanged: result.unchanged, stats: s, warnings: result.warnings },
+      { snapshot: result.snapshotId, unchanged: result.unchanged, stats: s, resumedFiles: result.resumedFiles, warnings: result.warnings },
       () =>
         result.unchanged
           ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${s.files} files, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`

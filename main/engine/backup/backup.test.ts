@@ -105,6 +105,21 @@ describe('backup and restore through a local folder', () => {
     expect(result.stats.newBytes).toBeLessThanOrEqual(tail.length + maxChunk);
     expect(result.stats.uploadedBytes).toBeLessThan(tail.length + maxChunk / 2);
     expect(statSync(biggest).size).toBeGreaterThan(1024 * 1024);
+    // Only its old last chunk and the tail were chunked: the prefix was verified by hash.
+    expect(result.resumedFiles).toBe(1);
+  });
+
+  it('chunks a grown transcript whole when bytes before its end changed too, and restores it exactly', async () => {
+    const file = [...summary.transcripts].sort((a, b) => statSync(b).size - statSync(a).size)[1] as string;
+    const bytes = readFileSync(file);
+    bytes[100] = bytes[100] === 0x61 ? 0x62 : 0x61; // an edit near the start, same length
+    writeFileSync(file, Buffer.concat([bytes, Buffer.from(`${transcriptLine(rng(3), 'edit', Date.UTC(2026, 10, 4))}\n`)]));
+    const result = await backupOf(repo, [{ label: 'home', path: home }]);
+    expect(result.stats.changedFiles).toBe(1);
+    expect(result.resumedFiles).toBe(0);
+    const target = tempDir('cairn-restore-');
+    await restoreAll(repo, result.snapshotId as string, target);
+    expect(readFileSync(join(target, 'home', file.slice(home.length))).equals(readFileSync(file))).toBe(true);
   });
 
   it('leaves earlier snapshots restorable when a run is killed mid-upload, and the next run succeeds', async () => {

@@ -15,7 +15,7 @@ import type { ProgressInfo, SnapshotReason, SnapshotStats } from '../../../share
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
 import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, Packer, settleAll, syncIndex, acquireLock } from '../vault/index.ts';
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
-import type { BlobCodec } from '../vault/index.ts';
+import type { BlobCodec, TailMark } from '../vault/index.ts';
 import { compileRules } from './rules.ts';
 import type { CompiledRules } from './rules.ts';
 import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
@@ -74,6 +74,8 @@ export interface BackupResult {
   unchanged: boolean;
   stats: SnapshotStats;
   warnings: BackupWarning[];
+  /** Changed files whose verified prefix was not chunked again (they grew by appends). */
+  resumedFiles: number;
 }
 
 interface LastSnapshot {
@@ -84,6 +86,8 @@ interface LastSnapshot {
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
+/** Files this large get a tail mark (a SHA-256 pass) so that appends to them resume chunking; smaller ones are cheap to chunk again. */
+const TAIL_MARK_MIN_SIZE = 256 * 1024;
 
 /** A semaphore bounding how many files are read at once. */
 class Limiter {
@@ -213,13 +217,37 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   };
   // The file cache is rewritten only when some entry differs from what it held.
   let cacheDirty = false;
+  let resumedFiles = 0;
 
-  /** Stores the content of a file; returns its blob ids and the number of bytes read. */
-  const storeContent = async (path: string): Promise<{ content: BlobId[]; size: number; newBytes: number }> => {
+  /**
+   * Where chunking may resume for a file that changed since `cached`: its tail mark, when the
+   * cached blobs before the last one add up to exactly that offset (the cache vouches they are
+   * stored; see StateDb.removeIndex).
+   */
+  const resumePoint = (cached: FileCacheEntry | undefined): TailMark | undefined => {
+    const tail = cached?.tail;
+    if (!cached || !tail || cached.content.length < 2) return undefined;
+    let offset = 0;
+    for (const id of cached.content.slice(0, -1)) {
+      const loc = db.getBlob(id);
+      if (!loc) return undefined;
+      offset += loc.rawLength;
+    }
+    return offset === tail.offset ? tail : undefined;
+  };
+
+  /**
+   * Stores the content of a file; returns its blob ids and the number of bytes read. With a
+   * cached entry, a file that grew by appends is chunked from its old last chunk on (its prefix
+   * is verified by SHA-256 in the worker, ~3× faster than chunking it).
+   */
+  const storeContent = async (path: string, previous?: { cached: FileCacheEntry | undefined; size: number }): Promise<{ content: BlobId[]; size: number; newBytes: number; tail?: TailMark }> => {
     const content: BlobId[] = [];
     let size = 0;
     let newBytes = 0;
-    for await (const batch of codec.chunkFile(path)) {
+    const resume = previous ? resumePoint(previous.cached) : undefined;
+    const stream = codec.chunkFile(path, { ...(resume ? { resume } : {}), markTail: previous !== undefined && previous.size >= TAIL_MARK_MIN_SIZE });
+    for await (const batch of stream) {
       checkAbort();
       const fresh = batch.filter((c) => !packer.has(c.id));
       // Count before sealing: the worker pool takes ownership of (transfers) the chunks' bytes.
@@ -240,7 +268,13 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       progress.bytesDone += batchBytes;
       emit();
     }
-    return { content, size, newBytes };
+    if (stream.resumedAt > 0) {
+      content.unshift(...(previous?.cached?.content.slice(0, -1) ?? []));
+      size += stream.resumedAt;
+      progress.bytesDone += stream.resumedAt;
+      resumedFiles++;
+    }
+    return { content, size, newBytes, ...(stream.tail ? { tail: stream.tail } : {}) };
   };
 
   const storeTree = async (entries: TreeEntry[]): Promise<BlobId> => {
@@ -286,10 +320,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       const cached = cacheOf(label).get(rel);
       let content: BlobId[];
       let size: number;
+      let tail: TailMark | undefined;
       // An entry in the file cache vouches that its blobs are stored (see StateDb.removeIndex).
       if (sameFile(cached, st, extra) && cached) {
         content = cached.content;
         size = cached.size;
+        tail = cached.tail;
         stats.unchangedFiles++;
         progress.bytesDone += size;
       } else {
@@ -321,7 +357,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
                 await rm(copy, { force: true });
               }
             } else {
-              ({ content, size } = countNew(await storeContent(abs)));
+              ({ content, size, tail } = countNew(await storeContent(abs, { cached, size: Number(st.size) })));
             }
           }
         } catch (error) {
@@ -343,6 +379,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         inode: nsString(st.ino),
         mode: Number(st.mode),
         content,
+        ...(tail ? { tail } : {}),
       };
       if (!cached || !sameFile(cached, st, extra) || cached.content.length !== content.length || cached.content.some((id, i) => id !== content[i])) cacheDirty = true;
       let forLabel = newCache.get(label);
@@ -356,7 +393,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     });
   };
 
-  const countNew = (r: { content: BlobId[]; size: number; newBytes: number }) => {
+  const countNew = <R extends { newBytes: number }>(r: R): R => {
     stats.newBytes += r.newBytes;
     return r;
   };
@@ -440,7 +477,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         progress.phase = 'done';
         emit(true);
         if (cacheDirty) db.replaceFiles(newCache);
-        return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings };
+        return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, resumedFiles };
       }
     }
 
@@ -482,7 +519,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     await settleAll([held?.release().catch(() => undefined) ?? Promise.resolve(), options.afterSnapshot?.() ?? Promise.resolve()]);
     progress.phase = 'done';
     emit(true);
-    return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings };
+    return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings, resumedFiles };
   } finally {
     await parentCheck;
     await (lock as HeldLock | undefined)?.release().catch(() => undefined);

@@ -15,6 +15,8 @@ export interface FileCacheEntry {
   inode: string;
   mode: number;
   content: BlobId[];
+  /** Where the last chunk starts and the SHA-256 before it: lets a grown file resume chunking there. */
+  tail?: { offset: number; digest: Uint8Array };
 }
 
 const MIGRATIONS: readonly string[] = [
@@ -32,7 +34,26 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE sync_merges (path TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (path, hash)) WITHOUT ROWID;`,
   `CREATE TABLE tree_cache (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
    CREATE TABLE snapshot_cache (id TEXT PRIMARY KEY, device TEXT NOT NULL, time TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;`,
+  `ALTER TABLE files ADD COLUMN tail_offset INTEGER;
+   ALTER TABLE files ADD COLUMN tail_digest BLOB;`,
 ];
+
+interface FileRow {
+  size: number;
+  mtime_ns: string;
+  ctime_ns: string;
+  inode: string;
+  mode: number;
+  content: Buffer;
+  tail_offset: number | null;
+  tail_digest: Buffer | null;
+}
+
+function fileEntryOf(r: FileRow): FileCacheEntry {
+  const entry: FileCacheEntry = { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, inode: r.inode, mode: r.mode, content: bufferToIds(r.content) };
+  if (r.tail_offset !== null && r.tail_digest !== null) entry.tail = { offset: r.tail_offset, digest: new Uint8Array(r.tail_digest) };
+  return entry;
+}
 
 const TYPE_CODE: Record<BlobType, number> = { data: 0, tree: 1 };
 const TYPES: readonly BlobType[] = ['data', 'tree'];
@@ -78,10 +99,10 @@ export class StateDb {
       deleteIndexBlobs: db.prepare('DELETE FROM blobs WHERE index_id = ?'),
       deleteIndex: db.prepare('DELETE FROM index_files WHERE id = ?'),
       listIndex: db.prepare<[], { id: string }>('SELECT id FROM index_files'),
-      getFile: db.prepare<[string, string], { size: number; mtime_ns: string; ctime_ns: string; inode: string; mode: number; content: Buffer }>(
-        'SELECT size, mtime_ns, ctime_ns, inode, mode, content FROM files WHERE label = ? AND path = ?',
+      getFile: db.prepare<[string, string], FileRow>(
+        'SELECT size, mtime_ns, ctime_ns, inode, mode, content, tail_offset, tail_digest FROM files WHERE label = ? AND path = ?',
       ),
-      putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content, tail_offset, tail_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteLabelFiles: db.prepare('DELETE FROM files WHERE label = ?'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
@@ -141,11 +162,9 @@ export class StateDb {
   /** The whole file cache of one source, in one query. */
   getFiles(label: string): Map<string, FileCacheEntry> {
     const rows = this.db
-      .prepare<[string], { path: string; size: number; mtime_ns: string; ctime_ns: string; inode: string; mode: number; content: Buffer }>(
-        'SELECT path, size, mtime_ns, ctime_ns, inode, mode, content FROM files WHERE label = ?',
-      )
+      .prepare<[string], FileRow & { path: string }>('SELECT path, size, mtime_ns, ctime_ns, inode, mode, content, tail_offset, tail_digest FROM files WHERE label = ?')
       .all(label);
-    return new Map(rows.map((r) => [r.path, { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, inode: r.inode, mode: r.mode, content: bufferToIds(r.content) }]));
+    return new Map(rows.map((r) => [r.path, fileEntryOf(r)]));
   }
 
   knownIndexIds(): Set<string> {
@@ -154,8 +173,7 @@ export class StateDb {
 
   getFile(label: string, path: string): FileCacheEntry | undefined {
     const row = this.stmts.getFile.get(label, path);
-    if (!row) return undefined;
-    return { size: row.size, mtimeNs: row.mtime_ns, ctimeNs: row.ctime_ns, inode: row.inode, mode: row.mode, content: bufferToIds(row.content) };
+    return row ? fileEntryOf(row) : undefined;
   }
 
   /** Replaces the whole file cache of the given sources in one transaction. */
@@ -163,7 +181,7 @@ export class StateDb {
     this.db.transaction(() => {
       for (const [label, files] of byLabel) {
         this.stmts.deleteLabelFiles.run(label);
-        for (const [path, f] of files) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content));
+        for (const [path, f] of files) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tail?.offset ?? null, f.tail ? Buffer.from(f.tail.digest) : null);
       }
     })();
   }

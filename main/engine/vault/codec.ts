@@ -3,9 +3,18 @@
 // it off the calling thread; see createWorkerCodec in ../workers.
 
 import type { BlobId } from '../../../shared/ids.ts';
-import type { BlobTarget } from '../workers/protocol.ts';
+import type { BlobTarget, ChunkFileExtras, TailMark } from '../workers/protocol.ts';
 
-export type { BlobTarget };
+export type { BlobTarget, ChunkFileExtras, TailMark };
+
+/** A chunkFile stream; its properties are final once iteration has completed. */
+export interface FileChunks extends AsyncIterable<Chunk[]> {
+  /** The file's size as read, resumed prefix included. */
+  readonly size: number;
+  /** 0, or where a verified prefix ended: the stream held only the chunks after it. */
+  readonly resumedAt: number;
+  readonly tail: TailMark | undefined;
+}
 
 export interface Chunk {
   id: BlobId;
@@ -19,8 +28,12 @@ export interface SealedChunk {
 }
 
 export interface BlobCodec {
-  /** Streams a file through the chunker: batches of chunks with their ids, in file order. */
-  chunkFile(path: string): AsyncIterable<Chunk[]>;
+  /**
+   * Streams a file through the chunker: batches of chunks with their ids, in file order. With
+   * `resume`, a file whose bytes before `resume.offset` still hash to `resume.digest` is chunked
+   * from there only (see the stream's resumedAt); `markTail` asks for the file's TailMark.
+   */
+  chunkFile(path: string, extras?: ChunkFileExtras): FileChunks;
   /** Chunks in-memory bytes (tree blobs use `idOf` instead: one blob each). */
   idOf(bytes: Uint8Array): BlobId;
   compressAndSeal(blobs: readonly Chunk[]): Promise<SealedChunk[]>;

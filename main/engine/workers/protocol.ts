@@ -20,6 +20,24 @@ export interface ChunkOptions {
   idKey: Uint8Array;
 }
 
+/**
+ * Where a file's last chunk starts, and the SHA-256 of every byte before it. Chunk boundaries
+ * depend only on the bytes since the previous boundary, so a file whose bytes up to `offset`
+ * are unchanged (a transcript that grew by appends) can be chunked again from `offset` alone.
+ */
+export interface TailMark {
+  offset: number;
+  digest: Uint8Array;
+}
+
+/** Extras of one chunkFile stream. */
+export interface ChunkFileExtras {
+  /** Verify the file's first `resume.offset` bytes against `resume.digest` and, if they match, chunk only what follows. */
+  resume?: TailMark;
+  /** Compute the file's TailMark (costs a SHA-256 pass over the file). */
+  markTail?: boolean;
+}
+
 export interface ChunkFileOptions extends ChunkOptions {
   /** A batch is sent once it holds this many bytes (so it may exceed it by one chunk). */
   maxBatchBytes: number;
@@ -62,7 +80,7 @@ export interface WriteItem extends SealedItem {
 }
 
 export type WorkerRequest =
-  | { type: 'chunkFile'; task: number; path: string; options: ChunkFileOptions; credit: number }
+  | ({ type: 'chunkFile'; task: number; path: string; options: ChunkFileOptions; credit: number } & ChunkFileExtras)
   | { type: 'chunkBytes'; task: number; bytes: Uint8Array; options: ChunkOptions }
   | { type: 'compressAndSeal'; task: number; blobs: Chunk[]; options: SealOptions }
   | { type: 'openAndDecompress'; task: number; items: SealedItem[]; options: OpenOptions }
@@ -73,7 +91,8 @@ export type WorkerRequest =
 
 export type WorkerResponse =
   | { type: 'batch'; task: number; chunks: Chunk[] }
-  | { type: 'end'; task: number; size: number }
+  /** `size`: the file's bytes, resumed prefix included; `resumedAt`: 0 unless only bytes from there were chunked. */
+  | { type: 'end'; task: number; size: number; resumedAt: number; tail?: TailMark }
   | { type: 'chunks'; task: number; chunks: Chunk[] }
   | { type: 'sealed'; task: number; blobs: SealedBlob[] }
   | { type: 'opened'; task: number; plaintexts: Uint8Array[] }

@@ -22,7 +22,7 @@ export function createWorkerCodec(vault: Vault, options: WorkerCodecOptions = {}
   // Small batches bound memory (files in flight × read-ahead × batch) and keep workers fed.
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   return {
-    chunkFile: (path: string) => pool.chunkFile(path, { params, chunkerSeed, idKey, maxBatchBytes }),
+    chunkFile: (path, extras) => pool.chunkFile(path, { params, chunkerSeed, idKey, maxBatchBytes }, extras),
     idOf: (bytes: Uint8Array): BlobId => blobId(idKey, bytes),
     compressAndSeal: (blobs: readonly Chunk[]): Promise<SealedChunk[]> => pool.compressAndSeal(blobs, { encKey, level }),
     openAndVerify: (items, opts) => pool.openAndDecompress(items, { encKey, idKey }, opts),

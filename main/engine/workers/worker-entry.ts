@@ -2,6 +2,8 @@
 // thread that owns the UI. Loaded by WorkerPool as .ts from source (Node strips the types) or
 // as .js from the build. Results own their ArrayBuffers and are transferred, not copied.
 
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { closeSync, fchmodSync, futimesSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
@@ -12,7 +14,7 @@ import type { GearTable } from '../chunk/index.ts';
 // with them zod, ~30 ms of start-up in every worker.
 import { blobId } from '../crypto/keys.ts';
 import { open, seal } from '../crypto/seal.ts';
-import type { BlobTarget, Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 const READ_SIZE = 512 * 1024;
 
@@ -38,7 +40,7 @@ function handle(port: MessagePort, request: WorkerRequest): void {
   try {
     switch (request.type) {
       case 'chunkFile':
-        chunkFile(request.task, request.path, request.options, request.credit, reply).catch(fail);
+        chunkFile(request.task, request.path, request.options, request.credit, reply, request).catch(fail);
         return;
       case 'chunkBytes': {
         const chunks = chunkBytes(request.bytes, request.options);
@@ -92,26 +94,64 @@ function gearFor(seed: Uint8Array): GearTable {
   return gear;
 }
 
-async function chunkFile(task: number, path: string, options: ChunkFileOptions, credit: number, reply: (message: WorkerResponse, transfer?: TransferListItem[]) => void): Promise<void> {
+async function chunkFile(
+  task: number,
+  path: string,
+  options: ChunkFileOptions,
+  credit: number,
+  reply: (message: WorkerResponse, transfer?: TransferListItem[]) => void,
+  extras: ChunkFileExtras,
+): Promise<void> {
   const state: StreamState = { credit, cancelled: false, wake: undefined };
   streams.set(task, state);
   let fd: number | undefined;
-  try {
-    const chunker = createChunker(options.params, gearFor(options.chunkerSeed));
-    // Synchronous file calls: blocking is what this thread is for, and each asynchronous call
-    // was a round trip through the libuv pool plus a promise (measured: open, read and close
-    // were ~1.1 s of the two workers' 7 s of CPU in an initial backup of 2,700 files).
+  // Synchronous file calls: blocking is what this thread is for, and each asynchronous call
+  // was a round trip through the libuv pool plus a promise (measured: open, read and close
+  // were ~1.1 s of the two workers' 7 s of CPU in an initial backup of 2,700 files).
+  const openForReading = (): number => {
     try {
-      fd = openSync(path, 'r');
+      return openSync(path, 'r');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`The file ${path} does not exist: it was deleted or moved before it could be read.`, { cause: error });
       throw error;
     }
+  };
+  try {
+    const chunker = createChunker(options.params, gearFor(options.chunkerSeed));
+    fd = openForReading();
     const buffer = new Uint8Array(READ_SIZE);
+    let size = 0;
+    let resumedAt = 0;
+    // SHA-256 of everything chunked so far, and a copy taken before the latest chunk.
+    let hash: Hash | undefined = extras.markTail ? createHash('sha256') : undefined;
+    let beforeLast: Hash | undefined;
+    let lastLength = 0;
+
+    if (extras.resume && extras.resume.offset > 0) {
+      // Hashing is ~3× faster than chunking and keyed ids: check the prefix, skip its chunking.
+      const prefix = createHash('sha256');
+      let left = extras.resume.offset;
+      while (left > 0 && !state.cancelled) {
+        const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
+        if (n === 0) break;
+        prefix.update(buffer.subarray(0, n));
+        left -= n;
+      }
+      if (state.cancelled) return;
+      const carried = prefix.copy();
+      if (left === 0 && sameDigest(prefix.digest(), extras.resume.digest)) {
+        resumedAt = size = extras.resume.offset;
+        if (hash) hash = carried;
+      } else {
+        // Not an append: chunk the whole file from its start.
+        closeSync(fd);
+        fd = undefined;
+        fd = openForReading();
+      }
+    }
+
     let batch: Chunk[] = [];
     let batchBytes = 0;
-    let size = 0;
-
     const send = async (): Promise<void> => {
       // Back-pressure: wait until the consumer has taken enough batches.
       while (state.credit <= 0 && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
@@ -123,6 +163,11 @@ async function chunkFile(task: number, path: string, options: ChunkFileOptions, 
       batchBytes = 0;
     };
     const add = async (data: Uint8Array): Promise<void> => {
+      if (hash) {
+        beforeLast = hash.copy();
+        hash.update(data);
+      }
+      lastLength = data.length;
       batch.push({ id: blobId(options.idKey, data), data });
       batchBytes += data.length;
       if (batchBytes >= options.maxBatchBytes) await send();
@@ -140,11 +185,18 @@ async function chunkFile(task: number, path: string, options: ChunkFileOptions, 
     const last = chunker.finish();
     if (last) await add(last);
     if (batch.length > 0) await send();
-    if (!state.cancelled) reply({ type: 'end', task, size });
+    if (state.cancelled) return;
+    // No chunk after a resumed prefix: where the prefix's own last chunk starts isn't known here.
+    const tail: TailMark | undefined = beforeLast ? { offset: size - lastLength, digest: new Uint8Array(beforeLast.digest()) } : undefined;
+    reply({ type: 'end', task, size, resumedAt, ...(tail ? { tail } : {}) });
   } finally {
     streams.delete(task);
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 function chunkBytes(bytes: Uint8Array, options: ChunkOptions): Chunk[] {

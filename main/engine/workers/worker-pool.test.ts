@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -126,6 +126,56 @@ describe('WorkerPool', () => {
       expect(summary(batches.flat())).toEqual(summary(expectedChunks(data)));
       expect(Buffer.compare(Buffer.concat(batches.flat().map((c) => c.data)), data)).toBe(0);
       expect(stream.size).toBe(data.length);
+    });
+
+    it('marks a tail and resumes a grown file there: the same chunks as chunking it whole, prefix skipped', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const old = transcript(600_000);
+      const path = join(dir, 'grows.jsonl');
+      await writeFile(path, old);
+      const first = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1 << 20 }, { markTail: true });
+      const oldChunks = (await collect(first)).flat();
+      const lastOld = oldChunks.at(-1)!;
+      expect(first.tail?.offset).toBe(old.length - lastOld.data.length);
+      expect(Buffer.from(first.tail!.digest).equals(createHash('sha256').update(old.subarray(0, first.tail!.offset)).digest())).toBe(true);
+
+      const grown = Buffer.concat([old, transcript(300_000)]);
+      await writeFile(path, grown);
+      const second = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1 << 20 }, { resume: first.tail!, markTail: true });
+      const tailChunks = (await collect(second)).flat();
+      expect(second.resumedAt).toBe(first.tail!.offset);
+      expect(second.size).toBe(grown.length);
+      // The old chunks but the last, then what the stream sent: exactly the whole file's chunks.
+      expect([...summary(oldChunks.slice(0, -1)), ...summary(tailChunks)]).toEqual(summary(expectedChunks(grown)));
+      // And the new tail mark is the one a whole pass computes.
+      const whole = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1 << 20 }, { markTail: true });
+      await collect(whole);
+      expect(second.tail?.offset).toBe(whole.tail?.offset);
+      expect(Buffer.from(second.tail!.digest).equals(Buffer.from(whole.tail!.digest))).toBe(true);
+    });
+
+    it('chunks the whole file when its prefix changed or it shrank below the mark', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const old = transcript(600_000);
+      const path = join(dir, 'edited.jsonl');
+      await writeFile(path, old);
+      const first = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1 << 20 }, { markTail: true });
+      await collect(first);
+      const mark = first.tail!;
+
+      const edited = Buffer.concat([old, transcript(1000)]);
+      edited[10] = edited[10]! ^ 1; // one byte changed near the start, file grown
+      await writeFile(path, edited);
+      const second = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1 << 20 }, { resume: mark });
+      expect(summary((await collect(second)).flat())).toEqual(summary(expectedChunks(edited)));
+      expect(second.resumedAt).toBe(0);
+
+      const shrunk = old.subarray(0, mark.offset - 10);
+      await writeFile(path, shrunk);
+      const third = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 1 << 20 }, { resume: mark });
+      expect(summary((await collect(third)).flat())).toEqual(summary(expectedChunks(shrunk)));
+      expect(third.resumedAt).toBe(0);
+      expect(third.size).toBe(shrunk.length);
     });
 
     it('handles an empty file and a file smaller than min', async () => {

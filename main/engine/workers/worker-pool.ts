@@ -23,7 +23,7 @@ import {
   WrongKeyError,
 } from '../../../shared/errors.ts';
 import type { ErrorRecord } from '../../../shared/errors.ts';
-import type { BlobTarget, Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
 export const DEFAULT_WORKER_URL = new URL(`./worker-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -39,8 +39,12 @@ export interface WorkerPoolOptions {
 
 /** Batches of chunks in file order; `size` is the number of bytes read once iteration ends. */
 export interface ChunkStream extends AsyncIterable<Chunk[]> {
-  /** Bytes chunked so far; the file's total size (as read) once iteration has completed. */
+  /** Bytes chunked so far; the file's total size (as read, resumed prefix included) once iteration has completed. */
   readonly size: number;
+  /** Once iteration has completed: 0, or the offset a verified prefix was skipped to (the stream held only later chunks). */
+  readonly resumedAt: number;
+  /** Once iteration has completed, with `markTail`: the file's TailMark. */
+  readonly tail: TailMark | undefined;
 }
 
 interface Task {
@@ -82,9 +86,16 @@ export class WorkerPool {
    * batches ahead of the consumer. Work starts when iteration starts; breaking out of the loop
    * stops the worker's task and closes the file.
    */
-  chunkFile(path: string, options: ChunkFileOptions): ChunkStream {
+  chunkFile(path: string, options: ChunkFileOptions, extras: ChunkFileExtras = {}): ChunkStream {
     if (!(options.maxBatchBytes > 0)) throw new ConfigError(`maxBatchBytes must be positive, got ${options.maxBatchBytes}.`);
-    const request = { type: 'chunkFile', path, options: { ...copyKeys(options), maxBatchBytes: options.maxBatchBytes }, credit: this.readAhead } as const;
+    const request = {
+      type: 'chunkFile',
+      path,
+      options: { ...copyKeys(options), maxBatchBytes: options.maxBatchBytes },
+      credit: this.readAhead,
+      ...(extras.resume ? { resume: { offset: extras.resume.offset, digest: new Uint8Array(extras.resume.digest) } } : {}),
+      ...(extras.markTail ? { markTail: true } : {}),
+    } as const;
     return new FileChunkStream((task) => this.start(request, [], task));
   }
 
@@ -228,6 +239,8 @@ class FileChunkStream implements ChunkStream {
   private consumed = 0;
   private total: number | undefined;
   private started = false;
+  resumedAt = 0;
+  tail: TailMark | undefined;
 
   constructor(begin: (task: Task) => TaskHandle) {
     this.begin = begin;
@@ -255,6 +268,8 @@ class FileChunkStream implements ChunkStream {
         else if (message.type === 'end') {
           ended = true;
           this.total = message.size;
+          this.resumedAt = message.resumedAt;
+          this.tail = message.tail;
           handle.end();
         } else {
           failure = message.type === 'error' ? reviveError(message.error, message.stack) : new CairnError('internal', `A worker answered "${message.type}" to a chunkFile request.`);
