@@ -2,7 +2,7 @@
 // keys replaced on one device stop working on the others.
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { initRepo, openRepo, removeTempDirs, tempDir, TEST_PASSPHRASE } from '../../testing/repo.ts';
+import { initRepo, openRepo, removeTempDirs, tempDir, TEST_PASSPHRASE, TEST_SCRYPT } from '../../testing/repo.ts';
 import { MemoryBlobStore } from './storage/index.ts';
 import { Repository } from './repository.ts';
 import { createWorkerCodec } from './workers/index.ts';
@@ -34,5 +34,24 @@ describe('Repository.open with cached headers', () => {
     await expect(open(TEST_PASSPHRASE)).rejects.toMatchObject({ code: 'wrong_key' });
     await (await open('a brand new passphrase')).close();
     await a.close();
+  });
+
+  it('uses the key cache only for the vault it was made for, even when a new vault took its place', async () => {
+    const store = new MemoryBlobStore();
+    const { repo: a } = await initRepo(store);
+    const state = tempDir();
+    const opened = await openRepo(store, state); // leaves a header cache and a key cache for vault A
+    const first = opened.vault.id;
+    await opened.close();
+    await a.close();
+    // Vault A is gone; vault B, with another passphrase, now lives at the same location.
+    for await (const o of store.list('')) await store.delete(o.key);
+    const { repo: b } = await Repository.init({ store, stateDir: tempDir(), passphrase: 'vault b passphrase', scrypt: TEST_SCRYPT, makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
+    await b.close();
+    await expect(openRepo(store, state)).rejects.toMatchObject({ code: 'wrong_key' });
+    const reopened = await openRepo(store, state, { passphrase: 'vault b passphrase' });
+    expect(reopened.vault.id).not.toBe(first);
+    expect(reopened.vault.id).toBe(b.vault.id);
+    await reopened.close();
   });
 });

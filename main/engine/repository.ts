@@ -86,29 +86,39 @@ export class Repository {
     } catch {
       cached = undefined;
     }
+    // The local key cache: the same master key under a cheap KDF of the passphrase, so a CLI run
+    // doesn't spend ~0.4 s in scrypt. A wrong passphrase still fails (after the full KDF below).
+    const useKeyCache = 'passphrase' in options.secret && options.keyCache !== false;
+    const keyCacheFileOf = (vaultId: string) => join(options.stateDir, 'vaults', vaultId, 'key-cache.json');
+    const unlockFromCache = async (config: VaultHeader['config']): Promise<Vault | undefined> => {
+      if (!useKeyCache) return undefined;
+      try {
+        const slot = JSON.parse(readFileSync(keyCacheFileOf(config.id), 'utf8')) as KeySlot;
+        return await Vault.unlock(options.store, { config, slots: [{ key: 'local', slot }] }, options.secret);
+      } catch {
+        return undefined;
+      }
+    };
+    // With a cached header, the key cache's KDF (~20 ms in the thread pool) runs while the
+    // vault's config is fetched; its result counts only if the config turns out unchanged.
+    const early = cached ? unlockFromCache(cached.config) : undefined;
     let offline = false;
     let config: VaultHeader['config'];
     try {
       config = await Vault.readConfig(options.store);
     } catch (error) {
-      if (!(cached && error instanceof CairnError && error.code === 'unreachable')) throw error;
+      if (!(cached && error instanceof CairnError && error.code === 'unreachable')) {
+        await early;
+        throw error;
+      }
       config = cached.config;
       offline = true;
     }
-    let header: VaultHeader = cached && JSON.stringify(cached.config) === JSON.stringify(config) ? cached : { config, slots: [] };
-    let vault: Vault | undefined;
-    // The local key cache: the same master key under a cheap KDF of the passphrase, so a CLI run
-    // doesn't spend ~0.4 s in scrypt. A wrong passphrase still fails (after the full KDF below).
-    const useKeyCache = 'passphrase' in options.secret && options.keyCache !== false;
-    const keyCacheFile = join(options.stateDir, 'vaults', config.id, 'key-cache.json');
-    if (useKeyCache) {
-      try {
-        const slot = JSON.parse(readFileSync(keyCacheFile, 'utf8')) as KeySlot;
-        vault = await Vault.unlock(options.store, { config, slots: [{ key: 'local', slot }] }, options.secret);
-      } catch {
-        vault = undefined;
-      }
-    }
+    const unchanged = cached !== undefined && JSON.stringify(cached.config) === JSON.stringify(config);
+    let header: VaultHeader = unchanged && cached ? cached : { config, slots: [] };
+    const earlyVault = await early;
+    let vault: Vault | undefined = unchanged ? earlyVault : await unlockFromCache(config);
+    const keyCacheFile = keyCacheFileOf(config.id);
     if (!vault) {
       // Unlocking a vault slot costs the full KDF anyway: read the current slots, so a passphrase
       // or recovery key replaced on another device stops working here too. Offline, the cached
