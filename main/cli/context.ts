@@ -9,7 +9,7 @@ import type { VaultLocation } from '../../shared/models.ts';
 import { defaultStateDir } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
 import { createBlobStore, parseLocation } from '../engine/storage/index.ts';
-import type { BlobStore } from '../engine/storage/index.ts';
+import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
 import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
 
@@ -34,7 +34,31 @@ export function location(opts: CommonOptions): VaultLocation {
 }
 
 export function openStore(opts: CommonOptions): Promise<BlobStore> | BlobStore {
-  return createBlobStore(location(opts));
+  return createBlobStore(location(opts), cliStoreOptions());
+}
+
+/**
+ * How the CLI talks to S3. An endpoint that accepts connections and never answers costs at most
+ * attempts × timeout plus the backoff between them: by default 4 × 30 s (RetryingBlobStore's and
+ * the SDK's defaults were 5 × 60 s). `CAIRN_TIMEOUT` (seconds a connection may stay silent) and
+ * `CAIRN_RETRIES` (attempts per request) change them, for cron jobs or slow links.
+ */
+export function cliStoreOptions(env: Record<string, string | undefined> = process.env): CreateBlobStoreOptions {
+  const timeoutS = positive(env, 'CAIRN_TIMEOUT') ?? 30;
+  const attempts = positive(env, 'CAIRN_RETRIES') ?? 4;
+  if (!Number.isInteger(attempts)) throw new ConfigError(`CAIRN_RETRIES must be a whole number of attempts, got '${env.CAIRN_RETRIES}'.`);
+  return {
+    retry: { maxAttempts: attempts, baseDelayMs: 250, maxDelayMs: 8_000 },
+    s3: { connectionTimeoutMs: Math.min(10, timeoutS) * 1000, socketTimeoutMs: timeoutS * 1000 },
+  };
+}
+
+function positive(env: Record<string, string | undefined>, name: string): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new ConfigError(`${name} must be a positive number, got '${text}'.`);
+  return n;
 }
 
 export function stateDir(opts: CommonOptions): string {
