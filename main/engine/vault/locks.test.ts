@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initRepo, removeTempDirs } from '../../../testing/repo.ts';
 import type { Repository } from '../repository.ts';
 import { FaultyBlobStore, MemoryBlobStore } from '../storage/index.ts';
+import { keys, kinds } from './format.ts';
 import { acquireLock, listLocks } from './locks.ts';
 
 describe('acquireLock', () => {
@@ -53,5 +57,37 @@ describe('acquireLock', () => {
     await expect(acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: 'd1' })).rejects.toThrow(/exclusive lock \(prune\)/);
     expect((await listLocks(repo.vault)).map((l) => l.device)).toEqual(['d9']);
     await prune.release();
+  });
+
+  it('deletes a lock it could not release (vault unreachable) at its next acquire', async () => {
+    const lock = await acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: 'd1' });
+    store.failNth('delete', 1, { keyPrefix: 'locks/' });
+    await expect(lock.release()).rejects.toThrow();
+    expect((await listLocks(repo.vault)).map((l) => l.id)).toEqual([lock.record.id]);
+    store.clear();
+    const next = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: 'd1' });
+    expect((await listLocks(repo.vault)).map((l) => l.id)).toEqual([next.record.id]);
+    await next.release();
+  });
+
+  it("removes this device's locks whose process is gone, and waits for live or other devices' ones", async () => {
+    const plant = async (device: string, pid: number) => {
+      const id = randomBytes(16).toString('hex');
+      const at = new Date().toISOString();
+      await repo.vault.putSealedJson(keys.lock(id), kinds.lock, id, { version: 1, id, device, hostname: hostname(), pid, exclusive: false, operation: 'backup', createdAt: at, refreshedAt: at });
+      return id;
+    };
+    const dead = spawnSync('true').pid as number;
+    const orphan = await plant('d1', dead);
+    const prune = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: 'd1' });
+    expect((await listLocks(repo.vault)).map((l) => l.id)).toEqual([prune.record.id]);
+    expect(orphan).not.toBe(prune.record.id);
+    await prune.release();
+
+    const otherDevice = await plant('d2', dead);
+    const alive = await plant('d1', process.ppid);
+    await expect(acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: 'd1' })).rejects.toThrow(/in use/);
+    expect((await listLocks(repo.vault)).map((l) => l.id).sort()).toEqual([otherDevice, alive].sort());
+    for (const id of [otherDevice, alive]) await store.delete(keys.lock(id));
   });
 });

@@ -57,6 +57,37 @@ export function isStale(lock: LockRecord, now: number, staleMs: number): boolean
   return now - Date.parse(lock.refreshedAt) > staleMs;
 }
 
+/**
+ * Locks this process could not delete when it released them (the vault was unreachable by then),
+ * per vault location: deleted at its next acquire there, so they don't block other devices'
+ * prunes until they go stale.
+ */
+const unreleased = new Map<string, Set<string>>();
+
+async function deleteUnreleased(vault: Vault): Promise<void> {
+  const ids = unreleased.get(vault.store.location);
+  if (!ids || ids.size === 0) return;
+  await mapLimit([...ids], 8, async (id) => {
+    try {
+      await vault.store.delete(keys.lock(id));
+      ids.delete(id);
+    } catch {
+      // Still unreachable or refused: try again next time; staleness covers the rest.
+    }
+  });
+}
+
+/** A lock this device's host holds for a process that no longer runs: it was killed mid-operation. */
+function orphanOf(lock: LockRecord, device: string): boolean {
+  if (lock.device !== device || lock.hostname !== hostname() || lock.pid === process.pid) return false;
+  try {
+    process.kill(lock.pid, 0);
+    return false; // alive (or a reused pid: then the lock waits until it is stale)
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 export async function acquireLock(vault: Vault, options: LockOptions): Promise<HeldLock> {
   const now = options.now ?? Date.now;
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
@@ -74,7 +105,7 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
     refreshedAt: at,
   };
   const write = () => vault.putSealedJson(keys.lock(id), kinds.lock, id, record);
-  await write();
+  await settleAll([write(), deleteUnreleased(vault)]);
   let locks: LockRecord[];
   try {
     [locks] = await settleAll([listLocks(vault, id), options.whileChecking?.() ?? Promise.resolve()]);
@@ -82,7 +113,10 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
     await vault.store.delete(keys.lock(id)).catch(() => undefined);
     throw error;
   }
-  const others = locks.filter((l) => !isStale(l, now(), staleMs));
+  // Locks of this device's processes that died (killed, crashed) are removed, not waited for.
+  const orphans = locks.filter((l) => orphanOf(l, options.device));
+  await mapLimit(orphans, 8, (l) => vault.store.delete(keys.lock(l.id)).catch(() => undefined));
+  const others = locks.filter((l) => !isStale(l, now(), staleMs) && !orphans.includes(l));
   const blocking = options.exclusive ? others : others.filter((l) => l.exclusive);
   if (blocking.length > 0) {
     await vault.store.delete(keys.lock(id));
@@ -106,7 +140,14 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
     async release() {
       if (released) return;
       released = true;
-      await vault.store.delete(keys.lock(id));
+      try {
+        await vault.store.delete(keys.lock(id));
+      } catch (error) {
+        let ids = unreleased.get(vault.store.location);
+        if (!ids) unreleased.set(vault.store.location, (ids = new Set()));
+        ids.add(id);
+        throw error;
+      }
     },
   };
 }
