@@ -8,6 +8,7 @@ import { ConfigError } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { defaultStateDir } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
+import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
 import { createBlobStore, parseLocation } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
 import type { UnlockSecret } from '../engine/vault/index.ts';
@@ -33,8 +34,13 @@ export function location(opts: CommonOptions): VaultLocation {
   });
 }
 
-export function openStore(opts: CommonOptions): Promise<BlobStore> | BlobStore {
-  return createBlobStore(location(opts), cliStoreOptions());
+/**
+ * The vault's store. With `outbox`, behind the outbox in the state folder (the one the app uses
+ * for the same location): backups made while the vault can't be reached wait there.
+ */
+export function openStore(opts: CommonOptions, { outbox = false }: { outbox?: boolean } = {}): BlobStore {
+  const remote = createBlobStore(location(opts), cliStoreOptions());
+  return outbox ? new OutboxBlobStore(remote, { dir: outboxDir(stateDir(opts), remote.location) }) : remote;
 }
 
 /**
@@ -112,8 +118,8 @@ export function workerThreads(): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-export async function openRepository(opts: CommonOptions): Promise<Repository> {
-  const store = await openStore(opts);
+export async function openRepository(opts: CommonOptions, storeOptions: { outbox?: boolean } = {}): Promise<Repository> {
+  const store = openStore(opts, storeOptions);
   try {
     return await Repository.open({
       store,
@@ -129,8 +135,8 @@ export async function openRepository(opts: CommonOptions): Promise<Repository> {
   }
 }
 
-export async function withRepository<T>(opts: CommonOptions, fn: (repo: Repository) => Promise<T>): Promise<T> {
-  const repo = await openRepository(opts);
+export async function withRepository<T>(opts: CommonOptions, fn: (repo: Repository) => Promise<T>, storeOptions: { outbox?: boolean } = {}): Promise<T> {
+  const repo = await openRepository(opts, storeOptions);
   try {
     return await fn(repo);
   } finally {

@@ -12,6 +12,9 @@ import type { BackupResult, BackupSource, BackupWarning } from './backup/index.t
 import type { Repository } from './repository.ts';
 import { pull } from './sync/index.ts';
 import type { SyncResult, SyncChange } from './sync/index.ts';
+import { CairnError } from '../../shared/errors.ts';
+import { flushOutbox } from './outbox/index.ts';
+import type { FlushProgress, OutboxBlobStore } from './outbox/index.ts';
 import { applyRetention } from './vault/index.ts';
 import type { SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
@@ -140,4 +143,53 @@ export async function setPinned(repo: Repository, ref: string, pinned: boolean):
   const updated = { ...snap, pinned };
   await repo.saveSnapshot(updated);
   return summarise(updated);
+}
+
+export interface ThroughOutboxResult<T> {
+  /** The online run's result, or undefined when the vault couldn't be reached. */
+  online?: T;
+  /** The backup that went into the outbox instead. */
+  offline?: { result: BackupResult; cause: CairnError; waiting: number };
+  /** Snapshots that waited in the outbox and were uploaded first. */
+  flushed: number;
+}
+
+/**
+ * Runs `online` (a backup, or a sync) through the vault's outbox, as the app does: what waits
+ * in the outbox is uploaded first, so the vault holds this device's snapshots in order; when the
+ * vault can't be reached — at open, or during the run — the backup goes into the outbox instead
+ * (`offline(signal)` runs while it spools) and uploads at the next run that reaches the vault.
+ */
+export async function throughOutbox<T>(
+  repo: Repository,
+  outbox: OutboxBlobStore,
+  online: () => Promise<T>,
+  offline: () => Promise<BackupResult>,
+  options: { onFlushProgress?: (p: FlushProgress) => void; signal?: AbortSignal } = {},
+): Promise<ThroughOutboxResult<T>> {
+  let flushed = 0;
+  let cause: CairnError;
+  if (repo.openedOffline) {
+    cause = repo.offlineCause ?? new CairnError('unreachable', `The vault at ${outbox.remote.location} can't be reached.`, { retryable: true });
+  } else {
+    try {
+      if (outbox.hasPending()) {
+        const result = await flushOutbox({ outbox, vault: repo.vault, db: repo.db, device: repo.device.id, now: repo.now, onProgress: options.onFlushProgress, signal: options.signal });
+        flushed = result.snapshots.length;
+        if (flushed > 0) await repo.touchDevice();
+      }
+      return { online: await online(), flushed };
+    } catch (error) {
+      if (!(error instanceof CairnError && error.code === 'unreachable')) throw error;
+      cause = error;
+    }
+  }
+  await outbox.startSpooling({ vaultId: repo.vault.id, indexIds: repo.db.knownIndexIds() });
+  let result: BackupResult;
+  try {
+    result = await offline();
+  } finally {
+    outbox.stopSpooling();
+  }
+  return { offline: { result, cause, waiting: outbox.pendingSnapshots() }, flushed };
 }

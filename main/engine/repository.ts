@@ -46,6 +46,8 @@ export class Repository {
   readonly now: () => number;
   /** True when the vault was unreachable at open: it was unlocked from the cached header. */
   openedOffline = false;
+  /** Why the vault was unreachable at open (with openedOffline). */
+  offlineCause: CairnError | undefined;
   /** Whether this repository keeps a local key cache (RepositoryOptions.keyCache). */
   keyCache = true;
   private readonly platform: Platform;
@@ -103,6 +105,7 @@ export class Repository {
     // vault's config is fetched; its result counts only if the config turns out unchanged.
     const early = cached ? unlockFromCache(cached.config) : undefined;
     let offline = false;
+    let offlineCause: CairnError | undefined;
     let config: VaultHeader['config'];
     try {
       config = await Vault.readConfig(options.store);
@@ -113,6 +116,7 @@ export class Repository {
       }
       config = cached.config;
       offline = true;
+      offlineCause = error;
     }
     const unchanged = cached !== undefined && JSON.stringify(cached.config) === JSON.stringify(config);
     let header: VaultHeader = unchanged && cached ? cached : { config, slots: [] };
@@ -135,6 +139,7 @@ export class Repository {
       writeJsonAtomic(cacheFile, header);
     }
     const repo = await Repository.fromVault(vault, { ...options, offline });
+    repo.offlineCause = offlineCause;
     return repo;
   }
 

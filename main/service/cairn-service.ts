@@ -2,7 +2,6 @@
 // a queue of jobs, behind one handler per IPC channel. Plain Node, so the Electron app and the
 // e2e host run exactly this code.
 
-import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -12,7 +11,7 @@ import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../.
 import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
 import { agentSources, forget, runBackup, runSync, safetySnapshot, setPinned, summarise } from '../engine/operations.ts';
-import { flushOutbox, OutboxBlobStore } from '../engine/outbox/index.ts';
+import { flushOutbox, OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
 import { Repository } from '../engine/repository.ts';
 import { restore } from '../engine/restore/index.ts';
 import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
@@ -174,8 +173,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   /** The vault's store behind its outbox, which lives in Cairn's folder (one per vault location). */
   function vaultStoreFor(location: VaultLocation, credentials?: Credentials): OutboxBlobStore {
     const remote = storeFor(location, credentials);
-    const name = createHash('sha256').update(remote.location).digest('hex').slice(0, 24);
-    return new OutboxBlobStore(remote, { dir: join(options.stateDir, 'outbox', name), now });
+    return new OutboxBlobStore(remote, { dir: outboxDir(options.stateDir, remote.location), now });
   }
 
   async function openWith(location: VaultLocation, credentials: Credentials | undefined, secret: UnlockSecret, deviceName?: string): Promise<Repository> {

@@ -3,11 +3,13 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve, sep } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
+import type { ProgressInfo } from '../../../shared/models.ts';
 import { ADAPTERS, contextFromProcess, copySqliteConsistent, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
 import { backup } from '../../engine/backup/index.ts';
-import type { BackupSource } from '../../engine/backup/index.ts';
+import type { BackupResult, BackupSource } from '../../engine/backup/index.ts';
+import type { FlushProgress, OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { agentSources, safetySnapshot, summarise } from '../../engine/operations.ts';
+import { agentSources, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
 import { restore } from '../../engine/restore/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -81,40 +83,64 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       sources = await toBackupSources(ADAPTERS, ctx, agents);
       out.info(`Backing up ${detected.map((a) => a.displayName).join(', ')}.`);
     }
-    const result = await backup({
-      vault: repo.vault,
-      db: repo.db,
-      codec: repo.codec,
-      sources,
-      device: repo.device,
-      reason: 'cli',
-      tmpDir: repo.tmpDir,
-      copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
-      excludes: opts.exclude,
-      force: opts.force,
-      onProgress: (p) => out.progress(p),
-      onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
-      now: repo.now,
-      afterSnapshot: () => repo.touchDevice(agents),
-    });
+    const run = (offline: boolean) =>
+      backup({
+        vault: repo.vault,
+        db: repo.db,
+        codec: repo.codec,
+        sources,
+        device: repo.device,
+        reason: 'cli',
+        tmpDir: repo.tmpDir,
+        copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
+        excludes: opts.exclude,
+        force: opts.force,
+        offline,
+        onProgress: (p) => out.progress(p),
+        onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
+        now: repo.now,
+        ...(offline ? {} : { afterSnapshot: () => repo.touchDevice(agents) }),
+      });
+    const outcome = await throughOutbox(repo, repo.vault.store as OutboxBlobStore, () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();
+    const result = (outcome.online ?? outcome.offline?.result) as BackupResult;
     const s = result.stats;
     out.result(
-      { snapshot: result.snapshotId, unchanged: result.unchanged, stats: s, resumedFiles: result.resumedFiles, warnings: result.warnings },
+      {
+        snapshot: result.snapshotId,
+        unchanged: result.unchanged,
+        stats: s,
+        resumedFiles: result.resumedFiles,
+        warnings: result.warnings,
+        uploadedWaiting: outcome.flushed,
+        ...(outcome.offline ? { offline: true, waiting: outcome.offline.waiting, cause: outcome.offline.cause.toRecord() } : {}),
+      },
       () =>
-        result.unchanged
-          ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${s.files} files, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`
-          : [
-              `Snapshot ${result.snapshotId?.slice(0, 8)} saved.`,
-              `  files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} in all, ${formatBytes(s.bytes)})`,
-              `  added: ${formatBytes(s.newBytes)} of new data, ${formatBytes(s.uploadedBytes)} uploaded`,
-              s.secretsSkipped > 0 ? `  secrets never uploaded: ${s.secretsSkipped} file(s)` : '',
-              `  took ${formatDuration(s.durationMs)}`,
-            ]
-              .filter(Boolean)
-              .join('\n'),
+        [
+          outcome.flushed > 0 ? `Uploaded ${outcome.flushed} snapshot(s) that waited on this device.` : '',
+          outcome.offline ? `The vault can't be reached: ${outcome.offline.cause.message}` : '',
+          result.unchanged
+            ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${s.files} files, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`
+            : [
+                `Snapshot ${result.snapshotId?.slice(0, 8)} ${outcome.offline ? 'kept on this device' : 'saved'}.`,
+                `  files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} in all, ${formatBytes(s.bytes)})`,
+                `  added: ${formatBytes(s.newBytes)} of new data, ${formatBytes(s.uploadedBytes)} ${outcome.offline ? 'waiting to upload' : 'uploaded'}`,
+                s.secretsSkipped > 0 ? `  secrets never uploaded: ${s.secretsSkipped} file(s)` : '',
+                `  took ${formatDuration(s.durationMs)}`,
+              ]
+                .filter(Boolean)
+                .join('\n'),
+          outcome.offline ? `${outcome.offline.waiting} snapshot(s) wait on this device; the next backup or sync that reaches the vault uploads them.` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
     );
-  });
+  }, { outbox: true });
+}
+
+/** The outbox's upload progress, as the progress line shows it. */
+export function flushProgress(p: FlushProgress): ProgressInfo {
+  return { phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone };
 }
 
 export async function snapshotsCommand(opts: CommonOptions & { device?: string }): Promise<void> {

@@ -1,13 +1,16 @@
 // sync, devices, conflicts, resolve, forget, prune, pin, unpin: many devices on one vault.
 
 import { ConfigError } from '../../../shared/errors.ts';
-import type { ConflictInfo, DeviceInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
+import type { ConflictInfo, DeviceInfo, PathMapping, ProgressInfo, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
-import { forget, runSync, safetySnapshot, setPinned } from '../../engine/operations.ts';
+import type { BackupWarning } from '../../engine/backup/index.ts';
+import { agentSources, forget, runBackup, runSync, safetySnapshot, setPinned, throughOutbox } from '../../engine/operations.ts';
+import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune } from '../../engine/vault/index.ts';
 import { withRepository } from '../context.ts';
+import { flushProgress } from './repo-commands.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, makeOutput, table } from '../output.ts';
 
@@ -21,28 +24,55 @@ function parseMappings(values: readonly string[] | undefined): PathMapping[] {
 
 export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[] }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
-  await withRepository(opts, async (repo) => {
-    const ctx = await prepareContext(contextFromProcess());
-    const result = await runSync(repo, {
-      ctx,
-      agents: opts.agent,
-      mappings: parseMappings(opts.map),
-      onProgress: (p) => out.progress(p),
-      onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
-    });
-    out.endProgress();
-    const c = result.pull.changes;
-    const count = (a: string) => c.filter((x) => x.action === a).length;
-    out.result(
-      { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts },
-      () =>
-        [
-          result.backup.unchanged ? 'Backup: nothing changed.' : `Backup: snapshot ${result.backup.snapshotId?.slice(0, 8)} saved.`,
-          `Pulled from ${result.pull.devices} other device(s): ${count('pulled')} new or updated, ${count('fast-forward')} extended, ${count('merged')} merged, ${count('conflict')} conflict(s).`,
-          ...result.pull.conflicts.map((x) => `  conflict ${x.id}: ${x.path} (theirs: ${x.theirsPath})`),
-        ].join('\n'),
-    );
-  });
+  await withRepository(
+    opts,
+    async (repo) => {
+      const ctx = await prepareContext(contextFromProcess());
+      const onProgress = (p: ProgressInfo) => out.progress(p);
+      const onWarning = (w: BackupWarning) => out.warn(`${w.path}: ${w.message}`);
+      const outcome = await throughOutbox(
+        repo,
+        repo.vault.store as OutboxBlobStore,
+        () => runSync(repo, { ctx, agents: opts.agent, mappings: parseMappings(opts.map), onProgress, onWarning }),
+        // The vault can't be reached: back up into the outbox; pulling waits for the vault.
+        async () => {
+          const { sources, agents } = await agentSources({ ctx, agents: opts.agent });
+          return runBackup(repo, { sources, agents, reason: 'sync', offline: true, onProgress, onWarning });
+        },
+        { onFlushProgress: (p) => out.progress(flushProgress(p)) },
+      );
+      out.endProgress();
+      const waited = outcome.flushed > 0 ? [`Uploaded ${outcome.flushed} snapshot(s) that waited on this device.`] : [];
+      if (outcome.offline) {
+        const { result, cause, waiting } = outcome.offline;
+        out.result(
+          { device: repo.device, snapshot: result.snapshotId, unchanged: result.unchanged, offline: true, waiting, cause: cause.toRecord(), uploadedWaiting: outcome.flushed },
+          () =>
+            [
+              ...waited,
+              `The vault can't be reached: ${cause.message}`,
+              result.unchanged ? 'Backup: nothing changed.' : `Backup: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device.`,
+              `${waiting} snapshot(s) wait on this device; nothing was pulled. The next sync that reaches the vault uploads them and pulls.`,
+            ].join('\n'),
+        );
+        return;
+      }
+      const result = outcome.online as Awaited<ReturnType<typeof runSync>>;
+      const c = result.pull.changes;
+      const count = (a: string) => c.filter((x) => x.action === a).length;
+      out.result(
+        { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts, uploadedWaiting: outcome.flushed },
+        () =>
+          [
+            ...waited,
+            result.backup.unchanged ? 'Backup: nothing changed.' : `Backup: snapshot ${result.backup.snapshotId?.slice(0, 8)} saved.`,
+            `Pulled from ${result.pull.devices} other device(s): ${count('pulled')} new or updated, ${count('fast-forward')} extended, ${count('merged')} merged, ${count('conflict')} conflict(s).`,
+            ...result.pull.conflicts.map((x) => `  conflict ${x.id}: ${x.path} (theirs: ${x.theirsPath})`),
+          ].join('\n'),
+      );
+    },
+    { outbox: true },
+  );
 }
 
 export async function devicesCommand(opts: CommonOptions): Promise<void> {

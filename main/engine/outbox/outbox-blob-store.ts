@@ -5,7 +5,7 @@
 // returns: a snapshot that a spooling backup reported done survives the app quitting. Reads
 // while spooling see the spool first, then the remote. flushOutbox() uploads the spool later.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -308,4 +308,9 @@ function listFiles(root: string): string[] {
     if (entry.isFile()) out.push(join(entry.parentPath, entry.name));
   }
   return out;
+}
+
+/** The outbox folder for a vault location, in Cairn's state folder (one per location; the app and the CLI share it). */
+export function outboxDir(stateDir: string, location: string): string {
+  return join(stateDir, 'outbox', createHash('sha256').update(location).digest('hex').slice(0, 24));
 }
