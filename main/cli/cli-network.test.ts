@@ -25,7 +25,7 @@ function cairn(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number |
 afterAll(() => removeTempDirs());
 
 describe('cairn against an endpoint that never answers', () => {
-  it('gives up after CAIRN_RETRIES × CAIRN_TIMEOUT with exit status 6', async () => {
+  it('gives up after CAIRN_RETRIES attempts of CAIRN_TIMEOUT seconds, with exit status 6', async () => {
     const gate = await startTcpGate({ host: '127.0.0.1', port: 9 });
     await gate.stall();
     try {

@@ -145,6 +145,11 @@ export async function setPinned(repo: Repository, ref: string, pinned: boolean):
   return summarise(updated);
 }
 
+/** The outbox's upload progress, as progress lines and bars show it. */
+export function flushProgress(p: FlushProgress): ProgressInfo {
+  return { phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone };
+}
+
 export interface ThroughOutboxResult<T> {
   /** The online run's result, or undefined when the vault couldn't be reached. */
   online?: T;
@@ -165,11 +170,16 @@ export async function throughOutbox<T>(
   outbox: OutboxBlobStore,
   online: () => Promise<T>,
   offline: () => Promise<BackupResult>,
-  options: { onFlushProgress?: (p: FlushProgress) => void; signal?: AbortSignal } = {},
+  options: {
+    onFlushProgress?: (p: FlushProgress) => void;
+    signal?: AbortSignal;
+    /** Try the vault even though it was unreachable at open (the app, long after opening); default: not for a repository opened offline. */
+    tryOnline?: boolean;
+  } = {},
 ): Promise<ThroughOutboxResult<T>> {
   let flushed = 0;
   let cause: CairnError;
-  if (repo.openedOffline) {
+  if (!(options.tryOnline ?? !repo.openedOffline)) {
     cause = repo.offlineCause ?? new CairnError('unreachable', `The vault at ${outbox.remote.location} can't be reached.`, { retryable: true });
   } else {
     try {

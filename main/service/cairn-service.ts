@@ -6,12 +6,12 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
-import type { CheckReport, DeviceInfo, EngineStatus, ProgressInfo, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
+import type { CheckReport, DeviceInfo, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
-import { agentSources, forget, runBackup, runSync, safetySnapshot, setPinned, summarise } from '../engine/operations.ts';
-import { flushOutbox, OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
+import { agentSources, flushProgress, forget, runBackup, runSync, safetySnapshot, setPinned, summarise, throughOutbox } from '../engine/operations.ts';
+import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
 import { Repository } from '../engine/repository.ts';
 import { restore } from '../engine/restore/index.ts';
 import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
@@ -262,81 +262,55 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     const started = jobs.start('sync', async (report, signal) => {
       const s = settings();
       const outbox = outboxOf(r);
+      if (!outbox) throw new CairnError('internal', 'The vault was opened without its outbox. This is a bug in Cairn.');
       const snapshotReason = reason === 'manual' ? 'manual' : 'scheduled';
+      const ctx = await agentContext();
+      const agents = s.enabledAgents.length > 0 ? s.enabledAgents : undefined;
+      let outcome;
       try {
-        // What waits in the outbox goes first: the vault then holds this device's snapshots in order.
-        let flushed = 0;
-        if (outbox?.hasPending()) {
-          const result = await flushOutbox({
-            outbox,
-            vault: r.vault,
-            db: r.db,
-            device: r.device.id,
-            now,
-            signal,
-            onProgress: (p) => report({ phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone }),
-          });
-          flushed = result.snapshots.length;
-          if (flushed > 0) {
-            snapshotCache.clear();
-            await r.touchDevice();
-            emit('snapshots.changed', { deviceId: r.device.id });
-          }
-          changed();
-        }
-        const result = await runSync(r, {
-          ctx: await agentContext(),
-          agents: s.enabledAgents.length > 0 ? s.enabledAgents : undefined,
-          mappings: s.pathMappings,
-          reason: snapshotReason,
-          onProgress: report,
-          signal,
-        });
-        r.openedOffline = false;
-        lastError = undefined;
-        lastSyncAt = new Date(now()).toISOString();
-        if (result.pull.conflicts.length > 0) emit('conflicts.changed', listConflicts(r));
-        emit('snapshots.changed', { deviceId: r.device.id });
-        const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
-        const parts = [
-          ...(flushed > 0 ? [`${flushed} waiting snapshot(s) uploaded`] : []),
-          result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
-          ...(pulled ? [`${pulled} file(s) from other devices`] : []),
-        ];
-        const summary = parts.join('; ');
-        return `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`;
+        // The app keeps trying the vault even if it was unreachable when the app started.
+        outcome = await throughOutbox(
+          r,
+          outbox,
+          () => runSync(r, { ctx, agents, mappings: s.pathMappings, reason: snapshotReason, onProgress: report, signal }),
+          async () => {
+            const { sources, agents: found } = await agentSources({ ctx, agents });
+            return runBackup(r, { sources, agents: found, reason: snapshotReason, offline: true, onProgress: report, signal });
+          },
+          { tryOnline: true, signal, onFlushProgress: (p) => report(flushProgress(p)) },
+        );
       } catch (error) {
-        if (outbox && isUnreachable(error)) {
-          try {
-            return await backUpOffline(r, outbox, error, snapshotReason, report, signal);
-          } catch (offlineError) {
-            lastError = offlineError instanceof CairnError ? offlineError.toRecord() : { code: 'internal', message: String(offlineError), retryable: false };
-            throw offlineError;
-          }
-        }
         lastError = error instanceof CairnError ? error.toRecord() : { code: 'internal', message: String(error), retryable: false };
         throw error;
+      } finally {
+        changed();
       }
+      const flushed = outcome.flushed;
+      if (flushed > 0) snapshotCache.clear();
+      if (outcome.offline) {
+        const { result, cause, waiting } = outcome.offline;
+        lastError = cause.toRecord();
+        if (flushed > 0) emit('snapshots.changed', { deviceId: r.device.id });
+        const held = `${waiting} snapshot(s) wait on this device for the vault to be reachable again.`;
+        return result.unchanged ? `Offline, nothing new to back up; ${held}` : `Offline: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device; ${held}`;
+      }
+      const result = outcome.online as Awaited<ReturnType<typeof runSync>>;
+      r.openedOffline = false;
+      lastError = undefined;
+      lastSyncAt = new Date(now()).toISOString();
+      if (result.pull.conflicts.length > 0) emit('conflicts.changed', listConflicts(r));
+      emit('snapshots.changed', { deviceId: r.device.id });
+      const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
+      const parts = [
+        ...(flushed > 0 ? [`${flushed} waiting snapshot(s) uploaded`] : []),
+        result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
+        ...(pulled ? [`${pulled} file(s) from other devices`] : []),
+      ];
+      const summary = parts.join('; ');
+      return `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`;
     });
     changed();
     return started;
-  }
-
-  /** The vault can't be reached: back up into the outbox, which uploads at the next sync that reaches it. */
-  async function backUpOffline(r: Repository, outbox: OutboxBlobStore, cause: CairnError, reason: 'manual' | 'scheduled', report: (p: ProgressInfo) => void, signal: AbortSignal): Promise<string> {
-    const s = settings();
-    const { sources, agents } = await agentSources({ ctx: await agentContext(), agents: s.enabledAgents.length > 0 ? s.enabledAgents : undefined });
-    await outbox.startSpooling({ vaultId: r.vault.id, indexIds: r.db.knownIndexIds() });
-    let result;
-    try {
-      result = await runBackup(r, { sources, agents, reason, offline: true, onProgress: report, signal });
-    } finally {
-      outbox.stopSpooling();
-    }
-    lastError = cause.toRecord();
-    const waiting = outbox.pendingSnapshots();
-    const held = `${waiting} snapshot(s) wait on this device for the vault to be reachable again.`;
-    return result.unchanged ? `Offline, nothing new to back up; ${held}` : `Offline: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device; ${held}`;
   }
 
   /** Where a snapshot path goes when restored "to its place" on this device. */

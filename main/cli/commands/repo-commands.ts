@@ -3,13 +3,12 @@
 import { existsSync } from 'node:fs';
 import { basename, resolve, sep } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
-import type { ProgressInfo } from '../../../shared/models.ts';
 import { ADAPTERS, contextFromProcess, copySqliteConsistent, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
 import { backup } from '../../engine/backup/index.ts';
 import type { BackupResult, BackupSource } from '../../engine/backup/index.ts';
-import type { FlushProgress, OutboxBlobStore } from '../../engine/outbox/index.ts';
+import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { agentSources, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
+import { agentSources, flushProgress, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
 import { restore } from '../../engine/restore/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -138,10 +137,6 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
   }, { outbox: true });
 }
 
-/** The outbox's upload progress, as the progress line shows it. */
-export function flushProgress(p: FlushProgress): ProgressInfo {
-  return { phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone };
-}
 
 export async function snapshotsCommand(opts: CommonOptions & { device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);

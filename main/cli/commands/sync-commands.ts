@@ -5,12 +5,11 @@ import type { ConflictInfo, DeviceInfo, PathMapping, ProgressInfo, RetentionPoli
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
 import type { BackupWarning } from '../../engine/backup/index.ts';
-import { agentSources, forget, runBackup, runSync, safetySnapshot, setPinned, throughOutbox } from '../../engine/operations.ts';
+import { agentSources, flushProgress, forget, runBackup, runSync, safetySnapshot, setPinned, throughOutbox } from '../../engine/operations.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune } from '../../engine/vault/index.ts';
 import { withRepository } from '../context.ts';
-import { flushProgress } from './repo-commands.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, makeOutput, table } from '../output.ts';
 
