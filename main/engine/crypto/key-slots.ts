@@ -9,7 +9,7 @@
 // The wrapped master key is seal(KEK, { kind: 'keyslot', name: <slot type> }, master).
 
 import { hkdfSync, randomBytes, scrypt } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError, IntegrityError, WrongKeyError } from '../../../shared/errors.ts';
 import { MASTER_KEY_LENGTH } from './keys.ts';
 import { open, seal, SEAL_OVERHEAD } from './seal.ts';
@@ -35,14 +35,14 @@ const SALT_LENGTH = 16;
 const KEK_LENGTH = 32;
 const RECOVERY_INFO = 'cairn/v1/recovery-slot';
 
-const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64');
+const base64 = z.string().check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'));
 
 const passphraseSlotSchema = z.object({
   type: z.literal('passphrase'),
   kdf: z.literal('scrypt'),
-  N: z.number().int().min(2).max(2 ** 24).refine((n) => (n & (n - 1)) === 0, 'N must be a power of two'),
-  r: z.number().int().min(1).max(64),
-  p: z.number().int().min(1).max(16),
+  N: z.int().check(z.minimum(2), z.maximum(2 ** 24), z.refine((n) => (n & (n - 1)) === 0, 'N must be a power of two')),
+  r: z.int().check(z.minimum(1), z.maximum(64)),
+  p: z.int().check(z.minimum(1), z.maximum(16)),
   salt: base64,
   wrapped: base64,
 });
