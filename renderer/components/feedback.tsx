@@ -6,15 +6,6 @@ import { explainError } from '../lib/explain-error.ts';
 import { Button } from './button.tsx';
 import { Icon, type IconName } from './icon.tsx';
 
-export function Spinner({ label = 'Loading…', size = 'md' }: { label?: string; size?: 'sm' | 'md' }) {
-  return (
-    <span className="spinner-wrap" role="status">
-      <span className={`spinner spinner-${size}`} aria-hidden="true" />
-      <span className="visually-hidden">{label}</span>
-    </span>
-  );
-}
-
 export function Loading({ label = 'Loading…' }: { label?: string }) {
   return (
     <div className="state state-loading" role="status" aria-live="polite">

@@ -29,7 +29,7 @@ export function JobProgress({ job, showPath = true }: { job: JobInfo; showPath?:
   const bytes = p.bytesTotal !== undefined ? `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone);
   return (
     <div className="job-progress">
-      <ProgressBar value={job.status === 'running' ? value : job.status === 'done' ? 100 : (value ?? 0)} label={`${JOB_LABELS[job.kind]} progress`} tone={tone} />
+      <ProgressBar value={job.status === 'running' ? value : (value ?? 0)} label={`${JOB_LABELS[job.kind]} progress`} tone={tone} />
       <div className="job-progress-meta">
         <span className="job-phase">{job.status === 'running' ? p.phase : job.status === 'done' ? 'Finished' : job.status === 'failed' ? 'Failed' : 'Cancelled'}</span>
         {(job.status === 'running' || p.filesDone > 0) && <span>{files}</span>}

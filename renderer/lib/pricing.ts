@@ -22,6 +22,11 @@ export function isProviderKind(value: string): value is ProviderKind {
   return value === 'r2' || value === 's3' || value === 'b2' || value === 'other' || value === 'local';
 }
 
+/** How a provider is named on screen; an unknown kind as it is. */
+export function providerName(provider: string): string {
+  return isProviderKind(provider) ? PROVIDER_NAMES[provider] : provider;
+}
+
 export type CostEstimate =
   | { kind: 'priced'; dollarsPerMonth: number; pricePerGb: number }
   | { kind: 'free' }

@@ -3,6 +3,7 @@
 // Backblaze B2 from the region.
 
 import type { ProviderKind, VaultLocation } from '../../shared/models.ts';
+import { isAbsolutePath } from './paths.ts';
 
 export interface ProviderForm {
   provider: ProviderKind;
@@ -173,10 +174,6 @@ export function isHttpUrl(value: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || /^[A-Za-z]:[\\/]/.test(path) || path.startsWith('\\\\');
 }
 
 export interface ConnectionRequest {

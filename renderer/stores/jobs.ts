@@ -28,9 +28,7 @@ function merge(existing: Record<string, JobInfo>, incoming: readonly JobInfo[]):
   for (const job of incoming) next[job.id] = job;
   const ids = Object.keys(next);
   if (ids.length <= MAX_KEPT) return next;
-  const keep = Object.values(next)
-    .sort((a, b) => b.startedAt.localeCompare(a.startedAt))
-    .slice(0, MAX_KEPT);
+  const keep = sortJobs(next).slice(0, MAX_KEPT);
   return Object.fromEntries(keep.map((j) => [j.id, j]));
 }
 

@@ -35,7 +35,6 @@ export interface SettingsState {
   /** Shown once after rotation, cleared when dismissed. */
   newRecoveryKey?: string;
   stats?: VaultStats;
-  statsLoading: boolean;
   statsError?: ErrorRecord;
   checking: boolean;
   checkReport?: CheckReport;
@@ -72,7 +71,6 @@ export const initialSettingsState = {
   recoveryRotation: idle,
   newRecoveryKey: undefined,
   stats: undefined,
-  statsLoading: false,
   statsError: undefined,
   checking: false,
   checkReport: undefined,
@@ -156,10 +154,9 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     set({ passphraseChange: idle, recoveryRotation: idle, newRecoveryKey: undefined });
   },
   async loadStats() {
-    set({ statsLoading: true });
     const result = await call('vault.stats', {});
-    if (result.ok) set({ stats: result.value, statsLoading: false, statsError: undefined });
-    else set({ statsLoading: false, statsError: result.error });
+    if (result.ok) set({ stats: result.value, statsError: undefined });
+    else set({ statsError: result.error });
   },
   async check(readData) {
     set({ checking: true, checkError: undefined, checkReport: undefined });

@@ -73,7 +73,8 @@ export const initialSetupState = {
   unlockError: undefined,
 };
 
-const connectionKey = (form: ProviderForm): string => JSON.stringify(toConnection(form));
+/** Identifies what a connection test was run against: a test counts only while the form still says the same. */
+export const connectionKey = (form: ProviderForm): string => JSON.stringify(toConnection(form));
 
 export const useSetup = create<SetupState>()((set, get) => ({
   ...initialSetupState,

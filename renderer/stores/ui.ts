@@ -1,5 +1,5 @@
 // Window-level state: which screen is shown, where it should focus, and transient toasts. Also
-// the two shell requests (choose a folder, open a link) that several screens use.
+// the shell request to choose a folder, which several screens use.
 
 import { create } from 'zustand';
 import { call } from '../api.ts';
@@ -26,7 +26,6 @@ export interface UiState {
   toast(text: string, tone?: Toast['tone']): void;
   dismissToast(id: number): void;
   chooseFolder(title: string): Promise<string | undefined>;
-  openExternal(url: string): Promise<void>;
 }
 
 export const initialUiState = { screen: 'dashboard' as Screen, snapshotsDeviceId: undefined, selectedSnapshotId: undefined, selectedConflictId: undefined, toasts: [] as Toast[] };
@@ -62,9 +61,5 @@ export const useUi = create<UiState>()((set, get) => ({
       return undefined;
     }
     return result.value.path;
-  },
-  async openExternal(url) {
-    const result = await call('app.openExternal', { url });
-    if (!result.ok) get().toast(result.error.message, 'danger');
   },
 }));

@@ -7,7 +7,7 @@ import type { ConflictInfo } from '../../../shared/models.ts';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../../components/feedback.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { PageHeader } from '../../components/page.tsx';
-import { basename, formatBytes, formatDateTime, formatRelative } from '../../lib/format.ts';
+import { basename, formatBytes, formatCount, formatDateTime, formatRelative } from '../../lib/format.ts';
 import { tailDiff } from '../../lib/tail-diff.ts';
 import { summarizeLine } from '../../lib/transcript.ts';
 import { Segmented } from '../../components/form.tsx';
@@ -108,7 +108,7 @@ function ConflictDetail({ conflict }: { conflict: ConflictInfo }) {
               <span className="conflict-summary-text">
                 {diff.identical
                   ? 'The two versions are identical.'
-                  : `Both share the first ${diff.commonLines.toLocaleString('en-US')} ${diff.commonLines === 1 ? 'line' : 'lines'}, then ${diff.mineTail.length} ${diff.mineTail.length === 1 ? 'line differs' : 'lines differ'} here and ${diff.theirsTail.length} on ${conflict.otherDeviceName}.`}
+                  : `Both share the first ${formatCount(diff.commonLines, 'line')}, then ${diff.mineTail.length} ${diff.mineTail.length === 1 ? 'line differs' : 'lines differ'} here and ${diff.theirsTail.length} on ${conflict.otherDeviceName}.`}
               </span>
               <Segmented
                 label="Show lines as"

@@ -7,7 +7,7 @@ import { Icon } from '../../components/icon.tsx';
 import { Card, PageHeader } from '../../components/page.tsx';
 import { StatusPill } from '../../components/status-pill.tsx';
 import { formatBytes, formatCount, formatDateTime, formatFingerprint, formatRelative } from '../../lib/format.ts';
-import { estimateMonthlyCost, formatDollars, isProviderKind, PROVIDER_NAMES } from '../../lib/pricing.ts';
+import { estimateMonthlyCost, formatDollars, providerName } from '../../lib/pricing.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { useSettings } from '../../stores/settings.ts';
 import { useStatus } from '../../stores/status.ts';
@@ -89,7 +89,7 @@ function StatTiles() {
   const fingerprint = useStatus((s) => s.status?.fingerprint);
   const navigate = useUi((s) => s.navigate);
   const cost = stats ? estimateMonthlyCost(stats.provider, stats.storedBytes) : undefined;
-  const providerName = stats && isProviderKind(stats.provider) ? PROVIDER_NAMES[stats.provider] : stats?.provider;
+  const provider = stats ? providerName(stats.provider) : undefined;
   return (
     <div className="tiles">
       <div className="tile" data-testid="tile-storage">
@@ -99,12 +99,12 @@ function StatTiles() {
         <div className="tile-value">{stats ? formatBytes(stats.storedBytes) : statsError ? '—' : '…'}</div>
         <div className="tile-sub" title={stats?.location}>
           {cost?.kind === 'priced' && (
-            <span title={`${providerName}: $${cost.pricePerGb} per GB-month, standard storage`}>
-              {formatDollars(cost.dollarsPerMonth)} a month · {providerName}
+            <span title={`${provider}: $${cost.pricePerGb} per GB-month, standard storage`}>
+              {formatDollars(cost.dollarsPerMonth)} a month · {provider}
             </span>
           )}
           {cost?.kind === 'free' && <>Local folder — no storage bill</>}
-          {cost?.kind === 'unknown' && <>{providerName} · price set by your provider</>}
+          {cost?.kind === 'unknown' && <>{provider} · price set by your provider</>}
           {!cost && statsError && <>Couldn’t read vault stats</>}
         </div>
       </div>

@@ -7,6 +7,7 @@ import { CopyButton } from '../../components/copy-button.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { TextField } from '../../components/form.tsx';
 import { Icon } from '../../components/icon.tsx';
+import { RecoveryKey } from '../../components/recovery-key.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
 import { useSettings } from '../../stores/settings.ts';
@@ -93,10 +94,7 @@ function RotateRecovery({ onDone }: { onDone: () => void }) {
         <Notice tone="warning" title="Save this recovery key now">
           It is shown once. The previous recovery key no longer works.
         </Notice>
-        <div className="recovery-key" data-testid="new-recovery-key">
-          <Icon name="key" size={18} />
-          <code>{key}</code>
-        </div>
+        <RecoveryKey value={key} testId="new-recovery-key" />
         <div className="form-actions">
           <CopyButton text={key} size="md" />
           <Button

@@ -6,7 +6,7 @@ import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
 import { formatBytes, formatCount } from '../../lib/format.ts';
-import { estimateMonthlyCost, formatDollars, isProviderKind, PROVIDER_NAMES } from '../../lib/pricing.ts';
+import { estimateMonthlyCost, formatDollars, providerName } from '../../lib/pricing.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSettings } from '../../stores/settings.ts';
 import { SettingsSection } from './settings-section.tsx';
@@ -33,7 +33,7 @@ export function VaultSection() {
         <dl className="facts">
           <div>
             <dt>Storage</dt>
-            <dd>{isProviderKind(stats.provider) ? PROVIDER_NAMES[stats.provider] : stats.provider}</dd>
+            <dd>{providerName(stats.provider)}</dd>
           </div>
           <div>
             <dt>Location</dt>

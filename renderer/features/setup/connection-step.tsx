@@ -7,8 +7,8 @@ import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { SelectField, Switch, TextField } from '../../components/form.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { explainError } from '../../lib/explain-error.ts';
-import { AWS_REGIONS, B2_REGIONS, effectiveEndpoint, providerInfo, toConnection, validateForm } from '../../lib/providers.ts';
-import { useSetup } from '../../stores/setup.ts';
+import { AWS_REGIONS, B2_REGIONS, effectiveEndpoint, providerInfo, validateForm } from '../../lib/providers.ts';
+import { connectionKey, useSetup } from '../../stores/setup.ts';
 import type { ProbeStep } from '../../../shared/models.ts';
 import { StepHeader } from './step-header.tsx';
 
@@ -32,7 +32,7 @@ export function ConnectionStep() {
   const errors = useMemo(() => validateForm(form), [form]);
   const shown = touched ? errors : {};
   const valid = Object.keys(errors).length === 0;
-  const currentKey = JSON.stringify(toConnection(form));
+  const currentKey = connectionKey(form);
   const fresh = probe.testedFor === currentKey;
   const passed = fresh && probe.result?.ok === true;
   const endpoint = effectiveEndpoint(form);

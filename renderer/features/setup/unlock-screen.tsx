@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { Button } from '../../components/button.tsx';
 import { ErrorNotice } from '../../components/feedback.tsx';
-import { UnlockSecretFields } from './unlock-secret-fields.tsx';
+import { toUnlockSecret, UnlockSecretFields, type UnlockKind } from './unlock-secret-fields.tsx';
 import { Logo } from '../../components/logo.tsx';
 import { useSetup } from '../../stores/setup.ts';
 import { useStatus } from '../../stores/status.ts';
@@ -14,7 +14,7 @@ export function UnlockScreen() {
   const unlocking = useSetup((s) => s.unlocking);
   const error = useSetup((s) => s.unlockError);
   const deviceName = useStatus((s) => s.status?.deviceName);
-  const [kind, setKind] = useState<'passphrase' | 'recoveryKey'>('passphrase');
+  const [kind, setKind] = useState<UnlockKind>('passphrase');
   const [value, setValue] = useState('');
   return (
     <div className="center-screen">
@@ -23,7 +23,7 @@ export function UnlockScreen() {
         onSubmit={(e) => {
           e.preventDefault();
           if (!value) return;
-          void unlock(kind === 'passphrase' ? { passphrase: value } : { recoveryKey: value.trim() }).then((ok) => {
+          void unlock(toUnlockSecret(kind, value)).then((ok) => {
             if (ok) {
               setValue('');
               void useStatus.getState().load();

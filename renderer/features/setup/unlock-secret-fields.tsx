@@ -5,6 +5,11 @@ import { Segmented, TextField } from '../../components/form.tsx';
 
 export type UnlockKind = 'passphrase' | 'recoveryKey';
 
+/** What the fields hold, as the IPC contract takes it (a recovery key without stray spaces). */
+export function toUnlockSecret(kind: UnlockKind, value: string): { passphrase: string } | { recoveryKey: string } {
+  return kind === 'passphrase' ? { passphrase: value } : { recoveryKey: value.trim() };
+}
+
 export function UnlockSecretFields({ kind, onKind, value, onValue }: { kind: UnlockKind; onKind: (k: UnlockKind) => void; value: string; onValue: (v: string) => void }) {
   return (
     <>

@@ -6,8 +6,8 @@ import { Button } from '../../components/button.tsx';
 import { CopyButton } from '../../components/copy-button.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox, Segmented, TextField } from '../../components/form.tsx';
-import { UnlockSecretFields } from './unlock-secret-fields.tsx';
-import { Icon } from '../../components/icon.tsx';
+import { toUnlockSecret, UnlockSecretFields, type UnlockKind } from './unlock-secret-fields.tsx';
+import { RecoveryKey } from '../../components/recovery-key.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
 import { useSetup } from '../../stores/setup.ts';
@@ -113,7 +113,7 @@ function CreateForm() {
 function JoinForm() {
   const join = useSetup((s) => s.joinVault);
   const pending = useSetup((s) => s.pending);
-  const [kind, setKind] = useState<'passphrase' | 'recoveryKey'>('passphrase');
+  const [kind, setKind] = useState<UnlockKind>('passphrase');
   const [value, setValue] = useState('');
   return (
     <form
@@ -121,7 +121,7 @@ function JoinForm() {
       onSubmit={(e) => {
         e.preventDefault();
         if (!value) return;
-        void join(kind === 'passphrase' ? { passphrase: value } : { recoveryKey: value.trim() });
+        void join(toUnlockSecret(kind, value));
       }}
       noValidate
     >
@@ -160,10 +160,7 @@ function RecoveryKeyStep({ recoveryKey, fingerprint }: { recoveryKey: string; fi
       <StepHeader title="Save your recovery key">
         If you forget your passphrase, this key is the only way back into your vault. It is shown this once — Cairn doesn’t keep a copy.
       </StepHeader>
-      <div className="recovery-key" data-testid="recovery-key">
-        <Icon name="key" size={18} />
-        <code>{recoveryKey}</code>
-      </div>
+      <RecoveryKey value={recoveryKey} testId="recovery-key" />
       <div className="button-row">
         <CopyButton text={recoveryKey} label="Copy" size="md" />
         <Button icon="download" onClick={download}>

@@ -9,6 +9,7 @@ import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox, TextField } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
 import { formatCount, formatDateTime } from '../../lib/format.ts';
+import { isAbsolutePath } from '../../lib/paths.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSnapshots } from '../../stores/snapshots.ts';
 import { useUi } from '../../stores/ui.ts';
@@ -26,7 +27,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
 
   const what = paths.length === 0 ? 'everything in this snapshot' : paths.length === 1 ? (paths[0] ?? '') : formatCount(paths.length, 'item');
-  const folderOk = target === 'original' || /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(folder.trim());
+  const folderOk = target === 'original' || isAbsolutePath(folder.trim());
 
   const submit = async (): Promise<void> => {
     const id = await restore({ snapshotId: snapshot.id, paths, target: target === 'original' ? { kind: 'original' } : { kind: 'folder', path: folder.trim() }, overwrite });
