@@ -11,6 +11,8 @@
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
+// defaults.ts imports nothing, so workers stay light.
+import { DEFAULT_COMPRESSION_LEVEL } from '../vault/defaults.ts';
 
 // The low-level binding: its DCtx decompresses into a buffer we size, unlike the high-level
 // Decompressor, which trusts the frame's declared size.
@@ -18,8 +20,8 @@ const zstd = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdB
 
 export const CODEC_RAW = 0;
 export const CODEC_ZSTD = 1;
-/** Level chosen by measurement on agent transcripts (docs/CHUNKING.md). */
-export const DEFAULT_COMPRESSION_LEVEL = 3;
+/** The vault's default level, chosen by measurement (vault/defaults.ts, docs/CHUNKING.md). */
+export { DEFAULT_COMPRESSION_LEVEL };
 /** Compressed output must be at most this fraction of the input, or the blob is stored raw. */
 export const MIN_SAVING = 0.03;
 /** Largest blob a caller may ask to decompress. */

@@ -26,9 +26,6 @@ export interface ChunkParams {
   max: number;
 }
 
-/** Chosen by measuring appends to agent transcripts: see docs/CHUNKING.md. */
-export const DEFAULT_CHUNK_PARAMS: Readonly<ChunkParams> = Object.freeze({ min: 16 * 1024, avg: 64 * 1024, max: 256 * 1024 });
-
 export const NORMALIZATION_LEVEL = 2;
 const MIN_AVG = 2 ** 8;
 const MAX_AVG = 2 ** 24;
@@ -89,7 +86,6 @@ class FastCdcChunker implements Chunker {
   private readonly maskS: number;
   private readonly maskL: number;
   private readonly gear: GearTable;
-  /** Bytes of the current chunk that arrived in earlier pushes; never reaches `max`. */
   /** Bytes of the unfinished chunk; grows on demand up to `max` (most agent files are small). */
   private pending: Uint8Array;
   private pendingLength = 0;

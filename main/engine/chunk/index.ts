@@ -2,7 +2,7 @@
 // so an appended JSONL file uploads only its new tail) and zstd compression with a codec byte.
 // Blob ids and sealing live in crypto/; running this off the main thread lives in workers/.
 
-export { chunkBuffer, chunkMasks, chunkStream, createChunker, DEFAULT_CHUNK_PARAMS, validateChunkParams } from './fastcdc.ts';
+export { chunkBuffer, chunkMasks, chunkStream, createChunker, validateChunkParams } from './fastcdc.ts';
 export type { Chunker, ChunkParams } from './fastcdc.ts';
 export { createGearTable } from './gear.ts';
 export type { GearTable } from './gear.ts';

@@ -58,7 +58,11 @@ export class LocalBlobStore implements BlobStore {
     const path = this.#path(key);
     if (range) assertValidRange(key, range);
     try {
-      if (range === undefined) return new Uint8Array(await readFile(path));
+      if (range === undefined) {
+        // A file read whole comes in a buffer of its own: use it, copying only a pooled slice.
+        const whole = await readFile(path);
+        return whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength ? new Uint8Array(whole.buffer) : new Uint8Array(whole);
+      }
       const handle = await open(path, 'r');
       try {
         const { size } = await handle.stat();

@@ -3,29 +3,12 @@
 // it off the calling thread; see createWorkerCodec in ../workers.
 
 import type { BlobId } from '../../../shared/ids.ts';
-import type { BlobTarget, ChunkFileExtras, TailMark } from '../workers/protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedBlob, SealedItem, TailMark, WriteItem } from '../workers/protocol.ts';
 
-export type { BlobTarget, ChunkFileExtras, TailMark };
-
+export type { BlobTarget, Chunk, ChunkFileExtras, TailMark };
 /** A chunkFile stream; its properties are final once iteration has completed. */
-export interface FileChunks extends AsyncIterable<Chunk[]> {
-  /** The file's size as read, resumed prefix included. */
-  readonly size: number;
-  /** 0, or where a verified prefix ended: the stream held only the chunks after it. */
-  readonly resumedAt: number;
-  readonly tail: TailMark | undefined;
-}
-
-export interface Chunk {
-  id: BlobId;
-  data: Uint8Array;
-}
-
-export interface SealedChunk {
-  id: BlobId;
-  rawLength: number;
-  sealed: Uint8Array;
-}
+export type FileChunks = ChunkStream;
+export type SealedChunk = SealedBlob;
 
 export interface BlobCodec {
   /**
@@ -41,12 +24,12 @@ export interface BlobCodec {
    * Opens sealed blobs, decompresses and verifies each against its id. With `transfer`, the
    * caller gives up the buffers the items view (they are moved to a worker, not copied).
    */
-  openAndVerify(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number }[], options?: { transfer?: boolean }): Promise<Uint8Array[]>;
+  openAndVerify(items: readonly SealedItem[], options?: { transfer?: boolean }): Promise<Uint8Array[]>;
   /**
    * Like openAndVerify, but the plaintexts are written to their targets off the calling thread
    * (restore's writes); resolves to the bytes written. `transfer` as for openAndVerify.
    */
-  openAndWrite(items: readonly { id: BlobId; sealed: Uint8Array; rawLength: number; targets: BlobTarget[] }[], options?: { transfer?: boolean }): Promise<number>;
+  openAndWrite(items: readonly WriteItem[], options?: { transfer?: boolean }): Promise<number>;
   /** Stops worker threads. */
   close?(): Promise<void>;
 }

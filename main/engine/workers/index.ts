@@ -2,8 +2,8 @@
 // sealing and their reverse), so that they never block the calling thread — in the app, the
 // Electron main process.
 
-export { DEFAULT_WORKER_URL, reviveError, WorkerPool } from './worker-pool.ts';
-export type { ChunkStream, WorkerPoolOptions } from './worker-pool.ts';
-export type { Chunk, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions } from './protocol.ts';
+export { DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
+export type { WorkerPoolOptions } from './worker-pool.ts';
+export type { Chunk, ChunkFileOptions, ChunkStream, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions } from './protocol.ts';
 export { createWorkerCodec } from './vault-codec.ts';
 export type { WorkerCodecOptions } from './vault-codec.ts';

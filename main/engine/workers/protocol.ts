@@ -12,6 +12,16 @@ export interface Chunk {
   data: Uint8Array;
 }
 
+/** Batches of chunks in file order; `size` is the number of bytes read once iteration ends. */
+export interface ChunkStream extends AsyncIterable<Chunk[]> {
+  /** Bytes chunked so far; the file's total size (as read, resumed prefix included) once iteration has completed. */
+  readonly size: number;
+  /** Once iteration has completed: 0, or the offset a verified prefix was skipped to (the stream held only later chunks). */
+  readonly resumedAt: number;
+  /** Once iteration has completed, with `markTail`: the file's TailMark. */
+  readonly tail: TailMark | undefined;
+}
+
 export interface ChunkOptions {
   params: ChunkParams;
   /** The vault's chunker seed (crypto deriveSubkeys().chunkerSeed). */

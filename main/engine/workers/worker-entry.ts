@@ -8,7 +8,7 @@ import { closeSync, fchmodSync, futimesSync, openSync, readSync, renameSync, rmS
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { IntegrityError, NotFoundError, toErrorRecord } from '../../../shared/errors.ts';
-import { compressWithHeader, createChunker, createGearTable, decompressWithHeader } from '../chunk/index.ts';
+import { chunkBuffer, compressWithHeader, createChunker, createGearTable, decompressWithHeader } from '../chunk/index.ts';
 import type { GearTable } from '../chunk/index.ts';
 // The crypto modules themselves, not crypto/index.ts: that also loads the key-slot schemas and
 // with them zod, ~30 ms of start-up in every worker.
@@ -200,11 +200,7 @@ function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function chunkBytes(bytes: Uint8Array, options: ChunkOptions): Chunk[] {
-  const chunker = createChunker(options.params, gearFor(options.chunkerSeed));
-  const pieces = chunker.push(bytes);
-  const last = chunker.finish();
-  if (last) pieces.push(last);
-  return pieces.map((data) => ({ id: blobId(options.idKey, data), data }));
+  return chunkBuffer(bytes, options.params, gearFor(options.chunkerSeed)).map((data) => ({ id: blobId(options.idKey, data), data }));
 }
 
 function compressAndSeal(blobs: readonly Chunk[], options: SealOptions): SealedBlob[] {

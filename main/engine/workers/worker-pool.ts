@@ -23,7 +23,7 @@ import {
   WrongKeyError,
 } from '../../../shared/errors.ts';
 import type { ErrorRecord } from '../../../shared/errors.ts';
-import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse } from './protocol.ts';
+import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
 export const DEFAULT_WORKER_URL = new URL(`./worker-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -37,15 +37,6 @@ export interface WorkerPoolOptions {
   readAhead?: number;
 }
 
-/** Batches of chunks in file order; `size` is the number of bytes read once iteration ends. */
-export interface ChunkStream extends AsyncIterable<Chunk[]> {
-  /** Bytes chunked so far; the file's total size (as read, resumed prefix included) once iteration has completed. */
-  readonly size: number;
-  /** Once iteration has completed: 0, or the offset a verified prefix was skipped to (the stream held only later chunks). */
-  readonly resumedAt: number;
-  /** Once iteration has completed, with `markTail`: the file's TailMark. */
-  readonly tail: TailMark | undefined;
-}
 
 interface Task {
   onMessage(message: WorkerResponse): void;
@@ -132,9 +123,9 @@ export class WorkerPool {
    * Throws at the first blob that fails verification or a write that fails; earlier items'
    * targets are written by then.
    */
-  openAndWrite(items: readonly (SealedItem & { targets: BlobTarget[] })[], options: OpenOptions, { transfer = false }: { transfer?: boolean } = {}): Promise<number> {
+  openAndWrite(items: readonly WriteItem[], options: OpenOptions, { transfer = false }: { transfer?: boolean } = {}): Promise<number> {
     const [sent, buffers] = sealedForWorker(items, transfer);
-    const withTargets = sent.map((s, i) => ({ ...s, targets: (items[i] as { targets: BlobTarget[] }).targets }));
+    const withTargets = sent.map((s, i) => ({ ...s, targets: (items[i] as WriteItem).targets }));
     return this.call({ type: 'openAndWrite', items: withTargets, options: copyOpenKeys(options) }, buffers, 'written', (m) => m.bytes);
   }
 
