@@ -119,7 +119,7 @@ function lstatOrUndefined(path: string): BigIntStats | undefined {
   }
 }
 
-function sameFile(cached: FileCacheEntry | undefined, st: BigIntStats, extra: string): boolean {
+function sameFile(cached: FileCacheEntry | undefined, st: BigIntStats, extra: string): cached is FileCacheEntry {
   return (
     cached !== undefined &&
     cached.size === Number(st.size) &&
@@ -169,7 +169,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
 
   // Whether the parent snapshot still exists (another device may have forgotten it) matters
   // only if nothing changed, but asking now, alongside the index listing, saves a round trip.
-  const parentCheck = last && !options.offline ? settled(vault.store.stat(keys.snapshot(options.device.id, last.id))) : undefined;
+  const parentCheck = last && !options.offline ? vault.store.stat(keys.snapshot(options.device.id, last.id)) : undefined;
+  parentCheck?.catch(() => undefined); // handled where it is awaited; unneeded when files changed
   // The index cache must be current before we decide which blobs are already stored.
   const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
   if (!options.offline) await syncIndex(vault, db, indexAtStart);
@@ -220,20 +221,18 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   let resumedFiles = 0;
 
   /**
-   * Where chunking may resume for a file that changed since `cached`: its tail mark, when the
-   * cached blobs before the last one add up to exactly that offset (the cache vouches they are
-   * stored; see StateDb.removeIndex).
+   * Where chunking may resume for a file that changed since `cached`: its last chunk starts where
+   * the sizes of the others add up to (the cache vouches they are stored; see StateDb.removeIndex).
    */
   const resumePoint = (cached: FileCacheEntry | undefined): TailMark | undefined => {
-    const tail = cached?.tail;
-    if (!cached || !tail || cached.content.length < 2) return undefined;
+    if (!cached?.tailDigest || cached.content.length < 2) return undefined;
     let offset = 0;
     for (const id of cached.content.slice(0, -1)) {
       const loc = db.getBlob(id);
       if (!loc) return undefined;
       offset += loc.rawLength;
     }
-    return offset === tail.offset ? tail : undefined;
+    return { offset, digest: cached.tailDigest };
   };
 
   /**
@@ -241,7 +240,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
    * cached entry, a file that grew by appends is chunked from its old last chunk on (its prefix
    * is verified by SHA-256 in the worker, ~3× faster than chunking it).
    */
-  const storeContent = async (path: string, previous?: { cached: FileCacheEntry | undefined; size: number }): Promise<{ content: BlobId[]; size: number; newBytes: number; tail?: TailMark }> => {
+  const storeContent = async (path: string, previous?: { cached: FileCacheEntry | undefined; size: number }): Promise<{ content: BlobId[]; size: number; newBytes: number; tailDigest?: Uint8Array }> => {
     const content: BlobId[] = [];
     let size = 0;
     let newBytes = 0;
@@ -274,7 +273,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       progress.bytesDone += stream.resumedAt;
       resumedFiles++;
     }
-    return { content, size, newBytes, ...(stream.tail ? { tail: stream.tail } : {}) };
+    return { content, size, newBytes, ...(stream.tail ? { tailDigest: stream.tail.digest } : {}) };
   };
 
   const storeTree = async (entries: TreeEntry[]): Promise<BlobId> => {
@@ -320,12 +319,13 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       const cached = cacheOf(label).get(rel);
       let content: BlobId[];
       let size: number;
-      let tail: TailMark | undefined;
+      let tailDigest: Uint8Array | undefined;
       // An entry in the file cache vouches that its blobs are stored (see StateDb.removeIndex).
-      if (sameFile(cached, st, extra) && cached) {
+      const unchanged = sameFile(cached, st, extra);
+      if (unchanged) {
         content = cached.content;
         size = cached.size;
-        tail = cached.tail;
+        tailDigest = cached.tailDigest;
         stats.unchangedFiles++;
         progress.bytesDone += size;
       } else {
@@ -357,7 +357,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
                 await rm(copy, { force: true });
               }
             } else {
-              ({ content, size, tail } = countNew(await storeContent(abs, { cached, size: Number(st.size) })));
+              ({ content, size, tailDigest } = countNew(await storeContent(abs, { cached, size: Number(st.size) })));
             }
           }
         } catch (error) {
@@ -379,9 +379,10 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         inode: nsString(st.ino),
         mode: Number(st.mode),
         content,
-        ...(tail ? { tail } : {}),
+        ...(tailDigest ? { tailDigest } : {}),
       };
-      if (!cached || !sameFile(cached, st, extra) || cached.content.length !== content.length || cached.content.some((id, i) => id !== content[i])) cacheDirty = true;
+      // An unchanged file keeps its cached entry's content as it is.
+      if (!unchanged) cacheDirty = true;
       let forLabel = newCache.get(label);
       if (!forLabel) newCache.set(label, (forLabel = new Map()));
       forLabel.set(rel, entry);
@@ -472,7 +473,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson;
     if (unchanged && !options.force && last) {
       // Nothing to store; confirm the parent still exists (another device may have forgotten it).
-      if (options.offline || (await (parentCheck as Promise<() => unknown>))()) {
+      if (options.offline || (await parentCheck)) {
         stats.durationMs = now() - started;
         progress.phase = 'done';
         emit(true);
@@ -521,7 +522,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     emit(true);
     return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings, resumedFiles };
   } finally {
-    await parentCheck;
+    await parentCheck?.catch(() => undefined);
     await (lock as HeldLock | undefined)?.release().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
   }
@@ -555,19 +556,4 @@ async function virtualRoot(roots: readonly SnapshotRoot[], storeTree: (entries: 
     return out;
   };
   return build(top);
-}
-
-export const backupMeta = { LAST_SNAPSHOT_META };
-
-/**
- * A promise that never rejects: it resolves to a function that returns the value or throws the
- * error. For work started early whose result may never be needed (no unhandled rejection).
- */
-function settled<T>(promise: Promise<T>): Promise<() => T> {
-  return promise.then(
-    (value) => () => value,
-    (error: unknown) => () => {
-      throw error;
-    },
-  );
 }

@@ -1,10 +1,10 @@
 // Backup: walk sources, skip unchanged files, chunk, dedupe, seal, pack, upload; then trees,
 // index and the snapshot record, written last.
-export { backup, backupMeta } from './backup.ts';
+export { backup } from './backup.ts';
 export type { BackupOptions, BackupResult, BackupWarning, BackupDevice } from './backup.ts';
 export { compileRules, globMatcher } from './rules.ts';
 export type { CompiledRules, FileClass } from './rules.ts';
-export { MAX_REWRITE_BYTES, planUpload, redactJson, rulesFor, scrubSqliteCopy } from './scrub.ts';
+export { planUpload, redactJson, rulesFor, scrubSqliteCopy } from './scrub.ts';
 export type { ScrubResult, UploadPlan } from './scrub.ts';
 export { ALWAYS_EXCLUDED_GLOBS, DEFAULT_SECRET_GLOBS } from './source.ts';
 export type { BackupSource, ContentRule } from './source.ts';

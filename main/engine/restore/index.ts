@@ -1,4 +1,3 @@
 // Restore: plan reads per pack, verify every blob, write files atomically; path safety.
 export { restore } from './restore.ts';
 export type { RestoreOptions, RestoreResult } from './restore.ts';
-export { assertSafeName, assertSafeSymlink, isInside, mkdirInside } from './path-safety.ts';

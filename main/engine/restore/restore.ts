@@ -115,7 +115,10 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         }
       } else if (entry.type === 'file') {
         const content = entry.content ?? [];
-        files.push({ dest, dir: join(target, ...parts.slice(0, -1)), entry, remaining: entry.size, single: content.length === 1 });
+        const dir = join(target, ...parts.slice(0, -1));
+        // Its folder was visited, or it is the target itself (a file selected on its own).
+        if (!dirParts.has(dir)) dirParts.set(dir, parts.slice(0, -1));
+        files.push({ dest, dir, entry, remaining: entry.size, single: content.length === 1 });
       } else {
         links.push({ dest, parts, entry });
       }
@@ -162,7 +165,6 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     verified.add(key);
   };
   for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) await ensureDir(parts);
-  for (const f of files) await ensureDir(f.dest.slice(target.length).split(/[\\/]/).filter(Boolean).slice(0, -1));
 
   // 4. Plan blob reads per pack.
   const uses = new Map<BlobId, BlobUse[]>();

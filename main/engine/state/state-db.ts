@@ -15,8 +15,11 @@ export interface FileCacheEntry {
   inode: string;
   mode: number;
   content: BlobId[];
-  /** Where the last chunk starts and the SHA-256 before it: lets a grown file resume chunking there. */
-  tail?: { offset: number; digest: Uint8Array };
+  /**
+   * SHA-256 of the bytes before the file's last chunk (which starts where the other chunks' sizes
+   * add up to): lets a grown file resume chunking there.
+   */
+  tailDigest?: Uint8Array;
 }
 
 const MIGRATIONS: readonly string[] = [
@@ -34,8 +37,7 @@ const MIGRATIONS: readonly string[] = [
   `CREATE TABLE sync_merges (path TEXT NOT NULL, hash TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (path, hash)) WITHOUT ROWID;`,
   `CREATE TABLE tree_cache (id BLOB PRIMARY KEY, body BLOB NOT NULL) WITHOUT ROWID;
    CREATE TABLE snapshot_cache (id TEXT PRIMARY KEY, device TEXT NOT NULL, time TEXT NOT NULL, record TEXT NOT NULL) WITHOUT ROWID;`,
-  `ALTER TABLE files ADD COLUMN tail_offset INTEGER;
-   ALTER TABLE files ADD COLUMN tail_digest BLOB;`,
+  `ALTER TABLE files ADD COLUMN tail_digest BLOB;`,
 ];
 
 interface FileRow {
@@ -45,13 +47,12 @@ interface FileRow {
   inode: string;
   mode: number;
   content: Buffer;
-  tail_offset: number | null;
   tail_digest: Buffer | null;
 }
 
 function fileEntryOf(r: FileRow): FileCacheEntry {
   const entry: FileCacheEntry = { size: r.size, mtimeNs: r.mtime_ns, ctimeNs: r.ctime_ns, inode: r.inode, mode: r.mode, content: bufferToIds(r.content) };
-  if (r.tail_offset !== null && r.tail_digest !== null) entry.tail = { offset: r.tail_offset, digest: new Uint8Array(r.tail_digest) };
+  if (r.tail_digest !== null) entry.tailDigest = new Uint8Array(r.tail_digest);
   return entry;
 }
 
@@ -100,9 +101,9 @@ export class StateDb {
       deleteIndex: db.prepare('DELETE FROM index_files WHERE id = ?'),
       listIndex: db.prepare<[], { id: string }>('SELECT id FROM index_files'),
       getFile: db.prepare<[string, string], FileRow>(
-        'SELECT size, mtime_ns, ctime_ns, inode, mode, content, tail_offset, tail_digest FROM files WHERE label = ? AND path = ?',
+        'SELECT size, mtime_ns, ctime_ns, inode, mode, content, tail_digest FROM files WHERE label = ? AND path = ?',
       ),
-      putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content, tail_offset, tail_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content, tail_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteLabelFiles: db.prepare('DELETE FROM files WHERE label = ?'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
@@ -162,7 +163,7 @@ export class StateDb {
   /** The whole file cache of one source, in one query. */
   getFiles(label: string): Map<string, FileCacheEntry> {
     const rows = this.db
-      .prepare<[string], FileRow & { path: string }>('SELECT path, size, mtime_ns, ctime_ns, inode, mode, content, tail_offset, tail_digest FROM files WHERE label = ?')
+      .prepare<[string], FileRow & { path: string }>('SELECT path, size, mtime_ns, ctime_ns, inode, mode, content, tail_digest FROM files WHERE label = ?')
       .all(label);
     return new Map(rows.map((r) => [r.path, fileEntryOf(r)]));
   }
@@ -181,7 +182,7 @@ export class StateDb {
     this.db.transaction(() => {
       for (const [label, files] of byLabel) {
         this.stmts.deleteLabelFiles.run(label);
-        for (const [path, f] of files) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tail?.offset ?? null, f.tail ? Buffer.from(f.tail.digest) : null);
+        for (const [path, f] of files) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tailDigest ? Buffer.from(f.tailDigest) : null);
       }
     })();
   }

@@ -1,12 +1,12 @@
 // `check`: does every snapshot's data exist where the index says (structure), and, with
 // readData, does every pack hash to its id and every blob decrypt and hash to its id.
 
-import { createHash } from 'node:crypto';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { CheckReport } from '../../../shared/models.ts';
 import type { BlobCodec } from './codec.ts';
-import { decodeIndex, decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE } from './format.ts';
+import { decodeIndex, decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE, packIdOf } from './format.ts';
 import type { BlobLocation } from './format.ts';
+import { listIndexIds } from './index-sync.ts';
 import { decodeTree } from './records.ts';
 import type { SnapshotRecord } from './records.ts';
 import type { Vault } from './vault.ts';
@@ -34,9 +34,7 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
 
   // The index, read fresh from storage (not the local cache).
   const index = new Map<BlobId, BlobLocation>();
-  const indexIds: string[] = [];
-  for await (const info of vault.store.list(keys.indexPrefix)) indexIds.push(info.key.slice(keys.indexPrefix.length));
-  await mapLimit(indexIds, 8, async (id) => {
+  await mapLimit([...(await listIndexIds(vault))], 8, async (id) => {
     try {
       for (const loc of decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id)) {
         if (!index.has(loc.id)) index.set(loc.id, loc);
@@ -102,7 +100,7 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
       try {
         const bytes = await vault.store.get(keys.pack(pack));
         report.bytesRead += bytes.length;
-        if (createHash('sha256').update(bytes).digest('hex') !== pack) {
+        if (packIdOf(bytes) !== pack) {
           problems.push(`Pack ${name} does not hash to its id: it is corrupt or was modified.`);
           return;
         }

@@ -6,7 +6,7 @@ export * from './records.ts';
 export * from './defaults.ts';
 export { Packer } from './packer.ts';
 export type { SealedBlob, PackerOptions } from './packer.ts';
-export { acquireLock, withLock, listLocks, removeStaleLocks, isStale, DEFAULT_LOCK_STALE_MS } from './locks.ts';
+export { acquireLock, withLock, listLocks } from './locks.ts';
 export type { HeldLock, LockOptions } from './locks.ts';
 export { syncIndex, listIndexIds } from './index-sync.ts';
 export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, FileChunks, SealedChunk, TailMark } from './codec.ts';

@@ -53,7 +53,7 @@ export async function listLocks(vault: Vault, skip?: string): Promise<LockRecord
   return records.filter((r) => r !== undefined);
 }
 
-export function isStale(lock: LockRecord, now: number, staleMs: number): boolean {
+function isStale(lock: LockRecord, now: number, staleMs: number): boolean {
   return now - Date.parse(lock.refreshedAt) > staleMs;
 }
 
@@ -124,7 +124,7 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
     const what = b.exclusive ? `an exclusive lock (${b.operation})` : `a ${b.operation} lock`;
     throw new LockedError(
       `The vault is in use: ${what} is held by device ${b.device} on ${b.hostname} since ${b.createdAt}. ` +
-        `Try again when it finishes${options.exclusive ? '' : ''}; a lock older than ${Math.round(staleMs / 60000)} minutes without refresh is ignored.`,
+        `Try again when it finishes; a lock older than ${Math.round(staleMs / 60000)} minutes without refresh is ignored.`,
     );
   }
   let released = false;
@@ -164,16 +164,4 @@ export async function withLock<T>(vault: Vault, options: LockOptions, fn: (lock:
     clearInterval(timer);
     await lock.release().catch(() => undefined);
   }
-}
-
-/** Removes locks nobody refreshed for `staleMs` (crashed processes). Returns how many. */
-export async function removeStaleLocks(vault: Vault, staleMs = DEFAULT_LOCK_STALE_MS, now = Date.now): Promise<number> {
-  let n = 0;
-  for (const l of await listLocks(vault)) {
-    if (isStale(l, now(), staleMs)) {
-      await vault.store.delete(keys.lock(l.id));
-      n++;
-    }
-  }
-  return n;
 }

@@ -12,7 +12,7 @@ import type { BlobLocation } from './format.ts';
 import { withLock } from './locks.ts';
 import { Packer } from './packer.ts';
 import { decodeTree } from './records.ts';
-import { syncIndex } from './index-sync.ts';
+import { listIndexIds } from './index-sync.ts';
 import type { Vault } from './vault.ts';
 import { mapLimit } from './vault.ts';
 
@@ -42,8 +42,7 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0 };
 
     // The index as stored now, and the packs as stored now.
-    const indexIds: string[] = [];
-    for await (const info of vault.store.list(keys.indexPrefix)) indexIds.push(info.key.slice(keys.indexPrefix.length));
+    const indexIds = [...(await listIndexIds(vault))];
     const index = new Map<BlobId, BlobLocation>();
     for (const entries of await mapLimit(indexIds, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))) {
       for (const e of entries) if (!index.has(e.id)) index.set(e.id, e);
@@ -134,7 +133,9 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
       options.onProgress?.('deleting', ++deleted, deletePacks.size);
     });
     await options.afterStep?.('packs-deleted');
-    await syncIndex(vault, db, new Set([newIndexId]));
+    // The local index cache becomes the new index file, from what was just written (not read back).
+    for (const id of db.knownIndexIds()) db.removeIndex(id);
+    db.addIndex(newIndexId, [...kept.values()].flat());
     return result;
   });
 }

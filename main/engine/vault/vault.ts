@@ -195,8 +195,10 @@ export class Vault {
 
   /** Adds a slot for the new passphrase, then removes the old passphrase slots. */
   async changePassphrase(current: string, next: string, scrypt?: ScryptParams): Promise<void> {
-    await Vault.open(this.store, { passphrase: current });
-    const old = (await Vault.readSlots(this.store)).filter((s) => s.slot.type === 'passphrase');
+    // The current passphrase must unlock the vault's slots as they are now; those are replaced.
+    const header = await Vault.readHeader(this.store);
+    await Vault.unlock(this.store, header, { passphrase: current });
+    const old = header.slots.filter((s) => s.slot.type === 'passphrase');
     await this.writeSlot(await createPassphraseSlot(this.master, next, scrypt));
     for (const s of old) await this.store.delete(s.key);
   }
@@ -229,9 +231,7 @@ export class Vault {
   }
 
   async putSealedJson(key: string, kind: string, name: string, value: unknown): Promise<number> {
-    const bytes = this.seal(kind, name, Buffer.from(JSON.stringify(value)));
-    await this.store.put(key, bytes);
-    return bytes.length;
+    return this.putSealedBytes(key, kind, name, Buffer.from(JSON.stringify(value)));
   }
 
   /** Stores already-encoded bytes sealed (index files). Returns the stored size. */
@@ -246,7 +246,7 @@ export class Vault {
   }
 
   async getSealedJson(key: string, kind: string, name: string): Promise<unknown> {
-    const plain = this.open(kind, name, await this.store.get(key));
+    const plain = await this.getSealedBytes(key, kind, name);
     try {
       return JSON.parse(Buffer.from(plain).toString('utf8'));
     } catch (cause) {
