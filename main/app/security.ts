@@ -4,7 +4,9 @@
 // harden* functions apply them to Electron objects passed in.
 
 import type { Session, WebContents, WebPreferences } from 'electron';
-import { APP_HOST, APP_SCHEME } from '../ipc/router.ts';
+import { isAppUrl } from '../ipc/router.ts';
+
+export { isAppUrl };
 
 /** Sent as a header with every app:// response (frame-ancestors only works as a header). */
 export const CONTENT_SECURITY_POLICY = [
@@ -38,11 +40,6 @@ function parse(url: string): URL | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function isAppUrl(url: string): boolean {
-  const parsed = parse(url);
-  return parsed !== undefined && parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST && parsed.username === '' && parsed.password === '';
 }
 
 /** https, default port, no credentials, host exactly on the list. */

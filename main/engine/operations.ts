@@ -95,15 +95,19 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
 
 /** A snapshot of just these paths, kept by every retention policy: taken before replacing them. */
 export async function safetySnapshot(repo: Repository, paths: readonly string[]): Promise<SnapshotId | undefined> {
+  const result = await runBackup(repo, { sources: labelPaths(paths, 'safety/'), reason: 'before-restore', force: true });
+  return result.snapshotId;
+}
+
+/** Backup sources for folders: each labelled `prefix` + its name, numbered when names repeat (`src`, `src-2`). */
+export function labelPaths(paths: readonly string[], prefix = ''): BackupSource[] {
   const used = new Map<string, number>();
-  const sources = paths.map((path) => {
-    const base = `safety/${basename(path) || 'root'}`;
+  return paths.map((path) => {
+    const base = `${prefix}${basename(path) || 'root'}`;
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
     return { label: n === 1 ? base : `${base}-${n}`, path };
   });
-  const result = await runBackup(repo, { sources, reason: 'before-restore', force: true });
-  return result.snapshotId;
 }
 
 export function summarise(s: SnapshotRecord): SnapshotSummary {
@@ -150,14 +154,11 @@ export function flushProgress(p: FlushProgress): ProgressInfo {
   return { phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone };
 }
 
-export interface ThroughOutboxResult<T> {
-  /** The online run's result, or undefined when the vault couldn't be reached. */
-  online?: T;
-  /** The backup that went into the outbox instead. */
-  offline?: { result: BackupResult; cause: CairnError; waiting: number };
+/** The online run's result, or (the vault out of reach) the backup that went into the outbox. */
+export type ThroughOutboxResult<T> = {
   /** Snapshots that waited in the outbox and were uploaded first. */
   flushed: number;
-}
+} & ({ online: T; offline?: undefined } | { online?: undefined; offline: { result: BackupResult; cause: CairnError; waiting: number } });
 
 /**
  * Runs `online` (a backup, or a sync) through the vault's outbox, as the app does: what waits
@@ -202,4 +203,26 @@ export async function throughOutbox<T>(
     outbox.stopSpooling();
   }
   return { offline: { result, cause, waiting: outbox.pendingSnapshots() }, flushed };
+}
+
+/**
+ * A sync through the vault's outbox (see throughOutbox): back up and pull; with the vault out of
+ * reach, back up the same agents into the outbox and pull nothing. The app and the CLI both sync
+ * this way.
+ */
+export function syncThroughOutbox(
+  repo: Repository,
+  outbox: OutboxBlobStore,
+  options: SyncOptions & { tryOnline?: boolean; onFlushProgress?: (p: FlushProgress) => void },
+): Promise<ThroughOutboxResult<{ backup: BackupResult; pull: SyncResult }>> {
+  return throughOutbox(
+    repo,
+    outbox,
+    () => runSync(repo, options),
+    async () => {
+      const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
+      return runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', offline: true, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
+    },
+    { signal: options.signal, tryOnline: options.tryOnline, onFlushProgress: options.onFlushProgress },
+  );
 }

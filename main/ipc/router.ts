@@ -21,19 +21,22 @@ export type SenderCheck = (sender: SenderInfo) => boolean;
 /** The custom protocol the renderer is served from; see main/app/protocol.ts. */
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'cairn';
-export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
 
-/** Trusted: the top frame of a page served from app://cairn/. */
-export function isAppSender(sender: SenderInfo): boolean {
-  if (!sender.isMainFrame || sender.url === undefined || sender.url === '') return false;
+/** A URL of the app's own pages: app://cairn/…, without credentials. */
+export function isAppUrl(text: string): boolean {
   let url: URL;
   try {
-    url = new URL(sender.url);
+    url = new URL(text);
   } catch {
     return false;
   }
   // Non-special schemes have an opaque ("null") origin in WHATWG URL, so compare the parts.
   return url.protocol === `${APP_SCHEME}:` && url.host === APP_HOST && url.username === '' && url.password === '';
+}
+
+/** Trusted: the top frame of a page served from app://cairn/. */
+export function isAppSender(sender: SenderInfo): boolean {
+  return sender.isMainFrame && sender.url !== undefined && sender.url !== '' && isAppUrl(sender.url);
 }
 
 export interface RouterLog {

@@ -6,11 +6,12 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
+import type { DeviceId } from '../../shared/ids.ts';
 import type { CheckReport, DeviceInfo, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
-import { agentSources, flushProgress, forget, runBackup, runSync, safetySnapshot, setPinned, summarise, throughOutbox } from '../engine/operations.ts';
+import { agentSources, flushProgress, forget, safetySnapshot, setPinned, summarise, syncThroughOutbox } from '../engine/operations.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
 import { Repository } from '../engine/repository.ts';
 import { restore } from '../engine/restore/index.ts';
@@ -111,6 +112,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   let lastError: EngineStatus['error'];
   let lastSyncAt: string | undefined;
   let pausedUntil: number | undefined;
+  const paused = (): boolean => pausedUntil !== undefined && pausedUntil > now();
   let nextSyncAt: number | undefined;
   const snapshotCache = new Map<string, SnapshotRecord>();
 
@@ -128,7 +130,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   function status(): EngineStatus {
     const cfg = config.get();
     const running = jobs.running();
-    const paused = pausedUntil !== undefined && pausedUntil > now();
+    const isPaused = paused();
     const state: EngineStatus['state'] = !cfg.location
       ? 'unconfigured'
       : !repo
@@ -137,7 +139,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
           : 'locked'
         : running
           ? 'syncing'
-          : paused
+          : isPaused
             ? 'paused'
             : lastError?.code === 'unreachable'
               ? 'offline'
@@ -148,8 +150,8 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       state,
       outboxCount: repo ? (outboxOf(repo)?.pendingSnapshots() ?? 0) : 0,
       ...(lastSyncAt ? { lastSyncAt } : {}),
-      ...(nextSyncAt !== undefined && !paused ? { nextSyncAt: new Date(nextSyncAt).toISOString() } : {}),
-      ...(paused ? { pausedUntil: new Date(pausedUntil as number).toISOString() } : {}),
+      ...(nextSyncAt !== undefined && !isPaused ? { nextSyncAt: new Date(nextSyncAt).toISOString() } : {}),
+      ...(isPaused ? { pausedUntil: new Date(pausedUntil as number).toISOString() } : {}),
       ...(lastError ? { error: lastError } : {}),
       ...(running ? { currentJob: running } : {}),
       ...(repo ? { fingerprint: repo.vault.fingerprint, deviceName: repo.device.name } : {}),
@@ -236,14 +238,13 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
 
   await openConfigured();
 
+  /** Newest first. The repository reads known records from the state DB and downloads only new ones. */
   async function snapshots(deviceId?: string): Promise<SnapshotRecord[]> {
-    const r = requireRepo();
-    const refs = await r.vault.listSnapshotRefs(deviceId as never);
-    const present = new Set(refs.map((x) => x.id as string));
-    for (const id of [...snapshotCache.keys()]) if (!present.has(id) && (!deviceId || snapshotCache.get(id)?.device === deviceId)) snapshotCache.delete(id);
-    const missing = refs.filter((x) => !snapshotCache.has(x.id));
-    await Promise.all(missing.map(async (x) => snapshotCache.set(x.id, await r.vault.loadSnapshot(x.device, x.id))));
-    return refs.map((x) => snapshotCache.get(x.id) as SnapshotRecord).sort((a, b) => b.time.localeCompare(a.time));
+    const list = await requireRepo().listSnapshots(deviceId as DeviceId | undefined);
+    const present = new Set<string>(list.map((x) => x.id));
+    for (const [id, x] of snapshotCache) if (!present.has(id) && (!deviceId || x.device === deviceId)) snapshotCache.delete(id);
+    for (const x of list) snapshotCache.set(x.id, x);
+    return [...list].sort((a, b) => b.time.localeCompare(a.time));
   }
 
   async function findSnapshot(id: string): Promise<SnapshotRecord> {
@@ -269,16 +270,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       let outcome;
       try {
         // The app keeps trying the vault even if it was unreachable when the app started.
-        outcome = await throughOutbox(
-          r,
-          outbox,
-          () => runSync(r, { ctx, agents, mappings: s.pathMappings, reason: snapshotReason, onProgress: report, signal }),
-          async () => {
-            const { sources, agents: found } = await agentSources({ ctx, agents });
-            return runBackup(r, { sources, agents: found, reason: snapshotReason, offline: true, onProgress: report, signal });
-          },
-          { tryOnline: true, signal, onFlushProgress: (p) => report(flushProgress(p)) },
-        );
+        outcome = await syncThroughOutbox(r, outbox, { ctx, agents, mappings: s.pathMappings, reason: snapshotReason, onProgress: report, signal, tryOnline: true, onFlushProgress: (p) => report(flushProgress(p)) });
       } catch (error) {
         lastError = error instanceof CairnError ? error.toRecord() : { code: 'internal', message: String(error), retryable: false };
         throw error;
@@ -294,7 +286,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
         const held = `${waiting} snapshot(s) wait on this device for the vault to be reachable again.`;
         return result.unchanged ? `Offline, nothing new to back up; ${held}` : `Offline: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device; ${held}`;
       }
-      const result = outcome.online as Awaited<ReturnType<typeof runSync>>;
+      const result = outcome.online;
       r.openedOffline = false;
       lastError = undefined;
       lastSyncAt = new Date(now()).toISOString();
@@ -320,6 +312,12 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     const s = settings();
     const out: { target: string; paths: string[] }[] = [];
     const selected = paths.length > 0 ? paths : snap.roots.map((x) => x.label);
+    // This device's agent folders by label: detected once (a walk of every agent), on first need.
+    let localRoots: Promise<Map<string, string>> | undefined;
+    const localRootFor = async (label: string, fallback: string): Promise<string> => {
+      localRoots ??= agentContext().then(async (ctx) => new Map((await agentSources({ ctx })).sources.map((x) => [x.label, x.path])));
+      return (await localRoots).get(label) ?? fallback;
+    };
     for (const p of selected) {
       const resolved = await reader.resolve(snap, p);
       const root = snap.roots.find((x) => resolved.path === x.label || resolved.path.startsWith(`${x.label}/`));
@@ -336,11 +334,6 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       }
     }
     return out;
-  }
-
-  async function localRootFor(label: string, fallback: string): Promise<string> {
-    const { sources } = await agentSources({ ctx: await agentContext() });
-    return sources.find((x) => x.label === label)?.path ?? fallback;
   }
 
   const handlers: Handlers = {
@@ -576,7 +569,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
         if (!repo && lastError?.code === 'unreachable') throw new CairnError('unreachable', lastError.message, { retryable: true });
       }
       if (!repo) return;
-      if (reason !== 'manual' && pausedUntil !== undefined && pausedUntil > now()) return;
+      if (reason !== 'manual' && paused()) return;
       const { done } = await syncJob(reason);
       const finished = await done;
       if (finished.status === 'failed' && finished.error) throw new CairnError(finished.error.code, finished.error.message, { retryable: finished.error.retryable });
@@ -584,9 +577,6 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     reportNextRun(at) {
       nextSyncAt = at;
       changed();
-    },
-    isPaused() {
-      return pausedUntil !== undefined && pausedUntil > now();
     },
     async close() {
       jobs.cancelAll();

@@ -38,7 +38,5 @@ export interface CairnService {
   syncNow(reason: 'manual' | 'scheduled' | 'quit'): Promise<void>;
   /** The scheduler tells the service when it plans the next run (shown as "next sync"). */
   reportNextRun(at: number | undefined): void;
-  /** True while the user paused syncing. */
-  isPaused(): boolean;
   close(): Promise<void>;
 }

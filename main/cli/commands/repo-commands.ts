@@ -1,14 +1,13 @@
 // init, backup, snapshots, ls, restore, check, key: the commands over one vault.
 
 import { existsSync } from 'node:fs';
-import { basename, resolve, sep } from 'node:path';
+import { resolve, sep } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
-import { ADAPTERS, contextFromProcess, copySqliteConsistent, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
-import { backup } from '../../engine/backup/index.ts';
-import type { BackupResult, BackupSource } from '../../engine/backup/index.ts';
+import { ADAPTERS, contextFromProcess, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
+import type { BackupSource } from '../../engine/backup/index.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { agentSources, flushProgress, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
+import { agentSources, flushProgress, labelPaths, runBackup, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
 import { restore } from '../../engine/restore/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -48,17 +47,6 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
   }
 }
 
-function uniqueLabels(paths: readonly string[]): BackupSource[] {
-  const used = new Map<string, number>();
-  return paths.map((p) => {
-    const abs = resolve(p);
-    const base = basename(abs) || 'root';
-    const n = (used.get(base) ?? 0) + 1;
-    used.set(base, n);
-    return { label: n === 1 ? base : `${base}-${n}`, path: abs };
-  });
-}
-
 export interface BackupCommandOptions extends CommonOptions {
   exclude?: string[];
   force?: boolean;
@@ -71,7 +59,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
     let sources: BackupSource[];
     let agents: string[] = [];
     if (paths.length > 0) {
-      sources = uniqueLabels(paths);
+      sources = labelPaths(paths.map((p) => resolve(p)));
     } else {
       const ctx = await prepareContext(contextFromProcess());
       const detected = (await detectAgents(ctx)).filter((a) => a.detected && (!opts.agent || opts.agent.includes(a.id)));
@@ -83,26 +71,19 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       out.info(`Backing up ${detected.map((a) => a.displayName).join(', ')}.`);
     }
     const run = (offline: boolean) =>
-      backup({
-        vault: repo.vault,
-        db: repo.db,
-        codec: repo.codec,
+      runBackup(repo, {
         sources,
-        device: repo.device,
+        agents,
         reason: 'cli',
-        tmpDir: repo.tmpDir,
-        copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
         excludes: opts.exclude,
         force: opts.force,
         offline,
         onProgress: (p) => out.progress(p),
         onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
-        now: repo.now,
-        ...(offline ? {} : { afterSnapshot: () => repo.touchDevice(agents) }),
       });
     const outcome = await throughOutbox(repo, repo.vault.store as OutboxBlobStore, () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();
-    const result = (outcome.online ?? outcome.offline?.result) as BackupResult;
+    const result = outcome.offline ? outcome.offline.result : outcome.online;
     const s = result.stats;
     out.result(
       {

@@ -1,11 +1,10 @@
 // sync, devices, conflicts, resolve, forget, prune, pin, unpin: many devices on one vault.
 
 import { ConfigError } from '../../../shared/errors.ts';
-import type { ConflictInfo, DeviceInfo, PathMapping, ProgressInfo, RetentionPolicy } from '../../../shared/models.ts';
+import type { ConflictInfo, DeviceInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
-import type { BackupWarning } from '../../engine/backup/index.ts';
-import { agentSources, flushProgress, forget, runBackup, runSync, safetySnapshot, setPinned, throughOutbox } from '../../engine/operations.ts';
+import { flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune } from '../../engine/vault/index.ts';
@@ -27,19 +26,14 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
     opts,
     async (repo) => {
       const ctx = await prepareContext(contextFromProcess());
-      const onProgress = (p: ProgressInfo) => out.progress(p);
-      const onWarning = (w: BackupWarning) => out.warn(`${w.path}: ${w.message}`);
-      const outcome = await throughOutbox(
-        repo,
-        repo.vault.store as OutboxBlobStore,
-        () => runSync(repo, { ctx, agents: opts.agent, mappings: parseMappings(opts.map), onProgress, onWarning }),
-        // The vault can't be reached: back up into the outbox; pulling waits for the vault.
-        async () => {
-          const { sources, agents } = await agentSources({ ctx, agents: opts.agent });
-          return runBackup(repo, { sources, agents, reason: 'sync', offline: true, onProgress, onWarning });
-        },
-        { onFlushProgress: (p) => out.progress(flushProgress(p)) },
-      );
+      const outcome = await syncThroughOutbox(repo, repo.vault.store as OutboxBlobStore, {
+        ctx,
+        agents: opts.agent,
+        mappings: parseMappings(opts.map),
+        onProgress: (p) => out.progress(p),
+        onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
+        onFlushProgress: (p) => out.progress(flushProgress(p)),
+      });
       out.endProgress();
       const waited = outcome.flushed > 0 ? [`Uploaded ${outcome.flushed} snapshot(s) that waited on this device.`] : [];
       if (outcome.offline) {
@@ -56,7 +50,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
         );
         return;
       }
-      const result = outcome.online as Awaited<ReturnType<typeof runSync>>;
+      const result = outcome.online;
       const c = result.pull.changes;
       const count = (a: string) => c.filter((x) => x.action === a).length;
       out.result(
