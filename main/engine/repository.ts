@@ -2,7 +2,7 @@
 // it, and the codec that does the CPU-heavy work off the calling thread. The CLI and the app
 // service both work through this; it is the engine's facade.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import type { BlobStore } from './storage/index.ts';
 import { mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import type { KeySlot } from './crypto/index.ts';
+import { locationKey } from './paths.ts';
 
 export interface DeviceIdentity {
   id: DeviceId;
@@ -91,7 +92,7 @@ export class Repository {
     // The local key cache: the same master key under a cheap KDF of the passphrase, so a CLI run
     // doesn't spend ~0.4 s in scrypt. A wrong passphrase still fails (after the full KDF below).
     const useKeyCache = 'passphrase' in options.secret && options.keyCache !== false;
-    const keyCacheFileOf = (vaultId: string) => join(options.stateDir, 'vaults', vaultId, 'key-cache.json');
+    const keyCacheFileOf = (vaultId: string): string => keyCacheFile(join(options.stateDir, 'vaults', vaultId));
     const unlockFromCache = async (config: VaultHeader['config']): Promise<Vault | undefined> => {
       if (!useKeyCache) return undefined;
       try {
@@ -122,7 +123,7 @@ export class Repository {
     let header: VaultHeader = unchanged && cached ? cached : { config, slots: [] };
     const earlyVault = await early;
     let vault: Vault | undefined = unchanged ? earlyVault : await unlockFromCache(config);
-    const keyCacheFile = keyCacheFileOf(config.id);
+    const localKeyFile = keyCacheFileOf(config.id);
     if (!vault) {
       // Unlocking a vault slot costs the full KDF anyway: read the current slots, so a passphrase
       // or recovery key replaced on another device stops working here too. Offline, the cached
@@ -130,8 +131,8 @@ export class Repository {
       if (!offline) header = { config, slots: await Vault.readSlots(options.store) };
       vault = await Vault.unlock(options.store, header, options.secret);
       if (useKeyCache && 'passphrase' in options.secret) {
-        mkdirSync(dirname(keyCacheFile), { recursive: true });
-        writeJsonAtomic(keyCacheFile, await vault.localCacheSlot(options.secret.passphrase), 0o600);
+        mkdirSync(dirname(localKeyFile), { recursive: true });
+        writeJsonAtomic(localKeyFile, await vault.localCacheSlot(options.secret.passphrase), 0o600);
       }
     }
     if (header !== cached) {
@@ -147,7 +148,7 @@ export class Repository {
     const now = options.now ?? Date.now;
     const vaultDir = join(options.stateDir, 'vaults', vault.id);
     mkdirSync(join(vaultDir, 'tmp'), { recursive: true });
-    const identityFile = join(vaultDir, 'device.json');
+    const identityFile = deviceFile(vaultDir);
     let device: DeviceIdentity;
     let isNew = false;
     let renamed = false;
@@ -202,9 +203,9 @@ export class Repository {
    */
   async changePassphrase(current: string, next: string): Promise<void> {
     await this.vault.changePassphrase(current, next);
-    const keyCacheFile = join(this.vaultDir, 'key-cache.json');
-    rmSync(keyCacheFile, { force: true });
-    if (this.keyCache) writeJsonAtomic(keyCacheFile, await this.vault.localCacheSlot(next), 0o600);
+    const cacheFile = keyCacheFile(this.vaultDir);
+    rmSync(cacheFile, { force: true });
+    if (this.keyCache) writeJsonAtomic(cacheFile, await this.vault.localCacheSlot(next), 0o600);
     // The cached header still lists the old slot: read it again at the next open.
     rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
   }
@@ -218,7 +219,7 @@ export class Repository {
 
   async rename(name: string): Promise<DeviceRecord> {
     (this as { device: DeviceIdentity }).device = { ...this.device, name };
-    writeJsonAtomic(join(this.vaultDir, 'device.json'), this.device);
+    writeJsonAtomic(deviceFile(this.vaultDir), this.device);
     return this.touchDevice();
   }
 
@@ -293,8 +294,18 @@ export class Repository {
 }
 
 /** Where the vault header for a store location is cached in Cairn's state folder. */
-export function headerCacheFile(stateDir: string, location: string): string {
-  return join(stateDir, 'headers', `${createHash('sha256').update(location).digest('hex').slice(0, 24)}.json`);
+export /** This device's local key cache for a vault (docs/SECURITY.md). */
+function keyCacheFile(vaultDir: string): string {
+  return join(vaultDir, 'key-cache.json');
+}
+
+/** This device's identity (id and name) in a vault. */
+function deviceFile(vaultDir: string): string {
+  return join(vaultDir, 'device.json');
+}
+
+function headerCacheFile(stateDir: string, location: string): string {
+  return join(stateDir, 'headers', `${locationKey(location)}.json`);
 }
 
 export function writeJsonAtomic(file: string, value: unknown, mode = 0o644): void {

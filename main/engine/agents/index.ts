@@ -5,7 +5,7 @@
 // and the scrubbing of secrets that live inside files.
 
 export type { AgentAdapter, AgentBackupSource, AgentContext, AgentRoot, ContentRule, SessionQuery } from './types.ts';
-export { ADAPTERS, AGENT_IDS, getAdapter } from './registry.ts';
+export { ADAPTERS, AGENT_IDS } from './registry.ts';
 export { baseDirs, contextFromProcess, findAiderRepos, prepareContext, vscodeUserDir } from './context.ts';
 export type { BaseDirs } from './context.ts';
 export { detectAgents } from './detect.ts';
@@ -17,7 +17,3 @@ export type { IncludedFile, SkipReason, WalkOptions } from './walk.ts';
 export { copySqliteConsistent, isSqliteFile } from './sqlite-copy.ts';
 export type { SqliteCopyOptions, SqliteCopyResult } from './sqlite-copy.ts';
 export { formatAgentSummary, formatAgentsTable, formatBytes, formatCount } from './format.ts';
-
-// Fixture homes for tests and benchmarks of this and other folders (backup, sync, bench).
-export { buildAllFixtures, buildLargeClaudeTree, createWalDatabase, editorUserDir, FIXTURE_BUILDERS, fixtureContext, makeTempHome } from './fixtures.ts';
-export type { AgentFixture, FixtureOptions } from './fixtures.ts';

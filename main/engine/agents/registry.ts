@@ -22,7 +22,3 @@ export const ADAPTERS: readonly AgentAdapter[] = [
 ];
 
 export const AGENT_IDS: readonly string[] = ADAPTERS.map((a) => a.id);
-
-export function getAdapter(id: string): AgentAdapter | undefined {
-  return ADAPTERS.find((a) => a.id === id);
-}

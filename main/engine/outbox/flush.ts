@@ -59,7 +59,7 @@ export interface FlushOptions {
 }
 
 const INDEX = keys.indexPrefix;
-const SNAPSHOTS = 'snapshots/';
+const SNAPSHOTS = keys.snapshotsPrefix();
 const PACKS = keys.packsPrefix;
 
 export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {

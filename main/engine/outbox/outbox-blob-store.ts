@@ -5,12 +5,14 @@
 // returns: a snapshot that a spooling backup reported done survives the app quitting. Reads
 // while spooling see the spool first, then the remote. flushOutbox() uploads the spool later.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { BlobStore, ByteRange, ObjectInfo } from '../storage/index.ts';
 import { assertValidKey, assertValidPrefix, LocalBlobStore } from '../storage/index.ts';
+import { locationKey } from '../paths.ts';
+import { keys } from '../vault/format.ts';
 import { appendJournal, readJournal, rewriteJournal } from './journal.ts';
 import type { BatchRecord, JournalRecord } from './journal.ts';
 
@@ -117,7 +119,7 @@ export class OutboxBlobStore implements BlobStore {
   /** Snapshots waiting in the outbox. */
   pendingSnapshots(): number {
     let n = 0;
-    for (const key of this.#spooled) if (key.startsWith('snapshots/')) n++;
+    for (const key of this.#spooled) if (key.startsWith(keys.snapshotsPrefix())) n++;
     return n;
   }
 
@@ -312,5 +314,5 @@ function listFiles(root: string): string[] {
 
 /** The outbox folder for a vault location, in Cairn's state folder (one per location; the app and the CLI share it). */
 export function outboxDir(stateDir: string, location: string): string {
-  return join(stateDir, 'outbox', createHash('sha256').update(location).digest('hex').slice(0, 24));
+  return join(stateDir, 'outbox', locationKey(location));
 }

@@ -107,6 +107,14 @@ export class StateDb {
       deleteLabelFiles: db.prepare('DELETE FROM files WHERE label = ?'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      // Called per file by sync's pull and per folder by the tree reader: prepared once.
+      getSyncBase: db.prepare<[string, string], { hash: string; size: number }>('SELECT hash, size FROM sync_bases WHERE path = ? AND device = ?'),
+      hasAnySyncBase: db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sync_bases WHERE path = ? LIMIT 1'),
+      setSyncBase: db.prepare('INSERT OR REPLACE INTO sync_bases (path, device, hash, size, synced_at) VALUES (?, ?, ?, ?, ?)'),
+      getTree: db.prepare<[Buffer], { body: Buffer }>('SELECT body FROM tree_cache WHERE id = ?'),
+      putTree: db.prepare('INSERT OR IGNORE INTO tree_cache (id, body) VALUES (?, ?)'),
+      getSnapshot: db.prepare<[string], { record: string }>('SELECT record FROM snapshot_cache WHERE id = ?'),
+      putSnapshot: db.prepare('INSERT OR REPLACE INTO snapshot_cache (id, device, time, record) VALUES (?, ?, ?, ?)'),
     };
   }
 
@@ -189,16 +197,16 @@ export class StateDb {
 
   /** What this device last took or saw of `path` from `device` (content hash and size). */
   getSyncBase(path: string, device: string): { hash: string; size: number } | undefined {
-    return this.db.prepare<[string, string], { hash: string; size: number }>('SELECT hash, size FROM sync_bases WHERE path = ? AND device = ?').get(path, device);
+    return this.stmts.getSyncBase.get(path, device);
   }
 
   /** True when any device's version of `path` was synced here before. */
   hasAnySyncBase(path: string): boolean {
-    return this.db.prepare<[string], { one: number }>('SELECT 1 AS one FROM sync_bases WHERE path = ? LIMIT 1').get(path) !== undefined;
+    return this.stmts.hasAnySyncBase.get(path) !== undefined;
   }
 
   setSyncBase(path: string, device: string, hash: string, size: number, at: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO sync_bases (path, device, hash, size, synced_at) VALUES (?, ?, ?, ?, ?)').run(path, device, hash, size, at);
+    this.stmts.setSyncBase.run(path, device, hash, size, at);
   }
 
   /** This device's version of `path` (`label/rel`) supersedes the version with content `hash`. */
@@ -235,41 +243,35 @@ export class StateDb {
     this.db.prepare('INSERT INTO history (kind, at, record) VALUES (?, ?, ?)').run(kind, at, JSON.stringify(record));
   }
 
-  listHistory(limit = 50): { kind: string; at: string; record: unknown }[] {
-    return this.db
-      .prepare<[number], { kind: string; at: string; record: string }>('SELECT kind, at, record FROM history ORDER BY id DESC LIMIT ?')
-      .all(limit)
-      .map((r) => ({ kind: r.kind, at: r.at, record: JSON.parse(r.record) as unknown }));
-  }
-
   /** Tree blobs are immutable and named by their content: a plain cache, never invalidated. */
   getTree(id: BlobId): Buffer | undefined {
-    return this.db.prepare<[Buffer], { body: Buffer }>('SELECT body FROM tree_cache WHERE id = ?').get(Buffer.from(id, 'hex'))?.body;
+    return this.stmts.getTree.get(Buffer.from(id, 'hex'))?.body;
   }
 
   putTree(id: BlobId, body: Uint8Array): void {
-    this.db.prepare('INSERT OR IGNORE INTO tree_cache (id, body) VALUES (?, ?)').run(Buffer.from(id, 'hex'), body);
+    this.stmts.putTree.run(Buffer.from(id, 'hex'), body);
   }
 
   /** Snapshot records seen, by id (a record only changes when pinned, which rewrites the cache). */
   getCachedSnapshots(ids: readonly string[]): Map<string, string> {
     const out = new Map<string, string>();
-    const stmt = this.db.prepare<[string], { record: string }>('SELECT record FROM snapshot_cache WHERE id = ?');
     for (const id of ids) {
-      const row = stmt.get(id);
+      const row = this.stmts.getSnapshot.get(id);
       if (row) out.set(id, row.record);
     }
     return out;
   }
 
   putSnapshot(id: string, device: string, time: string, record: string): void {
-    this.db.prepare('INSERT OR REPLACE INTO snapshot_cache (id, device, time, record) VALUES (?, ?, ?, ?)').run(id, device, time, record);
+    this.stmts.putSnapshot.run(id, device, time, record);
   }
 
   dropSnapshotsExcept(ids: ReadonlySet<string>, device?: string): void {
     const rows = this.db.prepare<[], { id: string; device: string }>('SELECT id, device FROM snapshot_cache').all();
     const del = this.db.prepare('DELETE FROM snapshot_cache WHERE id = ?');
-    for (const r of rows) if (!ids.has(r.id) && (!device || r.device === device)) del.run(r.id);
+    this.db.transaction(() => {
+      for (const r of rows) if (!ids.has(r.id) && (!device || r.device === device)) del.run(r.id);
+    })();
   }
 
   getMeta(key: string): string | undefined {

@@ -2,5 +2,5 @@
 // and recorded, append-aware merges, and path mapping between machines.
 export { pull, listConflicts, resolveConflict, conflictName, contentHash, CONFLICT_MARK } from './sync.ts';
 export type { PullOptions, SyncResult, SyncChange, SyncAction, ResolveOptions } from './sync.ts';
-export { mapRelativePath, mapAbsolutePath, claudeSlug } from './path-mapping.ts';
+export { mapRelativePath, claudeSlug } from './path-mapping.ts';
 export { unionLines, isPrefix } from './merge.ts';

@@ -12,24 +12,14 @@ export function claudeSlug(absPath: string): string {
 /** Maps each `/`-separated segment of a relative path from the other device's form to ours. */
 export function mapRelativePath(rel: string, mappings: readonly PathMapping[]): string {
   if (mappings.length === 0) return rel;
+  const slugs = mappings.map((m) => ({ from: claudeSlug(m.from.replace(/[\\/]+$/, '')), to: claudeSlug(m.to.replace(/[\\/]+$/, '')) }));
   return rel
     .split('/')
     .map((segment) => {
-      for (const m of mappings) {
-        const from = claudeSlug(m.from.replace(/[\\/]+$/, ''));
-        const to = claudeSlug(m.to.replace(/[\\/]+$/, ''));
+      for (const { from, to } of slugs) {
         if (segment === from || segment.startsWith(`${from}-`)) return to + segment.slice(from.length);
       }
       return segment;
     })
     .join('/');
-}
-
-/** Maps an absolute path from the other device's form to ours (first matching rule wins). */
-export function mapAbsolutePath(path: string, mappings: readonly PathMapping[]): string {
-  for (const m of mappings) {
-    const from = m.from.replace(/[\\/]+$/, '');
-    if (path === from || path.startsWith(`${from}/`) || path.startsWith(`${from}\\`)) return m.to.replace(/[\\/]+$/, '') + path.slice(from.length);
-  }
-  return path;
 }
