@@ -3,7 +3,7 @@
 // pin, safety snapshots before anything replaces files in an agent's folder.
 
 import { basename } from 'node:path';
-import type { ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
+import type { DeviceInfo, ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, copySqliteConsistent, detectAgents, toBackupSources } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
@@ -16,7 +16,7 @@ import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore } from './outbox/index.ts';
 import { applyRetention } from './vault/index.ts';
-import type { SnapshotRecord } from './vault/index.ts';
+import type { DeviceRecord, SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
 
 export interface BackupSourcesOptions {
@@ -108,6 +108,13 @@ export function labelPaths(paths: readonly string[], prefix = ''): BackupSource[
     used.set(base, n);
     return { label: n === 1 ? base : `${base}-${n}`, path };
   });
+}
+
+/** A device as the app and `cairn devices` show it, with its snapshots among `snapshots` (any order). */
+export function deviceInfo(d: DeviceRecord, snapshots: readonly SnapshotRecord[], thisDevice: string): DeviceInfo {
+  const own = snapshots.filter((s) => s.device === d.id);
+  const lastSnapshot = own.reduce<string | undefined>((latest, s) => (latest === undefined || s.time > latest ? s.time : latest), undefined);
+  return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === thisDevice, snapshotCount: own.length, ...(lastSnapshot ? { lastSnapshot } : {}) };
 }
 
 export function summarise(s: SnapshotRecord): SnapshotSummary {

@@ -7,11 +7,11 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId } from '../../shared/ids.ts';
-import type { CheckReport, DeviceInfo, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
+import type { CheckReport, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
-import { agentSources, flushProgress, forget, safetySnapshot, setPinned, summarise, syncThroughOutbox } from '../engine/operations.ts';
+import { agentSources, deviceInfo, flushProgress, forget, safetySnapshot, setPinned, summarise, syncThroughOutbox } from '../engine/operations.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
 import { Repository } from '../engine/repository.ts';
 import { restore } from '../engine/restore/index.ts';
@@ -355,18 +355,14 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       const r = requireRepo();
       const [devices, snaps] = await Promise.all([r.vault.listDevices(), snapshots()]);
       return devices
-        .map((d): DeviceInfo => {
-          const own = snaps.filter((s) => s.device === d.id);
-          return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === r.device.id, snapshotCount: own.length, ...(own[0] ? { lastSnapshot: own[0].time } : {}) };
-        })
+        .map((d) => deviceInfo(d, snaps, r.device.id))
         .sort((a, b) => Number(b.isThisDevice) - Number(a.isThisDevice) || a.name.localeCompare(b.name));
     },
     'devices.renameThis': async ({ name }) => {
       const r = requireRepo();
       const d = await r.rename(name);
       changed();
-      const own = (await snapshots()).filter((s) => s.device === d.id);
-      return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: true, snapshotCount: own.length, ...(own[0] ? { lastSnapshot: own[0].time } : {}) };
+      return deviceInfo(d, await snapshots(d.id), r.device.id);
     },
     'snapshots.list': async ({ deviceId }) => (await snapshots(deviceId)).map(summarise),
     'snapshots.tree': async ({ snapshotId, path }) => {

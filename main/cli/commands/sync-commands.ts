@@ -1,10 +1,10 @@
 // sync, devices, conflicts, resolve, forget, prune, pin, unpin: many devices on one vault.
 
 import { ConfigError } from '../../../shared/errors.ts';
-import type { ConflictInfo, DeviceInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
+import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
-import { flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
+import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune } from '../../engine/vault/index.ts';
@@ -72,10 +72,7 @@ export async function devicesCommand(opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     const [devices, snaps] = await Promise.all([repo.vault.listDevices(), repo.listSnapshots()]);
-    const infos: DeviceInfo[] = devices.map((d) => {
-      const own = snaps.filter((s) => s.device === d.id);
-      return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === repo.device.id, snapshotCount: own.length, ...(own.at(-1) ? { lastSnapshot: own.at(-1)?.time } : {}) };
-    });
+    const infos = devices.map((d) => deviceInfo(d, snaps, repo.device.id));
     out.result(infos, () =>
       table([
         ['ID', 'NAME', 'PLATFORM', 'LAST SEEN', 'SNAPSHOTS', ''],
