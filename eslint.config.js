@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
+import { layersPlugin } from './scripts/eslint-layers.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.tools/**', 'out/**', 'coverage/**', 'test-results/**', 'playwright-report/**'] },
@@ -27,10 +28,10 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    // Layering: only these folders may import electron, the AWS SDK or keytar.
-    files: ['main/engine/**', 'shared/**', 'renderer/**', 'main/cli/**', 'main/scheduler/**'],
-    rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only main/app, main/ipc and preload import electron.' }, { name: 'keytar', message: 'Only main/keychain imports keytar.' }] }],
-    },
+    // Layering (scripts/eslint-layers.mjs): the engine's folders bottom up, each area's allowed
+    // imports, and the one home of electron, keytar and the AWS SDK.
+    files: ['**/*.{ts,tsx,mts}'],
+    plugins: { cairn: layersPlugin },
+    rules: { 'cairn/layers': 'error' },
   },
 );

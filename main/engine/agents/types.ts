@@ -2,7 +2,7 @@
 // the context carries everything an adapter may look at, so tests can simulate every OS layout
 // on one machine with a fixture home.
 
-import type { BackupSource } from '../backup/source.ts';
+import type { BackupSource } from '../backup/index.ts';
 import type { Platform } from '../../../shared/models.ts';
 
 /** Everything a root resolver may look at. Injected so tests can simulate any OS and home. */
@@ -29,7 +29,7 @@ export interface AgentContext {
   scanDepth?: number;
 }
 
-import type { ContentRule } from '../backup/source.ts';
+import type { ContentRule } from '../backup/index.ts';
 
 export type { ContentRule };
 

@@ -5,7 +5,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { Stats } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { BackupSource } from '../backup/source.ts';
+import type { BackupSource } from '../backup/index.ts';
 import { compileRules } from '../backup/index.ts';
 import type { FileClass } from '../backup/index.ts';
 

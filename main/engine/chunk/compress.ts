@@ -11,17 +11,23 @@
 import { createRequire } from 'node:module';
 import type * as ZstdBinding from 'zstd-napi/binding.js';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
-// defaults.ts imports nothing, so workers stay light.
-import { DEFAULT_COMPRESSION_LEVEL } from '../vault/defaults.ts';
 
 // The low-level binding: its DCtx decompresses into a buffer we size, unlike the high-level
 // Decompressor, which trusts the frame's declared size.
-const zstd = createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding;
+// Loaded on first use, so a thread that only reads this folder's constants (the vault, on the
+// main thread) never loads the native module.
+let binding: typeof ZstdBinding | undefined;
+function zstdBinding(): typeof ZstdBinding {
+  return (binding ??= createRequire(import.meta.url)('zstd-napi/binding') as typeof ZstdBinding);
+}
 
 export const CODEC_RAW = 0;
 export const CODEC_ZSTD = 1;
-/** The vault's default level, chosen by measurement (vault/defaults.ts, docs/CHUNKING.md). */
-export { DEFAULT_COMPRESSION_LEVEL };
+/**
+ * New vaults' zstd level, chosen by measurement (docs/CHUNKING.md). Defined here, the lowest
+ * layer that uses it; vault/defaults.ts re-exports it beside the other vault defaults.
+ */
+export const DEFAULT_COMPRESSION_LEVEL = 3;
 /** Compressed output must be at most this fraction of the input, or the blob is stored raw. */
 export const MIN_SAVING = 0.03;
 /** Largest blob a caller may ask to decompress. */
@@ -34,6 +40,7 @@ const MAX_SCRATCH = 4 * 2 ** 20;
 
 /** Compresses `data` and prefixes the codec byte. The result owns its whole ArrayBuffer. */
 export function compressWithHeader(data: Uint8Array, level: number = DEFAULT_COMPRESSION_LEVEL): Uint8Array {
+  const zstd = zstdBinding();
   if (!Number.isInteger(level) || level < zstd.minCLevel() || level > zstd.maxCLevel()) {
     throw new CairnError('config', `Invalid zstd level ${level}: use ${zstd.minCLevel()}…${zstd.maxCLevel()}.`);
   }
@@ -78,7 +85,7 @@ export function decompressWithHeader(bytes: Uint8Array, expectedSize: number): U
       const declared = frameContentSize(body);
       if (declared !== null && declared !== expectedSize) throw sizeMismatch(declared, expectedSize);
       const out = new Uint8Array(expectedSize);
-      decompressionContext ??= new zstd.DCtx();
+      decompressionContext ??= new (zstdBinding().DCtx)();
       let written: number;
       try {
         written = decompressionContext.decompress(out, body);
@@ -95,7 +102,7 @@ export function decompressWithHeader(bytes: Uint8Array, expectedSize: number): U
 
 function frameContentSize(frame: Uint8Array): number | null {
   try {
-    return zstd.getFrameContentSize(frame);
+    return zstdBinding().getFrameContentSize(frame);
   } catch (error) {
     throw new IntegrityError(`A compressed blob has a malformed zstd frame header: ${(error as Error).message}.`, { cause: error });
   }

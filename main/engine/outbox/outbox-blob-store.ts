@@ -12,7 +12,7 @@ import { join, relative, sep } from 'node:path';
 import type { BlobStore, ByteRange, ObjectInfo } from '../storage/index.ts';
 import { assertValidKey, assertValidPrefix, LocalBlobStore } from '../storage/index.ts';
 import { locationKey } from '../paths.ts';
-import { keys } from '../vault/format.ts';
+import { keys } from '../vault/index.ts';
 import { appendJournal, readJournal, rewriteJournal } from './journal.ts';
 import type { BatchRecord, JournalRecord } from './journal.ts';
 

@@ -1,3 +1,3 @@
 // Local state for one vault (SQLite): file cache, index cache, sync bases, conflicts, history.
 export { StateDb } from './state-db.ts';
-export type { FileCacheEntry } from './state-db.ts';
+export type { BlobLocation, BlobType, FileCacheEntry } from './state-db.ts';

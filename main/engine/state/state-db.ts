@@ -6,7 +6,19 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
-import type { BlobLocation, BlobType } from '../vault/format.ts';
+
+/** A blob's kind: file content, or a directory's tree. */
+export type BlobType = 'data' | 'tree';
+
+/** Where a blob lives: `length` bytes at `offset` of pack `pack`, `rawLength` bytes once opened. */
+export interface BlobLocation {
+  id: BlobId;
+  type: BlobType;
+  pack: PackId;
+  offset: number;
+  length: number;
+  rawLength: number;
+}
 
 export interface FileCacheEntry {
   size: number;

@@ -3,9 +3,66 @@
 // it off the calling thread; see createWorkerCodec in ../workers.
 
 import type { BlobId } from '../../../shared/ids.ts';
-import type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedBlob, SealedItem, TailMark, WriteItem } from '../workers/protocol.ts';
 
-export type { BlobTarget, Chunk, ChunkFileExtras, TailMark };
+/** One chunk of content and its keyed id. */
+export interface Chunk {
+  id: BlobId;
+  data: Uint8Array;
+}
+
+/** Batches of chunks in file order; `size` is the number of bytes read once iteration ends. */
+export interface ChunkStream extends AsyncIterable<Chunk[]> {
+  /** Bytes chunked so far; the file's total size (as read, resumed prefix included) once iteration has completed. */
+  readonly size: number;
+  /** Once iteration has completed: 0, or the offset a verified prefix was skipped to (the stream held only later chunks). */
+  readonly resumedAt: number;
+  /** Once iteration has completed, with `markTail`: the file's TailMark. */
+  readonly tail: TailMark | undefined;
+}
+
+/**
+ * Where a file's last chunk starts, and the SHA-256 of every byte before it. Chunk boundaries
+ * depend only on the bytes since the previous boundary, so a file whose bytes up to `offset`
+ * are unchanged (a transcript that grew by appends) can be chunked again from `offset` alone.
+ */
+export interface TailMark {
+  offset: number;
+  digest: Uint8Array;
+}
+
+/** Extras of one chunkFile stream. */
+export interface ChunkFileExtras {
+  /** Verify the file's first `resume.offset` bytes against `resume.digest` and, if they match, chunk only what follows. */
+  resume?: TailMark;
+  /** Compute the file's TailMark (costs a SHA-256 pass over the file). */
+  markTail?: boolean;
+}
+
+export interface SealedBlob {
+  id: BlobId;
+  /** Length of the plaintext: the index records it so decompression can be bounded. */
+  rawLength: number;
+  /** seal(encKey, { kind: 'blob', name: id }, compressWithHeader(plaintext)). */
+  sealed: Uint8Array;
+}
+
+export interface SealedItem {
+  id: BlobId;
+  sealed: Uint8Array;
+  rawLength: number;
+}
+
+/**
+ * Where a restored blob's plaintext goes. `file`: it is the whole file: create `tmp` (a fresh
+ * temporary name), write, set mode and mtime (seconds for utimes), rename over `dest`. `part`:
+ * write at `offset` into `path`, a temporary file the caller created and finishes itself.
+ */
+export type BlobTarget = { kind: 'file'; tmp: string; dest: string; mode: number; mtime: number } | { kind: 'part'; path: string; offset: number };
+
+export interface WriteItem extends SealedItem {
+  targets: BlobTarget[];
+}
+
 /** A chunkFile stream; its properties are final once iteration has completed. */
 export type FileChunks = ChunkStream;
 export type SealedChunk = SealedBlob;

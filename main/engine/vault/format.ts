@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, PackId, SnapshotId } from '../../../shared/ids.ts';
+import type { BlobLocation, BlobType } from '../state/index.ts';
 
 export const FORMAT_VERSION = 1;
 
@@ -33,19 +34,12 @@ export const kinds = {
   lock: 'lock',
 } as const;
 
-export type BlobType = 'data' | 'tree';
+// The index entry's shape is defined by the state DB that caches it (a lower layer); the format
+// below encodes it.
+export type { BlobLocation, BlobType } from '../state/index.ts';
 const BLOB_TYPE_CODE: Record<BlobType, number> = { data: 0, tree: 1 };
 const BLOB_TYPE_BY_CODE: readonly BlobType[] = ['data', 'tree'];
 
-/** Where a blob lives: `length` bytes at `offset` of pack `pack`, `rawLength` bytes once opened. */
-export interface BlobLocation {
-  id: BlobId;
-  type: BlobType;
-  pack: PackId;
-  offset: number;
-  length: number;
-  rawLength: number;
-}
 
 export const PACK_TRAILER_MAGIC = Buffer.from('CPK1', 'ascii');
 export const PACK_TRAILER_SIZE = 8; // u32 LE header length + 4-byte magic

@@ -9,7 +9,7 @@ export type { SealedBlob, PackerOptions } from './packer.ts';
 export { acquireLock, withLock, listLocks } from './locks.ts';
 export type { HeldLock, LockOptions } from './locks.ts';
 export { syncIndex, listIndexIds } from './index-sync.ts';
-export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, FileChunks, SealedChunk, TailMark } from './codec.ts';
+export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, FileChunks, SealedChunk, SealedItem, TailMark, WriteItem } from './codec.ts';
 export { TreeReader } from './tree-reader.ts';
 export type { ResolvedEntry } from './tree-reader.ts';
 export { checkVault } from './check.ts';
