@@ -4,6 +4,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { envDir } from '../engine/paths.ts';
 
 /** The argument that tells a launch at login to stay in the tray. */
 export const HIDDEN_ARG = '--hidden';
@@ -42,8 +43,7 @@ export function linuxAutostartEntry(executable: string): string {
 }
 
 export function defaultAutostartDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
-  const configHome = env.XDG_CONFIG_HOME !== undefined && env.XDG_CONFIG_HOME !== '' ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
-  return join(configHome, 'autostart');
+  return join(envDir(env, 'XDG_CONFIG_HOME', join(homedir(), '.config')), 'autostart');
 }
 
 function autostartFile(options: LoginItemOptions): string {
