@@ -22,14 +22,33 @@ const common = {
 // Chunk names carry content hashes: start empty so old chunks don't pile up.
 rmSync('dist/cli', { recursive: true, force: true });
 
-// Splitting keeps cairn.mjs a small stub that turns on Node's compile cache before the big
-// chunk it imports is compiled (a module can't cache its own compilation).
+// Splitting shares code between the program and the worker entry. The program is an entry of
+// its own (program.mjs) so that cairn.mjs can stay a stub built apart: it checks the Node
+// version and turns on Node's compile cache before it imports the program (an older Node would
+// crash loading the native modules; a module can't cache its own compilation).
 await build({
   ...common,
-  entryPoints: { cairn: 'main/cli/cairn.ts', 'worker-entry': 'main/engine/workers/worker-entry.ts' },
+  entryPoints: { program: 'main/cli/program.ts', 'worker-entry': 'main/engine/workers/worker-entry.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.mjs' },
   splitting: true,
   // Chunks sit beside the entry points: the worker pool finds worker-entry.mjs relative to itself.
   chunkNames: 'chunk-[hash]',
+});
+
+/** Points the stub's import of the program at the bundled program.mjs, outside the stub. */
+const programOutside = {
+  name: 'program-outside',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/program\.ts$/ }, () => ({ path: './program.mjs', external: true }));
+  },
+};
+
+await build({
+  ...common,
+  banner: {},
+  entryPoints: { cairn: 'main/cli/cairn.ts' },
+  outdir: 'dist/cli',
+  outExtension: { '.js': '.mjs' },
+  plugins: [programOutside],
 });

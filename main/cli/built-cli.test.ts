@@ -1,9 +1,9 @@
 // The bundled CLI (dist/cli, what `bin.cairn` points at) must work like the sources: the bundle
 // moves modules around, and the worker pool finds its entry relative to itself.
 
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
@@ -13,6 +13,48 @@ const built = existsSync(BUILT);
 if (!built) console.warn(`[built-cli] skipping: ${BUILT} is missing; run 'npm run build:cli' (npm test builds first)`);
 
 afterAll(() => removeTempDirs());
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * A Node older than the CLI needs: the npm package node@20 that scripts/bootstrap.sh installs
+ * into .tools/node20, else an older `node` on PATH (Debian's default is 20).
+ */
+function olderNode(): { path: string; version: string } | undefined {
+  const candidates = [join(ROOT, '.tools', 'node20', 'node_modules', '.bin', 'node'), ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'node'))];
+  for (const path of candidates) {
+    if (!existsSync(path)) continue;
+    try {
+      const version = execFileSync(path, ['--version'], { encoding: 'utf8' }).trim();
+      if (Number(version.slice(1).split('.')[0]) < 22) return { path, version };
+    } catch {
+      // not runnable: try the next one
+    }
+  }
+  return undefined;
+}
+
+describe('the runtime check', () => {
+  it('asks for the Node that package.json declares', async () => {
+    const { REQUIRED_NODE } = await import('./runtime.ts');
+    const engines = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe(`>=${REQUIRED_NODE.major}.${REQUIRED_NODE.minor}`);
+  });
+
+  const old = built ? olderNode() : undefined;
+  if (built && !old) console.warn('[built-cli] skipping the Node 20 run: no Node older than 22 found (scripts/bootstrap.sh installs node@20 into .tools/node20)');
+  it.skipIf(!old)('under Node 20 the built CLI exits with a clear message, not a crash', () => {
+    const { path, version } = old as { path: string; version: string };
+    const base = tempDir('cairn-old-node-');
+    // A backup would load better-sqlite3 13, which crashes Node 20 (exit 139) if it gets that far.
+    const r = spawnSync(path, [BUILT, 'backup', '--repo', join(base, 'vault')], { env: { ...process.env, CAIRN_STATE_DIR: join(base, 'state') }, encoding: 'utf8' });
+    expect(r.signal).toBeNull();
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`cairn needs Node.js 22.18 or newer, but this is Node.js ${version.slice(1)}`);
+    expect(r.stderr).toContain('./cairn');
+    expect(existsSync(join(base, 'state'))).toBe(false);
+  });
+});
 
 describe.skipIf(!built)('the built cairn CLI', () => {
   it('backs up with worker threads and restores', () => {
