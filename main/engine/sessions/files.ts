@@ -1,0 +1,68 @@
+// What a reader reads through: files relative to one agent root. `localFiles` reads this
+// machine's disk; a vault-backed implementation (catalog) serves a snapshot's files the same way,
+// so every reader works on this device's sessions and on any other device's.
+
+import { createReadStream } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { CairnError } from '../../../shared/errors.ts';
+
+export interface SessionFileStat {
+  size: number;
+  mtimeMs: number;
+}
+
+export interface SessionFiles {
+  /** Size and time of a file, or undefined when there is none. */
+  stat(path: string): Promise<SessionFileStat | undefined>;
+  /** A whole file (readers use it only for small files: JSON documents, sidecars). */
+  read(path: string): Promise<Buffer>;
+  /** The bytes of a file from `start` (default 0), as a stream of chunks. */
+  open(path: string, start?: number): AsyncIterable<Buffer>;
+  /** A path on this machine where the file can be opened as SQLite (read-only). */
+  sqlitePath(path: string): Promise<string>;
+  /** Every file below `dir` (recursive), relative to the root, `/`-separated; [] if none. */
+  list(dir: string): Promise<string[]>;
+}
+
+/** Files under `root` on this machine. Paths that would leave the root are refused. */
+export function localFiles(root: string): SessionFiles {
+  const abs = (path: string): string => {
+    if (isAbsolute(path) || path.split('/').includes('..')) {
+      throw new CairnError('unsafe_path', `The session file path '${path}' leaves the agent folder; it was not read.`);
+    }
+    return join(root, ...path.split('/'));
+  };
+  return {
+    async stat(path) {
+      try {
+        const s = await stat(abs(path));
+        return s.isFile() ? { size: s.size, mtimeMs: s.mtimeMs } : undefined;
+      } catch (error) {
+        if (isMissing(error)) return undefined;
+        throw error;
+      }
+    },
+    read: (path) => readFile(abs(path)),
+    open: (path, start = 0) => createReadStream(abs(path), { start }),
+    sqlitePath: async (path) => abs(path),
+    async list(dir) {
+      const base = dir === '' || dir === '.' ? root : abs(dir);
+      try {
+        const entries = await readdir(base, { recursive: true, withFileTypes: true });
+        return entries
+          .filter((e) => e.isFile())
+          .map((e) => relative(root, join(e.parentPath, e.name)).split(sep).join('/'))
+          .sort();
+      } catch (error) {
+        if (isMissing(error)) return [];
+        throw error;
+      }
+    },
+  };
+}
+
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

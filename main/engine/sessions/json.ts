@@ -1,0 +1,103 @@
+// Small helpers for reading agents' JSON without trusting its shape.
+
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type JsonObject = { [key: string]: Json };
+
+export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+export const arr = (v: unknown): Json[] => (Array.isArray(v) ? (v as Json[]) : []);
+
+/** Parses one record; `undefined` with a reason when it isn't a JSON object. */
+export function parseRecord(text: string): { value: JsonObject } | { error: string } {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { error: 'not valid JSON (cut off or damaged)' };
+  }
+  return isObject(parsed) ? { value: parsed } : { error: 'not a JSON object' };
+}
+
+/** Parses JSON that may be a string holding JSON (tool arguments); the text itself otherwise. */
+export function maybeJson(v: unknown): Json | undefined {
+  if (typeof v !== 'string') return v as Json | undefined;
+  const t = v.trim();
+  if (!t.startsWith('{') && !t.startsWith('[')) return v;
+  try {
+    return JSON.parse(t) as Json;
+  } catch {
+    return v;
+  }
+}
+
+/** ISO 8601 from an ISO string, epoch milliseconds or epoch seconds. */
+export function isoTime(v: unknown): string | undefined {
+  if (typeof v === 'string') {
+    if (/^\d+$/.test(v)) return isoTime(Number(v));
+    const t = Date.parse(v);
+    return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  }
+  if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
+    const ms = v < 1e11 ? v * 1000 : v;
+    const d = new Date(ms);
+    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  }
+  return undefined;
+}
+
+/** Text of a content value: a string, or an array of blocks with `text`. Images as "[image]". */
+export function contentText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  if (isObject(content)) return str(content.text) ?? '';
+  if (!Array.isArray(content)) return '';
+  return content
+    .map((c) => {
+      if (typeof c === 'string') return c;
+      if (!isObject(c)) return '';
+      if (typeof c.text === 'string') return c.text;
+      if (typeof c.content === 'string') return c.content;
+      const type = str(c.type) ?? '';
+      if (type.includes('image')) return '[image]';
+      return '';
+    })
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+export function pretty(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value, null, 2);
+}
+
+/** One line saying what a tool call did: the command, the file, or the pattern. */
+export function toolSummary(input: unknown): string {
+  const value = maybeJson(input);
+  if (typeof value === 'string') return oneLine(value);
+  if (!isObject(value)) return '';
+  const command = value.command ?? value.cmd;
+  if (typeof command === 'string') return oneLine(command);
+  if (Array.isArray(command)) {
+    const parts = command.filter((c): c is string => typeof c === 'string');
+    // Codex wraps commands as ["bash", "-lc", "<script>"].
+    const script = parts.length === 3 && /sh$/.test(parts[0] ?? '') && parts[1] === '-lc' ? parts[2] : parts.join(' ');
+    return oneLine(script ?? '');
+  }
+  for (const key of ['file_path', 'filePath', 'path', 'absolutePath', 'notebook_path', 'target_file', 'url', 'pattern', 'query', 'regex', 'description', 'prompt']) {
+    const v = value[key];
+    if (typeof v === 'string') return oneLine(v);
+  }
+  return oneLine(JSON.stringify(value));
+}
+
+export function oneLine(s: string, max = 140): string {
+  const line = s.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** A short preview of a record for "not shown" items. */
+export function preview(value: unknown, max = 200): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
