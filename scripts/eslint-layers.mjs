@@ -14,7 +14,7 @@
 import { dirname, relative, resolve, sep } from 'node:path';
 
 /** Bottom up: each folder may import those before it. */
-export const ENGINE_ORDER = ['storage', 'crypto', 'chunk', 'state', 'vault', 'workers', 'backup', 'outbox', 'restore', 'agents', 'sessions', 'sync'];
+export const ENGINE_ORDER = ['storage', 'crypto', 'chunk', 'state', 'vault', 'workers', 'backup', 'outbox', 'restore', 'agents', 'sessions', 'sync', 'catalog'];
 const ENGINE_LEAVES = new Set(['paths.ts', 'file-times.ts']);
 const ENGINE_FACADE = new Set(['repository.ts', 'operations.ts']);
 /** Engine folders that may use the facade's types (sync works on a whole Repository). */

@@ -65,6 +65,20 @@ export interface BackupOptions {
    * instead of two): the callers update the device record here. Not run when nothing changed.
    */
   afterSnapshot?: () => Promise<unknown>;
+  /**
+   * Builds the snapshot's session catalog (see ../catalog) once the sources are walked; its
+   * result, the catalog's root tree, is recorded in the snapshot. A new catalog alone is a change.
+   */
+  catalog?: (input: CatalogInput) => Promise<BlobId | undefined>;
+}
+
+/** What a catalog builder gets: every file the snapshot holds, and a way to store blobs. */
+export interface CatalogInput {
+  sources: readonly BackupSource[];
+  /** Per source label: every file of the snapshot (relative path -> its state, content ids included). */
+  files: ReadonlyMap<string, ReadonlyMap<string, FileCacheEntry>>;
+  storeData: (bytes: Uint8Array) => Promise<BlobId>;
+  storeTree: (entries: TreeEntry[]) => Promise<BlobId>;
 }
 
 export interface BackupResult {
@@ -83,6 +97,8 @@ interface LastSnapshot {
   tree: BlobId;
   /** The sync merges it published (see SnapshotRecord.merges), as JSON. */
   merges?: string;
+  /** Its session catalog. */
+  catalog?: BlobId;
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
@@ -288,6 +304,15 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return id;
   };
 
+  const storeData = async (bytes: Uint8Array): Promise<BlobId> => {
+    const id = codec.idOf(bytes);
+    if (!packer.has(id)) {
+      const [sealed] = await codec.compressAndSeal([{ id, data: bytes }]);
+      if (sealed) await packer.add({ id, type: 'data', rawLength: sealed.rawLength, sealed: sealed.sealed });
+    }
+    return id;
+  };
+
   const fileEntry = async (source: BackupSource, rules: CompiledRules, rel: string, abs: string, name: string): Promise<TreeEntry | undefined> => {
     const label = source.label;
     const cls = rules.classify(rel);
@@ -467,10 +492,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       roots.push({ label: source.label, ...(source.agent ? { agent: source.agent } : {}), path: source.path, tree });
     }
     const rootTree = await storeTree(await virtualRoot(roots, storeTree));
+    const catalog = options.catalog ? await options.catalog({ sources: options.sources, files: newCache, storeData, storeTree }) : undefined;
 
     const merges = db.listMerges().filter((m) => roots.some((r) => m.path.startsWith(`${r.label}/`)));
     const mergesJson = JSON.stringify(merges);
-    const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson;
+    const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson && last.catalog === catalog;
     if (unchanged && !options.force && last) {
       // Nothing to store; confirm the parent still exists (another device may have forgotten it).
       if (options.offline || (await parentCheck)) {
@@ -506,6 +532,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       stats,
     };
     if (merges.length > 0) record.merges = merges;
+    if (catalog) record.catalog = catalog;
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     progress.uploadedBytes += snapshotBytes;
@@ -513,7 +540,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       db.replaceFiles(newCache);
       for (const [treeId, body] of newTrees) db.putTree(treeId, body);
       db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
-      db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree, merges: mergesJson } satisfies LastSnapshot));
+      db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id, tree: rootTree, merges: mergesJson, ...(catalog ? { catalog } : {}) } satisfies LastSnapshot));
     })();
     const held = lock as HeldLock | undefined;
     lock = undefined;

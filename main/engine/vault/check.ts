@@ -83,6 +83,7 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
       }
     };
     await visit(snap.tree, '');
+    if (snap.catalog) await visit(snap.catalog, '(session catalog)');
     options.onProgress?.(report.snapshots, snapshots.length, 'snapshots');
   }
 

@@ -65,7 +65,11 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
         for (const b of e.content ?? []) used.add(b);
       }
     };
-    for (const s of snapshots) await visit(s.tree);
+    for (const s of snapshots) {
+      await visit(s.tree);
+      // The session catalog is a tree of pages: reached the same way.
+      if (s.catalog) await visit(s.catalog);
+    }
     result.usedBlobs = used.size;
 
     // Per pack: used and unused bytes.

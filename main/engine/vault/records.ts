@@ -38,6 +38,7 @@ const snapshotSchema = z.object({
   pinned: z.boolean(),
   stats: statsSchema,
   merges: z.optional(z.array(z.object({ path: z.string(), hashes: z.array(z.string()) }))),
+  catalog: z.optional(hex64),
 });
 
 export interface SnapshotRoot {
@@ -66,6 +67,11 @@ export interface SnapshotRecord {
    * seen and superseded (a conflict resolved in favour of its own version, or kept both).
    */
   merges?: { path: string; hashes: string[] }[];
+  /**
+   * The session catalog of what this snapshot holds: a tree blob whose files are catalog pages
+   * (see ../catalog and docs/FORMAT.md). Absent in snapshots written before catalogs existed.
+   */
+  catalog?: BlobId;
 }
 
 export function parseSnapshotRecord(raw: unknown, name: string): SnapshotRecord {

@@ -1,0 +1,12 @@
+// The session catalog and search: each snapshot's sealed catalog of the sessions it holds (so any
+// device lists every device's sessions from metadata alone), this device's list of them in the
+// state database, and the full-text index over their text. Readers live in ../sessions.
+
+export type { CatalogEntry } from './entry.ts';
+export { decodePage, encodePage, sessionDigest, sessionKey } from './entry.ts';
+export { catalogPages, PAGE_TARGET, pageDigits, pageNameOf, writeCatalog } from './catalog-tree.ts';
+export type { CatalogPage, CatalogStore } from './catalog-tree.ts';
+export { readCatalog, refreshCatalogs } from './refresh.ts';
+export type { RefreshResult } from './refresh.ts';
+export { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './session-db.ts';
+export type { CatalogRow, SearchHit, SessionFilter, SnippetPart } from './session-db.ts';

@@ -1,0 +1,107 @@
+import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { BlobId } from '../../../shared/ids.ts';
+import type { CatalogEntry } from './entry.ts';
+import { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './session-db.ts';
+
+const digest = (s: string) => createHash('sha256').update(s).digest('hex');
+
+function entry(id: string, extra: Partial<CatalogEntry> = {}): CatalogEntry {
+  return { agent: 'claude-code', format: 'claude-code', id, root: 'claude-code/config', path: `projects/x/${id}.jsonl`, files: [`projects/x/${id}.jsonl`], messages: 2, toolCalls: 0, bytes: 10, digest: digest(id), ...extra };
+}
+
+function db(): SessionDb {
+  return new SessionDb(new Database(':memory:'));
+}
+
+const page = (n: number) => digest(`page${n}`) as BlobId;
+
+describe('SessionDb', () => {
+  it('lists a session held by two devices once, at its newest version, with both devices', () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: '2026-12-01T00:00:00Z', catalog: 'c1' }, [
+      { id: page(1), entries: [entry('one', { updatedAt: '2026-11-01T00:00:00Z', messages: 2 }), entry('two', { updatedAt: '2026-11-05T00:00:00Z' })] },
+    ]);
+    s.setDeviceCatalog({ id: 'bbbb', name: 'desktop' }, { id: 's2', time: '2026-12-02T00:00:00Z', catalog: 'c2' }, [
+      { id: page(2), entries: [entry('one', { updatedAt: '2026-11-09T00:00:00Z', messages: 8 })] },
+    ]);
+    const list = s.list();
+    expect(list.map((r) => [r.id, r.messages, r.device, r.deviceName, [...r.devices].sort()])).toEqual([
+      ['one', 8, 'bbbb', 'desktop', ['aaaa', 'bbbb']],
+      ['two', 2, 'aaaa', 'laptop', ['aaaa']],
+    ]);
+    expect(s.list({ device: 'bbbb' }).map((r) => r.id)).toEqual(['one']);
+    expect(s.find('tw').map((r) => r.id)).toEqual(['two']);
+    // The device's next catalog replaces its pages: 'one' is gone from the laptop.
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's3', time: '2026-12-03T00:00:00Z', catalog: 'c3' }, [{ id: page(3), entries: [entry('two')] }]);
+    expect(s.list({ device: 'aaaa' }).map((r) => r.id)).toEqual(['two']);
+    expect(s.list().find((r) => r.id === 'one')?.devices).toEqual(['bbbb']);
+  });
+
+  it('finds words and phrases, filtered, with highlighted snippets, and forgets replaced text', () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [
+      {
+        id: page(1),
+        entries: [
+          entry('billing', { project: '/home/alice/shop', updatedAt: '2026-11-02T00:00:00Z' }),
+          entry('other', { agent: 'codex', format: 'codex', project: '/home/alice/blog', updatedAt: '2026-11-03T00:00:00Z' }),
+        ],
+      },
+    ]);
+    s.indexSession('claude-code', 'billing', digest('billing'), [
+      { seq: 0, text: 'Please fix the billing test in invoices.' },
+      { seq: 4, text: 'The test for billing now passes; the invoice total was rounded twice.' },
+    ]);
+    s.indexSession('codex', 'other', digest('other'), [{ seq: 0, text: 'Write a blog post about the test pyramid and billing cycles.' }]);
+
+    expect(s.search('billing').map((h) => h.session.id).sort()).toEqual(['billing', 'other']);
+    // A phrase matches the words in that order only.
+    const phrase = s.search('"invoice total"');
+    expect(phrase.map((h) => [h.session.id, h.seq])).toEqual([['billing', 4]]);
+    expect(phrase[0]?.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['invoice total']);
+    expect(phrase[0]?.snippet.map((p) => p.text).join('')).toContain('was rounded twice');
+    // Diacritics and case don't matter; filters narrow.
+    expect(s.search('BÏLLING', { agent: 'codex' }).map((h) => h.session.id)).toEqual(['other']);
+    expect(s.search('billing', { project: '/home/alice/shop' }).map((h) => h.session.id)).toEqual(['billing']);
+    expect(s.search('billing', { since: '2026-11-03T00:00:00Z' }).map((h) => h.session.id)).toEqual(['other']);
+    expect(s.search('nothing-like-this')).toEqual([]);
+    expect(s.search('   "" * ')).toEqual([]);
+
+    // A new version replaces the old text.
+    expect(s.indexedDigest('codex', 'other')).toBe(digest('other'));
+    s.indexSession('codex', 'other', 'f'.repeat(64), [{ seq: 0, text: 'Now about gardening.' }]);
+    expect(s.search('billing').map((h) => h.session.id)).toEqual(['billing']);
+    expect(s.search('gardening').map((h) => h.session.id)).toEqual(['other']);
+    // The catalog's digest for 'other' is not the indexed one: it is due for indexing.
+    expect(s.unindexed().map((r) => r.id)).toEqual(['other']);
+  });
+
+  it('turns typed text into a safe FTS5 query', () => {
+    expect(ftsQuery('fix "billing test" now')).toBe('"fix" "billing test" "now"');
+    expect(ftsQuery('a"b OR c*')).toBe('"a""b" "OR" "c*"');
+    expect(ftsQuery('NEAR( ) -- ;')).toBe('"NEAR("');
+    // Whatever is typed, the query is valid FTS5: operators and quotes are only words.
+    const s = db();
+    for (const typed of ['a"b OR c*', 'NEAR( ) -- ;', '"unclosed', 'x AND', '^start', 'col:val', '(((']) expect(() => s.search(typed)).not.toThrow();
+    expect(ftsQuery('')).toBeUndefined();
+    expect(snippetParts('a \u0002hit\u0003 b')).toEqual([
+      { text: 'a ', hit: false },
+      { text: 'hit', hit: true },
+      { text: ' b', hit: false },
+    ]);
+  });
+
+  it('cuts text into chunks of at most CHUNK_CHARS that start at the item they begin with', () => {
+    const c = new TextChunker();
+    c.add(0, 'short');
+    c.add(1, 'word '.repeat(CHUNK_CHARS / 2)); // 2.5 chunks' worth
+    c.add(2, 'tail');
+    const chunks = c.finish();
+    expect(chunks.every((x) => x.text.length <= CHUNK_CHARS)).toBe(true);
+    expect(chunks[0]?.seq).toBe(0);
+    expect(chunks.at(-1)?.text.endsWith('tail')).toBe(true);
+    expect(chunks.map((x) => x.text).join(' ').replace(/\s+/g, ' ').split(' ').filter((w) => w === 'word')).toHaveLength(CHUNK_CHARS / 2);
+  });
+});

@@ -1,0 +1,385 @@
+// This device's view of every device's sessions, in the state database: the catalog pages of each
+// device's latest snapshot as rows (listing and filtering never touch the vault), and an SQLite
+// FTS5 index over session text (search). Both are caches: the vault's catalogs and the sessions'
+// files are the truth, and either can be rebuilt from them.
+//
+// The text index holds a session once (by agent and id), whichever device it came from, at the
+// version (`digest`) last indexed. Its rows are chunks of at most CHUNK_CHARS characters with the
+// item number they start at; a chunk's rowid is `sid << 20 | n`, so a session's rows are one rowid
+// range (replaced without a scan) and a hit names its session without a join.
+
+import type Database from 'better-sqlite3';
+import type { BlobId } from '../../../shared/ids.ts';
+import type { CatalogEntry } from './entry.ts';
+
+const SCHEMA_META = 'sessions_schema';
+const SCHEMA: readonly string[] = [
+  `CREATE TABLE session_devices (device TEXT PRIMARY KEY, name TEXT NOT NULL, snapshot TEXT NOT NULL, time TEXT NOT NULL, catalog TEXT NOT NULL) WITHOUT ROWID;
+   CREATE TABLE session_catalog (device TEXT NOT NULL, page BLOB NOT NULL, agent TEXT NOT NULL, id TEXT NOT NULL, format TEXT NOT NULL,
+     root TEXT NOT NULL, path TEXT NOT NULL, key TEXT, files TEXT NOT NULL, title TEXT, project TEXT, started_at TEXT, updated_at TEXT,
+     model TEXT, messages INTEGER NOT NULL, tool_calls INTEGER NOT NULL, parent_id TEXT, role TEXT, bytes INTEGER NOT NULL, digest TEXT NOT NULL,
+     PRIMARY KEY (device, agent, id, root, path)) WITHOUT ROWID;
+   CREATE INDEX session_catalog_by_page ON session_catalog(device, page);
+   CREATE INDEX session_catalog_by_key ON session_catalog(agent, id);
+   CREATE TABLE session_docs (sid INTEGER PRIMARY KEY, agent TEXT NOT NULL, id TEXT NOT NULL, digest TEXT NOT NULL, UNIQUE (agent, id));
+   CREATE VIRTUAL TABLE session_fts USING fts5(text, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');`,
+];
+
+/** Characters per indexed chunk: small enough that a snippet is cheap, large enough to keep rows few. */
+export const CHUNK_CHARS = 16 * 1024;
+const ROWS_PER_SESSION = 2 ** 20;
+const HIT_START = '\u0002';
+const HIT_END = '\u0003';
+
+export interface SessionFilter {
+  agent?: string;
+  /** A device id: sessions this device's latest catalog holds. */
+  device?: string;
+  /** Sessions whose project is this folder or below it. */
+  project?: string;
+  /** ISO 8601 bounds on the session's last update. */
+  since?: string;
+  until?: string;
+}
+
+export interface CatalogRow extends CatalogEntry {
+  /** The device whose catalog holds the newest version, and its snapshot. */
+  device: string;
+  deviceName: string;
+  snapshot: string;
+  /** Every device whose latest catalog holds this session. */
+  devices: string[];
+}
+
+/** A piece of a snippet: `hit` marks the matched words. */
+export interface SnippetPart {
+  text: string;
+  hit: boolean;
+}
+
+export interface SearchHit {
+  session: CatalogRow;
+  /** The item the best chunk starts at. */
+  seq: number;
+  snippet: SnippetPart[];
+}
+
+interface RawRow {
+  device: string;
+  device_name: string;
+  snapshot: string;
+  devices: string;
+  agent: string;
+  id: string;
+  format: string;
+  root: string;
+  path: string;
+  key: string | null;
+  files: string;
+  title: string | null;
+  project: string | null;
+  started_at: string | null;
+  updated_at: string | null;
+  model: string | null;
+  messages: number;
+  tool_calls: number;
+  parent_id: string | null;
+  role: string | null;
+  bytes: number;
+  digest: string;
+}
+
+function rowOf(r: RawRow): CatalogRow {
+  const out: CatalogRow = {
+    agent: r.agent,
+    format: r.format,
+    id: r.id,
+    root: r.root,
+    path: r.path,
+    files: JSON.parse(r.files) as string[],
+    messages: r.messages,
+    toolCalls: r.tool_calls,
+    bytes: r.bytes,
+    digest: r.digest,
+    device: r.device,
+    deviceName: r.device_name,
+    snapshot: r.snapshot,
+    devices: r.devices.split(','),
+  };
+  if (r.key !== null) out.key = r.key;
+  if (r.title !== null) out.title = r.title;
+  if (r.project !== null) out.project = r.project;
+  if (r.started_at !== null) out.startedAt = r.started_at;
+  if (r.updated_at !== null) out.updatedAt = r.updated_at;
+  if (r.model !== null) out.model = r.model;
+  if (r.parent_id !== null) out.parentId = r.parent_id;
+  if (r.role !== null) out.role = r.role as CatalogRow['role'];
+  return out;
+}
+
+/** Turns what a user types into an FTS5 query: words and "quoted phrases", all required. */
+export function ftsQuery(text: string): string | undefined {
+  const terms: string[] = [];
+  const re = /"([^"]*)"|(\S+)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const raw = (m[1] ?? m[2] ?? '').trim();
+    // Only letters and digits count for the tokenizer: a term of punctuation alone matches nothing.
+    if (!/[\p{L}\p{N}]/u.test(raw)) continue;
+    terms.push(`"${raw.replace(/"/g, '""')}"`);
+  }
+  return terms.length > 0 ? terms.join(' ') : undefined;
+}
+
+/** Splits FTS5 snippet output (hits between control characters) into parts. */
+export function snippetParts(text: string): SnippetPart[] {
+  const parts: SnippetPart[] = [];
+  let rest = text;
+  while (rest.length > 0) {
+    const start = rest.indexOf(HIT_START);
+    if (start < 0) {
+      parts.push({ text: rest, hit: false });
+      break;
+    }
+    if (start > 0) parts.push({ text: rest.slice(0, start), hit: false });
+    const end = rest.indexOf(HIT_END, start + 1);
+    const stop = end < 0 ? rest.length : end;
+    parts.push({ text: rest.slice(start + 1, stop), hit: true });
+    rest = rest.slice(stop + 1);
+  }
+  return parts;
+}
+
+const GROUPED = `SELECT c.*, d.name AS device_name, d.snapshot AS snapshot, max(coalesce(c.updated_at, '')) AS newest, group_concat(DISTINCT c.device) AS devices
+  FROM session_catalog c JOIN session_devices d ON d.device = c.device`;
+
+export class SessionDb {
+  readonly db: Database.Database;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const version = Number(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(SCHEMA_META)?.value ?? 0);
+    for (let v = version; v < SCHEMA.length; v++) {
+      db.transaction(() => {
+        db.exec(SCHEMA[v] as string);
+        db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(SCHEMA_META, String(v + 1));
+      })();
+    }
+  }
+
+  /** The snapshot whose catalog is loaded for `device`, if any. */
+  deviceCatalog(device: string): { snapshot: string; catalog: string } | undefined {
+    return this.db.prepare<[string], { snapshot: string; catalog: string }>('SELECT snapshot, catalog FROM session_devices WHERE device = ?').get(device);
+  }
+
+  /** The page ids loaded for `device`: pages with these ids need no download. */
+  loadedPages(device: string): Set<BlobId> {
+    const rows = this.db.prepare<[string], { page: Buffer }>('SELECT DISTINCT page FROM session_catalog WHERE device = ?').all(device);
+    return new Set(rows.map((r) => r.page.toString('hex') as BlobId));
+  }
+
+  /**
+   * Makes `device`'s sessions those of its snapshot's catalog: `pages` are its pages by id, with
+   * the entries of those not loaded yet (pages already loaded are kept as they are).
+   */
+  setDeviceCatalog(device: { id: string; name: string }, snapshot: { id: string; time: string; catalog: string }, pages: readonly { id: BlobId; entries?: readonly CatalogEntry[] }[]): void {
+    const keep = new Set(pages.map((p) => p.id));
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO session_catalog (device, page, agent, id, format, root, path, key, files, title, project, started_at, updated_at, model, messages, tool_calls, parent_id, role, bytes, digest)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.db.transaction(() => {
+      for (const id of this.loadedPages(device.id)) {
+        if (!keep.has(id)) this.db.prepare('DELETE FROM session_catalog WHERE device = ? AND page = ?').run(device.id, Buffer.from(id, 'hex'));
+      }
+      const loaded = this.loadedPages(device.id);
+      for (const page of pages) {
+        if (loaded.has(page.id) || !page.entries) continue;
+        const pageId = Buffer.from(page.id, 'hex');
+        for (const e of page.entries) {
+          insert.run(device.id, pageId, e.agent, e.id, e.format, e.root, e.path, e.key ?? null, JSON.stringify(e.files), e.title ?? null, e.project ?? null, e.startedAt ?? null, e.updatedAt ?? null, e.model ?? null, e.messages, e.toolCalls, e.parentId ?? null, e.role ?? null, e.bytes, e.digest);
+        }
+      }
+      this.db.prepare('INSERT OR REPLACE INTO session_devices (device, name, snapshot, time, catalog) VALUES (?, ?, ?, ?, ?)').run(device.id, device.name, snapshot.id, snapshot.time, snapshot.catalog);
+    })();
+  }
+
+  /** Forgets a device's sessions (it has no snapshot with a catalog any more). */
+  dropDevice(device: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM session_catalog WHERE device = ?').run(device);
+      this.db.prepare('DELETE FROM session_devices WHERE device = ?').run(device);
+    })();
+  }
+
+  knownDevices(): string[] {
+    return this.db.prepare<[], { device: string }>('SELECT device FROM session_devices').all().map((r) => r.device);
+  }
+
+  private where(filter: SessionFilter, alias = 'c'): { sql: string; params: Record<string, string> } {
+    const clauses: string[] = [];
+    const params: Record<string, string> = {};
+    if (filter.agent) {
+      clauses.push(`${alias}.agent = @agent`);
+      params.agent = filter.agent;
+    }
+    if (filter.device) {
+      clauses.push(`EXISTS (SELECT 1 FROM session_catalog o WHERE o.device = @device AND o.agent = ${alias}.agent AND o.id = ${alias}.id)`);
+      params.device = filter.device;
+    }
+    if (filter.project) {
+      const p = filter.project.replace(/[\\/]+$/, '');
+      clauses.push(`(${alias}.project = @project OR substr(${alias}.project, 1, length(@project) + 1) IN (@project || '/', @project || '\\'))`);
+      params.project = p;
+    }
+    if (filter.since) {
+      clauses.push(`${alias}.updated_at >= @since`);
+      params.since = filter.since;
+    }
+    if (filter.until) {
+      clauses.push(`${alias}.updated_at <= @until`);
+      params.until = filter.until;
+    }
+    return { sql: clauses.length > 0 ? `WHERE ${clauses.join(' AND ')}` : '', params };
+  }
+
+  /** Every session once (its newest version among devices), newest first. */
+  list(filter: SessionFilter = {}): CatalogRow[] {
+    const w = this.where(filter);
+    const rows = this.db.prepare<Record<string, string>, RawRow>(`${GROUPED} ${w.sql} GROUP BY c.agent, c.id ORDER BY newest DESC, c.agent, c.id`).all(w.params);
+    return rows.map(rowOf);
+  }
+
+  /** One session by agent and id, or by a unique prefix of its id. */
+  find(idOrPrefix: string, agent?: string): CatalogRow[] {
+    const like = `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = this.db
+      .prepare<{ like: string; agent: string | null }, RawRow>(`${GROUPED} WHERE c.id LIKE @like ESCAPE '\\' AND (@agent IS NULL OR c.agent = @agent) GROUP BY c.agent, c.id ORDER BY newest DESC`)
+      .all({ like, agent: agent ?? null });
+    const exact = rows.filter((r) => r.id === idOrPrefix);
+    return (exact.length > 0 ? exact : rows).map(rowOf);
+  }
+
+  // Full-text index ---------------------------------------------------------------------------
+
+  /** The version (digest) of a session the text index holds. */
+  indexedDigest(agent: string, id: string): string | undefined {
+    return this.db.prepare<[string, string], { digest: string }>('SELECT digest FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.digest;
+  }
+
+  /** Sessions listed whose newest version isn't in the text index yet, newest first. */
+  unindexed(limit = 1000): CatalogRow[] {
+    const rows = this.db
+      .prepare<[number], RawRow>(`SELECT * FROM (${GROUPED} GROUP BY c.agent, c.id) g WHERE NOT EXISTS (SELECT 1 FROM session_docs s WHERE s.agent = g.agent AND s.id = g.id AND s.digest = g.digest) ORDER BY newest DESC LIMIT ?`)
+      .all(limit);
+    return rows.map(rowOf);
+  }
+
+  /**
+   * Replaces a session's text in the index with `chunks` ({ seq, text } in item order, each at
+   * most CHUNK_CHARS; see TextChunker), in one transaction.
+   */
+  indexSession(agent: string, id: string, digest: string, chunks: Iterable<{ seq: number; text: string }>): void {
+    this.db.transaction(() => {
+      let sid = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.sid;
+      if (sid === undefined) {
+        sid = Number(this.db.prepare('INSERT INTO session_docs (agent, id, digest) VALUES (?, ?, ?)').run(agent, id, digest).lastInsertRowid);
+      } else {
+        this.db.prepare('UPDATE session_docs SET digest = ? WHERE sid = ?').run(digest, sid);
+        this.db.prepare('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(sid * ROWS_PER_SESSION, (sid + 1) * ROWS_PER_SESSION);
+      }
+      const insert = this.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
+      let n = 0;
+      for (const chunk of chunks) {
+        if (n >= ROWS_PER_SESSION) break;
+        insert.run(sid * ROWS_PER_SESSION + n, chunk.text, chunk.seq);
+        n++;
+      }
+    })();
+  }
+
+  /**
+   * Sessions whose text matches `text` (words and "phrases", all required), best match first,
+   * each with the best chunk's snippet. Filters as for list().
+   */
+  search(text: string, filter: SessionFilter = {}, limit = 100): SearchHit[] {
+    const q = ftsQuery(text);
+    if (!q) return [];
+    const w = this.where(filter);
+    // The filters narrow the sessions first; FTS5 then ranks only their chunks.
+    const scope = w.sql ? `AND (f.rowid >> 20) IN (SELECT s.sid FROM session_docs s JOIN session_catalog c ON c.agent = s.agent AND c.id = s.id ${w.sql})` : '';
+    const hits = this.db
+      .prepare<Record<string, string | number>, { rowid: number; seq: number }>(`SELECT f.rowid AS rowid, f.seq AS seq FROM session_fts f WHERE session_fts MATCH @q ${scope} ORDER BY rank LIMIT @scan`)
+      .all({ ...w.params, q, scan: limit * 20 });
+    const best = new Map<number, { rowid: number; seq: number }>();
+    for (const h of hits) {
+      const sid = Math.floor(h.rowid / ROWS_PER_SESSION);
+      if (!best.has(sid)) best.set(sid, h);
+      if (best.size >= limit) break;
+    }
+    const doc = this.db.prepare<[number], { agent: string; id: string }>('SELECT agent, id FROM session_docs WHERE sid = ?');
+    const session = this.db.prepare<[string, string], RawRow>(`${GROUPED} WHERE c.agent = ? AND c.id = ? GROUP BY c.agent, c.id`);
+    const snippet = this.db.prepare<[string, number], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', 24) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
+    const out: SearchHit[] = [];
+    for (const [sid, h] of best) {
+      const d = doc.get(sid);
+      const row = d ? session.get(d.agent, d.id) : undefined;
+      if (!row) continue; // indexed, but no catalog lists it any more
+      out.push({ session: rowOf(row), seq: h.seq, snippet: snippetParts(snippet.get(q, h.rowid)?.s ?? '') });
+    }
+    return out;
+  }
+}
+
+/**
+ * Cuts a session's text into index chunks of at most CHUNK_CHARS: each item's text is added with
+ * its item number; a chunk starts at the item that begins it.
+ */
+export class TextChunker {
+  private parts: string[] = [];
+  private size = 0;
+  private seq = -1;
+  private readonly done: { seq: number; text: string }[] = [];
+
+  add(seq: number, text: string): void {
+    let rest = text.trim();
+    while (rest.length > 0) {
+      const room = CHUNK_CHARS - this.size;
+      // Little room left: start a new chunk rather than cut a word-sized piece off.
+      if (rest.length > room && room < 512 && this.parts.length > 0) {
+        this.flush();
+        continue;
+      }
+      if (this.seq < 0) this.seq = seq;
+      const piece = rest.length <= room ? rest : cutAt(rest, room);
+      this.parts.push(piece);
+      this.size += piece.length + 1;
+      rest = rest.slice(piece.length).trimStart();
+      if (this.size >= CHUNK_CHARS || rest.length > 0) this.flush();
+    }
+  }
+
+  /** Chunks completed so far (taken: the chunker forgets them). */
+  take(): { seq: number; text: string }[] {
+    return this.done.splice(0);
+  }
+
+  finish(): { seq: number; text: string }[] {
+    this.flush();
+    return this.take();
+  }
+
+  private flush(): void {
+    if (this.parts.length > 0) this.done.push({ seq: this.seq, text: this.parts.join('\n') });
+    this.parts = [];
+    this.size = 0;
+    this.seq = -1;
+  }
+}
+
+/** Cuts `text` at most `max` characters in, at the last space when there is one. */
+function cutAt(text: string, max: number): string {
+  const room = Math.max(1, max);
+  const space = text.lastIndexOf(' ', room);
+  return text.slice(0, space > room / 2 ? space : room);
+}
