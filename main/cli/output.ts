@@ -2,6 +2,7 @@
 
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
 import type { ProgressInfo } from '../../shared/models.ts';
+import { formatBytes } from '../../shared/format.ts';
 
 /** Exit statuses, documented in docs/CLI.md. */
 export const EXIT: Record<ErrorCode, number> & { ok: number } = {
@@ -30,17 +31,7 @@ export const EXIT: Record<ErrorCode, number> & { ok: number } = {
   cancelled: 130,
 };
 
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : v < 100 ? 1 : 0)} ${units[i]}`;
-}
+export { formatBytes };
 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;

@@ -3,10 +3,10 @@ import { estimateMonthlyCost, formatDollars, STORAGE_PRICE_PER_GB_MONTH } from '
 import { formatBytes, formatFingerprint, formatRelative } from './format.ts';
 
 describe('formatting', () => {
-  it('formats sizes in decimal units', () => {
+  it('formats sizes as the CLI does (shared/format.ts)', () => {
     expect(formatBytes(999)).toBe('999 B');
-    expect(formatBytes(1500)).toBe('1.50 KB');
-    expect(formatBytes(186_400_000)).toBe('186 MB');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(186 * 1024 * 1024)).toBe('186 MiB');
   });
 
   it('formats relative times, never putting a past event in the future', () => {

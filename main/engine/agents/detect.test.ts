@@ -99,17 +99,17 @@ describe('formatting', () => {
   });
 
   it('says what the wizard says', () => {
-    expect(formatAgentSummary(info({}))).toBe('Claude Code (1.8 GB, 4,445 sessions)');
+    expect(formatAgentSummary(info({}))).toBe('Claude Code (1.80 GiB, 4,445 sessions)');
     expect(formatBytes(0)).toBe('0 B');
-    expect(formatBytes(1536)).toBe('1.5 KB');
-    expect(formatBytes(250 * 1024 * 1024)).toBe('250 MB');
+    expect(formatBytes(1536)).toBe('1.50 KiB');
+    expect(formatBytes(250 * 1024 * 1024)).toBe('250 MiB');
   });
 
   it('prints a table of detected agents and names the missing ones', () => {
     const table = formatAgentsTable([info({}), info({ id: 'codex', displayName: 'Codex', detected: false, enabled: false, roots: [], bytes: 0, files: 0, sessions: 0 })]);
     const lines = table.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^AGENT\s+ENABLED\s+SIZE\s+FILES\s+SESSIONS\s+LOCATION$/);
-    expect(lines[1]).toMatch(/^Claude Code\s+yes\s+1\.8 GB\s+9,000\s+4,445\s+\/home\/alice\/\.claude$/);
+    expect(lines[1]).toMatch(/^Claude Code\s+yes\s+1\.80 GiB\s+9,000\s+4,445\s+\/home\/alice\/\.claude$/);
     expect(lines.at(-1)).toBe('Not found: Codex.');
   });
 

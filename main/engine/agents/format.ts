@@ -1,20 +1,9 @@
-// The human form of detection, for `cairn agents`: one line per agent, sizes in binary units.
+// The human form of detection, for `cairn agents`: one line per agent, sizes as shared/format.ts prints them.
 
+import { formatBytes } from '../../../shared/format.ts';
 import type { AgentInfo } from '../../../shared/models.ts';
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'];
-
-/** 1.8 GB, 512 KB, 0 B: powers of 1024, one decimal under 10. */
-export function formatBytes(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const text = unit === 0 || value >= 10 ? Math.round(value).toString() : value.toFixed(1);
-  return `${text} ${UNITS[unit]}`;
-}
+export { formatBytes };
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
