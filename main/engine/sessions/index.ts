@@ -14,6 +14,7 @@ import type { SessionAgent, SessionFormat, SessionRef } from './model.ts';
 import type { SessionFiles } from './files.ts';
 import type { SessionReader } from './reader.ts';
 import { claudeCodeReader } from './readers/claude-code.ts';
+import { codexReader } from './readers/codex.ts';
 
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
@@ -23,7 +24,7 @@ export { MetaBuilder, PAIRING_WINDOW, readMeta, readPage, readSession, streamIte
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
 
 /** Every reader, by format. */
-export const READERS: readonly SessionReader[] = [claudeCodeReader];
+export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader];
 
 const matchers = new Map<SessionReader, (path: string) => boolean>(READERS.map((r) => [r, picomatch(r.patterns as string[], { dot: true })]));
 

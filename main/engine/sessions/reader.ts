@@ -40,6 +40,7 @@ export interface MetaPatch {
   title?: string;
   /** A summary line: used when the agent recorded no title. */
   summary?: string;
+  /** The first one is kept: where the session started. */
   project?: string;
   /** Only the first one is kept (the session's start). */
   startedAt?: string;
@@ -71,18 +72,28 @@ export interface SessionReader {
   readonly patterns: readonly string[];
   /** The sessions a matched file holds: one for a transcript, many for a database or a log. */
   list(files: SessionFiles, path: string): Promise<SessionRef[]>;
-  /** The session's records, in order, as items and metadata. */
+  /**
+   * The session's records, in order, as items and metadata. A record's items must depend only
+   * on the record and its position, never on state built from earlier records (a page that
+   * resumes mid-file doesn't have it); metadata may.
+   */
   read(files: SessionFiles, ref: SessionRef, options?: ReadOptions): AsyncIterable<ReaderEvent>;
 }
 
 /** Tool calls wait this many items for their result before they are passed on without it. */
 export const PAIRING_WINDOW = 256;
 
+/** A result's place: its record's offset and its index among that record's items. */
+export interface ResultPlace {
+  offset: number;
+  index: number;
+}
+
 interface Pending {
   item: SessionItem;
   pos: Position;
-  /** Position of the result record merged into this call. */
-  resultPos?: Position;
+  /** Where the result merged into this call came from. */
+  result?: ResultPlace;
 }
 
 export interface StreamOptions extends ReadOptions {
@@ -90,14 +101,21 @@ export interface StreamOptions extends ReadOptions {
   skip?: number;
   /** The first item's `seq`. */
   seq?: number;
-  /** Call ids whose results were already attached to a delivered call: their results are dropped. */
-  merged?: readonly string[];
+  /**
+   * Results already attached to a delivered call (`placeKey`): dropped whenever met (the pairing
+   * window may read past a page's end, so the same record can be met again).
+   */
+  merged?: ReadonlySet<string>;
 }
 
 export interface StreamedItem {
   item: SessionItem;
   pos: Position;
-  resultPos?: Position;
+  result?: ResultPlace;
+}
+
+export function placeKey(place: ResultPlace): string {
+  return `${place.offset}/${place.index}`;
 }
 
 /**
@@ -113,10 +131,14 @@ export async function* streamItems(
 ): AsyncGenerator<StreamedItem> {
   const queue: Pending[] = [];
   const open = new Map<string, Pending>();
-  const merged = new Set(options.merged ?? []);
+  const merged = options.merged ?? new Set<string>();
   let seq = options.seq ?? 0;
   let skip = options.skip ?? 0;
   const from = options.from;
+  // Items are numbered within their record, which (unlike call ids, which a resumed reader may
+  // not be able to rebuild) is the same on every read.
+  let recordOffset = -1;
+  let index = 0;
 
   for await (const event of reader.read(files, ref, { from, signal: options.signal })) {
     options.signal?.throwIfAborted();
@@ -125,10 +147,12 @@ export async function* streamItems(
       continue;
     }
     const draft = event.item;
-    if (draft.kind === 'tool-result' && draft.callId !== undefined && merged.has(draft.callId)) {
-      merged.delete(draft.callId);
-      continue;
+    if (event.pos.offset !== recordOffset) {
+      recordOffset = event.pos.offset;
+      index = 0;
     }
+    const place = { offset: event.pos.offset, index: index++ };
+    if (draft.kind === 'tool-result' && merged.has(placeKey(place))) continue;
     if (skip > 0 && from && event.pos.offset === from.offset) {
       skip -= 1;
       continue;
@@ -138,7 +162,7 @@ export async function* streamItems(
       const call = open.get(draft.callId);
       if (call && call.item.kind === 'tool-call') {
         call.item.result = draft.at ? { ...draft.result, at: draft.at } : draft.result;
-        call.resultPos = event.pos;
+        call.result = place;
         open.delete(draft.callId);
         yield* drain(queue, open, false);
         continue;
@@ -160,7 +184,7 @@ function* drain(queue: Pending[], open: Map<string, Pending>, all: boolean): Gen
     if (waiting && !all && queue.length <= PAIRING_WINDOW) return;
     queue.shift();
     if (waiting && head.item.kind === 'tool-call' && head.item.callId !== undefined) open.delete(head.item.callId);
-    yield { item: head.item, pos: head.pos, resultPos: head.resultPos };
+    yield { item: head.item, pos: head.pos, result: head.result };
   }
 }
 
@@ -183,7 +207,7 @@ export class MetaBuilder {
     if (p.id) m.id = p.id;
     if (p.title) this.title = p.title;
     if (p.summary) this.summary = p.summary;
-    if (p.project) m.project = p.project;
+    if (p.project && !m.project) m.project = p.project;
     if (p.startedAt && !m.startedAt) m.startedAt = p.startedAt;
     if (p.updatedAt) m.updatedAt = later(m.updatedAt, p.updatedAt);
     if (p.model) m.model = p.model;
@@ -240,8 +264,8 @@ interface Cursor {
   s: number;
   /** Next seq. */
   q: number;
-  /** Call ids whose results (at or after the position) were delivered with their call. */
-  m: string[];
+  /** Results (offset, index) at or after the position that were delivered with their call. */
+  m: [number, number][];
 }
 
 /**
@@ -257,12 +281,13 @@ export async function readPage(
 ): Promise<SessionPage> {
   const limit = Math.max(1, Math.floor(options.limit));
   const cursor = options.cursor === undefined ? undefined : decodeCursor(options.cursor);
+  const merged = new Set((cursor?.m ?? []).map(([offset, index]) => placeKey({ offset, index })));
   const stream = streamItems(reader, files, ref, {
     signal: options.signal,
     from: cursor ? { offset: cursor.o, line: cursor.l } : undefined,
     skip: cursor?.s ?? 0,
     seq: cursor?.q ?? 0,
-    merged: cursor?.m ?? [],
+    merged,
   });
   const got: StreamedItem[] = [];
   let next: StreamedItem | undefined;
@@ -282,9 +307,14 @@ export async function readPage(
   for (let i = got.length - 1; i >= 0 && (got[i] as StreamedItem).pos.offset === at.offset; i -= 1) s += 1;
   // The whole page came from the record this page started in: add what earlier pages took from it.
   if (s === got.length && cursor && cursor.o === at.offset) s += cursor.s;
-  const m = got
-    .filter((g) => g.resultPos !== undefined && g.resultPos.offset >= at.offset && g.item.kind === 'tool-call' && g.item.callId !== undefined)
-    .map((g) => (g.item.kind === 'tool-call' ? (g.item.callId as string) : ''));
+  // Results attached to delivered calls that the next page may meet again: earlier pages' ones
+  // and this page's, at or after where it starts.
+  for (const g of got) if (g.result) merged.add(placeKey(g.result));
+  const m: [number, number][] = [];
+  for (const key of merged) {
+    const [offset, index] = key.split('/').map(Number) as [number, number];
+    if (offset >= at.offset) m.push([offset, index]);
+  }
   return { items, next: encodeCursor({ o: at.offset, l: at.line, s, q: next.item.seq, m }) };
 }
 
@@ -296,7 +326,8 @@ function decodeCursor(text: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Partial<Cursor>;
     if (typeof c.o === 'number' && typeof c.l === 'number' && typeof c.s === 'number' && typeof c.q === 'number' && Array.isArray(c.m)) {
-      return { o: c.o, l: c.l, s: c.s, q: c.q, m: c.m.filter((x): x is string => typeof x === 'string') };
+      const m = c.m.filter((x): x is [number, number] => Array.isArray(x) && typeof x[0] === 'number' && typeof x[1] === 'number');
+      return { o: c.o, l: c.l, s: c.s, q: c.q, m };
     }
   } catch {
     // Fall through to the error below.

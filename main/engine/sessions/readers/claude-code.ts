@@ -106,7 +106,7 @@ function journalRecord(e: Emitter, v: JsonObject): void {
 function claudeRecord(e: Emitter, v: JsonObject, state: State): void {
   const type = str(v.type);
   const cwd = str(v.cwd);
-  if (cwd && !cwd.startsWith('[')) e.meta({ project: cwd });
+  if (cwd) e.meta({ project: cwd });
   if (e.time) e.meta({ updatedAt: e.time });
   switch (type) {
     case 'user':
