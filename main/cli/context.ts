@@ -121,7 +121,7 @@ export function workerThreads(): number | undefined {
 export async function openRepository(opts: CommonOptions, storeOptions: { outbox?: boolean } = {}): Promise<Repository> {
   const store = openStore(opts, storeOptions);
   try {
-    return await Repository.open({
+    const repo = await Repository.open({
       store,
       stateDir: stateDir(opts),
       secret: await unlockSecret(),
@@ -129,6 +129,11 @@ export async function openRepository(opts: CommonOptions, storeOptions: { outbox
       keyCache: process.env.CAIRN_KEY_CACHE !== '0',
       makeCodec: (vault) => createWorkerCodec(vault, { threads: workerThreads() }),
     });
+    // The vault opened through another slot: say so now, not on the day the damaged one is needed.
+    for (const d of repo.vault.damagedSlots) {
+      process.stderr.write(`warning: key slot ${d.key}${d.type ? ` (${d.type})` : ''} is damaged: ${d.problem.replace(/\.?$/, '.')} Run 'cairn check', and replace it with 'cairn key ${d.type === 'recovery' ? 'recovery' : 'passwd'}'.\n`);
+    }
+    return repo;
   } catch (error) {
     await store.close();
     throw error;

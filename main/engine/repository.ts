@@ -32,6 +32,12 @@ export interface RepositoryOptions {
   platform?: Platform;
   /** Keep a local key cache (default true; CAIRN_KEY_CACHE=0 turns it off in the CLI). */
   keyCache?: boolean;
+  /**
+   * The caller only reads the vault (list, browse, restore, check): nothing is written to it, so
+   * a read-only vault opens and a look from a new device registers no device. Local state is
+   * still written. A later open that may write registers the device.
+   */
+  readOnly?: boolean;
 }
 
 /** State DB meta key: the device record this device last wrote to the vault. */
@@ -76,7 +82,7 @@ export class Repository {
   }
 
   /**
-   * Opens an existing vault; on a device new to it, registers the device. The vault's header
+   * Opens an existing vault; on a device new to it, registers the device (unless readOnly). The vault's header
    * (configuration and key slots: nothing secret) is cached in the state folder, so opening
    * costs one request while the configuration is unchanged, and works while the vault is
    * unreachable (backups then go to the outbox).
@@ -128,12 +134,17 @@ export class Repository {
       // Unlocking a vault slot costs the full KDF anyway: read the current slots, so a passphrase
       // or recovery key replaced on another device stops working here too. Offline, the cached
       // slots are all there is.
-      if (!offline) header = { config, slots: await Vault.readSlots(options.store) };
+      if (!offline) header = { config, ...(await Vault.readSlots(options.store)) };
       vault = await Vault.unlock(options.store, header, options.secret);
       if (useKeyCache && 'passphrase' in options.secret) {
         mkdirSync(dirname(localKeyFile), { recursive: true });
         writeJsonAtomic(localKeyFile, await vault.localCacheSlot(options.secret.passphrase), 0o600);
       }
+    }
+    // Slots from before slot MACs get theirs (once: the re-read header is cached).
+    if (!offline && !options.readOnly && header.slots.some((s) => s.slot.mac === undefined)) {
+      await vault.addSlotIntegrity();
+      header = { config, ...(await Vault.readSlots(options.store)) };
     }
     if (header !== cached) {
       mkdirSync(dirname(cacheFile), { recursive: true });
@@ -168,7 +179,9 @@ export class Repository {
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
     repo.openedOffline = options.offline ?? false;
     repo.keyCache = options.keyCache !== false;
-    if (!repo.openedOffline && (isNew || renamed)) await repo.touchDevice([]);
+    // Registered once it wrote its record (a read-only first look leaves the identity unregistered).
+    const registered = db.getMeta(DEVICE_RECORD_META) !== undefined;
+    if (!repo.openedOffline && !options.readOnly && (isNew || renamed || !registered)) await repo.touchDevice([]);
     return repo;
   }
 
@@ -203,6 +216,19 @@ export class Repository {
    */
   async changePassphrase(current: string, next: string): Promise<void> {
     await this.vault.changePassphrase(current, next);
+    await this.afterPassphraseChange(next);
+  }
+
+  /**
+   * Sets a new passphrase without the current one, for a repository opened with the recovery key
+   * (the passphrase forgotten, or its slot damaged).
+   */
+  async replacePassphrase(next: string): Promise<void> {
+    await this.vault.replacePassphrase(next);
+    await this.afterPassphraseChange(next);
+  }
+
+  private async afterPassphraseChange(next: string): Promise<void> {
     const cacheFile = keyCacheFile(this.vaultDir);
     rmSync(cacheFile, { force: true });
     if (this.keyCache) writeJsonAtomic(cacheFile, await this.vault.localCacheSlot(next), 0o600);

@@ -213,10 +213,14 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
     if (action === 'fingerprint') {
       out.result({ fingerprint: repo.vault.fingerprint }, () => repo.vault.fingerprint);
     } else if (action === 'passwd') {
-      const current = process.env.CAIRN_PASSPHRASE ?? (await prompt('Current passphrase: '));
+      // Opened with the recovery key: that proves enough, and the old passphrase may be lost or
+      // its slot damaged.
+      const withRecovery = Boolean(process.env.CAIRN_RECOVERY_KEY);
+      const current = withRecovery ? undefined : (process.env.CAIRN_PASSPHRASE ?? (await prompt('Current passphrase: ')));
       const next = process.env.CAIRN_NEW_PASSPHRASE ?? (await passphrase(true));
       if (next.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
-      await repo.changePassphrase(current, next);
+      if (current === undefined) await repo.replacePassphrase(next);
+      else await repo.changePassphrase(current, next);
       out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');
     } else if (action === 'recovery') {
       const recoveryKey = await repo.rotateRecoveryKey();

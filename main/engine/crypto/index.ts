@@ -7,6 +7,6 @@ export { open, seal, SEAL_OVERHEAD } from './seal.ts';
 export type { SealContext } from './seal.ts';
 export { blobId, deriveSubkeys, fingerprint, generateMasterKey, HKDF_INFO, mac, MAC_LENGTH, MASTER_KEY_LENGTH, SUBKEY_LENGTH, verifyMac } from './keys.ts';
 export type { Subkeys } from './keys.ts';
-export { createPassphraseSlot, createRecoveryKeySlot, DEFAULT_SCRYPT_PARAMS, parseKeySlot, unlockSlot } from './key-slots.ts';
+export { createPassphraseSlot, createRecoveryKeySlot, DEFAULT_SCRYPT_PARAMS, parseKeySlot, unlockSlot, verifySlotMac, withIntegrity } from './key-slots.ts';
 export type { KeySlot, PassphraseKeySlot, RecoveryKeySlot, ScryptParams } from './key-slots.ts';
 export { formatRecoveryKey, generateRecoveryKey, parseRecoveryKey, RECOVERY_KEY_BYTES } from './recovery-key.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, WrongKeyError } from '../../../shared/errors.ts';
-import { createPassphraseSlot, createRecoveryKeySlot, parseKeySlot, unlockSlot } from './key-slots.ts';
+import { createPassphraseSlot, createRecoveryKeySlot, parseKeySlot, unlockSlot, verifySlotMac, withIntegrity } from './key-slots.ts';
 import type { ScryptParams } from './key-slots.ts';
 import { fingerprint, generateMasterKey } from './keys.ts';
 import { generateRecoveryKey } from './recovery-key.ts';
@@ -46,8 +46,8 @@ describe('passphrase slot', () => {
   });
 
   it('uses the parameters stored in the slot (changing them makes the key wrong)', async () => {
-    const slot = await createPassphraseSlot(generateMasterKey(), 'pw', FAST);
-    await expect(unlockSlot({ ...slot, N: 2 ** 11 }, 'pw')).rejects.toThrow(WrongKeyError);
+    const { mac: _mac, sum: _sum, ...legacy } = await createPassphraseSlot(generateMasterKey(), 'pw', FAST);
+    await expect(unlockSlot({ ...legacy, N: 2 ** 11 }, 'pw')).rejects.toThrow(WrongKeyError);
   });
 });
 
@@ -78,7 +78,8 @@ describe('recovery key slot', () => {
     // A passphrase slot wrapped with kind keyslot/passphrase can't be relabelled a recovery slot.
     const relabelled = { type: 'recovery', kdf: 'hkdf-sha256', salt: passphraseSlot.salt, wrapped: passphraseSlot.wrapped };
     await expect(unlockSlot(relabelled, recoveryKey)).rejects.toThrow(WrongKeyError);
-    await expect(unlockSlot({ ...passphraseSlot, wrapped: recoverySlot.wrapped }, recoveryKey)).rejects.toThrow(WrongKeyError);
+    const { mac: _mac, sum: _sum, ...legacy } = passphraseSlot;
+    await expect(unlockSlot({ ...legacy, wrapped: recoverySlot.wrapped }, recoveryKey)).rejects.toThrow(WrongKeyError);
   });
 });
 
@@ -106,10 +107,51 @@ describe('malformed slots', () => {
     expect(() => parseKeySlot(slot)).toThrow(/more than 1 GiB/);
   });
 
-  it('a tampered wrapped key reads as a wrong secret (indistinguishable under GCM)', async () => {
-    const slot = await createPassphraseSlot(generateMasterKey(), 'pw', FAST);
-    const bytes = Buffer.from(slot.wrapped, 'base64');
+  it('a tampered wrapped key in a slot without a checksum reads as a wrong secret (indistinguishable under GCM)', async () => {
+    const { mac: _mac, sum: _sum, ...legacy } = await createPassphraseSlot(generateMasterKey(), 'pw', FAST);
+    const bytes = Buffer.from(legacy.wrapped, 'base64');
     bytes[40]! ^= 1;
-    await expect(unlockSlot({ ...slot, wrapped: bytes.toString('base64') }, 'pw')).rejects.toThrow(WrongKeyError);
+    await expect(unlockSlot({ ...legacy, wrapped: bytes.toString('base64') }, 'pw')).rejects.toThrow(WrongKeyError);
+  });
+});
+
+describe('slot integrity (mac and sum)', () => {
+  it('carries a MAC made with the vault key and a keyless checksum', async () => {
+    const master = generateMasterKey();
+    const slot = await createRecoveryKeySlot(master, generateRecoveryKey());
+    expect(slot.mac).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(slot.sum).toMatch(/^[0-9a-f]{64}$/);
+    expect(verifySlotMac(master, slot)).toBe('ok');
+    expect(verifySlotMac(generateMasterKey(), slot)).toBe('mismatch');
+    const { mac: _mac, sum: _sum, ...legacy } = slot;
+    expect(verifySlotMac(master, legacy)).toBe('absent');
+    expect(verifySlotMac(master, withIntegrity(master, legacy))).toBe('ok');
+  });
+
+  it('tells any altered field from a wrong secret, before the KDF, for both kinds of slot', async () => {
+    const master = generateMasterKey();
+    const recoveryKey = generateRecoveryKey();
+    const slots = [await createPassphraseSlot(master, 'pw', FAST), await createRecoveryKeySlot(master, recoveryKey)];
+    for (const slot of slots) {
+      const secret = slot.type === 'passphrase' ? 'pw' : recoveryKey;
+      const flip = (text: string) => (text[5] === 'A' ? `${text.slice(0, 5)}B${text.slice(6)}` : `${text.slice(0, 5)}A${text.slice(6)}`);
+      const altered: unknown[] = [
+        { ...slot, salt: flip(slot.salt) },
+        { ...slot, wrapped: flip(slot.wrapped) },
+        { ...slot, mac: flip(slot.mac as string) },
+        { ...slot, sum: `${slot.sum?.slice(0, 63)}${slot.sum?.endsWith('0') ? '1' : '0'}` },
+        { ...slot, mac: undefined },
+        { ...slot, sum: undefined },
+        ...(slot.type === 'passphrase' ? [{ ...slot, N: slot.N * 2 }, { ...slot, r: 7 }] : []),
+      ];
+      for (const bad of altered) await expect(unlockSlot(bad, secret)).rejects.toThrow(IntegrityError);
+    }
+  });
+
+  it('refuses a slot whose checksum was redone after changing its MAC (altered on purpose)', async () => {
+    const master = generateMasterKey();
+    const slot = await createPassphraseSlot(master, 'pw', FAST);
+    const forged = withIntegrity(generateMasterKey(), slot); // mac from another key, checksum consistent
+    await expect(unlockSlot(forged, 'pw')).rejects.toThrow(/MAC does not match/);
   });
 });

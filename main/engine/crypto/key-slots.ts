@@ -7,11 +7,20 @@
 // - recovery: KEK = HKDF-SHA256(recovery key bytes, salt, "cairn/v1/recovery-slot"). The recovery
 //   key is 256 random bits, so a slow KDF would add nothing.
 // The wrapped master key is seal(KEK, { kind: 'keyslot', name: <slot type> }, master).
+//
+// Each slot also carries two integrity fields (added after the first v1 vaults; slots without
+// them are still read, and gain them the next time a device that can write opens the vault):
+// - `mac`: HMAC-SHA256(mac subkey, "keyslot\0" + the slot's fields), made with the vault's key:
+//   `check` proves with it that the slot wraps this vault's key, with no passphrase or recovery
+//   key at hand.
+// - `sum`: SHA-256 of the fields and the mac, keyless: any reader tells a damaged slot (a flipped
+//   byte anywhere) from a wrong secret before it spends the KDF, and `check` finds damage to the
+//   recovery slot long before the day it is needed.
 
-import { hkdfSync, randomBytes, scrypt } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes, scrypt } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ConfigError, IntegrityError, WrongKeyError } from '../../../shared/errors.ts';
-import { MASTER_KEY_LENGTH } from './keys.ts';
+import { deriveSubkeys, mac, MASTER_KEY_LENGTH, verifyMac } from './keys.ts';
 import { open, seal, SEAL_OVERHEAD } from './seal.ts';
 import { parseRecoveryKey } from './recovery-key.ts';
 
@@ -36,6 +45,10 @@ const KEK_LENGTH = 32;
 const RECOVERY_INFO = 'cairn/v1/recovery-slot';
 
 const base64 = z.string().check(z.regex(/^[A-Za-z0-9+/]*={0,2}$/, 'not base64'));
+const integrity = {
+  mac: z.optional(base64),
+  sum: z.optional(z.string().check(z.regex(/^[0-9a-f]{64}$/, 'not a SHA-256 in hex'))),
+};
 
 const passphraseSlotSchema = z.object({
   type: z.literal('passphrase'),
@@ -45,6 +58,7 @@ const passphraseSlotSchema = z.object({
   p: z.int().check(z.minimum(1), z.maximum(16)),
   salt: base64,
   wrapped: base64,
+  ...integrity,
 });
 
 const recoverySlotSchema = z.object({
@@ -52,6 +66,7 @@ const recoverySlotSchema = z.object({
   kdf: z.literal('hkdf-sha256'),
   salt: base64,
   wrapped: base64,
+  ...integrity,
 });
 
 const keySlotSchema = z.discriminatedUnion('type', [passphraseSlotSchema, recoverySlotSchema]);
@@ -67,7 +82,7 @@ export async function createPassphraseSlot(master: Uint8Array, passphrase: strin
   const kek = await scryptKek(passphrase, salt, params);
   const wrapped = seal(kek, { kind: 'keyslot', name: 'passphrase' }, master);
   kek.fill(0);
-  return { type: 'passphrase', kdf: 'scrypt', N: params.N, r: params.r, p: params.p, salt: salt.toString('base64'), wrapped: toBase64(wrapped) };
+  return withIntegrity(master, { type: 'passphrase', kdf: 'scrypt', N: params.N, r: params.r, p: params.p, salt: salt.toString('base64'), wrapped: toBase64(wrapped) });
 }
 
 /** `recoveryKey` as shown to the user (see recovery-key.ts); a typo throws WrongKeyError. */
@@ -77,7 +92,45 @@ export async function createRecoveryKeySlot(master: Uint8Array, recoveryKey: str
   const kek = recoveryKek(parseRecoveryKey(recoveryKey), salt);
   const wrapped = seal(kek, { kind: 'keyslot', name: 'recovery' }, master);
   kek.fill(0);
-  return { type: 'recovery', kdf: 'hkdf-sha256', salt: salt.toString('base64'), wrapped: toBase64(wrapped) };
+  return withIntegrity(master, { type: 'recovery', kdf: 'hkdf-sha256', salt: salt.toString('base64'), wrapped: toBase64(wrapped) });
+}
+
+/** The slot's fields in a fixed order, without the integrity fields: what `mac` covers. */
+function slotFields(slot: KeySlot): string {
+  const { type, kdf, salt, wrapped } = slot;
+  return slot.type === 'passphrase' ? JSON.stringify({ type, kdf, N: slot.N, r: slot.r, p: slot.p, salt, wrapped }) : JSON.stringify({ type, kdf, salt, wrapped });
+}
+
+function slotMac(master: Uint8Array, slot: KeySlot): string {
+  const macKey = deriveSubkeys(master).macKey;
+  const tag = mac(macKey, Buffer.from(`keyslot\0${slotFields(slot)}`, 'utf8'));
+  macKey.fill(0);
+  return toBase64(tag);
+}
+
+function slotSum(slot: KeySlot, macText: string): string {
+  return createHash('sha256').update(`keyslot\0${slotFields(slot)}\0${macText}`, 'utf8').digest('hex');
+}
+
+/** The slot with its `mac` and `sum` (re)computed under `master`, the vault key it wraps. */
+export function withIntegrity<T extends KeySlot>(master: Uint8Array, slot: T): T {
+  checkMaster(master);
+  const macText = slotMac(master, slot);
+  return { ...slot, mac: macText, sum: slotSum(slot, macText) };
+}
+
+/**
+ * Checks a slot's `mac` with the vault key: `ok`, `mismatch` (the slot was not made with this
+ * key, or was altered with its checksum redone), or `absent` (a slot from before slots had one).
+ */
+export function verifySlotMac(master: Uint8Array, slot: KeySlot): 'ok' | 'mismatch' | 'absent' {
+  if (slot.mac === undefined) return 'absent';
+  const macKey = deriveSubkeys(master).macKey;
+  try {
+    return verifyMac(macKey, Buffer.from(`keyslot\0${slotFields(slot)}`, 'utf8'), Buffer.from(slot.mac, 'base64')) ? 'ok' : 'mismatch';
+  } finally {
+    macKey.fill(0);
+  }
 }
 
 /** Validates a slot read from storage. Throws IntegrityError when it isn't a well-formed slot. */
@@ -96,6 +149,13 @@ export function parseKeySlot(value: unknown): KeySlot {
   if (slot.type === 'passphrase' && 128 * slot.N * slot.r > MAX_SCRYPT_MEMORY) {
     throw new IntegrityError('The key slot is malformed: its scrypt parameters would need more than 1 GiB of memory.');
   }
+  // Written together; one without the other is a damaged name (`"sum"` → `"sun"`) or a cut slot.
+  if ((slot.mac === undefined) !== (slot.sum === undefined)) {
+    throw new IntegrityError(`The key slot is damaged: it has a ${slot.mac === undefined ? 'checksum but no MAC' : 'MAC but no checksum'}.`);
+  }
+  if (slot.sum !== undefined && slot.mac !== undefined && slotSum(slot, slot.mac) !== slot.sum) {
+    throw new IntegrityError('The key slot is damaged: its checksum does not match its contents.');
+  }
   return slot;
 }
 
@@ -108,8 +168,9 @@ export async function unlockSlot(slot: unknown, secret: string): Promise<Uint8Ar
   const salt = Buffer.from(checked.salt, 'base64');
   const wrapped = Buffer.from(checked.wrapped, 'base64');
   const kek = checked.type === 'passphrase' ? await scryptKek(secret, salt, checked) : recoveryKek(parseRecoveryKey(secret), salt);
+  let master: Uint8Array;
   try {
-    return open(kek, { kind: 'keyslot', name: checked.type }, wrapped);
+    master = open(kek, { kind: 'keyslot', name: checked.type }, wrapped);
   } catch (error) {
     // A wrong secret and a tampered slot look the same to GCM; the wrong secret is far likelier.
     throw new WrongKeyError(
@@ -121,6 +182,11 @@ export async function unlockSlot(slot: unknown, secret: string): Promise<Uint8Ar
   } finally {
     kek.fill(0);
   }
+  if (verifySlotMac(master, checked) === 'mismatch') {
+    master.fill(0);
+    throw new IntegrityError('The key slot was modified: its MAC does not match although its checksum does. Do not use this vault until you know why.');
+  }
+  return master;
 }
 
 async function scryptKek(passphrase: string, salt: Uint8Array, params: ScryptParams): Promise<Uint8Array> {

@@ -15,7 +15,10 @@ import {
   open,
   parseRecoveryKey,
   seal,
+  parseKeySlot,
   unlockSlot,
+  verifySlotMac,
+  withIntegrity,
 } from '../crypto/index.ts';
 import type { KeySlot, ScryptParams, Subkeys } from '../crypto/index.ts';
 import type { BlobStore } from '../storage/index.ts';
@@ -37,9 +40,24 @@ export interface VaultConfig {
 
 export type UnlockSecret = { passphrase: string } | { recoveryKey: string };
 
+export interface SlotEntry {
+  key: string;
+  slot: KeySlot;
+}
+
+/** A key slot that can't be used: unreadable, malformed or failing its checksum. */
+export interface DamagedSlot {
+  key: string;
+  /** What it was, when that can still be told from its bytes. */
+  type?: KeySlot['type'];
+  problem: string;
+}
+
 export interface VaultHeader {
   config: VaultConfig & { mac: string };
-  slots: { key: string; slot: KeySlot }[];
+  slots: SlotEntry[];
+  /** Slots that can't be used; the others still unlock (each slot is independent). */
+  damaged?: DamagedSlot[];
 }
 
 export interface InitOptions {
@@ -71,6 +89,8 @@ export class Vault {
   readonly subkeys: Subkeys;
   readonly fingerprint: string;
   private readonly master: Uint8Array;
+  /** Slots found damaged while unlocking (none when the header came from the local cache). */
+  damagedSlots: DamagedSlot[] = [];
 
   private constructor(store: BlobStore, config: VaultConfig, master: Uint8Array) {
     this.store = store;
@@ -137,8 +157,7 @@ export class Vault {
   /** What opening a vault needs from storage: its configuration and key slots. Not secret. */
   static async readHeader(store: BlobStore): Promise<VaultHeader> {
     const config = await Vault.readConfig(store);
-    const slots = await Vault.readSlots(store);
-    return { config, slots };
+    return { config, ...(await Vault.readSlots(store)) };
   }
 
   /** Opens an existing vault with a passphrase or the recovery key. */
@@ -146,25 +165,41 @@ export class Vault {
     return Vault.unlock(store, await Vault.readHeader(store), secret);
   }
 
-  /** Unlocks a vault from its header (read now, or cached); checks the configuration's MAC. */
+  /**
+   * Unlocks a vault from its header (read now, or cached); checks the configuration's MAC. Every
+   * slot of the secret's kind is tried: a damaged one never hides the others, and is reported by
+   * name (not as a wrong secret) when no slot unlocks.
+   */
   static async unlock(store: BlobStore, header: VaultHeader, secret: UnlockSecret): Promise<Vault> {
     const { mac: storedMac, ...config } = header.config;
     const wanted = 'passphrase' in secret ? 'passphrase' : 'recovery';
     const candidates = header.slots.filter((s) => s.slot.type === wanted);
-    if (candidates.length === 0) throw new IntegrityError(`The vault at ${store.location} has no ${wanted} key slot.`);
+    const damaged = [...(header.damaged ?? [])];
     // A mistyped recovery key gets its own precise message before any slot is tried.
     if ('recoveryKey' in secret) parseRecoveryKey(secret.recoveryKey);
     const secretText = 'passphrase' in secret ? secret.passphrase : secret.recoveryKey;
     let master: Uint8Array | undefined;
-    for (const { slot } of candidates) {
+    for (const { key, slot } of candidates) {
       try {
         master = await unlockSlot(slot, secretText);
         break;
       } catch (error) {
-        if (!(error instanceof WrongKeyError)) throw error;
+        if (error instanceof IntegrityError) damaged.push({ key, type: slot.type, problem: error.message });
+        else if (!(error instanceof WrongKeyError)) throw error;
       }
     }
     if (!master) {
+      const other = wanted === 'passphrase' ? 'the recovery key (CAIRN_RECOVERY_KEY)' : 'the passphrase';
+      const ours = damaged.filter((d) => d.type === wanted || d.type === undefined);
+      if (ours.length > 0) {
+        const names = ours.map((d) => `${d.key} (${d.problem.replace(/\.$/, '')})`).join('; ');
+        const repair = wanted === 'passphrase' ? "then set the passphrase again with 'cairn key passwd'" : "then make a new recovery key with 'cairn key recovery'";
+        throw new IntegrityError(
+          `The vault's ${wanted} key slot is damaged: ${names}. ${candidates.length > ours.length ? `The other ${wanted} slot(s) did not open with this ${wanted === 'passphrase' ? 'passphrase' : 'key'}. ` : ''}` +
+            `Unlock with ${other}, ${repair}.`,
+        );
+      }
+      if (candidates.length === 0) throw new IntegrityError(`The vault at ${store.location} has no ${wanted} key slot. Unlock with ${other}.`);
       throw new WrongKeyError(
         'passphrase' in secret
           ? 'The passphrase does not unlock this vault. Check it (it is case-sensitive) or use the recovery key.'
@@ -176,15 +211,66 @@ export class Vault {
     if (expected !== storedMac) {
       throw new IntegrityError(`vault.json at ${store.location} failed authentication: it was modified. Do not use this vault until you know why.`);
     }
+    vault.damagedSlots = damaged;
     return vault;
   }
 
-  static async readSlots(store: BlobStore): Promise<{ key: string; slot: KeySlot }[]> {
-    const out: { key: string; slot: KeySlot }[] = [];
-    for await (const info of store.list(keys.keysPrefix)) {
-      out.push({ key: info.key, slot: (await readJson(store, info.key, `Key slot ${info.key}`)) as KeySlot });
-    }
-    return out;
+  /** Every key slot; one that can't be read or fails its checks is listed as damaged, by name. */
+  static async readSlots(store: BlobStore): Promise<{ slots: SlotEntry[]; damaged: DamagedSlot[] }> {
+    const slots: SlotEntry[] = [];
+    const damaged: DamagedSlot[] = [];
+    const keysFound: string[] = [];
+    for await (const info of store.list(keys.keysPrefix)) keysFound.push(info.key);
+    await mapLimit(keysFound, 8, async (key) => {
+      let bytes: Uint8Array;
+      try {
+        bytes = await store.get(key);
+      } catch (error) {
+        // Deleted between list and get: replaced by a passphrase change on another device.
+        if (error instanceof CairnError && error.code === 'not_found') return;
+        throw error;
+      }
+      const text = Buffer.from(bytes).toString('utf8');
+      const type = /"type"\s*:\s*"(passphrase|recovery)"/.exec(text)?.[1] as KeySlot['type'] | undefined;
+      try {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch {
+          throw new IntegrityError('it is not valid JSON');
+        }
+        slots.push({ key, slot: parseKeySlot(raw) });
+      } catch (error) {
+        if (!(error instanceof IntegrityError)) throw error;
+        damaged.push({ key, ...(type ? { type } : {}), problem: error.message.replace(/^The key slot is damaged: /, '').replace(/^The key slot is /, 'it is ') });
+      }
+    });
+    const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+    return { slots: slots.sort(byKey), damaged: damaged.sort(byKey) };
+  }
+
+  /** Checks a slot's MAC with this vault's key (see key-slots.ts): `check` uses it. */
+  verifySlot(slot: KeySlot): 'ok' | 'mismatch' | 'absent' {
+    return verifySlotMac(this.master, slot);
+  }
+
+  /**
+   * Gives slots from before slot MACs their `mac` and `sum` (same key, same secret: only the two
+   * fields are added), in place. Run by commands that write; returns the keys rewritten. A slot
+   * deleted meanwhile by a passphrase change elsewhere must not come back: if a slot appeared
+   * while this ran, the rewritten ones of its type are removed again.
+   */
+  async addSlotIntegrity(): Promise<string[]> {
+    const before = await Vault.readSlots(this.store);
+    const legacy = before.slots.filter((s) => s.slot.mac === undefined);
+    for (const { key, slot } of legacy) await this.store.put(key, Buffer.from(JSON.stringify(withIntegrity(this.master, slot), null, 2)));
+    if (legacy.length === 0) return [];
+    const known = new Set([...before.slots, ...before.damaged].map((s) => s.key));
+    const after = await Vault.readSlots(this.store);
+    const appeared = new Set(after.slots.filter((s) => !known.has(s.key)).map((s) => s.slot.type));
+    const undo = legacy.filter((s) => appeared.has(s.slot.type));
+    for (const s of undo) await this.store.delete(s.key);
+    return legacy.filter((s) => !undo.includes(s)).map((s) => s.key);
   }
 
   private async writeSlot(slot: KeySlot): Promise<string> {
@@ -196,9 +282,17 @@ export class Vault {
   /** Adds a slot for the new passphrase, then removes the old passphrase slots. */
   async changePassphrase(current: string, next: string, scrypt?: ScryptParams): Promise<void> {
     // The current passphrase must unlock the vault's slots as they are now; those are replaced.
-    const header = await Vault.readHeader(this.store);
-    await Vault.unlock(this.store, header, { passphrase: current });
-    const old = header.slots.filter((s) => s.slot.type === 'passphrase');
+    await Vault.unlock(this.store, await Vault.readHeader(this.store), { passphrase: current });
+    await this.replacePassphrase(next, scrypt);
+  }
+
+  /**
+   * Sets the passphrase without the current one: for a vault unlocked with the recovery key (a
+   * forgotten passphrase, or a damaged passphrase slot). Old and damaged passphrase slots go.
+   */
+  async replacePassphrase(next: string, scrypt?: ScryptParams): Promise<void> {
+    const { slots, damaged } = await Vault.readSlots(this.store);
+    const old = [...slots.filter((s) => s.slot.type === 'passphrase'), ...damaged.filter((d) => d.type === 'passphrase')];
     await this.writeSlot(await createPassphraseSlot(this.master, next, scrypt));
     for (const s of old) await this.store.delete(s.key);
   }
@@ -213,7 +307,8 @@ export class Vault {
 
   /** Replaces the recovery key; the old one stops working. Returns the new one (shown once). */
   async rotateRecoveryKey(): Promise<string> {
-    const old = (await Vault.readSlots(this.store)).filter((s) => s.slot.type === 'recovery');
+    const { slots, damaged } = await Vault.readSlots(this.store);
+    const old = [...slots.filter((s) => s.slot.type === 'recovery'), ...damaged.filter((d) => d.type === 'recovery')];
     const recoveryKey = generateRecoveryKey();
     await this.writeSlot(await createRecoveryKeySlot(this.master, recoveryKey));
     for (const s of old) await this.store.delete(s.key);
