@@ -3,7 +3,7 @@
 // service both work through this; it is the engine's facade.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CairnError, NotFoundError } from '../../shared/errors.ts';
@@ -15,6 +15,7 @@ import { mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './v
 import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import type { KeySlot } from './crypto/index.ts';
 import { locationKey } from './paths.ts';
+import { writeJsonAtomic } from './atomic-file.ts';
 
 export interface DeviceIdentity {
   id: DeviceId;
@@ -138,7 +139,7 @@ export class Repository {
       vault = await Vault.unlock(options.store, header, options.secret);
       if (useKeyCache && 'passphrase' in options.secret) {
         mkdirSync(dirname(localKeyFile), { recursive: true });
-        writeJsonAtomic(localKeyFile, await vault.localCacheSlot(options.secret.passphrase), 0o600);
+        writeJsonAtomic(localKeyFile, await vault.localCacheSlot(options.secret.passphrase));
       }
     }
     // Slots from before slot MACs get theirs (once: the re-read header is cached).
@@ -231,7 +232,7 @@ export class Repository {
   private async afterPassphraseChange(next: string): Promise<void> {
     const cacheFile = keyCacheFile(this.vaultDir);
     rmSync(cacheFile, { force: true });
-    if (this.keyCache) writeJsonAtomic(cacheFile, await this.vault.localCacheSlot(next), 0o600);
+    if (this.keyCache) writeJsonAtomic(cacheFile, await this.vault.localCacheSlot(next));
     // The cached header still lists the old slot: read it again at the next open.
     rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
   }
@@ -332,10 +333,4 @@ function deviceFile(vaultDir: string): string {
 
 function headerCacheFile(stateDir: string, location: string): string {
   return join(stateDir, 'headers', `${locationKey(location)}.json`);
-}
-
-export function writeJsonAtomic(file: string, value: unknown, mode = 0o644): void {
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 2), { mode });
-  renameSync(tmp, file);
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../../shared/models.ts';
 import type { Settings, VaultLocation } from '../../shared/models.ts';
 import { vaultLocationSchema } from '../../shared/ipc/contract.ts';
-import { writeJsonAtomic } from '../engine/repository.ts';
+import { writeJsonAtomic } from '../engine/atomic-file.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   intervalMinutes: 30,

@@ -5,11 +5,9 @@
 // an object whose spool file is gone was uploaded (or dropped), so a flush killed at any point
 // resumes from the files that remain.
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { syncFolder } from '../storage/index.ts';
+import { open, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../atomic-file.ts';
 
 export interface BatchRecord {
   type: 'batch';
@@ -80,22 +78,13 @@ export async function appendJournal(file: string, records: readonly JournalRecor
   }
 }
 
-/** Replaces the journal with `records` (temporary file, flush, rename), or removes it when empty. */
+/** Replaces the journal with `records` atomically, or removes it when empty. */
 export async function rewriteJournal(file: string, records: readonly JournalRecord[], fsync: boolean): Promise<void> {
   if (records.length === 0) {
     await rm(file, { force: true });
     return;
   }
-  const temp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  const handle = await open(temp, 'w');
-  try {
-    await handle.write(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    if (fsync) await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
-  if (fsync) await syncFolder(dirname(file));
+  await writeFileAtomic(file, records.map((r) => `${JSON.stringify(r)}\n`).join(''), { fsync });
 }
 
 
