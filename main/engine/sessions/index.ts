@@ -15,6 +15,7 @@ import type { SessionFiles } from './files.ts';
 import type { SessionReader } from './reader.ts';
 import { claudeCodeReader } from './readers/claude-code.ts';
 import { codexReader } from './readers/codex.ts';
+import { antigravityReader, geminiJsonlReader, geminiJsonReader } from './readers/gemini.ts';
 
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
@@ -24,7 +25,7 @@ export { MetaBuilder, PAIRING_WINDOW, readMeta, readPage, readSession, streamIte
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
 
 /** Every reader, by format. */
-export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader];
+export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader];
 
 const matchers = new Map<SessionReader, (path: string) => boolean>(READERS.map((r) => [r, picomatch(r.patterns as string[], { dot: true })]));
 

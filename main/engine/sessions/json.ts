@@ -76,7 +76,10 @@ export function toolSummary(input: unknown): string {
   const value = maybeJson(input);
   if (typeof value === 'string') return oneLine(value);
   if (!isObject(value)) return '';
-  const command = value.command ?? value.cmd;
+  // Agents name the same things file_path, filePath, AbsolutePath, TargetFile…: match loosely.
+  const byKey = new Map<string, Json>();
+  for (const [k, v] of Object.entries(value)) byKey.set(k.toLowerCase().replace(/_/g, ''), v);
+  const command = byKey.get('command') ?? byKey.get('cmd') ?? byKey.get('commandline');
   if (typeof command === 'string') return oneLine(command);
   if (Array.isArray(command)) {
     const parts = command.filter((c): c is string => typeof c === 'string');
@@ -84,8 +87,8 @@ export function toolSummary(input: unknown): string {
     const script = parts.length === 3 && /sh$/.test(parts[0] ?? '') && parts[1] === '-lc' ? parts[2] : parts.join(' ');
     return oneLine(script ?? '');
   }
-  for (const key of ['file_path', 'filePath', 'path', 'absolutePath', 'notebook_path', 'target_file', 'url', 'pattern', 'query', 'regex', 'description', 'prompt']) {
-    const v = value[key];
+  for (const key of ['filepath', 'path', 'absolutepath', 'notebookpath', 'targetfile', 'file', 'url', 'pattern', 'query', 'regex', 'searchpath', 'directorypath', 'description', 'prompt']) {
+    const v = byKey.get(key);
     if (typeof v === 'string') return oneLine(v);
   }
   return oneLine(JSON.stringify(value));

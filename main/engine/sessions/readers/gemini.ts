@@ -1,0 +1,308 @@
+// Gemini CLI chats and Antigravity transcripts, both kept under `~/.gemini`.
+//
+// Gemini CLI (verified in google-gemini/gemini-cli packages/core/src/services/
+// chatRecordingService.ts and chatRecordingTypes.ts): `tmp/<project>/chats/session-<time>-<id8>.json`
+// (legacy: one ConversationRecord document) or `.jsonl` (current): a metadata line
+// `{sessionId, projectHash, startTime, lastUpdated, kind}`, then message records keyed by `id` —
+// a message is appended again in full whenever its tool calls, results or tokens change, so the
+// last record of an id wins and keeps the id's first place — `{$set: {...}}` metadata patches
+// (summary, lastUpdated, …; `$set.messages` replaces the whole list, as the CLI does when it
+// loads), and `{$rewindTo: id}`, which drops that message and every later one (all of them when
+// the id is unknown). Sub-agents: `tmp/<project>/chats/<parent session id>/<id>.jsonl`. The
+// project's path is in `tmp/<project>/.project_root` (projectRegistry.ts).
+// Messages: `user` -> user message, `gemini` -> thoughts (thinking), text (assistant message)
+// and `toolCalls` (each a tool call with its result inline), `info` / `warning` / `error` ->
+// notes, another type -> not shown. The file is folded before items are produced (the CLI does
+// the same), so memory grows with the chat's final messages, not with its file.
+//
+// Antigravity: `…/brain/<conversation id>/.system_generated/logs/transcript.jsonl`, one step per
+// line: `{step_index, source, type, created_at, content, thinking, tool_calls}`. `USER_INPUT` ->
+// user message (its <USER_REQUEST> wrapper removed), `PLANNER_RESPONSE` -> thinking, assistant
+// message and tool calls, `GENERIC` and other system steps with content -> tool results (they
+// carry no call id), anything else -> not shown. No Antigravity transcript written by the agent
+// was available: the shape comes from public tools that read these files.
+
+import type { SessionFiles } from '../files.ts';
+import { arr, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
+import type { SessionRef } from '../model.ts';
+import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import { Emitter, humanize, jsonlRecords, unreadableEvent } from './common.ts';
+
+const SUBAGENT = /^tmp\/[^/]+\/chats\/([^/]+)\/([^/]+)\.jsonl$/;
+
+export const geminiJsonReader: SessionReader = {
+  format: 'gemini-json',
+  agent: 'gemini-cli',
+  patterns: ['tmp/*/chats/session-*.json'],
+  async list(_files, path) {
+    return [{ agent: 'gemini-cli', format: 'gemini-json', path }];
+  },
+  async *read(files, ref, options = {}) {
+    let doc: JsonObject;
+    try {
+      const parsed = parseRecord((await files.read(ref.path)).toString('utf8'));
+      if ('error' in parsed) {
+        yield unreadableEvent(ref.path, { error: parsed.error, pos: { offset: 0, line: 1 }, raw: '' });
+        return;
+      }
+      doc = parsed.value;
+    } catch (error) {
+      yield unreadableEvent(ref.path, { error: `can't be read: ${(error as Error).message}`, pos: { offset: 0, line: 1 }, raw: '' });
+      return;
+    }
+    yield* projectOf(files, ref.path);
+    yield { type: 'meta', meta: metadataPatch(doc) };
+    const messages = arr(doc.messages).map((value, i) => ({ value, line: i + 1 }));
+    yield* messageEvents(ref.path, messages, options);
+  },
+};
+
+export const geminiJsonlReader: SessionReader = {
+  format: 'gemini-jsonl',
+  agent: 'gemini-cli',
+  patterns: ['tmp/*/chats/session-*.jsonl', 'tmp/*/chats/*/*.jsonl'],
+  async list(_files, path) {
+    return [{ agent: 'gemini-cli', format: 'gemini-jsonl', path }];
+  },
+  async *read(files, ref, options = {}) {
+    const sub = SUBAGENT.exec(ref.path);
+    if (sub) yield { type: 'meta', meta: { parentId: sub[1], role: 'subagent', id: sub[2] } };
+    else yield { type: 'meta', meta: { role: 'main' } };
+    yield* projectOf(files, ref.path);
+    // Fold the log the way the CLI does: the last record of an id wins and keeps the id's first
+    // place (Map.set on an existing key), rewinds drop the id and everything after it.
+    let metadata: JsonObject = {};
+    const messages = new Map<string, Entry>();
+    const other: Entry[] = [];
+    for await (const record of jsonlRecords(files, ref.path)) {
+      if (!record.ok) {
+        other.push({ line: record.pos.line, unreadable: record.error, raw: record.raw });
+        continue;
+      }
+      const v = record.value;
+      if (typeof v.$rewindTo === 'string') {
+        const ids = [...messages.keys()];
+        const at = ids.indexOf(v.$rewindTo);
+        for (const id of at < 0 ? ids : ids.slice(at)) messages.delete(id);
+      } else if (typeof v.id === 'string') {
+        messages.set(v.id, { line: record.pos.line, value: v });
+      } else if (isObject(v.$set)) {
+        metadata = { ...metadata, ...v.$set };
+      } else if (typeof v.sessionId === 'string') {
+        metadata = { ...metadata, ...v };
+      } else {
+        other.push({ line: record.pos.line, notShown: Object.keys(v)[0] ?? 'empty record', value: v });
+      }
+    }
+    yield { type: 'meta', meta: metadataPatch(metadata) };
+    const replaced = arr(metadata.messages);
+    const list = replaced.length > 0 ? replaced.map((value, i) => ({ value, line: i + 1 })) : [...messages.values()];
+    // Damaged lines and unknown records first, then the messages; a position is an index here.
+    yield* messageEvents(ref.path, [...other, ...list], options);
+  },
+};
+
+interface Entry {
+  line: number;
+  value?: Json;
+  unreadable?: string;
+  raw?: string;
+  notShown?: string;
+}
+
+async function* projectOf(files: SessionFiles, path: string): AsyncGenerator<ReaderEvent> {
+  const m = /^(tmp\/[^/]+)\//.exec(path);
+  if (!m) return;
+  const marker = `${m[1]}/.project_root`;
+  if (!(await files.stat(marker))) return;
+  const project = (await files.read(marker)).toString('utf8').trim();
+  if (project) yield { type: 'meta', meta: { project, file: marker } };
+}
+
+function metadataPatch(m: JsonObject): MetaPatch {
+  const patch: MetaPatch = {};
+  if (str(m.sessionId)) patch.id = str(m.sessionId);
+  if (str(m.summary)) patch.title = str(m.summary);
+  const started = isoTime(m.startTime);
+  if (started) patch.startedAt = started;
+  const updated = isoTime(m.lastUpdated);
+  if (updated) patch.updatedAt = updated;
+  const dirs = arr(m.directories).filter((d): d is string => typeof d === 'string');
+  if (dirs[0]) patch.project = dirs[0];
+  if (m.kind === 'subagent') patch.role = 'subagent';
+  return patch;
+}
+
+/** Items of folded messages; a message's position is its index, so pages resume by index. */
+function* messageEvents(path: string, entries: Entry[], options: ReadOptions): Generator<ReaderEvent> {
+  const start = options.from ? Math.max(0, options.from.offset) : 0;
+  for (let i = start; i < entries.length; i += 1) {
+    const { value, line, unreadable, raw, notShown } = entries[i] as Entry;
+    const pos = { offset: i, line };
+    if (unreadable !== undefined) {
+      yield unreadableEvent(path, { error: unreadable, pos, raw: raw ?? '' });
+      continue;
+    }
+    if (notShown !== undefined) {
+      const e = new Emitter(path, pos);
+      e.notShown(notShown, value);
+      yield* e.events;
+      continue;
+    }
+    if (!isObject(value)) {
+      yield { type: 'item', item: { kind: 'unreadable', reason: 'a message that is not a JSON object', raw: JSON.stringify(value).slice(0, 500), at: { path, line } }, pos };
+      continue;
+    }
+    const e = new Emitter(path, pos, isoTime(value.timestamp));
+    geminiMessage(e, value);
+    yield* e.events;
+  }
+}
+
+function geminiMessage(e: Emitter, m: JsonObject): void {
+  const type = str(m.type) ?? '';
+  switch (type) {
+    case 'user':
+      e.item({ kind: 'message', role: 'user', text: partsText(m.displayContent ?? m.content) });
+      for (const a of attachments(m.content)) e.item(a);
+      return;
+    case 'gemini': {
+      const model = str(m.model);
+      if (model) e.meta({ model });
+      for (const t of arr(m.thoughts)) {
+        if (!isObject(t)) continue;
+        const text = [str(t.subject), str(t.description)].filter(Boolean).join(': ');
+        if (text) e.item({ kind: 'thinking', text, ...(isoTime(t.timestamp) ? { time: isoTime(t.timestamp) } : {}) });
+      }
+      const text = partsText(m.content);
+      if (text.trim()) e.item({ kind: 'message', role: 'assistant', text, ...(model ? { model } : {}) });
+      for (const call of arr(m.toolCalls)) {
+        if (!isObject(call)) continue;
+        const name = str(call.name) ?? 'tool';
+        const status = str(call.status);
+        const resultText = str(call.resultDisplay) ?? functionResponseText(call.result);
+        const done = call.result !== undefined && call.result !== null;
+        if (str(call.agentId)) e.meta({ child: str(call.agentId) });
+        e.item({
+          kind: 'tool-call',
+          name,
+          summary: str(call.description) ?? toolSummary(call.args),
+          input: pretty(call.args),
+          ...(str(call.id) ? { callId: str(call.id) } : {}),
+          ...(done || resultText ? { result: { text: resultText, isError: status === 'error' || status === 'cancelled', ...(isoTime(call.timestamp) ? { time: isoTime(call.timestamp) } : {}) } } : {}),
+          ...(isoTime(call.timestamp) ? { time: isoTime(call.timestamp) } : {}),
+        });
+      }
+      return;
+    }
+    case 'info':
+    case 'warning':
+    case 'error':
+      e.item({ kind: 'note', label: humanize(type[0]?.toUpperCase() + type.slice(1)), text: partsText(m.content) });
+      return;
+    default:
+      e.notShown(`message ${type || 'without a type'}`, m);
+  }
+}
+
+/** Text of a PartListUnion: a string, a part, or parts ({text}, {functionResponse}, …). */
+function partsText(content: Json | undefined): string {
+  if (typeof content === 'string') return content;
+  const parts = Array.isArray(content) ? content : content === undefined || content === null ? [] : [content];
+  return parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      if (!isObject(p)) return '';
+      if (typeof p.text === 'string' && p.thought !== true) return p.text;
+      if (isObject(p.functionResponse)) return functionResponseText([p]);
+      return '';
+    })
+    .filter(Boolean)
+    .join('\n');
+}
+
+function functionResponseText(result: Json | undefined): string {
+  const parts = Array.isArray(result) ? result : result === undefined || result === null ? [] : [result];
+  return parts
+    .map((p) => {
+      if (typeof p === 'string') return p;
+      if (!isObject(p)) return '';
+      if (typeof p.text === 'string') return p.text;
+      const fr = isObject(p.functionResponse) ? p.functionResponse : undefined;
+      const response = fr && isObject(fr.response) ? fr.response : undefined;
+      if (!response) return '';
+      return str(response.output) ?? str(response.error) ?? pretty(response);
+    })
+    .filter(Boolean)
+    .join('\n');
+}
+
+function attachments(content: Json | undefined): { kind: 'attachment'; label: string; mediaType?: string; text: string }[] {
+  const out: { kind: 'attachment'; label: string; mediaType?: string; text: string }[] = [];
+  for (const p of arr(content)) {
+    if (!isObject(p)) continue;
+    const data = isObject(p.inlineData) ? p.inlineData : isObject(p.fileData) ? p.fileData : undefined;
+    if (!data) continue;
+    out.push({ kind: 'attachment', label: str(data.displayName) ?? str(data.fileUri) ?? 'file', ...(str(data.mimeType) ? { mediaType: str(data.mimeType) } : {}), text: str(data.fileUri) ?? '' });
+  }
+  return out;
+}
+
+// ---- Antigravity ---------------------------------------------------------------------------
+
+export const antigravityReader: SessionReader = {
+  format: 'antigravity',
+  agent: 'gemini-cli',
+  patterns: ['**/brain/*/.system_generated/logs/transcript.jsonl'],
+  async list(_files, path) {
+    return [{ agent: 'gemini-cli', format: 'antigravity', path }];
+  },
+  async *read(files: SessionFiles, ref: SessionRef, options: ReadOptions = {}) {
+    const id = /brain\/([^/]+)\/\.system_generated/.exec(ref.path)?.[1];
+    if (id) yield { type: 'meta', meta: { id, role: 'main' } };
+    for await (const record of jsonlRecords(files, ref.path, options.from)) {
+      if (!record.ok) {
+        yield unreadableEvent(ref.path, record);
+        continue;
+      }
+      const e = new Emitter(ref.path, record.pos, isoTime(record.value.created_at) ?? isoTime(record.value.timestamp));
+      antigravityStep(e, record.value);
+      yield* e.events;
+    }
+  },
+};
+
+function antigravityStep(e: Emitter, v: JsonObject): void {
+  const type = str(v.type) ?? '';
+  const content = str(v.content) ?? '';
+  if (e.time) e.meta({ updatedAt: e.time });
+  switch (type) {
+    case 'USER_INPUT': {
+      const text = content
+        .replace(/<ADDITIONAL_METADATA>[\s\S]*?<\/ADDITIONAL_METADATA>/g, '')
+        .replace(/<\/?USER_REQUEST>/g, '')
+        .trim();
+      e.item({ kind: 'message', role: 'user', text });
+      return;
+    }
+    case 'PLANNER_RESPONSE':
+    case 'GENERATE_RESPONSE': {
+      const thinking = str(v.thinking);
+      if (thinking) e.item({ kind: 'thinking', text: thinking });
+      if (content.trim()) e.item({ kind: 'message', role: 'assistant', text: content });
+      for (const call of arr(v.tool_calls)) {
+        if (!isObject(call)) continue;
+        const args = maybeJson(call.args);
+        const name = (str(call.name) ?? 'tool').replace(/^default_api:/, '');
+        e.item({ kind: 'tool-call', name, summary: toolSummary(args), input: pretty(args), ...(str(call.id) ? { callId: str(call.id) } : {}) });
+      }
+      return;
+    }
+    default:
+      if (content && str(v.source) !== 'USER_EXPLICIT' && type !== 'CHECKPOINT') {
+        e.item({ kind: 'tool-result', name: humanize(type.toLowerCase()), result: { text: content, isError: /error|fail/i.test(str(v.status) ?? '') } });
+      } else {
+        e.notShown(type || 'step without a type', v);
+      }
+  }
+}
