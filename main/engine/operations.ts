@@ -16,6 +16,8 @@ import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore } from './outbox/index.ts';
 import { applyRetention } from './vault/index.ts';
+import { buildCatalog, SessionDb } from './catalog/index.ts';
+import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
 import type { DeviceRecord, SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
 
@@ -47,7 +49,10 @@ export interface RunBackupOptions {
   signal?: AbortSignal;
 }
 
-export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult> {
+export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
+  // Agents' sources get a session catalog (and their sessions' text goes into the search index).
+  const sessions = options.sources.some((s) => s.agent) ? new SessionDb(repo.db.db) : undefined;
+  let built: BuiltCatalog | undefined;
   const result = await backup({
     vault: repo.vault,
     db: repo.db,
@@ -65,9 +70,21 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
     signal: options.signal,
     now: repo.now,
     ...(options.offline ? {} : { afterSnapshot: () => repo.touchDevice(options.agents) }),
+    ...(sessions
+      ? {
+          catalog: async (input) => {
+            built = await buildCatalog(input, { sessions, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, message }) });
+            return built.root;
+          },
+        }
+      : {}),
   });
+  if (sessions && built && sessions.deviceCatalog(repo.device.id)?.catalog !== built.root) {
+    const snap = result.snapshot;
+    sessions.setDeviceCatalog(repo.device, { id: result.snapshotId ?? '', time: snap?.time ?? new Date(repo.now()).toISOString(), catalog: built.root }, built.pages);
+  }
   repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats, ...(options.offline ? { offline: true } : {}) });
-  return result;
+  return built ? { ...result, catalog: built.stats } : result;
 }
 
 export interface SyncOptions {

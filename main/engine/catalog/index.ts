@@ -10,3 +10,5 @@ export { readCatalog, refreshCatalogs } from './refresh.ts';
 export type { RefreshResult } from './refresh.ts';
 export { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './session-db.ts';
 export type { CatalogRow, SearchHit, SessionFilter, SnippetPart } from './session-db.ts';
+export { buildCatalog, entryOf, itemText, readForCatalog } from './build.ts';
+export type { BuildOptions, BuildStats, BuiltCatalog } from './build.ts';

@@ -23,7 +23,11 @@ const SCHEMA: readonly string[] = [
    CREATE INDEX session_catalog_by_key ON session_catalog(agent, id);
    CREATE TABLE session_docs (sid INTEGER PRIMARY KEY, agent TEXT NOT NULL, id TEXT NOT NULL, digest TEXT NOT NULL, UNIQUE (agent, id));
    CREATE VIRTUAL TABLE session_fts USING fts5(text, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');`,
+  `CREATE TABLE catalog_build (label TEXT NOT NULL, path TEXT NOT NULL, content TEXT NOT NULL, entries TEXT NOT NULL, PRIMARY KEY (label, path)) WITHOUT ROWID;`,
 ];
+
+/** session_docs rows of text being written (agent ''): a crash leaves them, the next open removes them. */
+const PENDING = '';
 
 /** Characters per indexed chunk: small enough that a snippet is cheap, large enough to keep rows few. */
 export const CHUNK_CHARS = 16 * 1024;
@@ -165,6 +169,35 @@ export class SessionDb {
         db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(SCHEMA_META, String(v + 1));
       })();
     }
+    for (const { sid } of db.prepare<[string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ?').all(PENDING)) this.dropDoc(sid);
+  }
+
+  private dropDoc(sid: number): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(sid * ROWS_PER_SESSION, (sid + 1) * ROWS_PER_SESSION);
+      this.db.prepare('DELETE FROM session_docs WHERE sid = ?').run(sid);
+    })();
+  }
+
+  // Build cache (see build.ts) ------------------------------------------------------------------
+
+  /** Per file of a source: the content it had and the entries its sessions gave. */
+  buildCache(label: string): Map<string, { content: string; entries: CatalogEntry[] }> {
+    const rows = this.db.prepare<[string], { path: string; content: string; entries: string }>('SELECT path, content, entries FROM catalog_build WHERE label = ?').all(label);
+    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[] }]));
+  }
+
+  /** Stores `updates`, and forgets the cached files of `labels` that `present` no longer has. */
+  updateBuildCache(labels: readonly string[], updates: readonly { label: string; path: string; content: string; entries: readonly CatalogEntry[] }[], present: (label: string) => ReadonlySet<string>): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO catalog_build (label, path, content, entries) VALUES (?, ?, ?, ?)');
+    const del = this.db.prepare('DELETE FROM catalog_build WHERE label = ? AND path = ?');
+    this.db.transaction(() => {
+      for (const label of labels) {
+        const keep = present(label);
+        for (const { path } of this.db.prepare<[string], { path: string }>('SELECT path FROM catalog_build WHERE label = ?').all(label)) if (!keep.has(path)) del.run(label, path);
+      }
+      for (const u of updates) put.run(u.label, u.path, u.content, JSON.stringify(u.entries));
+    })();
   }
 
   /** The snapshot whose catalog is loaded for `device`, if any. */
@@ -276,26 +309,40 @@ export class SessionDb {
   }
 
   /**
-   * Replaces a session's text in the index with `chunks` ({ seq, text } in item order, each at
-   * most CHUNK_CHARS; see TextChunker), in one transaction.
+   * Writes a session's text into the index as it is read, before the session's identity and
+   * version are known: `add` chunks as they come, then `commit` (replacing the session's older
+   * text) or `discard`.
    */
+  textWriter(): { add(chunks: readonly { seq: number; text: string }[]): void; commit(agent: string, id: string, digest: string): void; discard(): void } {
+    const sid = Number(this.db.prepare('INSERT INTO session_docs (agent, id, digest) VALUES (?, ?, ?)').run(PENDING, `pending-${process.pid}-${Date.now()}-${Math.random()}`, '').lastInsertRowid);
+    const insert = this.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
+    let n = 0;
+    return {
+      add: (chunks) => {
+        if (chunks.length === 0) return;
+        this.db.transaction(() => {
+          for (const c of chunks) {
+            if (n >= ROWS_PER_SESSION) return;
+            insert.run(sid * ROWS_PER_SESSION + n++, c.text, c.seq);
+          }
+        })();
+      },
+      commit: (agent, id, digest) => {
+        this.db.transaction(() => {
+          const old = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.sid;
+          if (old !== undefined) this.dropDoc(old);
+          this.db.prepare('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(agent, id, digest, sid);
+        })();
+      },
+      discard: () => this.dropDoc(sid),
+    };
+  }
+
+  /** Replaces a session's text in the index with `chunks` (see TextChunker). */
   indexSession(agent: string, id: string, digest: string, chunks: Iterable<{ seq: number; text: string }>): void {
-    this.db.transaction(() => {
-      let sid = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.sid;
-      if (sid === undefined) {
-        sid = Number(this.db.prepare('INSERT INTO session_docs (agent, id, digest) VALUES (?, ?, ?)').run(agent, id, digest).lastInsertRowid);
-      } else {
-        this.db.prepare('UPDATE session_docs SET digest = ? WHERE sid = ?').run(digest, sid);
-        this.db.prepare('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(sid * ROWS_PER_SESSION, (sid + 1) * ROWS_PER_SESSION);
-      }
-      const insert = this.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
-      let n = 0;
-      for (const chunk of chunks) {
-        if (n >= ROWS_PER_SESSION) break;
-        insert.run(sid * ROWS_PER_SESSION + n, chunk.text, chunk.seq);
-        n++;
-      }
-    })();
+    const writer = this.textWriter();
+    writer.add([...chunks]);
+    writer.commit(agent, id, digest);
   }
 
   /**

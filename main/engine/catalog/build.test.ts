@@ -1,0 +1,81 @@
+// The catalog built by a real backup of real agent samples: entries from the readers, text in the
+// search index, unchanged sessions not read again, another device listing and searching them.
+
+import { appendFileSync, cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
+import { ADAPTERS, toBackupSources } from '../agents/index.ts';
+import { runBackup } from '../operations.ts';
+import { LocalBlobStore } from '../storage/index.ts';
+import { refreshCatalogs } from './refresh.ts';
+import { SessionDb } from './session-db.ts';
+
+afterAll(() => removeTempDirs());
+
+const samples = realAgentsHome();
+if (!samples) process.stderr.write(`[catalog/build] ${REAL_AGENTS_MISSING}\n`);
+
+describe.skipIf(!samples)('the catalog a backup builds', () => {
+  it('lists and indexes every Claude Code sample; an unchanged session is not read again; another device finds it by a phrase', async () => {
+    const home = join(tempDir('cairn-build-'), 'home');
+    cpSync(join(samples as string, '.claude'), join(home, '.claude'), { recursive: true });
+    const ctx = { home, platform: 'linux' as const, env: {} };
+    const sources = await toBackupSources(ADAPTERS, ctx, ['claude-code']);
+    const store = new LocalBlobStore(join(tempDir('cairn-build-vault-'), 'v'));
+    const { repo } = await initRepo(store, undefined, 'laptop');
+    const warnings: string[] = [];
+    try {
+      const first = await runBackup(repo, { sources, reason: 'manual', onWarning: (w) => warnings.push(`${w.path}: ${w.message}`) });
+      expect(warnings).toEqual([]);
+      expect(first.snapshot?.catalog).toBeDefined();
+      const sessions = new SessionDb(repo.db.db);
+      const listed = sessions.list();
+      // Four main sessions and their sub-agent and workflow transcripts.
+      expect(listed.filter((s) => s.role === 'main').map((s) => s.id).sort()).toEqual(['0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f', '22220000-0000-4000-8000-000000000002', 'ses_stage0_large', 'ses_stage0_small']);
+      const sub = listed.find((s) => s.role === 'subagent');
+      expect(sub?.parentId).toBe('0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f');
+      expect(listed.every((s) => s.device === repo.device.id && s.root === 'claude-code/config' && s.updatedAt)).toBe(true);
+      const small = listed.find((s) => s.id === 'ses_stage0_small');
+      expect(small?.project).toBe('/tmp');
+      expect(small?.messages).toBeGreaterThan(0);
+      // Searchable at once, with the hit highlighted.
+      const hits = sessions.search('"repo search"');
+      expect(hits.map((h) => h.session.id)).toEqual(['0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f']);
+      expect(hits[0]?.snippet.some((p) => p.hit && /repo search/i.test(p.text))).toBe(true);
+
+      // Something else changes: a new snapshot, but no session is read again.
+      writeFileSync(join(home, '.claude', 'settings.json'), '{"theme":"dark"}');
+      expect(first.catalog).toMatchObject({ sessions: listed.length, read: listed.length, indexed: listed.length, failed: 0 });
+      const second = await runBackup(repo, { sources, reason: 'manual' });
+      expect(second.snapshot?.catalog).toBe(first.snapshot?.catalog);
+      expect(second.catalog).toMatchObject({ sessions: listed.length, read: 0, indexed: 0 });
+
+      // One session grows by a line: only its page changes; its new words are searchable.
+      const file = join(home, '.claude', 'projects', '-tmp-large', 'ses_stage0_large.jsonl');
+      appendFileSync(file, `${JSON.stringify({ type: 'user', sessionId: 'ses_stage0_large', uuid: 'u-new', timestamp: '2026-12-04T10:00:00.000Z', cwd: '/tmp/large', message: { role: 'user', content: 'Why does the flamingo invoice round twice?' } })}\n`);
+      const third = await runBackup(repo, { sources, reason: 'manual' });
+      expect(third.catalog).toMatchObject({ read: 1, indexed: 1 });
+      expect(third.snapshot?.catalog).not.toBe(first.snapshot?.catalog);
+      expect(sessions.list().find((s) => s.id === 'ses_stage0_large')?.updatedAt).toBe('2026-12-04T10:00:00.000Z');
+      expect(sessions.search('flamingo invoice').map((h) => h.session.id)).toEqual(['ses_stage0_large']);
+
+      // Another device lists the laptop's sessions from the catalog alone.
+      const other = await openRepo(store, tempDir('cairn-build-state-'), undefined, 'desktop');
+      try {
+        await other.refreshIndex();
+        const theirs = new SessionDb(other.db.db);
+        await refreshCatalogs(other.reader(), theirs, await other.listSnapshots());
+        expect(theirs.list().map((s) => s.id).sort()).toEqual(sessions.list().map((s) => s.id).sort());
+        expect(theirs.list()[0]).toMatchObject({ id: 'ses_stage0_large', deviceName: 'laptop' });
+        // Their text is not indexed on this device yet: due for indexing from the vault.
+        expect(theirs.unindexed().length).toBe(listed.length);
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await repo.close();
+    }
+  });
+});
