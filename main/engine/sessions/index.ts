@@ -16,6 +16,7 @@ import type { SessionReader } from './reader.ts';
 import { claudeCodeReader } from './readers/claude-code.ts';
 import { codexReader } from './readers/codex.ts';
 import { antigravityReader, geminiJsonlReader, geminiJsonReader } from './readers/gemini.ts';
+import { opencodeDbReader, opencodeStorageReader } from './readers/opencode.ts';
 
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
@@ -25,7 +26,7 @@ export { MetaBuilder, PAIRING_WINDOW, readMeta, readPage, readSession, streamIte
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
 
 /** Every reader, by format. */
-export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader];
+export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader, opencodeDbReader, opencodeStorageReader];
 
 const matchers = new Map<SessionReader, (path: string) => boolean>(READERS.map((r) => [r, picomatch(r.patterns as string[], { dot: true })]));
 

@@ -1,0 +1,60 @@
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
+import { localFiles, readPage, readSession, readerFor, type SessionItem } from '../index.ts';
+
+const home = realAgentsHome();
+if (!home) process.stderr.write(`[sessions/opencode] ${REAL_AGENTS_MISSING}\n`);
+const root = home ? join(home, '.local/share/opencode') : '';
+
+describe.skipIf(!home)('OpenCode readers on real samples', () => {
+  it('reads the real 1.16 database: every part accounted for, tool calls with their output', async () => {
+    const files = localFiles(root);
+    const reader = readerFor('opencode', 'opencode.db')!;
+    expect(reader.format).toBe('opencode-db');
+    const refs = await reader.list(files, 'opencode.db');
+    expect(refs.map((r) => r.key)).toEqual(['ses_04ca851f7ffevKrKMHW3RsPK1U']);
+    const { meta, items } = await readSession(reader, files, refs[0]!);
+    // Counts straight from the database.
+    const db = new Database(join(root, 'opencode.db'), { readonly: true });
+    const byType = new Map((db.prepare("SELECT json_extract(data, '$.type') AS t, count(*) AS n FROM part GROUP BY t").all() as { t: string; n: number }[]).map((r) => [r.t, r.n]));
+    const count = (type: string) => byType.get(type) ?? 0;
+    const parts = (db.prepare('SELECT count(*) AS n FROM part').get() as { n: number }).n;
+    db.close();
+    expect(meta.counts.unreadable).toBe(0);
+    expect(meta.counts.toolCalls).toBe(count('tool'));
+    expect(meta.counts.thinking).toBe(count('reasoning'));
+    expect(meta.counts.messages).toBe(count('text'));
+    expect(meta.counts.items).toBe(parts);
+    expect(meta.notShownTypes).toEqual({ 'part step-start': count('step-start'), 'part step-finish': count('step-finish') });
+    expect(meta).toMatchObject({ id: 'ses_04ca851f7ffevKrKMHW3RsPK1U', project: '/workspace', model: 'monkeycode-basic/deepseek-v4-flash', role: 'main', startedAt: '2026-07-30T14:04:55.689Z' });
+    // "New session - <date>" is OpenCode's placeholder: the first request is the better title.
+    expect(meta.title).not.toMatch(/^New session/);
+    const glob = items.find((i): i is Extract<SessionItem, { kind: 'tool-call' }> => i.kind === 'tool-call' && i.name === 'glob');
+    expect(glob).toMatchObject({ summary: '**/SPEC.md', result: { text: '/workspace/SPEC.md', isError: false } });
+    const paged: SessionItem[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readPage(reader, files, refs[0]!, { limit: 7, cursor });
+      paged.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual(items);
+  });
+
+  it('reads the legacy JSON storage', async () => {
+    const files = localFiles(root);
+    const path = 'storage/session/proj_test/ses_s_stage0_large.json';
+    const reader = readerFor('opencode', path)!;
+    expect(reader.format).toBe('opencode-storage');
+    const { meta, items } = await readSession(reader, files, { agent: 'opencode', format: 'opencode-storage', path });
+    expect(meta).toMatchObject({ id: 's_stage0_large', title: 'OpenCode Large', project: '/tmp/large', startedAt: '2024-10-27T03:35:00.000Z' });
+    expect(meta.counts).toMatchObject({ unreadable: 0, toolCalls: 1, thinking: 1, attachments: 1 });
+    expect(items.some((i) => i.kind === 'note' && i.label === 'Error' && i.text.includes('MessageAbortedError'))).toBe(true);
+    expect(items.some((i) => i.kind === 'note' && i.label === 'Conversation compacted')).toBe(true);
+    const call = items.find((i) => i.kind === 'tool-call');
+    expect(call).toMatchObject({ name: 'bash', summary: 'ls /non-existent-directory', result: { text: 'ls: /non-existent-directory: No such file or directory\n' } });
+    expect(meta.files.length).toBeGreaterThan(5);
+  });
+});
