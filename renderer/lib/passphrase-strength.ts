@@ -14,7 +14,8 @@ export interface Strength {
 
 const COMMON = ['password', 'passw0rd', 'qwerty', 'letmein', 'welcome', 'iloveyou', 'admin', 'monkey', 'dragon', 'cairn', 'backup', 'secret', '123456', 'abc123'];
 
-export const MIN_PASSPHRASE_LENGTH = 8;
+export { MIN_PASSPHRASE_LENGTH } from '../../shared/limits.ts';
+import { MIN_PASSPHRASE_LENGTH } from '../../shared/limits.ts';
 
 export function estimateStrength(passphrase: string): Strength {
   if (passphrase.length < MIN_PASSPHRASE_LENGTH) {

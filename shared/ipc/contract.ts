@@ -17,6 +17,7 @@ import type {
   TreeEntryInfo,
 } from '../models.ts';
 import type { ErrorRecord } from '../errors.ts';
+import { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from '../limits.ts';
 
 const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'a snapshot id');
 const deviceId = z.string().regex(/^[0-9a-f]{16}$/, 'a device id');
@@ -39,7 +40,7 @@ export const credentialsSchema = z.object({
 });
 
 const unlockSecretSchema = z.union([
-  z.object({ passphrase: z.string().min(1).max(1024) }),
+  z.object({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_LENGTH) }),
   z.object({ recoveryKey: z.string().min(1).max(256) }),
 ]);
 
@@ -92,13 +93,13 @@ export const requestSchemas = {
   'conflicts.get': z.object({ id: z.string().min(1).max(128), maxBytes: z.number().int().min(1).max(4 * 1024 * 1024) }).strict(),
   'conflicts.resolve': z.object({ id: z.string().min(1).max(128), keep: z.enum(['mine', 'theirs', 'both']) }).strict(),
   'key.fingerprint': empty,
-  'key.changePassphrase': z.object({ current: z.string().min(1).max(1024), next: z.string().min(8).max(1024) }).strict(),
-  'key.rotateRecovery': z.object({ passphrase: z.string().min(1).max(1024) }).strict(),
+  'key.changePassphrase': z.object({ current: z.string().min(1).max(MAX_PASSPHRASE_LENGTH), next: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH) }).strict(),
+  'key.rotateRecovery': z.object({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_LENGTH) }).strict(),
   'settings.get': empty,
   'settings.set': settingsPatchSchema.strict(),
   'agents.list': empty,
   'setup.testConnection': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional() }).strict(),
-  'setup.createVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), passphrase: z.string().min(8).max(1024), deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
+  'setup.createVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), passphrase: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH), deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
   'setup.joinVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), secret: unlockSecretSchema, deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
   'setup.unlock': z.object({ secret: unlockSecretSchema }).strict(),
   'vault.stats': empty,

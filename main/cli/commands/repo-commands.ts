@@ -21,7 +21,6 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   const store = await openStore(opts);
   const pass = await passphrase(true);
-  if (pass.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
   const { repo, recoveryKey } = await Repository.init({
     store,
     stateDir: stateDir(opts),
@@ -218,7 +217,6 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
       const withRecovery = Boolean(process.env.CAIRN_RECOVERY_KEY);
       const current = withRecovery ? undefined : (process.env.CAIRN_PASSPHRASE ?? (await prompt('Current passphrase: ')));
       const next = process.env.CAIRN_NEW_PASSPHRASE ?? (await passphrase(true));
-      if (next.length < 8) throw new ConfigError('Choose a passphrase of at least 8 characters.');
       if (current === undefined) await repo.replacePassphrase(next);
       else await repo.changePassphrase(current, next);
       out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');

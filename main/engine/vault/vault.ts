@@ -2,7 +2,7 @@
 // writes the sealed objects (snapshots, devices, index files, locks, packs' blobs).
 
 import { randomBytes } from 'node:crypto';
-import { CairnError, IntegrityError, NotFoundError, WrongKeyError } from '../../../shared/errors.ts';
+import { CairnError, ConfigError, IntegrityError, NotFoundError, WrongKeyError } from '../../../shared/errors.ts';
 import type { DeviceId, PackId, SnapshotId, VaultId } from '../../../shared/ids.ts';
 import {
   generateMasterKey,
@@ -27,6 +27,7 @@ import type { BlobLocation } from './format.ts';
 import { DEFAULT_CHUNKER, DEFAULT_COMPRESSION_LEVEL, DEFAULT_PACK_SIZE } from './defaults.ts';
 import type { DeviceRecord, SnapshotRecord } from './records.ts';
 import { parseDeviceRecord, parseSnapshotRecord } from './records.ts';
+import { newPassphraseProblem } from '../../../shared/limits.ts';
 
 export interface VaultConfig {
   format: 'cairn-vault';
@@ -126,6 +127,7 @@ export class Vault {
     };
     const vault = new Vault(store, config, master);
     const recoveryKey = generateRecoveryKey();
+    assertNewPassphrase(options.passphrase);
     // Key slots first, vault.json last: a vault.json that exists always has slots to unlock it.
     await vault.writeSlot(await createPassphraseSlot(master, options.passphrase, options.scrypt));
     await vault.writeSlot(await createRecoveryKeySlot(master, recoveryKey));
@@ -291,6 +293,7 @@ export class Vault {
    * forgotten passphrase, or a damaged passphrase slot). Old and damaged passphrase slots go.
    */
   async replacePassphrase(next: string, scrypt?: ScryptParams): Promise<void> {
+    assertNewPassphrase(next);
     const { slots, damaged } = await Vault.readSlots(this.store);
     const old = [...slots.filter((s) => s.slot.type === 'passphrase'), ...damaged.filter((d) => d.type === 'passphrase')];
     await this.writeSlot(await createPassphraseSlot(this.master, next, scrypt));
@@ -441,4 +444,10 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
+}
+
+/** The one rule for a new passphrase (shared/limits.ts), applied by the engine for the CLI and the app alike. */
+function assertNewPassphrase(passphrase: string): void {
+  const problem = newPassphraseProblem(passphrase);
+  if (problem) throw new ConfigError(problem);
 }
