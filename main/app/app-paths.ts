@@ -10,6 +10,12 @@ export interface AppPathInputs {
   resourcesPath: string;
   /** app.getPath('userData'). */
   userData: string;
+  /**
+   * Cairn's state folder shared with the `cairn` CLI (engine/paths.ts defaultStateDir), so that
+   * on one machine the app and the CLI are one device of one vault. Absent: under userData
+   * (a throwaway profile of a test run).
+   */
+  sharedStateDir?: string;
 }
 
 export interface AppPaths {
@@ -29,7 +35,7 @@ export function appPaths(inputs: AppPathInputs): AppPaths {
     preloadPath: join(inputs.appPath, 'dist', 'preload', 'index.cjs'),
     trayIconsDir: join(assets, 'tray'),
     appIconPath: inputs.isPackaged ? join(inputs.resourcesPath, 'icon.png') : join(inputs.appPath, 'assets', 'icon.png'),
-    stateDir: join(inputs.userData, 'state'),
+    stateDir: inputs.sharedStateDir ?? join(inputs.userData, 'state'),
     logFile: join(inputs.userData, 'logs', 'main.log'),
   };
 }

@@ -22,6 +22,12 @@ describe('appPaths', () => {
     expect(packaged.trayIconsDir).toBe('/opt/Cairn/resources/tray');
     expect(packaged.preloadPath).toBe('/opt/Cairn/resources/app.asar/dist/preload/index.cjs');
   });
+
+  it("shares the CLI's state folder when given it, so one machine is one device of the vault", () => {
+    const paths = appPaths({ appPath: '/src/cairn', isPackaged: false, resourcesPath: '/ignored', userData: '/home/a/.config/Cairn', sharedStateDir: '/home/a/.config/cairn' });
+    expect(paths.stateDir).toBe('/home/a/.config/cairn');
+    expect(paths.logFile).toBe('/home/a/.config/Cairn/logs/main.log');
+  });
 });
 
 describe('trayIconPath', () => {

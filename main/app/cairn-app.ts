@@ -11,6 +11,7 @@ import { AgentFileWatcher, DEFAULT_POLICY, Scheduler, policyFromSettings, type R
 import { createCairnService } from '../service/index.ts';
 import type { CairnService, CairnServiceOptions } from '../service/types.ts';
 import { appPaths, type AppPaths } from './app-paths.ts';
+import { defaultStateDir } from '../engine/paths.ts';
 import { installQuitFlow } from './lifecycle.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { HIDDEN_ARG, getLaunchAtLogin, setLaunchAtLogin, supportsLaunchAtLogin, type LoginItemOptions } from './login-item.ts';
@@ -44,7 +45,9 @@ export async function runCairnApp(env: Env = process.env, argv: readonly string[
   app.on('window-all-closed', () => {});
 
   await app.whenReady();
-  const paths = appPaths({ appPath: app.getAppPath(), isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, userData: app.getPath('userData') });
+  // The CLI's state folder too, unless the run has a profile of its own (CAIRN_USER_DATA_DIR).
+  const sharedStateDir = userDataOverride !== undefined && userDataOverride !== '' ? undefined : defaultStateDir(env);
+  const paths = appPaths({ appPath: app.getAppPath(), isPackaged: app.isPackaged, resourcesPath: process.resourcesPath, userData: app.getPath('userData'), ...(sharedStateDir ? { sharedStateDir } : {}) });
   const log = createLogger({ file: paths.logFile, level: env.CAIRN_LOG_LEVEL === 'debug' ? 'debug' : 'info' });
   try {
     cairn = await CairnApp.start({ env, paths, log, startHidden: argv.includes(HIDDEN_ARG) || app.getLoginItemSettings().wasOpenedAtLogin === true });

@@ -1,18 +1,20 @@
 // What every command needs: where the vault is, how to unlock it, where local state lives.
-// Secrets come from the environment (CAIRN_PASSPHRASE, AWS_*) or a prompt on a terminal,
-// never from command-line arguments (they'd show up in `ps` and shell history).
+// Secrets come from the environment (CAIRN_PASSPHRASE, AWS_*), from what Cairn keeps for a vault
+// it set up (vault-choice.ts), or a prompt on a terminal — never from command-line arguments
+// (they'd show up in `ps` and shell history).
 
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ConfigError } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
-import { defaultStateDir } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
-import { createBlobStore, parseLocation } from '../engine/storage/index.ts';
+import { createBlobStore, formatLocation } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
 import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
+import { chooseStateDir, chooseVault, describeSource, keptCredentials, keptUnlock } from './vault-choice.ts';
+import type { ChosenVault } from './vault-choice.ts';
 
 export interface CommonOptions {
   repo?: string;
@@ -24,23 +26,19 @@ export interface CommonOptions {
   deviceName?: string;
 }
 
+/** The vault this command works on: --repo, CAIRN_REPO, the app's, or the default one (vault-choice.ts). */
 export function location(opts: CommonOptions): VaultLocation {
-  const repo = opts.repo ?? process.env.CAIRN_REPO;
-  if (!repo) throw new ConfigError('Say where the vault is: --repo s3://BUCKET/PREFIX (with --endpoint for non-AWS providers) or --repo /a/folder, or set CAIRN_REPO.');
-  return parseLocation(repo, {
-    endpoint: opts.endpoint ?? process.env.CAIRN_ENDPOINT ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
-    region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION,
-    forcePathStyle: opts.pathStyle,
-  });
+  return chooseVault(opts).location;
 }
 
 /**
  * The vault's store. With `outbox`, behind the outbox in the state folder (the one the app uses
  * for the same location): backups made while the vault can't be reached wait there.
  */
-export function openStore(opts: CommonOptions, { outbox = false }: { outbox?: boolean } = {}): BlobStore {
-  const remote = createBlobStore(location(opts), cliStoreOptions());
-  return outbox ? new OutboxBlobStore(remote, { dir: outboxDir(stateDir(opts), remote.location) }) : remote;
+export async function openStore(opts: CommonOptions, { outbox = false }: { outbox?: boolean } = {}, chosen: ChosenVault = chooseVault(opts)): Promise<BlobStore> {
+  const credentials = await keptCredentials(chosen);
+  const remote = createBlobStore(chosen.location, { ...cliStoreOptions(), ...(credentials ? { credentials } : {}) });
+  return outbox ? new OutboxBlobStore(remote, { dir: outboxDir(chosen.stateDir, remote.location) }) : remote;
 }
 
 /**
@@ -68,13 +66,13 @@ function positive(env: Record<string, string | undefined>, name: string): number
 }
 
 export function stateDir(opts: CommonOptions): string {
-  return opts.stateDir ?? defaultStateDir();
+  return chooseStateDir(opts);
 }
 
 /** Reads a secret without echo from the terminal; refuses when there is no terminal. */
 export async function prompt(question: string): Promise<string> {
   if (!process.stdin.isTTY) {
-    throw new ConfigError(`${question.replace(/:\s*$/, '')} is needed. Set CAIRN_PASSPHRASE (or run in a terminal to be asked).`);
+    throw new ConfigError(`${question.replace(/:\s*$/, '')} is needed. Set CAIRN_PASSPHRASE (or CAIRN_RECOVERY_KEY), or run in a terminal to be asked.`);
   }
   let muted = false;
   const output = new Writable({
@@ -108,8 +106,13 @@ export async function passphrase(newVault = false): Promise<string> {
   return first;
 }
 
-export async function unlockSecret(): Promise<UnlockSecret> {
+/** CAIRN_RECOVERY_KEY, CAIRN_PASSPHRASE, the secret Cairn keeps for a vault it set up, or a prompt. */
+export async function unlockSecret(chosen?: ChosenVault): Promise<UnlockSecret> {
   if (process.env.CAIRN_RECOVERY_KEY) return { recoveryKey: process.env.CAIRN_RECOVERY_KEY };
+  if (!process.env.CAIRN_PASSPHRASE && chosen) {
+    const kept = await keptUnlock(chosen);
+    if (kept) return kept;
+  }
   return { passphrase: await passphrase() };
 }
 
@@ -119,12 +122,13 @@ export function workerThreads(): number | undefined {
 }
 
 export async function openRepository(opts: CommonOptions, storeOptions: { outbox?: boolean } = {}): Promise<Repository> {
-  const store = openStore(opts, storeOptions);
+  const chosen = chooseVault(opts);
+  const store = await openStore(opts, storeOptions, chosen);
   try {
     const repo = await Repository.open({
       store,
-      stateDir: stateDir(opts),
-      secret: await unlockSecret(),
+      stateDir: chosen.stateDir,
+      secret: await unlockSecret(chosen),
       deviceName: opts.deviceName,
       keyCache: process.env.CAIRN_KEY_CACHE !== '0',
       makeCodec: (vault) => createWorkerCodec(vault, { threads: workerThreads() }),
@@ -132,6 +136,10 @@ export async function openRepository(opts: CommonOptions, storeOptions: { outbox
     // The vault opened through another slot: say so now, not on the day the damaged one is needed.
     for (const d of repo.vault.damagedSlots) {
       process.stderr.write(`warning: key slot ${d.key}${d.type ? ` (${d.type})` : ''} is damaged: ${d.problem.replace(/\.?$/, '.')} Run 'cairn check', and replace it with 'cairn key ${d.type === 'recovery' ? 'recovery' : 'passwd'}'.\n`);
+    }
+    // Not named on the command line: say which vault this is, every time.
+    if (chosen.source === 'app' || chosen.source === 'default') {
+      if (!opts.json) process.stderr.write(`Vault: ${formatLocation(chosen.location)} (${describeSource(chosen)}), key fingerprint ${repo.vault.fingerprint}.\n`);
     }
     return repo;
   } catch (error) {

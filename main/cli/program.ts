@@ -1,7 +1,7 @@
 // The `cairn` command line: argument parsing (commander), dispatch, and the mapping of errors
 // to messages and exit statuses.
 
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { toErrorRecord } from '../../shared/errors.ts';
 import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
 import { agentsCommand } from './commands/agents-command.ts';
@@ -12,11 +12,11 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 
 function withCommon(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--repo <repo>', 'vault location: s3://BUCKET/PREFIX or a folder').env('CAIRN_REPO'))
+    .option('--repo <repo>', "vault location: s3://BUCKET/PREFIX or a folder (default: CAIRN_REPO, else the app's vault, else Cairn's default local vault)")
     .option('--endpoint <url>', 'S3 endpoint URL (R2, B2, MinIO, …); AWS S3 when omitted')
     .option('--region <region>', 'S3 region (default from AWS_REGION, else us-east-1)')
     .option('--path-style', 'use path-style S3 addressing (MinIO and most self-hosted servers)')
-    .addOption(new Option('--state-dir <dir>', "Cairn's local state folder").env('CAIRN_STATE_DIR'))
+    .option('--state-dir <dir>', "Cairn's local state folder (default: CAIRN_STATE_DIR, else the OS's place for settings)")
     .option('--device-name <name>', 'name of this device in the vault (default: hostname)')
     .option('--json', 'print machine-readable JSON');
 }

@@ -8,13 +8,13 @@ import { KeytarSecretStore, keychainUnavailable, type KeytarSecretStoreOptions }
 import type { SecretStore } from './secret-store.ts';
 
 export type { SecretStore } from './secret-store.ts';
-export { secretAccounts } from './secret-store.ts';
+export { secretAccounts, vaultKey } from './secret-store.ts';
 export { KEYCHAIN_SERVICE, KeytarSecretStore, describeKeychain, importKeytar, keychainUnavailable } from './keytar-secret-store.ts';
 export type { KeytarApi, KeytarSecretStoreOptions } from './keytar-secret-store.ts';
 export { EnvSecretStore, SECRET_ENV_VARS } from './env-secret-store.ts';
 export { MemorySecretStore } from './memory-secret-store.ts';
-export { decodeCredentials, encodeCredentials } from './secret-values.ts';
-export type { StoredCredentials } from './secret-values.ts';
+export { decodeCredentials, decodeUnlock, encodeCredentials, encodeUnlock } from './secret-values.ts';
+export type { StoredCredentials, StoredUnlock } from './secret-values.ts';
 
 /**
  * A store whose every call fails with the reason the keychain could not be opened. The app keeps

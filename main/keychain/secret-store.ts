@@ -9,6 +9,11 @@ export interface SecretStore {
   delete(account: string): Promise<void>;
 }
 
+/** The keychain account prefix for a vault location (the app and the CLI use the same one). */
+export function vaultKey(location: { provider: string; prefix: string; path?: string; endpoint?: string; bucket?: string }): string {
+  return location.provider === 'local' ? `local:${location.path ?? ''}` : `s3:${location.endpoint ?? 'aws'}/${location.bucket ?? ''}/${location.prefix}`;
+}
+
 /** Account names under Cairn's keychain service, per vault. */
 export const secretAccounts = {
   credentials: (vaultKey: string) => `${vaultKey}:credentials`,

@@ -21,7 +21,7 @@ import { listConflicts, mapRelativePath, resolveConflict } from '../engine/sync/
 import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
-import { decodeCredentials, encodeCredentials, secretAccounts } from '../keychain/index.ts';
+import { decodeCredentials, decodeUnlock, encodeCredentials, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { ConfigStore, vaultKey } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
@@ -70,23 +70,6 @@ function isUtf8(buf: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-/** The keychain holds the passphrase itself; a recovery key is held as {"recoveryKey": …}. */
-function encodeUnlock(secret: UnlockSecret): string {
-  return 'passphrase' in secret ? secret.passphrase : JSON.stringify({ recoveryKey: secret.recoveryKey });
-}
-
-function decodeUnlock(stored: string): UnlockSecret {
-  if (stored.startsWith('{')) {
-    try {
-      const v = JSON.parse(stored) as { recoveryKey?: unknown };
-      if (typeof v.recoveryKey === 'string') return { recoveryKey: v.recoveryKey };
-    } catch {
-      // a passphrase that merely starts with '{'
-    }
-  }
-  return { passphrase: stored };
 }
 
 function entryInfo(path: string, e: TreeEntry): TreeEntryInfo {

@@ -70,7 +70,4 @@ export class ConfigStore {
   }
 }
 
-/** The keychain account prefix for a vault location. */
-export function vaultKey(location: VaultLocation): string {
-  return location.provider === 'local' ? `local:${location.path ?? ''}` : `s3:${location.endpoint ?? 'aws'}/${location.bucket ?? ''}/${location.prefix}`;
-}
+export { vaultKey } from '../keychain/index.ts';

@@ -9,16 +9,29 @@ import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { agentSources, flushProgress, labelPaths, runBackup, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
 import { restore } from '../../engine/restore/index.ts';
+import { formatLocation } from '../../engine/storage/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
 import { openStore, passphrase, prompt, stateDir, withRepository } from '../context.ts';
+import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
+import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, formatDuration, makeOutput, table } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  const chosen = chooseVault(opts);
+  if (chosen.source === 'default') {
+    const created = await ensureDefaultVault(opts, chosen);
+    if (!created) throw new CairnError('vault_exists', `Cairn's default local vault exists already at ${formatLocation(chosen.location)}. Back up into it with './cairn backup', or name another place with --repo.`);
+    out.result(created, () => describeCreatedVault(created));
+    return;
+  }
+  if (chosen.source === 'app') {
+    throw new CairnError('vault_exists', `Cairn is set up with the vault at ${formatLocation(chosen.location)} already (${describeSource(chosen)}). To create another, name it: ./cairn init --repo PLACE.`);
+  }
   const store = await openStore(opts);
   const pass = await passphrase(true);
   const { repo, recoveryKey } = await Repository.init({
@@ -54,6 +67,9 @@ export interface BackupCommandOptions extends CommonOptions {
 
 export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  // No vault named or set up: the first backup creates the default one, and says so.
+  const created = await ensureDefaultVault(opts, chooseVault(opts));
+  if (created && !out.json) process.stdout.write(`${describeCreatedVault(created)}\n`);
   await withRepository(opts, async (repo) => {
     let sources: BackupSource[];
     let agents: string[] = [];
@@ -92,6 +108,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         resumedFiles: result.resumedFiles,
         warnings: result.warnings,
         uploadedWaiting: outcome.flushed,
+        ...(created ? { createdVault: created } : {}),
         ...(outcome.offline ? { offline: true, waiting: outcome.offline.waiting, cause: outcome.offline.cause.toRecord() } : {}),
       },
       () =>

@@ -1,0 +1,131 @@
+// A first run on a fresh machine: `cairn backup` with no --repo, no CAIRN_REPO, no app set-up and
+// no terminal creates Cairn's default local vault, keeps its generated key (keychain, else a
+// 0600 file) and says so; later commands find that vault and its key by themselves.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { chooseVault } from './vault-choice.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+const KEYRING = fileURLToPath(new URL('../../scripts/with-keyring.sh', import.meta.url));
+
+afterAll(() => removeTempDirs());
+
+/** The environment of a fresh login: no Cairn or XDG variables, a home of its own. */
+function freshEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CAIRN_THREADS: '2', ...extra };
+  for (const name of Object.keys(env)) if (/^(CAIRN_(PASSPHRASE|RECOVERY_KEY|REPO|STATE_DIR)|XDG_|AWS_)/.test(name) && !(name in extra)) delete env[name];
+  return env;
+}
+
+function cairn(args: string[], env: NodeJS.ProcessEnv) {
+  // stdin is not a terminal: nothing may wait for a passphrase.
+  const r = spawnSync(process.execPath, [CLI, ...args], { env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function agentHome(): string {
+  const home = tempDir('cairn-fresh-home-');
+  mkdirSync(join(home, '.claude', 'projects', '-home-alice-app'), { recursive: true });
+  writeFileSync(join(home, '.claude', 'projects', '-home-alice-app', 's1.jsonl'), '{"type":"user","message":"hello"}\n');
+  return home;
+}
+
+describe('cairn backup on a fresh machine', () => {
+  it('creates the default local vault, keeps its key in a 0600 file when there is no keychain, and uses both afterwards', () => {
+    const home = agentHome();
+    const env = freshEnv(home, { XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' }); // empty counts as unset
+    const first = cairn(['backup'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const vault = join(home, '.local', 'share', 'cairn', 'vault');
+    const stateDir = join(home, '.config', 'cairn');
+    expect(first.stdout).toContain(`location:        ${vault}`);
+    expect(first.stdout).toMatch(/key fingerprint: [0-9a-f]{8}/);
+    expect(first.stdout).toMatch(/Recovery key[\s\S]*\n {4}([A-Z0-9]{5}-)+[A-Z0-9]{5}\n/);
+    expect(first.stdout).toContain('Snapshot ');
+    const keys = readdirSync(join(stateDir, 'keys'));
+    expect(keys).toHaveLength(1);
+    const keyPath = join(stateDir, 'keys', keys[0] as string);
+    expect(first.stdout).toContain(`kept in ${keyPath}, a file only you can read (0600)`);
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    expect((JSON.parse(readFileSync(join(stateDir, 'config.json'), 'utf8')) as { location: { path: string } }).location.path).toBe(vault);
+    const recoveryKey = /\n {4}((?:[A-Z0-9]{5}-)+[A-Z0-9]{5})\n/.exec(first.stdout)?.[1] as string;
+
+    writeFileSync(join(home, '.claude', 'projects', '-home-alice-app', 's1.jsonl'), '{"type":"user","message":"hello"}\n{"type":"assistant","message":"hi"}\n');
+    const second = cairn(['backup'], env);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).not.toContain('Recovery key');
+    expect(second.stderr).toContain(`Vault: ${vault} (set up in ${join(stateDir, 'config.json')}), key fingerprint`);
+    const snapshots = JSON.parse(cairn(['snapshots', '--json'], env).stdout) as unknown[];
+    expect(snapshots).toHaveLength(2);
+
+    // The key file lost: no prompt without a terminal, the error names the way in; the recovery key opens it.
+    rmSync(keyPath);
+    const locked = cairn(['snapshots'], env);
+    expect(locked.code).toBe(2);
+    expect(locked.stderr).toContain('CAIRN_RECOVERY_KEY');
+    const recovered = cairn(['snapshots', '--json'], { ...env, CAIRN_RECOVERY_KEY: recoveryKey });
+    expect(recovered.code, recovered.stderr).toBe(0);
+    expect(JSON.parse(recovered.stdout)).toHaveLength(2);
+  });
+
+  it('init with no --repo creates the default vault too, and refuses a second time', () => {
+    const home = agentHome();
+    const env = freshEnv(home);
+    const init = cairn(['init', '--json'], env);
+    expect(init.code, init.stderr).toBe(0);
+    const created = JSON.parse(init.stdout) as { location: string; key: { where: string } };
+    expect(created.location).toBe(join(home, '.local', 'share', 'cairn', 'vault'));
+    expect(created.key.where).toBe('file');
+    const again = cairn(['init'], env);
+    expect(again.code).toBe(8);
+    expect(again.stderr).toContain(`Cairn is set up with the vault at ${created.location} already`);
+  });
+
+  it('uses the vault named by CAIRN_REPO over the configured one, and refuses a relative CAIRN_STATE_DIR by name', () => {
+    const home = agentHome();
+    const base = tempDir('cairn-repo-env-');
+    const env = freshEnv(home, { CAIRN_PASSPHRASE: 'a passphrase for the env vault' });
+    expect(cairn(['init', '--repo', join(base, 'v')], env).code).toBe(0);
+    const backup = cairn(['backup', '--json'], { ...env, CAIRN_REPO: join(base, 'v') });
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(existsSync(join(home, '.local', 'share', 'cairn', 'vault'))).toBe(false);
+
+    const relative = cairn(['snapshots'], { ...env, CAIRN_STATE_DIR: 'state' });
+    expect(relative.code).toBe(2);
+    expect(relative.stderr).toContain("CAIRN_STATE_DIR must be an absolute path, not 'state'");
+  });
+
+  const keyring = existsSync('/usr/bin/dbus-run-session') && existsSync('/usr/bin/gnome-keyring-daemon');
+  if (!keyring) console.warn('[cli-default-vault] skipping the keychain case: dbus-run-session or gnome-keyring-daemon is not installed');
+  it.skipIf(!keyring)('keeps the generated key in the OS keychain where there is one, and no key file', () => {
+    const data = tempDir('cairn-keyring-data-');
+    writeFileSync(join(data, 'notes.txt'), 'kept safe');
+    const env = freshEnv(tempDir('cairn-unused-home-'));
+    // with-keyring.sh gives the run a private keyring and a throwaway HOME of its own.
+    const script = `set -e; "$NODE" "$CLI" backup "$DATA"; "$NODE" "$CLI" snapshots --json > "$DATA.json"; ls "$HOME/.config/cairn/keys" 2>/dev/null | wc -l`;
+    const r = spawnSync(KEYRING, ['sh', '-c', script], { env: { ...env, NODE: process.execPath, CLI, DATA: data }, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/kept in the OS keychain \(Secret Service[^)]*\)\), entry 'local:\/.*\/cairn\/vault:unlock'/);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('0');
+    expect(JSON.parse(readFileSync(`${data}.json`, 'utf8'))).toHaveLength(1);
+  });
+});
+
+describe('chooseVault', () => {
+  const stateDir = tempDir('cairn-choose-');
+  it('takes --repo, then CAIRN_REPO, then the app configuration, then the default vault', () => {
+    expect(chooseVault({ repo: '/a', stateDir }, { CAIRN_REPO: '/b' }).location.path).toBe('/a');
+    expect(chooseVault({ stateDir }, { CAIRN_REPO: '/b' })).toMatchObject({ source: 'env', location: { path: '/b' } });
+    expect(chooseVault({ stateDir }, {})).toMatchObject({ source: 'default', location: { path: join(stateDir, 'data', 'vault') } });
+    writeFileSync(join(stateDir, 'config.json'), JSON.stringify({ version: 1, location: { provider: 's3', bucket: 'my-bucket', prefix: 'cairn', endpoint: 'https://s3.example' } }));
+    expect(chooseVault({ stateDir }, {})).toMatchObject({ source: 'app', location: { provider: 's3', bucket: 'my-bucket' } });
+  });
+  it('resolves a relative --state-dir against the working folder', () => {
+    expect(chooseVault({ stateDir: 'rel' }, { CAIRN_REPO: '/b' }).stateDir).toBe(join(process.cwd(), 'rel'));
+  });
+});
