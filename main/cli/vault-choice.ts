@@ -9,7 +9,7 @@
 // recovery key, shown once, as the way in if that file or keychain entry is lost.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
@@ -17,7 +17,7 @@ import { defaultDataDir, defaultStateDir, locationKey } from '../engine/paths.ts
 import { formatLocation, parseLocation } from '../engine/storage/index.ts';
 import { decodeCredentials, decodeUnlock, encodeUnlock, openSecretStore, secretAccounts, vaultKey } from '../keychain/index.ts';
 import type { StoredCredentials, StoredUnlock } from '../keychain/index.ts';
-import { writeJsonAtomic } from '../engine/repository.ts';
+import { writeFileAtomicSync, writeJsonAtomic } from '../engine/atomic-file.ts';
 import * as z from 'zod/mini';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -172,9 +172,7 @@ export async function keepSecret(chosen: ChosenVault, secret: StoredUnlock, keyc
   }
   const file = keyFile(chosen);
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, `${encodeUnlock(secret)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  writeFileAtomicSync(file, `${encodeUnlock(secret)}\n`, { mode: 0o600 });
   const reason = opened.available ? undefined : (/not available: (.*?)\.( |$)/.exec(opened.problem.message)?.[1] ?? opened.problem.message);
   const why = reason === undefined ? 'the OS keychain did not keep it' : `the OS keychain is not available here (${reason})`;
   return {
