@@ -13,6 +13,8 @@ export interface SessionFileStat {
 }
 
 export interface SessionFiles {
+  /** The root's absolute path on the machine that wrote it, when known (Aider's project). */
+  readonly rootPath?: string;
   /** Size and time of a file, or undefined when there is none. */
   stat(path: string): Promise<SessionFileStat | undefined>;
   /** A whole file (readers use it only for small files: JSON documents, sidecars). */
@@ -34,6 +36,7 @@ export function localFiles(root: string): SessionFiles {
     return join(root, ...path.split('/'));
   };
   return {
+    rootPath: root,
     async stat(path) {
       try {
         const s = await stat(abs(path));

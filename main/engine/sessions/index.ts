@@ -17,6 +17,8 @@ import { claudeCodeReader } from './readers/claude-code.ts';
 import { codexReader } from './readers/codex.ts';
 import { antigravityReader, geminiJsonlReader, geminiJsonReader } from './readers/gemini.ts';
 import { opencodeDbReader, opencodeStorageReader } from './readers/opencode.ts';
+import { clineReader, rooReader } from './readers/cline.ts';
+import { aiderReader } from './readers/aider.ts';
 
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
@@ -26,7 +28,7 @@ export { MetaBuilder, PAIRING_WINDOW, readMeta, readPage, readSession, streamIte
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
 
 /** Every reader, by format. */
-export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader, opencodeDbReader, opencodeStorageReader];
+export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader, opencodeDbReader, opencodeStorageReader, clineReader, rooReader, aiderReader];
 
 const matchers = new Map<SessionReader, (path: string) => boolean>(READERS.map((r) => [r, picomatch(r.patterns as string[], { dot: true })]));
 
