@@ -17,8 +17,8 @@ import { dirname, relative, resolve, sep } from 'node:path';
 export const ENGINE_ORDER = ['storage', 'crypto', 'chunk', 'state', 'vault', 'workers', 'backup', 'outbox', 'restore', 'agents', 'sessions', 'sync', 'catalog'];
 const ENGINE_LEAVES = new Set(['paths.ts', 'file-times.ts', 'atomic-file.ts']);
 const ENGINE_FACADE = new Set(['repository.ts', 'operations.ts']);
-/** Engine folders that may use the facade's types (sync works on a whole Repository). */
-const FACADE_TYPE_USERS = new Set(['sync']);
+/** Engine folders that may use the facade's types (sync and catalog work on a whole Repository). */
+const FACADE_TYPE_USERS = new Set(['sync', 'catalog']);
 
 /** What each area outside the engine may import, besides itself. */
 export const AREA_DEPS = {

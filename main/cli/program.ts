@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { toErrorRecord } from '../../shared/errors.ts';
 import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
 import { agentsCommand } from './commands/agents-command.ts';
+import { continueCommand, sessionsCommand, showCommand } from './commands/session-commands.ts';
 import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand } from './commands/sync-commands.ts';
 import { EXIT, printError } from './output.ts';
 
@@ -101,6 +102,28 @@ export function buildProgram(): Command {
   withCommon(program.command('unpin').description('let the retention policy decide about a snapshot again'))
     .argument('<snapshot>', 'snapshot id or prefix')
     .action((id: string, opts) => pinCommand(id, false, opts));
+
+  withCommon(program.command('sessions').description('list every agent’s sessions on every device, or find them by their text'))
+    .option('--agent <id>', 'only this agent’s sessions')
+    .option('--device <name|id>', 'only sessions this device holds')
+    .option('--project <dir>', 'only sessions of this project folder (or below it)')
+    .option('--since <date>', 'only sessions updated since this date')
+    .option('--until <date>', 'only sessions updated until this date')
+    .option('--search <text>', 'sessions whose text has these words and "phrases"')
+    .option('--limit <n>', 'at most this many')
+    .action((opts) => sessionsCommand(opts));
+
+  withCommon(program.command('show').description('print a session as a conversation'))
+    .argument('<session>', 'session id or its first characters (from `cairn sessions`)')
+    .option('--agent <id>', 'the session’s agent, when ids clash')
+    .option('--markdown', 'the whole session as Markdown (for export)')
+    .action((id: string, opts) => showCommand(id, opts));
+
+  withCommon(program.command('continue').description('put a session’s files where this machine’s agent finds them; print its resume command'))
+    .argument('<session>', 'session id or its first characters (from `cairn sessions`)')
+    .option('--agent <id>', 'the session’s agent, when ids clash')
+    .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
+    .action((id: string, opts) => continueCommand(id, opts));
 
   program
     .command('agents')

@@ -12,3 +12,5 @@ export { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './s
 export type { CatalogRow, SearchHit, SessionFilter, SnippetPart } from './session-db.ts';
 export { buildCatalog, entryOf, itemText, readForCatalog } from './build.ts';
 export type { BuildOptions, BuildStats, BuiltCatalog } from './build.ts';
+export { continueSession, findSession, indexFromVault, itemMarkdown, mapAbsolutePath, markdownHeader, openSession, refreshSessions, resumeCommand, sessionMarkdown, sessionPage, snapshotFiles } from './access.ts';
+export type { ContinueOptions, ContinueResult, OpenedSession } from './access.ts';

@@ -1,0 +1,87 @@
+// Sessions through the `cairn` command on two machines: the laptop backs up real Claude Code and
+// Codex samples; the desktop (which never synced) lists them from the catalog, finds one by a
+// phrase, prints it as Markdown, and continues it: the files land in its own agent folders
+// (path-mapped) and the agent's resume command is printed.
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REAL_AGENTS_MISSING, realAgentsHome } from '../../testing/real-agents.ts';
+import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+afterAll(() => removeTempDirs());
+
+const samples = realAgentsHome();
+if (!samples) process.stderr.write(`[cli/sessions] ${REAL_AGENTS_MISSING}\n`);
+
+describe.skipIf(!samples)('cairn sessions, show and continue', () => {
+  it('finds a laptop session on the desktop by a phrase, shows it, and continues it there', () => {
+    const base = tempDir('cairn-cli-sessions-');
+    const vault = join(base, 'vault');
+    const machine = (name: string) => {
+      const home = join(base, name);
+      mkdirSync(home);
+      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'sessions everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
+      return {
+        home,
+        run: (...args: string[]) => {
+          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
+          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        },
+      };
+    };
+    const laptop = machine('laptop');
+    const desktop = machine('desktop');
+    cpSync(join(samples as string, '.claude'), join(laptop.home, '.claude'), { recursive: true });
+    cpSync(join(samples as string, '.codex'), join(laptop.home, '.codex'), { recursive: true });
+    expect(laptop.run('init').code).toBe(0);
+    const backed = laptop.run('backup', '--json');
+    expect(backed.code, backed.stderr).toBe(0);
+
+    // The desktop has never backed up or synced: it lists the laptop's sessions from the catalog.
+    const listed = desktop.run('sessions', '--json');
+    expect(listed.code, listed.stderr).toBe(0);
+    const all = JSON.parse(listed.stdout) as { id: string; agent: string; deviceName: string; updatedAt?: string }[];
+    expect(new Set(all.map((s) => s.agent))).toEqual(new Set(['claude-code', 'codex']));
+    expect(all.every((s) => s.deviceName === 'laptop')).toBe(true);
+    const times = all.map((s) => s.updatedAt ?? '');
+    expect(times).toEqual([...times].sort().reverse());
+    const codexOnly = JSON.parse(desktop.run('sessions', '--agent', 'codex', '--json').stdout) as { agent: string }[];
+    expect(codexOnly.length).toBeGreaterThan(0);
+    expect(codexOnly.every((s) => s.agent === 'codex')).toBe(true);
+
+    // A phrase from the laptop's session, found on the desktop (indexed from the vault first).
+    const found = desktop.run('sessions', '--search', '"repo search"');
+    expect(found.code, found.stderr).toBe(0);
+    expect(found.stdout).toContain('0a1b2c3d-4e5…');
+    expect(found.stdout).toMatch(/\[repo search\]/i);
+
+    const md = desktop.run('show', '0a1b2c3d', '--markdown');
+    expect(md.code, md.stderr).toBe(0);
+    expect(md.stdout).toMatch(/^# /);
+    expect(md.stdout).toContain('## User');
+    expect(md.stdout).toMatch(/Delegate a repo search to a subagent/);
+
+    // Continue on the desktop, whose home is elsewhere: mapped into its own folders.
+    const cont = desktop.run('continue', '0a1b2c3d', '--map', '/tmp=/srv/work', '--json');
+    expect(cont.code, cont.stderr).toBe(0);
+    const result = JSON.parse(cont.stdout) as { written: string[]; command: string; project?: string };
+    const target = join(desktop.home, '.claude', 'projects', '-srv-work', '0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f.jsonl');
+    expect(result.written).toContain(target);
+    expect(readFileSync(target)).toEqual(readFileSync(join(samples as string, '.claude', 'projects', '-tmp', '0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f.jsonl')));
+    expect(result.project).toBe('/srv/work');
+    expect(result.command).toBe('cd /srv/work && claude --resume 0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f');
+    // Again: nothing to do, same command.
+    const again = JSON.parse(desktop.run('continue', '0a1b2c3d', '--map', '/tmp=/srv/work', '--json').stdout) as { written: string[]; unchanged: string[] };
+    expect(again.written).toEqual([]);
+    expect(again.unchanged).toContain(target);
+
+    const codex = JSON.parse(desktop.run('continue', '019fc8be', '--json').stdout) as { written: string[]; command: string };
+    expect(codex.written.some((f) => f.startsWith(join(desktop.home, '.codex', 'sessions', '2026', '08', '03')))).toBe(true);
+    expect(codex.command).toMatch(/codex resume 019fc8be-3658-7ca3-9e29-000000000000$/);
+    expect(existsSync(join(desktop.home, '.claude', '.credentials.json'))).toBe(false);
+  });
+});

@@ -1,0 +1,129 @@
+// sessions, show, continue: every agent's sessions on every device, found by metadata or text,
+// read as a conversation or Markdown, and continued on this machine.
+
+import { ConfigError } from '../../../shared/errors.ts';
+import type { PathMapping } from '../../../shared/models.ts';
+import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
+import { continueSession, findSession, indexFromVault, itemMarkdown, markdownHeader, openSession, refreshSessions, SessionDb, sessionMarkdown, sessionPage } from '../../engine/catalog/index.ts';
+import type { CatalogRow, SearchHit, SessionFilter } from '../../engine/catalog/index.ts';
+import { safetySnapshot } from '../../engine/operations.ts';
+import type { Repository } from '../../engine/repository.ts';
+import { withRepository } from '../context.ts';
+import type { CommonOptions } from '../context.ts';
+import { makeOutput, table } from '../output.ts';
+
+interface FilterOptions {
+  agent?: string;
+  device?: string;
+  project?: string;
+  since?: string;
+  until?: string;
+}
+
+async function filterOf(repo: Repository, opts: FilterOptions): Promise<SessionFilter> {
+  const filter: SessionFilter = {};
+  if (opts.agent) filter.agent = opts.agent;
+  if (opts.device) filter.device = await repo.resolveDevice(opts.device);
+  if (opts.project) filter.project = opts.project;
+  for (const key of ['since', 'until'] as const) {
+    const v = opts[key];
+    if (v === undefined) continue;
+    const t = Date.parse(v);
+    if (Number.isNaN(t)) throw new ConfigError(`--${key} takes a date such as 2026-11-30 or 2026-11-30T14:00:00Z; got '${v}'.`);
+    filter[key] = new Date(t).toISOString();
+  }
+  return filter;
+}
+
+const when = (iso: string | undefined) => (iso ? iso.replace('T', ' ').slice(0, 16) : '');
+const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+function sessionRow(s: CatalogRow): string[] {
+  return [s.id.length > 13 ? `${s.id.slice(0, 12)}…` : s.id, s.agent, when(s.updatedAt), s.deviceName, cut(s.project ?? '', 28), String(s.messages), cut(s.title ?? '', 48)];
+}
+
+export async function sessionsCommand(opts: CommonOptions & FilterOptions & { search?: string; limit?: string }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    await refreshSessions(repo);
+    const sessions = new SessionDb(repo.db.db);
+    const filter = await filterOf(repo, opts);
+    const limit = opts.limit === undefined ? undefined : Number(opts.limit);
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ConfigError(`--limit takes a whole number above 0; got '${opts.limit}'.`);
+    if (opts.search !== undefined) {
+      // Other devices' sessions are searchable once their text is indexed here: catch up first.
+      await indexFromVault(repo, { limit: 100_000, onProgress: (done, total) => out.progress({ phase: 'indexing sessions', filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }) });
+      out.endProgress();
+      const hits = sessions.search(opts.search, filter, limit ?? 50);
+      const text = (h: SearchHit) => h.snippet.map((p) => (p.hit ? `[${p.text}]` : p.text)).join('').replace(/\s+/g, ' ').trim();
+      out.result(
+        hits.map((h) => ({ ...h.session, seq: h.seq, snippet: h.snippet })),
+        () => (hits.length === 0 ? `No session matches '${opts.search}'.` : hits.map((h) => `${table([sessionRow(h.session)])}\n    ${text(h)}`).join('\n')),
+      );
+      return;
+    }
+    const list = sessions.list(filter).slice(0, limit);
+    out.result(list, () =>
+      list.length === 0 ? 'No sessions. Back up an agent with sessions first (cairn backup), on this or another device.' : table([['SESSION', 'AGENT', 'UPDATED', 'DEVICE', 'PROJECT', 'MSGS', 'TITLE'], ...list.map(sessionRow)]),
+    );
+  });
+}
+
+export async function showCommand(id: string, opts: CommonOptions & { agent?: string; markdown?: boolean }): Promise<void> {
+  await withRepository(opts, async (repo) => {
+    await refreshSessions(repo);
+    const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
+    const opened = await openSession(repo, row);
+    if (opts.json) {
+      // One JSON document: the session and its items, read page by page.
+      const items = [];
+      let cursor: string | undefined;
+      do {
+        const page = await sessionPage(opened, { cursor, limit: 500 });
+        items.push(...page.items);
+        cursor = page.next;
+      } while (cursor);
+      process.stdout.write(`${JSON.stringify({ session: row, items })}\n`);
+      return;
+    }
+    if (opts.markdown) {
+      for await (const piece of sessionMarkdown(opened)) process.stdout.write(piece);
+      return;
+    }
+    process.stdout.write(markdownHeader(row));
+    let cursor: string | undefined;
+    do {
+      const page = await sessionPage(opened, { cursor, limit: 200 });
+      for (const item of page.items) if (item.kind !== 'not-shown') process.stdout.write(`\n${itemMarkdown(item)}`);
+      cursor = page.next;
+    } while (cursor);
+  });
+}
+
+function parseMappings(values: readonly string[] | undefined): PathMapping[] {
+  return (values ?? []).map((v) => {
+    const at = v.indexOf('=');
+    if (at <= 0) throw new ConfigError(`A path mapping is THEIRS=MINE, e.g. /home/alice=/Users/alice; got '${v}'.`);
+    return { from: v.slice(0, at), to: v.slice(at + 1) };
+  });
+}
+
+export async function continueCommand(id: string, opts: CommonOptions & { agent?: string; map?: string[] }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    await refreshSessions(repo);
+    const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
+    const ctx = await prepareContext(contextFromProcess());
+    const result = await continueSession(repo, row, { ctx, mappings: parseMappings(opts.map), safetySnapshot: (paths) => safetySnapshot(repo, paths) });
+    out.result({ session: row, ...result }, () =>
+      [
+        result.written.length + result.replaced.length === 0 ? `The session's files are already here (${result.unchanged.length}).` : `Restored ${result.written.length + result.replaced.length} file(s) of ${row.agent} session ${row.id} from ${row.deviceName}.`,
+        ...result.replaced.map((f) => `  replaced ${f} (the local version is in a safety snapshot)`),
+        ...result.notes.map((n) => `  ${n}`),
+        '',
+        'Continue it with:',
+        `  ${result.command}`,
+      ].join('\n'),
+    );
+  });
+}
