@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { DeviceInfo, ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
-import { ADAPTERS, AGENT_IDS, copySqliteConsistent, detectAgents, toBackupSources } from './agents/index.ts';
+import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, detectAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
 import { backup } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
@@ -112,7 +112,8 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
 
 /** A snapshot of just these paths, kept by every retention policy: taken before replacing them. */
 export async function safetySnapshot(repo: Repository, paths: readonly string[]): Promise<SnapshotId | undefined> {
-  const result = await runBackup(repo, { sources: labelPaths(paths, 'safety/'), reason: 'before-restore', force: true });
+  // An agent's own folder is being replaced: its credential rules apply to the safety copy too.
+  const result = await runBackup(repo, { sources: withAgentRules(labelPaths(paths, 'safety/'), contextFromProcess()), reason: 'before-restore', force: true });
   return result.snapshotId;
 }
 

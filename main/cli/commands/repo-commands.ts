@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
-import { ADAPTERS, contextFromProcess, detectAgents, prepareContext, toBackupSources } from '../../engine/agents/index.ts';
+import { ADAPTERS, contextFromProcess, detectAgents, prepareContext, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
@@ -74,7 +74,8 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
     let sources: BackupSource[];
     let agents: string[] = [];
     if (paths.length > 0) {
-      sources = labelPaths(paths.map((p) => resolve(p)));
+      // The agents' credential rules apply wherever an agent's folder is inside these paths.
+      sources = withAgentRules(labelPaths(paths.map((p) => resolve(p))), contextFromProcess());
     } else {
       const ctx = await prepareContext(contextFromProcess());
       const detected = (await detectAgents(ctx)).filter((a) => a.detected && (!opts.agent || opts.agent.includes(a.id)));
@@ -167,8 +168,16 @@ export async function lsCommand(path: string | undefined, opts: CommonOptions & 
     } else if (start.entry.type === 'dir') {
       for (const e of await reader.list(start.entry)) rows.push(entryJson(start.path ? `${start.path}/${e.name}` : e.name, e));
     } else rows.push(entryJson(start.path, start.entry));
+    // Files the device kept local for holding credentials, below the path listed.
+    const prefix = start.path ? `${start.path}/` : '';
+    const kept = (snap.keptLocal ?? []).filter((k) => k.path === start.path || k.path.startsWith(prefix));
     out.result(rows, () =>
-      table(rows.map((r) => [r.type === 'dir' ? 'd' : r.type === 'symlink' ? 'l' : '-', (r.mode & 0o777).toString(8).padStart(3, '0'), formatBytes(r.size), r.mtime.replace('T', ' ').slice(0, 19), r.path + (r.type === 'dir' ? '/' : '') + (r.target !== undefined ? ` -> ${r.target}` : '')])),
+      [
+        table(rows.map((r) => [r.type === 'dir' ? 'd' : r.type === 'symlink' ? 'l' : '-', (r.mode & 0o777).toString(8).padStart(3, '0'), formatBytes(r.size), r.mtime.replace('T', ' ').slice(0, 19), r.path + (r.type === 'dir' ? '/' : '') + (r.target !== undefined ? ` -> ${r.target}` : '')])),
+        kept.length > 0 ? `\nKept on ${snap.deviceName}, never uploaded (credentials):\n${kept.map((k) => `  ${k.path}  (${k.why})`).join('\n')}` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
     );
   });
 }

@@ -5,7 +5,6 @@
 
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { readdir } from 'node:fs/promises';
 import type { Platform } from '../../../shared/models.ts';
 import type { AgentContext } from './types.ts';
 
@@ -59,44 +58,6 @@ export function envPath(ctx: AgentContext, name: string): string | undefined {
 export function contextFromProcess(extra: Partial<AgentContext> = {}): AgentContext {
   const platform: Platform = process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux';
   return { home: homedir(), platform, env: { ...process.env }, ...extra };
-}
-
-const DEFAULT_SCAN_DEPTH = 4;
-/** Folders never worth descending into when looking for repositories. */
-const SCAN_SKIP = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', '__pycache__', 'target', 'dist', 'build', '.cache', 'Library', 'AppData']);
-const AIDER_MARKERS = ['.aider.chat.history.md', '.aider.input.history', '.aider.conf.yml'];
-
-/**
- * Finds folders holding Aider state under the context's scan folders, at most `scanDepth` levels
- * down, without following symbolic links. Missing or unreadable folders are skipped.
- */
-export async function findAiderRepos(folders: readonly string[], depth = DEFAULT_SCAN_DEPTH): Promise<string[]> {
-  const found = new Set<string>();
-  const visit = async (dir: string, level: number): Promise<void> => {
-    let entries;
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    if (entries.some((e) => e.isFile() && AIDER_MARKERS.includes(e.name))) found.add(dir);
-    if (level >= depth) return;
-    const subdirs = entries.filter((e) => e.isDirectory() && !SCAN_SKIP.has(e.name));
-    await Promise.all(subdirs.map((e) => visit(join(dir, e.name), level + 1)));
-  };
-  await Promise.all(folders.map((f) => visit(f, 0)));
-  return [...found].sort();
-}
-
-/**
- * Completes a context with what can only be known from the disk: the Aider repositories under
- * the scan folders. Idempotent; detection and `toBackupSources` call it themselves.
- */
-export async function prepareContext(ctx: AgentContext): Promise<AgentContext> {
-  if (!ctx.scanFolders || ctx.scanFolders.length === 0) return ctx;
-  const discovered = await findAiderRepos(ctx.scanFolders, ctx.scanDepth);
-  const repos = [...new Set([...(ctx.aiderRepos ?? []), ...discovered])].sort();
-  return { ...ctx, aiderRepos: repos, scanFolders: [] };
 }
 
 /**

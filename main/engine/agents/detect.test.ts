@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgentInfo } from '../../../shared/models.ts';
-import { findAiderRepos, prepareContext } from './context.ts';
+import { findAiderRepos, prepareContext } from './discovery.ts';
 import { detectAgents } from './detect.ts';
 import { buildAllFixtures, buildClaudeCodeFixture, buildLargeClaudeTree, fixtureContext, makeTempHome } from './fixtures.ts';
 import { formatAgentSummary, formatAgentsTable, formatBytes } from './format.ts';

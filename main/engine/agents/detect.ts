@@ -3,12 +3,14 @@
 // Reads only metadata, plus a count query on session databases and a line count of Aider
 // transcripts. Never throws for a missing or unreadable agent: that agent is reported absent.
 
-import { createReadStream } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { copyFile, lstat, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import Database from 'better-sqlite3';
 import type { AgentInfo, AgentRootInfo } from '../../../shared/models.ts';
-import { prepareContext } from './context.ts';
+import { prepareContext } from './discovery.ts';
 import { ADAPTERS } from './registry.ts';
 import { globMatcher } from '../backup/index.ts';
 import { rootToSource } from './sources.ts';
@@ -26,8 +28,10 @@ interface RootScan extends AgentRootInfo {
   sessions: number;
 }
 
-/** Runs a count query on a database without writing to it; undefined when it can't be read. */
-export function countWithSqlite(path: string, sql: string): number | undefined {
+/** Databases above this size are not copied just to count their sessions. */
+const MAX_COUNT_COPY_BYTES = 512 * 1024 * 1024;
+
+function countIn(path: string, sql: string): number | undefined {
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: 2000 });
@@ -37,6 +41,29 @@ export function countWithSqlite(path: string, sql: string): number | undefined {
     return undefined;
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * Runs a count query on a database without changing the agent's folder; undefined when it can't
+ * be read. Opening a WAL database, even read-only, creates `-wal` and `-shm` beside it and leaves
+ * them there: when the agent isn't running (no sidecars), the query runs on a copy (a clone
+ * where the file system can) in a private temporary folder instead.
+ */
+export async function countWithSqlite(path: string, sql: string): Promise<number | undefined> {
+  const live = (await Promise.all(['-wal', '-shm'].map((s) => lstat(`${path}${s}`).then(() => true, () => false)))).some(Boolean);
+  if (live) return countIn(path, sql);
+  const size = await sizeOf(path);
+  if (size > MAX_COUNT_COPY_BYTES) return undefined;
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-count-'));
+  try {
+    const copy = join(dir, 'db');
+    await copyFile(path, copy, constants.COPYFILE_FICLONE);
+    return countIn(copy, sql);
+  } catch {
+    return undefined;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 
@@ -73,7 +100,7 @@ async function scanRoot(agent: string, root: AgentRoot, signal: AbortSignal | un
       if (isSession(file.relPath)) fileSessions++;
       for (const { query, matches } of queries) {
         if (!matches(file.relPath)) continue;
-        if (query.kind === 'sqlite') querySessions += countWithSqlite(file.absPath, query.sql) ?? 0;
+        if (query.kind === 'sqlite') querySessions += (await countWithSqlite(file.absPath, query.sql)) ?? 0;
         else querySessions += await countLines(file.absPath, query.prefix).catch(() => 0);
       }
     }

@@ -6,11 +6,12 @@
 
 export type { AgentAdapter, AgentBackupSource, AgentContext, AgentRoot, ContentRule, SessionQuery } from './types.ts';
 export { ADAPTERS, AGENT_IDS } from './registry.ts';
-export { baseDirs, contextFromProcess, findAiderRepos, prepareContext, vscodeUserDir } from './context.ts';
+export { baseDirs, contextFromProcess, vscodeUserDir } from './context.ts';
+export { COMMON_PROJECT_FOLDERS, findAiderRepos, prepareContext, projectFoldersFromAgents } from './discovery.ts';
 export type { BaseDirs } from './context.ts';
 export { detectAgents } from './detect.ts';
 export type { DetectOptions } from './detect.ts';
-export { rootToSource, toBackupSources } from './sources.ts';
+export { rootToSource, toBackupSources, withAgentRules } from './sources.ts';
 export type { ToBackupSourcesOptions } from './sources.ts';
 export { listIncludedFiles } from './walk.ts';
 export type { IncludedFile, SkipReason, WalkOptions } from './walk.ts';

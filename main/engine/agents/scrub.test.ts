@@ -26,7 +26,7 @@ async function uploaded(source: AgentBackupSource, relPath: string, absPath: str
   if (sqlite) {
     const copy = join(home, `upload-${Math.random().toString(36).slice(2)}.db`);
     await copySqliteConsistent(absPath, copy);
-    scrubSqliteCopy(copy, rulesFor(source.contentRules, relPath));
+    await scrubSqliteCopy(copy, rulesFor(source.contentRules, relPath));
     const bytes = readFileSync(copy);
     rmSync(copy);
     return bytes;
@@ -58,7 +58,7 @@ describe('secrets inside files', () => {
     const copy = join(home, 'vscdb-copy.db');
     const original = join(source.path, 'globalStorage', 'state.vscdb');
     await copySqliteConsistent(original, copy);
-    const result = scrubSqliteCopy(copy, rulesFor(source.contentRules, 'globalStorage/state.vscdb'));
+    const result = await scrubSqliteCopy(copy, rulesFor(source.contentRules, 'globalStorage/state.vscdb'));
     expect(result).toEqual({ rowsDeleted: 4, tables: ['ItemTable'] });
     const db = new Database(copy, { readonly: true });
     expect(db.prepare('SELECT key FROM ItemTable').pluck().all()).toEqual(['workbench.panel.height']);
@@ -75,20 +75,20 @@ describe('secrets inside files', () => {
     if (!source) throw new Error('no opencode source');
     const copy = join(home, 'opencode-copy.db');
     await copySqliteConsistent(join(source.path, 'opencode.db'), copy);
-    expect(scrubSqliteCopy(copy, rulesFor(source.contentRules, 'opencode.db')).tables.sort()).toEqual(['account', 'account_state', 'control_account']);
+    expect((await scrubSqliteCopy(copy, rulesFor(source.contentRules, 'opencode.db'))).tables.sort()).toEqual(['account', 'account_state', 'control_account']);
     const db = new Database(copy, { readonly: true });
     expect(db.prepare('SELECT count(*) FROM session').pluck().get()).toBe(3);
     expect(db.prepare('SELECT count(*) FROM account').pluck().get()).toBe(0);
     db.close();
   });
 
-  it('skips tables an older schema does not have', () => {
+  it('skips tables an older schema does not have', async () => {
     const path = join(home, 'plain.db');
     const db = new Database(path);
     db.exec('CREATE TABLE session (id TEXT)');
     db.close();
     const rule: ContentRule = { kind: 'sqlite-delete', glob: '*.db', table: 'account', why: 'test' };
-    expect(scrubSqliteCopy(path, [rule])).toEqual({ rowsDeleted: 0, tables: [] });
+    expect(await scrubSqliteCopy(path, [rule])).toEqual({ rowsDeleted: 0, tables: [] });
   });
 
   it('removes credential keys from JSON files and keeps the rest', async () => {

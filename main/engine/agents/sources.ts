@@ -1,7 +1,12 @@
-// Turns the enabled adapters' roots into what the backup engine reads.
+// Turns the enabled adapters' roots into what the backup engine reads, and lends their credential
+// rules to plain folders that contain an agent's folder.
 
 import { lstat } from 'node:fs/promises';
-import { prepareContext } from './context.ts';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { BackupSource } from '../backup/source.ts';
+import { aiderAdapter } from './adapters/aider.ts';
+import { prepareContext } from './discovery.ts';
+import { ADAPTERS } from './registry.ts';
 import type { AgentAdapter, AgentBackupSource, AgentContext, AgentRoot } from './types.ts';
 
 export interface ToBackupSourcesOptions {
@@ -51,4 +56,55 @@ export async function toBackupSources(
     }
   }
   return sources;
+}
+
+/** The adapters' rules re-rooted at `prefix`: a folder path relative to the source ending in `/`, or a globstar. */
+function reRoot(root: AgentRoot, prefix: string, withSqlite: boolean): Pick<BackupSource, 'secrets' | 'sqlite' | 'contentRules'> {
+  const at = (glob: string): string => `${prefix}${glob}`;
+  return {
+    secrets: (root.secrets ?? []).map(at),
+    sqlite: withSqlite ? (root.sqlite ?? []).map(at) : [],
+    contentRules: (root.contentRules ?? []).map((rule) => ({ ...rule, glob: at(rule.glob) })),
+  };
+}
+
+function toPosix(path: string): string {
+  return path.split(sep).join('/');
+}
+
+/**
+ * Folder mode (`cairn backup ~`, safety snapshots): the agents' credential rules (secret files,
+ * rows, keys) and SQLite rules apply wherever an agent's folder is found inside the folders
+ * given. An agent folder inside a source gets its rules at its exact place; each is also matched
+ * by its path from the home below any folder (`.codex/...` anywhere), so a copy of a home backed
+ * up from another place is covered too; a source inside an agent folder gets the rules at any
+ * depth. Name-based secrets (DEFAULT_SECRET_GLOBS) apply everywhere as always.
+ */
+export function withAgentRules(sources: readonly BackupSource[], ctx: AgentContext, adapters: readonly AgentAdapter[] = ADAPTERS): BackupSource[] {
+  const roots = adapters.flatMap((a) => a.roots(ctx));
+  // Aider's files sit in any repository: its rules apply at any depth.
+  const anywhere: AgentRoot[] = [aiderAdapter.roots({ ...ctx, aiderRepos: [ctx.home], aiderHistoryFiles: [] })[0]].filter((r): r is AgentRoot => r !== undefined);
+  return sources.map((source) => {
+    if (source.agent) return source;
+    const base = resolve(source.path);
+    const parts: Pick<BackupSource, 'secrets' | 'sqlite' | 'contentRules'>[] = anywhere.map((r) => reRoot(r, '**/', false));
+    for (const root of roots) {
+      const dir = root.kind === 'file' ? dirname(root.path) : root.path;
+      const inside = relative(base, dir);
+      const fromHome = relative(ctx.home, dir);
+      if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+        parts.push(reRoot(root, inside === '' ? '' : `${toPosix(inside)}/`, true));
+      } else if (!relative(dir, base).startsWith('..') && !isAbsolute(relative(dir, base))) {
+        parts.push(reRoot(root, '**/', false));
+      }
+      if (fromHome !== '' && !fromHome.startsWith('..') && !isAbsolute(fromHome)) parts.push(reRoot(root, `**/${toPosix(fromHome)}/`, false));
+    }
+    const merged = (key: 'secrets' | 'sqlite'): string[] => [...new Set([...(source[key] ?? []), ...parts.flatMap((p) => p[key] ?? [])])];
+    return {
+      ...source,
+      secrets: merged('secrets'),
+      sqlite: merged('sqlite'),
+      contentRules: [...(source.contentRules ?? []), ...parts.flatMap((p) => p.contentRules ?? [])],
+    };
+  });
 }

@@ -21,12 +21,27 @@ export interface AgentContext {
   xdgConfigHome?: string;
   xdgDataHome?: string;
   xdgStateHome?: string;
-  /** Aider keeps its state per repository: repositories the user listed. */
+  /** Aider keeps its state per repository: repositories known to hold it (see `prepareContext`). */
   aiderRepos?: readonly string[];
-  /** Folders to search for Aider repositories (see `prepareContext`). */
+  /** Aider history files moved out of their repository (`chat-history-file`, ...). */
+  aiderHistoryFiles?: readonly string[];
+  /**
+   * Folders to search for Aider repositories. Undefined: the common project folders of the home
+   * (~/src, ~/code, ~/projects, ...) plus `extraFolders`; `[]`: no scan.
+   */
   scanFolders?: readonly string[];
   /** How deep below each scan folder to look; default 4. */
   scanDepth?: number;
+  /** Folders the user added (`cairn agents --add-path`): scanned like the common ones. */
+  extraFolders?: readonly string[];
+  /** Folders the user removed (`--remove-path`): never scanned or used, nor anything below. */
+  ignoredFolders?: readonly string[];
+  /** Codex's `sqlite_home` from its config.toml. */
+  codexSqliteHome?: string;
+  /** Roo Code's `roo-cline.customStoragePath` from the editors' settings. */
+  rooStoragePaths?: readonly string[];
+  /** Set once `prepareContext` has read the disk. */
+  prepared?: boolean;
 }
 
 import type { ContentRule } from '../backup/index.ts';

@@ -31,6 +31,13 @@ export interface BackupWarning {
   message: string;
 }
 
+/** A file that stayed on this machine because it holds (or may hold) a credential. */
+export interface KeptLocal {
+  /** `<root label>/<path in the root>`, as in the snapshot's tree. */
+  path: string;
+  why: string;
+}
+
 export interface BackupOptions {
   vault: Vault;
   db: StateDb;
@@ -88,6 +95,8 @@ export interface BackupResult {
   unchanged: boolean;
   stats: SnapshotStats;
   warnings: BackupWarning[];
+  /** Files left out because of a credential rule, with the rule's reason. */
+  keptLocal: KeptLocal[];
   /** Changed files whose verified prefix was not chunked again (they grew by appends). */
   resumedFiles: number;
 }
@@ -151,6 +160,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? Date.now;
   const started = now();
   const warnings: BackupWarning[] = [];
+  const keptLocal: KeptLocal[] = [];
+  const keep = (source: BackupSource, rel: string, why: string) => {
+    stats.secretsSkipped++;
+    keptLocal.push({ path: rel ? `${source.label}/${rel}` : source.label, why });
+  };
   const warn = (path: string, message: string) => {
     const w = { path, message };
     warnings.push(w);
@@ -317,7 +331,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const label = source.label;
     const cls = rules.classify(rel);
     if (cls === 'secret') {
-      stats.secretsSkipped++;
+      keep(source, rel, `credential file (rule ${rules.secretRule(rel) ?? 'secret'})`);
       return undefined;
     }
     if (cls !== 'included') return undefined;
@@ -359,9 +373,24 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
           if (kind === 'sqlite') {
             const copy = join(tmp, `${randomBytes(8).toString('hex')}.sqlite`);
             try {
-              await options.copySqlite(abs, copy);
+              try {
+                await options.copySqlite(abs, copy);
+              } catch (error) {
+                // A file the credential rules call a database but that can't be read as one: it
+                // can't be scrubbed, so it stays local.
+                if (contentRules.length === 0 || !(error instanceof CairnError) || error.code === 'cancelled') throw error;
+                keep(source, rel, `${contentRules[0]?.why ?? 'credentials'}: ${error.message}`);
+                return undefined;
+              }
               // Credential rows are deleted from the copy, never from the agent's database.
-              if (contentRules.length > 0) scrubSqliteCopy(copy, contentRules);
+              if (contentRules.length > 0) {
+                try {
+                  await scrubSqliteCopy(copy, contentRules);
+                } catch (error) {
+                  keep(source, rel, `${contentRules.map((r) => r.why).join('; ')}: ${(error as Error).message}`);
+                  return undefined;
+                }
+              }
               ({ content, size } = countNew(await storeContent(copy)));
             } finally {
               await rm(copy, { force: true });
@@ -369,7 +398,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
           } else {
             const plan = contentRules.length > 0 ? await planUpload(abs, rel, contentRules) : { action: 'as-is' as const };
             if (plan.action === 'skip') {
-              stats.secretsSkipped++;
+              keep(source, rel, plan.why);
               return undefined;
             }
             if (plan.action === 'bytes') {
@@ -442,7 +471,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       if (d.isDirectory()) {
         if (source.maxDepth !== undefined && depth >= source.maxDepth) return undefined;
         const skip = rules.skipDir(childRel);
-        if (skip === 'secret') stats.secretsSkipped++;
+        if (skip === 'secret') keep(source, childRel, `credential folder (rule ${rules.secretRule(childRel) ?? 'secret'})`);
         if (skip) return undefined;
         const st = lstatOrUndefined(childAbs);
         if (!st) return undefined;
@@ -504,7 +533,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         progress.phase = 'done';
         emit(true);
         if (cacheDirty) db.replaceFiles(newCache);
-        return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, resumedFiles };
+        return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, resumedFiles };
       }
     }
 
@@ -533,6 +562,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     };
     if (merges.length > 0) record.merges = merges;
     if (catalog) record.catalog = catalog;
+    if (keptLocal.length > 0) record.keptLocal = keptLocal.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     progress.uploadedBytes += snapshotBytes;
@@ -547,7 +577,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     await settleAll([held?.release().catch(() => undefined) ?? Promise.resolve(), options.afterSnapshot?.() ?? Promise.resolve()]);
     progress.phase = 'done';
     emit(true);
-    return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings, resumedFiles };
+    return { snapshot: record, snapshotId: id, unchanged: false, stats, warnings, keptLocal, resumedFiles };
   } finally {
     await parentCheck?.catch(() => undefined);
     await (lock as HeldLock | undefined)?.release().catch(() => undefined);

@@ -39,6 +39,8 @@ export interface CompiledRules {
   /** Why a folder is skipped whole, or undefined when it is walked. */
   skipDir(relDir: string): 'secret' | 'excluded' | 'unreachable' | undefined;
   isSqlite(relPath: string): boolean;
+  /** The secret glob a file or folder matches (for the record of what was kept local). */
+  secretRule(relPath: string): string | undefined;
 }
 
 /** Whether some path below `relDir` could match `glob`: compares the glob segment by segment. */
@@ -58,7 +60,8 @@ function mayReach(glob: string, dirSegments: readonly string[]): boolean {
 
 export function compileRules(source: Pick<BackupSource, 'include' | 'exclude' | 'secrets' | 'sqlite'>): CompiledRules {
   const sidecar = globMatcher(ALWAYS_EXCLUDED_GLOBS);
-  const secret = globMatcher([...DEFAULT_SECRET_GLOBS, ...(source.secrets ?? [])]);
+  const secretGlobs = [...DEFAULT_SECRET_GLOBS, ...(source.secrets ?? [])];
+  const secret = globMatcher(secretGlobs);
   const excluded = globMatcher(source.exclude);
   const include = source.include && source.include.length > 0 ? source.include.filter((g) => !g.startsWith('!')) : undefined;
   const included = include ? globMatcher(source.include) : () => true;
@@ -80,5 +83,9 @@ export function compileRules(source: Pick<BackupSource, 'include' | 'exclude' | 
       return undefined;
     },
     isSqlite: sqlite,
+    secretRule(relPath) {
+      // Only asked for paths already classified as secret: one matcher per glob is affordable.
+      return secretGlobs.find((g) => !g.startsWith('!') && globMatcher([g])(relPath));
+    },
   };
 }

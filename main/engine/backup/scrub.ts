@@ -1,13 +1,20 @@
 // Secrets that live inside files, which path rules can't exclude. Applied by the backup engine to
 // what it is about to upload, never to the agent's own files:
-//  - SQLite copies: credential rows deleted with secure_delete on, then VACUUM, so neither the
-//    rows nor freed pages holding them reach the vault;
+//  - SQLite copies: credential rows deleted (or their columns emptied) with secure_delete on,
+//    then VACUUM, so neither the rows nor freed pages holding them reach the vault; the copy's
+//    bytes are then searched for every removed value before it may be sealed;
 //  - JSON files: credential keys removed (the agent treats them as unset after a restore);
-//  - formats we can't rewrite safely (YAML, TOML, JSONC): the file stays local when it matches.
+//  - formats we can't rewrite faithfully (YAML, TOML, JSONC): parsed, and the file stays local
+//    when a credential key holds a value; text with no structure: stays local when it matches.
 
 import { readFile, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
+import { parse as parseJsonc } from 'jsonc-parser';
+import type { ParseError } from 'jsonc-parser';
 import picomatch from 'picomatch';
+import { parse as parseToml } from 'smol-toml';
+import { parseAllDocuments } from 'yaml';
+import { IntegrityError } from '../../../shared/errors.ts';
 import { globMatcher } from './rules.ts';
 import type { ContentRule } from './source.ts';
 
@@ -20,6 +27,7 @@ export function rulesFor(rules: readonly ContentRule[] | undefined, relPath: str
 }
 
 export interface ScrubResult {
+  /** Rows deleted plus rows whose columns were emptied. */
   rowsDeleted: number;
   tables: string[];
 }
@@ -28,32 +36,73 @@ function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+type SqliteRule = Extract<ContentRule, { kind: 'sqlite-delete' | 'sqlite-clear' }>;
+
+/** Values shorter than this are not searched for in the copy's bytes: they'd match by chance. */
+const MIN_VERIFIED_LENGTH = 8;
+
+function valuesOf(row: Record<string, unknown>): Buffer[] {
+  const out: Buffer[] = [];
+  for (const value of Object.values(row)) {
+    if (typeof value === 'string' && Buffer.byteLength(value) >= MIN_VERIFIED_LENGTH) out.push(Buffer.from(value, 'utf8'));
+    else if (Buffer.isBuffer(value) && value.length >= MIN_VERIFIED_LENGTH) out.push(value);
+  }
+  return out;
+}
+
 /**
- * Deletes the rows the `sqlite-delete` rules name from a database *copy* (never the agent's own
- * file). Tables that don't exist are skipped: schemas differ between agent versions.
+ * Removes the credentials the `sqlite-delete` and `sqlite-clear` rules name from a database
+ * *copy* (never the agent's own file), VACUUMs it so that no free page, freelist trunk or
+ * overflow page keeps the old bytes, then reads the copy back and checks that none of the
+ * removed values is anywhere in it. Tables and columns that don't exist are skipped: schemas
+ * differ between agent versions. Throws IntegrityError when a removed value survives: the
+ * caller keeps the database local.
  */
-export function scrubSqliteCopy(copyPath: string, rules: readonly ContentRule[]): ScrubResult {
-  const deletes = rules.filter((r): r is Extract<ContentRule, { kind: 'sqlite-delete' }> => r.kind === 'sqlite-delete');
+export async function scrubSqliteCopy(copyPath: string, rules: readonly ContentRule[]): Promise<ScrubResult> {
+  const sqliteRules = rules.filter((r): r is SqliteRule => r.kind === 'sqlite-delete' || r.kind === 'sqlite-clear');
   const result: ScrubResult = { rowsDeleted: 0, tables: [] };
-  if (deletes.length === 0) return result;
+  if (sqliteRules.length === 0) return result;
+  const removed: Buffer[] = [];
   const db = new Database(copyPath, { fileMustExist: true });
   try {
     db.pragma('secure_delete = ON');
     const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+    const columnsOf = (table: string): Set<string> => new Set((db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name));
     db.transaction(() => {
-      for (const rule of deletes) {
+      for (const rule of sqliteRules) {
         if (hasTable.get(rule.table) === undefined) continue;
         const where = rule.where ? ` WHERE ${rule.where}` : '';
-        const { changes } = db.prepare(`DELETE FROM ${quoteIdent(rule.table)}${where}`).run();
+        let changes: number;
+        if (rule.kind === 'sqlite-delete') {
+          for (const row of db.prepare(`SELECT * FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row));
+          ({ changes } = db.prepare(`DELETE FROM ${quoteIdent(rule.table)}${where}`).run());
+        } else {
+          const present = columnsOf(rule.table);
+          const columns = rule.columns.filter((c) => present.has(c));
+          if (columns.length === 0) continue;
+          const list = columns.map(quoteIdent).join(', ');
+          for (const row of db.prepare(`SELECT ${list} FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row));
+          // '' rather than NULL: such columns are often NOT NULL.
+          ({ changes } = db.prepare(`UPDATE ${quoteIdent(rule.table)} SET ${columns.map((c) => `${quoteIdent(c)} = ''`).join(', ')}${where}`).run());
+        }
         if (changes > 0) {
           result.rowsDeleted += changes;
-          result.tables.push(rule.table);
+          if (!result.tables.includes(rule.table)) result.tables.push(rule.table);
         }
       }
     })();
-    if (result.rowsDeleted > 0) db.exec('VACUUM');
+    // Always: a credential the agent itself deleted earlier can still sit in a free page.
+    db.exec('VACUUM');
   } finally {
     db.close();
+  }
+  if (removed.length > 0) {
+    const bytes = await readFile(copyPath);
+    // A value may also live in a row no rule names (a copy in a log table): then the file can't
+    // be shown to be free of it, and it stays local.
+    if (removed.some((value) => bytes.includes(value))) {
+      throw new IntegrityError('a removed credential is still in the scrubbed copy (another table holds it too)');
+    }
   }
   return result;
 }
@@ -62,33 +111,86 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-function redactAt(node: unknown, segments: readonly string[]): number {
+/** Calls `visit(parent, key)` for every key at the dotted path; `**` matches any depth (zero or more keys). */
+function eachAt(node: unknown, segments: readonly string[], visit: (parent: Record<string, unknown>, key: string) => void): void {
   const [head, ...rest] = segments;
-  if (head === undefined || !isObject(node)) return 0;
+  if (head === undefined || !isObject(node)) return;
+  if (head === '**') {
+    eachAt(node, rest, visit);
+    for (const key of Object.keys(node)) eachAt(node[key], segments, visit);
+    return;
+  }
   const glob = picomatch(head, { dot: true, nocase: true });
   // Keys are names, not paths: a `/` in one (`.claude.json` keys projects by absolute path)
   // must not stop `*` from matching it.
   const matches = (key: string): boolean => glob(key.replaceAll('/', '\u2215'));
-  let count = 0;
   for (const key of Object.keys(node)) {
     if (!matches(key)) continue;
     if (rest.length === 0) {
-      if (Array.isArray(node)) continue;
-      delete node[key];
-      count++;
+      if (!Array.isArray(node)) visit(node, key);
     } else {
-      count += redactAt(node[key], rest);
+      eachAt(node[key], rest, visit);
     }
   }
-  return count;
 }
 
 /**
  * Removes the keys at `paths` (dotted; each segment a case-insensitive glob on key names, `*`
- * for any key) from a parsed JSON value, in place. Returns how many keys were removed.
+ * for any key, `**` for any depth) from a parsed JSON value, in place. Returns how many keys
+ * were removed.
  */
 export function redactJson(value: unknown, paths: readonly string[]): number {
-  return paths.reduce((n, p) => n + redactAt(value, p.split('.')), 0);
+  let count = 0;
+  for (const path of paths) {
+    eachAt(value, path.split('.'), (parent, key) => {
+      if (!(key in parent)) return;
+      delete parent[key];
+      count++;
+    });
+  }
+  return count;
+}
+
+/** Whether a value can carry a credential: a non-empty string, or a list or table holding one. */
+function holdsText(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  if (Array.isArray(value)) return value.some(holdsText);
+  if (isObject(value)) return Object.values(value).some(holdsText);
+  return false;
+}
+
+/** Keys that name an environment variable holding the credential, not the credential itself. */
+const NAMES_A_VARIABLE = /(env_var|env_vars|env_key|env_keys|_env)$/i;
+
+/** The first of `paths` at which a parsed document holds text, or undefined. */
+export function findSecretKey(value: unknown, paths: readonly string[]): string | undefined {
+  for (const path of paths) {
+    let found = false;
+    eachAt(value, path.split('.'), (parent, key) => {
+      if (!NAMES_A_VARIABLE.test(key) && holdsText(parent[key])) found = true;
+    });
+    if (found) return path;
+  }
+  return undefined;
+}
+
+function parseStructured(text: string, format: 'yaml' | 'toml' | 'jsonc'): unknown {
+  switch (format) {
+    case 'yaml':
+      // Every document of the stream: a second one can hold keys too.
+      return parseAllDocuments(text).map((d) => {
+        if (d.errors.length > 0) throw d.errors[0];
+        return d.toJS() as unknown;
+      });
+    case 'toml':
+      return parseToml(text);
+    case 'jsonc': {
+      const errors: ParseError[] = [];
+      const value = parseJsonc(text, errors, { allowTrailingComma: true });
+      if (errors.length > 0) throw new Error(`JSONC error ${errors[0]?.error ?? 0}`);
+      return value;
+    }
+  }
 }
 
 export type UploadPlan =
@@ -105,13 +207,25 @@ export type UploadPlan =
  * check and the upload can't slip a secret through.
  */
 export async function planUpload(absPath: string, relPath: string, rules: readonly ContentRule[] | undefined): Promise<UploadPlan> {
-  const applicable = rulesFor(rules, relPath).filter((r) => r.kind !== 'sqlite-delete');
+  const applicable = rulesFor(rules, relPath).filter((r) => r.kind !== 'sqlite-delete' && r.kind !== 'sqlite-clear');
   if (applicable.length === 0) return { action: 'as-is' };
   if ((await stat(absPath)).size > MAX_REWRITE_BYTES) return { action: 'skip', why: `larger than ${MAX_REWRITE_BYTES} bytes, too large to check for secrets` };
   const raw = await readFile(absPath);
   const text = raw.toString('utf8');
   for (const rule of applicable) {
     if (rule.kind === 'skip-if-match' && new RegExp(rule.pattern, 'im').test(text)) return { action: 'skip', why: rule.why };
+    if (rule.kind === 'skip-if-keys') {
+      let doc: unknown;
+      try {
+        doc = parseStructured(text, rule.format);
+      } catch {
+        return { action: 'skip', why: `not valid ${rule.format.toUpperCase()}, so it could not be checked for credentials` };
+      }
+      // A YAML stream parses to a list of documents: look in each.
+      const docs = rule.format === 'yaml' ? (doc as unknown[]) : [doc];
+      const key = docs.map((d) => findSecretKey(d, rule.paths)).find((k) => k !== undefined);
+      if (key !== undefined) return { action: 'skip', why: `${rule.why} (${key})` };
+    }
   }
   const redactions = applicable.filter((r): r is Extract<ContentRule, { kind: 'json-redact' }> => r.kind === 'json-redact');
   if (redactions.length === 0) return { action: 'bytes', data: raw, redacted: 0 };

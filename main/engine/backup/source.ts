@@ -39,6 +39,16 @@ export type ContentRule =
       why: string;
     }
   | {
+      /** Empty columns of some rows of a table of a SQLite copy (then VACUUM): the rest of the row is kept. */
+      kind: 'sqlite-clear';
+      glob: string;
+      table: string;
+      columns: readonly string[];
+      /** SQL condition; omitted clears the columns of every row. Adapter literals only. */
+      where?: string;
+      why: string;
+    }
+  | {
       /** Remove keys from a JSON file. Paths are dotted, `*` matches any key at that level. */
       kind: 'json-redact';
       glob: string;
@@ -46,7 +56,20 @@ export type ContentRule =
       why: string;
     }
   | {
-      /** Skip the whole file when its text matches: for formats we can't safely rewrite (YAML). */
+      /**
+       * Keep the whole file local when one of these keys holds a value (a non-empty string, list
+       * or table; numbers and booleans are settings, not credentials): for structured formats
+       * that can't be rewritten faithfully (YAML and TOML lose comments, JSONC its comments).
+       * Paths as for `json-redact`; a file that doesn't parse stays local too.
+       */
+      kind: 'skip-if-keys';
+      glob: string;
+      format: 'yaml' | 'toml' | 'jsonc';
+      paths: readonly string[];
+      why: string;
+    }
+  | {
+      /** Skip the whole file when its text matches: for text formats with no structure (shell). */
       kind: 'skip-if-match';
       glob: string;
       /** A regular expression source, tested with the `m` and `i` flags. */

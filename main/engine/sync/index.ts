@@ -1,6 +1,6 @@
 // Sync across devices: pull other devices' sessions with three-way rules, conflicts kept both
 // and recorded, append-aware merges, and path mapping between machines.
-export { pull, listConflicts, resolveConflict, conflictName, contentHash, CONFLICT_MARK } from './sync.ts';
+export { pull, mergeRule, listConflicts, resolveConflict, conflictName, contentHash, CONFLICT_MARK } from './sync.ts';
 export type { PullOptions, SyncResult, SyncChange, SyncAction, ResolveOptions } from './sync.ts';
 export { mapRelativePath, claudeSlug } from './path-mapping.ts';
 export { unionLines, isPrefix } from './merge.ts';

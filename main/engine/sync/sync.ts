@@ -82,6 +82,21 @@ function matchers(source: AgentBackupSource): Matchers {
   return { syncable: m(source.syncable), appendOnly: m(source.appendOnly), sharedLog: m(source.sharedLogs) };
 }
 
+/**
+ * How a file both sides changed is merged. The adapter's own lists are the only source: a
+ * `.jsonl` name proves nothing (Claude Code's Workflow runs, Gemini's subagent chats and Goose's
+ * legacy sessions are JSONL files their agents rewrite whole).
+ */
+export function mergeRule(source: AgentBackupSource, rel: string): MergeRule {
+  return ruleOf(matchers(source), rel);
+}
+
+type MergeRule = 'shared-log' | 'append-only' | 'whole-file';
+
+function ruleOf(m: Matchers, rel: string): MergeRule {
+  return m.sharedLog(rel) ? 'shared-log' : m.appendOnly(rel) ? 'append-only' : 'whole-file';
+}
+
 async function statOrUndefined(path: string) {
   return lstat(path, { bigint: true }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
@@ -194,7 +209,8 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
           return;
         }
         const [mine, theirs] = [await readFile(path), await reader.readFile(entry)];
-        if (m.sharedLog(rel)) {
+        const rule = ruleOf(m, rel);
+        if (rule === 'shared-log') {
           const merged = Buffer.from(unionLines(mine.toString('utf8'), Buffer.from(theirs).toString('utf8')));
           if (merged.equals(mine) || (await writeIfUnchanged(path, merged, undefined, expect))) {
             setBase();
@@ -202,7 +218,7 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
           } else record({ path, action: 'skipped-busy', device: snap.deviceName });
           return;
         }
-        if (m.appendOnly(rel) || rel.endsWith('.jsonl')) {
+        if (rule === 'append-only') {
           if (isPrefix(mine, theirs)) {
             if (mine.length === theirs.length || (await writeIfUnchanged(path, theirs, entry, expect))) {
               setBase();

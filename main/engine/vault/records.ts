@@ -39,6 +39,7 @@ const snapshotSchema = z.object({
   stats: statsSchema,
   merges: z.optional(z.array(z.object({ path: z.string(), hashes: z.array(z.string()) }))),
   catalog: z.optional(hex64),
+  keptLocal: z.optional(z.array(z.object({ path: z.string(), why: z.string() }))),
 });
 
 export interface SnapshotRoot {
@@ -72,6 +73,8 @@ export interface SnapshotRecord {
    * (see ../catalog and docs/FORMAT.md). Absent in snapshots written before catalogs existed.
    */
   catalog?: BlobId;
+  /** Files this device kept local because they hold credentials (path `label/rel`), and why. */
+  keptLocal?: { path: string; why: string }[];
 }
 
 export function parseSnapshotRecord(raw: unknown, name: string): SnapshotRecord {
