@@ -39,13 +39,18 @@ function quoteIdent(name: string): string {
 type SqliteRule = Extract<ContentRule, { kind: 'sqlite-delete' | 'sqlite-clear' }>;
 
 /** Values shorter than this are not searched for in the copy's bytes: they'd match by chance. */
-const MIN_VERIFIED_LENGTH = 8;
+const MIN_VERIFIED_LENGTH = 12;
+/** Values that are names, not credentials: e-mail addresses, URLs, paths, text with spaces. */
+const NOT_A_TOKEN = /^(?:[a-z][a-z0-9+.-]*:\/\/|\/|[^@\s]+@[^@\s]+\.[a-z]+$)|\s/i;
 
-function valuesOf(row: Record<string, unknown>): Buffer[] {
+function valuesOf(row: Record<string, unknown>, columns: readonly string[] | undefined): Buffer[] {
   const out: Buffer[] = [];
-  for (const value of Object.values(row)) {
-    if (typeof value === 'string' && Buffer.byteLength(value) >= MIN_VERIFIED_LENGTH) out.push(Buffer.from(value, 'utf8'));
-    else if (Buffer.isBuffer(value) && value.length >= MIN_VERIFIED_LENGTH) out.push(value);
+  for (const [column, value] of Object.entries(row)) {
+    if (columns && !columns.includes(column)) continue;
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.isBuffer(value) ? value : undefined;
+    if (!bytes || bytes.length < MIN_VERIFIED_LENGTH) continue;
+    if (typeof value === 'string' && NOT_A_TOKEN.test(value)) continue;
+    out.push(bytes);
   }
   return out;
 }
@@ -74,14 +79,14 @@ export async function scrubSqliteCopy(copyPath: string, rules: readonly ContentR
         const where = rule.where ? ` WHERE ${rule.where}` : '';
         let changes: number;
         if (rule.kind === 'sqlite-delete') {
-          for (const row of db.prepare(`SELECT * FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row));
+          for (const row of db.prepare(`SELECT * FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row, rule.secretColumns));
           ({ changes } = db.prepare(`DELETE FROM ${quoteIdent(rule.table)}${where}`).run());
         } else {
           const present = columnsOf(rule.table);
           const columns = rule.columns.filter((c) => present.has(c));
           if (columns.length === 0) continue;
           const list = columns.map(quoteIdent).join(', ');
-          for (const row of db.prepare(`SELECT ${list} FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row));
+          for (const row of db.prepare(`SELECT ${list} FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row, undefined));
           // '' rather than NULL: such columns are often NOT NULL.
           ({ changes } = db.prepare(`UPDATE ${quoteIdent(rule.table)} SET ${columns.map((c) => `${quoteIdent(c)} = ''`).join(', ')}${where}`).run());
         }

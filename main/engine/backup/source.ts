@@ -36,6 +36,12 @@ export type ContentRule =
       table: string;
       /** SQL condition; omitted deletes every row. Only literals written by adapters, never user input. */
       where?: string;
+      /**
+       * Columns holding the credential itself: their values are searched for in the scrubbed
+       * copy. Omitted: every column. (An e-mail or URL in the same row may rightly appear
+       * elsewhere; it must not keep the whole database local.)
+       */
+      secretColumns?: readonly string[];
       why: string;
     }
   | {

@@ -16,6 +16,7 @@ export const VSCDB_SECRET_ROWS: ContentRule = {
   glob: '**/state.vscdb',
   table: 'ItemTable',
   where: "key LIKE 'cursorAuth/%' OR key LIKE 'secret://%' OR key LIKE '%WorkosCursorSessionToken%' OR CAST(value AS TEXT) LIKE '%WorkosCursorSessionToken%'",
+  secretColumns: ['value'],
   why: 'Cursor login tokens (cursorAuth/*, WorkosCursorSessionToken) and editor secret storage (secret://*)',
 };
 

@@ -12,15 +12,16 @@ import { SECRET_KEY_GLOB } from '../credentials.ts';
 import type { AgentAdapter, AgentContext, AgentRoot, ContentRule } from '../types.ts';
 
 const DB = 'opencode*.db';
+const TOKEN_COLUMNS = ['access_token', 'refresh_token'];
 const CONFIG_SECRETS = [`provider.*.options.${SECRET_KEY_GLOB}`, 'mcp.*.environment', 'mcp.*.headers', 'mcp.*.oauth.clientSecret'];
 
 /** Every place OpenCode keeps a credential, relative to its data and config folders. */
 export const OPENCODE_CREDENTIALS = {
   files: ['auth.json', 'mcp-auth.json'],
   database: [
-    { kind: 'sqlite-delete', glob: DB, table: 'account', why: 'OpenCode account access and refresh tokens' },
-    { kind: 'sqlite-delete', glob: DB, table: 'control_account', why: 'legacy account tokens' },
-    { kind: 'sqlite-delete', glob: DB, table: 'account_state', why: 'points at the deleted accounts' },
+    { kind: 'sqlite-delete', glob: DB, table: 'account', secretColumns: TOKEN_COLUMNS, why: 'OpenCode account access and refresh tokens' },
+    { kind: 'sqlite-delete', glob: DB, table: 'control_account', secretColumns: TOKEN_COLUMNS, why: 'legacy account tokens' },
+    { kind: 'sqlite-delete', glob: DB, table: 'account_state', secretColumns: [], why: 'points at the deleted accounts' },
     { kind: 'sqlite-clear', glob: DB, table: 'session_share', columns: ['secret'], why: 'the secret that lets its holder update or delete a shared session' },
   ],
   legacyShares: { kind: 'json-redact', glob: 'storage/session_share/*.json', paths: ['secret'], why: 'the secret of a shared session (legacy storage)' },
