@@ -3,7 +3,7 @@
 
 import { lstat } from 'node:fs/promises';
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import type { BackupSource } from '../backup/source.ts';
+import type { BackupSource } from '../backup/index.ts';
 import { aiderAdapter } from './adapters/aider.ts';
 import { prepareContext } from './discovery.ts';
 import { ADAPTERS } from './registry.ts';
