@@ -56,10 +56,22 @@ export class CairnError extends Error {
   }
 }
 
+export interface StorageErrorOptions extends CairnErrorOptions {
+  /** The provider asked to slow down (429, 503 SlowDown, RequestRateLimitExceeded, ...). */
+  throttled?: boolean;
+  /** How long the provider asked to wait (its `Retry-After`), in milliseconds. */
+  retryAfterMs?: number;
+}
+
 export class StorageError extends CairnError {
-  constructor(code: Extract<ErrorCode, 'storage' | 'bucket_not_found' | 'access_denied' | 'clock_skew' | 'unreachable' | 'checksum_refused' | 'disk_full'>, message: string, options: CairnErrorOptions = {}) {
+  readonly throttled: boolean;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: Extract<ErrorCode, 'storage' | 'bucket_not_found' | 'access_denied' | 'clock_skew' | 'unreachable' | 'checksum_refused' | 'disk_full'>, message: string, options: StorageErrorOptions = {}) {
     super(code, message, options);
     this.name = 'StorageError';
+    this.throttled = options.throttled ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 

@@ -5,12 +5,22 @@
 export interface ObjectInfo {
   key: string;
   size: number;
+  /**
+   * When the object was last written, in milliseconds since the epoch by the STORE's clock (S3's
+   * LastModified, a file's mtime). Compared only with other times from the same store, never with
+   * the local clock: that is what keeps lock staleness and prune's safety margin right on a
+   * device whose clock is off. Absent when the store can't tell.
+   */
+  modifiedAt?: number;
 }
 
 export interface ByteRange {
   offset: number;
   length: number;
 }
+
+/** Whether a bucket keeps old versions of objects: 'enabled' and 'suspended' keep what prune deletes. */
+export type BucketVersioning = 'enabled' | 'suspended' | 'off' | 'unknown';
 
 export interface BlobStore {
   /** Human-readable location for messages, e.g. `s3://bucket/prefix at https://…` or a path. */
@@ -23,6 +33,17 @@ export interface BlobStore {
   stat(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, in no guaranteed order. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /**
+   * Writes the object only if no object has that key (S3's `If-None-Match: *`): true when it was
+   * written, false when one existed. Throws StorageError 'unsupported' where the store refuses the
+   * condition (Swift's s3api answers 501); absent on stores that never offer it. Whether a store
+   * truly honours it is probed once per vault (vault/capabilities.ts): some ignore the header.
+   */
+  putIfAbsent?(key: string, data: Uint8Array): Promise<boolean>;
+  /** Creates the bucket (or folder) when it does not exist; S3 only. */
+  ensureContainer?(): Promise<'exists' | 'created'>;
+  /** Whether the bucket keeps deleted objects as old versions; S3 only. */
+  versioning?(): Promise<BucketVersioning>;
   /** Deletes the object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** Releases connections and handles. */

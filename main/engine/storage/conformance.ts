@@ -13,6 +13,11 @@ export interface ConformanceOptions {
   largeSize?: number;
   /** Objects in the listing test; more than 1,000 makes S3 stores page. Default 1,100. */
   manyKeys?: number;
+  /**
+   * Awaited before every listing the suite checks: for stores whose listings lag writes and
+   * deletes (LaggingBlobStore, Swift), wait the lag out. Reads are never waited for.
+   */
+  settle?: () => Promise<void>;
 }
 
 /** Keys with characters that are legal everywhere (S3, Windows, macOS, Linux) but easy to mangle. */
@@ -34,6 +39,12 @@ export const UNUSUAL_KEYS: readonly string[] = [
 export function describeBlobStoreConformance(name: string, makeStore: () => BlobStore | Promise<BlobStore>, options: ConformanceOptions = {}): void {
   const largeSize = options.largeSize ?? 20 * 1024 * 1024;
   const manyKeys = options.manyKeys ?? 1100;
+  const settle = options.settle ?? (async () => undefined);
+  const infosOf = async (iterable: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> => {
+    await settle();
+    return infosNow(iterable);
+  };
+  const keysOf = async (iterable: AsyncIterable<ObjectInfo>): Promise<string[]> => (await infosOf(iterable)).map((info) => info.key);
 
   describe(`BlobStore conformance: ${name}`, () => {
     let open: BlobStore[] = [];
@@ -63,7 +74,7 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       for (const [key, data] of objects) await store.put(key, data);
       for (const [key, data] of objects) {
         expect(equal(await store.get(key), data), key).toBe(true);
-        expect(await store.stat(key)).toEqual({ key, size: data.length });
+        expect(await store.stat(key)).toMatchObject({ key, size: data.length });
       }
     });
 
@@ -72,7 +83,7 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       const data = bytes(largeSize);
       await store.put('large', data);
       expect(equal(await store.get('large'), data)).toBe(true);
-      expect(await store.stat('large')).toEqual({ key: 'large', size: largeSize });
+      expect(await store.stat('large')).toMatchObject({ key: 'large', size: largeSize });
       // Ranges across the 5 and 8 MiB boundaries where S3 stores may have split parts.
       for (const offset of [0, 5 * 1024 * 1024 - 10, 8 * 1024 * 1024 - 10, largeSize - 100]) {
         const range = { offset, length: 100 };
@@ -86,7 +97,7 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       const second = bytes(1000);
       await store.put('key', second);
       expect(equal(await store.get('key'), second)).toBe(true);
-      expect(await store.stat('key')).toEqual({ key: 'key', size: 1000 });
+      expect(await store.stat('key')).toMatchObject({ key: 'key', size: 1000 });
       expect(await keysOf(store.list(''))).toEqual(['key']);
     });
 
@@ -141,7 +152,7 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
     it('stats present and missing objects', async () => {
       const store = await fresh();
       await store.put('a/b', bytes(42));
-      expect(await store.stat('a/b')).toEqual({ key: 'a/b', size: 42 });
+      expect(await store.stat('a/b')).toMatchObject({ key: 'a/b', size: 42 });
       expect(await store.stat('a/c')).toBeUndefined();
       expect(await store.stat('a')).toBeUndefined(); // a "folder" is not an object
       await expectCode(store.get('a'), 'not_found');
@@ -157,7 +168,7 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
         store.put('b/4', bytes(4)),
         store.put('top', bytes(5)),
       ]);
-      expect(await infosOf(store.list(''))).toEqual([
+      expect((await infosOf(store.list(''))).map(({ key, size }) => ({ key, size }))).toEqual([
         { key: 'a/1', size: 1 },
         { key: 'a/2', size: 2 },
         { key: 'ab/3', size: 3 },
@@ -214,7 +225,7 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       for (const key of UNUSUAL_KEYS) await store.put(key, new TextEncoder().encode(key));
       for (const key of UNUSUAL_KEYS) {
         expect(new TextDecoder().decode(await store.get(key)), key).toBe(key);
-        expect(await store.stat(key), key).toEqual({ key, size: new TextEncoder().encode(key).length });
+        expect(await store.stat(key), key).toMatchObject({ key, size: new TextEncoder().encode(key).length });
       }
       expect(await keysOf(store.list('odd/'))).toEqual([...UNUSUAL_KEYS].sort());
       expect(await keysOf(store.list('odd/with '))).toEqual(['odd/with space']);
@@ -236,6 +247,43 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       expect(await keysOf(store.list(''))).toEqual([]);
     });
 
+    it("reports modification times by the store's clock, in listings and stats alike", async () => {
+      const store = await fresh();
+      const before = Date.now();
+      await store.put('t/1', bytes(10));
+      const first = await store.stat('t/1');
+      expect(typeof first?.modifiedAt, 'stat must report modifiedAt').toBe('number');
+      // Stores may keep whole seconds (S3's LastModified) and their clock may be off: a day's slack.
+      expect(Math.abs((first?.modifiedAt ?? 0) - before)).toBeLessThan(86_400_000);
+      const [listed] = await infosOf(store.list('t/'));
+      expect(listed?.modifiedAt).toBe(first?.modifiedAt);
+      await store.put('t/1', bytes(20));
+      expect((await store.stat('t/1'))?.modifiedAt ?? 0).toBeGreaterThanOrEqual(first?.modifiedAt ?? 0);
+    });
+
+    it('writes an absent key once with putIfAbsent, or says it cannot', async () => {
+      const store = await fresh();
+      if (!store.putIfAbsent) {
+        process.stderr.write(`[conformance] ${name}: no putIfAbsent; the lock protocol waits out listing lag instead.\n`);
+        return;
+      }
+      const first = bytes(30);
+      let written: boolean;
+      try {
+        written = await store.putIfAbsent('once', first);
+      } catch (error) {
+        expect((error as Error).name, String(error)).toBe('ConditionUnsupportedError');
+        process.stderr.write(`[conformance] ${name}: the store refuses If-None-Match; the lock protocol waits out listing lag instead.\n`);
+        return;
+      }
+      expect(written).toBe(true);
+      expect(await store.putIfAbsent('once', bytes(40))).toBe(false);
+      expect(equal(await store.get('once'), first)).toBe(true);
+      expect(await store.stat('once')).toMatchObject({ key: 'once', size: 30 });
+      await store.delete('once');
+      expect(await store.putIfAbsent('once', bytes(5))).toBe(true);
+    });
+
     it('serves concurrent puts and gets of different keys', async () => {
       const store = await fresh();
       const objects = Array.from({ length: 24 }, (_, i) => [`c/${i}`, bytes(1000 + i * 37)] as const);
@@ -254,14 +302,10 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
-async function infosOf(iterable: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
+async function infosNow(iterable: AsyncIterable<ObjectInfo>): Promise<ObjectInfo[]> {
   const infos: ObjectInfo[] = [];
   for await (const info of iterable) infos.push(info);
   return infos.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-async function keysOf(iterable: AsyncIterable<ObjectInfo>): Promise<string[]> {
-  return (await infosOf(iterable)).map((info) => info.key);
 }
 
 async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {

@@ -7,6 +7,7 @@
 //   store.failAfter('put', 10);               // puts 11, 12, ... throw (not retryable)
 //   store.corruptGets('data/');               // gets under data/ return one flipped byte
 //   store.truncateGets('index/', 100);        // objects under index/ look 100 bytes long
+//   store.failRandomly('get', 0.25, 7);       // a quarter of gets fail (retryable), seeded
 
 import { StorageError } from '../../../shared/errors.ts';
 import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
@@ -34,8 +35,11 @@ export interface FaultyBlobStoreOptions {
 
 interface FailRule {
   op: FaultOperation;
-  /** 'nth': only the nth matching call fails; 'after': every matching call after the nth fails. */
-  mode: 'nth' | 'after';
+  /** 'nth': only the nth matching call fails; 'after': every matching call after the nth fails; 'random': a share of calls fail. */
+  mode: 'nth' | 'after' | 'random';
+  /** For 'random': the share of calls that fail and the seeded generator that picks them. */
+  rate?: number;
+  next?: () => number;
   n: number;
   seen: number;
   options: FaultOptions;
@@ -65,7 +69,22 @@ export class FaultyBlobStore implements BlobStore {
     this.inner = inner;
     this.location = inner.location;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    if (inner.putIfAbsent) {
+      const putIfAbsent = inner.putIfAbsent.bind(inner);
+      this.putIfAbsent = async (key, data) => {
+        const fault = await this.#enter('put', key);
+        if (fault?.options.reachesStore) await putIfAbsent(key, data);
+        if (fault) throw fault.error;
+        return putIfAbsent(key, data);
+      };
+    }
+    if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
+    if (inner.versioning) this.versioning = inner.versioning.bind(inner);
   }
+
+  putIfAbsent?: BlobStore['putIfAbsent'];
+  ensureContainer?: BlobStore['ensureContainer'];
+  versioning?: BlobStore['versioning'];
 
   /** The `n`th matching call of `op` from now (1 = the next one) fails; the others pass. */
   failNth(op: FaultOperation, n: number, options: FaultOptions = {}): this {
@@ -76,6 +95,12 @@ export class FaultyBlobStore implements BlobStore {
   /** After `n` more matching calls of `op` pass, every later one fails: a run killed midway. */
   failAfter(op: FaultOperation, n: number, options: FaultOptions = {}): this {
     this.#failRules.push({ op, mode: 'after', n, seen: 0, options: { retryable: false, ...options } });
+    return this;
+  }
+
+  /** About `rate` of the matching calls of `op` fail (retryable by default), picked by a generator seeded with `seed`. */
+  failRandomly(op: FaultOperation, rate: number, seed = 1, options: FaultOptions = {}): this {
+    this.#failRules.push({ op, mode: 'random', n: 0, seen: 0, rate, next: seeded(seed), options: { retryable: true, ...options } });
     return this;
   }
 
@@ -180,7 +205,7 @@ export class FaultyBlobStore implements BlobStore {
     for (const rule of this.#failRules) {
       if (rule.op !== op || !key.startsWith(rule.options.keyPrefix ?? '')) continue;
       rule.seen += 1;
-      const fails = rule.mode === 'nth' ? rule.seen === rule.n : rule.seen > rule.n;
+      const fails = rule.mode === 'nth' ? rule.seen === rule.n : rule.mode === 'after' ? rule.seen > rule.n : (rule.next?.() ?? 1) < (rule.rate ?? 0);
       if (fails) hit ??= rule;
     }
     if (hit === undefined) return undefined;
@@ -195,4 +220,16 @@ export class FaultyBlobStore implements BlobStore {
 function minOf(values: ReadonlyArray<number | undefined>): number | undefined {
   const defined = values.filter((value): value is number => value !== undefined);
   return defined.length === 0 ? undefined : Math.min(...defined);
+}
+
+/** A small seeded generator (mulberry32): the same faults on every run. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -5,11 +5,12 @@
 // vault layout never needs it).
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { CairnError, ConfigError, NotFoundError, StorageError } from '../../../shared/errors.ts';
 import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
+import { ConditionUnsupportedError } from './conditions.ts';
 
 export interface LocalBlobStoreOptions {
   /** Flush file data and folder entries to the disk on every put. Default true. */
@@ -34,6 +35,15 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async put(key: string, data: Uint8Array): Promise<void> {
+    await this.#write(key, data, false);
+  }
+
+  /** A hard link from the temporary file fails with EEXIST when the key exists: atomic, like If-None-Match. */
+  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    return this.#write(key, data, true);
+  }
+
+  async #write(key: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
     const path = this.#path(key);
     const folder = this.#path(key, -1);
     const temp = `${path}${TEMP_MARK}${randomBytes(8).toString('hex')}`;
@@ -46,8 +56,22 @@ export class LocalBlobStore implements BlobStore {
       } finally {
         await handle.close();
       }
-      await rename(temp, path);
+      if (!exclusive) await rename(temp, path);
+      else {
+        try {
+          await link(temp, path);
+        } catch (error) {
+          const code = errnoOf(error);
+          if (code === 'EEXIST') return false;
+          // File systems without hard links (some network shares, FAT): no conditional writes.
+          if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS') throw new ConditionUnsupportedError(this.location, { cause: error });
+          throw error;
+        } finally {
+          await unlink(temp).catch(() => undefined);
+        }
+      }
       if (this.#fsync) await syncFolder(folder);
+      return true;
     } catch (error) {
       await unlink(temp).catch(() => undefined); // gone already when the rename happened
       throw this.#error(error, 'write', key);
@@ -87,7 +111,7 @@ export class LocalBlobStore implements BlobStore {
     const path = this.#path(key);
     try {
       const info = await stat(path);
-      return info.isFile() ? { key, size: info.size } : undefined;
+      return info.isFile() ? { key, size: info.size, modifiedAt: Math.floor(info.mtimeMs) } : undefined;
     } catch (error) {
       if (errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR') return undefined;
       throw this.#error(error, 'read', key);
@@ -129,7 +153,7 @@ export class LocalBlobStore implements BlobStore {
         if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk([...folderParts, entry.name], prefix);
       } else if (entry.isFile() && key.startsWith(prefix) && !TEMP_NAME.test(entry.name)) {
         const info = await stat(join(folder, entry.name)).catch(() => undefined); // deleted meanwhile
-        if (info) yield { key, size: info.size };
+        if (info) yield { key, size: info.size, modifiedAt: Math.floor(info.mtimeMs) };
       }
     }
   }

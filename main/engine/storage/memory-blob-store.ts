@@ -4,13 +4,30 @@
 import { NotFoundError } from '../../../shared/errors.ts';
 import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
+import { ConditionUnsupportedError } from './conditions.ts';
+
+export interface MemoryBlobStoreOptions {
+  /** The store's clock, for modifiedAt. Default Date.now. */
+  now?: () => number;
+  /** Whether putIfAbsent is honoured. Default true; false behaves like Swift's s3api (501). */
+  conditionalWrites?: boolean;
+}
+
+interface Stored {
+  data: Uint8Array;
+  modifiedAt: number;
+}
 
 export class MemoryBlobStore implements BlobStore {
   readonly location: string;
-  readonly #objects = new Map<string, Uint8Array>();
+  readonly #objects = new Map<string, Stored>();
+  readonly #now: () => number;
+  readonly #conditional: boolean;
 
-  constructor(name = 'memory') {
+  constructor(name = 'memory', options: MemoryBlobStoreOptions = {}) {
     this.location = `memory:${name}`;
+    this.#now = options.now ?? Date.now;
+    this.#conditional = options.conditionalWrites ?? true;
   }
 
   /** Number of objects stored; for tests. */
@@ -20,13 +37,22 @@ export class MemoryBlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array): Promise<void> {
     assertValidKey(key);
-    this.#objects.set(key, new Uint8Array(data)); // a copy: Buffer#slice would alias the caller's bytes
+    // A copy: Buffer#slice would alias the caller's bytes.
+    this.#objects.set(key, { data: new Uint8Array(data), modifiedAt: this.#now() });
+  }
+
+  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    assertValidKey(key);
+    if (!this.#conditional) throw new ConditionUnsupportedError(this.location);
+    if (this.#objects.has(key)) return false;
+    await this.put(key, data);
+    return true;
   }
 
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
     assertValidKey(key);
     if (range) assertValidRange(key, range);
-    const data = this.#objects.get(key);
+    const data = this.#objects.get(key)?.data;
     if (data === undefined) throw new NotFoundError(`The object '${key}' does not exist in ${this.location}.`);
     if (range === undefined) return new Uint8Array(data);
     if (range.offset + range.length > data.length) throw rangeBeyondEnd(key, this.location, range, data.length);
@@ -35,15 +61,15 @@ export class MemoryBlobStore implements BlobStore {
 
   async stat(key: string): Promise<ObjectInfo | undefined> {
     assertValidKey(key);
-    const data = this.#objects.get(key);
-    return data === undefined ? undefined : { key, size: data.length };
+    const stored = this.#objects.get(key);
+    return stored === undefined ? undefined : { key, size: stored.data.length, modifiedAt: stored.modifiedAt };
   }
 
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     assertValidPrefix(prefix);
     // A snapshot of the keys: puts and deletes during the iteration don't disturb it.
     const matches = [...this.#objects].filter(([key]) => key.startsWith(prefix));
-    for (const [key, data] of matches) yield { key, size: data.length };
+    for (const [key, stored] of matches) yield { key, size: stored.data.length, modifiedAt: stored.modifiedAt };
   }
 
   async delete(key: string): Promise<void> {

@@ -46,7 +46,7 @@ describe('RetryingBlobStore', () => {
   });
 
   it('gives up after maxAttempts with the last error', async () => {
-    const { faulty, store, sleeps } = setup({ maxAttempts: 3 });
+    const { faulty, store, sleeps } = setup({ maxAttempts: 3, readAttempts: 3 });
     faulty.failAfter('get', 0, { retryable: true });
     await store.put('k', Uint8Array.of(1));
     const error = await store.get('k').catch((thrown: unknown) => thrown);
@@ -77,7 +77,7 @@ describe('RetryingBlobStore', () => {
     const { faulty, store } = setup();
     await store.put('k', Uint8Array.of(1, 2));
     faulty.failNth('stat', 1).failNth('delete', 1);
-    expect(await store.stat('k')).toEqual({ key: 'k', size: 2 });
+    expect(await store.stat('k')).toMatchObject({ key: 'k', size: 2 });
     await store.delete('k');
     expect(await store.stat('k')).toBeUndefined();
   });

@@ -2,9 +2,15 @@
 // throttling, clock skew the SDK has since corrected). Exponential backoff with full jitter
 // (delay = random() * min(maxDelay, baseDelay * 2^(attempt - 1))), so that many clients that
 // failed together don't come back together. Anything else fails at once.
+//
+// Throttling is not failure: a provider that says "slow down" (429, 503 SlowDown, Wasabi's
+// RequestRateLimitExceeded) is waited for, at least as long as its Retry-After asks, for as long
+// as the caller's throttle budget allows — a few minutes for the CLI, without end for the app,
+// which shows "waiting for the provider" meanwhile (onRetry / waiting). Reads get more attempts
+// than writes: a restore should outlast a flaky link that a backup would give up on.
 
-import { isCairnError } from '../../../shared/errors.ts';
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import { isCairnError, StorageError } from '../../../shared/errors.ts';
+import type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
 
 export type RetryOperation = 'put' | 'get' | 'stat' | 'list' | 'delete';
 
@@ -15,42 +21,75 @@ export interface RetryEvent {
   attempt: number;
   delayMs: number;
   error: unknown;
+  /** The provider asked to slow down (the wait is not a failure). */
+  throttled: boolean;
 }
 
 export interface RetryOptions {
-  /** Attempts in all, including the first. Default 5. */
+  /** Attempts in all, including the first, for failures that are not throttling. Default 5. */
   maxAttempts?: number;
+  /** Attempts for get (range reads of restores and checks). Default 3 × maxAttempts. */
+  readAttempts?: number;
   /** Default 250 ms. */
   baseDelayMs?: number;
-  /** Default 20 s. */
+  /** Longest wait between attempts, unless Retry-After asks for longer. Default 20 s. */
   maxDelayMs?: number;
+  /**
+   * How long one call keeps waiting out throttling, from its first throttled answer. Default
+   * 5 minutes; Infinity for callers that show the wait and never give up (the app).
+   */
+  throttleBudgetMs?: number;
   /** Injected for tests. Default: a timer. */
   sleep?: (ms: number) => Promise<void>;
+  /** Injected for tests: the clock the throttle budget is measured with. Default Date.now. */
+  now?: () => number;
   /** Injected for tests: a number in [0, 1). Default Math.random. */
   random?: () => number;
   /** Called before each wait, e.g. to report "retrying in 3 s". */
   onRetry?: (event: RetryEvent) => void;
 }
 
+export const DEFAULT_THROTTLE_BUDGET_MS = 5 * 60_000;
+
 export class RetryingBlobStore implements BlobStore {
   readonly location: string;
   readonly inner: BlobStore;
   readonly #maxAttempts: number;
+  readonly #readAttempts: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #throttleBudgetMs: number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
   readonly #random: () => number;
   readonly #onRetry: ((event: RetryEvent) => void) | undefined;
+  /** Calls waiting out throttling right now; see `waiting`. */
+  #throttledCalls = 0;
 
   constructor(inner: BlobStore, options: RetryOptions = {}) {
     this.inner = inner;
     this.location = inner.location;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
+    this.#readAttempts = Math.max(this.#maxAttempts, options.readAttempts ?? 3 * this.#maxAttempts);
     this.#baseDelayMs = options.baseDelayMs ?? 250;
     this.#maxDelayMs = options.maxDelayMs ?? 20_000;
+    this.#throttleBudgetMs = options.throttleBudgetMs ?? DEFAULT_THROTTLE_BUDGET_MS;
     this.#sleep = options.sleep ?? defaultSleep;
+    this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
+    if (inner.putIfAbsent) this.putIfAbsent = (key, data) => this.#retry('put', key, () => (inner.putIfAbsent as NonNullable<BlobStore['putIfAbsent']>).call(inner, key, data));
+    if (inner.ensureContainer) this.ensureContainer = () => this.#retry('list', '', () => (inner.ensureContainer as NonNullable<BlobStore['ensureContainer']>).call(inner));
+    if (inner.versioning) this.versioning = () => (inner.versioning as () => Promise<BucketVersioning>).call(inner);
+  }
+
+  putIfAbsent?: (key: string, data: Uint8Array) => Promise<boolean>;
+  ensureContainer?: () => Promise<'exists' | 'created'>;
+  versioning?: () => Promise<BucketVersioning>;
+
+  /** True while some call is waiting because the provider throttles: "waiting for the provider". */
+  get waiting(): boolean {
+    return this.#throttledCalls > 0;
   }
 
   put(key: string, data: Uint8Array): Promise<void> {
@@ -71,7 +110,7 @@ export class RetryingBlobStore implements BlobStore {
    */
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     const seen = new Set<string>();
-    let attempt = 1;
+    const state = this.#newState();
     for (;;) {
       let progressed = false;
       try {
@@ -81,11 +120,15 @@ export class RetryingBlobStore implements BlobStore {
           progressed = true;
           yield info;
         }
+        this.#settle(state);
         return;
       } catch (error) {
-        if (progressed) attempt = 1;
-        await this.#backoff('list', prefix, attempt, error);
-        attempt += 1;
+        if (progressed) {
+          state.attempt = 1;
+          state.failures = 0;
+        }
+        await this.#backoff('list', prefix, state, error);
+        state.attempt += 1;
       }
     }
   }
@@ -104,23 +147,88 @@ export class RetryingBlobStore implements BlobStore {
     return Math.floor(this.#random() * ceiling);
   }
 
+  #newState(): RetryState {
+    return { attempt: 1, failures: 0, throttledSince: undefined, startedAt: this.#now() };
+  }
+
   async #retry<T>(op: RetryOperation, key: string, call: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt += 1) {
+    const state = this.#newState();
+    for (; ; state.attempt += 1) {
       try {
-        return await call();
+        const result = await call();
+        this.#settle(state);
+        return result;
       } catch (error) {
-        await this.#backoff(op, key, attempt, error);
+        await this.#backoff(op, key, state, error);
       }
     }
   }
 
-  /** Waits before the next attempt, or rethrows when the error is final. */
-  async #backoff(op: RetryOperation, key: string, attempt: number, error: unknown): Promise<void> {
-    if (!isCairnError(error) || !error.retryable || attempt >= this.#maxAttempts) throw error;
-    const delayMs = this.delayFor(attempt);
-    this.#onRetry?.({ op, key, attempt, delayMs, error });
+  #settle(state: RetryState): void {
+    if (state.throttledSince !== undefined) {
+      state.throttledSince = undefined;
+      this.#throttledCalls -= 1;
+    }
+  }
+
+  /** Waits before the next attempt, or throws when the error is final or the budget is spent. */
+  async #backoff(op: RetryOperation, key: string, state: RetryState, error: unknown): Promise<void> {
+    if (!isCairnError(error) || !error.retryable) {
+      this.#settle(state);
+      throw error;
+    }
+    const throttled = error instanceof StorageError && error.throttled;
+    const retryAfterMs = error instanceof StorageError ? error.retryAfterMs : undefined;
+    let delayMs = Math.max(this.delayFor(state.attempt), retryAfterMs ?? 0);
+    if (throttled) {
+      // Waits out throttling by time, not by attempts; the first attempts' budget still applies to
+      // other failures in between.
+      if (state.throttledSince === undefined) {
+        state.throttledSince = this.#now();
+        this.#throttledCalls += 1;
+      }
+      const left = state.throttledSince + this.#throttleBudgetMs - this.#now();
+      if (left <= 0 || (retryAfterMs !== undefined && retryAfterMs > left)) {
+        this.#settle(state);
+        throw this.#gaveUp(error, state);
+      }
+      delayMs = Math.min(Math.max(delayMs, this.#baseDelayMs), left);
+    } else {
+      state.failures += 1;
+      const attempts = op === 'get' ? this.#readAttempts : this.#maxAttempts;
+      if (state.failures >= attempts) {
+        this.#settle(state);
+        throw this.#gaveUp(error, state);
+      }
+    }
+    this.#onRetry?.({ op, key, attempt: state.attempt, delayMs, error, throttled });
     await this.#sleep(delayMs);
   }
+
+  /** The last error, saying how long Cairn kept trying (so nobody reads "will try again" as the process exits). */
+  #gaveUp(error: unknown, state: RetryState): unknown {
+    if (!(error instanceof StorageError) || (state.attempt <= 1 && state.throttledSince === undefined)) return error;
+    const seconds = Math.round((this.#now() - state.startedAt) / 1000);
+    const tried = error.throttled
+      ? ` The provider kept asking Cairn to slow down for ${seconds} s; try again later, or when fewer devices use this bucket at once.`
+      : ` Cairn tried ${state.attempt} times${seconds > 0 ? ` over ${seconds} s` : ''}.`;
+    const wrapped = new StorageError(error.code as ConstructorParameters<typeof StorageError>[0], error.message + tried, {
+      cause: error,
+      retryable: true,
+      throttled: error.throttled,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+    });
+    return wrapped;
+  }
+}
+
+interface RetryState {
+  /** Attempts so far, from 1 (sets the backoff). */
+  attempt: number;
+  /** Failures that were not throttling (bounded by maxAttempts / readAttempts). */
+  failures: number;
+  throttledSince: number | undefined;
+  startedAt: number;
 }
 
 function defaultSleep(ms: number): Promise<void> {

@@ -5,12 +5,17 @@
 // - checksums only when an operation requires them (R2 and B2 reject the default CRC32 headers,
 //   Swift rejects aws-chunked uploads), a known Content-Length on every upload, and our own
 //   Content-MD5 on single puts so that the server verifies what it stores;
-// - no conditional writes and no DeleteObjects (Swift wants Content-MD5 there, B2/MinIO vary);
+// - conditional writes only through putIfAbsent, whose support is probed per vault (Swift's
+//   s3api answers 501, some servers ignore the header); no DeleteObjects (Swift wants
+//   Content-MD5 there, B2/MinIO vary);
 // - the SDK's own retries are off: RetryingBlobStore retries in one place, with one policy.
 
 import { createHash } from 'node:crypto';
 import {
+  CreateBucketCommand,
   DeleteObjectCommand,
+  GetBucketVersioningCommand,
+  HeadBucketCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -20,7 +25,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConfigError, StorageError, type CairnError } from '../../../shared/errors.ts';
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
+import { ConditionUnsupportedError } from './conditions.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
 import { mapS3Error, type S3ErrorContext, type S3Operation } from './s3-errors.ts';
 
@@ -139,6 +145,69 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /** `If-None-Match: *`: 412 when the key exists; 501 where unsupported (Swift). Small objects only (locks, vault.json). */
+  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+    const Key = this.#fullKey(key);
+    try {
+      const md5 = createHash('md5').update(data).digest('base64');
+      await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength, ContentMD5: md5, IfNoneMatch: '*' }));
+      return true;
+    } catch (error) {
+      const status = statusOf(error);
+      const name = (error as { name?: unknown }).name;
+      if (status === 412 || name === 'PreconditionFailed') return false;
+      if (status === 501 || name === 'NotImplemented') throw new ConditionUnsupportedError(this.location, { cause: error });
+      throw this.#error(error, 'put', key);
+    }
+  }
+
+  /**
+   * Creates the bucket when it does not exist (as restic's init does). 'exists' when it was
+   * there; throws access_denied naming s3:CreateBucket when the key may not create it.
+   */
+  async ensureContainer(): Promise<'exists' | 'created'> {
+    try {
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      return 'exists';
+    } catch (error) {
+      if (statusOf(error) !== 404) throw this.#error(error, 'list', '');
+    }
+    try {
+      // AWS wants the region spelled out outside us-east-1; other providers ignore or refuse it.
+      const aws = this.#endpointText.startsWith('AWS S3');
+      const constraint = aws && this.#region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: this.#region as never } } : {};
+      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket, ...constraint }));
+      return 'created';
+    } catch (error) {
+      const name = (error as { name?: unknown }).name;
+      if (name === 'BucketAlreadyOwnedByYou') return 'exists';
+      if (statusOf(error) === 403 || name === 'AccessDenied') {
+        throw new StorageError(
+          'access_denied',
+          `The bucket '${this.bucket}' does not exist at ${this.#endpointText}, and these credentials may not create it (they lack the s3:CreateBucket permission). Create the bucket in your provider's console, or use a key that may create buckets.`,
+          { cause: error },
+        );
+      }
+      if (name === 'BucketAlreadyExists') {
+        throw new StorageError('bucket_not_found', `The bucket name '${this.bucket}' is taken by another account at ${this.#endpointText}. Choose another name.`, { cause: error });
+      }
+      throw this.#error(error, 'put', '');
+    }
+  }
+
+  /** Whether the bucket keeps old versions of deleted and overwritten objects (then prune frees nothing until a lifecycle rule expires them). */
+  async versioning(): Promise<BucketVersioning> {
+    try {
+      const response = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }));
+      if (response.Status === 'Enabled') return 'enabled';
+      if (response.Status === 'Suspended') return 'suspended';
+      return 'off';
+    } catch {
+      // Not allowed to ask, or not implemented by the provider: say nothing rather than guess.
+      return 'unknown';
+    }
+  }
+
   async get(key: string, range?: ByteRange): Promise<Uint8Array> {
     const Key = this.#fullKey(key);
     if (range) assertValidRange(key, range);
@@ -148,7 +217,7 @@ export class S3BlobStore implements BlobStore {
       const response = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range }));
       const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array(0);
       if (response.ContentLength !== undefined && body.byteLength !== response.ContentLength) {
-        throw new StorageError('unreachable', `The download of '${key}' from ${this.location} stopped after ${body.byteLength} of ${response.ContentLength} bytes; Cairn will try again.`, {
+        throw new StorageError('unreachable', `The download of '${key}' from ${this.location} stopped after ${body.byteLength} of ${response.ContentLength} bytes.`, {
           retryable: true,
         });
       }
@@ -170,7 +239,7 @@ export class S3BlobStore implements BlobStore {
     const Key = this.#fullKey(key);
     try {
       const response = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
-      return { key, size: response.ContentLength ?? 0 };
+      return { key, size: response.ContentLength ?? 0, ...(response.LastModified ? { modifiedAt: response.LastModified.getTime() } : {}) };
     } catch (error) {
       // HEAD responses have no body, so a missing object is just a 404 (as is a missing bucket:
       // list() is what tells those apart).
@@ -192,7 +261,14 @@ export class S3BlobStore implements BlobStore {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || !object.Key.startsWith(base)) continue;
-        yield { key: object.Key.slice(base.length), size: object.Size ?? 0 };
+        yield { key: object.Key.slice(base.length), size: object.Size ?? 0, ...(object.LastModified ? { modifiedAt: object.LastModified.getTime() } : {}) };
+      }
+      if (page.IsTruncated && !page.NextContinuationToken) {
+        // Ending here would pass a partial listing off as the whole: prune and check would then
+        // act on objects they never saw.
+        throw new StorageError('storage', `${this.#endpointText} said the listing of '${prefix}' in ${this.location} continues but gave no continuation token. Cairn refuses a partial listing; try again, and report it to the provider if it persists.`, {
+          retryable: true,
+        });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);

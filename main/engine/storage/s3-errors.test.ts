@@ -3,8 +3,8 @@
 // including responses the Swift test server never sends.
 
 import { describe, expect, it } from 'vitest';
-import { CairnError } from '../../../shared/errors.ts';
-import { mapS3Error, type S3ErrorContext } from './s3-errors.ts';
+import { CairnError, StorageError } from '../../../shared/errors.ts';
+import { mapS3Error, parseRetryAfter, type S3ErrorContext } from './s3-errors.ts';
 
 const context: S3ErrorContext = {
   op: 'put',
@@ -123,5 +123,34 @@ describe('mapS3Error', () => {
   it('passes CairnErrors through', () => {
     const original = new CairnError('integrity', 'bad');
     expect(mapped(original)).toBe(original);
+  });
+
+  it("classifies providers' throttling codes as throttled, with their Retry-After", () => {
+    for (const [name, status] of [['SlowDown', 503], ['RequestRateLimitExceeded', 503], ['TooManyRequests', 429], ['Throttling', 400], ['ServiceUnavailable', 503]] as const) {
+      const error = mapped({ ...service(name, status), $response: { headers: { 'retry-after': '4' } } }) as StorageError;
+      expect(error.retryable, name).toBe(true);
+      expect(error.throttled, name).toBe(true);
+      expect(error.retryAfterMs, name).toBe(4000);
+      expect(error.message, name).toMatch(/throttling requests .*asking to wait 4 s/);
+      expect(error.message, name).not.toMatch(/will try again/);
+    }
+    const internal = mapped(service('InternalError', 500)) as StorageError;
+    expect(internal.retryable).toBe(true);
+    expect(internal.throttled).toBe(false);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('120')).toBe(120_000);
+    expect(parseRetryAfter('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(5000);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+  });
+
+  it('suggests path-style addressing when bucket.host does not resolve', () => {
+    const dns = Object.assign(network('ENOTFOUND', 'getaddrinfo ENOTFOUND my-bucket.minio.lan'), { hostname: 'my-bucket.minio.lan' });
+    expect(mapped(dns).message).toMatch(/turn on path-style addressing/);
+    const other = Object.assign(network('ENOTFOUND', 'getaddrinfo ENOTFOUND minio.lan'), { hostname: 'minio.lan' });
+    expect(mapped(other).message).not.toMatch(/path-style/);
+    expect(mapped(other).message).not.toMatch(/will try again/);
   });
 });

@@ -19,6 +19,8 @@ export interface S3ErrorContext {
   /** The store's location string. */
   location: string;
   range?: { offset: number; length: number };
+  /** The host name the request went to (for hints about addressing), when known. */
+  host?: string;
 }
 
 /** Fields of SDK service exceptions and Node network errors that the mapping looks at. */
@@ -28,6 +30,9 @@ interface ErrorShape {
   Code?: unknown;
   code?: unknown;
   $metadata?: { httpStatusCode?: unknown };
+  $response?: { headers?: Record<string, unknown> };
+  /** Node's DNS errors name the host that did not resolve. */
+  hostname?: unknown;
 }
 
 const NETWORK_ERRNOS = new Set([
@@ -48,18 +53,30 @@ const NETWORK_ERRNOS = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 const NETWORK_MESSAGE = /socket hang up|network|timed? ?out|aborted|premature close|ECONNRESET|EPIPE/i;
+// Codes that mean "slow down": retried for as long as the caller's budget allows, honouring
+// Retry-After, and shown as "waiting for the provider" rather than as a failure.
 const THROTTLING_CODES = new Set([
   'SlowDown',
+  'SlowDownRead',
+  'SlowDownWrite',
+  'RequestRateLimitExceeded', // Wasabi
+  'TooManyRequests', // B2, R2 (429)
+  'TooManyRequestsException',
+  'EC2ThrottledException',
+  'PriorRequestNotComplete',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
   'Throttling',
   'ThrottlingException',
   'ThrottledException',
   'RequestThrottled',
   'RequestThrottledException',
-  'TooManyRequestsException',
   'RequestLimitExceeded',
   'ProvisionedThroughputExceededException',
   'BandwidthLimitExceeded',
-  'ServiceUnavailable',
+]);
+// Codes worth retrying that are not throttling: the provider or the connection failed once.
+const TRANSIENT_CODES = new Set([
   'InternalError',
   'RequestTimeout', // the server gave up waiting for the request body: a slow or broken connection
   'RequestTimeoutException',
@@ -76,6 +93,7 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): CairnError 
   const errno = typeof shape.code === 'string' ? shape.code : undefined;
   const status = typeof shape.$metadata?.httpStatusCode === 'number' ? shape.$metadata.httpStatusCode : undefined;
   const message = typeof shape.message === 'string' ? shape.message : String(error);
+  const retryAfterMs = parseRetryAfter(shape.$response?.headers?.['retry-after']);
   const { op, key, bucket, endpoint, location } = context;
   const options = { cause: error };
   const what = describe(op, key);
@@ -93,7 +111,7 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): CairnError 
   if (status === undefined) {
     if ((errno !== undefined && NETWORK_ERRNOS.has(errno)) || name === 'TimeoutError' || NETWORK_MESSAGE.test(message)) {
       const reason = errno ?? (name === 'TimeoutError' ? 'timed out' : message);
-      return new StorageError('unreachable', `Could not reach ${endpoint} (${reason}). Check the endpoint address and your network connection; Cairn will try again.`, {
+      return new StorageError('unreachable', `Could not reach ${endpoint} (${reason}). Check the endpoint address and your network connection.${pathStyleHint(errno, typeof shape.hostname === 'string' ? shape.hostname : context.host, context.bucket)}`, {
         ...options,
         retryable: true,
       });
@@ -140,18 +158,23 @@ export function mapS3Error(error: unknown, context: S3ErrorContext): CairnError 
       );
   }
   if (CORRUPTED_IN_TRANSIT.has(serviceCode)) {
-    return new StorageError('storage', `${endpoint} received a damaged request body while trying to ${what} (${serviceCode}); Cairn will send it again.`, {
+    return new StorageError('storage', `${endpoint} received a damaged request body while trying to ${what} (${serviceCode}).`, {
       ...options,
       retryable: true,
     });
   }
-  if (THROTTLING_CODES.has(serviceCode) || status === 429 || status >= 500) {
+  if (THROTTLING_CODES.has(serviceCode) || TRANSIENT_CODES.has(serviceCode) || status === 429 || status >= 500) {
     if (status === 501 || serviceCode === 'NotImplemented') {
       return op === 'put' || CHECKSUM_HEADERS.test(message) ? checksumRefused() : unsupported();
     }
-    return new StorageError('storage', `${endpoint} is busy or failing (${serviceCode || 'HTTP'} ${status}) while trying to ${what}; Cairn will try again.`, {
+    const throttled = THROTTLING_CODES.has(serviceCode) || status === 429 || (status === 503 && !TRANSIENT_CODES.has(serviceCode));
+    const wait = retryAfterMs === undefined ? '' : `, asking to wait ${Math.ceil(retryAfterMs / 1000)} s`;
+    const state = throttled ? 'is throttling requests' : 'is failing';
+    return new StorageError('storage', `${endpoint} ${state} (${serviceCode || 'HTTP'} ${status}${wait}) while trying to ${what}.`, {
       ...options,
       retryable: true,
+      throttled,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
   if (status === 403 || serviceCode === 'AccessDenied' || serviceCode === 'AllAccessDisabled') {
@@ -192,4 +215,23 @@ function describe(op: S3Operation, key: string): string {
     case 'delete':
       return `delete '${key}'`;
   }
+}
+
+/** `Retry-After` as seconds or an HTTP date, in milliseconds from now; undefined when absent or unreadable. */
+export function parseRetryAfter(value: unknown, now = Date.now()): number | undefined {
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/**
+ * An endpoint that doesn't resolve once the bucket is put in front of its host name
+ * (`bucket.host`) usually wants path-style addressing (`host/bucket`), as self-hosted servers do.
+ */
+function pathStyleHint(errno: string | undefined, host: string | undefined, bucket: string): string {
+  if (errno !== 'ENOTFOUND' || host === undefined) return '';
+  if (!host.toLowerCase().startsWith(`${bucket.toLowerCase()}.`)) return '';
+  return ` The host '${host}' did not resolve: it is the bucket name in front of the endpoint (virtual-hosted addressing). If your provider has no such names, turn on path-style addressing (--path-style, or "Path-style" in the connection settings).`;
 }
