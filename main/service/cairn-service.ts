@@ -39,11 +39,13 @@ const threads = () => Math.max(1, availableParallelism() - 1);
  * the backup goes to the outbox instead of waiting. An endpoint that refuses connections is
  * taken for down in about 0.3 s (RetryingBlobStore's defaults: about 2 s), one that never
  * completes a connection after 3 × 5 s, one that accepts and never answers after 3 × 15 s of
- * silence. Throttling and 5xx errors get the same 3 attempts; a sync they fail is retried by
- * the scheduler (they never go to the outbox). Measured in docs/SYNC.md.
+ * silence. 5xx errors get the same 3 attempts; a sync they fail is retried by the scheduler
+ * (they never go to the outbox). Throttling is waited out as long as it lasts, honouring the
+ * provider's Retry-After (RetryingBlobStore#waiting: "waiting for the provider"). Measured in
+ * docs/SYNC.md.
  */
 export const SERVICE_STORE_OPTIONS = {
-  retry: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4_000 },
+  retry: { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 4_000, throttleBudgetMs: Number.POSITIVE_INFINITY },
   s3: { connectionTimeoutMs: 5_000, socketTimeoutMs: 15_000 },
 } as const satisfies CreateBlobStoreOptions;
 

@@ -46,7 +46,7 @@ describe('RetryingBlobStore', () => {
   });
 
   it('gives up after maxAttempts with the last error', async () => {
-    const { faulty, store, sleeps } = setup({ maxAttempts: 3, readAttempts: 3 });
+    const { faulty, store, sleeps } = setup({ maxAttempts: 3 });
     faulty.failAfter('get', 0, { retryable: true });
     await store.put('k', Uint8Array.of(1));
     const error = await store.get('k').catch((thrown: unknown) => thrown);
@@ -131,5 +131,30 @@ describe('RetryingBlobStore', () => {
     const error = await store.put('k', Uint8Array.of(1)).catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(CairnError);
     expect((error as CairnError).code).toBe('unreachable');
+  });
+});
+
+describe('RetryingBlobStore read budget', () => {
+  it('gives ranged reads (restores) more attempts than writes and whole reads', async () => {
+    const { faulty, store } = setup({ maxAttempts: 3, readAttempts: 8 });
+    await store.put('k', Uint8Array.of(1, 2, 3));
+    for (let n = 1; n <= 7; n++) faulty.failNth('get', n);
+    expect([...(await store.get('k', { offset: 1, length: 2 }))]).toEqual([2, 3]);
+    expect(faulty.calls.get).toBe(8);
+    faulty.clear();
+    for (let n = 1; n <= 7; n++) faulty.failNth('get', n);
+    await expect(store.get('k')).rejects.toThrow(/Cairn tried 3 times/);
+  });
+
+  it('restores nothing but the right bytes through a quarter of failed reads', async () => {
+    const { faulty, store } = setup({ maxAttempts: 4 });
+    const data = new Uint8Array(64 * 1024).map((_, i) => (i * 31) & 0xff);
+    await store.put('pack', data);
+    faulty.failRandomly('get', 0.25, 42);
+    for (let offset = 0; offset < data.length; offset += 1000) {
+      const length = Math.min(1000, data.length - offset);
+      expect(Buffer.from(await store.get('pack', { offset, length })).equals(Buffer.from(data.subarray(offset, offset + length)))).toBe(true);
+    }
+    expect(faulty.injected).toBeGreaterThan(5);
   });
 });

@@ -7,7 +7,7 @@
 // RequestRateLimitExceeded) is waited for, at least as long as its Retry-After asks, for as long
 // as the caller's throttle budget allows — a few minutes for the CLI, without end for the app,
 // which shows "waiting for the provider" meanwhile (onRetry / waiting). Reads get more attempts
-// than writes: a restore should outlast a flaky link that a backup would give up on.
+// than writes (ranged reads): a restore should outlast a flaky link that a backup would give up on.
 
 import { isCairnError, StorageError } from '../../../shared/errors.ts';
 import type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
@@ -28,7 +28,11 @@ export interface RetryEvent {
 export interface RetryOptions {
   /** Attempts in all, including the first, for failures that are not throttling. Default 5. */
   maxAttempts?: number;
-  /** Attempts for get (range reads of restores and checks). Default 3 × maxAttempts. */
+  /**
+   * Attempts for ranged gets (the pack reads of restores, checks and repacks). Default 3 ×
+   * maxAttempts. Whole-object gets (vault.json, snapshots) keep maxAttempts, so an outage is
+   * still noticed quickly.
+   */
   readAttempts?: number;
   /** Default 250 ms. */
   baseDelayMs?: number;
@@ -97,7 +101,7 @@ export class RetryingBlobStore implements BlobStore {
   }
 
   get(key: string, range?: ByteRange): Promise<Uint8Array> {
-    return this.#retry('get', key, () => this.inner.get(key, range));
+    return this.#retry(range ? 'range' : 'get', key, () => this.inner.get(key, range));
   }
 
   stat(key: string): Promise<ObjectInfo | undefined> {
@@ -151,7 +155,7 @@ export class RetryingBlobStore implements BlobStore {
     return { attempt: 1, failures: 0, throttledSince: undefined, startedAt: this.#now() };
   }
 
-  async #retry<T>(op: RetryOperation, key: string, call: () => Promise<T>): Promise<T> {
+  async #retry<T>(op: RetryOperation | 'range', key: string, call: () => Promise<T>): Promise<T> {
     const state = this.#newState();
     for (; ; state.attempt += 1) {
       try {
@@ -172,7 +176,8 @@ export class RetryingBlobStore implements BlobStore {
   }
 
   /** Waits before the next attempt, or throws when the error is final or the budget is spent. */
-  async #backoff(op: RetryOperation, key: string, state: RetryState, error: unknown): Promise<void> {
+  async #backoff(kind: RetryOperation | 'range', key: string, state: RetryState, error: unknown): Promise<void> {
+    const op: RetryOperation = kind === 'range' ? 'get' : kind;
     if (!isCairnError(error) || !error.retryable) {
       this.#settle(state);
       throw error;
@@ -195,7 +200,7 @@ export class RetryingBlobStore implements BlobStore {
       delayMs = Math.min(Math.max(delayMs, this.#baseDelayMs), left);
     } else {
       state.failures += 1;
-      const attempts = op === 'get' ? this.#readAttempts : this.#maxAttempts;
+      const attempts = kind === 'range' ? this.#readAttempts : this.#maxAttempts;
       if (state.failures >= attempts) {
         this.#settle(state);
         throw this.#gaveUp(error, state);
