@@ -233,7 +233,9 @@ export class OutboxBlobStore implements BlobStore {
     for (const key of [...this.#spooled]) {
       if (!key.startsWith(prefix)) continue;
       seen.add(key);
-      yield { key, size: this.#entries.get(key)?.size ?? 0 };
+      // The spool's file time stands in for the store's until the object is flushed.
+      const spooled = await this.#spool.stat(key).catch(() => undefined);
+      yield { key, size: this.#entries.get(key)?.size ?? 0, ...(spooled?.modifiedAt === undefined ? {} : { modifiedAt: spooled.modifiedAt }) };
     }
     for await (const info of this.remote.list(prefix)) if (!seen.has(info.key)) yield info;
   }
