@@ -1,0 +1,102 @@
+import Database from 'better-sqlite3';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
+import { localFiles, readPage, readSession, readerFor, type SessionItem, type SessionRef } from '../index.ts';
+
+const home = realAgentsHome();
+if (!home) process.stderr.write(`[sessions/cursor] ${REAL_AGENTS_MISSING}\n`);
+const temp = mkdtempSync(join(tmpdir(), 'cairn-cursor-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+
+describe.skipIf(!home)('Cursor readers on real samples', () => {
+  it('reads every chat tab and composer of the real Nov 2024 workspace database', async () => {
+    const root = join(home!, '.config/Cursor/User');
+    const path = 'workspaceStorage/f87f6e0b2cf1ae8645cc0c5ffaa99529/state.vscdb';
+    const files = localFiles(root);
+    const reader = readerFor('cursor', path)!;
+    expect(reader.format).toBe('cursor-chat');
+    const refs = await reader.list(files, path);
+    // Straight from the database: tabs with bubbles, composers with a conversation.
+    const db = new Database(join(root, path), { readonly: true });
+    const value = (key: string) => JSON.parse((db.prepare('SELECT value FROM ItemTable WHERE key = ?').get(key) as { value: string }).value) as Record<string, unknown>;
+    const tabs = (value('workbench.panel.aichat.view.aichat.chatdata').tabs as { tabId: string; bubbles: { type: string; text?: string }[] }[]).filter((t) => t.bubbles.length > 0);
+    const composers = (value('composer.composerData').allComposers as { composerId: string; conversation?: { type: number }[] }[]).filter((c) => (c.conversation ?? []).length > 0);
+    db.close();
+    expect(refs.map((r) => r.key)).toEqual([...tabs.map((t) => `chat:${t.tabId}`), ...composers.map((c) => `composer:${c.composerId}`)]);
+    let userMessages = 0;
+    for (const ref of refs) {
+      const { meta } = await readSession(reader, files, ref);
+      expect(meta.counts.unreadable, ref.key).toBe(0);
+      expect(meta.title, ref.key).toBeTruthy();
+      if (ref.key?.startsWith('chat:')) userMessages += meta.counts.userMessages;
+    }
+    expect(userMessages).toBe(tabs.flatMap((t) => t.bubbles).filter((b) => b.type === 'user' && (b.text ?? '').trim()).length);
+    const first = await readSession(reader, files, refs[0]!);
+    expect(first.meta).toMatchObject({ id: tabs[0]!.tabId, title: 'Ionic App Sidebar Customization Guide', model: 'claude-3.5-sonnet', updatedAt: '2024-11-17T04:37:11.743Z' });
+    expect(first.meta.counts.assistantMessages).toBe(16);
+    const paged: SessionItem[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readPage(reader, files, refs[0]!, { limit: 5, cursor });
+      paged.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual(first.items);
+  });
+
+  it('reads agent transcripts, their sub-agents and roleless turn markers', async () => {
+    const files = localFiles(join(home!, '.cursor'));
+    const dir = 'projects/tmp/agent-transcripts/8e72ca80-0000-4000-8000-00000000c001';
+    const main = `${dir}/8e72ca80-0000-4000-8000-00000000c001.jsonl`;
+    const sub = `${dir}/subagents/8e72ca80-0000-4000-8000-00000000c002.jsonl`;
+    const reader = readerFor('cursor', main)!;
+    expect(reader.format).toBe('cursor-transcript');
+    const parent = await readSession(reader, files, { agent: 'cursor', format: 'cursor-transcript', path: main });
+    expect(parent.meta).toMatchObject({ id: '8e72ca80-0000-4000-8000-00000000c001', role: 'main', children: ['8e72ca80-0000-4000-8000-00000000c002'], title: 'run ls command' });
+    expect(parent.meta.counts).toMatchObject({ unreadable: 0, userMessages: 2, toolCalls: 2 });
+    const child = await readSession(reader, files, { agent: 'cursor', format: 'cursor-transcript', path: sub });
+    expect(child.meta).toMatchObject({ parentId: '8e72ca80-0000-4000-8000-00000000c001', role: 'subagent' });
+    const third = `projects/tmp/agent-transcripts/8e72ca80-0000-4000-8000-00000000c003/8e72ca80-0000-4000-8000-00000000c003.jsonl`;
+    const last = await readSession(reader, files, { agent: 'cursor', format: 'cursor-transcript', path: third });
+    expect(last.meta.counts).toMatchObject({ unreadable: 0, notShown: 0, toolCalls: 1 });
+    expect(last.items.at(-1)).toMatchObject({ kind: 'note', label: 'Turn ended', text: 'success' });
+  });
+
+  it("reads the cursor-agent CLI store's metadata", async () => {
+    const files = localFiles(join(home!, '.cursor'));
+    const path = 'chats/5f0c2b8e3a9d4e1f0a1b2c3d4e5f6a7b/a1b2c3d4-e5f6-7890-abcd-ef1234567890/store.db';
+    const reader = readerFor('cursor', path)!;
+    expect(reader.format).toBe('cursor-cli');
+    const { meta } = await readSession(reader, files, { agent: 'cursor', format: 'cursor-cli', path });
+    expect(meta).toMatchObject({ id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', title: 'Test Session', model: 'claude-4-sonnet', startedAt: '2026-04-07T00:43:10.321Z' });
+    expect(meta.counts.unreadable).toBe(0);
+  });
+});
+
+describe('Cursor global composer store (cursorDiskKV)', () => {
+  it('follows a composer header list to its bubbles', async () => {
+    // The shape Cursor writes since 2025: headers in composerData, one row per bubble.
+    mkdirSync(join(temp, 'globalStorage'), { recursive: true });
+    const db = new Database(join(temp, 'globalStorage/state.vscdb'));
+    db.exec('CREATE TABLE cursorDiskKV (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB)');
+    const put = db.prepare('INSERT INTO cursorDiskKV VALUES (?, ?)');
+    put.run('composerData:c1', JSON.stringify({ composerId: 'c1', name: 'Fix the build', createdAt: 1767000000000, lastUpdatedAt: 1767000060000, fullConversationHeadersOnly: [{ bubbleId: 'b1', type: 1 }, { bubbleId: 'b2', type: 2 }, { bubbleId: 'b3', type: 2 }] }));
+    put.run('bubbleId:c1:b1', JSON.stringify({ type: 1, text: 'the build fails', context: { fileSelections: [{ uri: { fsPath: '/w/Makefile' } }] } }));
+    put.run('bubbleId:c1:b2', JSON.stringify({ type: 2, text: '', thinking: { text: 'check make output' }, toolFormerData: { name: 'run_terminal_cmd', toolCallId: 't1', rawArgs: '{"command":"make"}', result: '{"output":"ok"}', status: 'completed' } }));
+    put.run('bubbleId:c1:b3', JSON.stringify({ type: 2, text: 'It builds now.', modelInfo: { modelName: 'gpt-5' } }));
+    put.run('composerData:c2', JSON.stringify({ composerId: 'c2', conversation: [] }));
+    db.close();
+    const files = localFiles(temp);
+    const reader = readerFor('cursor', 'globalStorage/state.vscdb')!;
+    expect(reader.format).toBe('cursor-composer');
+    const refs = await reader.list(files, 'globalStorage/state.vscdb');
+    expect(refs.map((r) => r.key)).toEqual(['c1', 'c2']);
+    const { meta, items } = await readSession(reader, files, refs[0] as SessionRef);
+    expect(meta).toMatchObject({ id: 'c1', title: 'Fix the build', model: 'gpt-5', startedAt: '2025-12-29T09:20:00.000Z', updatedAt: '2025-12-29T09:21:00.000Z' });
+    expect(items.map((i) => i.kind)).toEqual(['message', 'attachment', 'thinking', 'tool-call', 'message']);
+    expect(items[3]).toMatchObject({ name: 'run_terminal_cmd', summary: 'make', result: { text: '{"output":"ok"}' } });
+  });
+});

@@ -1,0 +1,349 @@
+// Cursor keeps conversations in four places:
+//
+// - `cursor-composer`: the global `User/globalStorage/state.vscdb`, table `cursorDiskKV`:
+//   `composerData:<composer id>` (name, createdAt, lastUpdatedAt, and either the whole
+//   `conversation` or `fullConversationHeadersOnly` [{bubbleId, type}]) and
+//   `bubbleId:<composer id>:<bubble id>` (one bubble each). One session per composer.
+// - `cursor-chat`: older per-workspace `User/workspaceStorage/<hash>/state.vscdb`, table
+//   `ItemTable`: `workbench.panel.aichat.view.aichat.chatdata` (chat tabs, bubbles typed
+//   `user` / `ai`) and `composer.composerData` (composers with their conversation inline). One
+//   session per tab (`chat:<tab id>`) and per composer with messages (`composer:<id>`); the
+//   project comes from the folder's `workspace.json`.
+// - `cursor-transcript`: `~/.cursor/projects/<project>/agent-transcripts/<id>/<id>.jsonl` (CLI and
+//   IDE agent), lines `{role, message: {content: [text | tool_use]}}` and roleless markers
+//   (`turn_ended`); sub-agents in `<id>/subagents/<sub id>.jsonl`.
+// - `cursor-cli`: `~/.cursor/chats/<workspace hash>/<agent id>/store.db`: `meta` (hex JSON: name,
+//   createdAt, lastUsedModel) and content-addressed `blobs`; JSON blobs with a `role` are the
+//   messages, read in the order they were stored, other (binary tree) blobs are not shown.
+//
+// Bubbles: user (type 1 / "user") -> user message, with file selections and images as
+// attachments; assistant (type 2 / "ai") -> thinking, message, and `toolFormerData` -> tool call
+// with its result. Verified against a real Nov 2024 workspace database and public fixtures.
+
+import type { SessionFiles } from '../files.ts';
+import { arr, contentText, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
+import type { SessionRef } from '../model.ts';
+import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import { Emitter, jsonlRecords, unreadableEvent } from './common.ts';
+import { hasTable, openDb, type Db } from './sqlite.ts';
+
+// ---- Bubbles (shared by the databases) --------------------------------------------------------
+
+function bubble(e: Emitter, b: JsonObject): void {
+  const type = b.type;
+  const user = type === 1 || type === 'user';
+  const ai = type === 2 || type === 'ai';
+  const text = str(b.text) ?? str(b.rawText) ?? '';
+  const model = str(b.modelType) ?? (isObject(b.modelInfo) ? str(b.modelInfo.modelName) : undefined);
+  if (model && ai) e.meta({ model });
+  if (user) {
+    if (text.trim()) e.item({ kind: 'message', role: 'user', text });
+    const context = isObject(b.context) ? b.context : b;
+    for (const f of arr(context.fileSelections)) {
+      const uri = isObject(f) && isObject(f.uri) ? f.uri : undefined;
+      const path = uri ? (str(uri.fsPath) ?? str(uri.path)) : undefined;
+      if (path) e.item({ kind: 'attachment', label: path, text: '' });
+    }
+    for (const img of arr(context.selectedImages)) if (isObject(img)) e.item({ kind: 'attachment', label: 'image', text: str(img.path) ?? '' });
+    if (!text.trim() && e.events.every((ev) => ev.type !== 'item')) e.notShown('empty user bubble', b);
+    return;
+  }
+  if (ai) {
+    const thinking = isObject(b.thinking) ? str(b.thinking.text) : str(b.thinking);
+    if (thinking) e.item({ kind: 'thinking', text: thinking });
+    if (text.trim()) e.item({ kind: 'message', role: 'assistant', text, ...(model ? { model } : {}) });
+    const tool = isObject(b.toolFormerData) ? b.toolFormerData : undefined;
+    if (tool) {
+      const args = maybeJson(tool.rawArgs ?? tool.params);
+      const result = tool.result;
+      const status = str(tool.status);
+      e.item({
+        kind: 'tool-call',
+        name: str(tool.name) ?? 'tool',
+        summary: toolSummary(args),
+        input: pretty(args),
+        ...(str(tool.toolCallId) ? { callId: str(tool.toolCallId) } : {}),
+        ...(result !== undefined && result !== null ? { result: { text: typeof result === 'string' ? result : pretty(result), isError: status === 'error' } } : {}),
+      });
+    }
+    if (!thinking && !text.trim() && !tool) e.notShown('empty assistant bubble', b);
+    return;
+  }
+  e.notShown(`bubble type ${String(type)}`, b);
+}
+
+function composerMeta(c: JsonObject): MetaPatch {
+  const meta: MetaPatch = { role: 'main' };
+  if (str(c.composerId)) meta.id = str(c.composerId);
+  if (str(c.name)) meta.title = str(c.name);
+  const started = isoTime(c.createdAt);
+  if (started) meta.startedAt = started;
+  const updated = isoTime(c.lastUpdatedAt);
+  if (updated) meta.updatedAt = updated;
+  return meta;
+}
+
+function* bubbleEvents(path: string, bubbles: { value: Json; time?: string }[], options: ReadOptions): Generator<ReaderEvent> {
+  for (let i = options.from?.offset ?? 0; i < bubbles.length; i += 1) {
+    const { value, time } = bubbles[i] as { value: Json; time?: string };
+    const pos = { offset: i, line: i + 1 };
+    if (!isObject(value)) {
+      yield unreadableEvent(path, { error: 'a bubble that is not a JSON object', pos, raw: JSON.stringify(value) ?? '' });
+      continue;
+    }
+    const e = new Emitter(path, pos, time ?? (isObject(value.timingInfo) ? isoTime(value.timingInfo.clientStartTime) : isoTime(value.createdAt)));
+    bubble(e, value);
+    yield* e.events;
+  }
+}
+
+// ---- Global storage: cursorDiskKV ------------------------------------------------------------
+
+export const cursorComposerReader: SessionReader = {
+  format: 'cursor-composer',
+  agent: 'cursor',
+  patterns: ['globalStorage/state.vscdb'],
+  async list(files, path) {
+    return withDb(files, path, [], (db) => {
+      if (!hasTable(db, 'cursorDiskKV')) return [];
+      const rows = db.prepare("SELECT key FROM cursorDiskKV WHERE key LIKE 'composerData:%' ORDER BY key").all() as { key: string }[];
+      return rows.map((r) => ({ agent: 'cursor', format: 'cursor-composer', path, key: r.key.slice('composerData:'.length) }) satisfies SessionRef);
+    });
+  },
+  async *read(files, ref, options = {}) {
+    const opened = await openDb(files, ref.path);
+    if (!('db' in opened)) {
+      yield opened.error;
+      return;
+    }
+    try {
+      const row = opened.db.prepare('SELECT value FROM cursorDiskKV WHERE key = ?').get(`composerData:${ref.key}`) as { value: string | Buffer } | undefined;
+      const parsed = row ? parseRecord(String(row.value)) : { error: `no composer ${ref.key} in this database` };
+      if ('error' in parsed) {
+        yield unreadableEvent(ref.path, { error: parsed.error, pos: { offset: 0, line: 1 }, raw: '' });
+        return;
+      }
+      const c = parsed.value;
+      yield { type: 'meta', meta: { id: ref.key, ...composerMeta(c) } };
+      let bubbles: { value: Json }[];
+      if (Array.isArray(c.conversation) && c.conversation.length > 0) {
+        bubbles = c.conversation.map((value) => ({ value }));
+      } else {
+        const get = opened.db.prepare('SELECT value FROM cursorDiskKV WHERE key = ?');
+        bubbles = arr(c.fullConversationHeadersOnly).map((h) => {
+          const id = isObject(h) ? str(h.bubbleId) : undefined;
+          const r = id ? (get.get(`bubbleId:${ref.key}:${id}`) as { value: string | Buffer } | undefined) : undefined;
+          const b = r ? parseRecord(String(r.value)) : undefined;
+          return { value: b && 'value' in b ? b.value : (h as Json) };
+        });
+      }
+      yield* bubbleEvents(ref.path, bubbles, options);
+    } finally {
+      opened.db.close();
+    }
+  },
+};
+
+// ---- Workspace storage: ItemTable ------------------------------------------------------------
+
+const CHAT_KEY = 'workbench.panel.aichat.view.aichat.chatdata';
+const COMPOSER_KEY = 'composer.composerData';
+
+function itemJson(db: Db, key: string): JsonObject | undefined {
+  const row = db.prepare('SELECT value FROM ItemTable WHERE key = ?').get(key) as { value: string | Buffer } | undefined;
+  if (!row) return undefined;
+  const parsed = parseRecord(String(row.value));
+  return 'value' in parsed ? parsed.value : undefined;
+}
+
+export const cursorChatReader: SessionReader = {
+  format: 'cursor-chat',
+  agent: 'cursor',
+  patterns: ['workspaceStorage/*/state.vscdb'],
+  async list(files, path) {
+    return withDb(files, path, [], (db) => {
+      if (!hasTable(db, 'ItemTable')) return [];
+      const refs: SessionRef[] = [];
+      for (const tab of arr(itemJson(db, CHAT_KEY)?.tabs)) {
+        if (isObject(tab) && str(tab.tabId) && arr(tab.bubbles).length > 0) refs.push({ agent: 'cursor', format: 'cursor-chat', path, key: `chat:${str(tab.tabId)}` });
+      }
+      for (const c of arr(itemJson(db, COMPOSER_KEY)?.allComposers)) {
+        if (isObject(c) && str(c.composerId) && arr(c.conversation).length > 0) refs.push({ agent: 'cursor', format: 'cursor-chat', path, key: `composer:${str(c.composerId)}` });
+      }
+      return refs;
+    });
+  },
+  async *read(files, ref, options = {}) {
+    yield* workspaceProject(files, ref.path);
+    const opened = await openDb(files, ref.path);
+    if (!('db' in opened)) {
+      yield opened.error;
+      return;
+    }
+    try {
+      const [kind, id] = [ref.key?.slice(0, ref.key.indexOf(':')), ref.key?.slice(ref.key.indexOf(':') + 1)];
+      if (kind === 'chat') {
+        const tab = arr(itemJson(opened.db, CHAT_KEY)?.tabs).find((t) => isObject(t) && t.tabId === id);
+        if (!isObject(tab)) {
+          yield unreadableEvent(ref.path, { error: `no chat tab ${id} in this database`, pos: { offset: 0, line: 1 }, raw: '' });
+          return;
+        }
+        const last = isoTime(tab.lastSendTime);
+        yield { type: 'meta', meta: { id: id as string, role: 'main', ...(str(tab.chatTitle) ? { title: str(tab.chatTitle) } : {}), ...(last ? { updatedAt: last } : {}) } };
+        yield* bubbleEvents(ref.path, arr(tab.bubbles).map((value) => ({ value })), options);
+      } else {
+        const c = arr(itemJson(opened.db, COMPOSER_KEY)?.allComposers).find((x) => isObject(x) && x.composerId === id);
+        if (!isObject(c)) {
+          yield unreadableEvent(ref.path, { error: `no composer ${id} in this database`, pos: { offset: 0, line: 1 }, raw: '' });
+          return;
+        }
+        yield { type: 'meta', meta: composerMeta(c) };
+        yield* bubbleEvents(ref.path, arr(c.conversation).map((value) => ({ value })), options);
+      }
+    } finally {
+      opened.db.close();
+    }
+  },
+};
+
+async function* workspaceProject(files: SessionFiles, dbPath: string): AsyncGenerator<ReaderEvent> {
+  const path = `${dbPath.slice(0, dbPath.lastIndexOf('/'))}/workspace.json`;
+  if (!(await files.stat(path))) return;
+  const parsed = parseRecord((await files.read(path)).toString('utf8'));
+  const folder = 'value' in parsed ? (str(parsed.value.folder) ?? str(parsed.value.workspace)) : undefined;
+  if (!folder) return;
+  let project = folder;
+  try {
+    if (folder.startsWith('file://')) project = decodeURIComponent(new URL(folder).pathname).replace(/^\/([A-Za-z]:)/, '$1');
+  } catch {
+    // Keep the URI as written.
+  }
+  yield { type: 'meta', meta: { project, file: path } };
+}
+
+// ---- Agent transcripts (JSONL) ----------------------------------------------------------------
+
+const TRANSCRIPT = /^projects\/[^/]+\/agent-transcripts\/(?:([^/]+)\/)?(?:subagents\/)?([^/]+)\.jsonl$/;
+const SUB = /^projects\/[^/]+\/agent-transcripts\/([^/]+)\/subagents\/([^/]+)\.jsonl$/;
+
+export const cursorTranscriptReader: SessionReader = {
+  format: 'cursor-transcript',
+  agent: 'cursor',
+  patterns: ['projects/*/agent-transcripts/**/*.jsonl'],
+  async list(_files, path) {
+    return [{ agent: 'cursor', format: 'cursor-transcript', path }];
+  },
+  async *read(files, ref, options = {}) {
+    const sub = SUB.exec(ref.path);
+    const m = TRANSCRIPT.exec(ref.path);
+    if (sub) yield { type: 'meta', meta: { id: sub[2], parentId: sub[1], role: 'subagent' } };
+    else if (m) yield { type: 'meta', meta: { id: m[2], role: 'main' } };
+    if (!sub && m?.[1] && !options.from) {
+      for (const child of await files.list(`${ref.path.slice(0, ref.path.lastIndexOf('/'))}/subagents`)) {
+        if (child.endsWith('.jsonl')) yield { type: 'meta', meta: { child: child.slice(child.lastIndexOf('/') + 1, -'.jsonl'.length) } };
+      }
+    }
+    for await (const record of jsonlRecords(files, ref.path, options.from)) {
+      if (!record.ok) {
+        yield unreadableEvent(ref.path, record);
+        continue;
+      }
+      const e = new Emitter(ref.path, record.pos, isoTime(record.value.timestamp));
+      transcriptLine(e, record.value);
+      yield* e.events;
+    }
+  },
+};
+
+function transcriptLine(e: Emitter, v: JsonObject): void {
+  const role = str(v.role);
+  if (role !== 'user' && role !== 'assistant') {
+    const type = str(v.type);
+    if (type === 'turn_ended') e.item({ kind: 'note', label: 'Turn ended', text: str(v.status) ?? '' });
+    else e.notShown(type ?? 'line without a role', v);
+    return;
+  }
+  const message = isObject(v.message) ? v.message : v;
+  const content = typeof message.content === 'string' ? [{ type: 'text', text: message.content } as JsonObject] : arr(message.content);
+  for (const b of content) {
+    if (!isObject(b)) continue;
+    const type = str(b.type) ?? '';
+    if (type === 'text') {
+      const text = str(b.text) ?? '';
+      e.item({ kind: 'message', role, text: role === 'user' ? text.replace(/^\s*<user_query>\s*([\s\S]*?)\s*<\/user_query>\s*$/, '$1') : text });
+    } else if (type === 'tool_use') {
+      e.item({ kind: 'tool-call', name: str(b.name) ?? 'tool', summary: toolSummary(b.input), input: pretty(b.input), ...(str(b.id) ? { callId: str(b.id) } : {}) });
+    } else if (type === 'tool_result') {
+      e.item({ kind: 'tool-result', ...(str(b.tool_use_id) ? { callId: str(b.tool_use_id) } : {}), result: { text: contentText(b.content), isError: b.is_error === true } });
+    } else if (type === 'thinking') {
+      e.item({ kind: 'thinking', text: str(b.thinking) ?? str(b.text) ?? '' });
+    } else {
+      e.notShown(`content block ${type || 'without a type'}`, b);
+    }
+  }
+}
+
+// ---- cursor-agent CLI store -------------------------------------------------------------------
+
+export const cursorCliReader: SessionReader = {
+  format: 'cursor-cli',
+  agent: 'cursor',
+  patterns: ['chats/*/*/store.db'],
+  async list(_files, path) {
+    return [{ agent: 'cursor', format: 'cursor-cli', path }];
+  },
+  async *read(files, ref, options = {}) {
+    const opened = await openDb(files, ref.path);
+    if (!('db' in opened)) {
+      yield opened.error;
+      return;
+    }
+    try {
+      const agentId = ref.path.split('/').at(-2);
+      if (agentId) yield { type: 'meta', meta: { id: agentId, role: 'main' } };
+      if (hasTable(opened.db, 'meta')) {
+        for (const row of opened.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string | Buffer }[]) {
+          const text = typeof row.value === 'string' && /^[0-9a-f]+$/i.test(row.value) ? Buffer.from(row.value, 'hex').toString('utf8') : String(row.value);
+          const parsed = parseRecord(text);
+          if (!('value' in parsed)) continue;
+          const m = parsed.value;
+          const meta: MetaPatch = {};
+          if (str(m.agentId)) meta.id = str(m.agentId);
+          if (str(m.name)) meta.title = str(m.name);
+          if (str(m.lastUsedModel)) meta.model = str(m.lastUsedModel);
+          if (isoTime(m.createdAt)) meta.startedAt = isoTime(m.createdAt);
+          yield { type: 'meta', meta };
+        }
+      }
+      if (!hasTable(opened.db, 'blobs')) return;
+      const rows = opened.db.prepare('SELECT rowid AS n, id, data FROM blobs ORDER BY rowid LIMIT -1 OFFSET ?').iterate(options.from?.offset ?? 0) as IterableIterator<{ n: number; id: string; data: Buffer | string }>;
+      let index = options.from?.offset ?? 0;
+      try {
+        for (const row of rows) {
+          const pos = { offset: index, line: index + 1 };
+          index += 1;
+          const text = Buffer.isBuffer(row.data) ? row.data.toString('utf8') : row.data;
+          const parsed = text.trimStart().startsWith('{') ? parseRecord(text) : undefined;
+          const e = new Emitter(ref.path, pos);
+          if (parsed && 'value' in parsed && typeof parsed.value.role === 'string') transcriptLine(e, parsed.value);
+          else e.notShown('blob (conversation tree)', { id: row.id, bytes: Buffer.byteLength(text) });
+          yield* e.events;
+        }
+      } finally {
+        rows.return?.();
+      }
+    } finally {
+      opened.db.close();
+    }
+  },
+};
+
+async function withDb<T>(files: SessionFiles, path: string, fallback: T, use: (db: Db) => T): Promise<T> {
+  const opened = await openDb(files, path);
+  if (!('db' in opened)) return fallback;
+  try {
+    return use(opened.db);
+  } finally {
+    opened.db.close();
+  }
+}
