@@ -208,6 +208,13 @@ export interface ProbeResult {
   vaultExists: boolean;
 }
 
+/** A vault object `check` found damaged, by its key in the vault. */
+export interface DamagedObject {
+  key: string;
+  kind: 'config' | 'keyslot' | 'device' | 'lock' | 'index' | 'snapshot' | 'pack';
+  problem: string;
+}
+
 export interface CheckReport {
   ok: boolean;
   snapshots: number;
@@ -215,6 +222,10 @@ export interface CheckReport {
   blobs: number;
   bytesRead: number;
   problems: string[];
+  /** The damaged objects among the problems, each named (the others were still checked). */
+  damaged?: DamagedObject[];
+  /** Worth knowing, not problems: slots without a MAC, partial uploads of interrupted runs. */
+  warnings?: string[];
   /** Packs no index lists (left by interrupted runs; prune removes them). Not a problem. */
   unreferencedPacks?: number;
 }

@@ -121,7 +121,16 @@ export function workerThreads(): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
-export async function openRepository(opts: CommonOptions, storeOptions: { outbox?: boolean } = {}): Promise<Repository> {
+/**
+ * How a command opens the vault. `readOnly`: the command only reads it (nothing is written to
+ * the vault, so a read-only vault opens and a first look from a new device registers no device).
+ */
+export interface OpenOptions {
+  outbox?: boolean;
+  readOnly?: boolean;
+}
+
+export async function openRepository(opts: CommonOptions, storeOptions: OpenOptions = {}): Promise<Repository> {
   const chosen = chooseVault(opts);
   const store = await openStore(opts, storeOptions, chosen);
   try {
@@ -131,6 +140,7 @@ export async function openRepository(opts: CommonOptions, storeOptions: { outbox
       secret: await unlockSecret(chosen),
       deviceName: opts.deviceName,
       keyCache: process.env.CAIRN_KEY_CACHE !== '0',
+      readOnly: storeOptions.readOnly,
       makeCodec: (vault) => createWorkerCodec(vault, { threads: workerThreads() }),
     });
     // The vault opened through another slot: say so now, not on the day the damaged one is needed.
@@ -148,7 +158,7 @@ export async function openRepository(opts: CommonOptions, storeOptions: { outbox
   }
 }
 
-export async function withRepository<T>(opts: CommonOptions, fn: (repo: Repository) => Promise<T>, storeOptions: { outbox?: boolean } = {}): Promise<T> {
+export async function withRepository<T>(opts: CommonOptions, fn: (repo: Repository) => Promise<T>, storeOptions: OpenOptions = {}): Promise<T> {
   const repo = await openRepository(opts, storeOptions);
   try {
     return await fn(repo);

@@ -1,5 +1,6 @@
 // How the CLI talks: exit codes per error code, JSON or human output, progress on a TTY only.
 
+import { CairnError } from '../../shared/errors.ts';
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
 import type { ProgressInfo } from '../../shared/models.ts';
 import { formatBytes } from '../../shared/format.ts';
@@ -84,7 +85,30 @@ export function makeOutput(json: boolean, stream: NodeJS.WriteStream = process.s
   };
 }
 
-export function printError(error: ErrorRecord, json: boolean): void {
-  if (json) process.stdout.write(`${JSON.stringify({ error }, null, 2)}\n`);
-  process.stderr.write(`cairn: ${error.message}\n`);
+export function printError(error: ErrorRecord, json: boolean, { reported = false }: { reported?: boolean } = {}): void {
+  const record = { ...error, message: cliMessage(error) };
+  if (json && !reported) process.stdout.write(`${JSON.stringify({ error: record }, null, 2)}\n`);
+  process.stderr.write(`cairn: ${record.message}\n`);
+}
+
+/**
+ * A failure whose details the command already printed as its result (`check` with problems):
+ * main() exits with its code and a one-line message, and prints no second JSON document.
+ */
+export class ReportedError extends CairnError {
+  readonly reported = true;
+}
+
+/** What a command that goes on past damaged objects says about each one. */
+export function warnDamaged(out: Output): (key: string, error: Error) => void {
+  return (key, error) => out.warn(`${key} is damaged and was left out: ${error.message.replace(/\.?$/, '.')} Run 'cairn check'.`);
+}
+
+/**
+ * The message as the CLI says it. Storage errors are worded for the app, which retries on its
+ * own ("Cairn will try again"); the CLI exits, so it says what to do instead.
+ */
+export function cliMessage(record: ErrorRecord): string {
+  const message = record.message.replace(/[;,]? Cairn will try again\.?/g, '.').replace(/\.\./g, '.');
+  return record.retryable && message !== record.message ? `${message} Run the command again later.` : message;
 }

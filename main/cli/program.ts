@@ -7,7 +7,7 @@ import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restor
 import { agentsCommand } from './commands/agents-command.ts';
 import { continueCommand, sessionsCommand, showCommand } from './commands/session-commands.ts';
 import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand } from './commands/sync-commands.ts';
-import { EXIT, printError } from './output.ts';
+import { EXIT, printError, ReportedError } from './output.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -146,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT.config;
     }
     const record = toErrorRecord(error);
-    printError(record, json);
+    printError(record, json, { reported: error instanceof ReportedError });
     if (record.code === 'internal' && process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return EXIT[record.code] ?? 1;
   }

@@ -6,13 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CairnError, NotFoundError } from '../../shared/errors.ts';
+import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { StateDb } from './state/index.ts';
 import type { BlobStore } from './storage/index.ts';
-import { mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
-import type { BlobCodec, DeviceRecord, InitOptions, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
+import { keys, mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
+import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import type { KeySlot } from './crypto/index.ts';
 import { locationKey } from './paths.ts';
 import { writeJsonAtomic } from './atomic-file.ts';
@@ -262,14 +262,25 @@ export class Repository {
    * Every snapshot (of one device, or all), oldest first. Records already seen come from the
    * state DB; only new ones are downloaded (one LIST plus a GET per new snapshot).
    */
-  async listSnapshots(device?: DeviceId): Promise<SnapshotRecord[]> {
+  async listSnapshots(device?: DeviceId, onDamaged?: OnDamaged): Promise<SnapshotRecord[]> {
     const refs = await this.vault.listSnapshotRefs(device);
     const cached = this.db.getCachedSnapshots(refs.map((r) => r.id));
     const out: SnapshotRecord[] = [];
     const missing = refs.filter((r) => !cached.has(r.id));
     for (const [id, raw] of cached) out.push(parseSnapshotRecord(JSON.parse(raw), id));
-    const loaded = await mapLimit(missing, 8, (r) => this.vault.loadSnapshot(r.device, r.id));
+    // A damaged record is told to onDamaged and left out (listing, browsing, restoring others);
+    // without onDamaged (forget, prune, sync) it throws: deciding with one missing is unsafe.
+    const loaded = await mapLimit(missing, 8, async (r) => {
+      try {
+        return await this.vault.loadSnapshot(r.device, r.id);
+      } catch (error) {
+        if (!onDamaged || !(error instanceof IntegrityError)) throw error;
+        onDamaged(keys.snapshot(r.device, r.id), error);
+        return undefined;
+      }
+    });
     for (const s of loaded) {
+      if (!s) continue;
       this.db.putSnapshot(s.id, s.device, s.time, JSON.stringify(s));
       out.push(s);
     }
@@ -287,12 +298,21 @@ export class Repository {
    * Finds a snapshot by id, unique id prefix, or `latest` (this device's newest, or `device`'s:
    * an id or a name).
    */
-  async findSnapshot(ref: string, device?: string): Promise<SnapshotRecord> {
+  async findSnapshot(ref: string, device?: string, onDamaged?: OnDamaged): Promise<SnapshotRecord> {
     if (ref === 'latest') {
-      const deviceId = device ? await this.resolveDevice(device) : this.device.id;
-      const all = await this.listSnapshots(deviceId);
+      const deviceId = device ? await this.resolveDevice(device, onDamaged) : this.device.id;
+      const all = await this.listSnapshots(deviceId, onDamaged);
       const newest = all.at(-1);
-      if (!newest) throw new NotFoundError(`Device ${device ?? this.device.name} has no snapshots yet. Run 'cairn backup' first.`);
+      if (!newest) {
+        if (device) throw new NotFoundError(`Device ${device} has no snapshots yet. See 'cairn snapshots'.`);
+        const others = (await this.vault.listSnapshotRefs()).filter((r) => r.device !== this.device.id);
+        if (others.length === 0) throw new NotFoundError(`The vault has no snapshots yet. Run 'cairn backup' first.`);
+        const names = (await this.vault.listDevices(onDamaged ?? (() => undefined))).filter((d) => others.some((r) => r.device === d.id)).map((d) => d.name);
+        throw new NotFoundError(
+          `This device (${this.device.name}) has no snapshots yet; 'latest' means this device's newest. ` +
+            `Name another device with --device${names.length > 0 ? ` (${names.join(', ')})` : ''}, or give a snapshot id from 'cairn snapshots'.`,
+        );
+      }
       return newest;
     }
     if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new CairnError('config', `'${ref}' is not a snapshot id. Use an id (or its first characters) from 'cairn snapshots', or 'latest'.`);
@@ -304,8 +324,8 @@ export class Repository {
     return cached ? parseSnapshotRecord(JSON.parse(cached), only.id) : this.vault.loadSnapshot(only.device, only.id);
   }
 
-  async resolveDevice(nameOrId: string): Promise<DeviceId> {
-    const devices = await this.vault.listDevices();
+  async resolveDevice(nameOrId: string, onDamaged?: OnDamaged): Promise<DeviceId> {
+    const devices = await this.vault.listDevices(onDamaged);
     const match = devices.find((d) => d.id === nameOrId) ?? devices.filter((d) => d.name === nameOrId || d.hostname === nameOrId)[0];
     if (match) return match.id;
     const fromSnapshots = (await this.vault.listSnapshotRefs()).find((r) => r.device === nameOrId);

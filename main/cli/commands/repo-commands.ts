@@ -17,7 +17,7 @@ import { openStore, passphrase, prompt, stateDir, withRepository } from '../cont
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
-import { formatBytes, formatDuration, makeOutput, table } from '../output.ts';
+import { formatBytes, formatDuration, makeOutput, ReportedError, table, warnDamaged } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -139,8 +139,9 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
 export async function snapshotsCommand(opts: CommonOptions & { device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const device = opts.device ? await repo.resolveDevice(opts.device) : undefined;
-    const list = (await repo.listSnapshots(device)).map(summarise);
+    const onDamaged = warnDamaged(out);
+    const device = opts.device ? await repo.resolveDevice(opts.device, onDamaged) : undefined;
+    const list = (await repo.listSnapshots(device, onDamaged)).map(summarise);
     out.result(list, () =>
       list.length === 0
         ? 'No snapshots yet.'
@@ -149,7 +150,7 @@ export async function snapshotsCommand(opts: CommonOptions & { device?: string }
             ...list.map((s) => [s.shortId + (s.pinned ? '*' : ''), s.time.replace('T', ' ').slice(0, 19), s.deviceName, s.reason, String(s.stats.files), formatBytes(s.stats.bytes), s.roots.map((r) => r.label).join(', ')]),
           ]),
     );
-  });
+  }, { readOnly: true });
 }
 
 function entryJson(path: string, e: TreeEntry) {
@@ -159,7 +160,7 @@ function entryJson(path: string, e: TreeEntry) {
 export async function lsCommand(path: string | undefined, opts: CommonOptions & { snapshot: string; recursive?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device), repo.refreshIndex()]);
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
     const reader = repo.reader();
     const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
     const rows: ReturnType<typeof entryJson>[] = [];
@@ -179,13 +180,13 @@ export async function lsCommand(path: string | undefined, opts: CommonOptions & 
         .filter(Boolean)
         .join('\n'),
     );
-  });
+  }, { readOnly: true });
 }
 
 export async function restoreCommand(opts: CommonOptions & { snapshot: string; target: string; path?: string[]; overwrite?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device), repo.refreshIndex()]);
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
     const started = Date.now();
     const target = resolve(opts.target);
     // Replacing files in an agent's live folder: keep what is there in a safety snapshot first.
@@ -212,7 +213,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     out.result({ snapshot: snap.id, target: resolve(opts.target), ...result, durationMs: Date.now() - started }, () =>
       `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${resolve(opts.target)} in ${formatDuration(Date.now() - started)}.`,
     );
-  });
+  }, { readOnly: true });
 }
 
 export async function checkCommand(opts: CommonOptions & { readData?: boolean }): Promise<void> {
@@ -223,13 +224,17 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean })
       onProgress: (done, total, phase) => out.progress({ phase: `checking ${phase}`, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }),
     });
     out.endProgress();
+    const notes = (report.warnings ?? []).map((w) => `  note: ${w}`);
     out.result(report, () =>
-      report.ok
-        ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
-        : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
+      [
+        report.ok
+          ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
+          : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
+        ...notes,
+      ].join('\n'),
     );
-    if (!report.ok) throw new CairnError('integrity', `The vault has ${report.problems.length} problem(s); see above.`);
-  });
+    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.`);
+  }, { readOnly: true });
 }
 
 export async function keyCommand(action: string, opts: CommonOptions): Promise<void> {
@@ -252,6 +257,6 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
     } else {
       throw new ConfigError(`Unknown key action '${action}'. Use fingerprint, passwd or recovery.`);
     }
-  });
+  }, { readOnly: action === 'fingerprint' });
 }
 

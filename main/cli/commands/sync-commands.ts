@@ -7,10 +7,10 @@ import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts
 import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
-import { prune } from '../../engine/vault/index.ts';
+import { prune, settleAll } from '../../engine/vault/index.ts';
 import { withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { formatBytes, makeOutput, table } from '../output.ts';
+import { formatBytes, makeOutput, table, warnDamaged } from '../output.ts';
 
 function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   return (values ?? []).map((v) => {
@@ -71,7 +71,8 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
 export async function devicesCommand(opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const [devices, snaps] = await Promise.all([repo.vault.listDevices(), repo.listSnapshots()]);
+    const onDamaged = warnDamaged(out);
+    const [devices, snaps] = await settleAll([repo.vault.listDevices(onDamaged), repo.listSnapshots(undefined, onDamaged)]);
     const infos = devices.map((d) => deviceInfo(d, snaps, repo.device.id));
     out.result(infos, () =>
       table([
@@ -79,7 +80,7 @@ export async function devicesCommand(opts: CommonOptions): Promise<void> {
         ...infos.map((d) => [d.id, d.name, d.platform, d.lastSeen.replace('T', ' ').slice(0, 19), String(d.snapshotCount), d.isThisDevice ? '(this device)' : '']),
       ]),
     );
-  });
+  }, { readOnly: true });
 }
 
 export async function conflictsCommand(opts: CommonOptions & { all?: boolean }): Promise<void> {
@@ -91,7 +92,7 @@ export async function conflictsCommand(opts: CommonOptions & { all?: boolean }):
         ? 'No open conflicts.'
         : table([['ID', 'FILE', 'OTHER DEVICE', 'MINE', 'THEIRS', 'STATUS'], ...list.map((c: ConflictInfo) => [c.id, c.path, c.otherDeviceName, formatBytes(c.mineSize), formatBytes(c.theirsSize), c.resolution ? `kept ${c.resolution}` : c.status])]),
     );
-  });
+  }, { readOnly: true });
 }
 
 export async function resolveCommand(id: string, opts: CommonOptions & { keep: string }): Promise<void> {
@@ -112,13 +113,19 @@ const int = (name: string, v: string | undefined, dflt: number) => {
 
 export async function forgetCommand(opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  // With any --keep-* flag the policy is exactly what was asked (restic's rule): the defaults
+  // apply only when none is given, so --keep-last 1 keeps one snapshot per device, not 1 + 24 + ….
+  const given = [opts.keepLast, opts.keepHourly, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined);
+  const base: RetentionPolicy = given ? { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 } : DEFAULT_RETENTION;
   const policy: RetentionPolicy = {
-    keepLast: Math.max(1, int('keep-last', opts.keepLast, DEFAULT_RETENTION.keepLast)),
-    keepHourly: int('keep-hourly', opts.keepHourly, DEFAULT_RETENTION.keepHourly),
-    keepDaily: int('keep-daily', opts.keepDaily, DEFAULT_RETENTION.keepDaily),
-    keepWeekly: int('keep-weekly', opts.keepWeekly, DEFAULT_RETENTION.keepWeekly),
-    keepMonthly: int('keep-monthly', opts.keepMonthly, DEFAULT_RETENTION.keepMonthly),
+    keepLast: int('keep-last', opts.keepLast, base.keepLast),
+    keepHourly: int('keep-hourly', opts.keepHourly, base.keepHourly),
+    keepDaily: int('keep-daily', opts.keepDaily, base.keepDaily),
+    keepWeekly: int('keep-weekly', opts.keepWeekly, base.keepWeekly),
+    keepMonthly: int('keep-monthly', opts.keepMonthly, base.keepMonthly),
   };
+  // Every device keeps its newest snapshot whatever the flags say: forget never empties a device.
+  policy.keepLast = Math.max(1, policy.keepLast);
   await withRepository(opts, async (repo) => {
     const result = await forget(repo, policy, opts.dryRun ?? false);
     out.result({ policy, ...result }, () =>
@@ -128,7 +135,7 @@ export async function forgetCommand(opts: CommonOptions & { keepLast?: string; k
         opts.dryRun ? '' : "Run 'cairn prune' to free the space they used.",
       ].filter(Boolean).join('\n'),
     );
-  });
+  }, { readOnly: opts.dryRun === true });
 }
 
 export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): Promise<void> {

@@ -1,13 +1,18 @@
-// `check`: does every snapshot's data exist where the index says (structure), and, with
-// readData, does every pack hash to its id and every blob decrypt and hash to its id.
+// `check`: every object the vault holds is verified on its own and a damaged one is named, never
+// stopping the rest: vault.json (form and MAC), each key slot (checksum and MAC), device
+// records, locks, index files, snapshot records; then every snapshot's trees and data exist
+// where the index says (structure), and, with readData, every pack hashes to its id and every
+// blob decrypts and hashes to its id.
 
-import type { BlobId, PackId } from '../../../shared/ids.ts';
-import type { CheckReport } from '../../../shared/models.ts';
+import { CairnError } from '../../../shared/errors.ts';
+import type { BlobId, DeviceId, PackId, SnapshotId } from '../../../shared/ids.ts';
+import type { CheckReport, DamagedObject } from '../../../shared/models.ts';
+import { parseKeySlot } from '../crypto/index.ts';
 import type { BlobCodec } from './codec.ts';
 import { decodeIndex, decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE, packIdOf } from './format.ts';
 import type { BlobLocation } from './format.ts';
 import { listIndexIds } from './index-sync.ts';
-import { decodeTree } from './records.ts';
+import { decodeTree, parseDeviceRecord, parseLockRecord } from './records.ts';
 import type { SnapshotRecord } from './records.ts';
 import type { Vault } from './vault.ts';
 import { mapLimit } from './vault.ts';
@@ -18,18 +23,97 @@ export interface CheckOptions {
   concurrency?: number;
 }
 
+const HEX16 = /^[0-9a-f]{16}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** A vanished object (deleted between list and get: a released lock, a pruned index) is no damage. */
+const isNotFound = (error: unknown): boolean => error instanceof CairnError && error.code === 'not_found';
+
 export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckOptions = {}): Promise<CheckReport> {
   const problems: string[] = [];
-  const report: CheckReport = { ok: true, snapshots: 0, packs: 0, blobs: 0, bytesRead: 0, problems };
+  const damaged: DamagedObject[] = [];
+  const warnings: string[] = [];
+  const report: CheckReport = { ok: true, snapshots: 0, packs: 0, blobs: 0, bytesRead: 0, problems, damaged, warnings };
   const concurrency = options.concurrency ?? 4;
+  const damage = (key: string, kind: DamagedObject['kind'], problem: string) => {
+    damaged.push({ key, kind, problem });
+    problems.push(`${key} is damaged: ${problem.replace(/\.$/, '')}.`);
+  };
+  const listKeys = async (prefix: string): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const info of vault.store.list(prefix)) out.push(info.key);
+    return out;
+  };
 
-  // Packs as stored.
+  // vault.json, as stored now (the vault may have been opened from a cached copy).
+  try {
+    const problem = vault.configProblem(await vault.store.get(keys.config));
+    if (problem) damage(keys.config, 'config', problem);
+  } catch (error) {
+    damage(keys.config, 'config', `it can't be read: ${messageOf(error)}`);
+  }
+
+  // Key slots: each checked on its own; the MAC proves it wraps this vault's key.
+  await mapLimit(await listKeys(keys.keysPrefix), 8, async (key) => {
+    try {
+      const text = Buffer.from(await vault.store.get(key)).toString('utf8');
+      let raw: unknown;
+      try {
+        raw = JSON.parse(text);
+      } catch {
+        damage(key, 'keyslot', 'it is not valid JSON');
+        return;
+      }
+      const slot = parseKeySlot(raw);
+      const verdict = vault.verifySlot(slot);
+      if (verdict === 'mismatch') damage(key, 'keyslot', `its MAC does not match: this ${slot.type} slot was not made with this vault's key, or was altered`);
+      else if (JSON.stringify(raw, null, 2) !== text) damage(key, 'keyslot', 'its bytes differ from the form Cairn writes (damaged spacing)');
+      else if (verdict === 'absent') warnings.push(`Key slot ${key} (${slot.type}) was written before slots had a MAC, so it can't be verified without its secret; the next backup adds one.`);
+    } catch (error) {
+      if (isNotFound(error)) return;
+      damage(key, 'keyslot', messageOf(error).replace(/^The key slot is /, 'it is '));
+    }
+  });
+
+  // Device records.
+  await mapLimit(await listKeys(keys.devicesPrefix), 8, async (key) => {
+    const id = key.slice(keys.devicesPrefix.length);
+    if (!HEX16.test(id)) return void damage(key, 'device', 'its name is not a device id');
+    try {
+      const record = parseDeviceRecord(await vault.getSealedJson(key, kinds.device, id), id);
+      if (record.id !== id) damage(key, 'device', `it holds the record of device ${record.id}`);
+    } catch (error) {
+      if (!isNotFound(error)) damage(key, 'device', messageOf(error));
+    }
+  });
+
+  // Locks (taken and released all the time: one that vanished meanwhile was released).
+  await mapLimit(await listKeys(keys.locksPrefix), 8, async (key) => {
+    const id = key.slice(keys.locksPrefix.length);
+    try {
+      parseLockRecord(await vault.getSealedJson(key, kinds.lock, id), id);
+    } catch (error) {
+      if (!isNotFound(error)) damage(key, 'lock', messageOf(error));
+    }
+  });
+
+  // Packs as stored. A name that isn't a pack id is a partial upload of a killed run.
   const packSizes = new Map<PackId, number>();
+  let partial = 0;
+  let partialBytes = 0;
   for await (const info of vault.store.list(keys.packsPrefix)) {
     const id = info.key.split('/').pop() as PackId;
+    if (!HEX64.test(id)) {
+      partial++;
+      partialBytes += info.size;
+      continue;
+    }
     if (info.key !== keys.pack(id)) problems.push(`Unexpected object ${info.key} in data/.`);
     packSizes.set(id, info.size);
   }
+  if (partial > 0) warnings.push(`${partial} partial upload(s) in data/ (${partialBytes} bytes), left by interrupted runs: no snapshot uses them.`);
   report.packs = packSizes.size;
 
   // The index, read fresh from storage (not the local cache).
@@ -43,18 +127,27 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
         else if (loc.offset + loc.length > size - PACK_TRAILER_SIZE) problems.push(`Index ${id} places blob ${loc.id.slice(0, 12)}… past the end of pack ${loc.pack.slice(0, 12)}….`);
       }
     } catch (error) {
-      problems.push(`Index ${id} can't be read: ${(error as Error).message}`);
+      if (!isNotFound(error)) damage(keys.index(id), 'index', messageOf(error));
     }
   });
   report.blobs = index.size;
 
-  // Every snapshot's trees and contents.
-  let snapshots: SnapshotRecord[] = [];
-  try {
-    snapshots = await vault.listSnapshots();
-  } catch (error) {
-    problems.push(`Snapshots can't be read: ${(error as Error).message}`);
+  // Snapshot records, each on its own.
+  const snapshots: SnapshotRecord[] = [];
+  const refs: { device: DeviceId; id: SnapshotId }[] = [];
+  for (const key of await listKeys(keys.snapshotsPrefix())) {
+    const [, device = '', id = '', ...rest] = key.split('/');
+    if (rest.length > 0 || !HEX16.test(device) || !HEX64.test(id)) damage(key, 'snapshot', 'its name is not snapshots/<device id>/<snapshot id>');
+    else refs.push({ device: device as DeviceId, id: id as SnapshotId });
   }
+  await mapLimit(refs, 8, async (r) => {
+    try {
+      snapshots.push(await vault.loadSnapshot(r.device, r.id));
+    } catch (error) {
+      if (!isNotFound(error)) damage(keys.snapshot(r.device, r.id), 'snapshot', messageOf(error));
+    }
+  });
+  snapshots.sort((a, b) => a.time.localeCompare(b.time));
   report.snapshots = snapshots.length;
   const seenTrees = new Set<BlobId>();
   const readTree = async (id: BlobId) => {
@@ -64,6 +157,7 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
     const [plain] = await codec.openAndVerify([{ id, sealed, rawLength: loc.rawLength }]);
     return decodeTree(plain as Uint8Array, id);
   };
+  let visited = 0;
   for (const snap of snapshots) {
     const where = `snapshot ${snap.id.slice(0, 8)} (${snap.deviceName}, ${snap.time})`;
     const visit = async (treeId: BlobId, path: string): Promise<void> => {
@@ -84,7 +178,7 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
     };
     await visit(snap.tree, '');
     if (snap.catalog) await visit(snap.catalog, '(session catalog)');
-    options.onProgress?.(report.snapshots, snapshots.length, 'snapshots');
+    options.onProgress?.(++visited, snapshots.length, 'snapshots');
   }
 
   if (options.readData) {
@@ -97,17 +191,17 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
     let done = 0;
     let unreferenced = 0;
     await mapLimit([...packSizes.keys()], concurrency, async (pack) => {
-      const name = pack.slice(0, 12) + '…';
+      const key = keys.pack(pack);
       try {
-        const bytes = await vault.store.get(keys.pack(pack));
+        const bytes = await vault.store.get(key);
         report.bytesRead += bytes.length;
         if (packIdOf(bytes) !== pack) {
-          problems.push(`Pack ${name} does not hash to its id: it is corrupt or was modified.`);
+          damage(key, 'pack', 'it does not hash to its id: it is corrupt or was modified');
           return;
         }
         const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
         if (buf.length < PACK_TRAILER_SIZE || !buf.subarray(buf.length - 4).equals(PACK_TRAILER_MAGIC)) {
-          problems.push(`Pack ${name} has no valid trailer.`);
+          damage(key, 'pack', 'it has no valid trailer');
           return;
         }
         const headerLength = buf.readUInt32LE(buf.length - PACK_TRAILER_SIZE);
@@ -120,11 +214,11 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
           try {
             await codec.openAndVerify(items.slice(i, i + 64));
           } catch (error) {
-            problems.push(`Pack ${name}: ${(error as Error).message}`);
+            damage(key, 'pack', messageOf(error));
           }
         }
       } catch (error) {
-        problems.push(`Pack ${name} can't be read: ${(error as Error).message}`);
+        if (!isNotFound(error)) damage(key, 'pack', `it can't be read: ${messageOf(error)}`);
       } finally {
         options.onProgress?.(++done, packSizes.size, 'packs');
       }

@@ -1,6 +1,6 @@
 // The vault: format v1 (packs, index, trees, snapshots, devices, locks) over a BlobStore.
 export { Vault, mapLimit, settleAll } from './vault.ts';
-export type { VaultConfig, VaultHeader, UnlockSecret, InitOptions } from './vault.ts';
+export type { DamagedSlot, InitOptions, OnDamaged, SlotEntry, UnlockSecret, VaultConfig, VaultHeader } from './vault.ts';
 export * from './format.ts';
 export * from './records.ts';
 export * from './defaults.ts';

@@ -41,6 +41,9 @@ export interface VaultConfig {
 
 export type UnlockSecret = { passphrase: string } | { recoveryKey: string };
 
+/** Told about a vault object that can't be used (by its key), while the others are. */
+export type OnDamaged = (key: string, error: IntegrityError) => void;
+
 export interface SlotEntry {
   key: string;
   slot: KeySlot;
@@ -251,6 +254,28 @@ export class Vault {
     return { slots: slots.sort(byKey), damaged: damaged.sort(byKey) };
   }
 
+  /**
+   * What is wrong with vault.json as stored (`bytes`), or undefined: it must be the JSON Cairn
+   * writes, byte for byte, describe this vault, and carry a MAC this vault's key made.
+   */
+  configProblem(bytes: Uint8Array): string | undefined {
+    const text = Buffer.from(bytes).toString('utf8');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return 'it is not valid JSON';
+    }
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'it is not a JSON object';
+    const { mac: storedMac, ...config } = raw as Record<string, unknown>;
+    if (typeof storedMac !== 'string') return 'it has no MAC';
+    const expected = Buffer.from(mac(this.subkeys.macKey, Buffer.from(JSON.stringify(config)))).toString('base64');
+    if (expected !== storedMac) return 'its MAC does not match: it was modified';
+    if ((config as { id?: unknown }).id !== this.id) return `it describes vault ${String((config as { id?: unknown }).id)}, not ${this.id}`;
+    if (JSON.stringify(raw, null, 2) !== text) return 'its bytes differ from the form Cairn writes (damaged spacing)';
+    return undefined;
+  }
+
   /** Checks a slot's MAC with this vault's key (see key-slots.ts): `check` uses it. */
   verifySlot(slot: KeySlot): 'ok' | 'mismatch' | 'absent' {
     return verifySlotMac(this.master, slot);
@@ -398,10 +423,22 @@ export class Vault {
     }
   }
 
-  async listDevices(): Promise<DeviceRecord[]> {
+  /**
+   * Every readable device record. A damaged one is passed to `onDamaged` (by key) and left out,
+   * so one bad record never hides the others; without `onDamaged` it throws.
+   */
+  async listDevices(onDamaged?: OnDamaged): Promise<DeviceRecord[]> {
     const ids: DeviceId[] = [];
     for await (const info of this.store.list(keys.devicesPrefix)) ids.push(info.key.slice(keys.devicesPrefix.length) as DeviceId);
-    const out = await mapLimit(ids, 8, (id) => this.loadDevice(id));
+    const out = await mapLimit(ids, 8, async (id) => {
+      try {
+        return await this.loadDevice(id);
+      } catch (error) {
+        if (!onDamaged || !(error instanceof IntegrityError)) throw error;
+        onDamaged(keys.device(id), error);
+        return undefined;
+      }
+    });
     return out.filter((d): d is DeviceRecord => d !== undefined);
   }
 

@@ -1,0 +1,119 @@
+// `check` treats every vault object as independent evidence: a flipped byte in any kind of object
+// is found and named, and one damaged object never stops the others from being verified.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rng } from '../../../testing/agent-home.ts';
+import { backupOf, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import type { Repository } from '../repository.ts';
+import { MemoryBlobStore } from '../storage/index.ts';
+import { acquireLock, checkVault, keys } from './index.ts';
+
+let repo: Repository;
+let store: MemoryBlobStore;
+/** One stored key per kind of vault object. */
+const objects = new Map<string, string>();
+
+beforeAll(async () => {
+  const home = tempDir('cairn-check-home-');
+  mkdirSync(join(home, 'sub'));
+  const r = rng(5);
+  writeFileSync(join(home, 'a.jsonl'), r.bytes(300_000));
+  writeFileSync(join(home, 'sub', 'b.txt'), 'hello\n');
+  store = new MemoryBlobStore();
+  ({ repo } = await initRepo(store));
+  await backupOf(repo, [{ label: 'home', path: home }]);
+  writeFileSync(join(home, 'sub', 'b.txt'), 'hello again\n');
+  await backupOf(repo, [{ label: 'home', path: home }]);
+  await acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: repo.device.id }); // held: a lock object to damage
+  const all: string[] = [];
+  for await (const info of store.list('')) all.push(info.key);
+  const first = (prefix: string) => all.find((k) => k.startsWith(prefix)) as string;
+  objects.set('vault.json', keys.config);
+  for (const key of all.filter((k) => k.startsWith(keys.keysPrefix))) {
+    const type = (JSON.parse(Buffer.from(await store.get(key)).toString('utf8')) as { type: string }).type;
+    objects.set(`${type} key slot`, key);
+  }
+  objects.set('device record', first(keys.devicesPrefix));
+  objects.set('snapshot record', first('snapshots/'));
+  objects.set('index file', first(keys.indexPrefix));
+  objects.set('lock', first(keys.locksPrefix));
+  objects.set('pack', first(keys.packsPrefix));
+  expect([...objects.values()].every(Boolean)).toBe(true);
+});
+
+afterAll(async () => {
+  await repo.close();
+  removeTempDirs();
+});
+
+async function withFlip<T>(key: string, at: number, mask: number, fn: () => Promise<T>): Promise<T> {
+  const original = await store.get(key);
+  const damaged = new Uint8Array(original);
+  damaged[at] = (damaged[at] as number) ^ mask;
+  await store.put(key, damaged);
+  try {
+    return await fn();
+  } finally {
+    await store.put(key, original);
+  }
+}
+
+describe('check', () => {
+  it('passes the intact vault', async () => {
+    const report = await checkVault(repo.vault, repo.codec, { readData: true });
+    expect(report.problems).toEqual([]);
+    expect(report.damaged).toEqual([]);
+    expect(report.snapshots).toBe(2);
+  });
+
+  it('finds and names a flipped byte in every kind of vault object, at positions across the object', async () => {
+    const r = rng(17);
+    const misses: string[] = [];
+    let flips = 0;
+    for (const [kind, key] of objects) {
+      const size = (await store.get(key)).length;
+      const positions = [0, 1, 2, 3, 14, 15, size - 1, size - 2, size - 17, ...Array.from({ length: 10 }, () => Math.floor(r.next() * size))];
+      for (const at of positions) {
+        for (const mask of [0x01, 0x80, 1 + Math.floor(r.next() * 255)]) {
+          flips++;
+          const report = await withFlip(key, at, mask, () => checkVault(repo.vault, repo.codec, { readData: kind === 'pack' }));
+          if (!(report.damaged ?? []).some((d) => d.key === key)) misses.push(`${kind} ${key} byte ${at} ^ 0x${mask.toString(16)}: ${JSON.stringify(report.problems)}`);
+        }
+      }
+    }
+    expect(misses).toEqual([]);
+    expect(flips).toBeGreaterThan(400);
+  });
+
+  it('finds spacing changed in the plaintext objects (a space turned into a tab)', async () => {
+    for (const key of [keys.config, objects.get('recovery key slot') as string]) {
+      const text = Buffer.from(await store.get(key)).toString('utf8');
+      const at = text.indexOf(' ');
+      const report = await withFlip(key, at, 0x20 ^ 0x09, () => checkVault(repo.vault, repo.codec));
+      expect(report.damaged?.map((d) => d.key)).toEqual([key]);
+      expect(report.damaged?.[0]?.problem).toMatch(/spacing/);
+    }
+  });
+
+  it('goes on past a damaged snapshot record: the other snapshot is still verified', async () => {
+    const key = objects.get('snapshot record') as string;
+    const report = await withFlip(key, 40, 0x01, () => checkVault(repo.vault, repo.codec));
+    expect(report.damaged?.map((d) => d.key)).toEqual([key]);
+    expect(report.snapshots).toBe(1);
+    expect(report.problems).toHaveLength(1);
+  });
+
+  it('reports partial uploads in data/ as a note, not a problem', async () => {
+    const key = `data/ab/${'ab'.repeat(32)}.cairn-tmp-123`;
+    await store.put(key, new Uint8Array(1000));
+    try {
+      const report = await checkVault(repo.vault, repo.codec);
+      expect(report.ok).toBe(true);
+      expect(report.warnings?.join('\n')).toMatch(/1 partial upload/);
+    } finally {
+      await store.delete(key);
+    }
+  });
+});
