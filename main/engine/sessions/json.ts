@@ -35,7 +35,9 @@ export function maybeJson(v: unknown): Json | undefined {
 export function isoTime(v: unknown): string | undefined {
   if (typeof v === 'string') {
     if (/^\d+$/.test(v)) return isoTime(Number(v));
-    const t = Date.parse(v);
+    // SQLite's CURRENT_TIMESTAMP ("2026-01-02 10:00:00") is UTC without saying so.
+    const sql = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/.exec(v);
+    const t = Date.parse(sql ? `${sql[1]}T${sql[2]}Z` : v);
     return Number.isNaN(t) ? undefined : new Date(t).toISOString();
   }
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) {
