@@ -15,6 +15,7 @@ import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
 import { chooseStateDir, chooseVault, describeSource, keptCredentials, keptUnlock } from './vault-choice.ts';
 import type { ChosenVault } from './vault-choice.ts';
+import { checkEndpoint, ensureStateDir } from './local-paths.ts';
 
 export interface CommonOptions {
   repo?: string;
@@ -36,6 +37,7 @@ export function location(opts: CommonOptions): VaultLocation {
  * for the same location): backups made while the vault can't be reached wait there.
  */
 export async function openStore(opts: CommonOptions, { outbox = false }: { outbox?: boolean } = {}, chosen: ChosenVault = chooseVault(opts)): Promise<BlobStore> {
+  checkEndpoint(chosen.location);
   const credentials = await keptCredentials(chosen);
   const remote = createBlobStore(chosen.location, { ...cliStoreOptions(), ...(credentials ? { credentials } : {}) });
   return outbox ? new OutboxBlobStore(remote, { dir: outboxDir(chosen.stateDir, remote.location) }) : remote;
@@ -132,6 +134,7 @@ export interface OpenOptions {
 
 export async function openRepository(opts: CommonOptions, storeOptions: OpenOptions = {}): Promise<Repository> {
   const chosen = chooseVault(opts);
+  ensureStateDir(chosen.stateDir);
   const store = await openStore(opts, storeOptions, chosen);
   try {
     const repo = await Repository.open({

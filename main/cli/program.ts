@@ -2,7 +2,8 @@
 // to messages and exit statuses.
 
 import { Command } from 'commander';
-import { toErrorRecord } from '../../shared/errors.ts';
+import { CairnError, toErrorRecord } from '../../shared/errors.ts';
+import { describeSystemError } from './local-paths.ts';
 import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
 import { agentsCommand } from './commands/agents-command.ts';
 import { continueCommand, sessionsCommand, showCommand } from './commands/session-commands.ts';
@@ -145,7 +146,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT.config;
     }
-    const record = toErrorRecord(error);
+    const record = (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error);
     printError(record, json, { reported: error instanceof ReportedError });
     if (record.code === 'internal' && process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return EXIT[record.code] ?? 1;

@@ -17,6 +17,7 @@ import { openStore, passphrase, prompt, stateDir, withRepository } from '../cont
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
+import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
 import { formatBytes, formatDuration, makeOutput, ReportedError, table, warnDamaged } from '../output.ts';
 
 
@@ -32,6 +33,7 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
   if (chosen.source === 'app') {
     throw new CairnError('vault_exists', `Cairn is set up with the vault at ${formatLocation(chosen.location)} already (${describeSource(chosen)}). To create another, name it: ./cairn init --repo PLACE.`);
   }
+  ensureStateDir(stateDir(opts));
   const store = await openStore(opts);
   const pass = await passphrase(true);
   const { repo, recoveryKey } = await Repository.init({
@@ -67,6 +69,7 @@ export interface BackupCommandOptions extends CommonOptions {
 
 export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  checkSources(paths.map((p) => resolve(p)));
   // No vault named or set up: the first backup creates the default one, and says so.
   const created = await ensureDefaultVault(opts, chooseVault(opts));
   if (created && !out.json) process.stdout.write(`${describeCreatedVault(created)}\n`);
@@ -185,6 +188,7 @@ export async function lsCommand(path: string | undefined, opts: CommonOptions & 
 
 export async function restoreCommand(opts: CommonOptions & { snapshot: string; target: string; path?: string[]; overwrite?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  checkRestoreTarget(resolve(opts.target));
   await withRepository(opts, async (repo) => {
     const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
     const started = Date.now();

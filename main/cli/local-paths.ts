@@ -1,0 +1,129 @@
+// Bad input caught before any work starts, each with a message that says what is wrong and what
+// to do, and its documented exit status (docs/CLI.md): an endpoint that isn't a URL, a state
+// folder or restore target that is a file, can't be written or sits on a read-only disk, a
+// backup source that doesn't exist. Plus the safety net: a file-system error that still gets
+// through is described with its path instead of reaching the user as "Unexpected error".
+
+import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
+import type { ErrorRecord } from '../../shared/errors.ts';
+import type { VaultLocation } from '../../shared/models.ts';
+
+const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/** An S3 endpoint must be an http(s) URL: `https://host[:port]`. */
+export function checkEndpoint(location: VaultLocation): void {
+  const endpoint = location.endpoint;
+  if (endpoint === undefined || endpoint === '') return;
+  let url: URL | undefined;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
+    throw new ConfigError(`The endpoint '${endpoint}' is not a valid URL. Give it as https://HOST or http://HOST:PORT (e.g. https://<account>.r2.cloudflarestorage.com), with --endpoint or CAIRN_ENDPOINT.`);
+  }
+}
+
+/** Why Cairn can't write into the existing folder `dir`, or undefined when it can. */
+function unwritable(dir: string): string | undefined {
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK);
+    return undefined;
+  } catch (error) {
+    const code = errnoOf(error);
+    return code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
+  }
+}
+
+/** The nearest folder at or above `path` that exists; a file on the way throws `onFile`. */
+function nearestFolder(path: string, onFile: (file: string) => Error): string {
+  let at = path;
+  for (;;) {
+    try {
+      if (statSync(at).isDirectory()) return at;
+      throw onFile(at);
+    } catch (error) {
+      if (error instanceof CairnError) throw error;
+      const code = errnoOf(error);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
+      const up = dirname(at);
+      if (up === at) return at;
+      at = up;
+    }
+  }
+}
+
+/**
+ * Cairn's state folder must be a folder it can write: created when missing, refused with a
+ * ConfigError (exit 2) when it is a file, lies under a file, or can't be written.
+ */
+export function ensureStateDir(dir: string): void {
+  const fix = 'Point --state-dir (or CAIRN_STATE_DIR) at a folder Cairn may write.';
+  const folder = nearestFolder(dir, (file) => new ConfigError(file === dir ? `Cairn's state folder ${dir} is a file, not a folder. ${fix}` : `Cairn's state folder ${dir} can't be made: ${file} is a file, not a folder. ${fix}`));
+  const why = unwritable(folder);
+  if (why) throw new ConfigError(`Cairn can't write its state folder ${folder === dir ? dir : `${dir} (in ${folder})`}: ${why}. ${fix}`);
+  if (folder !== dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/**
+ * A restore target must be a folder (made if missing) that Cairn may write; refused with a
+ * ConfigError (exit 2) before the vault is even opened.
+ */
+export function checkRestoreTarget(target: string): void {
+  const folder = nearestFolder(target, (file) =>
+    new ConfigError(file === target ? `The restore target ${target} is a file. Give a folder with --target (it is created if missing).` : `The restore target ${target} can't be made: ${file} is a file, not a folder.`),
+  );
+  const why = unwritable(folder);
+  if (why) throw new ConfigError(`Cairn can't restore into ${target}${folder === target ? '' : ` (in ${folder})`}: ${why}. Choose a --target folder you can write.`);
+}
+
+/** Every backup source must exist: a missing one fails the backup (exit 4) before anything is saved. */
+export function checkSources(paths: readonly string[]): void {
+  const missing = paths.filter((p) => {
+    try {
+      statSync(p);
+      return false;
+    } catch (error) {
+      const code = errnoOf(error);
+      if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP') return true;
+      throw error;
+    }
+  });
+  if (missing.length > 0) {
+    throw new NotFoundError(`${missing.length === 1 ? `${missing[0]} does not exist` : `These don't exist: ${missing.join(', ')}`} (or is a broken link). Nothing was backed up; check the path.`);
+  }
+}
+
+/**
+ * A file-system or URL error that reached the CLI unclassified, described with its path: a
+ * config error (exit 2) for a path Cairn can't use, not_found (4) for one that isn't there.
+ * Undefined for anything else (a real bug stays "Unexpected error", exit 1).
+ */
+export function describeSystemError(error: unknown): ErrorRecord | undefined {
+  const e = error as (NodeJS.ErrnoException & { input?: string }) | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  if (e.code === 'ERR_INVALID_URL') return { code: 'config', message: `'${e.input ?? '?'}' is not a valid URL. Check --endpoint, CAIRN_ENDPOINT and --repo.`, retryable: false };
+  const path = e.path ?? (e as { dest?: string }).dest;
+  if (!path) return undefined;
+  const record = (code: ErrorRecord['code'], message: string): ErrorRecord => ({ code, message, retryable: false });
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return record('config', `Cairn may not ${e.syscall === 'open' || e.syscall === 'scandir' || e.syscall === 'stat' ? 'read' : 'write'} ${path}: permission denied. Fix its permissions, or choose another place.`);
+    case 'EROFS':
+      return record('config', `${path} is on a read-only file system. Choose a place Cairn may write.`);
+    case 'ENOTDIR':
+      return record('config', `${path} can't be used: part of this path is a file, not a folder.`);
+    case 'EISDIR':
+      return record('config', `${path} is a folder where Cairn needs a file.`);
+    case 'EEXIST':
+      return record('config', `${path} exists already and is in the way.`);
+    case 'ENOENT':
+      return record('not_found', `${path} does not exist.`);
+    default:
+      return undefined;
+  }
+}
