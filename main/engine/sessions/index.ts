@@ -20,7 +20,7 @@ import { opencodeDbReader, opencodeStorageReader } from './readers/opencode.ts';
 import { clineReader, rooReader } from './readers/cline.ts';
 import { aiderReader } from './readers/aider.ts';
 import { gooseDbReader, gooseJsonlReader } from './readers/goose.ts';
-import { cursorChatReader, cursorCliReader, cursorComposerReader, cursorTranscriptReader } from './readers/cursor.ts';
+import { cursorChatReader, cursorCliReader, cursorComposerReader, cursorTextTranscriptReader, cursorTranscriptReader } from './readers/cursor.ts';
 
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
@@ -30,7 +30,7 @@ export { MetaBuilder, PAIRING_WINDOW, readMeta, readPage, readSession, streamIte
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
 
 /** Every reader, by format. */
-export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader, opencodeDbReader, opencodeStorageReader, gooseDbReader, gooseJsonlReader, cursorComposerReader, cursorChatReader, cursorTranscriptReader, cursorCliReader, clineReader, rooReader, aiderReader];
+export const READERS: readonly SessionReader[] = [claudeCodeReader, codexReader, geminiJsonReader, geminiJsonlReader, antigravityReader, opencodeDbReader, opencodeStorageReader, gooseDbReader, gooseJsonlReader, cursorComposerReader, cursorChatReader, cursorTranscriptReader, cursorTextTranscriptReader, cursorCliReader, clineReader, rooReader, aiderReader];
 
 const matchers = new Map<SessionReader, (path: string) => boolean>(READERS.map((r) => [r, picomatch(r.patterns as string[], { dot: true })]));
 

@@ -42,6 +42,7 @@ export type SessionFormat =
   | 'cursor-composer' // state.vscdb cursorDiskKV composerData:* / bubbleId:*
   | 'cursor-chat' // workspace state.vscdb ItemTable chat data (older Cursor)
   | 'cursor-transcript' // ~/.cursor/projects/<p>/agent-transcripts/**.jsonl
+  | 'cursor-text' // the same folder's older plain-text *.txt transcripts
   | 'cursor-cli' // ~/.cursor/chats/<hash>/<id>/store.db
   | 'cline' // tasks/<id>/api_conversation_history.json + ui_messages.json (saoudrizwan.claude-dev)
   | 'roo' // the same under rooveterinaryinc.roo-cline, possibly {version, messages}-wrapped

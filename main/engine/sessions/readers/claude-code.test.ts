@@ -61,6 +61,8 @@ describe.skipIf(!home)('Claude Code reader on real samples', () => {
     const child = await readMeta(reader, files, { agent: 'claude-code', format: 'claude-code', path: childPath });
     expect(parent.role).toBe('main');
     expect(parent.children).toEqual(['agent-a0ad4f44468bdf20d']);
+    // Restoring the parent restores its sub-agents' files too.
+    expect(parent.files).toEqual([parentPath, childPath, childPath.replace('.jsonl', '.meta.json')]);
     expect(child.id).toBe('agent-a0ad4f44468bdf20d');
     expect(child.parentId).toBe('0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f');
     expect(child.role).toBe('subagent');

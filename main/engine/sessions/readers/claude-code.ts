@@ -64,11 +64,14 @@ interface State {
   customTitle: boolean;
 }
 
-/** Links to the sub-agent transcripts stored under the session's folder. */
+/**
+ * Links to the sub-agent transcripts stored under the session's folder; every file there
+ * (transcripts, .meta.json, journals, tool results) belongs to the session when it is restored.
+ */
 async function* children(files: SessionFiles, dir: string): AsyncGenerator<ReaderEvent> {
-  for (const path of await files.list(`${dir}/subagents`)) {
+  for (const path of await files.list(dir)) {
     const m = SUBAGENT.exec(path);
-    if (m) yield { type: 'meta', meta: { child: `agent-${m[5]}` } };
+    yield { type: 'meta', meta: m ? { child: `agent-${m[5]}`, file: path } : { file: path } };
   }
 }
 

@@ -46,7 +46,7 @@ describe.skipIf(!home)('Cline reader on the real task', () => {
     expect(meta).toMatchObject({ id: '1769053680585', model: 'claude-sonnet-4-5-20250929', startedAt: '2026-01-22T03:48:00.585Z', role: 'main' });
     expect(meta.updatedAt! > meta.startedAt!).toBe(true);
     expect(meta.title).toMatch(/^You have been given a Dockerized codebase/);
-    expect(meta.files).toEqual(expect.arrayContaining([path, path.replace('api_conversation_history', 'ui_messages'), path.replace('api_conversation_history', 'task_metadata')]));
+    expect(meta.files).toEqual(expect.arrayContaining([path, path.replace('api_conversation_history', 'ui_messages'), path.replace('api_conversation_history', 'task_metadata'), path.replace('api_conversation_history.json', 'focus_chain_taskid_1769053680585.md')]));
     expect(await pages(reader, files, ref!, 9)).toEqual(items);
   });
 

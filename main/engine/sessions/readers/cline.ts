@@ -42,7 +42,8 @@ async function* readTask(files: SessionFiles, ref: SessionRef, options: ReadOpti
   const taskId = dir.slice(dir.lastIndexOf('/') + 1);
   yield { type: 'meta', meta: { id: taskId, role: 'main', ...(/^\d{12,}$/.test(taskId) ? { startedAt: isoTime(Number(taskId)) } : {}) } };
   yield* uiTimes(files, `${dir}/ui_messages.json`);
-  if (await files.stat(`${dir}/task_metadata.json`)) yield { type: 'meta', meta: { file: `${dir}/task_metadata.json` } };
+  // The whole task folder belongs to the session (metadata, focus chain, context history).
+  for (const file of await files.list(dir)) yield { type: 'meta', meta: { file } };
 
   let doc: Json;
   try {

@@ -100,3 +100,24 @@ describe('Cursor global composer store (cursorDiskKV)', () => {
     expect(items[3]).toMatchObject({ name: 'run_terminal_cmd', summary: 'make', result: { text: '{"output":"ok"}' } });
   });
 });
+
+describe('Cursor plain-text agent transcripts', () => {
+  it('reads user / A headings and tool blocks', async () => {
+    // The older `agent-transcripts/<id>.txt` shape as public readers of these files describe it.
+    const path = 'projects/home-alice-app/agent-transcripts/0f1e2d3c.txt';
+    const { writeFileSync } = await import('node:fs');
+    mkdirSync(join(temp, 'projects/home-alice-app/agent-transcripts'), { recursive: true });
+    writeFileSync(join(temp, path), ['user:', '<user_query>', 'why is CI red?', '</user_query>', '', 'A:', 'Let me look at the logs.', '', '[Tool call] Shell', '  command: npm test', '', '[Tool result] Shell', '1 failing', '', 'A:', 'One test fails: fixed.', ''].join('\n'));
+    const reader = readerFor('cursor', path)!;
+    expect(reader.format).toBe('cursor-text');
+    const { meta, items } = await readSession(reader, localFiles(temp), { agent: 'cursor', format: 'cursor-text', path });
+    expect(meta).toMatchObject({ id: '0f1e2d3c', title: 'why is CI red?' });
+    expect(items.map((i) => (i.kind === 'message' ? `${i.role}:${i.text}` : i.kind === 'tool-call' ? `call:${i.name}:${i.summary}` : i.kind === 'tool-result' ? `result:${i.result.text}` : i.kind))).toEqual([
+      'user:why is CI red?',
+      'assistant:Let me look at the logs.',
+      'call:Shell:command: npm test',
+      'result:1 failing',
+      'assistant:One test fails: fixed.',
+    ]);
+  });
+});

@@ -12,6 +12,7 @@
 // - `cursor-transcript`: `~/.cursor/projects/<project>/agent-transcripts/<id>/<id>.jsonl` (CLI and
 //   IDE agent), lines `{role, message: {content: [text | tool_use]}}` and roleless markers
 //   (`turn_ended`); sub-agents in `<id>/subagents/<sub id>.jsonl`.
+//   Older versions wrote plain-text `<id>.txt` transcripts (`user:` / `A:` headings).
 // - `cursor-cli`: `~/.cursor/chats/<workspace hash>/<agent id>/store.db`: `meta` (hex JSON: name,
 //   createdAt, lastUsedModel) and content-addressed `blobs`; JSON blobs with a `role` are the
 //   messages, read in the order they were stored, other (binary tree) blobs are not shown.
@@ -23,7 +24,8 @@
 import type { SessionFiles } from '../files.ts';
 import { arr, contentText, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
 import type { SessionRef } from '../model.ts';
-import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import type { DraftItem, MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import { readLines } from '../lines.ts';
 import { Emitter, jsonlRecords, unreadableEvent } from './common.ts';
 import { hasTable, openDb, type Db } from './sqlite.ts';
 
@@ -282,6 +284,54 @@ function transcriptLine(e: Emitter, v: JsonObject): void {
     }
   }
 }
+
+// Older agent transcripts are plain text: `user:` / `A:` (or `assistant:`) headings, the user's
+// words in `<user_query>`, and `[Tool call] name` / `[Tool result] name` / `[Thinking]` blocks.
+// Each block is one item (tool results carry no call id); its position is its first line.
+
+const TXT_HEAD = /^(user|A|assistant):\s*$/;
+const TXT_TAG = /^\[(Tool call|Tool result|Thinking)\]\s*(.*)$/;
+
+export const cursorTextTranscriptReader: SessionReader = {
+  format: 'cursor-text',
+  agent: 'cursor',
+  patterns: ['projects/*/agent-transcripts/**/*.txt'],
+  async list(_files, path) {
+    return [{ agent: 'cursor', format: 'cursor-text', path }];
+  },
+  async *read(files, ref, options = {}) {
+    yield { type: 'meta', meta: { id: ref.path.slice(ref.path.lastIndexOf('/') + 1).replace(/\.txt$/, ''), role: 'main' } };
+    let block: { kind: string; name: string; lines: string[]; pos: { offset: number; line: number } } | undefined;
+    const flush = function* (): Generator<ReaderEvent> {
+      if (!block) return;
+      const text = block.lines.join('\n').trim();
+      const at = { path: ref.path, line: block.pos.line };
+      let item: DraftItemLike | undefined;
+      if (block.kind === 'user') item = { kind: 'message', role: 'user', text: text.replace(/^<user_query>\s*([\s\S]*?)\s*<\/user_query>$/, '$1'), at };
+      else if (block.kind === 'A' || block.kind === 'assistant') item = text ? { kind: 'message', role: 'assistant', text, at } : undefined;
+      else if (block.kind === 'Tool call') item = { kind: 'tool-call', name: block.name || 'tool', summary: toolSummary(text), input: text, at };
+      else if (block.kind === 'Tool result') item = { kind: 'tool-result', name: block.name || 'tool', result: { text, isError: false }, at };
+      else if (block.kind === 'Thinking') item = { kind: 'thinking', text, at };
+      if (item) yield { type: 'item', item, pos: block.pos };
+      block = undefined;
+    };
+    for await (const line of readLines(files, ref.path, options.from)) {
+      const head = TXT_HEAD.exec(line.text);
+      const tag = head ? undefined : TXT_TAG.exec(line.text);
+      if (head || tag) {
+        yield* flush();
+        block = { kind: head ? (head[1] as string) : (tag?.[1] as string), name: tag?.[2]?.trim() ?? '', lines: [], pos: { offset: line.offset, line: line.line } };
+        continue;
+      }
+      // Text before any heading is the assistant's (a transcript cut at its start).
+      if (!block) block = { kind: 'A', name: '', lines: [], pos: { offset: line.offset, line: line.line } };
+      block.lines.push(line.text);
+    }
+    yield* flush();
+  },
+};
+
+type DraftItemLike = Extract<DraftItem, { kind: 'message' | 'tool-call' | 'tool-result' | 'thinking' }>;
 
 // ---- cursor-agent CLI store -------------------------------------------------------------------
 
