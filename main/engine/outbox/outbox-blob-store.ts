@@ -188,6 +188,15 @@ export class OutboxBlobStore implements BlobStore {
 
   // BlobStore ---------------------------------------------------------------------------------
 
+  get listingLagMs(): number | undefined {
+    return this.remote.listingLagMs;
+  }
+
+  /** Conditional writes (locks, vault.json) always go to the vault itself. */
+  get putIfAbsent(): BlobStore['putIfAbsent'] {
+    return this.remote.putIfAbsent?.bind(this.remote);
+  }
+
   async put(key: string, data: Uint8Array): Promise<void> {
     const batch = this.#batch;
     if (this.#mode !== 'spool' || !batch || !this.#spools(key)) return this.remote.put(key, data);

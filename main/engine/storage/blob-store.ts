@@ -25,6 +25,12 @@ export type BucketVersioning = 'enabled' | 'suspended' | 'off' | 'unknown';
 export interface BlobStore {
   /** Human-readable location for messages, e.g. `s3://bucket/prefix at https://…` or a path. */
   readonly location: string;
+  /**
+   * How long, at most, listings may lag writes and deletes here, in milliseconds: what the lock
+   * protocol waits out. 0 for stores whose listings are current (a folder, memory); absent when
+   * unknown (S3 providers: Swift by design, Wasabi, B2), and then a default bound applies.
+   */
+  readonly listingLagMs?: number;
   /** Writes the whole object atomically: a reader sees the old object, the new one, or none. */
   put(key: string, data: Uint8Array): Promise<void>;
   /** Reads the object, or `range` of it. Throws NotFoundError when it does not exist. */

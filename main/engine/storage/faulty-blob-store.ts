@@ -53,6 +53,7 @@ interface GetRule {
 
 export class FaultyBlobStore implements BlobStore {
   readonly location: string;
+  readonly listingLagMs: number | undefined;
   readonly inner: BlobStore;
   /** Calls received per operation, faulty or not, since construction or clear(). */
   readonly calls: Record<FaultOperation, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
@@ -68,6 +69,7 @@ export class FaultyBlobStore implements BlobStore {
   constructor(inner: BlobStore, options: FaultyBlobStoreOptions = {}) {
     this.inner = inner;
     this.location = inner.location;
+    this.listingLagMs = inner.listingLagMs;
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     if (inner.putIfAbsent) {
       const putIfAbsent = inner.putIfAbsent.bind(inner);

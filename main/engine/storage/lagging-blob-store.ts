@@ -11,6 +11,8 @@ import { systemClock, type Clock } from './clock.ts';
 
 export interface LaggingBlobStoreOptions {
   lagMs: number;
+  /** What the store claims as its bound (listingLagMs). Default lagMs. */
+  reportedLagMs?: number;
   clock?: Clock;
 }
 
@@ -25,6 +27,8 @@ export class LaggingBlobStore implements BlobStore {
   readonly location: string;
   readonly inner: BlobStore;
   lagMs: number;
+  /** The bound the lock protocol waits out; the lag itself unless told otherwise (to test a wrong bound). */
+  listingLagMs: number;
   readonly #clock: Clock;
   readonly #changes = new Map<string, Change>();
 
@@ -32,6 +36,7 @@ export class LaggingBlobStore implements BlobStore {
     this.inner = inner;
     this.location = inner.location;
     this.lagMs = options.lagMs;
+    this.listingLagMs = options.reportedLagMs ?? options.lagMs;
     this.#clock = options.clock ?? systemClock;
     if (inner.putIfAbsent) {
       const putIfAbsent = inner.putIfAbsent.bind(inner);

@@ -23,6 +23,8 @@ const TEMP_NAME = /\.cairn-tmp-[0-9a-f]{16}$/;
 
 export class LocalBlobStore implements BlobStore {
   readonly location: string;
+  /** Listings are current: nothing to wait out. */
+  readonly listingLagMs = 0;
   readonly root: string;
   readonly #fsync: boolean;
 

@@ -20,6 +20,8 @@ interface Stored {
 
 export class MemoryBlobStore implements BlobStore {
   readonly location: string;
+  /** Listings are current: nothing to wait out. */
+  readonly listingLagMs = 0;
   readonly #objects = new Map<string, Stored>();
   readonly #now: () => number;
   readonly #conditional: boolean;

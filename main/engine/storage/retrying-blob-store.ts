@@ -57,6 +57,7 @@ export const DEFAULT_THROTTLE_BUDGET_MS = 5 * 60_000;
 
 export class RetryingBlobStore implements BlobStore {
   readonly location: string;
+  readonly listingLagMs: number | undefined;
   readonly inner: BlobStore;
   readonly #maxAttempts: number;
   readonly #readAttempts: number;
@@ -73,6 +74,7 @@ export class RetryingBlobStore implements BlobStore {
   constructor(inner: BlobStore, options: RetryOptions = {}) {
     this.inner = inner;
     this.location = inner.location;
+    this.listingLagMs = inner.listingLagMs;
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#readAttempts = Math.max(this.#maxAttempts, options.readAttempts ?? 3 * this.#maxAttempts);
     this.#baseDelayMs = options.baseDelayMs ?? 250;

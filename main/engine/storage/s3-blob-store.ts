@@ -62,6 +62,8 @@ export interface S3BlobStoreOptions {
   partSize?: number;
   /** Parts of one object uploaded at the same time. Default 4. */
   partConcurrency?: number;
+  /** The bound on this provider's listing lag, when known (see BlobStore.listingLagMs). */
+  listingLagMs?: number;
   /** For tests: pretend the local clock is off by this much (milliseconds). */
   clockOffsetMs?: number;
 }
@@ -73,6 +75,7 @@ export class S3BlobStore implements BlobStore {
   readonly location: string;
   readonly bucket: string;
   readonly prefix: string;
+  readonly listingLagMs: number | undefined;
   readonly #client: S3Client;
   readonly #endpointText: string;
   readonly #region: string;
@@ -96,6 +99,7 @@ export class S3BlobStore implements BlobStore {
     this.#partConcurrency = Math.max(1, options.partConcurrency ?? 4);
 
     this.bucket = options.bucket;
+    this.listingLagMs = options.listingLagMs;
     this.prefix = prefix;
     this.#region = options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
     this.#endpointText = options.endpoint ?? `AWS S3 (${this.#region})`;

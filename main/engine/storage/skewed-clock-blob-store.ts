@@ -6,12 +6,14 @@ import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
 
 export class SkewedClockBlobStore implements BlobStore {
   readonly location: string;
+  readonly listingLagMs: number | undefined;
   readonly inner: BlobStore;
   readonly offsetMs: number;
 
   constructor(inner: BlobStore, offsetMs: number) {
     this.inner = inner;
     this.location = inner.location;
+    this.listingLagMs = inner.listingLagMs;
     this.offsetMs = offsetMs;
     if (inner.putIfAbsent) this.putIfAbsent = inner.putIfAbsent.bind(inner);
     if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);

@@ -14,6 +14,7 @@ export interface ThrottleOptions {
 
 export class ThrottlingBlobStore implements BlobStore {
   readonly location: string;
+  readonly listingLagMs: number | undefined;
   readonly inner: BlobStore;
   /** Requests refused so far. */
   refused = 0;
@@ -24,6 +25,7 @@ export class ThrottlingBlobStore implements BlobStore {
   constructor(inner: BlobStore, options: { clock?: Clock } = {}) {
     this.inner = inner;
     this.location = inner.location;
+    this.listingLagMs = inner.listingLagMs;
     this.#clock = options.clock ?? systemClock;
     if (inner.putIfAbsent) {
       const putIfAbsent = inner.putIfAbsent.bind(inner);

@@ -1,13 +1,14 @@
 // The vault: format v1 (packs, index, trees, snapshots, devices, locks) over a BlobStore.
-export { Vault, mapLimit, settleAll } from './vault.ts';
+export { DEFAULT_PRUNE_MARGIN_HOURS, Vault, mapLimit, settleAll } from './vault.ts';
 export type { DamagedSlot, InitOptions, OnDamaged, SlotEntry, UnlockSecret, VaultConfig, VaultHeader } from './vault.ts';
 export * from './format.ts';
 export * from './records.ts';
 export * from './defaults.ts';
 export { Packer } from './packer.ts';
 export type { SealedBlob, PackerOptions } from './packer.ts';
-export { acquireLock, withLock, listLocks } from './locks.ts';
-export type { HeldLock, LockOptions } from './locks.ts';
+export { acquireLock, DEFAULT_LOCK_STALE_MS, withLock, listLocks, unlock } from './locks.ts';
+export type { FoundLock, HeldLock, LockOptions, UnlockResult } from './locks.ts';
+export { DEFAULT_LISTING_LAG_MS, listingLagOf, probeConditionalWrites } from './capabilities.ts';
 export { syncIndex, listIndexIds } from './index-sync.ts';
 export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, FileChunks, SealedChunk, SealedItem, TailMark, WriteItem } from './codec.ts';
 export { TreeReader } from './tree-reader.ts';

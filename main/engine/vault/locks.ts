@@ -1,18 +1,35 @@
-// Vault locks without conditional writes (B2 and MinIO don't all honour them): a process writes
-// its own lock object, then lists the others. Two processes that race both see each other, so
-// at least one backs off. Backups take shared locks; prune takes an exclusive one. A lock not
-// refreshed for `staleMs` is considered abandoned (a crashed or killed process).
+// Vault locks that hold on real object stores, whose listings lag writes and deletes, whose
+// clocks differ from ours, and only some of which honour conditional writes. Backups (and
+// outbox flushes, restores) take shared locks; prune takes the exclusive one.
+//
+// The protocol, with L the bound on the store's listing lag (BlobStore.listingLagMs):
+// - shared: write `locks/<id>`, then look for an exclusive holder — with conditional writes by
+//   reading `locks/exclusive` (reads are consistent), otherwise by listing. No waiting.
+// - exclusive, where the store honours If-None-Match: create `locks/exclusive` only if absent
+//   (so two prunes can't both hold it), wait L, then list: every shared lock written before ours
+//   is listed by then, and every one written after it sees ours when it reads `locks/exclusive`.
+// - exclusive otherwise: write `locks/<id>`, wait 2L, then list: a shared lock written up to L
+//   after ours is listed by then; one written later lists ours and backs off.
+// Whoever sees a conflict removes its own lock and backs off (both may: a tie), retrying with
+// jitter while the caller's `waitMs` lasts. A held lock rewrites itself every staleMs / 5, and a
+// lock counts as stale only when the STORE's clock says it wasn't rewritten for staleMs: its
+// modifiedAt is compared with our own lock's, never with the local clock.
 
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LockedError } from '../../../shared/errors.ts';
+import { systemClock, type Clock } from '../storage/index.ts';
 import { keys, kinds } from './format.ts';
 import { parseLockRecord } from './records.ts';
 import type { LockRecord } from './records.ts';
 import { mapLimit, settleAll } from './vault.ts';
 import type { Vault } from './vault.ts';
+import { conditionalWrites, listingLagOf } from './capabilities.ts';
 
-export const DEFAULT_LOCK_STALE_MS = 30 * 60 * 1000;
+/** A lock not rewritten for this long (by the store's clock) belongs to a process that died. */
+export const DEFAULT_LOCK_STALE_MS = 15 * 60 * 1000;
+/** The key of the exclusive lock on stores with conditional writes. */
+export const EXCLUSIVE_LOCK_ID = 'exclusive';
 
 export interface LockOptions {
   exclusive: boolean;
@@ -20,7 +37,16 @@ export interface LockOptions {
   device: string;
   deviceName?: string;
   staleMs?: number;
+  /** The local clock, for the times written into the record (shown to people, never compared). */
   now?: () => number;
+  /** Waits (the listing-lag wait, backoff, refresh) and their clock. Default: real time. */
+  clock?: Clock;
+  /** How long to keep trying while another holder blocks. Default 0: fail at once. */
+  waitMs?: number;
+  /** The listing-lag bound to wait out. Default: the store's (BlobStore.listingLagMs). */
+  lagMs?: number;
+  /** Rewrite the lock while held (default true). */
+  refresh?: boolean;
   /**
    * Runs once this lock is written, alongside the check for other holders (saves a round trip).
    * If it throws, the lock is removed and the error is thrown.
@@ -30,20 +56,29 @@ export interface LockOptions {
 
 export interface HeldLock {
   readonly record: LockRecord;
+  /** The store's time now, estimated from our lock's modifiedAt plus the time since (local elapsed). */
+  storeNow(): number;
   refresh(): Promise<void>;
   release(): Promise<void>;
 }
 
+/** A lock as found in the vault, with the store's time of its last rewrite. */
+export interface FoundLock extends LockRecord {
+  key: string;
+  modifiedAt: number | undefined;
+}
+
 /** Every lock in the vault, except `skip` (a lock of our own: no need to read it back). */
-export async function listLocks(vault: Vault, skip?: string): Promise<LockRecord[]> {
-  const ids: string[] = [];
+export async function listLocks(vault: Vault, skip?: string): Promise<FoundLock[]> {
+  const found: { id: string; key: string; modifiedAt: number | undefined }[] = [];
   for await (const info of vault.store.list(keys.locksPrefix)) {
     const id = info.key.slice(keys.locksPrefix.length);
-    if (id !== skip) ids.push(id);
+    if (id !== skip && !id.startsWith(PROBE_PREFIX)) found.push({ id, key: info.key, modifiedAt: info.modifiedAt });
   }
-  const records = await mapLimit(ids, 8, async (id) => {
+  const records = await mapLimit(found, 8, async (f) => {
     try {
-      return parseLockRecord(await vault.getSealedJson(keys.lock(id), kinds.lock, id), id);
+      const record = parseLockRecord(await vault.getSealedJson(f.key, kinds.lock, f.id), f.id);
+      return { ...record, key: f.key, modifiedAt: f.modifiedAt };
     } catch (error) {
       // A lock deleted between list and get was released: not a holder.
       if ((error as { code?: string }).code === 'not_found') return undefined;
@@ -53,8 +88,16 @@ export async function listLocks(vault: Vault, skip?: string): Promise<LockRecord
   return records.filter((r) => r !== undefined);
 }
 
-function isStale(lock: LockRecord, now: number, staleMs: number): boolean {
-  return now - Date.parse(lock.refreshedAt) > staleMs;
+/** Keys under locks/ that are not locks: the conditional-write probe (capabilities.ts). */
+export const PROBE_PREFIX = 'probe-';
+
+/**
+ * Whether `lock` was not rewritten for `staleMs`, by the store's clock (`storeNow` from our own
+ * lock). A store that reports no times falls back to the record's time and the local clock.
+ */
+function isStale(lock: FoundLock, storeNow: number | undefined, localNow: number, staleMs: number): boolean {
+  if (lock.modifiedAt !== undefined && storeNow !== undefined) return storeNow - lock.modifiedAt > staleMs;
+  return localNow - Date.parse(lock.refreshedAt) > staleMs;
 }
 
 /**
@@ -78,7 +121,7 @@ async function deleteUnreleased(vault: Vault): Promise<void> {
 }
 
 /** A lock this device's host holds for a process that no longer runs: it was killed mid-operation. */
-function orphanOf(lock: LockRecord, device: string): boolean {
+export function orphanOf(lock: LockRecord, device: string): boolean {
   if (lock.device !== device || lock.hostname !== hostname() || lock.pid === process.pid) return false;
   try {
     process.kill(lock.pid, 0);
@@ -88,11 +131,36 @@ function orphanOf(lock: LockRecord, device: string): boolean {
   }
 }
 
+/** Takes a lock, waiting up to `waitMs` (with jittered backoff) while others block it. */
 export async function acquireLock(vault: Vault, options: LockOptions): Promise<HeldLock> {
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + (options.waitMs ?? 0);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await tryAcquire(vault, options, clock);
+    } catch (error) {
+      if (!(error instanceof BlockedError)) throw error;
+      const left = deadline - clock.now();
+      if (left <= 0) throw error;
+      // Ties (both sides backed off) are broken by jitter.
+      await clock.sleep(Math.min(left, Math.random() * Math.min(30_000, 1000 * 2 ** attempt)));
+    }
+  }
+}
+
+/** Another holder is in the way: worth waiting for (unlike a refusal from whileChecking). */
+class BlockedError extends LockedError {}
+
+async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Promise<HeldLock> {
+  const store = vault.store;
+  const localNow = options.now ?? Date.now;
   const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
-  const id = randomBytes(16).toString('hex');
-  const at = new Date(now()).toISOString();
+  const lagMs = options.lagMs ?? listingLagOf(store);
+  const conditional = await conditionalWrites(vault);
+  const fixed = options.exclusive && conditional;
+  const id = fixed ? EXCLUSIVE_LOCK_ID : randomBytes(16).toString('hex');
+  const key = keys.lock(id);
+  const at = new Date(localNow()).toISOString();
   let record: LockRecord = {
     version: 1,
     id,
@@ -104,47 +172,110 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
     createdAt: at,
     refreshedAt: at,
   };
-  const write = () => vault.putSealedJson(keys.lock(id), kinds.lock, id, record);
-  await settleAll([write(), deleteUnreleased(vault)]);
-  let locks: LockRecord[];
+  const sealed = () => vault.seal(kinds.lock, id, Buffer.from(JSON.stringify(record)));
+  const write = () => store.put(key, sealed());
+  /** Our lock's modifiedAt by the store's clock, and the local monotonic time we learned it. */
+  let anchor: { store: number; local: number } | undefined;
+  const learnTime = async () => {
+    const info = await store.stat(key);
+    if (info?.modifiedAt !== undefined) anchor = { store: info.modifiedAt, local: performance.now() };
+  };
+  const storeNow = () => (anchor ? anchor.store + (performance.now() - anchor.local) : undefined);
+  const remove = () => store.delete(key).catch(() => undefined);
+
+  if (fixed) {
+    await deleteUnreleased(vault);
+    if (!(await (store.putIfAbsent as NonNullable<typeof store.putIfAbsent>)(key, sealed()))) {
+      // Held, or left by a prune that died: judge it by the store's clock, not ours.
+      const holder = await readLock(vault, key, EXCLUSIVE_LOCK_ID);
+      if (holder && !(await removableHolder(vault, holder, options.device, staleMs, localNow()))) throw blocked(holder, staleMs);
+      if (holder) await store.delete(key);
+      if (!(await (store.putIfAbsent as NonNullable<typeof store.putIfAbsent>)(key, sealed()))) {
+        const next = await readLock(vault, key, EXCLUSIVE_LOCK_ID);
+        throw blocked(next ?? record, staleMs);
+      }
+    }
+  } else {
+    await settleAll([write(), deleteUnreleased(vault)]);
+  }
+
+  let others: FoundLock[];
   try {
-    [locks] = await settleAll([listLocks(vault, id), options.whileChecking?.() ?? Promise.resolve()]);
+    const look = async (): Promise<FoundLock[]> => {
+      await learnTime();
+      if (options.exclusive) {
+        const wait = fixed ? lagMs : 2 * lagMs;
+        if (wait > 0) await clock.sleep(wait);
+        return listLocks(vault, id);
+      }
+      if (conditional) {
+        const holder = await readLock(vault, keys.lock(EXCLUSIVE_LOCK_ID), EXCLUSIVE_LOCK_ID);
+        // Exclusive locks written by stores' other protocol (before conditional writes were known) are listed too.
+        const listed = (await listLocks(vault, id)).filter((l) => l.exclusive && l.id !== EXCLUSIVE_LOCK_ID);
+        return holder ? [holder, ...listed] : listed;
+      }
+      return listLocks(vault, id);
+    };
+    [others] = await settleAll([look(), options.whileChecking?.() ?? Promise.resolve()]);
   } catch (error) {
-    await vault.store.delete(keys.lock(id)).catch(() => undefined);
+    await remove();
     throw error;
   }
+
   // Locks of this device's processes that died (killed, crashed) are removed, not waited for.
-  const orphans = locks.filter((l) => orphanOf(l, options.device));
-  await mapLimit(orphans, 8, (l) => vault.store.delete(keys.lock(l.id)).catch(() => undefined));
-  const others = locks.filter((l) => !isStale(l, now(), staleMs) && !orphans.includes(l));
-  const blocking = options.exclusive ? others : others.filter((l) => l.exclusive);
-  if (blocking.length > 0) {
-    await vault.store.delete(keys.lock(id));
-    const b = blocking[0] as LockRecord;
-    const what = b.exclusive ? `an exclusive lock (${b.operation})` : `a ${b.operation} lock`;
-    throw new LockedError(
-      `The vault is in use: ${what} is held by device ${b.device} on ${b.hostname} since ${b.createdAt}. ` +
-        `Try again when it finishes; a lock older than ${Math.round(staleMs / 60000)} minutes without refresh is ignored.`,
-    );
+  const orphans = others.filter((l) => orphanOf(l, options.device));
+  await mapLimit(orphans, 8, (l) => store.delete(l.key).catch(() => undefined));
+  let live = others.filter((l) => !orphans.includes(l) && !isStale(l, storeNow(), localNow(), staleMs));
+  // A lock that looks stale in a listing may have been rewritten since (listings lag overwrites):
+  // only a fresh stat of it counts.
+  const maybeStale = others.filter((l) => !orphans.includes(l) && !live.includes(l));
+  for (const l of maybeStale) {
+    const info = await store.stat(l.key).catch(() => undefined);
+    if (info && !isStale({ ...l, modifiedAt: info.modifiedAt }, storeNow(), localNow(), staleMs)) live = [...live, l];
   }
+  const blocking = options.exclusive ? live : live.filter((l) => l.exclusive);
+  if (blocking.length > 0) {
+    await remove();
+    throw blocked(blocking[0] as LockRecord, staleMs);
+  }
+
   let released = false;
+  let refreshing: Promise<void> | undefined;
+  const refresh = async () => {
+    if (released) return;
+    record = { ...record, refreshedAt: new Date(localNow()).toISOString() };
+    await write();
+    await learnTime().catch(() => undefined);
+  };
+  // The lock rewrites itself while held, so that a long backup (hours on a slow uplink) or prune
+  // never looks abandoned. Timers are unref'd: a held lock never keeps a process alive.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = () => {
+    if (released || options.refresh === false) return;
+    timer = setTimeout(() => {
+      refreshing = refresh()
+        .catch(() => undefined)
+        .finally(schedule);
+    }, Math.max(1000, staleMs / 5));
+    timer.unref?.();
+  };
+  schedule();
   return {
     get record() {
       return record;
     },
-    async refresh() {
-      if (released) return;
-      record = { ...record, refreshedAt: new Date(now()).toISOString() };
-      await write();
-    },
+    storeNow: () => storeNow() ?? Date.now(),
+    refresh,
     async release() {
       if (released) return;
       released = true;
+      if (timer) clearTimeout(timer);
+      await refreshing;
       try {
-        await vault.store.delete(keys.lock(id));
+        await store.delete(key);
       } catch (error) {
-        let ids = unreleased.get(vault.store.location);
-        if (!ids) unreleased.set(vault.store.location, (ids = new Set()));
+        let ids = unreleased.get(store.location);
+        if (!ids) unreleased.set(store.location, (ids = new Set()));
         ids.add(id);
         throw error;
       }
@@ -152,16 +283,65 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
   };
 }
 
-/** Holds a lock for the duration of `fn`, refreshing it so long operations don't go stale. */
+async function readLock(vault: Vault, key: string, id: string): Promise<FoundLock | undefined> {
+  try {
+    const [info, raw] = await Promise.all([vault.store.stat(key), vault.getSealedJson(key, kinds.lock, id)]);
+    return { ...parseLockRecord(raw, id), key, modifiedAt: info?.modifiedAt };
+  } catch (error) {
+    if ((error as { code?: string }).code === 'not_found') return undefined;
+    throw error;
+  }
+}
+
+/** Whether a holder found in our way died: this host's process is gone, or the store's clock says it went stale. */
+async function removableHolder(vault: Vault, holder: FoundLock, device: string, staleMs: number, localNow: number): Promise<boolean> {
+  if (orphanOf(holder, device)) return true;
+  if (holder.modifiedAt === undefined) return isStale(holder, undefined, localNow, staleMs);
+  // The store's time now: write and stat a probe object (one of ours, removed at once).
+  const probe = keys.lock(`${PROBE_PREFIX}${randomBytes(8).toString('hex')}`);
+  await vault.store.put(probe, new Uint8Array(0));
+  const info = await vault.store.stat(probe);
+  await vault.store.delete(probe).catch(() => undefined);
+  return isStale(holder, info?.modifiedAt, localNow, staleMs);
+}
+
+function blocked(b: LockRecord, staleMs: number): LockedError {
+  const what = b.exclusive ? `an exclusive lock (${b.operation})` : `a ${b.operation} lock`;
+  return new BlockedError(
+    `The vault is in use: ${what} is held by device ${b.device} on ${b.hostname} since ${b.createdAt}. ` +
+      `Try again when it finishes; a lock not refreshed for ${Math.round(staleMs / 60000)} minutes is ignored, and 'cairn unlock' removes locks whose process is gone.`,
+  );
+}
+
+/** Holds a lock for the duration of `fn` (the lock refreshes itself while held). */
 export async function withLock<T>(vault: Vault, options: LockOptions, fn: (lock: HeldLock) => Promise<T>): Promise<T> {
   const lock = await acquireLock(vault, options);
-  const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
-  const timer = setInterval(() => void lock.refresh().catch(() => undefined), Math.max(1000, staleMs / 3));
-  timer.unref();
   try {
     return await fn(lock);
   } finally {
-    clearInterval(timer);
     await lock.release().catch(() => undefined);
   }
+}
+
+export interface UnlockResult {
+  removed: FoundLock[];
+  /** Locks that are alive (refreshed lately by a process that may still run): left alone. */
+  live: FoundLock[];
+}
+
+/**
+ * Removes dead locks: those not refreshed for `staleMs` by the store's clock, and this host's
+ * locks whose process is gone. Live locks are never removed: they protect a running operation.
+ */
+export async function unlock(vault: Vault, options: { device: string; staleMs?: number; now?: () => number }): Promise<UnlockResult> {
+  const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
+  const locks = await listLocks(vault);
+  const result: UnlockResult = { removed: [], live: [] };
+  for (const lock of locks) {
+    if (await removableHolder(vault, lock, options.device, staleMs, (options.now ?? Date.now)())) {
+      await vault.store.delete(lock.key);
+      result.removed.push(lock);
+    } else result.live.push(lock);
+  }
+  return result;
 }

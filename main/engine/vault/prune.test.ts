@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rng } from '../../../testing/agent-home.ts';
@@ -86,7 +86,10 @@ describe('prune', () => {
       await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id })).rejects.toMatchObject({ code: 'locked', message: expect.stringMatching(/backup lock is held by device/) });
       await lock.release();
       // A lock from a process that died an hour ago doesn't block.
-      await acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id, now: () => Date.now() - 3_600_000 });
+      // (Its file's time, the store's clock, says so; the record's own times are never trusted.)
+      const dead = await acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id, refresh: false });
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(join(store.root, 'locks', dead.record.id), hourAgo, hourAgo);
       await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, staleMs: 60_000 })).resolves.toBeTruthy();
       // And a backup waits for nobody but refuses while a prune holds the exclusive lock.
       const exclusive = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: repo.device.id });

@@ -23,6 +23,7 @@ import {
 import type { KeySlot, ScryptParams, Subkeys } from '../crypto/index.ts';
 import type { BlobStore } from '../storage/index.ts';
 import { FORMAT_VERSION, keys, kinds } from './format.ts';
+import { listingLagOf, probeConditionalWrites } from './capabilities.ts';
 import type { BlobLocation } from './format.ts';
 import { DEFAULT_CHUNKER, DEFAULT_COMPRESSION_LEVEL, DEFAULT_PACK_SIZE } from './defaults.ts';
 import type { DeviceRecord, SnapshotRecord } from './records.ts';
@@ -37,6 +38,10 @@ export interface VaultConfig {
   chunker: { min: number; avg: number; max: number };
   compression: { codec: 'zstd'; level: number };
   packSize: number;
+  /** The store honours If-None-Match (probed at init): locks use it. Absent on older vaults. */
+  conditionalWrites?: boolean;
+  /** Prune deletes nothing younger than this, and only what a prune this long ago marked. Default 4 h. */
+  pruneMarginHours?: number;
 }
 
 export type UnlockSecret = { passphrase: string } | { recoveryKey: string };
@@ -71,9 +76,20 @@ export interface InitOptions {
   /** Chunker sizes and zstd level for the new vault (defaults: defaults.ts). */
   chunker?: { min: number; avg: number; max: number };
   compressionLevel?: number;
+  /** Prune's safety margin for this vault (default DEFAULT_PRUNE_MARGIN_HOURS). */
+  pruneMarginHours?: number;
 }
 
 const canonicalConfig = (c: VaultConfig) => JSON.stringify({ ...c });
+
+/** Prune's default safety margin: longer than any listing lag and any backup that holds no live lock. */
+export const DEFAULT_PRUNE_MARGIN_HOURS = 4;
+/** How long a non-conditional init waits before reading vault.json back: longer than one request. */
+const INIT_SETTLE_MS = 1500;
+
+function vaultExists(store: BlobStore): CairnError {
+  return new CairnError('vault_exists', `A vault already exists at ${store.location}. Use it (join) or choose another prefix.`);
+}
 
 /** About 5 ms here: the local key cache trades KDF cost for file permissions (docs/SECURITY.md). */
 export const LOCAL_CACHE_SCRYPT: ScryptParams = { N: 2 ** 12, r: 8, p: 1 };
@@ -114,9 +130,8 @@ export class Vault {
 
   /** Creates a new vault; returns it unlocked with the recovery key, which is shown once. */
   static async init(store: BlobStore, options: InitOptions): Promise<{ vault: Vault; recoveryKey: string }> {
-    if (await Vault.exists(store)) {
-      throw new CairnError('vault_exists', `A vault already exists at ${store.location}. Use it (join) or choose another prefix.`);
-    }
+    const [exists, conditional] = await Promise.all([Vault.exists(store), probeConditionalWrites(store)]);
+    if (exists) throw vaultExists(store);
     const now = options.now ?? Date.now;
     const master = generateMasterKey();
     const config: VaultConfig = {
@@ -127,16 +142,40 @@ export class Vault {
       chunker: { ...(options.chunker ?? DEFAULT_CHUNKER) },
       compression: { codec: 'zstd', level: options.compressionLevel ?? DEFAULT_COMPRESSION_LEVEL },
       packSize: DEFAULT_PACK_SIZE,
+      conditionalWrites: conditional,
+      pruneMarginHours: options.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS,
     };
     const vault = new Vault(store, config, master);
     const recoveryKey = generateRecoveryKey();
     assertNewPassphrase(options.passphrase);
     // Key slots first, vault.json last: a vault.json that exists always has slots to unlock it.
-    await vault.writeSlot(await createPassphraseSlot(master, options.passphrase, options.scrypt));
-    await vault.writeSlot(await createRecoveryKeySlot(master, recoveryKey));
-    const body = { ...config, mac: Buffer.from(mac(vault.subkeys.macKey, Buffer.from(canonicalConfig(config)))).toString('base64') };
-    await store.put(keys.config, Buffer.from(JSON.stringify(body, null, 2)));
+    const slots = [
+      await vault.writeSlot(await createPassphraseSlot(master, options.passphrase, options.scrypt)),
+      await vault.writeSlot(await createRecoveryKeySlot(master, recoveryKey)),
+    ];
+    const body = Buffer.from(JSON.stringify({ ...config, mac: Buffer.from(mac(vault.subkeys.macKey, Buffer.from(canonicalConfig(config)))).toString('base64') }, null, 2));
+    // Two inits racing on one prefix: exactly one vault.json may win, and the loser takes its key
+    // slots back (they would unlock a master key that no vault.json belongs to).
+    const won = await Vault.writeConfigOnce(store, body, conditional, config.id);
+    if (!won) {
+      await Promise.all(slots.map((key) => store.delete(key).catch(() => undefined)));
+      throw vaultExists(store);
+    }
     return { vault, recoveryKey };
+  }
+
+  /**
+   * Writes vault.json unless one exists: with If-None-Match where the store honours it;
+   * otherwise look again right before the write, write, wait a moment (longer than a request
+   * takes) and read it back: of two racing writes, both read back the last, so one loses.
+   */
+  private static async writeConfigOnce(store: BlobStore, body: Uint8Array, conditional: boolean, id: VaultId): Promise<boolean> {
+    if (conditional && store.putIfAbsent) return store.putIfAbsent(keys.config, body);
+    if (await Vault.exists(store)) return false;
+    await store.put(keys.config, body);
+    await new Promise((resolve) => setTimeout(resolve, INIT_SETTLE_MS));
+    const stored = (await readJson(store, keys.config, 'vault.json')) as { id?: unknown };
+    return stored.id === id;
   }
 
   static async readConfig(store: BlobStore): Promise<VaultConfig & { mac: string }> {
@@ -225,7 +264,14 @@ export class Vault {
     const slots: SlotEntry[] = [];
     const damaged: DamagedSlot[] = [];
     const keysFound: string[] = [];
-    for await (const info of store.list(keys.keysPrefix)) keysFound.push(info.key);
+    // Right after init, a lagging listing may not show the slots yet (vault.json, read directly,
+    // is there): wait for them as long as the store's listings may lag.
+    const deadline = Date.now() + listingLagOf(store);
+    for (;;) {
+      for await (const info of store.list(keys.keysPrefix)) keysFound.push(info.key);
+      if (keysFound.length > 0 || Date.now() >= deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, Math.max(50, deadline - Date.now()))));
+    }
     await mapLimit(keysFound, 8, async (key) => {
       let bytes: Uint8Array;
       try {
