@@ -6,6 +6,8 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { ConfigError } from '../../shared/errors.ts';
+import { agentPathsContext, contextFromProcess, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
+import type { AgentContext } from '../engine/agents/index.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { Repository } from '../engine/repository.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
@@ -69,6 +71,11 @@ function positive(env: Record<string, string | undefined>, name: string): number
 
 export function stateDir(opts: CommonOptions): string {
   return chooseStateDir(opts);
+}
+
+/** This machine's agent context, with the folders the user added to or removed from discovery. */
+export async function agentContext(opts: Pick<CommonOptions, 'stateDir'>): Promise<AgentContext> {
+  return prepareContext(contextFromProcess(agentPathsContext(loadAgentPaths(chooseStateDir(opts)))));
 }
 
 /** Reads a secret without echo from the terminal; refuses when there is no terminal. */

@@ -129,6 +129,9 @@ export function buildProgram(): Command {
   program
     .command('agents')
     .description('list the coding agents found on this machine')
+    .option('--add-path <dir...>', 'also look for Aider repositories in these folders (saved)')
+    .option('--remove-path <dir...>', 'never look in these folders, nor below them (saved)')
+    .option('--state-dir <dir>', "Cairn's local state folder (default: CAIRN_STATE_DIR, else the OS's place for settings)")
     .option('--json', 'print machine-readable JSON')
     .action((opts) => agentsCommand(opts));
 

@@ -9,7 +9,7 @@ import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId } from '../../shared/ids.ts';
 import type { CheckReport, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
-import { contextFromProcess, detectAgents, prepareContext } from '../engine/agents/index.ts';
+import { agentPathsContext, contextFromProcess, detectAgents, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
 import { agentSources, deviceInfo, flushProgress, forget, safetySnapshot, setPinned, summarise, syncThroughOutbox } from '../engine/operations.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
@@ -110,7 +110,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   });
 
   const agentContext = async (): Promise<AgentContext> =>
-    prepareContext(contextFromProcess({ ...(options.home ? { home: options.home } : {}), ...(options.env ? { env: options.env } : {}), ...(options.platform ? { platform: options.platform } : {}) }));
+    prepareContext(contextFromProcess({ ...agentPathsContext(loadAgentPaths(options.stateDir)), ...(options.home ? { home: options.home } : {}), ...(options.env ? { env: options.env } : {}), ...(options.platform ? { platform: options.platform } : {}) }));
 
   function status(): EngineStatus {
     const cfg = config.get();

@@ -1,13 +1,40 @@
-// `cairn agents`: which coding agents are on this machine, with sizes and session counts.
+// `cairn agents`: which coding agents are on this machine, with sizes and session counts; and the
+// folders discovery scans for Aider repositories, which the user can add to or remove from.
 
-import { contextFromProcess, detectAgents, formatAgentsTable, prepareContext } from '../../engine/agents/index.ts';
+import { COMMON_PROJECT_FOLDERS, detectAgents, formatAgentsTable, loadAgentPaths, updateAgentPaths } from '../../engine/agents/index.ts';
+import type { AgentPaths } from '../../engine/agents/index.ts';
+import { agentContext, stateDir } from '../context.ts';
 import { makeOutput } from '../output.ts';
 
-export async function agentsCommand(opts: { json?: boolean }): Promise<void> {
+export interface AgentsCommandOptions {
+  json?: boolean;
+  stateDir?: string;
+  addPath?: string[];
+  removePath?: string[];
+}
+
+function describePaths(paths: AgentPaths): string {
+  return [
+    `Aider repositories are looked for in ~/{${COMMON_PROJECT_FOLDERS.join(',')}} and in the project folders other agents name.`,
+    paths.added.length > 0 ? `Also scanned: ${paths.added.join(', ')}` : '',
+    paths.removed.length > 0 ? `Never scanned: ${paths.removed.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+}
+
+export async function agentsCommand(opts: AgentsCommandOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
-  const infos = await detectAgents(await prepareContext(contextFromProcess()));
+  const changing = (opts.addPath?.length ?? 0) > 0 || (opts.removePath?.length ?? 0) > 0;
+  const paths = changing ? updateAgentPaths(stateDir(opts), { add: opts.addPath ?? [], remove: opts.removePath ?? [] }) : loadAgentPaths(stateDir(opts));
+  const infos = await detectAgents(await agentContext(opts));
   const found = infos.filter((a) => a.detected);
-  out.result({ detected: found.length, agents: infos }, () =>
-    found.length === 0 ? 'No coding agents found on this machine (looked for: ' + infos.map((a) => a.displayName).join(', ') + ').' : formatAgentsTable(infos),
+  out.result({ detected: found.length, agents: infos, paths }, () =>
+    [
+      found.length === 0 ? 'No coding agents found on this machine (looked for: ' + infos.map((a) => a.displayName).join(', ') + ').' : formatAgentsTable(infos).trimEnd(),
+      changing ? describePaths(paths) : '',
+    ]
+      .filter(Boolean)
+      .join('\n\n'),
   );
 }

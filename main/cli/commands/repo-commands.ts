@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
-import { ADAPTERS, contextFromProcess, detectAgents, prepareContext, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
+import { ADAPTERS, contextFromProcess, detectAgents, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
@@ -13,7 +13,7 @@ import { formatLocation } from '../../engine/storage/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
-import { openStore, passphrase, prompt, stateDir, withRepository } from '../context.ts';
+import { openStore, passphrase, prompt, stateDir, withRepository, agentContext } from '../context.ts';
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
@@ -80,7 +80,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       // The agents' credential rules apply wherever an agent's folder is inside these paths.
       sources = withAgentRules(labelPaths(paths.map((p) => resolve(p))), contextFromProcess());
     } else {
-      const ctx = await prepareContext(contextFromProcess());
+      const ctx = await agentContext(opts);
       const detected = (await detectAgents(ctx)).filter((a) => a.detected && (!opts.agent || opts.agent.includes(a.id)));
       if (detected.length === 0) {
         throw new ConfigError('No PATH given and no coding agent found on this machine. Name folders to back up, or see `cairn agents`.');
@@ -195,7 +195,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     const target = resolve(opts.target);
     // Replacing files in an agent's live folder: keep what is there in a safety snapshot first.
     if (opts.overwrite) {
-      const { sources } = await agentSources({ ctx: await prepareContext(contextFromProcess()) });
+      const { sources } = await agentSources({ ctx: await agentContext(opts) });
       const inside = sources.some((s) => target === s.path || target.startsWith(`${s.path}${sep}`) || s.path.startsWith(`${target}${sep}`));
       if (inside && existsSync(target)) {
         out.info(`${target} holds a coding agent's files: taking a safety snapshot of it first.`);

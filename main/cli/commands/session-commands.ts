@@ -3,12 +3,11 @@
 
 import { ConfigError } from '../../../shared/errors.ts';
 import type { PathMapping } from '../../../shared/models.ts';
-import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
 import { continueSession, findSession, indexFromVault, itemMarkdown, markdownHeader, openSession, refreshSessions, SessionDb, sessionMarkdown, sessionPage } from '../../engine/catalog/index.ts';
 import type { CatalogRow, SearchHit, SessionFilter } from '../../engine/catalog/index.ts';
 import { safetySnapshot } from '../../engine/operations.ts';
 import type { Repository } from '../../engine/repository.ts';
-import { withRepository } from '../context.ts';
+import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { makeOutput, table } from '../output.ts';
 
@@ -113,7 +112,7 @@ export async function continueCommand(id: string, opts: CommonOptions & { agent?
   await withRepository(opts, async (repo) => {
     await refreshSessions(repo);
     const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
-    const ctx = await prepareContext(contextFromProcess());
+    const ctx = await agentContext(opts);
     const result = await continueSession(repo, row, { ctx, mappings: parseMappings(opts.map), safetySnapshot: (paths) => safetySnapshot(repo, paths) });
     out.result({ session: row, ...result }, () =>
       [

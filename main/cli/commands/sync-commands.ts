@@ -3,12 +3,11 @@
 import { ConfigError } from '../../../shared/errors.ts';
 import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
-import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
 import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune, settleAll } from '../../engine/vault/index.ts';
-import { withRepository } from '../context.ts';
+import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, makeOutput, table, warnDamaged } from '../output.ts';
 
@@ -25,7 +24,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
   await withRepository(
     opts,
     async (repo) => {
-      const ctx = await prepareContext(contextFromProcess());
+      const ctx = await agentContext(opts);
       const outcome = await syncThroughOutbox(repo, repo.vault.store as OutboxBlobStore, {
         ctx,
         agents: opts.agent,

@@ -18,3 +18,5 @@ export type { IncludedFile, SkipReason, WalkOptions } from './walk.ts';
 export { copySqliteConsistent, isSqliteFile } from './sqlite-copy.ts';
 export type { SqliteCopyOptions, SqliteCopyResult } from './sqlite-copy.ts';
 export { formatAgentSummary, formatAgentsTable, formatBytes, formatCount } from './format.ts';
+export { AGENT_PATHS_FILE, agentPathsContext, loadAgentPaths, updateAgentPaths } from './agent-paths.ts';
+export type { AgentPaths } from './agent-paths.ts';
