@@ -56,6 +56,8 @@ export interface SnapshotSummary {
   roots: SnapshotRootInfo[];
   stats: SnapshotStats;
   parent?: string;
+  /** Files kept on the device because they hold credentials (`label/path`), and why. */
+  keptLocal?: { path: string; why: string }[];
 }
 
 export interface DeviceInfo {

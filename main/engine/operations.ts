@@ -147,6 +147,7 @@ export function summarise(s: SnapshotRecord): SnapshotSummary {
     roots: s.roots.map((r) => ({ label: r.label, ...(r.agent ? { agent: r.agent } : {}), path: r.path })),
     stats: s.stats,
     ...(s.parent ? { parent: s.parent } : {}),
+    ...(s.keptLocal ? { keptLocal: s.keptLocal } : {}),
   };
 }
 

@@ -118,7 +118,11 @@ function SnapshotDetail({ snapshot }: { snapshot: SnapshotSummary }) {
               {st.newFiles} new · {st.changedFiles} changed
             </span>
             <span>{formatBytes(st.uploadedBytes)} uploaded</span>
-            {st.secretsSkipped > 0 && <span title="Credential files never leave this computer">{formatCount(st.secretsSkipped, 'secret file')} kept local</span>}
+            {st.secretsSkipped > 0 && (
+              <span title={snapshot.keptLocal?.map((k) => `${k.path}: ${k.why}`).join('\n') ?? 'Credential files never leave this computer'} data-testid="kept-local">
+                {formatCount(st.secretsSkipped, 'secret file')} kept local
+              </span>
+            )}
             <span>{formatDuration(st.durationMs)}</span>
           </div>
         </div>
