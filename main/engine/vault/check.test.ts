@@ -105,6 +105,20 @@ describe('check', () => {
     expect(report.problems).toHaveLength(1);
   });
 
+  it('notes a key slot from before slot MACs (it can only be verified with its secret), without calling it damaged', async () => {
+    const key = objects.get('recovery key slot') as string;
+    const original = await store.get(key);
+    const { mac: _mac, sum: _sum, ...legacy } = JSON.parse(Buffer.from(original).toString('utf8')) as Record<string, unknown>;
+    await store.put(key, Buffer.from(JSON.stringify(legacy, null, 2)));
+    try {
+      const report = await checkVault(repo.vault, repo.codec);
+      expect(report.ok).toBe(true);
+      expect(report.warnings?.join('\n')).toContain(`Key slot ${key} (recovery) was written before slots had a MAC`);
+    } finally {
+      await store.put(key, original);
+    }
+  });
+
   it('reports partial uploads in data/ as a note, not a problem', async () => {
     const key = `data/ab/${'ab'.repeat(32)}.cairn-tmp-123`;
     await store.put(key, new Uint8Array(1000));
