@@ -81,6 +81,16 @@ describe('key slots are independent', () => {
     expect((await Vault.open(store, { passphrase: 'a brand new passphrase' })).fingerprint).toBe(vault.fingerprint);
   });
 
+  it('repairs: a new recovery key replaces a damaged recovery slot', async () => {
+    const { store, recoverySlot } = await newVault();
+    await edit(store, recoverySlot, breakJson);
+    const vault = await Vault.open(store, { passphrase: TEST_PASSPHRASE });
+    const fresh = await vault.rotateRecoveryKey();
+    expect(await store.stat(recoverySlot)).toBeUndefined();
+    expect((await Vault.readSlots(store)).damaged).toEqual([]);
+    expect((await Vault.open(store, { recoveryKey: fresh })).fingerprint).toBe(vault.fingerprint);
+  });
+
   it('gives slots written before slot MACs theirs, without changing what unlocks them', async () => {
     const { store, recoveryKey, vault } = await newVault();
     for await (const info of store.list(keys.keysPrefix)) {
