@@ -223,7 +223,7 @@ describe('the outbox', () => {
     // Meanwhile the desktop forgets S0 and prunes: every pack S1 shares with it is deleted.
     const desktop = await openRepo(vault, tempDir('cairn-outbox-state-'), undefined, 'desktop');
     await desktop.vault.deleteSnapshot(laptop.repo.device.id, s0 as never);
-    const pruned = await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id });
+    const pruned = await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id, marginMs: 0 });
     expect(pruned.packsDeleted).toBeGreaterThan(0);
     await desktop.close();
 
@@ -260,7 +260,7 @@ describe('the outbox', () => {
     laptop.faults.clear();
     // Two packs are in the vault, listed by no index yet: a prune removes them.
     const desktop = await openRepo(vault, tempDir('cairn-outbox-state-'), undefined, 'desktop');
-    const pruned = await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id });
+    const pruned = await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id, marginMs: 0 });
     expect(pruned.packsDeleted).toBe(2);
     await desktop.close();
 

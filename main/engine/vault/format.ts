@@ -22,6 +22,8 @@ export const keys = {
   devicesPrefix: 'devices/',
   lock: (id: string) => `locks/${id}`,
   locksPrefix: 'locks/',
+  /** Packs a prune found unreferenced and the time it did: deleted by a later prune after the margin. */
+  pruneMarks: 'prune/marks',
 } as const;
 
 /** Associated-data kinds: an object sealed as one kind can't be opened as another. */
@@ -32,6 +34,7 @@ export const kinds = {
   snapshot: 'snapshot',
   device: 'device',
   lock: 'lock',
+  pruneMarks: 'prune-marks',
 } as const;
 
 // The index entry's shape is defined by the state DB that caches it (a lower layer); the format

@@ -8,7 +8,7 @@ import type { Repository } from '../repository.ts';
 import { restore } from '../restore/index.ts';
 import { LocalBlobStore } from '../storage/index.ts';
 import type { BlobStore } from '../storage/index.ts';
-import { acquireLock, checkVault, prune } from './index.ts';
+import { acquireLock, checkVault, packIdOf, prune } from './index.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -55,7 +55,7 @@ describe('prune', () => {
       expect(await repo.vault.listSnapshots()).toHaveLength(3);
       await forget(repo, keepLast1, false);
       const before = await storedBytes(store);
-      const result = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      const result = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
       const after = await storedBytes(store);
       expect(result.snapshots).toBe(1);
       // old.bin + newer.bin are 18 MiB, incompressible; packs they share with kept data stay.
@@ -64,7 +64,7 @@ describe('prune', () => {
       await restoresExactly(repo, last, home);
       expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems).toEqual([]);
       // Nothing left to do.
-      const again = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      const again = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
       expect(again.packsDeleted).toBe(0);
       // Blobs went away, so the file cache no longer vouches for anything: the next backup reads
       // every file again, finds everything stored, and needs no new snapshot.
@@ -90,7 +90,7 @@ describe('prune', () => {
       const dead = await acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id, refresh: false });
       const hourAgo = new Date(Date.now() - 3_600_000);
       utimesSync(join(store.root, 'locks', dead.record.id), hourAgo, hourAgo);
-      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, staleMs: 60_000 })).resolves.toBeTruthy();
+      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, staleMs: 60_000, marginMs: 0 })).resolves.toBeTruthy();
       // And a backup waits for nobody but refuses while a prune holds the exclusive lock.
       const exclusive = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: repo.device.id });
       await expect(acquireLock(other.vault, { exclusive: false, operation: 'backup', device: other.device.id })).rejects.toMatchObject({ code: 'locked' });
@@ -109,6 +109,7 @@ describe('prune', () => {
         prune(repo.vault, repo.db, repo.codec, {
           device: repo.device.id,
           repackThreshold: 0.01,
+          marginMs: 0,
           afterStep: (s) => {
             if (s === step) throw new Error(`killed after ${s}`);
           },
@@ -118,9 +119,68 @@ describe('prune', () => {
       expect(report.problems).toEqual([]);
       await restoresExactly(repo, last, home);
       // The next prune finishes the job.
-      await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
       expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems).toEqual([]);
       await restoresExactly(repo, last, home);
+    } finally {
+      await repo.close();
+    }
+  });
+});
+
+describe('prune with a safety margin', () => {
+  it("leaves a backup's packs alone while no listed index names them yet, and deletes in two phases", async () => {
+    const { home, store, repo, last } = await threeSnapshots();
+    try {
+      // A pack uploaded just now by a backup whose index and snapshot the listing doesn't show yet.
+      const bytes = new Uint8Array(1000).fill(7);
+      const fresh = packIdOf(bytes);
+      await store.put(`data/${fresh.slice(0, 2)}/${fresh}`, bytes);
+      await forget(repo, keepLast1, false);
+      const before = await storedBytes(store);
+      const first = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 3_600_000 });
+      expect(first.packsDeleted).toBe(0);
+      expect(first.packsMarked).toBeGreaterThan(0);
+      expect(first.deleteAfter).toBeDefined();
+      expect(await store.stat(`data/${fresh.slice(0, 2)}/${fresh}`)).toBeDefined();
+      expect(await storedBytes(store)).toBeGreaterThan(before - 1024 * 1024); // nothing freed yet
+      expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems.filter((p) => !p.includes(fresh))).toEqual([]);
+      await restoresExactly(repo, last, home);
+      // A second prune inside the margin deletes nothing either.
+      expect((await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 3_600_000 })).packsDeleted).toBe(0);
+      // Once the marks are older than the margin (here: a margin shorter than their age), they go.
+      const later = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 1 });
+      expect(later.packsDeleted).toBeGreaterThanOrEqual(first.packsMarked);
+      expect(later.bytesFreed).toBeGreaterThan(16 * 1024 * 1024);
+      // The stray pack, now older than that margin, is only marked: deleted by the next prune.
+      expect(later.packsMarked).toBe(1);
+      expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems.filter((p) => !p.includes(fresh))).toEqual([]);
+      await restoresExactly(repo, last, home);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('revives a marked pack that a snapshot written after the mark uses', async () => {
+    const { home, store, repo } = await threeSnapshots();
+    try {
+      // Forget everything but the last, mark, then bring the first snapshot's data back by
+      // backing up the old contents again while the old index is cached (a backup that raced the mark).
+      const snaps = await repo.vault.listSnapshots();
+      await forget(repo, keepLast1, false);
+      const cachedIndex = [...repo.db.knownIndexIds()];
+      const marked = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 3_600_000 });
+      expect(marked.packsMarked).toBeGreaterThan(0);
+      // Re-save the forgotten first snapshot record: it uses blobs that now sit only in marked packs.
+      const first = snaps[0];
+      if (!first) throw new Error('no snapshot');
+      await repo.vault.saveSnapshot(first);
+      const revived = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 1 });
+      expect(revived.packsRevived).toBeGreaterThan(0);
+      expect(cachedIndex.length).toBeGreaterThan(0);
+      expect((await checkVault(repo.vault, repo.codec, { readData: true })).problems).toEqual([]);
+      void home;
+      void store;
     } finally {
       await repo.close();
     }

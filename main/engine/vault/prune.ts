@@ -1,20 +1,30 @@
-// Prune: remove data that no snapshot reaches. Under an exclusive lock (so no backup is in
-// flight anywhere): find every blob the snapshots use, repack packs that are mostly garbage
-// (copying sealed blobs as they are: their sealing doesn't depend on position), write one new
-// index for everything kept, then delete the old index files, then the unused packs. Killed at
-// any point, the vault still passes `check`: new data is complete before old data goes.
+// Prune: remove data that no snapshot reaches, in two phases, so that it can't delete live data
+// even when listings lag, clocks differ or a backup's lock wasn't seen (after kopia's
+// blob-deletion safety, in restic's order):
+// 1. Under the exclusive lock, find every blob the snapshots use; repack packs that are mostly
+//    garbage (one ranged read per contiguous run of kept blobs); packs that hold nothing used any
+//    more are MARKED (prune/marks, with their entries and the store's time) and left out of the
+//    new index, so new backups stop relying on them; packs in no index at all are considered only
+//    once older than the margin (a backup may still be uploading them).
+// 2. A later prune, once a mark is older than the safety margin (vault.json, hours), deletes the
+//    pack if still no snapshot uses it; a snapshot that uses it revives it (back into the index).
+// Just before anything is deleted, the snapshots are listed again: one that appeared meanwhile
+// is walked too. Killed at any point, the vault still passes `check`: new data is complete
+// before old data goes.
 
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
 import type { BlobCodec } from './codec.ts';
 import { decodeIndex, keys, kinds } from './format.ts';
 import type { BlobLocation } from './format.ts';
-import { withLock } from './locks.ts';
+import { withLock, type HeldLock } from './locks.ts';
 import { Packer } from './packer.ts';
 import { decodeTree } from './records.ts';
 import { listIndexIds } from './index-sync.ts';
 import type { Vault } from './vault.ts';
-import { mapLimit } from './vault.ts';
+import { DEFAULT_PRUNE_MARGIN_HOURS, mapLimit } from './vault.ts';
+import { NotFoundError } from '../../../shared/errors.ts';
+import type { BucketVersioning } from '../storage/index.ts';
 
 export interface PruneOptions {
   device: string;
@@ -22,6 +32,8 @@ export interface PruneOptions {
   repackThreshold?: number;
   dryRun?: boolean;
   staleMs?: number;
+  /** The safety margin; default: the vault's (pruneMarginHours in vault.json). 0 deletes at once (tests, single-device vaults). */
+  marginMs?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Test hook: called between steps so a test can kill the prune part-way. */
   afterStep?: (step: 'repacked' | 'indexed' | 'old-index-deleted' | 'packs-deleted') => Promise<void> | void;
@@ -35,29 +47,84 @@ export interface PruneResult {
   packsRepacked: number;
   bytesFreed: number;
   indexFilesReplaced: number;
+  /** Packs found unreferenced by this run and marked: deleted by a prune after `deleteAfter`. */
+  packsMarked: number;
+  bytesMarked: number;
+  /** Marked packs a snapshot turned out to use: back in the index. */
+  packsRevived: number;
+  /** When (ISO, store clock) the earliest pending mark may be deleted. */
+  deleteAfter?: string;
+  /** Said when the bucket keeps deleted objects as old versions: deleting frees no space there. */
+  versioning?: BucketVersioning;
+}
+
+interface Mark {
+  markedAt: number;
+  size: number;
+  entries: BlobLocation[];
+}
+
+interface Marks {
+  version: 1;
+  packs: Record<string, Mark>;
+}
+
+/** Reads `n` sealed blobs of one pack with one ranged GET per contiguous run (gaps under 64 KiB are read through). */
+export async function readPackRuns(vault: Vault, locs: readonly BlobLocation[], each: (loc: BlobLocation, sealed: Uint8Array) => Promise<void>): Promise<number> {
+  const sorted = [...locs].sort((a, b) => a.offset - b.offset);
+  let reads = 0;
+  for (let i = 0; i < sorted.length; ) {
+    const first = sorted[i] as BlobLocation;
+    let end = first.offset + first.length;
+    let j = i + 1;
+    while (j < sorted.length && (sorted[j] as BlobLocation).offset - end < 64 * 1024) {
+      end = Math.max(end, (sorted[j] as BlobLocation).offset + (sorted[j] as BlobLocation).length);
+      j++;
+    }
+    const bytes = await vault.readSealedRange(first.pack, first.offset, end - first.offset);
+    reads++;
+    for (const loc of sorted.slice(i, j)) await each(loc, bytes.subarray(loc.offset - first.offset, loc.offset - first.offset + loc.length));
+    i = j;
+  }
+  return reads;
+}
+
+async function loadMarks(vault: Vault): Promise<Marks> {
+  try {
+    return (await vault.getSealedJson(keys.pruneMarks, kinds.pruneMarks, 'marks')) as Marks;
+  } catch (error) {
+    if (error instanceof NotFoundError || (error as { code?: string }).code === 'not_found') return { version: 1, packs: {} };
+    throw error;
+  }
 }
 
 export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions): Promise<PruneResult> {
-  return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs }, async () => {
-    const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0 };
+  return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs }, async (lock: HeldLock) => {
+    const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
+    const marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;
+    const versioning = await vault.store.versioning?.().catch(() => undefined);
+    if (versioning === 'enabled' || versioning === 'suspended') result.versioning = versioning;
 
-    // The index as stored now, and the packs as stored now.
+    // The index as stored now, the marks of earlier prunes, and the packs as stored now.
     const indexIds = [...(await listIndexIds(vault))];
     const index = new Map<BlobId, BlobLocation>();
     for (const entries of await mapLimit(indexIds, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))) {
       for (const e of entries) if (!index.has(e.id)) index.set(e.id, e);
     }
-    const packSizes = new Map<PackId, number>();
-    for await (const info of vault.store.list(keys.packsPrefix)) packSizes.set(info.key.split('/').pop() as PackId, info.size);
+    const marks = await loadMarks(vault);
+    // Where a blob is, counting marked packs (a snapshot may still use one: then it is revived).
+    const where = new Map(index);
+    for (const mark of Object.values(marks.packs)) for (const e of mark.entries) if (!where.has(e.id)) where.set(e.id, e);
+    const packs = new Map<PackId, { size: number; modifiedAt: number | undefined }>();
+    for await (const info of vault.store.list(keys.packsPrefix)) packs.set(info.key.split('/').pop() as PackId, { size: info.size, modifiedAt: info.modifiedAt });
+    const storeNow = lock.storeNow();
 
     // Everything the snapshots reach.
     const used = new Set<BlobId>();
-    const snapshots = await vault.listSnapshots();
-    result.snapshots = snapshots.length;
     const visit = async (treeId: BlobId): Promise<void> => {
       if (used.has(treeId)) return;
       used.add(treeId);
-      const loc = index.get(treeId);
+      const loc = where.get(treeId);
       if (!loc) throw new Error(`Tree ${treeId.slice(0, 12)}… is missing: refusing to prune a damaged vault. Run 'cairn check'.`);
       const [plain] = await codec.openAndVerify([{ id: treeId, sealed: await vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
       for (const e of decodeTree(plain as Uint8Array, treeId).entries) {
@@ -65,41 +132,106 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
         for (const b of e.content ?? []) used.add(b);
       }
     };
-    for (const s of snapshots) {
-      await visit(s.tree);
-      // The session catalog is a tree of pages: reached the same way.
-      if (s.catalog) await visit(s.catalog);
-    }
-    result.usedBlobs = used.size;
+    const seen = new Set<string>();
+    /** Walks the snapshots not walked yet; returns how many there were. */
+    const walkNewSnapshots = async (): Promise<number> => {
+      const refs = (await vault.listSnapshotRefs()).filter((r) => !seen.has(`${r.device}/${r.id}`));
+      for (const r of refs) {
+        seen.add(`${r.device}/${r.id}`);
+        let s;
+        try {
+          s = await vault.loadSnapshot(r.device, r.id);
+        } catch (error) {
+          if ((error as { code?: string }).code === 'not_found') continue; // forgotten meanwhile
+          throw error;
+        }
+        await visit(s.tree);
+        // The session catalog is a tree of pages: reached the same way.
+        if (s.catalog) await visit(s.catalog);
+      }
+      return refs.length;
+    };
+    await walkNewSnapshots();
+    result.snapshots = seen.size;
 
-    // Per pack: used and unused bytes.
-    const byPack = new Map<PackId, { used: BlobLocation[]; unusedBytes: number; usedBytes: number }>();
-    for (const loc of index.values()) {
-      let p = byPack.get(loc.pack);
-      if (!p) byPack.set(loc.pack, (p = { used: [], unusedBytes: 0, usedBytes: 0 }));
-      if (used.has(loc.id)) {
-        p.used.push(loc);
-        p.usedBytes += loc.length;
-      } else {
-        p.unusedBytes += loc.length;
-        result.unusedBlobs++;
+    // Per pack: used and unused bytes, over the index and the marks.
+    const byPack = new Map<PackId, { used: BlobLocation[]; all: BlobLocation[]; unusedBytes: number; usedBytes: number }>();
+    const plan = () => {
+      byPack.clear();
+      result.unusedBlobs = 0;
+      for (const loc of where.values()) {
+        let p = byPack.get(loc.pack);
+        if (!p) byPack.set(loc.pack, (p = { used: [], all: [], unusedBytes: 0, usedBytes: 0 }));
+        p.all.push(loc);
+        if (used.has(loc.id)) {
+          p.used.push(loc);
+          p.usedBytes += loc.length;
+        } else {
+          p.unusedBytes += loc.length;
+          result.unusedBlobs++;
+        }
       }
-    }
-    const threshold = options.repackThreshold ?? 0.2;
+      const threshold = options.repackThreshold ?? 0.2;
+      const garbage = new Set<PackId>(); // nothing used: mark, or delete when marked long enough
+      const repack: BlobLocation[][] = [];
+      for (const [pack, info] of packs) {
+        const p = byPack.get(pack);
+        if (!p) {
+          // In no index and no mark: an interrupted run's, or one a backup is uploading right now.
+          if (info.modifiedAt !== undefined && storeNow - info.modifiedAt >= marginMs) garbage.add(pack);
+          else if (info.modifiedAt === undefined && marginMs === 0) garbage.add(pack);
+        } else if (p.used.length === 0) garbage.add(pack);
+        else if (!marks.packs[pack] && p.unusedBytes / (p.usedBytes + p.unusedBytes) >= threshold) {
+          garbage.add(pack);
+          repack.push(p.used);
+        }
+      }
+      return { garbage, repack };
+    };
+    let { garbage, repack } = plan();
+    result.usedBlobs = used.size;
+    const newMarks: Marks = { version: 1, packs: {} };
     const deletePacks = new Set<PackId>();
-    const repack: BlobLocation[][] = [];
-    for (const [pack, size] of packSizes) {
-      const p = byPack.get(pack);
-      if (!p || p.used.length === 0) deletePacks.add(pack); // garbage, or orphaned by an interrupted run
-      else if (p.unusedBytes / (p.usedBytes + p.unusedBytes) >= threshold) {
-        deletePacks.add(pack);
-        repack.push(p.used);
+    const decide = () => {
+      newMarks.packs = {};
+      deletePacks.clear();
+      result.packsMarked = result.bytesMarked = result.packsRevived = result.bytesFreed = 0;
+      for (const pack of Object.keys(marks.packs) as PackId[]) if (!garbage.has(pack) && packs.has(pack)) result.packsRevived++;
+      for (const pack of garbage) {
+        const size = packs.get(pack)?.size ?? 0;
+        const old = marks.packs[pack];
+        const markedAt = old?.markedAt ?? storeNow;
+        if (storeNow - markedAt >= marginMs) {
+          deletePacks.add(pack);
+          result.bytesFreed += size;
+        } else {
+          newMarks.packs[pack] = { markedAt, size, entries: byPack.get(pack)?.all ?? [] };
+          if (!old) {
+            result.packsMarked++;
+            result.bytesMarked += size;
+          }
+        }
       }
-      if (deletePacks.has(pack)) result.bytesFreed += size;
-    }
+      const pending = Object.values(newMarks.packs).map((m) => m.markedAt + marginMs);
+      if (pending.length > 0) result.deleteAfter = new Date(Math.min(...pending)).toISOString();
+      else delete result.deleteAfter;
+    };
+    decide();
     result.packsDeleted = deletePacks.size;
     result.packsRepacked = repack.length;
-    if (options.dryRun || (deletePacks.size === 0 && result.unusedBlobs === 0)) return result;
+    const nothingChanges = deletePacks.size === 0 && repack.length === 0 && result.packsMarked === 0 && result.packsRevived === 0 && Object.keys(newMarks.packs).length === Object.keys(marks.packs).length;
+    if (options.dryRun || nothingChanges) return result;
+
+    // Just before anything is deleted: a snapshot that appeared since the listing is walked too,
+    // and whatever it uses is kept.
+    if ((await walkNewSnapshots()) > 0) {
+      ({ garbage, repack } = plan());
+      decide();
+      result.snapshots = seen.size;
+      result.usedBlobs = used.size;
+      result.packsDeleted = deletePacks.size;
+      result.packsRepacked = repack.length;
+    }
 
     // 1. Repack: copy used sealed blobs into new packs (recorded in a new index by the packer).
     const moved = new Map<BlobId, BlobLocation>();
@@ -107,27 +239,27 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
       const packer = new Packer(vault, db, { packSize: vault.config.packSize, concurrency: 2, indexEvery: Number.MAX_SAFE_INTEGER, onPackStored: (entries) => entries.forEach((e) => moved.set(e.id, e)) });
       let done = 0;
       for (const locs of repack) {
-        locs.sort((a, b) => a.offset - b.offset);
-        for (const loc of locs) await packer.add({ id: loc.id, type: loc.type, rawLength: loc.rawLength, sealed: await vault.readSealedBlob(loc) });
+        await readPackRuns(vault, locs, (loc, sealed) => packer.add({ id: loc.id, type: loc.type, rawLength: loc.rawLength, sealed: new Uint8Array(sealed) }));
         options.onProgress?.('repacking', ++done, repack.length);
       }
       await packer.flush({ writeIndex: false });
     }
     await options.afterStep?.('repacked');
 
-    // 2. One new index with every kept blob at its current place.
+    // 2. One new index with every kept blob at its current place; the marks next to it.
     const kept = new Map<PackId, BlobLocation[]>();
     for (const id of used) {
-      const loc = moved.get(id) ?? index.get(id);
-      if (!loc || deletePacks.has(loc.pack)) continue;
+      const loc = moved.get(id) ?? where.get(id);
+      if (!loc || garbage.has(loc.pack)) continue;
       let list = kept.get(loc.pack);
       if (!list) kept.set(loc.pack, (list = []));
       list.push(loc);
     }
     const { id: newIndexId } = await Packer.writeIndexFile(vault, kept);
+    await vault.putSealedJson(keys.pruneMarks, kinds.pruneMarks, 'marks', newMarks);
     await options.afterStep?.('indexed');
 
-    // 3. Old index files, then 4. the packs nothing points at any more.
+    // 3. Old index files, then 4. the packs marked long enough ago that nothing uses.
     await mapLimit(indexIds, 8, (id) => vault.store.delete(keys.index(id)));
     result.indexFilesReplaced = indexIds.length;
     await options.afterStep?.('old-index-deleted');
