@@ -324,6 +324,16 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     'vault.prune': async () => ({ jobId: runJob('prune', 'Removed 6 snapshots and 2 packs (4.1 MB)', 1500) }),
     'app.openExternal': async () => ({ opened: true }),
     'app.chooseFolder': async () => ({ path: '/media/alice/Backup/cairn' }),
+    // Sessions: look at them with the real service (`node e2e/dev/serve-real.ts`); the fake has none.
+    'sessions.list': async () => [],
+    'sessions.search': async () => [],
+    'sessions.page': async () => ({ items: [], from: 'local' }),
+    'sessions.continue': async () => {
+      throw new CairnError('not_found', 'The fake service has no sessions.');
+    },
+    'sessions.export': async () => {
+      throw new CairnError('not_found', 'The fake service has no sessions.');
+    },
   };
 
   return {

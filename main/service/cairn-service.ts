@@ -24,6 +24,7 @@ import { createWorkerCodec } from '../engine/workers/index.ts';
 import { decodeCredentials, decodeUnlock, encodeCredentials, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { ConfigStore, vaultKey } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
+import { sessionHandlers } from './session-handlers.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
 import { readFile, stat } from 'node:fs/promises';
 
@@ -530,6 +531,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       return { jobId: job.id };
     },
     'app.openExternal': async ({ url }) => ({ opened: (await hooks.openExternal?.(url)) ?? false }),
+    ...sessionHandlers({ requireRepo, agentContext, pathMappings: () => settings().pathMappings }),
     'app.chooseFolder': async ({ title }) => {
       const path = await hooks.chooseFolder?.(title);
       return path ? { path } : {};

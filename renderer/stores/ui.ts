@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import { call } from '../api.ts';
 
-export type Screen = 'dashboard' | 'snapshots' | 'devices' | 'conflicts' | 'settings';
+export type Screen = 'sessions' | 'dashboard' | 'snapshots' | 'devices' | 'conflicts' | 'settings';
 
 export interface Toast {
   id: number;

@@ -17,6 +17,7 @@ import type {
   TreeEntryInfo,
 } from '../models.ts';
 import type { ErrorRecord } from '../errors.ts';
+import type { ContinueInfo, SessionHit, SessionPageView, SessionSummary } from '../sessions.ts';
 import { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from '../limits.ts';
 
 const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'a snapshot id');
@@ -73,6 +74,12 @@ export const restoreTargetSchema = z.discriminatedUnion('kind', [
 
 const empty = z.object({}).strict();
 
+const sessionRef = { agent: z.string().min(1).max(64), id: z.string().min(1).max(512) };
+const isoDate = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'a date');
+const sessionFilter = z
+  .object({ agent: z.string().max(64).optional(), deviceId: deviceId.optional(), project: absPath.optional(), since: isoDate.optional(), until: isoDate.optional() })
+  .strict();
+
 /** Request schemas, one per channel. */
 export const requestSchemas = {
   'status.get': empty,
@@ -107,6 +114,11 @@ export const requestSchemas = {
   'vault.prune': empty,
   'app.openExternal': z.object({ url: z.string().url().max(2048) }).strict(),
   'app.chooseFolder': z.object({ title: z.string().max(200).optional() }).strict(),
+  'sessions.list': z.object({ filter: sessionFilter.default({}), refresh: z.boolean().default(false) }).strict(),
+  'sessions.search': z.object({ text: z.string().min(1).max(1000), filter: sessionFilter.default({}), limit: z.number().int().min(1).max(500).default(100) }).strict(),
+  'sessions.page': z.object({ ...sessionRef, cursor: z.string().max(65_536).optional(), limit: z.number().int().min(1).max(500) }).strict(),
+  'sessions.continue': z.object(sessionRef).strict(),
+  'sessions.export': z.object({ ...sessionRef, folder: absPath }).strict(),
 } as const;
 
 export type Channel = keyof typeof requestSchemas;
@@ -173,6 +185,15 @@ export interface Responses {
   'vault.prune': { jobId: string };
   'app.openExternal': { opened: boolean };
   'app.chooseFolder': { path?: string };
+  /** Every session of every device, newest first; `refresh` reads new catalogs from the vault first. */
+  'sessions.list': SessionSummary[];
+  /** Best matches first; other devices' sessions count once their text is indexed here (in the background). */
+  'sessions.search': SessionHit[];
+  /** One page of a session's conversation: long transcripts are never sent whole. */
+  'sessions.page': SessionPageView;
+  'sessions.continue': ContinueInfo;
+  /** Writes the session as Markdown into `folder`; the file's path. */
+  'sessions.export': { path: string };
 }
 
 export type ResponseOf<C extends Channel> = Responses[C];

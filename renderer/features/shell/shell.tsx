@@ -9,6 +9,7 @@ import { useUi } from '../../stores/ui.ts';
 import { ConflictsScreen } from '../conflicts/conflicts-screen.tsx';
 import { Dashboard } from '../dashboard/dashboard.tsx';
 import { DevicesScreen } from '../devices/devices-screen.tsx';
+import { SessionsScreen } from '../sessions/sessions-screen.tsx';
 import { SettingsScreen } from '../settings/settings-screen.tsx';
 import { SnapshotsScreen } from '../snapshots/snapshots-screen.tsx';
 import { Sidebar } from './sidebar.tsx';
@@ -28,6 +29,7 @@ export function Shell() {
     <div className="app">
       <Sidebar />
       <main className="main" id="main" tabIndex={-1}>
+        {screen === 'sessions' && <SessionsScreen />}
         {screen === 'dashboard' && <Dashboard />}
         {screen === 'snapshots' && <SnapshotsScreen />}
         {screen === 'devices' && <DevicesScreen />}

@@ -10,6 +10,7 @@ import { useStatus } from '../../stores/status.ts';
 import { useUi, type Screen } from '../../stores/ui.ts';
 
 const ITEMS: readonly { screen: Screen; label: string; icon: IconName }[] = [
+  { screen: 'sessions', label: 'Sessions', icon: 'search' },
   { screen: 'dashboard', label: 'Overview', icon: 'dashboard' },
   { screen: 'snapshots', label: 'Snapshots', icon: 'snapshots' },
   { screen: 'devices', label: 'Devices', icon: 'devices' },

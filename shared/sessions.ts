@@ -1,0 +1,87 @@
+// Sessions as the renderer sees them over IPC: list rows, search hits with highlighted snippets,
+// pages of conversation items, the outcome of continuing one here. The item union mirrors the
+// engine's session model (main/engine/sessions/model.ts); main/service checks at compile time
+// that the engine's items are assignable to it.
+
+export interface SessionSummary {
+  /** `agent:id`: unique across agents and devices. */
+  key: string;
+  agent: string;
+  format: string;
+  id: string;
+  title?: string;
+  project?: string;
+  startedAt?: string;
+  updatedAt?: string;
+  model?: string;
+  messages: number;
+  toolCalls: number;
+  parentId?: string;
+  role?: 'main' | 'subagent' | 'workflow';
+  bytes: number;
+  /** The device holding the newest version. */
+  deviceId: string;
+  deviceName: string;
+  /** Every device holding it. */
+  deviceIds: string[];
+}
+
+export interface SnippetPart {
+  text: string;
+  hit: boolean;
+}
+
+export interface SessionHit {
+  session: SessionSummary;
+  /** The item the matching text starts at. */
+  seq: number;
+  snippet: SnippetPart[];
+}
+
+export interface SessionFilterInput {
+  agent?: string;
+  deviceId?: string;
+  project?: string;
+  since?: string;
+  until?: string;
+}
+
+interface ItemBase {
+  seq: number;
+  time?: string;
+}
+
+export interface ToolResultView {
+  text: string;
+  isError: boolean;
+  time?: string;
+}
+
+export type SessionItemView =
+  | (ItemBase & { kind: 'message'; role: 'user' | 'assistant'; text: string; model?: string })
+  | (ItemBase & { kind: 'thinking'; text: string })
+  | (ItemBase & { kind: 'tool-call'; name: string; summary: string; input: string; callId?: string; result?: ToolResultView })
+  | (ItemBase & { kind: 'tool-result'; callId?: string; name?: string; result: ToolResultView })
+  | (ItemBase & { kind: 'attachment'; label: string; mediaType?: string; text: string })
+  | (ItemBase & { kind: 'note'; label: string; text: string })
+  | (ItemBase & { kind: 'subagent'; sessionId: string; title?: string; label: string })
+  | (ItemBase & { kind: 'not-shown'; recordType: string; preview: string })
+  | (ItemBase & { kind: 'unreadable'; reason: string; raw: string });
+
+export interface SessionPageView {
+  items: SessionItemView[];
+  /** Pass back for the next page; absent at the end. */
+  next?: string;
+  /** Where the page was read from: this disk or the vault. */
+  from: 'local' | 'vault';
+}
+
+export interface ContinueInfo {
+  written: string[];
+  unchanged: string[];
+  replaced: string[];
+  project?: string;
+  /** The agent's own resume command, to copy. */
+  command: string;
+  notes: string[];
+}
