@@ -24,7 +24,7 @@ import { listIndexIds } from './index-sync.ts';
 import type { Vault } from './vault.ts';
 import { DEFAULT_PRUNE_MARGIN_HOURS, mapLimit } from './vault.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
-import type { BucketVersioning } from '../storage/index.ts';
+import type { BucketVersioning, Clock } from '../storage/index.ts';
 
 export interface PruneOptions {
   device: string;
@@ -32,6 +32,8 @@ export interface PruneOptions {
   repackThreshold?: number;
   dryRun?: boolean;
   staleMs?: number;
+  /** The clock the lock protocol waits by (tests run store time fast). Default: real time. */
+  clock?: Clock;
   /** The safety margin; default: the vault's (pruneMarginHours in vault.json). 0 deletes at once (tests, single-device vaults). */
   marginMs?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
@@ -99,7 +101,7 @@ async function loadMarks(vault: Vault): Promise<Marks> {
 }
 
 export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions): Promise<PruneResult> {
-  return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs }, async (lock: HeldLock) => {
+  return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs, ...(options.clock ? { clock: options.clock } : {}) }, async (lock: HeldLock) => {
     const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
     const marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;
     const versioning = await vault.store.versioning?.().catch(() => undefined);
