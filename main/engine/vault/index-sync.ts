@@ -24,9 +24,21 @@ export async function syncIndex(vault: Vault, db: StateDb, remoteIds?: Set<strin
   const toAdd = [...remote].filter((id) => !local.has(id));
   const toRemove = [...local].filter((id) => !remote.has(id));
   for (const id of toRemove) db.removeIndex(id);
+  let added = 0;
   await mapLimit(toAdd, 8, async (id) => {
-    const plain = await vault.getSealedBytes(keys.index(id), kinds.index, id);
+    let plain: Uint8Array;
+    try {
+      plain = await vault.getSealedBytes(keys.index(id), kinds.index, id);
+    } catch (error) {
+      // Listed but gone: a prune replaced it, and the listing (which lags deletes) still shows it.
+      if ((error as { code?: string }).code === 'not_found') {
+        remote.delete(id);
+        return;
+      }
+      throw error;
+    }
     db.addIndex(id, decodeIndex(plain, id));
+    added++;
   });
-  return { added: toAdd.length, removed: toRemove.length, remoteIds: remote };
+  return { added, removed: toRemove.length, remoteIds: remote };
 }
