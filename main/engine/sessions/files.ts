@@ -2,10 +2,12 @@
 // machine's disk; a vault-backed implementation (catalog) serves a snapshot's files the same way,
 // so every reader works on this device's sessions and on any other device's.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { CairnError } from '../../../shared/errors.ts';
+import { copySqliteConsistent } from '../agents/index.ts';
 
 export interface SessionFileStat {
   size: number;
@@ -48,7 +50,7 @@ export function localFiles(root: string): SessionFiles {
     },
     read: (path) => readFile(abs(path)),
     open: (path, start = 0) => createReadStream(abs(path), { start }),
-    sqlitePath: async (path) => abs(path),
+    sqlitePath: async (path) => readableCopy(abs(path)),
     async list(dir) {
       const base = dir === '' || dir === '.' ? root : abs(dir);
       try {
@@ -68,4 +70,29 @@ export function localFiles(root: string): SessionFiles {
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+// Opening an agent's live database, even read-only, makes SQLite create `-wal` and `-shm` files
+// beside it (better-sqlite3 can't open it immutable), and those would be left in the agent's
+// folder. So readers open a consistent copy instead, made the way backups make theirs (bytes when
+// nobody has the database open, else the backup API). Copies live in one private folder per
+// process, reused while the database is unchanged, and removed when the process exits.
+let copiesDir: string | undefined;
+const copies = new Map<string, { key: string; path: string }>();
+let copiesMade = 0;
+
+async function readableCopy(path: string): Promise<string> {
+  const s = await stat(path);
+  const key = `${s.size}:${s.mtimeMs}:${s.ino}`;
+  const known = copies.get(path);
+  if (known?.key === key) return known.path;
+  if (copiesDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-sessions-')); // mode 0700: the copies may hold credentials
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    copiesDir = dir;
+  }
+  const copy = join(copiesDir, `${(copiesMade += 1)}.sqlite`);
+  await copySqliteConsistent(path, copy, { verify: false });
+  copies.set(path, { key, path: copy });
+  return copy;
 }

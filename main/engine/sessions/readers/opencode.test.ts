@@ -1,4 +1,6 @@
 import Database from 'better-sqlite3';
+import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
@@ -16,12 +18,16 @@ describe.skipIf(!home)('OpenCode readers on real samples', () => {
     const refs = await reader.list(files, 'opencode.db');
     expect(refs.map((r) => r.key)).toEqual(['ses_04ca851f7ffevKrKMHW3RsPK1U']);
     const { meta, items } = await readSession(reader, files, refs[0]!);
-    // Counts straight from the database.
-    const db = new Database(join(root, 'opencode.db'), { readonly: true });
+    // Counts straight from the database: a copy of it, since even a read-only open leaves -wal and
+    // -shm files beside the database it opens.
+    const scratch = mkdtempSync(join(tmpdir(), 'cairn-opencode-'));
+    copyFileSync(join(root, 'opencode.db'), join(scratch, 'opencode.db'));
+    const db = new Database(join(scratch, 'opencode.db'), { readonly: true });
     const byType = new Map((db.prepare("SELECT json_extract(data, '$.type') AS t, count(*) AS n FROM part GROUP BY t").all() as { t: string; n: number }[]).map((r) => [r.t, r.n]));
     const count = (type: string) => byType.get(type) ?? 0;
     const parts = (db.prepare('SELECT count(*) AS n FROM part').get() as { n: number }).n;
     db.close();
+    rmSync(scratch, { recursive: true, force: true });
     expect(meta.counts.unreadable).toBe(0);
     expect(meta.counts.toolCalls).toBe(count('tool'));
     expect(meta.counts.thinking).toBe(count('reasoning'));
@@ -41,6 +47,21 @@ describe.skipIf(!home)('OpenCode readers on real samples', () => {
       cursor = page.next;
     } while (cursor);
     expect(paged).toEqual(items);
+  });
+
+  it('leaves nothing beside the database it reads (no -wal or -shm in the agent folder)', async () => {
+    const agentDir = mkdtempSync(join(tmpdir(), 'cairn-opencode-live-'));
+    try {
+      copyFileSync(join(root, 'opencode.db'), join(agentDir, 'opencode.db'));
+      const files = localFiles(agentDir);
+      const reader = readerFor('opencode', 'opencode.db')!;
+      const [ref] = await reader.list(files, 'opencode.db');
+      const { meta } = await readSession(reader, files, ref!);
+      expect(meta.counts.items).toBeGreaterThan(100);
+      expect(readdirSync(agentDir)).toEqual(['opencode.db']);
+    } finally {
+      rmSync(agentDir, { recursive: true, force: true });
+    }
   });
 
   it('reads the legacy JSON storage', async () => {
