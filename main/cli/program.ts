@@ -7,7 +7,7 @@ import { describeSystemError } from './local-paths.ts';
 import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
 import { agentsCommand } from './commands/agents-command.ts';
 import { continueCommand, sessionsCommand, showCommand } from './commands/session-commands.ts';
-import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand } from './commands/sync-commands.ts';
+import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand, unlockCommand } from './commands/sync-commands.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -95,6 +95,8 @@ export function buildProgram(): Command {
   withCommon(program.command('prune').description('delete data no snapshot uses'))
     .option('--dry-run', 'only show what would be freed')
     .action((opts) => pruneCommand(opts));
+
+  withCommon(program.command('unlock').description('remove locks left by killed or crashed processes (live locks are kept)')).action((opts) => unlockCommand(opts));
 
   withCommon(program.command('pin').description('keep a snapshot whatever the retention policy says'))
     .argument('<snapshot>', 'snapshot id or prefix')

@@ -1,4 +1,4 @@
-// sync, devices, conflicts, resolve, forget, prune, pin, unpin: many devices on one vault.
+// sync, devices, conflicts, resolve, forget, prune, unlock, pin, unpin: many devices on one vault.
 
 import { ConfigError } from '../../../shared/errors.ts';
 import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
@@ -6,7 +6,7 @@ import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
-import { prune, settleAll } from '../../engine/vault/index.ts';
+import { prune, settleAll, unlock } from '../../engine/vault/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, makeOutput, table, warnDamaged } from '../output.ts';
@@ -142,7 +142,34 @@ export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): 
   await withRepository(opts, async (repo) => {
     const result = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, dryRun: opts.dryRun, onProgress: (phase, done, total) => out.progress({ phase, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }) });
     out.endProgress();
-    out.result(result, () => `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) intact.`);
+    out.result(result, () =>
+      [
+        `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) intact.`,
+        result.packsMarked > 0 ? `${result.packsMarked} pack(s) (${formatBytes(result.bytesMarked)}) no snapshot uses are marked: a prune after ${result.deleteAfter} deletes them if still unused (the safety margin protects backups running on other devices).` : '',
+        result.versioning ? `The bucket keeps old versions (versioning ${result.versioning}): deleted objects still take space. Add a lifecycle rule that keeps only the current version (docs/PROVIDERS.md).` : '',
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
+    );
+  });
+}
+
+/** Removes locks whose process died (not refreshed for 15 minutes, or this host's and gone); refuses live ones. */
+export async function unlockCommand(opts: CommonOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const result = await unlock(repo.vault, { device: repo.device.id });
+    const describe = (l: (typeof result.live)[number]) => `${l.exclusive ? 'exclusive' : 'shared'} ${l.operation} lock of device ${l.device} on ${l.hostname} (pid ${l.pid}, since ${l.createdAt})`;
+    out.result(
+      { removed: result.removed.map((l) => l.id), live: result.live.map((l) => ({ id: l.id, device: l.device, hostname: l.hostname, operation: l.operation, exclusive: l.exclusive, createdAt: l.createdAt })) },
+      () =>
+        [
+          result.removed.length === 0 ? 'No dead locks.' : `Removed ${result.removed.length} dead lock(s): ${result.removed.map(describe).join('; ')}.`,
+          result.live.length === 0 ? '' : `Left ${result.live.length} live lock(s) alone (refreshed lately: the operation may still run): ${result.live.map(describe).join('; ')}.`,
+        ]
+          .filter((line) => line !== '')
+          .join('\n'),
+    );
   });
 }
 
