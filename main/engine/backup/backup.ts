@@ -21,6 +21,9 @@ import type { CompiledRules } from './rules.ts';
 import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
 import type { BackupSource } from './source.ts';
 
+/** How long a backup waits for another device's prune before it gives up with `locked`. */
+export const DEFAULT_BACKUP_LOCK_WAIT_MS = 2 * 60_000;
+
 export interface BackupDevice {
   id: DeviceId;
   name: string;
@@ -61,6 +64,12 @@ export interface BackupOptions {
   uploadConcurrency?: number;
   packSize?: number;
   lockStaleMs?: number;
+  /**
+   * How long to wait for another device's prune (an exclusive lock) to finish before failing with
+   * `locked`; default DEFAULT_BACKUP_LOCK_WAIT_MS. A prune is short, and a backup that simply
+   * waits for it loses nothing.
+   */
+  lockWaitMs?: number;
   /**
    * The vault is unreachable and `vault.store` spools writes to the outbox: take no lock and
    * read nothing from storage; the local index cache says what is stored. The outbox takes the
@@ -221,7 +230,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         }
       }
     };
-    lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, now, whileChecking: checkIndex });
+    lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, waitMs: options.lockWaitMs ?? DEFAULT_BACKUP_LOCK_WAIT_MS, now, whileChecking: checkIndex });
   };
 
   const packer = new Packer(vault, db, {
