@@ -114,7 +114,7 @@ async function startOnce(baseDir: string, options: S3ServerOptions): Promise<S3S
 
     const endpoint = `http://127.0.0.1:${ports.proxy}`;
     const logTails = (lines = 20): string => tailLogs(dir, lines);
-    await waitUntilHealthy(ports, children, options.startTimeoutMs ?? 30_000, logTails);
+    await waitUntilHealthy(ports, children, options.startTimeoutMs ?? 90_000, logTails);
 
     const server: S3Server = {
       endpoint,
