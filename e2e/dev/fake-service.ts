@@ -266,6 +266,15 @@ export function createFakeService(options: { configured?: boolean; now?: number 
       ];
       return entries;
     },
+    'snapshots.restorePlan': async ({ target, overwrite }) => ({
+      files: 1,
+      bytes: 12_288,
+      targets: [target.kind === 'folder' ? target.path : '/home/alice/.claude/projects/-home-alice-src-app'],
+      existing: 1,
+      existingSample: ['/home/alice/.claude/projects/-home-alice-src-app/7f3c.jsonl'],
+      existingAction: overwrite ? 'overwrite' : 'keep',
+      safetySnapshot: overwrite,
+    }),
     'snapshots.restore': async () => ({ jobId: runJob('restore', 'Restored 1 file (12 KB)', 1200) }),
     'snapshots.pin': async ({ snapshotId, pinned }) => {
       const s = snapshots.find((x) => x.id === snapshotId);
@@ -321,6 +330,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
       await new Promise((r) => setTimeout(r, 900));
       return { ok: true, snapshots: snapshots.length, packs: 14, blobs: 3120, bytesRead: 0, problems: [] };
     },
+    'vault.prunePreview': async () => ({ forget: snapshots.slice(-2).map((x) => ({ ...x })), keep: Math.max(0, snapshots.length - 2) }),
     'vault.prune': async () => ({ jobId: runJob('prune', 'Removed 6 snapshots and 2 packs (4.1 MB)', 1500) }),
     'app.openExternal': async () => ({ opened: true }),
     'app.chooseFolder': async () => ({ path: '/media/alice/Backup/cairn' }),

@@ -2,7 +2,7 @@
 // behave the same: back up the enabled agents, sync (back up, then pull), forget by policy,
 // pin, safety snapshots before anything replaces files in an agent's folder.
 
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { DeviceInfo, ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, detectAgents, toBackupSources, withAgentRules } from './agents/index.ts';
@@ -110,10 +110,22 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   return { backup: backed, pull: pulled };
 }
 
-/** A snapshot of just these paths, kept by every retention policy: taken before replacing them. */
-export async function safetySnapshot(repo: Repository, paths: readonly string[]): Promise<SnapshotId | undefined> {
+/** A path as a glob that matches only itself (for a backup source's `include`). */
+export function literalGlob(path: string): string {
+  return path.replace(/[\\*?[\]{}()!+@]/g, '\\$&');
+}
+
+/**
+ * A snapshot of just these files, kept by every retention policy: taken before replacing them.
+ * Each file keeps its name under its folder's (`safety/<folder>/<file>`), never the folder's
+ * other files.
+ */
+export async function safetySnapshot(repo: Repository, files: readonly string[]): Promise<SnapshotId | undefined> {
+  const byDir = new Map<string, string[]>();
+  for (const f of files) byDir.set(dirname(f), [...(byDir.get(dirname(f)) ?? []), literalGlob(basename(f))]);
+  const sources = labelPaths([...byDir.keys()], 'safety/').map((s) => ({ ...s, include: byDir.get(s.path) ?? [] }));
   // An agent's own folder is being replaced: its credential rules apply to the safety copy too.
-  const result = await runBackup(repo, { sources: withAgentRules(labelPaths(paths, 'safety/'), contextFromProcess()), reason: 'before-restore', force: true });
+  const result = await runBackup(repo, { sources: withAgentRules(sources, contextFromProcess()), reason: 'before-restore', force: true });
   return result.snapshotId;
 }
 

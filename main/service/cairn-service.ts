@@ -4,20 +4,20 @@
 
 import { EventEmitter } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, join } from 'node:path';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId } from '../../shared/ids.ts';
-import type { CheckReport, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
+import type { CheckReport, DiffEntry, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import { agentPathsContext, contextFromProcess, detectAgents, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
 import { agentSources, deviceInfo, flushProgress, forget, safetySnapshot, setPinned, summarise, syncThroughOutbox } from '../engine/operations.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
 import { Repository } from '../engine/repository.ts';
-import { restore } from '../engine/restore/index.ts';
+import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
+import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
 import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
-import { listConflicts, mapRelativePath, resolveConflict } from '../engine/sync/index.ts';
+import { listConflicts, resolveConflict } from '../engine/sync/index.ts';
 import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
@@ -26,7 +26,7 @@ import { ConfigStore, vaultKey } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
 import { sessionHandlers } from './session-handlers.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 
 interface Credentials {
   accessKeyId: string;
@@ -85,6 +85,18 @@ function entryInfo(path: string, e: TreeEntry): TreeEntryInfo {
     mode: e.mode,
     ...(e.target !== undefined ? { target: e.target } : {}),
   };
+}
+
+/** Each safety root (`safety/<label>`) against the root `<label>` of `previous`: added and changed files only. */
+async function safetyDiff(r: Repository, snap: SnapshotRecord, previous: SnapshotRecord | undefined): Promise<DiffEntry[]> {
+  const out: DiffEntry[] = [];
+  for (const root of snap.roots) {
+    const label = root.label.startsWith(SAFETY_PREFIX) ? root.label.slice(SAFETY_PREFIX.length) : root.label;
+    const before = previous?.roots.find((x) => x.label === label);
+    const changes = await diffSnapshotTrees(r.reader(), before?.tree, root.tree);
+    for (const c of changes) if (c.change !== 'removed') out.push({ ...c, path: `${root.label}/${c.path}` });
+  }
+  return out;
 }
 
 export async function createCairnService(options: CairnServiceOptions): Promise<CairnService> {
@@ -291,35 +303,21 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     return started;
   }
 
-  /** Where a snapshot path goes when restored "to its place" on this device. */
-  async function originalTargets(snap: SnapshotRecord, paths: readonly string[]): Promise<{ target: string; paths: string[] }[]> {
-    const r = requireRepo();
-    const reader = r.reader();
-    const s = settings();
-    const out: { target: string; paths: string[] }[] = [];
-    const selected = paths.length > 0 ? paths : snap.roots.map((x) => x.label);
+  /** The engine's restore request for an app request: the rule the CLI uses too. */
+  function restoreRequest(snap: SnapshotRecord, paths: readonly string[], target: RestoreDestination, overwrite: boolean): RestoreRequest {
     // This device's agent folders by label: detected once (a walk of every agent), on first need.
     let localRoots: Promise<Map<string, string>> | undefined;
-    const localRootFor = async (label: string, fallback: string): Promise<string> => {
-      localRoots ??= agentContext().then(async (ctx) => new Map((await agentSources({ ctx })).sources.map((x) => [x.label, x.path])));
-      return (await localRoots).get(label) ?? fallback;
+    return {
+      snapshot: snap,
+      paths,
+      destination: target,
+      existing: overwrite ? 'overwrite' : 'keep',
+      mappings: settings().pathMappings,
+      localRoot: async (label) => {
+        localRoots ??= agentContext().then(async (ctx) => new Map((await agentSources({ ctx })).sources.map((x) => [x.label, x.path])));
+        return (await localRoots).get(label);
+      },
     };
-    for (const p of selected) {
-      const resolved = await reader.resolve(snap, p);
-      const root = snap.roots.find((x) => resolved.path === x.label || resolved.path.startsWith(`${x.label}/`));
-      if (!root) throw new ConfigError(`'${p}' is not inside a backed-up folder, so it has no original place.`);
-      // Another device's snapshot lands where this device keeps the same agent's files.
-      const local = snap.device === r.device.id ? root.path : await localRootFor(root.label, root.path);
-      const rest = resolved.path.slice(root.label.length + 1);
-      const mappedRest = snap.device === r.device.id ? rest : mapRelativePath(rest, s.pathMappings);
-      if (!rest) {
-        const children = (await reader.list(resolved.entry)).map((c) => `${resolved.path}/${c.name}`);
-        if (children.length > 0) out.push({ target: local, paths: children });
-      } else {
-        out.push({ target: dirname(join(local, ...mappedRest.split('/'))), paths: [resolved.path] });
-      }
-    }
-    return out;
   }
 
   const handlers: Handlers = {
@@ -374,6 +372,12 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       const r = requireRepo();
       const snap = await findSnapshot(snapshotId);
       await r.refreshIndex();
+      if (!againstId && snap.reason === 'before-restore') {
+        // A safety snapshot holds only the files a restore replaced: compare each with the same
+        // file in the last regular snapshot, and don't list the files it never held as removed.
+        const previous = (await snapshots(snap.device)).find((s) => s.time < snap.time && s.reason !== 'before-restore');
+        return safetyDiff(r, snap, previous);
+      }
       let before: SnapshotRecord | undefined;
       if (againstId) before = await findSnapshot(againstId);
       else {
@@ -382,35 +386,32 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       }
       return diffSnapshotTrees(r.reader(), before?.tree, snap.tree);
     },
+    'snapshots.restorePlan': async ({ snapshotId, paths, target, overwrite }) => {
+      const r = requireRepo();
+      const plan = await planRestore(r, restoreRequest(await findSnapshot(snapshotId), paths, target, overwrite));
+      return {
+        files: plan.files,
+        bytes: plan.bytes,
+        targets: [...new Set(plan.steps.map((s) => s.target))],
+        existing: plan.existing.length,
+        existingSample: plan.existing.slice(0, 20),
+        existingAction: plan.existingAction,
+        safetySnapshot: plan.safetySnapshot,
+      };
+    },
     'snapshots.restore': async ({ snapshotId, paths, target, overwrite }) => {
       const r = requireRepo();
       const snap = await findSnapshot(snapshotId);
       const { job } = jobs.start('restore', async (report, signal) => {
-        await r.refreshIndex();
-        if (target.kind === 'folder') {
-          const res = await restore({ vault: r.vault, db: r.db, codec: r.codec, snapshot: snap, paths, target: target.path, overwrite, onProgress: report, signal });
-          return `Restored ${res.files} file(s) into ${target.path}.`;
+        const done = await restoreSnapshot(r, restoreRequest(snap, paths, target, overwrite), { ctx: await agentContext(), onProgress: report, signal });
+        if (done.safetySnapshotId) {
+          snapshotCache.clear();
+          emit('snapshots.changed', { deviceId: r.device.id });
         }
-        // To their place: first a safety snapshot of what is about to be replaced.
-        const plan = await originalTargets(snap, paths);
-        const existing: string[] = [];
-        for (const step of plan) {
-          for (const p of step.paths) {
-            const dest = join(step.target, basename(p));
-            if (await stat(dest).then(() => true, () => false)) existing.push(dest);
-          }
-        }
-        if (existing.length > 0) {
-          report({ phase: 'safety snapshot', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
-          await safetySnapshot(r, existing);
-        }
-        let files = 0;
-        for (const step of plan) {
-          const res = await restore({ vault: r.vault, db: r.db, codec: r.codec, snapshot: snap, paths: step.paths, target: step.target, overwrite: true, onProgress: report, signal });
-          files += res.files;
-        }
-        emit('snapshots.changed', { deviceId: r.device.id });
-        return `Restored ${files} file(s) to their place${existing.length ? ' (a safety snapshot holds what they replaced)' : ''}.`;
+        const where = target.kind === 'folder' ? `into ${target.path}` : 'to their place';
+        const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were` : '';
+        const safety = done.safetySnapshotId ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
+        return `Restored ${done.files} file(s) ${where}${kept}${safety}.`;
       });
       return { jobId: job.id };
     },
@@ -518,6 +519,10 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       const finished = await done;
       if (!report) throw new CairnError(finished.error?.code ?? 'internal', finished.error?.message ?? 'The check did not run.');
       return report;
+    },
+    'vault.prunePreview': async () => {
+      const f = await forget(requireRepo(), settings().retention, true);
+      return { forget: [...f.forget].sort((a, b) => a.time.localeCompare(b.time)), keep: f.keep.length };
     },
     'vault.prune': async () => {
       const r = requireRepo();

@@ -3,7 +3,7 @@
 // the only invalidation is a device's list when it gains a snapshot.
 
 import { create } from 'zustand';
-import type { FilePreview } from '../../shared/ipc/contract.ts';
+import type { FilePreview, RestorePreview } from '../../shared/ipc/contract.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { DiffEntry, SnapshotSummary } from '../../shared/models.ts';
 import { call } from '../api.ts';
@@ -45,6 +45,8 @@ export interface SnapshotsState {
   readFile(snapshotId: string, path: string): Promise<void>;
   loadDiff(snapshotId: string, againstId?: string): Promise<void>;
   restore(request: RestoreRequest): Promise<string | undefined>;
+  /** What `restore(request)` would do, asked of the engine's planner; writes nothing. */
+  planRestore(request: RestoreRequest): Promise<{ ok: true; value: RestorePreview } | { ok: false; error: ErrorRecord }>;
   pin(snapshotId: string, pinned: boolean): Promise<void>;
   invalidate(deviceId: string): void;
   clearRestoreError(): void;
@@ -109,6 +111,9 @@ export const useSnapshots = create<SnapshotsState>()((set, get) => ({
     }
     set({ restoring: false, restoreError: result.error });
     return undefined;
+  },
+  async planRestore(request) {
+    return call('snapshots.restorePlan', request);
   },
   async pin(snapshotId, pinned) {
     set({ pinning: snapshotId, pinError: undefined });

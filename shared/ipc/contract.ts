@@ -95,6 +95,7 @@ export const requestSchemas = {
   'snapshots.readFile': z.object({ snapshotId, path: relPath, maxBytes: z.number().int().min(1).max(16 * 1024 * 1024) }).strict(),
   'snapshots.diff': z.object({ snapshotId, againstId: snapshotId.optional() }).strict(),
   'snapshots.restore': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
+  'snapshots.restorePlan': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
   'snapshots.pin': z.object({ snapshotId, pinned: z.boolean() }).strict(),
   'conflicts.list': empty,
   'conflicts.get': z.object({ id: z.string().min(1).max(128), maxBytes: z.number().int().min(1).max(4 * 1024 * 1024) }).strict(),
@@ -112,6 +113,7 @@ export const requestSchemas = {
   'vault.stats': empty,
   'vault.check': z.object({ readData: z.boolean() }).strict(),
   'vault.prune': empty,
+  'vault.prunePreview': empty,
   'app.openExternal': z.object({ url: z.string().url().max(2048) }).strict(),
   'app.chooseFolder': z.object({ title: z.string().max(200).optional() }).strict(),
   'sessions.list': z.object({ filter: sessionFilter.default({}), refresh: z.boolean().default(false) }).strict(),
@@ -142,6 +144,28 @@ export interface VaultStats {
   location: string;
 }
 
+/** What a restore will do, before it runs (the same plan the restore then carries out). */
+export interface RestorePreview {
+  files: number;
+  bytes: number;
+  /** Folders the files land in (their parents on this device, for a restore to their place). */
+  targets: string[];
+  /** How many files already exist where the restore writes, and the first of them. */
+  existing: number;
+  existingSample: string[];
+  /** What happens to those: kept as they are, or overwritten after a safety snapshot of exactly them. */
+  existingAction: 'refuse' | 'keep' | 'overwrite';
+  safetySnapshot: boolean;
+}
+
+/** What a prune would do now, computed without changing anything. */
+export interface PrunePreview {
+  /** Snapshots the retention policy forgets, oldest first. */
+  forget: SnapshotSummary[];
+  /** How many it keeps. */
+  keep: number;
+}
+
 export interface SetupResult {
   fingerprint: string;
   deviceId: string;
@@ -164,6 +188,7 @@ export interface Responses {
   'snapshots.readFile': FilePreview;
   'snapshots.diff': DiffEntry[];
   'snapshots.restore': { jobId: string };
+  'snapshots.restorePlan': RestorePreview;
   'snapshots.pin': SnapshotSummary;
   'conflicts.list': ConflictInfo[];
   'conflicts.get': { conflict: ConflictInfo; mine: FilePreview; theirs: FilePreview };
@@ -183,6 +208,7 @@ export interface Responses {
   'vault.stats': VaultStats;
   'vault.check': CheckReport;
   'vault.prune': { jobId: string };
+  'vault.prunePreview': PrunePreview;
   'app.openExternal': { opened: boolean };
   'app.chooseFolder': { path?: string };
   /** Every session of every device, newest first; `refresh` reads new catalogs from the vault first. */

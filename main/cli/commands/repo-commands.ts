@@ -1,14 +1,13 @@
 // init, backup, snapshots, ls, restore, check, key: the commands over one vault.
 
-import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
 import { ADAPTERS, contextFromProcess, detectAgents, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { agentSources, flushProgress, labelPaths, runBackup, safetySnapshot, summarise, throughOutbox } from '../../engine/operations.ts';
-import { restore } from '../../engine/restore/index.ts';
+import { flushProgress, labelPaths, runBackup, summarise, throughOutbox } from '../../engine/operations.ts';
+import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation } from '../../engine/storage/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -190,34 +189,21 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   const out = makeOutput(opts.json ?? false);
   checkRestoreTarget(resolve(opts.target));
   await withRepository(opts, async (repo) => {
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
+    const snap = await repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out));
     const started = Date.now();
     const target = resolve(opts.target);
-    // Replacing files in an agent's live folder: keep what is there in a safety snapshot first.
-    if (opts.overwrite) {
-      const { sources } = await agentSources({ ctx: await agentContext(opts) });
-      const inside = sources.some((s) => target === s.path || target.startsWith(`${s.path}${sep}`) || s.path.startsWith(`${target}${sep}`));
-      if (inside && existsSync(target)) {
-        out.info(`${target} holds a coding agent's files: taking a safety snapshot of it first.`);
-        const id = await safetySnapshot(repo, [target]);
-        out.info(`Safety snapshot ${id?.slice(0, 8)} saved.`);
-      }
-    }
-    const result = await restore({
-      vault: repo.vault,
-      db: repo.db,
-      codec: repo.codec,
-      snapshot: snap,
-      paths: opts.path ?? [],
-      target: resolve(opts.target),
-      overwrite: opts.overwrite ?? false,
-      onProgress: (p) => out.progress(p),
-    });
+    // The app's rule too: overwriting takes a safety snapshot of exactly the files replaced.
+    const request = { snapshot: snap, paths: opts.path ?? [], destination: { kind: 'folder', path: target }, existing: opts.overwrite ? 'overwrite' : 'refuse' } as const;
+    const plan = await planRestore(repo, request);
+    if (plan.safetySnapshot) out.info(`${plan.existing.length} file(s) in ${target} will be replaced: taking a safety snapshot of them first.`);
+    const result = await executeRestore(repo, request, plan, { ctx: await agentContext(opts), onProgress: (p) => out.progress(p) });
+    if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
     out.endProgress();
-    out.result({ snapshot: snap.id, target: resolve(opts.target), ...result, durationMs: Date.now() - started }, () =>
-      `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${resolve(opts.target)} in ${formatDuration(Date.now() - started)}.`,
+    out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
+      `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${target} in ${formatDuration(Date.now() - started)}.`,
     );
-  }, { readOnly: true });
+    // Overwriting writes a safety snapshot, so the device is registered like any that writes.
+  }, { readOnly: !opts.overwrite });
 }
 
 export async function checkCommand(opts: CommonOptions & { readData?: boolean }): Promise<void> {

@@ -26,6 +26,8 @@ export interface RestoreOptions {
   /** Folder to restore into. Each selected entry lands in it under its own name. */
   target: string;
   overwrite?: boolean;
+  /** Leave files (and symlinks) that already exist where they would land as they are. */
+  keepExisting?: boolean;
   onProgress?: (progress: ProgressInfo) => void;
   signal?: AbortSignal;
   concurrency?: number;
@@ -41,6 +43,8 @@ export interface RestoreResult {
   symlinks: number;
   bytes: number;
   requests: number;
+  /** Files and symlinks left as they were because they already existed (keepExisting). */
+  kept: number;
 }
 
 /** Temporary names this restore writes (see tmpName) and sweeps when an earlier run left them. */
@@ -70,7 +74,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const { vault, db, codec, snapshot } = options;
   const reader = new TreeReader(vault, db, codec);
   const target = options.target;
-  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0 };
+  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0 };
   const progress: ProgressInfo = { phase: 'planning', filesDone: 0, bytesDone: 0, uploadedBytes: 0 };
   let lastEmit = 0;
   const emit = (force = false) => {
@@ -134,13 +138,21 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   for (const l of links) {
     assertSafeSymlink(target, l.dest, l.entry.target ?? '');
   }
+  if (options.keepExisting) {
+    const exists = (dest: string) => lstat(dest).then(() => true, () => false);
+    const keptFiles = await Promise.all(files.map((f) => exists(f.dest)));
+    const keptLinks = await Promise.all(links.map((l) => exists(l.dest)));
+    result.kept = keptFiles.filter(Boolean).length + keptLinks.filter(Boolean).length;
+    files.splice(0, files.length, ...files.filter((_, i) => !keptFiles[i]));
+    links.splice(0, links.length, ...links.filter((_, i) => !keptLinks[i]));
+  }
   progress.filesTotal = files.length;
   progress.bytesTotal = files.reduce((n, f) => n + f.entry.size, 0);
 
   // 2. Refuse to overwrite unless asked, before writing anything. (Into a new or empty folder
   // there is nothing to check.)
   const targetEntries = await readdir(target).catch(() => [] as string[]);
-  if (!options.overwrite && targetEntries.length > 0) {
+  if (!options.overwrite && !options.keepExisting && targetEntries.length > 0) {
     const existing: string[] = [];
     for (const f of [...files, ...links]) {
       if (await lstat(f.dest).then(() => true, () => false)) existing.push(f.dest);

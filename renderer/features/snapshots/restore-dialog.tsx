@@ -1,14 +1,18 @@
 // Restore a whole snapshot, a folder or some files: to where they were, or into another folder;
-// overwrite or not. Shows the restore's progress and outcome.
+// overwrite or not. Before it runs, the dialog shows the engine's own plan for exactly this
+// request — how many files, where, and what happens to files already there (kept, or replaced
+// after a safety snapshot of exactly them) — then the restore's progress and outcome.
 
-import { useState } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
+import type { RestorePreview } from '../../../shared/ipc/contract.ts';
+import type { ErrorRecord } from '../../../shared/errors.ts';
 import type { SnapshotSummary } from '../../../shared/models.ts';
 import { Button } from '../../components/button.tsx';
 import { Dialog } from '../../components/dialog.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox, TextField } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
-import { formatCount, formatDateTime } from '../../lib/format.ts';
+import { formatBytes, formatCount, formatDateTime } from '../../lib/format.ts';
 import { isAbsolutePath } from '../../lib/paths.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSnapshots } from '../../stores/snapshots.ts';
@@ -17,6 +21,7 @@ import { useUi } from '../../stores/ui.ts';
 export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: SnapshotSummary; paths: string[]; onClose: () => void }) {
   const restore = useSnapshots((s) => s.restore);
   const restoring = useSnapshots((s) => s.restoring);
+  const planRestore = useSnapshots((s) => s.planRestore);
   const error = useSnapshots((s) => s.restoreError);
   const clearError = useSnapshots((s) => s.clearRestoreError);
   const chooseFolder = useUi((s) => s.chooseFolder);
@@ -26,11 +31,32 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
   const [jobId, setJobId] = useState<string>();
   const job = useJobs((s) => (jobId ? s.jobs[jobId] : undefined));
 
+  const [plan, setPlan] = useState<{ key: string; value?: RestorePreview; error?: ErrorRecord }>();
+
   const what = paths.length === 0 ? 'everything in this snapshot' : paths.length === 1 ? (paths[0] ?? '') : formatCount(paths.length, 'item');
   const folderOk = target === 'original' || isAbsolutePath(folder.trim());
 
+  const request = { snapshotId: snapshot.id, paths, target: target === 'original' ? ({ kind: 'original' } as const) : ({ kind: 'folder', path: folder.trim() } as const), overwrite };
+  const requestKey = JSON.stringify(request);
+  useEffect(() => {
+    if (!folderOk || jobId) return undefined;
+    let current = true;
+    const request = JSON.parse(requestKey) as Parameters<typeof planRestore>[0];
+    // Typing a folder path asks once it settles, not on every key.
+    const timer = setTimeout(() => {
+      void planRestore(request).then((r) => {
+        if (current) setPlan(r.ok ? { key: requestKey, value: r.value } : { key: requestKey, error: r.error });
+      });
+    }, target === 'folder' ? 300 : 0);
+    return () => {
+      current = false;
+      clearTimeout(timer);
+    };
+  }, [requestKey, folderOk, jobId, planRestore, target]);
+  const shownPlan = plan?.key === requestKey ? plan : undefined;
+
   const submit = async (): Promise<void> => {
-    const id = await restore({ snapshotId: snapshot.id, paths, target: target === 'original' ? { kind: 'original' } : { kind: 'folder', path: folder.trim() }, overwrite });
+    const id = await restore(request);
     if (id) {
       setJobId(id);
       void useJobs.getState().watch(id);
@@ -61,7 +87,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
             <Button variant="ghost" onClick={close}>
               Cancel
             </Button>
-            <Button variant="primary" icon="restore" busy={restoring} disabled={!folderOk} onClick={() => void submit()}>
+            <Button variant="primary" icon="restore" busy={restoring} disabled={!folderOk || !shownPlan?.value} onClick={() => void submit()}>
               Restore
             </Button>
           </>
@@ -103,9 +129,9 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
             </div>
           )}
           <Checkbox checked={overwrite} onChange={setOverwrite} label="Overwrite files that already exist" />
-          {overwrite && target === 'original' && (
-            <Notice tone="warning">Files on this computer are replaced by the snapshot’s versions. Cairn keeps a safety snapshot of what it replaces first.</Notice>
-          )}
+          {folderOk && !shownPlan && <p className="muted" role="status">Working out what the restore will do…</p>}
+          {shownPlan?.value && <RestorePlanNotice plan={shownPlan.value} />}
+          {shownPlan?.error && <ErrorNotice error={shownPlan.error} compact />}
           {error && <ErrorNotice error={error} />}
         </div>
       )}
@@ -121,5 +147,56 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
         </div>
       )}
     </Dialog>
+  );
+}
+
+/** The engine's plan in words: what is written where, and what happens to files already there. */
+function RestorePlanNotice({ plan }: { plan: RestorePreview }) {
+  const where = plan.targets.length === 1 ? <span className="break">{plan.targets[0]}</span> : `${formatCount(plan.targets.length, 'folder')} (${plan.targets.slice(0, 2).join(', ')}${plan.targets.length > 2 ? ', …' : ''})`;
+  const writes = (
+    <>
+      {formatCount(plan.files, 'file')} ({formatBytes(plan.bytes)}) will be written to {where}.
+    </>
+  );
+  const sample = plan.existingSample.length > 0 && (
+    <ul className="plan-existing">
+      {plan.existingSample.slice(0, 5).map((p) => (
+        <li key={p} className="break">
+          {p}
+        </li>
+      ))}
+      {plan.existing > 5 && <li>and {formatCount(plan.existing - 5, 'more file')}</li>}
+    </ul>
+  );
+  if (plan.existing === 0) {
+    return (
+      <PlanBox plan={plan} tone="info">
+        {writes} No file there exists yet, so nothing is replaced.
+      </PlanBox>
+    );
+  }
+  if (plan.existingAction === 'keep') {
+    return (
+      <PlanBox plan={plan} tone="info">
+        {writes} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there and will be <strong>kept as {plan.existing === 1 ? 'it is' : 'they are'}</strong> (not restored):
+        {sample}
+      </PlanBox>
+    );
+  }
+  return (
+    <PlanBox plan={plan} tone="warning">
+      {writes} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there and will be <strong>replaced</strong> by the snapshot’s {plan.existing === 1 ? 'version' : 'versions'}. First, Cairn keeps a safety snapshot of exactly {plan.existing === 1 ? 'that file' : 'those files'}, so you can restore {plan.existing === 1 ? 'it' : 'them'}:
+      {sample}
+    </PlanBox>
+  );
+}
+
+function PlanBox({ plan, tone, children }: { plan: RestorePreview; tone: 'info' | 'warning'; children: ReactNode }) {
+  return (
+    <div data-testid="restore-plan" data-existing={plan.existing} data-action={plan.existing === 0 ? 'none' : plan.existingAction} aria-live="polite">
+      <Notice tone={tone} title="What will happen">
+        {children}
+      </Notice>
+    </div>
   );
 }

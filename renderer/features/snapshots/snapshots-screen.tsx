@@ -35,7 +35,13 @@ export function SnapshotsScreen() {
   }, [deviceId, loadList]);
 
   const snapshots = list?.data;
-  const selected = snapshots?.find((s) => s.id === selectedId) ?? snapshots?.[0];
+  // The snapshot on screen stays there when a new one arrives (a restore's safety snapshot, a
+  // scheduled backup): replacing it would close what the user has open, a restore dialog included.
+  const [shownId, setShownId] = useState<string>();
+  const selected = snapshots?.find((s) => s.id === selectedId) ?? snapshots?.find((s) => s.id === shownId) ?? snapshots?.[0];
+  useEffect(() => {
+    if (selected) setShownId(selected.id);
+  }, [selected]);
 
   return (
     <div className="page page-full">

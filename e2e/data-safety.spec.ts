@@ -1,0 +1,112 @@
+// Data safety in the UI, against the real service and engine on a local folder vault: a restore
+// does exactly what its dialog says (existing files kept unless "Overwrite" is checked; when it
+// is, a safety snapshot of exactly the replaced file, under its original path, whose changes
+// read right).
+
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { buildFixtureHome, type FixtureHome } from './fixtures/home.ts';
+import { startApp, type AppUnderTest } from './host/app-under-test.ts';
+import { PASSPHRASE } from './wizard-steps.ts';
+
+let root: string;
+let fixture: FixtureHome;
+let app: AppUnderTest;
+let page: Page;
+
+test.describe.configure({ mode: 'serial' });
+
+const nav = (p: Page, name: string | RegExp) => p.getByRole('navigation', { name: 'Main' }).getByRole('button', { name });
+
+/** Opens every folder on the way to `path` in the tree browser, then returns its row. */
+async function revealInTree(p: Page, path: string) {
+  const parts = path.split('/');
+  const tree = p.getByTestId('tree-browser');
+  for (let i = 1; i < parts.length; i += 1) {
+    const row = tree.locator(`[role="treeitem"][data-path="${parts.slice(0, i).join('/')}"]`);
+    await expect(row).toBeVisible();
+    if ((await row.getAttribute('aria-expanded')) === 'false') {
+      await row.click();
+      await expect(row).toHaveAttribute('aria-expanded', 'true');
+    }
+  }
+  const target = tree.locator(`[role="treeitem"][data-path="${path}"]`);
+  await expect(target).toBeVisible();
+  return target;
+}
+
+const sessionInSnapshot = () => `claude-code/config/${fixture.sessionRelative}`;
+
+async function openRestoreDialog(p: Page) {
+  await nav(p, 'Snapshots').click();
+  await expect(p.getByTestId('snapshot-detail')).toBeVisible();
+  const row = await revealInTree(p, sessionInSnapshot());
+  await row.locator('input[type="checkbox"]').check();
+  await p.getByRole('button', { name: 'Restore selected…' }).click();
+  const dialog = p.getByRole('dialog', { name: 'Restore' });
+  await expect(dialog.getByLabel('Where it was')).toBeChecked();
+  return dialog;
+}
+
+test.beforeAll(async ({ browser }: { browser: Browser }) => {
+  root = mkdtempSync(join(tmpdir(), 'cairn-e2e-safety-'));
+  fixture = await buildFixtureHome(join(root, 'home'));
+  app = await startApp({ home: fixture.home, tempRoot: root });
+  await app.service.handlers['setup.createVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, passphrase: PASSPHRASE, deviceName: 'Laptop' });
+  await app.service.syncNow('manual');
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
+  await page.goto(app.host?.url ?? '');
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+});
+
+test.afterAll(async () => {
+  await page?.context().close();
+  await app?.close();
+  rmSync(root, { recursive: true, force: true });
+});
+
+test('restoring to where it was without "Overwrite" keeps the changed file, as the dialog says', async () => {
+  const original = readFileSync(fixture.sessionPath, 'utf8');
+  writeFileSync(fixture.sessionPath, 'edited on this computer\n');
+  const dialog = await openRestoreDialog(page);
+  const plan = dialog.getByTestId('restore-plan');
+  await expect(plan).toHaveAttribute('data-action', 'keep');
+  await expect(plan).toContainText('1 file already exists there and will be kept as it is');
+  await expect(plan).toContainText(fixture.sessionPath);
+  await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+  await expect(dialog.getByTestId('restore-progress')).toHaveAttribute('data-status', 'done');
+  await expect(dialog).toContainText('1 existing file(s) kept as they were');
+  expect(readFileSync(fixture.sessionPath, 'utf8')).toBe('edited on this computer\n');
+  expect((await app.service.handlers['snapshots.list']({})).filter((s) => s.reason === 'before-restore')).toHaveLength(0);
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  expect(original.length).toBeGreaterThan(100);
+});
+
+test('with "Overwrite" the file is replaced after a safety snapshot of exactly it, at its original path', async () => {
+  const dialog = await openRestoreDialog(page);
+  await dialog.getByLabel('Overwrite files that already exist').check();
+  const plan = dialog.getByTestId('restore-plan');
+  await expect(plan).toHaveAttribute('data-action', 'overwrite');
+  await expect(plan).toContainText('will be replaced');
+  await expect(plan).toContainText('a safety snapshot of exactly that file');
+  await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+  await expect(dialog.getByTestId('restore-progress')).toHaveAttribute('data-status', 'done');
+  expect(readFileSync(fixture.sessionPath, 'utf8')).not.toBe('edited on this computer\n');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+
+  const [safety] = (await app.service.handlers['snapshots.list']({})).filter((s) => s.reason === 'before-restore');
+  expect(safety, 'a safety snapshot').toBeDefined();
+  await page.locator(`[data-snapshot-id="${safety?.id}"]`).click();
+  // The safety snapshot holds the file under its original path, not `safety/<name>/<name>`.
+  const held = await revealInTree(page, `safety/${sessionInSnapshot()}`);
+  await held.click();
+  await expect(page.getByText('edited on this computer')).toBeVisible();
+  await page.getByRole('button', { name: 'Files', exact: true }).click();
+  await page.getByRole('tab', { name: /Changes/ }).click();
+  const diff = page.getByTestId('diff-view');
+  await expect(diff).toContainText('Changed 1');
+  await expect(diff).toContainText('Removed 0');
+  await expect(diff).toContainText(`safety/${sessionInSnapshot()}`);
+});

@@ -1,0 +1,190 @@
+// One restore rule for the CLI and the app. A request names a snapshot, the paths to restore,
+// where they go (into a folder, or back to their place on this device) and what happens to files
+// already there (refused, kept, or overwritten). `planRestore` says exactly what the restore will
+// do before anything is written — which files it writes, which existing ones it keeps or
+// replaces — and `executeRestore` does exactly that: when it replaces files, it first takes a
+// safety snapshot of exactly those files (never a whole folder around them), under their
+// original paths, so that restoring the safety snapshot to its place puts them back.
+
+import { lstat } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { SnapshotId } from '../../shared/ids.ts';
+import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { withAgentRules } from './agents/index.ts';
+import type { AgentContext } from './agents/index.ts';
+import type { BackupSource } from './backup/index.ts';
+import { literalGlob, runBackup } from './operations.ts';
+import type { Repository } from './repository.ts';
+import { restore } from './restore/index.ts';
+import { mapRelativePath } from './sync/index.ts';
+import type { SnapshotRecord } from './vault/index.ts';
+
+/** Label prefix of a safety snapshot's roots: `safety/<label of the folder its files are in>`. */
+export const SAFETY_PREFIX = 'safety/';
+
+export type RestoreDestination = { kind: 'folder'; path: string } | { kind: 'original' };
+
+/** What happens to a file that already exists where the restore would write it. */
+export type ExistingFiles = 'refuse' | 'keep' | 'overwrite';
+
+export interface RestoreRequest {
+  snapshot: SnapshotRecord;
+  /** Paths in the snapshot (see TreeReader.resolve); all of it when empty. */
+  paths: readonly string[];
+  destination: RestoreDestination;
+  existing: ExistingFiles;
+  /** Path rules applied when another device's snapshot is restored to its place here. */
+  mappings?: readonly PathMapping[];
+  /** This device's folder for a snapshot root label (another device's snapshot restored in place). */
+  localRoot?: (label: string) => Promise<string | undefined>;
+}
+
+/** One restore call: these snapshot paths land in `target`; `base` is the folder their files belong to. */
+export interface RestoreStep {
+  target: string;
+  paths: string[];
+  base: { label: string; path: string };
+}
+
+export interface RestorePlan {
+  steps: RestoreStep[];
+  /** Files (and symlinks) the selection holds, and their bytes. */
+  files: number;
+  bytes: number;
+  /** Absolute paths of files that already exist where the restore writes, in the order found. */
+  existing: string[];
+  /** What happens to them: refused (the restore stops before writing), kept or overwritten. */
+  existingAction: ExistingFiles;
+  /** True when a safety snapshot of `existing` is taken first (they are overwritten). */
+  safetySnapshot: boolean;
+}
+
+export interface ExecutedRestore {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  /** Existing files left as they were. */
+  kept: number;
+  /** Existing files replaced (each held by the safety snapshot). */
+  overwritten: number;
+  safetySnapshotId?: SnapshotId;
+}
+
+const toPosix = (p: string) => p.split(sep).join('/');
+
+async function steps(repo: Repository, request: RestoreRequest): Promise<RestoreStep[]> {
+  const snap = request.snapshot;
+  const reader = repo.reader();
+  if (request.destination.kind === 'folder') {
+    const target = request.destination.path;
+    return [{ target, paths: [...request.paths], base: { label: basename(target) || 'root', path: target } }];
+  }
+  const out: RestoreStep[] = [];
+  const selected = request.paths.length > 0 ? request.paths : snap.roots.map((x) => x.label);
+  const own = snap.device === repo.device.id;
+  for (const p of selected) {
+    const resolved = await reader.resolve(snap, p);
+    const root = snap.roots.find((x) => resolved.path === x.label || resolved.path.startsWith(`${x.label}/`));
+    if (!root) throw new ConfigError(`'${p}' is not inside a backed-up folder, so it has no original place.`);
+    // Another device's snapshot lands where this device keeps the same agent's files.
+    const local = own ? root.path : ((await request.localRoot?.(root.label)) ?? root.path);
+    const base = { label: root.label, path: local };
+    const rest = resolved.path.slice(root.label.length + 1);
+    const mappedRest = own ? rest : mapRelativePath(rest, request.mappings ?? []);
+    if (!rest) {
+      const children = (await reader.list(resolved.entry)).map((c) => `${resolved.path}/${c.name}`);
+      if (children.length > 0) out.push({ target: local, paths: children, base });
+    } else {
+      out.push({ target: dirname(join(local, ...mappedRest.split('/'))), paths: [resolved.path], base });
+    }
+  }
+  return out;
+}
+
+/** What the restore will do, read from the snapshot and the disk; writes nothing. */
+export async function planRestore(repo: Repository, request: RestoreRequest): Promise<RestorePlan> {
+  await repo.refreshIndex();
+  const reader = repo.reader();
+  const planned = await steps(repo, request);
+  let files = 0;
+  let bytes = 0;
+  const existing: string[] = [];
+  for (const step of planned) {
+    const selections = step.paths.length > 0
+      ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
+      : [{ path: '', entry: reader.rootEntry(request.snapshot) }];
+    for (const selection of selections) {
+      // Restore puts a selected entry in the target under its own name: paths below its parent.
+      const parent = selection.path.includes('/') ? selection.path.slice(0, selection.path.lastIndexOf('/') + 1) : '';
+      for await (const { path, entry } of reader.walk(selection)) {
+        if (entry.type === 'dir') continue;
+        files++;
+        bytes += entry.size;
+        const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
+        const st = await lstat(dest).catch(() => undefined);
+        if (st && !st.isDirectory()) existing.push(dest);
+      }
+    }
+  }
+  return { steps: planned, files, bytes, existing, existingAction: request.existing, safetySnapshot: request.existing === 'overwrite' && existing.length > 0 };
+}
+
+/** Backup sources holding exactly `paths` (absolute), each under `safety/<label>` of its step's folder. */
+export function safetySources(plan: RestorePlan): BackupSource[] {
+  const byBase = new Map<string, { label: string; path: string; include: string[] }>();
+  for (const dest of plan.existing) {
+    const step = plan.steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
+    // A file outside every step's folder can't happen (dest = step.target/…, target inside base).
+    if (!step) throw new ConfigError(`'${dest}' is outside the folders being restored. This is a bug in Cairn.`);
+    let source = byBase.get(step.base.path);
+    if (!source) byBase.set(step.base.path, (source = { label: `${SAFETY_PREFIX}${step.base.label}`, path: step.base.path, include: [] }));
+    source.include.push(literalGlob(toPosix(relative(step.base.path, dest))));
+  }
+  return [...byBase.values()];
+}
+
+/** Does what `plan` says: the safety snapshot first when files are overwritten, then the restore. */
+export interface ExecuteOptions {
+  /** The machine's agents: their credential rules apply to the safety snapshot too. */
+  ctx: AgentContext;
+  onProgress?: (p: ProgressInfo) => void;
+  signal?: AbortSignal;
+}
+
+export async function executeRestore(repo: Repository, request: RestoreRequest, plan: RestorePlan, options: ExecuteOptions): Promise<ExecutedRestore> {
+  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0 };
+  if (plan.safetySnapshot) {
+    options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
+    const result = await runBackup(repo, { sources: withAgentRules(safetySources(plan), options.ctx), reason: 'before-restore', force: true, signal: options.signal });
+    if (result.snapshotId) out.safetySnapshotId = result.snapshotId;
+    out.overwritten = plan.existing.length;
+  }
+  for (const step of plan.steps) {
+    const res = await restore({
+      vault: repo.vault,
+      db: repo.db,
+      codec: repo.codec,
+      snapshot: request.snapshot,
+      paths: step.paths,
+      target: step.target,
+      overwrite: request.existing === 'overwrite',
+      keepExisting: request.existing === 'keep',
+      onProgress: options.onProgress,
+      signal: options.signal,
+    });
+    out.files += res.files;
+    out.dirs += res.dirs;
+    out.symlinks += res.symlinks;
+    out.bytes += res.bytes;
+    out.kept += res.kept;
+  }
+  return out;
+}
+
+/** Plans and runs a restore: the one entry point of the CLI and the app. */
+export async function restoreSnapshot(repo: Repository, request: RestoreRequest, options: ExecuteOptions): Promise<ExecutedRestore & { plan: RestorePlan }> {
+  const plan = await planRestore(repo, request);
+  return { ...(await executeRestore(repo, request, plan, options)), plan };
+}

@@ -1,0 +1,133 @@
+// The one restore rule, through the app's handlers and the `cairn` command: a restore does what
+// its plan says (existing files kept unless overwriting is asked for), and overwriting takes a
+// safety snapshot of exactly the files replaced — the same one from the CLI and from the app —
+// under their original paths, never of the folder around them.
+
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobInfo, SnapshotSummary } from '../../shared/models.ts';
+import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
+import { MemorySecretStore } from '../keychain/index.ts';
+import { createCairnService } from './index.ts';
+import type { CairnService } from './index.ts';
+
+const CLI = fileURLToPath(new URL('../cli/cairn.ts', import.meta.url));
+const PASSPHRASE = 'a long passphrase';
+
+async function waitForJob(service: CairnService, jobId: string): Promise<JobInfo> {
+  for (;;) {
+    const job = (await service.handlers['jobs.list']({})).find((j) => j.id === jobId);
+    if (job && job.status !== 'running') return job;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('one restore rule for the CLI and the app', () => {
+  let service: CairnService;
+  let home: string;
+  let vault: string;
+  let base: string;
+  let snap: SnapshotSummary;
+  let transcript: { path: string; name: string; local: string };
+
+  /** Every file path in a snapshot, below its roots' labels. */
+  async function files(snapshotId: string, path = ''): Promise<string[]> {
+    const out: string[] = [];
+    for (const e of await service.handlers['snapshots.tree']({ snapshotId, path })) {
+      if (e.type === 'dir') out.push(...(await files(snapshotId, e.path)));
+      else out.push(e.path);
+    }
+    return out;
+  }
+
+  const safetySnapshots = async () => (await service.handlers['snapshots.list']({})).filter((s) => s.reason === 'before-restore');
+
+  beforeAll(async () => {
+    base = tempDir('cairn-restore-rule-');
+    home = join(base, 'home');
+    vault = join(base, 'vault');
+    await buildClaudeCodeFixture({ home, platform: 'linux' });
+    service = await createCairnService({ stateDir: join(base, 'state'), secrets: new MemorySecretStore(), home, env: {}, platform: 'linux' });
+    await service.handlers['setup.createVault']({ location: { provider: 'local', prefix: '', path: vault }, passphrase: PASSPHRASE, deviceName: 'laptop' });
+    expect((await waitForJob(service, (await service.handlers['sync.now']({})).jobId)).status).toBe('done');
+    [snap] = (await service.handlers['snapshots.list']({})) as [SnapshotSummary];
+    const projects = await service.handlers['snapshots.tree']({ snapshotId: snap.id, path: 'claude-code/config/projects' });
+    const project = projects.find((e) => e.type === 'dir');
+    const entry = (await service.handlers['snapshots.tree']({ snapshotId: snap.id, path: project?.path ?? '' })).find((e) => e.name.endsWith('.jsonl'));
+    if (!project || !entry) throw new Error('the fixture has no Claude Code transcript');
+    transcript = { path: entry.path, name: entry.name, local: join(home, '.claude', 'projects', project.name, entry.name) };
+  });
+
+  afterAll(async () => {
+    await service.close();
+    removeTempDirs();
+  });
+
+  it('in place, unchecked overwrite keeps a changed local file, and says so first', async () => {
+    writeFileSync(transcript.local, 'changed here\n');
+    const request = { snapshotId: snap.id, paths: [transcript.path], target: { kind: 'original' as const }, overwrite: false };
+    const plan = await service.handlers['snapshots.restorePlan'](request);
+    expect(plan).toMatchObject({ files: 1, existing: 1, existingSample: [transcript.local], existingAction: 'keep', safetySnapshot: false });
+    const job = await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId);
+    expect(job.status).toBe('done');
+    expect(job.summary).toMatch(/1 existing file\(s\) kept/);
+    expect(readFileSync(transcript.local, 'utf8')).toBe('changed here\n');
+    expect(await safetySnapshots()).toHaveLength(0);
+  });
+
+  it('in place with overwrite: a safety snapshot of exactly that file, at its original path, shown as changed', async () => {
+    const request = { snapshotId: snap.id, paths: [transcript.path], target: { kind: 'original' as const }, overwrite: true };
+    expect(await service.handlers['snapshots.restorePlan'](request)).toMatchObject({ existing: 1, existingAction: 'overwrite', safetySnapshot: true });
+    expect((await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId)).status).toBe('done');
+    expect(readFileSync(transcript.local, 'utf8')).not.toBe('changed here\n');
+    const [safety] = await safetySnapshots();
+    if (!safety) throw new Error('no safety snapshot');
+    expect(await files(safety.id)).toEqual([`safety/${transcript.path}`]);
+    const held = await service.handlers['snapshots.readFile']({ snapshotId: safety.id, path: `safety/${transcript.path}`, maxBytes: 1024 });
+    expect(held.text).toBe('changed here\n');
+    const diff = await service.handlers['snapshots.diff']({ snapshotId: safety.id });
+    expect(diff).toEqual([{ path: `safety/${transcript.path}`, change: 'changed', sizeBefore: expect.any(Number), sizeAfter: 13 }]);
+  });
+
+  it('into a folder with overwrite: the CLI and the app take the same safety snapshot, of the replaced files only', async () => {
+    const prepare = (name: string) => {
+      const target = join(base, name);
+      mkdirSync(target, { recursive: true });
+      writeFileSync(join(target, transcript.name), 'an older copy\n');
+      writeFileSync(join(target, 'unrelated notes.txt'), 'not touched by the restore\n');
+      return target;
+    };
+    const before = new Set((await safetySnapshots()).map((s) => s.id));
+    const newSafety = async () => (await safetySnapshots()).filter((s) => !before.has(s.id));
+
+    const appTarget = prepare('app-target');
+    const job = await waitForJob(service, (await service.handlers['snapshots.restore']({ snapshotId: snap.id, paths: [transcript.path], target: { kind: 'folder', path: appTarget }, overwrite: true })).jobId);
+    expect(job.status).toBe('done');
+    const [fromApp] = await newSafety();
+    if (!fromApp) throw new Error('the app took no safety snapshot');
+    before.add(fromApp.id);
+
+    const cliTarget = prepare('cli-target');
+    const cli = spawnSync(process.execPath, [CLI, 'restore', '--repo', vault, '--snapshot', snap.id, '--target', cliTarget, '--path', transcript.path, '--overwrite'], {
+      env: { ...process.env, CAIRN_PASSPHRASE: PASSPHRASE, CAIRN_STATE_DIR: join(base, 'cli-state'), CAIRN_THREADS: '1', HOME: home },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(cli.status, cli.stderr).toBe(0);
+    const [fromCli] = await newSafety();
+    if (!fromCli) throw new Error('the CLI took no safety snapshot');
+
+    const relative = async (s: SnapshotSummary) => (await files(s.id)).map((p) => p.slice(p.indexOf('/', 'safety/'.length) + 1));
+    expect(await relative(fromApp)).toEqual([transcript.name]);
+    expect(await relative(fromCli)).toEqual(await relative(fromApp));
+    for (const s of [fromApp, fromCli]) {
+      const [only] = await files(s.id);
+      expect((await service.handlers['snapshots.readFile']({ snapshotId: s.id, path: only ?? '', maxBytes: 1024 })).text).toBe('an older copy\n');
+    }
+    expect(readFileSync(join(appTarget, 'unrelated notes.txt'), 'utf8')).toBe('not touched by the restore\n');
+  });
+});
