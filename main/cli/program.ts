@@ -2,13 +2,14 @@
 // to messages and exit statuses.
 
 import { Command } from 'commander';
-import { CairnError, toErrorRecord } from '../../shared/errors.ts';
+import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import { describeSystemError } from './local-paths.ts';
 import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
 import { agentsCommand } from './commands/agents-command.ts';
 import { continueCommand, sessionsCommand, showCommand } from './commands/session-commands.ts';
 import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand, unlockCommand } from './commands/sync-commands.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
+import { adoptCommand, restoreOriginalCommand } from './commands/recovery-commands.ts';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -51,13 +52,22 @@ export function buildProgram(): Command {
     .option('-r, --recursive', 'list everything below PATH')
     .action((path: string | undefined, opts) => lsCommand(path, opts));
 
-  withCommon(program.command('restore').description('restore a snapshot, or part of it, into a folder'))
+  withCommon(program.command('restore').description('restore a snapshot, or part of it, into a folder, or everything to its place (--original)'))
     .requiredOption('--snapshot <id|latest>', 'snapshot id (or prefix), or latest')
-    .requiredOption('--target <dir>', 'folder to restore into')
+    .option('--target <dir>', 'folder to restore into')
+    .option('--original', 'restore every backed-up folder to its place on this machine (a safety snapshot keeps what it replaces)')
     .option('--path <rel>', 'restore only this file or folder (repeatable)', collect)
     .option('--device <name|id>', 'with latest: that device’s newest snapshot')
     .option('--overwrite', 'replace files that already exist in the target')
-    .action((opts) => restoreCommand(opts));
+    .action((opts) => {
+      if (opts.original && opts.target) throw new ConfigError('Give --target DIR or --original, not both.');
+      if (opts.original) {
+        if (opts.path?.length) throw new ConfigError('--original restores everything; to restore part of a snapshot, use --target DIR with --path.');
+        return restoreOriginalCommand(opts);
+      }
+      if (!opts.target) throw new ConfigError('Say where to restore: --target DIR (a folder), or --original (every folder to its place).');
+      return restoreCommand(opts);
+    });
 
   withCommon(program.command('check').description('verify the vault’s structure, and with --read-data every byte'))
     .option('--read-data', 'download, decrypt and verify all data')
@@ -72,7 +82,11 @@ export function buildProgram(): Command {
     .option('--agent <id>', 'only this agent (repeatable)', collect)
     .action((opts) => syncCommand(opts));
 
-  withCommon(program.command('devices').description('list the devices of the vault')).action((opts) => devicesCommand(opts));
+  const devices = withCommon(program.command('devices').description('list the devices of the vault; adopt one (this machine replaces it)')).action((opts) => devicesCommand(opts));
+  withCommon(devices.command('adopt').description("this machine takes over DEVICE's identity and history (it replaces that machine; docs/RECOVERY.md)"))
+    .argument('<device>', 'device id, id prefix or name, from `cairn devices`')
+    // `devices` has the same options: whichever command commander gives them to, take both.
+    .action((device: string, _opts, cmd: Command) => adoptCommand(device, cmd.optsWithGlobals()));
 
   withCommon(program.command('conflicts').description('list sync conflicts'))
     .option('--all', 'include resolved ones')

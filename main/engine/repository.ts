@@ -12,6 +12,7 @@ import type { Platform } from '../../shared/models.ts';
 import { StateDb } from './state/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { keys, mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
+import { continueFrom } from './backup/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import type { KeySlot } from './crypto/index.ts';
 import { locationKey } from './paths.ts';
@@ -295,25 +296,19 @@ export class Repository {
   }
 
   /**
-   * Finds a snapshot by id, unique id prefix, or `latest` (this device's newest, or `device`'s:
-   * an id or a name).
+   * Finds a snapshot by id, unique id prefix, or `latest`: `device`'s newest (an id or a name),
+   * else this device's. A device new to the vault (a new machine, a fresh state folder) has no
+   * snapshots: its `latest` is then the newest snapshot of the one other device with this
+   * machine's host name — the machine it replaces — and with none or several, the error lists
+   * the devices and their last snapshots and says which `--device` to use.
    */
   async findSnapshot(ref: string, device?: string, onDamaged?: OnDamaged): Promise<SnapshotRecord> {
     if (ref === 'latest') {
       const deviceId = device ? await this.resolveDevice(device, onDamaged) : this.device.id;
-      const all = await this.listSnapshots(deviceId, onDamaged);
-      const newest = all.at(-1);
-      if (!newest) {
-        if (device) throw new NotFoundError(`Device ${device} has no snapshots yet. See 'cairn snapshots'.`);
-        const others = (await this.vault.listSnapshotRefs()).filter((r) => r.device !== this.device.id);
-        if (others.length === 0) throw new NotFoundError(`The vault has no snapshots yet. Run 'cairn backup' first.`);
-        const names = (await this.vault.listDevices(onDamaged ?? (() => undefined))).filter((d) => others.some((r) => r.device === d.id)).map((d) => d.name);
-        throw new NotFoundError(
-          `This device (${this.device.name}) has no snapshots yet; 'latest' means this device's newest. ` +
-            `Name another device with --device${names.length > 0 ? ` (${names.join(', ')})` : ''}, or give a snapshot id from 'cairn snapshots'.`,
-        );
-      }
-      return newest;
+      const newest = (await this.listSnapshots(deviceId, onDamaged)).at(-1);
+      if (newest) return newest;
+      if (device) throw new NotFoundError(`Device ${device} has no snapshots yet. See 'cairn snapshots' for the devices that have.`);
+      return this.predecessorLatest(onDamaged);
     }
     if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new CairnError('config', `'${ref}' is not a snapshot id. Use an id (or its first characters) from 'cairn snapshots', or 'latest'.`);
     const refs = (await this.vault.listSnapshotRefs()).filter((r) => r.id.startsWith(ref));
@@ -322,6 +317,73 @@ export class Repository {
     const only = refs[0] as { device: DeviceId; id: SnapshotId };
     const cached = this.db.getCachedSnapshots([only.id]).get(only.id);
     return cached ? parseSnapshotRecord(JSON.parse(cached), only.id) : this.vault.loadSnapshot(only.device, only.id);
+  }
+
+  /** The other devices that have snapshots, each with its newest, most recent first. */
+  async otherDevices(onDamaged?: OnDamaged): Promise<{ id: DeviceId; name: string; hostname: string; count: number; latest: SnapshotRecord }[]> {
+    const [records, snapshots] = await Promise.all([this.vault.listDevices(onDamaged), this.listSnapshots(undefined, onDamaged)]);
+    const byDevice = new Map<DeviceId, SnapshotRecord[]>();
+    for (const s of snapshots) if (s.device !== this.device.id) byDevice.set(s.device, [...(byDevice.get(s.device) ?? []), s]);
+    return [...byDevice]
+      .map(([id, list]) => {
+        const latest = list.at(-1) as SnapshotRecord;
+        const record = records.find((r) => r.id === id);
+        return { id, name: record?.name ?? latest.deviceName, hostname: record?.hostname ?? latest.hostname, count: list.length, latest };
+      })
+      .sort((a, b) => b.latest.time.localeCompare(a.latest.time));
+  }
+
+  private async predecessorLatest(onDamaged?: OnDamaged): Promise<SnapshotRecord> {
+    const others = await this.otherDevices(onDamaged);
+    const sameHost = others.filter((d) => d.hostname === osHostname());
+    if (sameHost.length === 1) return (sameHost[0] as (typeof sameHost)[number]).latest;
+    if (others.length === 0) throw new NotFoundError(`Device ${this.device.name} has no snapshots yet, and no other device of this vault has any. Run 'cairn backup' first.`);
+    const lines = others.map((d) => `  ${d.name} (host ${d.hostname}, id ${d.id}): ${d.count} snapshot(s), the last ${d.latest.time.replace('T', ' ').slice(0, 16)} UTC — --device ${d.id}`);
+    const why = sameHost.length === 0 ? `none of them has this machine's host name (${osHostname()})` : `${sameHost.length} of them have this machine's host name (${osHostname()})`;
+    throw new NotFoundError(
+      [
+        `This device (${this.device.name}) has no snapshots yet, and ${why}, so 'latest' is ambiguous. The devices with snapshots:`,
+        ...lines,
+        "Add the --device of the one you mean; to make this machine continue its history, 'cairn devices adopt ID' (docs/RECOVERY.md).",
+      ].join('\n'),
+    );
+  }
+
+  /**
+   * This machine takes over another device's identity and history (it replaces a machine that
+   * died or was reinstalled): its next backups are that device's, continuing from its newest
+   * snapshot. Refused when this device has snapshots of its own, which no machine would continue.
+   * The record this machine registered as a new device is removed.
+   */
+  async adopt(nameOrId: string): Promise<{ previous: DeviceIdentity; adopted: DeviceRecord; latest: SnapshotRecord | undefined }> {
+    const target = await this.resolveOtherDevice(nameOrId);
+    const own = await this.listSnapshots(this.device.id);
+    if (own.length > 0) {
+      throw new CairnError('conflict', `This device (${this.device.name}, id ${this.device.id}) has ${own.length} snapshot(s) of its own already; taking over ${target.name} would leave them with no machine to continue them. Adopt a device only on a machine that has not backed up yet.`);
+    }
+    const previous = this.device;
+    const latest = (await this.listSnapshots(target.id)).at(-1);
+    const identity: DeviceIdentity = { id: target.id, name: target.name };
+    writeJsonAtomic(deviceFile(this.vaultDir), identity);
+    (this as { device: DeviceIdentity }).device = identity;
+    this.db.setMeta(DEVICE_RECORD_META, JSON.stringify(target));
+    if (latest) continueFrom(this.db, latest);
+    const adopted = this.openedOffline ? target : await this.touchDevice();
+    if (previous.id !== target.id) await this.vault.store.delete(keys.device(previous.id)).catch(() => undefined);
+    return { previous, adopted, latest };
+  }
+
+  /** Another device of the vault by id, id prefix, name or host name; refuses an ambiguous name. */
+  private async resolveOtherDevice(nameOrId: string): Promise<DeviceRecord> {
+    const devices = (await this.vault.listDevices()).filter((d) => d.id !== this.device.id);
+    const byId = devices.filter((d) => d.id === nameOrId || (nameOrId.length >= 4 && d.id.startsWith(nameOrId)));
+    const matches = byId.length > 0 ? byId : devices.filter((d) => d.name === nameOrId || d.hostname === nameOrId);
+    if (matches.length === 1) return matches[0] as DeviceRecord;
+    if (nameOrId === this.device.id || nameOrId === this.device.name) {
+      if (matches.length === 0) throw new CairnError('config', `'${nameOrId}' is this device. Name the device this machine replaces ('cairn devices').`);
+    }
+    if (matches.length === 0) throw new NotFoundError(`No other device called '${nameOrId}' in this vault. See 'cairn devices'.`);
+    throw new CairnError('config', `${matches.length} devices are called '${nameOrId}': ${matches.map((d) => `${d.name} (id ${d.id}, last seen ${d.lastSeen.slice(0, 16)})`).join(', ')}. Give the id.`);
   }
 
   async resolveDevice(nameOrId: string, onDamaged?: OnDamaged): Promise<DeviceId> {

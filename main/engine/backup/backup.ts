@@ -120,6 +120,14 @@ interface LastSnapshot {
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
+
+/**
+ * Makes `snapshot` the parent of this state DB's next backup: a machine that takes over another
+ * device's identity (Repository.adopt) continues that device's history.
+ */
+export function continueFrom(db: StateDb, snapshot: Pick<SnapshotRecord, 'id' | 'tree' | 'merges'>): void {
+  db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: snapshot.id, tree: snapshot.tree, merges: JSON.stringify(snapshot.merges ?? []) } satisfies LastSnapshot));
+}
 /** Files this large get a tail mark (a SHA-256 pass) so that appends to them resume chunking; smaller ones are cheap to chunk again. */
 const TAIL_MARK_MIN_SIZE = 256 * 1024;
 

@@ -1,0 +1,100 @@
+// The day the laptop dies, end to end through the `cairn` command: a machine backs up; its state
+// folder and home are deleted; a new state folder on "the new machine" (same host name, same
+// home path) finds the old machine's snapshots as `latest`, takes over its device, restores every
+// agent folder to its place, and its next backup continues the same device's history.
+
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { generateAgentHome } from '../../testing/agent-home.ts';
+import { diffTrees, removeTempDirs, tempDir } from '../../testing/repo.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+
+afterAll(() => removeTempDirs());
+
+interface Snap {
+  id: string;
+  deviceId: string;
+  deviceName: string;
+  parent?: string;
+  reason: string;
+}
+
+describe('disaster recovery', () => {
+  it('a new state folder restores everything and continues the same device', { timeout: 600_000 }, () => {
+    const base = tempDir('cairn-recovery-');
+    const vault = join(base, 'vault');
+    const home = join(base, 'home');
+    generateAgentHome(home, { seed: 13, sizeMiB: 3, smallFiles: 60 });
+    const cairn = (state: string, args: string[]) => {
+      const env = { ...process.env, HOME: home, CAIRN_STATE_DIR: join(base, state), CAIRN_PASSPHRASE: 'recovery test passphrase', CAIRN_THREADS: '2' };
+      for (const name of ['CAIRN_REPO', 'CAIRN_RECOVERY_KEY', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME']) delete env[name];
+      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const snapshots = (state: string) => JSON.parse(cairn(state, ['snapshots', '--json']).stdout) as Snap[];
+
+    // The old machine: two backups of every agent it has.
+    expect(cairn('old-state', ['init']).code).toBe(0);
+    expect(cairn('old-state', ['backup']).code).toBe(0);
+    writeFileSync(join(home, '.claude', 'projects', '-home-alice-src-app', 'late.jsonl'), '{"type":"user","message":"the last thing typed"}\n');
+    expect(cairn('old-state', ['backup']).code).toBe(0);
+    const before = snapshots('old-state');
+    expect(before).toHaveLength(2);
+    const oldDevice = before[1] as Snap;
+    const reference = join(base, 'reference');
+    cpSync(home, reference, { recursive: true, preserveTimestamps: true });
+
+    // The disk dies: Cairn's state folder and the home with the agents' folders are gone.
+    rmSync(join(base, 'old-state'), { recursive: true });
+    rmSync(home, { recursive: true });
+    mkdirSync(home);
+
+    // The new machine, same host name: 'latest' is the old machine's newest snapshot.
+    const ls = cairn('new-state', ['ls', '--snapshot', 'latest', '--json']);
+    expect(ls.code, ls.stderr).toBe(0);
+    expect((JSON.parse(ls.stdout) as { path: string }[]).map((e) => e.path)).toContain('claude-code');
+
+    // It takes over the old device, restores everything to its place, and backs up.
+    const adopt = cairn('new-state', ['devices', 'adopt', oldDevice.deviceName]);
+    expect(adopt.code, adopt.stderr).toBe(0);
+    expect(adopt.stdout).toContain(`This machine is now device ${oldDevice.deviceName} (id ${oldDevice.deviceId})`);
+    const restore = cairn('new-state', ['restore', '--snapshot', 'latest', '--original']);
+    expect(restore.code, restore.stderr).toBe(0);
+    const skip = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel);
+    // Every agent folder is back (SQLite databases are copied consistently, not byte for byte).
+    expect(restore.stdout).toMatch(/claude-code\/config: \d+ files .* into .*\/home\/\.claude\n/);
+    expect(diffTrees(join(reference, '.claude'), join(home, '.claude'), { skip }).slice(0, 5), restore.stdout).toEqual([]);
+    expect(diffTrees(join(reference, '.codex'), join(home, '.codex'), { skip: (rel) => skip(rel) || rel.endsWith('.sqlite') })).toEqual([]);
+
+    writeFileSync(join(home, '.claude', 'projects', '-home-alice-src-app', 'new-machine.jsonl'), '{"type":"user","message":"first words on the new machine"}\n');
+    const next = cairn('new-state', ['backup', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    const after = snapshots('new-state');
+    expect(after).toHaveLength(3);
+    expect(new Set(after.map((s) => s.deviceId))).toEqual(new Set([oldDevice.deviceId]));
+    expect(after[2]?.parent).toBe(oldDevice.id);
+    const devices = JSON.parse(cairn('new-state', ['devices', '--json']).stdout) as { id: string; isThisDevice: boolean }[];
+    expect(devices).toEqual([expect.objectContaining({ id: oldDevice.deviceId, isThisDevice: true })]);
+
+    // Two more machines with this host name: a fresh state folder's 'latest' is ambiguous, and says why and what to do.
+    const other = join(base, 'other-data');
+    mkdirSync(other);
+    writeFileSync(join(other, 'x.txt'), 'x');
+    expect(cairn('second-state', ['backup', other]).code).toBe(0);
+    const ambiguous = cairn('third-state', ['ls', '--snapshot', 'latest']);
+    expect(ambiguous.code).toBe(4);
+    expect(ambiguous.stderr).toContain(`2 of them have this machine's host name (${hostname()})`);
+    expect(ambiguous.stderr).toContain(`--device ${oldDevice.deviceId}`);
+    expect(ambiguous.stderr).toContain("'cairn devices adopt ID'");
+
+    // A machine that has backed up on its own can't take over another device's history.
+    const refused = cairn('second-state', ['devices', 'adopt', oldDevice.deviceId]);
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toContain('snapshot(s) of its own already');
+  });
+});

@@ -1,0 +1,47 @@
+// The new machine's commands (docs/RECOVERY.md): take over the old machine's device, and put
+// everything a snapshot holds back in its place.
+
+import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
+import { restoreToPlaces } from '../../engine/recovery.ts';
+import { settleAll } from '../../engine/vault/index.ts';
+import { withRepository } from '../context.ts';
+import type { CommonOptions } from '../context.ts';
+import { formatBytes, formatDuration, makeOutput } from '../output.ts';
+
+export async function adoptCommand(device: string, opts: CommonOptions): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const { previous, adopted, latest } = await repo.adopt(device);
+    out.result({ device: { id: adopted.id, name: adopted.name }, replaced: previous, latestSnapshot: latest?.id }, () =>
+      [
+        `This machine is now device ${adopted.name} (id ${adopted.id}); its next backups continue that device's history${latest ? ` from snapshot ${latest.id.slice(0, 8)} (${latest.time.replace('T', ' ').slice(0, 16)} UTC)` : ''}.`,
+        `The new device it had registered (${previous.name}, id ${previous.id}) is removed from the vault.`,
+        'If the old machine still runs Cairn, stop it: two machines must not write one device.',
+        latest ? "To put its files back in their places: ./cairn restore --snapshot latest --original" : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  });
+}
+
+/** `cairn restore --original`: every folder of the snapshot back to its place on this machine. */
+export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: string; device?: string }): Promise<void> {
+  const out = makeOutput(opts.json ?? false);
+  await withRepository(opts, async (repo) => {
+    const started = Date.now();
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device), repo.refreshIndex()]);
+    if (snap.device !== repo.device.id) {
+      out.info(`Restoring snapshot ${snap.id.slice(0, 8)} of device ${snap.deviceName} (${snap.time.replace('T', ' ').slice(0, 16)} UTC)${opts.device ? '' : ", the newest of the device this machine's host name belonged to"}.`);
+    }
+    const result = await restoreToPlaces(repo, snap, { ctx: await prepareContext(contextFromProcess()), onProgress: (p) => out.progress(p) });
+    out.endProgress();
+    out.result({ snapshot: snap.id, device: snap.device, ...result, durationMs: Date.now() - started }, () =>
+      [
+        ...(result.safetySnapshot ? [`What was there is kept in safety snapshot ${result.safetySnapshot.slice(0, 8)}.`] : []),
+        ...result.places.map((p) => `  ${p.label}: ${p.files} files (${formatBytes(p.bytes)}) into ${p.target}`),
+        `Restored ${result.files} files (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
+      ].join('\n'),
+    );
+  });
+}
