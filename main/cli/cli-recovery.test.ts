@@ -31,7 +31,7 @@ describe('disaster recovery', () => {
     const home = join(base, 'home');
     generateAgentHome(home, { seed: 13, sizeMiB: 3, smallFiles: 60 });
     const cairn = (state: string, args: string[]) => {
-      const env = { ...process.env, HOME: home, CAIRN_STATE_DIR: join(base, state), CAIRN_PASSPHRASE: 'recovery test passphrase', CAIRN_THREADS: '2' };
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CAIRN_STATE_DIR: join(base, state), CAIRN_PASSPHRASE: 'recovery test passphrase', CAIRN_THREADS: '2' };
       for (const name of ['CAIRN_REPO', 'CAIRN_RECOVERY_KEY', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_STATE_HOME']) delete env[name];
       const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
       return { code: r.status, stdout: r.stdout, stderr: r.stderr };
