@@ -243,6 +243,15 @@ export function createFakeService(options: { configured?: boolean; now?: number 
       emit('status.changed', status);
       return d;
     },
+    'devices.adopt': async ({ deviceId }) => {
+      const old = devices.find((x) => x.id === deviceId && !x.isThisDevice);
+      if (!old) throw new CairnError('not_found', `No other device with id ${deviceId}.`);
+      devices.splice(devices.findIndex((x) => x.isThisDevice), 1);
+      old.isThisDevice = true;
+      status = { ...status, deviceName: old.name };
+      emit('status.changed', status);
+      return old;
+    },
     'snapshots.list': async ({ deviceId }) => snapshots.filter((s) => !deviceId || s.deviceId === deviceId),
     'snapshots.tree': async ({ path }) => {
       const entries = tree[path];

@@ -348,6 +348,14 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       changed();
       return deviceInfo(d, await snapshots(d.id), r.device.id);
     },
+    'devices.adopt': async ({ deviceId }) => {
+      const r = requireRepo();
+      const { adopted } = await r.adopt(deviceId);
+      snapshotCache.clear();
+      changed();
+      emit('snapshots.changed', { deviceId: adopted.id });
+      return deviceInfo(adopted, await snapshots(adopted.id), r.device.id);
+    },
     'snapshots.list': async ({ deviceId }) => (await snapshots(deviceId)).map(summarise),
     'snapshots.tree': async ({ snapshotId, path }) => {
       const r = requireRepo();

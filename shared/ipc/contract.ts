@@ -90,6 +90,7 @@ export const requestSchemas = {
   'jobs.cancel': z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a job id') }).strict(),
   'devices.list': empty,
   'devices.renameThis': z.object({ name: z.string().trim().min(1).max(64) }).strict(),
+  'devices.adopt': z.object({ deviceId }).strict(),
   'snapshots.list': z.object({ deviceId: deviceId.optional() }).strict(),
   'snapshots.tree': z.object({ snapshotId, path: relPath }).strict(),
   'snapshots.readFile': z.object({ snapshotId, path: relPath, maxBytes: z.number().int().min(1).max(16 * 1024 * 1024) }).strict(),
@@ -183,6 +184,12 @@ export interface Responses {
   'jobs.cancel': { cancelled: boolean };
   'devices.list': DeviceInfo[];
   'devices.renameThis': DeviceInfo;
+  /**
+   * This computer replaces the device (docs/RECOVERY.md): it takes over its id, name and history,
+   * and its next backup continues from that device's newest snapshot. Refused (code 'conflict')
+   * once this computer has snapshots of its own.
+   */
+  'devices.adopt': DeviceInfo;
   'snapshots.list': SnapshotSummary[];
   'snapshots.tree': TreeEntryInfo[];
   'snapshots.readFile': FilePreview;
