@@ -5,7 +5,7 @@
 
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigError } from '../../../shared/errors.ts';
 import { writeJsonAtomic } from '../atomic-file.ts';
 import type { AgentContext } from './types.ts';
