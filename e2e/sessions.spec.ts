@@ -53,7 +53,8 @@ test('a session from device A is found by a phrase on device B, opened and conti
     await expect(page.locator('.session-row mark').first()).toHaveText(/flamingo invoice/i, { timeout: 2000 });
   }).toPass({ timeout: 60_000 });
   await page.locator(`.session-row[data-session-id="${SESSION}"]`).click();
-  await expect(page.getByText('The total is rounded in the line items and again in the footer.')).toBeVisible();
+  // exact: the search row's snippet holds the same words inside a longer text.
+  await expect(page.getByText('The total is rounded in the line items and again in the footer.', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: /Continue on this machine/ }).click();
   await expect(page.locator('.resume-command code')).toHaveText(`cd /home/alice/src/shop && claude --resume ${SESSION}`);
   expect(existsSync(join(root, 'home-b', '.claude', 'projects', PROJECT, `${SESSION}.jsonl`))).toBe(true);
