@@ -36,6 +36,25 @@ export interface SnapshotStats {
   unchangedFiles: number;
   secretsSkipped: number;
   durationMs: number;
+  /** Files left out because they vanished, were unreadable or were replaced while read (see BackupWarning). Absent in snapshots made before Cairn counted them. */
+  warnings?: number;
+  /** FIFOs, sockets and device files found and left out: they have no content to keep. */
+  specialSkipped?: number;
+}
+
+/**
+ * Why a file the walk found is not in a snapshot: see docs/CLI.md, "Backups with warnings".
+ * `session`: the file is backed up, but a session in it could not be read into the catalog
+ * (reported as it happens, not counted as a left-out file).
+ */
+export type BackupWarningReason = 'vanished' | 'unreadable' | 'changed' | 'session';
+
+/** A file or folder a backup had to leave out; the next backup tries it again. */
+export interface BackupWarning {
+  /** Absolute path on the device. */
+  path: string;
+  reason: BackupWarningReason;
+  message: string;
 }
 
 export interface SnapshotRootInfo {

@@ -34,6 +34,9 @@ export const EXIT: Record<ErrorCode, number> & { ok: number } = {
 
 export { formatBytes };
 
+/** A backup that completed but had to leave files out (vanished, unreadable, replaced while read). */
+export const EXIT_WARNINGS = 13;
+
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

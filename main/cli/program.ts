@@ -24,7 +24,12 @@ function withCommon(cmd: Command): Command {
     .option('--json', 'print machine-readable JSON');
 }
 
-export function buildProgram(): Command {
+/** A command's exit status when it finished without an error (a backup with warnings: EXIT_WARNINGS). */
+export interface CommandOutcome {
+  status: number;
+}
+
+export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Command {
   const program = new Command('cairn')
     .description('Encrypted, deduplicated backup and sync of AI coding agents’ local state.\nSecrets: CAIRN_PASSPHRASE (or a prompt), AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or an AWS profile.')
     .version('0.1.0')
@@ -39,7 +44,9 @@ export function buildProgram(): Command {
     .option('--exclude <glob>', 'skip files and folders matching GLOB (repeatable)', collect)
     .option('--agent <id>', 'with no PATH: back up only this agent (repeatable)', collect)
     .option('--force', 'write a snapshot even when nothing changed')
-    .action((paths: string[], opts) => backupCommand(paths, opts));
+    .action(async (paths: string[], opts) => {
+      outcome.status = await backupCommand(paths, opts);
+    });
 
   withCommon(program.command('snapshots').description('list snapshots'))
     .option('--device <name|id>', 'only this device’s snapshots')
@@ -155,11 +162,12 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const outcome: CommandOutcome = { status: EXIT.ok };
+  const program = buildProgram(outcome);
   const json = argv.includes('--json');
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return EXIT.ok;
+    return outcome.status;
   } catch (error) {
     const e = error as { code?: string; exitCode?: number };
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {

@@ -73,7 +73,7 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
     ...(sessions
       ? {
           catalog: async (input) => {
-            built = await buildCatalog(input, { sessions, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, message }) });
+            built = await buildCatalog(input, { sessions, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
             return built.root;
           },
         }
@@ -136,7 +136,7 @@ export function labelPaths(paths: readonly string[], prefix = ''): BackupSource[
     const base = `${prefix}${basename(path) || 'root'}`;
     const n = (used.get(base) ?? 0) + 1;
     used.set(base, n);
-    return { label: n === 1 ? base : `${base}-${n}`, path };
+    return { label: n === 1 ? base : `${base}-${n}`, path, required: true };
   });
 }
 

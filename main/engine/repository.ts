@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
-import { StateDb } from './state/index.ts';
+import { makeStateDirPrivate, StateDb, sweepTemporaryFiles } from './state/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { keys, mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { continueFrom } from './backup/index.ts';
@@ -74,6 +74,7 @@ export class Repository {
 
   /** Creates a vault at the store and opens it; the recovery key is returned once. */
   static async init(options: RepositoryOptions & Omit<InitOptions, 'now'>): Promise<{ repo: Repository; recoveryKey: string }> {
+    makeStateDirPrivate(options.stateDir);
     const { vault, recoveryKey } = await Vault.init(options.store, { passphrase: options.passphrase, scrypt: options.scrypt, now: options.now, chunker: options.chunker, compressionLevel: options.compressionLevel });
     // Cache the header now, so this device can open the vault later even while it is unreachable.
     const cacheFile = headerCacheFile(options.stateDir, options.store.location);
@@ -90,6 +91,7 @@ export class Repository {
    * unreachable (backups then go to the outbox).
    */
   static async open(options: RepositoryOptions & { secret: UnlockSecret }): Promise<Repository> {
+    makeStateDirPrivate(options.stateDir);
     const cacheFile = headerCacheFile(options.stateDir, options.store.location);
     let cached: VaultHeader | undefined;
     try {
@@ -160,7 +162,9 @@ export class Repository {
   private static async fromVault(vault: Vault, options: RepositoryOptions & { offline?: boolean }): Promise<Repository> {
     const now = options.now ?? Date.now;
     const vaultDir = join(options.stateDir, 'vaults', vault.id);
-    mkdirSync(join(vaultDir, 'tmp'), { recursive: true });
+    mkdirSync(join(vaultDir, 'tmp'), { recursive: true, mode: 0o700 });
+    // A killed backup's database copies (credentials not yet scrubbed) go now, not someday.
+    sweepTemporaryFiles(join(vaultDir, 'tmp'));
     const identityFile = deviceFile(vaultDir);
     let device: DeviceIdentity;
     let isNew = false;

@@ -17,7 +17,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
-import { formatBytes, formatDuration, makeOutput, ReportedError, table, warnDamaged } from '../output.ts';
+import { EXIT, EXIT_WARNINGS, formatBytes, formatDuration, makeOutput, ReportedError, table, warnDamaged } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -66,12 +66,14 @@ export interface BackupCommandOptions extends CommonOptions {
   agent?: string[];
 }
 
-export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<void> {
+/** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files had to be left out. */
+export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<number> {
   const out = makeOutput(opts.json ?? false);
   checkSources(paths.map((p) => resolve(p)));
   // No vault named or set up: the first backup creates the default one, and says so.
   const created = await ensureDefaultVault(opts, chooseVault(opts));
   if (created && !out.json) process.stdout.write(`${describeCreatedVault(created)}\n`);
+  let status = EXIT.ok;
   await withRepository(opts, async (repo) => {
     let sources: BackupSource[];
     let agents: string[] = [];
@@ -97,12 +99,13 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         force: opts.force,
         offline,
         onProgress: (p) => out.progress(p),
-        onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
+        onWarning: (w) => out.warn(w.message),
       });
     const outcome = await throughOutbox(repo, repo.vault.store as OutboxBlobStore, () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();
     const result = outcome.offline ? outcome.offline.result : outcome.online;
     const s = result.stats;
+    if (result.warnings.length > 0) status = EXIT_WARNINGS;
     out.result(
       {
         snapshot: result.snapshotId,
@@ -125,16 +128,19 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
                 `  files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} in all, ${formatBytes(s.bytes)})`,
                 `  added: ${formatBytes(s.newBytes)} of new data, ${formatBytes(s.uploadedBytes)} ${outcome.offline ? 'waiting to upload' : 'uploaded'}`,
                 s.secretsSkipped > 0 ? `  secrets never uploaded: ${s.secretsSkipped} file(s)` : '',
+                s.specialSkipped ? `  left out: ${s.specialSkipped} FIFO(s), socket(s) or device(s), which hold no content` : '',
                 `  took ${formatDuration(s.durationMs)}`,
               ]
                 .filter(Boolean)
                 .join('\n'),
           outcome.offline ? `${outcome.offline.waiting} snapshot(s) wait on this device; the next backup or sync that reaches the vault uploads them.` : '',
+          result.warnings.length > 0 ? `Complete with warnings: ${result.warnings.length} file(s) or folder(s) could not be read and are not in this snapshot (listed above); the next backup tries them again.` : '',
         ]
           .filter(Boolean)
           .join('\n'),
     );
   }, { outbox: true });
+  return status;
 }
 
 

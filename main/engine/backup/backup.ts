@@ -5,21 +5,26 @@
 
 import { randomBytes } from 'node:crypto';
 import { lstatSync } from 'node:fs';
-import { mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
-import type { Stats, BigIntStats } from 'node:fs';
+import { chmod, mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { CairnError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
-import type { ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
+import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
+import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
-import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, Packer, settleAll, syncIndex, acquireLock } from '../vault/index.ts';
+import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, settleAll, syncIndex, acquireLock } from '../vault/index.ts';
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec, TailMark } from '../vault/index.ts';
 import { compileRules } from './rules.ts';
 import type { CompiledRules } from './rules.ts';
 import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
 import type { BackupSource } from './source.ts';
+import { SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
+import type { ExpectedFile } from '../workers/index.ts';
+import { checkRoots, sameAsWalked, walkedFile } from './roots.ts';
+import type { CheckedRoot } from './roots.ts';
 
 /** How long a backup waits for another device's prune before it gives up with `locked`. */
 export const DEFAULT_BACKUP_LOCK_WAIT_MS = 2 * 60_000;
@@ -29,10 +34,7 @@ export interface BackupDevice {
   name: string;
 }
 
-export interface BackupWarning {
-  path: string;
-  message: string;
-}
+export type { BackupWarning, BackupWarningReason };
 
 /** A file that stayed on this machine because it holds (or may hold) a credential. */
 export interface KeptLocal {
@@ -182,10 +184,17 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     stats.secretsSkipped++;
     keptLocal.push({ path: rel ? `${source.label}/${rel}` : source.label, why });
   };
-  const warn = (path: string, message: string) => {
-    const w = { path, message };
+  const warn = (path: string, reason: BackupWarningReason, message: string) => {
+    const w = { path, reason, message };
     warnings.push(w);
     options.onWarning?.(w);
+  };
+  /** A file that can't be read as walked is left out with a warning; other errors fail the backup. */
+  const skipFile = (abs: string, error: unknown): undefined => {
+    const skipped = sourceFileErrorOf(abs, error) ?? (error instanceof CairnError && error.code === 'not_found' ? new SourceFileError('vanished', error.message) : undefined);
+    if (!skipped) throw error;
+    warn(abs, skipped.reason, skipped.message);
+    return undefined;
   };
   const stats: SnapshotStats = {
     files: 0,
@@ -252,7 +261,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     },
   });
 
-  const tmp = await mkdtemp(join(options.tmpDir, 'backup-'));
+  // Named after this process, so a later run can tell a killed run's leftovers from a live one's.
+  const tmp = await mkdtemp(join(options.tmpDir, backupTempPrefix()));
   // Many agent files are small: keep enough in flight that the workers never wait on the disk.
   const limiter = new Limiter(options.fileConcurrency ?? 12);
   const newCache = new Map<string, Map<string, FileCacheEntry>>();
@@ -287,12 +297,12 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
    * cached entry, a file that grew by appends is chunked from its old last chunk on (its prefix
    * is verified by SHA-256 in the worker, ~3× faster than chunking it).
    */
-  const storeContent = async (path: string, previous?: { cached: FileCacheEntry | undefined; size: number }): Promise<{ content: BlobId[]; size: number; newBytes: number; tailDigest?: Uint8Array }> => {
+  const storeContent = async (path: string, previous?: { cached: FileCacheEntry | undefined; size: number; expect: ExpectedFile }): Promise<{ content: BlobId[]; size: number; newBytes: number; tailDigest?: Uint8Array }> => {
     const content: BlobId[] = [];
     let size = 0;
     let newBytes = 0;
     const resume = previous ? resumePoint(previous.cached) : undefined;
-    const stream = codec.chunkFile(path, { ...(resume ? { resume } : {}), markTail: previous !== undefined && previous.size >= TAIL_MARK_MIN_SIZE });
+    const stream = codec.chunkFile(path, { ...(resume ? { resume } : {}), ...(previous ? { expect: previous.expect } : {}), markTail: previous !== undefined && previous.size >= TAIL_MARK_MIN_SIZE });
     for await (const batch of stream) {
       checkAbort();
       const fresh = batch.filter((c) => !packer.has(c.id));
@@ -344,7 +354,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return id;
   };
 
-  const fileEntry = async (source: BackupSource, rules: CompiledRules, rel: string, abs: string, name: string): Promise<TreeEntry | undefined> => {
+  const fileEntry = async (source: CheckedRoot, rules: CompiledRules, rel: string, abs: string, name: string): Promise<TreeEntry | undefined> => {
     const label = source.label;
     const cls = rules.classify(rel);
     if (cls === 'secret') {
@@ -361,10 +371,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         // that queues behind the workers' reads (measured 24 ms vs 380 ms for 2,700 files).
         st = lstatSync(abs, { bigint: true });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // vanished
-        warn(abs, `Skipped: ${(error as Error).message}`);
-        return undefined;
+        return skipFile(abs, error);
       }
+      // Replaced by a link, folder or FIFO since it was listed: not the file that was walked.
+      if (!st.isFile()) return skipFile(abs, new SourceFileError('changed', `${abs} was replaced after it was listed; it was not read. The next backup tries again.`));
+      const expect = walkedFile(source, rel, st);
       progress.currentPath = abs;
       // A WAL database changes in its -wal file first: fold that file's stat into the check.
       let extra = '';
@@ -399,6 +410,9 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
                 keep(source, rel, `${contentRules[0]?.why ?? 'credentials'}: ${error.message}`);
                 return undefined;
               }
+              await chmod(copy, 0o600);
+              // SQLite opens the database by path: check that what it copied is what was walked.
+              sameAsWalked(abs, expect);
               // Credential rows are deleted from the copy, never from the agent's database.
               if (contentRules.length > 0) {
                 try {
@@ -418,6 +432,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
               keep(source, rel, plan.why);
               return undefined;
             }
+            // planUpload read the file by its path: check that it read what was walked.
+            if (plan.action !== 'as-is') sameAsWalked(abs, expect);
             if (plan.action === 'bytes') {
               // Upload exactly the bytes that were checked (and redacted), not the file as it is now.
               const copy = join(tmp, randomBytes(8).toString('hex'));
@@ -428,17 +444,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
                 await rm(copy, { force: true });
               }
             } else {
-              ({ content, size, tailDigest } = countNew(await storeContent(abs, { cached, size: Number(st.size) })));
+              ({ content, size, tailDigest } = countNew(await storeContent(abs, { cached, size: Number(st.size), expect })));
             }
           }
         } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') return undefined;
-          if (code === 'EACCES' || code === 'EPERM' || code === 'EISDIR') {
-            warn(abs, `Skipped: ${(error as Error).message}`);
-            return undefined;
-          }
-          throw error;
+          return skipFile(abs, error);
         }
         if (cached) stats.changedFiles++;
         else stats.newFiles++;
@@ -470,15 +480,15 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return r;
   };
 
-  const walkDir = async (source: BackupSource, rules: CompiledRules, rel: string, abs: string, depth: number): Promise<TreeEntry[]> => {
+  const walkDir = async (source: CheckedRoot, rules: CompiledRules, rel: string, abs: string, depth: number): Promise<TreeEntry[]> => {
     checkAbort();
     let dirents;
     try {
       dirents = await readdir(abs, { withFileTypes: true });
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return [];
-      warn(abs, `Skipped folder: ${(error as Error).message}`);
+      const skipped = sourceFileErrorOf(abs, error);
+      if (!skipped) throw error;
+      warn(abs, skipped.reason, `The folder ${skipped.message}`);
       return [];
     }
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -492,6 +502,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         if (skip) return undefined;
         const st = lstatOrUndefined(childAbs);
         if (!st) return undefined;
+        // Replaced by a link since it was listed: reading it would follow the link.
+        if (!st.isDirectory()) {
+          warn(childAbs, 'changed', `The folder ${childAbs} was replaced after it was listed; it was not read. The next backup tries again.`);
+          return undefined;
+        }
         const children = await walkDir(source, rules, childRel, childAbs, depth + 1);
         // With include rules, folders that end up holding nothing included are left out.
         if (children.length === 0 && source.include && source.include.length > 0) return undefined;
@@ -506,28 +521,22 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         return { name: d.name, type: 'symlink', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, target };
       }
       if (d.isFile()) return fileEntry(source, rules, childRel, childAbs, d.name);
-      return undefined; // sockets, fifos, devices: not agent state
+      // FIFOs, sockets, devices: no content to keep (docs/FORMAT.md, "Names and links").
+      if (rules.classify(childRel) === 'included') stats.specialSkipped = (stats.specialSkipped ?? 0) + 1;
+      return undefined;
     });
     return (await Promise.all(jobs)).filter((e): e is TreeEntry => e !== undefined);
   };
 
   try {
     const roots: SnapshotRoot[] = [];
-    const seenLabels = new Set<string>();
-    for (const source of options.sources) {
+    // Every root is looked at before anything is read: a missing or looping PATH fails the run.
+    const checked = await checkRoots(options.sources, (root, reason, message) => warn(root, reason, message));
+    for (const source of checked) {
       checkAbort();
-      if (seenLabels.has(source.label)) throw new CairnError('config', `Two backup sources share the label '${source.label}'.`);
-      seenLabels.add(source.label);
       const rules = compileRules({ ...source, exclude: [...(source.exclude ?? []), ...(options.excludes ?? [])] });
-      let st: Stats;
-      try {
-        st = await stat(source.path);
-      } catch {
-        warn(source.path, 'Skipped: it does not exist.');
-        continue;
-      }
       let tree: BlobId;
-      if (st.isDirectory()) {
+      if (source.isDirectory) {
         tree = await storeTree(await walkDir(source, rules, '', source.path, 0));
         stats.dirs++;
       } else {
@@ -547,6 +556,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       // Nothing to store; confirm the parent still exists (another device may have forgotten it).
       if (options.offline || (await parentCheck)) {
         stats.durationMs = now() - started;
+        if (warnings.length > 0) stats.warnings = warnings.length;
         progress.phase = 'done';
         emit(true);
         if (cacheDirty) db.replaceFiles(newCache);
@@ -562,6 +572,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     emit(true);
     const id = randomBytes(32).toString('hex') as SnapshotId;
     stats.durationMs = now() - started;
+    if (warnings.length > 0) stats.warnings = warnings.length;
     stats.uploadedBytes = packer.uploadedBytes;
     const record: SnapshotRecord = {
       version: 1,
@@ -580,6 +591,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     if (merges.length > 0) record.merges = merges;
     if (catalog) record.catalog = catalog;
     if (keptLocal.length > 0) record.keptLocal = keptLocal.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    if (warnings.length > 0) record.warnings = warnings.slice(0, MAX_RECORDED_WARNINGS);
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     progress.uploadedBytes += snapshotBytes;

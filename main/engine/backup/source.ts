@@ -21,6 +21,11 @@ export interface BackupSource {
   contentRules?: readonly ContentRule[];
   /** Deepest folder level walked below `path` (0: only its direct files). */
   maxDepth?: number;
+  /**
+   * A path the user named (CLI PATH): that it doesn't exist, loops or can't be read fails the
+   * backup. Otherwise (an adapter's root, listed because it existed) it is a warning.
+   */
+  required?: boolean;
 }
 
 /**

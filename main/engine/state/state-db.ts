@@ -3,7 +3,7 @@
 // pack), and, for sync, bases and conflicts. Lives in Cairn's own folder, never in an agent's.
 
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 
@@ -97,9 +97,11 @@ export class StateDb {
   private readonly stmts;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
+    // File names, the index and cached folder listings: private (docs/SECURITY.md).
+    if (process.platform !== 'win32' && file !== ':memory:') for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.migrate();

@@ -3,6 +3,7 @@
 // it off the calling thread; see createWorkerCodec in ../workers.
 
 import type { BlobId } from '../../../shared/ids.ts';
+import type { ExpectedFile } from '../workers/source-file.ts';
 
 /** One chunk of content and its keyed id. */
 export interface Chunk {
@@ -36,6 +37,11 @@ export interface ChunkFileExtras {
   resume?: TailMark;
   /** Compute the file's TailMark (costs a SHA-256 pass over the file). */
   markTail?: boolean;
+  /**
+   * The file as the walk saw it: opened without following a link, and the open descriptor must
+   * be this file, or the stream fails with a SourceFileError (see ../workers/source-file.ts).
+   */
+  expect?: ExpectedFile;
 }
 
 export interface SealedBlob {
@@ -73,7 +79,7 @@ export interface BlobCodec {
    * `resume`, a file whose bytes before `resume.offset` still hash to `resume.digest` is chunked
    * from there only (see the stream's resumedAt); `markTail` asks for the file's TailMark.
    */
-  chunkFile(path: string, extras?: ChunkFileExtras): FileChunks;
+  chunkFile(path: string | Uint8Array, extras?: ChunkFileExtras): FileChunks;
   /** Chunks in-memory bytes (tree blobs use `idOf` instead: one blob each). */
   idOf(bytes: Uint8Array): BlobId;
   compressAndSeal(blobs: readonly Chunk[]): Promise<SealedChunk[]>;

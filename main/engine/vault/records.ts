@@ -6,7 +6,7 @@
 import * as z from 'zod/mini';
 import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
-import type { Platform, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
+import type { BackupWarning, Platform, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 
 const hex64 = z.string().check(z.regex(/^[0-9a-f]{64}$/));
 const hex16 = z.string().check(z.regex(/^[0-9a-f]{16}$/));
@@ -22,6 +22,8 @@ const statsSchema = z.object({
   unchangedFiles: z.number(),
   secretsSkipped: z.number(),
   durationMs: z.number(),
+  warnings: z.optional(z.number()),
+  specialSkipped: z.optional(z.number()),
 });
 
 const snapshotSchema = z.object({
@@ -40,6 +42,7 @@ const snapshotSchema = z.object({
   merges: z.optional(z.array(z.object({ path: z.string(), hashes: z.array(z.string()) }))),
   catalog: z.optional(hex64),
   keptLocal: z.optional(z.array(z.object({ path: z.string(), why: z.string() }))),
+  warnings: z.optional(z.array(z.object({ path: z.string(), reason: z.enum(['vanished', 'unreadable', 'changed', 'session']), message: z.string() }))),
 });
 
 export interface SnapshotRoot {
@@ -75,7 +78,12 @@ export interface SnapshotRecord {
   catalog?: BlobId;
   /** Files this device kept local because they hold credentials (path `label/rel`), and why. */
   keptLocal?: { path: string; why: string }[];
+  /** Files the backup had to leave out, with the reason (the first MAX_RECORDED_WARNINGS; stats.warnings counts all). */
+  warnings?: BackupWarning[];
 }
+
+/** A snapshot record keeps at most this many warnings (a home full of unreadable files must not bloat it). */
+export const MAX_RECORDED_WARNINGS = 200;
 
 export function parseSnapshotRecord(raw: unknown, name: string): SnapshotRecord {
   const r = snapshotSchema.safeParse(raw);

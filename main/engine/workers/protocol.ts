@@ -5,6 +5,7 @@
 import type { ErrorRecord } from '../../../shared/errors.ts';
 import type { ChunkParams } from '../chunk/index.ts';
 import type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedChunk as SealedBlob, SealedItem, TailMark, WriteItem } from '../vault/index.ts';
+import type { ExpectedFile, FsPath, SourceFileReason } from './source-file.ts';
 
 // The data the codec carries is the vault's (vault/codec.ts): the workers implement that contract.
 export type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedBlob, SealedItem, TailMark, WriteItem };
@@ -34,7 +35,7 @@ export interface OpenOptions {
 }
 
 export type WorkerRequest =
-  | ({ type: 'chunkFile'; task: number; path: string; options: ChunkFileOptions; credit: number } & ChunkFileExtras)
+  | ({ type: 'chunkFile'; task: number; path: FsPath; options: ChunkFileOptions; credit: number } & ChunkFileExtras)
   | { type: 'chunkBytes'; task: number; bytes: Uint8Array; options: ChunkOptions }
   | { type: 'compressAndSeal'; task: number; blobs: Chunk[]; options: SealOptions }
   | { type: 'openAndDecompress'; task: number; items: SealedItem[]; options: OpenOptions }
@@ -52,4 +53,5 @@ export type WorkerResponse =
   | { type: 'opened'; task: number; plaintexts: Uint8Array[] }
   /** openAndWrite finished: every target of every item is written. */
   | { type: 'written'; task: number; bytes: number }
-  | { type: 'error'; task: number; error: ErrorRecord; stack?: string };
+  /** `skip`: a walked file that could not be read as walked (a SourceFileError). */
+  | { type: 'error'; task: number; error: ErrorRecord; stack?: string; skip?: SourceFileReason };

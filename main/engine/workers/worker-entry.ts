@@ -7,7 +7,7 @@ import type { Hash } from 'node:crypto';
 import { closeSync, fchmodSync, futimesSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
-import { IntegrityError, NotFoundError, toErrorRecord } from '../../../shared/errors.ts';
+import { IntegrityError, toErrorRecord } from '../../../shared/errors.ts';
 import { chunkBuffer, compressWithHeader, createChunker, createGearTable, decompressWithHeader } from '../chunk/index.ts';
 import type { GearTable } from '../chunk/index.ts';
 // The crypto modules themselves, not crypto/index.ts: that also loads the key-slot schemas and
@@ -16,6 +16,8 @@ import type { GearTable } from '../chunk/index.ts';
 import { blobId } from '../crypto/keys.ts';
 // eslint-disable-next-line cairn/layers -- measured: see the comment above
 import { open, seal } from '../crypto/seal.ts';
+import { openWalkedFile, SourceFileError } from './source-file.ts';
+import type { FsPath } from './source-file.ts';
 import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 const READ_SIZE = 512 * 1024;
@@ -37,7 +39,8 @@ function handle(port: MessagePort, request: WorkerRequest): void {
   const reply = (message: WorkerResponse, transfer: TransferListItem[] = []): void => port.postMessage(message, transfer);
   const fail = (error: unknown): void => {
     const stack = error instanceof Error ? error.stack : undefined;
-    reply({ type: 'error', task: request.task, error: toErrorRecord(error), ...(stack ? { stack } : {}) });
+    const skip = error instanceof SourceFileError ? { skip: error.reason } : {};
+    reply({ type: 'error', task: request.task, error: toErrorRecord(error), ...(stack ? { stack } : {}), ...skip });
   };
   try {
     switch (request.type) {
@@ -98,7 +101,7 @@ function gearFor(seed: Uint8Array): GearTable {
 
 async function chunkFile(
   task: number,
-  path: string,
+  path: FsPath,
   options: ChunkFileOptions,
   credit: number,
   reply: (message: WorkerResponse, transfer?: TransferListItem[]) => void,
@@ -110,14 +113,8 @@ async function chunkFile(
   // Synchronous file calls: blocking is what this thread is for, and each asynchronous call
   // was a round trip through the libuv pool plus a promise (measured: open, read and close
   // were ~1.1 s of the two workers' 7 s of CPU in an initial backup of 2,700 files).
-  const openForReading = (): number => {
-    try {
-      return openSync(path, 'r');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`The file ${path} does not exist: it was deleted or moved before it could be read.`, { cause: error });
-      throw error;
-    }
-  };
+  // Never through a link, and only the file the walk saw (see source-file.ts).
+  const openForReading = (): number => openWalkedFile(path, extras.expect);
   try {
     const chunker = createChunker(options.params, gearFor(options.chunkerSeed));
     fd = openForReading();

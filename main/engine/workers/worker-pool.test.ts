@@ -8,7 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CairnError, ConfigError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
+import { CairnError, ConfigError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import { chunkBuffer, createGearTable, decompressWithHeader } from '../chunk/index.ts';
 import type { ChunkParams } from '../chunk/index.ts';
@@ -16,6 +16,7 @@ import { blobId, deriveSubkeys, generateMasterKey, open, SEAL_OVERHEAD } from '.
 import { utimesSeconds } from '../file-times.ts';
 import type { Chunk } from './protocol.ts';
 import { DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
+import { SourceFileError } from './source-file.ts';
 
 const keys = deriveSubkeys(generateMasterKey());
 const PARAMS: ChunkParams = { min: 4096, avg: 16384, max: 65536 };
@@ -252,12 +253,14 @@ describe('WorkerPool', () => {
       expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
     });
 
-    it('reports a missing file as NotFoundError and bad parameters as ConfigError', async () => {
+    it('reports a missing file as a vanished SourceFileError and bad parameters as ConfigError', async () => {
       pool = new WorkerPool({ size: 1 });
       const missing = await errorOf(collect(pool.chunkFile(join(dir, 'nope.jsonl'), { ...CHUNK_OPTIONS, maxBatchBytes: 1024 })));
-      expect(missing).toBeInstanceOf(NotFoundError);
+      // A walked file that is gone: the backup records it as a warning (see source-file.ts).
+      expect(missing).toBeInstanceOf(SourceFileError);
+      expect((missing as SourceFileError).reason).toBe('vanished');
       expect((missing as CairnError).code).toBe('not_found');
-      expect((missing as CairnError).message).toMatch(/nope\.jsonl does not exist/);
+      expect((missing as CairnError).message).toMatch(/nope\.jsonl was deleted or moved before it could be read/);
 
       const path = join(dir, 'x');
       await writeFile(path, 'x');
@@ -265,6 +268,46 @@ describe('WorkerPool', () => {
       expect(bad).toBeInstanceOf(ConfigError);
       expect((bad as CairnError).code).toBe('config');
       expect(() => pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 0 })).toThrow(ConfigError);
+    });
+
+    it('reads only the walked file: a link, a FIFO or another file in its place is a changed SourceFileError, never followed', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const walked = join(dir, 'walked.txt');
+      await writeFile(walked, 'walked');
+      const st = statSync(walked, { bigint: true });
+      const expect0 = { dev: st.dev.toString(), ino: st.ino.toString() };
+      // The walked file itself reads fine.
+      expect(summary((await collect(pool.chunkFile(walked, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }, { expect: expect0 }))).flat())).toEqual(summary(expectedChunks(new TextEncoder().encode('walked'))));
+
+      const outside = join(dir, 'outside-secret');
+      await writeFile(outside, 'secret');
+      const link = join(dir, 'swapped-link');
+      await symlink(outside, link);
+      const viaLink = await errorOf(collect(pool.chunkFile(link, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }, { expect: expect0 })));
+      expect(viaLink).toBeInstanceOf(SourceFileError);
+      expect((viaLink as SourceFileError).reason).toBe('changed');
+      // Even with the link target's own identity: O_NOFOLLOW refuses the link itself.
+      const os = statSync(outside, { bigint: true });
+      const sameInode = await errorOf(collect(pool.chunkFile(link, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }, { expect: { dev: os.dev.toString(), ino: os.ino.toString() } })));
+      expect((sameInode as SourceFileError).reason).toBe('changed');
+
+      const other = await errorOf(collect(pool.chunkFile(outside, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }, { expect: expect0 })));
+      expect((other as SourceFileError).reason).toBe('changed');
+
+      // A FIFO in its place: no writer ever comes, and the open must not wait for one.
+      const fifo = join(dir, 'swapped-fifo');
+      execFileSync('mkfifo', [fifo]);
+      const started = Date.now();
+      const viaFifo = await errorOf(collect(pool.chunkFile(fifo, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }, { expect: expect0 })));
+      expect((viaFifo as SourceFileError).reason).toBe('changed');
+      expect(Date.now() - started).toBeLessThan(5000);
+
+      // A folder above the file swapped for a link: same inode, but not the walked path (Linux).
+      if (process.platform === 'linux') {
+        const realPath = new TextEncoder().encode(join(dir, 'elsewhere', 'walked.txt'));
+        const moved = await errorOf(collect(pool.chunkFile(walked, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }, { expect: { ...expect0, realPath } })));
+        expect((moved as SourceFileError).reason).toBe('changed');
+      }
     });
 
     it('can be iterated only once', async () => {

@@ -23,6 +23,8 @@ import {
   WrongKeyError,
 } from '../../../shared/errors.ts';
 import type { ErrorRecord } from '../../../shared/errors.ts';
+import { SourceFileError } from './source-file.ts';
+import type { FsPath, SourceFileReason } from './source-file.ts';
 import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
@@ -77,7 +79,7 @@ export class WorkerPool {
    * batches ahead of the consumer. Work starts when iteration starts; breaking out of the loop
    * stops the worker's task and closes the file.
    */
-  chunkFile(path: string, options: ChunkFileOptions, extras: ChunkFileExtras = {}): ChunkStream {
+  chunkFile(path: FsPath, options: ChunkFileOptions, extras: ChunkFileExtras = {}): ChunkStream {
     if (!(options.maxBatchBytes > 0)) throw new ConfigError(`maxBatchBytes must be positive, got ${options.maxBatchBytes}.`);
     const request = {
       type: 'chunkFile',
@@ -86,6 +88,7 @@ export class WorkerPool {
       credit: this.readAhead,
       ...(extras.resume ? { resume: { offset: extras.resume.offset, digest: new Uint8Array(extras.resume.digest) } } : {}),
       ...(extras.markTail ? { markTail: true } : {}),
+      ...(extras.expect ? { expect: extras.expect } : {}),
     } as const;
     return new FileChunkStream((task) => this.start(request, [], task));
   }
@@ -263,7 +266,7 @@ class FileChunkStream implements ChunkStream {
           this.tail = message.tail;
           handle.end();
         } else {
-          failure = message.type === 'error' ? reviveError(message.error, message.stack) : new CairnError('internal', `A worker answered "${message.type}" to a chunkFile request.`);
+          failure = message.type === 'error' ? reviveError(message.error, message.stack, message.skip) : new CairnError('internal', `A worker answered "${message.type}" to a chunkFile request.`);
           handle.end();
         }
         wake();
@@ -309,9 +312,10 @@ class FileChunkStream implements ChunkStream {
 }
 
 /** Rebuilds a worker's error as the matching CairnError subclass, with the worker's stack as cause. */
-export function reviveError(record: ErrorRecord, stack?: string): CairnError {
+export function reviveError(record: ErrorRecord, stack?: string, skip?: SourceFileReason): CairnError {
   const cause = stack ? Object.assign(new Error(record.message), { stack }) : undefined;
   const options = { retryable: record.retryable, cause };
+  if (skip) return new SourceFileError(skip, record.message, { cause });
   switch (record.code) {
     case 'integrity':
       return new IntegrityError(record.message, options);

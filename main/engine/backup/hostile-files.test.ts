@@ -1,0 +1,133 @@
+// A live home changes under a backup, and a local process may try to make it read what it did
+// not walk: files that vanish or get swapped for links are warnings, never aborts, and nothing
+// outside the walked tree is ever captured.
+
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { backupOf, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import type { Repository } from '../repository.ts';
+import { MemoryBlobStore } from '../storage/index.ts';
+import type { BlobCodec } from '../vault/index.ts';
+
+let repo: Repository;
+
+beforeAll(async () => {
+  ({ repo } = await initRepo(new MemoryBlobStore()));
+});
+
+afterAll(async () => {
+  await repo.close();
+  removeTempDirs();
+});
+
+async function entriesOf(snapshotId: string, label: string): Promise<string[]> {
+  const snap = await repo.findSnapshot(snapshotId);
+  const reader = repo.reader();
+  const out: string[] = [];
+  for await (const r of reader.walk(await reader.resolve(snap, label))) if (r.entry.type !== 'dir') out.push(r.path.slice(label.length + 1));
+  return out.sort();
+}
+
+describe('files that change under a backup', () => {
+  it('records a file deleted between the walk and the read as a warning, keeps the rest, and saves it next time', async () => {
+    const home = tempDir('cairn-vanish-');
+    for (const name of ['a.txt', 'b.txt', 'gone.txt', 'z.txt']) writeFileSync(join(home, name), `${name}\n`.repeat(100));
+    // The race, made certain: the file is deleted just before the worker opens it.
+    const codec: BlobCodec = {
+      ...repo.codec,
+      chunkFile: (path, extras) => {
+        if (String(path).endsWith('gone.txt')) unlinkSync(String(path));
+        return repo.codec.chunkFile(path, extras);
+      },
+    };
+    const result = await backupOf(repo, [{ label: 'h1', path: home }], { codec });
+    expect(result.warnings).toEqual([{ path: join(home, 'gone.txt'), reason: 'vanished', message: expect.stringMatching(/gone\.txt was deleted or moved before it could be read/) }]);
+    expect(result.stats.warnings).toBe(1);
+    expect(result.snapshot?.warnings).toEqual(result.warnings);
+    expect(await entriesOf(result.snapshotId as string, 'h1')).toEqual(['a.txt', 'b.txt', 'z.txt']);
+
+    // The next backup tries it again.
+    writeFileSync(join(home, 'gone.txt'), 'back\n');
+    const next = await backupOf(repo, [{ label: 'h1', path: home }]);
+    expect(next.warnings).toEqual([]);
+    expect(await entriesOf(next.snapshotId as string, 'h1')).toEqual(['a.txt', 'b.txt', 'gone.txt', 'z.txt']);
+  });
+
+  it('records a file deleted between the listing and its stat as a warning', async () => {
+    const home = tempDir('cairn-vanish-stat-');
+    for (let i = 0; i < 40; i++) writeFileSync(join(home, `f${String(i).padStart(2, '0')}.txt`), `file ${i}\n`);
+    let deleted = false;
+    const result = await backupOf(repo, [{ label: 'h2', path: home }], {
+      fileConcurrency: 1,
+      // While the first file is read, the last ones are deleted (they were listed already).
+      onProgress: (p) => {
+        if (!deleted && p.currentPath) {
+          deleted = true;
+          for (let i = 30; i < 40; i++) rmSync(join(home, `f${i}.txt`));
+        }
+      },
+    });
+    expect(deleted).toBe(true);
+    expect(result.warnings.map((w) => [w.path.slice(home.length + 1), w.reason])).toEqual(Array.from({ length: 10 }, (_, i) => [`f${30 + i}.txt`, 'vanished']));
+    expect(await entriesOf(result.snapshotId as string, 'h2')).toHaveLength(30);
+  });
+
+  it('never follows a file swapped for a link to outside the tree: 200 rounds of the race capture nothing outside it', async () => {
+    const base = tempDir('cairn-swap-');
+    const home = join(base, 'home');
+    const outside = join(base, 'outside');
+    mkdirSync(join(home, 'sub'), { recursive: true });
+    mkdirSync(outside);
+    const secret = `TOP SECRET ${'x'.repeat(64)}\n`;
+    writeFileSync(join(outside, 'shadow'), secret);
+    writeFileSync(join(outside, 'data.txt'), secret);
+    writeFileSync(join(home, 'notes.txt'), 'my notes\n');
+    writeFileSync(join(home, 'sub', 'data.txt'), 'my data\n');
+    // Another process swaps, as fast as it can: notes.txt <-> a link to outside/shadow, and the
+    // folder sub <-> a link to outside (which holds a data.txt too).
+    const swapper = spawnSwapper(home, outside);
+    const rounds = 200;
+    const seen = { file: 0, link: 0, changed: 0, vanished: 0 };
+    const started = Date.now();
+    try {
+      for (let i = 0; i < rounds && Date.now() - started < 90_000; i++) {
+        const result = await backupOf(repo, [{ label: 'swap', path: home }], { force: true });
+        for (const w of result.warnings) seen[w.reason === 'changed' ? 'changed' : 'vanished']++;
+        const snap = await repo.findSnapshot(result.snapshotId as string);
+        const reader = repo.reader();
+        for await (const r of reader.walk(await reader.resolve(snap, 'swap'))) {
+          if (r.entry.type === 'file') seen.file++;
+          if (r.entry.type === 'symlink') seen.link++;
+        }
+      }
+    } finally {
+      swapper.kill('SIGKILL');
+    }
+    // The secret's content never reached the vault: its blob id is in no index.
+    expect(repo.db.getBlob(repo.codec.idOf(new TextEncoder().encode(secret)))).toBeUndefined();
+    // The race was live: the walk saw links, and reads found swapped files.
+    process.stdout.write(`symlink swap race: ${rounds} rounds in ${Date.now() - started} ms; files ${seen.file}, links ${seen.link}, swapped-while-read warnings ${seen.changed}, vanished ${seen.vanished}\n`);
+    expect(seen.link).toBeGreaterThan(0);
+    expect(seen.changed + seen.vanished).toBeGreaterThan(0);
+  }, 120_000);
+});
+
+function spawnSwapper(home: string, outside: string): ChildProcess {
+  const script = `
+    const fs = require('node:fs'); const path = require('node:path');
+    const [home, outside] = process.argv.slice(1);
+    const notes = path.join(home, 'notes.txt'), sub = path.join(home, 'sub');
+    for (let i = 0; ; i++) {
+      try {
+        fs.symlinkSync(path.join(outside, 'shadow'), notes + '.lnk'); fs.renameSync(notes + '.lnk', notes);
+        fs.writeFileSync(notes + '.new', 'my notes ' + i + '\\n'); fs.renameSync(notes + '.new', notes);
+        fs.renameSync(sub, sub + '.real'); fs.symlinkSync(outside, sub);
+        fs.unlinkSync(sub); fs.renameSync(sub + '.real', sub);
+      } catch {}
+    }`;
+  const child = spawn(process.execPath, ['-e', script, home, outside], { stdio: 'ignore' });
+  return child;
+}
