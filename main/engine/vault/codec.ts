@@ -3,7 +3,6 @@
 // it off the calling thread; see createWorkerCodec in ../workers.
 
 import type { BlobId } from '../../../shared/ids.ts';
-import type { ExpectedFile } from '../workers/source-file.ts';
 
 /** One chunk of content and its keyed id. */
 export interface Chunk {
@@ -29,6 +28,18 @@ export interface ChunkStream extends AsyncIterable<Chunk[]> {
 export interface TailMark {
   offset: number;
   digest: Uint8Array;
+}
+
+/** What a backup's walk saw of a file: the descriptor opened for reading must be the same file. */
+export interface ExpectedFile {
+  /** st_dev and st_ino from the walk's lstat, as decimal strings (they may exceed 2^53). */
+  dev: string;
+  ino: string;
+  /**
+   * The file's absolute path with every link resolved (its root's realpath plus its relative
+   * path), as bytes; compared with /proc/self/fd/N where the system has it.
+   */
+  realPath?: Uint8Array;
 }
 
 /** Extras of one chunkFile stream. */

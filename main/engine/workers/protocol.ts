@@ -5,7 +5,7 @@
 import type { ErrorRecord } from '../../../shared/errors.ts';
 import type { ChunkParams } from '../chunk/index.ts';
 import type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedChunk as SealedBlob, SealedItem, TailMark, WriteItem } from '../vault/index.ts';
-import type { ExpectedFile, FsPath, SourceFileReason } from './source-file.ts';
+import type { FsPath, SourceFileReason } from './source-file.ts';
 
 // The data the codec carries is the vault's (vault/codec.ts): the workers implement that contract.
 export type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedBlob, SealedItem, TailMark, WriteItem };

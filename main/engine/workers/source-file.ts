@@ -10,21 +10,12 @@
 
 import { closeSync, constants, fstatSync, openSync, readlinkSync } from 'node:fs';
 import { CairnError } from '../../../shared/errors.ts';
+import type { ExpectedFile } from '../vault/index.ts';
+
+export type { ExpectedFile };
 
 /** Why a walked file was not read; a backup records it as a warning and goes on. */
 export type SourceFileReason = 'vanished' | 'unreadable' | 'changed';
-
-/** What the walk saw of a file: the descriptor opened for reading must be the same file. */
-export interface ExpectedFile {
-  /** st_dev and st_ino from the walk's lstat, as decimal strings (they may exceed 2^53). */
-  dev: string;
-  ino: string;
-  /**
-   * The file's absolute path with every link resolved (its folder's realpath plus its name), as
-   * bytes; compared with /proc/self/fd/N where the system has it.
-   */
-  realPath?: Uint8Array;
-}
 
 /** A file that could not be read as walked (see SourceFileReason). Not a failure of the backup. */
 export class SourceFileError extends CairnError {
