@@ -2,12 +2,13 @@
 // not walk: files that vanish or get swapped for links are warnings, never aborts, and nothing
 // outside the walked tree is ever captured.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupOf, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { backupOf, diffTrees, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { restore } from '../restore/index.ts';
 import type { Repository } from '../repository.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
 import type { BlobCodec } from '../vault/index.ts';
@@ -131,3 +132,37 @@ function spawnSwapper(home: string, outside: string): ChildProcess {
   const child = spawn(process.execPath, ['-e', script, home, outside], { stdio: 'ignore' });
   return child;
 }
+
+describe('a home with unusual names and links', () => {
+  it('backs up and restores an absolute symlink, a backslash name and a colon name exactly; a FIFO is counted and left out', async () => {
+    const base = tempDir('cairn-names-');
+    const home = join(base, 'home');
+    mkdirSync(join(home, 'sub'), { recursive: true });
+    writeFileSync(join(home, 'back\\slash.txt'), 'backslash\n');
+    writeFileSync(join(home, 'a:b.jsonl'), '{"colon":true}\n');
+    writeFileSync(join(home, 'sub', 'plain.txt'), 'plain\n');
+    symlinkSync('/etc/hostname', join(home, 'abs-link'));
+    symlinkSync('../outside-the-home', join(home, 'sub', 'up-link'));
+    execFileSync('mkfifo', [join(home, 'pipe')]);
+    const result = await backupOf(repo, [{ label: 'names', path: home }]);
+    expect(result.warnings).toEqual([]);
+    expect(result.stats.specialSkipped).toBe(1);
+
+    const target = tempDir('cairn-names-restore-');
+    const snap = await repo.findSnapshot(result.snapshotId as string);
+    const restored = await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target });
+    expect(restored.renamed).toEqual([]);
+    expect(diffTrees(home, join(target, 'names'), { skip: (rel) => rel === 'pipe' })).toEqual([]);
+    expect(existsSync(join(target, 'names', 'pipe'))).toBe(false);
+    expect(readdirSync(join(target, 'names')).sort()).toEqual(['a:b.jsonl', 'abs-link', 'back\\slash.txt', 'sub']);
+  });
+
+  it('says plainly that a name which is not valid UTF-8 is not stored (never a silent drop)', async () => {
+    const home = tempDir('cairn-latin1-');
+    writeFileSync(join(home, 'ok.txt'), 'ok');
+    writeFileSync(Buffer.concat([Buffer.from(`${home}/latin1-`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin1');
+    const result = await backupOf(repo, [{ label: 'latin1', path: home }]);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatchObject({ reason: 'unreadable', message: expect.stringMatching(/not valid UTF-8/) });
+  });
+});

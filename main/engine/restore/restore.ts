@@ -6,14 +6,14 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
 import { lstat, mkdir, readdir, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import type { StateDb } from '../state/index.ts';
 import { mapLimit, TreeReader } from '../vault/index.ts';
 import type { BlobCodec, BlobLocation, BlobTarget, SnapshotRecord, TreeEntry, Vault } from '../vault/index.ts';
-import { assertSafeName, assertSafeSymlink, mkdirInside } from './path-safety.ts';
+import { assertSafeName, assertSafeSymlink, mkdirInside, restoredName } from './path-safety.ts';
 import { utimesSeconds } from '../file-times.ts';
 
 export interface RestoreOptions {
@@ -35,6 +35,8 @@ export interface RestoreOptions {
   maxGap?: number;
   /** Ranged reads stop growing past this size. */
   maxRead?: number;
+  /** Whose file-name rules apply (restoredName); default this machine's. */
+  platform?: NodeJS.Platform;
 }
 
 export interface RestoreResult {
@@ -45,6 +47,8 @@ export interface RestoreResult {
   requests: number;
   /** Files and symlinks left as they were because they already existed (keepExisting). */
   kept: number;
+  /** Names this platform can't hold, written under another name (see restoredName). */
+  renamed: { path: string; restoredAs: string }[];
 }
 
 /** Temporary names this restore writes (see tmpName) and sweeps when an earlier run left them. */
@@ -74,7 +78,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const { vault, db, codec, snapshot } = options;
   const reader = new TreeReader(vault, db, codec);
   const target = options.target;
-  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0 };
+  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, renamed: [] };
+  const platform = options.platform ?? process.platform;
+  /** The name written for a snapshot name (itself but on Windows), with the renaming recorded. */
+  const diskName = (name: string, where: string): string => {
+    const mapped = restoredName(name, platform);
+    if (mapped !== name) result.renamed.push({ path: where, restoredAs: mapped });
+    return mapped;
+  };
   const progress: ProgressInfo = { phase: 'planning', filesDone: 0, bytesDone: 0, uploadedBytes: 0 };
   let lastEmit = 0;
   const emit = (force = false) => {
@@ -114,8 +125,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
         if (parts.length > 0) dirs.push({ dest, entry });
         dirParts.set(dest, parts);
         for (const child of await reader.list(entry)) {
-          assertSafeName(child.name, [...parts, child.name].join('/'));
-          await visit(child, [...parts, child.name]);
+          const where = [...parts, child.name].join('/');
+          assertSafeName(child.name, where);
+          await visit(child, [...parts, diskName(child.name, where)]);
         }
       } else if (entry.type === 'file') {
         const content = entry.content ?? [];
@@ -132,11 +144,11 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     if (selection.path === '') await visit(selection.entry, []);
     else {
       assertSafeName(name, selection.path);
-      await visit(selection.entry, [name]);
+      await visit(selection.entry, [diskName(name, selection.path)]);
     }
   }
   for (const l of links) {
-    assertSafeSymlink(target, l.dest, l.entry.target ?? '');
+    assertSafeSymlink(l.dest, l.entry.target ?? '');
   }
   if (options.keepExisting) {
     const exists = (dest: string) => lstat(dest).then(() => true, () => false);
@@ -229,7 +241,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   // Temporary names: one random tag per restore and a counter (randomBytes per file was 44 ms).
   const tag = randomBytes(3).toString('hex');
   let counter = 0;
-  const tmpName = (f: FilePlan) => join(f.dir, `.${f.entry.name}.cairn-${tag}${(counter++ % 256).toString(16).padStart(2, '0')}.tmp`);
+  const tmpName = (f: FilePlan) => join(f.dir, `.${basename(f.dest)}.cairn-${tag}${(counter++ % 256).toString(16).padStart(2, '0')}.tmp`);
   const mtimeOf = (f: FilePlan) => utimesSeconds(f.entry.mtimeNs);
   const fileDone = () => {
     result.files++;
