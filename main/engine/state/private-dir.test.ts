@@ -41,6 +41,18 @@ describe.skipIf(process.platform === 'win32')("Cairn's state folder", () => {
     expect(existsSync(join(tmp, `backup-${process.pid}-live01`))).toBe(true);
   });
 
+  it("leaves alone what isn't Cairn's in a shared state folder", () => {
+    const state = tempDir('cairn-private-shared-');
+    writeFileSync(join(state, 'notes.txt'), 'mine', { mode: 0o644 });
+    mkdirSync(join(state, 'project'), { mode: 0o755 });
+    chmodSync(join(state, 'notes.txt'), 0o644);
+    chmodSync(join(state, 'project'), 0o755);
+    makeStateDirPrivate(state);
+    expect(mode(state)).toBe(0o700);
+    expect(mode(join(state, 'notes.txt'))).toBe(0o644);
+    expect(mode(join(state, 'project'))).toBe(0o755);
+  });
+
   it('does not follow a link planted in the state folder', () => {
     const base = tempDir('cairn-private-link-');
     const outside = join(base, 'outside.txt');
@@ -48,7 +60,7 @@ describe.skipIf(process.platform === 'win32')("Cairn's state folder", () => {
     chmodSync(outside, 0o644);
     const state = join(base, 'state');
     mkdirSync(state);
-    spawnSync('ln', ['-s', outside, join(state, 'planted')]);
+    spawnSync('ln', ['-s', outside, join(state, 'vaults')]);
     makeStateDirPrivate(state);
     expect(mode(outside)).toBe(0o644);
     expect(mode(state)).toBe(0o700);

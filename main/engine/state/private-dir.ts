@@ -9,6 +9,9 @@ import { join } from 'node:path';
 /** Temporary folders of a backup are named `backup-<pid>-<random>` (see backupTempPrefix). */
 const TEMP_OF = /^backup-(\d+)-/;
 
+/** What Cairn keeps in its state folder: vaults/<id>/{state.db,…}, headers/<key>.json, outbox/<key>/. */
+const OWN_FOLDERS = ['vaults', 'headers', 'outbox'];
+
 /** The prefix of this process's temporary folders under a vault's tmp folder. */
 export function backupTempPrefix(): string {
   return `backup-${process.pid}-`;
@@ -43,13 +46,17 @@ function tighten(path: string, depth: number, maxDepth: number): void {
 }
 
 /**
- * Creates `stateDir` if needed and makes it private (see the header). Bounded: it looks three
- * levels down (stateDir/vaults/<id>/state.db), not into the outbox's spooled objects.
+ * Creates `stateDir` if needed and makes it private (see the header). Bounded: it looks into
+ * Cairn's own folders three levels down (stateDir/vaults/<id>/state.db), not into the outbox's
+ * spooled objects, and leaves anything else in `stateDir` as it is.
  */
 export function makeStateDirPrivate(stateDir: string): void {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   if (process.platform === 'win32') return; // ACLs, not modes: the user's profile folder is private
-  tighten(stateDir, 0, 3);
+  // The folder itself and Cairn's own subfolders only: --state-dir may name a folder that holds
+  // other things too, whose modes are not Cairn's to change.
+  tighten(stateDir, 3, 3);
+  for (const name of OWN_FOLDERS) tighten(join(stateDir, name), 1, 3);
 }
 
 /**
