@@ -8,7 +8,8 @@
 
 export type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
 export { MemoryBlobStore, type MemoryBlobStoreOptions } from './memory-blob-store.ts';
-export { LocalBlobStore, syncFolder, type LocalBlobStoreOptions } from './local-blob-store.ts';
+export { LocalBlobStore, type LocalBlobStoreOptions } from './local-blob-store.ts';
+export { syncFolder } from '../atomic-file.ts';
 export { S3BlobStore, type S3BlobStoreOptions, type S3Credentials } from './s3-blob-store.ts';
 export { DEFAULT_THROTTLE_BUDGET_MS, RetryingBlobStore, type RetryEvent, type RetryOperation, type RetryOptions } from './retrying-blob-store.ts';
 export { LaggingBlobStore, type LaggingBlobStoreOptions } from './lagging-blob-store.ts';

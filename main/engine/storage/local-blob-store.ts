@@ -11,6 +11,7 @@ import { CairnError, ConfigError, NotFoundError, StorageError } from '../../../s
 import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
 import { ConditionUnsupportedError } from './conditions.ts';
+import { syncFolder } from '../atomic-file.ts';
 
 export interface LocalBlobStoreOptions {
   /** Flush file data and folder entries to the disk on every put. Default true. */
@@ -199,17 +200,6 @@ export class LocalBlobStore implements BlobStore {
         return new StorageError('storage', `Could not ${action} ${where}: ${message}`, { cause: error });
       }
     }
-  }
-}
-
-/** Makes a rename durable: the folder entry must reach the disk too. Windows can't open folders. */
-export async function syncFolder(folder: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 
