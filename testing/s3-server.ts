@@ -40,6 +40,11 @@ export interface S3Server {
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
+  /**
+   * A second user of the same account without Swift's .admin group: it may not create buckets
+   * (CreateBucket answers 403 AccessDenied), like a key limited to one bucket at a real provider.
+   */
+  limitedUser: { accessKeyId: string; secretAccessKey: string };
   /** The temporary folder holding config, data and logs (removed by stop()). */
   dir: string;
   pids: S3ServerPids;
@@ -61,6 +66,8 @@ const DIR_PREFIX = 'cairn-s3-';
 // tempauth account `test`, user `tester`: s3api takes `account:user` as the access key id.
 const ACCESS_KEY_ID = 'test:tester';
 const SECRET_ACCESS_KEY = 'testing';
+const LIMITED_ACCESS_KEY_ID = 'test:limited';
+const LIMITED_SECRET_ACCESS_KEY = 'limited-testing';
 const REGION = 'us-east-1';
 
 const REQUIRED_FILES: ReadonlyArray<readonly [string, string]> = [
@@ -121,6 +128,7 @@ async function startOnce(baseDir: string, options: S3ServerOptions): Promise<S3S
       region: REGION,
       accessKeyId: ACCESS_KEY_ID,
       secretAccessKey: SECRET_ACCESS_KEY,
+      limitedUser: { accessKeyId: LIMITED_ACCESS_KEY_ID, secretAccessKey: LIMITED_SECRET_ACCESS_KEY },
       dir,
       pids: pidsOf(children),
       createBucket: (name) => createBucket(endpoint, name, logTails),
@@ -410,6 +418,7 @@ account_autocreate = true
 [filter:tempauth]
 use = egg:swift#tempauth
 user_test_tester = ${SECRET_ACCESS_KEY} .admin
+user_test_limited = ${LIMITED_SECRET_ACCESS_KEY}
 
 [filter:s3api]
 use = egg:swift#s3api

@@ -34,6 +34,10 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
   }
   ensureStateDir(stateDir(opts));
   const store = await openStore(opts);
+  // A bucket that isn't there yet is created when the key may (as restic's init does), before
+  // asking for a passphrase: a key that may not create it fails here, naming the permission.
+  const bucket = store.ensureContainer ? await store.ensureContainer() : undefined;
+  if (bucket === 'created' && !out.json) process.stdout.write(`The bucket '${chosen.location.bucket ?? ''}' did not exist: created it (${formatLocation(chosen.location)}).\n`);
   const pass = await passphrase(true);
   const { repo, recoveryKey } = await Repository.init({
     store,
@@ -43,7 +47,7 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
   });
   try {
-    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey };
+    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey, ...(bucket === 'created' ? { bucketCreated: true } : {}) };
     out.result(value, () =>
       [
         `Created a vault at ${store.location}.`,

@@ -170,11 +170,15 @@ export class S3BlobStore implements BlobStore {
    * there; throws access_denied naming s3:CreateBucket when the key may not create it.
    */
   async ensureContainer(): Promise<'exists' | 'created'> {
+    // A key that may not see the bucket gets 403 for a missing bucket too at some providers
+    // (Swift, per-bucket keys): then only CreateBucket's answer tells the two apart.
+    let headDenied: boolean;
     try {
       await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return 'exists';
     } catch (error) {
-      if (statusOf(error) !== 404) throw this.#error(error, 'list', '');
+      headDenied = statusOf(error) === 403;
+      if (statusOf(error) !== 404 && !headDenied) throw this.#error(error, 'list', '');
     }
     try {
       // AWS wants the region spelled out outside us-east-1; other providers ignore or refuse it.
@@ -186,12 +190,16 @@ export class S3BlobStore implements BlobStore {
       const name = (error as { name?: unknown }).name;
       if (name === 'BucketAlreadyOwnedByYou') return 'exists';
       if (statusOf(error) === 403 || name === 'AccessDenied') {
+        const what = headDenied
+          ? `These credentials may not reach the bucket '${this.bucket}' at ${this.#endpointText}: either it does not exist and they lack the s3:CreateBucket permission to create it, or it exists and they lack s3:ListBucket on it.`
+          : `The bucket '${this.bucket}' does not exist at ${this.#endpointText}, and these credentials may not create it (they lack the s3:CreateBucket permission).`;
         throw new StorageError(
           'access_denied',
-          `The bucket '${this.bucket}' does not exist at ${this.#endpointText}, and these credentials may not create it (they lack the s3:CreateBucket permission). Create the bucket in your provider's console, or use a key that may create buckets.`,
+          `${what} Create the bucket by hand in your provider's console (or with 'aws s3 mb s3://${this.bucket}', adding --endpoint-url for a provider other than AWS), or use a key that may create buckets.`,
           { cause: error },
         );
       }
+      if (headDenied && name === 'BucketAlreadyExists') throw this.#error(error, 'list', '');
       if (name === 'BucketAlreadyExists') {
         throw new StorageError('bucket_not_found', `The bucket name '${this.bucket}' is taken by another account at ${this.#endpointText}. Choose another name.`, { cause: error });
       }
