@@ -8,6 +8,7 @@ import { isAbsolutePath } from './paths.ts';
 export interface ProviderForm {
   provider: ProviderKind;
   accountId: string; // R2
+  jurisdiction: R2Jurisdiction; // R2
   region: string; // S3, B2, other
   endpoint: string; // other (R2 and B2 derive it)
   bucket: string;
@@ -21,6 +22,7 @@ export interface ProviderForm {
 export const EMPTY_FORM: ProviderForm = {
   provider: 'r2',
   accountId: '',
+  jurisdiction: '',
   region: '',
   endpoint: '',
   bucket: '',
@@ -111,10 +113,51 @@ export const AWS_REGIONS: readonly { id: string; name: string }[] = [
   { id: 'ap-southeast-2', name: 'Asia Pacific (Sydney)' },
 ];
 
-export const B2_REGIONS: readonly string[] = ['us-west-000', 'us-west-001', 'us-west-002', 'us-west-004', 'us-east-005', 'eu-central-003'];
+/** Suggestions only: the field takes any region of the right shape (new ones open every year). */
+export const B2_REGIONS: readonly string[] = ['us-west-000', 'us-west-001', 'us-west-002', 'us-west-004', 'us-east-005', 'eu-central-003', 'ca-east-006'];
 
-export function r2Endpoint(accountId: string): string {
-  return `https://${accountId.trim().toLowerCase()}.r2.cloudflarestorage.com`;
+/** AWS region ids: `us-east-1`, `ap-southeast-5`, `us-gov-west-1`, `eusc-de-east-1`. */
+const AWS_REGION_RE = /^[a-z]{2,4}(-[a-z]+)+-\d{1,2}$/;
+/** B2 region ids, as in `s3.<region>.backblazeb2.com`: `us-west-004`, `eu-central-003`. */
+const B2_REGION_RE = /^[a-z]{2}-[a-z]+-\d{3}$/;
+
+/**
+ * R2 jurisdictions: a bucket created in one is reached only through its own endpoint,
+ * `https://<account>.<jurisdiction>.r2.cloudflarestorage.com` (Cloudflare, "R2 data location →
+ * Using jurisdictions with the S3 API"; `us` added 2026-08-17). '' is the global endpoint.
+ */
+export type R2Jurisdiction = '' | 'eu' | 'fedramp' | 'us';
+export const R2_JURISDICTIONS: readonly { id: R2Jurisdiction; name: string }[] = [
+  { id: '', name: 'Global (default)' },
+  { id: 'eu', name: 'European Union (EU)' },
+  { id: 'fedramp', name: 'FedRAMP' },
+  { id: 'us', name: 'United States (US)' },
+];
+
+export function r2Endpoint(accountId: string, jurisdiction: R2Jurisdiction = ''): string {
+  return `https://${accountId.trim().toLowerCase()}.${jurisdiction ? `${jurisdiction}.` : ''}r2.cloudflarestorage.com`;
+}
+
+const R2_ENDPOINT_RE = /^https:\/\/([0-9a-f]{32})\.(?:(eu|fedramp|us)\.)?r2\.cloudflarestorage\.com\/?$/i;
+const B2_ENDPOINT_RE = /^https:\/\/s3\.([a-z0-9-]+)\.backblazeb2\.com\/?$/i;
+
+/** The form that describes a saved location (for changing it in Settings): the inverse of toConnection, without the secrets. */
+export function formFor(location: VaultLocation): ProviderForm {
+  const base: ProviderForm = { ...EMPTY_FORM, provider: location.provider, prefix: location.prefix || 'cairn', bucket: location.bucket ?? '', region: location.region ?? '' };
+  switch (location.provider) {
+    case 'local':
+      return { ...base, path: location.path ?? '' };
+    case 'r2': {
+      const m = R2_ENDPOINT_RE.exec(location.endpoint ?? '');
+      return { ...base, region: '', accountId: m?.[1] ?? '', jurisdiction: (m?.[2]?.toLowerCase() ?? '') as R2Jurisdiction };
+    }
+    case 'b2':
+      return { ...base, region: location.region || (B2_ENDPOINT_RE.exec(location.endpoint ?? '')?.[1] ?? '') };
+    case 's3':
+      return base;
+    case 'other':
+      return { ...base, endpoint: location.endpoint ?? '', forcePathStyle: location.forcePathStyle ?? true };
+  }
 }
 
 export function b2Endpoint(region: string): string {
@@ -125,13 +168,13 @@ export function b2Endpoint(region: string): string {
 export function effectiveEndpoint(form: ProviderForm): string | undefined {
   switch (form.provider) {
     case 'r2':
-      return form.accountId.trim() ? r2Endpoint(form.accountId) : undefined;
+      return form.accountId.trim() ? r2Endpoint(form.accountId, form.jurisdiction) : undefined;
     case 'b2':
       return form.region.trim() ? b2Endpoint(form.region) : undefined;
     case 'other':
       return form.endpoint.trim() || undefined;
     case 's3':
-      return form.region ? `https://s3.${form.region}.amazonaws.com` : undefined;
+      return form.region.trim() ? `https://s3.${form.region.trim()}.amazonaws.com` : undefined;
     case 'local':
       return undefined;
   }
@@ -153,7 +196,12 @@ export function validateForm(form: ProviderForm): FormErrors {
     if (!form.accountId.trim()) errors.accountId = 'Paste your Cloudflare account ID.';
     else if (!/^[0-9a-f]{32}$/i.test(form.accountId.trim())) errors.accountId = 'An account ID is 32 hexadecimal characters (in the R2 overview, on the right).';
   }
-  if ((form.provider === 's3' || form.provider === 'b2') && !form.region.trim()) errors.region = 'Choose the bucket’s region.';
+  if (form.provider === 's3' || form.provider === 'b2') {
+    const region = form.region.trim();
+    if (!region) errors.region = 'Enter the bucket’s region.';
+    else if (form.provider === 's3' && !AWS_REGION_RE.test(region)) errors.region = 'An AWS region looks like eu-central-1 or us-gov-west-1 (lower case, ending in a number).';
+    else if (form.provider === 'b2' && !B2_REGION_RE.test(region)) errors.region = 'A B2 region looks like us-west-004: the part between “s3.” and “.backblazeb2.com” in the bucket’s endpoint.';
+  }
   if (form.provider === 'other') {
     const endpoint = form.endpoint.trim();
     if (!endpoint) errors.endpoint = 'Enter the endpoint URL.';
@@ -190,7 +238,7 @@ export function toConnection(form: ProviderForm): ConnectionRequest {
   const bucket = form.bucket.trim();
   switch (form.provider) {
     case 'r2':
-      return { location: { provider: 'r2', bucket, prefix, endpoint: r2Endpoint(form.accountId), region: 'auto' }, credentials };
+      return { location: { provider: 'r2', bucket, prefix, endpoint: r2Endpoint(form.accountId, form.jurisdiction), region: 'auto' }, credentials };
     case 'b2':
       return { location: { provider: 'b2', bucket, prefix, endpoint: b2Endpoint(form.region), region: form.region.trim() }, credentials };
     case 's3':

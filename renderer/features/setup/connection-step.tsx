@@ -7,7 +7,7 @@ import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { SelectField, Switch, TextField } from '../../components/form.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { explainError } from '../../lib/explain-error.ts';
-import { AWS_REGIONS, B2_REGIONS, effectiveEndpoint, providerInfo, validateForm } from '../../lib/providers.ts';
+import { AWS_REGIONS, B2_REGIONS, effectiveEndpoint, providerInfo, R2_JURISDICTIONS, validateForm, type R2Jurisdiction } from '../../lib/providers.ts';
 import { connectionKey, useSetup } from '../../stores/setup.ts';
 import type { ProbeStep } from '../../../shared/models.ts';
 import { StepHeader } from './step-header.tsx';
@@ -68,31 +68,59 @@ export function ConnectionStep() {
         )}
 
         {form.provider === 'r2' && (
-          <TextField
-            label="Account ID"
-            value={form.accountId}
-            onChange={(accountId) => update({ accountId })}
-            error={shown.accountId}
-            placeholder="32 hexadecimal characters"
-            hint={endpoint ? <>Endpoint: <code>{endpoint}</code></> : 'Shown on the right of the R2 overview page. It fills in the endpoint.'}
-            spellCheck={false}
-            autoFocus
-          />
+          <>
+            <TextField
+              label="Account ID"
+              value={form.accountId}
+              onChange={(accountId) => update({ accountId })}
+              error={shown.accountId}
+              placeholder="32 hexadecimal characters"
+              hint={endpoint ? <>Endpoint: <code>{endpoint}</code></> : 'Shown on the right of the R2 overview page. It fills in the endpoint.'}
+              spellCheck={false}
+              autoFocus
+            />
+            <SelectField
+              label="Jurisdiction"
+              value={form.jurisdiction}
+              onChange={(jurisdiction) => update({ jurisdiction: jurisdiction as R2Jurisdiction })}
+              options={R2_JURISDICTIONS.map((j) => ({ value: j.id, label: j.name }))}
+              hint="The bucket’s Location when it was created. A bucket in the EU, FedRAMP or US jurisdiction answers only at its own endpoint."
+            />
+          </>
         )}
 
         {form.provider === 's3' && (
-          <SelectField label="Region" value={form.region} onChange={(region) => update({ region })} options={AWS_REGIONS.map((r) => ({ value: r.id, label: `${r.name} — ${r.id}` }))} error={shown.region} hint="The region the bucket was created in." />
+          <>
+            <TextField label="Region" value={form.region} onChange={(region) => update({ region })} error={shown.region} list="aws-regions" placeholder="eu-central-1" spellCheck={false} autoComplete="off" hint="The region the bucket was created in. Pick one from the list or type any region id." />
+            <datalist id="aws-regions">
+              {AWS_REGIONS.map((r) => (
+                <option key={r.id} value={r.id}>
+                  {r.name}
+                </option>
+              ))}
+            </datalist>
+          </>
         )}
 
         {form.provider === 'b2' && (
-          <SelectField
-            label="Region"
-            value={form.region}
-            onChange={(region) => update({ region })}
-            options={B2_REGIONS.map((r) => ({ value: r, label: r }))}
-            error={shown.region}
-            hint={endpoint ? <>Endpoint: <code>{endpoint}</code> — shown as “Endpoint” on the bucket’s page.</> : 'The region in the bucket’s S3 endpoint.'}
-          />
+          <>
+            <TextField
+              label="Region"
+              value={form.region}
+              onChange={(region) => update({ region })}
+              error={shown.region}
+              list="b2-regions"
+              placeholder="us-west-004"
+              spellCheck={false}
+              autoComplete="off"
+              hint={endpoint ? <>Endpoint: <code>{endpoint}</code> — shown as “Endpoint” on the bucket’s page.</> : 'The region in the bucket’s S3 endpoint.'}
+            />
+            <datalist id="b2-regions">
+              {B2_REGIONS.map((r) => (
+                <option key={r} value={r} />
+              ))}
+            </datalist>
+          </>
         )}
 
         {form.provider === 'other' && (
