@@ -14,7 +14,7 @@ import { ConfigError } from '../../shared/errors.ts';
 import { withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
 import type { BackupSource } from './backup/index.ts';
-import { literalGlob, runBackup } from './operations.ts';
+import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
 import { restore } from './restore/index.ts';
 import { mapRelativePath } from './sync/index.ts';
@@ -70,6 +70,8 @@ export interface ExecutedRestore {
   /** Existing files replaced (each held by the safety snapshot). */
   overwritten: number;
   safetySnapshotId?: SnapshotId;
+  /** Per folder restored into (one per step): what landed where. */
+  places: { label: string; target: string; files: number; bytes: number }[];
 }
 
 const toPosix = (p: string) => p.split(sep).join('/');
@@ -154,7 +156,7 @@ export interface ExecuteOptions {
 }
 
 export async function executeRestore(repo: Repository, request: RestoreRequest, plan: RestorePlan, options: ExecuteOptions): Promise<ExecutedRestore> {
-  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0 };
+  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, places: [] };
   if (plan.safetySnapshot) {
     options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
     const result = await runBackup(repo, { sources: withAgentRules(safetySources(plan), options.ctx), reason: 'before-restore', force: true, signal: options.signal });
@@ -179,8 +181,19 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     out.symlinks += res.symlinks;
     out.bytes += res.bytes;
     out.kept += res.kept;
+    out.places.push({ label: step.base.label, target: step.target, files: res.files, bytes: res.bytes });
   }
   return out;
+}
+
+/** This machine's folder for each agent root label (where another device's snapshot goes back "to its place"). */
+export function agentLocalRoots(ctx: () => Promise<AgentContext>): (label: string) => Promise<string | undefined> {
+  // Detected once (a walk of every agent), on first need.
+  let roots: Promise<Map<string, string>> | undefined;
+  return async (label) => {
+    roots ??= ctx().then(async (c) => new Map((await agentSources({ ctx: c })).sources.map((x) => [x.label, x.path])));
+    return (await roots).get(label);
+  };
 }
 
 /** Plans and runs a restore: the one entry point of the CLI and the app. */

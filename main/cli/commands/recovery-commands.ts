@@ -2,7 +2,8 @@
 // everything a snapshot holds back in its place.
 
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
-import { restoreToPlaces } from '../../engine/recovery.ts';
+import { agentLocalRoots, executeRestore, planRestore } from '../../engine/restore-request.ts';
+import type { RestoreRequest } from '../../engine/restore-request.ts';
 import { settleAll } from '../../engine/vault/index.ts';
 import { withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
@@ -34,11 +35,17 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     if (snap.device !== repo.device.id) {
       out.info(`Restoring snapshot ${snap.id.slice(0, 8)} of device ${snap.deviceName} (${snap.time.replace('T', ' ').slice(0, 16)} UTC)${opts.device ? '' : ", the newest of the device this machine's host name belonged to"}.`);
     }
-    const result = await restoreToPlaces(repo, snap, { ctx: await prepareContext(contextFromProcess()), onProgress: (p) => out.progress(p) });
+    // The one restore rule (restore-request.ts): everything to its place, replacing what is there
+    // after a safety snapshot of exactly the files it replaces.
+    const ctx = await prepareContext(contextFromProcess());
+    const request: RestoreRequest = { snapshot: snap, paths: [], destination: { kind: 'original' }, existing: 'overwrite', localRoot: agentLocalRoots(async () => ctx) };
+    const plan = await planRestore(repo, request);
+    if (plan.safetySnapshot) out.info(`${plan.existing.length} file(s) already there will be replaced: taking a safety snapshot of them first.`);
+    const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) });
     out.endProgress();
-    out.result({ snapshot: snap.id, device: snap.device, ...result, durationMs: Date.now() - started }, () =>
+    out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
       [
-        ...(result.safetySnapshot ? [`What was there is kept in safety snapshot ${result.safetySnapshot.slice(0, 8)}.`] : []),
+        ...(result.safetySnapshotId ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         ...result.places.map((p) => `  ${p.label}: ${p.files} files (${formatBytes(p.bytes)}) into ${p.target}`),
         `Restored ${result.files} files (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
       ].join('\n'),
