@@ -1,6 +1,6 @@
 // How the CLI talks: exit codes per error code, JSON or human output, progress on a TTY only.
 
-import { CairnError } from '../../shared/errors.ts';
+import { CairnError, ConfigError } from '../../shared/errors.ts';
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
 import type { ProgressInfo } from '../../shared/models.ts';
 import { formatBytes } from '../../shared/format.ts';
@@ -36,6 +36,19 @@ export { formatBytes };
 
 /** A backup that completed but had to leave files out (vanished, unreadable, replaced while read). */
 export const EXIT_WARNINGS = 13;
+
+/** `--lock-wait SECONDS` as milliseconds (undefined: the engine's default). */
+export function lockWaitMs(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new ConfigError(`--lock-wait takes a number of seconds (0 or more); got '${value}'.`);
+  return Math.round(seconds * 1000);
+}
+
+/** The first line of a backup kept in the outbox: why it could not go to the vault now. */
+export function outboxReason(cause: CairnError): string {
+  return cause.code === 'locked' ? `Another device is pruning the vault, and this backup stopped waiting for it: ${cause.message}` : `The vault can't be reached: ${cause.message}`;
+}
 
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;

@@ -44,6 +44,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--exclude <glob>', 'skip files and folders matching GLOB (repeatable)', collect)
     .option('--agent <id>', 'with no PATH: back up only this agent (repeatable)', collect)
     .option('--force', 'write a snapshot even when nothing changed')
+    .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
     .action(async (paths: string[], opts) => {
       outcome.status = await backupCommand(paths, opts);
     });
@@ -87,6 +88,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
   withCommon(program.command('sync').description('back up, then bring other devices’ sessions here'))
     .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
     .option('--agent <id>', 'only this agent (repeatable)', collect)
+    .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
     .action((opts) => syncCommand(opts));
 
   const devices = withCommon(program.command('devices').description('list the devices of the vault; adopt one (this machine replaces it)')).action((opts) => devicesCommand(opts));

@@ -44,6 +44,8 @@ export interface RunBackupOptions {
    * into it without reading the vault, and leave the device record until the vault is back.
    */
   offline?: boolean;
+  /** How long to wait for another device's prune before giving up with `locked` (backup's lockWaitMs). */
+  lockWaitMs?: number;
   onProgress?: (p: ProgressInfo) => void;
   onWarning?: (w: BackupWarning) => void;
   signal?: AbortSignal;
@@ -65,6 +67,7 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
     excludes: options.excludes,
     force: options.force,
     offline: options.offline,
+    ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
     onProgress: options.onProgress,
     onWarning: options.onWarning,
     signal: options.signal,
@@ -92,6 +95,8 @@ export interface SyncOptions {
   agents?: readonly string[];
   mappings?: readonly PathMapping[];
   reason?: SnapshotReason;
+  /** See RunBackupOptions.lockWaitMs. */
+  lockWaitMs?: number;
   onProgress?: (p: ProgressInfo) => void;
   onWarning?: (w: BackupWarning) => void;
   onChange?: (c: SyncChange) => void;
@@ -101,7 +106,7 @@ export interface SyncOptions {
 /** Back up, then pull the other devices' sessions. */
 export async function runSync(repo: Repository, options: SyncOptions): Promise<{ backup: BackupResult; pull: SyncResult }> {
   const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
-  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
+  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', lockWaitMs: options.lockWaitMs, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
   options.onProgress?.({ phase: 'pulling', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.
@@ -192,7 +197,15 @@ export function flushProgress(p: FlushProgress): ProgressInfo {
   return { phase: 'uploading waiting snapshots', filesDone: p.objectsDone, filesTotal: p.objectsTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal, uploadedBytes: p.bytesDone };
 }
 
-/** The online run's result, or (the vault out of reach) the backup that went into the outbox. */
+/**
+ * Why a run went into the outbox instead of the vault: the vault can't be reached
+ * (`unreachable`), or another device's prune held it longer than the backup waits (`locked`).
+ */
+export function goesToOutbox(error: unknown): error is CairnError {
+  return error instanceof CairnError && (error.code === 'unreachable' || error.code === 'locked');
+}
+
+/** The online run's result, or (the vault out of reach, or held by a prune) the backup that went into the outbox. */
 export type ThroughOutboxResult<T> = {
   /** Snapshots that waited in the outbox and were uploaded first. */
   flushed: number;
@@ -201,8 +214,10 @@ export type ThroughOutboxResult<T> = {
 /**
  * Runs `online` (a backup, or a sync) through the vault's outbox, as the app does: what waits
  * in the outbox is uploaded first, so the vault holds this device's snapshots in order; when the
- * vault can't be reached — at open, or during the run — the backup goes into the outbox instead
- * (`offline(signal)` runs while it spools) and uploads at the next run that reaches the vault.
+ * vault can't be reached — at open, or during the run — or another device's prune holds it
+ * past the backup's bounded wait, the backup goes into the outbox instead (`offline(signal)` runs
+ * while it spools, reading nothing from the vault and taking no lock) and uploads at the next
+ * run that reaches the vault with no prune in the way.
  */
 export async function throughOutbox<T>(
   repo: Repository,
@@ -229,7 +244,7 @@ export async function throughOutbox<T>(
       }
       return { online: await online(), flushed };
     } catch (error) {
-      if (!(error instanceof CairnError && error.code === 'unreachable')) throw error;
+      if (!goesToOutbox(error)) throw error;
       cause = error;
     }
   }

@@ -44,6 +44,15 @@ export interface RepositoryOptions {
 
 /** State DB meta key: the device record this device last wrote to the vault. */
 const DEVICE_RECORD_META = 'device-record';
+/** The shortest time between two writes of this device's record (R2: one write per second per key). */
+export const DEVICE_RECORD_MIN_INTERVAL_MS = 1100;
+/** How stale `lastSeen` may get before a touch rewrites a record that is otherwise the same. */
+export const DEVICE_LAST_SEEN_RESOLUTION_MS = 60_000;
+
+/** Whether two records of one device differ in nothing but `lastSeen`. */
+function sameDeviceRecord(a: DeviceRecord, b: DeviceRecord): boolean {
+  return JSON.stringify({ ...a, lastSeen: '' }) === JSON.stringify({ ...b, lastSeen: '' });
+}
 
 export class Repository {
   readonly vault: Vault;
@@ -195,13 +204,18 @@ export class Repository {
     return join(this.vaultDir, 'tmp');
   }
 
-  /** Writes or refreshes this device's record in the vault. */
+  /**
+   * Writes or refreshes this device's record in the vault. One key is written at most once a
+   * second (R2 answers 429 above that): a rewrite that would only move `lastSeen` is skipped
+   * while the record is younger than DEVICE_LAST_SEEN_RESOLUTION_MS, and any other rewrite
+   * within DEVICE_RECORD_MIN_INTERVAL_MS of the last one waits out the rest of that second (a
+   * new device's first backup writes its record at open, then again with its agents).
+   */
   async touchDevice(agents?: string[]): Promise<DeviceRecord> {
     // Only this device writes its record: the copy it wrote last saves reading it back.
     const written = this.db.getMeta(DEVICE_RECORD_META);
     const existing = written ? (JSON.parse(written) as DeviceRecord) : await this.vault.loadDevice(this.device.id);
-    const at = new Date(this.now()).toISOString();
-    const record: DeviceRecord = {
+    const recordAt = (at: string): DeviceRecord => ({
       version: 1,
       id: this.device.id,
       name: this.device.name,
@@ -210,7 +224,16 @@ export class Repository {
       agents: agents && agents.length > 0 ? agents : (existing?.agents ?? []),
       lastSeen: at,
       createdAt: existing?.createdAt ?? at,
-    };
+    });
+    let record = recordAt(new Date(this.now()).toISOString());
+    if (written && existing) {
+      const age = this.now() - Date.parse(existing.lastSeen);
+      if (age >= 0 && age < DEVICE_LAST_SEEN_RESOLUTION_MS && sameDeviceRecord(existing, record)) return existing;
+      if (age >= 0 && age < DEVICE_RECORD_MIN_INTERVAL_MS) {
+        await new Promise((resolve) => setTimeout(resolve, DEVICE_RECORD_MIN_INTERVAL_MS - age));
+        record = recordAt(new Date(Math.max(this.now(), Date.parse(existing.lastSeen) + DEVICE_RECORD_MIN_INTERVAL_MS)).toISOString());
+      }
+    }
     await this.vault.saveDevice(record);
     this.db.setMeta(DEVICE_RECORD_META, JSON.stringify(record));
     return record;

@@ -17,7 +17,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
-import { EXIT, EXIT_WARNINGS, formatBytes, formatDuration, makeOutput, ReportedError, table, warnDamaged } from '../output.ts';
+import { EXIT, EXIT_WARNINGS, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -68,12 +68,14 @@ export interface BackupCommandOptions extends CommonOptions {
   exclude?: string[];
   force?: boolean;
   agent?: string[];
+  lockWait?: string;
 }
 
 /** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files had to be left out. */
 export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<number> {
   const out = makeOutput(opts.json ?? false);
   checkSources(paths.map((p) => resolve(p)));
+  const waitMs = lockWaitMs(opts.lockWait);
   // No vault named or set up: the first backup creates the default one, and says so.
   const created = await ensureDefaultVault(opts, chooseVault(opts));
   if (created && !out.json) process.stdout.write(`${describeCreatedVault(created)}\n`);
@@ -102,6 +104,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         excludes: opts.exclude,
         force: opts.force,
         offline,
+        lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
         onWarning: (w) => out.warn(w.message),
       });
@@ -124,7 +127,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       () =>
         [
           outcome.flushed > 0 ? `Uploaded ${outcome.flushed} snapshot(s) that waited on this device.` : '',
-          outcome.offline ? `The vault can't be reached: ${outcome.offline.cause.message}` : '',
+          outcome.offline ? outboxReason(outcome.offline.cause) : '',
           result.unchanged
             ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${s.files} files, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`
             : [

@@ -9,7 +9,7 @@ import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune, settleAll, unlock } from '../../engine/vault/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { formatBytes, makeOutput, table, warnDamaged } from '../output.ts';
+import { formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged } from '../output.ts';
 
 function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   return (values ?? []).map((v) => {
@@ -19,8 +19,9 @@ function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   });
 }
 
-export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[] }): Promise<void> {
+export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[]; lockWait?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  const waitMs = lockWaitMs(opts.lockWait);
   await withRepository(
     opts,
     async (repo) => {
@@ -29,6 +30,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
         ctx,
         agents: opts.agent,
         mappings: parseMappings(opts.map),
+        lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
         onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
         onFlushProgress: (p) => out.progress(flushProgress(p)),
@@ -42,7 +44,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
           () =>
             [
               ...waited,
-              `The vault can't be reached: ${cause.message}`,
+              outboxReason(cause),
               result.unchanged ? 'Backup: nothing changed.' : `Backup: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device.`,
               `${waiting} snapshot(s) wait on this device; nothing was pulled. The next sync that reaches the vault uploads them and pulls.`,
             ].join('\n'),

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateAgentHome, transcriptLine, rng } from '../../../testing/agent-home.ts';
 import type { AgentHomeSummary } from '../../../testing/agent-home.ts';
 import { backupOf, diffTrees, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { DEVICE_LAST_SEEN_RESOLUTION_MS } from '../repository.ts';
 import type { Repository } from '../repository.ts';
 import { restore } from '../restore/index.ts';
 import { FaultyBlobStore, LocalBlobStore, MemoryBlobStore } from '../storage/index.ts';
@@ -84,10 +85,12 @@ describe('backup and restore through a local folder', () => {
     expect(calls).not.toContain(`get ${(lockPut as string).slice(4)}`);
     expect(calls).toContain(`delete ${(lockPut as string).slice(4)}`);
     expect(calls.filter((c) => c.startsWith('get devices/'))).toEqual([]);
-    expect(calls.filter((c) => c.startsWith('put devices/'))).toHaveLength(1);
+    // The record written by the backup before is fresh: rewriting it would only move lastSeen
+    // (and one key written twice within a second gets a 429 from R2).
+    expect(calls.filter((c) => c.startsWith('put devices/'))).toHaveLength(0);
     expect(await listLocks(repo.vault)).toEqual([]);
     const device = await repo.vault.loadDevice(repo.device.id);
-    expect(device && device.lastSeen >= before).toBe(true);
+    expect(device && Date.parse(before) - Date.parse(device.lastSeen)).toBeLessThan(DEVICE_LAST_SEEN_RESOLUTION_MS);
   });
 
   it('uploads about the size of the tail when a JSONL transcript grows', async () => {
