@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import type { SetupResult } from '../../shared/ipc/contract.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
-import type { ProbeResult, ProviderKind } from '../../shared/models.ts';
+import type { DeviceInfo, ProbeResult, ProviderKind } from '../../shared/models.ts';
 import { call } from '../api.ts';
 import { EMPTY_FORM, toConnection, type ProviderForm } from '../lib/providers.ts';
 import { useJobs } from './jobs.ts';
@@ -38,6 +38,15 @@ export interface SetupState {
   recoveryKey?: string;
   firstJobId?: string;
   firstBackupError?: ErrorRecord;
+  /**
+   * After joining: compare fingerprints, then say whether this computer is new or replaces one
+   * (docs/RECOVERY.md), then optionally restore everything that device had.
+   */
+  joinStage: 'fingerprint' | 'device' | 'restore';
+  /** The device this computer replaced (devices.adopt), and the restore of its newest snapshot. */
+  replaced?: DeviceInfo;
+  restoreJobId?: string;
+  restoreError?: ErrorRecord;
   unlocking: boolean;
   unlockError?: ErrorRecord;
   begin(): void;
@@ -51,6 +60,9 @@ export interface SetupState {
   createVault(passphrase: string): Promise<boolean>;
   joinVault(secret: UnlockSecret): Promise<boolean>;
   confirmRecoverySaved(): void;
+  confirmFingerprint(): void;
+  replaceDevice(deviceId: string): Promise<boolean>;
+  restoreEverything(overwrite: boolean): Promise<string | undefined>;
   startFirstBackup(): Promise<string | undefined>;
   finish(): void;
   unlock(secret: UnlockSecret): Promise<boolean>;
@@ -69,6 +81,10 @@ export const initialSetupState = {
   recoveryKey: undefined,
   firstJobId: undefined,
   firstBackupError: undefined,
+  joinStage: 'fingerprint' as 'fingerprint' | 'device' | 'restore',
+  replaced: undefined,
+  restoreJobId: undefined,
+  restoreError: undefined,
   unlocking: false,
   unlockError: undefined,
 };
@@ -139,6 +155,44 @@ export const useSetup = create<SetupState>()((set, get) => ({
   },
   confirmRecoverySaved() {
     set({ recoveryKey: undefined, step: 'agents' });
+  },
+  confirmFingerprint() {
+    set({ joinStage: 'device', error: undefined });
+  },
+  async replaceDevice(deviceId) {
+    set({ pending: true, error: undefined });
+    const result = await call('devices.adopt', { deviceId });
+    if (!result.ok) {
+      set({ pending: false, error: result.error });
+      return false;
+    }
+    const adopted = result.value;
+    set((s) => ({ pending: false, replaced: adopted, joinStage: 'restore', ...(s.result ? { result: { ...s.result, deviceId: adopted.id, deviceName: adopted.name } } : {}) }));
+    return true;
+  },
+  async restoreEverything(overwrite) {
+    const device = get().replaced;
+    if (!device) return undefined;
+    set({ restoreError: undefined, pending: true });
+    const list = await call('snapshots.list', { deviceId: device.id });
+    if (!list.ok) {
+      set({ pending: false, restoreError: list.error });
+      return undefined;
+    }
+    // Its newest backup: safety snapshots hold only what a restore replaced.
+    const latest = list.value.filter((x) => x.reason !== 'before-restore').sort((a, b) => b.time.localeCompare(a.time))[0];
+    if (!latest) {
+      set({ pending: false, restoreError: { code: 'not_found', message: `${device.name} has no backups to restore.`, retryable: false } });
+      return undefined;
+    }
+    const started = await call('snapshots.restore', { snapshotId: latest.id, paths: [], target: { kind: 'original' }, overwrite });
+    if (!started.ok) {
+      set({ pending: false, restoreError: started.error });
+      return undefined;
+    }
+    set({ pending: false, restoreJobId: started.value.jobId });
+    void useJobs.getState().watch(started.value.jobId);
+    return started.value.jobId;
   },
   async startFirstBackup() {
     set({ firstBackupError: undefined });

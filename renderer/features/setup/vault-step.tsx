@@ -11,6 +11,7 @@ import { RecoveryKey } from '../../components/recovery-key.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
 import { useSetup } from '../../stores/setup.ts';
+import { DeviceChoice, RestoreEverything } from './join-steps.tsx';
 import { StepHeader } from './step-header.tsx';
 
 export function VaultStep() {
@@ -18,7 +19,7 @@ export function VaultStep() {
   const result = useSetup((s) => s.result);
   const recoveryKey = useSetup((s) => s.recoveryKey);
   if (result && mode === 'create' && recoveryKey) return <RecoveryKeyStep recoveryKey={recoveryKey} fingerprint={result.fingerprint} />;
-  if (result && mode === 'join') return <CompareFingerprint fingerprint={result.fingerprint} />;
+  if (result && mode === 'join') return <JoinedVault fingerprint={result.fingerprint} />;
   return <VaultForm />;
 }
 
@@ -186,8 +187,15 @@ function RecoveryKeyStep({ recoveryKey, fingerprint }: { recoveryKey: string; fi
   );
 }
 
+function JoinedVault({ fingerprint }: { fingerprint: string }) {
+  const stage = useSetup((s) => s.joinStage);
+  if (stage === 'device') return <DeviceChoice />;
+  if (stage === 'restore') return <RestoreEverything />;
+  return <CompareFingerprint fingerprint={fingerprint} />;
+}
+
 function CompareFingerprint({ fingerprint }: { fingerprint: string }) {
-  const goTo = useSetup((s) => s.goTo);
+  const confirm = useSetup((s) => s.confirmFingerprint);
   const [mismatch, setMismatch] = useState(false);
   return (
     <>
@@ -206,7 +214,7 @@ function CompareFingerprint({ fingerprint }: { fingerprint: string }) {
         <Button variant="ghost" onClick={() => setMismatch(true)}>
           They’re different
         </Button>
-        <Button variant="primary" icon="check" onClick={() => goTo('agents')}>
+        <Button variant="primary" icon="check" onClick={confirm}>
           They match
         </Button>
       </div>
