@@ -1,8 +1,9 @@
 // A device's snapshots, newest first, grouped by day. Virtualised: years of hourly snapshots
-// stay fast.
+// stay fast. One Tab stop for the whole list (the selected snapshot); ↑/↓/Home/End move between
+// snapshots, Enter or Space opens one.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useMemo, useRef } from 'react';
+import { useMemo, useRef, type KeyboardEvent } from 'react';
 import type { SnapshotReason, SnapshotSummary } from '../../../shared/models.ts';
 import { Icon } from '../../components/icon.tsx';
 import { formatBytes, formatDayHeading, formatTime } from '../../lib/format.ts';
@@ -40,9 +41,35 @@ export function SnapshotTimeline({ snapshots, selectedId, onSelect }: { snapshot
     estimateSize: (i) => (rows[i]?.kind === 'day' ? 34 : 62),
     overscan: 8,
   });
+  const snapshotRows = useMemo(() => rows.flatMap((r, i) => (r.kind === 'snapshot' ? [i] : [])), [rows]);
+  const tabStop = rows.findIndex((r) => r.kind === 'snapshot' && r.snapshot.id === selectedId);
+  const tabIndexRow = tabStop >= 0 ? tabStop : (snapshotRows[0] ?? -1);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLDivElement>): void => {
+    const current = Number((e.target as HTMLElement).closest<HTMLElement>('[data-row]')?.dataset.row ?? tabIndexRow);
+    const at = snapshotRows.indexOf(current);
+    let to: number | undefined;
+    if (e.key === 'ArrowDown') to = snapshotRows[Math.min(snapshotRows.length - 1, at + 1)];
+    else if (e.key === 'ArrowUp') to = snapshotRows[Math.max(0, at - 1)];
+    else if (e.key === 'Home') to = snapshotRows[0];
+    else if (e.key === 'End') to = snapshotRows[snapshotRows.length - 1];
+    if (to === undefined) return;
+    e.preventDefault();
+    const index = to;
+    virtualizer.scrollToIndex(index, { align: 'auto' });
+    const focus = (tries: number) => {
+      const el = scrollRef.current?.querySelector<HTMLElement>(`[data-row="${index}"] button`);
+      if (el) {
+        for (const b of scrollRef.current?.querySelectorAll<HTMLElement>('.timeline-item') ?? []) b.tabIndex = -1;
+        el.tabIndex = 0;
+        el.focus();
+      } else if (tries > 0) requestAnimationFrame(() => focus(tries - 1));
+    };
+    focus(5);
+  };
 
   return (
-    <div ref={scrollRef} className="timeline" role="list" aria-label="Snapshots">
+    <div ref={scrollRef} className="timeline" role="list" aria-label="Snapshots" onKeyDown={onKeyDown}>
       <div className="virtual-space" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((v) => {
           const row = rows[v.index];
@@ -58,8 +85,8 @@ export function SnapshotTimeline({ snapshots, selectedId, onSelect }: { snapshot
           const selected = s.id === selectedId;
           const changes = s.stats.newFiles + s.stats.changedFiles;
           return (
-            <div key={v.key} className="virtual-row" role="listitem" style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
-              <button type="button" aria-current={selected || undefined} className={`timeline-item${selected ? ' is-selected' : ''}`} onClick={() => onSelect(s.id)} data-snapshot-id={s.id}>
+            <div key={v.key} className="virtual-row" role="listitem" data-row={v.index} style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
+              <button type="button" tabIndex={v.index === tabIndexRow ? 0 : -1} aria-current={selected || undefined} className={`timeline-item${selected ? ' is-selected' : ''}`} onClick={() => onSelect(s.id)} data-snapshot-id={s.id}>
                 <span className={`timeline-dot reason-${s.reason}`} aria-hidden="true" />
                 <span className="timeline-main">
                   <span className="timeline-top">
