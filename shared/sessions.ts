@@ -85,3 +85,32 @@ export interface ContinueInfo {
   command: string;
   notes: string[];
 }
+
+/** A file of a snapshot that an engine reader reads as a session (the Snapshots file viewer). */
+export interface SnapshotSessionInfo {
+  agent: string;
+  format: string;
+  /** From the catalog, when the snapshot's device listed this file's session. */
+  id?: string;
+  title?: string;
+  project?: string;
+  model?: string;
+  startedAt?: string;
+  messages?: number;
+  toolCalls?: number;
+  /** Sessions in the file (a database holds many; only a file of one is shown as a conversation). */
+  sessions: number;
+}
+
+export interface SnapshotSessionScan {
+  /** Items in the session. */
+  total: number;
+  /** `cursors[i]` starts page i + 1 of `pageSize` items (page 0 needs none). */
+  cursors: string[];
+  /** The `seq` of every item whose text holds the words looked for (at most MAX_FIND_HITS). */
+  hits: number[];
+  /** More items matched than `hits` holds. */
+  hitsCapped: boolean;
+}
+
+export const MAX_FIND_HITS = 5000;

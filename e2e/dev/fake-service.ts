@@ -347,6 +347,11 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     'sessions.list': async () => [],
     'sessions.search': async () => [],
     'sessions.page': async () => ({ items: [], from: 'local' }),
+    // The fake has no session readers: files open as raw text.
+    'snapshots.session': async () => null,
+    'snapshots.sessionPage': async () => ({ items: [], from: 'vault' }),
+    'snapshots.sessionScan': async () => ({ total: 0, cursors: [], hits: [], hitsCapped: false }),
+    'snapshots.titles': async () => ({}),
     'sessions.continue': async () => {
       throw new CairnError('not_found', 'The fake service has no sessions.');
     },

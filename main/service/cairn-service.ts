@@ -25,6 +25,7 @@ import { decodeCredentials, decodeUnlock, encodeCredentials, encodeUnlock, secre
 import { ConfigStore, vaultKey } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
 import { sessionHandlers } from './session-handlers.ts';
+import { snapshotSessionHandlers } from './snapshot-session-handlers.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
 import { readFile } from 'node:fs/promises';
 
@@ -545,6 +546,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     },
     'app.openExternal': async ({ url }) => ({ opened: (await hooks.openExternal?.(url)) ?? false }),
     ...sessionHandlers({ requireRepo, agentContext, pathMappings: () => settings().pathMappings }),
+    ...snapshotSessionHandlers({ requireRepo, findSnapshot }),
     'app.chooseFolder': async ({ title }) => {
       const path = await hooks.chooseFolder?.(title);
       return path ? { path } : {};

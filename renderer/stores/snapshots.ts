@@ -6,6 +6,8 @@ import { create } from 'zustand';
 import type { FilePreview, RestorePreview } from '../../shared/ipc/contract.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { DiffEntry, SnapshotSummary } from '../../shared/models.ts';
+import type { SessionPageView, SnapshotSessionInfo, SnapshotSessionScan } from '../../shared/sessions.ts';
+import type { Result } from '../../shared/ipc/contract.ts';
 import { call } from '../api.ts';
 import { sortEntries, type DirListing } from '../lib/tree-rows.ts';
 
@@ -34,6 +36,8 @@ export interface SnapshotsState {
   /** By device id. */
   lists: Record<string, Loadable<SnapshotSummary[]>>;
   dirs: Record<string, DirListing>;
+  /** Session titles by entryKey(snapshot, path) of their file (from the catalog). */
+  titles: Record<string, string>;
   previews: Record<string, Loadable<FilePreview>>;
   diffs: Record<string, Loadable<DiffEntry[]>>;
   pinning?: string;
@@ -48,6 +52,10 @@ export interface SnapshotsState {
   /** What `restore(request)` would do, asked of the engine's planner; writes nothing. */
   planRestore(request: RestoreRequest): Promise<{ ok: true; value: RestorePreview } | { ok: false; error: ErrorRecord }>;
   pin(snapshotId: string, pinned: boolean): Promise<void>;
+  /** A file read as a session by main's readers (null: none knows it). Nothing is cached: pages are. */
+  sessionInfo(snapshotId: string, path: string): Promise<Result<SnapshotSessionInfo | null>>;
+  sessionPage(snapshotId: string, path: string, limit: number, cursor?: string): Promise<Result<SessionPageView>>;
+  sessionScan(snapshotId: string, path: string, pageSize: number, find?: string): Promise<Result<SnapshotSessionScan>>;
   invalidate(deviceId: string): void;
   clearRestoreError(): void;
 }
@@ -55,6 +63,7 @@ export interface SnapshotsState {
 export const initialSnapshotsState = {
   lists: {},
   dirs: {},
+  titles: {},
   previews: {},
   diffs: {},
   pinning: undefined,
@@ -82,9 +91,13 @@ export const useSnapshots = create<SnapshotsState>()((set, get) => ({
     const existing = get().dirs[key];
     if (!force && existing && existing.state !== 'error') return;
     set((s) => ({ dirs: { ...s.dirs, [key]: { state: 'loading' } } }));
-    const result = await call('snapshots.tree', { snapshotId, path });
+    const [result, titles] = await Promise.all([call('snapshots.tree', { snapshotId, path }), path ? call('snapshots.titles', { snapshotId, path }) : undefined]);
     const listing: DirListing = result.ok ? { state: 'loaded', entries: sortEntries(result.value) } : { state: 'error', message: result.error.message };
-    set((s) => ({ dirs: { ...s.dirs, [key]: listing } }));
+    const found = titles?.ok ? Object.entries(titles.value) : [];
+    set((s) => ({
+      dirs: { ...s.dirs, [key]: listing },
+      ...(found.length > 0 ? { titles: { ...s.titles, ...Object.fromEntries(found.map(([p, t]) => [entryKey(snapshotId, p), t])) } } : {}),
+    }));
   },
   async readFile(snapshotId, path) {
     const key = entryKey(snapshotId, path);
@@ -129,6 +142,9 @@ export const useSnapshots = create<SnapshotsState>()((set, get) => ({
       return { pinning: undefined, lists };
     });
   },
+  sessionInfo: (snapshotId, path) => call('snapshots.session', { snapshotId, path }),
+  sessionPage: (snapshotId, path, limit, cursor) => call('snapshots.sessionPage', { snapshotId, path, limit, ...(cursor !== undefined ? { cursor } : {}) }),
+  sessionScan: (snapshotId, path, pageSize, find) => call('snapshots.sessionScan', { snapshotId, path, pageSize, ...(find ? { find } : {}) }),
   invalidate(deviceId) {
     if (get().lists[deviceId]) void get().loadList(deviceId);
   },

@@ -17,7 +17,7 @@ import type {
   TreeEntryInfo,
 } from '../models.ts';
 import type { ErrorRecord } from '../errors.ts';
-import type { ContinueInfo, SessionHit, SessionPageView, SessionSummary } from '../sessions.ts';
+import type { ContinueInfo, SessionHit, SessionPageView, SessionSummary, SnapshotSessionInfo, SnapshotSessionScan } from '../sessions.ts';
 import { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from '../limits.ts';
 
 const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'a snapshot id');
@@ -98,6 +98,10 @@ export const requestSchemas = {
   'snapshots.restore': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
   'snapshots.restorePlan': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
   'snapshots.pin': z.object({ snapshotId, pinned: z.boolean() }).strict(),
+  'snapshots.session': z.object({ snapshotId, path: relPath }).strict(),
+  'snapshots.sessionPage': z.object({ snapshotId, path: relPath, cursor: z.string().max(65_536).optional(), limit: z.number().int().min(1).max(500) }).strict(),
+  'snapshots.sessionScan': z.object({ snapshotId, path: relPath, pageSize: z.number().int().min(1).max(500), find: z.string().min(1).max(1000).optional() }).strict(),
+  'snapshots.titles': z.object({ snapshotId, path: relPath }).strict(),
   'conflicts.list': empty,
   'conflicts.get': z.object({ id: z.string().min(1).max(128), maxBytes: z.number().int().min(1).max(4 * 1024 * 1024) }).strict(),
   'conflicts.resolve': z.object({ id: z.string().min(1).max(128), keep: z.enum(['mine', 'theirs', 'both']) }).strict(),
@@ -197,6 +201,14 @@ export interface Responses {
   'snapshots.restore': { jobId: string };
   'snapshots.restorePlan': RestorePreview;
   'snapshots.pin': SnapshotSummary;
+  /** A snapshot file read as a session by the engine's readers; null when no reader knows it. */
+  'snapshots.session': SnapshotSessionInfo | null;
+  /** One page of that session (`sessions.page` for a snapshot's file): never the whole file. */
+  'snapshots.sessionPage': SessionPageView;
+  /** One pass over the session: its item count, every page's cursor, and the items matching `find`. */
+  'snapshots.sessionScan': SnapshotSessionScan;
+  /** Titles of the session files directly in a folder of the snapshot, by path (from the catalog). */
+  'snapshots.titles': Record<string, string>;
   'conflicts.list': ConflictInfo[];
   'conflicts.get': { conflict: ConflictInfo; mine: FilePreview; theirs: FilePreview };
   'conflicts.resolve': ConflictInfo;

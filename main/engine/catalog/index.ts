@@ -9,7 +9,7 @@ export type { CatalogPage, CatalogStore } from './catalog-tree.ts';
 export { readCatalog, refreshCatalogs } from './refresh.ts';
 export type { RefreshResult } from './refresh.ts';
 export { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './session-db.ts';
-export type { CatalogRow, SearchHit, SessionFilter, SnippetPart } from './session-db.ts';
+export type { CatalogRow, SearchHit, SessionFilter, SessionInFolder, SnippetPart } from './session-db.ts';
 export { buildCatalog, entryOf, itemText, readForCatalog } from './build.ts';
 export type { BuildOptions, BuildStats, BuiltCatalog } from './build.ts';
 export { continueSession, findSession, indexFromVault, itemMarkdown, mapAbsolutePath, markdownHeader, openSession, refreshSessions, resumeCommand, sessionMarkdown, sessionPage, snapshotFiles } from './access.ts';

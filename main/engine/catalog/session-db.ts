@@ -93,6 +93,17 @@ interface RawRow {
   digest: string;
 }
 
+export interface SessionInFolder {
+  path: string;
+  id: string;
+  title?: string;
+  project?: string;
+  model?: string;
+  startedAt?: string;
+  messages: number;
+  toolCalls: number;
+}
+
 function rowOf(r: RawRow): CatalogRow {
   const out: CatalogRow = {
     agent: r.agent,
@@ -291,6 +302,31 @@ export class SessionDb {
       .all({ like, agent: agent ?? null });
     const exact = rows.filter((r) => r.id === idOrPrefix);
     return (exact.length > 0 ? exact : rows).map(rowOf);
+  }
+
+  /**
+   * The sessions a device's catalog lists in one folder of one root ('' for the root's top), by
+   * path: what the snapshot browser shows instead of a UUID file name.
+   */
+  inFolder(device: string, root: string, dir: string): SessionInFolder[] {
+    const prefix = dir === '' ? '' : `${dir}/`;
+    // Paths starting with `prefix`: [prefix, prefix + U+10FFFF).
+    const rows = this.db
+      .prepare<[string, string, string, string], { path: string; id: string; title: string | null; project: string | null; model: string | null; started_at: string | null; messages: number; tool_calls: number }>(
+        'SELECT path, id, title, project, model, started_at, messages, tool_calls FROM session_catalog WHERE device = ? AND root = ? AND path >= ? AND path < ? ORDER BY path',
+      )
+      .all(device, root, prefix, `${prefix}\u{10FFFF}`);
+    const out: SessionInFolder[] = [];
+    for (const r of rows) {
+      if (r.path.slice(prefix.length).includes('/')) continue;
+      const s: SessionInFolder = { path: r.path, id: r.id, messages: r.messages, toolCalls: r.tool_calls };
+      if (r.title !== null) s.title = r.title;
+      if (r.project !== null) s.project = r.project;
+      if (r.model !== null) s.model = r.model;
+      if (r.started_at !== null) s.startedAt = r.started_at;
+      out.push(s);
+    }
+    return out;
   }
 
   // Full-text index ---------------------------------------------------------------------------

@@ -318,6 +318,45 @@ export async function readPage(
   return { items, next: encodeCursor({ o: at.offset, l: at.line, s, q: next.item.seq, m }) };
 }
 
+/**
+ * The cursors of every page of `pageSize` items, from one streaming pass: `cursors[i]` starts
+ * page i + 1 (page 0 starts with no cursor), each equal to the `next` that `readPage` returns
+ * after page i. So a viewer can fetch any page (the last one, the one holding a search hit)
+ * without reading the pages before it again. `onItem` sees every item on the way (for find);
+ * nothing is kept but the cursors.
+ */
+export async function pageCursors(
+  reader: SessionReader,
+  files: SessionFiles,
+  ref: SessionRef,
+  options: { pageSize: number; signal?: AbortSignal; onItem?: (item: SessionItem) => void },
+): Promise<{ total: number; cursors: string[] }> {
+  const size = Math.max(1, Math.floor(options.pageSize));
+  const cursors: string[] = [];
+  // Results attached to delivered calls, with the offset of the record they came from.
+  let merged: ResultPlace[] = [];
+  let total = 0;
+  let runOffset = -1;
+  let run = 0;
+  for await (const s of streamItems(reader, files, ref, { signal: options.signal })) {
+    if (total > 0 && total % size === 0) {
+      const at = s.pos;
+      merged = merged.filter((p) => p.offset >= at.offset);
+      const skip = runOffset === at.offset ? run : 0;
+      cursors.push(encodeCursor({ o: at.offset, l: at.line, s: skip, q: s.item.seq, m: merged.map((p) => [p.offset, p.index]) }));
+    }
+    options.onItem?.(s.item);
+    if (s.result) merged.push(s.result);
+    if (s.pos.offset === runOffset) run += 1;
+    else {
+      runOffset = s.pos.offset;
+      run = 1;
+    }
+    total += 1;
+  }
+  return { total, cursors };
+}
+
 function encodeCursor(c: Cursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }

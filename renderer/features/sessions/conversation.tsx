@@ -6,6 +6,7 @@ import type { SessionItemView } from '../../../shared/sessions.ts';
 import { Button } from '../../components/button.tsx';
 import { ErrorNotice, Loading } from '../../components/feedback.tsx';
 import { Icon } from '../../components/icon.tsx';
+import { Markdown } from '../../components/markdown.tsx';
 import { formatTime } from '../../lib/format.ts';
 import { useSessions, type OpenSession } from './sessions-store.ts';
 
@@ -19,7 +20,9 @@ function Item({ item, hit }: { item: SessionItemView; hit: boolean }) {
             <Icon name={item.role === 'user' ? 'user' : 'bot'} size={14} /> {item.role === 'user' ? 'You' : 'Assistant'}
             {item.time && <span className="msg-time">{formatTime(item.time)}</span>}
           </div>
-          <div className="msg-text">{item.text}</div>
+          <div className="msg-text">
+            <Markdown text={item.text} />
+          </div>
         </div>
       );
     case 'thinking':

@@ -1,7 +1,7 @@
 // Browse snapshots: pick a device, pick a snapshot on its timeline, then browse its files, read
 // a session, see what changed, restore, pin.
 
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { SnapshotSummary, TreeEntryInfo } from '../../../shared/models.ts';
 import { Button } from '../../components/button.tsx';
 import { EmptyState, ErrorNotice, Loading } from '../../components/feedback.tsx';
@@ -15,7 +15,7 @@ import { DiffView } from './diff-view.tsx';
 import { FileView } from './file-view.tsx';
 import { RestoreDialog } from './restore-dialog.tsx';
 import { REASON_LABELS, SnapshotTimeline } from './snapshot-timeline.tsx';
-import { TreeBrowser } from './tree-browser.tsx';
+import { TreeBrowser, type TreePosition } from './tree-browser.tsx';
 
 export function SnapshotsScreen() {
   const devices = useDevices((s) => s.devices);
@@ -90,6 +90,7 @@ function SnapshotDetail({ snapshot }: { snapshot: SnapshotSummary }) {
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const [openFile, setOpenFile] = useState<TreeEntryInfo>();
   const [restorePaths, setRestorePaths] = useState<string[]>();
+  const treePosition = useRef<TreePosition>({ scrollTop: 0 });
 
   const toggle = useCallback((path: string) => {
     setExpanded((prev) => {
@@ -175,7 +176,7 @@ function SnapshotDetail({ snapshot }: { snapshot: SnapshotSummary }) {
           (openFile ? (
             <FileView snapshotId={snapshot.id} entry={openFile} onBack={() => setOpenFile(undefined)} onRestore={() => setRestorePaths([openFile.path])} />
           ) : (
-            <TreeBrowser snapshotId={snapshot.id} expanded={expanded} onToggle={toggle} selected={selected} onSelect={select} onOpenFile={setOpenFile} />
+            <TreeBrowser snapshotId={snapshot.id} position={treePosition} expanded={expanded} onToggle={toggle} selected={selected} onSelect={select} onOpenFile={setOpenFile} />
           ))}
         {tab === 'changes' && <DiffView snapshotId={snapshot.id} hasParent={Boolean(snapshot.parent)} />}
       </div>

@@ -1,10 +1,12 @@
 // A snapshot's files as an expandable tree. Directories load one level at a time when opened;
 // the visible rows are virtualised, so a folder with tens of thousands of entries renders only
 // what fits on screen. Keyboard: ↑/↓/Home/End move, → opens a folder or goes into it, ← closes
-// it or goes to its parent, Enter opens, Space selects for restore.
+// it or goes to its parent, Enter opens, Space selects for restore. A session file shows its
+// title (from the catalog) before its name. Leaving for a file and coming back (`position`)
+// returns to the same scroll offset with the opened file's row focused.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent, type RefObject } from 'react';
 import type { TreeEntryInfo } from '../../../shared/models.ts';
 import { Icon } from '../../components/icon.tsx';
 import { formatBytes, formatDateTime } from '../../lib/format.ts';
@@ -22,6 +24,14 @@ export interface TreeBrowserProps {
   onOpenFile: (entry: TreeEntryInfo) => void;
   /** Root path to list; '' lists the snapshot's sources. */
   root?: string;
+  /** Where the tree was left (kept by the parent across opening a file): restored on mount. */
+  position?: RefObject<TreePosition>;
+}
+
+export interface TreePosition {
+  scrollTop: number;
+  /** The row to focus when coming back (the file that was opened). */
+  path?: string;
 }
 
 function parentOf(path: string): string {
@@ -29,8 +39,9 @@ function parentOf(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
-export function TreeBrowser({ snapshotId, expanded, onToggle, selected, onSelect, onOpenFile, root = '' }: TreeBrowserProps) {
+export function TreeBrowser({ snapshotId, expanded, onToggle, selected, onSelect, onOpenFile, root = '', position }: TreeBrowserProps) {
   const dirs = useSnapshots((s) => s.dirs);
+  const titles = useSnapshots((s) => s.titles);
   const loadDir = useSnapshots((s) => s.loadDir);
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
@@ -50,7 +61,31 @@ export function TreeBrowser({ snapshotId, expanded, onToggle, selected, onSelect
     getScrollElement: () => scrollRef.current,
     estimateSize: () => TREE_ROW_HEIGHT,
     overscan: 8,
+    initialOffset: () => position?.current?.scrollTop ?? 0,
   });
+
+  // Coming back from a file: focus its row, where it was.
+  const back = useRef(position?.current?.path);
+  useEffect(() => {
+    const path = back.current;
+    if (!path) return;
+    const index = rows.findIndex((r) => r.kind === 'entry' && r.entry.path === path);
+    if (index < 0) return;
+    back.current = undefined;
+    setActive(index);
+    requestAnimationFrame(() => scrollRef.current?.querySelector<HTMLElement>(`[data-index="${index}"]`)?.focus({ preventScroll: true }));
+  }, [rows]);
+
+  const open = useCallback(
+    (entry: TreeEntryInfo) => {
+      if (position?.current) {
+        position.current.scrollTop = scrollRef.current?.scrollTop ?? 0;
+        position.current.path = entry.path;
+      }
+      onOpenFile(entry);
+    },
+    [onOpenFile, position],
+  );
 
   const focusRow = useCallback(
     (index: number) => {
@@ -95,7 +130,7 @@ export function TreeBrowser({ snapshotId, expanded, onToggle, selected, onSelect
       case 'Enter':
         if (entry) {
           if (entry.entry.type === 'dir') onToggle(entry.entry.path);
-          else onOpenFile(entry.entry);
+          else open(entry.entry);
         }
         break;
       case ' ':
@@ -129,7 +164,8 @@ export function TreeBrowser({ snapshotId, expanded, onToggle, selected, onSelect
                   onFocus={() => setActive(item.index)}
                   onToggle={onToggle}
                   onSelect={onSelect}
-                  onOpenFile={onOpenFile}
+                  onOpenFile={open}
+                  title={row.kind === 'entry' ? titles[entryKey(snapshotId, row.entry.path)] : undefined}
                   onRetry={(path) => void loadDir(snapshotId, path, true)}
                 />
               </div>
@@ -151,7 +187,9 @@ function Row({
   onSelect,
   onOpenFile,
   onRetry,
+  title,
 }: {
+  title?: string | undefined;
   row: TreeRow;
   index: number;
   active: boolean;
@@ -216,9 +254,15 @@ function Row({
           {isDir && <Icon name={expanded ? 'chevronDown' : 'chevronRight'} size={14} />}
         </span>
         <Icon name={isDir ? 'folder' : entry.type === 'symlink' ? 'link' : entry.name.endsWith('.jsonl') ? 'fileText' : 'file'} size={15} className={isDir ? 'tree-icon-dir' : 'tree-icon-file'} />
-        <span className="tree-name" title={entry.path}>
-          {entry.name}
-        </span>
+        {title ? (
+          <span className="tree-name" title={`${title}\n${entry.path}`}>
+            <span className="tree-session-title">{title}</span> <span className="tree-file-name">{entry.name}</span>
+          </span>
+        ) : (
+          <span className="tree-name" title={entry.path}>
+            {entry.name}
+          </span>
+        )}
         {entry.type === 'symlink' && entry.target && <span className="tree-target">→ {entry.target}</span>}
       </span>
       <span className="tree-col-size">{isDir ? '' : formatBytes(entry.size)}</span>
