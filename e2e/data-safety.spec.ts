@@ -3,13 +3,18 @@
 // is, a safety snapshot of exactly the replaced file, under its original path, whose changes
 // read right).
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import type * as Zstd from 'zstd-napi';
+import { keptBothName } from '../shared/conflict-names.ts';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { buildFixtureHome, type FixtureHome } from './fixtures/home.ts';
 import { startApp, type AppUnderTest } from './host/app-under-test.ts';
 import { PASSPHRASE } from './wizard-steps.ts';
+
+const zstd = createRequire(import.meta.url)('zstd-napi') as typeof Zstd;
 
 let root: string;
 let fixture: FixtureHome;
@@ -109,4 +114,54 @@ test('with "Overwrite" the file is replaced after a safety snapshot of exactly i
   await expect(diff).toContainText('Changed 1');
   await expect(diff).toContainText('Removed 0');
   await expect(diff).toContainText(`safety/${sessionInSnapshot()}`);
+});
+
+test('"Keep both" names the kept file exactly as it lands on disk, and a .jsonl.zst conflict compares as text', async () => {
+  // A compressed Codex rollout both devices have, then each continues it differently.
+  const rel = join('.codex', 'sessions', '2026', '12', '01', 'rollout-2026-12-01T09-00-00-0199aaaa-bbbb-7ccc-8ddd-0e0f10111213.jsonl.zst');
+  const line = (text: string) => `${JSON.stringify({ timestamp: '2026-12-01T09:00:00Z', type: 'event_msg', payload: { type: 'user_message', message: text } })}\n`;
+  const write = (home: string, text: string) => {
+    mkdirSync(dirname(join(home, rel)), { recursive: true });
+    writeFileSync(join(home, rel), zstd.compress(Buffer.from(text)));
+  };
+  write(fixture.home, line('Start the migration.'));
+  await app.service.syncNow('manual');
+  const homeB = join(root, 'home-b');
+  mkdirSync(homeB, { recursive: true });
+  const deviceB = await startApp({ home: homeB, serve: false, tempRoot: root });
+  try {
+    await deviceB.service.handlers['setup.joinVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, secret: { passphrase: PASSPHRASE }, deviceName: 'Studio Mac' });
+    await deviceB.service.syncNow('manual');
+    expect(existsSync(join(homeB, rel)), 'B pulled the rollout').toBe(true);
+    write(fixture.home, line('Start the migration.') + line('Mine: roll back the index first.'));
+    write(homeB, line('Start the migration.') + line('Theirs: drop the old column.'));
+    await deviceB.service.syncNow('manual');
+    await app.service.syncNow('manual');
+  } finally {
+    await deviceB.close();
+  }
+  const local = join(fixture.home, rel);
+  const conflict = (await app.service.handlers['conflicts.list']({})).find((c) => c.path === local && c.status === 'open');
+  expect(conflict, 'a conflict for the rollout both devices changed').toBeDefined();
+  if (!conflict) return;
+
+  await page.reload();
+  await nav(page, /Conflicts/).click();
+  await page.locator(`[data-conflict-id="${conflict.id}"]`).click();
+  const detail = page.getByTestId('conflict-detail');
+  await expect(detail.locator('[data-side="mine"]')).toContainText('Mine: roll back the index first.');
+  await expect(detail.locator('[data-side="theirs"]')).toContainText('Theirs: drop the old column.');
+  await expect(detail).not.toContainText('Binary file');
+
+  // The dialog names the file "Keep both" writes; the same name is then on disk.
+  const promised = keptBothName(conflict);
+  expect(promised).toMatch(/\.from-Studio-Mac-\d{8}-\d{6}\.jsonl\.zst$/);
+  await expect(detail.getByTestId('keep-both')).toContainText(promised);
+  await detail.getByTestId('keep-both').click();
+  await expect(detail).toContainText('Resolved');
+  await expect(detail).toContainText(promised);
+  expect(readdirSync(dirname(local))).toContain(promised);
+  expect(zstd.decompress(readFileSync(join(dirname(local), promised))).toString()).toContain('Theirs: drop the old column.');
+  expect(zstd.decompress(readFileSync(local)).toString()).toContain('Mine: roll back the index first.');
+  expect(basename(conflict.theirsPath)).not.toBe(promised);
 });

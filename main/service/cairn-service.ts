@@ -17,7 +17,7 @@ import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-r
 import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
 import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
-import { listConflicts, resolveConflict } from '../engine/sync/index.ts';
+import { listConflicts, readFileTail, resolveConflict } from '../engine/sync/index.ts';
 import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
@@ -27,7 +27,6 @@ import { JobQueue } from './jobs.ts';
 import { sessionHandlers } from './session-handlers.ts';
 import { snapshotSessionHandlers } from './snapshot-session-handlers.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
-import { readFile } from 'node:fs/promises';
 
 interface Credentials {
   accessKeyId: string;
@@ -59,7 +58,9 @@ function outboxOf(r: Repository): OutboxBlobStore | undefined {
 }
 
 function preview(bytes: Uint8Array, size: number, fromEnd = false): FilePreview {
-  const buf = Buffer.from(bytes);
+  let buf = Buffer.from(bytes);
+  // A tail may start inside a character: drop its continuation bytes.
+  if (fromEnd) while (buf.length > 0 && ((buf[0] as number) & 0xc0) === 0x80) buf = buf.subarray(1);
   const truncated = buf.length < size;
   const sample = buf.subarray(0, 8192);
   const binary = sample.includes(0) || !isUtf8(sample);
@@ -439,8 +440,9 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       // The two versions usually share their start and differ at the end: show the tails.
       const tail = async (path: string): Promise<FilePreview> => {
         try {
-          const bytes = await readFile(path);
-          return preview(bytes.subarray(Math.max(0, bytes.length - maxBytes)), bytes.length, bytes.length > maxBytes);
+          // `.zst` sides are decompressed, so they compare as text, not as "binary".
+          const t = await readFileTail(path, maxBytes);
+          return preview(t.bytes, t.size, t.truncated);
         } catch {
           return { size: 0, truncated: false, binary: false, text: '' };
         }

@@ -13,8 +13,9 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
+import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
 import { CairnError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
@@ -48,7 +49,7 @@ export interface PullOptions {
   onChange?: (change: SyncChange) => void;
 }
 
-export const CONFLICT_MARK = '.conflict-';
+export const CONFLICT_MARK = CONFLICT_MARKS.pending;
 
 /** What the state DB keeps of a conflict beyond what the UI sees. */
 interface StoredConflict extends ConflictInfo {
@@ -63,12 +64,8 @@ export function contentHash(ids: readonly BlobId[]): string {
 }
 
 /** `name.jsonl` -> `name.conflict-laptop-20261121-101500.jsonl`: the agent still sees a .jsonl. */
-export function conflictName(name: string, deviceName: string, at: Date, mark = CONFLICT_MARK): string {
-  const ext = extname(name);
-  const stem = ext ? name.slice(0, -ext.length) : name;
-  const device = deviceName.replace(/[^a-zA-Z0-9_-]+/g, '-').slice(0, 32) || 'device';
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  return `${stem}${mark}${device}-${stamp}${ext}`;
+export function conflictName(name: string, deviceName: string, at: Date): string {
+  return conflictFileName(name, deviceName, at, 'pending');
 }
 
 interface Matchers {
@@ -300,7 +297,7 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
   } else if (options.keep === 'both') {
     // Their copy becomes an ordinary file, so it syncs to every device like any other session.
     if (theirsExists) {
-      theirsPath = join(dirname(conflict.theirsPath), conflictName(basename(conflict.path), conflict.otherDeviceName, new Date(conflict.detectedAt), '.from-'));
+      theirsPath = join(dirname(conflict.theirsPath), keptBothName(conflict));
       await rename(conflict.theirsPath, theirsPath);
     }
     publish();

@@ -7,6 +7,7 @@ import type { ConflictInfo } from '../../../shared/models.ts';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../../components/feedback.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { PageHeader } from '../../components/page.tsx';
+import { keptBothName } from '../../../shared/conflict-names.ts';
 import { basename, formatBytes, formatCount, formatDateTime, formatRelative } from '../../lib/format.ts';
 import { tailDiff } from '../../lib/tail-diff.ts';
 import { summarizeLine } from '../../lib/transcript.ts';
@@ -132,11 +133,17 @@ function ConflictDetail({ conflict }: { conflict: ConflictInfo }) {
         <div className="resolve-bar">
           <ResolveButton title="Keep this device’s" text="The other version stays in its snapshots." onClick={() => void choose('mine')} disabled={resolving} testId="keep-mine" />
           <ResolveButton title={`Keep ${conflict.otherDeviceName}’s`} text="Yours stays in this device’s snapshots." onClick={() => void choose('theirs')} disabled={resolving} testId="keep-theirs" />
-          <ResolveButton title="Keep both" text={`Theirs stays beside yours as ${basename(conflict.theirsPath)}.`} onClick={() => void choose('both')} disabled={resolving} primary testId="keep-both" />
+          <ResolveButton title="Keep both" text={`Theirs stays beside yours as ${keptBothName(conflict)}.`} onClick={() => void choose('both')} disabled={resolving} primary testId="keep-both" />
         </div>
       ) : (
         <Notice tone="success" title="Resolved">
-          Kept {conflict.resolution === 'both' ? 'both versions' : conflict.resolution === 'mine' ? 'this device’s version' : `${conflict.otherDeviceName}’s version`}.
+          {conflict.resolution === 'both' ? (
+            <>
+              Kept both versions: theirs is <span className="mono">{basename(conflict.theirsPath)}</span>, beside yours.
+            </>
+          ) : (
+            <>Kept {conflict.resolution === 'mine' ? 'this device’s version' : `${conflict.otherDeviceName}’s version`}.</>
+          )}
         </Notice>
       )}
     </section>
