@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isCairnError } from '../../shared/errors.ts';
-import { defaultDataDir, defaultStateDir, envDir } from './paths.ts';
+import { defaultDataDir, defaultStateDir, envDir, expandHomePath } from './paths.ts';
 
 const home = '/home/alice';
 
@@ -55,5 +55,15 @@ describe('envDir', () => {
     expect(envDir({ X: 'C:\\x' }, 'X', 'fb', 'win32')).toBe('C:\\x');
     expect(envDir({ X: 'x' }, 'X', 'fb', 'win32')).toBe('fb');
     expect(envDir({ X: '/x' }, 'X', 'fb', 'linux')).toBe('/x');
+  });
+});
+
+describe('expandHomePath', () => {
+  it('expands ~ and ~/… into the home folder and leaves other paths alone', () => {
+    expect(expandHomePath('~', '/home/alice')).toBe('/home/alice');
+    expect(expandHomePath('~/Backups/cairn', '/home/alice')).toBe('/home/alice/Backups/cairn');
+    expect(expandHomePath('/srv/cairn', '/home/alice')).toBe('/srv/cairn');
+    expect(expandHomePath('~bob/x', '/home/alice')).toBe('~bob/x');
+    expect(expandHomePath('a/~/b', '/home/alice')).toBe('a/~/b');
   });
 });

@@ -54,3 +54,13 @@ export function defaultDataDir(env: Env = process.env, platform: NodeJS.Platform
 export function locationKey(location: string): string {
   return createHash('sha256').update(location).digest('hex').slice(0, 24);
 }
+
+/**
+ * `~` and `~/…` (or `~\…`) typed for a folder, in `home`; every other path unchanged. `~user/…`
+ * is not expanded (it is refused later as not absolute, rather than guessed at).
+ */
+export function expandHomePath(path: string, home: string = homedir()): string {
+  if (path === '~') return home;
+  if (path.startsWith('~/') || path.startsWith('~\\')) return join(home, path.slice(2));
+  return path;
+}

@@ -12,6 +12,7 @@ import { agentPathsContext, contextFromProcess, detectAgents, loadAgentPaths, pr
 import type { AgentContext } from '../engine/agents/index.ts';
 import { agentSources, deviceInfo, flushProgress, forget, safetySnapshot, setPinned, summarise, syncThroughOutbox } from '../engine/operations.ts';
 import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
+import { expandHomePath } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
 import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
 import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
@@ -166,6 +167,9 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     throw new CairnError('wrong_key', 'The vault is locked. Enter the passphrase or the recovery key to unlock it.');
   }
 
+  /** A local vault folder typed as `~/…` is in this user's home (the renderer sends it as typed). */
+  const expandLocation = (location: VaultLocation): VaultLocation => (location.provider === 'local' && location.path ? { ...location, path: expandHomePath(location.path, options.home) } : location);
+
   function storeFor(location: VaultLocation, credentials?: Credentials, retry = true): BlobStore {
     if (location.provider === 'local' && !location.path) throw new ConfigError('Choose a folder for the vault.');
     if (location.provider !== 'local' && !location.bucket) throw new ConfigError('Enter the bucket to keep the vault in.');
@@ -312,7 +316,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     return {
       snapshot: snap,
       paths,
-      destination: target,
+      destination: target.kind === 'folder' ? { ...target, path: expandHomePath(target.path, options.home) } : target,
       existing: overwrite ? 'overwrite' : 'keep',
       mappings: settings().pathMappings,
       localRoot: async (label) => {
@@ -481,15 +485,16 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       const s = settings();
       return detectAgents(await agentContext(), s.enabledAgents.length > 0 ? { enabledIds: s.enabledAgents } : {});
     },
-    'setup.testConnection': async ({ location, credentials }) => {
-      const store = storeFor(location as VaultLocation, credentials, false);
+    'setup.testConnection': async ({ location: typed, credentials }) => {
+      const store = storeFor(expandLocation(typed as VaultLocation), credentials, false);
       try {
         return await probeStore(store);
       } finally {
         await store.close();
       }
     },
-    'setup.createVault': async ({ location, credentials, passphrase, deviceName }) => {
+    'setup.createVault': async ({ location: typed, credentials, passphrase, deviceName }) => {
+      const location = expandLocation(typed as VaultLocation);
       const store = vaultStoreFor(location as VaultLocation, credentials);
       const { repo: created, recoveryKey } = await Repository.init({ store, stateDir: options.stateDir, passphrase, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: threads() }), now }).catch(async (error: unknown) => {
         await store.close();
@@ -497,7 +502,8 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       });
       return { ...(await remember(location as VaultLocation, credentials, { passphrase }, created)), recoveryKey };
     },
-    'setup.joinVault': async ({ location, credentials, secret, deviceName }) => {
+    'setup.joinVault': async ({ location: typed, credentials, secret, deviceName }) => {
+      const location = expandLocation(typed as VaultLocation);
       const opened = await openWith(location as VaultLocation, credentials, secret as UnlockSecret, deviceName);
       return remember(location as VaultLocation, credentials, secret as UnlockSecret, opened);
     },

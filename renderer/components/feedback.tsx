@@ -2,7 +2,8 @@
 
 import { useState, type ReactNode } from 'react';
 import type { ErrorRecord } from '../../shared/errors.ts';
-import { explainError } from '../lib/explain-error.ts';
+import { explainError, storageKindOf, type StorageKind } from '../lib/explain-error.ts';
+import { useSettings } from '../stores/settings.ts';
 import { Button } from './button.tsx';
 import { Icon, type IconName } from './icon.tsx';
 
@@ -29,8 +30,10 @@ export function EmptyState({ icon = 'info', title, children, action }: { icon?: 
 }
 
 /** An error in words: what happened, what to do, and the engine's message with the specifics. */
-export function ErrorNotice({ error, onRetry, compact = false, onDismiss }: { error: ErrorRecord; onRetry?: () => void; compact?: boolean; onDismiss?: () => void }) {
-  const explained = explainError(error);
+export function ErrorNotice({ error, onRetry, compact = false, onDismiss, storage }: { error: ErrorRecord; onRetry?: () => void; compact?: boolean; onDismiss?: () => void; storage?: StorageKind }) {
+  // Worded for the vault's kind of storage (a folder fails for other reasons than a bucket).
+  const vaultProvider = useSettings((s) => s.stats?.provider);
+  const explained = explainError(error, storage ?? storageKindOf(vaultProvider));
   const [showDetail, setShowDetail] = useState(!compact);
   return (
     <div className={`notice notice-danger${compact ? ' notice-compact' : ''}`} role="alert" data-error-code={error.code}>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../shared/errors.ts';
-import { explainCode, explainError } from './explain-error.ts';
+import { explainCode, explainError, storageKindOf } from './explain-error.ts';
 
 describe('explainError', () => {
   it.each(ERROR_CODES)('explains %s in words, with something to do', (code) => {
@@ -29,5 +29,21 @@ describe('explainError', () => {
     expect(e.detail).toContain("bucket 'x'");
     expect(e.code).toBe('bucket_not_found');
     expect(e.retryable).toBe(false);
+  });
+
+  it('words storage errors for a local folder: never access keys, buckets or the provider’s status page', () => {
+    const denied = explainCode('access_denied', 'local');
+    expect(`${denied.title} ${denied.hint}`).not.toMatch(/access key|secret|bucket/i);
+    expect(denied.hint).toMatch(/permissions/i);
+    const inTheWay = explainCode('storage', 'local');
+    expect(`${inTheWay.title} ${inTheWay.hint}`).not.toMatch(/status page|provider|usually temporary/i);
+    expect(inTheWay.hint).toMatch(/file where a folder should be/i);
+    expect(explainCode('bucket_not_found', 'local').title).toMatch(/folder/i);
+    expect(explainCode('unreachable', 'local').hint).not.toMatch(/endpoint/i);
+    // A bucket keeps the bucket words; codes storage doesn't change read the same.
+    expect(explainCode('access_denied', 'bucket').hint).toMatch(/access key/i);
+    expect(explainCode('wrong_key', 'local')).toEqual(explainCode('wrong_key'));
+    expect(storageKindOf('local')).toBe('local');
+    expect(storageKindOf('r2')).toBe('bucket');
   });
 });

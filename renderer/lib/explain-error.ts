@@ -3,6 +3,7 @@
 // check here until it is explained.
 
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
+import type { ProviderKind } from '../../shared/models.ts';
 
 export interface Explanation {
   title: string;
@@ -10,7 +11,34 @@ export interface Explanation {
   hint: string;
 }
 
-export function explainCode(code: ErrorCode): Explanation {
+/**
+ * What kind of storage the error came from: a folder on this computer fails for other reasons
+ * (permissions, a file in the way, a disk that isn't connected) than a bucket does (keys, the
+ * provider), so it gets other words. `undefined` when it isn't known (the bucket words).
+ */
+export type StorageKind = 'local' | 'bucket';
+
+export const storageKindOf = (provider: ProviderKind | string | undefined): StorageKind | undefined => (provider === undefined ? undefined : provider === 'local' ? 'local' : 'bucket');
+
+/** The storage codes said for a local folder; the others read the same for every kind. */
+function explainLocal(code: ErrorCode): Explanation | undefined {
+  switch (code) {
+    case 'access_denied':
+      return { title: 'Cairn may not write to this folder', hint: 'Check the folder’s permissions (your user needs read and write access) and that its disk is not read-only, then try again.' };
+    case 'bucket_not_found':
+      return { title: 'The folder does not exist', hint: 'Check the path, or create the folder first. A folder on an external disk needs the disk connected.' };
+    case 'unreachable':
+      return { title: 'The folder can’t be reached', hint: 'Check that the disk or network share holding it is connected and mounted, then try again.' };
+    case 'storage':
+      return { title: 'The folder can’t be used as it is', hint: 'Something on disk is in the way — the details name it (for example a file where a folder should be). Fix it or choose another folder.' };
+    default:
+      return undefined;
+  }
+}
+
+export function explainCode(code: ErrorCode, storage?: StorageKind): Explanation {
+  const local = storage === 'local' ? explainLocal(code) : undefined;
+  if (local) return local;
   switch (code) {
     case 'not_found':
       return { title: 'Not found', hint: 'It may have been removed by retention or by another device. Refresh and try again.' };
@@ -70,6 +98,6 @@ export interface ExplainedError extends Explanation {
   retryable: boolean;
 }
 
-export function explainError(error: ErrorRecord): ExplainedError {
-  return { ...explainCode(error.code), code: error.code, detail: error.message, retryable: error.retryable };
+export function explainError(error: ErrorRecord, storage?: StorageKind): ExplainedError {
+  return { ...explainCode(error.code, storage), code: error.code, detail: error.message, retryable: error.retryable };
 }

@@ -21,6 +21,10 @@ describe('providers', () => {
     expect(errors.accessKeyId).toBeDefined();
     expect(validateForm({ ...EMPTY_FORM, provider: 'other', endpoint: 'minio:9000' }).endpoint).toMatch(/full URL/);
     expect(validateForm({ ...EMPTY_FORM, provider: 'local', path: 'relative/dir' }).path).toMatch(/full path/);
+    // `~/…` is taken as typed and expanded by the app (the service), not refused.
+    expect(validateForm({ ...EMPTY_FORM, provider: 'local', path: '~/Backups/cairn' }).path).toBeUndefined();
+    expect(validateForm({ ...EMPTY_FORM, provider: 'local', path: '~' }).path).toBeUndefined();
+    expect(validateForm({ ...EMPTY_FORM, provider: 'local', path: '~alice/x' }).path).toMatch(/full path/);
   });
 
   it('sends no credentials for a local folder and trims the prefix', () => {

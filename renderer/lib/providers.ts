@@ -3,7 +3,7 @@
 // Backblaze B2 from the region.
 
 import type { ProviderKind, VaultLocation } from '../../shared/models.ts';
-import { isAbsolutePath } from './paths.ts';
+import { isFullPath } from './paths.ts';
 
 export interface ProviderForm {
   provider: ProviderKind;
@@ -189,7 +189,7 @@ export function validateForm(form: ProviderForm): FormErrors {
   const errors: FormErrors = {};
   if (form.provider === 'local') {
     if (!form.path.trim()) errors.path = 'Choose a folder.';
-    else if (!isAbsolutePath(form.path.trim())) errors.path = 'Use a full path, such as /Volumes/Backup/cairn or D:\\Backups\\cairn.';
+    else if (!isFullPath(form.path.trim())) errors.path = 'Use a full path, such as ~/Backups/cairn, /Volumes/Backup/cairn or D:\\Backups\\cairn.';
     return errors;
   }
   if (form.provider === 'r2') {

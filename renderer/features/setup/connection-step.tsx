@@ -6,7 +6,7 @@ import { Button } from '../../components/button.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { SelectField, Switch, TextField } from '../../components/form.tsx';
 import { Icon } from '../../components/icon.tsx';
-import { explainError } from '../../lib/explain-error.ts';
+import { explainError, storageKindOf, type StorageKind } from '../../lib/explain-error.ts';
 import { AWS_REGIONS, B2_REGIONS, effectiveEndpoint, providerInfo, R2_JURISDICTIONS, validateForm, type R2Jurisdiction } from '../../lib/providers.ts';
 import { connectionKey, useSetup } from '../../stores/setup.ts';
 import type { ProbeStep } from '../../../shared/models.ts';
@@ -159,7 +159,7 @@ export function ConnectionStep() {
               {fresh && probe.result ? 'Test again' : 'Test connection'}
             </Button>
           </div>
-          {fresh && (probe.running || probe.result) && <ProbeSteps steps={probe.result?.steps ?? []} running={probe.running} />}
+          {fresh && (probe.running || probe.result) && <ProbeSteps steps={probe.result?.steps ?? []} running={probe.running} storage={storageKindOf(form.provider)} />}
           {fresh && probe.error && <ErrorNotice error={probe.error} />}
           {fresh && probe.result?.ok && (
             <Notice tone="success" title={probe.result.vaultExists ? 'Connected — a Cairn vault is already here' : 'Connected'}>
@@ -181,7 +181,7 @@ export function ConnectionStep() {
   );
 }
 
-function ProbeSteps({ steps, running }: { steps: readonly ProbeStep[]; running: boolean }) {
+function ProbeSteps({ steps, running, storage }: { steps: readonly ProbeStep[]; running: boolean; storage: StorageKind | undefined }) {
   const failedIndex = steps.findIndex((s) => !s.ok);
   return (
     <ol className="probe-steps">
@@ -190,7 +190,7 @@ function ProbeSteps({ steps, running }: { steps: readonly ProbeStep[]; running: 
         const state = step ? (step.ok ? 'ok' : 'failed') : running ? (i === steps.length ? 'running' : 'pending') : failedIndex >= 0 ? 'skipped' : 'pending';
         const labels = PROBE_LABELS[name];
         const earlier = steps.slice(0, steps.indexOf(step as ProbeStep)).find((s) => s.error?.code === step?.error?.code);
-        const explained = step?.error && !earlier ? explainError(step.error) : undefined;
+        const explained = step?.error && !earlier ? explainError(step.error, storage) : undefined;
         return (
           <li key={name} className={`probe-step is-${state}`} data-step={name} data-state={state}>
             <span className="probe-icon" aria-hidden="true">

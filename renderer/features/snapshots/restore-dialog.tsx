@@ -13,7 +13,7 @@ import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox, TextField } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
 import { formatBytes, formatCount, formatDateTime } from '../../lib/format.ts';
-import { isAbsolutePath } from '../../lib/paths.ts';
+import { isFullPath } from '../../lib/paths.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSnapshots } from '../../stores/snapshots.ts';
 import { useUi } from '../../stores/ui.ts';
@@ -34,7 +34,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
   const [plan, setPlan] = useState<{ key: string; value?: RestorePreview; error?: ErrorRecord }>();
 
   const what = paths.length === 0 ? 'everything in this snapshot' : paths.length === 1 ? (paths[0] ?? '') : formatCount(paths.length, 'item');
-  const folderOk = target === 'original' || isAbsolutePath(folder.trim());
+  const folderOk = target === 'original' || isFullPath(folder.trim());
 
   const request = { snapshotId: snapshot.id, paths, target: target === 'original' ? ({ kind: 'original' } as const) : ({ kind: 'folder', path: folder.trim() } as const), overwrite };
   const requestKey = JSON.stringify(request);
