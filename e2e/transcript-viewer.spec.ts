@@ -147,6 +147,24 @@ async function measure(p: Page, act: () => Promise<void>, selector: string, text
   });
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function topFunctions(profile: CpuProfile): string {
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byName = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber}:${f.columnNumber}`;
+    byName.set(key, (byName.get(key) ?? 0) + (self.get(n.id) ?? 0) / 1000);
+  }
+  return [...byName].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `  ${v.toFixed(0)} ms ${k}`).join('\n');
+}
+
 test('a 20 MB transcript is read whole, in pages, with markdown, find and jump to the end', async ({ page }) => {
   test.setTimeout(600_000);
   const path = await treePathOf(`${LONG_SESSION_ID}.jsonl`);
@@ -160,7 +178,12 @@ test('a 20 MB transcript is read whole, in pages, with markdown, find and jump t
   await expect(row.locator('.tree-session-title')).toHaveText(LONG_TITLE);
 
   await watchLongTasks(page);
+  // CAIRN_PROFILE=1 prints where the renderer spent the time to the first message.
+  const cdp = process.env.CAIRN_PROFILE ? await page.context().newCDPSession(page) : undefined;
+  await cdp?.send('Profiler.enable');
+  await cdp?.send('Profiler.start');
   const first_ = await measure(page, () => row.click(), '[data-testid="session-viewer"] .msg');
+  if (cdp) console.log(topFunctions(((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile));
   const viewer = page.getByTestId('session-viewer');
   await expect(viewer.getByTestId('session-title')).toHaveText(LONG_TITLE);
   // Focus stays in the opened view.

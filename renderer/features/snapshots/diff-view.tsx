@@ -54,7 +54,7 @@ export function DiffView({ snapshotId, hasParent }: { snapshotId: string; hasPar
           ]}
         />
       </div>
-      <div ref={scrollRef} className="diff-scroll" role="list" aria-label="Changed files">
+      <div ref={scrollRef} className="diff-scroll" role="list" aria-label="Changed files" tabIndex={0}>
         <div className="virtual-space" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((v) => {
             const e = entries[v.index];
