@@ -24,7 +24,9 @@ import { listIndexIds } from './index-sync.ts';
 import type { Vault } from './vault.ts';
 import { DEFAULT_PRUNE_MARGIN_HOURS, mapLimit } from './vault.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
+import { systemClock } from '../storage/index.ts';
 import type { BucketVersioning, Clock } from '../storage/index.ts';
+import { listingLagOf } from './capabilities.ts';
 
 export interface PruneOptions {
   device: string;
@@ -110,13 +112,36 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     // The index as stored now, the marks of earlier prunes, and the packs as stored now.
     const indexIds = [...(await listIndexIds(vault))];
     const index = new Map<BlobId, BlobLocation>();
-    for (const entries of await mapLimit(indexIds, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))) {
-      for (const e of entries) if (!index.has(e.id)) index.set(e.id, e);
-    }
+    const readIndexFiles = async (ids: readonly string[]): Promise<BlobLocation[]> => {
+      const read = (await mapLimit(ids, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
+      for (const e of read) if (!index.has(e.id)) index.set(e.id, e);
+      return read;
+    };
+    await readIndexFiles(indexIds);
     const marks = await loadMarks(vault);
     // Where a blob is, counting marked packs (a snapshot may still use one: then it is revived).
     const where = new Map(index);
     for (const mark of Object.values(marks.packs)) for (const e of mark.entries) if (!where.has(e.id)) where.set(e.id, e);
+    // A snapshot listed now may have index files the listing doesn't show yet (a backup that
+    // finished just before our lock wrote its index, then its snapshot; listings lag writes).
+    // Before calling a tree missing, list the index again, then once more after waiting out the
+    // store's listing lag; what is found is read like the rest (and replaced by the new index).
+    let waitedOutLag = false;
+    const findTree = async (treeId: BlobId): Promise<BlobLocation | undefined> => {
+      for (const waitMs of waitedOutLag ? [] : [0, listingLagOf(vault.store)]) {
+        if (waitMs > 0) {
+          await (options.clock ?? systemClock).sleep(waitMs);
+          waitedOutLag = true;
+        }
+        const known = new Set(indexIds);
+        const fresh = [...(await listIndexIds(vault))].filter((id) => !known.has(id));
+        indexIds.push(...fresh);
+        for (const e of await readIndexFiles(fresh)) if (!where.has(e.id)) where.set(e.id, e);
+        const loc = where.get(treeId);
+        if (loc) return loc;
+      }
+      return undefined;
+    };
     const packs = new Map<PackId, { size: number; modifiedAt: number | undefined }>();
     for await (const info of vault.store.list(keys.packsPrefix)) packs.set(info.key.split('/').pop() as PackId, { size: info.size, modifiedAt: info.modifiedAt });
     const storeNow = lock.storeNow();
@@ -126,7 +151,7 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     const visit = async (treeId: BlobId): Promise<void> => {
       if (used.has(treeId)) return;
       used.add(treeId);
-      const loc = where.get(treeId);
+      const loc = where.get(treeId) ?? (await findTree(treeId));
       if (!loc) throw new Error(`Tree ${treeId.slice(0, 12)}… is missing: refusing to prune a damaged vault. Run 'cairn check'.`);
       const [plain] = await codec.openAndVerify([{ id: treeId, sealed: await vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
       for (const e of decodeTree(plain as Uint8Array, treeId).entries) {
