@@ -165,3 +165,37 @@ test('"Keep both" names the kept file exactly as it lands on disk, and a .jsonl.
   expect(zstd.decompress(readFileSync(local)).toString()).toContain('Mine: roll back the index first.');
   expect(basename(conflict.theirsPath)).not.toBe(promised);
 });
+
+test('Prune shows what it would remove (snapshots forgotten, packs, bytes) and removes nothing until asked', async () => {
+  // A backup that drops a big file, so that keeping only the last snapshot leaves data unused.
+  const big = join(dirname(fixture.sessionPath), 'scratch.jsonl');
+  writeFileSync(big, `${JSON.stringify({ type: 'user', text: 'x'.repeat(3_000_000) })}\n`);
+  await app.service.syncNow('manual');
+  rmSync(big);
+  await app.service.syncNow('manual');
+  await app.service.handlers['settings.set']({ retention: { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 } });
+  const before = (await app.service.handlers['snapshots.list']({})).length;
+  const expected = await app.service.handlers['vault.prunePreview']({});
+  expect(expected.forget.length).toBeGreaterThan(0);
+
+  await page.reload();
+  await nav(page, 'Settings').click();
+  await page.getByRole('button', { name: 'Prune now…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Prune the vault?' });
+  await expect(dialog).toBeVisible();
+  const facts = dialog.getByTestId('prune-preview');
+  await expect(facts.locator('[data-fact="forget"]')).toContainText(`${expected.forget.length} snapshot${expected.forget.length === 1 ? '' : 's'} forgotten`);
+  await expect(facts.locator('[data-fact="forget"]')).toContainText(expected.forget[0]?.shortId ?? '?');
+  await expect(facts.locator('[data-fact="delete"]')).toBeVisible();
+  if (expected.packsMarked > 0) await expect(facts.locator('[data-fact="mark"]')).toContainText(`${expected.packsMarked} pack`);
+  // Asking removed nothing; Cancel removes nothing.
+  expect((await app.service.handlers['snapshots.list']({})).length).toBe(before);
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  await expect(dialog).toHaveCount(0);
+  expect((await app.service.handlers['snapshots.list']({})).length).toBe(before);
+
+  await page.getByRole('button', { name: 'Prune now…' }).click();
+  await page.getByRole('dialog', { name: 'Prune the vault?' }).getByRole('button', { name: 'Prune', exact: true }).click();
+  await expect(page.getByText(`Forgot ${expected.forget.length} snapshot(s)`)).toBeVisible({ timeout: 60_000 });
+  expect((await app.service.handlers['snapshots.list']({})).length).toBe(before - expected.forget.length);
+});

@@ -538,8 +538,22 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       return report;
     },
     'vault.prunePreview': async () => {
-      const f = await forget(requireRepo(), settings().retention, true);
-      return { forget: [...f.forget].sort((a, b) => a.time.localeCompare(b.time)), keep: f.keep.length };
+      // What "Prune now" would do, changing nothing: the forget as a dry run, then a dry-run
+      // prune that counts those snapshots as gone.
+      const r = requireRepo();
+      const f = await forget(r, settings().retention, true);
+      const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, dryRun: true, assumeForgotten: f.forget.map((s) => `${s.deviceId}/${s.id}`) });
+      return {
+        forget: [...f.forget].sort((a, b) => a.time.localeCompare(b.time)),
+        keep: f.keep.length,
+        packsDeleted: p.packsDeleted,
+        packsRepacked: p.packsRepacked,
+        bytesFreed: p.bytesFreed,
+        packsMarked: p.packsMarked,
+        bytesMarked: p.bytesMarked,
+        ...(p.deleteAfter ? { deleteAfter: p.deleteAfter } : {}),
+        ...(p.versioning === 'enabled' || p.versioning === 'suspended' ? { versioning: p.versioning } : {}),
+      };
     },
     'vault.prune': async () => {
       const r = requireRepo();

@@ -3,7 +3,7 @@
 // a new recovery key is kept only until the user dismisses it.
 
 import { create } from 'zustand';
-import type { RequestOf, VaultStats } from '../../shared/ipc/contract.ts';
+import type { PrunePreview, RequestOf, VaultStats } from '../../shared/ipc/contract.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { AgentInfo, CheckReport, Settings } from '../../shared/models.ts';
 import { call } from '../api.ts';
@@ -42,6 +42,12 @@ export interface SettingsState {
   pruning: boolean;
   pruneJobId?: string;
   pruneError?: ErrorRecord;
+  /** What "Prune now" would do, loaded before it is asked to run; cleared when closed or run. */
+  prunePreview?: PrunePreview;
+  prunePreviewing: boolean;
+  prunePreviewError?: ErrorRecord;
+  previewPrune(): Promise<void>;
+  closePrunePreview(): void;
   load(): Promise<void>;
   save(patch: SettingsPatch): Promise<boolean>;
   loadAgents(): Promise<void>;
@@ -78,6 +84,9 @@ export const initialSettingsState = {
   pruning: false,
   pruneJobId: undefined,
   pruneError: undefined,
+  prunePreview: undefined,
+  prunePreviewing: false,
+  prunePreviewError: undefined,
 };
 
 export const useSettings = create<SettingsState>()((set, get) => ({
@@ -164,8 +173,17 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     if (result.ok) set({ checking: false, checkReport: result.value });
     else set({ checking: false, checkError: result.error });
   },
+  async previewPrune() {
+    set({ prunePreviewing: true, prunePreview: undefined, prunePreviewError: undefined });
+    const result = await call('vault.prunePreview', {});
+    if (result.ok) set({ prunePreviewing: false, prunePreview: result.value });
+    else set({ prunePreviewing: false, prunePreviewError: result.error });
+  },
+  closePrunePreview() {
+    set({ prunePreview: undefined, prunePreviewError: undefined, prunePreviewing: false });
+  },
   async prune() {
-    set({ pruning: true, pruneError: undefined, pruneJobId: undefined });
+    set({ pruning: true, pruneError: undefined, pruneJobId: undefined, prunePreview: undefined, prunePreviewError: undefined });
     const result = await call('vault.prune', {});
     if (result.ok) {
       const jobId = result.value.jobId;

@@ -169,6 +169,17 @@ export interface PrunePreview {
   forget: SnapshotSummary[];
   /** How many it keeps. */
   keep: number;
+  /** What the prune after that forget would do (a dry run that counts them as forgotten). */
+  packsDeleted: number;
+  packsRepacked: number;
+  /** Bytes deleted by this run (packs marked by an earlier prune, past the safety margin). */
+  bytesFreed: number;
+  /** Packs no snapshot would use, marked now and deleted by a prune after `deleteAfter`. */
+  packsMarked: number;
+  bytesMarked: number;
+  deleteAfter?: string;
+  /** The bucket keeps old versions: deleting frees no space until a lifecycle rule removes them. */
+  versioning?: 'enabled' | 'suspended';
 }
 
 export interface SetupResult {

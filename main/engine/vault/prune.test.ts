@@ -47,6 +47,30 @@ async function restoresExactly(repo: Repository, snapshotId: string, home: strin
 const keepLast1 = { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 };
 
 describe('prune', () => {
+  it('previews forget-then-prune without changing anything: a dry run with the forgotten snapshots assumed gone says what the real run does', async () => {
+    const { store, repo } = await threeSnapshots();
+    try {
+      const dry = await forget(repo, keepLast1, true);
+      const assumeForgotten = dry.forget.map((s) => `${s.deviceId}/${s.id}`);
+      const before = await storedBytes(store);
+      const preview = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0, dryRun: true, assumeForgotten });
+      // Without the assumption a dry run sees every byte still used.
+      const plain = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0, dryRun: true });
+      expect(plain.bytesFreed).toBe(0);
+      expect(preview.snapshots).toBe(1);
+      expect(preview.bytesFreed + preview.packsRepacked).toBeGreaterThan(0);
+      expect(await storedBytes(store)).toBe(before);
+      expect(await repo.vault.listSnapshots()).toHaveLength(3);
+      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, assumeForgotten })).rejects.toThrow(/dry runs only/);
+
+      await forget(repo, keepLast1, false);
+      const real = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
+      expect({ deleted: real.packsDeleted, repacked: real.packsRepacked, freed: real.bytesFreed, snapshots: real.snapshots }).toEqual({ deleted: preview.packsDeleted, repacked: preview.packsRepacked, freed: preview.bytesFreed, snapshots: preview.snapshots });
+    } finally {
+      await repo.close();
+    }
+  });
+
   it('after forget, frees the space and every remaining snapshot restores byte for byte', async () => {
     const { home, store, repo, last } = await threeSnapshots();
     try {

@@ -33,6 +33,11 @@ export interface PruneOptions {
   /** Repack a pack when at least this fraction of its bytes is unused (default 0.2). */
   repackThreshold?: number;
   dryRun?: boolean;
+  /**
+   * Dry runs only: snapshots (`device/id`) to count as forgotten already, so that a preview of
+   * "forget, then prune" (the app's Prune) says what that prune would delete and mark.
+   */
+  assumeForgotten?: readonly string[];
   staleMs?: number;
   /** The clock the lock protocol waits by (tests run store time fast). Default: real time. */
   clock?: Clock;
@@ -159,7 +164,9 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
         for (const b of e.content ?? []) used.add(b);
       }
     };
-    const seen = new Set<string>();
+    if (options.assumeForgotten && options.assumeForgotten.length > 0 && !options.dryRun) throw new Error('prune: assumeForgotten is for dry runs only');
+    const assumed = new Set(options.assumeForgotten ?? []);
+    const seen = new Set<string>(assumed);
     /** Walks the snapshots not walked yet; returns how many there were. */
     const walkNewSnapshots = async (): Promise<number> => {
       const refs = (await vault.listSnapshotRefs()).filter((r) => !seen.has(`${r.device}/${r.id}`));
@@ -179,7 +186,7 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
       return refs.length;
     };
     await walkNewSnapshots();
-    result.snapshots = seen.size;
+    result.snapshots = seen.size - assumed.size;
 
     // Per pack: used and unused bytes, over the index and the marks.
     const byPack = new Map<PackId, { used: BlobLocation[]; all: BlobLocation[]; unusedBytes: number; usedBytes: number }>();

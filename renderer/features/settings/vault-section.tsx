@@ -1,11 +1,13 @@
 // Where the vault is, how big it is, and maintenance: check and prune.
 
 import { useState } from 'react';
+import type { PrunePreview } from '../../../shared/ipc/contract.ts';
 import { Button } from '../../components/button.tsx';
+import { Dialog } from '../../components/dialog.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { Checkbox } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
-import { formatBytes, formatCount } from '../../lib/format.ts';
+import { formatBytes, formatCount, formatDateTime } from '../../lib/format.ts';
 import { estimateMonthlyCost, formatDollars, providerName } from '../../lib/pricing.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSettings } from '../../stores/settings.ts';
@@ -19,6 +21,10 @@ export function VaultSection() {
   const checkError = useSettings((s) => s.checkError);
   const check = useSettings((s) => s.check);
   const prune = useSettings((s) => s.prune);
+  const preview = useSettings((s) => s.prunePreview);
+  const previewing = useSettings((s) => s.prunePreviewing);
+  const previewError = useSettings((s) => s.prunePreviewError);
+  const { previewPrune, closePrunePreview } = useSettings.getState();
   const pruning = useSettings((s) => s.pruning);
   const pruneJobId = useSettings((s) => s.pruneJobId);
   const pruneError = useSettings((s) => s.pruneError);
@@ -83,15 +89,76 @@ export function VaultSection() {
             <div className="maintenance-title">Prune</div>
             <div className="muted small">Removes snapshots that retention no longer keeps, then deletes data no snapshot uses. Waits if another device is backing up.</div>
           </div>
-          <Button icon="trash" busy={pruning || pruneJob?.status === 'running'} onClick={() => void prune()}>
-            Prune now
+          <Button icon="trash" busy={previewing || pruning || pruneJob?.status === 'running'} onClick={() => void previewPrune()}>
+            Prune now…
           </Button>
         </div>
+        {previewError && <ErrorNotice error={previewError} compact onDismiss={closePrunePreview} />}
+        {preview && <PrunePreviewDialog preview={preview} onCancel={closePrunePreview} onConfirm={() => void prune()} />}
         {pruneError && <ErrorNotice error={pruneError} compact />}
         {pruneJob && <JobProgress job={pruneJob} />}
         {pruneJob?.status === 'done' && <Notice tone="success">{pruneJob.summary ?? 'Prune finished.'}</Notice>}
         {pruneJob?.status === 'failed' && pruneJob.error && <ErrorNotice error={pruneJob.error} compact />}
       </div>
     </SettingsSection>
+  );
+}
+
+/** What "Prune now" will do, asked before it runs: snapshots forgotten, packs deleted and marked, bytes. */
+function PrunePreviewDialog({ preview, onCancel, onConfirm }: { preview: PrunePreview; onCancel: () => void; onConfirm: () => void }) {
+  const nothing = preview.forget.length === 0 && preview.packsDeleted === 0 && preview.packsRepacked === 0 && preview.packsMarked === 0;
+  const shown = preview.forget.slice(0, 8);
+  return (
+    <Dialog
+      title="Prune the vault?"
+      description={nothing ? 'Nothing to remove: retention keeps every snapshot and no data is unused.' : 'Nothing has been removed yet. This is what pruning will do:'}
+      onClose={onCancel}
+      footer={
+        nothing ? (
+          <Button variant="primary" onClick={onCancel}>
+            Close
+          </Button>
+        ) : (
+          <>
+            <Button variant="ghost" onClick={onCancel} data-autofocus>
+              Cancel
+            </Button>
+            <Button variant="danger" icon="trash" onClick={onConfirm}>
+              Prune
+            </Button>
+          </>
+        )
+      }
+    >
+      <ul className="prune-preview" data-testid="prune-preview">
+        <li data-fact="forget">
+          {preview.forget.length === 0 ? 'No snapshot is forgotten' : `${formatCount(preview.forget.length, 'snapshot')} forgotten (retention no longer keeps them)`}; {formatCount(preview.keep, 'snapshot')} kept.
+          {shown.length > 0 && (
+            <ul className="prune-forget-list">
+              {shown.map((s) => (
+                <li key={s.id}>
+                  <span className="mono">{s.shortId}</span> · {s.deviceName} · {formatDateTime(s.time)}
+                </li>
+              ))}
+              {preview.forget.length > shown.length && <li className="muted">and {(preview.forget.length - shown.length).toLocaleString('en-US')} more</li>}
+            </ul>
+          )}
+        </li>
+        <li data-fact="delete">
+          {preview.packsDeleted > 0 ? `${formatCount(preview.packsDeleted, 'pack')} deleted now, freeing ${formatBytes(preview.bytesFreed)}` : 'No pack is deleted now'}
+          {preview.packsRepacked > 0 ? `; ${formatCount(preview.packsRepacked, 'pack')} rewritten without their unused data` : ''}.
+        </li>
+        {preview.packsMarked > 0 && (
+          <li data-fact="mark">
+            {formatCount(preview.packsMarked, 'pack')} ({formatBytes(preview.bytesMarked)}) no snapshot uses any more {preview.packsMarked === 1 ? 'is' : 'are'} marked, and deleted by a prune {preview.deleteAfter ? `after ${formatDateTime(preview.deleteAfter)}` : 'later'}: a safety margin for backups running on other devices.
+          </li>
+        )}
+      </ul>
+      {preview.versioning && (
+        <Notice tone="warning" title="The bucket keeps old versions">
+          Deleted data still takes space until a lifecycle rule removes old versions (see the provider guide).
+        </Notice>
+      )}
+    </Dialog>
   );
 }
