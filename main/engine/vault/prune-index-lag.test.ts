@@ -20,7 +20,6 @@ class IndexListingLags extends MemoryBlobStore {
   #hiddenListings = 0;
   readonly #written = new Map<string, number>();
   #seq = 0;
-  override listingLagMs = 50;
 
   /** From now on, writes count as recent. */
   mark(): void {

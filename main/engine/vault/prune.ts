@@ -134,10 +134,7 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     let waitedOutLag = false;
     const findTree = async (treeId: BlobId): Promise<BlobLocation | undefined> => {
       for (const waitMs of waitedOutLag ? [] : [0, listingLagOf(vault.store)]) {
-        if (waitMs > 0) {
-          await (options.clock ?? systemClock).sleep(waitMs);
-          waitedOutLag = true;
-        }
+        if (waitMs > 0) await (options.clock ?? systemClock).sleep(waitMs);
         const known = new Set(indexIds);
         const fresh = [...(await listIndexIds(vault))].filter((id) => !known.has(id));
         indexIds.push(...fresh);
@@ -145,6 +142,8 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
         const loc = where.get(treeId);
         if (loc) return loc;
       }
+      // Missing after the wait: the vault is damaged; further misses need no more waiting.
+      waitedOutLag = true;
       return undefined;
     };
     const packs = new Map<PackId, { size: number; modifiedAt: number | undefined }>();
