@@ -6,11 +6,12 @@
 //
 //   npm run bench                       default size (about 300 MiB, ~2,600 files)
 //   npm run bench -- --size 60          a smaller home (MiB)
+//   npm run bench -- --scale 4          the issue's scale N: 341·N MiB (scale 1 ≈ 358 MB, ~3,000 files)
 //   npm run bench -- --no-restic        Cairn only
 
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateAgentHome, mutateAgentHome } from '../testing/agent-home.ts';
@@ -21,23 +22,27 @@ import type { Counters } from './counting-proxy.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
-const sizeMiB = Number(args[args.indexOf('--size') + 1] ?? 0) || 300;
+const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 0;
+const sizeMiB = scale > 0 ? Math.round(341 * scale) : Number(args.includes('--size') ? args[args.indexOf('--size') + 1] : 0) || 300;
 const withRestic = !args.includes('--no-restic') && existsSync('/usr/bin/restic');
 const CLI = existsSync(join(ROOT, 'dist/cli/cairn.mjs')) ? join(ROOT, 'dist/cli/cairn.mjs') : join(ROOT, 'main/cli/cairn.ts');
 
 interface StepResult {
   wallMs: number;
   peakRssKiB: number;
+  cpuMs: number;
   requests: number;
   bytesUp: number;
   bytesDown: number;
   storedBytes?: number;
 }
 
-async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs: number; peakRssKiB: number; stdout: string }> {
+// Peak RSS is GNU time's maximum resident set of the process (Cairn's worker threads live in it;
+// restic is one process); CPU is user + system time of the process and anything it waited for.
+async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promise<{ wallMs: number; peakRssKiB: number; cpuMs: number; stdout: string }> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '%M', cmd, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', cmd, ...argv], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -45,9 +50,11 @@ async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promi
     child.on('exit', (code) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
       const lines = stderr.trim().split('\n');
-      const peakRssKiB = Number(lines.at(-1));
+      const [rss, user, sys] = (lines.at(-1) ?? '').split(' ').map(Number);
+      const peakRssKiB = rss ?? NaN;
+      const cpuMs = ((user ?? NaN) + (sys ?? NaN)) * 1000;
       if (code !== 0) reject(new Error(`${cmd} ${argv.join(' ')} exited ${code}:\n${stderr.slice(-2000)}`));
-      else resolve({ wallMs, peakRssKiB, stdout });
+      else resolve({ wallMs, peakRssKiB, cpuMs, stdout });
     });
   });
 }
@@ -61,6 +68,7 @@ function fmtBytes(n: number | undefined) {
 }
 
 async function main() {
+  const loadStart = loadavg().map((l) => l.toFixed(2)).join(' ');
   const work = mkdtempSync(join(tmpdir(), 'cairn-bench-'));
   const log = (s: string) => process.stderr.write(`${s}\n`);
   log(`bench: generating a ${sizeMiB} MiB agent home in ${work}`);
@@ -90,7 +98,7 @@ async function main() {
     proxy.reset();
     const r = tool === 'cairn' ? await timed(process.execPath, [CLI, ...argv], cairnEnv) : await timed('/usr/bin/restic', argv, resticEnv);
     const c: Counters = proxy.counters();
-    return { wallMs: r.wallMs, peakRssKiB: r.peakRssKiB, requests: c.requests, bytesUp: c.bytesUp, bytesDown: c.bytesDown, ...(prefix ? { storedBytes: await stored(prefix) } : {}) };
+    return { wallMs: r.wallMs, peakRssKiB: r.peakRssKiB, cpuMs: r.cpuMs, requests: c.requests, bytesUp: c.bytesUp, bytesDown: c.bytesDown, ...(prefix ? { storedBytes: await stored(prefix) } : {}) };
   };
   const step = async (name: string, cairnArgs: string[], resticArgs: string[] | undefined, storedAfter = false) => {
     log(`bench: ${name}`);
@@ -121,13 +129,15 @@ async function main() {
   await proxy.close();
   await server.stop();
 
-  const rows: string[][] = [['step', 'cairn', withRestic ? 'restic' : '', withRestic ? 'ratio' : '', 'cairn RSS', withRestic ? 'restic RSS' : '', 'cairn req', withRestic ? 'restic req' : '', 'cairn up', withRestic ? 'restic up' : '', 'cairn stored', withRestic ? 'restic stored' : '']];
+  const rows: string[][] = [['step', 'cairn', withRestic ? 'restic' : '', withRestic ? 'ratio' : '', 'cairn CPU', withRestic ? 'restic CPU' : '', 'cairn RSS', withRestic ? 'restic RSS' : '', 'cairn req', withRestic ? 'restic req' : '', 'cairn up', withRestic ? 'restic up' : '', 'cairn stored', withRestic ? 'restic stored' : '']];
   for (const [name, r] of Object.entries(results)) {
     rows.push([
       name,
       fmtMs(r.cairn.wallMs),
       r.restic ? fmtMs(r.restic.wallMs) : '',
       r.restic ? `${(r.cairn.wallMs / r.restic.wallMs).toFixed(2)}×` : '',
+      fmtMs(r.cairn.cpuMs),
+      r.restic ? fmtMs(r.restic.cpuMs) : '',
       `${Math.round(r.cairn.peakRssKiB / 1024)} MiB`,
       r.restic ? `${Math.round(r.restic.peakRssKiB / 1024)} MiB` : '',
       String(r.cairn.requests),
@@ -141,8 +151,33 @@ async function main() {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const table = rows.map((r) => '| ' + r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ') + ' |');
   table.splice(1, 0, '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  console.log(`\nCairn vs restic ${withRestic ? execFileSync('/usr/bin/restic', ['version']).toString().split(' ')[1] : '(not run)'} — ${summary.files} files, ${fmtBytes(summary.bytes)}, S3 (Swift) through a TLS counting proxy, ${process.platform} ${(await import('node:os')).cpus().length} cores\n`);
+  console.log(`\nCairn vs restic ${withRestic ? execFileSync('/usr/bin/restic', ['version']).toString().split(' ')[1] : '(not run)'} — ${summary.files} files, ${fmtBytes(summary.bytes)}, S3 (Swift) through a TLS counting proxy, ${process.platform} ${cpus().length} cores, load average ${loadStart} at the start, ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end\n`);
   console.log(table.join('\n'));
+  if (withRestic) {
+    // The same numbers in the issue's layout: Cairn / restic = ratio.
+    const r = results;
+    const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+    const s = (ms: number) => (ms / 1000).toFixed(2);
+    const mb = (n: number) => (n / 1e6).toFixed(1);
+    const pair = (name: string, extra = '') => {
+      const x = r[name]!;
+      return `${s(x.cairn.wallMs)} / ${s(x.restic!.wallMs)} s = ${ratio(x.cairn.wallMs, x.restic!.wallMs)}${extra}`;
+    };
+    const ib = r['initial backup']!;
+    const nc = r['no-change backup']!;
+    const am = r['backup after mutation']!;
+    const fr = r['full restore']!;
+    const peak = Math.max(...Object.values(r).map((x) => x.cairn.peakRssKiB)) / 1024;
+    const rpeak = Math.max(...Object.values(r).map((x) => x.restic?.peakRssKiB ?? 0)) / 1024;
+    console.log(`\n| step | ${sizeMiB} MiB, ${summary.files} files: Cairn / restic |\n|---|---|`);
+    console.log(`| initial backup, wall | ${pair('initial backup', ` (CPU ${s(ib.cairn.cpuMs)} / ${s(ib.restic!.cpuMs)} s)`)} |`);
+    console.log(`| stored bytes | ${mb(ib.cairn.storedBytes!)} / ${mb(ib.restic!.storedBytes!)} MB = ${ratio(ib.cairn.storedBytes!, ib.restic!.storedBytes!)} |`);
+    console.log(`| no-change backup | ${pair('no-change backup')}, ${nc.cairn.requests} requests / ${nc.restic!.requests} |`);
+    console.log(`| after mutation | ${pair('backup after mutation')}, ${mb(am.cairn.bytesUp)} / ${mb(am.restic!.bytesUp)} MB up |`);
+    console.log(`| full restore | ${pair('full restore', ` (CPU ${s(fr.cairn.cpuMs)} / ${s(fr.restic!.cpuMs)} s)`)} |`);
+    console.log(`| one-file restore | ${pair('one-file restore')} |`);
+    console.log(`| peak RSS | ${Math.round(peak)} / ${Math.round(rpeak)} MiB |`);
+  }
 
   if (withRestic) {
     const r = results;
@@ -163,7 +198,7 @@ async function main() {
     for (const [what, ok, value] of checks) console.log(`  ${ok ? 'met   ' : 'MISSED'}  ${what}: ${value}`);
   }
   mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-  writeFileSync(join(ROOT, 'bench', 'results', 'latest.json'), JSON.stringify({ date: new Date().toISOString(), files: summary.files, bytes: summary.bytes, results }, null, 2));
+  writeFileSync(join(ROOT, 'bench', 'results', scale > 0 ? `latest-scale-${scale}.json` : 'latest.json'), JSON.stringify({ date: new Date().toISOString(), load: { start: loadStart, end: loadavg() }, files: summary.files, bytes: summary.bytes, results }, null, 2));
   rmSync(work, { recursive: true, force: true });
 }
 
