@@ -227,6 +227,12 @@ export interface ProbeResult {
   ok: boolean;
   steps: ProbeStep[];
   vaultExists: boolean;
+  /**
+   * Set when the bucket keeps old versions of deleted objects (versioning enabled or suspended;
+   * B2 always): prune then frees no space until a lifecycle rule expires them. Show
+   * `versionedBucketAdvice` (main/engine/storage) or the same words.
+   */
+  versioning?: 'enabled' | 'suspended';
 }
 
 /** A vault object `check` found damaged, by its key in the vault. */

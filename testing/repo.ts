@@ -27,7 +27,7 @@ export function removeTempDirs(): void {
   for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-export async function initRepo(store: BlobStore, stateDir = tempDir('cairn-state-'), deviceName = 'test-device'): Promise<{ repo: Repository; recoveryKey: string }> {
+export async function initRepo(store: BlobStore, stateDir = tempDir('cairn-state-'), deviceName = 'test-device'): ReturnType<typeof Repository.init> {
   return Repository.init({ store, stateDir, passphrase: TEST_PASSPHRASE, scrypt: TEST_SCRYPT, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: 2 }) });
 }
 

@@ -10,6 +10,7 @@ import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.t
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { makeStateDirPrivate, StateDb, sweepTemporaryFiles } from './state/index.ts';
+import { keptVersions } from './storage/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { keys, mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { continueFrom } from './backup/index.ts';
@@ -81,8 +82,12 @@ export class Repository {
     this.platform = platform;
   }
 
-  /** Creates a vault at the store and opens it; the recovery key is returned once. */
-  static async init(options: RepositoryOptions & Omit<InitOptions, 'now'>): Promise<{ repo: Repository; recoveryKey: string }> {
+  /**
+   * Creates a vault at the store and opens it; the recovery key is returned once. `versioning`
+   * is set when the bucket keeps old versions of deleted objects: tell the user (see
+   * versionedBucketAdvice), or prune will free no space there.
+   */
+  static async init(options: RepositoryOptions & Omit<InitOptions, 'now'>): Promise<{ repo: Repository; recoveryKey: string; versioning?: 'enabled' | 'suspended' }> {
     makeStateDirPrivate(options.stateDir);
     const { vault, recoveryKey } = await Vault.init(options.store, { passphrase: options.passphrase, scrypt: options.scrypt, now: options.now, chunker: options.chunker, compressionLevel: options.compressionLevel });
     // Cache the header now, so this device can open the vault later even while it is unreachable.
@@ -90,7 +95,8 @@ export class Repository {
     mkdirSync(dirname(cacheFile), { recursive: true });
     writeJsonAtomic(cacheFile, await Vault.readHeader(options.store));
     const repo = await Repository.fromVault(vault, options);
-    return { repo, recoveryKey };
+    const versioning = await keptVersions(options.store);
+    return { repo, recoveryKey, ...(versioning ? { versioning } : {}) };
   }
 
   /**

@@ -8,7 +8,7 @@ import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { flushProgress, labelPaths, runBackup, summarise, throughOutbox } from '../../engine/operations.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
-import { formatLocation } from '../../engine/storage/index.ts';
+import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { checkVault, settleAll } from '../../engine/vault/index.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
@@ -39,7 +39,7 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
   const bucket = store.ensureContainer ? await store.ensureContainer() : undefined;
   if (bucket === 'created' && !out.json) process.stdout.write(`The bucket '${chosen.location.bucket ?? ''}' did not exist: created it (${formatLocation(chosen.location)}).\n`);
   const pass = await passphrase(true);
-  const { repo, recoveryKey } = await Repository.init({
+  const { repo, recoveryKey, versioning } = await Repository.init({
     store,
     stateDir: stateDir(opts),
     passphrase: pass,
@@ -47,7 +47,9 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
   });
   try {
-    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey, ...(bucket === 'created' ? { bucketCreated: true } : {}) };
+    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey, ...(bucket === 'created' ? { bucketCreated: true } : {}), ...(versioning ? { versioning } : {}) };
+    // Said at set-up, not first at the prune that frees nothing.
+    if (versioning) out.warn(versionedBucketAdvice(versioning));
     out.result(value, () =>
       [
         `Created a vault at ${store.location}.`,

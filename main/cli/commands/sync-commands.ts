@@ -7,6 +7,7 @@ import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThrou
 import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune, settleAll, unlock } from '../../engine/vault/index.ts';
+import { versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged } from '../output.ts';
@@ -148,7 +149,7 @@ export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): 
       [
         `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) intact.`,
         result.packsMarked > 0 ? `${result.packsMarked} pack(s) (${formatBytes(result.bytesMarked)}) no snapshot uses are marked: a prune after ${result.deleteAfter} deletes them if still unused (the safety margin protects backups running on other devices).` : '',
-        result.versioning ? `The bucket keeps old versions (versioning ${result.versioning}): deleted objects still take space. Add a lifecycle rule that keeps only the current version (docs/PROVIDERS.md).` : '',
+        result.versioning ? versionedBucketAdvice(result.versioning) : '',
       ]
         .filter((line) => line !== '')
         .join('\n'),

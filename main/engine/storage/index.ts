@@ -18,6 +18,6 @@ export { SkewedClockBlobStore } from './skewed-clock-blob-store.ts';
 export { ConditionUnsupportedError } from './conditions.ts';
 export { FastClock, systemClock, type Clock } from './clock.ts';
 export { FaultyBlobStore, type FaultOperation, type FaultOptions, type FaultyBlobStoreOptions } from './faulty-blob-store.ts';
-export { probeStore, VAULT_HEADER_KEY, type ProbeOptions } from './probe.ts';
+export { keptVersions, probeStore, VAULT_HEADER_KEY, versionedBucketAdvice, type ProbeOptions } from './probe.ts';
 export { createBlobStore, DEFAULT_PREFIX, formatLocation, parseLocation, type CreateBlobStoreOptions, type ParseLocationOptions } from './location.ts';
 export { assertValidKey, assertValidPrefix } from './keys.ts';

@@ -2,6 +2,21 @@ import { describe, expect, it } from 'vitest';
 import { FaultyBlobStore } from './faulty-blob-store.ts';
 import { MemoryBlobStore } from './memory-blob-store.ts';
 import { probeStore, VAULT_HEADER_KEY } from './probe.ts';
+import type { BucketVersioning } from './blob-store.ts';
+
+/** Answers GetBucketVersioning as the bucket would (B2's S3 API always says enabled). */
+class VersionedStore extends MemoryBlobStore {
+  readonly answer: BucketVersioning | Error;
+
+  constructor(answer: BucketVersioning | Error) {
+    super();
+    this.answer = answer;
+  }
+
+  versioning(): Promise<BucketVersioning> {
+    return this.answer instanceof Error ? Promise.reject(this.answer) : Promise.resolve(this.answer);
+  }
+}
 
 describe('probeStore', () => {
   it('passes every step on a working store and leaves nothing behind', async () => {
@@ -18,6 +33,16 @@ describe('probeStore', () => {
       ],
     });
     expect(store.size).toBe(0);
+  });
+
+  it('says when the bucket keeps old versions (prune would free nothing), and only then', async () => {
+    expect((await probeStore(new VersionedStore('enabled'))).versioning).toBe('enabled');
+    expect((await probeStore(new VersionedStore('suspended'))).versioning).toBe('suspended');
+    for (const answer of ['off', 'unknown', new Error('AccessDenied')] as const) {
+      const result = await probeStore(new VersionedStore(answer));
+      expect(result.ok).toBe(true);
+      expect(result).not.toHaveProperty('versioning');
+    }
   });
 
   it('reports an existing vault', async () => {

@@ -43,7 +43,27 @@ export async function probeStore(store: BlobStore, options: ProbeOptions = {}): 
     });
     await step(steps, 'delete', () => store.delete(key));
   }
-  return { ok: steps.every((s) => s.ok), steps, vaultExists };
+  const versioning = await keptVersions(store);
+  return { ok: steps.every((s) => s.ok), steps, vaultExists, ...(versioning ? { versioning } : {}) };
+}
+
+/**
+ * Whether the bucket keeps deleted and overwritten objects as old versions (GetBucketVersioning:
+ * enabled or suspended; B2's S3 API always says enabled, its hide-on-delete). Undefined when it
+ * doesn't, or the store can't tell (a folder, a provider that refuses the question).
+ */
+export async function keptVersions(store: BlobStore): Promise<'enabled' | 'suspended' | undefined> {
+  const versioning = await store.versioning?.().catch(() => undefined);
+  return versioning === 'enabled' || versioning === 'suspended' ? versioning : undefined;
+}
+
+/** What to tell the user about a bucket that keeps old versions (set-up, init, prune). */
+export function versionedBucketAdvice(versioning: 'enabled' | 'suspended'): string {
+  return (
+    `The bucket keeps old versions of deleted objects (versioning ${versioning}), so pruning frees no space there. ` +
+    'Add a lifecycle rule that keeps only the current version: on AWS and R2, expire noncurrent versions after 1 day; ' +
+    'on Backblaze B2, set the bucket\'s lifecycle to "Keep only the last version of the file" (docs/PROVIDERS.md).'
+  );
 }
 
 async function step(steps: ProbeStep[], name: ProbeStep['step'], run: () => Promise<void>): Promise<boolean> {

@@ -273,7 +273,9 @@ export class S3BlobStore implements BlobStore {
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || !object.Key.startsWith(base)) continue;
-        yield { key: object.Key.slice(base.length), size: object.Size ?? 0, ...(object.LastModified ? { modifiedAt: object.LastModified.getTime() } : {}) };
+        // Whole seconds, as HEAD's Last-Modified header has them: Ceph RGW lists milliseconds,
+        // and a listed time must equal the stat of the same object (locks compare the two).
+        yield { key: object.Key.slice(base.length), size: object.Size ?? 0, ...(object.LastModified ? { modifiedAt: Math.floor(object.LastModified.getTime() / 1000) * 1000 } : {}) };
       }
       if (page.IsTruncated && !page.NextContinuationToken) {
         // Ending here would pass a partial listing off as the whole: prune and check would then

@@ -24,8 +24,8 @@ import { listIndexIds } from './index-sync.ts';
 import type { Vault } from './vault.ts';
 import { DEFAULT_PRUNE_MARGIN_HOURS, mapLimit } from './vault.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
-import { systemClock } from '../storage/index.ts';
-import type { BucketVersioning, Clock } from '../storage/index.ts';
+import { keptVersions, systemClock } from '../storage/index.ts';
+import type { Clock } from '../storage/index.ts';
 import { listingLagOf } from './capabilities.ts';
 
 export interface PruneOptions {
@@ -64,7 +64,7 @@ export interface PruneResult {
   /** When (ISO, store clock) the earliest pending mark may be deleted. */
   deleteAfter?: string;
   /** Said when the bucket keeps deleted objects as old versions: deleting frees no space there. */
-  versioning?: BucketVersioning;
+  versioning?: 'enabled' | 'suspended';
 }
 
 interface Mark {
@@ -111,8 +111,8 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
   return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs, ...(options.clock ? { clock: options.clock } : {}) }, async (lock: HeldLock) => {
     const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
     const marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;
-    const versioning = await vault.store.versioning?.().catch(() => undefined);
-    if (versioning === 'enabled' || versioning === 'suspended') result.versioning = versioning;
+    const versioning = await keptVersions(vault.store);
+    if (versioning) result.versioning = versioning;
 
     // The index as stored now, the marks of earlier prunes, and the packs as stored now.
     const indexIds = [...(await listIndexIds(vault))];
