@@ -19,3 +19,22 @@ export async function shoot(page: Page, name: string): Promise<void> {
   }
   await page.emulateMedia({ colorScheme: 'light' });
 }
+
+/** The window sizes every screen is shot at: a laptop, and the smallest supported window. */
+export const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 900, height: 600 },
+] as const;
+
+/**
+ * `shoot` at each of `sizes` (file names gain the width: `<name>-900-dark.png`), then back to
+ * the first size.
+ */
+export async function shootSizes(page: Page, name: string, sizes: readonly { width: number; height: number }[] = SIZES): Promise<void> {
+  for (const size of sizes) {
+    await page.setViewportSize(size);
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await shoot(page, `${name}-${size.width}`);
+  }
+  await page.setViewportSize(sizes[0] ?? SIZES[0]);
+}

@@ -41,7 +41,14 @@ export function SettingsScreen() {
         {SECTIONS.map((s) => (
           <a key={s.id} href={`#settings-${s.id}`} className="settings-nav-link" onClick={(e) => {
             e.preventDefault();
-            document.getElementById(`settings-${s.id}`)?.scrollIntoView({ behavior: 'smooth', block: 'start' });
+            // Scroll the page's own scroller only: scrollIntoView also scrolled the window
+            // itself, moving the whole app up until Settings was left.
+            const target = document.getElementById(`settings-${s.id}`);
+            const scroller = target?.closest<HTMLElement>('.main');
+            if (!target || !scroller) return;
+            const navHeight = e.currentTarget.parentElement?.getBoundingClientRect().height ?? 0;
+            const top = target.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop - navHeight - 8;
+            scroller.scrollTo({ top, behavior: 'smooth' });
           }}>
             {s.label}
           </a>

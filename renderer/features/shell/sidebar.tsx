@@ -41,6 +41,7 @@ export function Sidebar() {
               className={`nav-item${screen === item.screen ? ' is-active' : ''}`}
               aria-current={screen === item.screen ? 'page' : undefined}
               onClick={() => navigate(item.screen)}
+              title={item.label}
             >
               <Icon name={item.icon} />
               <span>{item.label}</span>
