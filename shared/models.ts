@@ -167,6 +167,11 @@ export interface EngineStatus {
   currentJob?: JobInfo;
   fingerprint?: string;
   deviceName?: string;
+  /**
+   * Vault objects (snapshot or device records) found damaged: left out of the lists so everything
+   * else stays usable, named here until they read again. `cairn check` says more.
+   */
+  damaged?: { key: string; message: string }[];
 }
 
 export type ProviderKind = 'r2' | 's3' | 'b2' | 'other' | 'local';

@@ -116,6 +116,15 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   const paused = (): boolean => pausedUntil !== undefined && pausedUntil > now();
   let nextSyncAt: number | undefined;
   const snapshotCache = new Map<string, SnapshotRecord>();
+  /**
+   * Vault objects (snapshot and device records) found damaged while listing, by key: left out of
+   * the lists so the rest stay usable, and named in the status until a listing reads them again.
+   */
+  const damaged = new Map<string, string>();
+  const onDamaged = (key: string, error: Error): void => {
+    damaged.set(key, error.message);
+    changed();
+  };
 
   const jobs = new JobQueue({
     now,
@@ -156,6 +165,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       ...(lastError ? { error: lastError } : {}),
       ...(running ? { currentJob: running } : {}),
       ...(repo ? { fingerprint: repo.vault.fingerprint, deviceName: repo.device.name } : {}),
+      ...(damaged.size > 0 ? { damaged: [...damaged].map(([key, message]) => ({ key, message })) } : {}),
     };
   }
 
@@ -244,11 +254,18 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
 
   /** Newest first. The repository reads known records from the state DB and downloads only new ones. */
   async function snapshots(deviceId?: string): Promise<SnapshotRecord[]> {
-    const list = await requireRepo().listSnapshots(deviceId as DeviceId | undefined);
+    for (const key of damaged.keys()) if (key.startsWith(deviceId ? `snapshots/${deviceId}/` : 'snapshots/')) damaged.delete(key);
+    const list = await requireRepo().listSnapshots(deviceId as DeviceId | undefined, onDamaged);
     const present = new Set<string>(list.map((x) => x.id));
     for (const [id, x] of snapshotCache) if (!present.has(id) && (!deviceId || x.device === deviceId)) snapshotCache.delete(id);
     for (const x of list) snapshotCache.set(x.id, x);
     return [...list].sort((a, b) => b.time.localeCompare(a.time));
+  }
+
+  /** Every readable device record; a damaged one is named in the status and left out. */
+  async function listDevices(r: Repository) {
+    for (const key of damaged.keys()) if (key.startsWith('devices/')) damaged.delete(key);
+    return r.vault.listDevices(onDamaged);
   }
 
   async function findSnapshot(id: string): Promise<SnapshotRecord> {
@@ -343,7 +360,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     'jobs.cancel': async ({ id }) => ({ cancelled: jobs.cancel(id) }),
     'devices.list': async () => {
       const r = requireRepo();
-      const [devices, snaps] = await Promise.all([r.vault.listDevices(), snapshots()]);
+      const [devices, snaps] = await Promise.all([listDevices(r), snapshots()]);
       return devices
         .map((d) => deviceInfo(d, snaps, r.device.id))
         .sort((a, b) => Number(b.isThisDevice) - Number(a.isThisDevice) || a.name.localeCompare(b.name));
@@ -522,7 +539,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
         storedBytes += o.size;
         if (o.key.startsWith(keys.packsPrefix)) packs++;
       }
-      const [snaps, devices] = await Promise.all([snapshots(), r.vault.listDevices()]);
+      const [snaps, devices] = await Promise.all([snapshots(), listDevices(r)]);
       const location = config.get().location as VaultLocation;
       return { snapshots: snaps.length, devices: devices.length, packs, storedBytes, provider: location.provider, location: r.vault.store.location };
     },
@@ -567,7 +584,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       return { jobId: job.id };
     },
     'app.openExternal': async ({ url }) => ({ opened: (await hooks.openExternal?.(url)) ?? false }),
-    ...sessionHandlers({ requireRepo, agentContext, pathMappings: () => settings().pathMappings }),
+    ...sessionHandlers({ requireRepo, agentContext, pathMappings: () => settings().pathMappings, onDamaged }),
     ...snapshotSessionHandlers({ requireRepo, findSnapshot }),
     'app.chooseFolder': async ({ title }) => {
       const path = await hooks.chooseFolder?.(title);

@@ -23,6 +23,8 @@ export interface SessionHandlerDeps {
   pathMappings(): readonly PathMapping[];
   /** Something went wrong in the background (indexing): logged, never thrown at the UI. */
   onBackgroundError?(error: unknown): void;
+  /** A snapshot record found damaged while refreshing: left out, named in the status. */
+  onDamaged?(key: string, error: Error): void;
 }
 
 /** The engine's items are the view's items: this fails to compile if the two drift apart. */
@@ -99,7 +101,7 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<Handlers, Sessio
   return {
     'sessions.list': async ({ filter, refresh }) => {
       if (refresh) {
-        await refreshSessions(deps.requireRepo());
+        await refreshSessions(deps.requireRepo(), deps.onDamaged);
         indexInBackground();
       }
       return sessions().list(filterOf(filter)).map(summaryOf);

@@ -9,7 +9,7 @@ import { safetySnapshot } from '../../engine/operations.ts';
 import type { Repository } from '../../engine/repository.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { makeOutput, table } from '../output.ts';
+import { makeOutput, table, warnDamaged } from '../output.ts';
 
 interface FilterOptions {
   agent?: string;
@@ -44,7 +44,7 @@ function sessionRow(s: CatalogRow): string[] {
 export async function sessionsCommand(opts: CommonOptions & FilterOptions & { search?: string; limit?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    await refreshSessions(repo);
+    await refreshSessions(repo, warnDamaged(out));
     const sessions = new SessionDb(repo.db.db);
     const filter = await filterOf(repo, opts);
     const limit = opts.limit === undefined ? undefined : Number(opts.limit);
@@ -70,7 +70,7 @@ export async function sessionsCommand(opts: CommonOptions & FilterOptions & { se
 
 export async function showCommand(id: string, opts: CommonOptions & { agent?: string; markdown?: boolean }): Promise<void> {
   await withRepository(opts, async (repo) => {
-    await refreshSessions(repo);
+    await refreshSessions(repo, warnDamaged(makeOutput(opts.json ?? false)));
     const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
     const opened = await openSession(repo, row);
     if (opts.json) {
@@ -110,7 +110,7 @@ function parseMappings(values: readonly string[] | undefined): PathMapping[] {
 export async function continueCommand(id: string, opts: CommonOptions & { agent?: string; map?: string[] }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    await refreshSessions(repo);
+    await refreshSessions(repo, warnDamaged(out));
     const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
     const ctx = await agentContext(opts);
     const result = await continueSession(repo, row, { ctx, mappings: parseMappings(opts.map), safetySnapshot: (paths) => safetySnapshot(repo, paths) });

@@ -18,7 +18,7 @@ import type { Repository } from '../repository.ts';
 import { localFiles, readerForFormat, readPage, streamItems } from '../sessions/index.ts';
 import type { SessionFiles, SessionItem, SessionPage, SessionReader, SessionRef } from '../sessions/index.ts';
 import { mapRelativePath } from '../sync/index.ts';
-import type { SnapshotRecord, TreeEntry, TreeReader } from '../vault/index.ts';
+import type { OnDamaged, SnapshotRecord, TreeEntry, TreeReader } from '../vault/index.ts';
 import { itemText } from './build.ts';
 import { refreshCatalogs } from './refresh.ts';
 import type { RefreshResult } from './refresh.ts';
@@ -120,11 +120,19 @@ export function findSession(sessions: SessionDb, idOrPrefix: string, agent?: str
   return rows[0] as CatalogRow;
 }
 
-/** Reads every device's newest catalog into the local list (the index first, so pages can be read). */
-export async function refreshSessions(repo: Repository): Promise<RefreshResult> {
-  const snapshots = await repo.listSnapshots();
+/**
+ * Reads every device's newest catalog into the local list (the index first, so pages can be read).
+ * A damaged snapshot record is left out and named in `damaged` (and told to `onDamaged`): one bad
+ * object never hides every other device's sessions.
+ */
+export async function refreshSessions(repo: Repository, onDamaged?: OnDamaged): Promise<RefreshResult & { damaged: string[] }> {
+  const damaged: string[] = [];
+  const snapshots = await repo.listSnapshots(undefined, (key, error) => {
+    damaged.push(key);
+    onDamaged?.(key, error);
+  });
   await repo.refreshIndex();
-  return refreshCatalogs(repo.reader(), new SessionDb(repo.db.db), snapshots);
+  return { ...(await refreshCatalogs(repo.reader(), new SessionDb(repo.db.db), snapshots)), damaged };
 }
 
 /** One page of a session's items. */
