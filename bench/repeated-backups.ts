@@ -1,0 +1,69 @@
+// Issue 15's footprint check for the app (a benchmark, not a test): the engine kept open the way
+// the Electron main process keeps it (one Repository, worker threads = cores − 1), driving 100
+// scheduled backups of a small agent home that changes between runs (appends, new sessions,
+// deletions). Prints the process's RSS idle (vault open, before any backup) and after backup
+// 1, 10 and every 50th, so growth across a day of backups shows. The home and the vault are made
+// first; the measured process is a fresh one that opens the vault (with the local key cache, as
+// the app does after its first start), so neither the generator nor init's KDF is counted.
+//
+//   node bench/repeated-backups.ts [--size MiB] [--runs N]
+
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateAgentHome } from '../testing/agent-home.ts';
+import { copySqliteConsistent } from '../main/engine/agents/index.ts';
+import { backup } from '../main/engine/backup/index.ts';
+import { Repository } from '../main/engine/repository.ts';
+import { LocalBlobStore } from '../main/engine/storage/index.ts';
+import { createWorkerCodec } from '../main/engine/workers/index.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
+const sizeMiB = arg('--size', 20);
+const runs = arg('--runs', 100);
+const child = args.includes('--child') ? args[args.indexOf('--child') + 1] : undefined;
+const mib = (n: number) => `${(n / (1 << 20)).toFixed(0)} MiB`;
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const passphrase = 'repeated backups benchmark';
+const threads = Math.max(1, availableParallelism() - 1);
+const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads });
+
+if (child === undefined) {
+  const work = mkdtempSync(join(tmpdir(), 'cairn-repeat-'));
+  const summary = generateAgentHome(join(work, 'home'), { seed: 7, sizeMiB, smallFiles: Math.round((sizeMiB * 2500) / 300) });
+  writeFileSync(join(work, 'transcripts.json'), JSON.stringify(summary.transcripts));
+  console.log(`Repeated scheduled backups: ${summary.files} files, ${mib(summary.bytes)}, ${runs} runs, load average ${load()}`);
+  const { repo } = await Repository.init({ store: new LocalBlobStore(join(work, 'vault'), { fsync: false }), stateDir: join(work, 'state'), passphrase, makeCodec });
+  await repo.close();
+  // The first open writes the local key cache (a full KDF); the measured process then uses it.
+  await (await Repository.open({ store: new LocalBlobStore(join(work, 'vault'), { fsync: false }), stateDir: join(work, 'state'), secret: { passphrase }, makeCodec })).close();
+  try {
+    execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, ...args, '--child', work], { stdio: 'inherit' });
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  process.exit(0);
+}
+const work = child;
+const home = join(work, 'home');
+const store = new LocalBlobStore(join(work, 'vault'), { fsync: false });
+const repo = await Repository.open({ store, stateDir: join(work, 'state'), secret: { passphrase }, makeCodec });
+const report = (what: string) => {
+  const m = process.memoryUsage();
+  console.log(`${what.padEnd(20)} RSS ${mib(m.rss).padStart(8)}   heap used ${mib(m.heapUsed).padStart(7)}   array buffers ${mib(m.arrayBuffers).padStart(7)}`);
+};
+await new Promise((resolve) => setTimeout(resolve, 200));
+report('idle, vault open');
+const transcripts = JSON.parse(readFileSync(join(work, 'transcripts.json'), 'utf8')) as string[];
+const started = Date.now();
+for (let i = 1; i <= runs; i++) {
+  // A few minutes of agent work: one transcript grows, and every tenth run a new session appears.
+  appendFileSync(transcripts[i % transcripts.length] as string, `{"type":"assistant","run":${i},"text":"${'x'.repeat(2000 + (i % 7) * 500)}"}\n`);
+  if (i % 10 === 0) appendFileSync(join(home, `new-session-${i}.jsonl`), `{"type":"user","run":${i}}\n`.repeat(200));
+  await backup({ vault: repo.vault, db: repo.db, codec: repo.codec, sources: [{ label: 'home', path: home, sqlite: ['**/*.sqlite'] }], device: repo.device, reason: 'scheduled', tmpDir: repo.tmpDir, copySqlite: async (s, d) => void (await copySqliteConsistent(s, d)) });
+  if (i === 1 || i === 10 || i % 50 === 0 || i === runs) report(`after backup ${i}`);
+}
+console.log(`${runs} backups in ${((Date.now() - started) / 1000).toFixed(1)} s, load average ${load()}`);
+await repo.close();
