@@ -7,7 +7,7 @@ import type { DeviceInfo, ProgressInfo, RetentionPolicy, PathMapping, SnapshotSu
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, detectAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
-import { backup } from './backup/index.ts';
+import { backup, PrunedWhileScanningError } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
 import type { Repository } from './repository.ts';
 import { pull } from './sync/index.ts';
@@ -52,9 +52,21 @@ export interface RunBackupOptions {
 }
 
 export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
+  // A prune that finished while this backup scanned: scan again (the index cache is current
+  // now; unchanged files are skipped) rather than send the backup to the outbox.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await backupOnce(repo, options);
+    } catch (error) {
+      if (!(error instanceof PrunedWhileScanningError) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
   // Agents' sources get a session catalog (and their sessions' text goes into the search index).
   const sessions = options.sources.some((s) => s.agent) ? new SessionDb(repo.db.db) : undefined;
-  let built: BuiltCatalog | undefined;
+  const catalog: { built?: BuiltCatalog } = {};
   const result = await backup({
     vault: repo.vault,
     db: repo.db,
@@ -76,12 +88,13 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
     ...(sessions
       ? {
           catalog: async (input) => {
-            built = await buildCatalog(input, { sessions, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
-            return built.root;
+            catalog.built = await buildCatalog(input, { sessions, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
+            return catalog.built.root;
           },
         }
       : {}),
   });
+  const built = catalog.built;
   if (sessions && built && sessions.deviceCatalog(repo.device.id)?.catalog !== built.root) {
     const snap = result.snapshot;
     sessions.setDeviceCatalog(repo.device, { id: result.snapshotId ?? '', time: snap?.time ?? new Date(repo.now()).toISOString(), catalog: built.root }, built.pages);

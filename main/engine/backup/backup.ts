@@ -9,7 +9,7 @@ import { chmod, mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/
 import type { BigIntStats } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { CairnError } from '../../../shared/errors.ts';
+import { CairnError, LockedError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
@@ -28,6 +28,13 @@ import type { CheckedRoot } from './roots.ts';
 
 /** How long a backup waits for another device's prune before it gives up with `locked`. */
 export const DEFAULT_BACKUP_LOCK_WAIT_MS = 2 * 60_000;
+
+/**
+ * A prune finished between this backup's index sync and its lock, so blobs it counted as stored
+ * may be gone; nothing was uploaded, and the local index cache is current again: running the
+ * backup again right away is safe and cheap (unchanged files are skipped by the file cache).
+ */
+export class PrunedWhileScanningError extends LockedError {}
 
 export interface BackupDevice {
   id: DeviceId;
@@ -243,7 +250,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       for (const id of indexAtStart) {
         if (!current.has(id)) {
           await syncIndex(vault, db, current);
-          throw new CairnError('locked', 'The vault was pruned while this backup was scanning. Run the backup again.', { retryable: true });
+          throw new PrunedWhileScanningError('The vault was pruned while this backup was scanning. Run the backup again.');
         }
       }
     };
