@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../testing/real-agents.ts';
 import { buildFixtureHome } from './fixtures/home.ts';
+import { CLAUDE_SESSION_ID } from './fixtures/transcripts.ts';
 import { startApp, type AppUnderTest } from './host/app-under-test.ts';
 import { shoot, shootSizes } from './screenshots.ts';
 import { PASSPHRASE } from './wizard-steps.ts';
@@ -77,6 +78,8 @@ test('every screen, both sizes, light and dark', async ({ page }) => {
   await expect(page.locator('.session-row').first()).toBeVisible();
   await shootSizes(page, 'screen-05-sessions-filter');
   for (const agent of agents) {
+    // The options are the agents of the sessions listed: back to all of them first.
+    await agentSelect.selectOption('');
     await agentSelect.selectOption(agent);
     await expect(page.locator('.session-row').first().locator(`.agent-chip.agent-${agent}`)).toBeVisible();
     // The session with the most messages: the fullest conversation of that agent.
@@ -104,7 +107,7 @@ test('every screen, both sizes, light and dark', async ({ page }) => {
   }
   await expect(tree.locator('.tree-session-title').first()).toBeVisible();
   await shootSizes(page, 'screen-07-snapshots-tree');
-  await tree.locator('[role="treeitem"][data-path$=".jsonl"]').first().click();
+  await tree.locator(`[role="treeitem"][data-path$="${CLAUDE_SESSION_ID}.jsonl"]`).click();
   const viewer = page.getByTestId('session-viewer');
   await expect(viewer.locator('.msg').first()).toBeVisible();
   await viewer.getByTestId('session-find').fill('UTC');
