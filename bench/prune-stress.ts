@@ -1,8 +1,11 @@
 // Issue 10's stress run (a benchmark; a short version runs as a test): two devices on one vault
 // whose listings lag writes and deletes by 10 s (store time on a sped-up clock). Each round,
 // device A changes its home and backs up while device B, at the same moment, forgets all but
-// A's newest snapshots and prunes (with a safety margin a few rounds long). Afterwards every
-// snapshot left restores byte for byte and `check --read-data` is clean: nothing was lost.
+// A's newest snapshots and prunes (with a safety margin a few rounds long). A backs up as the
+// app and the CLI do (runBackup through its outbox): one that meets the prune waits for it, or
+// scans again when the prune finished meanwhile, or keeps its snapshot in the outbox, uploaded
+// by the next round. Afterwards every snapshot left restores byte for byte and
+// `check --read-data` is clean: nothing was lost.
 //
 //   node bench/prune-stress.ts [--rounds 50] [--lag-s 10] [--factor 100]
 
@@ -10,8 +13,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { copySqliteConsistent } from '../main/engine/agents/index.ts';
-import { backup } from '../main/engine/backup/index.ts';
+import { runBackup, throughOutbox } from '../main/engine/operations.ts';
+import { OutboxBlobStore } from '../main/engine/outbox/index.ts';
 import { Repository } from '../main/engine/repository.ts';
 import { restore } from '../main/engine/restore/index.ts';
 import { FastClock, LaggingBlobStore, MemoryBlobStore } from '../main/engine/storage/index.ts';
@@ -30,7 +33,11 @@ export interface StressOptions {
 export interface StressResult {
   rounds: number;
   backups: number;
+  /** Backups that failed with `locked` (none since they wait, scan again, or use the outbox). */
   backupsLocked: number;
+  /** Backups kept in A's outbox because the prune held the vault; uploaded by a later round. */
+  backupsToOutbox: number;
+  outboxUploaded: number;
   prunes: number;
   prunesLocked: number;
   packsDeleted: number;
@@ -58,10 +65,11 @@ export async function runPruneStress(options: StressOptions): Promise<StressResu
   const home = join(root, 'home');
   mkdirSync(home);
   const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads: 1 });
-  const { repo: a } = await Repository.init({ store, stateDir: join(root, 'a'), passphrase: PASSPHRASE, scrypt: { N: 2 ** 10, r: 8, p: 1 }, deviceName: 'A', makeCodec });
+  const outbox = new OutboxBlobStore(store, { dir: join(root, 'outbox-a'), fsync: false });
+  const { repo: a } = await Repository.init({ store: outbox, now: () => clock.now(), stateDir: join(root, 'a'), passphrase: PASSPHRASE, scrypt: { N: 2 ** 10, r: 8, p: 1 }, deviceName: 'A', makeCodec });
   await clock.sleep(options.lagMs + 1);
   const b = await Repository.open({ store, stateDir: join(root, 'b'), secret: { passphrase: PASSPHRASE }, deviceName: 'B', makeCodec });
-  const result: StressResult = { rounds: options.rounds, backups: 0, backupsLocked: 0, prunes: 0, prunesLocked: 0, packsDeleted: 0, packsMarked: 0, snapshotsLeft: 0, snapshotsRestored: 0, lost: 0, checkProblems: [], seconds: 0 };
+  const result: StressResult = { rounds: options.rounds, backups: 0, backupsLocked: 0, backupsToOutbox: 0, outboxUploaded: 0, prunes: 0, prunesLocked: 0, packsDeleted: 0, packsMarked: 0, snapshotsLeft: 0, snapshotsRestored: 0, lost: 0, checkProblems: [], seconds: 0 };
   const expected = new Map<string, Map<string, Buffer>>();
   const marginMs = options.marginMs ?? 3 * options.lagMs;
   try {
@@ -71,17 +79,21 @@ export async function runPruneStress(options: StressOptions): Promise<StressResu
       writeFileSync(join(home, 'log.jsonl'), `${'x'.repeat(4000)}\n`.repeat(round + 1));
       if (round >= 3) rmSync(join(home, `new-${round - 3}.bin`), { force: true });
       const state = readTree(home);
+      const backUp = (offline: boolean) => runBackup(a, { sources: [{ label: 'home', path: home }], reason: 'manual', offline });
       const forgetAndPrune = async () => {
         for (const s of (await b.vault.listSnapshots(a.device.id)).slice(0, -2)) await b.vault.deleteSnapshot(s.device, s.id);
         return prune(b.vault, b.db, b.codec, { device: b.device.id, marginMs, clock });
       };
       const [backed, pruned] = await Promise.allSettled([
-        backup({ vault: a.vault, db: a.db, codec: a.codec, sources: [{ label: 'home', path: home }], device: a.device, reason: 'manual', tmpDir: a.tmpDir, copySqlite: async (s, d) => void (await copySqliteConsistent(s, d)), now: () => clock.now() }),
+        throughOutbox(a, outbox, () => backUp(false), () => backUp(true)),
         forgetAndPrune(),
       ]);
       result.backups++;
       if (backed.status === 'fulfilled') {
-        if (!backed.value.unchanged) expected.set(backed.value.snapshotId as string, state);
+        const done = backed.value.offline ? backed.value.offline.result : backed.value.online;
+        if (!done.unchanged) expected.set(done.snapshotId as string, state);
+        if (backed.value.offline) result.backupsToOutbox++;
+        result.outboxUploaded += backed.value.flushed;
       } else if ((backed.reason as { code?: string }).code === 'locked') result.backupsLocked++;
       else throw backed.reason;
       result.prunes++;
@@ -91,6 +103,8 @@ export async function runPruneStress(options: StressOptions): Promise<StressResu
       } else if ((pruned.reason as { code?: string }).code === 'locked') result.prunesLocked++;
       else throw pruned.reason;
     }
+    // No prune any more: what waits in A's outbox goes up.
+    if (outbox.pendingSnapshots() > 0) result.outboxUploaded += (await throughOutbox(a, outbox, () => runBackup(a, { sources: [{ label: 'home', path: home }], reason: 'manual' }), () => Promise.reject(new Error('the vault is reachable')))).flushed;
     // Let the listings catch up, then read everything back on a third, fresh device.
     await clock.sleep(options.lagMs + 1);
     const c = await Repository.open({ store, stateDir: join(root, 'c'), secret: { passphrase: PASSPHRASE }, deviceName: 'C', makeCodec });
