@@ -17,15 +17,18 @@ export function App() {
   const state = useStatus((s) => s.status?.state);
   const error = useStatus((s) => s.error);
   const setupOpen = useSetup((s) => s.open);
+  const resumeChecked = useSetup((s) => s.resumeChecked);
   useTheme();
 
   useEffect(() => {
     const disconnect = connectEvents();
     void useStatus.getState().load();
+    // A set-up left half-way (a reload, a closed window) comes back at its step.
+    void useSetup.getState().resume();
     return disconnect;
   }, []);
 
-  if (!state) {
+  if (!state || !resumeChecked) {
     return (
       <div className="splash">
         <Logo size={40} />

@@ -219,6 +219,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
 
   const preview = (text: string): FilePreview => ({ size: text.length, truncated: false, binary: false, text });
 
+  const agentFolders = { added: [] as string[], removed: [] as string[] };
   const handlers: Handlers = {
     'status.get': async () => status,
     'sync.now': async () => ({ jobId: runJob('backup', 'Backed up 520 files, 51 MB (9.4 MB uploaded after deduplication and compression)') }),
@@ -343,6 +344,18 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     'vault.prune': async () => ({ jobId: runJob('prune', 'Removed 6 snapshots and 2 packs (4.1 MB)', 1500) }),
     'app.openExternal': async () => ({ opened: true }),
     'app.chooseFolder': async () => ({ path: '/media/alice/Backup/cairn' }),
+    'agents.paths': async () => ({ ...agentFolders, defaults: ['src', 'code', 'projects'].map((f) => `/home/alice/${f}`), home: '/home/alice' }),
+    'agents.updatePaths': async ({ add, remove }) => {
+      for (const p of add ?? []) if (!agentFolders.added.includes(p)) agentFolders.added.push(p.replace(/^~/, '/home/alice'));
+      agentFolders.added = agentFolders.added.filter((p) => !(remove ?? []).includes(p));
+      return { ...agentFolders, defaults: ['src', 'code', 'projects'].map((f) => `/home/alice/${f}`), home: '/home/alice' };
+    },
+    'setup.createBucket': async () => ({ bucket: 'created' }),
+    'setup.progress': async () => ({}),
+    'setup.saveProgress': async () => ({ saved: true }),
+    'setup.confirmRecoveryKey': async () => ({ confirmed: true }),
+    'setup.finish': async () => ({ finished: true }),
+    'setup.location': async () => ({ location: { provider: 'r2', bucket: 'cairn-alice', prefix: 'cairn', endpoint: 'https://0123456789abcdef0123456789abcdef.r2.cloudflarestorage.com', region: 'auto' }, hasCredentials: true }),
     // Sessions: look at them with the real service (`node e2e/dev/serve-real.ts`); the fake has none.
     'sessions.list': async () => [],
     'sessions.search': async () => [],

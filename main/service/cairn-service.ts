@@ -3,7 +3,7 @@
 // e2e host run exactly this code.
 
 import { EventEmitter } from 'node:events';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId } from '../../shared/ids.ts';
 import type { CheckReport, DiffEntry, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
@@ -27,6 +27,8 @@ import { ConfigStore, vaultKey } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
 import { sessionHandlers } from './session-handlers.ts';
 import { snapshotSessionHandlers } from './snapshot-session-handlers.ts';
+import { agentFolderHandlers } from './agent-folder-handlers.ts';
+import { wizard } from './wizard-handlers.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
 
 interface Credentials {
@@ -343,6 +345,14 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
     };
   }
 
+  const setupWizard = wizard({
+    config,
+    secrets,
+    storeFor: (location, credentials) => storeFor(location, credentials, false),
+    describeDevice: async (id) => (repo ? (await handlers['devices.list']({})).find((d) => d.id === id) : undefined),
+    storedCredentials,
+  });
+
   const handlers: Handlers = {
     'status.get': async () => status(),
     'sync.now': async () => ({ jobId: (await syncJob('manual')).job.id }),
@@ -510,19 +520,23 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
         await store.close();
       }
     },
-    'setup.createVault': async ({ location: typed, credentials, passphrase, deviceName }) => {
+    'setup.createVault': async ({ location: typed, credentials, passphrase, deviceName, wizard: fromWizard }) => {
       const location = expandLocation(typed as VaultLocation);
       const store = vaultStoreFor(location as VaultLocation, credentials);
       const { repo: created, recoveryKey } = await Repository.init({ store, stateDir: options.stateDir, passphrase, deviceName, makeCodec: (v) => createWorkerCodec(v, { threads: threads() }), now }).catch(async (error: unknown) => {
         await store.close();
         throw error;
       });
-      return { ...(await remember(location as VaultLocation, credentials, { passphrase }, created)), recoveryKey };
+      const result = await remember(location as VaultLocation, credentials, { passphrase }, created);
+      if (fromWizard) await setupWizard.started('create', location as VaultLocation, result, recoveryKey);
+      return { ...result, recoveryKey };
     },
-    'setup.joinVault': async ({ location: typed, credentials, secret, deviceName }) => {
+    'setup.joinVault': async ({ location: typed, credentials, secret, deviceName, wizard: fromWizard }) => {
       const location = expandLocation(typed as VaultLocation);
       const opened = await openWith(location as VaultLocation, credentials, secret as UnlockSecret, deviceName);
-      return remember(location as VaultLocation, credentials, secret as UnlockSecret, opened);
+      const result = await remember(location as VaultLocation, credentials, secret as UnlockSecret, opened);
+      if (fromWizard) await setupWizard.started('join', location as VaultLocation, result);
+      return result;
     },
     'setup.unlock': async ({ secret }) => {
       const location = config.get().location;
@@ -584,6 +598,8 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       return { jobId: job.id };
     },
     'app.openExternal': async ({ url }) => ({ opened: (await hooks.openExternal?.(url)) ?? false }),
+    ...setupWizard.handlers,
+    ...agentFolderHandlers({ stateDir: options.stateDir, home: options.home ?? homedir() }),
     ...sessionHandlers({ requireRepo, agentContext, pathMappings: () => settings().pathMappings, onDamaged }),
     ...snapshotSessionHandlers({ requireRepo, findSnapshot }),
     'app.chooseFolder': async ({ title }) => {

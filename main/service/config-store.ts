@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../../shared/models.ts';
 import type { Settings, VaultLocation } from '../../shared/models.ts';
-import { vaultLocationSchema } from '../../shared/ipc/contract.ts';
+import { setupProgressSchema, vaultLocationSchema } from '../../shared/ipc/contract.ts';
+import type { SetupProgress, SetupResult } from '../../shared/ipc/contract.ts';
 import { writeJsonAtomic } from '../engine/atomic-file.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -26,13 +27,26 @@ export interface AppConfig {
   location?: VaultLocation;
   vaultId?: string;
   settings: Settings;
+  /** A set-up under way (a vault created or joined, the wizard not finished): where to resume. */
+  setup?: StoredSetup;
 }
+
+export interface StoredSetup extends SetupProgress {
+  mode: 'create' | 'join';
+  result: SetupResult;
+}
+
+const storedSetupSchema = setupProgressSchema.extend({
+  mode: z.enum(['create', 'join']),
+  result: z.object({ fingerprint: z.string(), deviceId: z.string(), deviceName: z.string() }),
+});
 
 const configSchema = z.object({
   version: z.literal(1),
   location: vaultLocationSchema.optional(),
   vaultId: z.string().optional(),
   settings: z.record(z.string(), z.unknown()).optional(),
+  setup: storedSetupSchema.optional(),
 });
 
 export class ConfigStore {
@@ -53,6 +67,7 @@ export class ConfigStore {
         ...(parsed.location ? { location: parsed.location as VaultLocation } : {}),
         ...(parsed.vaultId ? { vaultId: parsed.vaultId } : {}),
         settings: { ...DEFAULT_SETTINGS, ...(parsed.settings as Partial<Settings> | undefined) },
+        ...(parsed.setup ? { setup: parsed.setup } : {}),
       };
     } catch {
       return { version: 1, settings: { ...DEFAULT_SETTINGS } };
@@ -65,6 +80,13 @@ export class ConfigStore {
 
   update(patch: Partial<AppConfig>): AppConfig {
     this.current = { ...this.current, ...patch };
+    writeJsonAtomic(this.file, this.current);
+    return this.current;
+  }
+
+  /** Writes `next` as the whole configuration (to drop an optional field). */
+  replace(next: AppConfig): AppConfig {
+    this.current = next;
     writeJsonAtomic(this.file, this.current);
     return this.current;
   }

@@ -250,3 +250,10 @@ export function toConnection(form: ProviderForm): ConnectionRequest {
       };
   }
 }
+
+/** A location in words, for the user ("my-vault/cairn at https://…", or the folder). */
+export function describeLocation(location: VaultLocation): string {
+  if (location.provider === 'local') return `${location.path ?? ''}${location.prefix ? `/${location.prefix}` : ''}`;
+  const where = location.endpoint ?? (location.region ? `AWS ${location.region}` : 'AWS');
+  return `${location.bucket ?? ''}/${location.prefix} at ${where}`;
+}

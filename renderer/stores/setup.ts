@@ -6,9 +6,9 @@
 import { create } from 'zustand';
 import type { SetupResult } from '../../shared/ipc/contract.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
-import type { DeviceInfo, ProbeResult, ProviderKind } from '../../shared/models.ts';
+import type { DeviceInfo, ProbeResult, ProviderKind, VaultLocation } from '../../shared/models.ts';
 import { call } from '../api.ts';
-import { EMPTY_FORM, toConnection, type ProviderForm } from '../lib/providers.ts';
+import { EMPTY_FORM, formFor, toConnection, type ProviderForm } from '../lib/providers.ts';
 import { useJobs } from './jobs.ts';
 
 export const SETUP_STEPS = ['provider', 'connection', 'vault', 'agents', 'schedule', 'finish'] as const;
@@ -49,6 +49,18 @@ export interface SetupState {
   restoreError?: ErrorRecord;
   unlocking: boolean;
   unlockError?: ErrorRecord;
+  /** Asked main for an unfinished set-up (after a reload or a restart); the app waits for it. */
+  resumeChecked: boolean;
+  bucketCreating: boolean;
+  bucketError?: ErrorRecord;
+  /** Opened from Settings → Storage to change where the vault is (the vault step then explains what happens to the old one). */
+  changingStorage: boolean;
+  /** Where the vault was when Settings → Storage opened the wizard. */
+  oldLocation?: VaultLocation;
+  resume(): Promise<void>;
+  /** Settings → Storage: the wizard with the current location filled in. */
+  changeStorage(): Promise<void>;
+  createBucket(): Promise<boolean>;
   begin(): void;
   goTo(step: SetupStep): void;
   chooseProvider(kind: ProviderKind): void;
@@ -87,18 +99,76 @@ export const initialSetupState = {
   restoreError: undefined,
   unlocking: false,
   unlockError: undefined,
+  bucketCreating: false,
+  bucketError: undefined,
+  changingStorage: false,
+  oldLocation: undefined,
 };
 
 /** Identifies what a connection test was run against: a test counts only while the form still says the same. */
 export const connectionKey = (form: ProviderForm): string => JSON.stringify(toConnection(form));
 
-export const useSetup = create<SetupState>()((set, get) => ({
+const RESUMABLE: readonly SetupStep[] = ['vault', 'agents', 'schedule', 'finish'];
+
+export const useSetup = create<SetupState>()((set, get) => {
+  /** Tells main where the set-up stands, once a vault is created or joined (a reload comes back here). */
+  const persist = (): void => {
+    const s = get();
+    if (!s.result || !RESUMABLE.includes(s.step)) return;
+    void call('setup.saveProgress', {
+      step: s.step as 'vault' | 'agents' | 'schedule' | 'finish',
+      ...(s.mode === 'join' ? { joinStage: s.joinStage } : {}),
+      ...(s.replaced ? { replacedDeviceId: s.replaced.id } : {}),
+      ...(s.restoreJobId ? { restoreJobId: s.restoreJobId } : {}),
+      ...(s.firstJobId ? { firstJobId: s.firstJobId } : {}),
+    });
+  };
+  return {
   ...initialSetupState,
+  resumeChecked: false,
+  async resume() {
+    const result = await call('setup.progress', {});
+    const progress = result.ok ? result.value.progress : undefined;
+    if (progress) {
+      set({
+        ...initialSetupState,
+        open: true,
+        step: progress.step,
+        mode: progress.mode,
+        result: progress.result,
+        recoveryKey: progress.recoveryKey,
+        joinStage: progress.joinStage ?? 'fingerprint',
+        replaced: progress.replaced,
+        restoreJobId: progress.restoreJobId,
+        firstJobId: progress.firstJobId,
+      });
+      for (const id of [progress.restoreJobId, progress.firstJobId]) if (id) void useJobs.getState().watch(id);
+    }
+    set({ resumeChecked: true });
+  },
+  async changeStorage() {
+    const current = await call('setup.location', {});
+    const form = current.ok && current.value.location ? formFor(current.value.location) : EMPTY_FORM;
+    const oldLocation = current.ok ? current.value.location : undefined;
+    set({ ...initialSetupState, open: true, changingStorage: true, form, step: oldLocation ? 'connection' : 'provider', ...(oldLocation ? { oldLocation } : {}) });
+  },
+  async createBucket() {
+    const form = get().form;
+    set({ bucketCreating: true, bucketError: undefined });
+    const result = await call('setup.createBucket', toConnection(form));
+    if (!result.ok) {
+      set({ bucketCreating: false, bucketError: result.error });
+      return false;
+    }
+    set({ bucketCreating: false });
+    return get().testConnection();
+  },
   begin() {
     if (!get().open) set({ ...initialSetupState, open: true });
   },
   goTo(step) {
     set({ step, error: undefined });
+    persist();
   },
   chooseProvider(kind) {
     const form = get().form;
@@ -133,31 +203,36 @@ export const useSetup = create<SetupState>()((set, get) => ({
   async createVault(passphrase) {
     set({ pending: true, error: undefined });
     const name = get().deviceName.trim();
-    const result = await call('setup.createVault', { ...toConnection(get().form), passphrase, ...(name ? { deviceName: name } : {}) });
+    const result = await call('setup.createVault', { ...toConnection(get().form), passphrase, ...(name ? { deviceName: name } : {}), wizard: true });
     if (!result.ok) {
       set({ pending: false, error: result.error });
       return false;
     }
     const { recoveryKey, ...setup } = result.value;
     set({ pending: false, result: setup, recoveryKey });
+    persist();
     return true;
   },
   async joinVault(secret) {
     set({ pending: true, error: undefined });
     const name = get().deviceName.trim();
-    const result = await call('setup.joinVault', { ...toConnection(get().form), secret, ...(name ? { deviceName: name } : {}) });
+    const result = await call('setup.joinVault', { ...toConnection(get().form), secret, ...(name ? { deviceName: name } : {}), wizard: true });
     if (!result.ok) {
       set({ pending: false, error: result.error });
       return false;
     }
-    set({ pending: false, result: result.value });
+    set({ pending: false, result: result.value, joinStage: 'fingerprint' });
+    persist();
     return true;
   },
   confirmRecoverySaved() {
     set({ recoveryKey: undefined, step: 'agents' });
+    void call('setup.confirmRecoveryKey', {});
+    persist();
   },
   confirmFingerprint() {
     set({ joinStage: 'device', error: undefined });
+    persist();
   },
   async replaceDevice(deviceId) {
     set({ pending: true, error: undefined });
@@ -168,6 +243,7 @@ export const useSetup = create<SetupState>()((set, get) => ({
     }
     const adopted = result.value;
     set((s) => ({ pending: false, replaced: adopted, joinStage: 'restore', ...(s.result ? { result: { ...s.result, deviceId: adopted.id, deviceName: adopted.name } } : {}) }));
+    persist();
     return true;
   },
   async restoreEverything(overwrite) {
@@ -191,6 +267,7 @@ export const useSetup = create<SetupState>()((set, get) => ({
       return undefined;
     }
     set({ pending: false, restoreJobId: started.value.jobId });
+    persist();
     void useJobs.getState().watch(started.value.jobId);
     return started.value.jobId;
   },
@@ -203,10 +280,12 @@ export const useSetup = create<SetupState>()((set, get) => ({
     }
     const jobId = result.value.jobId;
     set({ firstJobId: jobId });
+    persist();
     void useJobs.getState().watch(jobId);
     return jobId;
   },
   finish() {
+    if (get().result) void call('setup.finish', {});
     set({ ...initialSetupState });
   },
   async unlock(secret) {
@@ -219,4 +298,5 @@ export const useSetup = create<SetupState>()((set, get) => ({
     set({ unlocking: false });
     return true;
   },
-}));
+  };
+});

@@ -15,6 +15,7 @@ import type {
   Settings,
   SnapshotSummary,
   TreeEntryInfo,
+  VaultLocation,
 } from '../models.ts';
 import type { ErrorRecord } from '../errors.ts';
 import type { ContinueInfo, SessionHit, SessionPageView, SessionSummary, SnapshotSessionInfo, SnapshotSessionScan } from '../sessions.ts';
@@ -74,13 +75,31 @@ export const restoreTargetSchema = z.discriminatedUnion('kind', [
 
 const empty = z.object({}).strict();
 
+/** Where an unfinished set-up stands (kept by main, so that a reload or a closed window resumes it). */
+export const setupProgressSchema = z
+  .object({
+    step: z.enum(['vault', 'agents', 'schedule', 'finish']),
+    joinStage: z.enum(['fingerprint', 'device', 'restore']).optional(),
+    replacedDeviceId: deviceId.optional(),
+    restoreJobId: z.string().max(64).optional(),
+    firstJobId: z.string().max(64).optional(),
+  })
+  .strict();
+export type SetupProgress = z.output<typeof setupProgressSchema>;
+
+/** A folder the user typed or picked: absolute, or starting with `~` (this computer's home). */
+const userFolder = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'no NUL in paths');
+
 const sessionRef = { agent: z.string().min(1).max(64), id: z.string().min(1).max(512) };
 const isoDate = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'a date');
 const sessionFilter = z
   .object({ agent: z.string().max(64).optional(), deviceId: deviceId.optional(), project: absPath.optional(), since: isoDate.optional(), until: isoDate.optional() })
   .strict();
 
-/** Request schemas, one per channel. */
+/**
+ * Request schemas, one per channel. `wizard: true` on createVault/joinVault: the set-up wizard runs
+ * it, so main keeps its progress (and an unconfirmed recovery key) until `setup.finish`.
+ */
 export const requestSchemas = {
   'status.get': empty,
   'sync.now': empty,
@@ -111,10 +130,18 @@ export const requestSchemas = {
   'settings.get': empty,
   'settings.set': settingsPatchSchema.strict(),
   'agents.list': empty,
+  'agents.paths': empty,
+  'agents.updatePaths': z.object({ add: z.array(userFolder).max(100).optional(), remove: z.array(userFolder).max(100).optional() }).strict(),
   'setup.testConnection': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional() }).strict(),
-  'setup.createVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), passphrase: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH), deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
-  'setup.joinVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), secret: unlockSecretSchema, deviceName: z.string().trim().min(1).max(64).optional() }).strict(),
+  'setup.createVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), passphrase: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH), deviceName: z.string().trim().min(1).max(64).optional(), wizard: z.boolean().optional() }).strict(),
+  'setup.joinVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), secret: unlockSecretSchema, deviceName: z.string().trim().min(1).max(64).optional(), wizard: z.boolean().optional() }).strict(),
   'setup.unlock': z.object({ secret: unlockSecretSchema }).strict(),
+  'setup.createBucket': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional() }).strict(),
+  'setup.progress': empty,
+  'setup.saveProgress': setupProgressSchema,
+  'setup.confirmRecoveryKey': empty,
+  'setup.finish': empty,
+  'setup.location': empty,
   'vault.stats': empty,
   'vault.check': z.object({ readData: z.boolean() }).strict(),
   'vault.prune': empty,
@@ -147,6 +174,24 @@ export interface VaultStats {
   storedBytes: number;
   provider: string;
   location: string;
+}
+
+export interface SetupProgressView extends SetupProgress {
+  mode: 'create' | 'join';
+  result: SetupResult;
+  /** Shown until the user confirms saving it; kept in the keychain meanwhile. */
+  recoveryKey?: string;
+  replaced?: DeviceInfo;
+}
+
+export interface AgentFolders {
+  /** Folders added to the scan (absolute). */
+  added: string[];
+  /** Folders never scanned, nor anything below them. */
+  removed: string[];
+  /** The common project folders scanned by default (absolute, on this computer). */
+  defaults: string[];
+  home: string;
 }
 
 /** What a restore will do, before it runs (the same plan the restore then carries out). */
@@ -230,11 +275,25 @@ export interface Responses {
   'settings.get': Settings;
   'settings.set': Settings;
   'agents.list': AgentInfo[];
+  /** The folders Aider detection scans (the same file as `cairn agents --add-path/--remove-path`). */
+  'agents.paths': AgentFolders;
+  'agents.updatePaths': AgentFolders;
   'setup.testConnection': ProbeResult;
   /** The recovery key is shown once, here, and never stored. */
   'setup.createVault': SetupResult & { recoveryKey: string };
   'setup.joinVault': SetupResult;
   'setup.unlock': SetupResult;
+  /** Creates the bucket when the key may (`exists` when it was there already). */
+  'setup.createBucket': { bucket: 'created' | 'exists' };
+  /** The unfinished set-up, when there is one: its step, and the recovery key until it is confirmed saved. */
+  'setup.progress': { progress?: SetupProgressView };
+  'setup.saveProgress': { saved: true };
+  /** Forgets the recovery key kept for an unconfirmed set-up. */
+  'setup.confirmRecoveryKey': { confirmed: true };
+  /** The set-up is over: nothing to resume. */
+  'setup.finish': { finished: true };
+  /** Where the vault is now (Settings → Storage fills the form with it; no secrets). */
+  'setup.location': { location?: VaultLocation; hasCredentials: boolean };
   'vault.stats': VaultStats;
   'vault.check': CheckReport;
   'vault.prune': { jobId: string };

@@ -7,6 +7,7 @@ import { Icon } from '../../components/icon.tsx';
 import { formatBytes, formatCount } from '../../lib/format.ts';
 import { useSettings } from '../../stores/settings.ts';
 import { AgentAvatar } from './agent-avatar.tsx';
+import { AgentFolders } from './agent-folders.tsx';
 import { SettingsSection } from './settings-section.tsx';
 
 export function AgentsSection() {
@@ -26,6 +27,7 @@ export function AgentsSection() {
           ))}
         </ul>
       )}
+      <AgentFolders />
     </SettingsSection>
   );
 }

@@ -8,6 +8,7 @@ import { useSettings } from '../../stores/settings.ts';
 import { AgentsSection } from './agents-section.tsx';
 import { AppSection, MappingsSection, RetentionSection, ScheduleSection } from './general-sections.tsx';
 import { KeySection } from './key-section.tsx';
+import { StorageSection } from './storage-section.tsx';
 import { VaultSection } from './vault-section.tsx';
 
 const SECTIONS = [
@@ -17,6 +18,7 @@ const SECTIONS = [
   { id: 'mappings', label: 'Path mappings' },
   { id: 'app', label: 'App' },
   { id: 'key', label: 'Key' },
+  { id: 'storage', label: 'Storage' },
   { id: 'vault', label: 'Vault' },
 ] as const;
 
@@ -64,6 +66,7 @@ export function SettingsScreen() {
           <MappingsSection settings={settings} />
           <AppSection settings={settings} />
           <KeySection />
+          <StorageSection />
           <VaultSection />
         </div>
       )}

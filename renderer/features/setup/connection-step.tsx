@@ -27,6 +27,9 @@ export function ConnectionStep() {
   const probe = useSetup((s) => s.probe);
   const test = useSetup((s) => s.testConnection);
   const chooseFolder = useSetup((s) => s.chooseFolder);
+  const createBucket = useSetup((s) => s.createBucket);
+  const bucketCreating = useSetup((s) => s.bucketCreating);
+  const bucketError = useSetup((s) => s.bucketError);
   const [touched, setTouched] = useState(false);
   const info = providerInfo(form.provider);
   const errors = useMemo(() => validateForm(form), [form]);
@@ -36,6 +39,7 @@ export function ConnectionStep() {
   const fresh = probe.testedFor === currentKey;
   const passed = fresh && probe.result?.ok === true;
   const endpoint = effectiveEndpoint(form);
+  const bucketMissing = fresh && form.provider !== 'local' && probe.result?.steps.some((x) => x.error?.code === 'bucket_not_found') === true;
 
   const onTest = (): void => {
     setTouched(true);
@@ -161,6 +165,17 @@ export function ConnectionStep() {
           </div>
           {fresh && (probe.running || probe.result) && <ProbeSteps steps={probe.result?.steps ?? []} running={probe.running} storage={storageKindOf(form.provider)} />}
           {fresh && probe.error && <ErrorNotice error={probe.error} />}
+          {bucketMissing && (
+            <Notice tone="info" title={`There is no bucket named “${form.bucket.trim()}” yet`}>
+              <p>Cairn can create it with these keys, if they may create buckets (s3:CreateBucket). Otherwise, create it in {info.name}’s console and test again.</p>
+              <div className="button-row">
+                <Button variant="primary" icon="plus" busy={bucketCreating} onClick={() => void createBucket()}>
+                  Create bucket
+                </Button>
+              </div>
+              {bucketError && <ErrorNotice error={bucketError} compact />}
+            </Notice>
+          )}
           {fresh && probe.result?.ok && (
             <Notice tone="success" title={probe.result.vaultExists ? 'Connected — a Cairn vault is already here' : 'Connected'}>
               {probe.result.vaultExists ? 'Next, unlock it with its passphrase or recovery key to add this computer.' : 'The storage is ready. Next, choose the passphrase that protects your vault.'}

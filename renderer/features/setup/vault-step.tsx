@@ -9,6 +9,7 @@ import { Checkbox, Segmented, TextField } from '../../components/form.tsx';
 import { toUnlockSecret, UnlockSecretFields, type UnlockKind } from './unlock-secret-fields.tsx';
 import { RecoveryKey } from '../../components/recovery-key.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
+import { describeLocation } from '../../lib/providers.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
 import { useSetup } from '../../stores/setup.ts';
 import { DeviceChoice, RestoreEverything } from './join-steps.tsx';
@@ -31,6 +32,7 @@ function VaultForm() {
   const setDeviceName = useSetup((s) => s.setDeviceName);
   const goTo = useSetup((s) => s.goTo);
   const error = useSetup((s) => s.error);
+  const oldLocation = useSetup((s) => (s.changingStorage ? s.oldLocation : undefined));
   return (
     <>
       <StepHeader title={mode === 'create' ? 'Protect your vault' : 'Unlock the existing vault'}>
@@ -38,6 +40,14 @@ function VaultForm() {
           ? 'Everything is encrypted with a key that only your passphrase or recovery key can unlock. Nobody — not your storage provider, not us — can reset it.'
           : 'This bucket already holds a Cairn vault. Enter its passphrase, or the recovery key you saved when it was created.'}
       </StepHeader>
+      {oldLocation && (
+        <Notice tone="info" title="What happens to the vault you use now">
+          From now on this computer backs up to the new place. The vault at <code>{describeLocation(oldLocation)}</code> stays exactly as it is: nothing there is deleted, moved or copied, and its snapshots stay readable if you switch back.{' '}
+          {mode === 'create'
+            ? 'A new vault starts empty, with its own passphrase and recovery key: the next backup uploads everything once.'
+            : 'If this is the same vault (the same key fingerprint), its history simply continues.'}
+        </Notice>
+      )}
       {!vaultExists && (
         <Segmented
           label="Create or join"
