@@ -84,7 +84,13 @@ export class OutboxBlobStore implements BlobStore {
     this.#spools = options.spools ?? ((key) => VAULT_OBJECTS.test(key));
     this.#now = options.now ?? Date.now;
     this.#load();
+    // The vault's own unfinished writes (the spool keeps its own): check reports them, prune removes them.
+    if (remote.leftovers) this.leftovers = remote.leftovers.bind(remote);
+    if (remote.deleteLeftover) this.deleteLeftover = remote.deleteLeftover.bind(remote);
   }
+
+  leftovers?: BlobStore['leftovers'];
+  deleteLeftover?: BlobStore['deleteLeftover'];
 
   get mode(): OutboxMode {
     return this.#mode;

@@ -50,6 +50,14 @@ export interface BlobStore {
   ensureContainer?(): Promise<'exists' | 'created'>;
   /** Whether the bucket keeps deleted objects as old versions; S3 only. */
   versioning?(): Promise<BucketVersioning>;
+  /**
+   * Pieces of writes that never finished (the process was killed mid-put), which list() hides:
+   * each named by its own key. A local folder only: an S3 PUT is atomic, and an unfinished
+   * multipart upload is the bucket's lifecycle rule's to abort.
+   */
+  leftovers?(): AsyncIterable<ObjectInfo>;
+  /** Removes one leftover named by leftovers(); refuses any other key. */
+  deleteLeftover?(key: string): Promise<void>;
   /** Deletes the object; deleting a missing object is not an error. */
   delete(key: string): Promise<void>;
   /** Releases connections and handles. */

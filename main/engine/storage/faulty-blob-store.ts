@@ -82,11 +82,15 @@ export class FaultyBlobStore implements BlobStore {
     }
     if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
     if (inner.versioning) this.versioning = inner.versioning.bind(inner);
+    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
+    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
   }
 
   putIfAbsent?: BlobStore['putIfAbsent'];
   ensureContainer?: BlobStore['ensureContainer'];
   versioning?: BlobStore['versioning'];
+  leftovers?: BlobStore['leftovers'];
+  deleteLeftover?: BlobStore['deleteLeftover'];
 
   /** The `n`th matching call of `op` from now (1 = the next one) fails; the others pass. */
   failNth(op: FaultOperation, n: number, options: FaultOptions = {}): this {

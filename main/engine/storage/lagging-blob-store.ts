@@ -49,11 +49,15 @@ export class LaggingBlobStore implements BlobStore {
     }
     if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
     if (inner.versioning) this.versioning = inner.versioning.bind(inner);
+    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
+    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
   }
 
   putIfAbsent?: BlobStore['putIfAbsent'];
   ensureContainer?: BlobStore['ensureContainer'];
   versioning?: BlobStore['versioning'];
+  leftovers?: BlobStore['leftovers'];
+  deleteLeftover?: BlobStore['deleteLeftover'];
 
   async put(key: string, data: Uint8Array): Promise<void> {
     const before = await this.#visible(key);

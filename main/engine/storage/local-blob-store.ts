@@ -141,7 +141,24 @@ export class LocalBlobStore implements BlobStore {
 
   async close(): Promise<void> {}
 
-  async *#walk(folderParts: string[], prefix: string): AsyncGenerator<ObjectInfo> {
+  async *leftovers(): AsyncIterable<ObjectInfo> {
+    yield* this.#walk([], '', true);
+  }
+
+  async deleteLeftover(key: string): Promise<void> {
+    const name = key.split('/').pop() ?? '';
+    if (!TEMP_NAME.test(name)) throw new CairnError('internal', `'${key}' is not an unfinished write; only those are removed this way. This is a bug in Cairn.`);
+    const path = this.#path(key);
+    try {
+      await unlink(path);
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return;
+      throw this.#error(error, 'delete', key);
+    }
+  }
+
+  /** Objects under `prefix`; with `leftovers`, only the unfinished writes list() hides. */
+  async *#walk(folderParts: string[], prefix: string, leftovers = false): AsyncGenerator<ObjectInfo> {
     const folder = join(this.root, ...folderParts);
     let entries;
     try {
@@ -153,8 +170,8 @@ export class LocalBlobStore implements BlobStore {
     for await (const entry of entries) {
       const key = [...folderParts, entry.name].join('/');
       if (entry.isDirectory()) {
-        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk([...folderParts, entry.name], prefix);
-      } else if (entry.isFile() && key.startsWith(prefix) && !TEMP_NAME.test(entry.name)) {
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk([...folderParts, entry.name], prefix, leftovers);
+      } else if (entry.isFile() && key.startsWith(prefix) && TEMP_NAME.test(entry.name) === leftovers) {
         const info = await stat(join(folder, entry.name)).catch(() => undefined); // deleted meanwhile
         if (info) yield { key, size: info.size, modifiedAt: Math.floor(info.mtimeMs) };
       }

@@ -87,11 +87,15 @@ export class RetryingBlobStore implements BlobStore {
     if (inner.putIfAbsent) this.putIfAbsent = (key, data) => this.#retry('put', key, () => (inner.putIfAbsent as NonNullable<BlobStore['putIfAbsent']>).call(inner, key, data));
     if (inner.ensureContainer) this.ensureContainer = () => this.#retry('list', '', () => (inner.ensureContainer as NonNullable<BlobStore['ensureContainer']>).call(inner));
     if (inner.versioning) this.versioning = () => (inner.versioning as () => Promise<BucketVersioning>).call(inner);
+    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
+    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
   }
 
   putIfAbsent?: (key: string, data: Uint8Array) => Promise<boolean>;
   ensureContainer?: () => Promise<'exists' | 'created'>;
   versioning?: () => Promise<BucketVersioning>;
+  leftovers?: BlobStore['leftovers'];
+  deleteLeftover?: BlobStore['deleteLeftover'];
 
   /** True while some call is waiting because the provider throttles: "waiting for the provider". */
   get waiting(): boolean {

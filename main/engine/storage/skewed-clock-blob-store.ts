@@ -18,11 +18,15 @@ export class SkewedClockBlobStore implements BlobStore {
     if (inner.putIfAbsent) this.putIfAbsent = inner.putIfAbsent.bind(inner);
     if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
     if (inner.versioning) this.versioning = inner.versioning.bind(inner);
+    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
+    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
   }
 
   putIfAbsent?: BlobStore['putIfAbsent'];
   ensureContainer?: BlobStore['ensureContainer'];
   versioning?: BlobStore['versioning'];
+  leftovers?: BlobStore['leftovers'];
+  deleteLeftover?: BlobStore['deleteLeftover'];
 
   put(key: string, data: Uint8Array): Promise<void> {
     return this.inner.put(key, data);

@@ -36,11 +36,15 @@ export class ThrottlingBlobStore implements BlobStore {
     }
     if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
     if (inner.versioning) this.versioning = inner.versioning.bind(inner);
+    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
+    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
   }
 
   putIfAbsent?: BlobStore['putIfAbsent'];
   ensureContainer?: BlobStore['ensureContainer'];
   versioning?: BlobStore['versioning'];
+  leftovers?: BlobStore['leftovers'];
+  deleteLeftover?: BlobStore['deleteLeftover'];
 
   /** Every request for the next `ms` (by the clock) is refused as throttled. */
   throttleFor(ms: number, options: ThrottleOptions = {}): this {

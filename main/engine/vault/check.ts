@@ -7,6 +7,7 @@
 import { CairnError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, PackId, SnapshotId } from '../../../shared/ids.ts';
 import type { CheckReport, DamagedObject } from '../../../shared/models.ts';
+import { formatBytes } from '../../../shared/format.ts';
 import { parseKeySlot } from '../crypto/index.ts';
 import type { BlobCodec } from './codec.ts';
 import { decodeIndex, decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE, packIdOf } from './format.ts';
@@ -113,7 +114,12 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
     if (info.key !== keys.pack(id)) problems.push(`Unexpected object ${info.key} in data/.`);
     packSizes.set(id, info.size);
   }
-  if (partial > 0) warnings.push(`${partial} partial upload(s) in data/ (${partialBytes} bytes), left by interrupted runs: no snapshot uses them.`);
+  // Unfinished writes of killed runs that the store's listing hides (a local folder's temp files).
+  for await (const info of vault.store.leftovers?.() ?? []) {
+    partial++;
+    partialBytes += info.size;
+  }
+  if (partial > 0) warnings.push(`${partial} partial upload(s) (${formatBytes(partialBytes)}), left by interrupted runs: no snapshot uses them; prune removes them once they are older than the vault's safety margin.`);
   report.packs = packSizes.size;
 
   // The index, read fresh from storage (not the local cache).

@@ -25,7 +25,7 @@ import type { Vault } from './vault.ts';
 import { DEFAULT_PRUNE_MARGIN_HOURS, mapLimit } from './vault.ts';
 import { NotFoundError } from '../../../shared/errors.ts';
 import { keptVersions, systemClock } from '../storage/index.ts';
-import type { Clock } from '../storage/index.ts';
+import type { Clock, ObjectInfo } from '../storage/index.ts';
 import { listingLagOf } from './capabilities.ts';
 
 export interface PruneOptions {
@@ -65,6 +65,9 @@ export interface PruneResult {
   deleteAfter?: string;
   /** Said when the bucket keeps deleted objects as old versions: deleting frees no space there. */
   versioning?: 'enabled' | 'suspended';
+  /** Unfinished writes of killed runs (a local vault's temp files) older than the margin: removed (or, dry run, would be). */
+  leftoversRemoved?: number;
+  leftoverBytes?: number;
 }
 
 interface Mark {
@@ -253,6 +256,7 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     result.packsDeleted = deletePacks.size;
     result.packsRepacked = repack.length;
     const nothingChanges = deletePacks.size === 0 && repack.length === 0 && result.packsMarked === 0 && result.packsRevived === 0 && Object.keys(newMarks.packs).length === Object.keys(marks.packs).length;
+    await sweepLeftovers(vault, result, storeNow - marginMs, options.dryRun === true);
     if (options.dryRun || nothingChanges) return result;
 
     // Just before anything is deleted: a snapshot that appeared since the listing is walked too,
@@ -307,4 +311,20 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     db.addIndex(newIndexId, [...kept.values()].flat());
     return result;
   });
+}
+
+/**
+ * Removes the pieces of writes that killed runs left in the store (a local vault's temp files),
+ * once older than the margin: a running backup's own temp file is never that old, and under the
+ * exclusive lock no backup of this vault runs anyway.
+ */
+async function sweepLeftovers(vault: Vault, result: PruneResult, olderThan: number, dryRun: boolean): Promise<void> {
+  if (!vault.store.leftovers || !vault.store.deleteLeftover) return;
+  const old: ObjectInfo[] = [];
+  for await (const info of vault.store.leftovers()) if (info.modifiedAt !== undefined && info.modifiedAt <= olderThan) old.push(info);
+  if (old.length === 0) return;
+  result.leftoversRemoved = old.length;
+  result.leftoverBytes = old.reduce((sum, o) => sum + o.size, 0);
+  const store = vault.store;
+  if (!dryRun) await mapLimit(old, 8, async (o) => store.deleteLeftover?.(o.key));
 }
