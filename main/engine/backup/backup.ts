@@ -3,6 +3,7 @@
 // the blobs nobody stored yet, then write trees, the index and, last, the snapshot record.
 // Nothing is recorded as done locally until the snapshot that needs it is stored.
 
+import { isUtf8 } from 'node:buffer';
 import { randomBytes } from 'node:crypto';
 import { lstatSync } from 'node:fs';
 import { chmod, mkdtemp, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
@@ -14,15 +15,15 @@ import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
-import { DEFAULT_PACK_SIZE, encodeTree, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, settleAll, syncIndex, acquireLock } from '../vault/index.ts';
+import { DEFAULT_PACK_SIZE, displayName, encodeTree, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, settleAll, syncIndex, acquireLock } from '../vault/index.ts';
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec, TailMark } from '../vault/index.ts';
 import { compileRules } from './rules.ts';
 import type { CompiledRules } from './rules.ts';
 import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
 import type { BackupSource } from './source.ts';
-import { SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
-import type { ExpectedFile } from '../workers/index.ts';
+import { fsArg, showPath, SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
+import type { ExpectedFile, FsPath } from '../workers/index.ts';
 import { checkRoots, sameAsWalked, walkedFile } from './roots.ts';
 import type { CheckedRoot } from './roots.ts';
 
@@ -162,9 +163,9 @@ class Limiter {
 
 const nsString = (v: bigint) => v.toString();
 
-function lstatOrUndefined(path: string): BigIntStats | undefined {
+function lstatOrUndefined(path: FsPath): BigIntStats | undefined {
   try {
-    return lstatSync(path, { bigint: true });
+    return lstatSync(fsArg(path), { bigint: true });
   } catch {
     return undefined;
   }
@@ -197,10 +198,10 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     options.onWarning?.(w);
   };
   /** A file that can't be read as walked is left out with a warning; other errors fail the backup. */
-  const skipFile = (abs: string, error: unknown): undefined => {
+  const skipFile = (abs: FsPath, error: unknown): undefined => {
     const skipped = sourceFileErrorOf(abs, error) ?? (error instanceof CairnError && error.code === 'not_found' ? new SourceFileError('vanished', error.message) : undefined);
     if (!skipped) throw error;
-    warn(abs, skipped.reason, skipped.message);
+    warn(showPath(abs), skipped.reason, skipped.message);
     return undefined;
   };
   const stats: SnapshotStats = {
@@ -304,7 +305,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
    * cached entry, a file that grew by appends is chunked from its old last chunk on (its prefix
    * is verified by SHA-256 in the worker, ~3× faster than chunking it).
    */
-  const storeContent = async (path: string, previous?: { cached: FileCacheEntry | undefined; size: number; expect: ExpectedFile }): Promise<{ content: BlobId[]; size: number; newBytes: number; tailDigest?: Uint8Array }> => {
+  const storeContent = async (path: FsPath, previous?: { cached: FileCacheEntry | undefined; size: number; expect: ExpectedFile }): Promise<{ content: BlobId[]; size: number; newBytes: number; tailDigest?: Uint8Array }> => {
     const content: BlobId[] = [];
     let size = 0;
     let newBytes = 0;
@@ -361,7 +362,11 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return id;
   };
 
-  const fileEntry = async (source: CheckedRoot, rules: CompiledRules, rel: string, abs: string, name: string): Promise<TreeEntry | undefined> => {
+  /**
+   * `abs` is bytes (and `rawRel` the path's bytes under the root) when a name on the way is not
+   * valid UTF-8; `rawName` is then set when this entry's own name is one (docs/FORMAT.md).
+   */
+  const fileEntry = async (source: CheckedRoot, rules: CompiledRules, rel: string, abs: FsPath, name: string, raw?: { rel: Buffer; name?: string }): Promise<TreeEntry | undefined> => {
     const label = source.label;
     const cls = rules.classify(rel);
     if (cls === 'secret') {
@@ -376,29 +381,30 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       try {
         // Synchronous on purpose: ~9 µs each, while the async call is a thread-pool round trip
         // that queues behind the workers' reads (measured 24 ms vs 380 ms for 2,700 files).
-        st = lstatSync(abs, { bigint: true });
+        st = lstatSync(fsArg(abs), { bigint: true });
       } catch (error) {
-        // Listed under a name that isn't valid UTF-8: Node's listing replaced its bad bytes with
-        // U+FFFD, so that name opens nothing. Said plainly rather than called vanished.
-        if (name.includes('\uFFFD') && (error as NodeJS.ErrnoException).code === 'ENOENT') {
-          return skipFile(abs, new SourceFileError('unreadable', `${abs}: its name is not valid UTF-8 (shown here with U+FFFD), which this version of Cairn can't store. Rename it to back it up.`));
-        }
         return skipFile(abs, error);
       }
       // Replaced by a link, folder or FIFO since it was listed: not the file that was walked.
-      if (!st.isFile()) return skipFile(abs, new SourceFileError('changed', `${abs} was replaced after it was listed; it was not read. The next backup tries again.`));
-      const expect = walkedFile(source, rel, st);
-      progress.currentPath = abs;
+      if (!st.isFile()) return skipFile(abs, new SourceFileError('changed', `${showPath(abs)} was replaced after it was listed; it was not read. The next backup tries again.`));
+      const expect = walkedFile(source, raw?.rel ?? rel, st);
+      progress.currentPath = showPath(abs);
       // A WAL database changes in its -wal file first: fold that file's stat into the check.
       let extra = '';
       if (kind === 'sqlite') {
-        const wal = await stat(`${abs}-wal`, { bigint: true }).catch(() => undefined);
+        const wal = await stat(`${showPath(abs)}-wal`, { bigint: true }).catch(() => undefined);
         extra = wal ? `|${wal.size}|${wal.mtimeNs}` : '';
       }
       const cached = cacheOf(label).get(rel);
       let content: BlobId[];
       let size: number;
       let tailDigest: Uint8Array | undefined;
+      // Databases and files with credential rules are read by path by code that takes text
+      // paths (SQLite, the scrubbers): under a name that isn't UTF-8 they stay local, unread.
+      if (typeof abs !== 'string' && (kind === 'sqlite' || rulesFor(source.contentRules, rel).length > 0)) {
+        keep(source, rel, 'its name is not valid UTF-8 and its credential rules (or SQLite) need a text path; rename it to back it up');
+        return undefined;
+      }
       // An entry in the file cache vouches that its blobs are stored (see StateDb.removeIndex).
       const unchanged = sameFile(cached, st, extra);
       if (unchanged) {
@@ -414,7 +420,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
             const copy = join(tmp, `${randomBytes(8).toString('hex')}.sqlite`);
             try {
               try {
-                await options.copySqlite(abs, copy);
+                await options.copySqlite(showPath(abs), copy);
               } catch (error) {
                 // A file the credential rules call a database but that can't be read as one: it
                 // can't be scrubbed, so it stays local.
@@ -424,7 +430,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
               }
               await chmod(copy, 0o600);
               // SQLite opens the database by path: check that what it copied is what was walked.
-              sameAsWalked(abs, expect);
+              sameAsWalked(showPath(abs), expect);
               // Credential rows are deleted from the copy, never from the agent's database.
               if (contentRules.length > 0) {
                 try {
@@ -439,13 +445,13 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
               await rm(copy, { force: true });
             }
           } else {
-            const plan = contentRules.length > 0 ? await planUpload(abs, rel, contentRules) : { action: 'as-is' as const };
+            const plan = contentRules.length > 0 ? await planUpload(showPath(abs), rel, contentRules) : { action: 'as-is' as const };
             if (plan.action === 'skip') {
               keep(source, rel, plan.why);
               return undefined;
             }
             // planUpload read the file by its path: check that it read what was walked.
-            if (plan.action !== 'as-is') sameAsWalked(abs, expect);
+            if (plan.action !== 'as-is') sameAsWalked(showPath(abs), expect);
             if (plan.action === 'bytes') {
               // Upload exactly the bytes that were checked (and redacted), not the file as it is now.
               const copy = join(tmp, randomBytes(8).toString('hex'));
@@ -483,7 +489,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       stats.bytes += size;
       progress.filesDone++;
       emit();
-      return { name, type: 'file', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size, content };
+      return { name, type: 'file', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size, content, ...(raw?.name !== undefined ? { rawName: raw.name } : {}) };
     });
   };
 
@@ -492,21 +498,34 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return r;
   };
 
-  const walkDir = async (source: CheckedRoot, rules: CompiledRules, rel: string, abs: string, depth: number): Promise<TreeEntry[]> => {
+  /** `rawRel`: the folder's path under the root as bytes, once a name on the way isn't UTF-8. */
+  const walkDir = async (source: CheckedRoot, rules: CompiledRules, rel: string, abs: FsPath, depth: number, rawRel?: Buffer): Promise<TreeEntry[]> => {
     checkAbort();
-    let dirents;
+    let listed;
     try {
-      dirents = await readdir(abs, { withFileTypes: true });
+      // Names as bytes: a name that isn't valid UTF-8 is kept exactly (docs/FORMAT.md).
+      listed = await readdir(fsArg(abs), { withFileTypes: true, encoding: 'buffer' });
     } catch (error) {
       const skipped = sourceFileErrorOf(abs, error);
       if (!skipped) throw error;
-      warn(abs, skipped.reason, `The folder ${skipped.message}`);
+      warn(showPath(abs), skipped.reason, `The folder ${skipped.message}`);
       return [];
     }
+    const valid = new Set<string>();
+    for (const d of listed) if (isUtf8(d.name)) valid.add(d.name.toString('utf8'));
+    const dirents = listed.map((d) => {
+      const bytes = d.name;
+      const ok = isUtf8(bytes);
+      const name = ok ? bytes.toString('utf8') : displayName(bytes, valid);
+      return { d, bytes, name, rawName: ok ? undefined : bytes.toString('base64') };
+    });
     dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    const jobs = dirents.map(async (d): Promise<TreeEntry | undefined> => {
-      const childRel = rel ? `${rel}/${d.name}` : d.name;
-      const childAbs = join(abs, d.name);
+    const jobs = dirents.map(async ({ d, bytes, name, rawName }): Promise<TreeEntry | undefined> => {
+      const childRel = rel ? `${rel}/${name}` : name;
+      const childRaw = rawRel || rawName !== undefined ? Buffer.concat([rawRel ?? Buffer.from(rel, 'utf8'), Buffer.from(rel || rawRel ? '/' : ''), bytes]) : undefined;
+      const childAbs: FsPath = childRaw ? Buffer.concat([Buffer.from(source.path.endsWith('/') ? source.path : `${source.path}/`), childRaw]) : join(abs as string, name);
+      const raw = childRaw ? { rel: childRaw, ...(rawName !== undefined ? { name: rawName } : {}) } : undefined;
+      const withRaw = rawName !== undefined ? { rawName } : {};
       if (d.isDirectory()) {
         if (source.maxDepth !== undefined && depth >= source.maxDepth) return undefined;
         const skip = rules.skipDir(childRel);
@@ -516,23 +535,23 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
         if (!st) return undefined;
         // Replaced by a link since it was listed: reading it would follow the link.
         if (!st.isDirectory()) {
-          warn(childAbs, 'changed', `The folder ${childAbs} was replaced after it was listed; it was not read. The next backup tries again.`);
+          warn(showPath(childAbs), 'changed', `The folder ${showPath(childAbs)} was replaced after it was listed; it was not read. The next backup tries again.`);
           return undefined;
         }
-        const children = await walkDir(source, rules, childRel, childAbs, depth + 1);
+        const children = await walkDir(source, rules, childRel, childAbs, depth + 1, childRaw);
         // With include rules, folders that end up holding nothing included are left out.
         if (children.length === 0 && source.include && source.include.length > 0) return undefined;
         stats.dirs++;
-        return { name: d.name, type: 'dir', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, subtree: await storeTree(children) };
+        return { name, type: 'dir', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, subtree: await storeTree(children), ...withRaw };
       }
       if (d.isSymbolicLink()) {
         if (rules.classify(childRel) !== 'included') return undefined;
         const st = lstatOrUndefined(childAbs);
-        const target = await readlink(childAbs).catch(() => undefined);
+        const target = await readlink(fsArg(childAbs)).catch(() => undefined);
         if (!st || target === undefined) return undefined;
-        return { name: d.name, type: 'symlink', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, target };
+        return { name, type: 'symlink', mode: Number(st.mode) & 0o7777, mtimeNs: nsString(st.mtimeNs), size: 0, target, ...withRaw };
       }
-      if (d.isFile()) return fileEntry(source, rules, childRel, childAbs, d.name);
+      if (d.isFile()) return fileEntry(source, rules, childRel, childAbs, name, raw);
       // FIFOs, sockets, devices: no content to keep (docs/FORMAT.md, "Names and links").
       if (rules.classify(childRel) === 'included') stats.specialSkipped = (stats.specialSkipped ?? 0) + 1;
       return undefined;

@@ -4,7 +4,7 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupOf, diffTrees, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
@@ -134,13 +134,14 @@ function spawnSwapper(home: string, outside: string): ChildProcess {
 }
 
 describe('a home with unusual names and links', () => {
-  it('backs up and restores an absolute symlink, a backslash name and a colon name exactly; a FIFO is counted and left out', async () => {
+  it('backs up and restores an absolute symlink, a non-UTF-8 name, a backslash name and a colon name exactly; a FIFO is counted and left out', async () => {
     const base = tempDir('cairn-names-');
     const home = join(base, 'home');
     mkdirSync(join(home, 'sub'), { recursive: true });
     writeFileSync(join(home, 'back\\slash.txt'), 'backslash\n');
     writeFileSync(join(home, 'a:b.jsonl'), '{"colon":true}\n');
     writeFileSync(join(home, 'sub', 'plain.txt'), 'plain\n');
+    writeFileSync(bytesPath(home, 'latin1-', [0xe9], '.txt'), 'latin1\n');
     symlinkSync('/etc/hostname', join(home, 'abs-link'));
     symlinkSync('../outside-the-home', join(home, 'sub', 'up-link'));
     execFileSync('mkfifo', [join(home, 'pipe')]);
@@ -152,17 +153,67 @@ describe('a home with unusual names and links', () => {
     const snap = await repo.findSnapshot(result.snapshotId as string);
     const restored = await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target });
     expect(restored.renamed).toEqual([]);
-    expect(diffTrees(home, join(target, 'names'), { skip: (rel) => rel === 'pipe' })).toEqual([]);
+    expect(byteTree(join(target, 'names'))).toEqual(byteTree(home, (name) => name === 'pipe'));
     expect(existsSync(join(target, 'names', 'pipe'))).toBe(false);
-    expect(readdirSync(join(target, 'names')).sort()).toEqual(['a:b.jsonl', 'abs-link', 'back\\slash.txt', 'sub']);
+    expect(readdirSync(join(target, 'names')).length).toBe(5);
   });
 
-  it('says plainly that a name which is not valid UTF-8 is not stored (never a silent drop)', async () => {
+  it('stores names that are not valid UTF-8 as bytes and restores them exactly, in folders and clashing with look-alikes', async () => {
     const home = tempDir('cairn-latin1-');
     writeFileSync(join(home, 'ok.txt'), 'ok');
-    writeFileSync(Buffer.concat([Buffer.from(`${home}/latin1-`), Buffer.from([0xe9]), Buffer.from('.txt')]), 'latin1');
+    writeFileSync(bytesPath(home, 'latin1-', [0xe9], '.txt'), 'latin1');
+    // A real name spelled like the display form of the one above, and one with U+FFFD.
+    writeFileSync(join(home, 'latin1-\\xE9.txt'), 'look-alike');
+    writeFileSync(join(home, 'latin1-\uFFFD.txt'), 'replacement char');
+    const dir = bytesPath(home, 'dir-', [0xff, 0xfe], '');
+    mkdirSync(dir);
+    writeFileSync(Buffer.concat([dir, Buffer.from('/inner-'), Buffer.from([0x80]), Buffer.from('.json')]), '{"inner":1}');
+    symlinkSync('ok.txt', bytesPath(home, 'link-', [0xc3], ''));
     const result = await backupOf(repo, [{ label: 'latin1', path: home }]);
-    expect(result.warnings).toHaveLength(1);
-    expect(result.warnings[0]).toMatchObject({ reason: 'unreadable', message: expect.stringMatching(/not valid UTF-8/) });
+    expect(result.warnings).toEqual([]);
+    expect(result.stats.files).toBe(5);
+    // cairn ls shows display names: unique, UTF-8, the bytes escaped.
+    const names = await entriesOf(result.snapshotId as string, 'latin1');
+    expect(names).toEqual(expect.arrayContaining(['latin1-\\xE9.txt', 'latin1-\uFFFD.txt', 'ok.txt', 'dir-\\xFF\\xFE/inner-\\x80.json', 'link-\\xC3']));
+    expect(names).toHaveLength(6);
+    expect(new Set(names).size).toBe(6);
+
+    // The same home backs up to the same tree (deterministic ids: nothing new the second time).
+    const again = await backupOf(repo, [{ label: 'latin1', path: home }], { force: true });
+    expect(again.stats.newBytes).toBe(0);
+    const [a, b] = await Promise.all([repo.findSnapshot(result.snapshotId as string), repo.findSnapshot(again.snapshotId as string)]);
+    expect(b.tree).toBe(a.tree);
+
+    const target = tempDir('cairn-latin1-restore-');
+    await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: a, target });
+    expect(byteTree(join(target, 'latin1'))).toEqual(byteTree(home));
+    // Restoring one path by its display name writes its exact bytes.
+    const one = tempDir('cairn-latin1-one-');
+    await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: a, target: one, paths: ['latin1/dir-\\xFF\\xFE'] });
+    expect(byteTree(one)).toEqual({ [`${Buffer.from([0x64, 0x69, 0x72, 0x2d, 0xff, 0xfe]).toString('hex')}/`]: 'dir', [`${Buffer.from('dir-').toString('hex')}fffe/${Buffer.from('inner-').toString('hex')}80${Buffer.from('.json').toString('hex')}`]: '{"inner":1}' });
   });
 });
+
+/** A path under `dir` whose last name is `head`, the given bytes, then `tail`. */
+function bytesPath(dir: string, head: string, bytes: number[], tail: string): Buffer {
+  return Buffer.concat([Buffer.from(`${dir}/${head}`), Buffer.from(bytes), Buffer.from(tail)]);
+}
+
+/** Every entry under `root` by the hex of its name bytes: file content, link target or 'dir'. */
+function byteTree(root: string, skip: (name: string) => boolean = () => false): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: Buffer, rel: string) => {
+    for (const d of readdirSync(dir, { withFileTypes: true, encoding: 'buffer' })) {
+      if (skip(d.name.toString('utf8'))) continue;
+      const key = `${rel}${d.name.toString('hex')}`;
+      const abs = Buffer.concat([dir, Buffer.from('/'), d.name]);
+      if (d.isDirectory()) {
+        out[`${key}/`] = 'dir';
+        walk(abs, `${key}/`);
+      } else if (d.isSymbolicLink()) out[key] = `-> ${readlinkSync(abs, 'utf8')}`;
+      else out[key] = readFileSync(abs, 'utf8');
+    }
+  };
+  walk(Buffer.from(root), '');
+  return out;
+}

@@ -67,9 +67,11 @@ export async function checkRoots(sources: readonly BackupSource[], onSkip: (path
 }
 
 /** What reading `rel` (a path below `root`, or the root's own name for a file root) must find. */
-export function walkedFile(root: CheckedRoot, rel: string, st: BigIntStats): ExpectedFile {
+export function walkedFile(root: CheckedRoot, rel: string | Buffer, st: BigIntStats): ExpectedFile {
   const expected: ExpectedFile = { dev: st.dev.toString(), ino: st.ino.toString() };
-  if (root.real !== undefined) expected.realPath = Buffer.from(root.isDirectory ? `${root.real === '/' ? '' : root.real}/${rel}` : root.real);
+  if (root.real !== undefined) {
+    expected.realPath = root.isDirectory ? Buffer.concat([Buffer.from(`${root.real === '/' ? '' : root.real}/`), typeof rel === 'string' ? Buffer.from(rel) : rel]) : Buffer.from(root.real);
+  }
   return expected;
 }
 

@@ -5,13 +5,13 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
-import { lstat, mkdir, readdir, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { lstat, mkdir, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
+import { basename, join, relative } from 'node:path';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import type { StateDb } from '../state/index.ts';
-import { mapLimit, TreeReader } from '../vault/index.ts';
+import { mapLimit, nameBytes, TreeReader } from '../vault/index.ts';
 import type { BlobCodec, BlobLocation, BlobTarget, SnapshotRecord, TreeEntry, Vault } from '../vault/index.ts';
 import { assertSafeName, assertSafeSymlink, mkdirInside, restoredName } from './path-safety.ts';
 import { utimesSeconds } from '../file-times.ts';
@@ -66,6 +66,7 @@ interface FilePlan {
 
 interface DirPlan {
   dest: string;
+  parts: string[];
   entry: TreeEntry;
 }
 
@@ -116,18 +117,39 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const dirs: DirPlan[] = [];
   const links: { dest: string; parts: string[]; entry: TreeEntry }[] = [];
   const dirParts = new Map<string, string[]>();
+  // Names that aren't valid UTF-8 (rawName): written under their display name like any other,
+  // then renamed to their exact bytes (step 6). Keyed by the display path's parts.
+  const rawNames = new Map<string, Buffer>();
+  const keepRaw = platform !== 'win32';
+  const noteRaw = (entry: TreeEntry, parts: string[], where: string) => {
+    if (entry.rawName === undefined) return;
+    const bytes = nameBytes(entry);
+    if (bytes.length === 0 || bytes.includes(0) || bytes.includes(0x2f) || bytes.equals(Buffer.from('.')) || bytes.equals(Buffer.from('..'))) {
+      assertSafeName(bytes.length === 0 ? '' : bytes.includes(0) ? '\0' : bytes.includes(0x2f) ? '/' : bytes.toString('latin1'), where);
+    }
+    if (keepRaw) rawNames.set(parts.join('/'), bytes);
+    else result.renamed.push({ path: where, restoredAs: parts[parts.length - 1] ?? '' });
+  };
+  /** Where the entry at `parts` ends up: its folders' and its own exact name bytes. */
+  const finalPath = (parts: string[]): Buffer => {
+    const out: Buffer[] = [Buffer.from(target)];
+    for (let i = 0; i < parts.length; i++) out.push(Buffer.from('/'), rawNames.get(parts.slice(0, i + 1).join('/')) ?? Buffer.from(parts[i] as string));
+    return Buffer.concat(out);
+  };
   for (const selection of selections) {
     const visit = async (entry: TreeEntry, parts: string[]) => {
       checkAbort();
       await yieldNow();
       const dest = join(target, ...parts);
       if (entry.type === 'dir') {
-        if (parts.length > 0) dirs.push({ dest, entry });
+        if (parts.length > 0) dirs.push({ dest, parts, entry });
         dirParts.set(dest, parts);
         for (const child of await reader.list(entry)) {
           const where = [...parts, child.name].join('/');
           assertSafeName(child.name, where);
-          await visit(child, [...parts, diskName(child.name, where)]);
+          const childParts = [...parts, diskName(child.name, where)];
+          noteRaw(child, childParts, where);
+          await visit(child, childParts);
         }
       } else if (entry.type === 'file') {
         const content = entry.content ?? [];
@@ -144,7 +166,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     if (selection.path === '') await visit(selection.entry, []);
     else {
       assertSafeName(name, selection.path);
-      await visit(selection.entry, [diskName(name, selection.path)]);
+      const parts = [diskName(name, selection.path)];
+      noteRaw(selection.entry, parts, selection.path);
+      await visit(selection.entry, parts);
     }
   }
   for (const l of links) {
@@ -168,6 +192,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     const existing: string[] = [];
     for (const f of [...files, ...links]) {
       if (await lstat(f.dest).then(() => true, () => false)) existing.push(f.dest);
+      else if (rawNames.size > 0 && (await lstat(finalPath(relative(target, f.dest).split('/'))).then(() => true, () => false))) existing.push(f.dest);
       if (existing.length >= 5) break;
     }
     if (existing.length > 0) {
@@ -343,11 +368,24 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
     await symlink(l.entry.target ?? '', l.dest);
     result.symlinks++;
   }
-  for (const d of [...dirs].sort((a, b) => b.dest.length - a.dest.length)) {
-    await chmod(d.dest, d.entry.mode & 0o7777);
+  // Exact names, shallowest first: each rename's folder already has its final name.
+  for (const key of [...rawNames.keys()].sort((a, b) => a.split('/').length - b.split('/').length)) {
+    const parts = key.split('/');
+    const from = Buffer.concat([finalPath(parts.slice(0, -1)), Buffer.from(`/${parts[parts.length - 1] ?? ''}`)]);
+    const to = finalPath(parts);
+    if (options.keepExisting && (await lstat(to).then(() => true, () => false))) {
+      await rm(from, { recursive: true, force: true });
+      result.kept++;
+      continue;
+    }
+    await rename(from, to);
+  }
+  for (const d of [...dirs].sort((a, b) => b.parts.length - a.parts.length)) {
+    const at = rawNames.size > 0 ? finalPath(d.parts) : d.dest;
+    await chmod(at, d.entry.mode & 0o7777);
     if (d.entry.mtimeNs !== '0') {
       const mtime = utimesSeconds(d.entry.mtimeNs);
-      await utimes(d.dest, mtime, mtime);
+      await utimes(at, mtime, mtime);
     }
     result.dirs++;
   }

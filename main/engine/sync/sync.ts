@@ -38,6 +38,11 @@ export interface SyncResult {
   devices: number;
   changes: SyncChange[];
   conflicts: ConflictInfo[];
+  /**
+   * Files another device stored under a name that isn't valid UTF-8 (or in such a folder): sync
+   * leaves them alone (they stay in the snapshot; a restore writes them exactly).
+   */
+  skipped?: { path: string; device: string; why: string }[];
 }
 
 export interface PullOptions {
@@ -151,7 +156,15 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
       const m = matchers(local);
       const rootEntry = await reader.resolve(snap, root.label).catch(() => undefined);
       if (!rootEntry || rootEntry.entry.type !== 'dir') continue;
+      const rawDirs: string[] = [];
       for await (const item of reader.walk({ path: '', entry: rootEntry.entry })) {
+        if (item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`))) {
+          if (item.entry.type === 'dir') rawDirs.push(item.path);
+          else if (item.entry.type === 'file' && m.syncable(item.path)) {
+            (result.skipped ??= []).push({ path: `${root.label}/${item.path}`, device: snap.deviceName, why: 'its name (or a folder\'s on the way) is not valid UTF-8; sync leaves it alone, restore writes it exactly' });
+          }
+          continue;
+        }
         if (item.entry.type !== 'file' || !item.path) continue;
         if (!m.syncable(item.path) || basename(item.path).includes(CONFLICT_MARK)) continue;
         await syncFile(item.path, item.entry);

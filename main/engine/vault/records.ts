@@ -3,6 +3,7 @@
 
 // zod/mini: the same checks as zod's classic API at a fraction of its load time (these schemas
 // load in every CLI run; measured ~15 ms less start-up).
+import { isUtf8 } from 'node:buffer';
 import * as z from 'zod/mini';
 import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
@@ -130,6 +131,7 @@ const treeEntrySchema = z.object({
   content: z.optional(z.array(hex64)),
   subtree: z.optional(hex64),
   target: z.optional(z.string()),
+  rawName: z.optional(z.string().check(z.regex(/^[A-Za-z0-9+/]+={0,2}$/))),
 });
 
 const treeSchema = z.object({ v: z.literal(1), entries: z.array(treeEntrySchema) });
@@ -147,6 +149,11 @@ export interface TreeEntry {
   subtree?: BlobId;
   /** Symlink target. */
   target?: string;
+  /**
+   * The name's bytes, base64, when they are not valid UTF-8 (Linux only). `name` is then a
+   * display form (each invalid byte as `\xNN`, unique in its tree) and restores write these bytes.
+   */
+  rawName?: string;
 }
 
 export interface Tree {
@@ -162,6 +169,7 @@ export function encodeTree(entries: readonly TreeEntry[]): Buffer {
     if (e.content) o.content = e.content;
     if (e.subtree) o.subtree = e.subtree;
     if (e.target !== undefined) o.target = e.target;
+    if (e.rawName !== undefined) o.rawName = e.rawName;
     return o;
   });
   return Buffer.from(JSON.stringify({ v: 1, entries: canon }));
@@ -209,4 +217,32 @@ export function parseLockRecord(raw: unknown, name: string): LockRecord {
   const r = lockSchema.safeParse(raw);
   if (!r.success) throw new IntegrityError(`Lock ${name} is malformed.`);
   return r.data;
+}
+
+/** The bytes of a tree entry's name: its rawName when it has one, else its name as UTF-8. */
+export function nameBytes(entry: Pick<TreeEntry, 'name' | 'rawName'>): Buffer {
+  return entry.rawName !== undefined ? Buffer.from(entry.rawName, 'base64') : Buffer.from(entry.name, 'utf8');
+}
+
+/**
+ * The display form of a name that isn't valid UTF-8: its valid runs as they are, each other
+ * byte as `\xNN`. `taken` holds the folder's other names; on a clash (a real name spelled with
+ * a backslash, say) `~<hex of the bytes>` is added, so the display name is unique in its tree.
+ */
+export function displayName(raw: Uint8Array, taken: ReadonlySet<string>): string {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  let out = '';
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i] as number;
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (len > 0 && i + len <= bytes.length && isUtf8(bytes.subarray(i, i + len))) {
+      out += bytes.subarray(i, i + len).toString('utf8');
+      i += len;
+    } else {
+      out += `\\x${b.toString(16).toUpperCase().padStart(2, '0')}`;
+      i++;
+    }
+  }
+  return taken.has(out) ? `${out}~${bytes.toString('hex')}` : out;
 }

@@ -62,8 +62,11 @@ export class TreeReader {
    * the roots' original locations.
    */
   async resolve(snapshot: SnapshotRecord, path: string): Promise<ResolvedEntry> {
-    const candidates = [normalise(path)];
-    if (snapshot.roots.length === 1) candidates.push(joinPath((snapshot.roots[0] as { label: string }).label, normalise(path)));
+    // A backslash is a separator in a path typed on Windows, but an ordinary character in a
+    // Linux name (and in the display form of a name that isn't UTF-8): try it as a character too.
+    const asTyped = path.split('/').filter((p) => p && p !== '.').join('/');
+    const candidates = [...new Set([normalise(path), asTyped])];
+    if (snapshot.roots.length === 1) for (const c of [...candidates]) candidates.push(joinPath((snapshot.roots[0] as { label: string }).label, c));
     for (const root of snapshot.roots) {
       const base = root.path.replace(/[\\/]+$/, '');
       if (path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}\\`)) {
