@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupOf, diffTrees, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { backupOf, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { restore } from '../restore/index.ts';
 import type { Repository } from '../repository.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
