@@ -172,6 +172,12 @@ export interface EngineStatus {
    * else stays usable, named here until they read again. `cairn check` says more.
    */
   damaged?: { key: string; message: string }[];
+  /** Conflicts waiting for a decision on this device. */
+  openConflicts?: number;
+  /** The provider asks to slow down and a sync is waiting it out (never a failure). */
+  waitingForProvider?: boolean;
+  /** The kind of storage the vault is in (names the provider in "Waiting for …"). */
+  provider?: ProviderKind;
 }
 
 export type ProviderKind = 'r2' | 's3' | 'b2' | 'other' | 'local';

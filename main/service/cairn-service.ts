@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { availableParallelism, homedir } from 'node:os';
 import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId } from '../../shared/ids.ts';
-import type { CheckReport, DiffEntry, EngineStatus, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
+import type { CheckReport, DiffEntry, EngineStatus, JobInfo, Settings, TreeEntryInfo, VaultLocation } from '../../shared/models.ts';
 import type { EventName, Events, FilePreview, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import { agentPathsContext, contextFromProcess, detectAgents, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
@@ -16,8 +16,8 @@ import { expandHomePath } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
 import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
 import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
-import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
-import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
+import { createBlobStore, formatLocation, probeStore, RetryingBlobStore } from '../engine/storage/index.ts';
+import type { BlobStore, CreateBlobStoreOptions, RetryEvent } from '../engine/storage/index.ts';
 import { listConflicts, readFileTail, resolveConflict } from '../engine/sync/index.ts';
 import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
@@ -106,6 +106,7 @@ async function safetyDiff(r: Repository, snap: SnapshotRecord, previous: Snapsho
 
 export async function createCairnService(options: CairnServiceOptions): Promise<CairnService> {
   const now = () => (options.clock ? options.clock.now() : Date.now());
+  const serviceStartedAt = now();
   const events = new EventEmitter();
   const emit = <E extends EventName>(event: E, payload: Events[E]) => events.emit(event, payload);
   const config = new ConfigStore(options.stateDir);
@@ -158,10 +159,18 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
               : lastError
                 ? 'error'
                 : 'idle';
+    // Facts that survive a restart: the last sync from this device's history, open conflicts
+    // from its state DB (describeStatus in shared/status.ts turns them into words).
+    const lastSync = lastSyncAt ?? (repo ? repo.db.history(1, ['sync'])[0]?.at : undefined);
+    const remote = repo ? outboxOf(repo)?.remote : undefined;
+    const waiting = remote instanceof RetryingBlobStore && remote.waiting;
     return {
       state,
       outboxCount: repo ? (outboxOf(repo)?.pendingSnapshots() ?? 0) : 0,
-      ...(lastSyncAt ? { lastSyncAt } : {}),
+      ...(lastSync ? { lastSyncAt: lastSync } : {}),
+      ...(repo ? { openConflicts: listConflicts(repo).filter((c) => c.status === 'open').length } : {}),
+      ...(waiting ? { waitingForProvider: true } : {}),
+      ...(cfg.location ? { provider: cfg.location.provider } : {}),
       ...(nextSyncAt !== undefined && !isPaused ? { nextSyncAt: new Date(nextSyncAt).toISOString() } : {}),
       ...(isPaused ? { pausedUntil: new Date(pausedUntil as number).toISOString() } : {}),
       ...(lastError ? { error: lastError } : {}),
@@ -172,6 +181,25 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   }
 
   const changed = () => emit('status.changed', status());
+
+  /**
+   * What this device did before the app started, from its history (the jobs list only holds this
+   * run's): so recent activity isn't "Nothing yet" after a restart.
+   */
+  function pastActivity(limit = 20): JobInfo[] {
+    if (!repo) return [];
+    const before = new Date(serviceStartedAt).toISOString();
+    return repo.db
+      .history(limit * 2, ['backup'])
+      .filter((h) => h.at < before)
+      .slice(0, limit)
+      .map((h) => {
+        const r = h.record as { snapshot?: string; unchanged?: boolean; offline?: boolean; stats?: { newFiles?: number; changedFiles?: number } };
+        const files = (r.stats?.newFiles ?? 0) + (r.stats?.changedFiles ?? 0);
+        const what = r.unchanged ? 'Nothing new to back up' : `Snapshot ${r.snapshot?.slice(0, 8) ?? ''}: ${files} file(s) backed up`;
+        return { id: `history-${h.id}`, kind: 'sync' as const, status: 'done' as const, startedAt: h.at, finishedAt: h.at, progress: { phase: 'done', filesDone: 0, bytesDone: 0, uploadedBytes: 0 }, summary: `${what}${r.offline ? ' (kept on this device while the vault was unreachable)' : ''}.` };
+      });
+  }
 
   function requireRepo(): Repository {
     if (repo) return repo;
@@ -185,7 +213,14 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
   function storeFor(location: VaultLocation, credentials?: Credentials, retry = true): BlobStore {
     if (location.provider === 'local' && !location.path) throw new ConfigError('Choose a folder for the vault.');
     if (location.provider !== 'local' && !location.bucket) throw new ConfigError('Enter the bucket to keep the vault in.');
-    return createBlobStore(location, { ...SERVICE_STORE_OPTIONS, ...(credentials ? { credentials } : {}), ...(retry ? {} : { retry: false }) });
+    // Throttling is waited out without end (SERVICE_STORE_OPTIONS): each wait is shown in the
+    // status ("Waiting for …"), and the status is looked at again when the wait is over.
+    const onRetry = (e: RetryEvent) => {
+      if (!e.throttled) return;
+      changed();
+      setTimeout(changed, e.delayMs + 50).unref?.();
+    };
+    return createBlobStore(location, { ...SERVICE_STORE_OPTIONS, retry: retry ? { ...SERVICE_STORE_OPTIONS.retry, onRetry } : false, ...(credentials ? { credentials } : {}), ...(options.decorateStore ? { decorate: options.decorateStore } : {}) });
   }
 
   /** The vault's store behind its outbox, which lives in Cairn's folder (one per vault location). */
@@ -312,7 +347,8 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       const result = outcome.online;
       r.openedOffline = false;
       lastError = undefined;
-      lastSyncAt = new Date(now()).toISOString();
+      // The time the pull recorded in this device's history: the same value after a restart.
+      lastSyncAt = r.db.history(1, ['sync'])[0]?.at ?? new Date(now()).toISOString();
       if (result.pull.conflicts.length > 0) emit('conflicts.changed', listConflicts(r));
       emit('snapshots.changed', { deviceId: r.device.id });
       const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
@@ -366,7 +402,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       changed();
       return status();
     },
-    'jobs.list': async () => jobs.list(),
+    'jobs.list': async () => [...jobs.list(), ...pastActivity()],
     'jobs.cancel': async ({ id }) => ({ cancelled: jobs.cancel(id) }),
     'devices.list': async () => {
       const r = requireRepo();

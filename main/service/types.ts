@@ -4,6 +4,7 @@
 
 import type { EventName, Events, Handlers } from '../../shared/ipc/contract.ts';
 import type { SecretStore } from '../keychain/secret-store.ts';
+import type { BlobStore } from '../engine/storage/index.ts';
 
 export interface Clock {
   now(): number;
@@ -26,6 +27,8 @@ export interface CairnServiceOptions {
   platform?: 'linux' | 'darwin' | 'win32';
   clock?: Clock;
   hooks?: PlatformHooks;
+  /** Tests only: wraps every bare vault store inside the retry decorator (a throttling store, say). */
+  decorateStore?: (bare: BlobStore) => BlobStore;
 }
 
 export interface CairnService {

@@ -1,22 +1,23 @@
-// The engine state as a coloured pill with words, never colour alone.
+// The engine's status as a coloured pill with words, never colour alone. The words come from
+// `describeStatus` (shared/status.ts), one rule over facts that survive a restart.
 
-import type { EngineState } from '../../shared/models.ts';
+import type { EngineStatus } from '../../shared/models.ts';
+import { describeStatus } from '../../shared/status.ts';
+import { useConflicts } from '../stores/conflicts.ts';
 
-const LABELS: Record<EngineState, { text: string; tone: 'neutral' | 'success' | 'accent' | 'warning' | 'danger' }> = {
-  unconfigured: { text: 'Not set up', tone: 'neutral' },
-  locked: { text: 'Locked', tone: 'warning' },
-  idle: { text: 'Up to date', tone: 'success' },
-  syncing: { text: 'Syncing', tone: 'accent' },
-  paused: { text: 'Paused', tone: 'warning' },
-  offline: { text: 'Offline', tone: 'warning' },
-  error: { text: 'Needs attention', tone: 'danger' },
-};
+/** The status as the pill shows it; the conflicts list, once loaded, is fresher than the status's count. */
+export function useStatusHeadline(status: EngineStatus | undefined) {
+  const conflicts = useConflicts((s) => (s.conflicts ? s.conflicts.filter((c) => c.status === 'open').length : undefined));
+  const facts = status ?? { state: 'idle' as const, outboxCount: 0 };
+  return describeStatus({ ...facts, openConflicts: conflicts ?? facts.openConflicts ?? 0 });
+}
 
-export function StatusPill({ state }: { state: EngineState }) {
-  const { text, tone } = LABELS[state];
+export function StatusPill({ status }: { status: EngineStatus | undefined }) {
+  const { text, tone, kind } = useStatusHeadline(status);
+  const busy = kind === 'syncing' || kind === 'waiting';
   return (
-    <span className={`pill pill-${tone}`} data-state={state}>
-      <span className={`pill-dot${state === 'syncing' ? ' is-pulsing' : ''}`} aria-hidden="true" />
+    <span className={`pill pill-${tone}`} data-state={status?.state ?? 'idle'} data-status={kind}>
+      <span className={`pill-dot${busy ? ' is-pulsing' : ''}`} aria-hidden="true" />
       {text}
     </span>
   );

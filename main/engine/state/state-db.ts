@@ -257,6 +257,17 @@ export class StateDb {
     this.db.prepare('INSERT INTO history (kind, at, record) VALUES (?, ?, ?)').run(kind, at, JSON.stringify(record));
   }
 
+  /**
+   * The newest history entries (of `kinds`, when given), newest first: what this device did,
+   * kept across restarts (the app's "last sync" and recent activity after a restart).
+   */
+  history(limit: number, kinds?: readonly string[]): { id: number; kind: string; at: string; record: unknown }[] {
+    const rows = kinds && kinds.length > 0
+      ? this.db.prepare<unknown[], { id: number; kind: string; at: string; record: string }>(`SELECT id, kind, at, record FROM history WHERE kind IN (${kinds.map(() => '?').join(', ')}) ORDER BY id DESC LIMIT ?`).all(...kinds, limit)
+      : this.db.prepare<[number], { id: number; kind: string; at: string; record: string }>('SELECT id, kind, at, record FROM history ORDER BY id DESC LIMIT ?').all(limit);
+    return rows.map((r) => ({ id: r.id, kind: r.kind, at: r.at, record: JSON.parse(r.record) as unknown }));
+  }
+
   /** Tree blobs are immutable and named by their content: a plain cache, never invalidated. */
   getTree(id: BlobId): Buffer | undefined {
     return this.stmts.getTree.get(Buffer.from(id, 'hex'))?.body;

@@ -90,11 +90,14 @@ export interface CreateBlobStoreOptions {
   /** Transport tuning for S3 kinds (timeouts, sockets, multipart). */
   s3?: Omit<S3BlobStoreOptions, 'bucket' | 'prefix' | 'endpoint' | 'region' | 'forcePathStyle' | 'credentials'>;
   local?: LocalBlobStoreOptions;
+  /** Tests: wraps the bare store inside the retry decorator (e.g. a ThrottlingBlobStore). */
+  decorate?: (bare: BlobStore) => BlobStore;
 }
 
 /** The store for `location`, wrapped in the retry decorator. Keys are relative to its prefix or folder. */
 export function createBlobStore(location: VaultLocation, options: CreateBlobStoreOptions = {}): BlobStore {
-  const store = createBareStore(location, options);
+  const bare = createBareStore(location, options);
+  const store = options.decorate ? options.decorate(bare) : bare;
   return options.retry === false ? store : new RetryingBlobStore(store, options.retry);
 }
 

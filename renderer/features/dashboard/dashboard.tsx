@@ -5,6 +5,7 @@ import { Button } from '../../components/button.tsx';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../../components/feedback.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { Card, PageHeader } from '../../components/page.tsx';
+import { describeStatus } from '../../../shared/status.ts';
 import { StatusPill } from '../../components/status-pill.tsx';
 import { formatBytes, formatCount, formatDateTime, formatFingerprint, formatRelative } from '../../lib/format.ts';
 import { estimateMonthlyCost, formatDollars, providerName } from '../../lib/pricing.ts';
@@ -29,6 +30,7 @@ export function Dashboard() {
   }, [lastSyncAt]);
 
   if (!status) return <Loading />;
+  const headline = describeStatus(status);
   const syncing = status.state === 'syncing';
   const paused = status.state === 'paused';
 
@@ -38,7 +40,7 @@ export function Dashboard() {
         title="Overview"
         subtitle={
           <span className="header-meta">
-            <StatusPill state={status.state} />
+            <StatusPill status={status} />
             <span>Last sync {formatRelative(status.lastSyncAt, now, 'past')}</span>
             {status.nextSyncAt && !paused && <span>· Next {formatRelative(status.nextSyncAt, now, 'future')}</span>}
           </span>
@@ -65,6 +67,11 @@ export function Dashboard() {
       {paused && status.pausedUntil && (
         <Notice tone="warning" icon="pause" title={`Paused until ${formatDateTime(status.pausedUntil)}`}>
           Nothing is backed up or synced until then.
+        </Notice>
+      )}
+      {status.waitingForProvider && (
+        <Notice tone="info" icon="cloud" title={headline.text}>
+          The storage provider asked Cairn to slow down. Nothing failed: the sync goes on by itself as soon as it lets up.
         </Notice>
       )}
       {status.outboxCount > 0 && (

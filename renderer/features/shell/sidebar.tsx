@@ -22,7 +22,7 @@ export function Sidebar() {
   const screen = useUi((s) => s.screen);
   const navigate = useUi((s) => s.navigate);
   const conflictCount = useConflicts((s) => openConflicts(s.conflicts));
-  const state = useStatus((s) => s.status?.state ?? 'idle');
+  const status = useStatus((s) => s.status);
   const lastSyncAt = useStatus((s) => s.status?.lastSyncAt);
   const deviceName = useStatus((s) => s.status?.deviceName);
   const now = useNow();
@@ -55,7 +55,7 @@ export function Sidebar() {
         ))}
       </ul>
       <div className="sidebar-footer">
-        <StatusPill state={state} />
+        <StatusPill status={status} />
         <div className="sidebar-meta">
           {deviceName && <div className="sidebar-device">{deviceName}</div>}
           <div>Synced {formatRelative(lastSyncAt, now, 'past')}</div>

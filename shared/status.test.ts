@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { describeStatus, type StatusFacts, type StatusKind } from './status.ts';
+
+const synced = '2026-12-04T10:00:00.000Z';
+
+// One row per rule, in the order they win: [what, facts, kind, text].
+const table: [string, StatusFacts, StatusKind, string][] = [
+  ['not set up', { state: 'unconfigured', outboxCount: 0 }, 'unconfigured', 'Not set up'],
+  ['locked', { state: 'locked', outboxCount: 0, lastSyncAt: synced }, 'locked', 'Locked'],
+  ['throttled while syncing', { state: 'syncing', outboxCount: 0, waitingForProvider: true, provider: 'r2' }, 'waiting', 'Waiting for Cloudflare R2…'],
+  ['throttled, provider unknown', { state: 'syncing', outboxCount: 0, waitingForProvider: true }, 'waiting', 'Waiting for the storage provider…'],
+  ['throttled is never a failure even with conflicts open', { state: 'syncing', outboxCount: 0, waitingForProvider: true, provider: 'b2', openConflicts: 2 }, 'waiting', 'Waiting for Backblaze B2…'],
+  ['syncing', { state: 'syncing', outboxCount: 0 }, 'syncing', 'Syncing'],
+  ['failed', { state: 'error', outboxCount: 0, lastSyncAt: synced }, 'error', 'Needs attention'],
+  ['offline', { state: 'offline', outboxCount: 3, lastSyncAt: synced }, 'offline', 'Offline'],
+  ['paused', { state: 'paused', outboxCount: 0, lastSyncAt: synced }, 'paused', 'Paused'],
+  ['idle with conflicts open is not up to date', { state: 'idle', outboxCount: 0, lastSyncAt: synced, openConflicts: 2 }, 'conflicts', '2 conflicts to resolve'],
+  ['one conflict', { state: 'idle', outboxCount: 0, lastSyncAt: synced, openConflicts: 1 }, 'conflicts', '1 conflict to resolve'],
+  ['idle with snapshots in the outbox', { state: 'idle', outboxCount: 1, lastSyncAt: synced }, 'outbox', '1 snapshot waiting to upload'],
+  ['idle, never synced, is not up to date', { state: 'idle', outboxCount: 0 }, 'never-synced', 'Not backed up yet'],
+  ['idle, synced, nothing open', { state: 'idle', outboxCount: 0, lastSyncAt: synced, openConflicts: 0 }, 'up-to-date', 'Up to date'],
+];
+
+describe('describeStatus', () => {
+  it.each(table)('%s', (_what, facts, kind, text) => {
+    expect(describeStatus(facts)).toMatchObject({ kind, text });
+  });
+
+  it('says "Up to date" only for an idle device that has synced, with no conflict and an empty outbox', () => {
+    for (const [, facts] of table) {
+      const upToDate = describeStatus(facts).kind === 'up-to-date';
+      expect(upToDate).toBe(facts.state === 'idle' && !!facts.lastSyncAt && !facts.openConflicts && facts.outboxCount === 0 && !facts.waitingForProvider);
+    }
+  });
+});

@@ -1,0 +1,40 @@
+// The status headline ("Up to date", "Waiting for Cloudflare R2…", "2 conflicts to resolve") as one
+// pure function of facts that survive a restart: the engine's state, when this device last
+// synced (from its history), open conflicts, the outbox, and whether the provider is throttling.
+// The pill on the Overview and in the sidebar says only what these facts support: never "Up to
+// date" for a device that has never synced or while conflicts wait for a decision.
+
+import type { EngineStatus, ProviderKind } from './models.ts';
+
+export type StatusTone = 'neutral' | 'success' | 'accent' | 'warning' | 'danger';
+
+export type StatusKind = 'unconfigured' | 'locked' | 'waiting' | 'syncing' | 'error' | 'offline' | 'paused' | 'conflicts' | 'outbox' | 'never-synced' | 'up-to-date';
+
+export interface StatusHeadline {
+  kind: StatusKind;
+  text: string;
+  tone: StatusTone;
+}
+
+export type StatusFacts = Pick<EngineStatus, 'state' | 'lastSyncAt' | 'outboxCount' | 'openConflicts' | 'waitingForProvider' | 'provider'>;
+
+const PROVIDERS: Record<ProviderKind, string> = { r2: 'Cloudflare R2', s3: 'Amazon S3', b2: 'Backblaze B2', other: 'the storage provider', local: 'the folder' };
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+export function describeStatus(facts: StatusFacts): StatusHeadline {
+  const { state } = facts;
+  if (state === 'unconfigured') return { kind: 'unconfigured', text: 'Not set up', tone: 'neutral' };
+  if (state === 'locked') return { kind: 'locked', text: 'Locked', tone: 'warning' };
+  // Throttling is waited out, not failed: it reads as work in progress.
+  if (facts.waitingForProvider && (state === 'syncing' || state === 'idle')) return { kind: 'waiting', text: `Waiting for ${facts.provider ? PROVIDERS[facts.provider] : 'the storage provider'}…`, tone: 'accent' };
+  if (state === 'syncing') return { kind: 'syncing', text: 'Syncing', tone: 'accent' };
+  if (state === 'error') return { kind: 'error', text: 'Needs attention', tone: 'danger' };
+  if (state === 'offline') return { kind: 'offline', text: 'Offline', tone: 'warning' };
+  if (state === 'paused') return { kind: 'paused', text: 'Paused', tone: 'warning' };
+  const conflicts = facts.openConflicts ?? 0;
+  if (conflicts > 0) return { kind: 'conflicts', text: `${plural(conflicts, 'conflict', 'conflicts')} to resolve`, tone: 'warning' };
+  if (facts.outboxCount > 0) return { kind: 'outbox', text: `${plural(facts.outboxCount, 'snapshot', 'snapshots')} waiting to upload`, tone: 'warning' };
+  if (!facts.lastSyncAt) return { kind: 'never-synced', text: 'Not backed up yet', tone: 'neutral' };
+  return { kind: 'up-to-date', text: 'Up to date', tone: 'success' };
+}
