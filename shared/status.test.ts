@@ -16,6 +16,7 @@ const table: [string, StatusFacts, StatusKind, string][] = [
   ['paused', { state: 'paused', outboxCount: 0, lastSyncAt: synced }, 'paused', 'Paused'],
   ['idle with conflicts open is not up to date', { state: 'idle', outboxCount: 0, lastSyncAt: synced, openConflicts: 2 }, 'conflicts', '2 conflicts to resolve'],
   ['one conflict', { state: 'idle', outboxCount: 0, lastSyncAt: synced, openConflicts: 1 }, 'conflicts', '1 conflict to resolve'],
+  ['idle with a damaged record in the vault', { state: 'idle', outboxCount: 0, lastSyncAt: synced, damaged: [{ key: 'snapshots/d/s', message: 'bad MAC' }] }, 'damaged', '1 damaged record in the vault'],
   ['idle with snapshots in the outbox', { state: 'idle', outboxCount: 1, lastSyncAt: synced }, 'outbox', '1 snapshot waiting to upload'],
   ['idle, never synced, is not up to date', { state: 'idle', outboxCount: 0 }, 'never-synced', 'Not backed up yet'],
   ['idle, synced, nothing open', { state: 'idle', outboxCount: 0, lastSyncAt: synced, openConflicts: 0 }, 'up-to-date', 'Up to date'],
@@ -29,7 +30,7 @@ describe('describeStatus', () => {
   it('says "Up to date" only for an idle device that has synced, with no conflict and an empty outbox', () => {
     for (const [, facts] of table) {
       const upToDate = describeStatus(facts).kind === 'up-to-date';
-      expect(upToDate).toBe(facts.state === 'idle' && !!facts.lastSyncAt && !facts.openConflicts && facts.outboxCount === 0 && !facts.waitingForProvider);
+      expect(upToDate).toBe(facts.state === 'idle' && !!facts.lastSyncAt && !facts.openConflicts && facts.outboxCount === 0 && !facts.waitingForProvider && !facts.damaged?.length);
     }
   });
 });

@@ -8,7 +8,7 @@ import type { EngineStatus, ProviderKind } from './models.ts';
 
 export type StatusTone = 'neutral' | 'success' | 'accent' | 'warning' | 'danger';
 
-export type StatusKind = 'unconfigured' | 'locked' | 'waiting' | 'syncing' | 'error' | 'offline' | 'paused' | 'conflicts' | 'outbox' | 'never-synced' | 'up-to-date';
+export type StatusKind = 'unconfigured' | 'locked' | 'waiting' | 'syncing' | 'error' | 'offline' | 'paused' | 'conflicts' | 'damaged' | 'outbox' | 'never-synced' | 'up-to-date';
 
 export interface StatusHeadline {
   kind: StatusKind;
@@ -16,7 +16,7 @@ export interface StatusHeadline {
   tone: StatusTone;
 }
 
-export type StatusFacts = Pick<EngineStatus, 'state' | 'lastSyncAt' | 'outboxCount' | 'openConflicts' | 'waitingForProvider' | 'provider'>;
+export type StatusFacts = Pick<EngineStatus, 'state' | 'lastSyncAt' | 'outboxCount' | 'openConflicts' | 'waitingForProvider' | 'provider' | 'damaged'>;
 
 const PROVIDERS: Record<ProviderKind, string> = { r2: 'Cloudflare R2', s3: 'Amazon S3', b2: 'Backblaze B2', other: 'the storage provider', local: 'the folder' };
 
@@ -34,6 +34,8 @@ export function describeStatus(facts: StatusFacts): StatusHeadline {
   if (state === 'paused') return { kind: 'paused', text: 'Paused', tone: 'warning' };
   const conflicts = facts.openConflicts ?? 0;
   if (conflicts > 0) return { kind: 'conflicts', text: `${plural(conflicts, 'conflict', 'conflicts')} to resolve`, tone: 'warning' };
+  const damaged = facts.damaged?.length ?? 0;
+  if (damaged > 0) return { kind: 'damaged', text: `${plural(damaged, 'damaged record', 'damaged records')} in the vault`, tone: 'warning' };
   if (facts.outboxCount > 0) return { kind: 'outbox', text: `${plural(facts.outboxCount, 'snapshot', 'snapshots')} waiting to upload`, tone: 'warning' };
   if (!facts.lastSyncAt) return { kind: 'never-synced', text: 'Not backed up yet', tone: 'neutral' };
   return { kind: 'up-to-date', text: 'Up to date', tone: 'success' };
