@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { buildFixtureHome } from './fixtures/home.ts';
+import { CLAUDE_SESSION_ID } from './fixtures/transcripts.ts';
 import { startApp, type AppUnderTest } from './host/app-under-test.ts';
 import { PASSPHRASE } from './wizard-steps.ts';
 
@@ -48,7 +49,8 @@ const SCREENS: { name: string; open: (p: Page) => Promise<void> }[] = [
     name: 'sessions',
     open: async (p) => {
       await nav(p, 'Sessions').click();
-      await p.locator('.session-row').first().click();
+      // The fixture's Claude Code session (the list's order depends on the files' times).
+      await p.locator(`.session-row[data-session-id="${CLAUDE_SESSION_ID}"]`).click();
       await expect(p.locator('.conversation .msg').first()).toBeVisible();
     },
   },
