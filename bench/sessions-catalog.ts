@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { rng, transcriptLine } from '../testing/agent-home.ts';
 import { realAgentsHome } from '../testing/real-agents.ts';
 import { initRepo, openRepo } from '../testing/repo.ts';
-import { ADAPTERS, AGENT_IDS, copySqliteConsistent, toBackupSources } from '../main/engine/agents/index.ts';
-import { backup } from '../main/engine/backup/index.ts';
-import { buildCatalog, findSession, openSession, refreshSessions, SessionDb, sessionPage } from '../main/engine/catalog/index.ts';
+import { ADAPTERS, AGENT_IDS, toBackupSources } from '../main/engine/agents/index.ts';
+import { runBackup } from '../main/engine/operations.ts';
+import { findSession, openSession, refreshSessions, SessionDb, sessionPage } from '../main/engine/catalog/index.ts';
 import type { BuildStats } from '../main/engine/catalog/index.ts';
 import { LocalBlobStore } from '../main/engine/storage/index.ts';
 import type { Repository } from '../main/engine/repository.ts';
@@ -103,33 +103,18 @@ const ctx = { home, platform: 'linux' as const, env: {}, aiderRepos: [join(home,
 const sources = await toBackupSources(ADAPTERS, ctx, AGENT_IDS);
 const sessions = new SessionDb(repo.db.db);
 
-async function timedBackup(label: string): Promise<{ total: number; catalog: number; stats: BuildStats }> {
-  let catalogMs = 0;
-  let stats: BuildStats | undefined;
+async function timedBackup(label: string): Promise<{ total: number; catalog: number; index: number; stats: BuildStats }> {
   const start = performance.now();
-  let built: Awaited<ReturnType<typeof buildCatalog>> | undefined;
-  const result = await backup({
-    vault: repo.vault,
-    db: repo.db,
-    codec: repo.codec,
-    sources,
-    device: repo.device,
-    reason: 'manual',
-    tmpDir: repo.tmpDir,
-    copySqlite: async (src, dest) => void (await copySqliteConsistent(src, dest)),
-    catalog: async (input) => {
-      const c0 = performance.now();
-      built = await buildCatalog(input, { sessions });
-      catalogMs = performance.now() - c0;
-      stats = built.stats;
-      return built.root;
-    },
-  });
-  const total = performance.now() - start;
-  if (built && result.snapshot) sessions.setDeviceCatalog(repo.device, { id: result.snapshot.id, time: result.snapshot.time, catalog: built.root }, built.pages);
-  const s = stats as BuildStats;
-  console.log(`${label}: backup ${(total / 1000).toFixed(1)} s, of which catalog + index ${(catalogMs / 1000).toFixed(2)} s = ${((100 * catalogMs) / total).toFixed(1)} % (${s.sessions} sessions, ${s.read} read, ${s.indexed} indexed)`);
-  return { total, catalog: catalogMs, stats: s };
+  const result = await runBackup(repo, { sources, reason: 'manual' });
+  const all = performance.now() - start;
+  const s = result.catalog as BuildStats;
+  // The backup proper ends when its snapshot is saved; the text index is brought up to date after.
+  const total = all - s.indexMs;
+  console.log(
+    `${label}: backup ${(total / 1000).toFixed(1)} s, of which catalog ${(s.buildMs / 1000).toFixed(2)} s = ${((100 * s.buildMs) / total).toFixed(1)} % (${s.sessions} sessions, ${s.read} read); ` +
+      `then the search index ${(s.indexMs / 1000).toFixed(2)} s (${s.indexed} sessions indexed)`,
+  );
+  return { total, catalog: s.buildMs, index: s.indexMs, stats: s };
 }
 
 const first = await timedBackup('First backup');
@@ -189,6 +174,6 @@ await other.close();
 
 clearInterval(sampler);
 console.log(`Peak RSS: ${mb(peakRss)} MB (the big transcript alone is ${BIG_MB} MB)`);
-console.log(`Summary: catalog + index = ${((100 * first.catalog) / first.total).toFixed(1)} % of the first backup, ${((100 * second.catalog) / second.total).toFixed(1)} % of the next`);
+console.log(`Summary: catalog = ${((100 * first.catalog) / first.total).toFixed(1)} % of the first backup, ${((100 * second.catalog) / second.total).toFixed(1)} % of the next; index after the snapshot ${(first.index / 1000).toFixed(1)} s and ${(second.index / 1000).toFixed(2)} s`);
 await repo.close();
 rmSync(base, { recursive: true, force: true });

@@ -28,11 +28,12 @@ rmSync('dist/cli', { recursive: true, force: true });
 // crash loading the native modules; a module can't cache its own compilation).
 await build({
   ...common,
-  entryPoints: { program: 'main/cli/program.ts', 'worker-entry': 'main/engine/workers/worker-entry.ts' },
+  entryPoints: { program: 'main/cli/program.ts', 'worker-entry': 'main/engine/workers/worker-entry.ts', 'meta-worker': 'main/engine/catalog/meta-worker.ts' },
   outdir: 'dist/cli',
   outExtension: { '.js': '.mjs' },
   splitting: true,
-  // Chunks sit beside the entry points: the worker pool finds worker-entry.mjs relative to itself.
+  // Chunks sit beside the entry points: the worker pool finds worker-entry.mjs (and the catalog
+  // meta-worker.mjs) relative to itself.
   chunkNames: 'chunk-[hash]',
 });
 

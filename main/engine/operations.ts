@@ -16,7 +16,7 @@ import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore } from './outbox/index.ts';
 import { applyRetention } from './vault/index.ts';
-import { buildCatalog, SessionDb } from './catalog/index.ts';
+import { buildCatalog, CatalogPrefetch, indexLocalSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
 import type { DeviceRecord, SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
@@ -66,8 +66,12 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
 async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
   // Agents' sources get a session catalog (and their sessions' text goes into the search index).
   const sessions = options.sources.some((s) => s.agent) ? new SessionDb(repo.db.db) : undefined;
+  // Sessions are read in a worker thread as the walk stores their files (catalog/prefetch.ts).
+  const prefetch = sessions ? new CatalogPrefetch(sessions, options.sources) : undefined;
   const catalog: { built?: BuiltCatalog } = {};
-  const result = await backup({
+  let result: BackupResult;
+  try {
+    result = await backup({
     vault: repo.vault,
     db: repo.db,
     codec: repo.codec,
@@ -88,16 +92,32 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     ...(sessions
       ? {
           catalog: async (input) => {
-            catalog.built = await buildCatalog(input, { sessions, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
+            catalog.built = await buildCatalog(input, { sessions, prefetch, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
             return catalog.built.root;
           },
+          onFileWalked: (label, rel, file) => prefetch?.fileWalked(label, rel, file),
         }
       : {}),
-  });
+    });
+  } finally {
+    await prefetch?.close();
+  }
   const built = catalog.built;
   if (sessions && built && sessions.deviceCatalog(repo.device.id)?.catalog !== built.root) {
     const snap = result.snapshot;
     sessions.setDeviceCatalog(repo.device, { id: result.snapshotId ?? '', time: snap?.time ?? new Date(repo.now()).toISOString(), catalog: built.root }, built.pages);
+  }
+  if (sessions && built) {
+    // The search index is brought up to date once the snapshot is saved, off the backup's
+    // critical path: only sessions whose version the index doesn't hold are read, from this disk.
+    const started = performance.now();
+    built.stats.indexed = await indexLocalSessions(sessions, {
+      device: repo.device.id,
+      roots: new Map(options.sources.filter((s) => s.agent).map((s) => [s.label, s.path])),
+      signal: options.signal,
+      onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }),
+    });
+    built.stats.indexMs = Math.round(performance.now() - started);
   }
   repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats, ...(options.offline ? { offline: true } : {}) });
   return built ? { ...result, catalog: built.stats } : result;

@@ -96,6 +96,12 @@ export interface BackupOptions {
    * result, the catalog's root tree, is recorded in the snapshot. A new catalog alone is a change.
    */
   catalog?: (input: CatalogInput) => Promise<BlobId | undefined>;
+  /**
+   * Called for each file of the snapshot as soon as it is stored (or found unchanged), with its
+   * source's label, its path in the source and its state: lets the catalog read sessions while
+   * the walk goes on. Must not throw.
+   */
+  onFileWalked?: (label: string, rel: string, file: FileCacheEntry) => void;
 }
 
 /** What a catalog builder gets: every file the snapshot holds, and a way to store blobs. */
@@ -485,6 +491,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       let forLabel = newCache.get(label);
       if (!forLabel) newCache.set(label, (forLabel = new Map()));
       forLabel.set(rel, entry);
+      options.onFileWalked?.(label, rel, entry);
       stats.files++;
       stats.bytes += size;
       progress.filesDone++;

@@ -4,14 +4,16 @@
 // unchanged since the last backup is not read again: its entries come from the build cache.
 
 import type { BlobId } from '../../../shared/ids.ts';
-import type { CatalogInput } from '../backup/index.ts';
+import type { BackupSource, CatalogInput } from '../backup/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
-import { localFiles, MetaBuilder, readerFor, streamItems } from '../sessions/index.ts';
-import type { SessionFiles, SessionItem, SessionMeta, SessionReader, SessionRef } from '../sessions/index.ts';
+import { localFiles, readerFor, readerForFormat, streamItems } from '../sessions/index.ts';
+import type { SessionFiles, SessionFormat, SessionItem, SessionMeta, SessionReader, SessionRef } from '../sessions/index.ts';
 import { writeCatalog } from './catalog-tree.ts';
 import type { CatalogPage } from './catalog-tree.ts';
 import { canonicalEntry, sessionDigest } from './entry.ts';
 import type { CatalogEntry } from './entry.ts';
+import { readMetasHere } from './prefetch.ts';
+import type { CatalogPrefetch } from './prefetch.ts';
 import type { SessionDb } from './session-db.ts';
 import { TextChunker } from './session-db.ts';
 
@@ -23,8 +25,12 @@ export interface BuildStats {
   sessions: number;
   /** Sessions read this time (the others came from the build cache). */
   read: number;
-  /** Sessions whose text went into the search index. */
+  /** Sessions whose text went into the search index (after the snapshot was saved). */
   indexed: number;
+  /** Time spent building the catalog during the backup, in milliseconds. */
+  buildMs: number;
+  /** Time spent indexing text after the snapshot was saved, in milliseconds. */
+  indexMs: number;
   /** Files whose sessions could not be read (a warning each). */
   failed: number;
 }
@@ -34,6 +40,8 @@ export interface BuildOptions {
   /** A file whose sessions can't be read: reported, and left out of the catalog. */
   onWarning?: (path: string, message: string) => void;
   signal?: AbortSignal;
+  /** The build cache and metadata read during the walk (and the worker to read the rest). */
+  prefetch?: CatalogPrefetch;
 }
 
 export interface BuiltCatalog {
@@ -107,34 +115,57 @@ export function entryOf(root: string, meta: SessionMeta, files: ReadonlyMap<stri
 }
 
 /**
- * Reads one session: its metadata and, unless the index already holds this version, its text
- * into the search index (written as it is read: memory stays bounded by one chunk).
+ * Writes one session's text into the search index, read in one streaming pass (memory stays
+ * bounded by one chunk and the writer's batch), replacing the version the index held.
  */
-export async function readForCatalog(
-  reader: SessionReader,
-  files: SessionFiles,
-  ref: SessionRef,
-  digestOf: (meta: SessionMeta) => string,
-  sessions: SessionDb,
-  signal?: AbortSignal,
-): Promise<{ meta: SessionMeta; indexed: boolean }> {
-  const builder = new MetaBuilder(ref);
+export async function indexSessionText(sessions: SessionDb, reader: SessionReader, files: SessionFiles, ref: SessionRef, version: { agent: string; id: string; digest: string }, signal?: AbortSignal): Promise<void> {
   const chunker = new TextChunker();
   const text = sessions.textWriter();
-  for await (const { item } of streamItems(reader, files, ref, { signal }, (m) => builder.patch(m))) {
-    builder.item(item);
-    chunker.add(item.seq, itemText(item));
-    text.add(chunker.take());
-  }
-  text.add(chunker.finish());
-  const meta = builder.build();
-  const digest = digestOf(meta);
-  if (sessions.indexedDigest(meta.agent, meta.id) === digest) {
+  try {
+    for await (const { item } of streamItems(reader, files, ref, { signal })) {
+      chunker.add(item.seq, itemText(item));
+      text.add(chunker.take());
+    }
+    text.add(chunker.finish());
+    text.commit(version.agent, version.id, version.digest);
+  } catch (error) {
     text.discard();
-    return { meta, indexed: false };
+    throw error;
   }
-  text.commit(meta.agent, meta.id, digest);
-  return { meta, indexed: true };
+}
+
+export interface IndexLocalOptions {
+  /** This device: only its sessions are read (from this disk). */
+  device: string;
+  /** Where each source label is on this disk. */
+  roots: ReadonlyMap<string, string>;
+  signal?: AbortSignal;
+  /** A session whose text can't be read (it is left out of the index, and tried again next time). */
+  onWarning?: (path: string, message: string) => void;
+}
+
+/**
+ * Indexes the text of this device's listed sessions that the index doesn't hold at their
+ * current version, read from this disk. Runs after a backup's snapshot is saved (off the
+ * backup's critical path); returns how many sessions were indexed.
+ */
+export async function indexLocalSessions(sessions: SessionDb, options: IndexLocalOptions): Promise<number> {
+  let done = 0;
+  for (const row of sessions.unindexed(Number.MAX_SAFE_INTEGER, options.device)) {
+    options.signal?.throwIfAborted();
+    const root = options.roots.get(row.root);
+    if (root === undefined) continue;
+    const reader = readerForFormat(row.format as SessionFormat);
+    const ref: SessionRef = { agent: reader.agent, format: reader.format, path: row.path, ...(row.key !== undefined ? { key: row.key } : {}) };
+    try {
+      await indexSessionText(sessions, reader, localFiles(root), ref, row, options.signal);
+      done++;
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      options.onWarning?.(`${root}/${row.path}`, `Its text is not in the search index: ${(error as Error).message}`);
+    }
+  }
+  return done;
 }
 
 /**
@@ -142,19 +173,20 @@ export async function readForCatalog(
  * file that can't be read is warned about and left out; the backup goes on.
  */
 export async function buildCatalog(input: CatalogInput, options: BuildOptions): Promise<BuiltCatalog> {
-  const { sessions } = options;
-  const stats: BuildStats = { sessions: 0, read: 0, indexed: 0, failed: 0 };
+  const { sessions, prefetch } = options;
+  const started = performance.now();
+  const stats: BuildStats = { sessions: 0, read: 0, indexed: 0, failed: 0, buildMs: 0, indexMs: 0 };
   const entries: CatalogEntry[] = [];
   const cacheUpdates: { label: string; path: string; content: string; entries: CatalogEntry[] }[] = [];
+  const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; metas: Promise<SessionMeta[]> }[] = [];
+  const read = prefetch?.read ?? readMetasHere;
   for (const source of input.sources) {
     if (!source.agent) continue;
     const files = input.files.get(source.label);
     if (!files) continue;
-    const local = localFiles(source.path);
-    const cached = sessions.buildCache(source.label);
+    const cached = prefetch ? prefetch.cache(source.label) : sessions.buildCache(source.label);
     for (const [path, file] of files) {
-      const reader = readerFor(source.agent, path);
-      if (!reader) continue;
+      if (!readerFor(source.agent, path)) continue;
       options.signal?.throwIfAborted();
       const content = sessionDigest([path], () => file.content);
       const hit = cached.get(path);
@@ -163,26 +195,30 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
         entries.push(...hit.entries);
         continue;
       }
-      const found: CatalogEntry[] = [];
-      try {
-        for (const ref of await reader.list(local, path)) {
-          const { meta, indexed } = await readForCatalog(reader, local, ref, (m) => entryOf(source.label, m, files).digest, sessions, options.signal);
-          found.push(entryOf(source.label, meta, files));
-          stats.read++;
-          if (indexed) stats.indexed++;
-        }
-      } catch (error) {
-        if (options.signal?.aborted) throw error;
-        stats.failed++;
-        options.onWarning?.(`${source.path}/${path}`, `Its sessions are not in the catalog: ${(error as Error).message}`);
-        continue;
-      }
-      entries.push(...found);
-      cacheUpdates.push({ label: source.label, path, content, entries: found });
+      // Read during the walk when the backup reported the file (see prefetch.ts), else now.
+      const metas = prefetch?.take(source.label, path, content) ?? read(source.agent, source.path, path);
+      metas.catch(() => undefined);
+      misses.push({ source: source as BackupSource & { agent: string }, files, path, content, metas });
     }
+  }
+  for (const miss of misses) {
+    options.signal?.throwIfAborted();
+    let found: CatalogEntry[];
+    try {
+      found = (await miss.metas).map((meta) => entryOf(miss.source.label, meta, miss.files));
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      stats.failed++;
+      options.onWarning?.(`${miss.source.path}/${miss.path}`, `Its sessions are not in the catalog: ${(error as Error).message}`);
+      continue;
+    }
+    stats.read += found.length;
+    entries.push(...found);
+    cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found });
   }
   stats.sessions = entries.length;
   const { root, pages } = await writeCatalog(entries, { data: input.storeData, tree: input.storeTree });
   sessions.updateBuildCache(input.sources.filter((s) => s.agent).map((s) => s.label), cacheUpdates, (label) => new Set(input.files.get(label)?.keys() ?? []));
+  stats.buildMs = Math.round(performance.now() - started);
   return { root, pages, stats };
 }

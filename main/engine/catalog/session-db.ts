@@ -32,6 +32,8 @@ const PENDING = '';
 /** Characters per indexed chunk: small enough that a snippet is cheap, large enough to keep rows few. */
 export const CHUNK_CHARS = 16 * 1024;
 const ROWS_PER_SESSION = 2 ** 20;
+/** Text the index writes per transaction (see textWriter). */
+const WRITE_BATCH_CHARS = 4 * 2 ** 20;
 const HIT_START = '\u0002';
 const HIT_END = '\u0003';
 
@@ -336,11 +338,17 @@ export class SessionDb {
     return this.db.prepare<[string, string], { digest: string }>('SELECT digest FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.digest;
   }
 
-  /** Sessions listed whose newest version isn't in the text index yet, newest first. */
-  unindexed(limit = 1000): CatalogRow[] {
+  /**
+   * Sessions listed whose newest version isn't in the text index yet, newest first; with
+   * `device`, only those whose newest version is that device's.
+   */
+  unindexed(limit = 1000, device?: string): CatalogRow[] {
     const rows = this.db
-      .prepare<[number], RawRow>(`SELECT * FROM (${GROUPED} GROUP BY c.agent, c.id) g WHERE NOT EXISTS (SELECT 1 FROM session_docs s WHERE s.agent = g.agent AND s.id = g.id AND s.digest = g.digest) ORDER BY newest DESC LIMIT ?`)
-      .all(limit);
+      .prepare<{ limit: number; device: string | null }, RawRow>(
+        `SELECT * FROM (${GROUPED} GROUP BY c.agent, c.id) g WHERE (@device IS NULL OR g.device = @device)
+           AND NOT EXISTS (SELECT 1 FROM session_docs s WHERE s.agent = g.agent AND s.id = g.id AND s.digest = g.digest) ORDER BY newest DESC LIMIT @limit`,
+      )
+      .all({ limit, device: device ?? null });
     return rows.map(rowOf);
   }
 
@@ -353,24 +361,42 @@ export class SessionDb {
     const sid = Number(this.db.prepare('INSERT INTO session_docs (agent, id, digest) VALUES (?, ?, ?)').run(PENDING, `pending-${process.pid}-${Date.now()}-${Math.random()}`, '').lastInsertRowid);
     const insert = this.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
     let n = 0;
+    // Chunks are written a batch per transaction: FTS5 turns each transaction's terms into a
+    // segment, and many tiny segments cost more to write and to merge than a few large ones.
+    let batch: { seq: number; text: string }[] = [];
+    let batchChars = 0;
+    const flush = () => {
+      if (batch.length === 0) return;
+      const rows = batch;
+      batch = [];
+      batchChars = 0;
+      this.db.transaction(() => {
+        for (const c of rows) {
+          if (n >= ROWS_PER_SESSION) return;
+          insert.run(sid * ROWS_PER_SESSION + n++, c.text, c.seq);
+        }
+      })();
+    };
     return {
       add: (chunks) => {
-        if (chunks.length === 0) return;
-        this.db.transaction(() => {
-          for (const c of chunks) {
-            if (n >= ROWS_PER_SESSION) return;
-            insert.run(sid * ROWS_PER_SESSION + n++, c.text, c.seq);
-          }
-        })();
+        for (const c of chunks) {
+          batch.push(c);
+          batchChars += c.text.length;
+        }
+        if (batchChars >= WRITE_BATCH_CHARS) flush();
       },
       commit: (agent, id, digest) => {
+        flush();
         this.db.transaction(() => {
           const old = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.sid;
           if (old !== undefined) this.dropDoc(old);
           this.db.prepare('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(agent, id, digest, sid);
         })();
       },
-      discard: () => this.dropDoc(sid),
+      discard: () => {
+        batch = [];
+        this.dropDoc(sid);
+      },
     };
   }
 
