@@ -284,14 +284,21 @@ export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options
     await options.afterStep?.('repacked');
 
     // 2. One new index with every kept blob at its current place; the marks next to it.
+    // Every pack that stays is indexed whole, its unused blobs too: a pack below the repack
+    // threshold keeps its unused blobs' bytes, and a snapshot that turns up later (a backup that
+    // raced this prune and reused them from its cached index) must find them. Dropping them from
+    // the index, as before, left such a snapshot pointing at data no index or mark named.
     const kept = new Map<PackId, BlobLocation[]>();
-    for (const id of used) {
-      const loc = moved.get(id) ?? where.get(id);
-      if (!loc || garbage.has(loc.pack)) continue;
+    const keep = (loc: BlobLocation): void => {
       let list = kept.get(loc.pack);
       if (!list) kept.set(loc.pack, (list = []));
       list.push(loc);
+    };
+    for (const id of used) {
+      const loc = moved.get(id) ?? where.get(id);
+      if (loc && !garbage.has(loc.pack)) keep(loc);
     }
+    for (const loc of where.values()) if (!used.has(loc.id) && !garbage.has(loc.pack) && packs.has(loc.pack)) keep(loc);
     const { id: newIndexId } = await Packer.writeIndexFile(vault, kept);
     await vault.putSealedJson(keys.pruneMarks, kinds.pruneMarks, 'marks', newMarks);
     await options.afterStep?.('indexed');
