@@ -77,6 +77,8 @@ export interface SnapshotSummary {
   parent?: string;
   /** Files kept on the device because they hold credentials (`label/path`), and why. */
   keptLocal?: { path: string; why: string }[];
+  /** Files the backup had to leave out (vanished, unreadable, changed while read): the first ones recorded; `stats.warnings` counts all. */
+  warnings?: BackupWarning[];
 }
 
 export interface DeviceInfo {

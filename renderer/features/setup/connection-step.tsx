@@ -11,6 +11,7 @@ import { AWS_REGIONS, B2_REGIONS, effectiveEndpoint, providerInfo, R2_JURISDICTI
 import { connectionKey, useSetup } from '../../stores/setup.ts';
 import type { ProbeStep } from '../../../shared/models.ts';
 import { StepHeader } from './step-header.tsx';
+import { VersioningNotice } from './versioning-notice.tsx';
 
 const PROBE_LABELS: Record<ProbeStep['step'], { label: string; running: string }> = {
   list: { label: 'List the bucket', running: 'Listing…' },
@@ -181,6 +182,7 @@ export function ConnectionStep() {
               {probe.result.vaultExists ? 'Next, unlock it with its passphrase or recovery key to add this computer.' : 'The storage is ready. Next, choose the passphrase that protects your vault.'}
             </Notice>
           )}
+          {fresh && probe.result?.ok && <VersioningNotice versioning={probe.result.versioning} provider={form.provider} />}
         </div>
       </form>
 

@@ -13,6 +13,7 @@ import { useSnapshots } from '../../stores/snapshots.ts';
 import { useUi } from '../../stores/ui.ts';
 import { DiffView } from './diff-view.tsx';
 import { FileView } from './file-view.tsx';
+import { LeftOut } from './left-out.tsx';
 import { RestoreDialog } from './restore-dialog.tsx';
 import { REASON_LABELS, SnapshotTimeline } from './snapshot-timeline.tsx';
 import { TreeBrowser, type TreePosition } from './tree-browser.tsx';
@@ -132,6 +133,7 @@ function SnapshotDetail({ snapshot }: { snapshot: SnapshotSummary }) {
             )}
             <span>{formatDuration(st.durationMs)}</span>
           </div>
+          <LeftOut snapshot={snapshot} />
         </div>
         <div className="snapshot-actions">
           <Button

@@ -1,0 +1,49 @@
+// @vitest-environment jsdom
+import { cleanup, render } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SnapshotSummary } from '../../../shared/models.ts';
+import { LeftOut } from './left-out.tsx';
+
+afterEach(cleanup);
+
+const base: SnapshotSummary = {
+  id: 'a'.repeat(64),
+  shortId: 'aaaaaaaa',
+  deviceId: 'd1',
+  deviceName: 'laptop',
+  time: '2026-12-04T10:00:00.000Z',
+  reason: 'manual',
+  pinned: false,
+  roots: [],
+  stats: { files: 10, dirs: 1, bytes: 100, newFiles: 10, changedFiles: 0, unchangedFiles: 0, newBytes: 100, uploadedBytes: 100, secretsSkipped: 0, durationMs: 5 },
+};
+
+// Issue 16: a backup's warnings (vanished, unreadable files) are shown in the UI, not only counted by the CLI.
+describe('LeftOut', () => {
+  it('lists the files a backup left out, with the reason, and those kept local', () => {
+    const snapshot: SnapshotSummary = {
+      ...base,
+      stats: { ...base.stats, warnings: 3, secretsSkipped: 1 },
+      warnings: [
+        { path: '/home/a/.claude/tmp.json', reason: 'vanished', message: 'it was deleted or moved before it could be read' },
+        { path: '/home/a/.codex/locked.txt', reason: 'unreadable', message: 'EACCES' },
+        { path: '/home/a/.claude/projects/x.jsonl', reason: 'session', message: 'catalog only' },
+      ],
+      keptLocal: [{ path: 'claude-code/.credentials.json', why: 'credential file' }],
+    };
+    const { getByTestId } = render(<LeftOut snapshot={snapshot} />);
+    const box = getByTestId('left-out');
+    expect(box.querySelector('summary')?.textContent).toBe('3 files left out · 1 file kept on this computer');
+    const items = [...box.querySelectorAll('li')].map((li) => li.textContent);
+    expect(items).toContain('/home/a/.claude/tmp.json — deleted or moved while the backup ran (it was deleted or moved before it could be read)');
+    expect(items).toContain('/home/a/.codex/locked.txt — could not be read (EACCES)');
+    expect(items).toContain('claude-code/.credentials.json — credential file');
+    expect(items.some((t) => t?.includes('x.jsonl'))).toBe(false); // a catalog warning: the file is in the snapshot
+    expect(box.textContent).toContain('…and 1 more file.');
+  });
+
+  it('says nothing for a complete snapshot', () => {
+    const { container } = render(<LeftOut snapshot={base} />);
+    expect(container.innerHTML).toBe('');
+  });
+});
