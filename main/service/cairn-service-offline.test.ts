@@ -6,8 +6,9 @@
 import { appendFileSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo, VaultLocation } from '../../shared/models.ts';
+import type { VaultLocation } from '../../shared/models.ts';
 import { diffTrees, removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { waitForJob } from '../../testing/service.ts';
 import { startS3Server } from '../../testing/s3-server.ts';
 import type { S3Server } from '../../testing/s3-server.ts';
 import { startTcpGate } from '../../testing/tcp-gate.ts';
@@ -47,13 +48,6 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-async function waitForJob(jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await service.handlers['jobs.list']({})).find((j) => j.id === jobId);
-    if (job && job.status !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const status = () => service.handlers['status.get']({});
 const claudeDir = () => join(home, '.claude');
@@ -72,7 +66,7 @@ describe('offline: the outbox', () => {
   it('backs up into the outbox while the S3 server is unreachable, across a restart, and uploads in order when it is back', async () => {
     // Online: create the vault and back up.
     await service.handlers['setup.createVault']({ location: location(), credentials: credentials(), passphrase: 'a long passphrase', deviceName: 'laptop' });
-    const first = await waitForJob((await service.handlers['sync.now']({})).jobId);
+    const first = await waitForJob(service, (await service.handlers['sync.now']({})).jobId);
     expect(first.error).toBeUndefined();
     expect((await status()).state).toBe('idle');
     const online = await service.handlers['snapshots.list']({});
@@ -135,7 +129,7 @@ describe('offline: the outbox', () => {
 
     // The last offline snapshot restores byte-exact: every included file, with mode and mtime.
     const target = tempDir('cairn-offline-restore-');
-    const job = await waitForJob((await service.handlers['snapshots.restore']({ snapshotId: newest?.id as string, paths: [], target: { kind: 'folder', path: target }, overwrite: false })).jobId);
+    const job = await waitForJob(service, (await service.handlers['snapshots.restore']({ snapshotId: newest?.id as string, paths: [], target: { kind: 'folder', path: target }, overwrite: false })).jobId);
     expect(job.error).toBeUndefined();
     const restored = join(target, 'claude-code', 'config');
     const withInnerSecret = fixture.included.filter((p) => fixture.innerSecrets.some((s) => readFileSync(p, 'utf8').includes(s)));

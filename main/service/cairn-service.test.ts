@@ -3,18 +3,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { waitForJob } from '../../testing/service.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
-import type { JobInfo } from '../../shared/models.ts';
 import { createCairnService } from './index.ts';
 import type { CairnService } from './index.ts';
 
-async function waitForJob(service: CairnService, jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await service.handlers['jobs.list']({})).find((j) => j.id === jobId);
-    if (job && job.status !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('the application service on a local vault', () => {
   let service: CairnService;

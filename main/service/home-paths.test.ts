@@ -4,20 +4,12 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JobInfo } from '../../shared/models.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { createCairnService } from './index.ts';
-import type { CairnService } from './index.ts';
 
-async function waitForJob(service: CairnService, jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await service.handlers['jobs.list']({})).find((j) => j.id === jobId);
-    if (job && job.status !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 afterAll(() => removeTempDirs());
 

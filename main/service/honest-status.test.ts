@@ -4,24 +4,17 @@
 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { EngineStatus, JobInfo } from '../../shared/models.ts';
+import type { EngineStatus } from '../../shared/models.ts';
 import { describeStatus } from '../../shared/status.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
 import { DEFAULT_THROTTLE_BUDGET_MS, ThrottlingBlobStore } from '../engine/storage/index.ts';
 import type { BlobStore } from '../engine/storage/index.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { SERVICE_STORE_OPTIONS } from './cairn-service.ts';
 import { createCairnService } from './index.ts';
-import type { CairnService } from './index.ts';
 
-async function waitForJob(service: CairnService, jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await service.handlers['jobs.list']({})).find((j) => j.id === jobId);
-    if (job && job.status !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 afterAll(() => removeTempDirs());
 
@@ -51,7 +44,7 @@ describe('honest status', () => {
       expect(describeStatus(fresh)).toMatchObject({ kind: 'never-synced', text: 'Not backed up yet' });
 
       const { jobId } = await service.handlers['sync.now']({});
-      expect((await waitForJob(service, jobId)).status).toBe('done');
+      expect((await waitForJob(service, jobId, 25)).status).toBe('done');
       const synced = await service.handlers['status.get']({});
       expect(describeStatus(synced).kind).toBe('up-to-date');
       expect(synced.openConflicts).toBe(0);
@@ -94,7 +87,7 @@ describe('honest status', () => {
       expect(describeStatus(waiting as EngineStatus)).toMatchObject({ kind: 'waiting', text: 'Waiting for the folder…' });
       expect(seen.some((s) => s.waitingForProvider), 'pushed to the window too').toBe(true);
 
-      const job = await waitForJob(service, jobId);
+      const job = await waitForJob(service, jobId, 25);
       expect(vaultStore.refused).toBeGreaterThan(0);
       expect(job.status).toBe('done');
       expect(job.error).toBeUndefined();

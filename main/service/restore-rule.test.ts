@@ -8,8 +8,9 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobInfo, SnapshotSummary } from '../../shared/models.ts';
+import type { SnapshotSummary } from '../../shared/models.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { createCairnService } from './index.ts';
@@ -18,13 +19,6 @@ import type { CairnService } from './index.ts';
 const CLI = fileURLToPath(new URL('../cli/cairn.ts', import.meta.url));
 const PASSPHRASE = 'a long passphrase';
 
-async function waitForJob(service: CairnService, jobId: string): Promise<JobInfo> {
-  for (;;) {
-    const job = (await service.handlers['jobs.list']({})).find((j) => j.id === jobId);
-    if (job && job.status !== 'running') return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('one restore rule for the CLI and the app', () => {
   let service: CairnService;
