@@ -78,6 +78,42 @@ describe('SessionDb', () => {
     expect(s.unindexed().map((r) => r.id)).toEqual(['other']);
   });
 
+  it("shows each hit's snippet from its own session's text, whichever agent indexed first", () => {
+    // A Cline session's hit once showed a Claude Code session's text: the snippet was looked up
+    // by rowid bound as a JS number, which FTS5 ignored beside MATCH, so every hit got the
+    // snippet of the lowest-numbered matching chunk.
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [
+      {
+        id: page(1),
+        entries: [
+          entry('claude-one', { updatedAt: '2026-11-02T00:00:00Z' }),
+          entry('1769053680585', { agent: 'cline', format: 'cline', root: 'cline/code', path: 'tasks/1769053680585/api_conversation_history.json', updatedAt: '2026-11-03T00:00:00Z' }),
+        ],
+      },
+    ]);
+    s.indexSession('claude-code', 'claude-one', digest('claude-one'), [{ seq: 0, text: 'The walrus deploy script fails on the invoice step.' }]);
+    s.indexSession('cline', '1769053680585', digest('1769053680585'), [
+      { seq: 0, text: 'Opening words with no match here.' },
+      { seq: 3, text: 'The flamingo card game needs an invoice screen.' },
+    ]);
+    const hits = s.search('invoice');
+    expect(hits.map((h) => h.session.agent).sort()).toEqual(['claude-code', 'cline']);
+    for (const h of hits) {
+      const text = h.snippet.map((p) => p.text).join('');
+      expect(h.snippet.filter((p) => p.hit).map((p) => p.text.toLowerCase())).toEqual(['invoice']);
+      if (h.session.agent === 'cline') {
+        expect(h.seq).toBe(3);
+        expect(text).toContain('flamingo');
+        expect(text).not.toContain('walrus');
+      } else {
+        expect(text).toContain('walrus');
+        expect(text).not.toContain('flamingo');
+      }
+    }
+    expect(s.search('"flamingo card"').map((h) => [h.session.agent, h.snippet.map((p) => p.text).join('')])).toEqual([['cline', 'The flamingo card game needs an invoice screen.']]);
+  });
+
   it('turns typed text into a safe FTS5 query', () => {
     expect(ftsQuery('fix "billing test" now')).toBe('"fix" "billing test" "now"');
     expect(ftsQuery('a"b OR c*')).toBe('"a""b" "OR" "c*"');

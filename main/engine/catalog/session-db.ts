@@ -428,13 +428,16 @@ export class SessionDb {
     }
     const doc = this.db.prepare<[number], { agent: string; id: string }>('SELECT agent, id FROM session_docs WHERE sid = ?');
     const session = this.db.prepare<[string, string], RawRow>(`${GROUPED} WHERE c.agent = ? AND c.id = ? GROUP BY c.agent, c.id`);
-    const snippet = this.db.prepare<[string, number], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', 24) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
+    // better-sqlite3 binds a JS number as a REAL, and FTS5 ignores `rowid = <real>` beside MATCH
+    // (it returned every match, so each hit got the lowest-numbered chunk's snippet): the rowid
+    // is bound as an integer.
+    const snippet = this.db.prepare<[string, bigint], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', 24) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
     const out: SearchHit[] = [];
     for (const [sid, h] of best) {
       const d = doc.get(sid);
       const row = d ? session.get(d.agent, d.id) : undefined;
       if (!row) continue; // indexed, but no catalog lists it any more
-      out.push({ session: rowOf(row), seq: h.seq, snippet: snippetParts(snippet.get(q, h.rowid)?.s ?? '') });
+      out.push({ session: rowOf(row), seq: h.seq, snippet: snippetParts(snippet.get(q, BigInt(h.rowid))?.s ?? '') });
     }
     return out;
   }
