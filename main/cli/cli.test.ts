@@ -89,6 +89,30 @@ describe('cairn', () => {
     expect(cairn(['snapshots', '--repo', vault]).code).toBe(0);
   });
 
+  it('a new recovery key in two steps: the old one works until --confirm, then only the new one does', () => {
+    const repo = join(tempDir('cairn-cli-rotate-'), 'vault');
+    const init = cairn(['init', '--repo', repo, '--json']);
+    expect(init.code, init.stderr).toBe(0);
+    const { recoveryKey: old } = JSON.parse(init.stdout) as { recoveryKey: string };
+    const withKey = (key: string) => cairn(['key', 'fingerprint', '--repo', repo], { CAIRN_PASSPHRASE: '', CAIRN_RECOVERY_KEY: key });
+    const added = cairn(['key', 'recovery', '--repo', repo, '--json']);
+    expect(added.code, added.stderr).toBe(0);
+    const { recoveryKey: fresh, confirmed } = JSON.parse(added.stdout) as { recoveryKey: string; confirmed: boolean };
+    expect(confirmed).toBe(false);
+    expect(withKey(old).code).toBe(0);
+    expect(withKey(fresh).code).toBe(0);
+    const confirm = cairn(['key', 'recovery', '--repo', repo, '--confirm'], { CAIRN_NEW_RECOVERY_KEY: fresh });
+    expect(confirm.code, confirm.stderr).toBe(0);
+    expect(confirm.stdout).toMatch(/previous one no longer works/);
+    expect(withKey(old).code).toBe(3);
+    expect(withKey(fresh).code).toBe(0);
+    // --cancel drops an unconfirmed one and keeps the confirmed key.
+    const { recoveryKey: third } = JSON.parse(cairn(['key', 'recovery', '--repo', repo, '--json']).stdout) as { recoveryKey: string };
+    expect(cairn(['key', 'recovery', '--repo', repo, '--cancel'], { CAIRN_NEW_RECOVERY_KEY: third }).code).toBe(0);
+    expect(withKey(third).code).toBe(3);
+    expect(withKey(fresh).code).toBe(0);
+  });
+
   it('fails with clear messages and distinct exit codes', () => {
     const wrong = cairn(['snapshots', '--repo', vault], { CAIRN_PASSPHRASE: 'wrong' });
     expect(wrong.code).toBe(3);

@@ -82,7 +82,9 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .action((opts) => checkCommand(opts));
 
   withCommon(program.command('key').description('key fingerprint | passwd | recovery'))
-    .argument('<action>', 'fingerprint, passwd (change the passphrase) or recovery (new recovery key)')
+    .argument('<action>', 'fingerprint, passwd (change the passphrase) or recovery (new recovery key; the old one works until the new one is confirmed)')
+    .option('--confirm', 'recovery: the new key (CAIRN_NEW_RECOVERY_KEY, or asked) is saved; remove the previous one')
+    .option('--cancel', 'recovery: remove the unconfirmed new key (CAIRN_NEW_RECOVERY_KEY, or asked); the previous one stays')
     .action((action: string, opts) => keyCommand(action, opts));
 
   withCommon(program.command('sync').description('back up, then bring other devices’ sessions here'))

@@ -24,6 +24,20 @@ describe('Repository.open with cached headers', () => {
     await a.close();
   });
 
+  it('a two-step rotation: another device still opens with the old key until the new one is confirmed', async () => {
+    const store = new MemoryBlobStore();
+    const { repo: a, recoveryKey: first } = await initRepo(store);
+    const bState = tempDir();
+    await (await openRepo(store, bState, { recoveryKey: first })).close();
+    const { recoveryKey: second, slot } = await a.addRecoveryKey();
+    await (await openRepo(store, bState, { recoveryKey: first })).close();
+    await (await openRepo(store, bState, { recoveryKey: second })).close();
+    await a.retireRecoveryKeysExcept(slot);
+    await expect(openRepo(store, bState, { recoveryKey: first })).rejects.toMatchObject({ code: 'wrong_key' });
+    await (await openRepo(store, bState, { recoveryKey: second })).close();
+    await a.close();
+  });
+
   it('refuses a passphrase that another device replaced (without the local key cache)', async () => {
     const store = new MemoryBlobStore();
     const { repo: a } = await initRepo(store);

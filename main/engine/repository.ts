@@ -274,8 +274,34 @@ export class Repository {
   /** Replaces the recovery key (shown once); the old one stops working, here included. */
   async rotateRecoveryKey(): Promise<string> {
     const key = await this.vault.rotateRecoveryKey();
-    rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
+    this.forgetCachedHeader();
     return key;
+  }
+
+  /** Rotation step 1 (see Vault.addRecoveryKey): the new key works, and so does the old one. */
+  async addRecoveryKey(): Promise<{ recoveryKey: string; slot: string }> {
+    const added = await this.vault.addRecoveryKey();
+    this.forgetCachedHeader();
+    return added;
+  }
+
+  /** Rotation step 2, after the user confirmed the new key: the old one stops working, here included. */
+  async retireRecoveryKeysExcept(keep: string): Promise<string[]> {
+    const removed = await this.vault.retireRecoveryKeysExcept(keep);
+    this.forgetCachedHeader();
+    return removed;
+  }
+
+  /** Cancels a rotation: the unconfirmed new slot goes; the old key keeps working. */
+  async removeRecoveryKeySlot(slot: string): Promise<boolean> {
+    const removed = await this.vault.removeRecoveryKeySlot(slot);
+    this.forgetCachedHeader();
+    return removed;
+  }
+
+  /** The cached header lists the slots as they were: read it again at the next open. */
+  private forgetCachedHeader(): void {
+    rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
   }
 
   async rename(name: string): Promise<DeviceRecord> {

@@ -245,8 +245,21 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean })
   }, { readOnly: true });
 }
 
-export async function keyCommand(action: string, opts: CommonOptions): Promise<void> {
+export interface KeyOptions extends CommonOptions {
+  confirm?: boolean;
+  cancel?: boolean;
+}
+
+/** The last group of a recovery key: what the user types back to show they saved it (as in the app). */
+export function lastKeyGroup(key: string): string {
+  const groups = key.trim().split(/[\s-]+/).filter(Boolean);
+  return groups[groups.length - 1] ?? '';
+}
+
+export async function keyCommand(action: string, opts: KeyOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  if ((opts.confirm || opts.cancel) && action !== 'recovery') throw new ConfigError('--confirm and --cancel go with `cairn key recovery`.');
+  if (opts.confirm && opts.cancel) throw new ConfigError('Give --confirm or --cancel, not both.');
   await withRepository(opts, async (repo) => {
     if (action === 'fingerprint') {
       out.result({ fingerprint: repo.vault.fingerprint }, () => repo.vault.fingerprint);
@@ -260,11 +273,55 @@ export async function keyCommand(action: string, opts: CommonOptions): Promise<v
       else await repo.changePassphrase(current, next);
       out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');
     } else if (action === 'recovery') {
-      const recoveryKey = await repo.rotateRecoveryKey();
-      out.result({ recoveryKey }, () => ['New recovery key (the old one no longer works). Write it down; it is shown only now:', '', `    ${recoveryKey}`].join('\n'));
+      await recoveryKeyRotation(repo, opts, out);
     } else {
       throw new ConfigError(`Unknown key action '${action}'. Use fingerprint, passwd or recovery.`);
     }
   }, { readOnly: action === 'fingerprint' });
+}
+
+/**
+ * A new recovery key in two steps, as in the app: the new key is added next to the old one, and
+ * the old one is removed only once the new one is confirmed. In a terminal the confirmation is
+ * asked at once (the last group, typed back); otherwise `--confirm` (or `--cancel`) later, with
+ * the new key in CAIRN_NEW_RECOVERY_KEY or typed when asked.
+ */
+async function recoveryKeyRotation(repo: Repository, opts: KeyOptions, out: ReturnType<typeof makeOutput>): Promise<void> {
+  if (opts.confirm || opts.cancel) {
+    const key = process.env.CAIRN_NEW_RECOVERY_KEY ?? (await prompt('The new recovery key: '));
+    const slot = await repo.vault.recoverySlotOf(key);
+    if (opts.cancel) {
+      const removed = await repo.removeRecoveryKeySlot(slot);
+      if (!removed) throw new ConfigError('That recovery key is the only one the vault has, so it was kept. Nothing was changed.');
+      out.result({ cancelled: true }, () => 'Cancelled: that new recovery key no longer works; the previous one still does.');
+      return;
+    }
+    const removed = await repo.retireRecoveryKeysExcept(slot);
+    out.result({ confirmed: true, removedSlots: removed.length }, () => `Confirmed: the new recovery key is the vault's recovery key; the previous one no longer works (${removed.length} old slot(s) removed).`);
+    return;
+  }
+  const { recoveryKey, slot } = await repo.addRecoveryKey();
+  const interactive = process.stdin.isTTY && !opts.json && !process.env.CAIRN_NEW_RECOVERY_KEY;
+  const shown = ['New recovery key. Write it down or store it in your password manager; it is shown only now:', '', `    ${recoveryKey}`, ''];
+  if (!interactive) {
+    out.result({ recoveryKey, confirmed: false }, () =>
+      [...shown, 'Your previous recovery key still works. Once this one is saved, run `cairn key recovery --confirm` (CAIRN_NEW_RECOVERY_KEY=<the new key>, or type it when asked): only then does the previous one stop working. `--cancel` removes the new one instead.'].join('\n'),
+    );
+    return;
+  }
+  process.stderr.write(`${shown.join('\n')}\n`);
+  let typed: string;
+  try {
+    typed = await prompt(`To confirm you saved it, type its last group (${lastKeyGroup(recoveryKey).length} characters), or press Enter to cancel: `);
+  } catch (error) {
+    await repo.removeRecoveryKeySlot(slot);
+    throw error;
+  }
+  if (typed.trim().toUpperCase() !== lastKeyGroup(recoveryKey).toUpperCase()) {
+    await repo.removeRecoveryKeySlot(slot);
+    throw new ConfigError('Not confirmed: the new recovery key was removed and your previous recovery key still works. Run `cairn key recovery` again.');
+  }
+  await repo.retireRecoveryKeysExcept(slot);
+  out.result({ recoveryKey, confirmed: true }, () => 'Confirmed: this is now the vault\'s recovery key; the previous one no longer works.');
 }
 

@@ -107,3 +107,41 @@ describe('key slots are independent', () => {
     expect((await Vault.open(store, { passphrase: TEST_PASSPHRASE })).fingerprint).toBe(vault.fingerprint);
   });
 });
+
+describe('recovery key rotation in two steps', () => {
+  it('the old key keeps working until the new one is confirmed; after, only the new one does', async () => {
+    const { store, vault, recoveryKey: old, recoverySlot } = await newVault();
+    const { recoveryKey: fresh, slot } = await vault.addRecoveryKey();
+    expect(slot).not.toBe(recoverySlot);
+    // Before confirmation: both open the vault (a crash or a closed window here loses nothing).
+    expect((await Vault.open(store, { recoveryKey: old })).fingerprint).toBe(vault.fingerprint);
+    expect((await Vault.open(store, { recoveryKey: fresh })).fingerprint).toBe(vault.fingerprint);
+    expect(await vault.recoverySlotOf(fresh)).toBe(slot);
+
+    expect(await vault.retireRecoveryKeysExcept(slot)).toEqual([recoverySlot]);
+    await expect(Vault.open(store, { recoveryKey: old })).rejects.toBeInstanceOf(WrongKeyError);
+    expect((await Vault.open(store, { recoveryKey: fresh })).fingerprint).toBe(vault.fingerprint);
+    expect((await Vault.open(store, { passphrase: TEST_PASSPHRASE })).fingerprint).toBe(vault.fingerprint);
+  });
+
+  it('a cancelled rotation removes only the new slot; the old key still works, the new one never will', async () => {
+    const { store, vault, recoveryKey: old, recoverySlot } = await newVault();
+    const { recoveryKey: fresh, slot } = await vault.addRecoveryKey();
+    expect(await vault.removeRecoveryKeySlot(slot)).toBe(true);
+    await expect(Vault.open(store, { recoveryKey: fresh })).rejects.toBeInstanceOf(WrongKeyError);
+    expect((await Vault.open(store, { recoveryKey: old })).fingerprint).toBe(vault.fingerprint);
+    // The last recovery slot is never removed by a cancel, and a confirm of a gone slot changes nothing.
+    expect(await vault.removeRecoveryKeySlot(recoverySlot)).toBe(false);
+    await expect(vault.retireRecoveryKeysExcept(slot)).rejects.toMatchObject({ code: 'not_found' });
+    expect((await Vault.open(store, { recoveryKey: old })).fingerprint).toBe(vault.fingerprint);
+  });
+
+  it('confirming also removes a damaged old recovery slot', async () => {
+    const { store, vault, recoverySlot } = await newVault();
+    await edit(store, recoverySlot, breakJson);
+    const { recoveryKey: fresh, slot } = await vault.addRecoveryKey();
+    expect(await vault.retireRecoveryKeysExcept(slot)).toEqual([recoverySlot]);
+    expect((await Vault.readSlots(store)).damaged).toEqual([]);
+    expect((await Vault.open(store, { recoveryKey: fresh })).fingerprint).toBe(vault.fingerprint);
+  });
+});

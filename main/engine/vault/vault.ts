@@ -379,14 +379,75 @@ export class Vault {
     return createPassphraseSlot(this.master, passphrase, LOCAL_CACHE_SCRYPT);
   }
 
-  /** Replaces the recovery key; the old one stops working. Returns the new one (shown once). */
+  /**
+   * Replaces the recovery key at once; the old one stops working. Returns the new one (shown
+   * once). For a damaged recovery slot, or a caller that confirms by other means: the app and
+   * `cairn key recovery` use the two steps below, so the old key works until the new one is saved.
+   */
   async rotateRecoveryKey(): Promise<string> {
-    const { slots, damaged } = await Vault.readSlots(this.store);
-    const old = [...slots.filter((s) => s.slot.type === 'recovery'), ...damaged.filter((d) => d.type === 'recovery')];
-    const recoveryKey = generateRecoveryKey();
-    await this.writeSlot(await createRecoveryKeySlot(this.master, recoveryKey));
-    for (const s of old) await this.store.delete(s.key);
+    const { recoveryKey, slot } = await this.addRecoveryKey();
+    await this.retireRecoveryKeysExcept(slot);
     return recoveryKey;
+  }
+
+  /**
+   * Rotation, step 1: a new recovery key in a new slot, next to the current one, which keeps
+   * working. Returns the key (shown once) and its slot's storage key, which step 2
+   * (`retireRecoveryKeysExcept`) or a cancel (`removeRecoveryKeySlot`) names.
+   */
+  async addRecoveryKey(): Promise<{ recoveryKey: string; slot: string }> {
+    const recoveryKey = generateRecoveryKey();
+    const slot = await this.writeSlot(await createRecoveryKeySlot(this.master, recoveryKey));
+    return { recoveryKey, slot };
+  }
+
+  /**
+   * Rotation, step 2, once the user confirmed they saved the new key: every other recovery slot
+   * (damaged ones too) is removed, so only the key of `keep` unlocks as a recovery key. Refuses,
+   * removing nothing, unless `keep` is a sound recovery slot of this vault.
+   */
+  async retireRecoveryKeysExcept(keep: string): Promise<string[]> {
+    const { slots, damaged } = await Vault.readSlots(this.store);
+    const kept = slots.find((s) => s.key === keep);
+    if (!kept || kept.slot.type !== 'recovery' || this.verifySlot(kept.slot) === 'mismatch') {
+      throw new NotFoundError(`The new recovery key's slot (${keep}) is no longer in the vault, so nothing was changed: the previous recovery key still works. Make a new recovery key again.`);
+    }
+    const old = [...slots.filter((s) => s.slot.type === 'recovery' && s.key !== keep), ...damaged.filter((d) => d.type === 'recovery')];
+    for (const s of old) await this.store.delete(s.key);
+    return old.map((s) => s.key);
+  }
+
+  /**
+   * Cancels a rotation: removes the (unconfirmed) recovery slot `slot`. Never the last sound
+   * recovery slot: if the others are gone (confirmed meanwhile elsewhere), `slot` stays.
+   * Returns whether it was removed.
+   */
+  async removeRecoveryKeySlot(slot: string): Promise<boolean> {
+    const { slots } = await Vault.readSlots(this.store);
+    const target = slots.find((s) => s.key === slot);
+    if (!target || target.slot.type !== 'recovery') return false;
+    const others = slots.filter((s) => s.slot.type === 'recovery' && s.key !== slot);
+    if (others.length === 0) return false;
+    await this.store.delete(slot);
+    return true;
+  }
+
+  /** The storage key of the recovery slot that `recoveryKey` opens (the CLI confirms with the key itself). */
+  async recoverySlotOf(recoveryKey: string): Promise<string> {
+    parseRecoveryKey(recoveryKey);
+    const { slots } = await Vault.readSlots(this.store);
+    for (const { key, slot } of slots) {
+      if (slot.type !== 'recovery') continue;
+      try {
+        const master = await unlockSlot(slot, recoveryKey);
+        const ours = Buffer.from(master).equals(Buffer.from(this.master));
+        master.fill(0);
+        if (ours) return key;
+      } catch (error) {
+        if (!(error instanceof WrongKeyError) && !(error instanceof IntegrityError)) throw error;
+      }
+    }
+    throw new WrongKeyError('This recovery key does not unlock this vault: no recovery slot opens with it. Check it against your copy.');
   }
 
   // Sealed objects ----------------------------------------------------------------------------
