@@ -81,8 +81,10 @@ export interface ContinueInfo {
   unchanged: string[];
   replaced: string[];
   project?: string;
-  /** The agent's own resume command, to copy. */
-  command: string;
+  /** The agent's own resume command, to copy; absent when the agent has none (IDE agents). */
+  command?: string;
+  /** What to do instead of a command (open the IDE's history), when there is none. */
+  howTo?: string;
   notes: string[];
 }
 

@@ -120,8 +120,7 @@ export async function continueCommand(id: string, opts: CommonOptions & { agent?
         ...result.replaced.map((f) => `  replaced ${f} (the local version is in a safety snapshot)`),
         ...result.notes.map((n) => `  ${n}`),
         '',
-        'Continue it with:',
-        `  ${result.command}`,
+        ...(result.command ? ['Continue it with:', `  ${result.command}`] : [result.howTo ?? '']),
       ].join('\n'),
     );
   });

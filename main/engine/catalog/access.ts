@@ -2,22 +2,18 @@
 // holds its newest version, else in the snapshot of the device that does (read through the vault,
 // a chunk at a time, so a first page costs the first chunks only). Built on it: paging for the
 // viewer, Markdown export, indexing other devices' sessions from the vault, and continuing a
-// session here.
+// session here (continue.ts).
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
-import type { PathMapping } from '../../../shared/models.ts';
 import { writeFileAtomic } from '../atomic-file.ts';
-import { ADAPTERS, toBackupSources } from '../agents/index.ts';
-import type { AgentContext } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
 import { localFiles, readerForFormat, readPage, streamItems } from '../sessions/index.ts';
 import type { SessionFiles, SessionItem, SessionPage, SessionReader, SessionRef } from '../sessions/index.ts';
-import { mapRelativePath } from '../sync/index.ts';
 import type { OnDamaged, SnapshotRecord, TreeEntry, TreeReader } from '../vault/index.ts';
 import { itemText } from './build.ts';
 import { refreshCatalogs } from './refresh.ts';
@@ -226,121 +222,4 @@ export function itemMarkdown(item: SessionItem): string {
 export async function* sessionMarkdown(opened: OpenedSession, signal?: AbortSignal): AsyncGenerator<string> {
   yield markdownHeader(opened.row);
   for await (const { item } of streamItems(opened.reader, opened.files, opened.ref, { signal })) yield `\n${itemMarkdown(item)}`;
-}
-
-// Continue on this machine ----------------------------------------------------------------------
-
-export interface ContinueResult {
-  /** Files written (absolute), and those already there with the same content. */
-  written: string[];
-  unchanged: string[];
-  /** Local files replaced (they were kept in a safety snapshot first). */
-  replaced: string[];
-  /** The project folder on this machine (path-mapped). */
-  project?: string;
-  /** The agent's own command to resume the session, to run in `project`. */
-  command: string;
-  /** What else was updated for the agent to list it. */
-  notes: string[];
-}
-
-/** The agent's own resume command for a session. */
-export function resumeCommand(agent: string, id: string, project: string | undefined): string {
-  const inProject = (cmd: string) => (project ? `cd ${shellQuote(project)} && ${cmd}` : cmd);
-  switch (agent) {
-    case 'claude-code':
-      return inProject(`claude --resume ${id}`);
-    case 'codex':
-      return inProject(`codex resume ${id}`);
-    case 'gemini-cli':
-      return inProject(`gemini --resume ${id}`);
-    case 'opencode':
-      return inProject(`opencode --session ${id}`);
-    case 'goose':
-      return inProject(`goose session --resume --session-id ${id}`);
-    case 'cursor':
-      return inProject(`cursor-agent --resume ${id}`);
-    case 'aider':
-      return inProject('aider --restore-chat-history');
-    case 'cline':
-      return 'Open VS Code, then the Cline panel’s History, and pick the task.';
-    default:
-      return inProject(`${agent} --resume ${id}`);
-  }
-}
-
-function shellQuote(s: string): string {
-  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** An absolute path from another machine, mapped to this one by the first matching rule. */
-export function mapAbsolutePath(path: string, mappings: readonly PathMapping[]): string {
-  for (const m of mappings) {
-    const from = m.from.replace(/[\\/]+$/, '');
-    if (path === from || path.startsWith(`${from}/`) || path.startsWith(`${from}\\`)) return m.to.replace(/[\\/]+$/, '') + path.slice(from.length);
-  }
-  return path;
-}
-
-export interface ContinueOptions {
-  ctx: AgentContext;
-  mappings?: readonly PathMapping[];
-  /** Takes a safety snapshot of local files about to be replaced (operations.safetySnapshot). */
-  safetySnapshot: (paths: readonly string[]) => Promise<unknown>;
-}
-
-/**
- * Puts a session's files where this machine's agent looks for them (path-mapped), replacing a
- * local copy only after a safety snapshot of it, updates what the agent needs to list it, and
- * returns the agent's resume command.
- */
-export async function continueSession(repo: Repository, row: CatalogRow, options: ContinueOptions): Promise<ContinueResult> {
-  const mappings = options.mappings ?? [];
-  const sources = await toBackupSources(ADAPTERS, options.ctx, [row.agent], { keepMissing: true });
-  const source = sources.find((s) => s.label === row.root);
-  if (!source) throw new CairnError('config', `This machine has no '${row.root}' folder for ${row.agent}; the session can't be put where the agent looks for it.`);
-  const project = row.project ? mapAbsolutePath(row.project, mappings) : undefined;
-  const result: ContinueResult = { written: [], unchanged: [], replaced: [], command: resumeCommand(row.agent, row.id, project), notes: [], ...(project ? { project } : {}) };
-  const opened = await openSession(repo, row);
-  if (opened.from === 'local') {
-    result.unchanged.push(...row.files.map((f) => join(source.path, ...f.split('/'))));
-    return result;
-  }
-  const plan: { target: string; bytes: Buffer }[] = [];
-  for (const file of row.files) {
-    const target = join(source.path, ...mapRelativePath(file, mappings).split('/'));
-    plan.push({ target, bytes: await opened.files.read(file) });
-  }
-  const differing: string[] = [];
-  for (const p of plan) {
-    const local = await readFile(p.target).catch(() => undefined);
-    if (local?.equals(p.bytes)) result.unchanged.push(p.target);
-    else if (local) differing.push(p.target);
-  }
-  if (differing.length > 0) await options.safetySnapshot(differing);
-  for (const p of plan) {
-    if (result.unchanged.includes(p.target)) continue;
-    await mkdir(dirname(p.target), { recursive: true });
-    await writeFileAtomic(p.target, p.bytes);
-    (differing.includes(p.target) ? result.replaced : result.written).push(p.target);
-  }
-  if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
-  return result;
-}
-
-/**
- * Codex lists named threads from `session_index.jsonl` (one `{ id, thread_name, updated_at }` per
- * line, appended) and finds a rollout for `codex resume <id>` by its file name: a titled session
- * gets its line, once.
- */
-async function codexIndex(home: string, row: CatalogRow): Promise<string[]> {
-  if (!row.title) return [];
-  const file = join(home, 'session_index.jsonl');
-  const text = await readFile(file, 'utf8').catch(() => '');
-  if (text.split('\n').some((l) => l.includes(`"${row.id}"`))) return [];
-  const line = `${JSON.stringify({ id: row.id, thread_name: row.title, updated_at: row.updatedAt ?? new Date().toISOString() })}\n`;
-  await mkdir(home, { recursive: true });
-  if (text && !text.endsWith('\n')) await appendFile(file, '\n');
-  await appendFile(file, line);
-  return [`Added the thread to ${file}.`];
 }

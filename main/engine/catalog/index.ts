@@ -12,7 +12,9 @@ export { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './s
 export type { CatalogRow, SearchHit, SessionFilter, SessionInFolder, SnippetPart } from './session-db.ts';
 export { buildCatalog, entryOf, indexLocalSessions, indexSessionText, itemText } from './build.ts';
 export type { BuildOptions, BuildStats, BuiltCatalog, IndexLocalOptions } from './build.ts';
-export { continueSession, findSession, indexFromVault, itemMarkdown, mapAbsolutePath, markdownHeader, openSession, refreshSessions, resumeCommand, sessionMarkdown, sessionPage, snapshotFiles } from './access.ts';
-export type { ContinueOptions, ContinueResult, OpenedSession } from './access.ts';
+export { findSession, indexFromVault, itemMarkdown, markdownHeader, openSession, refreshSessions, sessionMarkdown, sessionPage, snapshotFiles } from './access.ts';
+export type { OpenedSession } from './access.ts';
+export { continueSession, mapAbsolutePath, resumeHint } from './continue.ts';
+export type { ContinueOptions, ContinueResult, ResumeHint } from './continue.ts';
 export { CatalogPrefetch, META_WORKER_URL, readMetasHere } from './prefetch.ts';
 export type { MetaSource } from './prefetch.ts';

@@ -178,10 +178,14 @@ function SessionDetail() {
       {actionError && <ErrorNotice error={actionError} compact />}
       {continued && (
         <Notice tone="success" icon="check" title={continued.written.length + continued.replaced.length > 0 ? `Restored ${formatCount(continued.written.length + continued.replaced.length, 'file')} into this machine’s agent folder` : 'The session is already on this machine'}>
-          <div className="resume-command">
-            <code>{continued.command}</code>
-            <CopyButton text={continued.command} label="Copy command" />
-          </div>
+          {continued.command ? (
+            <div className="resume-command">
+              <code>{continued.command}</code>
+              <CopyButton text={continued.command} label="Copy command" />
+            </div>
+          ) : (
+            <p className="resume-how-to">{continued.howTo}</p>
+          )}
           {continued.replaced.length > 0 && <p>The local copy it replaced is in a safety snapshot.</p>}
           {continued.notes.map((n) => (
             <p key={n}>{n}</p>

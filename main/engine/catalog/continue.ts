@@ -1,0 +1,270 @@
+// Continue on this machine: a listed session's files put where this machine's agent looks for
+// them (path-mapped), what the agent needs to list it updated, and the agent's own way to resume
+// it. Sessions stored in a file of their own are written whole (a differing local copy is kept in
+// a safety snapshot first). Sessions that are rows of a database every session shares (OpenCode's
+// `opencode.db`, Goose's `sessions.db`, Cursor's global `state.vscdb`) are merged into this
+// machine's database row by row, never by replacing the file, which holds this machine's other
+// sessions too.
+
+import { existsSync } from 'node:fs';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
+import { CairnError } from '../../../shared/errors.ts';
+import type { PathMapping } from '../../../shared/models.ts';
+import { writeFileAtomic } from '../atomic-file.ts';
+import { ADAPTERS, toBackupSources } from '../agents/index.ts';
+import type { AgentContext } from '../agents/index.ts';
+import type { Repository } from '../repository.ts';
+import { mapRelativePath } from '../sync/index.ts';
+import { openSession } from './access.ts';
+import type { CatalogRow } from './session-db.ts';
+
+export interface ContinueResult {
+  /** Files written (absolute), and those already there with the same content. */
+  written: string[];
+  unchanged: string[];
+  /** Local files replaced or changed (their previous version was kept in a safety snapshot). */
+  replaced: string[];
+  /** The project folder on this machine (path-mapped). */
+  project?: string;
+  /** The agent's own command to resume the session, to run in `project`; absent when it has none. */
+  command?: string;
+  /** What to do instead when the agent has no resume command (an IDE's history, a panel). */
+  howTo?: string;
+  /** What else was updated for the agent to list it. */
+  notes: string[];
+}
+
+/** How a session is resumed: a command to copy, or (for IDE agents without one) what to do. */
+export type ResumeHint = { command: string } | { howTo: string };
+
+/**
+ * The agent's own way to resume a session of this format. Checked against each agent's docs:
+ * Goose's legacy JSONL sessions are named by their file (`--name`), its sessions.db sessions by
+ * id (`--session-id`); `cursor-agent --resume` opens only the CLI's own chats
+ * (`~/.cursor/chats/…/store.db`), not the IDE's Composer history.
+ */
+export function resumeHint(format: string, id: string, project: string | undefined): ResumeHint {
+  const run = (cmd: string): ResumeHint => ({ command: project ? `cd ${shellQuote(project)} && ${cmd}` : cmd });
+  const q = shellQuote(id);
+  switch (format) {
+    case 'claude-code':
+      return run(`claude --resume ${q}`);
+    case 'codex':
+      return run(`codex resume ${q}`);
+    case 'gemini-json':
+    case 'gemini-jsonl':
+      return run(`gemini --resume ${q}`);
+    case 'opencode-db':
+    case 'opencode-storage':
+      return run(`opencode --session ${q}`);
+    case 'goose-db':
+      return run(`goose session --resume --session-id ${q}`);
+    case 'goose-jsonl':
+      return run(`goose session --resume --name ${q}`);
+    case 'cursor-cli':
+      return run(`cursor-agent --resume ${q}`);
+    case 'cursor-composer':
+    case 'cursor-chat':
+    case 'cursor-transcript':
+    case 'cursor-text':
+      return { howTo: `Open ${project ? `${project} ` : 'the project '}in Cursor; the chat is in the Composer (Agent) history. Cursor has no command that resumes an editor chat: cursor-agent --resume opens only Cursor CLI chats.` };
+    case 'antigravity':
+      return { howTo: `Open ${project ? `${project} ` : 'the project '}in Antigravity; the conversation is in its Agent Manager history.` };
+    case 'aider':
+      return run('aider --restore-chat-history');
+    case 'cline':
+      return { howTo: 'Open VS Code, then the Cline panel’s History, and pick the task.' };
+    case 'roo':
+      return { howTo: 'Open VS Code, then the Roo Code panel’s History, and pick the task.' };
+    default:
+      return { howTo: `Open ${format} and pick the session ${id} from its history.` };
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** An absolute path from another machine, mapped to this one by the first matching rule. */
+export function mapAbsolutePath(path: string, mappings: readonly PathMapping[]): string {
+  for (const m of mappings) {
+    const from = m.from.replace(/[\\/]+$/, '');
+    if (path === from || path.startsWith(`${from}/`) || path.startsWith(`${from}\\`)) return m.to.replace(/[\\/]+$/, '') + path.slice(from.length);
+  }
+  return path;
+}
+
+export interface ContinueOptions {
+  ctx: AgentContext;
+  mappings?: readonly PathMapping[];
+  /** Takes a safety snapshot of local files about to be replaced (operations.safetySnapshot). */
+  safetySnapshot: (paths: readonly string[]) => Promise<unknown>;
+}
+
+/**
+ * Puts a session's files where this machine's agent looks for them (path-mapped), replacing a
+ * local copy only after a safety snapshot of it, merges a database-held session into this
+ * machine's database, updates what the agent needs to list it, and says how to resume it.
+ */
+export async function continueSession(repo: Repository, row: CatalogRow, options: ContinueOptions): Promise<ContinueResult> {
+  const mappings = options.mappings ?? [];
+  const sources = await toBackupSources(ADAPTERS, options.ctx, [row.agent], { keepMissing: true });
+  const source = sources.find((s) => s.label === row.root);
+  if (!source) throw new CairnError('config', `This machine has no '${row.root}' folder for ${row.agent}; the session can't be put where the agent looks for it.`);
+  const project = row.project ? mapAbsolutePath(row.project, mappings) : undefined;
+  const result: ContinueResult = { written: [], unchanged: [], replaced: [], ...resumeHint(row.format, row.id, project), notes: [], ...(project ? { project } : {}) };
+  const opened = await openSession(repo, row);
+  if (opened.from === 'local') {
+    result.unchanged.push(...row.files.map((f) => join(source.path, ...f.split('/'))));
+    return result;
+  }
+  const merge = row.key !== undefined ? DB_MERGES[row.format] : undefined;
+  const plan: { target: string; bytes: Buffer }[] = [];
+  for (const file of row.files) {
+    const target = join(source.path, ...mapRelativePath(file, mappings).split('/'));
+    // A database's journal beside it belongs to this machine's copy: never written from another.
+    if (merge && file !== row.path && file.startsWith(`${row.path}-`) && existsSync(join(source.path, ...mapRelativePath(row.path, mappings).split('/')))) continue;
+    if (merge && file === row.path && existsSync(target)) {
+      const changed = await mergeSessionRows(merge, await opened.files.sqlitePath(file), target, row.key as string, mappings, options.safetySnapshot);
+      (changed ? result.replaced : result.unchanged).push(target);
+      if (changed) result.notes.push(`Merged the session into ${target} (this machine's other sessions there are kept).`);
+      continue;
+    }
+    if (!merge && DB_KEEP_LOCAL.has(row.format) && file === row.path && existsSync(target)) {
+      const local = await readFile(target);
+      if (!local.equals(await opened.files.read(file))) {
+        result.unchanged.push(target);
+        result.notes.push(`Kept this machine's ${target}: it holds this machine's own Cursor state, and Cursor can't take a chat into it from outside. Read the chat here, or export it as Markdown.`);
+        continue;
+      }
+    }
+    plan.push({ target, bytes: await opened.files.read(file) });
+  }
+  const differing: string[] = [];
+  for (const p of plan) {
+    const local = await readFile(p.target).catch(() => undefined);
+    if (local?.equals(p.bytes)) result.unchanged.push(p.target);
+    else if (local) differing.push(p.target);
+  }
+  if (differing.length > 0) await options.safetySnapshot(differing);
+  for (const p of plan) {
+    if (result.unchanged.includes(p.target)) continue;
+    await mkdir(dirname(p.target), { recursive: true });
+    await writeFileAtomic(p.target, p.bytes);
+    (differing.includes(p.target) ? result.replaced : result.written).push(p.target);
+  }
+  if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
+  return result;
+}
+
+/**
+ * Codex lists named threads from `session_index.jsonl` (one `{ id, thread_name, updated_at }` per
+ * line, appended) and finds a rollout for `codex resume <id>` by its file name: a titled session
+ * gets its line, once.
+ */
+async function codexIndex(home: string, row: CatalogRow): Promise<string[]> {
+  if (!row.title) return [];
+  const file = join(home, 'session_index.jsonl');
+  const text = await readFile(file, 'utf8').catch(() => '');
+  if (text.split('\n').some((l) => l.includes(`"${row.id}"`))) return [];
+  const line = `${JSON.stringify({ id: row.id, thread_name: row.title, updated_at: row.updatedAt ?? new Date().toISOString() })}\n`;
+  await mkdir(home, { recursive: true });
+  if (text && !text.endsWith('\n')) await appendFile(file, '\n');
+  await appendFile(file, line);
+  return [`Added the thread to ${file}.`];
+}
+
+// Database-held sessions ------------------------------------------------------------------------
+
+/** One table's rows of a session: selected by `where` (SQL over schema `s`, `?` = session key). */
+interface TableRows {
+  table: string;
+  where: (s: string) => string;
+  /** Columns holding absolute paths, mapped to this machine. */
+  paths?: string[];
+  /** Columns left for this database to assign (autoincrement row ids shared by all sessions). */
+  fresh?: string[];
+  /** Rows shared with other sessions (a project): added when missing, never replaced. */
+  shared?: boolean;
+}
+
+/** Tables in insert order (parents first); deleted in reverse. */
+const DB_MERGES: Partial<Record<string, TableRows[]>> = {
+  // OpenCode 1.x (packages/opencode/src/session/session.sql.ts): text ids, foreign keys to session.
+  'opencode-db': [
+    { table: 'project', where: (s) => `id = (SELECT project_id FROM ${s}.session WHERE id = ?)`, paths: ['worktree'], shared: true },
+    { table: 'session', where: () => 'id = ?', paths: ['directory'] },
+    { table: 'message', where: () => 'session_id = ?' },
+    { table: 'part', where: (s) => `message_id IN (SELECT id FROM ${s}.message WHERE session_id = ?)` },
+    { table: 'todo', where: () => 'session_id = ?' },
+  ],
+  // Goose ≥ 1.10 (crates/goose/src/session/session_manager.rs): messages keyed by an
+  // autoincrement id shared by every session, so this database assigns them.
+  'goose-db': [
+    { table: 'sessions', where: () => 'id = ?', paths: ['working_dir'] },
+    { table: 'messages', where: () => 'session_id = ?', fresh: ['id'] },
+  ],
+  // Cursor's global state: one composer and its bubbles, by key.
+  'cursor-composer': [{ table: 'cursorDiskKV', where: () => `(key = 'composerData:' || ? OR key LIKE 'bubbleId:' || ? || ':%')` }],
+};
+
+/** Databases holding one machine's own state that a chat can't be merged into: kept as they are. */
+const DB_KEEP_LOCAL = new Set(['cursor-chat']);
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Merges one session's rows from `source` (the snapshot's database) into the local database
+ * `target`, in one transaction: this session's local rows are replaced by the source's, other
+ * sessions' rows are untouched. Returns false when the local rows already equal the source's.
+ */
+async function mergeSessionRows(tables: readonly TableRows[], source: string, target: string, key: string, mappings: readonly PathMapping[], safetySnapshot: (paths: readonly string[]) => Promise<unknown>): Promise<boolean> {
+  const db = new Database(target, { fileMustExist: true, timeout: 5000 });
+  try {
+    db.function('cairn_map', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? mapAbsolutePath(v, mappings) : v) as string);
+    db.prepare('ATTACH DATABASE ? AS src').run(source);
+    const present = (schema: string, table: string) => db.prepare(`SELECT 1 FROM ${schema}.sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
+    const cols = (schema: string, table: string) => (db.prepare(`PRAGMA ${schema}.table_info(${ident(table)})`).all() as { name: string }[]).map((c) => c.name);
+    const usable = tables.filter((t) => present('src', t.table));
+    const missing = usable.filter((t) => !present('main', t.table));
+    if (missing.length > 0) throw new CairnError('config', `This machine's ${target} has no '${missing[0]?.table}' table: its ${missing[0]?.table === 'cursorDiskKV' ? 'Cursor' : 'agent'} is of another version. Update the agent here (or start it once), then continue the session again.`);
+    // Every `?` of a table's condition is the session key.
+    const keys = (sql: string) => Array.from({ length: sql.split('?').length - 1 }, () => key);
+    const plans = usable.map((t) => {
+      const local = new Set(cols('main', t.table));
+      const shared = cols('src', t.table).filter((c) => local.has(c) && !(t.fresh ?? []).includes(c));
+      const select = (schema: string) => `SELECT ${shared.map((c) => ((t.paths ?? []).includes(c) && schema === 'src' ? `cairn_map(${ident(c)})` : ident(c))).join(', ')} FROM ${schema}.${ident(t.table)} WHERE ${t.where(schema)} ORDER BY rowid`;
+      return { t, shared, select };
+    });
+    const digest = (schema: string) => {
+      const h = createHash('sha256');
+      for (const p of plans) {
+        if (p.t.shared) continue;
+        const sql = p.select(schema);
+        for (const r of db.prepare(sql).raw().all(...keys(sql))) h.update(JSON.stringify(r, (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : typeof v === 'bigint' ? v.toString() : v)));
+      }
+      return h.digest('hex');
+    };
+    if (digest('main') === digest('src')) return false;
+    const wal = `${target}-wal`;
+    await safetySnapshot(existsSync(wal) ? [target, wal] : [target]);
+    db.pragma('foreign_keys = OFF');
+    db.transaction(() => {
+      for (const p of [...plans].reverse()) {
+        if (p.t.shared) continue;
+        const sql = `DELETE FROM main.${ident(p.t.table)} WHERE ${p.t.where('main')}`;
+        db.prepare(sql).run(...keys(sql));
+      }
+      for (const p of plans) {
+        const sql = `${p.t.shared ? 'INSERT OR IGNORE' : 'INSERT OR REPLACE'} INTO main.${ident(p.t.table)} (${p.shared.map(ident).join(', ')}) ${p.select('src')}`;
+        db.prepare(sql).run(...keys(sql));
+      }
+    })();
+    return true;
+  } finally {
+    db.close();
+  }
+}
