@@ -44,7 +44,8 @@ export type ResumeHint = { command: string } | { howTo: string };
  * The agent's own way to resume a session of this format. Checked against each agent's docs:
  * Goose's legacy JSONL sessions are named by their file (`--name`), its sessions.db sessions by
  * id (`--session-id`); `cursor-agent --resume` opens only the CLI's own chats
- * (`~/.cursor/chats/…/store.db`), not the IDE's Composer history.
+ * (`~/.cursor/chats/…/store.db`), not the IDE's Composer history; the Antigravity CLI (`agy`)
+ * resumes a conversation with `--conversation`.
  */
 export function resumeHint(format: string, id: string, project: string | undefined): ResumeHint {
   const run = (cmd: string): ResumeHint => ({ command: project ? `cd ${shellQuote(project)} && ${cmd}` : cmd });
@@ -72,7 +73,7 @@ export function resumeHint(format: string, id: string, project: string | undefin
     case 'cursor-text':
       return { howTo: `Open ${project ? `${project} ` : 'the project '}in Cursor; the chat is in the Composer (Agent) history. Cursor has no command that resumes an editor chat: cursor-agent --resume opens only Cursor CLI chats.` };
     case 'antigravity':
-      return { howTo: `Open ${project ? `${project} ` : 'the project '}in Antigravity; the conversation is in its Agent Manager history.` };
+      return run(`agy --conversation ${q}`);
     case 'aider':
       return run('aider --restore-chat-history');
     case 'cline':
