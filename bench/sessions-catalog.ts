@@ -110,11 +110,13 @@ async function timedBackup(label: string): Promise<{ total: number; catalog: num
   const s = result.catalog as BuildStats;
   // The backup proper ends when its snapshot is saved; the text index is brought up to date after.
   const total = all - s.indexMs;
+  // The catalog's cost inside the backup: its step after the walk, and handing files over during it.
+  const catalog = s.buildMs + s.walkMs;
   console.log(
-    `${label}: backup ${(total / 1000).toFixed(1)} s, of which catalog ${(s.buildMs / 1000).toFixed(2)} s = ${((100 * s.buildMs) / total).toFixed(1)} % (${s.sessions} sessions, ${s.read} read); ` +
-      `then the search index ${(s.indexMs / 1000).toFixed(2)} s (${s.indexed} sessions indexed)`,
+    `${label}: backup ${(total / 1000).toFixed(1)} s, of which catalog ${(catalog / 1000).toFixed(2)} s = ${((100 * catalog) / total).toFixed(1)} % (step ${s.buildMs} ms, in the walk ${s.walkMs} ms; ${s.sessions} sessions, ${s.read} read); ` +
+      `then the search index ${(s.indexMs / 1000).toFixed(2)} s = ${((100 * s.indexMs) / total).toFixed(1)} % of the backup (${s.indexed} sessions indexed)`,
   );
-  return { total, catalog: s.buildMs, index: s.indexMs, stats: s };
+  return { total, catalog, index: s.indexMs, stats: s };
 }
 
 const first = await timedBackup('First backup');

@@ -29,6 +29,8 @@ export interface BuildStats {
   indexed: number;
   /** Time spent building the catalog during the backup, in milliseconds. */
   buildMs: number;
+  /** Time the walk spent handing session files to the catalog (milliseconds; see prefetch.ts). */
+  walkMs: number;
   /** Time spent indexing text after the snapshot was saved, in milliseconds. */
   indexMs: number;
   /** Files whose sessions could not be read (a warning each). */
@@ -175,7 +177,7 @@ export async function indexLocalSessions(sessions: SessionDb, options: IndexLoca
 export async function buildCatalog(input: CatalogInput, options: BuildOptions): Promise<BuiltCatalog> {
   const { sessions, prefetch } = options;
   const started = performance.now();
-  const stats: BuildStats = { sessions: 0, read: 0, indexed: 0, failed: 0, buildMs: 0, indexMs: 0 };
+  const stats: BuildStats = { sessions: 0, read: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
   const entries: CatalogEntry[] = [];
   const cacheUpdates: { label: string; path: string; content: string; entries: CatalogEntry[] }[] = [];
   const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; metas: Promise<SessionMeta[]> }[] = [];
@@ -196,7 +198,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
         continue;
       }
       // Read during the walk when the backup reported the file (see prefetch.ts), else now.
-      const metas = prefetch?.take(source.label, path, content) ?? read(source.agent, source.path, path);
+      const metas = prefetch?.take(source.label, path, content) ?? read(source.agent, source.path, path, file.size);
       metas.catch(() => undefined);
       misses.push({ source: source as BackupSource & { agent: string }, files, path, content, metas });
     }
@@ -220,5 +222,6 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   const { root, pages } = await writeCatalog(entries, { data: input.storeData, tree: input.storeTree });
   sessions.updateBuildCache(input.sources.filter((s) => s.agent).map((s) => s.label), cacheUpdates, (label) => new Set(input.files.get(label)?.keys() ?? []));
   stats.buildMs = Math.round(performance.now() - started);
+  stats.walkMs = Math.round(prefetch?.walkMs ?? 0);
   return { root, pages, stats };
 }
