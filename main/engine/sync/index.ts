@@ -6,3 +6,5 @@ export { readFileTail } from './conflict-file.ts';
 export type { FileTail } from './conflict-file.ts';
 export { mapRelativePath, claudeSlug } from './path-mapping.ts';
 export { unionLines, isPrefix } from './merge.ts';
+export { decideSync } from './decide.ts';
+export type { SyncFacts, SyncDecision, SkipReason, MergeRule } from './decide.ts';

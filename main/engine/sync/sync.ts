@@ -1,12 +1,7 @@
 // Pull: bring the other devices' latest versions of syncable files into this device's agent
-// folders. Three-way per file against what this device last took from that device (the base):
-//   remote unchanged since the base            -> nothing to do
-//   local missing, but synced before           -> deleted here on purpose: not pulled back
-//   local missing, never synced                -> take remote
-//   local unchanged since the base (or equal)  -> take remote
-//   append-only file, one a prefix of the other-> take the longer
-//   shared log (history.jsonl)                 -> union of lines
-//   otherwise                                  -> conflict: remote written beside, recorded
+// folders. Three-way per file against what this device last took from that device (the base);
+// the rules are the pure `decideSync` (decide.ts, with its table of tests): this file gathers
+// the facts it asks for and carries out its decisions.
 // Content is compared by its chunk ids (the same keyed chunker on every device), so unchanged
 // local files need no reading. Writes are atomic and never replace a file that changed while
 // the pull ran.
@@ -23,7 +18,8 @@ import type { AgentBackupSource } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
 import { utimesSeconds } from '../file-times.ts';
 import type { SnapshotRecord, TreeEntry } from '../vault/index.ts';
-import { isPrefix, unionLines } from './merge.ts';
+import { decideSync } from './decide.ts';
+import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
 import { mapRelativePath } from './path-mapping.ts';
 
 export type SyncAction = 'pulled' | 'fast-forward' | 'merged' | 'conflict' | 'kept-deleted' | 'skipped-busy';
@@ -93,8 +89,6 @@ export function mergeRule(source: AgentBackupSource, rel: string): MergeRule {
   return ruleOf(matchers(source), rel);
 }
 
-type MergeRule = 'shared-log' | 'append-only' | 'whole-file';
-
 function ruleOf(m: Matchers, rel: string): MergeRule {
   return m.sharedLog(rel) ? 'shared-log' : m.appendOnly(rel) ? 'append-only' : 'whole-file';
 }
@@ -127,15 +121,28 @@ async function writeIfUnchanged(path: string, bytes: Uint8Array, entry: TreeEntr
   }
 }
 
+interface PullContext {
+  repo: Repository;
+  options: PullOptions;
+  reader: ReturnType<Repository['reader']>;
+  now: () => number;
+  result: SyncResult;
+  record: (change: SyncChange) => void;
+}
+
 export async function pull(options: PullOptions): Promise<SyncResult> {
   const { repo } = options;
-  const now = options.now ?? Date.now;
-  const db = repo.db;
-  const reader = repo.reader();
   const result: SyncResult = { devices: 0, changes: [], conflicts: [] };
-  const record = (change: SyncChange) => {
-    result.changes.push(change);
-    options.onChange?.(change);
+  const ctx: PullContext = {
+    repo,
+    options,
+    reader: repo.reader(),
+    now: options.now ?? Date.now,
+    result,
+    record: (change) => {
+      result.changes.push(change);
+      options.onChange?.(change);
+    },
   };
   await repo.refreshIndex();
 
@@ -148,131 +155,152 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
   }
   result.devices = latest.size;
   const localByLabel = new Map(options.sources.map((s) => [s.label, s]));
-
   for (const snap of [...latest.values()].sort((a, b) => a.time.localeCompare(b.time))) {
     for (const root of snap.roots) {
       const local = localByLabel.get(root.label);
-      if (!local || !local.syncable || local.syncable.length === 0) continue;
-      const m = matchers(local);
-      const rootEntry = await reader.resolve(snap, root.label).catch(() => undefined);
-      if (!rootEntry || rootEntry.entry.type !== 'dir') continue;
-      const rawDirs: string[] = [];
-      for await (const item of reader.walk({ path: '', entry: rootEntry.entry })) {
-        if (item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`))) {
-          if (item.entry.type === 'dir') rawDirs.push(item.path);
-          else if (item.entry.type === 'file' && m.syncable(item.path)) {
-            (result.skipped ??= []).push({ path: `${root.label}/${item.path}`, device: snap.deviceName, why: 'its name (or a folder\'s on the way) is not valid UTF-8; sync leaves it alone, restore writes it exactly' });
-          }
-          continue;
-        }
-        if (item.entry.type !== 'file' || !item.path) continue;
-        if (!m.syncable(item.path) || basename(item.path).includes(CONFLICT_MARK)) continue;
-        await syncFile(item.path, item.entry);
-      }
-
-      async function syncFile(remoteRel: string, entry: TreeEntry): Promise<void> {
-        const localSource = local as AgentBackupSource;
-        const rel = mapRelativePath(remoteRel, options.mappings ?? []);
-        const path = join(localSource.path, ...rel.split('/'));
-        const remoteIds = entry.content ?? [];
-        const remoteHash = contentHash(remoteIds);
-        const base = db.getSyncBase(path, snap.device);
-        const at = new Date(now()).toISOString();
-        const setBase = () => db.setSyncBase(path, snap.device, remoteHash, entry.size, at);
-        if (base && base.hash === remoteHash) return; // nothing new from that device
-        /** Writes the other device's version in place, unless the file changed meanwhile. */
-        const takeTheirs = async (expect: { size: bigint; mtimeNs: bigint } | undefined) => {
-          if (await writeIfUnchanged(path, await reader.readFile(entry), entry, expect)) {
-            setBase();
-            record({ path, action: 'pulled', device: snap.deviceName });
-          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
-        };
-
-        const st = await statOrUndefined(path);
-        if (!st) {
-          if (db.hasAnySyncBase(path)) {
-            setBase();
-            record({ path, action: 'kept-deleted', device: snap.deviceName });
-            return;
-          }
-          await takeTheirs(undefined);
-          return;
-        }
-        const expect = { size: st.size, mtimeNs: st.mtimeNs };
-        // The backup that ran just before recorded this file's chunk ids, if it is unchanged since.
-        const cached = db.getFile(localSource.label, rel);
-        const cacheValid = cached && cached.size === Number(st.size) && cached.mtimeNs === st.mtimeNs.toString();
-        const localHash = cacheValid ? contentHash(cached.content) : undefined;
-        if (localHash === remoteHash) {
-          setBase();
-          return;
-        }
-        if (base && localHash !== undefined && localHash === base.hash) {
-          // Only the other device changed it since we last synced: take theirs.
-          await takeTheirs(expect);
-          return;
-        }
-        // The other device saw our version and kept its own (a resolved conflict): take theirs.
-        const superseded = snap.merges?.find((x) => x.path === `${root.label}/${remoteRel}`)?.hashes ?? [];
-        if (localHash !== undefined && superseded.includes(localHash)) {
-          await takeTheirs(expect);
-          return;
-        }
-        const [mine, theirs] = [await readFile(path), await reader.readFile(entry)];
-        const rule = ruleOf(m, rel);
-        if (rule === 'shared-log') {
-          const merged = Buffer.from(unionLines(mine.toString('utf8'), Buffer.from(theirs).toString('utf8')));
-          if (merged.equals(mine) || (await writeIfUnchanged(path, merged, undefined, expect))) {
-            setBase();
-            if (!merged.equals(mine)) record({ path, action: 'merged', device: snap.deviceName });
-          } else record({ path, action: 'skipped-busy', device: snap.deviceName });
-          return;
-        }
-        if (rule === 'append-only') {
-          if (isPrefix(mine, theirs)) {
-            if (mine.length === theirs.length || (await writeIfUnchanged(path, theirs, entry, expect))) {
-              setBase();
-              if (mine.length !== theirs.length) record({ path, action: 'fast-forward', device: snap.deviceName });
-            } else record({ path, action: 'skipped-busy', device: snap.deviceName });
-            return;
-          }
-          if (isPrefix(theirs, mine)) {
-            setBase(); // ours is the longer: our next backup carries it to them
-            return;
-          }
-        }
-        if (Buffer.from(theirs).equals(mine)) {
-          setBase();
-          return;
-        }
-        // Both changed: keep ours in place, write theirs beside it, and record the conflict.
-        const detected = new Date(now());
-        const theirsPath = join(dirname(path), conflictName(basename(path), snap.deviceName, detected));
-        if (!(await writeIfUnchanged(theirsPath, theirs, entry, undefined))) return;
-        setBase();
-        const conflict: ConflictInfo = {
-          id: createHash('sha256').update(`${path}\0${snap.device}\0${remoteHash}`).digest('hex').slice(0, 16),
-          ...(localSource.agent ? { agent: localSource.agent } : {}),
-          path,
-          theirsPath,
-          otherDeviceId: snap.device,
-          otherDeviceName: snap.deviceName,
-          detectedAt: detected.toISOString(),
-          mineSize: mine.length,
-          theirsSize: theirs.length,
-          mineMtime: new Date(Number(st.mtimeNs / 1_000_000n)).toISOString(),
-          theirsMtime: new Date(Number(BigInt(entry.mtimeNs) / 1_000_000n)).toISOString(),
-          status: 'open',
-        };
-        const stored: StoredConflict = { ...conflict, mergePath: `${localSource.label}/${rel}`, theirsHash: remoteHash };
-        db.putConflict(conflict.id, stored, 'open', conflict.detectedAt);
-        result.conflicts.push(conflict);
-        record({ path, action: 'conflict', device: snap.deviceName });
-      }
+      if (local?.syncable && local.syncable.length > 0) await pullRoot(ctx, snap, root.label, local);
     }
   }
-  db.addHistory('sync', new Date(now()).toISOString(), { devices: result.devices, changes: result.changes.length, conflicts: result.conflicts.length });
+  repo.db.addHistory('sync', new Date(ctx.now()).toISOString(), { devices: result.devices, changes: result.changes.length, conflicts: result.conflicts.length });
   return result;
+}
+
+/** One root of another device's snapshot into the matching local agent folder. */
+async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, local: AgentBackupSource): Promise<void> {
+  const m = matchers(local);
+  const rootEntry = await ctx.reader.resolve(snap, label).catch(() => undefined);
+  if (!rootEntry || rootEntry.entry.type !== 'dir') return;
+  const rawDirs: string[] = [];
+  for await (const item of ctx.reader.walk({ path: '', entry: rootEntry.entry })) {
+    if (!item.path) continue;
+    const rawName = item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`));
+    if (rawName && item.entry.type === 'dir') rawDirs.push(item.path);
+    await pullEntry(ctx, { snap, label, local, m }, item.path, item.entry, rawName);
+  }
+}
+
+interface RootContext {
+  snap: SnapshotRecord;
+  label: string;
+  local: AgentBackupSource;
+  m: Matchers;
+}
+
+/** Gathers the facts `decideSync` asks for, then carries out its decision. */
+async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string, entry: TreeEntry, rawName: boolean): Promise<void> {
+  const { snap, local, m } = root;
+  const rel = mapRelativePath(remoteRel, ctx.options.mappings ?? []);
+  const path = join(local.path, ...rel.split('/'));
+  const remoteHash = contentHash(entry.content ?? []);
+  const facts: SyncFacts = {
+    remote: { rel: remoteRel, type: entry.type, rawName, hash: remoteHash },
+    deviceName: snap.deviceName,
+    localName: basename(path),
+    syncable: m.syncable(remoteRel),
+    rule: ruleOf(m, rel),
+    base: ctx.repo.db.getSyncBase(path, snap.device)?.hash,
+    superseded: snap.merges?.find((x) => x.path === `${root.label}/${remoteRel}`)?.hashes ?? [],
+    now: new Date(ctx.now()),
+  };
+  let decision = decideSync(facts);
+  let st: Awaited<ReturnType<typeof statOrUndefined>>;
+  if (decision.do === 'need-local') {
+    st = await statOrUndefined(path);
+    facts.local = st ? { exists: true, hash: cachedHash(ctx, local.label, rel, st) } : { exists: false, everSynced: ctx.repo.db.hasAnySyncBase(path) };
+    decision = decideSync(facts);
+  }
+  if (decision.do === 'need-contents') {
+    facts.contents = { mine: await readFile(path), theirs: await ctx.reader.readFile(entry) };
+    decision = decideSync(facts);
+  }
+  const expect = st ? { size: st.size, mtimeNs: st.mtimeNs } : undefined;
+  await execute(ctx, { ...root, path, rel, remoteRel, entry, facts, expect }, decision);
+}
+
+/** The chunk ids the backup just before recorded for this file, if it is unchanged since. */
+function cachedHash(ctx: PullContext, label: string, rel: string, st: { size: bigint; mtimeNs: bigint }): string | undefined {
+  const cached = ctx.repo.db.getFile(label, rel);
+  return cached && cached.size === Number(st.size) && cached.mtimeNs === st.mtimeNs.toString() ? contentHash(cached.content) : undefined;
+}
+
+interface Target extends RootContext {
+  path: string;
+  rel: string;
+  remoteRel: string;
+  entry: TreeEntry;
+  facts: SyncFacts;
+  /** The local file's size and time when looked at; a write is skipped if they changed. */
+  expect: { size: bigint; mtimeNs: bigint } | undefined;
+}
+
+async function execute(ctx: PullContext, t: Target, decision: SyncDecision): Promise<void> {
+  const device = t.snap.deviceName;
+  const setBase = () => recordBase(ctx, t);
+  const written = (ok: boolean, action: SyncAction) => {
+    if (ok) setBase();
+    ctx.record({ path: t.path, action: ok ? action : 'skipped-busy', device });
+  };
+  switch (decision.do) {
+    case 'skip':
+      if (decision.reason === 'raw-name') {
+        (ctx.result.skipped ??= []).push({ path: `${t.label}/${t.remoteRel}`, device, why: 'its name (or a folder\'s on the way) is not valid UTF-8; sync leaves it alone, restore writes it exactly' });
+      }
+      return;
+    case 'keep-deleted':
+      setBase();
+      ctx.record({ path: t.path, action: 'kept-deleted', device });
+      return;
+    case 'record-base':
+      setBase();
+      return;
+    case 'take-theirs': {
+      const bytes = t.facts.contents?.theirs ?? (await ctx.reader.readFile(t.entry));
+      written(await writeIfUnchanged(t.path, bytes, t.entry, t.expect), decision.why === 'fast-forward' ? 'fast-forward' : 'pulled');
+      return;
+    }
+    case 'write-merged':
+      written(await writeIfUnchanged(t.path, decision.bytes, undefined, t.expect), 'merged');
+      return;
+    case 'conflict': {
+      if (!t.facts.contents) throw new Error('sync: a conflict decided without both versions');
+      await recordConflict(ctx, t, decision.theirsName, t.facts.contents);
+      return;
+    }
+    case 'need-local':
+    case 'need-contents':
+      throw new Error(`sync: '${decision.do}' after the facts were gathered`);
+  }
+}
+
+/** The other device's version is now the base: the content we last took from, or saw of, it. */
+function recordBase(ctx: PullContext, t: Target): void {
+  ctx.repo.db.setSyncBase(t.path, t.snap.device, t.facts.remote.hash, t.entry.size, t.facts.now.toISOString());
+}
+
+/** Keeps ours in place, writes theirs beside it, and records the conflict. */
+async function recordConflict(ctx: PullContext, t: Target, theirsName: string, { mine, theirs }: { mine: Uint8Array; theirs: Uint8Array }): Promise<void> {
+  const theirsPath = join(dirname(t.path), theirsName);
+  if (!(await writeIfUnchanged(theirsPath, theirs, t.entry, undefined))) return;
+  recordBase(ctx, t);
+  const detected = t.facts.now;
+  const conflict: ConflictInfo = {
+    id: createHash('sha256').update(`${t.path}\0${t.snap.device}\0${t.facts.remote.hash}`).digest('hex').slice(0, 16),
+    ...(t.local.agent ? { agent: t.local.agent } : {}),
+    path: t.path,
+    theirsPath,
+    otherDeviceId: t.snap.device,
+    otherDeviceName: t.snap.deviceName,
+    detectedAt: detected.toISOString(),
+    mineSize: mine.length,
+    theirsSize: theirs.length,
+    mineMtime: new Date(Number((t.expect?.mtimeNs ?? 0n) / 1_000_000n)).toISOString(),
+    theirsMtime: new Date(Number(BigInt(t.entry.mtimeNs) / 1_000_000n)).toISOString(),
+    status: 'open',
+  };
+  const stored: StoredConflict = { ...conflict, mergePath: `${t.local.label}/${t.rel}`, theirsHash: t.facts.remote.hash };
+  ctx.repo.db.putConflict(conflict.id, stored, 'open', conflict.detectedAt);
+  ctx.result.conflicts.push(conflict);
+  ctx.record({ path: t.path, action: 'conflict', device: t.snap.deviceName });
 }
 
 export function listConflicts(repo: Repository): ConflictInfo[] {
