@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,7 +72,8 @@ describe.skipIf(!home)('Cursor readers on real samples', () => {
     const reader = readerFor('cursor', path)!;
     expect(reader.format).toBe('cursor-cli');
     const { meta } = await readSession(reader, files, { agent: 'cursor', format: 'cursor-cli', path });
-    expect(meta).toMatchObject({ id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', title: 'Test Session', model: 'claude-4-sonnet', startedAt: '2026-04-07T00:43:10.321Z' });
+    // Updated at the newest time its records carry (here only createdAt), never the file's mtime.
+    expect(meta).toMatchObject({ id: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', title: 'Test Session', model: 'claude-4-sonnet', startedAt: '2026-04-07T00:43:10.321Z', updatedAt: '2026-04-07T00:43:10.321Z' });
     expect(meta.counts.unreadable).toBe(0);
   });
 });
@@ -119,5 +121,103 @@ describe('Cursor plain-text agent transcripts', () => {
       'result:1 failing',
       'assistant:One test fails: fixed.',
     ]);
+  });
+});
+
+// The cursor-agent store's blobs as the public descriptions of it give them (see cursor.ts): JSON
+// messages in the AI SDK shape, messages in Protocol Buffers, and Protocol Buffers tree nodes whose
+// 32-byte fields are child blob ids. Encoded here with a minimal wire-format writer.
+describe('cursor-agent CLI store (blobs)', () => {
+  const varint = (n: number) => {
+    const out: number[] = [];
+    while (n > 0x7f) {
+      out.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    out.push(n);
+    return Buffer.from(out);
+  };
+  const field = (no: number, value: Buffer | string) => {
+    const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value;
+    return Buffer.concat([varint((no << 3) | 2), varint(bytes.length), bytes]);
+  };
+  const id = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+  const ref = (data: Buffer) => field(1, Buffer.from(id(data), 'hex'));
+  const json = (v: unknown) => Buffer.from(JSON.stringify(v), 'utf8');
+
+  it('reads the conversation from the root blob: JSON and Protocol Buffers messages, tool calls with results, times from the prompts', async () => {
+    const system = json({ role: 'system', content: 'You are a coding agent.' });
+    const user1 = json({ role: 'user', content: [{ type: 'text', text: '<user_info>OS: linux</user_info>' }, { type: 'text', text: '<timestamp>Sunday, Jan 4, 2026, 3:14 PM (UTC+1)</timestamp>\n<user_query>\nwhy does the build fail?\n</user_query>' }], providerOptions: { cursor: { requestId: 'r1' } } });
+    const assistant1 = json({ id: '1', role: 'assistant', content: [{ type: 'reasoning', text: 'check the log first', signature: 's' }, { type: 'text', text: 'Running the build.' }, { type: 'tool-call', toolCallId: 'toolu_1', toolName: 'Shell', args: { command: 'npm run build' } }], providerOptions: { cursor: { modelName: 'claude-4.5-opus-high-thinking' } } });
+    const tool1 = json({ role: 'tool', id: 'toolu_1', content: [{ type: 'tool-result', toolName: 'Shell', toolCallId: 'toolu_1', result: 'Exit code: 1\n\nmissing import' }] });
+    const assistant2 = Buffer.concat([field(1, field(1, 'Fixed the import.')), field(3, '')]);
+    const user2 = Buffer.concat([field(1, 'thanks, ship it'), field(2, '5b0e7c1e-0000-4000-8000-000000000001')]);
+    const odd = json({ role: 'assistant', content: [{ type: 'source-url', url: 'https://example.com' }] });
+    const opaque = Buffer.from([0xff, 0xff, 0xff]);
+    const stale = json({ role: 'user', content: 'an earlier state of the chat, no longer in the tree' });
+    const node = Buffer.concat([ref(system), ref(user1), ref(assistant1)]);
+    const root = Buffer.concat([ref(node), ref(tool1), ref(assistant2), ref(user2), ref(odd), ref(opaque), Buffer.from([0x18, 0x07]), field(9, JSON.stringify({ role: 'assistant', content: 'All green.' }))]);
+    const dir = join(temp, 'cli-store/chats/0123456789abcdef0123456789abcdef/0f0e0d0c-0000-4000-8000-000000000042');
+    mkdirSync(dir, { recursive: true });
+    const db = new Database(join(dir, 'store.db'));
+    db.exec('CREATE TABLE blobs (id TEXT PRIMARY KEY, data BLOB); CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);');
+    const meta = { agentId: '0f0e0d0c-0000-4000-8000-000000000042', name: 'Build failure', mode: 'default', createdAt: Date.UTC(2026, 0, 4, 14, 0), lastUsedModel: 'default', latestRootBlobId: id(root) };
+    db.prepare("INSERT INTO meta VALUES ('0', ?)").run(Buffer.from(JSON.stringify(meta)).toString('hex'));
+    const add = db.prepare('INSERT INTO blobs VALUES (?, ?)');
+    for (const b of [stale, system, user1, assistant1, tool1, assistant2, user2, odd, opaque, node, root]) add.run(id(b), b);
+    db.close();
+
+    const files = localFiles(join(temp, 'cli-store'));
+    const path = 'chats/0123456789abcdef0123456789abcdef/0f0e0d0c-0000-4000-8000-000000000042/store.db';
+    const reader = readerFor('cursor', path)!;
+    const sessionRef: SessionRef = { agent: 'cursor', format: 'cursor-cli', path };
+    const { meta: m, items } = await readSession(reader, files, sessionRef);
+    const shown = items.map((i) => {
+      if (i.kind === 'message') return `${i.role}:${i.text}`;
+      if (i.kind === 'tool-call') return `call:${i.name}:${i.summary}:${i.result?.text ?? ''}`;
+      if (i.kind === 'not-shown') return `not shown:${i.recordType}`;
+      if (i.kind === 'thinking') return `thinking:${i.text}`;
+      return i.kind;
+    });
+    expect(shown).toEqual([
+      'not shown:system message',
+      'not shown:context for the agent',
+      'user:why does the build fail?',
+      'thinking:check the log first',
+      'assistant:Running the build.',
+      'call:Shell:npm run build:Exit code: 1\n\nmissing import',
+      'assistant:Fixed the import.',
+      'user:thanks, ship it',
+      'not shown:content block source-url',
+      'not shown:blob (not a message)',
+      'assistant:All green.',
+    ]);
+    expect(items.find((i) => i.kind === 'message' && i.role === 'user')?.time).toBe('2026-01-04T14:14:00.000Z');
+    expect(m).toMatchObject({ id: '0f0e0d0c-0000-4000-8000-000000000042', title: 'Build failure', model: 'claude-4.5-opus-high-thinking', startedAt: '2026-01-04T14:00:00.000Z', updatedAt: '2026-01-04T14:14:00.000Z' });
+    expect(m.counts).toMatchObject({ unreadable: 0, userMessages: 2, assistantMessages: 3, toolCalls: 1, toolResults: 0 });
+    const paged: SessionItem[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readPage(reader, files, sessionRef, { limit: 2, cursor });
+      paged.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual(items);
+  });
+});
+
+describe('Cursor agent transcripts with prompt timestamps', () => {
+  it('takes the user text from <user_query> and its time from <timestamp>', async () => {
+    const dir = join(temp, 'ts/projects/home-a-app/agent-transcripts/9d2f0000-0000-4000-8000-000000000001');
+    mkdirSync(dir, { recursive: true });
+    const lines = [
+      { role: 'user', message: { content: [{ type: 'text', text: '<timestamp>Monday, Feb 2, 2026, 9:05 AM (UTC-5)</timestamp>\n<user_query>\nrename the flag\n</user_query>' }] } },
+      { role: 'assistant', message: { content: [{ type: 'text', text: 'Renamed.' }] } },
+    ];
+    writeFileSync(join(dir, '9d2f0000-0000-4000-8000-000000000001.jsonl'), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const path = 'projects/home-a-app/agent-transcripts/9d2f0000-0000-4000-8000-000000000001/9d2f0000-0000-4000-8000-000000000001.jsonl';
+    const { meta, items } = await readSession(readerFor('cursor', path)!, localFiles(join(temp, 'ts')), { agent: 'cursor', format: 'cursor-transcript', path });
+    expect(items[0]).toMatchObject({ kind: 'message', role: 'user', text: 'rename the flag', time: '2026-02-02T14:05:00.000Z' });
+    expect(meta.updatedAt).toBe('2026-02-02T14:05:00.000Z');
   });
 });

@@ -14,8 +14,9 @@
 //   (`turn_ended`); sub-agents in `<id>/subagents/<sub id>.jsonl`.
 //   Older versions wrote plain-text `<id>.txt` transcripts (`user:` / `A:` headings).
 // - `cursor-cli`: `~/.cursor/chats/<workspace hash>/<agent id>/store.db`: `meta` (hex JSON: name,
-//   createdAt, lastUsedModel) and content-addressed `blobs`; JSON blobs with a `role` are the
-//   messages, read in the order they were stored, other (binary tree) blobs are not shown.
+//   createdAt, lastUsedModel, latestRootBlobId) and a content-addressed tree of `blobs` (Protocol
+//   Buffers nodes, JSON or Protocol Buffers messages), read from the root in conversation order
+//   (see the cursor-agent CLI store section below).
 //
 // Bubbles: user (type 1 / "user") -> user message, with file selections and images as
 // attachments; assistant (type 2 / "ai") -> thinking, message, and `toolFormerData` -> tool call
@@ -28,6 +29,7 @@ import type { DraftItem, MetaPatch, ReaderEvent, ReadOptions, SessionReader } fr
 import { readLines } from '../lines.ts';
 import { Emitter, jsonlRecords, unreadableEvent } from './common.ts';
 import { hasTable, openDb, type Db } from './sqlite.ts';
+import { decodeWire, wireText, type WireField } from './protobuf-wire.ts';
 
 // ---- Bubbles (shared by the databases) --------------------------------------------------------
 
@@ -250,8 +252,10 @@ export const cursorTranscriptReader: SessionReader = {
         yield unreadableEvent(ref.path, record);
         continue;
       }
-      const e = new Emitter(ref.path, record.pos, isoTime(record.value.timestamp));
-      transcriptLine(e, record.value);
+      const v = record.value;
+      const userText = v.role === 'user' ? contentText(isObject(v.message) ? v.message.content : v.content) : undefined;
+      const e = new Emitter(ref.path, record.pos, isoTime(v.timestamp) ?? (userText ? cursorPromptTime(userText) : undefined));
+      transcriptLine(e, v);
       yield* e.events;
     }
   },
@@ -272,7 +276,7 @@ function transcriptLine(e: Emitter, v: JsonObject): void {
     const type = str(b.type) ?? '';
     if (type === 'text') {
       const text = str(b.text) ?? '';
-      e.item({ kind: 'message', role, text: role === 'user' ? text.replace(/^\s*<user_query>\s*([\s\S]*?)\s*<\/user_query>\s*$/, '$1') : text });
+      e.item({ kind: 'message', role, text: role === 'user' ? cursorUserText(text) : text });
     } else if (type === 'tool_use') {
       e.item({ kind: 'tool-call', name: str(b.name) ?? 'tool', summary: toolSummary(b.input), input: pretty(b.input), ...(str(b.id) ? { callId: str(b.id) } : {}) });
     } else if (type === 'tool_result') {
@@ -334,6 +338,169 @@ export const cursorTextTranscriptReader: SessionReader = {
 type DraftItemLike = Extract<DraftItem, { kind: 'message' | 'tool-call' | 'tool-result' | 'thinking' }>;
 
 // ---- cursor-agent CLI store -------------------------------------------------------------------
+//
+// `store.db` (one per chat): `meta` row "0" is hex-encoded JSON {agentId, name, createdAt (epoch
+// ms), lastUsedModel, latestRootBlobId, mode}; `blobs` (id = SHA-256 hex of data) is a
+// content-addressed tree. The root blob (`latestRootBlobId`) and other inner nodes are Protocol
+// Buffers messages whose 32-byte length-delimited fields are the ids of child blobs, in
+// conversation order; a node may also carry a message as embedded JSON. Leaves are the messages:
+// JSON in the AI SDK shape ({role: user|assistant|tool|system, content: string | [{type: text |
+// reasoning | tool-call {toolCallId, toolName, args} | tool-result {toolCallId, toolName, result,
+// isError}}]}), or, in some versions, Protocol Buffers with the text in field 1 (a string for the
+// user, a nested message with the text in its field 1 for the assistant). The schema is not
+// published: the tree is read with a schema-less wire-format reader (protobuf-wire.ts), and a
+// blob that is neither a message nor a node is "not shown", never damage. Records carry no
+// per-message time except the `<timestamp>` Cursor prefixes to a user's query, so the session's
+// times come from those and `meta.createdAt` — not from the file's mtime, which a copy or a
+// `cairn continue` resets. Verified against the public descriptions of the store in
+// jazzyalex/agent-sessions, guidemode/desktop and marcus/sidecar, and the meta-only public
+// fixture in ../shared/real-agents.
+
+const ID_BYTES = 32;
+
+type CliEntry = { blob: string; json?: JsonObject; wire?: WireField[] };
+
+/** The store's message blobs in conversation order: the tree from the root, else every blob in order. */
+function cliEntries(db: Db, root: string | undefined): CliEntry[] {
+  const get = db.prepare('SELECT data FROM blobs WHERE id = ?');
+  const data = (id: string): Buffer | undefined => {
+    const row = get.get(id) as { data: Buffer | string | null } | undefined;
+    if (!row || row.data === null) return undefined;
+    return Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data, 'utf8');
+  };
+  const entries: CliEntry[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string, bytes: Buffer, recurse: boolean) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    if (bytes[0] === 0x7b /* { */) {
+      const parsed = parseRecord(bytes.toString('utf8'));
+      entries.push('value' in parsed ? { blob: id, json: parsed.value } : { blob: id });
+      return;
+    }
+    const fields = decodeWire(bytes);
+    const children = (fields ?? []).flatMap((f) => (f.wire === 2 && f.value.length === ID_BYTES ? [f.value.toString('hex')] : [])).filter((child) => data(child) !== undefined);
+    if (!fields || children.length === 0) {
+      // A leaf: a message in Protocol Buffers, or a blob nothing here reads.
+      entries.push(fields ? { blob: id, wire: fields } : { blob: id });
+      return;
+    }
+    // An inner node: children in field order, and any message it embeds as JSON where it sits.
+    for (const f of fields) {
+      if (f.wire !== 2) continue;
+      const child = f.value.length === ID_BYTES ? f.value.toString('hex') : undefined;
+      const childBytes = child ? data(child) : undefined;
+      if (child && childBytes) {
+        if (recurse) visit(child, childBytes, true);
+        continue;
+      }
+      const text = f.value[0] === 0x7b ? wireText(f.value) : undefined;
+      const parsed = text ? parseRecord(text) : undefined;
+      if (parsed && 'value' in parsed && typeof parsed.value.role === 'string') entries.push({ blob: `${id}#${f.no}`, json: parsed.value });
+    }
+  };
+  const rootBytes = root ? data(root) : undefined;
+  if (root && rootBytes) {
+    visit(root, rootBytes, true);
+    return entries;
+  }
+  for (const row of db.prepare('SELECT id, data FROM blobs ORDER BY rowid').iterate() as IterableIterator<{ id: string; data: Buffer | string | null }>) {
+    if (row.data === null) continue;
+    visit(row.id, Buffer.isBuffer(row.data) ? row.data : Buffer.from(row.data, 'utf8'), false);
+  }
+  return entries;
+}
+
+/** `<timestamp>…</timestamp>` Cursor puts before a user's query, as ISO 8601 when it parses. */
+export function cursorPromptTime(text: string): string | undefined {
+  const m = /<timestamp>\s*([\s\S]*?)\s*<\/timestamp>/.exec(text);
+  if (!m?.[1]) return undefined;
+  // "(UTC+2)" / "(UTC-05:30)" as an offset the date parser understands; other zone names are ignored.
+  const zone = /\(?\b(?:UTC|GMT)\s*([+-])(\d{1,2})(?::?(\d{2}))?\)?/.exec(m[1]);
+  const base = m[1].replace(/\(?\b(?:UTC|GMT)\s*[+-]\d{1,2}(?::?\d{2})?\)?/, '').replace(/\s+at\s+/, ' ').trim();
+  const withZone = zone ? `${base} GMT${zone[1]}${(zone[2] ?? '0').padStart(2, '0')}${zone[3] ?? '00'}` : base;
+  return isoTime(withZone) ?? isoTime(m[1]);
+}
+
+/**
+ * A user's text without Cursor's wrappers: the query itself when it is in `<user_query>`; empty
+ * when the text is only context Cursor adds for the model (`<user_info>`, `<rules>`, … blocks).
+ */
+export function cursorUserText(text: string): string {
+  const query = /<user_query>\s*([\s\S]*?)\s*<\/user_query>/.exec(text);
+  if (query) return query[1] ?? '';
+  const rest = text.replace(/^\s*<timestamp>[\s\S]*?<\/timestamp>\s*/, '');
+  return /^\s*(?:<([a-z][\w-]*)>[\s\S]*?<\/\1>\s*)+$/.test(rest) ? '' : rest;
+}
+
+function cliJson(e: Emitter, v: JsonObject): void {
+  const role = str(v.role);
+  const content = typeof v.content === 'string' ? [{ type: 'text', text: v.content } as JsonObject] : arr(v.content);
+  const model = isObject(v.providerOptions) && isObject(v.providerOptions.cursor) ? str(v.providerOptions.cursor.modelName) : undefined;
+  if (model) e.meta({ model });
+  if (role === 'system') {
+    e.notShown('system message', v);
+    return;
+  }
+  if (role !== 'user' && role !== 'assistant' && role !== 'tool') {
+    e.notShown(role ? `${role} message` : 'record without a role', v);
+    return;
+  }
+  for (const b of content) {
+    if (!isObject(b)) continue;
+    const type = str(b.type) ?? '';
+    if (type === 'text') {
+      const text = str(b.text) ?? '';
+      if (role === 'user') {
+        const query = cursorUserText(text);
+        if (query.trim()) e.item({ kind: 'message', role: 'user', text: query });
+        else e.notShown('context for the agent', b);
+      } else if (role === 'assistant') {
+        e.item({ kind: 'message', role: 'assistant', text, ...(model ? { model } : {}) });
+      } else {
+        e.item({ kind: 'tool-result', result: { text, isError: false } });
+      }
+    } else if (type === 'reasoning' || type === 'thinking') {
+      e.item({ kind: 'thinking', text: str(b.text) ?? str(b.thinking) ?? '' });
+    } else if (type === 'tool-call' || type === 'tool_use') {
+      const args = b.args ?? b.input;
+      const id = str(b.toolCallId) ?? str(b.id);
+      e.item({ kind: 'tool-call', name: str(b.toolName) ?? str(b.name) ?? 'tool', summary: toolSummary(args), input: pretty(args), ...(id ? { callId: id } : {}) });
+    } else if (type === 'tool-result' || type === 'tool_result') {
+      const id = str(b.toolCallId) ?? str(b.tool_use_id);
+      const result = b.result ?? b.output ?? b.content;
+      const text = typeof result === 'string' ? result : Array.isArray(result) ? contentText(result) || pretty(result) : pretty(result);
+      e.item({ kind: 'tool-result', ...(id ? { callId: id } : {}), ...(str(b.toolName) ? { name: str(b.toolName) } : {}), result: { text, isError: b.isError === true } });
+    } else if (type === 'image' || type === 'file') {
+      e.item({ kind: 'attachment', label: str(b.filename) ?? type, ...(str(b.mediaType) ? { mediaType: str(b.mediaType) } : {}), text: '' });
+    } else {
+      e.notShown(`content block ${type || 'without a type'}`, b);
+    }
+  }
+  if (content.length === 0) e.notShown(`empty ${role} message`, v);
+}
+
+/** A message stored as Protocol Buffers: field 1 is the user's text, or a message holding the assistant's. */
+function cliWire(e: Emitter, fields: readonly WireField[], blob: string): void {
+  const first = fields.find((f) => f.no === 1 && f.wire === 2);
+  if (first?.wire === 2) {
+    const nested = decodeWire(first.value);
+    const inner = nested?.find((f) => f.no === 1 && f.wire === 2);
+    const assistant = inner?.wire === 2 && nested?.every((f) => f.wire !== 2 || wireText(f.value) !== undefined) ? wireText(inner.value) : undefined;
+    if (assistant !== undefined && assistant.trim()) {
+      e.item({ kind: 'message', role: 'assistant', text: assistant });
+      return;
+    }
+    const user = wireText(first.value);
+    if (user !== undefined && user.trim()) {
+      const query = cursorUserText(user);
+      if (query.trim()) e.item({ kind: 'message', role: 'user', text: query });
+      else e.notShown('context for the agent', { blob });
+      return;
+    }
+  }
+  e.notShown('blob (conversation tree)', { blob, fields: fields.map((f) => f.no) });
+}
 
 export const cursorCliReader: SessionReader = {
   format: 'cursor-cli',
@@ -351,36 +518,42 @@ export const cursorCliReader: SessionReader = {
     try {
       const agentId = ref.path.split('/').at(-2);
       if (agentId) yield { type: 'meta', meta: { id: agentId, role: 'main' } };
+      let root: string | undefined;
       if (hasTable(opened.db, 'meta')) {
         for (const row of opened.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string | Buffer }[]) {
-          const text = typeof row.value === 'string' && /^[0-9a-f]+$/i.test(row.value) ? Buffer.from(row.value, 'hex').toString('utf8') : String(row.value);
+          const raw = Buffer.isBuffer(row.value) ? row.value.toString('utf8') : String(row.value);
+          const text = /^(?:[0-9a-f]{2})+$/i.test(raw) ? Buffer.from(raw, 'hex').toString('utf8') : raw;
           const parsed = parseRecord(text);
           if (!('value' in parsed)) continue;
           const m = parsed.value;
           const meta: MetaPatch = {};
           if (str(m.agentId)) meta.id = str(m.agentId);
           if (str(m.name)) meta.title = str(m.name);
-          if (str(m.lastUsedModel)) meta.model = str(m.lastUsedModel);
-          if (isoTime(m.createdAt)) meta.startedAt = isoTime(m.createdAt);
+          if (str(m.lastUsedModel) && m.lastUsedModel !== 'default') meta.model = str(m.lastUsedModel);
+          const created = isoTime(m.createdAt);
+          if (created) meta.startedAt = created;
+          const updated = [created, isoTime(m.lastUpdatedAt), isoTime(m.updatedAt)].filter((t): t is string => t !== undefined).sort().at(-1);
+          if (updated) meta.updatedAt = updated;
+          if (isObject(m.subagentInfo) && str(m.subagentInfo.parentAgentId)) {
+            meta.parentId = str(m.subagentInfo.parentAgentId);
+            meta.role = 'subagent';
+          }
+          root ??= str(m.latestRootBlobId);
           yield { type: 'meta', meta };
         }
       }
       if (!hasTable(opened.db, 'blobs')) return;
-      const rows = opened.db.prepare('SELECT rowid AS n, id, data FROM blobs ORDER BY rowid LIMIT -1 OFFSET ?').iterate(options.from?.offset ?? 0) as IterableIterator<{ n: number; id: string; data: Buffer | string }>;
-      let index = options.from?.offset ?? 0;
-      try {
-        for (const row of rows) {
-          const pos = { offset: index, line: index + 1 };
-          index += 1;
-          const text = Buffer.isBuffer(row.data) ? row.data.toString('utf8') : row.data;
-          const parsed = text.trimStart().startsWith('{') ? parseRecord(text) : undefined;
-          const e = new Emitter(ref.path, pos);
-          if (parsed && 'value' in parsed && typeof parsed.value.role === 'string') transcriptLine(e, parsed.value);
-          else e.notShown('blob (conversation tree)', { id: row.id, bytes: Buffer.byteLength(text) });
-          yield* e.events;
-        }
-      } finally {
-        rows.return?.();
+      const entries = cliEntries(opened.db, root);
+      for (let i = options.from?.offset ?? 0; i < entries.length; i += 1) {
+        options.signal?.throwIfAborted();
+        const entry = entries[i] as CliEntry;
+        const pos = { offset: i, line: i + 1 };
+        const text = entry.json && entry.json.role === 'user' ? contentText(entry.json.content) : undefined;
+        const e = new Emitter(ref.path, pos, text ? cursorPromptTime(text) : undefined);
+        if (entry.json) cliJson(e, entry.json);
+        else if (entry.wire) cliWire(e, entry.wire, entry.blob);
+        else e.notShown('blob (not a message)', { blob: entry.blob });
+        yield* e.events;
       }
     } finally {
       opened.db.close();
