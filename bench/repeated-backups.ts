@@ -1,23 +1,25 @@
 // Issue 15's footprint check for the app (a benchmark, not a test): the engine kept open the way
 // the Electron main process keeps it (one Repository, worker threads = cores − 1), driving 100
-// scheduled backups of a small agent home that changes between runs (appends, new sessions,
-// deletions). Prints the process's RSS idle (vault open, before any backup) and after backup
-// 1, 10 and every 50th, so growth across a day of backups shows. The home and the vault are made
+// scheduled backups through runBackup — as the app's service does, with the session catalog
+// (its metadata worker) and the search index — of a small agent home that changes between runs
+// (appends, new sessions). Prints the process's RSS idle (vault open, before any backup) and
+// after backup 1, 10 and every 50th, both right after the backup and once the process has been
+// idle past the worker pool's idle timeout (as between two scheduled backups), so growth across
+// a day of backups shows. The home and the vault are made
 // first; the measured process is a fresh one that opens the vault (with the local key cache, as
 // the app does after its first start), so neither the generator nor init's KDF is counted.
 //
-//   node bench/repeated-backups.ts [--size MiB] [--runs N]
+//   node bench/repeated-backups.ts [--size MiB] [--runs N] [--keep-workers]
 
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generateAgentHome } from '../testing/agent-home.ts';
-import { copySqliteConsistent } from '../main/engine/agents/index.ts';
-import { backup } from '../main/engine/backup/index.ts';
+import { runBackup } from '../main/engine/operations.ts';
 import { Repository } from '../main/engine/repository.ts';
 import { LocalBlobStore } from '../main/engine/storage/index.ts';
-import { createWorkerCodec } from '../main/engine/workers/index.ts';
+import { createWorkerCodec, DEFAULT_IDLE_MS } from '../main/engine/workers/index.ts';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
@@ -28,7 +30,9 @@ const mib = (n: number) => `${(n / (1 << 20)).toFixed(0)} MiB`;
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const passphrase = 'repeated backups benchmark';
 const threads = Math.max(1, availableParallelism() - 1);
-const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads });
+// --keep-workers: the pool never retires idle workers (the behaviour before it did).
+const idleMs = args.includes('--keep-workers') ? Infinity : DEFAULT_IDLE_MS;
+const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads, idleMs });
 
 if (child === undefined) {
   const work = mkdtempSync(join(tmpdir(), 'cairn-repeat-'));
@@ -52,8 +56,12 @@ const store = new LocalBlobStore(join(work, 'vault'), { fsync: false });
 const repo = await Repository.open({ store, stateDir: join(work, 'state'), secret: { passphrase }, makeCodec });
 const report = (what: string) => {
   const m = process.memoryUsage();
-  console.log(`${what.padEnd(20)} RSS ${mib(m.rss).padStart(8)}   heap used ${mib(m.heapUsed).padStart(7)}   array buffers ${mib(m.arrayBuffers).padStart(7)}`);
+  console.log(`${what.padEnd(26)} RSS ${mib(m.rss).padStart(8)}   heap used ${mib(m.heapUsed).padStart(7)}   external ${mib(m.external).padStart(7)}   array buffers ${mib(m.arrayBuffers).padStart(7)}`);
 };
+const sources = [
+  { label: 'claude-code', agent: 'claude-code', path: join(home, '.claude') },
+  { label: 'codex', agent: 'codex', path: join(home, '.codex'), sqlite: ['**/*.sqlite'] },
+];
 await new Promise((resolve) => setTimeout(resolve, 200));
 report('idle, vault open');
 const transcripts = JSON.parse(readFileSync(join(work, 'transcripts.json'), 'utf8')) as string[];
@@ -61,9 +69,13 @@ const started = Date.now();
 for (let i = 1; i <= runs; i++) {
   // A few minutes of agent work: one transcript grows, and every tenth run a new session appears.
   appendFileSync(transcripts[i % transcripts.length] as string, `{"type":"assistant","run":${i},"text":"${'x'.repeat(2000 + (i % 7) * 500)}"}\n`);
-  if (i % 10 === 0) appendFileSync(join(home, `new-session-${i}.jsonl`), `{"type":"user","run":${i}}\n`.repeat(200));
-  await backup({ vault: repo.vault, db: repo.db, codec: repo.codec, sources: [{ label: 'home', path: home, sqlite: ['**/*.sqlite'] }], device: repo.device, reason: 'scheduled', tmpDir: repo.tmpDir, copySqlite: async (s, d) => void (await copySqliteConsistent(s, d)) });
-  if (i === 1 || i === 10 || i % 50 === 0 || i === runs) report(`after backup ${i}`);
+  if (i % 10 === 0) appendFileSync(join(dirname(transcripts[0] as string), `new-session-${i}.jsonl`), `{"type":"user","run":${i}}\n`.repeat(200));
+  await runBackup(repo, { sources, reason: 'scheduled' });
+  if (i === 1 || i === 10 || i % 50 === 0 || i === runs) {
+    report(`after backup ${i}`);
+    await new Promise((resolve) => setTimeout(resolve, DEFAULT_IDLE_MS + 1000));
+    report(`  idle ${(DEFAULT_IDLE_MS + 1000) / 1000} s later`);
+  }
 }
 console.log(`${runs} backups in ${((Date.now() - started) / 1000).toFixed(1)} s, load average ${load()}`);
 await repo.close();

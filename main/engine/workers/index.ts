@@ -2,7 +2,7 @@
 // sealing and their reverse), so that they never block the calling thread — in the app, the
 // Electron main process.
 
-export { DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
+export { DEFAULT_IDLE_MS, DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
 export type { WorkerPoolOptions } from './worker-pool.ts';
 export type { Chunk, ChunkFileOptions, ChunkStream, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions } from './protocol.ts';
 export { createWorkerCodec } from './vault-codec.ts';

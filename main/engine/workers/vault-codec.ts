@@ -12,10 +12,12 @@ export interface WorkerCodecOptions {
   threads?: number;
   /** Batch size of chunkFile streams. */
   maxBatchBytes?: number;
+  /** See WorkerPoolOptions.idleMs. */
+  idleMs?: number;
 }
 
 export function createWorkerCodec(vault: Vault, options: WorkerCodecOptions = {}): BlobCodec {
-  const pool = new WorkerPool({ size: options.threads ?? Math.max(1, availableParallelism()) });
+  const pool = new WorkerPool({ size: options.threads ?? Math.max(1, availableParallelism()), ...(options.idleMs === undefined ? {} : { idleMs: options.idleMs }) });
   const { encKey, idKey, chunkerSeed } = vault.subkeys;
   const params = vault.config.chunker;
   const level = vault.config.compression.level;

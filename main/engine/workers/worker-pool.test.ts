@@ -71,6 +71,39 @@ describe('WorkerPool', () => {
     expect(() => new WorkerPool({ size: 0 })).toThrow(ConfigError);
   });
 
+  it('retires a worker idle for idleMs (the next task starts a fresh one), never one with a task open', async () => {
+    pool = new WorkerPool({ size: 1, idleMs: 100 });
+    await pool.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS);
+    expect(pool.threads).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pool.threads).toBe(0);
+    expect(await pool.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS)).toHaveLength(1);
+    expect(pool.threads).toBe(1);
+
+    // A stream waiting for its consumer (read-ahead spent) is a task: its worker stays.
+    const data = transcript(1 << 20);
+    const path = join(dir, 'idle.jsonl');
+    await writeFile(path, data);
+    const iterator = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 64 * 1024 })[Symbol.asyncIterator]();
+    const batches: Chunk[][] = [];
+    const first = await iterator.next();
+    if (!first.done) batches.push(first.value);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(pool.threads).toBe(1);
+    for (let r = await iterator.next(); !r.done; r = await iterator.next()) batches.push(r.value);
+    expect(summary(batches.flat())).toEqual(summary(expectedChunks(data)));
+
+    expect(() => new WorkerPool({ idleMs: -1 })).toThrow(ConfigError);
+    const keeping = new WorkerPool({ size: 1, idleMs: Infinity });
+    try {
+      await keeping.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(keeping.threads).toBe(1);
+    } finally {
+      await keeping.close();
+    }
+  });
+
   it('loads its worker from source with the .ts extension of this file', () => {
     expect(DEFAULT_WORKER_URL.pathname.endsWith('/worker-entry.ts')).toBe(true);
   });

@@ -37,7 +37,16 @@ export interface WorkerPoolOptions {
   workerUrl?: URL;
   /** Batches a chunkFile() worker may have sent ahead of its consumer; default 2. */
   readAhead?: number;
+  /**
+   * A worker with no task for this long is terminated (its V8 isolate and heap go with it) and
+   * the next task starts a fresh one; default DEFAULT_IDLE_MS. The app keeps its pool open all
+   * day between scheduled backups: idle threads must not hold memory. `Infinity` keeps them.
+   */
+  idleMs?: number;
 }
+
+/** Long enough that a backup or restore never waits for a restart between tasks; ~40 ms to start one. */
+export const DEFAULT_IDLE_MS = 5000;
 
 
 interface Task {
@@ -55,12 +64,17 @@ interface Slot {
   tasks: Map<number, Task>;
   /** Set by an 'error' event, reported when the worker exits. */
   crash?: Error;
+  /** Armed while the worker has no task: terminates it after idleMs. */
+  idle?: NodeJS.Timeout;
+  /** Terminated for idleness: not a crash, and no longer picked. */
+  retired?: boolean;
 }
 
 export class WorkerPool {
   readonly size: number;
   private readonly workerUrl: URL;
   private readonly readAhead: number;
+  private readonly idleMs: number;
   private readonly slots: Slot[] = [];
   private nextTask = 1;
   private closed = false;
@@ -71,6 +85,8 @@ export class WorkerPool {
     this.workerUrl = options.workerUrl ?? DEFAULT_WORKER_URL;
     this.readAhead = options.readAhead ?? 2;
     if (!Number.isInteger(this.readAhead) || this.readAhead < 1) throw new ConfigError(`readAhead must be a positive integer, got ${options.readAhead}.`);
+    this.idleMs = options.idleMs ?? DEFAULT_IDLE_MS;
+    if (!(this.idleMs >= 0)) throw new ConfigError(`idleMs must be zero or more, got ${options.idleMs}.`);
   }
 
   /**
@@ -137,6 +153,7 @@ export class WorkerPool {
     if (this.closed) return;
     this.closed = true;
     const slots = this.slots.splice(0);
+    for (const slot of slots) clearTimeout(slot.idle);
     const error = new CairnError('cancelled', 'The background workers were shut down before the operation finished.');
     for (const slot of slots) for (const task of slot.tasks.values()) task.fail(error);
     await Promise.all(slots.map((slot) => slot.worker.terminate()));
@@ -153,22 +170,41 @@ export class WorkerPool {
     const slot = this.pick();
     const id = this.nextTask++;
     slot.tasks.set(id, task);
+    clearTimeout(slot.idle);
+    slot.idle = undefined;
     slot.worker.ref();
     try {
       slot.worker.postMessage({ ...request, task: id }, transfer);
     } catch (error) {
-      if (slot.tasks.delete(id) && slot.tasks.size === 0) slot.worker.unref();
+      if (slot.tasks.delete(id) && slot.tasks.size === 0) this.rest(slot);
       throw new CairnError('internal', `Could not hand a ${request.type} task to a worker: ${(error as Error).message}`, { cause: error });
     }
     return {
       post: (message) => {
         if (slot.tasks.has(id)) slot.worker.postMessage({ ...message, task: id });
       },
-      // An idle pool must not keep the process alive.
       end: () => {
-        if (slot.tasks.delete(id) && slot.tasks.size === 0) slot.worker.unref();
+        if (slot.tasks.delete(id) && slot.tasks.size === 0) this.rest(slot);
       },
     };
+  }
+
+  /** A worker whose last task ended: it must not keep the process alive, nor its memory for long. */
+  private rest(slot: Slot): void {
+    slot.worker.unref();
+    if (this.idleMs === Infinity || this.closed) return;
+    clearTimeout(slot.idle);
+    slot.idle = setTimeout(() => this.retire(slot), this.idleMs);
+    slot.idle.unref();
+  }
+
+  private retire(slot: Slot): void {
+    slot.idle = undefined;
+    if (slot.tasks.size > 0 || slot.retired) return;
+    slot.retired = true;
+    const index = this.slots.indexOf(slot);
+    if (index >= 0) this.slots.splice(index, 1);
+    void slot.worker.terminate();
   }
 
   private call<K extends WorkerResponse['type'], R>(
@@ -213,6 +249,7 @@ export class WorkerPool {
       void worker.terminate();
     });
     worker.on('exit', (code) => {
+      clearTimeout(slot.idle);
       const index = this.slots.indexOf(slot);
       if (index >= 0) this.slots.splice(index, 1); // the next task starts a replacement
       if (this.closed || slot.tasks.size === 0) return;
