@@ -86,7 +86,8 @@ async function main() {
     return n;
   };
   const baseEnv = { ...process.env, AWS_ACCESS_KEY_ID: server.accessKeyId, AWS_SECRET_ACCESS_KEY: server.secretAccessKey, AWS_REGION: server.region };
-  const cairnEnv = { ...baseEnv, CAIRN_PASSPHRASE: 'benchmark passphrase', CAIRN_STATE_DIR: join(work, 'cairn-state'), NODE_EXTRA_CA_CERTS: proxy.caFile, HOME: join(work, 'cairn-home') };
+  // MALLOC_ARENA_MAX as the ./cairn launcher sets it (the benchmark runs node on the bundle itself).
+  const cairnEnv = { ...baseEnv, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', CAIRN_PASSPHRASE: 'benchmark passphrase', CAIRN_STATE_DIR: join(work, 'cairn-state'), NODE_EXTRA_CA_CERTS: proxy.caFile, HOME: join(work, 'cairn-home') };
   const resticEnv = { ...baseEnv, RESTIC_PASSWORD: 'benchmark passphrase', RESTIC_CACHE_DIR: join(work, 'restic-cache'), HOME: join(work, 'restic-home') };
   mkdirSync(cairnEnv.HOME, { recursive: true });
   mkdirSync(resticEnv.HOME, { recursive: true });
