@@ -142,6 +142,8 @@ export interface ProgressInfo {
   bytesDone: number;
   bytesTotal?: number;
   uploadedBytes: number;
+  /** Of `bytesDone`: read, but still waiting to be uploaded (a backup's packs in flight). */
+  pendingUploadBytes?: number;
   currentPath?: string;
 }
 

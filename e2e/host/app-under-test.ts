@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BlobStore } from '../../main/engine/storage/index.ts';
 import { MemorySecretStore } from '../../main/keychain/memory-secret-store.ts';
 import { createCairnService, type CairnService } from '../../main/service/index.ts';
 import { startHost, type Host } from './host.ts';
@@ -25,7 +26,8 @@ export interface AppUnderTest {
 }
 
 /** `stateDir` reopens an existing device (its keychain, held in memory, starts empty: locked). */
-export async function startApp(options: { home: string; serve?: boolean; tempRoot?: string; stateDir?: string; keepState?: boolean; secrets?: MemorySecretStore }): Promise<AppUnderTest> {
+/** `decorateStore` wraps the vault's storage (a slow store, for progress that lasts long enough to watch). */
+export async function startApp(options: { home: string; serve?: boolean; tempRoot?: string; stateDir?: string; keepState?: boolean; secrets?: MemorySecretStore; decorateStore?: (bare: BlobStore) => BlobStore }): Promise<AppUnderTest> {
   const stateDir = options.stateDir ?? mkdtempSync(join(options.tempRoot ?? tmpdir(), 'cairn-state-'));
   const secrets = options.secrets ?? new MemorySecretStore();
   const app: Partial<AppUnderTest> & { nextFolder: string | undefined; opened: string[] } = { nextFolder: undefined, opened: [] };
@@ -35,6 +37,7 @@ export async function startApp(options: { home: string; serve?: boolean; tempRoo
     home: options.home,
     env: {},
     platform: 'linux',
+    ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
     hooks: {
       chooseFolder: async () => app.nextFolder,
       openExternal: async (url) => {

@@ -32,13 +32,23 @@ describe('buildTrayMenu', () => {
   });
 
   it('syncing: progress, and sync now disabled', () => {
-    const job: JobInfo = { id: 'j', kind: 'backup', status: 'running', startedAt: ago(10_000), progress: { phase: 'upload', filesDone: 3, filesTotal: 10, bytesDone: 450, bytesTotal: 1000, uploadedBytes: 0 } };
+    const job: JobInfo = { id: 'j', kind: 'backup', status: 'running', startedAt: ago(10_000), progress: { phase: 'uploading', filesDone: 3, filesTotal: 10, bytesDone: 450, bytesTotal: 1000, uploadedBytes: 0 } };
     const menu = buildTrayMenu({ ...idle, state: 'syncing', currentJob: job }, NOW, { launchAtLogin: false });
-    expect(labels(menu).slice(0, 3)).toEqual(['Syncing… 45%', '---', 'Syncing…']);
+    expect(labels(menu).slice(0, 3)).toEqual(['Uploading… 45%', '---', 'Syncing…']);
+    const scanning = buildTrayMenu({ ...idle, state: 'syncing', currentJob: { ...job, progress: { phase: 'scanning', filesDone: 9, bytesDone: 90, uploadedBytes: 0 } } }, NOW, { launchAtLogin: false });
+    expect(labels(scanning)[0]).toBe('Scanning…');
     expect(item(menu, 'sync-now')).toMatchObject({ enabled: false });
     expect(menu.icon).toBe('syncing');
     const filesOnly = buildTrayMenu({ ...idle, state: 'syncing', currentJob: { ...job, progress: { ...job.progress, bytesTotal: undefined } } }, NOW, { launchAtLogin: false });
-    expect(labels(filesOnly)[0]).toBe('Syncing… 3 of 10 files');
+    expect(labels(filesOnly)[0]).toBe('Uploading… 3 of 10 files');
+  });
+
+  it('idle with a planned run: when the next backup is, in the menu and the tooltip', () => {
+    const at = new Date(NOW + 42 * MIN);
+    const clock = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    const menu = buildTrayMenu({ ...idle, nextSyncAt: at.toISOString() }, NOW, { launchAtLogin: false });
+    expect(labels(menu).slice(0, 3)).toEqual(['Last synced 3 min ago', `Next backup ${new Date(NOW).getDate() === at.getDate() ? '' : 'tomorrow '}at ${clock}`, '---']);
+    expect(menu.tooltip).toBe(`Cairn — Last synced 3 min ago · ${labels(menu)[1]}`);
   });
 
   it('paused: when it resumes, and Resume instead of Pause', () => {

@@ -4,6 +4,7 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 import type { EngineState, EngineStatus } from '../../shared/models.ts';
+import { describeProgress, formatNextRun } from '../../shared/progress.ts';
 
 export type TrayIconName = 'idle' | 'syncing' | 'paused' | 'error' | 'offline';
 export const TRAY_ICON_NAMES: readonly TrayIconName[] = ['idle', 'syncing', 'paused', 'error', 'offline'];
@@ -82,11 +83,17 @@ export function formatIn(iso: string, now: number): string {
 
 function progressOf(status: EngineStatus): string {
   const progress = status.currentJob?.progress;
-  if (progress?.bytesTotal !== undefined && progress.bytesTotal > 0) {
-    return `Syncing… ${Math.min(100, Math.floor((progress.bytesDone / progress.bytesTotal) * 100))}%`;
-  }
-  if (progress?.filesTotal !== undefined && progress.filesTotal > 0) return `Syncing… ${progress.filesDone} of ${progress.filesTotal} files`;
-  return 'Syncing…';
+  if (!progress) return 'Syncing…';
+  const view = describeProgress(progress, undefined);
+  const label = progress.phase === 'waiting' ? 'Syncing' : view.label;
+  if (progress.bytesTotal === undefined && progress.filesTotal !== undefined && progress.filesTotal > 0) return `${label}… ${progress.filesDone} of ${progress.filesTotal} files`;
+  return view.percent === undefined ? `${label}…` : `${label}… ${Math.floor(view.percent)}%`;
+}
+
+/** "Next backup at 14:05", from the scheduler's next run; nothing when none is planned. */
+function nextBackup(status: EngineStatus, now: number): string[] {
+  const when = status.nextSyncAt === undefined ? undefined : formatNextRun(status.nextSyncAt, now);
+  return when === undefined ? [] : [`Next backup ${when}`];
 }
 
 /** The first line of the menu: what Cairn is doing or what is wrong, in a few words. */
@@ -94,13 +101,13 @@ export function statusLines(status: EngineStatus, now: number): string[] {
   const lastSynced = status.lastSyncAt === undefined ? undefined : `Last synced ${formatAgo(status.lastSyncAt, now)}`;
   switch (status.state) {
     case 'idle':
-      return [lastSynced ?? 'Not synced yet'];
+      return [lastSynced ?? 'Not synced yet', ...nextBackup(status, now)];
     case 'syncing':
       return [progressOf(status)];
     case 'paused':
       return [status.pausedUntil === undefined ? 'Paused' : `Paused — resumes ${formatIn(status.pausedUntil, now)}`, ...(lastSynced ? [lastSynced] : [])];
     case 'offline':
-      return [status.outboxCount > 0 ? `Offline — ${plural(status.outboxCount, 'snapshot', 'snapshots')} waiting` : 'Offline — will retry', ...(lastSynced ? [lastSynced] : [])];
+      return [status.outboxCount > 0 ? `Offline — ${plural(status.outboxCount, 'snapshot', 'snapshots')} waiting` : 'Offline — will retry', ...(lastSynced ? [lastSynced] : []), ...nextBackup(status, now)];
     case 'error':
       return [truncate(status.error?.message ?? 'Sync failed. Open Cairn for details.'), ...(lastSynced ? [lastSynced] : [])];
     case 'locked':
@@ -123,7 +130,7 @@ export function buildTrayMenu(status: EngineStatus, now: number, options: TrayMe
   items.push({ kind: 'checkbox', id: 'toggle-launch-at-login', label: 'Launch at login', checked: options.launchAtLogin, enabled: options.launchAtLoginSupported ?? true });
   items.push({ kind: 'separator' });
   items.push({ kind: 'action', id: 'quit', label: 'Quit Cairn', enabled: true });
-  return { icon: trayIconName(status.state), tooltip: `Cairn — ${lines[0] ?? ''}`, items };
+  return { icon: trayIconName(status.state), tooltip: `Cairn — ${lines.join(' · ')}`, items };
 }
 
 /** The plain menu as Electron menu items, each click dispatched by the item's id. */

@@ -1,7 +1,9 @@
-// One job's progress in words and a bar: phase, files, bytes, the current file.
+// One job's progress in words and a bar: phase, percentage, time left (once it means something),
+// files, bytes, the current file.
 
 import type { JobInfo, JobKind } from '../../shared/models.ts';
-import { formatBytes, formatCount, percent } from '../lib/format.ts';
+import { describeProgress, formatRemaining } from '../../shared/progress.ts';
+import { formatBytes, formatCount } from '../lib/format.ts';
 import { Button } from './button.tsx';
 import { ProgressBar } from './feedback.tsx';
 import { useJobs } from '../stores/jobs.ts';
@@ -16,28 +18,34 @@ export const JOB_LABELS: Record<JobKind, string> = {
 };
 
 export function jobPercent(job: JobInfo): number | undefined {
-  const p = job.progress;
   if (job.status === 'done') return 100;
-  return percent(p.bytesDone, p.bytesTotal) ?? percent(p.filesDone, p.filesTotal);
+  return describeProgress(job.progress, undefined).percent;
 }
 
 export function JobProgress({ job, showPath = true }: { job: JobInfo; showPath?: boolean }) {
   const p = job.progress;
+  const rate = useJobs((s) => s.rates[job.id]);
+  const running = job.status === 'running';
+  const view = describeProgress(p, running ? rate : undefined);
   const value = jobPercent(job);
   const tone = job.status === 'failed' ? 'danger' : job.status === 'done' ? 'success' : 'accent';
   const files = p.filesTotal !== undefined ? `${p.filesDone.toLocaleString('en-US')} of ${formatCount(p.filesTotal, 'file')}` : formatCount(p.filesDone, 'file');
-  const bytes = p.bytesTotal !== undefined ? `${formatBytes(p.bytesDone)} of ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone);
+  // Read but not uploaded yet is not done (shared/progress.ts): the bytes agree with the bar.
+  const stored = Math.max(0, p.bytesDone - (running ? (p.pendingUploadBytes ?? 0) : 0));
+  const bytes = p.bytesTotal !== undefined ? `${formatBytes(stored)} of ${formatBytes(p.bytesTotal)}` : formatBytes(p.bytesDone);
   return (
-    <div className="job-progress">
-      <ProgressBar value={job.status === 'running' ? value : (value ?? 0)} label={`${JOB_LABELS[job.kind]} progress`} tone={tone} />
+    <div className="job-progress" data-testid="job-progress" data-phase={running ? p.phase : job.status}>
+      <ProgressBar value={running ? value : (value ?? 0)} label={`${JOB_LABELS[job.kind]} progress`} tone={tone} />
       <div className="job-progress-meta">
-        <span className="job-phase">{job.status === 'running' ? p.phase : job.status === 'done' ? 'Finished' : job.status === 'failed' ? 'Failed' : 'Cancelled'}</span>
-        {(job.status === 'running' || p.filesDone > 0) && <span>{files}</span>}
-        {(job.status === 'running' || p.bytesDone > 0) && <span>{bytes}</span>}
+        <span className="job-phase">{running ? view.label : job.status === 'done' ? 'Finished' : job.status === 'failed' ? 'Failed' : 'Cancelled'}</span>
+        {running && view.percent !== undefined && <span className="job-percent" data-testid="job-percent">{Math.floor(view.percent)}%</span>}
+        {running && view.remainingMs !== undefined && <span className="job-eta" data-testid="job-eta">{formatRemaining(view.remainingMs)}</span>}
+        {(running || p.filesDone > 0) && <span>{files}</span>}
+        {(running || p.bytesDone > 0) && <span>{bytes}</span>}
         {p.uploadedBytes > 0 && <span>{formatBytes(p.uploadedBytes)} uploaded</span>}
-        {job.status === 'running' && <CancelJob id={job.id} label={JOB_LABELS[job.kind]} />}
+        {running && <CancelJob id={job.id} label={JOB_LABELS[job.kind]} />}
       </div>
-      {showPath && job.status === 'running' && p.currentPath && (
+      {showPath && running && p.currentPath && (
         <div className="job-path" title={p.currentPath}>
           {p.currentPath}
         </div>

@@ -5,10 +5,13 @@
 import { create } from 'zustand';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { JobInfo } from '../../shared/models.ts';
+import { nextRate, type RateState } from '../../shared/progress.ts';
 import { call } from '../api.ts';
 
 export interface JobsState {
   jobs: Record<string, JobInfo>;
+  /** Each running job's smoothed speed (shared/progress.ts), for its time left. */
+  rates: Record<string, RateState>;
   loading: boolean;
   error?: ErrorRecord;
   load(): Promise<void>;
@@ -19,7 +22,7 @@ export interface JobsState {
   watch(jobId: string, intervalMs?: number): Promise<JobInfo | undefined>;
 }
 
-export const initialJobsState = { jobs: {}, loading: false, error: undefined };
+export const initialJobsState = { jobs: {}, rates: {}, loading: false, error: undefined };
 
 const MAX_KEPT = 200;
 
@@ -32,6 +35,17 @@ function merge(existing: Record<string, JobInfo>, incoming: readonly JobInfo[]):
   return Object.fromEntries(keep.map((j) => [j.id, j]));
 }
 
+/** The speeds after these jobs' new progress: running jobs move on, finished ones are dropped. */
+export function updateRates(rates: Record<string, RateState>, incoming: readonly JobInfo[], now: number): Record<string, RateState> {
+  const next = { ...rates };
+  for (const job of incoming) {
+    const rate = job.status === 'running' ? nextRate(next[job.id], job.progress, now) : undefined;
+    if (rate) next[job.id] = rate;
+    else delete next[job.id];
+  }
+  return next;
+}
+
 export const isFinished = (job: JobInfo | undefined): boolean => job !== undefined && job.status !== 'running';
 
 export const useJobs = create<JobsState>()((set, get) => ({
@@ -39,11 +53,11 @@ export const useJobs = create<JobsState>()((set, get) => ({
   async load() {
     set({ loading: true });
     const result = await call('jobs.list', {});
-    if (result.ok) set((s) => ({ jobs: merge(s.jobs, result.value), loading: false, error: undefined }));
+    if (result.ok) set((s) => ({ jobs: merge(s.jobs, result.value), rates: updateRates(s.rates, result.value, Date.now()), loading: false, error: undefined }));
     else set({ loading: false, error: result.error });
   },
   receive(job) {
-    set((s) => ({ jobs: merge(s.jobs, [job]) }));
+    set((s) => ({ jobs: merge(s.jobs, [job]), rates: updateRates(s.rates, [job], Date.now()) }));
   },
   async cancel(jobId) {
     const result = await call('jobs.cancel', { id: jobId });
@@ -57,7 +71,7 @@ export const useJobs = create<JobsState>()((set, get) => ({
       if (isFinished(get().jobs[jobId])) return get().jobs[jobId];
       const result = await call('jobs.list', {});
       if (!result.ok) return get().jobs[jobId];
-      set((s) => ({ jobs: merge(s.jobs, result.value) }));
+      set((s) => ({ jobs: merge(s.jobs, result.value), rates: updateRates(s.rates, result.value, Date.now()) }));
       const listed = result.value.find((j) => j.id === jobId);
       if (!listed && !get().jobs[jobId]) return undefined;
     }

@@ -19,6 +19,7 @@ import { DEFAULT_PACK_SIZE, displayName, encodeTree, keys, listIndexIds, MAX_REC
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec, TailMark } from '../vault/index.ts';
 import { compileRules } from './rules.ts';
+import { countBackupTotals } from './totals.ts';
 import type { CompiledRules } from './rules.ts';
 import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
 import type { BackupSource } from './source.ts';
@@ -228,6 +229,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const t = now();
     if (!force && t - lastEmit < 100) return;
     lastEmit = t;
+    progress.pendingUploadBytes = packer.pendingBytes;
     options.onProgress?.({ ...progress });
   };
   const checkAbort = () => {
@@ -570,9 +572,20 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const roots: SnapshotRoot[] = [];
     // Every root is looked at before anything is read: a missing or looping PATH fails the run.
     const checked = await checkRoots(options.sources, (root, reason, message) => warn(root, reason, message));
-    for (const source of checked) {
+    const compiled = checked.map((root) => ({ root, rules: compileRules({ ...root, exclude: [...(root.exclude ?? []), ...(options.excludes ?? [])] }) }));
+    // Scanning until the totals are known (a stat-only walk beside this one), then uploading.
+    emit(true);
+    void countBackupTotals(compiled, options.signal)
+      .then((totals) => {
+        if (progress.phase === 'done' || progress.bytesTotal !== undefined) return;
+        progress.filesTotal = Math.max(totals.files, progress.filesDone);
+        progress.bytesTotal = Math.max(totals.bytes, progress.bytesDone);
+        if (progress.phase === 'scanning') progress.phase = 'uploading';
+        emit(true);
+      })
+      .catch(() => undefined);
+    for (const { root: source, rules } of compiled) {
       checkAbort();
-      const rules = compileRules({ ...source, exclude: [...(source.exclude ?? []), ...(options.excludes ?? [])] });
       let tree: BlobId;
       if (source.isDirectory) {
         tree = await storeTree(await walkDir(source, rules, '', source.path, 0));
@@ -603,6 +616,9 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     }
 
     progress.phase = 'uploading';
+    // Every file is read by now: the walk's own counts are the totals, exactly.
+    progress.filesTotal = progress.filesDone;
+    progress.bytesTotal = progress.bytesDone;
     emit(true);
     await takeLock();
     await packer.flush();

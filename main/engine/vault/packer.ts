@@ -41,6 +41,8 @@ export class Packer {
   private started: Promise<void> | undefined;
   private failure: unknown;
   uploadedBytes = 0;
+  /** Bytes of packs being uploaded now, or waiting for a slot to be. */
+  private inFlightBytes = 0;
   packCount = 0;
   blobCount = 0;
 
@@ -53,6 +55,11 @@ export class Packer {
   /** True when the blob is stored already or was added in this run. */
   has(id: BlobId): boolean {
     return this.seen.has(id) || this.db.hasBlob(id);
+  }
+
+  /** Bytes added but not stored yet: the pack being filled and the packs being uploaded (progress). */
+  get pendingBytes(): number {
+    return this.currentSize + this.inFlightBytes;
   }
 
   get addedAny(): boolean {
@@ -109,10 +116,17 @@ export class Packer {
     const pack = packIdOf(bytes);
     const located = entries.map((e) => ({ ...e, pack }));
 
-    while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
-    this.throwIfFailed();
-    if (this.options.beforeFirstUpload && !this.started) this.started = this.options.beforeFirstUpload();
-    await this.started;
+    // Pending from here: a pack waiting for an upload slot is no more stored than one uploading.
+    this.inFlightBytes += bytes.length;
+    try {
+      while (this.inFlight.size >= this.options.concurrency) await Promise.race(this.inFlight);
+      this.throwIfFailed();
+      if (this.options.beforeFirstUpload && !this.started) this.started = this.options.beforeFirstUpload();
+      await this.started;
+    } catch (error) {
+      this.inFlightBytes -= bytes.length;
+      throw error;
+    }
     const upload = this.vault.store
       .put(keys.pack(pack), bytes)
       .then(async () => {
@@ -127,6 +141,7 @@ export class Packer {
         this.failure ??= error;
       })
       .finally(() => {
+        this.inFlightBytes -= bytes.length;
         this.inFlight.delete(upload);
       });
     this.inFlight.add(upload);

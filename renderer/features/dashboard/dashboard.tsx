@@ -5,6 +5,7 @@ import { Button } from '../../components/button.tsx';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../../components/feedback.tsx';
 import { Icon } from '../../components/icon.tsx';
 import { Card, PageHeader } from '../../components/page.tsx';
+import { formatNextRun } from '../../../shared/progress.ts';
 import { describeStatus } from '../../../shared/status.ts';
 import { StatusPill } from '../../components/status-pill.tsx';
 import { formatBytes, formatCount, formatDateTime, formatFingerprint, formatRelative } from '../../lib/format.ts';
@@ -42,7 +43,11 @@ export function Dashboard() {
           <span className="header-meta">
             <StatusPill status={status} />
             <span>Last sync {formatRelative(status.lastSyncAt, now, 'past')}</span>
-            {status.nextSyncAt && !paused && <span>· Next {formatRelative(status.nextSyncAt, now, 'future')}</span>}
+            {status.nextSyncAt && !paused && !syncing && (
+              <span data-testid="next-backup" title={formatDateTime(status.nextSyncAt)}>
+                · Next backup {formatNextRun(status.nextSyncAt, now)}
+              </span>
+            )}
           </span>
         }
         actions={
