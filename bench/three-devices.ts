@@ -12,7 +12,8 @@
 //
 // Prints one JSON line: backups attempted / succeeded (of which met a prune and waited) /
 // kept in the outbox / failed, prunes run / locked out, snapshots restored / lost, outbox
-// snapshots dropped at upload, and the error messages of anything that failed.
+// snapshots uploaded / repaired (a prune removed their data meanwhile; stored again first) /
+// still waiting / dropped at upload (must be 0), and the error messages of anything that failed.
 
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,7 +50,11 @@ export interface ThreeDeviceResult {
   backupsToOutbox: number;
   backupsFailed: number;
   outboxSnapshotsUploaded: number;
-  /** Outbox snapshots the flush refused to upload (what they relied on was pruned meanwhile). */
+  /** Of those uploaded, snapshots whose data a prune removed while they waited: stored again first. */
+  outboxSnapshotsRepaired: number;
+  /** Still in an outbox at the end: data they refer to was pruned and is gone from the home too. */
+  outboxSnapshotsStillWaiting: number;
+  /** Outbox snapshots gone without upload (neither in the vault nor waiting): must be 0. */
   outboxSnapshotsDropped: number;
   prunes: number;
   prunesLockedOut: number;
@@ -86,7 +91,7 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
   const store = new LaggingBlobStore(new RetryingBlobStore(s3), { lagMs: options.lagMs });
   const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads: 1 });
   const result: ThreeDeviceResult = {
-    seconds: 0, backupsAttempted: 0, backupsSucceeded: 0, backupsMetPruneThenSucceeded: 0, backupsToOutbox: 0, backupsFailed: 0, outboxSnapshotsUploaded: 0, outboxSnapshotsDropped: 0,
+    seconds: 0, backupsAttempted: 0, backupsSucceeded: 0, backupsMetPruneThenSucceeded: 0, backupsToOutbox: 0, backupsFailed: 0, outboxSnapshotsUploaded: 0, outboxSnapshotsRepaired: 0, outboxSnapshotsStillWaiting: 0, outboxSnapshotsDropped: 0,
     prunes: 0, prunesLockedOut: 0, packsDeleted: 0, packsMarked: 0, snapshotsForgotten: 0, snapshotsLeft: 0, snapshotsRestored: 0, lost: 0, failures: [],
   };
   /** Every snapshot made, with the home it was taken of. */
@@ -127,6 +132,7 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
         const outcome = await throughOutbox(d.repo, d.outbox, () => run(false), () => run(true));
         const t1 = Date.now();
         result.outboxSnapshotsUploaded += outcome.flushed;
+        result.outboxSnapshotsRepaired += outcome.repaired;
         const done = outcome.offline ? outcome.offline.result : outcome.online;
         if (done.snapshotId && !done.unchanged) {
           expected.set(done.snapshotId, state);
@@ -177,7 +183,12 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
       if (d.outbox.pendingSnapshots() === 0) continue;
       const outcome = await throughOutbox(d.repo, d.outbox, () => runBackup(d.repo, { sources: [{ label: 'home', path: d.home }], reason: 'manual' }), () => Promise.reject(new Error('unreachable at the end')));
       result.outboxSnapshotsUploaded += outcome.flushed;
+      result.outboxSnapshotsRepaired += outcome.repaired;
+      for (const w of outcome.stillWaiting) result.failures.push(`${d.name}: ${w.message}`);
     }
+    const stillWaiting = new Set<string>();
+    for (const d of [a, b]) for (const e of d.outbox.entries()) if (e.spooled && e.key.startsWith('snapshots/')) stillWaiting.add(e.key.split('/')[2] as string);
+    result.outboxSnapshotsStillWaiting = stillWaiting.size;
 
     // A fresh device reads everything back once the listings caught up.
     await sleep(options.lagMs + 100);
@@ -204,11 +215,14 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
       }
       rmSync(target, { recursive: true, force: true });
     }
-    // A snapshot made that neither forget removed nor is in the vault: an outbox snapshot the
-    // flush refused (what it relied on was pruned while it waited), or lost.
+    // A snapshot made that neither forget removed nor is in the vault: one still waiting in an
+    // outbox (counted above), an outbox snapshot dropped at upload, or lost.
     for (const id of expected.keys()) {
-      if (inVault.has(id) || forgotten.has(id as SnapshotId)) continue;
-      if (spooled.has(id)) result.outboxSnapshotsDropped++;
+      if (inVault.has(id) || forgotten.has(id as SnapshotId) || stillWaiting.has(id)) continue;
+      if (spooled.has(id)) {
+        result.outboxSnapshotsDropped++;
+        result.failures.push(`snapshot ${id.slice(0, 8)} left the outbox without being uploaded`);
+      }
       else {
         result.lost++;
         result.failures.push(`snapshot ${id.slice(0, 8)} is gone, and no forget removed it`);

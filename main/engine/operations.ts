@@ -14,7 +14,7 @@ import { pull } from './sync/index.ts';
 import type { SyncResult, SyncChange } from './sync/index.ts';
 import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
-import type { FlushProgress, OutboxBlobStore } from './outbox/index.ts';
+import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/index.ts';
 import { applyRetention } from './vault/index.ts';
 import { buildCatalog, CatalogPrefetch, indexLocalSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
@@ -243,6 +243,10 @@ export function goesToOutbox(error: unknown): error is CairnError {
 export type ThroughOutboxResult<T> = {
   /** Snapshots that waited in the outbox and were uploaded first. */
   flushed: number;
+  /** Snapshots that keep waiting: data they refer to was pruned and is gone here too (each with its message). */
+  stillWaiting: WaitingSnapshot[];
+  /** Of the uploaded ones, those whose data a prune had removed meanwhile, stored again first. */
+  repaired: number;
 } & ({ online: T; offline?: undefined } | { online?: undefined; offline: { result: BackupResult; cause: CairnError; waiting: number } });
 
 /**
@@ -266,17 +270,21 @@ export async function throughOutbox<T>(
   } = {},
 ): Promise<ThroughOutboxResult<T>> {
   let flushed = 0;
+  let stillWaiting: WaitingSnapshot[] = [];
+  let repaired = 0;
   let cause: CairnError;
   if (!(options.tryOnline ?? !repo.openedOffline)) {
     cause = repo.offlineCause ?? new CairnError('unreachable', `The vault at ${outbox.remote.location} can't be reached.`, { retryable: true });
   } else {
     try {
       if (outbox.hasPending()) {
-        const result = await flushOutbox({ outbox, vault: repo.vault, db: repo.db, device: repo.device.id, now: repo.now, onProgress: options.onFlushProgress, signal: options.signal });
+        const result = await flushOutbox({ outbox, vault: repo.vault, db: repo.db, codec: repo.codec, device: repo.device.id, now: repo.now, onProgress: options.onFlushProgress, signal: options.signal });
         flushed = result.snapshots.length;
+        stillWaiting = result.waiting;
+        repaired = result.repaired.length;
         if (flushed > 0) await repo.touchDevice();
       }
-      return { online: await online(), flushed };
+      return { online: await online(), flushed, stillWaiting, repaired };
     } catch (error) {
       if (!goesToOutbox(error)) throw error;
       cause = error;
@@ -289,7 +297,7 @@ export async function throughOutbox<T>(
   } finally {
     outbox.stopSpooling();
   }
-  return { offline: { result, cause, waiting: outbox.pendingSnapshots() }, flushed };
+  return { offline: { result, cause, waiting: outbox.pendingSnapshots() }, flushed, stillWaiting, repaired };
 }
 
 /**

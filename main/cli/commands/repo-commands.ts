@@ -112,6 +112,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       });
     const outcome = await throughOutbox(repo, repo.vault.store as OutboxBlobStore, () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();
+    for (const w of outcome.stillWaiting) out.warn(w.message);
     const result = outcome.offline ? outcome.offline.result : outcome.online;
     const s = result.stats;
     if (result.warnings.length > 0) status = EXIT_WARNINGS;
@@ -123,6 +124,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         resumedFiles: result.resumedFiles,
         warnings: result.warnings,
         uploadedWaiting: outcome.flushed,
+        ...(outcome.stillWaiting.length > 0 ? { stillWaiting: outcome.stillWaiting } : {}),
         ...(created ? { createdVault: created } : {}),
         ...(outcome.offline ? { offline: true, waiting: outcome.offline.waiting, cause: outcome.offline.cause.toRecord() } : {}),
       },

@@ -37,6 +37,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
         onFlushProgress: (p) => out.progress(flushProgress(p)),
       });
       out.endProgress();
+      for (const w of outcome.stillWaiting) out.warn(w.message);
       const waited = outcome.flushed > 0 ? [`Uploaded ${outcome.flushed} snapshot(s) that waited on this device.`] : [];
       if (outcome.offline) {
         const { result, cause, waiting } = outcome.offline;

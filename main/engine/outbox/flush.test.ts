@@ -1,6 +1,8 @@
 // Backups into the outbox while the vault is unreachable, and their upload when it is back:
-// order, restarts, a flush killed part-way, and a prune on another device meanwhile.
+// order, restarts, a flush killed part-way, and a prune on another device meanwhile (the
+// snapshot still lands: what the prune removed is stored again, or it keeps waiting).
 
+import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageError } from '../../../shared/errors.ts';
@@ -98,7 +100,7 @@ class Device {
   }
 
   flush() {
-    return flushOutbox({ outbox: this.outbox, vault: this.repo.vault, db: this.repo.db, device: this.repo.device.id });
+    return flushOutbox({ outbox: this.outbox, vault: this.repo.vault, db: this.repo.db, codec: this.repo.codec, device: this.repo.device.id });
   }
 
   async expectRestoresExactly(snapshotId: string, home: string): Promise<void> {
@@ -209,42 +211,103 @@ describe('the outbox', () => {
     await device.repo.close();
   });
 
-  it('drops a waiting snapshot whose data another device pruned meanwhile, uploads the rest, and asks for a fresh backup', async () => {
+  /** The laptop backs up S0 online, then S1 offline (relying on S0's data); the desktop forgets S0 and prunes. */
+  async function prunedWhileWaiting(seed: number, marginMs: number) {
     const vault = new MemoryBlobStore();
     const laptop = new Device(vault);
     await laptop.init();
-    const { home, summary, sources } = freshHome(7);
+    const { home, summary, sources } = freshHome(seed);
     const s0 = (await backupOf(laptop.repo, sources)).snapshotId as string;
-
     laptop.link.down = true;
     mutateAgentHome(home, summary, 3);
     const s1 = await laptop.offlineBackup(sources); // relies on S0's data for the unchanged files
+    const taken = join(tempDir('cairn-outbox-copy-'), 'home');
+    cpSync(home, taken, { recursive: true, preserveTimestamps: true });
 
-    // Meanwhile the desktop forgets S0 and prunes: every pack S1 shares with it is deleted.
+    // Meanwhile the desktop forgets S0 and prunes: the index files S1 relied on are replaced,
+    // and what only S0 used leaves the index (deleted at once with no margin, else marked).
     const desktop = await openRepo(vault, tempDir('cairn-outbox-state-'), undefined, 'desktop');
     await desktop.vault.deleteSnapshot(laptop.repo.device.id, s0 as never);
-    const pruned = await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id, marginMs: 0 });
-    expect(pruned.packsDeleted).toBeGreaterThan(0);
+    const pruned = await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id, marginMs });
     await desktop.close();
-
     laptop.link.down = false;
-    const result = await laptop.flush();
-    expect(result.snapshots).toEqual([]);
-    expect(result.dropped).toEqual([{ device: laptop.repo.device.id, id: s1, reason: 'pruned' }]);
-    expect(result.needsBackup).toBe(true);
-    expect(result.uploadedObjects).toBeGreaterThan(0); // its packs and index files still went up
-    expect(laptop.outbox.hasPending()).toBe(false);
-    expect(await laptop.repo.vault.listSnapshots()).toEqual([]);
-    expect((await checkVault(laptop.repo.vault, laptop.repo.codec, { readData: true })).problems).toEqual([]);
+    return { vault, laptop, home, taken, sources, s1, pruned };
+  }
 
-    const fresh = await backupOf(laptop.repo, sources);
-    expect(fresh.unchanged).toBe(false);
+  it('uploads a waiting snapshot whose data another device pruned meanwhile, storing again what the prune deleted', async () => {
+    const { laptop, home, s1, pruned } = await prunedWhileWaiting(7, 0);
+    expect(pruned.packsDeleted).toBeGreaterThan(0);
+    expect(pruned.indexFilesReplaced).toBeGreaterThan(0);
+
+    const result = await laptop.flush();
+    expect(result.dropped).toEqual([]);
+    expect(result.waiting).toEqual([]);
+    expect(result.needsBackup).toBe(false);
+    expect(result.snapshots.map((s) => s.id)).toEqual([s1]);
+    const repaired = result.repaired[0];
+    expect(repaired?.id).toBe(s1);
+    // The unchanged files' chunks came back from the home; S0's trees from the tree cache.
+    expect(repaired?.fromSourceFiles).toBeGreaterThan(0);
+    expect(repaired?.fromTreeCache).toBeGreaterThan(0);
+    expect(laptop.outbox.hasPending()).toBe(false);
+    expect((await laptop.repo.vault.listSnapshots()).map((s) => s.id)).toEqual([s1]);
     expect((await checkVault(laptop.repo.vault, laptop.repo.codec, { readData: true })).problems).toEqual([]);
-    await laptop.expectRestoresExactly(fresh.snapshotId as string, home);
+    await laptop.expectRestoresExactly(s1, home);
     await laptop.repo.close();
   });
 
-  it('drops a waiting snapshot whose packs an interrupted flush uploaded and a prune then removed', async () => {
+  it('takes what a prune only marked from the marked packs when the files have changed since', async () => {
+    const { vault, laptop, home, taken, s1, pruned } = await prunedWhileWaiting(9, 3_600_000);
+    expect(pruned.packsMarked).toBeGreaterThan(0);
+    expect(pruned.packsDeleted).toBe(0);
+    rmSync(home, { recursive: true, force: true }); // the source can't help: only the marked packs can
+
+    const result = await laptop.flush();
+    expect(result.waiting).toEqual([]);
+    expect(result.snapshots.map((s) => s.id)).toEqual([s1]);
+    expect(result.repaired[0]?.fromMarkedPacks).toBeGreaterThan(0);
+    expect(result.repaired[0]?.fromSourceFiles).toBe(0);
+    expect((await checkVault(laptop.repo.vault, laptop.repo.codec, { readData: true })).problems).toEqual([]);
+    // The next prune deletes the marked packs once the margin has passed: S1 no longer needs them.
+    const desktop = await openRepo(vault, tempDir('cairn-outbox-state-'), undefined, 'desktop');
+    await prune(desktop.vault, desktop.db, desktop.codec, { device: desktop.device.id, marginMs: 0 });
+    await desktop.close();
+    expect((await checkVault(laptop.repo.vault, laptop.repo.codec, { readData: true })).problems).toEqual([]);
+    await laptop.expectRestoresExactly(s1, taken);
+    await laptop.repo.close();
+  });
+
+  it('keeps a waiting snapshot whose pruned data is gone here too, says which files, and never drops it', async () => {
+    const { vault, laptop, home, sources, s1, pruned } = await prunedWhileWaiting(10, 0);
+    expect(pruned.packsDeleted).toBeGreaterThan(0);
+    rmSync(home, { recursive: true, force: true }); // the files S1 shared with S0 exist nowhere now
+
+    const result = await laptop.flush();
+    expect(result.snapshots).toEqual([]);
+    expect(result.dropped).toEqual([]);
+    expect(result.waiting).toHaveLength(1);
+    const waiting = result.waiting[0];
+    expect(waiting?.id).toBe(s1);
+    expect(waiting?.missingBlobs).toBeGreaterThan(0);
+    expect(waiting?.lostPaths.length).toBeGreaterThan(0);
+    expect(waiting?.lostPaths.every((p) => p.startsWith('home/'))).toBe(true);
+    expect(waiting?.message).toMatch(/stays in the outbox/);
+    expect(result.needsBackup).toBe(true);
+    expect(result.uploadedObjects).toBeGreaterThan(0); // its packs and index files still went up
+    expect(await vault.stat(keys.snapshot(laptop.repo.device.id, s1 as never))).toBeUndefined();
+    expect((await checkVault(laptop.repo.vault, laptop.repo.codec, { readData: true })).problems).toEqual([]);
+
+    // Still there after a restart, and the next flush checks again instead of dropping it.
+    await laptop.restart();
+    expect(laptop.outbox.pendingSnapshots()).toBe(1);
+    const again = await laptop.flush();
+    expect(again.waiting.map((w) => w.id)).toEqual([s1]);
+    expect(laptop.outbox.pendingSnapshots()).toBe(1);
+    void sources;
+    await laptop.repo.close();
+  });
+
+  it('stores again the packs an interrupted flush uploaded and a prune then removed, and the snapshot lands', async () => {
     const vault = new MemoryBlobStore();
     const laptop = new Device(vault);
     await laptop.init();
@@ -266,11 +329,13 @@ describe('the outbox', () => {
 
     await laptop.restart();
     const result = await laptop.flush();
-    expect(result.dropped).toEqual([{ device: laptop.repo.device.id, id: s1, reason: 'pruned' }]);
-    expect(result.needsBackup).toBe(true);
+    expect(result.dropped).toEqual([]);
+    expect(result.waiting).toEqual([]);
+    expect(result.snapshots.map((s) => s.id)).toEqual([s1]);
+    expect(result.repaired[0]?.fromSourceFiles).toBeGreaterThan(0);
     expect((await checkVault(laptop.repo.vault, laptop.repo.codec, { readData: true })).problems).toEqual([]);
-    const fresh = await backupOf(laptop.repo, sources);
-    await laptop.expectRestoresExactly(fresh.snapshotId as string, home);
+    await laptop.expectRestoresExactly(s1, home);
+    expect((await backupOf(laptop.repo, sources)).unchanged).toBe(true);
     await laptop.repo.close();
   });
 
@@ -279,7 +344,7 @@ describe('the outbox', () => {
     await device.init();
     device.link.down = true;
     const result = await device.flush();
-    expect(result).toEqual({ uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], needsBackup: false });
+    expect(result).toEqual({ uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], repaired: [], waiting: [], needsBackup: false });
     await device.repo.close();
   });
 });

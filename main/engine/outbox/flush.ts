@@ -1,21 +1,27 @@
 // Uploads what the outbox holds once the vault can be reached again. Under a shared lock (so no
-// prune runs meanwhile), it first checks that what each waiting snapshot relied on is still in
-// the vault: the index files it counted as stored when its backup started (a prune on another
-// device may have rewritten them and removed data), its own index files, and its packs uploaded
-// by an earlier flush that was interrupted (a prune removes packs no index lists). A snapshot
-// whose data can't be vouched for is dropped, never uploaded; its packs and index files still
-// go up, and the caller is told a fresh backup is needed. Then the objects are uploaded in
-// journal order: packs of a run concurrently, every other object alone after everything before
-// it, so an index file follows its packs and a snapshot follows its index. Each object leaves
-// the spool once stored; a flush killed anywhere resumes with the rest (objects are
-// content-addressed or uniquely named, so uploading one twice is harmless).
+// prune runs meanwhile), it first checks what each waiting snapshot relied on: the index files it
+// counted as stored when its backup started (a prune on another device may have replaced them),
+// its own index files, and its packs uploaded by an earlier flush that was interrupted (a prune
+// removes packs no index lists; an index file naming such a pack is not uploaded). A snapshot
+// whose batch passes goes up as it is. One that doesn't is never dropped: when its turn comes,
+// every blob it references is checked against the index as it is then, and what is missing is
+// stored again (repair.ts: from packs a prune marked, the tree cache, or the source files). Only
+// a snapshot whose every blob is in the vault goes up; one whose data is gone here too keeps
+// waiting, and the result says which files and why. Objects go up in journal order: packs of a
+// run concurrently, every other object alone after everything before it, so an index file
+// follows its packs and a snapshot follows its index. Each object leaves the spool once stored;
+// a flush killed anywhere resumes with the rest (objects are content-addressed or uniquely
+// named, so uploading one twice is harmless).
 
 import { CairnError } from '../../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
-import { keys, syncIndex, withLock } from '../vault/index.ts';
-import type { Vault } from '../vault/index.ts';
+import { keys, kinds, mapLimit, parseSnapshotRecord, syncIndex, withLock } from '../vault/index.ts';
+import type { BlobCodec, Vault } from '../vault/index.ts';
+import type { BlobId } from '../../../shared/ids.ts';
 import type { OutboxBlobStore, OutboxEntry } from './outbox-blob-store.ts';
+import { repairSnapshot } from './repair.ts';
+import type { RepairContext, RepairOutcome } from './repair.ts';
 
 export interface FlushProgress {
   objectsDone: number;
@@ -24,7 +30,8 @@ export interface FlushProgress {
   bytesTotal: number;
 }
 
-export type DropReason = 'pruned' | 'other-vault' | 'damaged';
+/** Only a snapshot sealed for another vault (the vault at this location was recreated) is dropped. */
+export type DropReason = 'other-vault';
 
 export interface DroppedSnapshot {
   device: DeviceId;
@@ -32,14 +39,39 @@ export interface DroppedSnapshot {
   reason: DropReason;
 }
 
+/** A snapshot that stays in the outbox: some of its data is neither in the vault nor here. */
+export interface WaitingSnapshot {
+  device: DeviceId;
+  id: SnapshotId;
+  /** Blobs still missing. */
+  missingBlobs: number;
+  /** Snapshot paths (`label/rel`, a folder with a trailing `/`) whose content is gone (the first 10). */
+  lostPaths: string[];
+  message: string;
+}
+
+/** A snapshot whose data a prune removed meanwhile, stored again before it went up. */
+export interface RepairedSnapshot {
+  device: DeviceId;
+  id: SnapshotId;
+  /** Blobs stored again, by where they came from. */
+  fromMarkedPacks: number;
+  fromTreeCache: number;
+  fromSourceFiles: number;
+}
+
 export interface FlushResult {
   uploadedObjects: number;
   uploadedBytes: number;
   /** Snapshots now stored in the vault, in upload order. */
   snapshots: { device: DeviceId; id: SnapshotId }[];
-  /** Snapshots not uploaded: the data they point at is gone (or they belong to another vault). */
+  /** Snapshots removed without upload: sealed for another vault (the one at this location was recreated). */
   dropped: DroppedSnapshot[];
-  /** A waiting snapshot was dropped: back up again now to capture the current state. */
+  /** Uploaded after their missing data was stored again. */
+  repaired: RepairedSnapshot[];
+  /** Still in the outbox: data they reference is gone from the vault and from this device. */
+  waiting: WaitingSnapshot[];
+  /** A snapshot keeps waiting: back up again now to capture the current state. */
   needsBackup: boolean;
 }
 
@@ -48,6 +80,8 @@ export interface FlushOptions {
   /** The vault, through the outbox (locks and the index sync use it; it must not be spooling). */
   vault: Vault;
   db: StateDb;
+  /** Seals what a waiting snapshot needs stored again (see repair.ts). */
+  codec: BlobCodec;
   /** This device, for the lock record. */
   device: string;
   /** Packs uploaded at once. Default 4. */
@@ -59,12 +93,11 @@ export interface FlushOptions {
 }
 
 const INDEX = keys.indexPrefix;
-const SNAPSHOTS = keys.snapshotsPrefix();
 const PACKS = keys.packsPrefix;
 
 export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
   const { outbox, vault } = options;
-  const result: FlushResult = { uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], needsBackup: false };
+  const result: FlushResult = { uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], repaired: [], waiting: [], needsBackup: false };
   if (outbox.mode !== 'online') throw new CairnError('internal', 'The outbox is still spooling; stop spooling before flushing it. This is a bug in Cairn.');
   if (!outbox.hasPending()) {
     await outbox.compact();
@@ -73,18 +106,31 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
   const remote = outbox.remote;
   try {
     await withLock(vault, { exclusive: false, operation: 'outbox', device: options.device, staleMs: options.lockStaleMs, now: options.now }, async () => {
-      await dropWhatCantBeVouchedFor(options, result);
+      const { suspect, indexIds } = await checkWhatEachReliedOn(options, result);
       const todo = outbox.entries().filter((e) => e.spooled);
+      const repair = repairer(options, indexIds);
       const progress: FlushProgress = { objectsDone: 0, objectsTotal: todo.length, bytesDone: 0, bytesTotal: todo.reduce((n, e) => n + e.size, 0) };
       options.onProgress?.({ ...progress });
       const upload = async (entry: OutboxEntry) => {
         checkAbort(options.signal);
         const bytes = await outbox.readSpooled(entry.key);
+        const ref = snapshotRef(entry.key);
+        if (ref && suspect.has(entry.batch)) {
+          const outcome = await repair(ref, bytes);
+          if (outcome.stillMissing > 0) {
+            result.waiting.push(waitingOf(ref, outcome));
+            result.needsBackup = true;
+            progress.objectsDone++;
+            progress.bytesDone += bytes.length;
+            options.onProgress?.({ ...progress });
+            return;
+          }
+          if (outcome.missing > 0) result.repaired.push({ ...ref, fromMarkedPacks: outcome.fromMarkedPacks, fromTreeCache: outcome.fromTreeCache, fromSourceFiles: outcome.fromSourceFiles });
+        }
         await remote.put(entry.key, bytes);
         await outbox.removeSpooled(entry.key);
         result.uploadedObjects++;
         result.uploadedBytes += bytes.length;
-        const ref = snapshotRef(entry.key);
         if (ref) result.snapshots.push(ref);
         progress.objectsDone++;
         progress.bytesDone += bytes.length;
@@ -112,8 +158,35 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
   return result;
 }
 
-/** Removes from the spool the snapshots (and, for damaged batches, index files) that must not go up. */
-async function dropWhatCantBeVouchedFor(options: FlushOptions, result: FlushResult): Promise<void> {
+/**
+ * Checks a suspect snapshot when its turn comes (everything before it in the journal is stored):
+ * the first time, brings the index cache to the vault's index as it is now (plus what this flush
+ * will still upload), then stores again what the snapshot lacks (repair.ts).
+ */
+function repairer(options: FlushOptions, indexIds: ReadonlySet<string>): (ref: { device: DeviceId; id: SnapshotId }, sealed: Uint8Array) => Promise<RepairOutcome> {
+  const { vault, db, codec, signal } = options;
+  const ctx: RepairContext = { vault, db, codec, complete: new Set<BlobId>(), ...(signal ? { signal } : {}) };
+  let synced = false;
+  return async (ref, sealed) => {
+    if (!synced) {
+      await syncIndex(vault, db, await confirmIndexIds(options, indexIds));
+      synced = true;
+    }
+    const name = `${ref.device}/${ref.id}`;
+    const snapshot = parseSnapshotRecord(JSON.parse(Buffer.from(vault.open(kinds.snapshot, name, sealed)).toString('utf8')), name);
+    return repairSnapshot(ctx, snapshot);
+  };
+}
+
+/**
+ * Checks, per batch, whether what its snapshot relied on is still in the vault. Returns the
+ * batches whose snapshots must be checked blob by blob before they go up (`suspect`) and the
+ * index files the vault will hold once this flush is done (`indexIds`). Index files that name
+ * packs a prune removed, and the index files and snapshots of a damaged batch, are not uploaded
+ * as they are: they could point at data that isn't there. A batch sealed for another vault is
+ * removed whole.
+ */
+async function checkWhatEachReliedOn(options: FlushOptions, result: FlushResult): Promise<{ suspect: Set<string>; indexIds: Set<string> }> {
   const { outbox, vault } = options;
   const remote = outbox.remote;
   const entries = outbox.entries();
@@ -124,55 +197,78 @@ async function dropWhatCantBeVouchedFor(options: FlushOptions, result: FlushResu
     list.push(e);
   }
   const batches = outbox.batches();
-  const reasons = new Map<string, DropReason>(); // batch id -> why its index files and snapshots go
+  const suspect = new Set<string>();
+  // Batches whose own index files must not go up: their packs are gone, or their journal is damaged.
+  const untrusted = new Set<string>();
   for (const batch of batches) {
     const own = byBatch.get(batch.id) ?? [];
-    if (batch.vaultId !== vault.id) reasons.set(batch.id, 'other-vault');
-    else if (batch.damaged) reasons.set(batch.id, 'damaged');
+    if (batch.vaultId !== vault.id) {
+      // Sealed with another vault's keys: nothing of it may go up.
+      for (const e of own) if (e.spooled) await drop(e);
+      continue;
+    }
+    if (batch.damaged) untrusted.add(batch.id);
     else if (own.some((e) => e.spooled && !e.key.startsWith(PACKS))) {
       // Packs an interrupted flush uploaded must still be there for the index files that list them.
       for (const e of own) {
         if (e.spooled || !e.key.startsWith(PACKS)) continue;
         checkAbort(options.signal);
         if ((await remote.stat(e.key)) === undefined) {
-          reasons.set(batch.id, 'pruned');
+          untrusted.add(batch.id);
           break;
         }
       }
     }
+  }
+  for (const id of untrusted) {
+    suspect.add(id);
+    for (const e of byBatch.get(id) ?? []) if (e.spooled && e.key.startsWith(INDEX)) await outbox.removeSpooled(e.key);
   }
 
   const remoteIndex = new Set<string>();
   for await (const info of remote.list(INDEX)) remoteIndex.add(info.key.slice(INDEX.length));
   // Index files that will be in the vault once this flush is done.
   const available = new Set(remoteIndex);
-  for (const e of entries) if (e.spooled && e.key.startsWith(INDEX) && !reasons.has(e.batch)) available.add(e.key.slice(INDEX.length));
+  for (const e of outbox.entries()) if (e.spooled && e.key.startsWith(INDEX)) available.add(e.key.slice(INDEX.length));
 
   for (const batch of batches) {
+    if (batch.vaultId !== vault.id || suspect.has(batch.id)) continue;
     const own = byBatch.get(batch.id) ?? [];
-    if (reasons.get(batch.id) === 'other-vault') {
-      // Sealed with another vault's keys: nothing of it may go up.
-      for (const e of own) if (e.spooled) await drop(e, 'other-vault');
-      continue;
-    }
-    const reason = reasons.get(batch.id);
-    if (reason) {
-      for (const e of own) if (e.spooled && !e.key.startsWith(PACKS)) await drop(e, reason);
-      continue;
-    }
     const needed = [...batch.indexIds, ...own.filter((e) => e.key.startsWith(INDEX)).map((e) => e.key.slice(INDEX.length))];
-    if (needed.every((id) => available.has(id))) continue;
-    for (const e of own) if (e.spooled && e.key.startsWith(SNAPSHOTS)) await drop(e, 'pruned');
+    if (!needed.every((id) => available.has(id))) suspect.add(batch.id);
   }
+  return { suspect, indexIds: available };
 
-  async function drop(entry: OutboxEntry, reason: DropReason): Promise<void> {
+  async function drop(entry: OutboxEntry): Promise<void> {
     await outbox.removeSpooled(entry.key);
     const ref = snapshotRef(entry.key);
-    if (ref) {
-      result.dropped.push({ ...ref, reason });
-      if (reason !== 'other-vault') result.needsBackup = true;
-    }
+    if (ref) result.dropped.push({ ...ref, reason: 'other-vault' });
   }
+}
+
+/**
+ * The index files the vault holds now, by a stat of each one listed (a listing lags the deletes
+ * of a prune that just finished; a read doesn't), plus those this flush has still to upload.
+ */
+async function confirmIndexIds(options: FlushOptions, expected: ReadonlySet<string>): Promise<Set<string>> {
+  const spooled = new Set(options.outbox.entries().filter((e) => e.spooled && e.key.startsWith(INDEX)).map((e) => e.key.slice(INDEX.length)));
+  const out = new Set<string>(spooled);
+  const listed = new Set<string>();
+  for await (const info of options.outbox.remote.list(INDEX)) listed.add(info.key.slice(INDEX.length));
+  for (const id of expected) if (!spooled.has(id)) listed.add(id);
+  await mapLimit([...listed], 8, async (id) => {
+    if ((await options.outbox.remote.stat(keys.index(id))) !== undefined) out.add(id);
+  });
+  return out;
+}
+
+function waitingOf(ref: { device: DeviceId; id: SnapshotId }, outcome: RepairOutcome): WaitingSnapshot {
+  const shown = outcome.lostPaths.join(', ');
+  const message =
+    `Snapshot ${ref.id.slice(0, 8)} stays in the outbox: another device pruned data it refers to, and ${outcome.stillMissing} ` +
+    `piece(s) of it are no longer on this device either (the files changed or were deleted since): ${shown}. ` +
+    'Everything else was uploaded; a fresh backup captures the current files. The next sync checks again.';
+  return { ...ref, missingBlobs: outcome.stillMissing, lostPaths: outcome.lostPaths, message };
 }
 
 function snapshotRef(key: string): { device: DeviceId; id: SnapshotId } | undefined {

@@ -2,4 +2,4 @@
 export { OutboxBlobStore, outboxDir } from './outbox-blob-store.ts';
 export type { OutboxBatch, OutboxBlobStoreOptions, OutboxEntry, OutboxMode } from './outbox-blob-store.ts';
 export { flushOutbox } from './flush.ts';
-export type { DroppedSnapshot, DropReason, FlushOptions, FlushProgress, FlushResult } from './flush.ts';
+export type { DroppedSnapshot, DropReason, FlushOptions, FlushProgress, FlushResult, RepairedSnapshot, WaitingSnapshot } from './flush.ts';

@@ -17,6 +17,6 @@ export { checkVault } from './check.ts';
 export type { CheckOptions } from './check.ts';
 export { applyRetention } from './retention.ts';
 export type { RetentionDecision, RetentionInput } from './retention.ts';
-export { prune } from './prune.ts';
+export { markedBlobs, prune, readPackRuns } from './prune.ts';
 export type { PruneOptions, PruneResult } from './prune.ts';
 export { diffTrees as diffSnapshotTrees } from './diff.ts';

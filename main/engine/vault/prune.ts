@@ -335,3 +335,13 @@ async function sweepLeftovers(vault: Vault, result: PruneResult, olderThan: numb
   const store = vault.store;
   if (!dryRun) await mapLimit(old, 8, async (o) => store.deleteLeftover?.(o.key));
 }
+
+/**
+ * Where the blobs of packs an earlier prune marked (left out of the index, not yet deleted) are.
+ * A marked pack may be deleted at any moment by a later prune; read it under a shared lock.
+ */
+export async function markedBlobs(vault: Vault): Promise<Map<BlobId, BlobLocation>> {
+  const out = new Map<BlobId, BlobLocation>();
+  for (const mark of Object.values((await loadMarks(vault)).packs)) for (const e of mark.entries) out.set(e.id, e);
+  return out;
+}
