@@ -153,7 +153,9 @@ export interface IndexLocalOptions {
  */
 export async function indexLocalSessions(sessions: SessionDb, options: IndexLocalOptions): Promise<number> {
   let done = 0;
-  for (const row of sessions.unindexed(Number.MAX_SAFE_INTEGER, options.device)) {
+  // Oldest first: a session indexed later gets higher rowids, and search ranks the newest
+  // matching rowids (SessionDb.search), so newer sessions are the ones a common word finds.
+  for (const row of sessions.unindexed(Number.MAX_SAFE_INTEGER, options.device).reverse()) {
     options.signal?.throwIfAborted();
     const root = options.roots.get(row.root);
     if (root === undefined) continue;

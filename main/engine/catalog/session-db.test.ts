@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
-import { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './session-db.ts';
+import { CHUNK_CHARS, ftsQuery, queryPhrases, RANK_CANDIDATES, SessionDb, snippetOf, snippetParts, TextChunker } from './session-db.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -127,6 +127,51 @@ describe('SessionDb', () => {
       { text: 'hit', hit: true },
       { text: ' b', hit: false },
     ]);
+  });
+
+  it('makes snippets as FTS5 would: the first match in a window of 24 tokens, case and diacritics folded, phrases as one hit', () => {
+    const words = Array.from({ length: 60 }, (_, i) => `w${i}`);
+    words[30] = 'Café';
+    words[31] = 'Crème';
+    words[40] = 'cafe';
+    const text = words.join(' ');
+    const parts = snippetOf(text, queryPhrases('"cafe creme" CAFE'));
+    expect(parts?.filter((p) => p.hit).map((p) => p.text)).toEqual(['Café Crème', 'cafe']);
+    const joined = (parts ?? []).map((p) => p.text).join('');
+    expect(joined.startsWith('…w24 ')).toBe(true);
+    expect(joined.endsWith('w47…')).toBe(true);
+    expect(joined.replace(/…/g, '').split(' ')).toHaveLength(24);
+    // At the start and end of the text: no ellipsis; a phrase needs its words in order.
+    expect(snippetOf('Fix the billing test.', queryPhrases('"billing test"'))).toEqual([
+      { text: 'Fix the ', hit: false },
+      { text: 'billing test', hit: true },
+      { text: '.', hit: false },
+    ]);
+    expect(snippetOf('test billing', queryPhrases('"billing test"'))).toBeUndefined();
+    // The hits are the ones FTS5's own snippet() marks.
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one')] }]);
+    s.indexSession('claude-code', 'one', digest('one'), [{ seq: 7, text }]);
+    const hit = s.search('"café crème"')[0];
+    expect(hit?.seq).toBe(7);
+    expect(hit?.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['Café Crème']);
+    const fts = s.db.prepare<[string], { s: string }>("SELECT snippet(session_fts, 0, '\u0002', '\u0003', '…', 24) AS s FROM session_fts WHERE session_fts MATCH ?").get('"café crème"')?.s ?? '';
+    expect(snippetParts(fts).filter((p) => p.hit).map((p) => p.text)).toEqual(['Café Crème']);
+  });
+
+  it('ranks the newest matching chunks only, so a common word costs the same however many sessions have it', () => {
+    const s = db();
+    const n = RANK_CANDIDATES + 50;
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: Array.from({ length: n }, (_, i) => entry(`s${i}`)) }]);
+    // Indexed oldest first, as indexLocalSessions does; the oldest says 'common' most often.
+    for (let i = 0; i < n; i++) s.indexSession('claude-code', `s${i}`, digest(`s${i}`), [{ seq: 0, text: i === 0 ? 'common common common common' : `common word number ${i}` }]);
+    const hits = s.search('common', {}, 10);
+    expect(hits).toHaveLength(10);
+    // s0 is the best match by bm25 but not among the newest RANK_CANDIDATES matching chunks.
+    expect(hits.map((h) => h.session.id)).not.toContain('s0');
+    // A rarer word is found wherever it is.
+    expect(s.search('number 3', {}, 5).map((h) => h.session.id)).toContain('s3');
+    expect(s.search('"common common"').map((h) => h.session.id)).toEqual(['s0']);
   });
 
   it('cuts text into chunks of at most CHUNK_CHARS that start at the item they begin with', () => {

@@ -34,6 +34,10 @@ export const CHUNK_CHARS = 16 * 1024;
 const ROWS_PER_SESSION = 2 ** 20;
 /** Text the index writes per transaction (see textWriter). */
 const WRITE_BATCH_CHARS = 4 * 2 ** 20;
+/** Matching chunks, newest first, that a search ranks (see SessionDb.search). */
+export const RANK_CANDIDATES = 1000;
+/** Tokens a snippet shows. */
+const SNIPPET_TOKENS = 24;
 const HIT_START = '\u0002';
 const HIT_END = '\u0003';
 
@@ -410,37 +414,140 @@ export class SessionDb {
   /**
    * Sessions whose text matches `text` (words and "phrases", all required), best match first,
    * each with the best chunk's snippet. Filters as for list().
+   *
+   * Two steps, so that a common word costs the same in 100 sessions as in 10,000: FTS5 finds the
+   * newest RANK_CANDIDATES matching chunks (rowid order, which follows indexing order; see
+   * indexLocalSessions) without reading their text, and bm25 ranks only those; then only the
+   * winners' text is read, for the item number and the snippet. Ranking every match (`ORDER BY
+   * rank`) and FTS5's snippet() (which tokenizes the whole 16 KiB chunk again) were most of a
+   * search's time.
    */
   search(text: string, filter: SessionFilter = {}, limit = 100): SearchHit[] {
     const q = ftsQuery(text);
     if (!q) return [];
     const w = this.where(filter);
-    // The filters narrow the sessions first; FTS5 then ranks only their chunks.
+    // The filters narrow the sessions first; FTS5 then considers only their chunks.
     const scope = w.sql ? `AND (f.rowid >> 20) IN (SELECT s.sid FROM session_docs s JOIN session_catalog c ON c.agent = s.agent AND c.id = s.id ${w.sql})` : '';
-    const hits = this.db
-      .prepare<Record<string, string | number>, { rowid: number; seq: number }>(`SELECT f.rowid AS rowid, f.seq AS seq FROM session_fts f WHERE session_fts MATCH @q ${scope} ORDER BY rank LIMIT @scan`)
-      .all({ ...w.params, q, scan: limit * 20 });
-    const best = new Map<number, { rowid: number; seq: number }>();
-    for (const h of hits) {
-      const sid = Math.floor(h.rowid / ROWS_PER_SESSION);
-      if (!best.has(sid)) best.set(sid, h);
-      if (best.size >= limit) break;
+    const candidates = this.db
+      .prepare<Record<string, string | number>, { rowid: number; score: number }>(
+        `SELECT f.rowid AS rowid, bm25(session_fts) AS score FROM session_fts f WHERE session_fts MATCH @q ${scope} ORDER BY f.rowid DESC LIMIT @scan`,
+      )
+      .all({ ...w.params, q, scan: Math.max(RANK_CANDIDATES, limit * 4) });
+    // Each session's best chunk (bm25: lower is better), best sessions first.
+    const best = new Map<number, { rowid: number; score: number }>();
+    for (const c of candidates) {
+      const sid = Math.floor(c.rowid / ROWS_PER_SESSION);
+      const seen = best.get(sid);
+      if (!seen || c.score < seen.score) best.set(sid, c);
     }
-    const doc = this.db.prepare<[number], { agent: string; id: string }>('SELECT agent, id FROM session_docs WHERE sid = ?');
-    const session = this.db.prepare<[string, string], RawRow>(`${GROUPED} WHERE c.agent = ? AND c.id = ? GROUP BY c.agent, c.id`);
-    // better-sqlite3 binds a JS number as a REAL, and FTS5 ignores `rowid = <real>` beside MATCH
-    // (it returned every match, so each hit got the lowest-numbered chunk's snippet): the rowid
-    // is bound as an integer.
-    const snippet = this.db.prepare<[string, bigint], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', 24) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
+    // The winners' sessions in one query (a few spare: a session no catalog lists any more is skipped).
+    const ranked = [...best].sort(([, a], [, b]) => a.score - b.score || b.rowid - a.rowid).slice(0, limit * 2);
+    const rows = new Map(
+      this.db
+        .prepare<[string], RawRow & { sid: number }>(
+          `SELECT s.sid AS sid, g.* FROM session_docs s JOIN (${GROUPED} JOIN session_docs s2 ON s2.agent = c.agent AND s2.id = c.id WHERE s2.sid IN (SELECT value FROM json_each(?)) GROUP BY c.agent, c.id) g ON g.agent = s.agent AND g.id = s.id`,
+        )
+        .all(JSON.stringify(ranked.map(([sid]) => sid)))
+        .map((r) => [r.sid, r]),
+    );
+    // Rowids bound as integers: better-sqlite3 binds a JS number as a REAL, and FTS5 ignored
+    // `rowid = <real>` beside MATCH (every hit got the lowest-numbered chunk's snippet).
+    const chunk = this.db.prepare<[bigint], { text: string; seq: number }>('SELECT text, seq FROM session_fts WHERE rowid = ?');
+    const ftsSnippet = this.db.prepare<[string, bigint], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', ${SNIPPET_TOKENS}) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
+    const phrases = queryPhrases(text);
     const out: SearchHit[] = [];
-    for (const [sid, h] of best) {
-      const d = doc.get(sid);
-      const row = d ? session.get(d.agent, d.id) : undefined;
+    for (const [sid, h] of ranked) {
+      if (out.length >= limit) break;
+      const row = rows.get(sid);
       if (!row) continue; // indexed, but no catalog lists it any more
-      out.push({ session: rowOf(row), seq: h.seq, snippet: snippetParts(snippet.get(q, BigInt(h.rowid))?.s ?? '') });
+      const c = chunk.get(BigInt(h.rowid));
+      const snippet = (c && snippetOf(c.text, phrases)) ?? snippetParts(ftsSnippet.get(q, BigInt(h.rowid))?.s ?? '');
+      out.push({ session: rowOf(row), seq: c?.seq ?? 0, snippet });
     }
     return out;
   }
+}
+
+/** A token as the index's tokenizer (unicode61, remove_diacritics 2) sees it. */
+const TOKEN = /[\p{L}\p{N}\p{Co}]+/gu;
+const folded = new Map<string, string>();
+/** A token folded as the tokenizer folds it (case and diacritics); ASCII needs no normalizing. */
+function fold(token: string): string {
+  let f = folded.get(token);
+  if (f === undefined) {
+    f = /^[!-~]*$/.test(token) ? token.toLowerCase() : token.normalize('NFD').replace(/\p{M}+/gu, '').toLowerCase();
+    if (folded.size >= 50_000) folded.clear();
+    folded.set(token, f);
+  }
+  return f;
+}
+
+/** The query's terms as the tokenizer splits them: each a phrase of one or more tokens. */
+export function queryPhrases(text: string): string[][] {
+  const out: string[][] = [];
+  const re = /"([^"]*)"|(\S+)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const tokens = [...(m[1] ?? m[2] ?? '').matchAll(TOKEN)].map((t) => fold(t[0]));
+    if (tokens.length > 0) out.push(tokens);
+  }
+  return out;
+}
+
+/**
+ * A snippet of `text` around its first match of any of `phrases`, SNIPPET_TOKENS tokens long,
+ * with every match in it marked (a phrase as one part) — what FTS5's snippet() gives, without
+ * FTS5 tokenizing the whole chunk again: tokens are read only up to the end of the snippet.
+ * Undefined when no phrase is found (the caller asks FTS5).
+ */
+export function snippetOf(text: string, phrases: readonly (readonly string[])[]): SnippetPart[] | undefined {
+  const re = new RegExp(TOKEN.source, TOKEN.flags);
+  const tokens: { start: number; end: number; word: string }[] = [];
+  const longest = Math.max(1, ...phrases.map((p) => p.length));
+  let ended = false;
+  /** Reads tokens until there are `n` (or the text ends). */
+  const readTo = (n: number) => {
+    while (!ended && tokens.length < n) {
+      const m = re.exec(text);
+      if (!m) ended = true;
+      else tokens.push({ start: m.index, end: m.index + m[0].length, word: fold(m[0]) });
+    }
+  };
+  const matchAt = (i: number): number | undefined => {
+    readTo(i + longest);
+    for (const p of phrases) if (p.every((w, k) => tokens[i + k]?.word === w)) return i + p.length - 1;
+    return undefined;
+  };
+  let first: number | undefined;
+  for (let i = 0; first === undefined; i++) {
+    readTo(i + 1);
+    if (i >= tokens.length) return undefined;
+    if (matchAt(i) !== undefined) first = i;
+  }
+  const from = Math.max(0, first - Math.floor(SNIPPET_TOKENS / 4));
+  readTo(from + SNIPPET_TOKENS + 1);
+  const to = Math.min(tokens.length, from + SNIPPET_TOKENS) - 1;
+  const more = tokens.length > to + 1;
+  const parts: SnippetPart[] = [];
+  const push = (t: string, hit: boolean) => {
+    if (t.length === 0) return;
+    const last = parts.at(-1);
+    if (last && !last.hit && !hit) last.text += t;
+    else parts.push({ text: t, hit });
+  };
+  const tok = (i: number) => tokens[i] as { start: number; end: number };
+  let at = from === 0 ? 0 : tok(from).start;
+  if (from > 0) push('…', false);
+  for (let i = first; i <= to; i++) {
+    const last = matchAt(i);
+    if (last === undefined || last > to) continue;
+    push(text.slice(at, tok(i).start), false);
+    push(text.slice(tok(i).start, tok(last).end), true);
+    at = tok(last).end;
+    i = last;
+  }
+  push(text.slice(at, more ? tok(to).end : text.length), false);
+  if (more) push('…', false);
+  return parts;
 }
 
 /**
