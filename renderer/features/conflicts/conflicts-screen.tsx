@@ -1,7 +1,7 @@
 // Sync conflicts: the same session changed on two devices in ways that can't be merged. Both
 // versions are on disk; the user picks which to keep, seeing where they part ways.
 
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { FilePreview } from '../../../shared/ipc/contract.ts';
 import type { ConflictInfo } from '../../../shared/models.ts';
 import { EmptyState, ErrorNotice, Loading, Notice } from '../../components/feedback.tsx';
@@ -32,6 +32,9 @@ export function ConflictsScreen() {
   const sorted = useMemo(() => (conflicts ? [...conflicts].sort((a, b) => (a.status === b.status ? b.detectedAt.localeCompare(a.detectedAt) : a.status === 'open' ? -1 : 1)) : undefined), [conflicts]);
   const selected = sorted?.find((c) => c.id === selectedId) ?? sorted?.find((c) => c.status === 'open');
   const open = openConflicts(conflicts);
+  // A conflict opened from the list (Enter or a click) takes the focus (its heading): keyboard
+  // users land on what opened, never on <body>.
+  const [opened, setOpened] = useState(false);
 
   return (
     <div className="page page-full">
@@ -48,7 +51,11 @@ export function ConflictsScreen() {
           <ul className="conflict-list" aria-label="Conflicts">
             {sorted.map((c) => (
               <li key={c.id}>
-                <button type="button" className={`conflict-item${selected?.id === c.id ? ' is-selected' : ''} is-${c.status}`} onClick={() => select(c.id)} aria-current={selected?.id === c.id || undefined} data-conflict-id={c.id}>
+                <button type="button" className={`conflict-item${selected?.id === c.id ? ' is-selected' : ''} is-${c.status}`} onClick={() => {
+                    setOpened(true);
+                    select(c.id);
+                  }}
+                  aria-current={selected?.id === c.id || undefined} data-conflict-id={c.id}>
                   <span className={`conflict-dot is-${c.status}`} aria-hidden="true" />
                   <span className="conflict-item-main">
                     <span className="conflict-item-name">{basename(c.path)}</span>
@@ -60,14 +67,18 @@ export function ConflictsScreen() {
               </li>
             ))}
           </ul>
-          {selected ? <ConflictDetail key={selected.id} conflict={selected} /> : <EmptyState icon="check" title="All resolved" />}
+          {selected ? <ConflictDetail key={selected.id} conflict={selected} focusOnOpen={opened} /> : <EmptyState icon="check" title="All resolved" />}
         </div>
       )}
     </div>
   );
 }
 
-function ConflictDetail({ conflict }: { conflict: ConflictInfo }) {
+function ConflictDetail({ conflict, focusOnOpen }: { conflict: ConflictInfo; focusOnOpen: boolean }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusOnOpen) heading.current?.focus({ preventScroll: true });
+  }, [focusOnOpen]);
   const detail = useConflicts((s) => s.details[conflict.id]);
   const get = useConflicts((s) => s.get);
   const resolve = useConflicts((s) => s.resolve);
@@ -92,7 +103,9 @@ function ConflictDetail({ conflict }: { conflict: ConflictInfo }) {
     <section className="conflict-detail" aria-label="Conflict" data-testid="conflict-detail">
       <div className="conflict-head">
         <div>
-          <h2 className="conflict-title">{basename(conflict.path)}</h2>
+          <h2 className="conflict-title" tabIndex={-1} ref={heading}>
+            {basename(conflict.path)}
+          </h2>
           <div className="conflict-path mono" title={conflict.path}>
             {conflict.path}
           </div>

@@ -125,6 +125,16 @@ function Filters({ sessions }: { sessions: readonly SessionSummary[] }) {
   );
 }
 
+/** A ref callback that focuses its element once per `key` (each newly opened session). */
+const focusedFor = new WeakMap<HTMLElement, string>();
+function focusOnce(key: string) {
+  return (el: HTMLElement | null): void => {
+    if (!el || focusedFor.get(el) === key) return;
+    focusedFor.set(el, key);
+    el.focus({ preventScroll: true });
+  };
+}
+
 function SessionDetail() {
   const open = useSessions((s) => s.open);
   const continuing = useSessions((s) => s.continuing);
@@ -153,7 +163,10 @@ function SessionDetail() {
     <section className="session-detail" aria-label="Conversation">
       <header className="session-detail-header">
         <div className="session-detail-heading">
-          <h2 className="session-detail-title">{s.title ?? s.id}</h2>
+          {/* Focus follows what opened (Enter on a row, a search hit): keyboard users land here, not on <body>. */}
+          <h2 className="session-detail-title" tabIndex={-1} ref={focusOnce(s.id)}>
+            {s.title ?? s.id}
+          </h2>
           <div className="session-detail-meta">
             <span className={`agent-chip agent-${s.agent}`}>{agentName(s.agent)}</span>
             <span>{s.project ?? 'no project'}</span>

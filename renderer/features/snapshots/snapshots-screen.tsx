@@ -40,6 +40,9 @@ export function SnapshotsScreen() {
   // scheduled backup): replacing it would close what the user has open, a restore dialog included.
   const [shownId, setShownId] = useState<string>();
   const selected = snapshots?.find((s) => s.id === selectedId) ?? snapshots?.find((s) => s.id === shownId) ?? snapshots?.[0];
+  // A snapshot opened from the timeline (Enter or a click) takes the focus: keyboard users land on
+  // its heading, never on <body>. The one shown on arrival leaves the focus where it was.
+  const [opened, setOpened] = useState(false);
   useEffect(() => {
     if (selected) setShownId(selected.id);
   }, [selected]);
@@ -73,16 +76,27 @@ export function SnapshotsScreen() {
       {snapshots && snapshots.length > 0 && selected && (
         <div className="snapshots-layout">
           <aside className="snapshots-side">
-            <SnapshotTimeline snapshots={snapshots} selectedId={selected.id} onSelect={(id) => selectSnapshot(id)} />
+            <SnapshotTimeline
+              snapshots={snapshots}
+              selectedId={selected.id}
+              onSelect={(id) => {
+                setOpened(true);
+                selectSnapshot(id);
+              }}
+            />
           </aside>
-          <SnapshotDetail key={selected.id} snapshot={selected} />
+          <SnapshotDetail key={selected.id} snapshot={selected} focusOnOpen={opened} />
         </div>
       )}
     </div>
   );
 }
 
-function SnapshotDetail({ snapshot }: { snapshot: SnapshotSummary }) {
+function SnapshotDetail({ snapshot, focusOnOpen }: { snapshot: SnapshotSummary; focusOnOpen: boolean }) {
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (focusOnOpen) heading.current?.focus({ preventScroll: true });
+  }, [focusOnOpen]);
   const pin = useSnapshots((s) => s.pin);
   const pinning = useSnapshots((s) => s.pinning === snapshot.id);
   const pinError = useSnapshots((s) => s.pinError);
@@ -116,7 +130,9 @@ function SnapshotDetail({ snapshot }: { snapshot: SnapshotSummary }) {
     <section className="snapshot-detail" aria-label="Snapshot" data-testid="snapshot-detail" data-snapshot-id={snapshot.id}>
       <div className="snapshot-head">
         <div className="snapshot-head-main">
-          <h2 className="snapshot-title">{formatDateTime(snapshot.time)}</h2>
+          <h2 className="snapshot-title" tabIndex={-1} ref={heading}>
+            {formatDateTime(snapshot.time)}
+          </h2>
           <div className="snapshot-facts">
             <span className={`badge reason-badge reason-${snapshot.reason}`}>{REASON_LABELS[snapshot.reason]}</span>
             <span className="mono">{snapshot.shortId}</span>
