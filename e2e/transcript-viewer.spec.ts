@@ -8,7 +8,7 @@
 //   CAIRN_BENCH_SESSIONS=2000 npx playwright test -c e2e/playwright.config.ts e2e/transcript-viewer.spec.ts
 // measures on a home of that many ordinary sessions (~100 kB each) around the long one.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
@@ -18,6 +18,7 @@ import { DEEP_PHRASE, LAST_TEXT, LONG_PROJECT, LONG_SESSION_ID, LONG_TITLE, writ
 import { startApp, type AppUnderTest } from './host/app-under-test.ts';
 import { PASSPHRASE } from './wizard-steps.ts';
 
+// CAIRN_BENCH_TRANSCRIPT_MB=50 reads a 50 MB one instead (memory should not follow the size).
 const MANY = Number(process.env.CAIRN_BENCH_SESSIONS ?? 0);
 const LONG_BYTES = Number(process.env.CAIRN_BENCH_TRANSCRIPT_MB ?? 20) * 1_000_000;
 
@@ -27,6 +28,8 @@ let long: LongSession;
 let expectedItems: number;
 
 test.describe.configure({ mode: 'serial' });
+// Playwright's own trace snapshots the DOM around every action, inside the measured window: off here.
+test.use({ trace: 'off' });
 
 test.beforeAll(async () => {
   test.setTimeout(900_000);
@@ -165,6 +168,81 @@ function topFunctions(profile: CpuProfile): string {
   return [...byName].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([k, v]) => `  ${v.toFixed(0)} ms ${k}`).join('\n');
 }
 
+const mb = (n: number) => `${(n / 1e6).toFixed(0)} MB`;
+
+/**
+ * Samples memory every 100 ms while reading: the service's (it runs in this process, as main does
+ * in the app) and the page's JS heap and DOM size (Chromium's Performance metrics).
+ */
+async function watchMemory(p: Page) {
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('Performance.enable');
+  const rendererNow = async () => {
+    const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+    const get = (name: string) => metrics.find((m) => m.name === name)?.value ?? 0;
+    return { heap: get('JSHeapUsedSize'), nodes: get('Nodes') };
+  };
+  const first = await rendererNow();
+  const out = {
+    mainHeapBefore: process.memoryUsage().heapUsed,
+    mainRssBefore: process.memoryUsage().rss,
+    mainHeapPeak: 0,
+    mainRssPeak: 0,
+    rendererHeapBefore: first.heap,
+    rendererHeapPeak: first.heap,
+    nodesPeak: first.nodes,
+  };
+  let busy = false;
+  const sample = async () => {
+    const m = process.memoryUsage();
+    out.mainHeapPeak = Math.max(out.mainHeapPeak, m.heapUsed);
+    out.mainRssPeak = Math.max(out.mainRssPeak, m.rss);
+    if (busy) return;
+    busy = true;
+    const r = await rendererNow().catch(() => undefined);
+    busy = false;
+    if (!r) return;
+    out.rendererHeapPeak = Math.max(out.rendererHeapPeak, r.heap);
+    out.nodesPeak = Math.max(out.nodesPeak, r.nodes);
+  };
+  const timer = setInterval(() => void sample(), 100);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await sample();
+      await cdp.detach();
+      return out;
+    },
+  };
+}
+
+/**
+ * Runs one measured action. CAIRN_PROFILE=1 prints where the renderer spent its time meanwhile;
+ * CAIRN_PROFILE=<folder> also writes the CPU profile and a Chromium performance trace (style,
+ * layout, paint, script) of the action there (<phase>.cpuprofile, <phase>.trace.json).
+ */
+async function observed<T>(p: Page, phase: string, act: () => Promise<T>): Promise<T> {
+  const want = process.env.CAIRN_PROFILE;
+  if (!want) return act();
+  const dir = want === '1' ? undefined : want;
+  const cdp = await p.context().newCDPSession(p);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  const browser = dir ? p.context().browser() : null;
+  await browser?.startTracing(p, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'toplevel', 'v8.execute'] });
+  const result = await act();
+  const trace = await browser?.stopTracing();
+  const { profile } = (await cdp.send('Profiler.stop')) as { profile: CpuProfile };
+  console.log(`[transcript-viewer] ${phase}: renderer self time by function\n${topFunctions(profile)}`);
+  if (dir) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${phase}.cpuprofile`), JSON.stringify(profile));
+    if (trace) writeFileSync(join(dir, `${phase}.trace.json`), trace);
+  }
+  await cdp.detach();
+  return result;
+}
+
 test('a 20 MB transcript is read whole, in pages, with markdown, find and jump to the end', async ({ page }) => {
   test.setTimeout(600_000);
   const path = await treePathOf(`${LONG_SESSION_ID}.jsonl`);
@@ -178,12 +256,8 @@ test('a 20 MB transcript is read whole, in pages, with markdown, find and jump t
   await expect(row.locator('.tree-session-title')).toHaveText(LONG_TITLE);
 
   await watchLongTasks(page);
-  // CAIRN_PROFILE=1 prints where the renderer spent the time to the first message.
-  const cdp = process.env.CAIRN_PROFILE ? await page.context().newCDPSession(page) : undefined;
-  await cdp?.send('Profiler.enable');
-  await cdp?.send('Profiler.start');
-  const first_ = await measure(page, () => row.click(), '[data-testid="session-viewer"] .msg');
-  if (cdp) console.log(topFunctions(((await cdp.send('Profiler.stop')) as { profile: CpuProfile }).profile));
+  const memory = await watchMemory(page);
+  const first_ = await observed(page, 'open', () => measure(page, () => row.click(), '[data-testid="session-viewer"] .msg'));
   const viewer = page.getByTestId('session-viewer');
   await expect(viewer.getByTestId('session-title')).toHaveText(LONG_TITLE);
   // Focus stays in the opened view.
@@ -200,13 +274,13 @@ test('a 20 MB transcript is read whole, in pages, with markdown, find and jump t
   await expect(viewer).toHaveAttribute('data-total', String(expectedItems), { timeout: 120_000 });
 
   // Jump to the end: the last message.
-  const end = await measure(page, () => viewer.getByTestId('jump-end').click(), '[data-testid="session-viewer"] .msg', LAST_TEXT);
+  const end = await observed(page, 'end', () => measure(page, () => viewer.getByTestId('jump-end').click(), '[data-testid="session-viewer"] .msg', LAST_TEXT));
   await expect(viewer.getByText(LAST_TEXT)).toBeVisible();
   await expect(viewer.locator('[data-kind="malformed"]')).toHaveCount(0);
 
   // Find: a phrase said once, 80% of the way in, on a page never loaded.
   await viewer.getByTestId('session-find').fill(DEEP_PHRASE);
-  const found = await measure(page, () => viewer.getByTestId('session-find').press('Enter'), '[data-testid="session-viewer"] .is-hit', DEEP_PHRASE);
+  const found = await observed(page, 'find', () => measure(page, () => viewer.getByTestId('session-find').press('Enter'), '[data-testid="session-viewer"] .is-hit', DEEP_PHRASE));
   await expect(viewer.getByTestId('find-count')).toHaveText('1 of 1');
   const hit = viewer.locator('.is-hit');
   await expect(hit).toContainText(DEEP_PHRASE);
@@ -221,6 +295,7 @@ test('a 20 MB transcript is read whole, in pages, with markdown, find and jump t
   await expect(viewer.locator('.is-hit')).toContainText('psql');
   await expect(viewer.locator('.is-hit')).toBeInViewport();
 
+  const mem = await memory.stop();
   const largestFrame = Math.max(...ipcBytes);
   const worst = (m: Measured) => (m.longTasks.length ? Math.max(...m.longTasks) : 0);
   console.log(
@@ -228,7 +303,9 @@ test('a 20 MB transcript is read whole, in pages, with markdown, find and jump t
       `  first message on screen: ${first_.ms.toFixed(0)} ms after the click; long tasks meanwhile [${first_.longTasks.join(', ')}] ms\n` +
       `  jump to end: ${end.ms.toFixed(0)} ms; long tasks [${end.longTasks.join(', ')}] ms\n` +
       `  find through the whole session: ${found.ms.toFixed(0)} ms; long tasks [${found.longTasks.join(', ')}] ms\n` +
-      `  longest task in these: ${Math.max(worst(first_), worst(end), worst(found))} ms; largest IPC message ${(largestFrame / 1024).toFixed(0)} kB`,
+      `  longest task in these: ${Math.max(worst(first_), worst(end), worst(found))} ms; largest IPC message ${(largestFrame / 1024).toFixed(0)} kB\n` +
+      `  memory: main (service process) heap ${mb(mem.mainHeapBefore)} before → peak ${mb(mem.mainHeapPeak)}, RSS peak ${mb(mem.mainRssPeak)} (${mb(mem.mainRssBefore)} before); ` +
+      `renderer JS heap ${mb(mem.rendererHeapBefore)} before → peak ${mb(mem.rendererHeapPeak)}, DOM nodes peak ${mem.nodesPeak}`,
   );
   // Pages, never the file: no message over IPC comes near the transcript's size.
   expect(largestFrame).toBeLessThan(long.bytes / 4);

@@ -4,9 +4,15 @@
 // any page (the last, the one with a find hit) is fetched directly as it scrolls into view.
 // Messages are rendered Markdown; find searches the whole session in main and steps through the
 // hits; "End" jumps to the last item.
+//
+// Reading speed: only the rows in view (and OVERSCAN around them) are in the DOM and measured; the
+// others have an estimated height from their kind and length (so a jump lands near its row
+// and the scroll bar is roughly right before anything is measured). Rows are memoised, Markdown
+// is parsed within a per-task budget (the rest a frame later, in slices), and pages far from the
+// view are dropped (KEEP_PAGES at most), so memory doesn't grow with the transcript.
 
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+import { memo, useCallback, useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import type { ErrorRecord } from '../../../shared/errors.ts';
 import type { SessionItemView, SnapshotSessionInfo } from '../../../shared/sessions.ts';
 import { Button } from '../../components/button.tsx';
@@ -18,6 +24,40 @@ import { useSnapshots } from '../../stores/snapshots.ts';
 
 /** Items per page asked of main. */
 export const PAGE = 200;
+/** Rows rendered beyond each edge of the view. */
+const OVERSCAN = 2;
+/** Pages held in memory at most (those nearest the view are kept). */
+export const KEEP_PAGES = 6;
+/** Height of a row whose page isn't loaded yet. */
+const UNKNOWN_ROW = 120;
+
+/**
+ * A row's height before it is measured, from what it holds: a message's lines at the column's
+ * width (about 95 characters of 14 px text in 730 px, 22 px a line) and its paragraphs; a folded
+ * tool call or thinking block is its summary line.
+ */
+export function estimateRow(item: SessionItemView | undefined): number {
+  if (!item) return UNKNOWN_ROW;
+  switch (item.kind) {
+    case 'message': {
+      let lines = 0;
+      let blocks = 0;
+      for (const line of item.text.split('\n')) {
+        if (line.trim() === '') blocks += 1;
+        else lines += Math.ceil(line.length / 95);
+      }
+      return 12 + 30 + (item.role === 'user' ? 18 : 0) + lines * 22 + blocks * 8;
+    }
+    case 'note':
+    case 'subagent':
+    case 'not-shown':
+      return 40;
+    case 'unreadable':
+      return 90;
+    default:
+      return 48;
+  }
+}
 
 const FORMAT_NAMES: Record<string, string> = {
   'claude-code': 'Claude Code',
@@ -60,6 +100,8 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
   const asked = useRef(new Set<number>());
   const jump = useRef<{ index: number; align: 'center' | 'end' }>(undefined);
   const scrollRef = useRef<HTMLDivElement>(null);
+  /** The pages in view, and whether the session's length is known (pages may then be dropped). */
+  const view = useRef({ first: 0, last: 0, counted: false });
 
   const total = scan?.total ?? endAt;
   // Before the count is known: what is loaded from the start, and one row that loads the rest.
@@ -68,11 +110,27 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
   const contiguous = loaded + (pages.get(loaded / PAGE)?.length ?? 0);
   const count = total ?? (pages.size === 0 ? 0 : contiguous + 1);
 
+  const estimateSize = useCallback((index: number) => estimateRow(pages.get(Math.floor(index / PAGE))?.[index % PAGE]), [pages]);
+  // A new key function (same keys) makes the virtualizer take the estimates of newly loaded rows;
+  // rows already measured keep their measured size.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const getItemKey = useCallback((index: number) => index, [pages]);
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scrollRef.current,
-    estimateSize: () => 96,
-    overscan: 4,
+    estimateSize,
+    getItemKey,
+    overscan: OVERSCAN,
+    // Scrolling re-renders at the normal priority: a synchronous render on every scroll event
+    // mounts rows (and parses their Markdown) inside the scroll task.
+    useFlushSync: false,
+    // Positions are written to the rows directly (no React render for a scroll or a resize that
+    // keeps the same rows), and a row is measured by the ResizeObserver after the browser lays
+    // it out, never by reading its height while React commits (a forced layout of every row
+    // inside the task that mounted them).
+    directDomUpdates: true,
+    directDomUpdatesMode: 'position',
+    measureElement: measureRow,
   });
 
   const loadPage = useCallback(
@@ -89,7 +147,20 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
       }
       if (result.value.next !== undefined) nexts.current.set(k, result.value.next);
       else setEndAt(k * PAGE + result.value.items.length);
-      setPages((prev) => new Map(prev).set(k, result.value.items));
+      setPages((prev) => {
+        const next = new Map(prev).set(k, result.value.items);
+        if (!view.current.counted) return next;
+        // Drop the pages farthest from the view (they are asked again when scrolled back to).
+        const { first, last } = view.current;
+        const distance = (p: number) => (p < first ? first - p : p > last ? p - last : 0);
+        const far = [...next.keys()].filter((p) => p !== k).sort((a, b) => distance(b) - distance(a));
+        for (const p of far) {
+          if (next.size <= KEEP_PAGES || distance(p) === 0) break;
+          next.delete(p);
+          asked.current.delete(p);
+        }
+        return next;
+      });
     },
     [snapshotId, path, scan],
   );
@@ -120,6 +191,7 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
   const visible = virtualizer.getVirtualItems();
   const firstPage = visible.length > 0 ? Math.floor((visible[0]?.index ?? 0) / PAGE) : 0;
   const lastPage = visible.length > 0 ? Math.floor((visible[visible.length - 1]?.index ?? 0) / PAGE) : 0;
+  view.current = { first: firstPage, last: lastPage, counted: total !== undefined };
   useEffect(() => {
     for (let k = firstPage; k <= lastPage; k++) void loadPage(k);
   }, [firstPage, lastPage, loadPage]);
@@ -253,12 +325,12 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
         <div className="session-empty">This session has no messages yet.</div>
       ) : (
         <div ref={scrollRef} className="session-scroll" role="log" aria-label="Conversation" tabIndex={0} data-testid="session-scroll">
-          <div className="virtual-space" style={{ height: virtualizer.getTotalSize() }}>
+          <div className="virtual-space" ref={virtualizer.containerRef}>
             {visible.map((v) => {
               const item = pages.get(Math.floor(v.index / PAGE))?.[v.index % PAGE];
               return (
-                <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className="virtual-row session-row" style={{ transform: `translateY(${v.start}px)` }}>
-                  {item ? <Item item={item} assistant={formatName(info.format)} hit={item.seq === hitSeq} /> : <div className="session-placeholder">Loading…</div>}
+                <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className="virtual-row session-row">
+                  {item ? <Item item={item} assistant={formatName(info.format)} hit={item.seq === hitSeq} /> : <div className="session-placeholder" style={{ height: UNKNOWN_ROW - 12 }}>Loading…</div>}
                 </div>
               );
             })}
@@ -267,6 +339,14 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
       )}
     </div>
   );
+}
+
+/** A row's height: the ResizeObserver's, else what is known (measured before, or estimated). */
+function measureRow(el: Element, entry: ResizeObserverEntry | undefined, v: Virtualizer<HTMLDivElement, Element>): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box) return Math.round(box.blockSize);
+  const index = v.indexFromElement(el);
+  return v.itemSizeCache.get(v.options.getItemKey(index)) ?? v.options.estimateSize(index);
 }
 
 /** Marks the words found in what is on screen (CSS Custom Highlight API; nothing in the DOM changes). */
@@ -302,7 +382,7 @@ function useFindHighlight(scrollRef: React.RefObject<HTMLDivElement | null>, tex
   );
 }
 
-function Item({ item, assistant, hit }: { item: SessionItemView; assistant: string; hit: boolean }) {
+const Item = memo(function Item({ item, assistant, hit }: { item: SessionItemView; assistant: string; hit: boolean }) {
   const cls = hit ? ' is-hit' : '';
   switch (item.kind) {
     case 'message':
@@ -316,7 +396,7 @@ function Item({ item, assistant, hit }: { item: SessionItemView; assistant: stri
             {item.time && <span className="msg-time">{formatTime(item.time)}</span>}
           </div>
           <div className="msg-body">
-            <Markdown text={item.text} />
+            <Markdown text={item.text} defer />
           </div>
         </div>
       );
@@ -411,7 +491,7 @@ function Item({ item, assistant, hit }: { item: SessionItemView; assistant: stri
       return never;
     }
   }
-}
+});
 
 const CLIP = 4000;
 
