@@ -105,7 +105,8 @@ describe.skipIf(!samples)('cairn continue for database, IDE and legacy sessions'
     expect(oc.replaced).toEqual([ocDb]);
     expect(oc.written).toEqual([]);
     expect(oc.command).toBe(`cd /srv/ws && opencode --session ${OPENCODE_SESSION}`);
-    const src = new Database(join(samples as string, '.local', 'share', 'opencode', 'opencode.db'), { readonly: true });
+    // The laptop's copy of the sample (never the sample itself: opening it would leave -wal/-shm files there).
+    const src = new Database(join(ocData(laptop.home), 'opencode.db'), { readonly: true });
     const merged = new Database(ocDb, { readonly: true });
     expect(count(merged, 'SELECT count(*) AS n FROM message WHERE session_id = ?', OPENCODE_SESSION)).toBe(count(src, 'SELECT count(*) AS n FROM message WHERE session_id = ?', OPENCODE_SESSION));
     expect(count(merged, 'SELECT count(*) AS n FROM part WHERE session_id = ?', OPENCODE_SESSION)).toBe(count(src, 'SELECT count(*) AS n FROM part WHERE session_id = ?', OPENCODE_SESSION));

@@ -234,6 +234,9 @@ export class MetaBuilder {
     const title = this.title ?? this.summary ?? this.firstUser;
     const meta: SessionMeta = { ...this.meta, children: [...this.children], files: [...this.files] };
     if (title) meta.title = oneLine(title, 200);
+    // A session whose records date only its start was last updated then, as far as they say: the
+    // file's mtime (what a catalog falls back to) is another session's, or a copy's, time.
+    if (!meta.updatedAt && meta.startedAt) meta.updatedAt = meta.startedAt;
     return meta;
   }
 }

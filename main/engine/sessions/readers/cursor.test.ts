@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,10 @@ describe.skipIf(!home)('Cursor readers on real samples', () => {
     expect(reader.format).toBe('cursor-chat');
     const refs = await reader.list(files, path);
     // Straight from the database: tabs with bubbles, composers with a conversation.
-    const db = new Database(join(root, path), { readonly: true });
+    // A copy: opening the sample in place could leave -wal/-shm files beside it.
+    const copy = join(temp, 'state-copy.vscdb');
+    copyFileSync(join(root, path), copy);
+    const db = new Database(copy, { readonly: true });
     const value = (key: string) => JSON.parse((db.prepare('SELECT value FROM ItemTable WHERE key = ?').get(key) as { value: string }).value) as Record<string, unknown>;
     const tabs = (value('workbench.panel.aichat.view.aichat.chatdata').tabs as { tabId: string; bubbles: { type: string; text?: string }[] }[]).filter((t) => t.bubbles.length > 0);
     const composers = (value('composer.composerData').allComposers as { composerId: string; conversation?: { type: number }[] }[]).filter((c) => (c.conversation ?? []).length > 0);
