@@ -9,7 +9,7 @@
 // first; the measured process is a fresh one that opens the vault (with the local key cache, as
 // the app does after its first start), so neither the generator nor init's KDF is counted.
 //
-//   node bench/repeated-backups.ts [--size MiB] [--runs N] [--keep-workers]
+//   node [--expose-gc] bench/repeated-backups.ts [--size MiB] [--runs N] [--keep-workers]
 
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -56,7 +56,24 @@ const store = new LocalBlobStore(join(work, 'vault'), { fsync: false });
 const repo = await Repository.open({ store, stateDir: join(work, 'state'), secret: { passphrase }, makeCodec });
 const report = (what: string) => {
   const m = process.memoryUsage();
-  console.log(`${what.padEnd(26)} RSS ${mib(m.rss).padStart(8)}   heap used ${mib(m.heapUsed).padStart(7)}   external ${mib(m.external).padStart(7)}   array buffers ${mib(m.arrayBuffers).padStart(7)}`);
+  console.log(`${what.padEnd(26)} RSS ${mib(m.rss).padStart(8)}   heap used/total ${mib(m.heapUsed).padStart(7)} / ${mib(m.heapTotal).padStart(7)}   external ${mib(m.external).padStart(7)}   array buffers ${mib(m.arrayBuffers).padStart(7)}${residentByKind()}`);
+};
+/** Resident memory by kind of mapping (Linux): glibc's main heap, other anonymous memory (thread arenas, V8's pages, large blocks), files (node, libraries). */
+const residentByKind = (): string => {
+  let smaps: string;
+  try {
+    smaps = readFileSync('/proc/self/smaps', 'utf8');
+  } catch {
+    return '';
+  }
+  const kb = { heap: 0, anon: 0, file: 0 };
+  let kind: keyof typeof kb = 'anon';
+  for (const line of smaps.split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping) kind = mapping[1] === '[heap]' ? 'heap' : mapping[1]?.startsWith('/') ? 'file' : 'anon';
+    else if (line.startsWith('Rss:')) kb[kind] += Number(line.split(/\s+/)[1]);
+  }
+  return `   [heap] ${(kb.heap / 1024).toFixed(0)}, anonymous ${(kb.anon / 1024).toFixed(0)}, files ${(kb.file / 1024).toFixed(0)} MiB`;
 };
 const sources = [
   { label: 'claude-code', agent: 'claude-code', path: join(home, '.claude') },
@@ -74,6 +91,8 @@ for (let i = 1; i <= runs; i++) {
   if (i === 1 || i === 10 || i % 50 === 0 || i === runs) {
     report(`after backup ${i}`);
     await new Promise((resolve) => setTimeout(resolve, DEFAULT_IDLE_MS + 1000));
+    // With --expose-gc, a full collection first: the heap's size at rest, not where GC happened to be.
+    (globalThis as { gc?: () => void }).gc?.();
     report(`  idle ${(DEFAULT_IDLE_MS + 1000) / 1000} s later`);
   }
 }

@@ -45,7 +45,7 @@ export interface WorkerPoolOptions {
   idleMs?: number;
 }
 
-/** Long enough that a backup or restore never waits for a restart between tasks; ~40 ms to start one. */
+/** Long enough that a backup or restore never waits for a restart between tasks (a start loads the worker's modules). */
 export const DEFAULT_IDLE_MS = 5000;
 
 
