@@ -129,6 +129,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
   put('codex/sessions', '2025', 'dir');
   put('codex/sessions/2025', `rollout-2025-06-04T14-02-00-0199a1b2.jsonl`, 'file', codex.length);
 
+  let pendingRecoveryKey: string | undefined;
   let conflicts: ConflictInfo[] = [
     {
       id: 'c1',
@@ -316,7 +317,19 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     },
     'key.rotateRecovery': async ({ passphrase }) => {
       if (passphrase !== 'correct horse battery staple') throw new CairnError('wrong_key', 'The passphrase does not unlock this vault.');
-      return { recoveryKey: 'CRN1-7H2K-Q9XM-4TPA-8WZD-R3FN-6VBE-J5LC' };
+      pendingRecoveryKey = 'CRN1-7H2K-Q9XM-4TPA-8WZD-R3FN-6VBE-J5LC';
+      return { recoveryKey: pendingRecoveryKey };
+    },
+    'key.recoveryRotation': async () => (pendingRecoveryKey ? { recoveryKey: pendingRecoveryKey } : {}),
+    'key.confirmRecovery': async () => {
+      if (!pendingRecoveryKey) throw new CairnError('not_found', 'No new recovery key is waiting for confirmation.');
+      pendingRecoveryKey = undefined;
+      return { fingerprint: '4f3a9c21' };
+    },
+    'key.cancelRecovery': async () => {
+      const cancelled = pendingRecoveryKey !== undefined;
+      pendingRecoveryKey = undefined;
+      return { cancelled };
     },
     'settings.get': async () => settings,
     'settings.set': async (patch) => {

@@ -19,10 +19,12 @@ import type { RestoreDestination, RestoreRequest } from '../engine/restore-reque
 import { createBlobStore, formatLocation, probeStore, RetryingBlobStore } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions, RetryEvent } from '../engine/storage/index.ts';
 import { listConflicts, readFileTail, resolveConflict } from '../engine/sync/index.ts';
-import { checkVault, diffSnapshotTrees, keys, prune, Vault } from '../engine/vault/index.ts';
+import { checkVault, diffSnapshotTrees, keys, prune } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry, UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
 import { decodeCredentials, decodeUnlock, encodeCredentials, encodeUnlock, secretAccounts } from '../keychain/index.ts';
+import { withLineSummaries } from './conflict-lines.ts';
+import { recoveryRotationHandlers } from './recovery-rotation-handlers.ts';
 import { ConfigStore, vaultKey } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
 import { sessionHandlers } from './session-handlers.ts';
@@ -514,7 +516,9 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
           return { size: 0, truncated: false, binary: false, text: '' };
         }
       };
-      return { conflict, mine: await tail(conflict.path), theirs: await tail(conflict.theirsPath) };
+      // Each line in words by the agent's session reader, as the session viewer reads them.
+      const [mine, theirs] = await Promise.all([tail(conflict.path).then((p) => withLineSummaries(p, conflict.agent, conflict.path)), tail(conflict.theirsPath).then((p) => withLineSummaries(p, conflict.agent, conflict.theirsPath))]);
+      return { conflict, mine, theirs };
     },
     'conflicts.resolve': async ({ id, keep }) => {
       const r = requireRepo();
@@ -531,11 +535,7 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       if (!stored || 'passphrase' in decodeUnlock(stored)) await secrets.set(secretAccounts.unlock(vaultKey(location)), encodeUnlock({ passphrase: next }));
       return { fingerprint: r.vault.fingerprint };
     },
-    'key.rotateRecovery': async ({ passphrase }) => {
-      const r = requireRepo();
-      await Vault.open(r.vault.store, { passphrase }); // proves the user knows it
-      return { recoveryKey: await r.rotateRecoveryKey() };
-    },
+    ...recoveryRotationHandlers({ requireRepo, secrets, location: () => config.get().location }),
     'settings.get': async () => settings(),
     'settings.set': async (patch) => {
       const next = { ...settings(), ...patch } as Settings;

@@ -1,6 +1,7 @@
 // Settings, agents, the vault key and vault maintenance: everything the Settings screen edits.
 // Secrets typed here (passphrases) go straight into the request and are never kept in state;
-// a new recovery key is kept only until the user dismisses it.
+// a new recovery key is kept only while its rotation waits for confirmation (main keeps it in
+// the keychain until then, so a reload or a closed window comes back to it).
 
 import { create } from 'zustand';
 import type { PrunePreview, RequestOf, VaultStats } from '../../shared/ipc/contract.ts';
@@ -32,8 +33,10 @@ export interface SettingsState {
   fingerprintError?: ErrorRecord;
   passphraseChange: KeyAction;
   recoveryRotation: KeyAction;
-  /** Shown once after rotation, cleared when dismissed. */
+  /** The new recovery key while its rotation waits for confirmation (the old key still works). */
   newRecoveryKey?: string;
+  /** Set once the new key was confirmed and the old one removed, until closed. */
+  recoveryConfirmed: boolean;
   stats?: VaultStats;
   statsError?: ErrorRecord;
   checking: boolean;
@@ -54,7 +57,14 @@ export interface SettingsState {
   setAgentEnabled(agentId: string, enabled: boolean): Promise<boolean>;
   loadFingerprint(): Promise<void>;
   changePassphrase(current: string, next: string): Promise<boolean>;
+  /** Asks main whether a rotation waits for confirmation (after a reload, a closed window). */
+  loadRecoveryRotation(): Promise<void>;
+  /** Step 1: a new recovery key beside the old one, which keeps working. */
   rotateRecovery(passphrase: string): Promise<boolean>;
+  /** Step 2, once the user typed the key's last group: the old key stops working. */
+  confirmRecovery(): Promise<boolean>;
+  /** Drops the unconfirmed new key; the old one stays the recovery key. */
+  cancelRecovery(): Promise<boolean>;
   dismissRecoveryKey(): void;
   resetKeyActions(): void;
   loadStats(): Promise<void>;
@@ -76,6 +86,7 @@ export const initialSettingsState = {
   passphraseChange: idle,
   recoveryRotation: idle,
   newRecoveryKey: undefined,
+  recoveryConfirmed: false,
   stats: undefined,
   statsError: undefined,
   checking: false,
@@ -146,21 +157,46 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     set({ passphraseChange: { pending: false, done: true }, fingerprint: result.value.fingerprint });
     return true;
   },
+  async loadRecoveryRotation() {
+    const result = await call('key.recoveryRotation', {});
+    if (result.ok) set({ newRecoveryKey: result.value.recoveryKey });
+  },
   async rotateRecovery(passphrase) {
-    set({ recoveryRotation: { pending: true, done: false }, newRecoveryKey: undefined });
+    set({ recoveryRotation: { pending: true, done: false }, newRecoveryKey: undefined, recoveryConfirmed: false });
     const result = await call('key.rotateRecovery', { passphrase });
     if (!result.ok) {
       set({ recoveryRotation: { pending: false, done: false, error: result.error } });
       return false;
     }
-    set({ recoveryRotation: { pending: false, done: true }, newRecoveryKey: result.value.recoveryKey });
+    set({ recoveryRotation: { pending: false, done: false }, newRecoveryKey: result.value.recoveryKey });
+    return true;
+  },
+  async confirmRecovery() {
+    set({ recoveryRotation: { pending: true, done: false } });
+    const result = await call('key.confirmRecovery', {});
+    if (!result.ok) {
+      set({ recoveryRotation: { pending: false, done: false, error: result.error } });
+      return false;
+    }
+    set({ recoveryRotation: { pending: false, done: true }, newRecoveryKey: undefined, recoveryConfirmed: true });
+    return true;
+  },
+  async cancelRecovery() {
+    set({ recoveryRotation: { pending: true, done: false } });
+    const result = await call('key.cancelRecovery', {});
+    if (!result.ok) {
+      set({ recoveryRotation: { pending: false, done: false, error: result.error } });
+      return false;
+    }
+    set({ recoveryRotation: idle, newRecoveryKey: undefined });
     return true;
   },
   dismissRecoveryKey() {
-    set({ newRecoveryKey: undefined, recoveryRotation: idle });
+    set({ newRecoveryKey: undefined, recoveryRotation: idle, recoveryConfirmed: false });
   },
   resetKeyActions() {
-    set({ passphraseChange: idle, recoveryRotation: idle, newRecoveryKey: undefined });
+    // A rotation waiting for confirmation is main's to keep: only what is on screen goes.
+    set({ passphraseChange: idle, recoveryRotation: idle, recoveryConfirmed: false });
   },
   async loadStats() {
     const result = await call('vault.stats', {});

@@ -127,6 +127,9 @@ export const requestSchemas = {
   'key.fingerprint': empty,
   'key.changePassphrase': z.object({ current: z.string().min(1).max(MAX_PASSPHRASE_LENGTH), next: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH) }).strict(),
   'key.rotateRecovery': z.object({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_LENGTH) }).strict(),
+  'key.recoveryRotation': empty,
+  'key.confirmRecovery': empty,
+  'key.cancelRecovery': empty,
   'settings.get': empty,
   'settings.set': settingsPatchSchema.strict(),
   'agents.list': empty,
@@ -165,6 +168,11 @@ export interface FilePreview {
   /** True when the bytes don't look like UTF-8 text; `text` is then empty. */
   binary: boolean;
   text: string;
+  /**
+   * A transcript's lines in words, by the agent's session reader in main (conflicts): one per line
+   * of `text`, null where a line says nothing readable. Absent for files no reader knows.
+   */
+  lines?: ({ label: string; text: string } | null)[];
 }
 
 export interface VaultStats {
@@ -270,8 +278,17 @@ export interface Responses {
   'conflicts.resolve': ConflictInfo;
   'key.fingerprint': { fingerprint: string };
   'key.changePassphrase': { fingerprint: string };
-  /** The new recovery key is shown once; the old one stops working. */
+  /**
+   * Rotation, step 1: the new recovery key, added beside the old one, which keeps working until
+   * `key.confirmRecovery`. Kept in the keychain until then, so the app comes back to it.
+   */
   'key.rotateRecovery': { recoveryKey: string };
+  /** The rotation waiting for confirmation, if any: its new key. */
+  'key.recoveryRotation': { recoveryKey?: string };
+  /** Step 2: the new key is the recovery key; the old one stops working. */
+  'key.confirmRecovery': { fingerprint: string };
+  /** Drops the unconfirmed new key; the old one stays. */
+  'key.cancelRecovery': { cancelled: boolean };
   'settings.get': Settings;
   'settings.set': Settings;
   'agents.list': AgentInfo[];

@@ -58,3 +58,4 @@ export async function findSessions(agent: SessionAgent | string, files: SessionF
   }
   return refs;
 }
+export { summarizeTranscriptLines, type LineSummary } from './line-summaries.ts';

@@ -10,7 +10,6 @@ import { PageHeader } from '../../components/page.tsx';
 import { keptBothName } from '../../../shared/conflict-names.ts';
 import { basename, formatBytes, formatCount, formatDateTime, formatRelative } from '../../lib/format.ts';
 import { tailDiff } from '../../lib/tail-diff.ts';
-import { summarizeLine } from '../../lib/transcript.ts';
 import { Segmented } from '../../components/form.tsx';
 import { useNow } from '../../lib/use-now.ts';
 import { openConflicts, useConflicts, type Keep } from '../../stores/conflicts.ts';
@@ -174,7 +173,20 @@ function ResolveButton({ title, text, onClick, disabled, primary = false, testId
 
 const MAX_TAIL_LINES = 200;
 
+/** Each line of the preview with main's summary of it, by the line's text (the diff aligns tails, so indexes shift). */
+function summariesOf(preview: FilePreview): Map<string, { label: string; text: string }> {
+  const out = new Map<string, { label: string; text: string }>();
+  if (!preview.lines) return out;
+  const lines = preview.text.split('\n');
+  preview.lines.forEach((summary, i) => {
+    const line = lines[i]?.replace(/\r$/, '');
+    if (summary && line !== undefined) out.set(line, summary);
+  });
+  return out;
+}
+
 function Side({ title, badge, time, size, preview, tail, context, common, side, readable, truncated = preview.truncated }: { title: string; badge: string; time: string; size: number; preview: FilePreview; tail?: string[]; context?: string[]; common: number; side: 'mine' | 'theirs'; readable: boolean; truncated?: boolean }) {
+  const summaries = useMemo(() => summariesOf(preview), [preview]);
   return (
     <div className={`compare-side side-${side}`} data-side={side}>
       <div className="compare-head">
@@ -196,13 +208,13 @@ function Side({ title, badge, time, size, preview, tail, context, common, side, 
             {context?.map((line, i) => (
               <div key={`c${i}`} className="compare-line is-context">
                 <span className="compare-ln">{common - (context.length - 1) + i}</span>
-                <LineText line={line} readable={readable} />
+                <LineText line={line} summary={readable ? summaries.get(line) : undefined} />
               </div>
             ))}
             {tail.slice(-MAX_TAIL_LINES).map((line, i) => (
               <div key={i} className="compare-line is-changed">
                 <span className="compare-ln">{common + Math.max(0, tail.length - MAX_TAIL_LINES) + i + 1}</span>
-                <LineText line={line} readable={readable} />
+                <LineText line={line} summary={readable ? summaries.get(line) : undefined} />
               </div>
             ))}
             {tail.length === 0 && <div className="compare-note">Nothing after the shared part.</div>}
@@ -213,8 +225,8 @@ function Side({ title, badge, time, size, preview, tail, context, common, side, 
   );
 }
 
-function LineText({ line, readable }: { line: string; readable: boolean }) {
-  const summary = readable ? summarizeLine(line) : undefined;
+/** A line as main's session reader put it in words (`summary`), or as it is. */
+function LineText({ line, summary }: { line: string; summary: { label: string; text: string } | null | undefined }) {
   if (!summary) return <span className="compare-text mono">{line.length > 600 ? `${line.slice(0, 600)}…` : line}</span>;
   return (
     <span className="compare-text compare-readable">

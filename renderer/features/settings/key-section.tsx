@@ -1,13 +1,15 @@
-// The vault key: its fingerprint, changing the passphrase, and making a new recovery key (which
-// needs the passphrase again, and is shown once).
+// The vault key: its fingerprint, changing the passphrase, and making a new recovery key in two
+// steps: the passphrase again, then the new key (shown, saved, its last group typed back) while
+// the old one keeps working; only the confirmation retires the old key. A rotation left
+// unconfirmed (window closed, reloaded) waits here, with the same key, until confirmed or
+// cancelled.
 
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from '../../components/button.tsx';
-import { CopyButton } from '../../components/copy-button.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
 import { TextField } from '../../components/form.tsx';
 import { Icon } from '../../components/icon.tsx';
-import { RecoveryKey } from '../../components/recovery-key.tsx';
+import { RecoveryKeyConfirm } from '../../components/recovery-key.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
 import { useSettings } from '../../stores/settings.ts';
@@ -17,6 +19,13 @@ export function KeySection() {
   const fingerprint = useSettings((s) => s.fingerprint);
   const fingerprintError = useSettings((s) => s.fingerprintError);
   const [open, setOpen] = useState<'none' | 'passphrase' | 'recovery'>('none');
+  const waiting = useSettings((s) => s.newRecoveryKey !== undefined);
+  const confirmed = useSettings((s) => s.recoveryConfirmed);
+  useEffect(() => {
+    void useSettings.getState().loadRecoveryRotation();
+  }, []);
+  // A rotation waiting for confirmation (or just confirmed) stays open, whatever was clicked before.
+  const shown = waiting || confirmed ? 'recovery' : open;
   return (
     <SettingsSection id="key" title="Key" description="Your data is encrypted with a key that only your passphrase or recovery key unlocks. Changing either never re-uploads your data.">
       <div className="key-fingerprint">
@@ -29,15 +38,15 @@ export function KeySection() {
       </div>
       {fingerprintError && <ErrorNotice error={fingerprintError} compact />}
       <div className="button-row">
-        <Button icon="key" onClick={() => setOpen(open === 'passphrase' ? 'none' : 'passphrase')} aria-expanded={open === 'passphrase'}>
+        <Button icon="key" onClick={() => setOpen(shown === 'passphrase' ? 'none' : 'passphrase')} aria-expanded={shown === 'passphrase'} disabled={waiting}>
           Change passphrase
         </Button>
-        <Button icon="restore" onClick={() => setOpen(open === 'recovery' ? 'none' : 'recovery')} aria-expanded={open === 'recovery'}>
+        <Button icon="restore" onClick={() => setOpen(shown === 'recovery' ? 'none' : 'recovery')} aria-expanded={shown === 'recovery'} disabled={waiting}>
           New recovery key
         </Button>
       </div>
-      {open === 'passphrase' && <ChangePassphrase onDone={() => setOpen('none')} />}
-      {open === 'recovery' && <RotateRecovery onDone={() => setOpen('none')} />}
+      {shown === 'passphrase' && <ChangePassphrase onDone={() => setOpen('none')} />}
+      {shown === 'recovery' && <RotateRecovery onDone={() => setOpen('none')} />}
     </SettingsSection>
   );
 }
@@ -86,27 +95,61 @@ function RotateRecovery({ onDone }: { onDone: () => void }) {
   const rotate = useSettings((s) => s.rotateRecovery);
   const state = useSettings((s) => s.recoveryRotation);
   const key = useSettings((s) => s.newRecoveryKey);
-  const dismiss = useSettings((s) => s.dismissRecoveryKey);
+  const confirmed = useSettings((s) => s.recoveryConfirmed);
+  const fingerprint = useSettings((s) => s.fingerprint);
+  const { confirmRecovery, cancelRecovery, dismissRecoveryKey } = useSettings.getState();
   const [passphrase, setPassphrase] = useState('');
-  if (key) {
+  if (confirmed) {
     return (
-      <div className="inline-form">
-        <Notice tone="warning" title="Save this recovery key now">
-          It is shown once. The previous recovery key no longer works.
-        </Notice>
-        <RecoveryKey value={key} testId="new-recovery-key" />
-        <div className="form-actions">
-          <CopyButton text={key} size="md" />
+      <Notice
+        tone="success"
+        title="New recovery key confirmed"
+        action={
           <Button
-            variant="primary"
+            size="sm"
             onClick={() => {
-              dismiss();
+              dismissRecoveryKey();
               onDone();
             }}
           >
-            I’ve saved it
+            Close
           </Button>
-        </div>
+        }
+      >
+        <span data-testid="recovery-rotation-done">The previous recovery key no longer works, on any device. Keep the new one somewhere safe.</span>
+      </Notice>
+    );
+  }
+  if (key) {
+    return (
+      <div className="inline-form recovery-rotation" data-testid="recovery-rotation">
+        <h3 className="inline-form-title" tabIndex={-1} ref={(el) => el?.focus()}>
+          Save your new recovery key
+        </h3>
+        <Notice tone="info" title="Not confirmed yet: your current recovery key still works">
+          It stops working only when you confirm this one below. If you close Cairn or leave this page first, nothing changes: this new key waits here, the same, until you confirm or cancel it.
+        </Notice>
+        <RecoveryKeyConfirm recoveryKey={key} fingerprint={fingerprint} testId="new-recovery-key">
+          {(ok) => (
+            <>
+              {state.error && <ErrorNotice error={state.error} compact />}
+              <div className="form-actions">
+                <Button
+                  variant="ghost"
+                  busy={state.pending}
+                  onClick={() => {
+                    void cancelRecovery().then((done) => done && onDone());
+                  }}
+                >
+                  Cancel and keep the current key
+                </Button>
+                <Button variant="primary" busy={state.pending} disabled={!ok} onClick={() => void confirmRecovery()}>
+                  Confirm and retire the old key
+                </Button>
+              </div>
+            </>
+          )}
+        </RecoveryKeyConfirm>
       </div>
     );
   }
@@ -118,7 +161,7 @@ function RotateRecovery({ onDone }: { onDone: () => void }) {
         if (passphrase) void rotate(passphrase).then((ok) => ok && setPassphrase(''));
       }}
     >
-      <p className="muted small">Enter your passphrase to make a new recovery key. The old one stops working.</p>
+      <p className="muted small">Enter your passphrase to make a new recovery key. Your current one keeps working until you have saved the new one and confirmed it.</p>
       <TextField label="Passphrase" type="password" value={passphrase} onChange={setPassphrase} autoComplete="current-password" autoFocus />
       {state.error && <ErrorNotice error={state.error} compact />}
       <div className="form-actions">

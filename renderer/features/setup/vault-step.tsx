@@ -1,13 +1,12 @@
 // Step 3: create the vault (passphrase twice, then the recovery key shown once and confirmed)
 // or join an existing one (passphrase or recovery key, then compare fingerprints).
 
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { Button } from '../../components/button.tsx';
-import { CopyButton } from '../../components/copy-button.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
-import { Checkbox, Segmented, TextField } from '../../components/form.tsx';
+import { Segmented, TextField } from '../../components/form.tsx';
 import { toUnlockSecret, UnlockSecretFields, type UnlockKind } from './unlock-secret-fields.tsx';
-import { RecoveryKey } from '../../components/recovery-key.tsx';
+import { RecoveryKeyConfirm } from '../../components/recovery-key.tsx';
 import { formatFingerprint } from '../../lib/format.ts';
 import { describeLocation } from '../../lib/providers.ts';
 import { estimateStrength, MIN_PASSPHRASE_LENGTH } from '../../lib/passphrase-strength.ts';
@@ -146,53 +145,25 @@ function JoinForm() {
   );
 }
 
-function lastGroup(key: string): string {
-  const groups = key.trim().split(/[\s-]+/).filter(Boolean);
-  return groups[groups.length - 1] ?? key.slice(-4);
-}
-
 function RecoveryKeyStep({ recoveryKey, fingerprint }: { recoveryKey: string; fingerprint: string }) {
   const confirmSaved = useSetup((s) => s.confirmRecoverySaved);
-  const [saved, setSaved] = useState(false);
-  const [check, setCheck] = useState('');
-  const expected = useMemo(() => lastGroup(recoveryKey), [recoveryKey]);
-  const checkOk = check.trim().toUpperCase() === expected.toUpperCase();
-  const download = (): void => {
-    const text = `Cairn recovery key\n\n${recoveryKey}\n\nKey fingerprint: ${formatFingerprint(fingerprint)}\nCreated: ${new Date().toISOString()}\n\nThis key unlocks your Cairn vault if you forget the passphrase. Keep it offline, somewhere safe.\n`;
-    const url = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = 'cairn-recovery-key.txt';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 1000);
-  };
   return (
     <>
       <StepHeader title="Save your recovery key">
         If you forget your passphrase, this key is the only way back into your vault. It is shown this once — Cairn doesn’t keep a copy.
       </StepHeader>
-      <RecoveryKey value={recoveryKey} testId="recovery-key" />
-      <div className="button-row">
-        <CopyButton text={recoveryKey} label="Copy" size="md" />
-        <Button icon="download" onClick={download}>
-          Save as file
-        </Button>
-      </div>
-      <Notice tone="warning" title="Keep it offline">
-        Print it or store it in your password manager. Anyone with this key and access to your bucket can read your backups.
-      </Notice>
-      <div className="form-grid confirm-box">
-        <Checkbox checked={saved} onChange={setSaved} label="I have saved my recovery key somewhere safe" />
-        {saved && <TextField label={`To confirm, type the last group of the key (${expected.length} characters)`} value={check} onChange={setCheck} spellCheck={false} autoComplete="off" className="mono" autoFocus />}
-      </div>
-      <div className="step-footer">
-        <span className="footer-note">
-          Key fingerprint <code className="fingerprint">{formatFingerprint(fingerprint)}</code>
-        </span>
-        <Button variant="primary" onClick={confirmSaved} disabled={!saved || !checkOk}>
-          Continue
-        </Button>
-      </div>
+      <RecoveryKeyConfirm recoveryKey={recoveryKey} fingerprint={fingerprint} testId="recovery-key">
+        {(confirmed) => (
+          <div className="step-footer">
+            <span className="footer-note">
+              Key fingerprint <code className="fingerprint">{formatFingerprint(fingerprint)}</code>
+            </span>
+            <Button variant="primary" onClick={confirmSaved} disabled={!confirmed}>
+              Continue
+            </Button>
+          </div>
+        )}
+      </RecoveryKeyConfirm>
     </>
   );
 }
