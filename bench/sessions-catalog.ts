@@ -6,7 +6,9 @@
 // over many queries), the first page of the big transcript read from the vault on another device
 // and from this disk, and the process's peak RSS.
 //
-// Usage: node bench/sessions-catalog.ts [SESSIONS=10000] [TOTAL_MB=400] [BIG_MB=50]
+// Usage: node bench/sessions-catalog.ts [SESSIONS=10000] [TOTAL_MB=2048] [BIG_MB=50]
+// (the scale by default; the generated home lives in a temp folder, removed at the end,
+// on an error and on Ctrl-C)
 
 import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,11 +24,14 @@ import { LocalBlobStore } from '../main/engine/storage/index.ts';
 import type { Repository } from '../main/engine/repository.ts';
 
 const SESSIONS = Number(process.argv[2] ?? 10_000);
-const TOTAL_MB = Number(process.argv[3] ?? 400);
+const TOTAL_MB = Number(process.argv[3] ?? 2048);
 const BIG_MB = Number(process.argv[4] ?? 50);
 const base = mkdtempSync(join(tmpdir(), 'cairn-catalog-bench-'));
 const home = join(base, 'home');
 const r = rng(42);
+const cleanUp = () => rmSync(base, { recursive: true, force: true });
+process.on('exit', cleanUp);
+process.on('SIGINT', () => process.exit(130));
 
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 20);

@@ -174,6 +174,19 @@ describe('SessionDb', () => {
     expect(s.search('"common common"').map((h) => h.session.id)).toEqual(['s0']);
   });
 
+  it('ranks at most a few chunks per session: one huge, newest transcript does not crowd out the others', () => {
+    const s = db();
+    const ids = [...Array.from({ length: 30 }, (_, i) => `s${i}`), 'huge'];
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: ids.map((id) => entry(id)) }]);
+    for (const id of ids) {
+      const chunks = id === 'huge' ? Array.from({ length: RANK_CANDIDATES + 200 }, (_, seq) => ({ seq, text: `common common ${seq}` })) : [{ seq: 0, text: `common text of ${id}` }];
+      s.indexSession('claude-code', id, digest(id), chunks);
+    }
+    const hits = s.search('common', {}, 20);
+    expect(hits).toHaveLength(20);
+    expect(hits.map((h) => h.session.id)).toContain('huge');
+  });
+
   it('cuts text into chunks of at most CHUNK_CHARS that start at the item they begin with', () => {
     const c = new TextChunker();
     c.add(0, 'short');

@@ -36,6 +36,8 @@ const ROWS_PER_SESSION = 2 ** 20;
 const WRITE_BATCH_CHARS = 4 * 2 ** 20;
 /** Matching chunks, newest first, that a search ranks (see SessionDb.search). */
 export const RANK_CANDIDATES = 1000;
+/** Matching chunks of one session a search ranks, at most. */
+const SESSION_CANDIDATES = 20;
 /** Tokens a snippet shows. */
 const SNIPPET_TOKENS = 24;
 const HIT_START = '\u0002';
@@ -428,17 +430,33 @@ export class SessionDb {
     const w = this.where(filter);
     // The filters narrow the sessions first; FTS5 then considers only their chunks.
     const scope = w.sql ? `AND (f.rowid >> 20) IN (SELECT s.sid FROM session_docs s JOIN session_catalog c ON c.agent = s.agent AND c.id = s.id ${w.sql})` : '';
-    const candidates = this.db
-      .prepare<Record<string, string | number>, { rowid: number; score: number }>(
-        `SELECT f.rowid AS rowid, bm25(session_fts) AS score FROM session_fts f WHERE session_fts MATCH @q ${scope} ORDER BY f.rowid DESC LIMIT @scan`,
-      )
-      .all({ ...w.params, q, scan: Math.max(RANK_CANDIDATES, limit * 4) });
-    // Each session's best chunk (bm25: lower is better), best sessions first.
-    const best = new Map<number, { rowid: number; score: number }>();
-    for (const c of candidates) {
-      const sid = Math.floor(c.rowid / ROWS_PER_SESSION);
-      const seen = best.get(sid);
-      if (!seen || c.score < seen.score) best.set(sid, c);
+    // Newest first, in batches; a session that has given SESSION_CANDIDATES chunks is skipped
+    // (the next batch starts below its rowids), so one huge transcript can't fill the window.
+    const batch = this.db.prepare<Record<string, string | number | bigint>, { rowid: number; score: number }>(
+      `SELECT f.rowid AS rowid, bm25(session_fts) AS score FROM session_fts f WHERE session_fts MATCH @q AND f.rowid < @below ${scope} ORDER BY f.rowid DESC LIMIT @n`,
+    );
+    const scan = Math.max(RANK_CANDIDATES, limit * 4);
+    const best = new Map<number, { rowid: number; score: number; n: number }>();
+    let below = 2n ** 62n;
+    for (let seen = 0, more = true; more && seen < scan; ) {
+      // One query unless a session reaches its cap: then again from below that session's rowids
+      // (rows are read one by one, so bm25 is computed only for the rows taken).
+      more = false;
+      for (const c of batch.iterate({ ...w.params, q, below, n: scan - seen })) {
+        seen++;
+        const sid = Math.floor(c.rowid / ROWS_PER_SESSION);
+        const b = best.get(sid);
+        // Each session's best chunk (bm25: lower is better).
+        if (!b) best.set(sid, { ...c, n: 1 });
+        else {
+          if (c.score < b.score) Object.assign(b, c);
+          if (++b.n >= SESSION_CANDIDATES) {
+            below = BigInt(sid) * BigInt(ROWS_PER_SESSION);
+            more = true;
+            break;
+          }
+        }
+      }
     }
     // The winners' sessions in one query (a few spare: a session no catalog lists any more is skipped).
     const ranked = [...best].sort(([, a], [, b]) => a.score - b.score || b.rowid - a.rowid).slice(0, limit * 2);
