@@ -120,5 +120,8 @@ test('Conflicts: Enter on a conflict moves focus into it', async ({ page }) => {
   await expectFocusIn(page, detail, 'Conflict');
   await expect(detail.locator('[data-side="mine"]')).toContainText('Mine: use a sliding window instead.');
   await expect(detail.locator('[data-side="theirs"]')).toContainText('Theirs: limit by API key, not by IP.');
+  // The lines in words come from main's session reader (FilePreview.lines): the renderer has no parser.
+  await expect(detail.locator('[data-side="mine"] .compare-line.is-changed .line-role')).toHaveText(/^user$/i);
+  await expect(detail.locator('[data-side="mine"] .compare-line.is-changed')).not.toContainText('"sessionId"');
   await shootSizes(page, 'screen-11b-conflict-open');
 });
