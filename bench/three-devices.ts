@@ -50,6 +50,8 @@ export interface ThreeDeviceResult {
   backupsToOutbox: number;
   backupsFailed: number;
   outboxSnapshotsUploaded: number;
+  /** Outbox snapshots whose index files a prune replaced while they waited: checked blob by blob at upload. */
+  outboxSnapshotsRechecked: number;
   /** Of those uploaded, snapshots whose data a prune removed while they waited: stored again first. */
   outboxSnapshotsRepaired: number;
   /** Still in an outbox at the end: data they refer to was pruned and is gone from the home too. */
@@ -91,7 +93,7 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
   const store = new LaggingBlobStore(new RetryingBlobStore(s3), { lagMs: options.lagMs });
   const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads: 1 });
   const result: ThreeDeviceResult = {
-    seconds: 0, backupsAttempted: 0, backupsSucceeded: 0, backupsMetPruneThenSucceeded: 0, backupsToOutbox: 0, backupsFailed: 0, outboxSnapshotsUploaded: 0, outboxSnapshotsRepaired: 0, outboxSnapshotsStillWaiting: 0, outboxSnapshotsDropped: 0,
+    seconds: 0, backupsAttempted: 0, backupsSucceeded: 0, backupsMetPruneThenSucceeded: 0, backupsToOutbox: 0, backupsFailed: 0, outboxSnapshotsUploaded: 0, outboxSnapshotsRechecked: 0, outboxSnapshotsRepaired: 0, outboxSnapshotsStillWaiting: 0, outboxSnapshotsDropped: 0,
     prunes: 0, prunesLockedOut: 0, packsDeleted: 0, packsMarked: 0, snapshotsForgotten: 0, snapshotsLeft: 0, snapshotsRestored: 0, lost: 0, failures: [],
   };
   /** Every snapshot made, with the home it was taken of. */
@@ -133,6 +135,7 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
         const t1 = Date.now();
         result.outboxSnapshotsUploaded += outcome.flushed;
         result.outboxSnapshotsRepaired += outcome.repaired;
+        result.outboxSnapshotsRechecked += outcome.rechecked;
         const done = outcome.offline ? outcome.offline.result : outcome.online;
         if (done.snapshotId && !done.unchanged) {
           expected.set(done.snapshotId, state);
@@ -184,6 +187,7 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
       const outcome = await throughOutbox(d.repo, d.outbox, () => runBackup(d.repo, { sources: [{ label: 'home', path: d.home }], reason: 'manual' }), () => Promise.reject(new Error('unreachable at the end')));
       result.outboxSnapshotsUploaded += outcome.flushed;
       result.outboxSnapshotsRepaired += outcome.repaired;
+      result.outboxSnapshotsRechecked += outcome.rechecked;
       for (const w of outcome.stillWaiting) result.failures.push(`${d.name}: ${w.message}`);
     }
     const stillWaiting = new Set<string>();

@@ -72,7 +72,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
   let result: BackupResult;
   try {
     result = await backup({
-    vault: repo.vault,
+    vault: repo.vault.withSignal(options.signal),
     db: repo.db,
     codec: repo.codec,
     sources: options.sources,
@@ -245,6 +245,8 @@ export type ThroughOutboxResult<T> = {
   flushed: number;
   /** Snapshots that keep waiting: data they refer to was pruned and is gone here too (each with its message). */
   stillWaiting: WaitingSnapshot[];
+  /** Waiting snapshots whose index files a prune replaced meanwhile: checked blob by blob. */
+  rechecked: number;
   /** Of the uploaded ones, those whose data a prune had removed meanwhile, stored again first. */
   repaired: number;
 } & ({ online: T; offline?: undefined } | { online?: undefined; offline: { result: BackupResult; cause: CairnError; waiting: number } });
@@ -272,6 +274,7 @@ export async function throughOutbox<T>(
   let flushed = 0;
   let stillWaiting: WaitingSnapshot[] = [];
   let repaired = 0;
+  let rechecked = 0;
   let cause: CairnError;
   if (!(options.tryOnline ?? !repo.openedOffline)) {
     cause = repo.offlineCause ?? new CairnError('unreachable', `The vault at ${outbox.remote.location} can't be reached.`, { retryable: true });
@@ -282,9 +285,10 @@ export async function throughOutbox<T>(
         flushed = result.snapshots.length;
         stillWaiting = result.waiting;
         repaired = result.repaired.length;
+        rechecked = result.rechecked;
         if (flushed > 0) await repo.touchDevice();
       }
-      return { online: await online(), flushed, stillWaiting, repaired };
+      return { online: await online(), flushed, stillWaiting, rechecked, repaired };
     } catch (error) {
       if (!goesToOutbox(error)) throw error;
       cause = error;
@@ -297,7 +301,7 @@ export async function throughOutbox<T>(
   } finally {
     outbox.stopSpooling();
   }
-  return { offline: { result, cause, waiting: outbox.pendingSnapshots() }, flushed, stillWaiting, repaired };
+  return { offline: { result, cause, waiting: outbox.pendingSnapshots() }, flushed, stillWaiting, rechecked, repaired };
 }
 
 /**

@@ -165,7 +165,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
   }
   for (const step of plan.steps) {
     const res = await restore({
-      vault: repo.vault,
+      vault: repo.vault.withSignal(options.signal),
       db: repo.db,
       codec: repo.codec,
       snapshot: request.snapshot,

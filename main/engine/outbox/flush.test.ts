@@ -157,6 +157,7 @@ describe('the outbox', () => {
     const result = await device.flush();
     expect(result.snapshots.map((s) => s.id)).toEqual([s1, s2]);
     expect(result.dropped).toEqual([]);
+    expect(result.rechecked).toBe(0); // nothing was pruned: the quick check vouches for both
     expect(result.needsBackup).toBe(false);
     expect(device.outbox.hasPending()).toBe(false);
     expectJournalOrder(journal, device.link.puts);
@@ -244,6 +245,7 @@ describe('the outbox', () => {
     expect(result.waiting).toEqual([]);
     expect(result.needsBackup).toBe(false);
     expect(result.snapshots.map((s) => s.id)).toEqual([s1]);
+    expect(result.rechecked).toBe(1);
     const repaired = result.repaired[0];
     expect(repaired?.id).toBe(s1);
     // The unchanged files' chunks came back from the home; S0's trees from the tree cache.
@@ -344,7 +346,7 @@ describe('the outbox', () => {
     await device.init();
     device.link.down = true;
     const result = await device.flush();
-    expect(result).toEqual({ uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], repaired: [], waiting: [], needsBackup: false });
+    expect(result).toEqual({ uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], rechecked: 0, repaired: [], waiting: [], needsBackup: false });
     await device.repo.close();
   });
 });

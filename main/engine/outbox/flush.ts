@@ -67,6 +67,8 @@ export interface FlushResult {
   snapshots: { device: DeviceId; id: SnapshotId }[];
   /** Snapshots removed without upload: sealed for another vault (the one at this location was recreated). */
   dropped: DroppedSnapshot[];
+  /** Snapshots whose batch failed the quick index-file check and were checked blob by blob. */
+  rechecked: number;
   /** Uploaded after their missing data was stored again. */
   repaired: RepairedSnapshot[];
   /** Still in the outbox: data they reference is gone from the vault and from this device. */
@@ -95,9 +97,12 @@ export interface FlushOptions {
 const INDEX = keys.indexPrefix;
 const PACKS = keys.packsPrefix;
 
-export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
+export async function flushOutbox(flushOptions: FlushOptions): Promise<FlushResult> {
+  // Every storage call of the flush obeys its cancel signal (an upload in flight is aborted).
+  const options = { ...flushOptions, vault: flushOptions.vault.withSignal(flushOptions.signal) };
   const { outbox, vault } = options;
-  const result: FlushResult = { uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], repaired: [], waiting: [], needsBackup: false };
+  const call = options.signal ? { signal: options.signal } : {};
+  const result: FlushResult = { uploadedObjects: 0, uploadedBytes: 0, snapshots: [], dropped: [], rechecked: 0, repaired: [], waiting: [], needsBackup: false };
   if (outbox.mode !== 'online') throw new CairnError('internal', 'The outbox is still spooling; stop spooling before flushing it. This is a bug in Cairn.');
   if (!outbox.hasPending()) {
     await outbox.compact();
@@ -117,6 +122,7 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
         const ref = snapshotRef(entry.key);
         if (ref && suspect.has(entry.batch)) {
           const outcome = await repair(ref, bytes);
+          result.rechecked++;
           if (outcome.stillMissing > 0) {
             result.waiting.push(waitingOf(ref, outcome));
             result.needsBackup = true;
@@ -127,7 +133,7 @@ export async function flushOutbox(options: FlushOptions): Promise<FlushResult> {
           }
           if (outcome.missing > 0) result.repaired.push({ ...ref, fromMarkedPacks: outcome.fromMarkedPacks, fromTreeCache: outcome.fromTreeCache, fromSourceFiles: outcome.fromSourceFiles });
         }
-        await remote.put(entry.key, bytes);
+        await remote.put(entry.key, bytes, call);
         await outbox.removeSpooled(entry.key);
         result.uploadedObjects++;
         result.uploadedBytes += bytes.length;
@@ -213,7 +219,7 @@ async function checkWhatEachReliedOn(options: FlushOptions, result: FlushResult)
       for (const e of own) {
         if (e.spooled || !e.key.startsWith(PACKS)) continue;
         checkAbort(options.signal);
-        if ((await remote.stat(e.key)) === undefined) {
+        if ((await remote.stat(e.key, { signal: options.signal })) === undefined) {
           untrusted.add(batch.id);
           break;
         }
@@ -226,7 +232,7 @@ async function checkWhatEachReliedOn(options: FlushOptions, result: FlushResult)
   }
 
   const remoteIndex = new Set<string>();
-  for await (const info of remote.list(INDEX)) remoteIndex.add(info.key.slice(INDEX.length));
+  for await (const info of remote.list(INDEX, { signal: options.signal })) remoteIndex.add(info.key.slice(INDEX.length));
   // Index files that will be in the vault once this flush is done.
   const available = new Set(remoteIndex);
   for (const e of outbox.entries()) if (e.spooled && e.key.startsWith(INDEX)) available.add(e.key.slice(INDEX.length));
@@ -254,10 +260,10 @@ async function confirmIndexIds(options: FlushOptions, expected: ReadonlySet<stri
   const spooled = new Set(options.outbox.entries().filter((e) => e.spooled && e.key.startsWith(INDEX)).map((e) => e.key.slice(INDEX.length)));
   const out = new Set<string>(spooled);
   const listed = new Set<string>();
-  for await (const info of options.outbox.remote.list(INDEX)) listed.add(info.key.slice(INDEX.length));
+  for await (const info of options.outbox.remote.list(INDEX, { signal: options.signal })) listed.add(info.key.slice(INDEX.length));
   for (const id of expected) if (!spooled.has(id)) listed.add(id);
   await mapLimit([...listed], 8, async (id) => {
-    if ((await options.outbox.remote.stat(keys.index(id))) !== undefined) out.add(id);
+    if ((await options.outbox.remote.stat(keys.index(id), { signal: options.signal })) !== undefined) out.add(id);
   });
   return out;
 }

@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import type { BlobStore, ByteRange, ObjectInfo } from '../storage/index.ts';
-import { assertValidKey, assertValidPrefix, LocalBlobStore } from '../storage/index.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from '../storage/index.ts';
+import { assertValidKey, assertValidPrefix, ForwardingBlobStore, LocalBlobStore, throwIfAborted } from '../storage/index.ts';
 import { locationKey } from '../paths.ts';
 import { keys } from '../vault/index.ts';
 import { appendJournal, readJournal, rewriteJournal } from './journal.ts';
@@ -52,8 +52,7 @@ export interface OutboxEntry {
 
 const VAULT_OBJECTS = /^(data|index|snapshots|devices)\//;
 
-export class OutboxBlobStore implements BlobStore {
-  readonly location: string;
+export class OutboxBlobStore extends ForwardingBlobStore {
   readonly remote: BlobStore;
   readonly dir: string;
   readonly #spool: LocalBlobStore;
@@ -75,8 +74,10 @@ export class OutboxBlobStore implements BlobStore {
 
   /** Opens the outbox in `options.dir`, reading what a previous run left there. */
   constructor(remote: BlobStore, options: OutboxBlobStoreOptions) {
+    // Online, every call (the conditional writes of locks and vault.json always) goes to the vault:
+    // the forwarding base passes them, and the optional methods, through.
+    super(remote);
     this.remote = remote;
-    this.location = remote.location;
     this.dir = options.dir;
     this.#spool = new LocalBlobStore(join(options.dir, 'objects'), { fsync: options.fsync ?? true });
     this.#journalFile = join(options.dir, 'journal.jsonl');
@@ -84,13 +85,7 @@ export class OutboxBlobStore implements BlobStore {
     this.#spools = options.spools ?? ((key) => VAULT_OBJECTS.test(key));
     this.#now = options.now ?? Date.now;
     this.#load();
-    // The vault's own unfinished writes (the spool keeps its own): check reports them, prune removes them.
-    if (remote.leftovers) this.leftovers = remote.leftovers.bind(remote);
-    if (remote.deleteLeftover) this.deleteLeftover = remote.deleteLeftover.bind(remote);
   }
-
-  leftovers?: BlobStore['leftovers'];
-  deleteLeftover?: BlobStore['deleteLeftover'];
 
   get mode(): OutboxMode {
     return this.#mode;
@@ -194,20 +189,12 @@ export class OutboxBlobStore implements BlobStore {
 
   // BlobStore ---------------------------------------------------------------------------------
 
-  get listingLagMs(): number | undefined {
-    return this.remote.listingLagMs;
-  }
-
-  /** Conditional writes (locks, vault.json) always go to the vault itself. */
-  get putIfAbsent(): BlobStore['putIfAbsent'] {
-    return this.remote.putIfAbsent?.bind(this.remote);
-  }
-
-  async put(key: string, data: Uint8Array): Promise<void> {
+  override async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, this.location);
     const batch = this.#batch;
-    if (this.#mode !== 'spool' || !batch || !this.#spools(key)) return this.remote.put(key, data);
+    if (this.#mode !== 'spool' || !batch || !this.#spools(key)) return this.remote.put(key, data, options);
     assertValidKey(key);
-    await this.#spool.put(key, data);
+    await this.#spool.put(key, data, options);
     const known = this.#entries.get(key);
     if (known && this.#spooled.has(key)) {
       // Rewritten while waiting (a pinned snapshot): it keeps its place in the queue.
@@ -228,19 +215,22 @@ export class OutboxBlobStore implements BlobStore {
     this.#spooled.add(key);
   }
 
-  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
-    if (this.#mode === 'spool' && this.#spooled.has(key)) return this.#spool.get(key, range);
-    return this.remote.get(key, range);
+  override async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    throwIfAborted(options?.signal, this.location);
+    if (this.#mode === 'spool' && this.#spooled.has(key)) return this.#spool.get(key, range, options);
+    return this.remote.get(key, range, options);
   }
 
-  async stat(key: string): Promise<ObjectInfo | undefined> {
-    if (this.#mode === 'spool' && this.#spooled.has(key)) return this.#spool.stat(key);
-    return this.remote.stat(key);
+  override async stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    throwIfAborted(options?.signal, this.location);
+    if (this.#mode === 'spool' && this.#spooled.has(key)) return this.#spool.stat(key, options);
+    return this.remote.stat(key, options);
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
+    throwIfAborted(options?.signal, this.location);
     if (this.#mode !== 'spool') {
-      yield* this.remote.list(prefix);
+      yield* this.remote.list(prefix, options);
       return;
     }
     assertValidPrefix(prefix);
@@ -252,15 +242,16 @@ export class OutboxBlobStore implements BlobStore {
       const spooled = await this.#spool.stat(key).catch(() => undefined);
       yield { key, size: this.#entries.get(key)?.size ?? 0, ...(spooled?.modifiedAt === undefined ? {} : { modifiedAt: spooled.modifiedAt }) };
     }
-    for await (const info of this.remote.list(prefix)) if (!seen.has(info.key)) yield info;
+    for await (const info of this.remote.list(prefix, options)) if (!seen.has(info.key)) yield info;
   }
 
-  async delete(key: string): Promise<void> {
+  override async delete(key: string, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, this.location);
     if (this.#mode === 'spool' && this.#spooled.has(key)) return this.removeSpooled(key);
-    return this.remote.delete(key);
+    return this.remote.delete(key, options);
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     await this.#journalQueue;
     await this.remote.close();
   }

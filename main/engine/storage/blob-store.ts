@@ -19,6 +19,15 @@ export interface ByteRange {
   length: number;
 }
 
+/**
+ * Per-call options. `signal` aborts the call: a request in flight is cancelled (the S3 store
+ * aborts its HTTP request, the folder store its file I/O), a retry stops retrying and stops
+ * waiting, and the call rejects with CairnError 'cancelled'. Every method takes it last.
+ */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
 /** Whether a bucket keeps old versions of objects: 'enabled' and 'suspended' keep what prune deletes. */
 export type BucketVersioning = 'enabled' | 'suspended' | 'off' | 'unknown';
 
@@ -32,34 +41,34 @@ export interface BlobStore {
    */
   readonly listingLagMs?: number;
   /** Writes the whole object atomically: a reader sees the old object, the new one, or none. */
-  put(key: string, data: Uint8Array): Promise<void>;
+  put(key: string, data: Uint8Array, options?: CallOptions): Promise<void>;
   /** Reads the object, or `range` of it. Throws NotFoundError when it does not exist. */
-  get(key: string, range?: ByteRange): Promise<Uint8Array>;
+  get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array>;
   /** Size of the object, or undefined when it does not exist. */
-  stat(key: string): Promise<ObjectInfo | undefined>;
+  stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with `prefix`, in no guaranteed order. */
-  list(prefix: string): AsyncIterable<ObjectInfo>;
+  list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo>;
   /**
    * Writes the object only if no object has that key (S3's `If-None-Match: *`): true when it was
    * written, false when one existed. Throws StorageError 'unsupported' where the store refuses the
    * condition (Swift's s3api answers 501); absent on stores that never offer it. Whether a store
    * truly honours it is probed once per vault (vault/capabilities.ts): some ignore the header.
    */
-  putIfAbsent?(key: string, data: Uint8Array): Promise<boolean>;
+  putIfAbsent?(key: string, data: Uint8Array, options?: CallOptions): Promise<boolean>;
   /** Creates the bucket (or folder) when it does not exist; S3 only. */
-  ensureContainer?(): Promise<'exists' | 'created'>;
+  ensureContainer?(options?: CallOptions): Promise<'exists' | 'created'>;
   /** Whether the bucket keeps deleted objects as old versions; S3 only. */
-  versioning?(): Promise<BucketVersioning>;
+  versioning?(options?: CallOptions): Promise<BucketVersioning>;
   /**
    * Pieces of writes that never finished (the process was killed mid-put), which list() hides:
    * each named by its own key. A local folder only: an S3 PUT is atomic, and an unfinished
    * multipart upload is the bucket's lifecycle rule's to abort.
    */
-  leftovers?(): AsyncIterable<ObjectInfo>;
+  leftovers?(options?: CallOptions): AsyncIterable<ObjectInfo>;
   /** Removes one leftover named by leftovers(); refuses any other key. */
-  deleteLeftover?(key: string): Promise<void>;
+  deleteLeftover?(key: string, options?: CallOptions): Promise<void>;
   /** Deletes the object; deleting a missing object is not an error. */
-  delete(key: string): Promise<void>;
+  delete(key: string, options?: CallOptions): Promise<void>;
   /** Releases connections and handles. */
   close(): Promise<void>;
 }

@@ -291,6 +291,35 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       const reads = await Promise.all(objects.map(([key]) => store.get(key)));
       reads.forEach((read, i) => expect(equal(read, objects[i]![1])).toBe(true));
     });
+
+    it("refuses every call whose signal has aborted with 'cancelled', and writes nothing", async () => {
+      const store = await fresh();
+      await store.put('kept', bytes(10));
+      const signal = AbortSignal.abort();
+      await expectCode(store.put('cancelled/put', bytes(100), { signal }), 'cancelled');
+      if (store.putIfAbsent) await expectCode(store.putIfAbsent('cancelled/once', bytes(10), { signal }), 'cancelled');
+      await expectCode(store.get('kept', undefined, { signal }), 'cancelled');
+      await expectCode(store.get('kept', { offset: 0, length: 5 }, { signal }), 'cancelled');
+      await expectCode(store.stat('kept', { signal }), 'cancelled');
+      await expectCode(infosNow(store.list('', { signal })), 'cancelled');
+      await expectCode(store.delete('kept', { signal }), 'cancelled');
+      expect(await keysOf(store.list(''))).toEqual(['kept']);
+    });
+
+    it('aborts a large put in flight: it rejects with cancelled and the key is not written', async () => {
+      const store = await fresh();
+      const controller = new AbortController();
+      const put = store.put('big', bytes(largeSize), { signal: controller.signal });
+      setTimeout(() => controller.abort(), 1);
+      const error = await put.then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      // A store may finish before the abort lands; a put that was cut must leave no object.
+      if (error === undefined) return;
+      expect((error as CairnError).code).toBe('cancelled');
+      expect(await store.stat('big')).toBeUndefined();
+    });
   });
 }
 

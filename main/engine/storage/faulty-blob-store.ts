@@ -10,7 +10,8 @@
 //   store.failRandomly('get', 0.25, 7);       // a quarter of gets fail (retryable), seeded
 
 import { StorageError } from '../../../shared/errors.ts';
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+import { ForwardingBlobStore, throwIfAborted } from './forwarding-blob-store.ts';
 import { rangeBeyondEnd } from './keys.ts';
 
 export type FaultOperation = 'put' | 'get' | 'stat' | 'list' | 'delete';
@@ -51,10 +52,7 @@ interface GetRule {
   truncateTo?: number;
 }
 
-export class FaultyBlobStore implements BlobStore {
-  readonly location: string;
-  readonly listingLagMs: number | undefined;
-  readonly inner: BlobStore;
+export class FaultyBlobStore extends ForwardingBlobStore {
   /** Calls received per operation, faulty or not, since construction or clear(). */
   readonly calls: Record<FaultOperation, number> = { put: 0, get: 0, stat: 0, list: 0, delete: 0 };
   /** Every call as "op key" (list: its prefix), in order, since construction or clear(). */
@@ -67,30 +65,15 @@ export class FaultyBlobStore implements BlobStore {
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(inner: BlobStore, options: FaultyBlobStoreOptions = {}) {
-    this.inner = inner;
-    this.location = inner.location;
-    this.listingLagMs = inner.listingLagMs;
+    super(inner);
     this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    if (inner.putIfAbsent) {
-      const putIfAbsent = inner.putIfAbsent.bind(inner);
-      this.putIfAbsent = async (key, data) => {
-        const fault = await this.#enter('put', key);
-        if (fault?.options.reachesStore) await putIfAbsent(key, data);
-        if (fault) throw fault.error;
-        return putIfAbsent(key, data);
-      };
-    }
-    if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
-    if (inner.versioning) this.versioning = inner.versioning.bind(inner);
-    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
-    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
+    this.wrapOptional('putIfAbsent', (next) => async (key, data, options) => {
+      const fault = await this.#enter('put', key, options?.signal);
+      if (fault?.options.reachesStore) await next(key, data, options);
+      if (fault) throw fault.error;
+      return next(key, data, options);
+    });
   }
-
-  putIfAbsent?: BlobStore['putIfAbsent'];
-  ensureContainer?: BlobStore['ensureContainer'];
-  versioning?: BlobStore['versioning'];
-  leftovers?: BlobStore['leftovers'];
-  deleteLeftover?: BlobStore['deleteLeftover'];
 
   /** The `n`th matching call of `op` from now (1 = the next one) fails; the others pass. */
   failNth(op: FaultOperation, n: number, options: FaultOptions = {}): this {
@@ -139,26 +122,26 @@ export class FaultyBlobStore implements BlobStore {
     return this;
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
-    const fault = await this.#enter('put', key);
-    if (fault?.options.reachesStore) await this.inner.put(key, data);
+  override async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
+    const fault = await this.#enter('put', key, options?.signal);
+    if (fault?.options.reachesStore) await this.inner.put(key, data, options);
     if (fault) throw fault.error;
-    await this.inner.put(key, data);
+    await this.inner.put(key, data, options);
   }
 
-  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
-    const fault = await this.#enter('get', key);
+  override async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    const fault = await this.#enter('get', key, options?.signal);
     if (fault) throw fault.error;
     const rules = this.#getRules.filter((rule) => key.startsWith(rule.keyPrefix));
     const truncateTo = minOf(rules.map((rule) => rule.truncateTo));
     let data: Uint8Array;
     if (truncateTo === undefined) {
-      data = await this.inner.get(key, range);
+      data = await this.inner.get(key, range, options);
     } else if (range === undefined) {
-      data = (await this.inner.get(key)).slice(0, truncateTo);
+      data = (await this.inner.get(key, undefined, options)).slice(0, truncateTo);
     } else {
       if (range.offset + range.length > truncateTo) throw rangeBeyondEnd(key, this.location, range, truncateTo);
-      data = await this.inner.get(key, range);
+      data = await this.inner.get(key, range, options);
     }
     for (const rule of rules) {
       if (rule.truncateTo !== undefined || data.length === 0) continue;
@@ -170,19 +153,19 @@ export class FaultyBlobStore implements BlobStore {
     return data;
   }
 
-  async stat(key: string): Promise<ObjectInfo | undefined> {
-    const fault = await this.#enter('stat', key);
+  override async stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    const fault = await this.#enter('stat', key, options?.signal);
     if (fault) throw fault.error;
-    const info = await this.inner.stat(key);
+    const info = await this.inner.stat(key, options);
     const truncateTo = minOf(this.#getRules.filter((rule) => key.startsWith(rule.keyPrefix)).map((rule) => rule.truncateTo));
     return info && truncateTo !== undefined ? { key, size: Math.min(info.size, truncateTo) } : info;
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
-    const fault = await this.#enter('list', prefix);
+  override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
+    const fault = await this.#enter('list', prefix, options?.signal);
     let yielded = 0;
     if (fault && (fault.options.listAfter ?? 0) === 0) throw fault.error;
-    for await (const info of this.inner.list(prefix)) {
+    for await (const info of this.inner.list(prefix, options)) {
       yield info;
       yielded += 1;
       if (fault && yielded >= (fault.options.listAfter ?? 0)) throw fault.error;
@@ -190,23 +173,21 @@ export class FaultyBlobStore implements BlobStore {
     if (fault) throw fault.error;
   }
 
-  async delete(key: string): Promise<void> {
-    const fault = await this.#enter('delete', key);
-    if (fault?.options.reachesStore) await this.inner.delete(key);
+  override async delete(key: string, options?: CallOptions): Promise<void> {
+    const fault = await this.#enter('delete', key, options?.signal);
+    if (fault?.options.reachesStore) await this.inner.delete(key, options);
     if (fault) throw fault.error;
-    await this.inner.delete(key);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+    await this.inner.delete(key, options);
   }
 
   /** Counts the call, waits any delay, and returns the fault to inject, if any. */
-  async #enter(op: FaultOperation, key: string): Promise<{ error: Error; options: FaultOptions } | undefined> {
+  async #enter(op: FaultOperation, key: string, signal: AbortSignal | undefined): Promise<{ error: Error; options: FaultOptions } | undefined> {
     this.calls[op] += 1;
     this.log.push(`${op} ${key}`);
+    throwIfAborted(signal, this.location);
     const delay = this.#delays[op];
     if (delay !== undefined) await this.#sleep(delay);
+    throwIfAborted(signal, this.location);
     let hit: FailRule | undefined;
     for (const rule of this.#failRules) {
       if (rule.op !== op || !key.startsWith(rule.options.keyPrefix ?? '')) continue;

@@ -6,7 +6,8 @@
 // imports the AWS SDK. The conformance suite (conformance.ts) imports vitest and is therefore
 // not exported here: test files import it directly.
 
-export type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
+export type { BlobStore, BucketVersioning, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+export { anySignal, boundSignal, cancelledError, ForwardingBlobStore, isAbort, OPTIONAL_METHODS, raceAbort, SignalBoundBlobStore, throwIfAborted, unbound, type OptionalMethod } from './forwarding-blob-store.ts';
 export { MemoryBlobStore, type MemoryBlobStoreOptions } from './memory-blob-store.ts';
 export { LocalBlobStore, type LocalBlobStoreOptions } from './local-blob-store.ts';
 export { syncFolder } from '../atomic-file.ts';

@@ -6,7 +6,8 @@
 // - an overwritten key is listed with its old size and time for `lagMs`;
 // - a deleted key is still listed (with its old size and time) for `lagMs`.
 
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, CallOptions, ObjectInfo } from './blob-store.ts';
+import { ForwardingBlobStore } from './forwarding-blob-store.ts';
 import { systemClock, type Clock } from './clock.ts';
 
 export interface LaggingBlobStoreOptions {
@@ -23,61 +24,37 @@ interface Change {
   deleted: boolean;
 }
 
-export class LaggingBlobStore implements BlobStore {
-  readonly location: string;
-  readonly inner: BlobStore;
+export class LaggingBlobStore extends ForwardingBlobStore {
   lagMs: number;
   /** The bound the lock protocol waits out; the lag itself unless told otherwise (to test a wrong bound). */
-  listingLagMs: number;
+  override listingLagMs: number;
   readonly #clock: Clock;
   readonly #changes = new Map<string, Change>();
 
   constructor(inner: BlobStore, options: LaggingBlobStoreOptions) {
-    this.inner = inner;
-    this.location = inner.location;
+    super(inner);
     this.lagMs = options.lagMs;
     this.listingLagMs = options.reportedLagMs ?? options.lagMs;
     this.#clock = options.clock ?? systemClock;
-    if (inner.putIfAbsent) {
-      const putIfAbsent = inner.putIfAbsent.bind(inner);
-      this.putIfAbsent = async (key, data) => {
-        const before = await this.#visible(key);
-        const written = await putIfAbsent(key, data);
-        if (written) this.#record(key, before, false);
-        return written;
-      };
-    }
-    if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
-    if (inner.versioning) this.versioning = inner.versioning.bind(inner);
-    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
-    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
+    this.wrapOptional('putIfAbsent', (next) => async (key, data, options) => {
+      const before = await this.#visible(key, options);
+      const written = await next(key, data, options);
+      if (written) this.#record(key, before, false);
+      return written;
+    });
   }
 
-  putIfAbsent?: BlobStore['putIfAbsent'];
-  ensureContainer?: BlobStore['ensureContainer'];
-  versioning?: BlobStore['versioning'];
-  leftovers?: BlobStore['leftovers'];
-  deleteLeftover?: BlobStore['deleteLeftover'];
-
-  async put(key: string, data: Uint8Array): Promise<void> {
-    const before = await this.#visible(key);
-    await this.inner.put(key, data);
+  override async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
+    const before = await this.#visible(key, options);
+    await this.inner.put(key, data, options);
     this.#record(key, before, false);
   }
 
-  get(key: string, range?: ByteRange): Promise<Uint8Array> {
-    return this.inner.get(key, range);
-  }
-
-  stat(key: string): Promise<ObjectInfo | undefined> {
-    return this.inner.stat(key);
-  }
-
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
     const now = this.#clock.now();
     for (const [key, change] of this.#changes) if (now - change.at >= this.lagMs) this.#changes.delete(key);
     const listed = new Set<string>();
-    for await (const info of this.inner.list(prefix)) {
+    for await (const info of this.inner.list(prefix, options)) {
       listed.add(info.key);
       const change = this.#changes.get(info.key);
       if (change === undefined) yield info;
@@ -88,21 +65,17 @@ export class LaggingBlobStore implements BlobStore {
     }
   }
 
-  async delete(key: string): Promise<void> {
-    const before = await this.#visible(key);
-    await this.inner.delete(key);
+  override async delete(key: string, options?: CallOptions): Promise<void> {
+    const before = await this.#visible(key, options);
+    await this.inner.delete(key, options);
     this.#record(key, before, true);
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
   /** What listings show for `key` right now. */
-  async #visible(key: string): Promise<ObjectInfo | undefined> {
+  async #visible(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
     const change = this.#changes.get(key);
     if (change !== undefined && this.#clock.now() - change.at < this.lagMs) return change.before;
-    return this.inner.stat(key);
+    return this.inner.stat(key, options);
   }
 
   #record(key: string, before: ObjectInfo | undefined, deleted: boolean): void {

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { CairnError, ConfigError, NotFoundError, StorageError } from '../../../shared/errors.ts';
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+import { cancelledError, isAbort, throwIfAborted } from './forwarding-blob-store.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
 import { ConditionUnsupportedError } from './conditions.ts';
 import { syncFolder } from '../atomic-file.ts';
@@ -37,16 +38,18 @@ export class LocalBlobStore implements BlobStore {
     this.#fsync = options.fsync ?? true;
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
-    await this.#write(key, data, false);
+  async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
+    await this.#write(key, data, false, options?.signal);
   }
 
   /** A hard link from the temporary file fails with EEXIST when the key exists: atomic, like If-None-Match. */
-  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
-    return this.#write(key, data, true);
+  async putIfAbsent(key: string, data: Uint8Array, options?: CallOptions): Promise<boolean> {
+    return this.#write(key, data, true, options?.signal);
   }
 
-  async #write(key: string, data: Uint8Array, exclusive: boolean): Promise<boolean> {
+  /** A cancelled write stops its file I/O and leaves nothing: the temporary file goes, the key is untouched. */
+  async #write(key: string, data: Uint8Array, exclusive: boolean, signal: AbortSignal | undefined): Promise<boolean> {
+    throwIfAborted(signal, this.location);
     const path = this.#path(key);
     const folder = this.#path(key, -1);
     const temp = `${path}${TEMP_MARK}${randomBytes(8).toString('hex')}`;
@@ -54,11 +57,12 @@ export class LocalBlobStore implements BlobStore {
       await mkdir(folder, { recursive: true });
       const handle = await open(temp, 'w');
       try {
-        await handle.writeFile(data);
+        await handle.writeFile(data, signal ? { signal } : {});
         if (this.#fsync) await handle.sync();
       } finally {
         await handle.close();
       }
+      throwIfAborted(signal, this.location);
       if (!exclusive) await rename(temp, path);
       else {
         try {
@@ -81,13 +85,15 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+  async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     const path = this.#path(key);
     if (range) assertValidRange(key, range);
     try {
       if (range === undefined) {
         // A file read whole comes in a buffer of its own: use it, copying only a pooled slice.
-        const whole = await readFile(path);
+        const whole = await readFile(path, signal ? { signal } : {});
         return whole.byteOffset === 0 && whole.byteLength === whole.buffer.byteLength ? new Uint8Array(whole.buffer) : new Uint8Array(whole);
       }
       const handle = await open(path, 'r');
@@ -97,6 +103,7 @@ export class LocalBlobStore implements BlobStore {
         const buffer = new Uint8Array(range.length);
         let done = 0;
         while (done < range.length) {
+          throwIfAborted(signal, this.location);
           const { bytesRead } = await handle.read(buffer, done, range.length - done, range.offset + done);
           if (bytesRead === 0) throw rangeBeyondEnd(key, this.location, range, range.offset + done);
           done += bytesRead;
@@ -110,7 +117,8 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async stat(key: string): Promise<ObjectInfo | undefined> {
+  async stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    throwIfAborted(options?.signal, this.location);
     const path = this.#path(key);
     try {
       const info = await stat(path);
@@ -121,15 +129,16 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
     assertValidPrefix(prefix);
     // Start at the deepest folder the prefix names, and filter by the full prefix below it.
     const parts = prefix.split('/');
     parts.pop(); // the last part is partial (or '' after a trailing `/`)
-    yield* this.#walk(parts, prefix);
+    yield* this.#walk(parts, prefix, false, options?.signal);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, this.location);
     const path = this.#path(key);
     try {
       await unlink(path);
@@ -141,11 +150,12 @@ export class LocalBlobStore implements BlobStore {
 
   async close(): Promise<void> {}
 
-  async *leftovers(): AsyncIterable<ObjectInfo> {
-    yield* this.#walk([], '', true);
+  async *leftovers(options?: CallOptions): AsyncIterable<ObjectInfo> {
+    yield* this.#walk([], '', true, options?.signal);
   }
 
-  async deleteLeftover(key: string): Promise<void> {
+  async deleteLeftover(key: string, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, this.location);
     const name = key.split('/').pop() ?? '';
     if (!TEMP_NAME.test(name)) throw new CairnError('internal', `'${key}' is not an unfinished write; only those are removed this way. This is a bug in Cairn.`);
     const path = this.#path(key);
@@ -158,7 +168,8 @@ export class LocalBlobStore implements BlobStore {
   }
 
   /** Objects under `prefix`; with `leftovers`, only the unfinished writes list() hides. */
-  async *#walk(folderParts: string[], prefix: string, leftovers = false): AsyncGenerator<ObjectInfo> {
+  async *#walk(folderParts: string[], prefix: string, leftovers: boolean, signal: AbortSignal | undefined): AsyncGenerator<ObjectInfo> {
+    throwIfAborted(signal, this.location);
     const folder = join(this.root, ...folderParts);
     let entries;
     try {
@@ -170,7 +181,7 @@ export class LocalBlobStore implements BlobStore {
     for await (const entry of entries) {
       const key = [...folderParts, entry.name].join('/');
       if (entry.isDirectory()) {
-        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk([...folderParts, entry.name], prefix, leftovers);
+        if (`${key}/`.startsWith(prefix) || prefix.startsWith(`${key}/`)) yield* this.#walk([...folderParts, entry.name], prefix, leftovers, signal);
       } else if (entry.isFile() && key.startsWith(prefix) && TEMP_NAME.test(entry.name) === leftovers) {
         const info = await stat(join(folder, entry.name)).catch(() => undefined); // deleted meanwhile
         if (info) yield { key, size: info.size, modifiedAt: Math.floor(info.mtimeMs) };
@@ -187,6 +198,7 @@ export class LocalBlobStore implements BlobStore {
 
   #error(error: unknown, action: 'read' | 'write' | 'list' | 'delete', key: string): CairnError {
     if (error instanceof CairnError) return error;
+    if (isAbort(error)) return cancelledError(this.location, `The ${action} of '${key}'`);
     const where = `${this.root}${sep}${key.split('/').join(sep)}`;
     switch (errnoOf(error)) {
       case 'ENOENT':

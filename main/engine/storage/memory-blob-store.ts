@@ -2,7 +2,8 @@
 // Bytes are copied in and out so callers can't change stored objects through shared buffers.
 
 import { NotFoundError } from '../../../shared/errors.ts';
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+import { throwIfAborted } from './forwarding-blob-store.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
 import { ConditionUnsupportedError } from './conditions.ts';
 
@@ -37,13 +38,15 @@ export class MemoryBlobStore implements BlobStore {
     return this.#objects.size;
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
+  async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, this.location);
     assertValidKey(key);
     // A copy: Buffer#slice would alias the caller's bytes.
     this.#objects.set(key, { data: new Uint8Array(data), modifiedAt: this.#now() });
   }
 
-  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+  async putIfAbsent(key: string, data: Uint8Array, options?: CallOptions): Promise<boolean> {
+    throwIfAborted(options?.signal, this.location);
     assertValidKey(key);
     if (!this.#conditional) throw new ConditionUnsupportedError(this.location);
     if (this.#objects.has(key)) return false;
@@ -51,7 +54,8 @@ export class MemoryBlobStore implements BlobStore {
     return true;
   }
 
-  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+  async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    throwIfAborted(options?.signal, this.location);
     assertValidKey(key);
     if (range) assertValidRange(key, range);
     const data = this.#objects.get(key)?.data;
@@ -61,20 +65,23 @@ export class MemoryBlobStore implements BlobStore {
     return data.slice(range.offset, range.offset + range.length);
   }
 
-  async stat(key: string): Promise<ObjectInfo | undefined> {
+  async stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    throwIfAborted(options?.signal, this.location);
     assertValidKey(key);
     const stored = this.#objects.get(key);
     return stored === undefined ? undefined : { key, size: stored.data.length, modifiedAt: stored.modifiedAt };
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
+    throwIfAborted(options?.signal, this.location);
     assertValidPrefix(prefix);
     // A snapshot of the keys: puts and deletes during the iteration don't disturb it.
     const matches = [...this.#objects].filter(([key]) => key.startsWith(prefix));
     for (const [key, stored] of matches) yield { key, size: stored.data.length, modifiedAt: stored.modifiedAt };
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options?: CallOptions): Promise<void> {
+    throwIfAborted(options?.signal, this.location);
     assertValidKey(key);
     this.#objects.delete(key);
   }

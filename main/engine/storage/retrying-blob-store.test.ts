@@ -157,4 +157,38 @@ describe('RetryingBlobStore read budget', () => {
     }
     expect(faulty.injected).toBeGreaterThan(5);
   });
+
+  it('stops at once when cancelled while waiting out a Retry-After, with no further attempt', async () => {
+    const faulty = new FaultyBlobStore(new MemoryBlobStore());
+    faulty.failNth('put', 1, { error: () => new StorageError('storage', 'Slow down (503).', { retryable: true, throttled: true, retryAfterMs: 60_000 }) });
+    const store = new RetryingBlobStore(faulty);
+    const controller = new AbortController();
+    const put = store.put('k', new Uint8Array([1]), { signal: controller.signal }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    const abortedAt = Date.now();
+    controller.abort();
+    const error = await put;
+    expect(Date.now() - abortedAt).toBeLessThan(500);
+    expect(error).toBeInstanceOf(CairnError);
+    expect((error as CairnError).code).toBe('cancelled');
+    expect(faulty.calls.put).toBe(1);
+    expect(await store.stat('k')).toBeUndefined();
+  });
+
+  it('does not retry a call whose signal aborted, even when the error looks retryable', async () => {
+    const controller = new AbortController();
+    const faulty = new FaultyBlobStore(new MemoryBlobStore());
+    faulty.failNth('get', 1, {
+      error: () => {
+        controller.abort();
+        return new StorageError('unreachable', 'socket hang up', { retryable: true });
+      },
+    });
+    const store = new RetryingBlobStore(faulty, { sleep: async () => undefined });
+    await expect(store.get('x', undefined, { signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' });
+    expect(faulty.calls.get).toBe(1);
+  });
 });

@@ -10,7 +10,8 @@
 // than writes (ranged reads): a restore should outlast a flaky link that a backup would give up on.
 
 import { isCairnError, StorageError } from '../../../shared/errors.ts';
-import type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+import { cancelledError, ForwardingBlobStore, isAbort, raceAbort } from './forwarding-blob-store.ts';
 
 export type RetryOperation = 'put' | 'get' | 'stat' | 'list' | 'delete';
 
@@ -55,10 +56,7 @@ export interface RetryOptions {
 
 export const DEFAULT_THROTTLE_BUDGET_MS = 5 * 60_000;
 
-export class RetryingBlobStore implements BlobStore {
-  readonly location: string;
-  readonly listingLagMs: number | undefined;
-  readonly inner: BlobStore;
+export class RetryingBlobStore extends ForwardingBlobStore {
   readonly #maxAttempts: number;
   readonly #readAttempts: number;
   readonly #baseDelayMs: number;
@@ -72,9 +70,7 @@ export class RetryingBlobStore implements BlobStore {
   #throttledCalls = 0;
 
   constructor(inner: BlobStore, options: RetryOptions = {}) {
-    this.inner = inner;
-    this.location = inner.location;
-    this.listingLagMs = inner.listingLagMs;
+    super(inner);
     this.#maxAttempts = Math.max(1, options.maxAttempts ?? 5);
     this.#readAttempts = Math.max(this.#maxAttempts, options.readAttempts ?? 3 * this.#maxAttempts);
     this.#baseDelayMs = options.baseDelayMs ?? 250;
@@ -84,47 +80,38 @@ export class RetryingBlobStore implements BlobStore {
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
     this.#onRetry = options.onRetry;
-    if (inner.putIfAbsent) this.putIfAbsent = (key, data) => this.#retry('put', key, () => (inner.putIfAbsent as NonNullable<BlobStore['putIfAbsent']>).call(inner, key, data));
-    if (inner.ensureContainer) this.ensureContainer = () => this.#retry('list', '', () => (inner.ensureContainer as NonNullable<BlobStore['ensureContainer']>).call(inner));
-    if (inner.versioning) this.versioning = () => (inner.versioning as () => Promise<BucketVersioning>).call(inner);
-    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
-    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
+    this.wrapOptional('putIfAbsent', (next) => (key, data, options) => this.#retry('put', key, options, () => next(key, data, options)));
+    this.wrapOptional('ensureContainer', (next) => (options) => this.#retry('list', '', options, () => next(options)));
   }
-
-  putIfAbsent?: (key: string, data: Uint8Array) => Promise<boolean>;
-  ensureContainer?: () => Promise<'exists' | 'created'>;
-  versioning?: () => Promise<BucketVersioning>;
-  leftovers?: BlobStore['leftovers'];
-  deleteLeftover?: BlobStore['deleteLeftover'];
 
   /** True while some call is waiting because the provider throttles: "waiting for the provider". */
   get waiting(): boolean {
     return this.#throttledCalls > 0;
   }
 
-  put(key: string, data: Uint8Array): Promise<void> {
-    return this.#retry('put', key, () => this.inner.put(key, data));
+  override put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
+    return this.#retry('put', key, options, () => this.inner.put(key, data, options));
   }
 
-  get(key: string, range?: ByteRange): Promise<Uint8Array> {
-    return this.#retry(range ? 'range' : 'get', key, () => this.inner.get(key, range));
+  override get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    return this.#retry(range ? 'range' : 'get', key, options, () => this.inner.get(key, range, options));
   }
 
-  stat(key: string): Promise<ObjectInfo | undefined> {
-    return this.#retry('stat', key, () => this.inner.stat(key));
+  override stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
+    return this.#retry('stat', key, options, () => this.inner.stat(key, options));
   }
 
   /**
    * A listing that fails midway starts over and skips the keys it already gave out. Attempts
    * count from 1 again after a try that made progress, so long listings survive many hiccups.
    */
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
     const seen = new Set<string>();
-    const state = this.#newState();
+    const state = this.#newState(options?.signal);
     for (;;) {
       let progressed = false;
       try {
-        for await (const info of this.inner.list(prefix)) {
+        for await (const info of this.inner.list(prefix, options)) {
           if (seen.has(info.key)) continue;
           seen.add(info.key);
           progressed = true;
@@ -143,12 +130,8 @@ export class RetryingBlobStore implements BlobStore {
     }
   }
 
-  delete(key: string): Promise<void> {
-    return this.#retry('delete', key, () => this.inner.delete(key));
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+  override delete(key: string, options?: CallOptions): Promise<void> {
+    return this.#retry('delete', key, options, () => this.inner.delete(key, options));
   }
 
   /** The wait before attempt `attempt + 1`; exposed for tests and progress messages. */
@@ -157,12 +140,12 @@ export class RetryingBlobStore implements BlobStore {
     return Math.floor(this.#random() * ceiling);
   }
 
-  #newState(): RetryState {
-    return { attempt: 1, failures: 0, throttledSince: undefined, startedAt: this.#now() };
+  #newState(signal: AbortSignal | undefined): RetryState {
+    return { attempt: 1, failures: 0, throttledSince: undefined, startedAt: this.#now(), signal };
   }
 
-  async #retry<T>(op: RetryOperation | 'range', key: string, call: () => Promise<T>): Promise<T> {
-    const state = this.#newState();
+  async #retry<T>(op: RetryOperation | 'range', key: string, options: CallOptions | undefined, call: () => Promise<T>): Promise<T> {
+    const state = this.#newState(options?.signal);
     for (; ; state.attempt += 1) {
       try {
         const result = await call();
@@ -184,6 +167,11 @@ export class RetryingBlobStore implements BlobStore {
   /** Waits before the next attempt, or throws when the error is final or the budget is spent. */
   async #backoff(kind: RetryOperation | 'range', key: string, state: RetryState, error: unknown): Promise<void> {
     const op: RetryOperation = kind === 'range' ? 'get' : kind;
+    if (state.signal?.aborted || isAbort(error)) {
+      // Cancelled: no further attempt, and no waiting out a Retry-After.
+      this.#settle(state);
+      throw isAbort(error) ? error : cancelledError(this.location);
+    }
     if (!isCairnError(error) || !error.retryable) {
       this.#settle(state);
       throw error;
@@ -213,7 +201,13 @@ export class RetryingBlobStore implements BlobStore {
       }
     }
     this.#onRetry?.({ op, key, attempt: state.attempt, delayMs, error, throttled });
-    await this.#sleep(delayMs);
+    try {
+      // The backoff (and a Retry-After) is cut short by a cancel.
+      await raceAbort(this.#sleep(delayMs), state.signal, this.location);
+    } catch (cancelled) {
+      this.#settle(state);
+      throw cancelled;
+    }
   }
 
   /** The last error, saying how long Cairn kept trying (so nobody reads "will try again" as the process exits). */
@@ -240,6 +234,8 @@ interface RetryState {
   failures: number;
   throttledSince: number | undefined;
   startedAt: number;
+  /** The call's cancel signal: once it aborts, no more attempts and no more waiting. */
+  signal: AbortSignal | undefined;
 }
 
 function defaultSleep(ms: number): Promise<void> {

@@ -25,7 +25,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { ConfigError, StorageError, type CairnError } from '../../../shared/errors.ts';
-import type { BlobStore, BucketVersioning, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, BucketVersioning, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+import { cancelledError, isAbort, throwIfAborted } from './forwarding-blob-store.ts';
 import { ConditionUnsupportedError } from './conditions.ts';
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
 import { mapS3Error, type S3ErrorContext, type S3Operation } from './s3-errors.ts';
@@ -128,8 +129,10 @@ export class S3BlobStore implements BlobStore {
     this.#client = new S3Client(config);
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
+  async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
     const Key = this.#fullKey(key);
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     try {
       if (data.byteLength > this.#multipartThreshold) {
         // Upload aborts the multipart upload on failure, so no parts are left behind to pay for.
@@ -139,29 +142,38 @@ export class S3BlobStore implements BlobStore {
           partSize: this.#partSize,
           queueSize: this.#partConcurrency,
         });
-        await upload.done();
+        const abort = () => void upload.abort().catch(() => undefined);
+        signal?.addEventListener('abort', abort, { once: true });
+        try {
+          await upload.done();
+        } finally {
+          signal?.removeEventListener('abort', abort);
+        }
       } else {
         const md5 = createHash('md5').update(data).digest('base64');
-        await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength, ContentMD5: md5 }));
+        await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength, ContentMD5: md5 }), { abortSignal: signal });
       }
     } catch (error) {
-      throw this.#error(error, 'put', key);
+      throw this.#error(error, 'put', key, undefined, signal);
     }
   }
 
   /** `If-None-Match: *`: 412 when the key exists; 501 where unsupported (Swift). Small objects only (locks, vault.json). */
-  async putIfAbsent(key: string, data: Uint8Array): Promise<boolean> {
+  async putIfAbsent(key: string, data: Uint8Array, options?: CallOptions): Promise<boolean> {
     const Key = this.#fullKey(key);
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     try {
       const md5 = createHash('md5').update(data).digest('base64');
-      await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength, ContentMD5: md5, IfNoneMatch: '*' }));
+      await this.#client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: data, ContentLength: data.byteLength, ContentMD5: md5, IfNoneMatch: '*' }), { abortSignal: signal });
       return true;
     } catch (error) {
+      if (isAbort(error) || signal?.aborted) throw this.#error(error, 'put', key, undefined, signal);
       const status = statusOf(error);
       const name = (error as { name?: unknown }).name;
       if (status === 412 || name === 'PreconditionFailed') return false;
       if (status === 501 || name === 'NotImplemented') throw new ConditionUnsupportedError(this.location, { cause: error });
-      throw this.#error(error, 'put', key);
+      throw this.#error(error, 'put', key, undefined, signal);
     }
   }
 
@@ -169,14 +181,17 @@ export class S3BlobStore implements BlobStore {
    * Creates the bucket when it does not exist (as restic's init does). 'exists' when it was
    * there; throws access_denied naming s3:CreateBucket when the key may not create it.
    */
-  async ensureContainer(): Promise<'exists' | 'created'> {
+  async ensureContainer(options?: CallOptions): Promise<'exists' | 'created'> {
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     // A key that may not see the bucket gets 403 for a missing bucket too at some providers
     // (Swift, per-bucket keys): then only CreateBucket's answer tells the two apart.
     let headDenied: boolean;
     try {
-      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
       return 'exists';
     } catch (error) {
+      if (isAbort(error) || signal?.aborted) throw this.#error(error, 'list', '', undefined, signal);
       headDenied = statusOf(error) === 403;
       if (statusOf(error) !== 404 && !headDenied) throw this.#error(error, 'list', '');
     }
@@ -184,9 +199,10 @@ export class S3BlobStore implements BlobStore {
       // AWS wants the region spelled out outside us-east-1; other providers ignore or refuse it.
       const aws = this.#endpointText.startsWith('AWS S3');
       const constraint = aws && this.#region !== 'us-east-1' ? { CreateBucketConfiguration: { LocationConstraint: this.#region as never } } : {};
-      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket, ...constraint }));
+      await this.#client.send(new CreateBucketCommand({ Bucket: this.bucket, ...constraint }), { abortSignal: signal });
       return 'created';
     } catch (error) {
+      if (isAbort(error) || signal?.aborted) throw this.#error(error, 'put', '', undefined, signal);
       const name = (error as { name?: unknown }).name;
       if (name === 'BucketAlreadyOwnedByYou') return 'exists';
       if (statusOf(error) === 403 || name === 'AccessDenied') {
@@ -208,25 +224,30 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** Whether the bucket keeps old versions of deleted and overwritten objects (then prune frees nothing until a lifecycle rule expires them). */
-  async versioning(): Promise<BucketVersioning> {
+  async versioning(options?: CallOptions): Promise<BucketVersioning> {
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     try {
-      const response = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }));
+      const response = await this.#client.send(new GetBucketVersioningCommand({ Bucket: this.bucket }), { abortSignal: signal });
       if (response.Status === 'Enabled') return 'enabled';
       if (response.Status === 'Suspended') return 'suspended';
       return 'off';
-    } catch {
+    } catch (error) {
+      if (isAbort(error) || signal?.aborted) throw this.#error(error, 'list', '', undefined, signal);
       // Not allowed to ask, or not implemented by the provider: say nothing rather than guess.
       return 'unknown';
     }
   }
 
-  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+  async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
     const Key = this.#fullKey(key);
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     if (range) assertValidRange(key, range);
-    if (range?.length === 0) return this.#emptyRange(key, range);
+    if (range?.length === 0) return this.#emptyRange(key, range, options);
     const Range = range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined;
     try {
-      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range }));
+      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.bucket, Key, Range }), { abortSignal: signal });
       const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array(0);
       if (response.ContentLength !== undefined && body.byteLength !== response.ContentLength) {
         throw new StorageError('unreachable', `The download of '${key}' from ${this.location} stopped after ${body.byteLength} of ${response.ContentLength} bytes.`, {
@@ -243,33 +264,37 @@ export class S3BlobStore implements BlobStore {
       if (body.byteLength !== range.length) throw rangeBeyondEnd(key, this.location, range, sizeFromContentRange(response.ContentRange));
       return body;
     } catch (error) {
-      throw this.#error(error, 'get', key, range);
+      throw this.#error(error, 'get', key, range, signal);
     }
   }
 
-  async stat(key: string): Promise<ObjectInfo | undefined> {
+  async stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
     const Key = this.#fullKey(key);
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     try {
-      const response = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      const response = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }), { abortSignal: signal });
       return { key, size: response.ContentLength ?? 0, ...(response.LastModified ? { modifiedAt: response.LastModified.getTime() } : {}) };
     } catch (error) {
       // HEAD responses have no body, so a missing object is just a 404 (as is a missing bucket:
       // list() is what tells those apart).
-      if (statusOf(error) === 404) return undefined;
-      throw this.#error(error, 'stat', key);
+      if (statusOf(error) === 404 && !signal?.aborted) return undefined;
+      throw this.#error(error, 'stat', key, undefined, signal);
     }
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
     assertValidPrefix(prefix);
+    const signal = options?.signal;
     const base = this.prefix === '' ? '' : `${this.prefix}/`;
     let token: string | undefined;
     do {
       let page;
+      throwIfAborted(signal, this.location);
       try {
-        page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base + prefix, ContinuationToken: token }));
+        page = await this.#client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: base + prefix, ContinuationToken: token }), { abortSignal: signal });
       } catch (error) {
-        throw this.#error(error, 'list', prefix);
+        throw this.#error(error, 'list', prefix, undefined, signal);
       }
       for (const object of page.Contents ?? []) {
         if (object.Key === undefined || !object.Key.startsWith(base)) continue;
@@ -288,13 +313,15 @@ export class S3BlobStore implements BlobStore {
     } while (token !== undefined);
   }
 
-  async delete(key: string): Promise<void> {
+  async delete(key: string, options?: CallOptions): Promise<void> {
     const Key = this.#fullKey(key);
+    const signal = options?.signal;
+    throwIfAborted(signal, this.location);
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }), { abortSignal: signal });
     } catch (error) {
-      if ((error as { name?: unknown }).name === 'NoSuchKey') return;
-      throw this.#error(error, 'delete', key);
+      if ((error as { name?: unknown }).name === 'NoSuchKey' && !signal?.aborted) return;
+      throw this.#error(error, 'delete', key, undefined, signal);
     }
   }
 
@@ -303,8 +330,8 @@ export class S3BlobStore implements BlobStore {
   }
 
   /** S3 can't express an empty range; answer from the object's size instead. */
-  async #emptyRange(key: string, range: ByteRange): Promise<Uint8Array> {
-    const info = await this.stat(key);
+  async #emptyRange(key: string, range: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+    const info = await this.stat(key, options);
     if (info === undefined) throw mapS3Error({ name: 'NoSuchKey', Code: 'NoSuchKey', $metadata: { httpStatusCode: 404 } }, this.#context('get', key));
     if (range.offset > info.size) throw rangeBeyondEnd(key, this.location, range, info.size);
     return new Uint8Array(0);
@@ -321,7 +348,9 @@ export class S3BlobStore implements BlobStore {
     return context;
   }
 
-  #error(error: unknown, op: S3Operation, key: string, range?: ByteRange): CairnError {
+  #error(error: unknown, op: S3Operation, key: string, range?: ByteRange, signal?: AbortSignal): CairnError {
+    // Aborted by the caller (cancel): not a network failure to retry.
+    if (signal?.aborted || isAbort(error)) return cancelledError(this.location, `The ${op} of '${key}'`);
     return mapS3Error(error, this.#context(op, key, range));
   }
 }

@@ -2,7 +2,8 @@
 // with "slow down" (503 SlowDown / 429) and a Retry-After, as the S3 store maps them.
 
 import { StorageError } from '../../../shared/errors.ts';
-import type { BlobStore, ByteRange, ObjectInfo } from './blob-store.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
+import { ForwardingBlobStore } from './forwarding-blob-store.ts';
 import { systemClock, type Clock } from './clock.ts';
 
 export interface ThrottleOptions {
@@ -12,10 +13,7 @@ export interface ThrottleOptions {
   code?: string;
 }
 
-export class ThrottlingBlobStore implements BlobStore {
-  readonly location: string;
-  readonly listingLagMs: number | undefined;
-  readonly inner: BlobStore;
+export class ThrottlingBlobStore extends ForwardingBlobStore {
   /** Requests refused so far. */
   refused = 0;
   readonly #clock: Clock;
@@ -23,28 +21,13 @@ export class ThrottlingBlobStore implements BlobStore {
   #options: ThrottleOptions = {};
 
   constructor(inner: BlobStore, options: { clock?: Clock } = {}) {
-    this.inner = inner;
-    this.location = inner.location;
-    this.listingLagMs = inner.listingLagMs;
+    super(inner);
     this.#clock = options.clock ?? systemClock;
-    if (inner.putIfAbsent) {
-      const putIfAbsent = inner.putIfAbsent.bind(inner);
-      this.putIfAbsent = async (key, data) => {
-        this.#gate('write', key);
-        return putIfAbsent(key, data);
-      };
-    }
-    if (inner.ensureContainer) this.ensureContainer = inner.ensureContainer.bind(inner);
-    if (inner.versioning) this.versioning = inner.versioning.bind(inner);
-    if (inner.leftovers) this.leftovers = inner.leftovers.bind(inner);
-    if (inner.deleteLeftover) this.deleteLeftover = inner.deleteLeftover.bind(inner);
+    this.wrapOptional('putIfAbsent', (next) => async (key, data, options) => {
+      this.#gate('write', key);
+      return next(key, data, options);
+    });
   }
-
-  putIfAbsent?: BlobStore['putIfAbsent'];
-  ensureContainer?: BlobStore['ensureContainer'];
-  versioning?: BlobStore['versioning'];
-  leftovers?: BlobStore['leftovers'];
-  deleteLeftover?: BlobStore['deleteLeftover'];
 
   /** Every request for the next `ms` (by the clock) is refused as throttled. */
   throttleFor(ms: number, options: ThrottleOptions = {}): this {
@@ -53,33 +36,29 @@ export class ThrottlingBlobStore implements BlobStore {
     return this;
   }
 
-  async put(key: string, data: Uint8Array): Promise<void> {
+  override async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
     this.#gate('write', key);
-    return this.inner.put(key, data);
+    return this.inner.put(key, data, options);
   }
 
-  async get(key: string, range?: ByteRange): Promise<Uint8Array> {
+  override async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
     this.#gate('read', key);
-    return this.inner.get(key, range);
+    return this.inner.get(key, range, options);
   }
 
-  async stat(key: string): Promise<ObjectInfo | undefined> {
+  override async stat(key: string, options?: CallOptions): Promise<ObjectInfo | undefined> {
     this.#gate('look up', key);
-    return this.inner.stat(key);
+    return this.inner.stat(key, options);
   }
 
-  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+  override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
     this.#gate('list', prefix);
-    yield* this.inner.list(prefix);
+    yield* this.inner.list(prefix, options);
   }
 
-  async delete(key: string): Promise<void> {
+  override async delete(key: string, options?: CallOptions): Promise<void> {
     this.#gate('delete', key);
-    return this.inner.delete(key);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
+    return this.inner.delete(key, options);
   }
 
   #gate(what: string, key: string): void {

@@ -18,7 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { LockedError } from '../../../shared/errors.ts';
-import { systemClock, type Clock } from '../storage/index.ts';
+import { boundSignal, raceAbort, systemClock, unbound, type BlobStore, type Clock } from '../storage/index.ts';
 import { keys, kinds } from './format.ts';
 import { parseLockRecord } from './records.ts';
 import type { LockRecord } from './records.ts';
@@ -135,6 +135,7 @@ export function orphanOf(lock: LockRecord, device: string): boolean {
 export async function acquireLock(vault: Vault, options: LockOptions): Promise<HeldLock> {
   const clock = options.clock ?? systemClock;
   const deadline = clock.now() + (options.waitMs ?? 0);
+  const signal = boundSignal(vault.store);
   for (let attempt = 1; ; attempt++) {
     try {
       return await tryAcquire(vault, options, clock);
@@ -142,8 +143,8 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
       if (!(error instanceof BlockedError)) throw error;
       const left = deadline - clock.now();
       if (left <= 0) throw error;
-      // Ties (both sides backed off) are broken by jitter.
-      await clock.sleep(Math.min(left, Math.random() * Math.min(30_000, 1000 * 2 ** attempt)));
+      // Ties (both sides backed off) are broken by jitter. A cancel ends the wait at once.
+      await raceAbort(clock.sleep(Math.min(left, Math.random() * Math.min(30_000, 1000 * 2 ** attempt))), signal, vault.store.location);
     }
   }
 }
@@ -173,15 +174,18 @@ async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Pro
     refreshedAt: at,
   };
   const sealed = () => vault.seal(kinds.lock, id, Buffer.from(JSON.stringify(record)));
-  const write = () => store.put(key, sealed());
+  // Taking the lock obeys the caller's cancel signal (a vault.withSignal view); keeping it
+  // (rewrites) and removing it never do, so a cancelled run still releases its lock.
+  const keeper = unbound(store);
+  const write = (via: BlobStore = store) => via.put(key, sealed());
   /** Our lock's modifiedAt by the store's clock, and the local monotonic time we learned it. */
   let anchor: { store: number; local: number } | undefined;
-  const learnTime = async () => {
-    const info = await store.stat(key);
+  const learnTime = async (via: BlobStore = store) => {
+    const info = await via.stat(key);
     if (info?.modifiedAt !== undefined) anchor = { store: info.modifiedAt, local: performance.now() };
   };
   const storeNow = () => (anchor ? anchor.store + (performance.now() - anchor.local) : undefined);
-  const remove = () => store.delete(key).catch(() => undefined);
+  const remove = () => keeper.delete(key).catch(() => undefined);
 
   if (fixed) {
     await deleteUnreleased(vault);
@@ -196,7 +200,13 @@ async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Pro
       }
     }
   } else {
-    await settleAll([write(), deleteUnreleased(vault)]);
+    try {
+      await settleAll([write(), deleteUnreleased(vault)]);
+    } catch (error) {
+      // A write cut short (cancelled, or the connection dropped) may still have landed.
+      await remove();
+      throw error;
+    }
   }
 
   let others: FoundLock[];
@@ -244,8 +254,8 @@ async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Pro
   const refresh = async () => {
     if (released) return;
     record = { ...record, refreshedAt: new Date(localNow()).toISOString() };
-    await write();
-    await learnTime().catch(() => undefined);
+    await write(keeper);
+    await learnTime(keeper).catch(() => undefined);
   };
   // The lock rewrites itself while held, so that a long backup (hours on a slow uplink) or prune
   // never looks abandoned. Timers are unref'd: a held lock never keeps a process alive.
@@ -272,7 +282,7 @@ async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Pro
       if (timer) clearTimeout(timer);
       await refreshing;
       try {
-        await store.delete(key);
+        await keeper.delete(key);
       } catch (error) {
         let ids = unreleased.get(store.location);
         if (!ids) unreleased.set(store.location, (ids = new Set()));

@@ -44,6 +44,11 @@ export interface PruneOptions {
   /** The safety margin; default: the vault's (pruneMarginHours in vault.json). 0 deletes at once (tests, single-device vaults). */
   marginMs?: number;
   onProgress?: (phase: string, done: number, total: number) => void;
+  /**
+   * Cancels the prune: the storage requests in flight are aborted and it stops with 'cancelled'.
+   * Stopped at any step, the vault still passes check; the next prune finishes the job.
+   */
+  signal?: AbortSignal;
   /** Test hook: called between steps so a test can kill the prune part-way. */
   afterStep?: (step: 'repacked' | 'indexed' | 'old-index-deleted' | 'packs-deleted') => Promise<void> | void;
 }
@@ -110,7 +115,8 @@ async function loadMarks(vault: Vault): Promise<Marks> {
   }
 }
 
-export async function prune(vault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions): Promise<PruneResult> {
+export async function prune(unboundVault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions): Promise<PruneResult> {
+  const vault = unboundVault.withSignal(options.signal);
   return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs, ...(options.clock ? { clock: options.clock } : {}) }, async (lock: HeldLock) => {
     const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
     const marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;

@@ -22,6 +22,7 @@ import {
 } from '../crypto/index.ts';
 import type { KeySlot, ScryptParams, Subkeys } from '../crypto/index.ts';
 import type { BlobStore } from '../storage/index.ts';
+import { SignalBoundBlobStore } from '../storage/index.ts';
 import { FORMAT_VERSION, keys, kinds } from './format.ts';
 import { listingLagOf, probeConditionalWrites } from './capabilities.ts';
 import type { BlobLocation } from './format.ts';
@@ -122,6 +123,18 @@ export class Vault {
 
   get id(): VaultId {
     return this.config.id;
+  }
+
+  /**
+   * This vault with every storage call also obeying `signal`: what a backup, restore or prune
+   * works through, so that cancelling it aborts the requests in flight. Locks taken through the
+   * view are still released after a cancel (locks.ts uses the unbound store for that).
+   */
+  withSignal(signal: AbortSignal | undefined): Vault {
+    if (!signal) return this;
+    const view = new Vault(new SignalBoundBlobStore(this.store, signal), this.config, this.master);
+    view.damagedSlots = this.damagedSlots;
+    return view;
   }
 
   static async exists(store: BlobStore): Promise<boolean> {
