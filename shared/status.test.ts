@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeStatus, type StatusFacts, type StatusKind } from './status.ts';
+import type { EngineStatus } from './models.ts';
+import { describeStatus, engineState, type StateFacts, type StatusFacts, type StatusKind } from './status.ts';
 
 const synced = '2026-12-04T10:00:00.000Z';
 
@@ -32,5 +33,26 @@ describe('describeStatus', () => {
       const upToDate = describeStatus(facts).kind === 'up-to-date';
       expect(upToDate).toBe(facts.state === 'idle' && !!facts.lastSyncAt && !facts.openConflicts && facts.outboxCount === 0 && !facts.waitingForProvider && !facts.damaged?.length);
     }
+  });
+});
+
+const open: StateFacts = { configured: true, open: true, running: false, paused: false };
+
+// One row per rule of engineState, in the order they win.
+const states: [string, Partial<StateFacts>, EngineStatus['state']][] = [
+  ['not set up, whatever else is true', { configured: false, open: true, running: true, paused: true, errorCode: 'unreachable' }, 'unconfigured'],
+  ['set up, not open', { open: false }, 'locked'],
+  ['set up, not open, another error', { open: false, errorCode: 'wrong_key' }, 'locked'],
+  ['not open because the vault was unreachable', { open: false, errorCode: 'unreachable' }, 'offline'],
+  ['a job running wins over pause and errors', { running: true, paused: true, errorCode: 'storage' }, 'syncing'],
+  ['paused wins over the last error', { paused: true, errorCode: 'unreachable' }, 'paused'],
+  ['open, last attempt unreachable', { errorCode: 'unreachable' }, 'offline'],
+  ['open, last attempt failed', { errorCode: 'disk_full' }, 'error'],
+  ['open, nothing wrong', {}, 'idle'],
+];
+
+describe('engineState', () => {
+  it.each(states)('%s', (_what, facts, expected) => {
+    expect(engineState({ ...open, ...facts })).toBe(expected);
   });
 });

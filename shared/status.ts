@@ -22,6 +22,33 @@ const PROVIDERS: Record<ProviderKind, string> = { r2: 'Cloudflare R2', s3: 'Amaz
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
+/** What the service knows that decides the engine's one state (see engineState). */
+export interface StateFacts {
+  configured: boolean;
+  /** The vault is open (unlocked, or opened offline from the cached header). */
+  open: boolean;
+  /** A job (sync, restore, check, prune) is running. */
+  running: boolean;
+  paused: boolean;
+  /** The code of the last error, if the last attempt failed. */
+  errorCode?: string | undefined;
+}
+
+/**
+ * The engine's state, in order: not set up; not open (offline when the vault couldn't be reached,
+ * else locked); a job running; paused; the last error (offline when the vault was unreachable);
+ * idle. describeStatus turns it, with the other facts, into the headline.
+ */
+export function engineState(f: StateFacts): EngineStatus['state'] {
+  if (!f.configured) return 'unconfigured';
+  if (!f.open) return f.errorCode === 'unreachable' ? 'offline' : 'locked';
+  if (f.running) return 'syncing';
+  if (f.paused) return 'paused';
+  if (f.errorCode === 'unreachable') return 'offline';
+  if (f.errorCode !== undefined) return 'error';
+  return 'idle';
+}
+
 export function describeStatus(facts: StatusFacts): StatusHeadline {
   const { state } = facts;
   if (state === 'unconfigured') return { kind: 'unconfigured', text: 'Not set up', tone: 'neutral' };

@@ -18,7 +18,7 @@ import { HIDDEN_ARG, getLaunchAtLogin, setLaunchAtLogin, supportsLaunchAtLogin, 
 import { NotificationTracker } from './notifications.ts';
 import { registerAppScheme, serveRenderer } from './protocol.ts';
 import { hardenSession, isAllowedExternalUrl } from './security.ts';
-import { observeHandlers, throttleLatest } from './service-bridge.ts';
+import { throttleLatest } from './service-bridge.ts';
 import { acquireSingleInstance } from './single-instance.ts';
 import { installTestHooks, testHooksEnabled } from './test-hooks.ts';
 import { buildTrayMenu, type TrayAction } from './tray.ts';
@@ -116,10 +116,10 @@ class CairnApp {
     serveRenderer(session.defaultSession.protocol, this.paths.rendererDir);
 
     this.service = await createCairnService(this.serviceOptions(await this.openSecrets()));
-    this.handlers = observeHandlers(this.service.handlers, {
-      settings: (settings) => this.onSettings(settings),
-      configured: () => void this.refreshWatcher(),
-    });
+    this.handlers = this.service.handlers;
+    // The app follows the service's events (new settings; a vault set up or unlocked).
+    this.cleanups.push(this.service.on('settings.changed', (settings) => this.onSettings(settings)));
+    this.cleanups.push(this.service.on('vault.opened', () => void this.refreshWatcher()));
 
     this.scheduler = new Scheduler({
       run: (reason) => this.sync(reason),

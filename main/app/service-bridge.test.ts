@@ -1,37 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CHANNELS, type Handlers } from '../../shared/ipc/contract.ts';
-import type { Settings } from '../../shared/models.ts';
-import { observeHandlers, throttleLatest } from './service-bridge.ts';
-
-const settings = { intervalMinutes: 15, syncOnAgentQuiet: true, quietSeconds: 30 } as Settings;
-
-function handlers(): Handlers {
-  const all = Object.fromEntries(CHANNELS.map((channel) => [channel, vi.fn(async () => ({ channel }))]));
-  return { ...all, 'settings.set': vi.fn(async () => settings) } as unknown as Handlers;
-}
-
-describe('observeHandlers', () => {
-  it('reports new settings and set-up vaults, and passes every result through', async () => {
-    const observer = { settings: vi.fn(), configured: vi.fn() };
-    const observed = observeHandlers(handlers(), observer);
-    expect(Object.keys(observed).sort()).toEqual([...CHANNELS].sort());
-    expect(await observed['settings.set']({ intervalMinutes: 15 })).toBe(settings);
-    expect(observer.settings).toHaveBeenCalledWith(settings);
-    await observed['setup.unlock']({ secret: { passphrase: 'p' } });
-    expect(observer.configured).toHaveBeenCalledTimes(1);
-    expect(await observed['status.get']({})).toEqual({ channel: 'status.get' });
-  });
-
-  it('does not report a failed call', async () => {
-    const base = handlers();
-    base['setup.joinVault'] = async () => {
-      throw new Error('wrong key');
-    };
-    const observer = { settings: vi.fn(), configured: vi.fn() };
-    await expect(observeHandlers(base, observer)['setup.joinVault']({ location: { provider: 'local', path: '/v', prefix: 'cairn' }, secret: { passphrase: 'x' } })).rejects.toThrow('wrong key');
-    expect(observer.configured).not.toHaveBeenCalled();
-  });
-});
+import { throttleLatest } from './service-bridge.ts';
 
 describe('throttleLatest', () => {
   beforeEach(() => {

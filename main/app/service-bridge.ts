@@ -1,41 +1,5 @@
-// Between the service and the shell: the app watches the handler results that change what it must
-// do (new settings → schedule policy and watched folders; a vault set up → start watching).
-// Everything passes through unchanged.
-
-import type { Handlers } from '../../shared/ipc/contract.ts';
-import type { Settings } from '../../shared/models.ts';
-
-export interface ServiceObserver {
-  settings(settings: Settings): void;
-  /** A vault was created, joined or unlocked. */
-  configured(): void;
-}
-
-export function observeHandlers(handlers: Handlers, observer: ServiceObserver): Handlers {
-  return {
-    ...handlers,
-    'settings.set': async (request) => {
-      const settings = await handlers['settings.set'](request);
-      observer.settings(settings);
-      return settings;
-    },
-    'setup.createVault': async (request) => {
-      const result = await handlers['setup.createVault'](request);
-      observer.configured();
-      return result;
-    },
-    'setup.joinVault': async (request) => {
-      const result = await handlers['setup.joinVault'](request);
-      observer.configured();
-      return result;
-    },
-    'setup.unlock': async (request) => {
-      const result = await handlers['setup.unlock'](request);
-      observer.configured();
-      return result;
-    },
-  };
-}
+// Between the service and the shell. The app learns of service changes from the service's
+// events (CairnService.on: 'settings.changed', 'vault.opened'); this holds what sits between.
 
 /**
  * Calls `report` with the latest value at most once per `intervalMs` (leading and trailing), so

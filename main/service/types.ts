@@ -2,7 +2,8 @@
 // pushed events. Plain Node (no electron): the Electron app serves it over ipcMain, the e2e host
 // over a loopback WebSocket, and both validate requests with the same router first.
 
-import type { EventName, Events, Handlers } from '../../shared/ipc/contract.ts';
+import type { Events, Handlers, SetupResult } from '../../shared/ipc/contract.ts';
+import type { Settings } from '../../shared/models.ts';
 import type { SecretStore } from '../keychain/secret-store.ts';
 import type { BlobStore } from '../engine/storage/index.ts';
 
@@ -31,9 +32,20 @@ export interface CairnServiceOptions {
   decorateStore?: (bare: BlobStore) => BlobStore;
 }
 
+/**
+ * What the service tells its listeners: the renderer's events (forwarded over IPC) plus two only
+ * the shell needs — new settings (schedule policy, watched folders) and a vault set up or
+ * unlocked (start watching). The app listens here instead of wrapping handlers.
+ */
+export type ServiceEvents = Events & {
+  'settings.changed': Settings;
+  'vault.opened': SetupResult;
+};
+export type ServiceEventName = keyof ServiceEvents;
+
 export interface CairnService {
   readonly handlers: Handlers;
-  on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
+  on<E extends ServiceEventName>(event: E, listener: (payload: ServiceEvents[E]) => void): () => void;
   /**
    * Runs a sync now (what the tray's "Sync now" and the scheduler call). Concurrent calls join the
    * running sync. Scheduled and quit syncs do nothing while paused. Rejects when the sync failed.

@@ -1,0 +1,137 @@
+// Snapshots: the list, browsing a tree, file previews, diffs, pins, and restore (planned and run
+// by the engine's one restore function, the rule the CLI uses too).
+
+import { ConfigError } from '../../shared/errors.ts';
+import type { Handlers } from '../../shared/ipc/contract.ts';
+import type { DiffEntry, TreeEntryInfo } from '../../shared/models.ts';
+import { agentSources, setPinned, summarise } from '../engine/operations.ts';
+import { expandHomePath } from '../engine/paths.ts';
+import type { Repository } from '../engine/repository.ts';
+import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
+import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
+import { diffSnapshotTrees } from '../engine/vault/index.ts';
+import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
+import { preview } from './file-preview.ts';
+import type { ServiceContext } from './service-context.ts';
+
+type SnapshotChannels = 'snapshots.list' | 'snapshots.tree' | 'snapshots.readFile' | 'snapshots.diff' | 'snapshots.restorePlan' | 'snapshots.restore' | 'snapshots.pin';
+
+function entryInfo(path: string, e: TreeEntry): TreeEntryInfo {
+  return {
+    name: e.name,
+    path,
+    type: e.type,
+    size: e.size,
+    mtimeMs: Number(BigInt(e.mtimeNs) / 1_000_000n),
+    mode: e.mode,
+    ...(e.target !== undefined ? { target: e.target } : {}),
+  };
+}
+
+/** Each safety root (`safety/<label>`) against the root `<label>` of `previous`: added and changed files only. */
+async function safetyDiff(r: Repository, snap: SnapshotRecord, previous: SnapshotRecord | undefined): Promise<DiffEntry[]> {
+  const out: DiffEntry[] = [];
+  for (const root of snap.roots) {
+    const label = root.label.startsWith(SAFETY_PREFIX) ? root.label.slice(SAFETY_PREFIX.length) : root.label;
+    const before = previous?.roots.find((x) => x.label === label);
+    const changes = await diffSnapshotTrees(r.reader(), before?.tree, root.tree);
+    for (const c of changes) if (c.change !== 'removed') out.push({ ...c, path: `${root.label}/${c.path}` });
+  }
+  return out;
+}
+
+/** The engine's restore request for an app request: the rule the CLI uses too. */
+function restoreRequest(ctx: ServiceContext, snap: SnapshotRecord, paths: readonly string[], target: RestoreDestination, overwrite: boolean): RestoreRequest {
+  // This device's agent folders by label: detected once (a walk of every agent), on first need.
+  let localRoots: Promise<Map<string, string>> | undefined;
+  return {
+    snapshot: snap,
+    paths,
+    destination: target.kind === 'folder' ? { ...target, path: expandHomePath(target.path, ctx.options.home) } : target,
+    existing: overwrite ? 'overwrite' : 'keep',
+    mappings: ctx.settings().pathMappings,
+    localRoot: async (label) => {
+      localRoots ??= ctx.agentContext().then(async (agentCtx) => new Map((await agentSources({ ctx: agentCtx })).sources.map((x) => [x.label, x.path])));
+      return (await localRoots).get(label);
+    },
+  };
+}
+
+/** The snapshot to compare with: the one asked for, else the same device's previous one. */
+async function diffAgainst(ctx: ServiceContext, snap: SnapshotRecord, againstId: string | undefined): Promise<SnapshotRecord | undefined> {
+  if (againstId) return ctx.findSnapshot(againstId);
+  return (await ctx.snapshots(snap.device)).filter((s) => s.time < snap.time)[0];
+}
+
+export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotChannels> {
+  return {
+    'snapshots.list': async ({ deviceId }) => (await ctx.snapshots(deviceId)).map(summarise),
+    'snapshots.tree': async ({ snapshotId, path }) => {
+      const r = ctx.requireRepo();
+      const snap = await ctx.findSnapshot(snapshotId);
+      await r.refreshIndex();
+      const reader = r.reader();
+      const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
+      if (start.entry.type !== 'dir') return [entryInfo(start.path, start.entry)];
+      const entries = await reader.list(start.entry);
+      return entries.map((e) => entryInfo(start.path ? `${start.path}/${e.name}` : e.name, e)).sort((a, b) => Number(b.type === 'dir') - Number(a.type === 'dir') || a.name.localeCompare(b.name));
+    },
+    'snapshots.readFile': async ({ snapshotId, path, maxBytes }) => {
+      const r = ctx.requireRepo();
+      const snap = await ctx.findSnapshot(snapshotId);
+      await r.refreshIndex();
+      const reader = r.reader();
+      const { entry } = await reader.resolve(snap, path);
+      if (entry.type !== 'file') throw new ConfigError(`'${path}' is a ${entry.type === 'dir' ? 'folder' : 'symbolic link'}, not a file.`);
+      return preview(await reader.readFile(entry, maxBytes), entry.size);
+    },
+    'snapshots.diff': async ({ snapshotId, againstId }) => {
+      const r = ctx.requireRepo();
+      const snap = await ctx.findSnapshot(snapshotId);
+      await r.refreshIndex();
+      if (!againstId && snap.reason === 'before-restore') {
+        // A safety snapshot holds only the files a restore replaced: compare each with the same
+        // file in the last regular snapshot, and don't list the files it never held as removed.
+        const previous = (await ctx.snapshots(snap.device)).find((s) => s.time < snap.time && s.reason !== 'before-restore');
+        return safetyDiff(r, snap, previous);
+      }
+      const before = await diffAgainst(ctx, snap, againstId);
+      return diffSnapshotTrees(r.reader(), before?.tree, snap.tree);
+    },
+    'snapshots.restorePlan': async ({ snapshotId, paths, target, overwrite }) => {
+      const r = ctx.requireRepo();
+      const plan = await planRestore(r, restoreRequest(ctx, await ctx.findSnapshot(snapshotId), paths, target, overwrite));
+      return {
+        files: plan.files,
+        bytes: plan.bytes,
+        targets: [...new Set(plan.steps.map((s) => s.target))],
+        existing: plan.existing.length,
+        existingSample: plan.existing.slice(0, 20),
+        existingAction: plan.existingAction,
+        safetySnapshot: plan.safetySnapshot,
+      };
+    },
+    'snapshots.restore': async ({ snapshotId, paths, target, overwrite }) => {
+      const r = ctx.requireRepo();
+      const snap = await ctx.findSnapshot(snapshotId);
+      const { job } = ctx.jobs.start('restore', async (report, signal) => {
+        const done = await restoreSnapshot(r, restoreRequest(ctx, snap, paths, target, overwrite), { ctx: await ctx.agentContext(), onProgress: report, signal });
+        if (done.safetySnapshotId) {
+          ctx.state.snapshotCache.clear();
+          ctx.emit('snapshots.changed', { deviceId: r.device.id });
+        }
+        const where = target.kind === 'folder' ? `into ${target.path}` : 'to their place';
+        const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were` : '';
+        const safety = done.safetySnapshotId ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
+        return `Restored ${done.files} file(s) ${where}${kept}${safety}.`;
+      });
+      return { jobId: job.id };
+    },
+    'snapshots.pin': async ({ snapshotId, pinned }) => {
+      const s = await setPinned(ctx.requireRepo(), snapshotId, pinned);
+      ctx.state.snapshotCache.delete(s.id);
+      ctx.emit('snapshots.changed', { deviceId: s.deviceId });
+      return s;
+    },
+  };
+}

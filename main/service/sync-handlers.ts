@@ -1,0 +1,109 @@
+// Status, sync, pause and jobs: the sync job (backup through the outbox, then pull) and its
+// one-line summary, and the pause the scheduler follows.
+
+import { CairnError, toErrorRecord } from '../../shared/errors.ts';
+import type { Handlers } from '../../shared/ipc/contract.ts';
+import type { JobInfo } from '../../shared/models.ts';
+import { flushProgress, syncThroughOutbox } from '../engine/operations.ts';
+import { listConflicts } from '../engine/sync/index.ts';
+import { outboxOf, type ServiceContext } from './service-context.ts';
+
+type SyncOutcome = Awaited<ReturnType<typeof syncThroughOutbox>>;
+
+type SyncChannels = 'status.get' | 'sync.now' | 'sync.pause' | 'sync.resume' | 'jobs.list' | 'jobs.cancel';
+export type SyncReason = 'manual' | 'scheduled' | 'quit';
+
+/** Starts a sync, or joins the one already queued or running. */
+export async function startSync(ctx: ServiceContext, reason: SyncReason): Promise<{ job: JobInfo; done: Promise<JobInfo> }> {
+  const r = ctx.requireRepo();
+  const existing = ctx.jobs.pending('sync');
+  if (existing) return { job: existing, done: Promise.resolve(existing) };
+  const started = ctx.jobs.start('sync', async (report, signal) => {
+    const s = ctx.settings();
+    const outbox = outboxOf(r);
+    if (!outbox) throw new CairnError('internal', 'The vault was opened without its outbox. This is a bug in Cairn.');
+    const agents = s.enabledAgents.length > 0 ? s.enabledAgents : undefined;
+    let outcome: SyncOutcome;
+    try {
+      // The app keeps trying the vault even if it was unreachable when the app started.
+      outcome = await syncThroughOutbox(r, outbox, { ctx: await ctx.agentContext(), agents, mappings: s.pathMappings, reason: reason === 'manual' ? 'manual' : 'scheduled', onProgress: report, signal, tryOnline: true, onFlushProgress: (p) => report(flushProgress(p)) });
+    } catch (error) {
+      ctx.state.lastError = toErrorRecord(error);
+      throw error;
+    } finally {
+      ctx.changed();
+    }
+    return syncSummary(ctx, outcome);
+  });
+  ctx.changed();
+  return started;
+}
+
+/** Records what a finished sync changed and says it in one line. */
+function syncSummary(ctx: ServiceContext, outcome: SyncOutcome): string {
+  const r = ctx.requireRepo();
+  const { state } = ctx;
+  const flushed = outcome.flushed;
+  if (flushed > 0) state.snapshotCache.clear();
+  if (outcome.offline) {
+    const { result, cause, waiting } = outcome.offline;
+    state.lastError = cause.toRecord();
+    if (flushed > 0) ctx.emit('snapshots.changed', { deviceId: r.device.id });
+    const held = `${waiting} snapshot(s) wait on this device for the vault to be reachable again.`;
+    return result.unchanged ? `Offline, nothing new to back up; ${held}` : `Offline: snapshot ${result.snapshotId?.slice(0, 8)} kept on this device; ${held}`;
+  }
+  const result = outcome.online;
+  r.openedOffline = false;
+  state.lastError = undefined;
+  // The time the pull recorded in this device's history: the same value after a restart.
+  state.lastSyncAt = r.db.history(1, ['sync'])[0]?.at ?? new Date(ctx.now()).toISOString();
+  if (result.pull.conflicts.length > 0) ctx.emit('conflicts.changed', listConflicts(r));
+  ctx.emit('snapshots.changed', { deviceId: r.device.id });
+  const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
+  const parts = [
+    ...(flushed > 0 ? [`${flushed} waiting snapshot(s) uploaded`] : []),
+    result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
+    ...(pulled ? [`${pulled} file(s) from other devices`] : []),
+  ];
+  const summary = parts.join('; ');
+  return `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`;
+}
+
+/**
+ * What this device did before the app started, from its history (the jobs list only holds this
+ * run's): so recent activity isn't "Nothing yet" after a restart.
+ */
+function pastActivity(ctx: ServiceContext, limit = 20): JobInfo[] {
+  const repo = ctx.state.repo;
+  if (!repo) return [];
+  const before = new Date(ctx.startedAt).toISOString();
+  return repo.db
+    .history(limit * 2, ['backup'])
+    .filter((h) => h.at < before)
+    .slice(0, limit)
+    .map((h) => {
+      const r = h.record as { snapshot?: string; unchanged?: boolean; offline?: boolean; stats?: { newFiles?: number; changedFiles?: number } };
+      const files = (r.stats?.newFiles ?? 0) + (r.stats?.changedFiles ?? 0);
+      const what = r.unchanged ? 'Nothing new to back up' : `Snapshot ${r.snapshot?.slice(0, 8) ?? ''}: ${files} file(s) backed up`;
+      return { id: `history-${h.id}`, kind: 'sync' as const, status: 'done' as const, startedAt: h.at, finishedAt: h.at, progress: { phase: 'done', filesDone: 0, bytesDone: 0, uploadedBytes: 0 }, summary: `${what}${r.offline ? ' (kept on this device while the vault was unreachable)' : ''}.` };
+    });
+}
+
+export function syncHandlers(ctx: ServiceContext): Pick<Handlers, SyncChannels> {
+  return {
+    'status.get': async () => ctx.status(),
+    'sync.now': async () => ({ jobId: (await startSync(ctx, 'manual')).job.id }),
+    'sync.pause': async ({ minutes }) => {
+      ctx.state.pausedUntil = ctx.now() + minutes * 60_000;
+      ctx.changed();
+      return ctx.status();
+    },
+    'sync.resume': async () => {
+      ctx.state.pausedUntil = undefined;
+      ctx.changed();
+      return ctx.status();
+    },
+    'jobs.list': async () => [...ctx.jobs.list(), ...pastActivity(ctx)],
+    'jobs.cancel': async ({ id }) => ({ cancelled: ctx.jobs.cancel(id) }),
+  };
+}

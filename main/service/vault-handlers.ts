@@ -1,0 +1,79 @@
+// The vault itself: keys (fingerprint, passphrase, recovery key), stats, check, prune.
+
+import { CairnError } from '../../shared/errors.ts';
+import type { Handlers } from '../../shared/ipc/contract.ts';
+import type { CheckReport, VaultLocation } from '../../shared/models.ts';
+import { forget } from '../engine/operations.ts';
+import { checkVault, keys, prune } from '../engine/vault/index.ts';
+import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
+import { vaultKey } from './config-store.ts';
+import type { ServiceContext } from './service-context.ts';
+
+type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.prunePreview' | 'vault.prune';
+
+export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels> {
+  const secrets = ctx.options.secrets;
+  return {
+    'key.fingerprint': async () => ({ fingerprint: ctx.requireRepo().vault.fingerprint }),
+    'key.changePassphrase': async ({ current, next }) => {
+      const r = ctx.requireRepo();
+      await r.changePassphrase(current, next);
+      const account = secretAccounts.unlock(vaultKey(ctx.config.get().location as VaultLocation));
+      const stored = await secrets.get(account);
+      if (!stored || 'passphrase' in decodeUnlock(stored)) await secrets.set(account, encodeUnlock({ passphrase: next }));
+      return { fingerprint: r.vault.fingerprint };
+    },
+    'vault.stats': async () => {
+      const r = ctx.requireRepo();
+      let packs = 0;
+      let storedBytes = 0;
+      for await (const o of r.vault.store.list('')) {
+        storedBytes += o.size;
+        if (o.key.startsWith(keys.packsPrefix)) packs++;
+      }
+      const [snaps, devices] = await Promise.all([ctx.snapshots(), ctx.listDevices(r)]);
+      const location = ctx.config.get().location as VaultLocation;
+      return { snapshots: snaps.length, devices: devices.length, packs, storedBytes, provider: location.provider, location: r.vault.store.location };
+    },
+    'vault.check': async ({ readData }) => {
+      const r = ctx.requireRepo();
+      let report: CheckReport | undefined;
+      const { done } = ctx.jobs.start('check', async (progress) => {
+        report = await checkVault(r.vault, r.codec, { readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+        return report.ok ? 'The vault is healthy.' : `${report.problems.length} problem(s) found.`;
+      });
+      const finished = await done;
+      if (!report) throw new CairnError(finished.error?.code ?? 'internal', finished.error?.message ?? 'The check did not run.');
+      return report;
+    },
+    'vault.prunePreview': async () => {
+      // What "Prune now" would do, changing nothing: the forget as a dry run, then a dry-run
+      // prune that counts those snapshots as gone.
+      const r = ctx.requireRepo();
+      const f = await forget(r, ctx.settings().retention, true);
+      const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, dryRun: true, assumeForgotten: f.forget.map((s) => `${s.deviceId}/${s.id}`) });
+      return {
+        forget: [...f.forget].sort((a, b) => a.time.localeCompare(b.time)),
+        keep: f.keep.length,
+        packsDeleted: p.packsDeleted,
+        packsRepacked: p.packsRepacked,
+        bytesFreed: p.bytesFreed,
+        packsMarked: p.packsMarked,
+        bytesMarked: p.bytesMarked,
+        ...(p.deleteAfter ? { deleteAfter: p.deleteAfter } : {}),
+        ...(p.versioning === 'enabled' || p.versioning === 'suspended' ? { versioning: p.versioning } : {}),
+      };
+    },
+    'vault.prune': async () => {
+      const r = ctx.requireRepo();
+      const { job } = ctx.jobs.start('prune', async (progress) => {
+        const f = await forget(r, ctx.settings().retention, false);
+        ctx.state.snapshotCache.clear();
+        const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, onProgress: (phase, d, t) => progress({ phase, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+        ctx.emit('snapshots.changed', { deviceId: r.device.id });
+        return `Forgot ${f.forget.length} snapshot(s); freed ${(p.bytesFreed / 1048576).toFixed(1)} MiB.`;
+      });
+      return { jobId: job.id };
+    },
+  };
+}
