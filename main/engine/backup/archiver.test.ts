@@ -1,0 +1,128 @@
+// The archiver's parts, each alone, on a real vault in memory (real codec, packer and state DB):
+// the tree saver, the file saver, the walk, and the progress reporter they share with restore.
+
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { ProgressReporter } from '../progress-reporter.ts';
+import type { Repository } from '../repository.ts';
+import { MemoryBlobStore } from '../storage/index.ts';
+import { encodeTree, Packer } from '../vault/index.ts';
+import type { TreeEntry } from '../vault/index.ts';
+import { FileSaver } from './file-saver.ts';
+import { BackupOutcome } from './outcome.ts';
+import { compileRules } from './rules.ts';
+import type { CheckedRoot } from './roots.ts';
+import { TreeSaver, virtualRoot } from './tree-saver.ts';
+import { walkDir } from './walk.ts';
+
+let repo: Repository;
+let packer: Packer;
+
+beforeEach(async () => {
+  ({ repo } = await initRepo(new MemoryBlobStore()));
+  packer = new Packer(repo.vault, repo.db, { packSize: 1 << 20, concurrency: 2, indexEvery: 16 });
+});
+afterEach(async () => {
+  await repo.close();
+});
+afterAll(() => removeTempDirs());
+
+function fileSaver(outcome = new BackupOutcome(), reporter = new ProgressReporter('scanning', undefined)) {
+  return new FileSaver({ codec: repo.codec, db: repo.db, packer, outcome, reporter, checkAbort: () => {}, tmpDir: tempDir(), copySqlite: async () => {}, concurrency: 4 });
+}
+
+const root = (path: string, extra: Partial<CheckedRoot> = {}): CheckedRoot => ({ label: 'src', path, isDirectory: true, ...extra });
+
+describe('TreeSaver', () => {
+  it('stores a tree once under its id, keeps every tree for the local cache, and builds nested labels', async () => {
+    const trees = new TreeSaver(repo.codec, packer);
+    const entries: TreeEntry[] = [{ name: 'a', type: 'symlink', mode: 0o777, mtimeNs: '1', size: 0, target: 'b' }];
+    const id = await trees.saveTree(entries);
+    expect(id).toBe(repo.codec.idOf(encodeTree(entries)));
+    expect(await trees.saveTree(entries)).toBe(id);
+    expect(trees.trees.map(([t]) => t)).toEqual([id, id]);
+    await packer.flush();
+    expect(packer.uploadedBytes).toBeGreaterThan(0);
+    expect(repo.db.getBlob(id)?.type).toBe('tree');
+
+    const top = await virtualRoot([{ label: 'agent/config', path: '/x', tree: id }, { label: 'other', path: '/y', tree: id }], (e) => trees.saveTree(e));
+    expect(top.map((e) => e.name)).toEqual(['agent', 'other']);
+    expect(top[1]?.subtree).toBe(id);
+    await expect(virtualRoot([{ label: 'a', path: '/x', tree: id }, { label: 'a/b', path: '/y', tree: id }], (e) => trees.saveTree(e))).rejects.toThrow(/both a source and a folder/);
+  });
+});
+
+describe('FileSaver', () => {
+  it('chunks a new file, takes it from the file cache when unchanged, and keeps a credential file local', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'notes.txt'), 'hello '.repeat(1000));
+    writeFileSync(join(dir, 'key.pem'), 'secret');
+    const rules = compileRules({ secrets: ['**/*.pem'] });
+    const outcome = new BackupOutcome();
+    const first = fileSaver(outcome);
+    const entry = await first.save(rules, { source: root(dir), rel: 'notes.txt', abs: join(dir, 'notes.txt'), name: 'notes.txt' });
+    expect(entry).toMatchObject({ name: 'notes.txt', type: 'file', size: 6000 });
+    expect(await first.save(rules, { source: root(dir), rel: 'key.pem', abs: join(dir, 'key.pem'), name: 'key.pem' })).toBeUndefined();
+    expect(outcome.keptLocal).toEqual([{ path: 'src/key.pem', why: expect.stringContaining('credential file') }]);
+    expect(outcome.stats).toMatchObject({ files: 1, newFiles: 1, unchangedFiles: 0, secretsSkipped: 1, bytes: 6000 });
+    expect(first.cacheDirty).toBe(true);
+    await packer.flush();
+    repo.db.replaceFiles(first.files);
+
+    const again = new BackupOutcome();
+    const second = fileSaver(again);
+    const same = await second.save(rules, { source: root(dir), rel: 'notes.txt', abs: join(dir, 'notes.txt'), name: 'notes.txt' });
+    expect(same?.content).toEqual(entry?.content);
+    expect(again.stats).toMatchObject({ files: 1, newFiles: 0, changedFiles: 0, unchangedFiles: 1, newBytes: 0 });
+    expect(second.cacheDirty).toBe(false);
+  });
+
+  it('leaves out a file that vanished after it was listed, with a warning', async () => {
+    const dir = tempDir();
+    const outcome = new BackupOutcome();
+    const entry = await fileSaver(outcome).save(compileRules({}), { source: root(dir), rel: 'gone.txt', abs: join(dir, 'gone.txt'), name: 'gone.txt' });
+    expect(entry).toBeUndefined();
+    expect(outcome.warnings).toEqual([expect.objectContaining({ reason: 'vanished' })]);
+  });
+});
+
+describe('walkDir', () => {
+  it('turns folders into trees, keeps links, counts FIFOs and skips credential folders', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'sub', 'deeper'), { recursive: true });
+    mkdirSync(join(dir, '.ssh'));
+    writeFileSync(join(dir, 'sub', 'deeper', 'f.txt'), 'x');
+    writeFileSync(join(dir, '.ssh', 'id'), 'k');
+    execFileSync('ln', ['-s', 'sub', join(dir, 'link')]);
+    execFileSync('mkfifo', [join(dir, 'pipe')]);
+    const outcome = new BackupOutcome();
+    const trees = new TreeSaver(repo.codec, packer);
+    const entries = await walkDir({ files: fileSaver(outcome), trees, outcome, checkAbort: () => {} }, root(dir), compileRules({ secrets: ['.ssh'] }), '', dir, 0);
+    expect(entries.map((e) => [e.name, e.type])).toEqual([['link', 'symlink'], ['sub', 'dir']]);
+    expect(entries[0]?.target).toBe('sub');
+    expect(outcome.stats).toMatchObject({ files: 1, dirs: 2, specialSkipped: 1, secretsSkipped: 1 });
+    expect(outcome.keptLocal[0]?.path).toBe('src/.ssh');
+    // sub's tree and deeper's tree, deepest first.
+    expect(trees.trees).toHaveLength(2);
+    expect(entries[1]?.subtree).toBe(trees.trees[1]?.[0]);
+  });
+});
+
+describe('ProgressReporter', () => {
+  it('reports at most every interval, always on a phase change, and never hands out its own record', () => {
+    let t = 1_000;
+    const seen: { phase: string; filesDone: number }[] = [];
+    const reporter = new ProgressReporter('scanning', (p) => seen.push(p), () => t, 100);
+    reporter.fileDone();
+    t = 1_050;
+    reporter.fileDone();
+    t = 1_150;
+    reporter.fileDone();
+    reporter.phase('uploading');
+    expect(seen.map((p) => [p.phase, p.filesDone])).toEqual([['scanning', 1], ['scanning', 3], ['uploading', 3]]);
+    expect(seen[0]).not.toBe(reporter.progress);
+  });
+});

@@ -1,0 +1,49 @@
+// What a backup run reports besides its snapshot: the stats, the files it left out with a warning
+// and the files it kept on this machine (credentials). The savers and the walk add to one of these.
+
+import { CairnError } from '../../../shared/errors.ts';
+import type { BackupWarning, BackupWarningReason, SnapshotStats } from '../../../shared/models.ts';
+import { showPath, SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
+import type { FsPath } from '../workers/index.ts';
+
+/** A file that stayed on this machine because it holds (or may hold) a credential. */
+export interface KeptLocal {
+  /** `<root label>/<path in the root>`, as in the snapshot's tree. */
+  path: string;
+  why: string;
+}
+
+export function emptyStats(): SnapshotStats {
+  return { files: 0, dirs: 0, bytes: 0, newBytes: 0, uploadedBytes: 0, newFiles: 0, changedFiles: 0, unchangedFiles: 0, secretsSkipped: 0, durationMs: 0 };
+}
+
+export class BackupOutcome {
+  readonly stats: SnapshotStats = emptyStats();
+  readonly warnings: BackupWarning[] = [];
+  readonly keptLocal: KeptLocal[] = [];
+  private readonly onWarning: ((warning: BackupWarning) => void) | undefined;
+
+  constructor(onWarning?: (warning: BackupWarning) => void) {
+    this.onWarning = onWarning;
+  }
+
+  warn(path: string, reason: BackupWarningReason, message: string): void {
+    const w = { path, reason, message };
+    this.warnings.push(w);
+    this.onWarning?.(w);
+  }
+
+  /** `rel` under the source labelled `label` stays local (empty `rel`: the source itself). */
+  keep(label: string, rel: string, why: string): void {
+    this.stats.secretsSkipped++;
+    this.keptLocal.push({ path: rel ? `${label}/${rel}` : label, why });
+  }
+
+  /** A file that can't be read as walked is left out with a warning; other errors fail the backup. */
+  skipFile(abs: FsPath, error: unknown): undefined {
+    const skipped = sourceFileErrorOf(abs, error) ?? (error instanceof CairnError && error.code === 'not_found' ? new SourceFileError('vanished', error.message) : undefined);
+    if (!skipped) throw error;
+    this.warn(showPath(abs), skipped.reason, skipped.message);
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+// The tree saver (restic's archiver has one): encodes a folder's entries as a tree blob, seals and
+// packs it unless it is stored already, and keeps a copy of every tree for the local cache
+// (browsing and restoring read trees constantly). Also stores the odd data blob whole (the
+// session catalog's), and builds the snapshot's virtual root from its sources' trees.
+
+import { CairnError } from '../../../shared/errors.ts';
+import type { BlobId } from '../../../shared/ids.ts';
+import { encodeTree } from '../vault/index.ts';
+import type { BlobCodec, Packer, SnapshotRoot, TreeEntry } from '../vault/index.ts';
+
+export class TreeSaver {
+  /** Every tree this run encoded (id, body), for the state DB once the snapshot is saved. */
+  readonly trees: [BlobId, Uint8Array][] = [];
+  private readonly codec: BlobCodec;
+  private readonly packer: Packer;
+
+  constructor(codec: BlobCodec, packer: Packer) {
+    this.codec = codec;
+    this.packer = packer;
+  }
+
+  async saveTree(entries: TreeEntry[]): Promise<BlobId> {
+    const bytes = encodeTree(entries);
+    const id = this.codec.idOf(bytes);
+    this.trees.push([id, Buffer.from(bytes)]); // a copy: sealing transfers `bytes` to a worker
+    await this.seal(id, bytes, 'tree');
+    return id;
+  }
+
+  async saveData(bytes: Uint8Array): Promise<BlobId> {
+    const id = this.codec.idOf(bytes);
+    await this.seal(id, bytes, 'data');
+    return id;
+  }
+
+  private async seal(id: BlobId, bytes: Uint8Array, type: 'tree' | 'data'): Promise<void> {
+    if (this.packer.has(id)) return;
+    const [sealed] = await this.codec.compressAndSeal([{ id, data: bytes }]);
+    if (sealed) await this.packer.add({ id, type, rawLength: sealed.rawLength, sealed: sealed.sealed });
+  }
+}
+
+/** The snapshot's root: one folder per label; a label with `/` becomes nested folders. */
+export async function virtualRoot(roots: readonly SnapshotRoot[], saveTree: (entries: TreeEntry[]) => Promise<BlobId>): Promise<TreeEntry[]> {
+  interface Node {
+    tree?: BlobId;
+    children: Map<string, Node>;
+  }
+  const top: Node = { children: new Map() };
+  for (const r of roots) {
+    let node = top;
+    for (const part of r.label.split('/').filter(Boolean)) {
+      let next = node.children.get(part);
+      if (!next) node.children.set(part, (next = { children: new Map() }));
+      node = next;
+    }
+    node.tree = r.tree;
+  }
+  const build = async (node: Node): Promise<TreeEntry[]> => {
+    const out: TreeEntry[] = [];
+    for (const [name, child] of node.children) {
+      if (child.children.size > 0 && child.tree) {
+        throw new CairnError('config', `The backup label '${name}' is both a source and a folder of other sources.`);
+      }
+      const subtree = child.tree ?? (await saveTree(await build(child)));
+      out.push({ name, type: 'dir', mode: 0o755, mtimeNs: '0', size: 0, subtree });
+    }
+    return out;
+  };
+  return build(top);
+}
