@@ -49,6 +49,7 @@ interface MissingFile {
 
 const LOST_PATHS_SHOWN = 10;
 
+// eslint-disable-next-line max-lines-per-function -- to split: finding the missing blobs, re-reading them from disk and rewriting the trees into one step each (issue 14)
 export async function repairSnapshot(ctx: RepairContext, snapshot: SnapshotRecord): Promise<RepairOutcome> {
   const { db, codec } = ctx;
   const outcome: RepairOutcome = { missing: 0, fromMarkedPacks: 0, fromTreeCache: 0, fromSourceFiles: 0, stillMissing: 0, lostPaths: [] };

@@ -85,6 +85,7 @@ const TRANSIENT_CODES = new Set([
 const CORRUPTED_IN_TRANSIT = new Set(['BadDigest', 'InvalidDigest', 'XAmzContentSHA256Mismatch', 'IncompleteBody']);
 const CHECKSUM_HEADERS = /x-amz-checksum|x-amz-sdk-checksum|x-amz-trailer|aws-chunked|checksum algorithm|checksum/i;
 
+// eslint-disable-next-line max-lines-per-function -- the one S3-error-to-CairnError table, read top to bottom in priority order; every branch has a case in s3-errors.test.ts
 export function mapS3Error(error: unknown, context: S3ErrorContext): CairnError {
   if (error instanceof CairnError) return error;
   const shape = (typeof error === 'object' && error !== null ? error : {}) as ErrorShape;

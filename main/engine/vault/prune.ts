@@ -115,8 +115,10 @@ async function loadMarks(vault: Vault): Promise<Marks> {
   }
 }
 
+// eslint-disable-next-line max-lines-per-function -- to split: walk, repack, mark and delete into one step each (issue 14); the steps share the exclusive lock's closure
 export async function prune(unboundVault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions): Promise<PruneResult> {
   const vault = unboundVault.withSignal(options.signal);
+  // eslint-disable-next-line max-lines-per-function -- the body of prune above, run under the exclusive lock
   return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs, ...(options.clock ? { clock: options.clock } : {}) }, async (lock: HeldLock) => {
     const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
     const marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;

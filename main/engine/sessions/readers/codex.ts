@@ -130,6 +130,7 @@ function sessionMeta(e: Emitter, p: JsonObject, state: CodexState): void {
   });
 }
 
+// eslint-disable-next-line max-lines-per-function -- one case per Codex response item type (message, reasoning, function and custom tool calls and outputs, web search…), each a few lines; splitting it would scatter one format's table
 function responseItem(e: Emitter, p: JsonObject, state: CodexState): void {
   const type = str(p.type) ?? '';
   switch (type) {
