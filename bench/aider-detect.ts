@@ -10,11 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { detectAgents, prepareContext } from '../main/engine/agents/index.ts';
 import { fixtureContext } from '../main/engine/agents/fixtures.ts';
+import { benchArgs } from './args.ts';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number): number => Number(args[args.indexOf(name) + 1] ?? 0) || fallback;
-const REPOS = arg('--repos', 200);
-const FILES = arg('--files', 100_000);
+const { repos: REPOS, files: FILES } = benchArgs({ numbers: { repos: 200, files: 100_000 } });
 const PARENTS = ['src', 'code', 'projects', 'work', 'Documents', join('src', 'github.com', 'alice'), join('dev', 'clients', 'acme')];
 
 function generate(home: string): { files: number; aider: string[] } {

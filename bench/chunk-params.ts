@@ -16,8 +16,9 @@ import { createHash } from 'node:crypto';
 import { chunkBuffer, compressWithHeader, createChunker, createGearTable, decompressWithHeader } from '../main/engine/chunk/index.ts';
 import type { ChunkParams } from '../main/engine/chunk/index.ts';
 import { SEAL_OVERHEAD } from '../main/engine/crypto/index.ts';
+import { benchArgs } from './args.ts';
 
-const quick = process.argv.includes('--quick');
+const { quick } = benchArgs({ flags: ['quick'] });
 const SIZES = quick ? [100e3, 1e6, 5e6] : [100e3, 1e6, 10e6, 50e6];
 const APPENDS = quick ? 8 : 20;
 const KiB = 1024;

@@ -15,9 +15,9 @@ import { Repository } from '../main/engine/repository.ts';
 import { restore } from '../main/engine/restore/index.ts';
 import { LocalBlobStore } from '../main/engine/storage/index.ts';
 import { createWorkerCodec } from '../main/engine/workers/index.ts';
+import { benchArgs } from './args.ts';
 
-const args = process.argv.slice(2);
-const sizeMiB = Number(args[args.indexOf('--size') + 1] ?? 0) || 300;
+const sizeMiB = benchArgs({ numbers: { size: 300 } }).size || 300;
 const work = mkdtempSync(join(tmpdir(), 'cairn-eld-'));
 const home = join(work, 'home');
 process.stderr.write(`event-loop: generating ${sizeMiB} MiB\n`);

@@ -20,6 +20,7 @@ import { restore } from '../main/engine/restore/index.ts';
 import { FastClock, LaggingBlobStore, MemoryBlobStore } from '../main/engine/storage/index.ts';
 import { checkVault, prune } from '../main/engine/vault/index.ts';
 import { createWorkerCodec } from '../main/engine/workers/index.ts';
+import { benchArgs } from './args.ts';
 
 export interface StressOptions {
   rounds: number;
@@ -140,13 +141,10 @@ export async function runPruneStress(options: StressOptions): Promise<StressResu
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    return i === -1 ? fallback : Number(process.argv[i + 1]);
-  };
-  const lagMs = arg('--lag-s', 10) * 1000;
+  const args = benchArgs({ numbers: { 'lag-s': 10, rounds: 50, factor: 100 } });
+  const lagMs = args['lag-s'] * 1000;
   for (const conditionalWrites of [false, true]) {
-    const r = await runPruneStress({ rounds: arg('--rounds', 50), lagMs, factor: arg('--factor', 100), conditionalWrites });
+    const r = await runPruneStress({ rounds: args.rounds, lagMs, factor: args.factor, conditionalWrites });
     process.stdout.write(`${JSON.stringify({ conditionalWrites, lagS: lagMs / 1000, ...r })}\n`);
   }
 }

@@ -20,18 +20,15 @@ import { runBackup } from '../main/engine/operations.ts';
 import { Repository } from '../main/engine/repository.ts';
 import { LocalBlobStore } from '../main/engine/storage/index.ts';
 import { createWorkerCodec, DEFAULT_IDLE_MS } from '../main/engine/workers/index.ts';
+import { benchArgs } from './args.ts';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : fallback);
-const sizeMiB = arg('--size', 20);
-const runs = arg('--runs', 100);
-const child = args.includes('--child') ? args[args.indexOf('--child') + 1] : undefined;
+const { size: sizeMiB, runs, child, 'keep-workers': keepWorkers } = benchArgs({ numbers: { size: 20, runs: 100 }, strings: ['child'], flags: ['keep-workers'] });
 const mib = (n: number) => `${(n / (1 << 20)).toFixed(0)} MiB`;
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const passphrase = 'repeated backups benchmark';
 const threads = Math.max(1, availableParallelism() - 1);
 // --keep-workers: the pool never retires idle workers (the behaviour before it did).
-const idleMs = args.includes('--keep-workers') ? Infinity : DEFAULT_IDLE_MS;
+const idleMs = keepWorkers ? Infinity : DEFAULT_IDLE_MS;
 const makeCodec = (v: Parameters<typeof createWorkerCodec>[0]) => createWorkerCodec(v, { threads, idleMs });
 
 if (child === undefined) {
@@ -44,7 +41,7 @@ if (child === undefined) {
   // The first open writes the local key cache (a full KDF); the measured process then uses it.
   await (await Repository.open({ store: new LocalBlobStore(join(work, 'vault'), { fsync: false }), stateDir: join(work, 'state'), secret: { passphrase }, makeCodec })).close();
   try {
-    execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, ...args, '--child', work], { stdio: 'inherit' });
+    execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--size', String(sizeMiB), '--runs', String(runs), ...(keepWorkers ? ['--keep-workers'] : []), '--child', work], { stdio: 'inherit' });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -18,13 +18,14 @@ import { generateAgentHome, mutateAgentHome } from '../testing/agent-home.ts';
 import { startS3Server } from '../testing/s3-server.ts';
 import { S3BlobStore } from '../main/engine/storage/index.ts';
 import { startCountingProxy } from './counting-proxy.ts';
+import { benchArgs } from './args.ts';
 import type { Counters } from './counting-proxy.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
-const scale = args.includes('--scale') ? Number(args[args.indexOf('--scale') + 1]) : 0;
-const sizeMiB = scale > 0 ? Math.round(341 * scale) : Number(args.includes('--size') ? args[args.indexOf('--size') + 1] : 0) || 300;
-const withRestic = !args.includes('--no-restic') && existsSync('/usr/bin/restic');
+const args = benchArgs({ numbers: { scale: 0, size: 300 }, flags: ['no-restic'] });
+const scale = args.scale;
+const sizeMiB = scale > 0 ? Math.round(341 * scale) : args.size || 300;
+const withRestic = !args['no-restic'] && existsSync('/usr/bin/restic');
 const CLI = existsSync(join(ROOT, 'dist/cli/cairn.mjs')) ? join(ROOT, 'dist/cli/cairn.mjs') : join(ROOT, 'main/cli/cairn.ts');
 
 interface StepResult {

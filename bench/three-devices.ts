@@ -29,6 +29,7 @@ import { LaggingBlobStore, RetryingBlobStore, S3BlobStore } from '../main/engine
 import { prune } from '../main/engine/vault/index.ts';
 import { createWorkerCodec } from '../main/engine/workers/index.ts';
 import { startS3Server } from '../testing/s3-server.ts';
+import { benchArgs } from './args.ts';
 
 export interface ThreeDeviceOptions {
   durationMs: number;
@@ -242,16 +243,13 @@ export async function runThreeDevices(options: ThreeDeviceOptions): Promise<Thre
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(name);
-    return i === -1 ? fallback : Number(process.argv[i + 1]);
-  };
+  const args = benchArgs({ numbers: { minutes: 5, 'lag-s': 2, 'lock-wait-s': 120, 'margin-s': 30, 'keep-last': 3 } });
   const r = await runThreeDevices({
-    durationMs: arg('--minutes', 5) * 60_000,
-    lagMs: arg('--lag-s', 2) * 1000,
-    lockWaitMs: arg('--lock-wait-s', 120) * 1000,
-    marginMs: arg('--margin-s', 30) * 1000,
-    keepLast: arg('--keep-last', 3),
+    durationMs: args.minutes * 60_000,
+    lagMs: args['lag-s'] * 1000,
+    lockWaitMs: args['lock-wait-s'] * 1000,
+    marginMs: args['margin-s'] * 1000,
+    keepLast: args['keep-last'],
   });
   process.stdout.write(`${JSON.stringify(r)}\n`);
 }
