@@ -1,7 +1,7 @@
 // Root: loads the engine status and picks what to show — the setup wizard when nothing is
 // configured, the unlock screen when the vault is locked, otherwise the main window.
 
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Button } from './components/button.tsx';
 import { ErrorNotice, Loading } from './components/feedback.tsx';
 import { Logo } from './components/logo.tsx';
@@ -45,7 +45,29 @@ export function App() {
       </div>
     );
   }
-  if (state === 'unconfigured' || setupOpen) return <SetupWizard />;
-  if (state === 'locked') return <UnlockScreen />;
-  return <Shell />;
+  const screen = state === 'unconfigured' || setupOpen ? <SetupWizard /> : state === 'locked' ? <UnlockScreen /> : <Shell />;
+  return (
+    <>
+      <ConfigNotice />
+      {screen}
+    </>
+  );
+}
+
+/** config.json could not be read as it was (main kept the original): says where, and what to do. */
+function ConfigNotice() {
+  const problem = useStatus((s) => s.status?.configProblem);
+  const [dismissed, setDismissed] = useState<string | undefined>();
+  if (!problem || dismissed === problem.keptAs) return null;
+  return (
+    <div className="notice notice-warning config-notice" role="alert">
+      <div className="notice-body">
+        <div className="notice-title">Cairn's settings file was damaged</div>
+        <div className="notice-text">{problem.message}</div>
+      </div>
+      <Button size="sm" onClick={() => setDismissed(problem.keptAs)}>
+        Hide
+      </Button>
+    </div>
+  );
 }

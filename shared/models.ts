@@ -182,6 +182,8 @@ export interface EngineStatus {
   waitingForProvider?: boolean;
   /** The kind of storage the vault is in (names the provider in "Waiting for …"). */
   provider?: ProviderKind;
+  /** config.json could not be read as it was: where the original is kept, and what to do. */
+  configProblem?: { keptAs: string; message: string };
 }
 
 export type ProviderKind = 'r2' | 's3' | 'b2' | 'other' | 'local';

@@ -15,6 +15,7 @@ import { createBlobStore, formatLocation } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
 import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
+import { describeConfigProblem } from '../service/config-file.ts';
 import { chooseStateDir, chooseVault, describeSource, keptCredentials, keptUnlock } from './vault-choice.ts';
 import type { ChosenVault } from './vault-choice.ts';
 import { checkEndpoint, ensureStateDir } from './local-paths.ts';
@@ -157,6 +158,7 @@ export async function openRepository(opts: CommonOptions, storeOptions: OpenOpti
     for (const d of repo.vault.damagedSlots) {
       process.stderr.write(`warning: key slot ${d.key}${d.type ? ` (${d.type})` : ''} is damaged: ${d.problem.replace(/\.?$/, '.')} Run 'cairn check', and replace it with 'cairn key ${d.type === 'recovery' ? 'recovery' : 'passwd'}'.\n`);
     }
+    if (chosen.configProblem) process.stderr.write(`warning: ${describeConfigProblem(chosen.configProblem)}\n`);
     // Not named on the command line: say which vault this is, every time.
     if (chosen.source === 'app' || chosen.source === 'default') {
       if (!opts.json) process.stderr.write(`Vault: ${formatLocation(chosen.location)} (${describeSource(chosen)}), key fingerprint ${repo.vault.fingerprint}.\n`);

@@ -18,6 +18,7 @@ import { formatLocation, parseLocation } from '../engine/storage/index.ts';
 import { decodeCredentials, decodeUnlock, encodeUnlock, openSecretStore, secretAccounts, vaultKey } from '../keychain/index.ts';
 import type { StoredCredentials, StoredUnlock } from '../keychain/index.ts';
 import { writeFileAtomicSync, writeJsonAtomic } from '../engine/atomic-file.ts';
+import { describeConfigProblem, keepBadCopy, type ConfigProblem } from '../service/config-file.ts';
 import * as z from 'zod/mini';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -38,6 +39,8 @@ export interface ChosenVault {
   source: VaultSource;
   /** Cairn's state folder for this run. */
   stateDir: string;
+  /** The app's config.json could not be read as it was and was recovered (config-file.ts): say so. */
+  configProblem?: ConfigProblem;
 }
 
 /** How the keychain is reached (tests give a short timeout or none). */
@@ -70,14 +73,15 @@ export function chooseVault(opts: VaultChoiceOptions, env: Env = process.env): C
     });
     return { location, source: explicit.source, stateDir };
   }
-  const configured = configuredLocation(stateDir);
-  if (configured) return { location: configured, source: 'app', stateDir };
+  const configured = configuredVault(stateDir);
+  if (configured.location) return { location: configured.location, source: 'app', stateDir, ...(configured.problem ? { configProblem: configured.problem } : {}) };
   return { location: defaultVaultLocation(env, opts.stateDir), source: 'default', stateDir };
 }
 
 // The part of the app's config.json (main/service/config-store.ts) the CLI reads. zod's mini API:
 // the classic one costs every command ~15 ms of start-up.
 const configuredSchema = z.object({
+  problem: z.optional(z.object({ at: z.string(), reason: z.string(), keptAs: z.string(), reset: z.array(z.string()) })),
   location: z.optional(
     z.object({
       provider: z.enum(['r2', 's3', 'b2', 'other', 'local']),
@@ -92,9 +96,9 @@ const configuredSchema = z.object({
 });
 
 /** The vault the app (or an earlier CLI run) set up in this state folder, if any. */
-function configuredLocation(stateDir: string): VaultLocation | undefined {
+function configuredVault(stateDir: string): { location?: VaultLocation; problem?: ConfigProblem } {
   const file = join(stateDir, 'config.json');
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return {};
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
@@ -103,7 +107,7 @@ function configuredLocation(stateDir: string): VaultLocation | undefined {
   }
   const parsed = configuredSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file} does not describe a vault Cairn understands (${parsed.error.issues[0]?.message ?? 'invalid'}). Fix or remove it, or name the vault with --repo.`);
-  return parsed.data.location;
+  return { ...(parsed.data.location ? { location: parsed.data.location } : {}), ...(parsed.data.problem ? { problem: parsed.data.problem } : {}) };
 }
 
 /** Where the CLI keeps a vault's unlock secret when there is no keychain: 0600, in the state folder. */
@@ -185,10 +189,20 @@ export async function keepSecret(chosen: ChosenVault, secret: StoredUnlock, keyc
 export function rememberVault(chosen: ChosenVault, vaultId: string): void {
   const file = join(chosen.stateDir, 'config.json');
   let current: Record<string, unknown> = { version: 1 };
-  try {
-    current = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  } catch {
-    // none yet
+  if (existsSync(file)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(file, 'utf8'));
+    } catch {
+      // unreadable: kept below before anything replaces it
+    }
+    if (typeof raw === 'object' && raw !== null && !Array.isArray(raw)) current = raw as Record<string, unknown>;
+    else {
+      const keptAs = keepBadCopy(file);
+      const problem: ConfigProblem = { at: new Date().toISOString(), reason: 'not a JSON object', keptAs, reset: ['settings'] };
+      current = { version: 1, problem };
+      process.stderr.write(`warning: ${describeConfigProblem(problem)}\n`);
+    }
   }
   mkdirSync(chosen.stateDir, { recursive: true });
   writeJsonAtomic(file, { ...current, version: 1, location: chosen.location, vaultId });

@@ -13,6 +13,7 @@ import { RetryingBlobStore } from '../engine/storage/index.ts';
 import { listConflicts } from '../engine/sync/index.ts';
 import type { Repository } from '../engine/repository.ts';
 import type { DeviceRecord, SnapshotRecord } from '../engine/vault/index.ts';
+import { describeConfigProblem } from './config-file.ts';
 import { ConfigStore } from './config-store.ts';
 import { JobQueue } from './jobs.ts';
 import type { CairnServiceOptions, PlatformHooks, ServiceEventName, ServiceEvents } from './types.ts';
@@ -90,6 +91,7 @@ function statusOf(state: ServiceState, config: ConfigStore, jobs: JobQueue, isPa
     ...(lastError ? { error: lastError } : {}),
     ...(running ? { currentJob: running } : {}),
     ...(repo ? { fingerprint: repo.vault.fingerprint, deviceName: repo.device.name } : {}),
+    ...(cfg.problem ? { configProblem: { keptAs: cfg.problem.keptAs, message: describeConfigProblem(cfg.problem) } } : {}),
     ...(state.damaged.size > 0 ? { damaged: [...state.damaged].map(([key, message]) => ({ key, message })) } : {}),
   };
 }
@@ -98,7 +100,7 @@ export function createServiceContext(options: CairnServiceOptions): ServiceConte
   const now = () => (options.clock ? options.clock.now() : Date.now());
   const startedAt = now();
   const events = new EventEmitter();
-  const config = new ConfigStore(options.stateDir);
+  const config = new ConfigStore(options.stateDir, now);
   const state: ServiceState = { repo: undefined, lastError: undefined, lastSyncAt: undefined, pausedUntil: undefined, nextSyncAt: undefined, snapshotCache: new Map(), damaged: new Map() };
   const paused = (): boolean => state.pausedUntil !== undefined && state.pausedUntil > now();
   const emit = <E extends ServiceEventName>(event: E, payload: ServiceEvents[E]): void => void events.emit(event, payload);

@@ -54,19 +54,19 @@ const retentionSchema = z.object({
   keepMonthly: z.number().int().min(0).max(10_000),
 });
 
-export const settingsPatchSchema = z
-  .object({
-    intervalMinutes: z.number().int().min(5).max(24 * 60),
-    syncOnAgentQuiet: z.boolean(),
-    quietSeconds: z.number().int().min(5).max(3600),
-    launchAtLogin: z.boolean(),
-    notifications: z.boolean(),
-    retention: retentionSchema,
-    enabledAgents: z.array(z.string().max(64)).max(64),
-    pathMappings: z.array(z.object({ from: absPath, to: absPath })).max(64),
-    theme: z.enum(['system', 'light', 'dark']),
-  })
-  .partial();
+/** Every setting, validated (config-store.ts adds the defaults; settings.set takes any of them). */
+export const settingsSchema = z.object({
+  intervalMinutes: z.number().int().min(5).max(24 * 60),
+  syncOnAgentQuiet: z.boolean(),
+  quietSeconds: z.number().int().min(5).max(3600),
+  launchAtLogin: z.boolean(),
+  notifications: z.boolean(),
+  retention: retentionSchema,
+  enabledAgents: z.array(z.string().max(64)).max(64),
+  pathMappings: z.array(z.object({ from: absPath, to: absPath })).max(64),
+  theme: z.enum(['system', 'light', 'dark']),
+});
+export const settingsPatchSchema = settingsSchema.partial();
 
 export const restoreTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('original') }),
