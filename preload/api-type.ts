@@ -1,5 +1,7 @@
-// The type of `window.cairn`, derived from what the preload actually builds (so it is the
-// contract's CairnApi by construction). The renderer's global declaration imports it from here.
+// The type of `window.cairn`: what the preload actually builds (buildCairnApi's inferred return
+// type, not an annotation), checked against the contract's CairnApi both ways below, so a method
+// or an `on` that drifts from the contract fails typecheck. The renderer's global declaration
+// imports it from here.
 
 import type { CairnApi } from '../shared/ipc/contract.ts';
 import type { buildCairnApi } from './build-api.ts';

@@ -2,7 +2,7 @@
 // that it can't drift from the contract, plus `on` for the contract's events. There is no generic
 // send or invoke: a channel that isn't in the contract has no method.
 
-import { CHANNELS, EVENT_NAMES, type CairnApi, type Channel, type EventName, type Events } from '../shared/ipc/contract.ts';
+import { CHANNELS, EVENT_NAMES, type Channel, type EventName, type Events, type RequestOf, type ResponseOf, type Result } from '../shared/ipc/contract.ts';
 
 /** The two ipcRenderer calls the API needs; the event object never reaches the renderer. */
 export interface IpcRendererLike {
@@ -11,9 +11,17 @@ export interface IpcRendererLike {
   removeListener(channel: string, listener: (event: unknown, payload: unknown) => void): unknown;
 }
 
+/** What the preload makes of one channel: ipcRenderer.invoke's answer, the router's Result. */
+type PreloadMethod<C extends Channel> = (request: RequestOf<C>) => Promise<Result<ResponseOf<C>>>;
+type PreloadMethods = { [C in (typeof CHANNELS)[number]]: PreloadMethod<C> };
+
 const eventSet: ReadonlySet<string> = new Set(EVENT_NAMES);
 
-export function buildCairnApi(ipc: IpcRendererLike): CairnApi {
+/**
+ * Its type is what it builds, not the contract's CairnApi: api-type.ts proves the two the same,
+ * so a method or an `on` that drifts from the contract fails to compile there.
+ */
+export function buildCairnApi(ipc: IpcRendererLike) {
   const methods: Partial<Record<Channel, (request: unknown) => Promise<unknown>>> = {};
   for (const channel of CHANNELS) {
     methods[channel] = (request: unknown) => ipc.invoke(channel, request ?? {});
@@ -27,5 +35,5 @@ export function buildCairnApi(ipc: IpcRendererLike): CairnApi {
       ipc.removeListener(event, wrapped);
     };
   }
-  return Object.freeze({ ...methods, on }) as CairnApi;
+  return Object.freeze({ ...(methods as PreloadMethods), on });
 }

@@ -11,24 +11,9 @@ import vm from 'node:vm';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outfile = join(root, 'dist', 'preload', 'index.cjs');
 
-// The preload needs the contract's channel names, not its validation (main validates every
-// request). Bundling zod only to build schemas nobody uses would add ~700 KiB to every window
-// load, so the preload gets an inert stand-in: every property and call returns itself, which is
-// enough for the schema object literals to evaluate and for CHANNELS = Object.keys(...) to hold.
-const zodStandIn = {
-  name: 'zod-stand-in',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^zod(\/.*)?$/ }, () => ({ path: 'zod', namespace: 'zod-stand-in' }));
-    pluginBuild.onLoad({ filter: /.*/, namespace: 'zod-stand-in' }, () => ({
-      loader: 'js',
-      contents: `const inert = new Proxy(function inert() {}, { get: () => inert, apply: () => inert });
-export const z = inert;
-export default inert;`,
-    }));
-  },
-};
-
-await build({
+// The contract (shared/ipc/contract.ts) is channel names and types only; the zod schemas are main's
+// (main/ipc/schemas.ts). Checked below: no zod in the bundle.
+const result = await build({
   entryPoints: [join(root, 'preload', 'index.ts')],
   outfile,
   bundle: true,
@@ -37,11 +22,14 @@ await build({
   platform: 'browser',
   target: 'chrome130',
   external: ['electron'],
-  plugins: [zodStandIn],
+  metafile: true,
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
 });
+
+const zodInputs = Object.keys(result.metafile.inputs).filter((input) => /node_modules\/zod\//.test(input));
+if (zodInputs.length > 0) fail(`the preload bundles zod (${zodInputs[0]} …): the contract it imports must stay free of it`);
 
 const bundle = await readFile(outfile, 'utf8');
 const required = [...bundle.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((match) => match[1]);
@@ -58,7 +46,6 @@ vm.runInNewContext(bundle, {
   require: (name) => (name === 'electron' ? fakeElectron : fail(`unexpected require('${name}')`)),
   module: { exports: {} },
   exports: {},
-  Proxy,
 });
 const { CHANNELS } = await import(pathToFileURL(join(root, 'shared', 'ipc', 'contract.ts')).href);
 const api = exposed.get('cairn');

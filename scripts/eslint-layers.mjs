@@ -29,7 +29,7 @@ export const AREA_DEPS = {
   'main/keychain': ['shared'],
   'main/scheduler': ['shared'],
   'main/ipc': ['shared'],
-  'main/service': ['shared', 'main/engine', 'main/keychain', 'main/scheduler'],
+  'main/service': ['shared', 'main/engine', 'main/keychain', 'main/scheduler', 'main/ipc'],
   'main/cli': ['shared', 'main/engine', 'main/keychain', 'main/service'],
   'main/app': ['shared', 'main/engine', 'main/keychain', 'main/scheduler', 'main/service', 'main/ipc'],
 };

@@ -5,7 +5,8 @@
 // renderer. Used by the Electron binding and by the e2e host alike.
 
 import type { z } from 'zod';
-import { CHANNELS, requestSchemas, type Channel, type Handlers, type ResponseOf, type Result } from '../../shared/ipc/contract.ts';
+import { CHANNELS, type Channel, type Handlers, type ResponseOf, type Result } from '../../shared/ipc/contract.ts';
+import { requestSchemas } from './schemas.ts';
 import { toErrorRecord, type ErrorRecord } from '../../shared/errors.ts';
 
 /** What the router knows about who sent a request. */

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../../shared/models.ts';
 import type { Settings, VaultLocation } from '../../shared/models.ts';
-import { settingsSchema as settingsFields, setupProgressSchema, vaultLocationSchema } from '../../shared/ipc/contract.ts';
+import { settingsSchema as settingsFields, setupProgressSchema, vaultLocationSchema } from '../ipc/schemas.ts';
 import type { SetupProgress, SetupResult } from '../../shared/ipc/contract.ts';
 import { writeJsonAtomic } from '../engine/atomic-file.ts';
 import { keepBadCopy, type ConfigProblem } from './config-file.ts';

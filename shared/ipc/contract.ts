@@ -1,8 +1,9 @@
-// The one IPC contract: every request the renderer can make and every event main pushes.
-// Imported by main (router, validation), by preload (channel list) and by the renderer (types
-// only). Requests are validated at runtime with these schemas before any handler runs.
+// The one IPC contract: every request the renderer can make, what it gets back, and every event
+// main pushes — channel names and TypeScript types only, no validation library. Imported by main,
+// by the preload (bundled into a sandboxed script, so it must stay small) and by the renderer.
+// Main validates every request before any handler runs, with the zod schemas in
+// main/ipc/schemas.ts; those are checked at compile time to accept exactly the types below.
 
-import { z } from 'zod';
 import type {
   AgentInfo,
   CheckReport,
@@ -19,148 +20,195 @@ import type {
 } from '../models.ts';
 import type { ErrorRecord } from '../errors.ts';
 import type { ContinueInfo, SessionHit, SessionPageView, SessionSummary, SnapshotSessionInfo, SnapshotSessionScan } from '../sessions.ts';
-import { MAX_PASSPHRASE_LENGTH, MIN_PASSPHRASE_LENGTH } from '../limits.ts';
 
-const snapshotId = z.string().regex(/^[0-9a-f]{8,64}$/, 'a snapshot id');
-const deviceId = z.string().regex(/^[0-9a-f]{16}$/, 'a device id');
-const relPath = z.string().max(4096).refine((p) => !p.includes('\0'), 'no NUL in paths');
-const absPath = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'no NUL in paths');
+/** A request with nothing in it. */
+export type Empty = Record<string, never>;
 
-export const vaultLocationSchema = z.object({
-  provider: z.enum(['r2', 's3', 'b2', 'other', 'local']),
-  bucket: z.string().min(3).max(63).optional(),
-  prefix: z.string().max(512).default('cairn'),
-  endpoint: z.string().url().optional(),
-  region: z.string().max(64).optional(),
-  forcePathStyle: z.boolean().optional(),
-  path: absPath.optional(),
-});
+/** A vault location as the renderer sends it: the prefix may be left out (main fills in 'cairn'). */
+export type VaultLocationRequest = Omit<VaultLocation, 'prefix'> & { prefix?: string };
 
-export const credentialsSchema = z.object({
-  accessKeyId: z.string().min(1).max(256),
-  secretAccessKey: z.string().min(1).max(256),
-});
+export interface Credentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
-const unlockSecretSchema = z.union([
-  z.object({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_LENGTH) }),
-  z.object({ recoveryKey: z.string().min(1).max(256) }),
-]);
+export type UnlockSecretRequest = { passphrase: string } | { recoveryKey: string };
 
-const retentionSchema = z.object({
-  keepLast: z.number().int().min(1).max(10_000),
-  keepHourly: z.number().int().min(0).max(10_000),
-  keepDaily: z.number().int().min(0).max(10_000),
-  keepWeekly: z.number().int().min(0).max(10_000),
-  keepMonthly: z.number().int().min(0).max(10_000),
-});
+export type RestoreTarget = { kind: 'original' } | { kind: 'folder'; path: string };
 
-/** Every setting, validated (config-store.ts adds the defaults; settings.set takes any of them). */
-export const settingsSchema = z.object({
-  intervalMinutes: z.number().int().min(5).max(24 * 60),
-  syncOnAgentQuiet: z.boolean(),
-  quietSeconds: z.number().int().min(5).max(3600),
-  launchAtLogin: z.boolean(),
-  notifications: z.boolean(),
-  retention: retentionSchema,
-  enabledAgents: z.array(z.string().max(64)).max(64),
-  pathMappings: z.array(z.object({ from: absPath, to: absPath })).max(64),
-  theme: z.enum(['system', 'light', 'dark']),
-});
-export const settingsPatchSchema = settingsSchema.partial();
-
-export const restoreTargetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('original') }),
-  z.object({ kind: z.literal('folder'), path: absPath }),
-]);
-
-const empty = z.object({}).strict();
+export interface RestoreRequestBody {
+  snapshotId: string;
+  paths: string[];
+  target: RestoreTarget;
+  overwrite: boolean;
+}
 
 /** Where an unfinished set-up stands (kept by main, so that a reload or a closed window resumes it). */
-export const setupProgressSchema = z
-  .object({
-    step: z.enum(['vault', 'agents', 'schedule', 'finish']),
-    joinStage: z.enum(['fingerprint', 'device', 'restore']).optional(),
-    replacedDeviceId: deviceId.optional(),
-    restoreJobId: z.string().max(64).optional(),
-    firstJobId: z.string().max(64).optional(),
-  })
-  .strict();
-export type SetupProgress = z.output<typeof setupProgressSchema>;
+export interface SetupProgress {
+  step: 'vault' | 'agents' | 'schedule' | 'finish';
+  joinStage?: 'fingerprint' | 'device' | 'restore';
+  replacedDeviceId?: string;
+  restoreJobId?: string;
+  firstJobId?: string;
+}
 
-/** A folder the user typed or picked: absolute, or starting with `~` (this computer's home). */
-const userFolder = z.string().min(1).max(4096).refine((p) => !p.includes('\0'), 'no NUL in paths');
+export interface SessionFilter {
+  agent?: string;
+  deviceId?: string;
+  project?: string;
+  since?: string;
+  until?: string;
+}
 
-const sessionRef = { agent: z.string().min(1).max(64), id: z.string().min(1).max(512) };
-const isoDate = z.string().max(40).refine((s) => !Number.isNaN(Date.parse(s)), 'a date');
-const sessionFilter = z
-  .object({ agent: z.string().max(64).optional(), deviceId: deviceId.optional(), project: absPath.optional(), since: isoDate.optional(), until: isoDate.optional() })
-  .strict();
+interface SessionRef {
+  agent: string;
+  id: string;
+}
+
+interface StoreRequest {
+  location: VaultLocationRequest;
+  credentials?: Credentials;
+}
 
 /**
- * Request schemas, one per channel. `wizard: true` on createVault/joinVault: the set-up wizard runs
- * it, so main keeps its progress (and an unconfirmed recovery key) until `setup.finish`.
+ * What the renderer sends, one type per channel. `wizard: true` on createVault/joinVault: the
+ * set-up wizard runs it, so main keeps its progress (and an unconfirmed recovery key) until
+ * `setup.finish`.
  */
-export const requestSchemas = {
-  'status.get': empty,
-  'sync.now': empty,
-  'sync.pause': z.object({ minutes: z.number().int().min(1).max(7 * 24 * 60) }).strict(),
-  'sync.resume': empty,
-  'jobs.list': empty,
-  'jobs.cancel': z.object({ id: z.string().regex(/^[0-9a-f]{16}$/, 'a job id') }).strict(),
-  'devices.list': empty,
-  'devices.renameThis': z.object({ name: z.string().trim().min(1).max(64) }).strict(),
-  'devices.adopt': z.object({ deviceId }).strict(),
-  'snapshots.list': z.object({ deviceId: deviceId.optional() }).strict(),
-  'snapshots.tree': z.object({ snapshotId, path: relPath }).strict(),
-  'snapshots.readFile': z.object({ snapshotId, path: relPath, maxBytes: z.number().int().min(1).max(16 * 1024 * 1024) }).strict(),
-  'snapshots.diff': z.object({ snapshotId, againstId: snapshotId.optional() }).strict(),
-  'snapshots.restore': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
-  'snapshots.restorePlan': z.object({ snapshotId, paths: z.array(relPath).max(10_000), target: restoreTargetSchema, overwrite: z.boolean() }).strict(),
-  'snapshots.pin': z.object({ snapshotId, pinned: z.boolean() }).strict(),
-  'snapshots.session': z.object({ snapshotId, path: relPath }).strict(),
-  'snapshots.sessionPage': z.object({ snapshotId, path: relPath, cursor: z.string().max(65_536).optional(), limit: z.number().int().min(1).max(500) }).strict(),
-  'snapshots.sessionScan': z.object({ snapshotId, path: relPath, pageSize: z.number().int().min(1).max(500), find: z.string().min(1).max(1000).optional() }).strict(),
-  'snapshots.titles': z.object({ snapshotId, path: relPath }).strict(),
-  'conflicts.list': empty,
-  'conflicts.get': z.object({ id: z.string().min(1).max(128), maxBytes: z.number().int().min(1).max(4 * 1024 * 1024) }).strict(),
-  'conflicts.resolve': z.object({ id: z.string().min(1).max(128), keep: z.enum(['mine', 'theirs', 'both']) }).strict(),
-  'key.fingerprint': empty,
-  'key.changePassphrase': z.object({ current: z.string().min(1).max(MAX_PASSPHRASE_LENGTH), next: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH) }).strict(),
-  'key.rotateRecovery': z.object({ passphrase: z.string().min(1).max(MAX_PASSPHRASE_LENGTH) }).strict(),
-  'key.recoveryRotation': empty,
-  'key.confirmRecovery': empty,
-  'key.cancelRecovery': empty,
-  'settings.get': empty,
-  'settings.set': settingsPatchSchema.strict(),
-  'agents.list': empty,
-  'agents.paths': empty,
-  'agents.updatePaths': z.object({ add: z.array(userFolder).max(100).optional(), remove: z.array(userFolder).max(100).optional() }).strict(),
-  'setup.testConnection': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional() }).strict(),
-  'setup.createVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), passphrase: z.string().min(MIN_PASSPHRASE_LENGTH).max(MAX_PASSPHRASE_LENGTH), deviceName: z.string().trim().min(1).max(64).optional(), wizard: z.boolean().optional() }).strict(),
-  'setup.joinVault': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional(), secret: unlockSecretSchema, deviceName: z.string().trim().min(1).max(64).optional(), wizard: z.boolean().optional() }).strict(),
-  'setup.unlock': z.object({ secret: unlockSecretSchema }).strict(),
-  'setup.createBucket': z.object({ location: vaultLocationSchema, credentials: credentialsSchema.optional() }).strict(),
-  'setup.progress': empty,
-  'setup.saveProgress': setupProgressSchema,
-  'setup.confirmRecoveryKey': empty,
-  'setup.finish': empty,
-  'setup.location': empty,
-  'vault.stats': empty,
-  'vault.check': z.object({ readData: z.boolean() }).strict(),
-  'vault.prune': empty,
-  'vault.prunePreview': empty,
-  'app.openExternal': z.object({ url: z.string().url().max(2048) }).strict(),
-  'app.chooseFolder': z.object({ title: z.string().max(200).optional() }).strict(),
-  'sessions.list': z.object({ filter: sessionFilter.default({}), refresh: z.boolean().default(false) }).strict(),
-  'sessions.search': z.object({ text: z.string().min(1).max(1000), filter: sessionFilter.default({}), limit: z.number().int().min(1).max(500).default(100) }).strict(),
-  'sessions.page': z.object({ ...sessionRef, cursor: z.string().max(65_536).optional(), limit: z.number().int().min(1).max(500) }).strict(),
-  'sessions.continue': z.object(sessionRef).strict(),
-  'sessions.export': z.object({ ...sessionRef, folder: absPath }).strict(),
-} as const;
+export interface Requests {
+  'status.get': Empty;
+  'sync.now': Empty;
+  'sync.pause': { minutes: number };
+  'sync.resume': Empty;
+  'jobs.list': Empty;
+  'jobs.cancel': { id: string };
+  'devices.list': Empty;
+  'devices.renameThis': { name: string };
+  'devices.adopt': { deviceId: string };
+  'snapshots.list': { deviceId?: string };
+  'snapshots.tree': { snapshotId: string; path: string };
+  'snapshots.readFile': { snapshotId: string; path: string; maxBytes: number };
+  'snapshots.diff': { snapshotId: string; againstId?: string };
+  'snapshots.restore': RestoreRequestBody;
+  'snapshots.restorePlan': RestoreRequestBody;
+  'snapshots.pin': { snapshotId: string; pinned: boolean };
+  'snapshots.session': { snapshotId: string; path: string };
+  'snapshots.sessionPage': { snapshotId: string; path: string; cursor?: string; limit: number };
+  'snapshots.sessionScan': { snapshotId: string; path: string; pageSize: number; find?: string };
+  'snapshots.titles': { snapshotId: string; path: string };
+  'conflicts.list': Empty;
+  'conflicts.get': { id: string; maxBytes: number };
+  'conflicts.resolve': { id: string; keep: 'mine' | 'theirs' | 'both' };
+  'key.fingerprint': Empty;
+  'key.changePassphrase': { current: string; next: string };
+  'key.rotateRecovery': { passphrase: string };
+  'key.recoveryRotation': Empty;
+  'key.confirmRecovery': Empty;
+  'key.cancelRecovery': Empty;
+  'settings.get': Empty;
+  'settings.set': Partial<Settings>;
+  'agents.list': Empty;
+  'agents.paths': Empty;
+  'agents.updatePaths': { add?: string[]; remove?: string[] };
+  'setup.testConnection': StoreRequest;
+  'setup.createVault': StoreRequest & { passphrase: string; deviceName?: string; wizard?: boolean };
+  'setup.joinVault': StoreRequest & { secret: UnlockSecretRequest; deviceName?: string; wizard?: boolean };
+  'setup.unlock': { secret: UnlockSecretRequest };
+  'setup.createBucket': StoreRequest;
+  'setup.progress': Empty;
+  'setup.saveProgress': SetupProgress;
+  'setup.confirmRecoveryKey': Empty;
+  'setup.finish': Empty;
+  'setup.location': Empty;
+  'vault.stats': Empty;
+  'vault.check': { readData: boolean };
+  'vault.prune': Empty;
+  'vault.prunePreview': Empty;
+  'app.openExternal': { url: string };
+  'app.chooseFolder': { title?: string };
+  'sessions.list': { filter?: SessionFilter; refresh?: boolean };
+  'sessions.search': { text: string; filter?: SessionFilter; limit?: number };
+  'sessions.page': SessionRef & { cursor?: string; limit: number };
+  'sessions.continue': SessionRef;
+  'sessions.export': SessionRef & { folder: string };
+}
 
-export type Channel = keyof typeof requestSchemas;
-export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>;
-export type ParsedRequestOf<C extends Channel> = z.output<(typeof requestSchemas)[C]>;
+type WithLocation<T extends StoreRequest> = Omit<T, 'location'> & { location: VaultLocation };
+
+/** What a handler gets: the request after validation filled in the defaults. */
+export type ParsedRequests = Omit<Requests, 'setup.testConnection' | 'setup.createVault' | 'setup.joinVault' | 'setup.createBucket' | 'sessions.list' | 'sessions.search'> & {
+  'setup.testConnection': WithLocation<Requests['setup.testConnection']>;
+  'setup.createVault': WithLocation<Requests['setup.createVault']>;
+  'setup.joinVault': WithLocation<Requests['setup.joinVault']>;
+  'setup.createBucket': WithLocation<Requests['setup.createBucket']>;
+  'sessions.list': { filter: SessionFilter; refresh: boolean };
+  'sessions.search': { text: string; filter: SessionFilter; limit: number };
+};
+
+export type Channel = keyof Requests;
+export type RequestOf<C extends Channel> = Requests[C];
+export type ParsedRequestOf<C extends Channel> = ParsedRequests[C];
+
+/** Every channel, once (the object literal fails to compile when one is missing or unknown). */
+const channelSet = {
+  'status.get': true,
+  'sync.now': true,
+  'sync.pause': true,
+  'sync.resume': true,
+  'jobs.list': true,
+  'jobs.cancel': true,
+  'devices.list': true,
+  'devices.renameThis': true,
+  'devices.adopt': true,
+  'snapshots.list': true,
+  'snapshots.tree': true,
+  'snapshots.readFile': true,
+  'snapshots.diff': true,
+  'snapshots.restore': true,
+  'snapshots.restorePlan': true,
+  'snapshots.pin': true,
+  'snapshots.session': true,
+  'snapshots.sessionPage': true,
+  'snapshots.sessionScan': true,
+  'snapshots.titles': true,
+  'conflicts.list': true,
+  'conflicts.get': true,
+  'conflicts.resolve': true,
+  'key.fingerprint': true,
+  'key.changePassphrase': true,
+  'key.rotateRecovery': true,
+  'key.recoveryRotation': true,
+  'key.confirmRecovery': true,
+  'key.cancelRecovery': true,
+  'settings.get': true,
+  'settings.set': true,
+  'agents.list': true,
+  'agents.paths': true,
+  'agents.updatePaths': true,
+  'setup.testConnection': true,
+  'setup.createVault': true,
+  'setup.joinVault': true,
+  'setup.unlock': true,
+  'setup.createBucket': true,
+  'setup.progress': true,
+  'setup.saveProgress': true,
+  'setup.confirmRecoveryKey': true,
+  'setup.finish': true,
+  'setup.location': true,
+  'vault.stats': true,
+  'vault.check': true,
+  'vault.prune': true,
+  'vault.prunePreview': true,
+  'app.openExternal': true,
+  'app.chooseFolder': true,
+  'sessions.list': true,
+  'sessions.search': true,
+  'sessions.page': true,
+  'sessions.continue': true,
+  'sessions.export': true,
+} as const satisfies Record<Channel, true>;
+
+export const CHANNELS = Object.keys(channelSet) as Channel[];
 
 export interface FilePreview {
   size: number;
@@ -342,7 +390,6 @@ export interface Events {
 
 export type EventName = keyof Events;
 
-export const CHANNELS = Object.keys(requestSchemas) as Channel[];
 export const EVENT_NAMES: readonly EventName[] = ['status.changed', 'job.progress', 'conflicts.changed', 'snapshots.changed'];
 
 /** What main implements: one async handler per channel, given the parsed request. */
