@@ -10,7 +10,7 @@ import { agentPathsContext, contextFromProcess, loadAgentPaths, prepareContext }
 import type { AgentContext } from '../engine/agents/index.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { Repository } from '../engine/repository.ts';
-import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
+import { behindOutbox } from '../engine/outbox/index.ts';
 import { createBlobStore, formatLocation } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.ts';
 import type { UnlockSecret } from '../engine/vault/index.ts';
@@ -43,7 +43,7 @@ export async function openStore(opts: CommonOptions, { outbox = false }: { outbo
   checkEndpoint(chosen.location);
   const credentials = await keptCredentials(chosen);
   const remote = createBlobStore(chosen.location, { ...cliStoreOptions(), ...(credentials ? { credentials } : {}) });
-  return outbox ? new OutboxBlobStore(remote, { dir: outboxDir(chosen.stateDir, remote.location) }) : remote;
+  return outbox ? behindOutbox(remote, chosen.stateDir) : remote;
 }
 
 /**

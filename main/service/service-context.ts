@@ -8,7 +8,7 @@ import type { EngineStatus, Settings } from '../../shared/models.ts';
 import { engineState } from '../../shared/status.ts';
 import { agentPathsContext, contextFromProcess, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
-import { OutboxBlobStore } from '../engine/outbox/index.ts';
+import { findOutbox, type OutboxBlobStore } from '../engine/outbox/index.ts';
 import { RetryingBlobStore } from '../engine/storage/index.ts';
 import { listConflicts } from '../engine/sync/index.ts';
 import type { Repository } from '../engine/repository.ts';
@@ -66,7 +66,7 @@ export interface ServiceContext {
 
 /** The outbox in front of an open repository's vault (every repository the service opens has one). */
 export function outboxOf(r: Repository): OutboxBlobStore | undefined {
-  return r.vault.store instanceof OutboxBlobStore ? r.vault.store : undefined;
+  return findOutbox(r.vault.store);
 }
 
 /** The status the app shows, from the service's state (engineState picks the one state). */

@@ -5,7 +5,7 @@ import { availableParallelism } from 'node:os';
 import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import type { Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import type { VaultLocation } from '../../shared/models.ts';
-import { OutboxBlobStore, outboxDir } from '../engine/outbox/index.ts';
+import { behindOutbox, type OutboxBlobStore } from '../engine/outbox/index.ts';
 import { expandHomePath } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
 import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
@@ -73,7 +73,7 @@ export class VaultAccess {
   /** The vault's store behind its outbox, which lives in Cairn's folder (one per vault location). */
   vaultStoreFor(location: VaultLocation, credentials?: Credentials): OutboxBlobStore {
     const remote = this.storeFor(location, credentials);
-    return new OutboxBlobStore(remote, { dir: outboxDir(this.ctx.options.stateDir, remote.location), now: this.ctx.now });
+    return behindOutbox(remote, this.ctx.options.stateDir, { now: this.ctx.now });
   }
 
   async init(location: VaultLocation, credentials: Credentials | undefined, passphrase: string, deviceName?: string) {

@@ -1,12 +1,13 @@
 // Status, sync, pause and jobs: the sync job (backup through the outbox, then pull) and its
 // one-line summary, and the pause the scheduler follows.
 
-import { CairnError, toErrorRecord } from '../../shared/errors.ts';
+import { toErrorRecord } from '../../shared/errors.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { JobInfo } from '../../shared/models.ts';
 import { flushProgress, syncThroughOutbox } from '../engine/operations.ts';
 import { listConflicts } from '../engine/sync/index.ts';
-import { outboxOf, type ServiceContext } from './service-context.ts';
+import { requireOutbox } from '../engine/outbox/index.ts';
+import type { ServiceContext } from './service-context.ts';
 
 type SyncOutcome = Awaited<ReturnType<typeof syncThroughOutbox>>;
 
@@ -20,8 +21,7 @@ export async function startSync(ctx: ServiceContext, reason: SyncReason): Promis
   if (existing) return { job: existing, done: Promise.resolve(existing) };
   const started = ctx.jobs.start('sync', async (report, signal) => {
     const s = ctx.settings();
-    const outbox = outboxOf(r);
-    if (!outbox) throw new CairnError('internal', 'The vault was opened without its outbox. This is a bug in Cairn.');
+    const outbox = requireOutbox(r.vault.store);
     const agents = s.enabledAgents.length > 0 ? s.enabledAgents : undefined;
     let outcome: SyncOutcome;
     try {

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
 import { ADAPTERS, contextFromProcess, detectAgents, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
-import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
+import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { flushProgress, labelPaths, runBackup, summarise, throughOutbox } from '../../engine/operations.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
@@ -110,7 +110,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         onProgress: (p) => out.progress(p),
         onWarning: (w) => out.warn(w.message),
       });
-    const outcome = await throughOutbox(repo, repo.vault.store as OutboxBlobStore, () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
+    const outcome = await throughOutbox(repo, requireOutbox(repo.vault.store), () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();
     for (const w of outcome.stillWaiting) out.warn(w.message);
     const result = outcome.offline ? outcome.offline.result : outcome.online;

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../shared/errors.ts';
 import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
-import type { OutboxBlobStore } from '../../engine/outbox/index.ts';
+import { requireOutbox } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune, settleAll, unlock } from '../../engine/vault/index.ts';
 import { versionedBucketAdvice } from '../../engine/storage/index.ts';
@@ -27,7 +27,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
     opts,
     async (repo) => {
       const ctx = await agentContext(opts);
-      const outcome = await syncThroughOutbox(repo, repo.vault.store as OutboxBlobStore, {
+      const outcome = await syncThroughOutbox(repo, requireOutbox(repo.vault.store), {
         ctx,
         agents: opts.agent,
         mappings: parseMappings(opts.map),

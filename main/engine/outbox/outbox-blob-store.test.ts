@@ -6,7 +6,7 @@ import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { describeBlobStoreConformance } from '../storage/conformance.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
 import type { BlobStore, ByteRange, ObjectInfo } from '../storage/index.ts';
-import { OutboxBlobStore } from './index.ts';
+import { behindOutbox, findOutbox, OutboxBlobStore, outboxDir, requireOutbox } from './index.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -196,5 +196,32 @@ describe('OutboxBlobStore', () => {
     expect(existsSync(join(dir, 'journal.jsonl'))).toBe(false);
     expect(existsSync(join(dir, 'objects'))).toBe(false);
     expect(outbox.entries()).toEqual([]);
+  });
+});
+
+describe('the one outbox wiring the CLI and the app share', () => {
+  it('puts a vault location\'s outbox in one folder of the state folder, whoever opens it', async () => {
+    const stateDir = tempDir('cairn-outbox-state-');
+    const remote = new MemoryBlobStore();
+    const first = behindOutbox(remote, stateDir);
+    expect(first.dir).toBe(outboxDir(stateDir, remote.location));
+    expect(first.dir.startsWith(join(stateDir, 'outbox'))).toBe(true);
+    // What one opener spooled, another opener of the same location finds.
+    await first.startSpooling({ vaultId: 'v1', indexIds: [] });
+    await first.put('snapshots/s1', bytes('snapshot'));
+    first.stopSpooling();
+    const second = behindOutbox(new DownStore(), stateDir, { now: () => 0 });
+    expect(second.dir).not.toBe(first.dir); // DownStore is another location
+    const again = behindOutbox(remote, stateDir);
+    expect(again.pendingSnapshots()).toBe(1);
+  });
+
+  it('finds the outbox in front of a store, and calls a backup store without one a bug', () => {
+    const remote = new MemoryBlobStore();
+    const outbox = behindOutbox(remote, tempDir('cairn-outbox-state-'));
+    expect(findOutbox(outbox)).toBe(outbox);
+    expect(requireOutbox(outbox)).toBe(outbox);
+    expect(findOutbox(remote)).toBeUndefined();
+    expect(() => requireOutbox(remote)).toThrow(expect.objectContaining({ code: 'internal', message: expect.stringContaining('without its outbox') }));
   });
 });

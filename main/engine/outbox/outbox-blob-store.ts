@@ -13,6 +13,7 @@ import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from '../storage/i
 import { assertValidKey, assertValidPrefix, ForwardingBlobStore, LocalBlobStore, throwIfAborted } from '../storage/index.ts';
 import { locationKey } from '../paths.ts';
 import { keys } from '../vault/index.ts';
+import { CairnError } from '../../../shared/errors.ts';
 import { appendJournal, readJournal, rewriteJournal } from './journal.ts';
 import type { BatchRecord, JournalRecord } from './journal.ts';
 
@@ -323,4 +324,24 @@ function listFiles(root: string): string[] {
 /** The outbox folder for a vault location, in Cairn's state folder (one per location; the app and the CLI share it). */
 export function outboxDir(stateDir: string, location: string): string {
   return join(stateDir, 'outbox', locationKey(location));
+}
+
+/**
+ * The vault's store behind its outbox in Cairn's state folder: the one wiring the CLI and the
+ * app share, so a backup either of them spooled is found and uploaded by the other.
+ */
+export function behindOutbox(remote: BlobStore, stateDir: string, options: Omit<OutboxBlobStoreOptions, 'dir'> = {}): OutboxBlobStore {
+  return new OutboxBlobStore(remote, { ...options, dir: outboxDir(stateDir, remote.location) });
+}
+
+/** The outbox in front of a vault's store, if it was opened behind one. */
+export function findOutbox(store: BlobStore): OutboxBlobStore | undefined {
+  return store instanceof OutboxBlobStore ? store : undefined;
+}
+
+/** The outbox in front of a vault's store; a store opened for a backup or sync without one is a bug. */
+export function requireOutbox(store: BlobStore): OutboxBlobStore {
+  const outbox = findOutbox(store);
+  if (!outbox) throw new CairnError('internal', 'The vault was opened without its outbox. This is a bug in Cairn.');
+  return outbox;
 }
