@@ -8,14 +8,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CairnError, ConfigError, IntegrityError } from '../../../shared/errors.ts';
+import { CairnError, ConfigError, IntegrityError, StorageError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import { chunkBuffer, createGearTable, decompressWithHeader } from '../chunk/index.ts';
 import type { ChunkParams } from '../chunk/index.ts';
 import { blobId, deriveSubkeys, generateMasterKey, open, SEAL_OVERHEAD } from '../crypto/index.ts';
 import { utimesSeconds } from '../file-times.ts';
 import type { Chunk } from './protocol.ts';
-import { DEFAULT_WORKER_URL, WorkerPool } from './worker-pool.ts';
+import { DEFAULT_WORKER_URL, reviveError, WorkerPool } from './worker-pool.ts';
 import { SourceFileError } from './source-file.ts';
 
 const keys = deriveSubkeys(generateMasterKey());
@@ -578,5 +578,17 @@ await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
       expect((error as CairnError).code).toBe('cancelled');
       await expect(pool.chunkBytes(new Uint8Array(1), CHUNK_OPTIONS)).rejects.toThrow(/shut down/);
     });
+  });
+});
+
+describe('reviveError', () => {
+  it('keeps a storage failure from a worker a StorageError with its code (a full disk stays disk_full)', () => {
+    for (const code of ['disk_full', 'unreachable', 'access_denied'] as const) {
+      const revived = reviveError({ code, message: `it was ${code}`, retryable: code === 'unreachable' }, 'Error: x\n    at worker');
+      expect(revived).toBeInstanceOf(StorageError);
+      expect(revived).toMatchObject({ code, message: `it was ${code}`, retryable: code === 'unreachable' });
+    }
+    expect(reviveError({ code: 'integrity', message: 'bad', retryable: false })).toBeInstanceOf(IntegrityError);
+    expect(reviveError({ code: 'internal', message: 'odd', retryable: false })).not.toBeInstanceOf(StorageError);
   });
 });

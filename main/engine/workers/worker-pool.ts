@@ -19,6 +19,7 @@ import {
   IntegrityError,
   LockedError,
   NotFoundError,
+  StorageError,
   UnsafePathError,
   WrongKeyError,
 } from '../../../shared/errors.ts';
@@ -368,6 +369,16 @@ export function reviveError(record: ErrorRecord, stack?: string, skip?: SourceFi
       return new UnsafePathError(record.message, options);
     case 'locked':
       return new LockedError(record.message, options);
+    case 'storage':
+    case 'bucket_not_found':
+    case 'access_denied':
+    case 'clock_skew':
+    case 'unreachable':
+    case 'checksum_refused':
+    case 'disk_full':
+      // A worker that wrote to a full disk (or met a storage refusal) stays a StorageError, so the
+      // retry rules and the UI's wording (disk_full → "the disk is full") see what it was.
+      return new StorageError(record.code, record.message, options);
     default:
       return new CairnError(record.code, record.message, options);
   }
