@@ -63,9 +63,11 @@ describe('files that change under a backup', () => {
     let deleted = false;
     const result = await backupOf(repo, [{ label: 'h2', path: home }], {
       fileConcurrency: 1,
-      // While the first file is read, the last ones are deleted (they were listed already).
-      onProgress: (p) => {
-        if (!deleted && p.currentPath) {
+      // Once the first file is saved, the last ones are deleted (they were listed already, and
+      // one file at a time means none of them was looked at yet). Progress reports are throttled,
+      // so they can't say when the first file is done: under load they came after f30 was read.
+      onFileWalked: () => {
+        if (!deleted) {
           deleted = true;
           for (let i = 30; i < 40; i++) rmSync(join(home, `f${i}.txt`));
         }
