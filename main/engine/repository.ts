@@ -2,10 +2,9 @@
 // it, and the codec that does the CPU-heavy work off the calling thread. The CLI and the app
 // service both work through this; it is the engine's facade.
 
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
@@ -15,14 +14,10 @@ import type { BlobStore } from './storage/index.ts';
 import { keys, mapLimit, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { continueFrom } from './backup/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
-import type { KeySlot } from './crypto/index.ts';
-import { locationKey } from './paths.ts';
-import { writeJsonAtomic } from './atomic-file.ts';
+import { DeviceIdentityFile, HeaderCache, KeyCache, vaultStateDir } from './local-vault-files.ts';
+import type { DeviceIdentity } from './local-vault-files.ts';
 
-export interface DeviceIdentity {
-  id: DeviceId;
-  name: string;
-}
+export type { DeviceIdentity } from './local-vault-files.ts';
 
 export interface RepositoryOptions {
   store: BlobStore;
@@ -91,9 +86,7 @@ export class Repository {
     makeStateDirPrivate(options.stateDir);
     const { vault, recoveryKey } = await Vault.init(options.store, { passphrase: options.passphrase, scrypt: options.scrypt, now: options.now, chunker: options.chunker, compressionLevel: options.compressionLevel });
     // Cache the header now, so this device can open the vault later even while it is unreachable.
-    const cacheFile = headerCacheFile(options.stateDir, options.store.location);
-    mkdirSync(dirname(cacheFile), { recursive: true });
-    writeJsonAtomic(cacheFile, await Vault.readHeader(options.store));
+    new HeaderCache(options.stateDir, options.store.location).write(await Vault.readHeader(options.store));
     const repo = await Repository.fromVault(vault, options);
     const versioning = await keptVersions(options.store);
     return { repo, recoveryKey, ...(versioning ? { versioning } : {}) };
@@ -107,25 +100,16 @@ export class Repository {
    */
   static async open(options: RepositoryOptions & { secret: UnlockSecret }): Promise<Repository> {
     makeStateDirPrivate(options.stateDir);
-    const cacheFile = headerCacheFile(options.stateDir, options.store.location);
-    let cached: VaultHeader | undefined;
-    try {
-      cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as VaultHeader;
-    } catch {
-      cached = undefined;
-    }
+    const headerCache = new HeaderCache(options.stateDir, options.store.location);
+    const cached = headerCache.read();
     // The local key cache: the same master key under a cheap KDF of the passphrase, so a CLI run
     // doesn't spend ~0.4 s in scrypt. A wrong passphrase still fails (after the full KDF below).
     const useKeyCache = 'passphrase' in options.secret && options.keyCache !== false;
-    const keyCacheFileOf = (vaultId: string): string => keyCacheFile(join(options.stateDir, 'vaults', vaultId));
+    const keyCacheOf = (vaultId: string) => new KeyCache(vaultStateDir(options.stateDir, vaultId));
     const unlockFromCache = async (config: VaultHeader['config']): Promise<Vault | undefined> => {
-      if (!useKeyCache) return undefined;
-      try {
-        const slot = JSON.parse(readFileSync(keyCacheFileOf(config.id), 'utf8')) as KeySlot;
-        return await Vault.unlock(options.store, { config, slots: [{ key: 'local', slot }] }, options.secret);
-      } catch {
-        return undefined;
-      }
+      const slot = useKeyCache ? keyCacheOf(config.id).read() : undefined;
+      if (!slot) return undefined;
+      return Vault.unlock(options.store, { config, slots: [{ key: 'local', slot }] }, options.secret).catch(() => undefined);
     };
     // With a cached header, the key cache's KDF (~20 ms in the thread pool) runs while the
     // vault's config is fetched; its result counts only if the config turns out unchanged.
@@ -148,27 +132,20 @@ export class Repository {
     let header: VaultHeader = unchanged && cached ? cached : { config, slots: [] };
     const earlyVault = await early;
     let vault: Vault | undefined = unchanged ? earlyVault : await unlockFromCache(config);
-    const localKeyFile = keyCacheFileOf(config.id);
     if (!vault) {
       // Unlocking a vault slot costs the full KDF anyway: read the current slots, so a passphrase
       // or recovery key replaced on another device stops working here too. Offline, the cached
       // slots are all there is.
       if (!offline) header = { config, ...(await Vault.readSlots(options.store)) };
       vault = await Vault.unlock(options.store, header, options.secret);
-      if (useKeyCache && 'passphrase' in options.secret) {
-        mkdirSync(dirname(localKeyFile), { recursive: true });
-        writeJsonAtomic(localKeyFile, await vault.localCacheSlot(options.secret.passphrase));
-      }
+      if (useKeyCache && 'passphrase' in options.secret) keyCacheOf(config.id).write(await vault.localCacheSlot(options.secret.passphrase));
     }
     // Slots from before slot MACs get theirs (once: the re-read header is cached).
     if (!offline && !options.readOnly && header.slots.some((s) => s.slot.mac === undefined)) {
       await vault.addSlotIntegrity();
       header = { config, ...(await Vault.readSlots(options.store)) };
     }
-    if (header !== cached) {
-      mkdirSync(dirname(cacheFile), { recursive: true });
-      writeJsonAtomic(cacheFile, header);
-    }
+    if (header !== cached) headerCache.write(header);
     const repo = await Repository.fromVault(vault, { ...options, offline });
     repo.offlineCause = offlineCause;
     return repo;
@@ -176,25 +153,11 @@ export class Repository {
 
   private static async fromVault(vault: Vault, options: RepositoryOptions & { offline?: boolean }): Promise<Repository> {
     const now = options.now ?? Date.now;
-    const vaultDir = join(options.stateDir, 'vaults', vault.id);
+    const vaultDir = vaultStateDir(options.stateDir, vault.id);
     mkdirSync(join(vaultDir, 'tmp'), { recursive: true, mode: 0o700 });
     // A killed backup's database copies (credentials not yet scrubbed) go now, not someday.
     sweepTemporaryFiles(join(vaultDir, 'tmp'));
-    const identityFile = deviceFile(vaultDir);
-    let device: DeviceIdentity;
-    let isNew = false;
-    let renamed = false;
-    try {
-      device = JSON.parse(readFileSync(identityFile, 'utf8')) as DeviceIdentity;
-      if (options.deviceName && options.deviceName !== device.name) {
-        device = { ...device, name: options.deviceName };
-        renamed = true;
-      }
-    } catch {
-      device = { id: randomBytes(8).toString('hex') as DeviceId, name: options.deviceName ?? osHostname() };
-      isNew = true;
-    }
-    if (isNew || renamed) writeJsonAtomic(identityFile, device);
+    const { device, isNew, renamed } = new DeviceIdentityFile(vaultDir).load(options.deviceName);
     const db = new StateDb(join(vaultDir, 'state.db'));
     const codec = await options.makeCodec(vault);
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
@@ -264,11 +227,11 @@ export class Repository {
   }
 
   private async afterPassphraseChange(next: string): Promise<void> {
-    const cacheFile = keyCacheFile(this.vaultDir);
-    rmSync(cacheFile, { force: true });
-    if (this.keyCache) writeJsonAtomic(cacheFile, await this.vault.localCacheSlot(next));
+    const keyCache = new KeyCache(this.vaultDir);
+    keyCache.forget();
+    if (this.keyCache) keyCache.write(await this.vault.localCacheSlot(next));
     // The cached header still lists the old slot: read it again at the next open.
-    rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
+    this.forgetCachedHeader();
   }
 
   /** Replaces the recovery key (shown once); the old one stops working, here included. */
@@ -301,12 +264,12 @@ export class Repository {
 
   /** The cached header lists the slots as they were: read it again at the next open. */
   private forgetCachedHeader(): void {
-    rmSync(headerCacheFile(this.stateDir, this.vault.store.location), { force: true });
+    new HeaderCache(this.stateDir, this.vault.store.location).forget();
   }
 
   async rename(name: string): Promise<DeviceRecord> {
     (this as { device: DeviceIdentity }).device = { ...this.device, name };
-    writeJsonAtomic(deviceFile(this.vaultDir), this.device);
+    new DeviceIdentityFile(this.vaultDir).write(this.device);
     return this.touchDevice();
   }
 
@@ -423,7 +386,7 @@ export class Repository {
     const previous = this.device;
     const latest = (await this.listSnapshots(target.id)).at(-1);
     const identity: DeviceIdentity = { id: target.id, name: target.name };
-    writeJsonAtomic(deviceFile(this.vaultDir), identity);
+    new DeviceIdentityFile(this.vaultDir).write(identity);
     (this as { device: DeviceIdentity }).device = identity;
     this.db.setMeta(DEVICE_RECORD_META, JSON.stringify(target));
     if (latest) continueFrom(this.db, latest);
@@ -459,19 +422,4 @@ export class Repository {
     await this.codec.close?.();
     await this.vault.store.close();
   }
-}
-
-/** Where the vault header for a store location is cached in Cairn's state folder. */
-export /** This device's local key cache for a vault (docs/SECURITY.md). */
-function keyCacheFile(vaultDir: string): string {
-  return join(vaultDir, 'key-cache.json');
-}
-
-/** This device's identity (id and name) in a vault. */
-function deviceFile(vaultDir: string): string {
-  return join(vaultDir, 'device.json');
-}
-
-function headerCacheFile(stateDir: string, location: string): string {
-  return join(stateDir, 'headers', `${locationKey(location)}.json`);
 }
