@@ -4,7 +4,7 @@
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
 import { agentLocalRoots, executeRestore, planRestore } from '../../engine/restore-request.ts';
 import type { RestoreRequest } from '../../engine/restore-request.ts';
-import { settleAll } from '../../engine/vault/index.ts';
+import { settleAll } from '../../engine/concurrency.ts';
 import { withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { formatBytes, formatDuration, makeOutput } from '../output.ts';

@@ -16,7 +16,8 @@
 import { CairnError } from '../../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
-import { keys, kinds, mapLimit, parseSnapshotRecord, syncIndex, withLock } from '../vault/index.ts';
+import { keys, kinds, parseSnapshotRecord, syncIndex, withLock } from '../vault/index.ts';
+import { mapLimit } from '../concurrency.ts';
 import type { BlobCodec, Vault } from '../vault/index.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { OutboxBlobStore, OutboxEntry } from './outbox-blob-store.ts';

@@ -16,7 +16,7 @@ import { listIndexIds } from './index-sync.ts';
 import { decodeTree, parseDeviceRecord, parseLockRecord } from './records.ts';
 import type { SnapshotRecord } from './records.ts';
 import type { Vault } from './vault.ts';
-import { mapLimit } from './vault.ts';
+import { mapLimit } from '../concurrency.ts';
 
 export interface CheckOptions {
   readData?: boolean;

@@ -1,7 +1,7 @@
 // Keeps the state DB's copy of the vault index in step with the index files in storage: loads
 // new ones (other devices' backups), drops removed ones (a prune rewrote them).
 
-import { mapLimit } from './vault.ts';
+import { mapLimit } from '../concurrency.ts';
 import type { Vault } from './vault.ts';
 import type { StateDb } from '../state/index.ts';
 import { decodeIndex, keys, kinds } from './format.ts';

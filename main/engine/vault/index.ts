@@ -1,5 +1,5 @@
 // The vault: format v1 (packs, index, trees, snapshots, devices, locks) over a BlobStore.
-export { DEFAULT_PRUNE_MARGIN_HOURS, Vault, mapLimit, settleAll } from './vault.ts';
+export { DEFAULT_PRUNE_MARGIN_HOURS, Vault } from './vault.ts';
 export type { DamagedSlot, InitOptions, OnDamaged, SlotEntry, UnlockSecret, VaultConfig, VaultHeader } from './vault.ts';
 export * from './format.ts';
 export * from './records.ts';

@@ -22,7 +22,7 @@ import { boundSignal, raceAbort, systemClock, unbound, type BlobStore, type Cloc
 import { keys, kinds } from './format.ts';
 import { parseLockRecord } from './records.ts';
 import type { LockRecord } from './records.ts';
-import { mapLimit, settleAll } from './vault.ts';
+import { mapLimit, settleAll } from '../concurrency.ts';
 import type { Vault } from './vault.ts';
 import { conditionalWrites, listingLagOf } from './capabilities.ts';
 

@@ -30,6 +30,7 @@ import { DEFAULT_CHUNKER, DEFAULT_COMPRESSION_LEVEL, DEFAULT_PACK_SIZE } from '.
 import type { DeviceRecord, SnapshotRecord } from './records.ts';
 import { parseDeviceRecord, parseSnapshotRecord } from './records.ts';
 import { newPassphraseProblem } from '../../../shared/limits.ts';
+import { mapLimit } from '../concurrency.ts';
 
 export interface VaultConfig {
   format: 'cairn-vault';
@@ -576,31 +577,6 @@ export class Vault {
   async readSealedBlob(loc: BlobLocation): Promise<Uint8Array> {
     return this.readSealedRange(loc.pack, loc.offset, loc.length);
   }
-}
-
-/**
- * Awaits every promise, then throws the first rejection (if any). Unlike Promise.all, nothing is
- * still running when the caller moves on (closes the state DB, the store, …) after an error.
- */
-export async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
-  const results = await Promise.allSettled(promises);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight; keeps the order of results. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 /** The one rule for a new passphrase (shared/limits.ts), applied by the engine for the CLI and the app alike. */

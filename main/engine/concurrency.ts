@@ -1,0 +1,27 @@
+// Two small promise helpers the whole engine (and the CLI) uses: bounded parallel map, and an
+// all-settled await that still fails. A leaf: it imports nothing of Cairn's.
+
+/**
+ * Awaits every promise, then throws the first rejection (if any). Unlike Promise.all, nothing is
+ * still running when the caller moves on (closes the state DB, the store, …) after an error.
+ */
+export async function settleAll<T extends readonly unknown[]>(promises: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as unknown as T;
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; keeps the order of results. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
