@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { CairnError, toErrorRecord } from '../../shared/errors.ts';
 import type { JobInfo, JobKind, ProgressInfo } from '../../shared/models.ts';
+import { isAbort } from '../engine/storage/index.ts';
 
 export type JobBody = (report: (p: ProgressInfo) => void, signal: AbortSignal) => Promise<string>;
 
@@ -71,7 +72,10 @@ export class JobQueue {
         job.summary = await body(report, controller.signal);
         job.status = 'done';
       } catch (error) {
-        job.error = toErrorRecord(error);
+        // A cancel that surfaced as a library's own abort error (not the engine's 'cancelled') is
+        // still the cancel the user asked for, not an "Unexpected error".
+        const cancelled = controller.signal.aborted && !(error instanceof CairnError) && isAbort(error);
+        job.error = toErrorRecord(cancelled ? new CairnError('cancelled', `The ${kind} was cancelled. Nothing was lost: the vault is as it was before it started or as a finished step left it.`, { cause: error }) : error);
         job.status = job.error.code === 'cancelled' ? 'cancelled' : 'failed';
       } finally {
         if (this.current === job.id) this.current = undefined;

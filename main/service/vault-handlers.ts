@@ -1,6 +1,7 @@
 // The vault itself: keys (fingerprint, passphrase, recovery key), stats, check, prune.
 
 import { CairnError } from '../../shared/errors.ts';
+import { formatBytes } from '../../shared/format.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { CheckReport, VaultLocation } from '../../shared/models.ts';
 import { forget } from '../engine/operations.ts';
@@ -66,12 +67,13 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
     },
     'vault.prune': async () => {
       const r = ctx.requireRepo();
-      const { job } = ctx.jobs.start('prune', async (progress) => {
+      const { job } = ctx.jobs.start('prune', async (progress, signal) => {
         const f = await forget(r, ctx.settings().retention, false);
         ctx.state.snapshotCache.clear();
-        const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, onProgress: (phase, d, t) => progress({ phase, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+        // Cancel (the job's ✕) aborts the prune's requests in flight; a stopped prune loses nothing.
+        const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, signal, onProgress: (phase, d, t) => progress({ phase, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
         ctx.emit('snapshots.changed', { deviceId: r.device.id });
-        return `Forgot ${f.forget.length} snapshot(s); freed ${(p.bytesFreed / 1048576).toFixed(1)} MiB.`;
+        return `Forgot ${f.forget.length} snapshot(s); freed ${formatBytes(p.bytesFreed)}.`;
       });
       return { jobId: job.id };
     },
