@@ -76,15 +76,20 @@ export interface SessionPageView {
   from: 'local' | 'vault';
 }
 
+/** What "Continue on this machine" did (the engine's continueSession result, as the app and CLI show it). */
 export interface ContinueInfo {
+  /** Files written (absolute), and those already there with the same content. */
   written: string[];
   unchanged: string[];
+  /** Local files replaced or changed (their previous version was kept in a safety snapshot). */
   replaced: string[];
+  /** The project folder on this machine (path-mapped). */
   project?: string;
-  /** The agent's own resume command, to copy; absent when the agent has none (IDE agents). */
+  /** The agent's own command to resume the session, to run in `project`; absent when it has none. */
   command?: string;
-  /** What to do instead of a command (open the IDE's history), when there is none. */
+  /** What to do instead when the agent has no resume command (an IDE's history, a panel). */
   howTo?: string;
+  /** What else was updated for the agent to list it. */
   notes: string[];
 }
 

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CairnError } from '../../../shared/errors.ts';
 import type { PathMapping } from '../../../shared/models.ts';
+import type { ContinueInfo } from '../../../shared/sessions.ts';
 import { writeFileAtomic } from '../atomic-file.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
 import type { AgentContext } from '../agents/index.ts';
@@ -21,21 +22,8 @@ import { mapRelativePath } from '../sync/index.ts';
 import { openSession } from './access.ts';
 import type { CatalogRow } from './session-db.ts';
 
-export interface ContinueResult {
-  /** Files written (absolute), and those already there with the same content. */
-  written: string[];
-  unchanged: string[];
-  /** Local files replaced or changed (their previous version was kept in a safety snapshot). */
-  replaced: string[];
-  /** The project folder on this machine (path-mapped). */
-  project?: string;
-  /** The agent's own command to resume the session, to run in `project`; absent when it has none. */
-  command?: string;
-  /** What to do instead when the agent has no resume command (an IDE's history, a panel). */
-  howTo?: string;
-  /** What else was updated for the agent to list it. */
-  notes: string[];
-}
+/** What continueSession did: the shape the app and the CLI show (shared/sessions.ts). */
+export type ContinueResult = ContinueInfo;
 
 /** How a session is resumed: a command to copy, or (for IDE agents without one) what to do. */
 export type ResumeHint = { command: string } | { howTo: string };
