@@ -2,30 +2,18 @@
 // then keeps its snapshot in the outbox instead of failing; the next backup, with the prune
 // gone, uploads it, and it restores byte for byte.
 
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffTrees, initRepo, removeTempDirs, tempDir, TEST_PASSPHRASE } from '../../testing/repo.ts';
 import { LocalBlobStore } from '../engine/storage/index.ts';
 import { acquireLock } from '../engine/vault/index.ts';
+import { runCli } from '../../testing/cli.ts';
 
-const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 
 afterAll(removeTempDirs);
 
-function cairn(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-  });
-}
+const cairn = runCli;
 
 describe('cairn backup during another device’s prune', () => {
   it('waits --lock-wait, keeps the snapshot in the outbox (exit 0), and a later run uploads it', async () => {

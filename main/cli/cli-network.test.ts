@@ -1,26 +1,16 @@
 // The `cairn` command against endpoints that don't answer: it must give up within the bounds it
 // documents, with exit status 6 and a message that says what happened.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../testing/cli.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { startTcpGate } from '../../testing/tcp-gate.ts';
 import { cliStoreOptions } from './context.ts';
 
-const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 
-function cairn(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stderr, ms: Date.now() - started }));
-  });
-}
+const cairn = runCli;
 
 afterAll(() => removeTempDirs());
 

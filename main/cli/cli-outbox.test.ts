@@ -1,33 +1,22 @@
 // `cairn backup` and `cairn sync` on a machine whose vault goes away: backups wait in the outbox
 // in the state folder, survive the process, and upload in order when the vault is back.
 
-import { spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees, removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { startS3Server } from '../../testing/s3-server.ts';
 import type { S3Server } from '../../testing/s3-server.ts';
 import { startTcpGate } from '../../testing/tcp-gate.ts';
 import type { TcpGate } from '../../testing/tcp-gate.ts';
+import { runCli } from '../../testing/cli.ts';
 
-const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 let server: S3Server;
 let gate: TcpGate;
 let env: NodeJS.ProcessEnv;
 let home: string;
 
-function cairn(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cairn = (args: string[]) => runCli(args, env);
 const repo = () => ['--repo', 's3://outbox/cairn', '--endpoint', gate.endpoint, '--path-style'];
 
 beforeAll(async () => {

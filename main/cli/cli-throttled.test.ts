@@ -3,17 +3,15 @@
 // and Retry-After for 60 s, as a busy provider does; the backup waits it out (the CLI's
 // throttle budget is 5 minutes) and completes, and the snapshot restores byte for byte.
 
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffTrees, removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { startS3Server, type S3Server } from '../../testing/s3-server.ts';
+import { runCli } from '../../testing/cli.ts';
 
-const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 const THROTTLE_MS = 60_000;
 let server: S3Server;
 let proxy: Server;
@@ -21,16 +19,7 @@ let proxyEndpoint: string;
 let throttledUntil = 0;
 let refused = 0;
 
-function cairn(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cairn = runCli;
 
 beforeAll(async () => {
   server = await startS3Server({ buckets: ['throttled'] });

@@ -1,0 +1,27 @@
+// Runs the CLI from source in a child process (the way a user runs `cairn`), for the CLI tests
+// that need a real process: its exit code, what it printed, and how long it took.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const CLI_SOURCE = fileURLToPath(new URL('../main/cli/cairn.ts', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+/** `cairn ...args` with exactly `env` (pass process.env's entries yourself if the test wants them). */
+export function runCli(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI_SOURCE, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
+  });
+}
