@@ -24,69 +24,51 @@ export function vaultStateDir(stateDir: string, vaultId: string): string {
   return join(stateDir, 'vaults', vaultId);
 }
 
-/** Reads a JSON file this device wrote; a missing or unreadable one is undefined (it is rebuilt). */
-function readJson<T>(file: string): T | undefined {
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
-}
+/** One JSON file this device keeps; a missing or unreadable one reads as undefined (it is rebuilt). */
+export class LocalJsonFile<T> {
+  readonly file: string;
 
-function writeJson(file: string, value: unknown): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeJsonAtomic(file, value);
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  read(): T | undefined {
+    try {
+      return JSON.parse(readFileSync(this.file, 'utf8')) as T;
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(value: T): void {
+    mkdirSync(dirname(this.file), { recursive: true });
+    writeJsonAtomic(this.file, value);
+  }
+
+  /** Out of date (for the header: a key slot was added, replaced or removed): rebuilt at the next open. */
+  forget(): void {
+    rmSync(this.file, { force: true });
+  }
 }
 
 /** The vault header cached for a store location: opening costs one request, and works offline. */
-export class HeaderCache {
-  readonly file: string;
-
+export class HeaderCache extends LocalJsonFile<VaultHeader> {
   constructor(stateDir: string, location: string) {
-    this.file = join(stateDir, 'headers', `${locationKey(location)}.json`);
-  }
-
-  read(): VaultHeader | undefined {
-    return readJson<VaultHeader>(this.file);
-  }
-
-  write(header: VaultHeader): void {
-    writeJson(this.file, header);
-  }
-
-  /** The cached slots are out of date (a key was added, replaced or removed): read them again at the next open. */
-  forget(): void {
-    rmSync(this.file, { force: true });
+    super(join(stateDir, 'headers', `${locationKey(location)}.json`));
   }
 }
 
 /** The local key cache of one vault: the master key sealed under a cheap KDF of the passphrase. */
-export class KeyCache {
-  readonly file: string;
-
+export class KeyCache extends LocalJsonFile<KeySlot> {
   constructor(vaultDir: string) {
-    this.file = join(vaultDir, 'key-cache.json');
-  }
-
-  read(): KeySlot | undefined {
-    return readJson<KeySlot>(this.file);
-  }
-
-  write(slot: KeySlot): void {
-    writeJson(this.file, slot);
-  }
-
-  forget(): void {
-    rmSync(this.file, { force: true });
+    super(join(vaultDir, 'key-cache.json'));
   }
 }
 
 /** This device's identity in a vault: the id its snapshots are filed under, and its name. */
-export class DeviceIdentityFile {
-  readonly file: string;
-
+export class DeviceIdentityFile extends LocalJsonFile<DeviceIdentity> {
   constructor(vaultDir: string) {
-    this.file = join(vaultDir, 'device.json');
+    super(join(vaultDir, 'device.json'));
   }
 
   /**
@@ -94,7 +76,7 @@ export class DeviceIdentityFile {
    * vault gets a fresh random id (named `deviceName` or the host name). Written when it changed.
    */
   load(deviceName?: string): { device: DeviceIdentity; isNew: boolean; renamed: boolean } {
-    const kept = readJson<DeviceIdentity>(this.file);
+    const kept = this.read();
     if (!kept) {
       const device = { id: randomBytes(8).toString('hex') as DeviceId, name: deviceName ?? osHostname() };
       this.write(device);
@@ -106,9 +88,5 @@ export class DeviceIdentityFile {
       return { device, isNew: false, renamed: true };
     }
     return { device: kept, isNew: false, renamed: false };
-  }
-
-  write(device: DeviceIdentity): void {
-    writeJson(this.file, device);
   }
 }
