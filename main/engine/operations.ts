@@ -111,7 +111,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     // The search index is brought up to date once the snapshot is saved, off the backup's
     // critical path: only sessions whose version the index doesn't hold are read, from this disk.
     const started = performance.now();
-    built.stats.indexed = await indexLocalSessions(sessions, {
+    built.stats.indexed += await indexLocalSessions(sessions, {
       device: repo.device.id,
       roots: new Map(options.sources.filter((s) => s.agent).map((s) => [s.label, s.path])),
       signal: options.signal,

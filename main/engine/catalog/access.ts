@@ -15,7 +15,8 @@ import type { Repository } from '../repository.ts';
 import { localFiles, readerForFormat, readPage, streamItems } from '../sessions/index.ts';
 import type { SessionFiles, SessionItem, SessionPage, SessionReader, SessionRef } from '../sessions/index.ts';
 import type { OnDamaged, SnapshotRecord, TreeEntry, TreeReader } from '../vault/index.ts';
-import { itemText } from './build.ts';
+import { timeSeconds } from './build.ts';
+import { itemText } from './read.ts';
 import { refreshCatalogs } from './refresh.ts';
 import type { RefreshResult } from './refresh.ts';
 import { SessionDb, TextChunker } from './session-db.ts';
@@ -148,7 +149,7 @@ export async function indexFromVault(repo: Repository, options: { limit?: number
     options.signal?.throwIfAborted();
     const opened = await openSession(repo, row);
     const chunker = new TextChunker();
-    const writer = sessions.textWriter();
+    const writer = sessions.textWriter({ at: timeSeconds(row.updatedAt) });
     try {
       for await (const { item } of streamItems(opened.reader, opened.files, opened.ref, { signal: options.signal })) {
         chunker.add(item.seq, itemText(item));

@@ -4,11 +4,14 @@
 import { appendFileSync, cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
 import { runBackup } from '../operations.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { buildCatalog } from './build.ts';
+import type { BuiltCatalog } from './build.ts';
+import { CatalogPrefetch } from './prefetch.ts';
 import { refreshCatalogs } from './refresh.ts';
 import { SessionDb } from './session-db.ts';
 
@@ -73,6 +76,50 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
         expect(theirs.unindexed().length).toBe(listed.length);
       } finally {
         await other.close();
+      }
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('reads each session once: its text is in the search index when the catalog is built, read in the worker or here', async () => {
+    const home = join(tempDir('cairn-build-once-'), 'home');
+    cpSync(join(samples as string, '.claude'), join(home, '.claude'), { recursive: true });
+    const sources = await toBackupSources(ADAPTERS, { home, platform: 'linux' as const, env: {} }, ['claude-code']);
+    const { repo } = await initRepo(new LocalBlobStore(join(tempDir('cairn-build-once-vault-'), 'v')), tempDir('cairn-build-once-state-'), 'laptop');
+    try {
+      expect(repo.db.db.memory).toBe(false);
+      for (const inlineBytes of [0, Number.MAX_SAFE_INTEGER]) {
+        // A fresh index each round: 0 sends every file to the worker, the other reads all here.
+        const sessions = new SessionDb(repo.db.db);
+        repo.db.db.exec('DELETE FROM session_fts; DELETE FROM session_docs; DELETE FROM catalog_build;');
+        const prefetch = new CatalogPrefetch(sessions, sources, { inlineBytes });
+        let built: BuiltCatalog | undefined;
+        let atCatalog: string[] = [];
+        try {
+          await backupOf(repo, sources, {
+            force: true,
+            onFileWalked: (label, rel, file) => prefetch.fileWalked(label, rel, file),
+            catalog: async (input) => {
+              built = await buildCatalog(input, { sessions, prefetch });
+              // No second read after the snapshot: the text came with the metadata.
+              // (search() also needs the device's catalog rows, loaded after the snapshot is saved.)
+              atCatalog = repo.db.db
+                .prepare<[], { id: string }>(`SELECT DISTINCT d.id FROM session_fts f JOIN session_docs d ON d.sid = f.rowid >> 20 WHERE session_fts MATCH '"repo search"'`)
+                .all()
+                .map((r) => r.id);
+              return built.root;
+            },
+          });
+        } finally {
+          await prefetch.close();
+        }
+        expect(prefetch.workerStarted).toBe(inlineBytes === 0);
+        expect(built?.stats).toMatchObject({ read: built?.stats.sessions, indexed: built?.stats.sessions, failed: 0 });
+        expect(atCatalog).toEqual(['0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f']);
+        // Every session is at its catalog version, and nothing pending is left behind.
+        for (const e of built?.pages.flatMap((p) => p.entries ?? []) ?? []) expect(sessions.indexedDigest(e.agent, e.id)).toBe(e.digest);
+        expect(repo.db.db.prepare("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()).toEqual({ n: 0 });
       }
     } finally {
       await repo.close();

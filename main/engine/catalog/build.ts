@@ -1,31 +1,30 @@
 // Building a snapshot's catalog during backup, from the files it stores: every file a session
-// reader recognises is read once, in one streaming pass that yields both the catalog entry and
-// the text for the search index. A file whose content (and every other file of its sessions) is
-// unchanged since the last backup is not read again: its entries come from the build cache.
+// reader recognises is read once (read.ts), in one streaming pass that yields both the catalog
+// entry and the text for the search index (written pending during the read, given its session's
+// version here). A file whose content (and every other file of its sessions) is unchanged since
+// the last backup is not read again: its entries come from the build cache.
 
 import type { BlobId } from '../../../shared/ids.ts';
 import type { BackupSource, CatalogInput } from '../backup/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
 import { localFiles, readerFor, readerForFormat, streamItems } from '../sessions/index.ts';
-import type { SessionFiles, SessionFormat, SessionItem, SessionMeta, SessionReader, SessionRef } from '../sessions/index.ts';
+import type { SessionFiles, SessionFormat, SessionMeta, SessionReader, SessionRef } from '../sessions/index.ts';
 import { writeCatalog } from './catalog-tree.ts';
 import type { CatalogPage } from './catalog-tree.ts';
 import { canonicalEntry, sessionDigest } from './entry.ts';
 import type { CatalogEntry } from './entry.ts';
-import { readMetasHere } from './prefetch.ts';
+import { readHere } from './prefetch.ts';
 import type { CatalogPrefetch } from './prefetch.ts';
+import { itemText } from './read.ts';
+import type { FileSessions } from './read.ts';
 import type { SessionDb } from './session-db.ts';
 import { TextChunker } from './session-db.ts';
-
-/** Longest text an item contributes to the search index (tool output can be a whole file). */
-const MAX_ITEM_TEXT = 4096;
-const MAX_SIDE_TEXT = 1024;
 
 export interface BuildStats {
   sessions: number;
   /** Sessions read this time (the others came from the build cache). */
   read: number;
-  /** Sessions whose text went into the search index (after the snapshot was saved). */
+  /** Sessions whose text went into the search index: in the same read as their metadata, or after the snapshot was saved. */
   indexed: number;
   /** Time spent building the catalog during the backup, in milliseconds. */
   buildMs: number;
@@ -52,32 +51,10 @@ export interface BuiltCatalog {
   stats: BuildStats;
 }
 
-/** What the search index takes from an item: the words a user would look for. */
-export function itemText(item: SessionItem): string {
-  const cut = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
-  switch (item.kind) {
-    case 'message':
-      return item.text;
-    case 'thinking':
-      return cut(item.text, MAX_ITEM_TEXT);
-    case 'tool-call':
-      return [item.name, item.summary, cut(item.input, MAX_SIDE_TEXT), item.result ? cut(item.result.text, MAX_SIDE_TEXT) : ''].join('\n');
-    case 'tool-result':
-      return cut(item.result.text, MAX_SIDE_TEXT);
-    case 'attachment':
-      return `${item.label}\n${cut(item.text, MAX_SIDE_TEXT)}`;
-    case 'note':
-      return `${item.label}\n${cut(item.text, MAX_SIDE_TEXT)}`;
-    case 'subagent':
-      return item.title ?? '';
-    case 'not-shown':
-    case 'unreadable':
-      return '';
-    default: {
-      const never: never = item;
-      return never;
-    }
-  }
+/** A session's time for the index's order (seconds; now when it has none). */
+export function timeSeconds(iso: string | undefined): number {
+  const t = iso === undefined ? Number.NaN : Date.parse(iso);
+  return (Number.isNaN(t) ? Date.now() : t) / 1000;
 }
 
 function isoOfNs(ns: string): string {
@@ -120,9 +97,9 @@ export function entryOf(root: string, meta: SessionMeta, files: ReadonlyMap<stri
  * Writes one session's text into the search index, read in one streaming pass (memory stays
  * bounded by one chunk and the writer's batch), replacing the version the index held.
  */
-export async function indexSessionText(sessions: SessionDb, reader: SessionReader, files: SessionFiles, ref: SessionRef, version: { agent: string; id: string; digest: string }, signal?: AbortSignal): Promise<void> {
+export async function indexSessionText(sessions: SessionDb, reader: SessionReader, files: SessionFiles, ref: SessionRef, version: { agent: string; id: string; digest: string; updatedAt?: string }, signal?: AbortSignal): Promise<void> {
   const chunker = new TextChunker();
-  const text = sessions.textWriter();
+  const text = sessions.textWriter({ at: timeSeconds(version.updatedAt) });
   try {
     for await (const { item } of streamItems(reader, files, ref, { signal })) {
       chunker.add(item.seq, itemText(item));
@@ -182,8 +159,8 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   const stats: BuildStats = { sessions: 0, read: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
   const entries: CatalogEntry[] = [];
   const cacheUpdates: { label: string; path: string; content: string; entries: CatalogEntry[] }[] = [];
-  const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; metas: Promise<SessionMeta[]> }[] = [];
-  const read = prefetch?.read ?? readMetasHere;
+  const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; read: Promise<FileSessions> }[] = [];
+  const read = prefetch?.read ?? readHere(sessions);
   for (const source of input.sources) {
     if (!source.agent) continue;
     const files = input.files.get(source.label);
@@ -200,16 +177,24 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
         continue;
       }
       // Read during the walk when the backup reported the file (see prefetch.ts), else now.
-      const metas = prefetch?.take(source.label, path, content) ?? read(source.agent, source.path, path, file.size);
-      metas.catch(() => undefined);
-      misses.push({ source: source as BackupSource & { agent: string }, files, path, content, metas });
+      const got = prefetch?.take(source.label, path, content) ?? read(source.agent, source.path, path, file);
+      got.catch(() => undefined);
+      misses.push({ source: source as BackupSource & { agent: string }, files, path, content, read: got });
     }
   }
   for (const miss of misses) {
     options.signal?.throwIfAborted();
     let found: CatalogEntry[];
     try {
-      found = (await miss.metas).map((meta) => entryOf(miss.source.label, meta, miss.files));
+      const got = await miss.read;
+      found = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
+      // The text read with the metadata becomes the index's version of each session.
+      found.forEach((e, i) => {
+        const sid = got.texts[i];
+        if (sid === undefined) return;
+        sessions.commitPending(sid, e.agent, e.id, e.digest);
+        stats.indexed++;
+      });
     } catch (error) {
       if (options.signal?.aborted) throw error;
       stats.failed++;

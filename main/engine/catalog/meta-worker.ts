@@ -1,11 +1,16 @@
-// A worker thread that reads sessions' metadata for the catalog (see prefetch.ts): JSON parsing
+// A worker thread that reads the sessions of files a backup stores (see prefetch.ts): JSON parsing
 // of transcripts is CPU work, and a backup's calling thread has the walk and the packs to run.
-// One request at a time, in order; each names a file of an agent's folder and gets back the
-// metadata of the sessions it defines, or the reason it couldn't be read.
+// One read per file (read.ts) gives the catalog its metadata and writes the sessions' text into
+// the search index through this thread's own connection to the state database (pending until
+// the catalog step names each session's version). One request at a time, in order; each names a
+// file of an agent's folder and gets back the metadata of the sessions it defines and the sids
+// of their pending text, or the reason it couldn't be read.
 
+import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import { localFiles, readerFor, readMeta } from '../sessions/index.ts';
 import type { SessionMeta } from '../sessions/index.ts';
+import { readFileSessions } from './read.ts';
+import { SessionDb } from './session-db.ts';
 
 export interface MetaRequest {
   task: number;
@@ -13,20 +18,28 @@ export interface MetaRequest {
   /** The agent folder (absolute) and the file in it. */
   root: string;
   path: string;
+  /** The state database to write the text into (none: metadata only), and the file's time (seconds). */
+  db?: string;
+  at: number;
 }
 
-export type MetaResponse = { task: number; metas: SessionMeta[] } | { task: number; error: string };
+export type MetaResponse = { task: number; metas: SessionMeta[]; texts: (number | undefined)[] } | { task: number; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('meta-worker.ts runs only as a worker thread (see prefetch.ts).');
 
-async function read(request: MetaRequest): Promise<SessionMeta[]> {
-  const reader = readerFor(request.agent, request.path);
-  if (!reader) return [];
-  const files = localFiles(request.root);
-  const metas: SessionMeta[] = [];
-  for (const ref of await reader.list(files, request.path)) metas.push(await readMeta(reader, files, ref));
-  return metas;
+/** Text per write transaction here: short, so the backup's own writes to the database wait little. */
+const WORKER_BATCH_CHARS = 4 * 2 ** 20;
+
+const open = new Map<string, SessionDb>();
+function indexOf(file: string): SessionDb {
+  let s = open.get(file);
+  if (!s) {
+    const db = new Database(file);
+    db.pragma('synchronous = NORMAL');
+    open.set(file, (s = new SessionDb(db)));
+  }
+  return s;
 }
 
 let queue: Promise<void> = Promise.resolve();
@@ -34,7 +47,9 @@ port.on('message', (request: MetaRequest) => {
   queue = queue.then(async () => {
     let reply: MetaResponse;
     try {
-      reply = { task: request.task, metas: await read(request) };
+      const index = request.db ? { sessions: indexOf(request.db), at: request.at, batchChars: WORKER_BATCH_CHARS } : undefined;
+      const read = await readFileSessions(request.agent, request.root, request.path, index);
+      reply = { task: request.task, ...read };
     } catch (error) {
       reply = { task: request.task, error: error instanceof Error ? error.message : String(error) };
     }

@@ -34,8 +34,8 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
       const ahead = prefetch.take('claude-code/config', rel, sessionDigest([rel], () => entry.content));
       expect(ahead).toBeDefined();
       const metas = await (ahead as Promise<unknown>);
-      expect(metas).toEqual(await readMetasHere('claude-code', root, rel));
-      expect((metas as unknown[]).length).toBeGreaterThan(0);
+      expect((metas as { metas: unknown[] }).metas).toEqual(await readMetasHere('claude-code', root, rel));
+      expect((metas as { metas: unknown[] }).metas.length).toBeGreaterThan(0);
       // A file no reader knows is not read.
       expect(prefetch.take('claude-code/config', 'settings.json', sessionDigest(['settings.json'], () => entry.content))).toBeUndefined();
       expect(prefetch.workerStarted).toBe(true);
@@ -61,13 +61,13 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
     try {
       small.fileWalked('claude-code/config', rels[0] as string, entry(600));
       small.fileWalked('claude-code/config', rels[1] as string, entry(400));
-      for (const rel of rels.slice(0, 2)) expect(await small.take('claude-code/config', rel, sessionDigest([rel], () => entry(0).content))).toEqual(await readMetasHere('claude-code', root, rel));
+      for (const rel of rels.slice(0, 2)) expect((await small.take('claude-code/config', rel, sessionDigest([rel], () => entry(0).content)))?.metas).toEqual(await readMetasHere('claude-code', root, rel));
       expect(small.workerStarted).toBe(false);
       expect(small.walkMs).toBeGreaterThan(0);
 
       big.fileWalked('claude-code/config', rels[0] as string, entry(600));
       big.fileWalked('claude-code/config', rels[1] as string, entry(401));
-      for (const rel of rels.slice(0, 2)) expect(await big.take('claude-code/config', rel, sessionDigest([rel], () => entry(0).content))).toEqual(await readMetasHere('claude-code', root, rel));
+      for (const rel of rels.slice(0, 2)) expect((await big.take('claude-code/config', rel, sessionDigest([rel], () => entry(0).content)))?.metas).toEqual(await readMetasHere('claude-code', root, rel));
       expect(big.workerStarted).toBe(true);
     } finally {
       await small.close();

@@ -1,7 +1,8 @@
-// Reading sessions' metadata while the backup walks, not after it: the backup reports each file
-// it has stored (BackupOptions.onFileWalked); a file that defines sessions and whose content the
-// build cache doesn't hold is handed at once to a worker thread (meta-worker.ts), so by the time
-// the walk ends the catalog step mostly collects results. Unchanged files cost a hash each.
+// Reading sessions while the backup walks, not after it: the backup reports each file it has
+// stored (BackupOptions.onFileWalked); a file that defines sessions and whose content the build
+// cache doesn't hold is handed at once to a worker thread (meta-worker.ts), which reads it once
+// for both the catalog (metadata) and the search index (text, written there by the worker), so by
+// the time the walk ends the catalog step mostly collects results. Unchanged files cost a hash each.
 //
 // The worker starts only once the files to read add up to more than INLINE_BYTES: starting it
 // loads every session reader into a fresh isolate (0.3 s on a quiet machine, 3 s under a load
@@ -14,50 +15,63 @@ import { Worker } from 'node:worker_threads';
 import { CairnError } from '../../../shared/errors.ts';
 import type { BackupSource } from '../backup/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
-import { localFiles, readerFor, readMeta } from '../sessions/index.ts';
+import { readerFor } from '../sessions/index.ts';
 import type { SessionMeta } from '../sessions/index.ts';
 import { sessionDigest } from './entry.ts';
 import type { CatalogEntry } from './entry.ts';
 import type { MetaRequest, MetaResponse } from './meta-worker.ts';
+import { mtimeSeconds, readFileSessions } from './read.ts';
+import type { FileSessions } from './read.ts';
 import type { SessionDb } from './session-db.ts';
 
 /** meta-worker beside this file, with this file's extension: .ts from source, .js/.mjs when built. */
 export const META_WORKER_URL = new URL(`./meta-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
 
-/** The metadata of the sessions a file defines (of `bytes` bytes); read in the worker when there is one. */
-export type MetaSource = (agent: string, root: string, path: string, bytes?: number) => Promise<SessionMeta[]>;
+/** What a read needs to know of the file: its size (which thread reads it) and mtime (index order). */
+export interface FileFacts {
+  size: number;
+  mtimeNs: string;
+}
+
+/** The sessions a file defines, read once: metadata, and their text pending in the index. */
+export type SessionSource = (agent: string, root: string, path: string, file?: FileFacts) => Promise<FileSessions>;
 
 /** Bytes of session files a backup reads on the calling thread before it starts the worker. */
 export const INLINE_BYTES = 2 * 2 ** 20;
 
-/** Reads on the calling thread (no worker). */
-export const readMetasHere: MetaSource = async (agent, root, path) => {
-  const reader = readerFor(agent, path);
-  if (!reader) return [];
-  const files = localFiles(root);
-  const metas: SessionMeta[] = [];
-  for (const ref of await reader.list(files, path)) metas.push(await readMeta(reader, files, ref));
-  return metas;
-};
+/** Metadata only, read on the calling thread. */
+export async function readMetasHere(agent: string, root: string, path: string): Promise<SessionMeta[]> {
+  return (await readFileSessions(agent, root, path)).metas;
+}
 
-/** A worker thread reading metadata; if it can't start or dies, reads fall back to this thread. */
+/** Reads on the calling thread, writing the text into `sessions`' index. */
+export function readHere(sessions: SessionDb): SessionSource {
+  return (agent, root, path, file) => readFileSessions(agent, root, path, { sessions, at: mtimeSeconds(file?.mtimeNs) });
+}
+
+/** A worker thread reading sessions; if it can't start or dies, reads fall back to this thread. */
 class MetaWorker {
   private worker: Worker | undefined;
   private broken = false;
   private next = 1;
-  private readonly pending = new Map<number, { resolve: (m: SessionMeta[]) => void; reject: (e: Error) => void; request: MetaRequest }>();
+  private readonly pending = new Map<number, { resolve: (m: FileSessions) => void; reject: (e: Error) => void; request: MetaRequest }>();
 
   private readonly url: URL;
+  private readonly here: SessionSource;
+  /** The state database file the worker writes text into (none for an in-memory one). */
+  private readonly dbFile: string | undefined;
 
-  constructor(url: URL) {
+  constructor(url: URL, sessions: SessionDb) {
     this.url = url;
+    this.here = readHere(sessions);
+    this.dbFile = sessions.db.memory ? undefined : sessions.db.name;
   }
 
-  read: MetaSource = (agent, root, path) => {
-    if (this.broken) return readMetasHere(agent, root, path);
+  read: SessionSource = (agent, root, path, file) => {
+    if (this.broken) return this.here(agent, root, path, file);
     const worker = this.start();
-    const request: MetaRequest = { task: this.next++, agent, root, path };
-    return new Promise<SessionMeta[]>((resolve, reject) => {
+    const request: MetaRequest = { task: this.next++, agent, root, path, at: mtimeSeconds(file?.mtimeNs), ...(this.dbFile ? { db: this.dbFile } : {}) };
+    return new Promise<FileSessions>((resolve, reject) => {
       this.pending.set(request.task, { resolve, reject, request });
       worker.ref();
       worker.postMessage(request);
@@ -73,7 +87,7 @@ class MetaWorker {
       this.pending.delete(m.task);
       if (this.pending.size === 0) worker.unref();
       if ('error' in m) p.reject(new Error(m.error));
-      else p.resolve(m.metas);
+      else p.resolve({ metas: m.metas, texts: m.texts });
     });
     const fallBack = () => {
       // The worker is gone: what it had not answered is read here instead.
@@ -81,7 +95,7 @@ class MetaWorker {
       this.worker = undefined;
       const left = [...this.pending.values()];
       this.pending.clear();
-      for (const p of left) readMetasHere(p.request.agent, p.request.root, p.request.path).then(p.resolve, p.reject);
+      for (const p of left) this.here(p.request.agent, p.request.root, p.request.path).then(p.resolve, p.reject);
     };
     worker.on('error', fallBack);
     worker.on('exit', () => {
@@ -111,9 +125,10 @@ type BuildCache = Map<string, { content: string; entries: CatalogEntry[] }>;
 export class CatalogPrefetch {
   private readonly sources = new Map<string, BackupSource>();
   private readonly caches = new Map<string, BuildCache>();
-  private readonly ahead = new Map<string, { content: string; metas: Promise<SessionMeta[]> }>();
+  private readonly ahead = new Map<string, { content: string; read: Promise<FileSessions> }>();
   private readonly worker: MetaWorker | undefined;
   private readonly sessions: SessionDb;
+  private readonly here: SessionSource;
   /** Bytes still to be read here before the worker is started. */
   private inline: number;
   private started = false;
@@ -123,7 +138,8 @@ export class CatalogPrefetch {
   constructor(sessions: SessionDb, sources: readonly BackupSource[], options: { worker?: URL | false; inlineBytes?: number } = {}) {
     this.sessions = sessions;
     for (const s of sources) if (s.agent) this.sources.set(s.label, s);
-    this.worker = options.worker === false ? undefined : new MetaWorker(options.worker ?? META_WORKER_URL);
+    this.worker = options.worker === false ? undefined : new MetaWorker(options.worker ?? META_WORKER_URL, sessions);
+    this.here = readHere(sessions);
     this.inline = options.inlineBytes ?? INLINE_BYTES;
   }
 
@@ -133,13 +149,14 @@ export class CatalogPrefetch {
   }
 
   /** Reads here while the files are few and small; in the worker (started now) once they aren't. */
-  readonly read: MetaSource = (agent, root, path, bytes = 0) => {
+  readonly read: SessionSource = (agent, root, path, file) => {
+    const bytes = file?.size ?? 0;
     if (!this.worker || (!this.started && bytes <= this.inline)) {
       this.inline -= bytes;
-      return readMetasHere(agent, root, path);
+      return this.here(agent, root, path, file);
     }
     this.started = true;
-    return this.worker.read(agent, root, path);
+    return this.worker.read(agent, root, path, file);
   };
 
   /** The build cache of a source (see build.ts). */
@@ -157,26 +174,39 @@ export class CatalogPrefetch {
       if (!source?.agent || !readerFor(source.agent, rel)) return;
       const content = sessionDigest([rel], () => file.content);
       if (this.cache(label).get(rel)?.content === content) return;
-      const metas = this.read(source.agent, source.path, rel, file.size);
+      const read = this.read(source.agent, source.path, rel, file);
       // Failures are reported when the catalog step takes the result.
-      metas.catch(() => undefined);
-      this.ahead.set(`${label}\0${rel}`, { content, metas });
+      read.catch(() => undefined);
+      this.ahead.set(`${label}\0${rel}`, { content, read });
     } finally {
       this.walkMs += performance.now() - started;
     }
   }
 
-  /** The metadata read ahead for this version of the file, if any (taken: asked once). */
-  take(label: string, rel: string, content: string): Promise<SessionMeta[]> | undefined {
+  /** The sessions read ahead for this version of the file, if any (taken: asked once). */
+  take(label: string, rel: string, content: string): Promise<FileSessions> | undefined {
     const key = `${label}\0${rel}`;
     const hit = this.ahead.get(key);
     this.ahead.delete(key);
-    return hit?.content === content ? hit.metas : undefined;
+    if (hit && hit.content !== content) this.dropText(hit.read);
+    return hit?.content === content ? hit.read : undefined;
   }
 
-  /** Stops the worker (reads not taken yet are dropped). */
+  /** Drops the pending text of a read no one will take. */
+  private dropText(read: Promise<FileSessions>): void {
+    read.then(
+      (r) => {
+        for (const sid of r.texts) if (sid !== undefined) this.sessions.dropPending(sid);
+      },
+      () => undefined,
+    );
+  }
+
+  /** Stops the worker (reads not taken yet are dropped, with their pending text). */
   async close(): Promise<void> {
+    const left = [...this.ahead.values()];
     this.ahead.clear();
     await this.worker?.close();
+    for (const a of left) this.dropText(a.read);
   }
 }

@@ -174,6 +174,24 @@ describe('SessionDb', () => {
     expect(s.search('"common common"').map((h) => h.session.id)).toEqual(['s0']);
   });
 
+  it("orders the index by the sessions' time, whatever order they were indexed in (the worker indexes in walk order)", () => {
+    const s = db();
+    const n = RANK_CANDIDATES + 50;
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: Array.from({ length: n }, (_, i) => entry(`s${i}`)) }]);
+    const t0 = Date.UTC(2026, 0, 1) / 1000;
+    // Newest first; s0, the oldest, says 'common' most often; s1 and s2 share a second.
+    for (let i = n - 1; i >= 0; i--) {
+      const w = s.textWriter({ at: t0 + (i === 2 ? 1 : i) * 60 });
+      w.add([{ seq: 0, text: i === 0 ? 'common common common common' : `common word number ${i}` }]);
+      w.commit('claude-code', `s${i}`, digest(`s${i}`));
+    }
+    const hits = s.search('common', {}, 10);
+    expect(hits).toHaveLength(10);
+    expect(hits.map((h) => h.session.id)).not.toContain('s0');
+    expect(s.search('"number 2"').map((h) => h.session.id)).toEqual(['s2']);
+    expect(s.search('"common common"').map((h) => h.session.id)).toEqual(['s0']);
+  });
+
   it('ranks at most a few chunks per session: one huge, newest transcript does not crowd out the others', () => {
     const s = db();
     const ids = [...Array.from({ length: 30 }, (_, i) => `s${i}`), 'huge'];

@@ -6,7 +6,14 @@
 // The text index holds a session once (by agent and id), whichever device it came from, at the
 // version (`digest`) last indexed. Its rows are chunks of at most CHUNK_CHARS characters with the
 // item number they start at; a chunk's rowid is `sid << 20 | n`, so a session's rows are one rowid
-// range (replaced without a scan) and a hit names its session without a join.
+// range (replaced without a scan) and a hit names its session without a join. A session's `sid` is
+// its time in seconds (the file's mtime, or the catalog's updatedAt; the next free one when taken),
+// so rowid order is the sessions' age order whatever order they were indexed in (search ranks the
+// newest matches: SessionDb.search).
+//
+// Text can be written by another connection to the same file (the backup's session worker,
+// catalog/meta-worker.ts) while this one reads and writes: every write transaction here is
+// BEGIN IMMEDIATE (it waits for the other writer instead of failing on a stale snapshot).
 
 import type Database from 'better-sqlite3';
 import type { BlobId } from '../../../shared/ids.ts';
@@ -26,12 +33,19 @@ const SCHEMA: readonly string[] = [
   `CREATE TABLE catalog_build (label TEXT NOT NULL, path TEXT NOT NULL, content TEXT NOT NULL, entries TEXT NOT NULL, PRIMARY KEY (label, path)) WITHOUT ROWID;`,
 ];
 
-/** session_docs rows of text being written (agent ''): a crash leaves them, the next open removes them. */
+/**
+ * session_docs rows of text being written or waiting for their session's identity (agent '', id
+ * `pending-<pid>-…`): a crash leaves them, the next process to open the database removes them
+ * (those of this process belong to a writer still at work).
+ */
 const PENDING = '';
+const pendingPrefix = () => `pending-${process.pid}-`;
 
 /** Characters per indexed chunk: small enough that a snippet is cheap, large enough to keep rows few. */
 export const CHUNK_CHARS = 16 * 1024;
 const ROWS_PER_SESSION = 2 ** 20;
+/** Highest sid: rowids stay below 2^53, exact as JS numbers (a time in seconds until the year 2242). */
+const MAX_SID = 2 ** 33 - 1;
 /** Text the index writes per transaction (see textWriter). */
 const WRITE_BATCH_CHARS = 4 * 2 ** 20;
 /** Matching chunks, newest first, that a search ranks (see SessionDb.search). */
@@ -99,6 +113,16 @@ interface RawRow {
   role: string | null;
   bytes: number;
   digest: string;
+}
+
+/** Writes one session's text into the index (SessionDb.textWriter). */
+export interface TextWriter {
+  add(chunks: readonly { seq: number; text: string }[]): void;
+  /** Makes the text the index's version of this session (replacing the one it held). */
+  commit(agent: string, id: string, digest: string): void;
+  /** Writes what is left and keeps the text pending; returns its sid for commitPending/dropPending. */
+  park(): number;
+  discard(): void;
 }
 
 export interface SessionInFolder {
@@ -188,14 +212,74 @@ export class SessionDb {
         db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(SCHEMA_META, String(v + 1));
       })();
     }
-    for (const { sid } of db.prepare<[string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ?').all(PENDING)) this.dropDoc(sid);
+    // Another connection (the session worker) may be writing: wait for it rather than fail.
+    db.pragma('busy_timeout = 10000');
+    const mine = `${pendingPrefix()}%`;
+    for (const { sid } of db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id NOT LIKE ?').all(PENDING, mine)) this.dropDoc(sid);
+  }
+
+  private readonly prepared = new Map<string, Database.Statement>();
+  /** A statement prepared once per connection (the index writes several per session). */
+  private stmt<P extends unknown[] | Record<string, unknown> = unknown[], R = unknown>(sql: string): Database.Statement<P, R> {
+    let st = this.prepared.get(sql);
+    if (!st) this.prepared.set(sql, (st = this.db.prepare(sql)));
+    return st as unknown as Database.Statement<P, R>;
   }
 
   private dropDoc(sid: number): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(sid * ROWS_PER_SESSION, (sid + 1) * ROWS_PER_SESSION);
-      this.db.prepare('DELETE FROM session_docs WHERE sid = ?').run(sid);
-    })();
+      this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(sid * ROWS_PER_SESSION, (sid + 1) * ROWS_PER_SESSION);
+      this.stmt('DELETE FROM session_docs WHERE sid = ?').run(sid);
+    }).immediate();
+  }
+
+  /** sids in use (loaded once; another connection's inserts are met as conflicts, see newDoc). */
+  private sids: Set<number> | undefined;
+  private readonly probed = new Map<number, number>();
+
+  /** A pending session_docs row whose sid is `at` (seconds), or the next free one above it. */
+  private newDoc(at: number): number {
+    const insert = this.stmt('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)');
+    for (let attempt = 0; ; attempt++) {
+      const taken = (this.sids ??= new Set(this.db.prepare<[], { sid: number }>('SELECT sid FROM session_docs').all().map((r) => r.sid)));
+      const want = Math.max(1, Math.min(MAX_SID, Math.floor(at)));
+      // Many sessions of one second (files written together) probe from where the last one stopped.
+      let sid = this.probed.get(want) ?? want;
+      while (taken.has(sid)) sid = sid >= MAX_SID ? 1 : sid + 1;
+      try {
+        insert.run(sid, PENDING, `${pendingPrefix()}${sid}-${Math.random()}`, '');
+        taken.add(sid);
+        this.probed.set(want, sid + 1);
+        return sid;
+      } catch (error) {
+        // Taken by another connection since the set was loaded: load it again.
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= 3) throw error;
+        this.sids = undefined;
+        this.probed.clear();
+      }
+    }
+  }
+
+  /**
+   * Gives a pending session's text (see textWriter's `park`) its session: replaces the text the
+   * index held for it, unless the index already holds this version (then the new text is dropped).
+   */
+  commitPending(sid: number, agent: string, id: string, digest: string): void {
+    this.db.transaction(() => {
+      const old = this.stmt<[string, string], { sid: number; digest: string }>('SELECT sid, digest FROM session_docs WHERE agent = ? AND id = ?').get(agent, id);
+      if (old?.digest === digest) {
+        this.dropDoc(sid);
+        return;
+      }
+      if (old !== undefined) this.dropDoc(old.sid);
+      this.stmt('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(agent, id, digest, sid);
+    }).immediate();
+  }
+
+  /** Drops a pending session's text (its session could not be cataloged). */
+  dropPending(sid: number): void {
+    this.dropDoc(sid);
+    this.sids?.delete(sid);
   }
 
   // Build cache (see build.ts) ------------------------------------------------------------------
@@ -216,7 +300,7 @@ export class SessionDb {
         for (const { path } of this.db.prepare<[string], { path: string }>('SELECT path FROM catalog_build WHERE label = ?').all(label)) if (!keep.has(path)) del.run(label, path);
       }
       for (const u of updates) put.run(u.label, u.path, u.content, JSON.stringify(u.entries));
-    })();
+    }).immediate();
   }
 
   /** The snapshot whose catalog is loaded for `device`, if any. */
@@ -253,7 +337,7 @@ export class SessionDb {
         }
       }
       this.db.prepare('INSERT OR REPLACE INTO session_devices (device, name, snapshot, time, catalog) VALUES (?, ?, ?, ?, ?)').run(device.id, device.name, snapshot.id, snapshot.time, snapshot.catalog);
-    })();
+    }).immediate();
   }
 
   /** Forgets a device's sessions (it has no snapshot with a catalog any more). */
@@ -363,9 +447,10 @@ export class SessionDb {
    * version are known: `add` chunks as they come, then `commit` (replacing the session's older
    * text) or `discard`.
    */
-  textWriter(): { add(chunks: readonly { seq: number; text: string }[]): void; commit(agent: string, id: string, digest: string): void; discard(): void } {
-    const sid = Number(this.db.prepare('INSERT INTO session_docs (agent, id, digest) VALUES (?, ?, ?)').run(PENDING, `pending-${process.pid}-${Date.now()}-${Math.random()}`, '').lastInsertRowid);
-    const insert = this.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
+  textWriter(options: { at?: number; batchChars?: number } = {}): TextWriter {
+    const sid = this.newDoc(options.at ?? Date.now() / 1000);
+    const batchLimit = options.batchChars ?? WRITE_BATCH_CHARS;
+    const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
     let n = 0;
     // Chunks are written a batch per transaction: FTS5 turns each transaction's terms into a
     // segment, and many tiny segments cost more to write and to merge than a few large ones.
@@ -381,7 +466,7 @@ export class SessionDb {
           if (n >= ROWS_PER_SESSION) return;
           insert.run(sid * ROWS_PER_SESSION + n++, c.text, c.seq);
         }
-      })();
+      }).immediate();
     };
     return {
       add: (chunks) => {
@@ -389,19 +474,19 @@ export class SessionDb {
           batch.push(c);
           batchChars += c.text.length;
         }
-        if (batchChars >= WRITE_BATCH_CHARS) flush();
+        if (batchChars >= batchLimit) flush();
       },
       commit: (agent, id, digest) => {
         flush();
-        this.db.transaction(() => {
-          const old = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id = ?').get(agent, id)?.sid;
-          if (old !== undefined) this.dropDoc(old);
-          this.db.prepare('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(agent, id, digest, sid);
-        })();
+        this.commitPending(sid, agent, id, digest);
+      },
+      park: () => {
+        flush();
+        return sid;
       },
       discard: () => {
         batch = [];
-        this.dropDoc(sid);
+        this.dropPending(sid);
       },
     };
   }

@@ -1,0 +1,104 @@
+// One read of a file that defines sessions gives everything the catalog and the search index take
+// from it: each session's metadata and its text, written into the index as it is read (pending
+// until the catalog step knows the session's version, see SessionDb.commitPending). Used on the
+// backup's calling thread and in the session worker (meta-worker.ts) alike.
+
+import { localFiles, MetaBuilder, readerFor, streamItems } from '../sessions/index.ts';
+import type { SessionItem, SessionMeta } from '../sessions/index.ts';
+import type { SessionDb, TextWriter } from './session-db.ts';
+import { TextChunker } from './session-db.ts';
+
+/** Longest text an item contributes to the search index (tool output can be a whole file). */
+const MAX_ITEM_TEXT = 4096;
+/** Tool calls' input and results, attachments: what a user searches is the first lines. */
+const MAX_SIDE_TEXT = 1024;
+
+/** What the search index takes from an item: the words a user would look for. */
+export function itemText(item: SessionItem): string {
+  const cut = (s: string, max: number) => (s.length > max ? s.slice(0, max) : s);
+  switch (item.kind) {
+    case 'message':
+      return item.text;
+    case 'thinking':
+      return cut(item.text, MAX_ITEM_TEXT);
+    case 'tool-call':
+      return [item.name, item.summary, cut(item.input, MAX_SIDE_TEXT), item.result ? cut(item.result.text, MAX_SIDE_TEXT) : ''].join('\n');
+    case 'tool-result':
+      return cut(item.result.text, MAX_SIDE_TEXT);
+    case 'attachment':
+      return `${item.label}\n${cut(item.text, MAX_SIDE_TEXT)}`;
+    case 'note':
+      return `${item.label}\n${cut(item.text, MAX_SIDE_TEXT)}`;
+    case 'subagent':
+      return item.title ?? '';
+    case 'not-shown':
+    case 'unreadable':
+      return '';
+    default: {
+      const never: never = item;
+      return never;
+    }
+  }
+}
+
+export interface FileSessions {
+  metas: SessionMeta[];
+  /** Per meta: the sid of its text, pending in the index (when an index was given). */
+  texts: (number | undefined)[];
+}
+
+export interface IndexTarget {
+  sessions: SessionDb;
+  /** The sessions' time for the index's order (seconds): the file's mtime. */
+  at: number;
+  /** Text per write transaction (see SessionDb.textWriter). */
+  batchChars?: number;
+}
+
+/**
+ * The sessions a file of an agent's folder defines: metadata, and with `index` their text written
+ * there (pending), all from one streaming pass per session.
+ */
+export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: AbortSignal): Promise<FileSessions> {
+  const reader = readerFor(agent, path);
+  const out: FileSessions = { metas: [], texts: [] };
+  if (!reader) return out;
+  const files = localFiles(root);
+  try {
+    for (const ref of await reader.list(files, path)) {
+      const builder = new MetaBuilder(ref);
+      const chunker = index ? new TextChunker() : undefined;
+      const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}) });
+      try {
+        for await (const { item } of streamItems(reader, files, ref, { signal }, (m) => builder.patch(m))) {
+          builder.item(item);
+          if (chunker && writer) {
+            chunker.add(item.seq, itemText(item));
+            writer.add(chunker.take());
+          }
+        }
+        if (chunker && writer) writer.add(chunker.finish());
+        out.metas.push(builder.build());
+        out.texts.push(writer?.park());
+      } catch (error) {
+        writer?.discard();
+        throw error;
+      }
+    }
+  } catch (error) {
+    // The file is left out whole (as its metadata is): its other sessions' text goes too.
+    for (const sid of out.texts) if (sid !== undefined) index?.sessions.dropPending(sid);
+    throw error;
+  }
+  return out;
+}
+
+/** The time of a file for the index's order: its mtime in seconds. */
+export function mtimeSeconds(mtimeNs: string | undefined): number {
+  if (!mtimeNs) return Date.now() / 1000;
+  try {
+    return Number(BigInt(mtimeNs) / 1_000_000_000n);
+  } catch {
+    return Date.now() / 1000;
+  }
+}
