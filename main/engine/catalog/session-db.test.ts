@@ -192,6 +192,29 @@ describe('SessionDb', () => {
     expect(s.search('"common common"').map((h) => h.session.id)).toEqual(['s0']);
   });
 
+  it("replaces a session's text without scanning the whole index (its rowid range is bound as integers)", () => {
+    const s = db();
+    const n = 8000;
+    for (let i = 0; i < n; i++) s.indexSession('claude-code', `s${i}`, digest(`s${i}`), Array.from({ length: 5 }, (_, seq) => ({ seq, text: `lorem ipsum ${i} ${seq}` })));
+    const time = (fn: () => unknown) => {
+      const t = performance.now();
+      fn();
+      return performance.now() - t;
+    };
+    // Visiting every row once: what dropping one session cost when FTS5 ignored the range.
+    const scan = Math.min(...[0, 1, 2].map(() => time(() => s.db.prepare('SELECT count(*) FROM session_fts').get())));
+    const parked = [0, 1, 2].map(() => {
+      const w = s.textWriter();
+      w.add([{ seq: 0, text: 'short' }]);
+      return w.park();
+    });
+    const drop = Math.min(...parked.map((sid) => time(() => s.dropPending(sid))));
+    expect(drop).toBeLessThan(scan / 4);
+    // The replaced session's other rows are really gone, the others' are all there.
+    s.indexSession('claude-code', 's7', 'f'.repeat(64), [{ seq: 0, text: 'replaced' }]);
+    expect(s.db.prepare('SELECT count(*) AS n FROM session_fts').get()).toEqual({ n: (n - 1) * 5 + 1 });
+  });
+
   it('ranks at most a few chunks per session: one huge, newest transcript does not crowd out the others', () => {
     const s = db();
     const ids = [...Array.from({ length: 30 }, (_, i) => `s${i}`), 'huge'];

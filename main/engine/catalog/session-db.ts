@@ -228,7 +228,9 @@ export class SessionDb {
 
   private dropDoc(sid: number): void {
     this.db.transaction(() => {
-      this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(sid * ROWS_PER_SESSION, (sid + 1) * ROWS_PER_SESSION);
+      // Bounds bound as integers: FTS5 ignores a rowid range given as REALs (what better-sqlite3
+      // makes of a JS number) and scanned the whole index for every replaced session.
+      this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(BigInt(sid) * BigInt(ROWS_PER_SESSION), BigInt(sid + 1) * BigInt(ROWS_PER_SESSION));
       this.stmt('DELETE FROM session_docs WHERE sid = ?').run(sid);
     }).immediate();
   }
@@ -464,7 +466,7 @@ export class SessionDb {
       this.db.transaction(() => {
         for (const c of rows) {
           if (n >= ROWS_PER_SESSION) return;
-          insert.run(sid * ROWS_PER_SESSION + n++, c.text, c.seq);
+          insert.run(BigInt(sid) * BigInt(ROWS_PER_SESSION) + BigInt(n++), c.text, c.seq);
         }
       }).immediate();
     };
