@@ -169,10 +169,11 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     for (const [path, file] of files) {
       if (!readerFor(source.agent, path)) continue;
       options.signal?.throwIfAborted();
-      const content = sessionDigest([path], () => file.content);
+      const content = prefetch?.digestOf(source.label, path, file) ?? sessionDigest([path], () => file.content);
       const hit = cached.get(path);
       // Reuse only when the file and every other file its sessions read are as they were.
-      if (hit && hit.content === content && hit.entries.every((e) => sessionDigest(e.files, (p) => files.get(p)?.content) === e.digest)) {
+      // A session of this file alone has this file's digest: nothing to hash again.
+      if (hit && hit.content === content && hit.entries.every((e) => (e.files.length === 1 && e.files[0] === path ? content : sessionDigest(e.files, (p) => files.get(p)?.content)) === e.digest)) {
         entries.push(...hit.entries);
         continue;
       }

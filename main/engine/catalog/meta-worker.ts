@@ -21,6 +21,8 @@ export interface MetaRequest {
   /** The state database to write the text into (none: metadata only), and the file's time (seconds). */
   db?: string;
   at: number;
+  /** This worker's sids (see SessionDb.textWriter). */
+  lane?: { k: number; n: number };
 }
 
 export type MetaResponse = { task: number; metas: SessionMeta[]; texts: (number | undefined)[] } | { task: number; error: string };
@@ -47,7 +49,7 @@ port.on('message', (request: MetaRequest) => {
   queue = queue.then(async () => {
     let reply: MetaResponse;
     try {
-      const index = request.db ? { sessions: indexOf(request.db), at: request.at, batchChars: WORKER_BATCH_CHARS } : undefined;
+      const index = request.db ? { sessions: indexOf(request.db), at: request.at, batchChars: WORKER_BATCH_CHARS, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
       const read = await readFileSessions(request.agent, request.root, request.path, index);
       reply = { task: request.task, ...read };
     } catch (error) {

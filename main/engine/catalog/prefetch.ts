@@ -36,6 +36,13 @@ export interface FileFacts {
 /** The sessions a file defines, read once: metadata, and their text pending in the index. */
 export type SessionSource = (agent: string, root: string, path: string, file?: FileFacts) => Promise<FileSessions>;
 
+/**
+ * Session workers a backup starts. Two even on two cores: once the walk ends the chunk workers
+ * are idle, and the catalog step waits only for the session workers' tail (measured in
+ * docs/BENCHMARKS.md); their index writes take turns on the database (short transactions).
+ */
+export const SESSION_WORKERS = 2;
+
 /** Bytes of session files a backup reads on the calling thread before it starts the worker. */
 export const INLINE_BYTES = 2 * 2 ** 20;
 
@@ -61,21 +68,30 @@ class MetaWorker {
   /** The state database file the worker writes text into (none for an in-memory one). */
   private readonly dbFile: string | undefined;
 
-  constructor(url: URL, sessions: SessionDb) {
+  /** Its sids are those ≡ lane.k (mod lane.n): workers writing at once don't contend for the same ones. */
+  private readonly lane: { k: number; n: number };
+  /** Bytes of files sent and not answered yet (the pool sends to the least busy worker). */
+  queued = 0;
+
+  constructor(url: URL, sessions: SessionDb, lane: { k: number; n: number }) {
     this.url = url;
     this.here = readHere(sessions);
     this.dbFile = sessions.db.memory ? undefined : sessions.db.name;
+    this.lane = lane;
   }
 
   read: SessionSource = (agent, root, path, file) => {
     if (this.broken) return this.here(agent, root, path, file);
     const worker = this.start();
-    const request: MetaRequest = { task: this.next++, agent, root, path, at: mtimeSeconds(file?.mtimeNs), ...(this.dbFile ? { db: this.dbFile } : {}) };
+    const bytes = file?.size ?? 0;
+    const request: MetaRequest = { task: this.next++, agent, root, path, at: mtimeSeconds(file?.mtimeNs), lane: this.lane, ...(this.dbFile ? { db: this.dbFile } : {}) };
+    this.queued += bytes;
+    const done = () => void (this.queued -= bytes);
     return new Promise<FileSessions>((resolve, reject) => {
       this.pending.set(request.task, { resolve, reject, request });
       worker.ref();
       worker.postMessage(request);
-    });
+    }).finally(done);
   };
 
   private start(): Worker {
@@ -126,7 +142,9 @@ export class CatalogPrefetch {
   private readonly sources = new Map<string, BackupSource>();
   private readonly caches = new Map<string, BuildCache>();
   private readonly ahead = new Map<string, { content: string; read: Promise<FileSessions> }>();
-  private readonly worker: MetaWorker | undefined;
+  /** Digests computed during the walk, with the content ids they were computed from. */
+  private readonly digests = new Map<string, { ids: readonly string[]; content: string }>();
+  private readonly workers: MetaWorker[];
   private readonly sessions: SessionDb;
   private readonly here: SessionSource;
   /** Bytes still to be read here before the worker is started. */
@@ -135,10 +153,11 @@ export class CatalogPrefetch {
   /** Time the walk spent handing files over (milliseconds): the catalog's cost inside the walk. */
   walkMs = 0;
 
-  constructor(sessions: SessionDb, sources: readonly BackupSource[], options: { worker?: URL | false; inlineBytes?: number } = {}) {
+  constructor(sessions: SessionDb, sources: readonly BackupSource[], options: { worker?: URL | false; workers?: number; inlineBytes?: number } = {}) {
     this.sessions = sessions;
     for (const s of sources) if (s.agent) this.sources.set(s.label, s);
-    this.worker = options.worker === false ? undefined : new MetaWorker(options.worker ?? META_WORKER_URL, sessions);
+    const n = options.worker === false ? 0 : Math.max(1, options.workers ?? SESSION_WORKERS);
+    this.workers = Array.from({ length: n }, (_, k) => new MetaWorker(options.worker || META_WORKER_URL, sessions, { k, n }));
     this.here = readHere(sessions);
     this.inline = options.inlineBytes ?? INLINE_BYTES;
   }
@@ -151,12 +170,13 @@ export class CatalogPrefetch {
   /** Reads here while the files are few and small; in the worker (started now) once they aren't. */
   readonly read: SessionSource = (agent, root, path, file) => {
     const bytes = file?.size ?? 0;
-    if (!this.worker || (!this.started && bytes <= this.inline)) {
+    if (this.workers.length === 0 || (!this.started && bytes <= this.inline)) {
       this.inline -= bytes;
       return this.here(agent, root, path, file);
     }
     this.started = true;
-    return this.worker.read(agent, root, path, file);
+    const least = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
+    return least.read(agent, root, path, file);
   };
 
   /** The build cache of a source (see build.ts). */
@@ -173,6 +193,7 @@ export class CatalogPrefetch {
       const source = this.sources.get(label);
       if (!source?.agent || !readerFor(source.agent, rel)) return;
       const content = sessionDigest([rel], () => file.content);
+      this.digests.set(`${label}\0${rel}`, { ids: file.content, content });
       if (this.cache(label).get(rel)?.content === content) return;
       const read = this.read(source.agent, source.path, rel, file);
       // Failures are reported when the catalog step takes the result.
@@ -181,6 +202,12 @@ export class CatalogPrefetch {
     } finally {
       this.walkMs += performance.now() - started;
     }
+  }
+
+  /** The digest of a session file (entry.ts sessionDigest of it alone), as computed during the walk. */
+  digestOf(label: string, rel: string, file: FileCacheEntry): string | undefined {
+    const d = this.digests.get(`${label}\0${rel}`);
+    return d && d.ids.length === file.content.length && d.ids.every((id, i) => id === file.content[i]) ? d.content : undefined;
   }
 
   /** The sessions read ahead for this version of the file, if any (taken: asked once). */
@@ -206,7 +233,7 @@ export class CatalogPrefetch {
   async close(): Promise<void> {
     const left = [...this.ahead.values()];
     this.ahead.clear();
-    await this.worker?.close();
+    await Promise.all(this.workers.map((w) => w.close()));
     for (const a of left) this.dropText(a.read);
   }
 }

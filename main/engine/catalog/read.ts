@@ -51,8 +51,9 @@ export interface IndexTarget {
   sessions: SessionDb;
   /** The sessions' time for the index's order (seconds): the file's mtime. */
   at: number;
-  /** Text per write transaction (see SessionDb.textWriter). */
+  /** Text per write transaction, and the sids to take (see SessionDb.textWriter). */
   batchChars?: number;
+  lane?: { k: number; n: number };
 }
 
 /**
@@ -68,7 +69,7 @@ export async function readFileSessions(agent: string, root: string, path: string
     for (const ref of await reader.list(files, path)) {
       const builder = new MetaBuilder(ref);
       const chunker = index ? new TextChunker() : undefined;
-      const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}) });
+      const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}), ...(index.lane ? { lane: index.lane } : {}) });
       try {
         for await (const { item } of streamItems(reader, files, ref, { signal }, (m) => builder.patch(m))) {
           builder.item(item);

@@ -240,18 +240,21 @@ export class SessionDb {
   private readonly probed = new Map<number, number>();
 
   /** A pending session_docs row whose sid is `at` (seconds), or the next free one above it. */
-  private newDoc(at: number): number {
+  private newDoc(at: number, lane = { k: 0, n: 1 }): number {
     const insert = this.stmt('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)');
+    // In a lane (one of n writers at once), only sids ≡ k (mod n): the writers don't collide.
+    const inLane = (sid: number) => sid - (((sid - lane.k) % lane.n) + lane.n) % lane.n;
+    const step = (sid: number) => (sid + lane.n > MAX_SID ? inLane(lane.n + lane.k) : sid + lane.n);
     for (let attempt = 0; ; attempt++) {
       const taken = (this.sids ??= new Set(this.db.prepare<[], { sid: number }>('SELECT sid FROM session_docs').all().map((r) => r.sid)));
-      const want = Math.max(1, Math.min(MAX_SID, Math.floor(at)));
+      const want = inLane(Math.max(lane.n + lane.k, Math.min(MAX_SID, Math.floor(at))));
       // Many sessions of one second (files written together) probe from where the last one stopped.
       let sid = this.probed.get(want) ?? want;
-      while (taken.has(sid)) sid = sid >= MAX_SID ? 1 : sid + 1;
+      while (taken.has(sid)) sid = step(sid);
       try {
         insert.run(sid, PENDING, `${pendingPrefix()}${sid}-${Math.random()}`, '');
         taken.add(sid);
-        this.probed.set(want, sid + 1);
+        this.probed.set(want, step(sid));
         return sid;
       } catch (error) {
         // Taken by another connection since the set was loaded: load it again.
@@ -449,8 +452,8 @@ export class SessionDb {
    * version are known: `add` chunks as they come, then `commit` (replacing the session's older
    * text) or `discard`.
    */
-  textWriter(options: { at?: number; batchChars?: number } = {}): TextWriter {
-    const sid = this.newDoc(options.at ?? Date.now() / 1000);
+  textWriter(options: { at?: number; batchChars?: number; lane?: { k: number; n: number } } = {}): TextWriter {
+    const sid = this.newDoc(options.at ?? Date.now() / 1000, options.lane);
     const batchLimit = options.batchChars ?? WRITE_BATCH_CHARS;
     const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
     let n = 0;
