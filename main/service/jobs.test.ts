@@ -24,3 +24,28 @@ describe('JobQueue', () => {
     expect(updates.at(-1)?.status).toBe('cancelled');
   });
 });
+
+describe('JobQueue progress', () => {
+  it('throttles updates within a phase but sends every phase change at once', async () => {
+    const updates: JobInfo[] = [];
+    let t = 1_000;
+    const q = new JobQueue({ now: () => t, onUpdate: (j) => updates.push(j) });
+    const { done } = q.start('backup', async (report) => {
+      const p = { filesDone: 0, bytesDone: 0, uploadedBytes: 0 };
+      report({ ...p, phase: 'scanning' });
+      report({ ...p, phase: 'scanning', filesDone: 1 }); // same phase, same instant: throttled
+      t += 10;
+      report({ ...p, phase: 'uploading', filesDone: 2 });
+      t += 10;
+      report({ ...p, phase: 'uploading', filesDone: 3 }); // throttled
+      report({ ...p, phase: 'finishing', filesDone: 4 });
+      t += 200;
+      report({ ...p, phase: 'finishing', filesDone: 5 }); // 150 ms later: sent
+      return 'ok';
+    });
+    await done;
+    const running = updates.filter((u) => u.status === 'running').map((u) => `${u.progress.phase}:${u.progress.filesDone}`);
+    expect(running).toEqual(['waiting:0', 'scanning:0', 'uploading:2', 'finishing:4', 'finishing:5']);
+    expect(updates.at(-1)).toMatchObject({ status: 'done', progress: { phase: 'finishing', filesDone: 5 } });
+  });
+});

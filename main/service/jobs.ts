@@ -56,12 +56,16 @@ export class JobQueue {
     const controller = new AbortController();
     this.controllers.set(job.id, controller);
     this.options.onUpdate({ ...job });
+    // Updates within one phase are throttled (a backup reports per file); a phase change is sent
+    // at once, so a quick Scanning → Uploading → Done is never skipped on the way.
     let last = 0;
+    let sentPhase = job.progress.phase;
     const report = (p: ProgressInfo) => {
       job.progress = { ...p };
       const t = now();
-      if (t - last >= 150) {
+      if (p.phase !== sentPhase || t - last >= 150) {
         last = t;
+        sentPhase = p.phase;
         this.options.onUpdate({ ...job, progress: { ...job.progress } });
       }
     };
