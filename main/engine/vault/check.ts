@@ -32,32 +32,62 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 /** A vanished object (deleted between list and get: a released lock, a pruned index) is no damage. */
 const isNotFound = (error: unknown): boolean => error instanceof CairnError && error.code === 'not_found';
 
-// eslint-disable-next-line max-lines-per-function -- to split: structure, index and --read-data passes into one function each (issue 14)
+/** What every pass shares: the vault, the report being filled, and how damage is recorded. */
+interface CheckContext {
+  vault: Vault;
+  codec: BlobCodec;
+  report: CheckReport;
+  problems: string[];
+  warnings: string[];
+  damage: (key: string, kind: DamagedObject['kind'], problem: string) => void;
+  listKeys: (prefix: string) => Promise<string[]>;
+}
+
 export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckOptions = {}): Promise<CheckReport> {
   const problems: string[] = [];
   const damaged: DamagedObject[] = [];
   const warnings: string[] = [];
   const report: CheckReport = { ok: true, snapshots: 0, packs: 0, blobs: 0, bytesRead: 0, problems, damaged, warnings };
-  const concurrency = options.concurrency ?? 4;
-  const damage = (key: string, kind: DamagedObject['kind'], problem: string) => {
-    damaged.push({ key, kind, problem });
-    problems.push(`${key} is damaged: ${problem.replace(/\.$/, '')}.`);
+  const ctx: CheckContext = {
+    vault,
+    codec,
+    report,
+    problems,
+    warnings,
+    damage: (key, kind, problem) => {
+      damaged.push({ key, kind, problem });
+      problems.push(`${key} is damaged: ${problem.replace(/\.$/, '')}.`);
+    },
+    listKeys: async (prefix) => {
+      const out: string[] = [];
+      for await (const info of vault.store.list(prefix)) out.push(info.key);
+      return out;
+    },
   };
-  const listKeys = async (prefix: string): Promise<string[]> => {
-    const out: string[] = [];
-    for await (const info of vault.store.list(prefix)) out.push(info.key);
-    return out;
-  };
+  await checkConfig(ctx);
+  await checkKeySlots(ctx);
+  await checkDevices(ctx);
+  await checkLocks(ctx);
+  const packSizes = await listPacks(ctx);
+  const index = await readIndex(ctx, packSizes);
+  await checkStructure(ctx, index, options.onProgress);
+  if (options.readData) await readData(ctx, index, packSizes, options);
+  report.ok = problems.length === 0;
+  return report;
+}
 
-  // vault.json, as stored now (the vault may have been opened from a cached copy).
+/** vault.json, as stored now (the vault may have been opened from a cached copy). */
+async function checkConfig({ vault, damage }: CheckContext): Promise<void> {
   try {
     const problem = vault.configProblem(await vault.store.get(keys.config));
     if (problem) damage(keys.config, 'config', problem);
   } catch (error) {
     damage(keys.config, 'config', `it can't be read: ${messageOf(error)}`);
   }
+}
 
-  // Key slots: each checked on its own; the MAC proves it wraps this vault's key.
+/** Key slots: each checked on its own; the MAC proves it wraps this vault's key. */
+async function checkKeySlots({ vault, damage, warnings, listKeys }: CheckContext): Promise<void> {
   await mapLimit(await listKeys(keys.keysPrefix), 8, async (key) => {
     try {
       const text = Buffer.from(await vault.store.get(key)).toString('utf8');
@@ -78,8 +108,9 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
       damage(key, 'keyslot', messageOf(error).replace(/^The key slot is /, 'it is '));
     }
   });
+}
 
-  // Device records.
+async function checkDevices({ vault, damage, listKeys }: CheckContext): Promise<void> {
   await mapLimit(await listKeys(keys.devicesPrefix), 8, async (key) => {
     const id = key.slice(keys.devicesPrefix.length);
     if (!HEX16.test(id)) return void damage(key, 'device', 'its name is not a device id');
@@ -90,8 +121,10 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
       if (!isNotFound(error)) damage(key, 'device', messageOf(error));
     }
   });
+}
 
-  // Locks (taken and released all the time: one that vanished meanwhile was released).
+/** Locks (taken and released all the time: one that vanished meanwhile was released). */
+async function checkLocks({ vault, damage, listKeys }: CheckContext): Promise<void> {
   await mapLimit(await listKeys(keys.locksPrefix), 8, async (key) => {
     const id = key.slice(keys.locksPrefix.length);
     try {
@@ -100,8 +133,10 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
       if (!isNotFound(error)) damage(key, 'lock', messageOf(error));
     }
   });
+}
 
-  // Packs as stored. A name that isn't a pack id is a partial upload of a killed run.
+/** Packs as stored, with their sizes. A name that isn't a pack id is a partial upload of a killed run. */
+async function listPacks({ vault, report, problems, warnings }: CheckContext): Promise<Map<PackId, number>> {
   const packSizes = new Map<PackId, number>();
   let partial = 0;
   let partialBytes = 0;
@@ -122,8 +157,11 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
   }
   if (partial > 0) warnings.push(`${partial} partial upload(s) (${formatBytes(partialBytes)}), left by interrupted runs: no snapshot uses them; prune removes them once they are older than the vault's safety margin.`);
   report.packs = packSizes.size;
+  return packSizes;
+}
 
-  // The index, read fresh from storage (not the local cache).
+/** The index pass: every index file read fresh from storage (not the local cache), each entry placed inside a stored pack. */
+async function readIndex({ vault, report, problems, damage }: CheckContext, packSizes: Map<PackId, number>): Promise<Map<BlobId, BlobLocation>> {
   const index = new Map<BlobId, BlobLocation>();
   await mapLimit([...(await listIndexIds(vault))], 8, async (id) => {
     try {
@@ -138,8 +176,11 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
     }
   });
   report.blobs = index.size;
+  return index;
+}
 
-  // Snapshot records, each on its own.
+/** Snapshot records, each on its own, sorted oldest first. */
+async function loadSnapshots({ vault, damage, listKeys }: CheckContext): Promise<SnapshotRecord[]> {
   const snapshots: SnapshotRecord[] = [];
   const refs: { device: DeviceId; id: SnapshotId }[] = [];
   for (const key of await listKeys(keys.snapshotsPrefix())) {
@@ -154,7 +195,13 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
       if (!isNotFound(error)) damage(keys.snapshot(r.device, r.id), 'snapshot', messageOf(error));
     }
   });
-  snapshots.sort((a, b) => a.time.localeCompare(b.time));
+  return snapshots.sort((a, b) => a.time.localeCompare(b.time));
+}
+
+/** The structure pass: every snapshot's trees can be read and every blob they name is in the index. */
+async function checkStructure(ctx: CheckContext, index: Map<BlobId, BlobLocation>, onProgress: CheckOptions['onProgress']): Promise<void> {
+  const { vault, codec, report, problems } = ctx;
+  const snapshots = await loadSnapshots(ctx);
   report.snapshots = snapshots.length;
   const seenTrees = new Set<BlobId>();
   const readTree = async (id: BlobId) => {
@@ -185,54 +232,61 @@ export async function checkVault(vault: Vault, codec: BlobCodec, options: CheckO
     };
     await visit(snap.tree, '');
     if (snap.catalog) await visit(snap.catalog, '(session catalog)');
-    options.onProgress?.(++visited, snapshots.length, 'snapshots');
+    onProgress?.(++visited, snapshots.length, 'snapshots');
   }
+}
 
-  if (options.readData) {
-    const byPack = new Map<PackId, BlobLocation[]>();
-    for (const loc of index.values()) {
-      let list = byPack.get(loc.pack);
-      if (!list) byPack.set(loc.pack, (list = []));
-      list.push(loc);
-    }
-    let done = 0;
-    let unreferenced = 0;
-    await mapLimit([...packSizes.keys()], concurrency, async (pack) => {
-      const key = keys.pack(pack);
-      try {
-        const bytes = await vault.store.get(key);
-        report.bytesRead += bytes.length;
-        if (packIdOf(bytes) !== pack) {
-          damage(key, 'pack', 'it does not hash to its id: it is corrupt or was modified');
-          return;
-        }
-        const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        if (buf.length < PACK_TRAILER_SIZE || !buf.subarray(buf.length - 4).equals(PACK_TRAILER_MAGIC)) {
-          damage(key, 'pack', 'it has no valid trailer');
-          return;
-        }
-        const headerLength = buf.readUInt32LE(buf.length - PACK_TRAILER_SIZE);
-        const headerStart = buf.length - PACK_TRAILER_SIZE - headerLength;
-        const header = decodePackHeader(vault.open(kinds.packHeader, '', buf.subarray(headerStart, buf.length - PACK_TRAILER_SIZE)), pack);
-        const listed = byPack.get(pack) ?? [];
-        if (listed.length === 0) unreferenced++;
-        const items = header.map((h) => ({ id: h.id, rawLength: h.rawLength, sealed: buf.subarray(h.offset, h.offset + h.length) }));
-        for (let i = 0; i < items.length; i += 64) {
-          try {
-            await codec.openAndVerify(items.slice(i, i + 64));
-          } catch (error) {
-            damage(key, 'pack', messageOf(error));
-          }
-        }
-      } catch (error) {
-        if (!isNotFound(error)) damage(key, 'pack', `it can't be read: ${messageOf(error)}`);
-      } finally {
-        options.onProgress?.(++done, packSizes.size, 'packs');
-      }
-    });
-    // Packs no index lists are left by interrupted runs: harmless, and removed by prune.
-    report.unreferencedPacks = unreferenced;
+/** The --read-data pass: every pack hashes to its id, and every blob in it decrypts and hashes to its id. */
+async function readData(ctx: CheckContext, index: Map<BlobId, BlobLocation>, packSizes: Map<PackId, number>, options: CheckOptions): Promise<void> {
+  const { report } = ctx;
+  const byPack = new Map<PackId, BlobLocation[]>();
+  for (const loc of index.values()) {
+    let list = byPack.get(loc.pack);
+    if (!list) byPack.set(loc.pack, (list = []));
+    list.push(loc);
   }
-  report.ok = problems.length === 0;
-  return report;
+  let done = 0;
+  let unreferenced = 0;
+  await mapLimit([...packSizes.keys()], options.concurrency ?? 4, async (pack) => {
+    try {
+      if ((await readPack(ctx, pack)) && (byPack.get(pack) ?? []).length === 0) unreferenced++;
+    } finally {
+      options.onProgress?.(++done, packSizes.size, 'packs');
+    }
+  });
+  // Packs no index lists are left by interrupted runs: harmless, and removed by prune.
+  report.unreferencedPacks = unreferenced;
+}
+
+/** Reads and verifies one pack (a damaged blob is recorded and the rest still verified); false when it couldn't be opened as a pack at all. */
+async function readPack({ vault, codec, report, damage }: CheckContext, pack: PackId): Promise<boolean> {
+  const key = keys.pack(pack);
+  try {
+    const bytes = await vault.store.get(key);
+    report.bytesRead += bytes.length;
+    if (packIdOf(bytes) !== pack) {
+      damage(key, 'pack', 'it does not hash to its id: it is corrupt or was modified');
+      return false;
+    }
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (buf.length < PACK_TRAILER_SIZE || !buf.subarray(buf.length - 4).equals(PACK_TRAILER_MAGIC)) {
+      damage(key, 'pack', 'it has no valid trailer');
+      return false;
+    }
+    const headerLength = buf.readUInt32LE(buf.length - PACK_TRAILER_SIZE);
+    const headerStart = buf.length - PACK_TRAILER_SIZE - headerLength;
+    const header = decodePackHeader(vault.open(kinds.packHeader, '', buf.subarray(headerStart, buf.length - PACK_TRAILER_SIZE)), pack);
+    const items = header.map((h) => ({ id: h.id, rawLength: h.rawLength, sealed: buf.subarray(h.offset, h.offset + h.length) }));
+    for (let i = 0; i < items.length; i += 64) {
+      try {
+        await codec.openAndVerify(items.slice(i, i + 64));
+      } catch (error) {
+        damage(key, 'pack', messageOf(error));
+      }
+    }
+    return true;
+  } catch (error) {
+    if (!isNotFound(error)) damage(key, 'pack', `it can't be read: ${messageOf(error)}`);
+    return false;
+  }
 }

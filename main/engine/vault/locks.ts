@@ -152,130 +152,196 @@ export async function acquireLock(vault: Vault, options: LockOptions): Promise<H
 /** Another holder is in the way: worth waiting for (unlike a refusal from whileChecking). */
 class BlockedError extends LockedError {}
 
-// eslint-disable-next-line max-lines-per-function -- to split: the two lock protocols (If-None-Match and list-after-write) into one function each (issue 14)
-async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Promise<HeldLock> {
-  const store = vault.store;
-  const localNow = options.now ?? Date.now;
-  const staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
-  const lagMs = options.lagMs ?? listingLagOf(store);
-  const conditional = await conditionalWrites(vault);
-  const fixed = options.exclusive && conditional;
-  const id = fixed ? EXCLUSIVE_LOCK_ID : randomBytes(16).toString('hex');
-  const key = keys.lock(id);
-  const at = new Date(localNow()).toISOString();
-  let record: LockRecord = {
-    version: 1,
-    id,
-    device: options.device,
-    hostname: hostname(),
-    pid: process.pid,
-    exclusive: options.exclusive,
-    operation: options.operation,
-    createdAt: at,
-    refreshedAt: at,
-  };
-  const sealed = () => vault.seal(kinds.lock, id, Buffer.from(JSON.stringify(record)));
-  // Taking the lock obeys the caller's cancel signal (a vault.withSignal view); keeping it
-  // (rewrites) and removing it never do, so a cancelled run still releases its lock.
-  const keeper = unbound(store);
-  const write = (via: BlobStore = store) => via.put(key, sealed());
+/**
+ * One attempt at a lock: the record being written and what the steps share — the store (bound to
+ * the caller's cancel signal), its unbound twin for keeping and removing the lock, and our lock's
+ * time by the store's clock.
+ */
+class LockAttempt {
+  readonly store: BlobStore;
+  /**
+   * Taking the lock obeys the caller's cancel signal (a vault.withSignal view); keeping it
+   * (rewrites) and removing it never do, so a cancelled run still releases its lock.
+   */
+  readonly keeper: BlobStore;
+  readonly localNow: () => number;
+  readonly staleMs: number;
+  readonly lagMs: number;
+  /** The exclusive lock at its fixed key, created only if absent (the If-None-Match protocol). */
+  readonly fixed: boolean;
+  readonly id: string;
+  readonly key: string;
+  record: LockRecord;
   /** Our lock's modifiedAt by the store's clock, and the local monotonic time we learned it. */
-  let anchor: { store: number; local: number } | undefined;
-  const learnTime = async (via: BlobStore = store) => {
-    const info = await via.stat(key);
-    if (info?.modifiedAt !== undefined) anchor = { store: info.modifiedAt, local: performance.now() };
-  };
-  const storeNow = () => (anchor ? anchor.store + (performance.now() - anchor.local) : undefined);
-  const remove = () => keeper.delete(key).catch(() => undefined);
+  private anchor: { store: number; local: number } | undefined;
 
-  if (fixed) {
-    await deleteUnreleased(vault);
-    if (!(await (store.putIfAbsent as NonNullable<typeof store.putIfAbsent>)(key, sealed()))) {
-      // Held, or left by a prune that died: judge it by the store's clock, not ours.
-      const holder = await readLock(vault, key, EXCLUSIVE_LOCK_ID);
-      if (holder && !(await removableHolder(vault, holder, options.device, staleMs, localNow()))) throw blocked(holder, staleMs);
-      if (holder) await store.delete(key);
-      if (!(await (store.putIfAbsent as NonNullable<typeof store.putIfAbsent>)(key, sealed()))) {
-        const next = await readLock(vault, key, EXCLUSIVE_LOCK_ID);
-        throw blocked(next ?? record, staleMs);
-      }
-    }
-  } else {
-    try {
-      await settleAll([write(), deleteUnreleased(vault)]);
-    } catch (error) {
-      // A write cut short (cancelled, or the connection dropped) may still have landed.
-      await remove();
-      throw error;
-    }
+  readonly vault: Vault;
+  readonly options: LockOptions;
+  readonly clock: Clock;
+  readonly conditional: boolean;
+
+  constructor(vault: Vault, options: LockOptions, clock: Clock, conditional: boolean) {
+    this.vault = vault;
+    this.options = options;
+    this.clock = clock;
+    this.conditional = conditional;
+    this.store = vault.store;
+    this.keeper = unbound(vault.store);
+    this.localNow = options.now ?? Date.now;
+    this.staleMs = options.staleMs ?? DEFAULT_LOCK_STALE_MS;
+    this.lagMs = options.lagMs ?? listingLagOf(vault.store);
+    this.fixed = options.exclusive && conditional;
+    this.id = this.fixed ? EXCLUSIVE_LOCK_ID : randomBytes(16).toString('hex');
+    this.key = keys.lock(this.id);
+    const at = new Date(this.localNow()).toISOString();
+    this.record = {
+      version: 1,
+      id: this.id,
+      device: options.device,
+      hostname: hostname(),
+      pid: process.pid,
+      exclusive: options.exclusive,
+      operation: options.operation,
+      createdAt: at,
+      refreshedAt: at,
+    };
   }
 
+  sealed(): Uint8Array {
+    return this.vault.seal(kinds.lock, this.id, Buffer.from(JSON.stringify(this.record)));
+  }
+
+  write(via: BlobStore = this.store): Promise<void> {
+    return via.put(this.key, this.sealed());
+  }
+
+  async learnTime(via: BlobStore = this.store): Promise<void> {
+    const info = await via.stat(this.key);
+    if (info?.modifiedAt !== undefined) this.anchor = { store: info.modifiedAt, local: performance.now() };
+  }
+
+  storeNow(): number | undefined {
+    return this.anchor ? this.anchor.store + (performance.now() - this.anchor.local) : undefined;
+  }
+
+  remove(): Promise<unknown> {
+    return this.keeper.delete(this.key).catch(() => undefined);
+  }
+}
+
+async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Promise<HeldLock> {
+  const a = new LockAttempt(vault, options, clock, await conditionalWrites(vault));
+  if (a.fixed) await createExclusive(a);
+  else await writeListedLock(a);
   let others: FoundLock[];
   try {
-    const look = async (): Promise<FoundLock[]> => {
-      await learnTime();
-      if (options.exclusive) {
-        const wait = fixed ? lagMs : 2 * lagMs;
-        if (wait > 0) await clock.sleep(wait);
-        return listLocks(vault, id);
-      }
-      if (conditional) {
-        const holder = await readLock(vault, keys.lock(EXCLUSIVE_LOCK_ID), EXCLUSIVE_LOCK_ID);
-        // Exclusive locks written by stores' other protocol (before conditional writes were known) are listed too.
-        const listed = (await listLocks(vault, id)).filter((l) => l.exclusive && l.id !== EXCLUSIVE_LOCK_ID);
-        return holder ? [holder, ...listed] : listed;
-      }
-      return listLocks(vault, id);
-    };
-    [others] = await settleAll([look(), options.whileChecking?.() ?? Promise.resolve()]);
+    [others] = await settleAll([lookForHolders(a), options.whileChecking?.() ?? Promise.resolve()]);
   } catch (error) {
-    await remove();
+    await a.remove();
     throw error;
   }
+  const blocking = await blockingLocks(a, others);
+  if (blocking.length > 0) {
+    await a.remove();
+    throw blocked(blocking[0] as LockRecord, a.staleMs);
+  }
+  return holdLock(a);
+}
 
+/** The If-None-Match protocol's write: create `locks/exclusive` only if absent, replacing a dead holder. */
+async function createExclusive(a: LockAttempt): Promise<void> {
+  const { vault, store, key } = a;
+  const putIfAbsent = (k: string, body: Uint8Array) => (store.putIfAbsent as NonNullable<typeof store.putIfAbsent>).call(store, k, body);
+  await deleteUnreleased(vault);
+  if (await putIfAbsent(key, a.sealed())) return;
+  // Held, or left by a prune that died: judge it by the store's clock, not ours.
+  const holder = await readLock(vault, key, EXCLUSIVE_LOCK_ID);
+  if (holder && !(await removableHolder(vault, holder, a.options.device, a.staleMs, a.localNow()))) throw blocked(holder, a.staleMs);
+  if (holder) await store.delete(key);
+  if (!(await putIfAbsent(key, a.sealed()))) {
+    const next = await readLock(vault, key, EXCLUSIVE_LOCK_ID);
+    throw blocked(next ?? a.record, a.staleMs);
+  }
+}
+
+/** The list-after-write protocol's write (and every shared lock's): our own `locks/<id>`. */
+async function writeListedLock(a: LockAttempt): Promise<void> {
+  try {
+    await settleAll([a.write(), deleteUnreleased(a.vault)]);
+  } catch (error) {
+    // A write cut short (cancelled, or the connection dropped) may still have landed.
+    await a.remove();
+    throw error;
+  }
+}
+
+/**
+ * The other locks that may be in our way, once ours is written: an exclusive lock waits out the
+ * listing lag (L after an If-None-Match create, 2L after a plain write) and lists every lock; a
+ * shared one reads `locks/exclusive` where the store has conditional writes, else lists.
+ */
+async function lookForHolders(a: LockAttempt): Promise<FoundLock[]> {
+  const { vault, id } = a;
+  await a.learnTime();
+  if (a.options.exclusive) {
+    const wait = a.fixed ? a.lagMs : 2 * a.lagMs;
+    if (wait > 0) await a.clock.sleep(wait);
+    return listLocks(vault, id);
+  }
+  if (a.conditional) {
+    const holder = await readLock(vault, keys.lock(EXCLUSIVE_LOCK_ID), EXCLUSIVE_LOCK_ID);
+    // Exclusive locks written by stores' other protocol (before conditional writes were known) are listed too.
+    const listed = (await listLocks(vault, id)).filter((l) => l.exclusive && l.id !== EXCLUSIVE_LOCK_ID);
+    return holder ? [holder, ...listed] : listed;
+  }
+  return listLocks(vault, id);
+}
+
+/** Of the locks found, those that block ours; this device's orphans are removed on the way. */
+async function blockingLocks(a: LockAttempt, others: FoundLock[]): Promise<FoundLock[]> {
+  const { store, staleMs } = a;
   // Locks of this device's processes that died (killed, crashed) are removed, not waited for.
-  const orphans = others.filter((l) => orphanOf(l, options.device));
+  const orphans = others.filter((l) => orphanOf(l, a.options.device));
   await mapLimit(orphans, 8, (l) => store.delete(l.key).catch(() => undefined));
-  let live = others.filter((l) => !orphans.includes(l) && !isStale(l, storeNow(), localNow(), staleMs));
+  let live = others.filter((l) => !orphans.includes(l) && !isStale(l, a.storeNow(), a.localNow(), staleMs));
   // A lock that looks stale in a listing may have been rewritten since (listings lag overwrites):
   // only a fresh stat of it counts.
   const maybeStale = others.filter((l) => !orphans.includes(l) && !live.includes(l));
   for (const l of maybeStale) {
     const info = await store.stat(l.key).catch(() => undefined);
-    if (info && !isStale({ ...l, modifiedAt: info.modifiedAt }, storeNow(), localNow(), staleMs)) live = [...live, l];
+    if (info && !isStale({ ...l, modifiedAt: info.modifiedAt }, a.storeNow(), a.localNow(), staleMs)) live = [...live, l];
   }
-  const blocking = options.exclusive ? live : live.filter((l) => l.exclusive);
-  if (blocking.length > 0) {
-    await remove();
-    throw blocked(blocking[0] as LockRecord, staleMs);
-  }
+  return a.options.exclusive ? live : live.filter((l) => l.exclusive);
+}
 
+/** The taken lock: it rewrites itself until released. */
+function holdLock(a: LockAttempt): HeldLock {
   let released = false;
   let refreshing: Promise<void> | undefined;
   const refresh = async () => {
     if (released) return;
-    record = { ...record, refreshedAt: new Date(localNow()).toISOString() };
-    await write(keeper);
-    await learnTime(keeper).catch(() => undefined);
+    a.record = { ...a.record, refreshedAt: new Date(a.localNow()).toISOString() };
+    await a.write(a.keeper);
+    await a.learnTime(a.keeper).catch(() => undefined);
   };
   // The lock rewrites itself while held, so that a long backup (hours on a slow uplink) or prune
   // never looks abandoned. Timers are unref'd: a held lock never keeps a process alive.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const schedule = () => {
-    if (released || options.refresh === false) return;
+    if (released || a.options.refresh === false) return;
     timer = setTimeout(() => {
       refreshing = refresh()
         .catch(() => undefined)
         .finally(schedule);
-    }, Math.max(1000, staleMs / 5));
+    }, Math.max(1000, a.staleMs / 5));
     timer.unref?.();
   };
   schedule();
   return {
     get record() {
-      return record;
+      return a.record;
     },
-    storeNow: () => storeNow() ?? Date.now(),
+    storeNow: () => a.storeNow() ?? Date.now(),
     refresh,
     async release() {
       if (released) return;
@@ -283,11 +349,11 @@ async function tryAcquire(vault: Vault, options: LockOptions, clock: Clock): Pro
       if (timer) clearTimeout(timer);
       await refreshing;
       try {
-        await keeper.delete(key);
+        await a.keeper.delete(a.key);
       } catch (error) {
-        let ids = unreleased.get(store.location);
-        if (!ids) unreleased.set(store.location, (ids = new Set()));
-        ids.add(id);
+        let ids = unreleased.get(a.store.location);
+        if (!ids) unreleased.set(a.store.location, (ids = new Set()));
+        ids.add(a.id);
         throw error;
       }
     },
