@@ -116,187 +116,248 @@ async function loadMarks(vault: Vault): Promise<Marks> {
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- to split: walk, repack, mark and delete into one step each (issue 14); the steps share the exclusive lock's closure
 export async function prune(unboundVault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions): Promise<PruneResult> {
   const vault = unboundVault.withSignal(options.signal);
-  // eslint-disable-next-line max-lines-per-function -- the body of prune above, run under the exclusive lock
   return withLock(vault, { exclusive: true, operation: 'prune', device: options.device, staleMs: options.staleMs, ...(options.clock ? { clock: options.clock } : {}) }, async (lock: HeldLock) => {
-    const result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
-    const marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;
-    const versioning = await keptVersions(vault.store);
-    if (versioning) result.versioning = versioning;
-
-    // The index as stored now, the marks of earlier prunes, and the packs as stored now.
-    const indexIds = [...(await listIndexIds(vault))];
-    const index = new Map<BlobId, BlobLocation>();
-    const readIndexFiles = async (ids: readonly string[]): Promise<BlobLocation[]> => {
-      const read = (await mapLimit(ids, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
-      for (const e of read) if (!index.has(e.id)) index.set(e.id, e);
-      return read;
-    };
-    await readIndexFiles(indexIds);
-    const marks = await loadMarks(vault);
-    // Where a blob is, counting marked packs (a snapshot may still use one: then it is revived).
-    const where = new Map(index);
-    for (const mark of Object.values(marks.packs)) for (const e of mark.entries) if (!where.has(e.id)) where.set(e.id, e);
-    // A snapshot listed now may have index files the listing doesn't show yet (a backup that
-    // finished just before our lock wrote its index, then its snapshot; listings lag writes).
-    // Before calling a tree missing, list the index again, then once more after waiting out the
-    // store's listing lag; what is found is read like the rest (and replaced by the new index).
-    let waitedOutLag = false;
-    const findTree = async (treeId: BlobId): Promise<BlobLocation | undefined> => {
-      for (const waitMs of waitedOutLag ? [] : [0, listingLagOf(vault.store)]) {
-        if (waitMs > 0) await (options.clock ?? systemClock).sleep(waitMs);
-        const known = new Set(indexIds);
-        const fresh = [...(await listIndexIds(vault))].filter((id) => !known.has(id));
-        indexIds.push(...fresh);
-        for (const e of await readIndexFiles(fresh)) if (!where.has(e.id)) where.set(e.id, e);
-        const loc = where.get(treeId);
-        if (loc) return loc;
-      }
-      // Missing after the wait: the vault is damaged; further misses need no more waiting.
-      waitedOutLag = true;
-      return undefined;
-    };
-    const packs = new Map<PackId, { size: number; modifiedAt: number | undefined }>();
-    for await (const info of vault.store.list(keys.packsPrefix)) packs.set(info.key.split('/').pop() as PackId, { size: info.size, modifiedAt: info.modifiedAt });
-    const storeNow = lock.storeNow();
-
-    // Everything the snapshots reach.
-    const used = new Set<BlobId>();
-    const visit = async (treeId: BlobId): Promise<void> => {
-      if (used.has(treeId)) return;
-      used.add(treeId);
-      const loc = where.get(treeId) ?? (await findTree(treeId));
-      if (!loc) throw new Error(`Tree ${treeId.slice(0, 12)}… is missing: refusing to prune a damaged vault. Run 'cairn check'.`);
-      const [plain] = await codec.openAndVerify([{ id: treeId, sealed: await vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
-      for (const e of decodeTree(plain as Uint8Array, treeId).entries) {
-        if (e.subtree) await visit(e.subtree);
-        for (const b of e.content ?? []) used.add(b);
-      }
-    };
+    const run = new PruneRun(vault, db, codec, options);
+    await run.load(lock);
     if (options.assumeForgotten && options.assumeForgotten.length > 0 && !options.dryRun) throw new Error('prune: assumeForgotten is for dry runs only');
-    const assumed = new Set(options.assumeForgotten ?? []);
-    const seen = new Set<string>(assumed);
-    /** Walks the snapshots not walked yet; returns how many there were. */
-    const walkNewSnapshots = async (): Promise<number> => {
-      const refs = (await vault.listSnapshotRefs()).filter((r) => !seen.has(`${r.device}/${r.id}`));
-      for (const r of refs) {
-        seen.add(`${r.device}/${r.id}`);
-        let s;
-        try {
-          s = await vault.loadSnapshot(r.device, r.id);
-        } catch (error) {
-          if ((error as { code?: string }).code === 'not_found') continue; // forgotten meanwhile
-          throw error;
-        }
-        await visit(s.tree);
-        // The session catalog is a tree of pages: reached the same way.
-        if (s.catalog) await visit(s.catalog);
-      }
-      return refs.length;
-    };
-    await walkNewSnapshots();
-    result.snapshots = seen.size - assumed.size;
-
-    // Per pack: used and unused bytes, over the index and the marks.
-    const byPack = new Map<PackId, { used: BlobLocation[]; all: BlobLocation[]; unusedBytes: number; usedBytes: number }>();
-    const plan = () => {
-      byPack.clear();
-      result.unusedBlobs = 0;
-      for (const loc of where.values()) {
-        let p = byPack.get(loc.pack);
-        if (!p) byPack.set(loc.pack, (p = { used: [], all: [], unusedBytes: 0, usedBytes: 0 }));
-        p.all.push(loc);
-        if (used.has(loc.id)) {
-          p.used.push(loc);
-          p.usedBytes += loc.length;
-        } else {
-          p.unusedBytes += loc.length;
-          result.unusedBlobs++;
-        }
-      }
-      const threshold = options.repackThreshold ?? 0.2;
-      const garbage = new Set<PackId>(); // nothing used: mark, or delete when marked long enough
-      const repack: BlobLocation[][] = [];
-      for (const [pack, info] of packs) {
-        const p = byPack.get(pack);
-        if (!p) {
-          // In no index and no mark: an interrupted run's, or one a backup is uploading right now.
-          if (info.modifiedAt !== undefined && storeNow - info.modifiedAt >= marginMs) garbage.add(pack);
-          else if (info.modifiedAt === undefined && marginMs === 0) garbage.add(pack);
-        } else if (p.used.length === 0) garbage.add(pack);
-        else if (!marks.packs[pack] && p.unusedBytes / (p.usedBytes + p.unusedBytes) >= threshold) {
-          garbage.add(pack);
-          repack.push(p.used);
-        }
-      }
-      return { garbage, repack };
-    };
-    let { garbage, repack } = plan();
-    result.usedBlobs = used.size;
-    const newMarks: Marks = { version: 1, packs: {} };
-    const deletePacks = new Set<PackId>();
-    const decide = () => {
-      newMarks.packs = {};
-      deletePacks.clear();
-      result.packsMarked = result.bytesMarked = result.packsRevived = result.bytesFreed = 0;
-      for (const pack of Object.keys(marks.packs) as PackId[]) if (!garbage.has(pack) && packs.has(pack)) result.packsRevived++;
-      for (const pack of garbage) {
-        const size = packs.get(pack)?.size ?? 0;
-        const old = marks.packs[pack];
-        const markedAt = old?.markedAt ?? storeNow;
-        if (storeNow - markedAt >= marginMs) {
-          deletePacks.add(pack);
-          result.bytesFreed += size;
-        } else {
-          newMarks.packs[pack] = { markedAt, size, entries: byPack.get(pack)?.all ?? [] };
-          if (!old) {
-            result.packsMarked++;
-            result.bytesMarked += size;
-          }
-        }
-      }
-      const pending = Object.values(newMarks.packs).map((m) => m.markedAt + marginMs);
-      if (pending.length > 0) result.deleteAfter = new Date(Math.min(...pending)).toISOString();
-      else delete result.deleteAfter;
-    };
-    decide();
-    result.packsDeleted = deletePacks.size;
-    result.packsRepacked = repack.length;
-    const nothingChanges = deletePacks.size === 0 && repack.length === 0 && result.packsMarked === 0 && result.packsRevived === 0 && Object.keys(newMarks.packs).length === Object.keys(marks.packs).length;
-    await sweepLeftovers(vault, result, storeNow - marginMs, options.dryRun === true);
+    const result = run.result;
+    await run.walkNewSnapshots();
+    result.snapshots = run.seen.size - run.assumed.size;
+    run.plan();
+    result.usedBlobs = run.used.size;
+    run.decide();
+    result.packsDeleted = run.deletePacks.size;
+    result.packsRepacked = run.repack.length;
+    const nothingChanges = run.deletePacks.size === 0 && run.repack.length === 0 && result.packsMarked === 0 && result.packsRevived === 0 && Object.keys(run.newMarks.packs).length === Object.keys(run.marks.packs).length;
+    await sweepLeftovers(vault, result, run.storeNow - run.marginMs, options.dryRun === true);
     if (options.dryRun || nothingChanges) return result;
 
     // Just before anything is deleted: a snapshot that appeared since the listing is walked too,
     // and whatever it uses is kept.
-    if ((await walkNewSnapshots()) > 0) {
-      ({ garbage, repack } = plan());
-      decide();
-      result.snapshots = seen.size;
-      result.usedBlobs = used.size;
-      result.packsDeleted = deletePacks.size;
-      result.packsRepacked = repack.length;
+    if ((await run.walkNewSnapshots()) > 0) {
+      run.plan();
+      run.decide();
+      result.snapshots = run.seen.size;
+      result.usedBlobs = run.used.size;
+      result.packsDeleted = run.deletePacks.size;
+      result.packsRepacked = run.repack.length;
     }
-
-    // 1. Repack: copy used sealed blobs into new packs (recorded in a new index by the packer).
-    const moved = new Map<BlobId, BlobLocation>();
-    if (repack.length > 0) {
-      const packer = new Packer(vault, db, { packSize: vault.config.packSize, concurrency: 2, indexEvery: Number.MAX_SAFE_INTEGER, onPackStored: (entries) => entries.forEach((e) => moved.set(e.id, e)) });
-      let done = 0;
-      for (const locs of repack) {
-        await readPackRuns(vault, locs, (loc, sealed) => packer.add({ id: loc.id, type: loc.type, rawLength: loc.rawLength, sealed: new Uint8Array(sealed) }));
-        options.onProgress?.('repacking', ++done, repack.length);
-      }
-      await packer.flush({ writeIndex: false });
-    }
+    const moved = await run.repackPacks();
     await options.afterStep?.('repacked');
+    const { newIndexId, kept } = await run.writeNewIndex(moved);
+    await options.afterStep?.('indexed');
+    await run.deleteOld();
+    // The local index cache becomes the new index file, from what was just written (not read back).
+    for (const id of db.knownIndexIds()) db.removeIndex(id);
+    db.addIndex(newIndexId, [...kept.values()].flat());
+    return result;
+  });
+}
 
-    // 2. One new index with every kept blob at its current place; the marks next to it.
-    // Every pack that stays is indexed whole, its unused blobs too: a pack below the repack
-    // threshold keeps its unused blobs' bytes, and a snapshot that turns up later (a backup that
-    // raced this prune and reused them from its cached index) must find them. Dropping them from
-    // the index, as before, left such a snapshot pointing at data no index or mark named.
+interface PackUse {
+  used: BlobLocation[];
+  all: BlobLocation[];
+  unusedBytes: number;
+  usedBytes: number;
+}
+
+/** One prune under the exclusive lock: what its steps (walk, plan, mark, repack, index, delete) share. */
+class PruneRun {
+  readonly result: PruneResult = { snapshots: 0, usedBlobs: 0, unusedBlobs: 0, packsDeleted: 0, packsRepacked: 0, bytesFreed: 0, indexFilesReplaced: 0, packsMarked: 0, bytesMarked: 0, packsRevived: 0 };
+  readonly marginMs: number;
+  /** The index files read (replaced by the new one at the end). */
+  readonly indexIds: string[] = [];
+  /** Where a blob is, counting marked packs (a snapshot may still use one: then it is revived). */
+  readonly where = new Map<BlobId, BlobLocation>();
+  marks: Marks = { version: 1, packs: {} };
+  readonly packs = new Map<PackId, { size: number; modifiedAt: number | undefined }>();
+  /** Everything the snapshots reach. */
+  readonly used = new Set<BlobId>();
+  readonly assumed: Set<string>;
+  /** Snapshots walked (`device/id`), the assumed-forgotten ones included. */
+  readonly seen: Set<string>;
+  private waitedOutLag = false;
+  /** Per pack: used and unused bytes, over the index and the marks. */
+  private readonly byPack = new Map<PackId, PackUse>();
+  /** Packs with nothing used (mark, or delete when marked long enough) and those to repack. */
+  garbage = new Set<PackId>();
+  repack: BlobLocation[][] = [];
+  readonly newMarks: Marks = { version: 1, packs: {} };
+  readonly deletePacks = new Set<PackId>();
+  private readonly vault: Vault;
+  private readonly db: StateDb;
+  private readonly codec: BlobCodec;
+  private readonly options: PruneOptions;
+  /** The store's time once the packs are listed (by our lock's clock). */
+  storeNow = 0;
+
+  constructor(vault: Vault, db: StateDb, codec: BlobCodec, options: PruneOptions) {
+    this.vault = vault;
+    this.db = db;
+    this.codec = codec;
+    this.options = options;
+    this.marginMs = options.marginMs ?? (vault.config.pruneMarginHours ?? DEFAULT_PRUNE_MARGIN_HOURS) * 3_600_000;
+    this.assumed = new Set(options.assumeForgotten ?? []);
+    this.seen = new Set<string>(this.assumed);
+  }
+
+  /** The index as stored now, the marks of earlier prunes, and the packs as stored now. */
+  async load(lock: HeldLock): Promise<void> {
+    const vault = this.vault;
+    const versioning = await keptVersions(vault.store);
+    if (versioning) this.result.versioning = versioning;
+    this.indexIds.push(...(await listIndexIds(vault)));
+    for (const e of await this.readIndexFiles(this.indexIds)) if (!this.where.has(e.id)) this.where.set(e.id, e);
+    this.marks = await loadMarks(vault);
+    for (const mark of Object.values(this.marks.packs)) for (const e of mark.entries) if (!this.where.has(e.id)) this.where.set(e.id, e);
+    for await (const info of vault.store.list(keys.packsPrefix)) this.packs.set(info.key.split('/').pop() as PackId, { size: info.size, modifiedAt: info.modifiedAt });
+    this.storeNow = lock.storeNow();
+  }
+
+  private async readIndexFiles(ids: readonly string[]): Promise<BlobLocation[]> {
+    const vault = this.vault;
+    return (await mapLimit(ids, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
+  }
+
+  /**
+   * A snapshot listed now may have index files the listing doesn't show yet (a backup that
+   * finished just before our lock wrote its index, then its snapshot; listings lag writes).
+   * Before calling a tree missing, list the index again, then once more after waiting out the
+   * store's listing lag; what is found is read like the rest (and replaced by the new index).
+   */
+  private async findTree(treeId: BlobId): Promise<BlobLocation | undefined> {
+    for (const waitMs of this.waitedOutLag ? [] : [0, listingLagOf(this.vault.store)]) {
+      if (waitMs > 0) await (this.options.clock ?? systemClock).sleep(waitMs);
+      const known = new Set(this.indexIds);
+      const fresh = [...(await listIndexIds(this.vault))].filter((id) => !known.has(id));
+      this.indexIds.push(...fresh);
+      for (const e of await this.readIndexFiles(fresh)) if (!this.where.has(e.id)) this.where.set(e.id, e);
+      const loc = this.where.get(treeId);
+      if (loc) return loc;
+    }
+    // Missing after the wait: the vault is damaged; further misses need no more waiting.
+    this.waitedOutLag = true;
+    return undefined;
+  }
+
+  private async visit(treeId: BlobId): Promise<void> {
+    if (this.used.has(treeId)) return;
+    this.used.add(treeId);
+    const loc = this.where.get(treeId) ?? (await this.findTree(treeId));
+    if (!loc) throw new Error(`Tree ${treeId.slice(0, 12)}… is missing: refusing to prune a damaged vault. Run 'cairn check'.`);
+    const [plain] = await this.codec.openAndVerify([{ id: treeId, sealed: await this.vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
+    for (const e of decodeTree(plain as Uint8Array, treeId).entries) {
+      if (e.subtree) await this.visit(e.subtree);
+      for (const b of e.content ?? []) this.used.add(b);
+    }
+  }
+
+  /** The walk: the snapshots not walked yet; returns how many there were. */
+  async walkNewSnapshots(): Promise<number> {
+    const refs = (await this.vault.listSnapshotRefs()).filter((r) => !this.seen.has(`${r.device}/${r.id}`));
+    for (const r of refs) {
+      this.seen.add(`${r.device}/${r.id}`);
+      let s;
+      try {
+        s = await this.vault.loadSnapshot(r.device, r.id);
+      } catch (error) {
+        if ((error as { code?: string }).code === 'not_found') continue; // forgotten meanwhile
+        throw error;
+      }
+      await this.visit(s.tree);
+      // The session catalog is a tree of pages: reached the same way.
+      if (s.catalog) await this.visit(s.catalog);
+    }
+    return refs.length;
+  }
+
+  /** Per pack, used and unused bytes; which packs are garbage and which to repack. */
+  plan(): void {
+    const { byPack, result } = this;
+    byPack.clear();
+    result.unusedBlobs = 0;
+    for (const loc of this.where.values()) {
+      let p = byPack.get(loc.pack);
+      if (!p) byPack.set(loc.pack, (p = { used: [], all: [], unusedBytes: 0, usedBytes: 0 }));
+      p.all.push(loc);
+      if (this.used.has(loc.id)) {
+        p.used.push(loc);
+        p.usedBytes += loc.length;
+      } else {
+        p.unusedBytes += loc.length;
+        result.unusedBlobs++;
+      }
+    }
+    const threshold = this.options.repackThreshold ?? 0.2;
+    this.garbage = new Set<PackId>();
+    this.repack = [];
+    for (const [pack, info] of this.packs) {
+      const p = byPack.get(pack);
+      if (!p) {
+        // In no index and no mark: an interrupted run's, or one a backup is uploading right now.
+        if (info.modifiedAt !== undefined && this.storeNow - info.modifiedAt >= this.marginMs) this.garbage.add(pack);
+        else if (info.modifiedAt === undefined && this.marginMs === 0) this.garbage.add(pack);
+      } else if (p.used.length === 0) this.garbage.add(pack);
+      else if (!this.marks.packs[pack] && p.unusedBytes / (p.usedBytes + p.unusedBytes) >= threshold) {
+        this.garbage.add(pack);
+        this.repack.push(p.used);
+      }
+    }
+  }
+
+  /** The marks: garbage marked long enough ago is deleted, the rest (newly) marked; used marked packs are revived. */
+  decide(): void {
+    const { result, storeNow, marginMs, newMarks, deletePacks } = this;
+    newMarks.packs = {};
+    deletePacks.clear();
+    result.packsMarked = result.bytesMarked = result.packsRevived = result.bytesFreed = 0;
+    for (const pack of Object.keys(this.marks.packs) as PackId[]) if (!this.garbage.has(pack) && this.packs.has(pack)) result.packsRevived++;
+    for (const pack of this.garbage) {
+      const size = this.packs.get(pack)?.size ?? 0;
+      const old = this.marks.packs[pack];
+      const markedAt = old?.markedAt ?? storeNow;
+      if (storeNow - markedAt >= marginMs) {
+        deletePacks.add(pack);
+        result.bytesFreed += size;
+      } else {
+        newMarks.packs[pack] = { markedAt, size, entries: this.byPack.get(pack)?.all ?? [] };
+        if (!old) {
+          result.packsMarked++;
+          result.bytesMarked += size;
+        }
+      }
+    }
+    const pending = Object.values(newMarks.packs).map((m) => m.markedAt + marginMs);
+    if (pending.length > 0) result.deleteAfter = new Date(Math.min(...pending)).toISOString();
+    else delete result.deleteAfter;
+  }
+
+  /** 1. Repack: copy used sealed blobs into new packs (recorded in a new index by the packer); returns where they went. */
+  async repackPacks(): Promise<Map<BlobId, BlobLocation>> {
+    const { vault, repack, options } = this;
+    const moved = new Map<BlobId, BlobLocation>();
+    if (repack.length === 0) return moved;
+    const packer = new Packer(vault, this.db, { packSize: vault.config.packSize, concurrency: 2, indexEvery: Number.MAX_SAFE_INTEGER, onPackStored: (entries) => entries.forEach((e) => moved.set(e.id, e)) });
+    let done = 0;
+    for (const locs of repack) {
+      await readPackRuns(vault, locs, (loc, sealed) => packer.add({ id: loc.id, type: loc.type, rawLength: loc.rawLength, sealed: new Uint8Array(sealed) }));
+      options.onProgress?.('repacking', ++done, repack.length);
+    }
+    await packer.flush({ writeIndex: false });
+    return moved;
+  }
+
+  /**
+   * 2. One new index with every kept blob at its current place; the marks next to it.
+   * Every pack that stays is indexed whole, its unused blobs too: a pack below the repack
+   * threshold keeps its unused blobs' bytes, and a snapshot that turns up later (a backup that
+   * raced this prune and reused them from its cached index) must find them. Dropping them from
+   * the index, as before, left such a snapshot pointing at data no index or mark named.
+   */
+  async writeNewIndex(moved: Map<BlobId, BlobLocation>): Promise<{ newIndexId: string; kept: Map<PackId, BlobLocation[]> }> {
+    const { where, used, garbage } = this;
     const kept = new Map<PackId, BlobLocation[]>();
     const keep = (loc: BlobLocation): void => {
       let list = kept.get(loc.pack);
@@ -307,14 +368,17 @@ export async function prune(unboundVault: Vault, db: StateDb, codec: BlobCodec, 
       const loc = moved.get(id) ?? where.get(id);
       if (loc && !garbage.has(loc.pack)) keep(loc);
     }
-    for (const loc of where.values()) if (!used.has(loc.id) && !garbage.has(loc.pack) && packs.has(loc.pack)) keep(loc);
-    const { id: newIndexId } = await Packer.writeIndexFile(vault, kept);
-    await vault.putSealedJson(keys.pruneMarks, kinds.pruneMarks, 'marks', newMarks);
-    await options.afterStep?.('indexed');
+    for (const loc of where.values()) if (!used.has(loc.id) && !garbage.has(loc.pack) && this.packs.has(loc.pack)) keep(loc);
+    const { id: newIndexId } = await Packer.writeIndexFile(this.vault, kept);
+    await this.vault.putSealedJson(keys.pruneMarks, kinds.pruneMarks, 'marks', this.newMarks);
+    return { newIndexId, kept };
+  }
 
-    // 3. Old index files, then 4. the packs marked long enough ago that nothing uses.
-    await mapLimit(indexIds, 8, (id) => vault.store.delete(keys.index(id)));
-    result.indexFilesReplaced = indexIds.length;
+  /** 3. Old index files, then 4. the packs marked long enough ago that nothing uses. */
+  async deleteOld(): Promise<void> {
+    const { vault, options, deletePacks } = this;
+    await mapLimit(this.indexIds, 8, (id) => vault.store.delete(keys.index(id)));
+    this.result.indexFilesReplaced = this.indexIds.length;
     await options.afterStep?.('old-index-deleted');
     let deleted = 0;
     await mapLimit([...deletePacks], 8, async (pack) => {
@@ -322,11 +386,7 @@ export async function prune(unboundVault: Vault, db: StateDb, codec: BlobCodec, 
       options.onProgress?.('deleting', ++deleted, deletePacks.size);
     });
     await options.afterStep?.('packs-deleted');
-    // The local index cache becomes the new index file, from what was just written (not read back).
-    for (const id of db.knownIndexIds()) db.removeIndex(id);
-    db.addIndex(newIndexId, [...kept.values()].flat());
-    return result;
-  });
+  }
 }
 
 /**
