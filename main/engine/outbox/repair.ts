@@ -49,97 +49,126 @@ interface MissingFile {
 
 const LOST_PATHS_SHOWN = 10;
 
-// eslint-disable-next-line max-lines-per-function -- to split: finding the missing blobs, re-reading them from disk and rewriting the trees into one step each (issue 14)
+/** One snapshot's repair: what its steps share. */
+interface Repair {
+  ctx: RepairContext;
+  outcome: RepairOutcome;
+  /** Where what is stored again goes (one new pack, indexed at the end). */
+  packer: Packer;
+  /** Each root's label and its source folder on this device. */
+  sourceOf: Map<string, string>;
+  /** Data blobs not in the index, with the files that use them. */
+  missingData: Map<BlobId, MissingFile[]>;
+  /** Trees not in the index that nothing here has. */
+  missingTrees: { id: BlobId; path: string }[];
+  counted: Set<BlobId>;
+}
+
 export async function repairSnapshot(ctx: RepairContext, snapshot: SnapshotRecord): Promise<RepairOutcome> {
+  const r: Repair = {
+    ctx,
+    outcome: { missing: 0, fromMarkedPacks: 0, fromTreeCache: 0, fromSourceFiles: 0, stillMissing: 0, lostPaths: [] },
+    packer: new Packer(ctx.vault, ctx.db, { packSize: ctx.packSize ?? DEFAULT_PACK_SIZE, concurrency: 2, indexEvery: Number.MAX_SAFE_INTEGER }),
+    sourceOf: new Map(snapshot.roots.map((root) => [root.label, root.path])),
+    missingData: new Map(),
+    missingTrees: [],
+    counted: new Set(),
+  };
+  await findMissing(r, snapshot.tree, '', undefined);
+  if (r.outcome.missing === 0) return r.outcome;
+  if (r.missingData.size > 0) await copyFromMarkedPacks(r);
+  await rereadSourceFiles(r);
+  await r.packer.flush();
+  return finish(r);
+}
+
+function countMissing(r: Repair, id: BlobId): void {
+  if (r.counted.has(id)) return;
+  r.counted.add(id);
+  r.outcome.missing++;
+}
+
+/**
+ * Finding the missing blobs: walks one tree, storing again on the way a missing tree that the
+ * tree cache or a marked pack has; true when it and everything below it was in the index already.
+ */
+async function findMissing(r: Repair, id: BlobId, path: string, source: string | undefined): Promise<boolean> {
+  const { ctx, outcome } = r;
   const { db, codec } = ctx;
-  const outcome: RepairOutcome = { missing: 0, fromMarkedPacks: 0, fromTreeCache: 0, fromSourceFiles: 0, stillMissing: 0, lostPaths: [] };
-  const packer = new Packer(ctx.vault, db, { packSize: ctx.packSize ?? DEFAULT_PACK_SIZE, concurrency: 2, indexEvery: Number.MAX_SAFE_INTEGER });
-  const sourceOf = new Map(snapshot.roots.map((r) => [r.label, r.path]));
-  const missingData = new Map<BlobId, MissingFile[]>();
-  const missingTrees: { id: BlobId; path: string }[] = [];
-  const counted = new Set<BlobId>();
-  const countMissing = (id: BlobId) => {
-    if (counted.has(id)) return;
-    counted.add(id);
-    outcome.missing++;
-  };
-
-  /** Walks one tree; true when it and everything below it was in the index already. */
-  const visit = async (id: BlobId, path: string, source: string | undefined): Promise<boolean> => {
-    checkAbort(ctx.signal);
-    if (ctx.complete.has(id)) return true;
-    let complete = db.hasBlob(id);
-    let body: Uint8Array | undefined = db.getTree(id);
-    if (!complete) {
-      countMissing(id);
-      if (body) outcome.fromTreeCache++;
-      else if ((body = await fromMarkedPack(ctx, id))) outcome.fromMarkedPacks++;
-      if (body) {
-        const [sealed] = await codec.compressAndSeal([{ id, data: Buffer.from(body) }]);
-        if (sealed) await packer.add({ id, type: 'tree', rawLength: sealed.rawLength, sealed: sealed.sealed });
-      } else {
-        missingTrees.push({ id, path });
-        return false;
-      }
+  checkAbort(ctx.signal);
+  if (ctx.complete.has(id)) return true;
+  let complete = db.hasBlob(id);
+  let body: Uint8Array | undefined = db.getTree(id);
+  if (!complete) {
+    countMissing(r, id);
+    if (body) outcome.fromTreeCache++;
+    else if ((body = await fromMarkedPack(ctx, id))) outcome.fromMarkedPacks++;
+    if (body) {
+      const [sealed] = await codec.compressAndSeal([{ id, data: Buffer.from(body) }]);
+      if (sealed) await r.packer.add({ id, type: 'tree', rawLength: sealed.rawLength, sealed: sealed.sealed });
+    } else {
+      r.missingTrees.push({ id, path });
+      return false;
     }
-    body ??= await readTree(ctx, id);
-    const tree: Tree = decodeTree(body, id);
-    for (const entry of tree.entries) {
-      const childPath = path ? `${path}/${entry.name}` : entry.name;
-      // A name stored as raw bytes (not UTF-8) can't be joined as a string: its source stays unknown.
-      const childSource = entry.rawName ? undefined : source ? join(source, entry.name) : sourceOf.get(childPath);
-      if (entry.type === 'dir' && entry.subtree) {
-        if (!(await visit(entry.subtree, childPath, childSource))) complete = false;
-      } else if (entry.type === 'file' && entry.content) {
-        const lost = entry.content.filter((blob) => !db.hasBlob(blob));
-        if (lost.length === 0) continue;
-        complete = false;
-        const file: MissingFile = { path: childPath, source: childSource, ids: new Set(lost) };
-        for (const blob of lost) {
-          countMissing(blob);
-          let files = missingData.get(blob);
-          if (!files) missingData.set(blob, (files = []));
-          files.push(file);
-        }
-      }
-    }
-    if (complete) ctx.complete.add(id);
-    return complete;
-  };
-
-  await visit(snapshot.tree, '', undefined);
-  if (outcome.missing === 0) return outcome;
-
-  // 1. Packs an earlier prune marked but has not deleted yet.
-  if (missingData.size > 0) {
-    const marked = await loadMarked(ctx);
-    const byPack = new Map<PackId, BlobLocation[]>();
-    for (const id of missingData.keys()) {
-      const loc = marked.get(id);
-      if (!loc) continue;
-      let list = byPack.get(loc.pack);
-      if (!list) byPack.set(loc.pack, (list = []));
-      list.push(loc);
-    }
-    for (const [, locs] of byPack) {
-      checkAbort(ctx.signal);
-      try {
-        await readPackRuns(ctx.vault, locs, async (loc, sealed) => {
-          const copy = Buffer.from(sealed);
-          await codec.openAndVerify([{ id: loc.id, sealed: Buffer.from(copy), rawLength: loc.rawLength }]);
-          await packer.add({ id: loc.id, type: loc.type, rawLength: loc.rawLength, sealed: copy });
-          missingData.delete(loc.id);
-          outcome.fromMarkedPacks++;
-        });
-      } catch (error) {
-        // Deleted since it was marked, or damaged: try the source files. Anything else (the
-        // vault out of reach) stops the flush; the snapshot waits for the next one.
-        if (!isGone(error)) throw error;
+  }
+  body ??= await readTree(ctx, id);
+  const tree: Tree = decodeTree(body, id);
+  for (const entry of tree.entries) {
+    const childPath = path ? `${path}/${entry.name}` : entry.name;
+    // A name stored as raw bytes (not UTF-8) can't be joined as a string: its source stays unknown.
+    const childSource = entry.rawName ? undefined : source ? join(source, entry.name) : r.sourceOf.get(childPath);
+    if (entry.type === 'dir' && entry.subtree) {
+      if (!(await findMissing(r, entry.subtree, childPath, childSource))) complete = false;
+    } else if (entry.type === 'file' && entry.content) {
+      const lost = entry.content.filter((blob) => !db.hasBlob(blob));
+      if (lost.length === 0) continue;
+      complete = false;
+      const file: MissingFile = { path: childPath, source: childSource, ids: new Set(lost) };
+      for (const blob of lost) {
+        countMissing(r, blob);
+        let files = r.missingData.get(blob);
+        if (!files) r.missingData.set(blob, (files = []));
+        files.push(file);
       }
     }
   }
+  if (complete) ctx.complete.add(id);
+  return complete;
+}
 
-  // 2. The source files, chunked again: a chunk with a wanted id is the recorded content.
+/** 1. Packs an earlier prune marked but has not deleted yet: their sealed blobs are copied. */
+async function copyFromMarkedPacks(r: Repair): Promise<void> {
+  const { ctx, missingData } = r;
+  const marked = await loadMarked(ctx);
+  const byPack = new Map<PackId, BlobLocation[]>();
+  for (const id of missingData.keys()) {
+    const loc = marked.get(id);
+    if (!loc) continue;
+    let list = byPack.get(loc.pack);
+    if (!list) byPack.set(loc.pack, (list = []));
+    list.push(loc);
+  }
+  for (const [, locs] of byPack) {
+    checkAbort(ctx.signal);
+    try {
+      await readPackRuns(ctx.vault, locs, async (loc, sealed) => {
+        const copy = Buffer.from(sealed);
+        await ctx.codec.openAndVerify([{ id: loc.id, sealed: Buffer.from(copy), rawLength: loc.rawLength }]);
+        await r.packer.add({ id: loc.id, type: loc.type, rawLength: loc.rawLength, sealed: copy });
+        missingData.delete(loc.id);
+        r.outcome.fromMarkedPacks++;
+      });
+    } catch (error) {
+      // Deleted since it was marked, or damaged: try the source files. Anything else (the
+      // vault out of reach) stops the flush; the snapshot waits for the next one.
+      if (!isGone(error)) throw error;
+    }
+  }
+}
+
+/** 2. The source files, chunked again: a chunk with a wanted id is the recorded content. */
+async function rereadSourceFiles(r: Repair): Promise<void> {
+  const { ctx, missingData, packer } = r;
   const files = new Set<MissingFile>();
   for (const list of missingData.values()) for (const f of list) files.add(f);
   for (const file of files) {
@@ -147,13 +176,13 @@ export async function repairSnapshot(ctx: RepairContext, snapshot: SnapshotRecor
     const wanted = [...file.ids].filter((id) => missingData.has(id));
     if (wanted.length === 0 || !file.source) continue;
     try {
-      for await (const batch of codec.chunkFile(file.source)) {
+      for await (const batch of ctx.codec.chunkFile(file.source)) {
         const found = batch.filter((c) => missingData.has(c.id) && !packer.has(c.id));
         if (found.length === 0) continue;
-        for (const sealed of await codec.compressAndSeal(found)) {
+        for (const sealed of await ctx.codec.compressAndSeal(found)) {
           await packer.add({ id: sealed.id, type: 'data', rawLength: sealed.rawLength, sealed: sealed.sealed });
           missingData.delete(sealed.id);
-          outcome.fromSourceFiles++;
+          r.outcome.fromSourceFiles++;
         }
       }
     } catch (error) {
@@ -161,8 +190,10 @@ export async function repairSnapshot(ctx: RepairContext, snapshot: SnapshotRecor
       if (error instanceof CairnError && error.code === 'cancelled') throw error;
     }
   }
+}
 
-  await packer.flush();
+/** What is still missing, and the paths that lose content (the first few). */
+function finish({ outcome, missingTrees, missingData }: Repair): RepairOutcome {
   outcome.stillMissing = missingTrees.length + missingData.size;
   const lost = new Set<string>();
   for (const t of missingTrees) lost.add(t.path === '' ? '/' : `${t.path}/`);
