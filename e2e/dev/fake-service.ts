@@ -349,10 +349,8 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     },
     'setup.unlock': async () => setupResult(status.deviceName),
     'vault.stats': async () => ({ snapshots: snapshots.length, devices: 2, packs: 14, storedBytes: 186_400_000, provider: 'r2', location: 'r2://cairn-alice/cairn' }),
-    'vault.check': async () => {
-      await new Promise((r) => setTimeout(r, 900));
-      return { ok: true, snapshots: snapshots.length, packs: 14, blobs: 3120, bytesRead: 0, problems: [] };
-    },
+    'vault.check': async () => ({ jobId: runJob('check', 'The vault is healthy.', 900) }),
+    'vault.checkReport': async () => ({ ok: true, snapshots: snapshots.length, packs: 14, blobs: 3120, bytesRead: 0, problems: [] }),
     'vault.prunePreview': async () => ({ forget: snapshots.slice(-2).map((x) => ({ ...x })), keep: Math.max(0, snapshots.length - 2), packsDeleted: 1, packsRepacked: 0, bytesFreed: 4_194_304, packsMarked: 2, bytesMarked: 12_582_912, deleteAfter: new Date(Date.now() + 86_400_000).toISOString() }),
     'vault.prune': async () => ({ jobId: runJob('prune', 'Removed 6 snapshots and 2 packs (4.1 MB)', 1500) }),
     'app.openExternal': async () => ({ opened: true }),

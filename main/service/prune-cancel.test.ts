@@ -57,7 +57,9 @@ describe('cancelling a prune in the app', () => {
       expect(job.status, JSON.stringify(job.error)).toBe('cancelled');
 
       store.hold = false;
-      const report = await service.handlers['vault.check']({ readData: true });
+      const check = await service.handlers['vault.check']({ readData: true });
+      expect((await waitForJob(service, check.jobId, 20)).status).toBe('done');
+      const report = await service.handlers['vault.checkReport']({ jobId: check.jobId });
       expect(report.ok, JSON.stringify(report.problems)).toBe(true);
       const again = await service.handlers['vault.prune']({});
       expect((await waitForJob(service, again.jobId, 20)).status).toBe('done');

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { CairnError, ConfigError } from '../../shared/errors.ts';
 import type { DeviceId } from '../../shared/ids.ts';
-import type { EngineStatus, Settings } from '../../shared/models.ts';
+import type { CheckReport, EngineStatus, Settings } from '../../shared/models.ts';
 import { engineState } from '../../shared/status.ts';
 import { agentPathsContext, contextFromProcess, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
@@ -35,6 +35,8 @@ export interface ServiceState {
    * the lists so the rest stay usable, and named in the status until a listing reads them again.
    */
   readonly damaged: Map<string, string>;
+  /** Reports of finished check jobs, by job id (the last few), for `vault.checkReport`. */
+  readonly checkReports: Map<string, CheckReport>;
 }
 
 export interface ServiceContext {
@@ -101,7 +103,7 @@ export function createServiceContext(options: CairnServiceOptions): ServiceConte
   const startedAt = now();
   const events = new EventEmitter();
   const config = new ConfigStore(options.stateDir, now);
-  const state: ServiceState = { repo: undefined, lastError: undefined, lastSyncAt: undefined, pausedUntil: undefined, nextSyncAt: undefined, snapshotCache: new Map(), damaged: new Map() };
+  const state: ServiceState = { repo: undefined, lastError: undefined, lastSyncAt: undefined, pausedUntil: undefined, nextSyncAt: undefined, snapshotCache: new Map(), damaged: new Map(), checkReports: new Map() };
   const paused = (): boolean => state.pausedUntil !== undefined && state.pausedUntil > now();
   const emit = <E extends ServiceEventName>(event: E, payload: ServiceEvents[E]): void => void events.emit(event, payload);
 

@@ -3,14 +3,17 @@
 import { CairnError } from '../../shared/errors.ts';
 import { formatBytes } from '../../shared/format.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
-import type { CheckReport, VaultLocation } from '../../shared/models.ts';
+import type { VaultLocation } from '../../shared/models.ts';
 import { forget } from '../engine/operations.ts';
 import { checkVault, keys, prune } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
 import type { ServiceContext } from './service-context.ts';
 
-type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.prunePreview' | 'vault.prune';
+type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.checkReport' | 'vault.prunePreview' | 'vault.prune';
+
+/** Check reports kept for the renderer to fetch once their job is done. */
+const CHECK_REPORTS_KEPT = 5;
 
 export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels> {
   const secrets = ctx.options.secrets;
@@ -37,15 +40,24 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       return { snapshots: snaps.length, devices: devices.length, packs, storedBytes, provider: location.provider, location: r.vault.store.location };
     },
     'vault.check': async ({ readData }) => {
+      // A job like backup and restore: the request returns at once, progress is pushed, and the
+      // report is fetched with vault.checkReport once the job is done.
       const r = ctx.requireRepo();
-      let report: CheckReport | undefined;
-      const { done } = ctx.jobs.start('check', async (progress) => {
-        report = await checkVault(r.vault, r.codec, { readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+      const reports = ctx.state.checkReports;
+      const { job } = ctx.jobs.start('check', async (progress) => {
+        const report = await checkVault(r.vault, r.codec, { readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+        reports.set(job.id, report);
+        for (const id of [...reports.keys()].slice(0, -CHECK_REPORTS_KEPT)) reports.delete(id);
         return report.ok ? 'The vault is healthy.' : `${report.problems.length} problem(s) found.`;
       });
-      const finished = await done;
-      if (!report) throw new CairnError(finished.error?.code ?? 'internal', finished.error?.message ?? 'The check did not run.');
-      return report;
+      return { jobId: job.id };
+    },
+    'vault.checkReport': async ({ jobId }) => {
+      const report = ctx.state.checkReports.get(jobId);
+      if (report) return report;
+      const job = ctx.jobs.list().find((j) => j.id === jobId && j.kind === 'check');
+      if (job?.status === 'running') throw new CairnError('conflict', 'The vault check is still running. Ask for its report once its job is done.');
+      throw new CairnError('not_found', job ? `The vault check ended ${job.status} and has no report. Run the check again.` : `No vault check with job id ${jobId} is known (only the last ${CHECK_REPORTS_KEPT} reports are kept). Run the check again.`);
     },
     'vault.prunePreview': async () => {
       // What "Prune now" would do, changing nothing: the forget as a dry run, then a dry-run

@@ -1,10 +1,12 @@
 // @vitest-environment jsdom
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentInfo } from '../../shared/models.ts';
+import type { AgentInfo, JobInfo } from '../../shared/models.ts';
 import { fail, installMockApi, ok, removeMockApi } from '../test-support/mock-api.ts';
 import { settings } from '../test-support/samples.ts';
+import { useJobs } from './jobs.ts';
 import { initialSettingsState, useSettings } from './settings.ts';
 
+const checkJob = (id: string, status: JobInfo['status']): JobInfo => ({ id, kind: 'check', status, startedAt: '2026-12-05T01:00:00.000Z', finishedAt: '2026-12-05T01:00:01.000Z', progress: { phase: 'checking snapshots', filesDone: 1, filesTotal: 1, bytesDone: 0, uploadedBytes: 0 } });
 const agent = (id: string, enabled: boolean): AgentInfo => ({ id, displayName: id, detected: true, enabled, roots: [], files: 1, bytes: 1, sessions: 1, include: [], exclude: [], secrets: [], syncable: [] });
 
 describe('settings store', () => {
@@ -69,12 +71,33 @@ describe('settings store', () => {
   });
 
   it('runs check and prune, and records their failures', async () => {
-    const mock = installMockApi({ 'vault.check': () => ok({ ok: true, snapshots: 1, packs: 1, blobs: 2, bytesRead: 0, problems: [] }), 'vault.prune': () => fail('locked') });
+    const mock = installMockApi({
+      // The check is a job: its end is pushed (job.progress), then its report is fetched.
+      'vault.check': () => {
+        useJobs.getState().receive(checkJob('c1', 'done'));
+        return ok({ jobId: 'c1' });
+      },
+      'vault.checkReport': () => ok({ ok: true, snapshots: 1, packs: 1, blobs: 2, bytesRead: 0, problems: [] }),
+      'vault.prune': () => fail('locked'),
+    });
     await useSettings.getState().check(true);
     expect(mock.callsTo('vault.check')).toEqual([{ readData: true }]);
-    expect(useSettings.getState().checkReport?.ok).toBe(true);
+    expect(mock.callsTo('vault.checkReport')).toEqual([{ jobId: 'c1' }]);
+    expect(useSettings.getState()).toMatchObject({ checking: false, checkReport: { ok: true }, checkJobId: undefined });
     expect(await useSettings.getState().prune()).toBeUndefined();
     expect(useSettings.getState().pruneError?.code).toBe('locked');
+  });
+
+  it('records a check job that failed, and asks for no report', async () => {
+    const mock = installMockApi({
+      'vault.check': () => {
+        useJobs.getState().receive({ ...checkJob('c2', 'failed'), error: { code: 'unreachable', message: 'offline', retryable: true } });
+        return ok({ jobId: 'c2' });
+      },
+    });
+    await useSettings.getState().check(false);
+    expect(useSettings.getState()).toMatchObject({ checking: false, checkReport: undefined, checkError: { code: 'unreachable' } });
+    expect(mock.callsTo('vault.checkReport')).toEqual([]);
   });
 
   it('records stats and agents failures', async () => {

@@ -40,6 +40,8 @@ export interface SettingsState {
   stats?: VaultStats;
   statsError?: ErrorRecord;
   checking: boolean;
+  /** The running check's job (its progress is in the jobs store). */
+  checkJobId?: string;
   checkReport?: CheckReport;
   checkError?: ErrorRecord;
   pruning: boolean;
@@ -204,10 +206,17 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     else set({ statsError: result.error });
   },
   async check(readData) {
-    set({ checking: true, checkError: undefined, checkReport: undefined });
-    const result = await call('vault.check', { readData });
-    if (result.ok) set({ checking: false, checkReport: result.value });
-    else set({ checking: false, checkError: result.error });
+    set({ checking: true, checkError: undefined, checkReport: undefined, checkJobId: undefined });
+    const started = await call('vault.check', { readData });
+    if (!started.ok) return set({ checking: false, checkError: started.error });
+    // A job like backup's: wait for it to end (pushed, or polled), then fetch its report.
+    const jobId = started.value.jobId;
+    set({ checkJobId: jobId });
+    const job = await useJobs.getState().watch(jobId);
+    if (job && job.status !== 'done') return set({ checking: false, checkJobId: undefined, checkError: job.error ?? { code: 'cancelled', message: 'The vault check was cancelled.', retryable: true } });
+    const result = await call('vault.checkReport', { jobId });
+    if (result.ok) set({ checking: false, checkJobId: undefined, checkReport: result.value });
+    else set({ checking: false, checkJobId: undefined, checkError: result.error });
   },
   async previewPrune() {
     set({ prunePreviewing: true, prunePreview: undefined, prunePreviewError: undefined });

@@ -122,6 +122,7 @@ export interface Requests {
   'setup.location': Empty;
   'vault.stats': Empty;
   'vault.check': { readData: boolean };
+  'vault.checkReport': { jobId: string };
   'vault.prune': Empty;
   'vault.prunePreview': Empty;
   'app.openExternal': { url: string };
@@ -197,6 +198,7 @@ const channelSet = {
   'setup.location': true,
   'vault.stats': true,
   'vault.check': true,
+  'vault.checkReport': true,
   'vault.prune': true,
   'vault.prunePreview': true,
   'app.openExternal': true,
@@ -360,7 +362,10 @@ export interface Responses {
   /** Where the vault is now (Settings → Storage fills the form with it; no secrets). */
   'setup.location': { location?: VaultLocation; hasCredentials: boolean };
   'vault.stats': VaultStats;
-  'vault.check': CheckReport;
+  /** The check runs as a job (progress on `job.progress`); its report is `vault.checkReport` once it is done. */
+  'vault.check': { jobId: string };
+  /** The report of a finished check job (the last few are kept). */
+  'vault.checkReport': CheckReport;
   'vault.prune': { jobId: string };
   'vault.prunePreview': PrunePreview;
   'app.openExternal': { opened: boolean };
