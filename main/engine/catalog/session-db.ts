@@ -296,7 +296,7 @@ export class SessionDb {
   }
 
   /** Stores `updates`, and forgets the cached files of `labels` that `present` no longer has. */
-  updateBuildCache(labels: readonly string[], updates: readonly { label: string; path: string; content: string; entries: readonly CatalogEntry[] }[], present: (label: string) => ReadonlySet<string>): void {
+  updateBuildCache(labels: readonly string[], updates: readonly { label: string; path: string; content: string; entries: readonly CatalogEntry[] }[], present: (label: string) => { has(path: string): boolean }): void {
     const put = this.db.prepare('INSERT OR REPLACE INTO catalog_build (label, path, content, entries) VALUES (?, ?, ?, ?)');
     const del = this.db.prepare('DELETE FROM catalog_build WHERE label = ? AND path = ?');
     this.db.transaction(() => {
