@@ -215,6 +215,10 @@ describe('SessionDb', () => {
     expect(s.db.prepare('SELECT count(*) AS n FROM session_fts').get()).toEqual({ n: (n - 1) * 5 + 1 });
   });
 
+  it('has FTS5 merge segments 16 at a time (fewer rewrites of the growing index)', () => {
+    expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'automerge'").get()).toEqual({ v: 16 });
+  });
+
   it('ranks at most a few chunks per session: one huge, newest transcript does not crowd out the others', () => {
     const s = db();
     const ids = [...Array.from({ length: 30 }, (_, i) => `s${i}`), 'huge'];

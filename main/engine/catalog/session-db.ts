@@ -31,6 +31,9 @@ const SCHEMA: readonly string[] = [
    CREATE TABLE session_docs (sid INTEGER PRIMARY KEY, agent TEXT NOT NULL, id TEXT NOT NULL, digest TEXT NOT NULL, UNIQUE (agent, id));
    CREATE VIRTUAL TABLE session_fts USING fts5(text, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');`,
   `CREATE TABLE catalog_build (label TEXT NOT NULL, path TEXT NOT NULL, content TEXT NOT NULL, entries TEXT NOT NULL, PRIMARY KEY (label, path)) WITHOUT ROWID;`,
+  // FTS5 merges segments once 16 of a size exist, not 4: each posting is rewritten fewer times as
+  // the index grows (27 % less CPU writing 300 MB of text; searches ranked as fast: BENCHMARKS.md).
+  `INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);`,
 ];
 
 /**
