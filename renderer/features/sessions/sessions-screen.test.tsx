@@ -1,10 +1,58 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SessionItemView, SessionSummary } from '../../../shared/sessions.ts';
 import { installMockApi, ok, removeMockApi } from '../../test-support/mock-api.ts';
 import { SessionsScreen } from './sessions-screen.tsx';
 import { initialSessionsState, PAGE_ITEMS, useSessions } from './sessions-store.ts';
+
+// jsdom lays nothing out: the conversation's scroller gets a height (so the virtual list has a
+// view to fill), a scroll height (its rows' total), and scrollTo moves it.
+const clientHeight = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'clientHeight');
+const scrollHeight = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollHeight');
+const scrollTo = Object.getOwnPropertyDescriptor(HTMLElement.prototype, 'scrollTo');
+const scrollTops = new WeakMap<HTMLElement, number>();
+const scrollTop = Object.getOwnPropertyDescriptor(Element.prototype, 'scrollTop');
+beforeAll(() => {
+  Object.defineProperty(HTMLElement.prototype, 'scrollTop', {
+    configurable: true,
+    get(this: HTMLElement) {
+      return scrollTops.get(this) ?? 0;
+    },
+    set(this: HTMLElement, top: number) {
+      scrollTops.set(this, top);
+    },
+  });
+  Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+    configurable: true,
+    get(this: HTMLElement) {
+      return this.classList.contains('conversation') ? 600 : 0;
+    },
+  });
+  Object.defineProperty(HTMLElement.prototype, 'scrollHeight', {
+    configurable: true,
+    get(this: HTMLElement) {
+      const space = this.querySelector<HTMLElement>(':scope > .virtual-space');
+      return space ? Number.parseFloat(space.style.height || '0') : 0;
+    },
+  });
+  Object.defineProperty(HTMLElement.prototype, 'scrollTo', {
+    configurable: true,
+    value(this: HTMLElement, options: ScrollToOptions) {
+      this.scrollTop = options.top ?? this.scrollTop;
+      this.dispatchEvent(new Event('scroll'));
+    },
+  });
+});
+afterAll(() => {
+  delete (HTMLElement.prototype as { scrollTop?: unknown }).scrollTop;
+  delete (HTMLElement.prototype as { scrollHeight?: unknown }).scrollHeight;
+  if (scrollHeight) Object.defineProperty(Element.prototype, 'scrollHeight', scrollHeight);
+  if (scrollTop) Object.defineProperty(Element.prototype, 'scrollTop', scrollTop);
+  if (clientHeight) Object.defineProperty(HTMLElement.prototype, 'clientHeight', clientHeight);
+  if (scrollTo) Object.defineProperty(HTMLElement.prototype, 'scrollTo', scrollTo);
+  else delete (HTMLElement.prototype as { scrollTo?: unknown }).scrollTo;
+});
 
 function session(id: string, extra: Partial<SessionSummary> = {}): SessionSummary {
   return { key: `claude-code:${id}`, agent: 'claude-code', format: 'claude-code', id, title: `Session ${id}`, project: '/home/alice/shop', updatedAt: '2026-12-01T10:00:00Z', messages: 4, toolCalls: 1, bytes: 100, deviceId: 'aaaaaaaaaaaaaaaa', deviceName: 'laptop', deviceIds: ['aaaaaaaaaaaaaaaa'], ...extra };
@@ -41,7 +89,7 @@ describe('Sessions screen', () => {
     fireEvent.click(mark.closest('button') as HTMLElement);
     await screen.findByText('fix the billing test');
     expect(mock.callsTo('sessions.page')[0]).toEqual({ agent: 'claude-code', id: 'three', limit: PAGE_ITEMS });
-    fireEvent.click(screen.getByRole('button', { name: 'Load more' }));
+    // The end of what is loaded is in view: the next page is asked for without a click.
     await screen.findByText('second page');
     expect(mock.callsTo('sessions.page')[1]).toEqual({ agent: 'claude-code', id: 'three', limit: PAGE_ITEMS, cursor: 'c1' });
     // The hit's item is marked.
@@ -56,5 +104,51 @@ describe('Sessions screen', () => {
     });
     await waitFor(() => expect(mock.callsTo('sessions.list').at(-1)).toEqual({ filter: { agent: 'codex' }, refresh: false }));
     await waitFor(() => expect(mock.callsTo('sessions.search').at(-1)).toMatchObject({ filter: { agent: 'codex' } }));
+  });
+
+  it('keeps a long conversation to the rows in view and scrolls to the search hit it was opened from', async () => {
+    const TOTAL = 5000;
+    const HIT = 2_345;
+    const page = (from: number) => Array.from({ length: Math.min(PAGE_ITEMS, TOTAL - from) }, (_, k) => message(from + k, `message number ${from + k}`));
+    const mock = installMockApi({
+      'sessions.list': () => ok([session('long')]),
+      'sessions.search': () => ok([{ session: session('long'), seq: HIT, snippet: [{ text: 'needle', hit: true }] }]),
+      'sessions.page': ({ cursor }) => {
+        const from = cursor ? Number(cursor) : 0;
+        const next = from + PAGE_ITEMS;
+        return ok({ items: page(from), from: 'local' as const, ...(next < TOTAL ? { next: String(next) } : {}) });
+      },
+    });
+    render(<SessionsScreen />);
+    await screen.findByText('Session long');
+    fireEvent.change(screen.getByLabelText('Search sessions'), { target: { value: 'needle' } });
+    const mark = await screen.findByText('needle', { selector: 'mark' });
+    fireEvent.click(mark.closest('button') as HTMLElement);
+
+    // The pages up to the hit are read, the hit is scrolled to and marked...
+    const hit = await waitFor(() => {
+      const el = document.querySelector(`.conversation [data-seq="${HIT}"]`);
+      expect(el).not.toBeNull();
+      return el as HTMLElement;
+    });
+    expect(hit.classList.contains('is-hit')).toBe(true);
+    expect(useSessions.getState().open?.items.length).toBeGreaterThan(HIT);
+    expect(mock.callsTo('sessions.page').length).toBeLessThan(HIT / PAGE_ITEMS + 3);
+    // ...and only the rows around it are in the DOM, not the thousands loaded.
+    const rows = () => document.querySelectorAll('.conversation .session-row').length;
+    expect(rows()).toBeGreaterThan(0);
+    expect(rows()).toBeLessThan(40);
+    expect(document.querySelector('.conversation [data-seq="0"]')).toBeNull();
+
+    // Scrolled to the end, pages keep coming and the DOM stays the same size.
+    const scroller = document.querySelector('.conversation') as HTMLElement;
+    for (let i = 0; i < 40 && useSessions.getState().open?.next; i++) {
+      await act(async () => {
+        scroller.scrollTo({ top: 10_000_000 });
+        await new Promise((r) => setTimeout(r, 0));
+      });
+    }
+    await waitFor(() => expect(useSessions.getState().open?.items.length).toBe(TOTAL));
+    expect(rows()).toBeLessThan(40);
   });
 });

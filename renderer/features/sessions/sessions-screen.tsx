@@ -205,7 +205,7 @@ function SessionDetail() {
           ))}
         </Notice>
       )}
-      <Conversation open={open} />
+      <Conversation open={open} assistant={agentName(s.agent)} />
     </section>
   );
 }

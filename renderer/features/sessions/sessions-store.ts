@@ -8,6 +8,8 @@ import { call } from '../../api.ts';
 
 /** Items per page asked of main: a screenful or two, whatever the transcript's size. */
 export const PAGE_ITEMS = 100;
+/** Pages read at most to reach a search hit when a session is opened from one. */
+export const HIT_PAGES = 200;
 
 export interface OpenSession {
   session: SessionSummary;
@@ -78,6 +80,14 @@ export const useSessions = create<SessionsState>()((set, get) => ({
   async openSession(session, hitSeq) {
     set({ open: { session, items: [], loading: true, ...(hitSeq !== undefined ? { hitSeq } : {}) }, continued: undefined, actionError: undefined });
     await get().more();
+    // Opened from a search hit: pages are read until the hit's item is loaded, so the
+    // conversation can scroll to it (at most HIT_PAGES pages; the user can load more).
+    for (let page = 1; hitSeq !== undefined && page < HIT_PAGES; page++) {
+      const now = get().open;
+      if (!now || now.session.key !== session.key || !now.next || now.error) break;
+      if (now.items.some((i) => i.seq >= hitSeq)) break;
+      await get().more();
+    }
   },
   async more() {
     const open = get().open;

@@ -1,0 +1,178 @@
+// One item of a session (a message, a folded tool call or thinking block, a note) as a row of a
+// virtual list, shared by the snapshot browser's transcript view and the Sessions screen's
+// conversation: the same rendering, the same height estimate before a row is measured, and the
+// same measuring rule. Long tool inputs and outputs are clipped (CLIP characters) until asked for.
+
+import { memo, useState } from 'react';
+import type { Virtualizer } from '@tanstack/react-virtual';
+import type { SessionItemView } from '../../shared/sessions.ts';
+import { formatTime } from '../lib/format.ts';
+import { Icon } from './icon.tsx';
+import { Markdown } from './markdown.tsx';
+
+/** Height of a row whose page isn't loaded yet. */
+export const UNKNOWN_ROW = 120;
+
+/**
+ * A row's height before it is measured, from what it holds: a message's lines at the column's
+ * width (about 95 characters of 14 px text in 730 px, 22 px a line) and its paragraphs; a folded
+ * tool call or thinking block is its summary line.
+ */
+export function estimateRow(item: SessionItemView | undefined): number {
+  if (!item) return UNKNOWN_ROW;
+  switch (item.kind) {
+    case 'message': {
+      let lines = 0;
+      let blocks = 0;
+      for (const line of item.text.split('\n')) {
+        if (line.trim() === '') blocks += 1;
+        else lines += Math.ceil(line.length / 95);
+      }
+      return 12 + 30 + (item.role === 'user' ? 18 : 0) + lines * 22 + blocks * 8;
+    }
+    case 'note':
+    case 'subagent':
+    case 'not-shown':
+      return 40;
+    case 'unreadable':
+      return 90;
+    default:
+      return 48;
+  }
+}
+
+/** A row's height: the ResizeObserver's, else what is known (measured before, or estimated). */
+export function measureRow(el: Element, entry: ResizeObserverEntry | undefined, v: Virtualizer<HTMLDivElement, Element>): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box) return Math.round(box.blockSize);
+  const index = v.indexFromElement(el);
+  return v.itemSizeCache.get(v.options.getItemKey(index)) ?? v.options.estimateSize(index);
+}
+
+export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hit }: { item: SessionItemView; assistant: string; hit: boolean }) {
+  const cls = hit ? ' is-hit' : '';
+  switch (item.kind) {
+    case 'message':
+      return (
+        <div className={`msg msg-${item.role}${cls}`} data-kind={`message-${item.role}`} data-seq={item.seq}>
+          <div className="msg-head">
+            <span className={`msg-avatar msg-avatar-${item.role}`} aria-hidden="true">
+              <Icon name={item.role === 'user' ? 'user' : 'sparkle'} size={13} />
+            </span>
+            <span className="msg-author">{item.role === 'user' ? 'You' : assistant}</span>
+            {item.time && <span className="msg-time">{formatTime(item.time)}</span>}
+          </div>
+          <div className="msg-body">
+            <Markdown text={item.text} defer />
+          </div>
+        </div>
+      );
+    case 'thinking':
+      return (
+        <details className={`fold fold-thinking${cls}`} data-kind="thinking" data-seq={item.seq}>
+          <summary>
+            <Icon name="thought" size={13} /> Thinking
+          </summary>
+          <div className="fold-body prose-muted">{item.text}</div>
+        </details>
+      );
+    case 'tool-call':
+      return (
+        <details className={`fold fold-tool${item.result?.isError ? ' is-error' : ''}${cls}`} data-kind="tool" data-seq={item.seq}>
+          <summary>
+            <Icon name="terminal" size={13} />
+            <span className="tool-name">{item.name}</span>
+            <span className="tool-summary">{item.summary}</span>
+            {item.result && <span className={`tool-status${item.result.isError ? ' is-error' : ''}`}>{item.result.isError ? 'error' : 'done'}</span>}
+          </summary>
+          <div className="fold-body">
+            {item.input && (
+              <>
+                <div className="fold-label">Input</div>
+                <Clipped text={item.input} />
+              </>
+            )}
+            {item.result && (
+              <>
+                <div className="fold-label">Output</div>
+                <Clipped text={item.result.text || '(no output)'} />
+              </>
+            )}
+          </div>
+        </details>
+      );
+    case 'tool-result':
+      return (
+        <details className={`fold fold-tool${item.result.isError ? ' is-error' : ''}${cls}`} data-kind="tool-result" data-seq={item.seq}>
+          <summary>
+            <Icon name="terminal" size={13} /> {item.name ? `Output of ${item.name}` : 'Tool output'}
+          </summary>
+          <div className="fold-body">
+            <Clipped text={item.result.text} />
+          </div>
+        </details>
+      );
+    case 'attachment':
+      return (
+        <details className={`fold${cls}`} data-kind="attachment" data-seq={item.seq}>
+          <summary>
+            <Icon name="file" size={13} /> {item.label}
+          </summary>
+          <div className="fold-body">
+            <Clipped text={item.text} />
+          </div>
+        </details>
+      );
+    case 'note':
+      return (
+        <div className={`note-line${cls}`} data-kind="note" data-seq={item.seq}>
+          <span className="note-label">{item.label}</span>
+          <span className="note-text">{item.text.length > 300 ? `${item.text.slice(0, 300)}…` : item.text}</span>
+        </div>
+      );
+    case 'subagent':
+      return (
+        <div className={`note-line${cls}`} data-kind="subagent" data-seq={item.seq}>
+          <span className="note-label">Sub-agent {item.label}</span>
+          <span className="note-text">{item.title ?? item.sessionId}</span>
+        </div>
+      );
+    case 'not-shown':
+      return (
+        <div className={`note-line is-quiet${cls}`} data-kind="not-shown" data-seq={item.seq}>
+          <span className="note-text">not shown: {item.recordType}</span>
+        </div>
+      );
+    case 'unreadable':
+      return (
+        <div className={`malformed${cls}`} data-kind="malformed" role="note" data-seq={item.seq}>
+          <div className="malformed-head">
+            <Icon name="alert" size={13} />
+            Could not be read: {item.reason}
+          </div>
+          <code className="malformed-raw">{item.raw.length > 400 ? `${item.raw.slice(0, 400)}…` : item.raw}</code>
+        </div>
+      );
+    default: {
+      const never: never = item;
+      return never;
+    }
+  }
+});
+
+const CLIP = 4000;
+
+function Clipped({ text }: { text: string }) {
+  const [all, setAll] = useState(false);
+  const long = text.length > CLIP;
+  return (
+    <>
+      <pre className="code-block">{all || !long ? text : `${text.slice(0, CLIP)}…`}</pre>
+      {long && (
+        <button type="button" className="link-button" onClick={() => setAll((v) => !v)}>
+          {all ? 'Show less' : `Show all ${text.length.toLocaleString('en-US')} characters`}
+        </button>
+      )}
+    </>
+  );
+}
