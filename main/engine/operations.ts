@@ -3,7 +3,7 @@
 // pin, safety snapshots before anything replaces files in an agent's folder.
 
 import { basename, dirname } from 'node:path';
-import type { DeviceInfo, ProgressInfo, RetentionPolicy, PathMapping, SnapshotSummary } from '../../shared/models.ts';
+import type { ProgressInfo, RetentionPolicy, PathMapping } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, detectAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
@@ -18,7 +18,7 @@ import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/i
 import { applyRetention } from './vault/index.ts';
 import { buildCatalog, CatalogPrefetch, indexLocalSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
-import type { DeviceRecord, SnapshotRecord } from './vault/index.ts';
+import type { SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
 
 export interface BackupSourcesOptions {
@@ -178,33 +178,10 @@ export function labelPaths(paths: readonly string[], prefix = ''): BackupSource[
   });
 }
 
-/** A device as the app and `cairn devices` show it, with its snapshots among `snapshots` (any order). */
-export function deviceInfo(d: DeviceRecord, snapshots: readonly SnapshotRecord[], thisDevice: string): DeviceInfo {
-  const own = snapshots.filter((s) => s.device === d.id);
-  const lastSnapshot = own.reduce<string | undefined>((latest, s) => (latest === undefined || s.time > latest ? s.time : latest), undefined);
-  return { id: d.id, name: d.name, hostname: d.hostname, platform: d.platform, agents: d.agents, lastSeen: d.lastSeen, isThisDevice: d.id === thisDevice, snapshotCount: own.length, ...(lastSnapshot ? { lastSnapshot } : {}) };
-}
-
-export function summarise(s: SnapshotRecord): SnapshotSummary {
-  return {
-    id: s.id,
-    shortId: s.id.slice(0, 8),
-    deviceId: s.device,
-    deviceName: s.deviceName,
-    time: s.time,
-    reason: s.reason,
-    pinned: s.pinned,
-    roots: s.roots.map((r) => ({ label: r.label, ...(r.agent ? { agent: r.agent } : {}), path: r.path })),
-    stats: s.stats,
-    ...(s.parent ? { parent: s.parent } : {}),
-    ...(s.keptLocal ? { keptLocal: s.keptLocal } : {}),
-    ...(s.warnings && s.warnings.length > 0 ? { warnings: s.warnings } : {}),
-  };
-}
-
+/** What a forget kept (and why) and forgot; the app and the CLI summarise the records for showing. */
 export interface ForgetResult {
-  keep: { snapshot: SnapshotSummary; reasons: string[] }[];
-  forget: SnapshotSummary[];
+  keep: { snapshot: SnapshotRecord; reasons: string[] }[];
+  forget: SnapshotRecord[];
   dryRun: boolean;
 }
 
@@ -216,14 +193,14 @@ export async function forget(repo: Repository, policy: RetentionPolicy, dryRun: 
     for (const s of decision.forget) await repo.vault.deleteSnapshot(s.device, s.id);
     repo.db.addHistory('forget', new Date(repo.now()).toISOString(), { forgot: decision.forget.length, kept: decision.keep.length });
   }
-  return { keep: decision.keep.map((k) => ({ snapshot: summarise(k.snapshot), reasons: k.reasons })), forget: decision.forget.map(summarise), dryRun };
+  return { keep: decision.keep.map((k) => ({ snapshot: k.snapshot, reasons: k.reasons })), forget: decision.forget, dryRun };
 }
 
-export async function setPinned(repo: Repository, ref: string, pinned: boolean): Promise<SnapshotSummary> {
+export async function setPinned(repo: Repository, ref: string, pinned: boolean): Promise<SnapshotRecord> {
   const snap = await repo.findSnapshot(ref);
   const updated = { ...snap, pinned };
   await repo.saveSnapshot(updated);
-  return summarise(updated);
+  return updated;
 }
 
 /** The outbox's upload progress, as progress lines and bars show it. */

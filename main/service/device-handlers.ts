@@ -1,8 +1,8 @@
 // Devices: the vault's devices with their snapshot counts, renaming this one, adopting an old one.
 
 import type { Handlers } from '../../shared/ipc/contract.ts';
-import { deviceInfo } from '../engine/operations.ts';
 import type { ServiceContext } from './service-context.ts';
+import { deviceInfo } from './views.ts';
 
 type DeviceChannels = 'devices.list' | 'devices.renameThis' | 'devices.adopt';
 

@@ -4,7 +4,7 @@
 import { ConfigError } from '../../shared/errors.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { DiffEntry, TreeEntryInfo } from '../../shared/models.ts';
-import { agentSources, setPinned, summarise } from '../engine/operations.ts';
+import { agentSources, setPinned } from '../engine/operations.ts';
 import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
 import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
@@ -13,6 +13,7 @@ import { diffSnapshotTrees } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
 import { preview } from './file-preview.ts';
 import type { ServiceContext } from './service-context.ts';
+import { summarise } from './views.ts';
 
 type SnapshotChannels = 'snapshots.list' | 'snapshots.tree' | 'snapshots.readFile' | 'snapshots.diff' | 'snapshots.restorePlan' | 'snapshots.restore' | 'snapshots.pin';
 
@@ -128,7 +129,7 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
       return { jobId: job.id };
     },
     'snapshots.pin': async ({ snapshotId, pinned }) => {
-      const s = await setPinned(ctx.requireRepo(), snapshotId, pinned);
+      const s = summarise(await setPinned(ctx.requireRepo(), snapshotId, pinned));
       ctx.state.snapshotCache.delete(s.id);
       ctx.emit('snapshots.changed', { deviceId: s.deviceId });
       return s;

@@ -9,6 +9,7 @@ import { checkVault, keys, prune } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
 import type { ServiceContext } from './service-context.ts';
+import { summarise } from './views.ts';
 
 type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.checkReport' | 'vault.prunePreview' | 'vault.prune';
 
@@ -64,9 +65,9 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       // prune that counts those snapshots as gone.
       const r = ctx.requireRepo();
       const f = await forget(r, ctx.settings().retention, true);
-      const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, dryRun: true, assumeForgotten: f.forget.map((s) => `${s.deviceId}/${s.id}`) });
+      const p = await prune(r.vault, r.db, r.codec, { device: r.device.id, dryRun: true, assumeForgotten: f.forget.map((s) => `${s.device}/${s.id}`) });
       return {
-        forget: [...f.forget].sort((a, b) => a.time.localeCompare(b.time)),
+        forget: f.forget.map(summarise).sort((a, b) => a.time.localeCompare(b.time)),
         keep: f.keep.length,
         packsDeleted: p.packsDeleted,
         packsRepacked: p.packsRepacked,

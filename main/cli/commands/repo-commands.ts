@@ -6,7 +6,8 @@ import { ADAPTERS, contextFromProcess, detectAgents, toBackupSources, withAgentR
 import type { BackupSource } from '../../engine/backup/index.ts';
 import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { flushProgress, labelPaths, runBackup, summarise, throughOutbox } from '../../engine/operations.ts';
+import { flushProgress, labelPaths, runBackup, throughOutbox } from '../../engine/operations.ts';
+import { summarise } from '../../service/views.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { checkVault } from '../../engine/vault/index.ts';

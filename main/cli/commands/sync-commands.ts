@@ -3,7 +3,8 @@
 import { ConfigError } from '../../../shared/errors.ts';
 import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
-import { deviceInfo, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
+import { flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
+import { deviceInfo, forgetView, summarise } from '../../service/views.ts';
 import { requireOutbox } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune, unlock } from '../../engine/vault/index.ts';
@@ -131,7 +132,7 @@ export async function forgetCommand(opts: CommonOptions & { keepLast?: string; k
   // Every device keeps its newest snapshot whatever the flags say: forget never empties a device.
   policy.keepLast = Math.max(1, policy.keepLast);
   await withRepository(opts, async (repo) => {
-    const result = await forget(repo, policy, opts.dryRun ?? false);
+    const result = forgetView(await forget(repo, policy, opts.dryRun ?? false));
     out.result({ policy, ...result }, () =>
       [
         `${opts.dryRun ? 'Would keep' : 'Kept'} ${result.keep.length} snapshot(s), ${opts.dryRun ? 'would forget' : 'forgot'} ${result.forget.length}:`,
@@ -181,7 +182,7 @@ export async function unlockCommand(opts: CommonOptions): Promise<void> {
 export async function pinCommand(id: string, pinned: boolean, opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const s = await setPinned(repo, id, pinned);
+    const s = summarise(await setPinned(repo, id, pinned));
     out.result(s, () => `Snapshot ${s.shortId} ${pinned ? 'pinned: no retention policy removes it' : 'unpinned'}.`);
   });
 }

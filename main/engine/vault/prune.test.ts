@@ -51,7 +51,7 @@ describe('prune', () => {
     const { store, repo } = await threeSnapshots();
     try {
       const dry = await forget(repo, keepLast1, true);
-      const assumeForgotten = dry.forget.map((s) => `${s.deviceId}/${s.id}`);
+      const assumeForgotten = dry.forget.map((s) => `${s.device}/${s.id}`);
       const before = await storedBytes(store);
       const preview = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0, dryRun: true, assumeForgotten });
       // Without the assumption a dry run sees every byte still used.
