@@ -1,13 +1,15 @@
 // Sessions read ahead during the walk, in the worker thread: the same metadata as a read on the
 // calling thread, handed over only for the version of the file that was walked.
 
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { FileCacheEntry } from '../state/index.ts';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
+import { rng, transcriptLine } from '../../../testing/agent-home.ts';
+import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { CatalogPrefetch, readMetasHere } from './prefetch.ts';
 import { SessionDb } from './session-db.ts';
 
@@ -74,4 +76,40 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
       await big.close();
     }
   });
+
+  it('stopped in the middle of a session (a cancelled backup), leaves none of its text pending in the index', async () => {
+    // A transcript big enough that the worker is still writing its text when it is stopped.
+    const root = tempDir('cairn-prefetch-stop-');
+    mkdirSync(join(root, 'projects', 'p'), { recursive: true });
+    const r = rng(7);
+    const lines: string[] = [];
+    for (let size = 0, t = Date.UTC(2026, 0, 1); size < 40 * 2 ** 20; ) {
+      const line = transcriptLine(r, 'big', (t += 1000));
+      lines.push(line);
+      size += line.length + 1;
+    }
+    writeFileSync(join(root, 'projects', 'p', 'big.jsonl'), `${lines.join('\n')}\n`);
+    const db = new Database(join(tempDir('cairn-prefetch-stop-db-'), 'state.db'));
+    db.pragma('journal_mode = WAL');
+    const sessions = new SessionDb(db);
+    const pending = () => db.prepare<[], { n: number }>("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()?.n ?? 0;
+    const prefetch = new CatalogPrefetch(sessions, [{ label: 'claude-code/config', agent: 'claude-code', path: root }], { inlineBytes: 0, workers: 1 });
+    try {
+      const entry: FileCacheEntry = { size: 40 * 2 ** 20, mtimeNs: '0', ctimeNs: '0', inode: '0', mode: 0o644, content: ['ef'.repeat(32) as BlobId] };
+      prefetch.fileWalked('claude-code/config', 'projects/p/big.jsonl', entry);
+      const until = Date.now() + 30_000;
+      const rows = () => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_fts').get()?.n ?? 0;
+      // Stopped once its first batch of text is written, before it has read the whole file.
+      while (rows() === 0 && Date.now() < until) await new Promise((done) => setTimeout(done, 10));
+      expect(rows()).toBeGreaterThan(0);
+      expect(pending()).toBe(1);
+    } finally {
+      await prefetch.close();
+    }
+    expect(pending()).toBe(0);
+    expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_fts').get()?.n).toBe(0);
+    db.close();
+  }, 60_000);
 });
+
+afterAll(() => removeTempDirs());

@@ -73,8 +73,11 @@ class MetaWorker {
   /** Bytes of files sent and not answered yet (the pool sends to the least busy worker). */
   queued = 0;
 
+  private readonly sessions: SessionDb;
+
   constructor(url: URL, sessions: SessionDb, lane: { k: number; n: number }) {
     this.url = url;
+    this.sessions = sessions;
     this.here = readHere(sessions);
     this.dbFile = sessions.db.memory ? undefined : sessions.db.name;
     this.lane = lane;
@@ -97,6 +100,7 @@ class MetaWorker {
   private start(): Worker {
     if (this.worker) return this.worker;
     const worker = new Worker(this.url);
+    const thread = worker.threadId;
     worker.on('message', (m: MetaResponse) => {
       const p = this.pending.get(m.task);
       if (!p) return;
@@ -109,6 +113,7 @@ class MetaWorker {
       // The worker is gone: what it had not answered is read here instead.
       this.broken = true;
       this.worker = undefined;
+      this.sessions.dropPendingOf(thread);
       const left = [...this.pending.values()];
       this.pending.clear();
       for (const p of left) this.here(p.request.agent, p.request.root, p.request.path).then(p.resolve, p.reject);
@@ -128,7 +133,12 @@ class MetaWorker {
     const left = [...this.pending.values()];
     this.pending.clear();
     for (const p of left) p.reject(new CairnError('cancelled', 'The session reader was shut down before it finished.'));
-    if (w) await w.terminate();
+    if (w) {
+      const thread = w.threadId;
+      await w.terminate();
+      // Text it was writing when stopped stays pending, with no one left to commit or drop it.
+      this.sessions.dropPendingOf(thread);
+    }
   }
 }
 

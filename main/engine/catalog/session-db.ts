@@ -16,6 +16,7 @@
 // BEGIN IMMEDIATE (it waits for the other writer instead of failing on a stale snapshot).
 
 import type Database from 'better-sqlite3';
+import { threadId } from 'node:worker_threads';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
 
@@ -42,7 +43,7 @@ const SCHEMA: readonly string[] = [
  * (those of this process belong to a writer still at work).
  */
 const PENDING = '';
-const pendingPrefix = () => `pending-${process.pid}-`;
+const pendingPrefix = (thread = threadId) => `pending-${process.pid}-t${thread}-`;
 
 /** Characters per indexed chunk: small enough that a snippet is cheap, large enough to keep rows few. */
 export const CHUNK_CHARS = 16 * 1024;
@@ -217,7 +218,7 @@ export class SessionDb {
     }
     // Another connection (the session worker) may be writing: wait for it rather than fail.
     db.pragma('busy_timeout = 10000');
-    const mine = `${pendingPrefix()}%`;
+    const mine = `pending-${process.pid}-%`;
     for (const { sid } of db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id NOT LIKE ?').all(PENDING, mine)) this.dropDoc(sid);
   }
 
@@ -282,6 +283,15 @@ export class SessionDb {
       if (old !== undefined) this.dropDoc(old.sid);
       this.stmt('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(agent, id, digest, sid);
     }).immediate();
+  }
+
+  /**
+   * Drops the pending text a thread of this process left (a session worker stopped in the middle
+   * of a session: a cancelled backup), which nothing else would remove before the next start.
+   */
+  dropPendingOf(thread: number): void {
+    const like = `${pendingPrefix(thread).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    for (const { sid } of this.db.prepare<[string, string], { sid: number }>("SELECT sid FROM session_docs WHERE agent = ? AND id LIKE ? ESCAPE '\\'").all(PENDING, like)) this.dropPending(sid);
   }
 
   /** Drops a pending session's text (its session could not be cataloged). */
