@@ -20,6 +20,7 @@ import type { AgentContext } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
 import { mapRelativePath } from '../sync/index.ts';
 import { openSession } from './access.ts';
+import { projectFolders } from './project-folders.ts';
 import type { CatalogRow } from './session-db.ts';
 
 /** What continueSession did: the shape the app and the CLI show (shared/sessions.ts). */
@@ -111,9 +112,11 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
     return result;
   }
   const merge = row.key !== undefined ? DB_MERGES[row.format] : undefined;
+  const folders = await projectFolders(row, source.path, project, mappings);
   const plan: { target: string; bytes: Buffer }[] = [];
   for (const file of row.files) {
-    const target = join(source.path, ...mapRelativePath(file, mappings).split('/'));
+    if (folders.skip(file)) continue;
+    const target = join(source.path, ...mapRelativePath(folders.path(file), mappings).split('/'));
     // A database's journal beside it belongs to this machine's copy: never written from another.
     if (merge && file !== row.path && file.startsWith(`${row.path}-`) && existsSync(join(source.path, ...mapRelativePath(row.path, mappings).split('/')))) continue;
     if (merge && file === row.path && existsSync(target)) {
@@ -130,7 +133,7 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
         continue;
       }
     }
-    plan.push({ target, bytes: await opened.files.read(file) });
+    plan.push({ target, bytes: folders.bytes(file, await opened.files.read(file)) });
   }
   const differing: string[] = [];
   for (const p of plan) {

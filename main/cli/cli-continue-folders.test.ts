@@ -1,0 +1,108 @@
+// Continue on a machine whose project lives elsewhere, for the agents that name a project's
+// folder after its path instead of using the path: Gemini CLI (a registry slug, or the path's
+// SHA-256) and Cursor's agent transcripts (the path with dashes). The session's files must land
+// in the folder this machine's agent looks in for the mapped project, and Gemini's ownership
+// marker of the other machine's project must not be written here.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REAL_AGENTS_MISSING, realAgentsHome } from '../../testing/real-agents.ts';
+import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { geminiFolder } from '../engine/catalog/project-folders.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+afterAll(() => removeTempDirs());
+
+const samples = realAgentsHome();
+if (!samples) process.stderr.write(`[cli/continue-folders] ${REAL_AGENTS_MISSING}\n`);
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+const put = (path: string, text: string) => {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, text);
+};
+
+const ALICE = '/home/alice/src/app';
+const BOB = '/Users/bob/src/app';
+const GEMINI_ID = 'b1c2d3e4-0000-4000-8000-00000000abcd';
+const CURSOR_ID = '8e72ca80-0000-4000-8000-00000000c003';
+
+describe.skipIf(!samples)('cairn continue into project-named folders', () => {
+  it('puts Gemini and Cursor sessions in the folders this machine’s agents use for the mapped project', () => {
+    const base = tempDir('cairn-cli-folders-');
+    const vault = join(base, 'vault');
+    const machine = (name: string) => {
+      const home = join(base, name);
+      mkdirSync(home);
+      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'folders everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
+      return {
+        home,
+        run: (...args: string[]) => {
+          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
+          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        },
+      };
+    };
+    const laptop = machine('laptop');
+    const desktop = machine('desktop');
+
+    // The laptop: a Gemini chat in the registry's slug folder of its project (the legacy JSON
+    // shape of the real sample, hash of the laptop's path), and a Cursor agent transcript (the
+    // real sample's lines) in Cursor's folder for the same project.
+    const chat = JSON.parse(readFileSync(join(samples as string, '.gemini/tmp/0b7dfb1274ee51b336813b17f2ddab1f56b6591f723e7314126bbd502c69e9c9/chats/session-2026-01-16T18-34-3739ef95.json'), 'utf8')) as Record<string, unknown>;
+    const chatName = 'session-2026-12-01T10-00-b1c2d3e4.json';
+    put(join(laptop.home, '.gemini/projects.json'), JSON.stringify({ projects: { [ALICE]: 'app' } }));
+    put(join(laptop.home, '.gemini/tmp/app/.project_root'), ALICE);
+    put(join(laptop.home, '.gemini/tmp/app/chats', chatName), JSON.stringify({ ...chat, sessionId: GEMINI_ID, projectHash: sha256(ALICE) }, null, 2));
+    const transcript = readFileSync(join(samples as string, '.cursor/projects/tmp/agent-transcripts', CURSOR_ID, `${CURSOR_ID}.jsonl`));
+    put(join(laptop.home, '.cursor/projects/home-alice-src-app/agent-transcripts', CURSOR_ID, `${CURSOR_ID}.jsonl`), transcript.toString('utf8'));
+    expect(laptop.run('init').code).toBe(0);
+    const backed = laptop.run('backup', '--json');
+    expect(backed.code, backed.stderr).toBe(0);
+
+    // The desktop's Gemini already knows the project, under its own slug.
+    put(join(desktop.home, '.gemini/projects.json'), JSON.stringify({ projects: { [BOB]: 'bob-app' } }));
+    put(join(desktop.home, '.gemini/tmp/bob-app/.project_root'), BOB);
+
+    const gemini = desktop.run('continue', GEMINI_ID, '--map', '/home/alice=/Users/bob', '--json');
+    expect(gemini.code, gemini.stderr).toBe(0);
+    const g = JSON.parse(gemini.stdout) as { written: string[]; command?: string; project?: string };
+    const target = join(desktop.home, '.gemini/tmp/bob-app/chats', chatName);
+    expect(g.written).toEqual([target]);
+    expect(g.project).toBe(BOB);
+    const written = JSON.parse(readFileSync(target, 'utf8')) as { projectHash: string; messages: unknown[] };
+    expect(written.projectHash).toBe(sha256(BOB));
+    expect(written.messages).toEqual(chat.messages);
+    // The desktop's marker still names the desktop's project; no folder named for the laptop's.
+    expect(readFileSync(join(desktop.home, '.gemini/tmp/bob-app/.project_root'), 'utf8')).toBe(BOB);
+    expect(existsSync(join(desktop.home, '.gemini/tmp/app'))).toBe(false);
+
+    const cursor = desktop.run('continue', CURSOR_ID, '--map', '/home/alice=/Users/bob', '--json');
+    expect(cursor.code, cursor.stderr).toBe(0);
+    const c = JSON.parse(cursor.stdout) as { written: string[] };
+    const cursorTarget = join(desktop.home, '.cursor/projects/Users-bob-src-app/agent-transcripts', CURSOR_ID, `${CURSOR_ID}.jsonl`);
+    expect(c.written).toEqual([cursorTarget]);
+    expect(readFileSync(cursorTarget)).toEqual(transcript);
+  });
+});
+
+describe("Gemini CLI's folder for a project", () => {
+  it('is the registry’s slug, else a folder whose marker names the project, else the path’s SHA-256', async () => {
+    const root = tempDir('cairn-gemini-folder-');
+    expect(await geminiFolder(root, BOB)).toBe(sha256(BOB));
+    put(join(root, 'tmp/found/.project_root'), `${BOB}\n`);
+    expect(await geminiFolder(root, BOB)).toBe('found');
+    put(join(root, 'projects.json'), JSON.stringify({ projects: { [BOB]: 'listed' } }));
+    expect(await geminiFolder(root, BOB)).toBe('listed');
+    // A registry entry whose folder another project owns is not taken.
+    put(join(root, 'tmp/listed/.project_root'), '/somewhere/else');
+    expect(await geminiFolder(root, BOB)).toBe('found');
+    // A slug that is not one folder name is ignored.
+    put(join(root, 'projects.json'), JSON.stringify({ projects: { [BOB]: '../escape' } }));
+    expect(await geminiFolder(root, BOB)).toBe('found');
+  });
+});
