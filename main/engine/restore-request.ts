@@ -7,7 +7,7 @@
 // original paths, so that restoring the safety snapshot to its place puts them back.
 
 import { lstat } from 'node:fs/promises';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -17,13 +17,14 @@ import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
 import { restore } from './restore/index.ts';
-import { mapRelativePath } from './sync/index.ts';
+import { restoreSteps, rootOf } from './restore-steps.ts';
+import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import type { SnapshotRecord } from './vault/index.ts';
+
+export type { RestoreDestination, RestoreStep } from './restore-steps.ts';
 
 /** Label prefix of a safety snapshot's roots: `safety/<label of the folder its files are in>`. */
 export const SAFETY_PREFIX = 'safety/';
-
-export type RestoreDestination = { kind: 'folder'; path: string } | { kind: 'original' };
 
 /** What happens to a file that already exists where the restore would write it. */
 export type ExistingFiles = 'refuse' | 'keep' | 'overwrite';
@@ -38,13 +39,6 @@ export interface RestoreRequest {
   mappings?: readonly PathMapping[];
   /** This device's folder for a snapshot root label (another device's snapshot restored in place). */
   localRoot?: (label: string) => Promise<string | undefined>;
-}
-
-/** One restore call: these snapshot paths land in `target`; `base` is the folder their files belong to. */
-export interface RestoreStep {
-  target: string;
-  paths: string[];
-  base: { label: string; path: string };
 }
 
 export interface RestorePlan {
@@ -76,33 +70,37 @@ export interface ExecutedRestore {
 
 const toPosix = (p: string) => p.split(sep).join('/');
 
+/**
+ * The facts the steps are decided on, read from the snapshot (and, for another device's snapshot,
+ * where this device keeps its roots): each selected path resolved, a selected root's children.
+ * Reading stops at a path outside every root: restoreSteps refuses it.
+ */
+async function readSelection(repo: Repository, request: RestoreRequest): Promise<Pick<StepsInput, 'selected' | 'localRoots'>> {
+  const snap = request.snapshot;
+  const selected: SelectedPath[] = [];
+  const localRoots = new Map<string, string | undefined>();
+  if (request.destination.kind === 'folder') return { selected, localRoots };
+  const reader = repo.reader();
+  const own = snap.device === repo.device.id;
+  for (const requested of request.paths.length > 0 ? request.paths : snap.roots.map((x) => x.label)) {
+    const resolved = await reader.resolve(snap, requested);
+    const root = rootOf(snap.roots, resolved.path);
+    if (!root) {
+      selected.push({ requested, path: resolved.path });
+      break;
+    }
+    if (!own && !localRoots.has(root.label)) localRoots.set(root.label, await request.localRoot?.(root.label));
+    // A root itself (nothing after its label) is restored as the entries in it.
+    const children = !resolved.path.slice(root.label.length + 1) ? (await reader.list(resolved.entry)).map((c) => `${resolved.path}/${c.name}`) : undefined;
+    selected.push({ requested, path: resolved.path, ...(children ? { children } : {}) });
+  }
+  return { selected, localRoots };
+}
+
 async function steps(repo: Repository, request: RestoreRequest): Promise<RestoreStep[]> {
   const snap = request.snapshot;
-  const reader = repo.reader();
-  if (request.destination.kind === 'folder') {
-    const target = request.destination.path;
-    return [{ target, paths: [...request.paths], base: { label: basename(target) || 'root', path: target } }];
-  }
-  const out: RestoreStep[] = [];
-  const selected = request.paths.length > 0 ? request.paths : snap.roots.map((x) => x.label);
-  const own = snap.device === repo.device.id;
-  for (const p of selected) {
-    const resolved = await reader.resolve(snap, p);
-    const root = snap.roots.find((x) => resolved.path === x.label || resolved.path.startsWith(`${x.label}/`));
-    if (!root) throw new ConfigError(`'${p}' is not inside a backed-up folder, so it has no original place.`);
-    // Another device's snapshot lands where this device keeps the same agent's files.
-    const local = own ? root.path : ((await request.localRoot?.(root.label)) ?? root.path);
-    const base = { label: root.label, path: local };
-    const rest = resolved.path.slice(root.label.length + 1);
-    const mappedRest = own ? rest : mapRelativePath(rest, request.mappings ?? []);
-    if (!rest) {
-      const children = (await reader.list(resolved.entry)).map((c) => `${resolved.path}/${c.name}`);
-      if (children.length > 0) out.push({ target: local, paths: children, base });
-    } else {
-      out.push({ target: dirname(join(local, ...mappedRest.split('/'))), paths: [resolved.path], base });
-    }
-  }
-  return out;
+  const facts = await readSelection(repo, request);
+  return restoreSteps({ destination: request.destination, paths: request.paths, roots: snap.roots, own: snap.device === repo.device.id, mappings: request.mappings ?? [], ...facts });
 }
 
 /** What the restore will do, read from the snapshot and the disk; writes nothing. */

@@ -1,0 +1,74 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { RestoreStep, StepsInput } from './restore-steps.ts';
+import { restoreSteps } from './restore-steps.ts';
+
+const roots = [
+  { label: 'claude-code', path: '/home/alice/.claude' },
+  { label: 'codex', path: '/home/alice/.codex' },
+];
+const base: StepsInput = { destination: { kind: 'original' }, paths: [], roots, own: true, mappings: [], selected: [], localRoots: new Map() };
+const claude = (path: string) => ({ label: 'claude-code', path });
+
+const cases: { name: string; input: Partial<StepsInput>; steps: RestoreStep[] }[] = [
+  {
+    name: 'into a folder: the paths as they are, one step, the folder as base',
+    input: { destination: { kind: 'folder', path: '/tmp/out' }, paths: ['claude-code/projects', 'codex'] },
+    steps: [{ target: '/tmp/out', paths: ['claude-code/projects', 'codex'], base: { label: 'out', path: '/tmp/out' } }],
+  },
+  {
+    name: 'into the file-system root: base label "root"',
+    input: { destination: { kind: 'folder', path: '/' }, paths: [] },
+    steps: [{ target: '/', paths: [], base: { label: 'root', path: '/' } }],
+  },
+  {
+    name: 'a whole root in place: its entries into its folder',
+    input: { selected: [{ requested: 'claude-code', path: 'claude-code', children: ['claude-code/projects', 'claude-code/settings.json'] }] },
+    steps: [{ target: '/home/alice/.claude', paths: ['claude-code/projects', 'claude-code/settings.json'], base: claude('/home/alice/.claude') }],
+  },
+  {
+    name: 'an empty root: no step',
+    input: { selected: [{ requested: 'codex', path: 'codex', children: [] }] },
+    steps: [],
+  },
+  {
+    name: 'a file in place: into its parent folder',
+    input: { selected: [{ requested: 'claude-code/projects/a/s.jsonl', path: 'claude-code/projects/a/s.jsonl' }] },
+    steps: [{ target: join('/home/alice/.claude', 'projects', 'a'), paths: ['claude-code/projects/a/s.jsonl'], base: claude('/home/alice/.claude') }],
+  },
+  {
+    name: "another device's root: this device's folder for its label, paths mapped",
+    input: {
+      own: false,
+      localRoots: new Map([['claude-code', '/Users/alice/.claude']]),
+      mappings: [{ from: '/home/alice', to: '/Users/alice' }],
+      selected: [{ requested: 'claude-code/projects/-home-alice-src-app/s.jsonl', path: 'claude-code/projects/-home-alice-src-app/s.jsonl' }],
+    },
+    steps: [{ target: join('/Users/alice/.claude', 'projects', '-Users-alice-src-app'), paths: ['claude-code/projects/-home-alice-src-app/s.jsonl'], base: claude('/Users/alice/.claude') }],
+  },
+  {
+    name: "another device's root this device has no folder for: the recorded path",
+    input: { own: false, selected: [{ requested: 'codex/config.toml', path: 'codex/config.toml' }] },
+    steps: [{ target: '/home/alice/.codex', paths: ['codex/config.toml'], base: { label: 'codex', path: '/home/alice/.codex' } }],
+  },
+  {
+    name: 'own snapshot: mappings do not apply',
+    input: { mappings: [{ from: '/home/alice', to: '/Users/alice' }], selected: [{ requested: 'claude-code/projects/-home-alice-x', path: 'claude-code/projects/-home-alice-x' }] },
+    steps: [{ target: join('/home/alice/.claude', 'projects'), paths: ['claude-code/projects/-home-alice-x'], base: claude('/home/alice/.claude') }],
+  },
+  {
+    name: 'a label that is a prefix of another is not its root',
+    input: { roots: [{ label: 'code', path: '/c' }, { label: 'codex', path: '/x' }], selected: [{ requested: 'codex/a', path: 'codex/a' }] },
+    steps: [{ target: '/x', paths: ['codex/a'], base: { label: 'codex', path: '/x' } }],
+  },
+];
+
+describe('restoreSteps', () => {
+  for (const c of cases) it(c.name, () => expect(restoreSteps({ ...base, ...c.input })).toEqual(c.steps));
+
+  it('refuses, in place, a path outside every backed-up folder, naming it as requested', () => {
+    expect(() => restoreSteps({ ...base, selected: [{ requested: 'claude-code', path: 'claude-code', children: ['claude-code/a'] }, { requested: './elsewhere', path: 'elsewhere' }] })).toThrow(
+      expect.objectContaining({ code: 'config', message: "'./elsewhere' is not inside a backed-up folder, so it has no original place." }),
+    );
+  });
+});

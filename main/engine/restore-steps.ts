@@ -1,0 +1,73 @@
+// Which restore calls a request becomes, as a pure function (after scheduler/next-run.ts): the
+// facts are read first (restore-request.ts resolves the selected paths in the snapshot, lists a
+// selected root's children, asks for this device's folder of another device's root), then
+// `restoreSteps` decides where each selection lands. Table tests: restore-steps.test.ts.
+
+import { basename, dirname, join } from 'node:path';
+import type { PathMapping } from '../../shared/models.ts';
+import { ConfigError } from '../../shared/errors.ts';
+import { mapRelativePath } from './sync/index.ts';
+
+export type RestoreDestination = { kind: 'folder'; path: string } | { kind: 'original' };
+
+/** One restore call: these snapshot paths land in `target`; `base` is the folder their files belong to. */
+export interface RestoreStep {
+  target: string;
+  paths: string[];
+  base: { label: string; path: string };
+}
+
+/** A selected path as read from the snapshot. */
+export interface SelectedPath {
+  /** As the request named it (for messages). */
+  requested: string;
+  /** Its path in the snapshot (TreeReader.resolve). */
+  path: string;
+  /** When it is a root itself: the paths of the entries in it. */
+  children?: string[];
+}
+
+export interface StepsInput {
+  destination: RestoreDestination;
+  /** The request's paths (a folder destination restores them as they are). */
+  paths: readonly string[];
+  /** The snapshot's roots: label and the folder they were backed up from. */
+  roots: readonly { label: string; path: string }[];
+  /** The snapshot is this device's (its roots' paths are its places here). */
+  own: boolean;
+  /** Path rules for another device's snapshot restored to its place here. */
+  mappings: readonly PathMapping[];
+  /** The selection, in order (every root when the request named none); read up to the first path outside every root. */
+  selected: readonly SelectedPath[];
+  /** Another device's snapshot: this device's folder per root label, when it has one. */
+  localRoots: ReadonlyMap<string, string | undefined>;
+}
+
+/** The root a snapshot path is in, if any. */
+export function rootOf<R extends { label: string }>(roots: readonly R[], path: string): R | undefined {
+  return roots.find((x) => path === x.label || path.startsWith(`${x.label}/`));
+}
+
+export function restoreSteps(input: StepsInput): RestoreStep[] {
+  if (input.destination.kind === 'folder') {
+    const target = input.destination.path;
+    return [{ target, paths: [...input.paths], base: { label: basename(target) || 'root', path: target } }];
+  }
+  const out: RestoreStep[] = [];
+  for (const s of input.selected) {
+    const root = rootOf(input.roots, s.path);
+    if (!root) throw new ConfigError(`'${s.requested}' is not inside a backed-up folder, so it has no original place.`);
+    // Another device's snapshot lands where this device keeps the same agent's files.
+    const local = input.own ? root.path : (input.localRoots.get(root.label) ?? root.path);
+    const base = { label: root.label, path: local };
+    const rest = s.path.slice(root.label.length + 1);
+    const mappedRest = input.own ? rest : mapRelativePath(rest, input.mappings);
+    if (!rest) {
+      const children = s.children ?? [];
+      if (children.length > 0) out.push({ target: local, paths: children, base });
+    } else {
+      out.push({ target: dirname(join(local, ...mappedRest.split('/'))), paths: [s.path], base });
+    }
+  }
+  return out;
+}
