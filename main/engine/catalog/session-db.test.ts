@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
-import { CHUNK_CHARS, ftsQuery, queryPhrases, RANK_CANDIDATES, SessionDb, snippetOf, snippetParts, TextChunker } from './session-db.ts';
+import { CHUNK_CHARS, ftsQuery, itemAt, queryPhrases, RANK_CANDIDATES, SessionDb, snippetOf, snippetParts, TextChunker } from './session-db.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -135,14 +135,14 @@ describe('SessionDb', () => {
     words[31] = 'Crème';
     words[40] = 'cafe';
     const text = words.join(' ');
-    const parts = snippetOf(text, queryPhrases('"cafe creme" CAFE'));
+    const parts = snippetOf(text, queryPhrases('"cafe creme" CAFE'))?.parts;
     expect(parts?.filter((p) => p.hit).map((p) => p.text)).toEqual(['Café Crème', 'cafe']);
     const joined = (parts ?? []).map((p) => p.text).join('');
     expect(joined.startsWith('…w24 ')).toBe(true);
     expect(joined.endsWith('w47…')).toBe(true);
     expect(joined.replace(/…/g, '').split(' ')).toHaveLength(24);
     // At the start and end of the text: no ellipsis; a phrase needs its words in order.
-    expect(snippetOf('Fix the billing test.', queryPhrases('"billing test"'))).toEqual([
+    expect(snippetOf('Fix the billing test.', queryPhrases('"billing test"'))?.parts).toEqual([
       { text: 'Fix the ', hit: false },
       { text: 'billing test', hit: true },
       { text: '.', hit: false },
@@ -242,5 +242,23 @@ describe('SessionDb', () => {
     expect(chunks[0]?.seq).toBe(0);
     expect(chunks.at(-1)?.text.endsWith('tail')).toBe(true);
     expect(chunks.map((x) => x.text).join(' ').replace(/\s+/g, ' ').split(' ').filter((w) => w === 'word')).toHaveLength(CHUNK_CHARS / 2);
+  });
+
+  it('points a hit at the item holding the match, not the first item of its chunk', () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('many')] }]);
+    const c = new TextChunker();
+    for (let seq = 0; seq < 40; seq++) c.add(seq, seq === 23 ? 'Now check the periwinkle reconciliation ledger.' : `Step ${seq}: filler words here`);
+    const chunks = c.finish();
+    expect(chunks).toHaveLength(1); // all forty items share one chunk
+    s.indexSession('claude-code', 'many', digest('many'), chunks);
+    const [hit] = s.search('"periwinkle reconciliation"', {}, 5);
+    expect(hit?.seq).toBe(23);
+    expect(s.search('filler', {}, 5)[0]?.seq).toBe(0);
+    // An index written before items were marked (a number in the seq column) gives the chunk's first item.
+    expect(itemAt(7, 1000)).toBe(7);
+    expect(itemAt('3 4@10 9@50', 49)).toBe(4);
+    expect(itemAt('3 4@10 9@50', 50)).toBe(9);
+    expect(itemAt('3 4@10', 2)).toBe(3);
   });
 });

@@ -121,7 +121,7 @@ interface RawRow {
 
 /** Writes one session's text into the index (SessionDb.textWriter). */
 export interface TextWriter {
-  add(chunks: readonly { seq: number; text: string }[]): void;
+  add(chunks: readonly TextChunk[]): void;
   /** Makes the text the index's version of this session (replacing the one it held). */
   commit(agent: string, id: string, digest: string): void;
   /** Writes what is left and keeps the text pending; returns its sid for commitPending/dropPending. */
@@ -472,7 +472,7 @@ export class SessionDb {
     let n = 0;
     // Chunks are written a batch per transaction: FTS5 turns each transaction's terms into a
     // segment, and many tiny segments cost more to write and to merge than a few large ones.
-    let batch: { seq: number; text: string }[] = [];
+    let batch: TextChunk[] = [];
     let batchChars = 0;
     const flush = () => {
       if (batch.length === 0) return;
@@ -482,7 +482,7 @@ export class SessionDb {
       this.db.transaction(() => {
         for (const c of rows) {
           if (n >= ROWS_PER_SESSION) return;
-          insert.run(BigInt(sid) * BigInt(ROWS_PER_SESSION) + BigInt(n++), c.text, c.seq);
+          insert.run(BigInt(sid) * BigInt(ROWS_PER_SESSION) + BigInt(n++), c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
         }
       }).immediate();
     };
@@ -510,7 +510,7 @@ export class SessionDb {
   }
 
   /** Replaces a session's text in the index with `chunks` (see TextChunker). */
-  indexSession(agent: string, id: string, digest: string, chunks: Iterable<{ seq: number; text: string }>): void {
+  indexSession(agent: string, id: string, digest: string, chunks: Iterable<TextChunk>): void {
     const writer = this.textWriter();
     writer.add([...chunks]);
     writer.commit(agent, id, digest);
@@ -573,7 +573,7 @@ export class SessionDb {
     );
     // Rowids bound as integers: better-sqlite3 binds a JS number as a REAL, and FTS5 ignored
     // `rowid = <real>` beside MATCH (every hit got the lowest-numbered chunk's snippet).
-    const chunk = this.db.prepare<[bigint], { text: string; seq: number }>('SELECT text, seq FROM session_fts WHERE rowid = ?');
+    const chunk = this.db.prepare<[bigint], { text: string; seq: number | string }>('SELECT text, seq FROM session_fts WHERE rowid = ?');
     const ftsSnippet = this.db.prepare<[string, bigint], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', ${SNIPPET_TOKENS}) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
     const phrases = queryPhrases(text);
     const out: SearchHit[] = [];
@@ -582,8 +582,10 @@ export class SessionDb {
       const row = rows.get(sid);
       if (!row) continue; // indexed, but no catalog lists it any more
       const c = chunk.get(BigInt(h.rowid));
-      const snippet = (c && snippetOf(c.text, phrases)) ?? snippetParts(ftsSnippet.get(q, BigInt(h.rowid))?.s ?? '');
-      out.push({ session: rowOf(row), seq: c?.seq ?? 0, snippet });
+      const found = c ? snippetOf(c.text, phrases) : undefined;
+      const snippet = found?.parts ?? snippetParts(ftsSnippet.get(q, BigInt(h.rowid))?.s ?? '');
+      // The item holding the first match (a chunk can hold several items), else the chunk's first.
+      out.push({ session: rowOf(row), seq: c ? itemAt(c.seq, found?.at ?? 0) : 0, snippet });
     }
     return out;
   }
@@ -620,7 +622,7 @@ export function queryPhrases(text: string): string[][] {
  * FTS5 tokenizing the whole chunk again: tokens are read only up to the end of the snippet.
  * Undefined when no phrase is found (the caller asks FTS5).
  */
-export function snippetOf(text: string, phrases: readonly (readonly string[])[]): SnippetPart[] | undefined {
+export function snippetOf(text: string, phrases: readonly (readonly string[])[]): { parts: SnippetPart[]; at: number } | undefined {
   const re = new RegExp(TOKEN.source, TOKEN.flags);
   const tokens: { start: number; end: number; word: string }[] = [];
   const longest = Math.max(1, ...phrases.map((p) => p.length));
@@ -668,7 +670,32 @@ export function snippetOf(text: string, phrases: readonly (readonly string[])[])
   }
   push(text.slice(at, more ? tok(to).end : text.length), false);
   if (more) push('…', false);
-  return parts;
+  return { parts, at: tok(first).start };
+}
+
+/** One chunk of a session's indexed text. */
+export interface TextChunk {
+  /** The item the chunk begins with. */
+  seq: number;
+  text: string;
+  /** Where each later item of the chunk starts in its text: `seq@offset`, space-separated. */
+  items?: string;
+}
+
+/**
+ * The item at character `at` of a chunk, from its stored `seq` column: the first item's number
+ * (indexes before 2026-12-05 hold only that), then `seq@offset` for each later item.
+ */
+export function itemAt(column: number | string, at: number): number {
+  if (typeof column === 'number') return column;
+  const [first, ...marks] = column.split(' ');
+  let seq = Number(first);
+  for (const m of marks) {
+    const [s, o] = m.split('@');
+    if (Number(o) > at) break;
+    seq = Number(s);
+  }
+  return Number.isFinite(seq) ? seq : 0;
 }
 
 /**
@@ -679,7 +706,10 @@ export class TextChunker {
   private parts: string[] = [];
   private size = 0;
   private seq = -1;
-  private readonly done: { seq: number; text: string }[] = [];
+  /** Where later items start in the chunk being built: `seq@offset`. */
+  private marks: string[] = [];
+  private item = -1;
+  private readonly done: TextChunk[] = [];
 
   add(seq: number, text: string): void {
     let rest = text.trim();
@@ -691,6 +721,8 @@ export class TextChunker {
         continue;
       }
       if (this.seq < 0) this.seq = seq;
+      else if (seq !== this.item) this.marks.push(`${seq}@${this.size}`);
+      this.item = seq;
       const piece = rest.length <= room ? rest : cutAt(rest, room);
       this.parts.push(piece);
       this.size += piece.length + 1;
@@ -700,18 +732,20 @@ export class TextChunker {
   }
 
   /** Chunks completed so far (taken: the chunker forgets them). */
-  take(): { seq: number; text: string }[] {
+  take(): TextChunk[] {
     return this.done.splice(0);
   }
 
-  finish(): { seq: number; text: string }[] {
+  finish(): TextChunk[] {
     this.flush();
     return this.take();
   }
 
   private flush(): void {
-    if (this.parts.length > 0) this.done.push({ seq: this.seq, text: this.parts.join('\n') });
+    if (this.parts.length > 0) this.done.push({ seq: this.seq, text: this.parts.join('\n'), ...(this.marks.length > 0 ? { items: this.marks.join(' ') } : {}) });
     this.parts = [];
+    this.marks = [];
+    this.item = -1;
     this.size = 0;
     this.seq = -1;
   }
