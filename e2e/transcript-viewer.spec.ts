@@ -314,3 +314,35 @@ test('a 20 MB transcript is read whole, in pages, with markdown, find and jump t
   await page.getByRole('button', { name: 'Files', exact: true }).click();
   await expect(page.locator(`[role="treeitem"][data-path="${path}"]`)).toBeFocused();
 });
+
+test('Sessions: a phrase deep in the long session is found, opened at its hit, and only the rows in view are in the DOM', async ({ page }) => {
+  test.setTimeout(600_000);
+  await page.goto(app.host?.url ?? '');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: 'Sessions' }).click();
+  await page.getByLabel('Search sessions').fill(`"${DEEP_PHRASE}"`);
+  const result = page.locator(`button[data-session-id="${LONG_SESSION_ID}"]`).filter({ has: page.locator('mark') });
+  await expect(result).toBeVisible({ timeout: 60_000 });
+
+  await watchLongTasks(page);
+  const memory = await watchMemory(page);
+  const opened = await measure(page, () => result.click(), '.conversation .is-hit', DEEP_PHRASE);
+  const hit = page.locator('.conversation .is-hit');
+  await expect(hit).toContainText(DEEP_PHRASE);
+  await expect(hit).toBeInViewport();
+  const loaded = await page.evaluate(() => document.querySelectorAll('.conversation .session-row').length);
+  // Thousands of items are loaded to reach the hit; a few dozen rows are drawn.
+  expect(loaded).toBeGreaterThan(0);
+  expect(loaded).toBeLessThan(60);
+
+  // Scrolling on by keyboard keeps the DOM the same size.
+  await page.locator('.conversation').focus();
+  for (let i = 0; i < 20; i++) await page.keyboard.press('PageDown');
+  const after = await page.evaluate(() => document.querySelectorAll('.conversation .session-row').length);
+  expect(after).toBeLessThan(60);
+  const mem = await memory.stop();
+  console.log(
+    `[transcript-viewer] Sessions screen, opened at a hit deep in the ${(long.bytes / 1e6).toFixed(1)} MB session: hit on screen ${opened.ms.toFixed(0)} ms after the click; ` +
+      `long tasks [${opened.longTasks.join(', ')}] ms; rows in the DOM ${loaded} (after 20 PageDowns ${after}); ` +
+      `renderer JS heap ${mb(mem.rendererHeapBefore)} → peak ${mb(mem.rendererHeapPeak)}, DOM nodes peak ${mem.nodesPeak}`,
+  );
+});
