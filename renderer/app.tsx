@@ -46,11 +46,12 @@ export function App() {
     );
   }
   const screen = state === 'unconfigured' || setupOpen ? <SetupWizard /> : state === 'locked' ? <UnlockScreen /> : <Shell />;
+  // The settings-file notice takes its own row above the screen (never over its title and actions).
   return (
-    <>
+    <div className="app-frame">
       <ConfigNotice />
-      {screen}
-    </>
+      <div className="app-frame-screen">{screen}</div>
+    </div>
   );
 }
 
