@@ -90,6 +90,59 @@ describe.skipIf(!samples)('cairn continue into project-named folders', () => {
   });
 });
 
+describe.skipIf(!samples)('cairn sync into project-named folders', () => {
+  it('pulls Gemini and Cursor sessions into the folders this machine’s agents use, and back without a conflict', () => {
+    const base = tempDir('cairn-cli-sync-folders-');
+    const vault = join(base, 'vault');
+    const machine = (name: string) => {
+      const home = join(base, name);
+      mkdirSync(home);
+      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'folders everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
+      return {
+        home,
+        run: (...args: string[]) => {
+          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
+          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        },
+      };
+    };
+    const laptop = machine('laptop');
+    const desktop = machine('desktop');
+    const chat = readFileSync(join(samples as string, '.gemini/tmp/0b7dfb1274ee51b336813b17f2ddab1f56b6591f723e7314126bbd502c69e9c9/chats/session-2026-01-16T18-34-3739ef95.json'));
+    const chatName = 'session-2026-01-16T18-34-3739ef95.json';
+    put(join(laptop.home, '.gemini/projects.json'), JSON.stringify({ projects: { [ALICE]: 'app' } }));
+    put(join(laptop.home, '.gemini/tmp/app/.project_root'), ALICE);
+    put(join(laptop.home, '.gemini/tmp/app/chats', chatName), chat.toString('utf8'));
+    const transcript = readFileSync(join(samples as string, '.cursor/projects/tmp/agent-transcripts', CURSOR_ID, `${CURSOR_ID}.jsonl`));
+    const cursorRel = join('agent-transcripts', CURSOR_ID, `${CURSOR_ID}.jsonl`);
+    put(join(laptop.home, '.cursor/projects/home-alice-src-app', cursorRel), transcript.toString('utf8'));
+    expect(laptop.run('init').code).toBe(0);
+    const backed = laptop.run('backup', '--json');
+    expect(backed.code, backed.stderr).toBe(0);
+
+    put(join(desktop.home, '.gemini/projects.json'), JSON.stringify({ projects: { [BOB]: 'bob-app' } }));
+    put(join(desktop.home, '.gemini/tmp/bob-app/.project_root'), BOB);
+    const synced = desktop.run('sync', '--map', '/home/alice=/Users/bob', '--json');
+    expect(synced.code, synced.stderr).toBe(0);
+    expect(readFileSync(join(desktop.home, '.gemini/tmp/bob-app/chats', chatName))).toEqual(chat);
+    expect(readFileSync(join(desktop.home, '.cursor/projects/Users-bob-src-app', cursorRel))).toEqual(transcript);
+    expect(existsSync(join(desktop.home, '.gemini/tmp/app'))).toBe(false);
+    expect(existsSync(join(desktop.home, '.cursor/projects/home-alice-src-app'))).toBe(false);
+
+    // The desktop backs the pulled sessions up under its own folders; the laptop takes them back
+    // into its own folders as the same files: no conflict, no second copy.
+    expect(desktop.run('backup').code).toBe(0);
+    const back = laptop.run('sync', '--map', '/Users/bob=/home/alice', '--json');
+    expect(back.code, back.stderr).toBe(0);
+    const pulled = JSON.parse(back.stdout) as { conflicts: unknown[]; changes: { path: string; action: string }[] };
+    expect(pulled.conflicts).toEqual([]);
+    expect(pulled.changes).toEqual([]);
+    expect(existsSync(join(laptop.home, '.gemini/tmp/bob-app'))).toBe(false);
+    expect(existsSync(join(laptop.home, '.cursor/projects/Users-bob-src-app'))).toBe(false);
+    expect(readFileSync(join(laptop.home, '.gemini/tmp/app/chats', chatName))).toEqual(chat);
+  });
+});
+
 describe("Gemini CLI's folder for a project", () => {
   it('is the registry’s slug, else a folder whose marker names the project, else the path’s SHA-256', async () => {
     const root = tempDir('cairn-gemini-folder-');

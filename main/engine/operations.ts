@@ -16,7 +16,7 @@ import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/index.ts';
 import { applyRetention } from './vault/index.ts';
-import { buildCatalog, CatalogPrefetch, indexLocalSessions, SessionDb } from './catalog/index.ts';
+import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, refreshSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
 import type { SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
@@ -144,8 +144,24 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.
   const pullSources = await toBackupSources(ADAPTERS, options.ctx, options.agents ?? AGENT_IDS, { keepMissing: true });
-  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, now: repo.now, onChange: options.onChange });
+  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, folders: await catalogFolders(repo, options.mappings ?? []), now: repo.now, onChange: options.onChange });
   return { backup: backed, pull: pulled };
+}
+
+/**
+ * Sync's project-named folders from the other devices' catalogs (read into the state database
+ * first: only pages not seen before are downloaded), so a Gemini or Cursor session lands in the
+ * folder this machine's agent uses for its project.
+ */
+async function catalogFolders(repo: Repository, mappings: readonly PathMapping[]): Promise<NonNullable<Parameters<typeof pull>[0]['folders']>> {
+  // A catalog that can't be read (damaged, and said so on the Sessions screen) leaves the
+  // folders as the other device named them: the files are still pulled, nothing is lost.
+  const read = await refreshSessions(repo).then(
+    () => true,
+    () => false,
+  );
+  const sessions = new SessionDb(repo.db.db);
+  return (snap, label, localRoot) => (read ? pullFolderRenames(sessions.rootEntries(snap.device, label), localRoot, mappings) : Promise.resolve((rel: string) => rel));
 }
 
 /** A path as a glob that matches only itself (for a backup source's `include`). */

@@ -20,7 +20,7 @@ import type { AgentContext } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
 import { mapRelativePath } from '../sync/index.ts';
 import { openSession } from './access.ts';
-import { projectFolders } from './project-folders.ts';
+import { mapAbsolutePath, projectFolders } from './project-folders.ts';
 import type { CatalogRow } from './session-db.ts';
 
 /** What continueSession did: the shape the app and the CLI show (shared/sessions.ts). */
@@ -76,15 +76,6 @@ export function resumeHint(format: string, id: string, project: string | undefin
 
 function shellQuote(s: string): string {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** An absolute path from another machine, mapped to this one by the first matching rule. */
-export function mapAbsolutePath(path: string, mappings: readonly PathMapping[]): string {
-  for (const m of mappings) {
-    const from = m.from.replace(/[\\/]+$/, '');
-    if (path === from || path.startsWith(`${from}/`) || path.startsWith(`${from}\\`)) return m.to.replace(/[\\/]+$/, '') + path.slice(from.length);
-  }
-  return path;
 }
 
 export interface ContinueOptions {

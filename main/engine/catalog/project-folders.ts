@@ -16,13 +16,25 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PathMapping } from '../../../shared/models.ts';
-import type { CatalogRow } from './session-db.ts';
+import type { CatalogEntry } from './entry.ts';
+
+/** The fields of a session's catalog entry that say where its folder is. */
+type Located = Pick<CatalogEntry, 'format' | 'path' | 'project'>;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
 /** Cursor's folder name for a project path: `/Users/bob/app` → `Users-bob-app`. */
 export const cursorSlug = (path: string) => path.replace(/[^a-zA-Z0-9]/g, '-').replace(/^-+/, '');
 const trimSlash = (p: string) => p.replace(/[\\/]+$/, '');
+
+/** An absolute path from another machine, mapped to this one by the first matching rule. */
+export function mapAbsolutePath(path: string, mappings: readonly PathMapping[]): string {
+  for (const m of mappings) {
+    const from = trimSlash(m.from);
+    if (path === from || path.startsWith(`${from}/`) || path.startsWith(`${from}\\`)) return trimSlash(m.to) + path.slice(from.length);
+  }
+  return path;
+}
 
 /** How one session's relative paths (under its agent folder) and bytes change on this machine. */
 export interface FolderPlan {
@@ -40,7 +52,7 @@ const SAME: FolderPlan = { path: (rel) => rel, skip: () => false, bytes: (_rel, 
  * The folder plan for continuing `row` here, whose project (on the other machine `row.project`)
  * is `project` on this one. `agentRoot` is this machine's agent folder (`~/.gemini`, `~/.cursor`).
  */
-export async function projectFolders(row: CatalogRow, agentRoot: string, project: string | undefined, mappings: readonly PathMapping[]): Promise<FolderPlan> {
+export async function projectFolders(row: Located, agentRoot: string, project: string | undefined, mappings: readonly PathMapping[]): Promise<FolderPlan> {
   if (row.format === 'gemini-json' || row.format === 'gemini-jsonl') return geminiPlan(row, agentRoot, project);
   if (row.format === 'cursor-cli' && row.project && project && project !== row.project) return renameSegment(md5(row.project), md5(project), 1);
   if (row.format === 'cursor-transcript') {
@@ -83,7 +95,7 @@ function cursorByPrefix(mappings: readonly PathMapping[]): FolderPlan {
   };
 }
 
-async function geminiPlan(row: CatalogRow, agentRoot: string, project: string | undefined): Promise<FolderPlan> {
+async function geminiPlan(row: Located, agentRoot: string, project: string | undefined): Promise<FolderPlan> {
   // The session's project folder on the other machine: tmp/<id>/…
   const theirs = row.path.split('/')[0] === 'tmp' ? row.path.split('/')[1] : undefined;
   if (!theirs || !row.project || !project) return SAME;
@@ -125,4 +137,37 @@ export async function geminiFolder(agentRoot: string, project: string): Promise<
   const folders = await readdir(join(agentRoot, 'tmp'), { withFileTypes: true }).catch(() => []);
   for (const f of folders) if (f.isDirectory() && (await marker(f.name)) === project) return f.name;
   return sha256(project);
+}
+
+/** Formats whose project's folder is named after the project (see the top of this file). */
+const PROJECT_NAMED = new Set(['gemini-json', 'gemini-jsonl', 'cursor-cli', 'cursor-transcript']);
+
+/**
+ * How sync renames another device's project-named folders (`tmp/<id>`, `chats/<hash>`,
+ * `projects/<slug>`) of one agent root to the folders this machine's agent uses for the mapped
+ * projects, from that device's catalog entries of the root. Only folders change: file contents
+ * are synced as they are (rewriting them would make every later pull see a local change).
+ */
+export async function pullFolderRenames(entries: readonly Located[], agentRoot: string, mappings: readonly PathMapping[]): Promise<(rel: string) => string> {
+  const renames = new Map<string, string>();
+  const plans = new Map<string, FolderPlan>();
+  for (const e of entries) {
+    if (!PROJECT_NAMED.has(e.format)) continue;
+    const [top, folder] = e.path.split('/');
+    if (top === undefined || folder === undefined || renames.has(`${top}/${folder}`)) continue;
+    const project = e.project === undefined ? undefined : mapAbsolutePath(e.project, mappings);
+    const key = `${e.format}\0${e.project ?? ''}\0${folder}`;
+    const plan = plans.get(key) ?? (await projectFolders(e, agentRoot, project, mappings));
+    plans.set(key, plan);
+    const ours = plan.path(e.path).split('/')[1];
+    if (ours !== undefined && ours !== folder) renames.set(`${top}/${folder}`, ours);
+  }
+  if (renames.size === 0) return (rel) => rel;
+  return (rel) => {
+    const parts = rel.split('/');
+    const ours = parts.length > 1 ? renames.get(`${parts[0]}/${parts[1]}`) : undefined;
+    if (ours === undefined) return rel;
+    parts[1] = ours;
+    return parts.join('/');
+  };
 }

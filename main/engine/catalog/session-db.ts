@@ -366,6 +366,12 @@ export class SessionDb {
     })();
   }
 
+  /** Where `device`'s latest catalog puts the sessions of its root `root`. */
+  rootEntries(device: string, root: string): Pick<CatalogEntry, 'format' | 'path' | 'project'>[] {
+    const rows = this.db.prepare<[string, string], { format: string; path: string; project: string | null }>('SELECT format, path, project FROM session_catalog WHERE device = ? AND root = ?').all(device, root);
+    return rows.map((r) => ({ format: r.format, path: r.path, ...(r.project === null ? {} : { project: r.project }) }));
+  }
+
   knownDevices(): string[] {
     return this.db.prepare<[], { device: string }>('SELECT device FROM session_devices').all().map((r) => r.device);
   }

@@ -46,6 +46,12 @@ export interface PullOptions {
   /** This device's agent sources (with syncable / appendOnly / sharedLogs rules). */
   sources: readonly AgentBackupSource[];
   mappings?: readonly PathMapping[];
+  /**
+   * Where another device's project-named folders of a root go here (Gemini CLI's `tmp/<id>`,
+   * Cursor's `chats/<hash>` and `projects/<slug>`): given by the catalog above this layer.
+   * Applied before `mappings`' Claude Code folder names.
+   */
+  folders?: (snap: SnapshotRecord, label: string, localRoot: string) => Promise<(rel: string) => string>;
   now?: () => number;
   onChange?: (change: SyncChange) => void;
 }
@@ -171,11 +177,12 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
   const rootEntry = await ctx.reader.resolve(snap, label).catch(() => undefined);
   if (!rootEntry || rootEntry.entry.type !== 'dir') return;
   const rawDirs: string[] = [];
+  const folder = (await ctx.options.folders?.(snap, label, local.path)) ?? ((rel: string) => rel);
   for await (const item of ctx.reader.walk({ path: '', entry: rootEntry.entry })) {
     if (!item.path) continue;
     const rawName = item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`));
     if (rawName && item.entry.type === 'dir') rawDirs.push(item.path);
-    await pullEntry(ctx, { snap, label, local, m }, item.path, item.entry, rawName);
+    await pullEntry(ctx, { snap, label, local, m, folder }, item.path, item.entry, rawName);
   }
 }
 
@@ -184,12 +191,14 @@ interface RootContext {
   label: string;
   local: AgentBackupSource;
   m: Matchers;
+  /** This machine's name for a path's project-named folder. */
+  folder: (rel: string) => string;
 }
 
 /** Gathers the facts `decideSync` asks for, then carries out its decision. */
 async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string, entry: TreeEntry, rawName: boolean): Promise<void> {
   const { snap, local, m } = root;
-  const rel = mapRelativePath(remoteRel, ctx.options.mappings ?? []);
+  const rel = mapRelativePath(root.folder(remoteRel), ctx.options.mappings ?? []);
   const path = join(local.path, ...rel.split('/'));
   const remoteHash = contentHash(entry.content ?? []);
   const facts: SyncFacts = {
