@@ -2,8 +2,9 @@
 // the tree saver, the file saver, the walk, and the progress reporter they share with restore.
 
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { ProgressReporter } from '../progress-reporter.ts';
@@ -30,8 +31,8 @@ afterEach(async () => {
 });
 afterAll(() => removeTempDirs());
 
-function fileSaver(outcome = new BackupOutcome(), reporter = new ProgressReporter('scanning', undefined)) {
-  return new FileSaver({ codec: repo.codec, db: repo.db, packer, outcome, reporter, checkAbort: () => {}, tmpDir: tempDir(), copySqlite: async () => {}, concurrency: 4 });
+function fileSaver(outcome = new BackupOutcome(), reporter = new ProgressReporter('scanning', undefined), copySqlite = async (_src: string, _dest: string) => {}) {
+  return new FileSaver({ codec: repo.codec, db: repo.db, packer, outcome, reporter, checkAbort: () => {}, tmpDir: tempDir(), copySqlite, concurrency: 4 });
 }
 
 const root = (path: string, extra: Partial<CheckedRoot> = {}): CheckedRoot => ({ label: 'src', path, isDirectory: true, ...extra });
@@ -56,6 +57,40 @@ describe('TreeSaver', () => {
 });
 
 describe('FileSaver', () => {
+  it('takes an unchanged database from the file cache though its stored copy is smaller than the file', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'state.db');
+    const db = new Database(path);
+    db.exec("CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT); INSERT INTO kv VALUES ('chat', 'hello')");
+    const insert = db.prepare('INSERT INTO kv VALUES (?, ?)');
+    for (let i = 0; i < 200; i++) insert.run(`token-${i}`, 'x'.repeat(2000));
+    db.exec("DELETE FROM kv WHERE k LIKE 'token-%'");
+    db.close();
+    // A real copy without the free pages, as a scrubbed copy is: smaller than the file.
+    let copies = 0;
+    const copy = async (src: string, dest: string) => {
+      copies++;
+      const from = new Database(src, { readonly: true });
+      from.exec(`VACUUM INTO '${dest.replace(/'/g, "''")}'`);
+      from.close();
+    };
+    const rules = compileRules({ sqlite: ['**/*.db'] });
+    const at = { source: root(dir), rel: 'state.db', abs: path, name: 'state.db' };
+    const first = fileSaver(new BackupOutcome(), undefined, copy);
+    const entry = await first.save(rules, at);
+    expect(copies).toBe(1);
+    expect(entry?.size).toBeLessThan(statSync(path).size);
+    await packer.flush();
+    repo.db.replaceFiles(first.files);
+
+    const again = new BackupOutcome();
+    const second = fileSaver(again, undefined, copy);
+    expect((await second.save(rules, at))?.content).toEqual(entry?.content);
+    expect(copies).toBe(1);
+    expect(again.stats).toMatchObject({ unchangedFiles: 1, changedFiles: 0 });
+    expect(second.cacheDirty).toBe(false);
+  });
+
   it('chunks a new file, takes it from the file cache when unchanged, and keeps a credential file local', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'notes.txt'), 'hello '.repeat(1000));

@@ -50,10 +50,11 @@ export class Limiter {
 }
 
 /** The file cache's verdict: `st` (plus `extra`, a WAL file's stat) is what `cached` recorded. */
-export function sameFile(cached: FileCacheEntry | undefined, st: BigIntStats, extra: string): cached is FileCacheEntry {
+export function sameFile(cached: FileCacheEntry | undefined, st: BigIntStats, extra: string, sizeInExtra = false): cached is FileCacheEntry {
   return (
     cached !== undefined &&
-    cached.size === Number(st.size) &&
+    // A database's cached size is its copy's (scrubbed copies are smaller): `extra` holds the file's.
+    (sizeInExtra || cached.size === Number(st.size)) &&
     cached.mtimeNs === nsString(st.mtimeNs) &&
     cached.ctimeNs === nsString(st.ctimeNs) + extra &&
     cached.inode === nsString(st.ino) &&
@@ -140,10 +141,13 @@ export class FileSaver {
     const expect = walkedFile(source, raw?.rel ?? rel, st);
     this.o.reporter.progress.currentPath = showPath(abs);
     // A WAL database changes in its -wal file first: fold that file's stat into the check.
+    // What is stored of a database is a copy (scrubbed of credentials, so often smaller): the
+    // file's own size goes beside it, or the cache would never vouch for it and every backup would
+    // copy, scrub and chunk it again.
     let extra = '';
     if (kind === 'sqlite') {
       const wal = await stat(`${showPath(abs)}-wal`, { bigint: true }).catch(() => undefined);
-      extra = wal ? `|${wal.size}|${wal.mtimeNs}` : '';
+      extra = `|db${st.size}${wal ? `|${wal.size}|${wal.mtimeNs}` : ''}`;
     }
     const cached = this.cacheOf(source.label).get(rel);
     // Databases and files with credential rules are read by path by code that takes text
@@ -153,7 +157,7 @@ export class FileSaver {
       return undefined;
     }
     // An entry in the file cache vouches that its blobs are stored (see StateDb.removeIndex).
-    const unchanged = sameFile(cached, st, extra);
+    const unchanged = sameFile(cached, st, extra, kind === 'sqlite');
     let stored: Pick<Stored, 'content' | 'size' | 'tailDigest'> | undefined;
     if (unchanged) {
       stored = cached;
