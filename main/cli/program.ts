@@ -4,12 +4,16 @@
 import { Command } from 'commander';
 import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import { describeSystemError } from './local-paths.ts';
-import { backupCommand, checkCommand, initCommand, keyCommand, lsCommand, restoreCommand, snapshotsCommand } from './commands/repo-commands.ts';
-import { agentsCommand } from './commands/agents-command.ts';
-import { continueCommand, sessionsCommand, showCommand } from './commands/session-commands.ts';
-import { conflictsCommand, devicesCommand, forgetCommand, pinCommand, pruneCommand, resolveCommand, syncCommand, unlockCommand } from './commands/sync-commands.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
-import { adoptCommand, restoreOriginalCommand } from './commands/recovery-commands.ts';
+
+// Each command's implementation loads when the command runs: `cairn --help` or a `cairn sessions`
+// shouldn't compile the engine, the session readers and the AWS SDK it doesn't use (the bundle
+// keeps these imports as chunks of their own).
+const repoCommands = () => import('./commands/repo-commands.ts');
+const agentCommands = () => import('./commands/agents-command.ts');
+const sessionCommands = () => import('./commands/session-commands.ts');
+const syncCommands = () => import('./commands/sync-commands.ts');
+const recoveryCommands = () => import('./commands/recovery-commands.ts');
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -37,7 +41,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .configureOutput({ outputError: (str, write) => write(str) })
     .exitOverride();
 
-  withCommon(program.command('init').description('create a new vault')).action((opts) => initCommand(opts));
+  withCommon(program.command('init').description('create a new vault')).action(async (opts) => (await repoCommands()).initCommand(opts));
 
   withCommon(program.command('backup').description('back up folders, or every detected agent when no PATH is given'))
     .argument('[paths...]', 'folders or files to back up')
@@ -46,19 +50,19 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--force', 'write a snapshot even when nothing changed')
     .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
     .action(async (paths: string[], opts) => {
-      outcome.status = await backupCommand(paths, opts);
+      outcome.status = await (await repoCommands()).backupCommand(paths, opts);
     });
 
   withCommon(program.command('snapshots').description('list snapshots'))
     .option('--device <name|id>', 'only this device’s snapshots')
-    .action((opts) => snapshotsCommand(opts));
+    .action(async (opts) => (await repoCommands()).snapshotsCommand(opts));
 
   withCommon(program.command('ls').description('list the contents of a snapshot'))
     .argument('[path]', 'folder or file in the snapshot')
     .requiredOption('--snapshot <id|latest>', 'snapshot id (or prefix), or latest')
     .option('--device <name|id>', 'with latest: that device’s newest snapshot')
     .option('-r, --recursive', 'list everything below PATH')
-    .action((path: string | undefined, opts) => lsCommand(path, opts));
+    .action(async (path: string | undefined, opts) => (await repoCommands()).lsCommand(path, opts));
 
   withCommon(program.command('restore').description('restore a snapshot, or part of it, into a folder, or everything to its place (--original)'))
     .requiredOption('--snapshot <id|latest>', 'snapshot id (or prefix), or latest')
@@ -67,46 +71,46 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--path <rel>', 'restore only this file or folder (repeatable)', collect)
     .option('--device <name|id>', 'with latest: that device’s newest snapshot')
     .option('--overwrite', 'replace files that already exist in the target')
-    .action((opts) => {
+    .action(async (opts) => {
       if (opts.original && opts.target) throw new ConfigError('Give --target DIR or --original, not both.');
       if (opts.original) {
         if (opts.path?.length) throw new ConfigError('--original restores everything; to restore part of a snapshot, use --target DIR with --path.');
-        return restoreOriginalCommand(opts);
+        return (await recoveryCommands()).restoreOriginalCommand(opts);
       }
       if (!opts.target) throw new ConfigError('Say where to restore: --target DIR (a folder), or --original (every folder to its place).');
-      return restoreCommand(opts);
+      return (await repoCommands()).restoreCommand(opts);
     });
 
   withCommon(program.command('check').description('verify the vault’s structure, and with --read-data every byte'))
     .option('--read-data', 'download, decrypt and verify all data')
-    .action((opts) => checkCommand(opts));
+    .action(async (opts) => (await repoCommands()).checkCommand(opts));
 
   withCommon(program.command('key').description('key fingerprint | passwd | recovery'))
     .argument('<action>', 'fingerprint, passwd (change the passphrase) or recovery (new recovery key; the old one works until the new one is confirmed)')
     .option('--confirm', 'recovery: the new key (CAIRN_NEW_RECOVERY_KEY, or asked) is saved; remove the previous one')
     .option('--cancel', 'recovery: remove the unconfirmed new key (CAIRN_NEW_RECOVERY_KEY, or asked); the previous one stays')
-    .action((action: string, opts) => keyCommand(action, opts));
+    .action(async (action: string, opts) => (await repoCommands()).keyCommand(action, opts));
 
   withCommon(program.command('sync').description('back up, then bring other devices’ sessions here'))
     .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
     .option('--agent <id>', 'only this agent (repeatable)', collect)
     .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
-    .action((opts) => syncCommand(opts));
+    .action(async (opts) => (await syncCommands()).syncCommand(opts));
 
-  const devices = withCommon(program.command('devices').description('list the devices of the vault; adopt one (this machine replaces it)')).action((opts) => devicesCommand(opts));
+  const devices = withCommon(program.command('devices').description('list the devices of the vault; adopt one (this machine replaces it)')).action(async (opts) => (await syncCommands()).devicesCommand(opts));
   withCommon(devices.command('adopt').description("this machine takes over DEVICE's identity and history (it replaces that machine; docs/RECOVERY.md)"))
     .argument('<device>', 'device id, id prefix or name, from `cairn devices`')
     // `devices` has the same options: whichever command commander gives them to, take both.
-    .action((device: string, _opts, cmd: Command) => adoptCommand(device, cmd.optsWithGlobals()));
+    .action(async (device: string, _opts, cmd: Command) => (await recoveryCommands()).adoptCommand(device, cmd.optsWithGlobals()));
 
   withCommon(program.command('conflicts').description('list sync conflicts'))
     .option('--all', 'include resolved ones')
-    .action((opts) => conflictsCommand(opts));
+    .action(async (opts) => (await syncCommands()).conflictsCommand(opts));
 
   withCommon(program.command('resolve').description('resolve a sync conflict'))
     .argument('<id>', 'conflict id from `cairn conflicts`')
     .requiredOption('--keep <mine|theirs|both>', 'which version to keep')
-    .action((id: string, opts) => resolveCommand(id, opts));
+    .action(async (id: string, opts) => (await syncCommands()).resolveCommand(id, opts));
 
   withCommon(program.command('forget').description('remove snapshots the retention policy does not keep'))
     .option('--keep-last <n>', 'newest snapshots to keep per device')
@@ -115,21 +119,21 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--keep-weekly <n>', 'weeks to keep one snapshot for')
     .option('--keep-monthly <n>', 'months to keep one snapshot for')
     .option('--dry-run', 'only show what would be removed')
-    .action((opts) => forgetCommand(opts));
+    .action(async (opts) => (await syncCommands()).forgetCommand(opts));
 
   withCommon(program.command('prune').description('delete data no snapshot uses'))
     .option('--dry-run', 'only show what would be freed')
-    .action((opts) => pruneCommand(opts));
+    .action(async (opts) => (await syncCommands()).pruneCommand(opts));
 
-  withCommon(program.command('unlock').description('remove locks left by killed or crashed processes (live locks are kept)')).action((opts) => unlockCommand(opts));
+  withCommon(program.command('unlock').description('remove locks left by killed or crashed processes (live locks are kept)')).action(async (opts) => (await syncCommands()).unlockCommand(opts));
 
   withCommon(program.command('pin').description('keep a snapshot whatever the retention policy says'))
     .argument('<snapshot>', 'snapshot id or prefix')
-    .action((id: string, opts) => pinCommand(id, true, opts));
+    .action(async (id: string, opts) => (await syncCommands()).pinCommand(id, true, opts));
 
   withCommon(program.command('unpin').description('let the retention policy decide about a snapshot again'))
     .argument('<snapshot>', 'snapshot id or prefix')
-    .action((id: string, opts) => pinCommand(id, false, opts));
+    .action(async (id: string, opts) => (await syncCommands()).pinCommand(id, false, opts));
 
   withCommon(program.command('sessions').description('list every agent’s sessions on every device, or find them by their text'))
     .option('--agent <id>', 'only this agent’s sessions')
@@ -139,19 +143,19 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--until <date>', 'only sessions updated until this date')
     .option('--search <text>', 'sessions whose text has these words and "phrases"')
     .option('--limit <n>', 'at most this many')
-    .action((opts) => sessionsCommand(opts));
+    .action(async (opts) => (await sessionCommands()).sessionsCommand(opts));
 
   withCommon(program.command('show').description('print a session as a conversation'))
     .argument('<session>', 'session id or its first characters (from `cairn sessions`)')
     .option('--agent <id>', 'the session’s agent, when ids clash')
     .option('--markdown', 'the whole session as Markdown (for export)')
-    .action((id: string, opts) => showCommand(id, opts));
+    .action(async (id: string, opts) => (await sessionCommands()).showCommand(id, opts));
 
   withCommon(program.command('continue').description('put a session’s files where this machine’s agent finds them; print its resume command'))
     .argument('<session>', 'session id or its first characters (from `cairn sessions`)')
     .option('--agent <id>', 'the session’s agent, when ids clash')
     .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
-    .action((id: string, opts) => continueCommand(id, opts));
+    .action(async (id: string, opts) => (await sessionCommands()).continueCommand(id, opts));
 
   program
     .command('agents')
@@ -160,7 +164,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--remove-path <dir...>', 'never look in these folders, nor below them (saved)')
     .option('--state-dir <dir>', "Cairn's local state folder (default: CAIRN_STATE_DIR, else the OS's place for settings)")
     .option('--json', 'print machine-readable JSON')
-    .action((opts) => agentsCommand(opts));
+    .action(async (opts) => (await agentCommands()).agentsCommand(opts));
 
   return program;
 }
