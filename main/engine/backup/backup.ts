@@ -183,11 +183,17 @@ async function prepare(options: BackupOptions, now: () => number) {
   return { last, parentCheck, locking };
 }
 
-/** Scanning until the totals are known (a stat-only walk beside the real one), then uploading. */
-function countTotals(compiled: Parameters<typeof countBackupTotals>[0], reporter: ProgressReporter, signal: AbortSignal | undefined): void {
+/**
+ * Scanning until the totals are known, then uploading. Sources backed up before take the last
+ * backup's counts from the file cache (an estimate the walk corrects as it goes, exact at the end);
+ * otherwise a stat-only walk runs beside the real one — on a backup where nothing changed it would
+ * double the run's stat calls.
+ */
+function countTotals(compiled: Parameters<typeof countBackupTotals>[0], db: StateDb, reporter: ProgressReporter, signal: AbortSignal | undefined): void {
   const progress = reporter.progress;
   reporter.emit(true);
-  void countBackupTotals(compiled, signal)
+  const cached = db.cachedTotals(compiled.map((c) => c.root.label));
+  void (cached ? Promise.resolve(cached) : countBackupTotals(compiled, signal))
     .then((totals) => {
       if (progress.phase === 'done' || progress.bytesTotal !== undefined) return;
       progress.filesTotal = Math.max(totals.files, progress.filesDone);
@@ -205,7 +211,7 @@ async function archive(options: BackupOptions, a: Archiver): Promise<{ roots: Sn
   // Every root is looked at before anything is read: a missing or looping PATH fails the run.
   const checked = await checkRoots(options.sources, (root, reason, message) => a.outcome.warn(root, reason, message));
   const compiled = checked.map((root) => ({ root, rules: compileRules({ ...root, exclude: [...(root.exclude ?? []), ...(options.excludes ?? [])] }) }));
-  countTotals(compiled, a.reporter, options.signal);
+  countTotals(compiled, options.db, a.reporter, options.signal);
   for (const { root: source, rules } of compiled) {
     a.checkAbort();
     let tree: BlobId;

@@ -190,6 +190,22 @@ export class StateDb {
     return new Map(rows.map((r) => [r.path, fileEntryOf(r)]));
   }
 
+  /**
+   * How many files, of how many bytes, the last backup of these sources held: a backup's progress
+   * total without a walk of its own. Undefined when any of them has never been backed up.
+   */
+  cachedTotals(labels: readonly string[]): { files: number; bytes: number } | undefined {
+    const count = this.db.prepare<[string], { files: number; bytes: number | null }>('SELECT count(*) AS files, sum(size) AS bytes FROM files WHERE label = ?');
+    const totals = { files: 0, bytes: 0 };
+    for (const label of labels) {
+      const r = count.get(label);
+      if (!r || r.files === 0) return undefined;
+      totals.files += r.files;
+      totals.bytes += r.bytes ?? 0;
+    }
+    return totals;
+  }
+
   knownIndexIds(): Set<string> {
     return new Set(this.stmts.listIndex.all().map((r) => r.id));
   }

@@ -1,0 +1,32 @@
+// The file cache's counts: a backup's progress total, when every source was backed up before,
+// comes from here instead of a second walk of every folder.
+
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { StateDb } from './state-db.ts';
+import type { FileCacheEntry } from './state-db.ts';
+
+afterAll(() => removeTempDirs());
+
+const file = (size: number): FileCacheEntry => ({ size, mtimeNs: '1', ctimeNs: '1', inode: '1', mode: 0o100644, content: [] });
+
+describe('StateDb.cachedTotals', () => {
+  it("adds up the last backup's files and bytes of the sources, and knows nothing of a source never backed up", () => {
+    const db = new StateDb(join(tempDir(), 'state.db'));
+    try {
+      expect(db.cachedTotals(['a'])).toBeUndefined();
+      db.replaceFiles(
+        new Map([
+          ['a', new Map([['x', file(10)], ['y', file(5)]])],
+          ['b', new Map([['z', file(100)]])],
+        ]),
+      );
+      expect(db.cachedTotals(['a'])).toEqual({ files: 2, bytes: 15 });
+      expect(db.cachedTotals(['a', 'b'])).toEqual({ files: 3, bytes: 115 });
+      expect(db.cachedTotals(['a', 'c'])).toBeUndefined();
+    } finally {
+      db.close();
+    }
+  });
+});
