@@ -32,7 +32,12 @@ export class ProgressReporter {
     if (!force && t - this.lastEmit < this.intervalMs) return;
     this.lastEmit = t;
     this.sampler?.(this.progress);
-    this.onProgress?.({ ...this.progress });
+    // A total can be an estimate (a backup starts from the last backup's counts): what is done
+    // never reads as more than the whole.
+    const p = this.progress;
+    if (p.filesTotal !== undefined && p.filesDone > p.filesTotal) p.filesTotal = p.filesDone;
+    if (p.bytesTotal !== undefined && p.bytesDone > p.bytesTotal) p.bytesTotal = p.bytesDone;
+    this.onProgress?.({ ...p });
   }
 
   /** A new phase is always reported. */

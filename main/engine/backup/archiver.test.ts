@@ -160,4 +160,18 @@ describe('ProgressReporter', () => {
     expect(seen.map((p) => [p.phase, p.filesDone])).toEqual([['scanning', 1], ['scanning', 3], ['uploading', 3]]);
     expect(seen[0]).not.toBe(reporter.progress);
   });
+
+  it('never reports more done than the total: an estimated total grows to what was done', () => {
+    const seen: { filesDone: number; filesTotal?: number; bytesDone: number; bytesTotal?: number }[] = [];
+    const reporter = new ProgressReporter('uploading', (p) => seen.push(p), () => 0, 0);
+    Object.assign(reporter.progress, { filesTotal: 2, bytesTotal: 100 });
+    reporter.fileDone(60);
+    reporter.fileDone(60);
+    reporter.fileDone(10);
+    expect(seen.map((p) => [p.filesDone, p.filesTotal, p.bytesDone, p.bytesTotal])).toEqual([
+      [1, 2, 60, 100],
+      [2, 2, 120, 120],
+      [3, 3, 130, 130],
+    ]);
+  });
 });
