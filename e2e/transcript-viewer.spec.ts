@@ -330,7 +330,7 @@ test('Sessions: a phrase deep in the long session is found, opened at its hit, a
   await expect(hit).toContainText(DEEP_PHRASE);
   await expect(hit).toBeInViewport();
   const loaded = await page.evaluate(() => document.querySelectorAll('.conversation .session-row').length);
-  // Thousands of items are loaded to reach the hit; a few dozen rows are drawn.
+  // The hit's page is read straight after main counts the session; a few dozen rows are drawn.
   expect(loaded).toBeGreaterThan(0);
   expect(loaded).toBeLessThan(60);
 

@@ -109,11 +109,15 @@ export interface SnapshotSessionInfo {
   sessions: number;
 }
 
-export interface SnapshotSessionScan {
+/** A session counted in one pass: any page can then be fetched directly. */
+export interface SessionScanView {
   /** Items in the session. */
   total: number;
   /** `cursors[i]` starts page i + 1 of `pageSize` items (page 0 needs none). */
   cursors: string[];
+}
+
+export interface SnapshotSessionScan extends SessionScanView {
   /** The `seq` of every item whose text holds the words looked for (at most MAX_FIND_HITS). */
   hits: number[];
   /** More items matched than `hits` holds. */

@@ -371,6 +371,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     'sessions.list': async () => [],
     'sessions.search': async () => [],
     'sessions.page': async () => ({ items: [], from: 'local' }),
+    'sessions.scan': async () => ({ total: 0, cursors: [] }),
     // The fake has no session readers: files open as raw text.
     'snapshots.session': async () => null,
     'snapshots.sessionPage': async () => ({ items: [], from: 'vault' }),

@@ -48,6 +48,13 @@ describe.skipIf(!samples)('session channels', () => {
       expect(pages).toBeGreaterThan(1);
       expect(items).toEqual(whole.items);
 
+      // The scan counts the items and gives each page's cursor: any page is read directly.
+      const scan = await h['sessions.scan']({ agent: 'claude-code', id: 'ses_stage0_small', pageSize: 7 });
+      expect(scan.total).toBe(whole.items.length);
+      expect(scan.cursors).toHaveLength(pages - 1);
+      const last = await h['sessions.page']({ agent: 'claude-code', id: 'ses_stage0_small', limit: 7, cursor: scan.cursors[pages - 2] as string });
+      expect(last.items).toEqual(whole.items.slice((pages - 1) * 7));
+
       const hits = await h['sessions.search']({ text: 'subagent', filter: {}, limit: 10 });
       expect(hits.length).toBeGreaterThan(0);
       expect(hits.every((x) => x.snippet.some((p) => p.hit))).toBe(true);

@@ -13,9 +13,10 @@ import { continueSession, findSession, indexFromVault, openSession, refreshSessi
 import type { CatalogRow, OpenedSession, SessionFilter } from '../engine/catalog/index.ts';
 import { safetySnapshot } from '../engine/operations.ts';
 import type { Repository } from '../engine/repository.ts';
+import { pageCursors } from '../engine/sessions/index.ts';
 import type { SessionItem } from '../engine/sessions/index.ts';
 
-type SessionChannels = 'sessions.list' | 'sessions.search' | 'sessions.page' | 'sessions.continue' | 'sessions.export';
+type SessionChannels = 'sessions.list' | 'sessions.search' | 'sessions.page' | 'sessions.scan' | 'sessions.continue' | 'sessions.export';
 
 export interface SessionHandlerDeps {
   requireRepo(): Repository;
@@ -114,6 +115,10 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<Handlers, Sessio
       const o = await open(agent, id);
       const page = await sessionPage(o, { limit, ...(cursor !== undefined ? { cursor } : {}) });
       return { items: asView(page.items), ...(page.next !== undefined ? { next: page.next } : {}), from: o.from };
+    },
+    'sessions.scan': async ({ agent, id, pageSize }) => {
+      const o = await open(agent, id);
+      return pageCursors(o.reader, o.files, o.ref, { pageSize });
     },
     'sessions.continue': async ({ agent, id }) => {
       const repo = deps.requireRepo();

@@ -19,7 +19,7 @@ import type {
   VaultLocation,
 } from '../models.ts';
 import type { ErrorRecord } from '../errors.ts';
-import type { ContinueInfo, SessionHit, SessionPageView, SessionSummary, SnapshotSessionInfo, SnapshotSessionScan } from '../sessions.ts';
+import type { ContinueInfo, SessionHit, SessionPageView, SessionScanView, SessionSummary, SnapshotSessionInfo, SnapshotSessionScan } from '../sessions.ts';
 
 /** A request with nothing in it. */
 export type Empty = Record<string, never>;
@@ -130,6 +130,7 @@ export interface Requests {
   'sessions.list': { filter?: SessionFilter; refresh?: boolean };
   'sessions.search': { text: string; filter?: SessionFilter; limit?: number };
   'sessions.page': SessionRef & { cursor?: string; limit: number };
+  'sessions.scan': SessionRef & { pageSize: number };
   'sessions.continue': SessionRef;
   'sessions.export': SessionRef & { folder: string };
 }
@@ -206,6 +207,7 @@ const channelSet = {
   'sessions.list': true,
   'sessions.search': true,
   'sessions.page': true,
+  'sessions.scan': true,
   'sessions.continue': true,
   'sessions.export': true,
 } as const satisfies Record<Channel, true>;
@@ -376,6 +378,8 @@ export interface Responses {
   'sessions.search': SessionHit[];
   /** One page of a session's conversation: long transcripts are never sent whole. */
   'sessions.page': SessionPageView;
+  /** The session's item count and every page's cursor, from one pass: a deep search hit's page is fetched directly. */
+  'sessions.scan': SessionScanView;
   'sessions.continue': ContinueInfo;
   /** Writes the session as Markdown into `folder`; the file's path. */
   'sessions.export': { path: string };

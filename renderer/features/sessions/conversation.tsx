@@ -1,32 +1,40 @@
 // One session's items as a conversation: messages as bubbles, thinking and tool calls folded,
 // notes and records not shown as quiet lines (the rows the snapshot browser's transcript view
-// draws too). Pages come from main as the user nears the end of what is loaded. Only the rows in
-// view (and OVERSCAN around them) are in the DOM, so a session of any length costs the same
-// number of elements; the others have an estimated height until they are measured. A search hit
-// the session was opened from is scrolled to and marked.
+// draws too). Pages come from main as they scroll into view: once main has counted the session
+// (one pass), the list has its whole length and any page is fetched directly, so a search hit deep
+// in a long session opens at once. Only the rows in view (and OVERSCAN around them) are in the
+// DOM, and only the pages nearest the view are kept (KEEP_PAGES), so a session of any length costs
+// the same number of elements and about the same memory; rows not measured yet have an estimated
+// height. The hit the session was opened from is scrolled to and marked.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef } from 'react';
-import { Button } from '../../components/button.tsx';
 import { ErrorNotice, Loading } from '../../components/feedback.tsx';
-import { TranscriptItem, estimateRow, measureRow } from '../../components/transcript-item.tsx';
-import { useSessions, type OpenSession } from './sessions-store.ts';
+import { TranscriptItem, UNKNOWN_ROW, estimateRow, measureRow } from '../../components/transcript-item.tsx';
+import { PAGE_ITEMS, useSessions, type OpenSession } from './sessions-store.ts';
 
 /** Rows rendered beyond each edge of the view. */
 const OVERSCAN = 3;
-/** The next page is asked for when the view is this many rows from the end of what is loaded. */
-const NEAR_END = 20;
 
 export function Conversation({ open, assistant }: { open: OpenSession; assistant: string }) {
-  const more = useSessions((s) => s.more);
+  const loadPage = useSessions((s) => s.loadPage);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const items = open.items;
+  const { pages } = open;
+  const itemAt = useCallback((index: number) => pages.get(Math.floor(index / PAGE_ITEMS))?.[index % PAGE_ITEMS], [pages]);
 
-  const estimateSize = useCallback((index: number) => estimateRow(items[index]), [items]);
+  // Before the count is known: what is loaded from the start, and one row that loads the rest.
+  let contiguous = 0;
+  while ((pages.get(contiguous / PAGE_ITEMS)?.length ?? 0) === PAGE_ITEMS) contiguous += PAGE_ITEMS;
+  contiguous += pages.get(contiguous / PAGE_ITEMS)?.length ?? 0;
+  const more = open.nexts.has(Math.floor(Math.max(0, contiguous - 1) / PAGE_ITEMS));
+  const count = open.total ?? (contiguous + (more ? 1 : 0));
+
+  const estimateSize = useCallback((index: number) => estimateRow(itemAt(index)), [itemAt]);
   // A new key function (same keys) makes the virtualizer take the estimates of newly loaded rows.
-  const getItemKey = useCallback((index: number) => items[index]?.seq ?? index, [items]);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const getItemKey = useCallback((index: number) => index, [pages]);
   const virtualizer = useVirtualizer({
-    count: items.length,
+    count,
     getScrollElement: () => scrollRef.current,
     estimateSize,
     getItemKey,
@@ -39,42 +47,48 @@ export function Conversation({ open, assistant }: { open: OpenSession; assistant
     measureElement: measureRow,
   });
   const visible = virtualizer.getVirtualItems();
-  const lastShown = visible.length > 0 ? (visible[visible.length - 1]?.index ?? 0) : -1;
+  const firstPage = visible.length > 0 ? Math.floor((visible[0]?.index ?? 0) / PAGE_ITEMS) : 0;
+  const lastPage = visible.length > 0 ? Math.floor((visible[visible.length - 1]?.index ?? 0) / PAGE_ITEMS) : 0;
 
+  // The pages of what is on screen (the view also says which pages to keep).
   useEffect(() => {
-    if (open.next && !open.loading && !open.error && lastShown >= items.length - NEAR_END) void more();
-  }, [lastShown, items.length, open.next, open.loading, open.error, more]);
+    useSessions.getState().setView(firstPage, lastPage);
+    for (let k = firstPage; k <= lastPage; k++) void loadPage(k);
+  }, [firstPage, lastPage, loadPage, open.cursors, open.nexts]);
 
-  // The hit the session was opened from: scrolled to once its page is loaded (the store loads
-  // pages until it is).
-  const hitIndex = open.hitSeq === undefined ? -1 : items.findIndex((i) => i.seq === open.hitSeq);
+  // The hit the session was opened from: scrolled to once the list reaches it, and again when
+  // its page has arrived and its rows are measured.
+  const hit = open.hitSeq;
   const jumped = useRef<string | undefined>(undefined);
+  const hitLoaded = hit !== undefined && pages.has(Math.floor(hit / PAGE_ITEMS));
   useEffect(() => {
-    if (hitIndex < 0 || jumped.current === open.session.key) return;
-    jumped.current = open.session.key;
-    virtualizer.scrollToIndex(hitIndex, { align: 'center' });
-  }, [hitIndex, open.session.key, virtualizer]);
+    if (hit === undefined || hit >= count) return;
+    const mark = `${open.session.key}:${hitLoaded}`;
+    if (jumped.current === mark) return;
+    jumped.current = mark;
+    virtualizer.scrollToIndex(hit, { align: 'center' });
+  }, [hit, count, hitLoaded, open.session.key, virtualizer]);
 
   return (
-    <div ref={scrollRef} className="conversation" role="log" aria-label="Conversation" tabIndex={0} data-from={open.from} data-testid="conversation">
+    <div ref={scrollRef} className="conversation" role="log" aria-label="Conversation" tabIndex={0} data-from={open.from} data-total={open.total ?? ''} data-testid="conversation">
       <div className="virtual-space" ref={virtualizer.containerRef}>
         {visible.map((v) => {
-          const item = items[v.index];
-          if (!item) return null;
+          const item = itemAt(v.index);
           return (
             <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className="virtual-row session-row">
-              <TranscriptItem item={item} assistant={assistant} hit={item.seq === open.hitSeq} />
+              {item ? (
+                <TranscriptItem item={item} assistant={assistant} hit={item.seq === open.hitSeq} />
+              ) : (
+                <div className="session-placeholder" style={{ height: UNKNOWN_ROW - 12 }}>
+                  Loading…
+                </div>
+              )}
             </div>
           );
         })}
       </div>
-      {open.error && <ErrorNotice error={open.error} compact onRetry={() => void more()} />}
-      {open.loading && <Loading label={items.length === 0 ? 'Opening the session…' : 'Loading more…'} />}
-      {open.next && !open.loading && (
-        <Button size="sm" onClick={() => void more()}>
-          Load more
-        </Button>
-      )}
+      {open.error && <ErrorNotice error={open.error} compact onRetry={() => void loadPage(firstPage)} />}
+      {open.loading && pages.size === 0 && <Loading label="Opening the session…" />}
     </div>
   );
 }

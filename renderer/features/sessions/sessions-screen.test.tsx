@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { SessionItemView, SessionSummary } from '../../../shared/sessions.ts';
 import { installMockApi, ok, removeMockApi } from '../../test-support/mock-api.ts';
 import { SessionsScreen } from './sessions-screen.tsx';
-import { initialSessionsState, PAGE_ITEMS, useSessions } from './sessions-store.ts';
+import { initialSessionsState, KEEP_PAGES, PAGE_ITEMS, useSessions } from './sessions-store.ts';
 
 // jsdom lays nothing out: the conversation's scroller gets a height (so the virtual list has a
 // view to fill), a scroll height (its rows' total), and scrollTo moves it.
@@ -71,7 +71,9 @@ describe('Sessions screen', () => {
     const mock = installMockApi({
       'sessions.list': () => ok([session('one'), session('two', { project: '/home/alice/blog', agent: 'codex', key: 'codex:two' }), session('three')]),
       'sessions.search': () => ok([{ session: session('three'), seq: 1, snippet: [{ text: 'the ', hit: false }, { text: 'billing test', hit: true }, { text: ' passes', hit: false }] }]),
-      'sessions.page': ({ cursor }) => ok(cursor ? { items: [message(2, 'second page')], from: 'vault' as const } : { items: [message(0, 'fix the billing test'), message(1, 'done')], next: 'c1', from: 'vault' as const }),
+      'sessions.scan': () => ok({ total: PAGE_ITEMS + 1, cursors: ['c1'] }),
+      'sessions.page': ({ cursor }) =>
+        ok(cursor ? { items: [message(PAGE_ITEMS, 'second page')], from: 'vault' as const } : { items: [message(0, 'fix the billing test'), message(1, 'done'), ...Array.from({ length: PAGE_ITEMS - 2 }, (_, k) => message(k + 2, `step ${k + 2}`))], next: 'c1', from: 'vault' as const }),
       'sessions.continue': () => ok({ written: ['/home/bob/.claude/projects/-home-bob-shop/three.jsonl'], unchanged: [], replaced: [], project: '/home/bob/shop', command: 'cd /home/bob/shop && claude --resume three', notes: [] }),
     });
     render(<SessionsScreen />);
@@ -89,11 +91,16 @@ describe('Sessions screen', () => {
     fireEvent.click(mark.closest('button') as HTMLElement);
     await screen.findByText('fix the billing test');
     expect(mock.callsTo('sessions.page')[0]).toEqual({ agent: 'claude-code', id: 'three', limit: PAGE_ITEMS });
-    // The end of what is loaded is in view: the next page is asked for without a click.
+    // The hit's item is marked.
+    await waitFor(() => expect(document.querySelector('[data-seq="1"]')?.classList.contains('is-hit')).toBe(true));
+    // Scrolled to the end, the next page is asked for without a click.
+    const scroller = document.querySelector('.conversation') as HTMLElement;
+    await act(async () => {
+      scroller.scrollTo({ top: 10_000_000 });
+      await new Promise((r) => setTimeout(r, 0));
+    });
     await screen.findByText('second page');
     expect(mock.callsTo('sessions.page')[1]).toEqual({ agent: 'claude-code', id: 'three', limit: PAGE_ITEMS, cursor: 'c1' });
-    // The hit's item is marked.
-    expect(document.querySelector('[data-seq="1"]')?.classList.contains('is-hit')).toBe(true);
 
     fireEvent.click(screen.getByRole('button', { name: /Continue on this machine/ }));
     await screen.findByText('cd /home/bob/shop && claude --resume three');
@@ -106,13 +113,15 @@ describe('Sessions screen', () => {
     await waitFor(() => expect(mock.callsTo('sessions.search').at(-1)).toMatchObject({ filter: { agent: 'codex' } }));
   });
 
-  it('keeps a long conversation to the rows in view and scrolls to the search hit it was opened from', async () => {
+  it('opens a long conversation at the search hit without reading the pages before it, and keeps only the rows and pages near the view', async () => {
     const TOTAL = 5000;
     const HIT = 2_345;
     const page = (from: number) => Array.from({ length: Math.min(PAGE_ITEMS, TOTAL - from) }, (_, k) => message(from + k, `message number ${from + k}`));
+    const cursors = Array.from({ length: Math.ceil(TOTAL / PAGE_ITEMS) - 1 }, (_, k) => String((k + 1) * PAGE_ITEMS));
     const mock = installMockApi({
       'sessions.list': () => ok([session('long')]),
       'sessions.search': () => ok([{ session: session('long'), seq: HIT, snippet: [{ text: 'needle', hit: true }] }]),
+      'sessions.scan': () => ok({ total: TOTAL, cursors }),
       'sessions.page': ({ cursor }) => {
         const from = cursor ? Number(cursor) : 0;
         const next = from + PAGE_ITEMS;
@@ -125,30 +134,33 @@ describe('Sessions screen', () => {
     const mark = await screen.findByText('needle', { selector: 'mark' });
     fireEvent.click(mark.closest('button') as HTMLElement);
 
-    // The pages up to the hit are read, the hit is scrolled to and marked...
+    // The hit's page is read straight after the scan, scrolled to and marked...
     const hit = await waitFor(() => {
       const el = document.querySelector(`.conversation [data-seq="${HIT}"]`);
       expect(el).not.toBeNull();
       return el as HTMLElement;
     });
     expect(hit.classList.contains('is-hit')).toBe(true);
-    expect(useSessions.getState().open?.items.length).toBeGreaterThan(HIT);
-    expect(mock.callsTo('sessions.page').length).toBeLessThan(HIT / PAGE_ITEMS + 3);
-    // ...and only the rows around it are in the DOM, not the thousands loaded.
+    // ...without the pages between the first and the hit's.
+    const asked = () => mock.callsTo('sessions.page').map((c) => Number((c as { cursor?: string }).cursor ?? 0));
+    expect(asked()).toContain(Math.floor(HIT / PAGE_ITEMS) * PAGE_ITEMS);
+    expect(asked().filter((from) => from > 0 && from < 2000)).toEqual([]);
     const rows = () => document.querySelectorAll('.conversation .session-row').length;
     expect(rows()).toBeGreaterThan(0);
     expect(rows()).toBeLessThan(40);
     expect(document.querySelector('.conversation [data-seq="0"]')).toBeNull();
 
-    // Scrolled to the end, pages keep coming and the DOM stays the same size.
+    // Scrolled to the end, the pages on the way are read, the DOM stays the same size and the
+    // pages held stay few.
     const scroller = document.querySelector('.conversation') as HTMLElement;
-    for (let i = 0; i < 40 && useSessions.getState().open?.next; i++) {
+    for (let i = 0; i < 40 && !document.querySelector(`.conversation [data-seq="${TOTAL - 1}"]`); i++) {
       await act(async () => {
         scroller.scrollTo({ top: 10_000_000 });
         await new Promise((r) => setTimeout(r, 0));
       });
     }
-    await waitFor(() => expect(useSessions.getState().open?.items.length).toBe(TOTAL));
+    await waitFor(() => expect(document.querySelector(`.conversation [data-seq="${TOTAL - 1}"]`)).not.toBeNull());
     expect(rows()).toBeLessThan(40);
+    expect(useSessions.getState().open?.pages.size).toBeLessThanOrEqual(KEEP_PAGES);
   });
 });

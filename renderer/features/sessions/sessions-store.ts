@@ -8,17 +8,28 @@ import { call } from '../../api.ts';
 
 /** Items per page asked of main: a screenful or two, whatever the transcript's size. */
 export const PAGE_ITEMS = 100;
-/** Pages read at most to reach a search hit when a session is opened from one. */
-export const HIT_PAGES = 200;
+/** Pages held at most (those nearest the view are kept; the others are read again when scrolled back to). */
+export const KEEP_PAGES = 8;
 
+/**
+ * The opened session: pages of PAGE_ITEMS items by number, fetched from main as they come into
+ * view. A scan in main counts the items and gives every page's cursor, so any page (the one with
+ * the search hit the session was opened from) is read directly; pages far from the view are
+ * dropped, so memory doesn't grow with the transcript.
+ */
 export interface OpenSession {
   session: SessionSummary;
-  items: SessionItemView[];
-  next?: string;
+  pages: ReadonlyMap<number, SessionItemView[]>;
+  /** Items in the session, once counted (or once the last page was read). */
+  total?: number;
+  /** `cursors[k - 1]` starts page k (from the scan). */
+  cursors?: string[];
+  /** Cursors met reading pages before the scan came: `nexts.get(k)` starts page k + 1. */
+  nexts: ReadonlyMap<number, string>;
   loading: boolean;
   error?: ErrorRecord;
   from?: 'local' | 'vault';
-  /** The search hit the session was opened from, to mark its item. */
+  /** The search hit the session was opened from, to mark and scroll to its item. */
   hitSeq?: number;
 }
 
@@ -39,7 +50,10 @@ export interface SessionsState {
   setFilter(patch: Partial<SessionFilterInput>): Promise<void>;
   search(query: string): Promise<void>;
   openSession(session: SessionSummary, hitSeq?: number): Promise<void>;
-  more(): Promise<void>;
+  /** Reads page `k` unless it is loaded or on its way (`k` > 0 needs its cursor). */
+  loadPage(k: number): Promise<void>;
+  /** The pages on screen: the ones kept when others are dropped. */
+  setView(first: number, last: number): void;
   close(): void;
   continueHere(): Promise<void>;
   exportMarkdown(folder: string): Promise<string | undefined>;
@@ -48,6 +62,9 @@ export interface SessionsState {
 export const initialSessionsState = { sessions: undefined, loading: false, error: undefined, filter: {}, query: '', hits: undefined, searching: false, open: undefined, continuing: false, continued: undefined, actionError: undefined };
 
 let searchSerial = 0;
+/** Pages on their way from main (`session key:page`), and the open session's pages on screen. */
+const asked = new Set<string>();
+let view = { first: 0, last: 0 };
 
 export const useSessions = create<SessionsState>()((set, get) => ({
   ...initialSessionsState,
@@ -78,28 +95,58 @@ export const useSessions = create<SessionsState>()((set, get) => ({
     else set({ hits: [], searching: false, error: result.error });
   },
   async openSession(session, hitSeq) {
-    set({ open: { session, items: [], loading: true, ...(hitSeq !== undefined ? { hitSeq } : {}) }, continued: undefined, actionError: undefined });
-    await get().more();
-    // Opened from a search hit: pages are read until the hit's item is loaded, so the
-    // conversation can scroll to it (at most HIT_PAGES pages; the user can load more).
-    for (let page = 1; hitSeq !== undefined && page < HIT_PAGES; page++) {
-      const now = get().open;
-      if (!now || now.session.key !== session.key || !now.next || now.error) break;
-      if (now.items.some((i) => i.seq >= hitSeq)) break;
-      await get().more();
-    }
-  },
-  async more() {
-    const open = get().open;
-    if (!open) return;
-    set({ open: { ...open, loading: true } });
-    const result = await call('sessions.page', { agent: open.session.agent, id: open.session.id, limit: PAGE_ITEMS, ...(open.next ? { cursor: open.next } : {}) });
+    view = { first: 0, last: 0 };
+    set({ open: { session, pages: new Map(), nexts: new Map(), loading: true, ...(hitSeq !== undefined ? { hitSeq } : {}) }, continued: undefined, actionError: undefined });
+    const first = get().loadPage(0);
+    const hitPage = hitSeq === undefined ? 0 : Math.floor(hitSeq / PAGE_ITEMS);
+    // A hit beyond the first page: its page comes straight after the scan (one pass in main), not
+    // after reading every page before it.
+    if (hitPage === 0) await first;
+    const scan = await call('sessions.scan', { agent: session.agent, id: session.id, pageSize: PAGE_ITEMS });
     const now = get().open;
-    if (!now || now.session.key !== open.session.key) return;
-    if (result.ok) {
-      const { next: _done, ...rest } = now;
-      set({ open: { ...rest, items: [...now.items, ...result.value.items], loading: false, from: result.value.from, ...(result.value.next ? { next: result.value.next } : {}) } });
-    } else set({ open: { ...now, loading: false, error: result.error } });
+    if (!now || now.session.key !== session.key) return;
+    if (!scan.ok) {
+      set({ open: { ...now, error: scan.error } });
+      return;
+    }
+    set({ open: { ...now, total: scan.value.total, cursors: scan.value.cursors } });
+    if (hitPage > 0) {
+      view = { first: hitPage, last: hitPage };
+      await get().loadPage(hitPage);
+    }
+    await first;
+  },
+  async loadPage(k) {
+    const open = get().open;
+    const key = open?.session.key;
+    if (!open || asked.has(`${key}:${k}`) || open.pages.has(k)) return;
+    const cursor = k === 0 ? undefined : (open.cursors?.[k - 1] ?? open.nexts.get(k - 1));
+    if (k > 0 && cursor === undefined) return;
+    asked.add(`${key}:${k}`);
+    set({ open: { ...open, loading: true } });
+    const result = await call('sessions.page', { agent: open.session.agent, id: open.session.id, limit: PAGE_ITEMS, ...(cursor !== undefined ? { cursor } : {}) });
+    asked.delete(`${key}:${k}`);
+    const now = get().open;
+    if (!now || now.session.key !== key) return;
+    if (!result.ok) {
+      set({ open: { ...now, loading: asked.size > 0, error: result.error } });
+      return;
+    }
+    const page = result.value;
+    const nexts = page.next === undefined ? now.nexts : new Map(now.nexts).set(k, page.next);
+    const pages = new Map(now.pages).set(k, page.items);
+    // Drop the pages farthest from the view.
+    const distance = (p: number) => (p < view.first ? view.first - p : p > view.last ? p - view.last : 0);
+    for (const p of [...pages.keys()].filter((p) => p !== k).sort((a, b) => distance(b) - distance(a))) {
+      if (pages.size <= KEEP_PAGES || distance(p) === 0) break;
+      pages.delete(p);
+    }
+    const total = page.next === undefined ? k * PAGE_ITEMS + page.items.length : now.total;
+    const { error: _cleared, ...rest } = now;
+    set({ open: { ...rest, pages, nexts, loading: asked.size > 0, from: page.from, ...(total !== undefined ? { total } : {}) } });
+  },
+  setView(first, last) {
+    view = { first, last };
   },
   close() {
     set({ open: undefined, continued: undefined, actionError: undefined });
