@@ -11,11 +11,18 @@
 // The model comes from the banner's "Main model:" line; the project is the repository (the root).
 
 import type { SessionFiles } from '../files.ts';
-import { readLines, type Line } from '../lines.ts';
+import { readLines, type Line, type LinePosition } from '../lines.ts';
 import type { SessionRef } from '../model.ts';
 import type { ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
 
 const HEADER = /^# aider chat started at (.+?)\s*$/;
+
+/**
+ * Where `list` found each run's header, per file set and file: reading a run then starts at its
+ * header instead of scanning every run before it (a long history has hundreds of runs). A hint
+ * is used only when the line there still is that header.
+ */
+const headersSeen = new WeakMap<SessionFiles, Map<string, Map<string, LinePosition>>>();
 
 export const aiderReader: SessionReader = {
   format: 'aider',
@@ -25,13 +32,20 @@ export const aiderReader: SessionReader = {
   async list(files: SessionFiles, path: string): Promise<SessionRef[]> {
     const refs: SessionRef[] = [];
     const seen = new Map<string, number>();
+    const at = new Map<string, LinePosition>();
     for await (const line of readLines(files, path)) {
+      if (!line.text.startsWith('# aider')) continue;
       const m = HEADER.exec(line.text);
       if (!m) continue;
       const n = (seen.get(m[1] as string) ?? 0) + 1;
       seen.set(m[1] as string, n);
-      refs.push({ agent: 'aider', format: 'aider', path, key: n === 1 ? (m[1] as string) : `${m[1]}#${n}` });
+      const key = n === 1 ? (m[1] as string) : `${m[1]}#${n}`;
+      at.set(key, { offset: line.offset, line: line.line });
+      refs.push({ agent: 'aider', format: 'aider', path, key });
     }
+    let known = headersSeen.get(files);
+    if (!known) headersSeen.set(files, (known = new Map()));
+    known.set(path, at);
     // A log with text before any header (or none at all) still holds one conversation.
     if (refs.length === 0 && ((await files.stat(path))?.size ?? 0) > 0) refs.push({ agent: 'aider', format: 'aider', path, key: '' });
     return refs;
@@ -50,10 +64,17 @@ export const aiderReader: SessionReader = {
     const wanted = Number(/#(\d+)$/.exec(key)?.[1] ?? 1);
     let inRun = key === '' || options.from !== undefined;
     let seen = 0;
+    let from = options.from;
+    const hint = from === undefined ? headersSeen.get(files)?.get(ref.path)?.get(key) : undefined;
+    if (hint && (await headerAt(files, ref.path, hint)) === time) {
+      // Start at the run's own header, as the (wanted - 1) runs with its time were already passed.
+      from = hint;
+      seen = wanted - 1;
+    }
     let block: { kind: 'user' | 'aider' | 'assistant'; lines: string[]; first: Line } | undefined;
     const flush = function* (): Generator<ReaderEvent> {
       if (!block) return;
-      const text = block.lines.join('\n').replace(/\s+$/, '');
+      const text = block.lines.join('\n').trimEnd();
       const pos = { offset: block.first.offset, line: block.first.line };
       const at = { path: ref.path, line: block.first.line };
       if (block.kind === 'aider') {
@@ -71,8 +92,8 @@ export const aiderReader: SessionReader = {
       }
       block = undefined;
     };
-    for await (const line of readLines(files, ref.path, options.from)) {
-      const header = HEADER.exec(line.text);
+    for await (const line of readLines(files, ref.path, from)) {
+      const header = line.text.startsWith('# aider') ? HEADER.exec(line.text) : null;
       if (header) {
         if (inRun) break;
         if (header[1] === time) {
@@ -92,11 +113,17 @@ export const aiderReader: SessionReader = {
       }
       if (block && block.kind !== kind) yield* flush();
       if (!block) block = { kind, lines: [], first: line };
-      block.lines.push(text.replace(/\s+$/, ''));
+      block.lines.push(text.trimEnd());
     }
     yield* flush();
   },
 };
+
+/** The time of the run header at `pos`, if that line is one. */
+async function headerAt(files: SessionFiles, path: string, pos: LinePosition): Promise<string | undefined> {
+  for await (const line of readLines(files, path, pos)) return HEADER.exec(line.text)?.[1];
+  return undefined;
+}
 
 function parseTime(text: string): string | undefined {
   const m = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})$/.exec(text);

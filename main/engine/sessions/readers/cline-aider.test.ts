@@ -105,4 +105,49 @@ describe.skipIf(!home)('Aider reader on the real chat history', () => {
     const first = await readSession(reader, files, refs[0]!);
     expect(first.items).toHaveLength(2);
   });
+
+  /** localFiles, counting the bytes its streams deliver. */
+  function counted(root: string): { files: ReturnType<typeof localFiles>; bytes: () => number } {
+    const base = localFiles(root);
+    let bytes = 0;
+    const files = {
+      ...base,
+      async *open(path: string, start?: number) {
+        for await (const chunk of base.open(path, start)) {
+          bytes += chunk.length;
+          yield chunk;
+        }
+      },
+    };
+    return { files, bytes: () => bytes };
+  }
+
+  it('reads a run from its own header, not through every run before it, and still when the log changed', async () => {
+    const run = (i: number, time: string) => [`# aider chat started at ${time}`, '', `#### question ${i}`, '', `${'An answer. '.repeat(400)}${i}`, ''];
+    const times = Array.from({ length: 60 }, (_, i) => `2026-02-${String(1 + (i % 28)).padStart(2, '0')} 10:00:${String(i).padStart(2, '0')}`);
+    // Two runs with the same time: the second is `<time>#2`.
+    times[59] = times[58] as string;
+    const path = '.aider.chat.history.md';
+    const dir = join(temp, 'long');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, path), times.flatMap((t, i) => run(i, t)).join('\n'));
+    const size = readFileSync(join(dir, path)).length;
+    const { files, bytes } = counted(dir);
+    const reader = readerFor('aider', path)!;
+    const refs = await reader.list(files, path);
+    expect(refs).toHaveLength(60);
+    expect(refs[59]!.key).toBe(`${times[58]}#2`);
+    const listed = bytes();
+    const last = await readSession(reader, files, refs[59]!);
+    expect(last.items.map((i) => (i.kind === 'message' && i.role === 'user' ? i.text : ''))).toContain('question 59');
+    expect(bytes() - listed).toBeLessThan(size / 10);
+    const twin = await readSession(reader, files, refs[58]!);
+    expect(twin.items.map((i) => (i.kind === 'message' && i.role === 'user' ? i.text : ''))).toContain('question 58');
+
+    // The log rewritten after the listing (a run removed at the top): the positions seen are
+    // stale, and the run is found by scanning, as without them.
+    writeFileSync(join(dir, path), times.slice(1).flatMap((t, i) => run(i + 1, t)).join('\n'));
+    const again = await readSession(reader, files, refs[30]!);
+    expect(again.items.map((i) => (i.kind === 'message' && i.role === 'user' ? i.text : ''))).toContain('question 30');
+  });
 });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -77,5 +77,51 @@ describe.skipIf(!home)('OpenCode readers on real samples', () => {
     const call = items.find((i) => i.kind === 'tool-call');
     expect(call).toMatchObject({ name: 'bash', summary: 'ls /non-existent-directory', result: { text: 'ls: /non-existent-directory: No such file or directory\n' } });
     expect(meta.files.length).toBeGreaterThan(5);
+  });
+});
+
+describe('OpenCode legacy storage, read many files at a time', () => {
+  it('keeps message and part order, pages resume anywhere, and damaged files are reported in place', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-opencode-store-'));
+    try {
+      const write = (path: string, value: unknown) => {
+        mkdirSync(join(dir, path, '..'), { recursive: true });
+        writeFileSync(join(dir, path), typeof value === 'string' ? value : JSON.stringify(value));
+      };
+      write('storage/session/proj/ses_many.json', { id: 'ses_many', title: 'Many files', directory: '/src/app', time: { created: 1_700_000_000_000, updated: 1_700_000_100_000 } });
+      // 50 messages whose file names sort against their time (the reader orders by time), with
+      // 0, 1 or 2 parts each; one message file and one part file damaged.
+      for (let i = 0; i < 50; i++) {
+        const id = `msg_${String(49 - i).padStart(3, '0')}`;
+        if (i === 20) {
+          write(`storage/message/ses_many/${id}.json`, '{ cut off');
+          continue;
+        }
+        write(`storage/message/ses_many/${id}.json`, { id, role: i % 2 ? 'assistant' : 'user', time: { created: 1_700_000_000_000 + i * 1000 } });
+        for (let k = 0; k < i % 3; k++) write(`storage/part/${id}/prt_${k}.json`, i === 32 && k === 1 ? '[' : { type: 'text', text: `message ${i} part ${k}` });
+      }
+      const files = localFiles(dir);
+      const path = 'storage/session/proj/ses_many.json';
+      const reader = readerFor('opencode', path)!;
+      const ref = { agent: 'opencode', format: 'opencode-storage', path } as const;
+      const { meta, items } = await readSession(reader, files, ref);
+      const texts = items.filter((i) => i.kind === 'message').map((i) => (i.kind === 'message' ? i.text : ''));
+      const expected = Array.from({ length: 50 }, (_, i) => Array.from({ length: i === 20 ? 0 : i % 3 }, (_, k) => `message ${i} part ${k}`)).flat().filter((t) => t !== 'message 32 part 1');
+      expect(texts).toEqual(expected);
+      expect(meta.counts.unreadable).toBe(2);
+      expect(items.filter((i) => i.kind === 'unreadable').map((i) => (i.kind === 'unreadable' ? i.at?.path : ''))).toEqual(['storage/message/ses_many/msg_029.json', 'storage/part/msg_017/prt_1.json']);
+      for (const limit of [1, 7, 40]) {
+        const paged: SessionItem[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await readPage(reader, files, ref, { limit, cursor });
+          paged.push(...page.items);
+          cursor = page.next;
+        } while (cursor);
+        expect(paged).toEqual(items);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

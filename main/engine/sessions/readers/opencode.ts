@@ -16,6 +16,7 @@ import type { SessionFiles } from '../files.ts';
 import { arr, isObject, isoTime, parseRecord, pretty, str, toolSummary, type JsonObject } from '../json.ts';
 import type { SessionRef } from '../model.ts';
 import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import { mapLimit } from '../../concurrency.ts';
 import { Emitter, unreadableEvent } from './common.ts';
 import { columns, hasTable, openDb } from './sqlite.ts';
 
@@ -201,11 +202,15 @@ export const opencodeStorageReader: SessionReader = {
       meta: sessionMeta({ id, parent_id: str(s.parentID) ?? null, title: s.title, directory: s.directory, time_created: time.created, time_updated: time.updated }),
     };
     // Messages in time order, then each message's parts in name order (ids sort by creation).
+    // The store is thousands of small files: they are read FILE_READS at a time (waiting on the
+    // disk one after another was most of reading a session), and yielded in order.
     const messages: { path: string; value: JsonObject; created: number }[] = [];
     let index = 0;
     const skipTo = options.from?.offset ?? 0;
-    for (const path of await files.list(`storage/message/${id}`)) {
-      const m = await readJson(files, path);
+    const paths = await files.list(`storage/message/${id}`);
+    const docs = await mapLimit(paths, FILE_READS, (path) => readJson(files, path));
+    for (const [i, path] of paths.entries()) {
+      const m = docs[i] as Awaited<ReturnType<typeof readJson>>;
       if ('error' in m) {
         if (index >= skipTo) yield unreadableEvent(path, { error: m.error, pos: { offset: index, line: 1 }, raw: '' });
         index += 1;
@@ -216,30 +221,47 @@ export const opencodeStorageReader: SessionReader = {
       messages.push({ path, value: m.value, created: typeof t.created === 'number' ? t.created : 0 });
     }
     messages.sort((a, b) => a.created - b.created || a.path.localeCompare(b.path));
-    for (const message of messages) {
-      const mid = str(message.value.id) ?? message.path.slice(message.path.lastIndexOf('/') + 1).replace(/\.json$/, '');
-      const parts = await files.list(`storage/part/${mid}`);
-      const time = isoTime(message.created || undefined);
-      let first = true;
-      for (const path of parts.length ? parts : [undefined]) {
-        const pos = { offset: index, line: 1 };
-        index += 1;
-        if (path) yield { type: 'meta', meta: { file: path } };
-        if (pos.offset < skipTo) continue;
-        const e = new Emitter(path ?? message.path, pos, time);
-        if (first) messageMeta(e, message.value);
-        if (path) {
-          const part = await readJson(files, path);
-          if ('error' in part) e.events.push(unreadableEvent(path, { error: part.error, pos, raw: '' }));
-          else opencodePart(e, message.value, part.value);
+    // Parts, a window of messages at a time (memory stays bounded by the window).
+    for (let w = 0; w < messages.length; w += FILE_READS) {
+      const window = messages.slice(w, w + FILE_READS);
+      const partsOf = await mapLimit(window, FILE_READS, (message) => files.list(`storage/part/${messageId(message)}`));
+      // A part is read only when its position is at or after the page's start.
+      let at = index;
+      const wanted: string[] = [];
+      for (const parts of partsOf) for (const path of parts.length ? parts : [undefined]) if (at++ >= skipTo && path) wanted.push(path);
+      const read = new Map(wanted.map((path, i) => [path, i]));
+      const partDocs = await mapLimit(wanted, FILE_READS, (path) => readJson(files, path));
+      for (const [k, message] of window.entries()) {
+        const parts = partsOf[k] as string[];
+        const time = isoTime(message.created || undefined);
+        let first = true;
+        for (const path of parts.length ? parts : [undefined]) {
+          const pos = { offset: index, line: 1 };
+          index += 1;
+          if (path) yield { type: 'meta', meta: { file: path } };
+          if (pos.offset < skipTo) continue;
+          const e = new Emitter(path ?? message.path, pos, time);
+          if (first) messageMeta(e, message.value);
+          if (path) {
+            const part = partDocs[read.get(path) as number] as Awaited<ReturnType<typeof readJson>>;
+            if ('error' in part) e.events.push(unreadableEvent(path, { error: part.error, pos, raw: '' }));
+            else opencodePart(e, message.value, part.value);
+          }
+          if (first) messageError(e, message.value);
+          first = false;
+          yield* e.events;
         }
-        if (first) messageError(e, message.value);
-        first = false;
-        yield* e.events;
       }
     }
   },
 };
+
+/** Files of the legacy store read at once. */
+const FILE_READS = 16;
+
+function messageId(message: { path: string; value: JsonObject }): string {
+  return str(message.value.id) ?? message.path.slice(message.path.lastIndexOf('/') + 1).replace(/\.json$/, '');
+}
 
 async function readJson(files: SessionFiles, path: string): Promise<{ value: JsonObject } | { error: string }> {
   try {
