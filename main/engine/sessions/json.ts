@@ -31,9 +31,18 @@ export function maybeJson(v: unknown): Json | undefined {
   }
 }
 
+/**
+ * An ISO 8601 UTC time exactly as `toISOString` writes it, for a date every month has: such a
+ * string is its own canonical form, and two of them compare as strings in time order. (Days 29
+ * to 31 are left out: `Date.parse` rolls 2026-02-30 over into March.)
+ */
+export const CANONICAL_ISO = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** ISO 8601 from an ISO string, epoch milliseconds or epoch seconds. */
 export function isoTime(v: unknown): string | undefined {
   if (typeof v === 'string') {
+    // Most agents write exactly this: no need to parse it and write it again (once per record).
+    if (CANONICAL_ISO.test(v)) return v;
     if (/^\d+$/.test(v)) return isoTime(Number(v));
     // SQLite's CURRENT_TIMESTAMP ("2026-01-02 10:00:00") is UTC without saying so.
     const sql = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d+)?)$/.exec(v);

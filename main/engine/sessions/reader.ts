@@ -9,6 +9,7 @@
 // memory.
 
 import type { SessionFiles } from './files.ts';
+import { CANONICAL_ISO } from './json.ts';
 import {
   countItem,
   emptyCounts,
@@ -379,6 +380,7 @@ function decodeCursor(text: string): Cursor {
 
 function later(a: string | undefined, b: string): string {
   if (a === undefined) return b;
+  if (CANONICAL_ISO.test(a) && CANONICAL_ISO.test(b)) return b > a ? b : a;
   const ta = Date.parse(a);
   const tb = Date.parse(b);
   if (Number.isNaN(tb)) return a;
