@@ -8,8 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { generateAgentHome } from '../testing/agent-home.ts';
-import { copySqliteConsistent } from '../main/engine/agents/index.ts';
+import { appendFileSync } from 'node:fs';
+import { generateAgentHome, rng, transcriptLine } from '../testing/agent-home.ts';
+import { ADAPTERS, AGENT_IDS, copySqliteConsistent, toBackupSources } from '../main/engine/agents/index.ts';
+import { runBackup } from '../main/engine/operations.ts';
 import { backup } from '../main/engine/backup/index.ts';
 import { Repository } from '../main/engine/repository.ts';
 import { restore } from '../main/engine/restore/index.ts';
@@ -21,7 +23,7 @@ const sizeMiB = benchArgs({ numbers: { size: 300 } }).size || 300;
 const work = mkdtempSync(join(tmpdir(), 'cairn-eld-'));
 const home = join(work, 'home');
 process.stderr.write(`event-loop: generating ${sizeMiB} MiB\n`);
-generateAgentHome(home, { seed: 42, sizeMiB, smallFiles: Math.round((sizeMiB * 2500) / 300) });
+const summary = generateAgentHome(home, { seed: 42, sizeMiB, smallFiles: Math.round((sizeMiB * 2500) / 300) });
 const threads = Math.max(1, availableParallelism() - 1);
 const { repo } = await Repository.init({
   store: new LocalBlobStore(join(work, 'vault'), { fsync: false }),
@@ -48,6 +50,18 @@ const p99 = await measure('initial backup', async () => {
   snapshotId = r.snapshotId as string;
 });
 await measure('full restore', async () => restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: await repo.findSnapshot(snapshotId), target: join(work, 'restore') }));
-console.log(`\nTarget: p99 < 50 ms during the backup: ${p99 < 50 ? 'met' : 'MISSED'} (${p99.toFixed(1)} ms)`);
+// The app's own backups: every detected agent, with the session catalog and search index, as the
+// scheduler runs them all day: the first, one after a session grew, and one with nothing changed.
+const sources = await toBackupSources(ADAPTERS, { home, platform: process.platform === 'darwin' || process.platform === 'win32' ? process.platform : 'linux', env: {}, aiderRepos: [] }, AGENT_IDS);
+const scheduled = () => runBackup(repo, { sources, reason: 'scheduled' });
+const worst = [p99];
+worst.push(await measure('agents, first', scheduled));
+const r = rng(7);
+const grown = summary.transcripts[0] as string;
+for (let i = 0; i < 20; i++) appendFileSync(grown, `${transcriptLine(r, 'grown', Date.now() + i)}\n`);
+worst.push(await measure('agents, grown', scheduled));
+worst.push(await measure('agents, no change', scheduled));
+const max = Math.max(...worst);
+console.log(`\nTarget: p99 < 50 ms during every backup: ${max < 50 ? 'met' : 'MISSED'} (worst ${max.toFixed(1)} ms)`);
 await repo.close();
 rmSync(work, { recursive: true, force: true });

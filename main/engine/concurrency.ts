@@ -25,3 +25,32 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return out;
 }
+
+/** How long this thread runs before the event loop gets a turn (see turn()). */
+export const SLICE_MS = 10;
+let sliceStart = performance.now();
+let nextTurn: Promise<void> | undefined;
+
+/**
+ * A turn for the event loop, once this thread has been busy SLICE_MS since the last one: a
+ * promise to await, or undefined when there's time left. Long runs of already-settled work (the
+ * walk over unchanged files, the catalog over unchanged sessions) are all microtasks, which run
+ * to the end before the loop does anything else: in the Electron main process that held IPC and
+ * the tray for 400 ms a backup. Awaiting `while ((t = turn())) await t;` at each step bounds it.
+ */
+export function turn(): Promise<void> | undefined {
+  if (performance.now() - sliceStart < SLICE_MS) return undefined;
+  nextTurn ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      nextTurn = undefined;
+      sliceStart = performance.now();
+      resolve();
+    }),
+  );
+  return nextTurn;
+}
+
+/** Awaits turns until this thread has time left in its slice (see turn()). */
+export async function takeTurns(): Promise<void> {
+  for (let t = turn(); t; t = turn()) await t;
+}

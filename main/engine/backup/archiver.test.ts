@@ -115,6 +115,32 @@ describe('FileSaver', () => {
     expect(second.cacheDirty).toBe(false);
   });
 
+  it('gives the file cache only what changed: new and changed entries, and the paths no longer saved', async () => {
+    const dir = tempDir();
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(dir, name), `${name} `.repeat(500));
+    const rules = compileRules({});
+    const save = (saver: FileSaver, name: string) => saver.save(rules, { source: root(dir), rel: name, abs: join(dir, name), name });
+    const first = fileSaver();
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await save(first, name);
+    await packer.flush();
+    const initial = first.cacheChanges();
+    expect(initial.map((c) => [c.label, [...c.put.keys()].sort(), c.removed])).toEqual([['src', ['a.txt', 'b.txt', 'c.txt'], []]]);
+    repo.db.updateFiles(initial);
+
+    writeFileSync(join(dir, 'b.txt'), 'changed '.repeat(600));
+    writeFileSync(join(dir, 'd.txt'), 'new '.repeat(600));
+    const second = fileSaver();
+    for (const name of ['a.txt', 'b.txt', 'd.txt']) await save(second, name);
+    await packer.flush();
+    const changes = second.cacheChanges();
+    // a.txt is unchanged: not written again; c.txt was not saved this time: removed.
+    expect(changes.map((c) => [c.label, [...c.put.keys()].sort(), c.removed])).toEqual([['src', ['b.txt', 'd.txt'], ['c.txt']]]);
+    repo.db.updateFiles(changes);
+    const cache = repo.db.getFiles('src');
+    expect([...cache.keys()].sort()).toEqual(['a.txt', 'b.txt', 'd.txt']);
+    for (const [path, entry] of second.files.get('src') ?? []) expect(cache.get(path)).toEqual(entry);
+  });
+
   it('leaves out a file that vanished after it was listed, with a warning', async () => {
     const dir = tempDir();
     const outcome = new BackupOutcome();

@@ -15,7 +15,7 @@ import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, 
 import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
 import { DEFAULT_PACK_SIZE, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock } from '../vault/index.ts';
-import { settleAll } from '../concurrency.ts';
+import { settleAll, turn } from '../concurrency.ts';
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec } from '../vault/index.ts';
 import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
@@ -133,6 +133,8 @@ interface LastSnapshot {
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
+/** Trees written to the local tree cache per transaction (see backup()). */
+const TREE_CACHE_BATCH = 500;
 
 /**
  * Makes `snapshot` the parent of this state DB's next backup: a machine that takes over another
@@ -266,7 +268,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     if (unchanged && !options.force && last && (options.offline || (await parentCheck))) {
       finish();
       reporter.phase('done');
-      if (files.cacheDirty) db.replaceFiles(files.files);
+      if (files.cacheDirty) db.updateFiles(files.cacheChanges());
       return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, resumedFiles: files.resumedFiles };
     }
     // Every file is read by now: the walk's own counts are the totals, exactly.
@@ -279,12 +281,18 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     finish();
     stats.uploadedBytes = packer.uploadedBytes;
     const record = snapshotRecord(options, { last, rootTree, roots, merges, catalog, outcome, now });
+    // The local tree cache gets every tree of this run (most are there already): it grows with the
+    // folders, not with the change, so it is written in batches, the event loop taking turns
+    // between them. Only a cache: trees missing from it are read from the vault.
+    for (let i = 0; i < trees.trees.length; i += TREE_CACHE_BATCH) {
+      db.putTrees(trees.trees.slice(i, i + TREE_CACHE_BATCH));
+      for (let t = turn(); t; t = turn()) await t;
+    }
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     reporter.progress.uploadedBytes += snapshotBytes;
     db.db.transaction(() => {
-      db.replaceFiles(files.files);
-      for (const [treeId, body] of trees.trees) db.putTree(treeId, body);
+      db.updateFiles(files.cacheChanges());
       db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
       db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: record.id, tree: rootTree, merges: mergesJson, ...(catalog ? { catalog } : {}) } satisfies LastSnapshot));
     })();

@@ -11,8 +11,9 @@ import { chmod, rm, stat, writeFile } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { CairnError } from '../../../shared/errors.ts';
+import { turn } from '../concurrency.ts';
 import type { BlobId } from '../../../shared/ids.ts';
-import type { FileCacheEntry, StateDb } from '../state/index.ts';
+import type { FileCacheChange, FileCacheEntry, StateDb } from '../state/index.ts';
 import type { BlobCodec, Packer, TailMark, TreeEntry } from '../vault/index.ts';
 import { fsArg, showPath, SourceFileError } from '../workers/index.ts';
 import type { ExpectedFile, FsPath } from '../workers/index.ts';
@@ -101,6 +102,8 @@ export class FileSaver {
   readonly files = new Map<string, Map<string, FileCacheEntry>>();
   /** Some entry of `files` differs from what the cache held (it is rewritten only then). */
   cacheDirty = false;
+  /** Per source label: the entries of `files` that differ from the cache's (new or changed). */
+  private readonly changed = new Map<string, Map<string, FileCacheEntry>>();
   /** Changed files whose verified prefix was not chunked again (they grew by appends). */
   resumedFiles = 0;
   private readonly o: FileSaverOptions;
@@ -127,6 +130,8 @@ export class FileSaver {
 
   private async saveWalked(at: WalkedPath, kind: 'sqlite' | 'file'): Promise<TreeEntry | undefined> {
     const { source, rel, abs, name, raw } = at;
+    // An unchanged file is settled without waiting on anything: give the event loop its turns.
+    for (let t = turn(); t; t = turn()) await t;
     this.o.checkAbort();
     let st: BigIntStats;
     try {
@@ -182,7 +187,12 @@ export class FileSaver {
   /** Adds a saved file to `files`, counts it, reports it. */
   private record(label: string, rel: string, entry: FileCacheEntry, unchanged: boolean): void {
     // An unchanged file keeps its cached entry's content as it is.
-    if (!unchanged) this.cacheDirty = true;
+    if (!unchanged) {
+      this.cacheDirty = true;
+      let changed = this.changed.get(label);
+      if (!changed) this.changed.set(label, (changed = new Map()));
+      changed.set(rel, entry);
+    }
     let forLabel = this.files.get(label);
     if (!forLabel) this.files.set(label, (forLabel = new Map()));
     forLabel.set(rel, entry);
@@ -190,6 +200,18 @@ export class FileSaver {
     this.o.outcome.stats.files++;
     this.o.outcome.stats.bytes += entry.size;
     this.o.reporter.fileDone();
+  }
+
+  /**
+   * What the file cache must become so that it holds exactly `files` for every source walked:
+   * the new and changed entries, and the cached paths this run didn't save.
+   */
+  cacheChanges(): FileCacheChange[] {
+    return [...this.files].map(([label, all]) => ({
+      label,
+      put: this.changed.get(label) ?? new Map<string, FileCacheEntry>(),
+      removed: [...(this.oldCache.get(label)?.keys() ?? [])].filter((path) => !all.has(path)),
+    }));
   }
 
   private cacheOf(label: string): Map<string, FileCacheEntry> {

@@ -8,6 +8,7 @@ import { lstatSync } from 'node:fs';
 import { readdir, readlink } from 'node:fs/promises';
 import type { BigIntStats, Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { turn } from '../concurrency.ts';
 import { displayName } from '../vault/index.ts';
 import type { TreeEntry } from '../vault/index.ts';
 import { fsArg, showPath, sourceFileErrorOf } from '../workers/index.ts';
@@ -65,6 +66,8 @@ export async function walkDir(w: Walker, source: CheckedRoot, rules: CompiledRul
     w.outcome.warn(showPath(abs), skipped.reason, `The folder ${skipped.message}`);
     return [];
   }
+  // Listings of many folders complete together, each continuing the walk: turns between them.
+  for (let t = turn(); t; t = turn()) await t;
   const jobs = names(listed).map(({ d, bytes, name, rawName }) => {
     const childRel = rel ? `${rel}/${name}` : name;
     const childRaw = rawRel || rawName !== undefined ? Buffer.concat([rawRel ?? Buffer.from(rel, 'utf8'), Buffer.from(rel || rawRel ? '/' : ''), bytes]) : undefined;
@@ -98,6 +101,8 @@ async function dirEntry(w: Walker, rules: CompiledRules, at: WalkedPath, depth: 
   const skip = rules.skipDir(rel);
   if (skip === 'secret') w.outcome.keep(source.label, rel, `credential folder (rule ${rules.secretRule(rel) ?? 'secret'})`);
   if (skip) return undefined;
+  // A folder of thousands of folders starts each one's walk from one loop: turns between them.
+  for (let t = turn(); t; t = turn()) await t;
   const st = lstatOrUndefined(abs);
   if (!st) return undefined;
   // Replaced by a link since it was listed: reading it would follow the link.
@@ -109,5 +114,6 @@ async function dirEntry(w: Walker, rules: CompiledRules, at: WalkedPath, depth: 
   // With include rules, folders that end up holding nothing included are left out.
   if (children.length === 0 && source.include && source.include.length > 0) return undefined;
   w.outcome.stats.dirs++;
+  for (let t = turn(); t; t = turn()) await t;
   return { name: at.name, type: 'dir', mode: Number(st.mode) & 0o7777, mtimeNs: st.mtimeNs.toString(), size: 0, subtree: await w.trees.saveTree(children), ...withRaw(at) };
 }

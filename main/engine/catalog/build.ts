@@ -5,6 +5,7 @@
 // the last backup is not read again: its entries come from the build cache.
 
 import type { BlobId } from '../../../shared/ids.ts';
+import { turn } from '../concurrency.ts';
 import type { BackupSource, CatalogInput } from '../backup/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
 import { localFiles, readerFor, readerForFormat, streamItems } from '../sessions/index.ts';
@@ -168,6 +169,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     const cached = prefetch ? prefetch.cache(source.label) : sessions.buildCache(source.label);
     for (const [path, file] of files) {
       if (!readerFor(source.agent, path)) continue;
+      for (let t = turn(); t; t = turn()) await t;
       options.signal?.throwIfAborted();
       const content = prefetch?.digestOf(source.label, path, file) ?? sessionDigest([path], () => file.content);
       const hit = cached.get(path);

@@ -34,6 +34,13 @@ export interface FileCacheEntry {
   tailDigest?: Uint8Array;
 }
 
+/** How one source's file cache changes after a backup: entries written or replaced, paths gone. */
+export interface FileCacheChange {
+  label: string;
+  put: ReadonlyMap<string, FileCacheEntry>;
+  removed: readonly string[];
+}
+
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
    CREATE TABLE index_files (id TEXT PRIMARY KEY);
@@ -119,6 +126,7 @@ export class StateDb {
       ),
       putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content, tail_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteLabelFiles: db.prepare('DELETE FROM files WHERE label = ?'),
+      deleteFile: db.prepare('DELETE FROM files WHERE label = ? AND path = ?'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       // Called per file by sync's pull and per folder by the tree reader: prepared once.
@@ -215,6 +223,20 @@ export class StateDb {
     return row ? fileEntryOf(row) : undefined;
   }
 
+  /**
+   * Applies a backup's changes to the file cache in one transaction: only what changed is
+   * written (rewriting every entry was 54 ms of a 1,000-session backup's main thread, and grows
+   * with the files, not with the change).
+   */
+  updateFiles(changes: readonly FileCacheChange[]): void {
+    this.db.transaction(() => {
+      for (const { label, put, removed } of changes) {
+        for (const path of removed) this.stmts.deleteFile.run(label, path);
+        for (const [path, f] of put) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tailDigest ? Buffer.from(f.tailDigest) : null);
+      }
+    })();
+  }
+
   /** Replaces the whole file cache of the given sources in one transaction. */
   replaceFiles(byLabel: ReadonlyMap<string, ReadonlyMap<string, FileCacheEntry>>): void {
     this.db.transaction(() => {
@@ -291,6 +313,13 @@ export class StateDb {
 
   putTree(id: BlobId, body: Uint8Array): void {
     this.stmts.putTree.run(Buffer.from(id, 'hex'), body);
+  }
+
+  /** Puts trees into the cache, in one transaction. */
+  putTrees(trees: readonly (readonly [BlobId, Uint8Array])[]): void {
+    this.db.transaction(() => {
+      for (const [id, body] of trees) this.stmts.putTree.run(Buffer.from(id, 'hex'), body);
+    })();
   }
 
   /** Snapshot records seen, by id (a record only changes when pinned, which rewrites the cache). */
