@@ -164,6 +164,7 @@ export async function indexFromVault(repo: Repository, options: { limit?: number
     done++;
     options.onProgress?.(done, due.length);
   }
+  await sessions.dropRetired(options.signal);
   return done;
 }
 

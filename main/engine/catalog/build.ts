@@ -147,6 +147,8 @@ export async function indexLocalSessions(sessions: SessionDb, options: IndexLoca
       options.onWarning?.(`${root}/${row.path}`, `Its text is not in the search index: ${(error as Error).message}`);
     }
   }
+  // The text of versions replaced by this backup goes now, a slice at a time.
+  await sessions.dropRetired(options.signal);
   return done;
 }
 

@@ -192,7 +192,7 @@ describe('SessionDb', () => {
     expect(s.search('"common common"').map((h) => h.session.id)).toEqual(['s0']);
   });
 
-  it("replaces a session's text without scanning the whole index (its rowid range is bound as integers)", () => {
+  it("replaces a session's text without scanning the whole index (its rowid range is bound as integers)", async () => {
     const s = db();
     const n = 8000;
     for (let i = 0; i < n; i++) s.indexSession('claude-code', `s${i}`, digest(`s${i}`), Array.from({ length: 5 }, (_, seq) => ({ seq, text: `lorem ipsum ${i} ${seq}` })));
@@ -212,7 +212,28 @@ describe('SessionDb', () => {
     expect(drop).toBeLessThan(scan / 4);
     // The replaced session's other rows are really gone, the others' are all there.
     s.indexSession('claude-code', 's7', 'f'.repeat(64), [{ seq: 0, text: 'replaced' }]);
+    await s.dropRetired();
     expect(s.db.prepare('SELECT count(*) AS n FROM session_fts').get()).toEqual({ n: (n - 1) * 5 + 1 });
+  });
+
+  it("retires a replaced version's text at once (search no longer finds it) and removes its rows later", async () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('long', { digest: 'f'.repeat(64) })] }]);
+    // A long session: 100 rows of its old version.
+    s.indexSession('claude-code', 'long', digest('long'), Array.from({ length: 100 }, (_, seq) => ({ seq, text: `walrus ledger entry ${seq}` })));
+    s.indexSession('claude-code', 'long', 'f'.repeat(64), [{ seq: 0, text: 'the new version talks about otters' }]);
+    const rows = () => (s.db.prepare('SELECT count(*) AS n FROM session_fts').get() as { n: number }).n;
+    // Search no longer finds the old text, though its rows are still there.
+    expect(s.search('walrus')).toEqual([]);
+    expect(s.search('otters').map((h) => h.session.id)).toEqual(['long']);
+    expect(rows()).toBe(101);
+    // Another connection opening the database (a session worker) leaves it for dropRetired.
+    expect(new SessionDb(s.db).indexedDigest('claude-code', 'long')).toBe('f'.repeat(64));
+    expect(rows()).toBe(101);
+    expect(await s.dropRetired()).toBe(1);
+    expect(rows()).toBe(1);
+    expect(s.search('otters').map((h) => h.session.id)).toEqual(['long']);
+    expect(await s.dropRetired()).toBe(0);
   });
 
   it('has FTS5 merge segments 16 at a time (fewer rewrites of the growing index)', () => {

@@ -18,6 +18,7 @@
 import type Database from 'better-sqlite3';
 import { threadId } from 'node:worker_threads';
 import type { BlobId } from '../../../shared/ids.ts';
+import { turn } from '../concurrency.ts';
 import type { CatalogEntry } from './entry.ts';
 
 const SCHEMA_META = 'sessions_schema';
@@ -44,6 +45,14 @@ const SCHEMA: readonly string[] = [
  */
 const PENDING = '';
 const pendingPrefix = (thread = threadId) => `pending-${process.pid}-t${thread}-`;
+/**
+ * A replaced version's text is retired (agent '', id `retired-<sid>`: search no longer finds it)
+ * and removed later, a slice at a time (dropRetired): deleting from FTS5 reads every row again,
+ * and a 20 MB session's old text held the thread 85 ms in one statement.
+ */
+const RETIRED = 'retired-';
+/** Rows of retired text removed per transaction (up to 16 KiB of text each). */
+const RETIRE_ROWS = 32;
 
 /** Characters per indexed chunk: small enough that a snippet is cheap, large enough to keep rows few. */
 export const CHUNK_CHARS = 16 * 1024;
@@ -219,7 +228,8 @@ export class SessionDb {
     // Another connection (the session worker) may be writing: wait for it rather than fail.
     db.pragma('busy_timeout = 10000');
     const mine = `pending-${process.pid}-%`;
-    for (const { sid } of db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id NOT LIKE ?').all(PENDING, mine)) this.dropDoc(sid);
+    const stale = db.prepare<[string, string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id NOT LIKE ? AND id NOT LIKE ?');
+    for (const { sid } of stale.all(PENDING, mine, `${RETIRED}%`)) this.dropDoc(sid);
   }
 
   private readonly prepared = new Map<string, Database.Statement>();
@@ -277,12 +287,38 @@ export class SessionDb {
     this.db.transaction(() => {
       const old = this.stmt<[string, string], { sid: number; digest: string }>('SELECT sid, digest FROM session_docs WHERE agent = ? AND id = ?').get(agent, id);
       if (old?.digest === digest) {
-        this.dropDoc(sid);
+        this.retireDoc(sid);
         return;
       }
-      if (old !== undefined) this.dropDoc(old.sid);
+      if (old !== undefined) this.retireDoc(old.sid);
       this.stmt('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(agent, id, digest, sid);
     }).immediate();
+  }
+
+  private retireDoc(sid: number): void {
+    this.stmt('UPDATE session_docs SET agent = ?, id = ?, digest = ? WHERE sid = ?').run(PENDING, `${RETIRED}${sid}`, '', sid);
+  }
+
+  /**
+   * Removes retired text (see RETIRED) a slice of rows per transaction, the event loop taking turns
+   * between slices. Called after a backup's or a pull's indexing; returns the sessions' texts removed.
+   */
+  async dropRetired(signal?: AbortSignal): Promise<number> {
+    const retired = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id LIKE ?').all(PENDING, `${RETIRED}%`);
+    const slice = this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?');
+    for (const { sid } of retired) {
+      const base = BigInt(sid) * BigInt(ROWS_PER_SESSION);
+      // A session's rows are numbered from 0 without gaps: slices until one finds nothing.
+      for (let from = 0n; from < BigInt(ROWS_PER_SESSION); from += BigInt(RETIRE_ROWS)) {
+        signal?.throwIfAborted();
+        const removed = this.db.transaction(() => slice.run(base + from, base + from + BigInt(RETIRE_ROWS)).changes).immediate();
+        for (let t = turn(); t; t = turn()) await t;
+        if (removed === 0) break;
+      }
+      this.stmt('DELETE FROM session_docs WHERE sid = ?').run(sid);
+      this.sids?.delete(sid);
+    }
+    return retired.length;
   }
 
   /**
