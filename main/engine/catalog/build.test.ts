@@ -58,11 +58,26 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
       // One session grows by a line: only its page changes; its new words are searchable.
       const file = join(home, '.claude', 'projects', '-tmp-large', 'ses_stage0_large.jsonl');
       appendFileSync(file, `${JSON.stringify({ type: 'user', sessionId: 'ses_stage0_large', uuid: 'u-new', timestamp: '2026-12-04T10:00:00.000Z', cwd: '/tmp/large', message: { role: 'user', content: 'Why does the flamingo invoice round twice?' } })}\n`);
+      const oldHits = sessions.search('"running"').filter((h) => h.session.id === 'ses_stage0_large').length;
+      expect(oldHits).toBe(1);
       const third = await runBackup(repo, { sources, reason: 'manual' });
-      expect(third.catalog).toMatchObject({ read: 1, indexed: 1 });
+      // Read on from where the last read stopped: only the new line is parsed and indexed.
+      expect(third.catalog).toMatchObject({ read: 1, resumed: 1, indexed: 1 });
       expect(third.snapshot?.catalog).not.toBe(first.snapshot?.catalog);
-      expect(sessions.list().find((s) => s.id === 'ses_stage0_large')?.updatedAt).toBe('2026-12-04T10:00:00.000Z');
+      const grown = sessions.list().find((s) => s.id === 'ses_stage0_large');
+      expect(grown?.updatedAt).toBe('2026-12-04T10:00:00.000Z');
       expect(sessions.search('flamingo invoice').map((h) => h.session.id)).toEqual(['ses_stage0_large']);
+      expect(sessions.search('"running"').filter((h) => h.session.id === 'ses_stage0_large').length).toBe(oldHits);
+      // The entry is the one a whole read of the grown file gives (a fresh vault, first backup).
+      const fresh = (await initRepo(new LocalBlobStore(join(tempDir('cairn-build-fresh-'), 'v')), undefined, 'laptop')).repo;
+      try {
+        await runBackup(fresh, { sources, reason: 'manual' });
+        const whole = new SessionDb(fresh.db.db).list().find((s) => s.id === 'ses_stage0_large');
+        const fields = (s: typeof grown) => s && { title: s.title, project: s.project, startedAt: s.startedAt, updatedAt: s.updatedAt, model: s.model, messages: s.messages, toolCalls: s.toolCalls, files: s.files, bytes: s.bytes };
+        expect(fields(grown)).toEqual(fields(whole));
+      } finally {
+        await fresh.close();
+      }
 
       // Another device lists the laptop's sessions from the catalog alone.
       const other = await openRepo(store, tempDir('cairn-build-state-'), undefined, 'desktop');

@@ -14,11 +14,11 @@ import { writeCatalog } from './catalog-tree.ts';
 import type { CatalogPage } from './catalog-tree.ts';
 import { canonicalEntry, sessionDigest } from './entry.ts';
 import type { CatalogEntry } from './entry.ts';
-import { readHere } from './prefetch.ts';
+import { readHere, readOrResume } from './prefetch.ts';
 import type { CatalogPrefetch } from './prefetch.ts';
 import { itemText } from './read.ts';
 import type { FileSessions } from './read.ts';
-import type { SessionDb } from './session-db.ts';
+import type { BuildCacheEntry, SessionDb } from './session-db.ts';
 import { TextChunker } from './session-db.ts';
 
 export interface BuildStats {
@@ -35,6 +35,8 @@ export interface BuildStats {
   indexMs: number;
   /** Files whose sessions could not be read (a warning each). */
   failed: number;
+  /** Of the sessions read, those read on from where the last read stopped (only what was appended; resume.ts). */
+  resumed: number;
 }
 
 export interface BuildOptions {
@@ -159,10 +161,10 @@ export async function indexLocalSessions(sessions: SessionDb, options: IndexLoca
 export async function buildCatalog(input: CatalogInput, options: BuildOptions): Promise<BuiltCatalog> {
   const { sessions, prefetch } = options;
   const started = performance.now();
-  const stats: BuildStats = { sessions: 0, read: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
+  const stats: BuildStats = { sessions: 0, read: 0, resumed: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
   const entries: CatalogEntry[] = [];
-  const cacheUpdates: { label: string; path: string; content: string; entries: CatalogEntry[] }[] = [];
-  const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; read: Promise<FileSessions> }[] = [];
+  const cacheUpdates: ({ label: string; path: string } & BuildCacheEntry)[] = [];
+  const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; hit: BuildCacheEntry | undefined; read: Promise<FileSessions> }[] = [];
   const read = prefetch?.read ?? readHere(sessions);
   for (const source of input.sources) {
     if (!source.agent) continue;
@@ -182,9 +184,9 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
         continue;
       }
       // Read during the walk when the backup reported the file (see prefetch.ts), else now.
-      const got = prefetch?.take(source.label, path, content) ?? read(source.agent, source.path, path, file);
+      const got = prefetch?.take(source.label, path, content) ?? readOrResume(read, source.agent, source.path, path, file, hit);
       got.catch(() => undefined);
-      misses.push({ source: source as BackupSource & { agent: string }, files, path, content, read: got });
+      misses.push({ source: source as BackupSource & { agent: string }, files, path, content, hit, read: got });
     }
   }
   for (const miss of misses) {
@@ -196,9 +198,16 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
       // The text read with the metadata becomes the index's version of each session.
       found.forEach((e, i) => {
         const sid = got.texts[i];
-        if (sid === undefined) return;
-        sessions.commitPending(sid, e.agent, e.id, e.digest);
-        stats.indexed++;
+        const appended = got.appended?.[i];
+        if (sid !== undefined) {
+          sessions.commitPending(sid, e.agent, e.id, e.digest);
+          stats.indexed++;
+        } else if (appended) {
+          stats.resumed++;
+          // The index goes on from the version it holds; else the session is indexed whole after the snapshot.
+          const from = miss.hit?.entries[0]?.digest;
+          if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) stats.indexed++;
+        }
       });
     } catch (error) {
       if (options.signal?.aborted) throw error;
@@ -208,7 +217,8 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     }
     stats.read += found.length;
     entries.push(...found);
-    cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found });
+    const resume = found.length === 1 ? (await miss.read).resume?.[0] : undefined;
+    cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found, ...(resume ? { resume } : {}) });
   }
   stats.sessions = entries.length;
   const { root, pages } = await writeCatalog(entries, { data: input.storeData, tree: input.storeTree });

@@ -8,8 +8,8 @@
 
 import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
-import type { SessionMeta } from '../sessions/index.ts';
 import { readFileSessions } from './read.ts';
+import type { FileSessions } from './read.ts';
 import { SessionDb } from './session-db.ts';
 
 export interface MetaRequest {
@@ -25,7 +25,7 @@ export interface MetaRequest {
   lane?: { k: number; n: number };
 }
 
-export type MetaResponse = { task: number; metas: SessionMeta[]; texts: (number | undefined)[] } | { task: number; error: string };
+export type MetaResponse = ({ task: number } & FileSessions) | { task: number; error: string };
 
 const port = parentPort;
 if (!port) throw new Error('meta-worker.ts runs only as a worker thread (see prefetch.ts).');

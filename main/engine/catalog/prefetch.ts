@@ -18,11 +18,11 @@ import type { FileCacheEntry } from '../state/index.ts';
 import { readerFor } from '../sessions/index.ts';
 import type { SessionMeta } from '../sessions/index.ts';
 import { sessionDigest } from './entry.ts';
-import type { CatalogEntry } from './entry.ts';
 import type { MetaRequest, MetaResponse } from './meta-worker.ts';
 import { mtimeSeconds, readFileSessions } from './read.ts';
 import type { FileSessions } from './read.ts';
-import type { SessionDb } from './session-db.ts';
+import { resumeFileSessions } from './resume.ts';
+import type { BuildCacheEntry, SessionDb } from './session-db.ts';
 
 /** meta-worker beside this file, with this file's extension: .ts from source, .js/.mjs when built. */
 export const META_WORKER_URL = new URL(`./meta-worker${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -49,6 +49,20 @@ export const INLINE_BYTES = 2 * 2 ** 20;
 /** Metadata only, read on the calling thread. */
 export async function readMetasHere(agent: string, root: string, path: string): Promise<SessionMeta[]> {
   return (await readFileSessions(agent, root, path)).metas;
+}
+
+/**
+ * The sessions of a file that changed since the build cache's `hit`: read on from where the last
+ * read stopped when it left a resume point and the file only grew (resume.ts, on this thread:
+ * only the appended part is parsed), else read whole by `read`.
+ */
+export function readOrResume(read: SessionSource, agent: string, root: string, path: string, file: FileFacts, hit: BuildCacheEntry | undefined): Promise<FileSessions> {
+  const point = hit?.entries.length === 1 ? hit.resume : undefined;
+  if (!point) return read(agent, root, path, file);
+  return resumeFileSessions(agent, root, path, point).then(
+    (resumed) => resumed ?? read(agent, root, path, file),
+    () => read(agent, root, path, file),
+  );
 }
 
 /** Reads on the calling thread, writing the text into `sessions`' index. */
@@ -107,7 +121,10 @@ class MetaWorker {
       this.pending.delete(m.task);
       if (this.pending.size === 0) worker.unref();
       if ('error' in m) p.reject(new Error(m.error));
-      else p.resolve({ metas: m.metas, texts: m.texts });
+      else {
+        const { task: _task, ...read } = m;
+        p.resolve(read);
+      }
     });
     const fallBack = () => {
       // The worker is gone: what it had not answered is read here instead.
@@ -142,7 +159,7 @@ class MetaWorker {
   }
 }
 
-type BuildCache = Map<string, { content: string; entries: CatalogEntry[] }>;
+type BuildCache = Map<string, BuildCacheEntry>;
 
 /**
  * What the catalog step of one backup reads: the build cache of each agent source (loaded once)
@@ -204,8 +221,9 @@ export class CatalogPrefetch {
       if (!source?.agent || !readerFor(source.agent, rel)) return;
       const content = sessionDigest([rel], () => file.content);
       this.digests.set(`${label}\0${rel}`, { ids: file.content, content });
-      if (this.cache(label).get(rel)?.content === content) return;
-      const read = this.read(source.agent, source.path, rel, file);
+      const hit = this.cache(label).get(rel);
+      if (hit?.content === content) return;
+      const read = readOrResume(this.read, source.agent, source.path, rel, file, hit);
       // Failures are reported when the catalog step takes the result.
       read.catch(() => undefined);
       this.ahead.set(`${label}\0${rel}`, { content, read });

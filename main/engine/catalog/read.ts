@@ -5,7 +5,9 @@
 
 import { localFiles, MetaBuilder, readerFor, streamItems } from '../sessions/index.ts';
 import type { SessionItem, SessionMeta } from '../sessions/index.ts';
-import type { SessionDb, TextWriter } from './session-db.ts';
+import { canResume, pointAfter, ReadTrack, tee } from './resume.ts';
+import type { ResumePoint } from './resume.ts';
+import type { SessionDb, TextChunk, TextWriter } from './session-db.ts';
 import { TextChunker } from './session-db.ts';
 
 /** Longest text an item contributes to the search index (tool output can be a whole file). */
@@ -45,6 +47,10 @@ export interface FileSessions {
   metas: SessionMeta[];
   /** Per meta: the sid of its text, pending in the index (when an index was given). */
   texts: (number | undefined)[];
+  /** Per meta, from a read resumed where the last one stopped: the text of what was appended. */
+  appended?: TextChunk[][];
+  /** Per meta: where this read stopped, when the next can go on from there (resume.ts). */
+  resume?: (ResumePoint | undefined)[];
 }
 
 export interface IndexTarget {
@@ -64,15 +70,22 @@ export async function readFileSessions(agent: string, root: string, path: string
   const reader = readerFor(agent, path);
   const out: FileSessions = { metas: [], texts: [] };
   if (!reader) return out;
-  const files = localFiles(root);
+  const local = localFiles(root);
   try {
-    for (const ref of await reader.list(files, path)) {
+    const refs = await reader.list(local, path);
+    // A file whose one session can go on later is read through a tee that hashes what it reads.
+    const track = refs.length === 1 && refs[0] && (await canResume(reader, local, refs[0])) ? new ReadTrack() : undefined;
+    const files = track ? tee(local, path, 0, track) : local;
+    for (const ref of refs) {
       const builder = new MetaBuilder(ref);
       const chunker = index ? new TextChunker() : undefined;
       const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}), ...(index.lane ? { lane: index.lane } : {}) });
+      const state: Record<string, unknown> = {};
+      let seq = 0;
       try {
-        for await (const { item } of streamItems(reader, files, ref, { signal }, (m) => builder.patch(m))) {
+        for await (const { item } of streamItems(reader, files, ref, { signal, state }, (m) => builder.patch(m))) {
           builder.item(item);
+          seq = item.seq + 1;
           if (chunker && writer) {
             chunker.add(item.seq, itemText(item));
             writer.add(chunker.take());
@@ -81,6 +94,7 @@ export async function readFileSessions(agent: string, root: string, path: string
         if (chunker && writer) writer.add(chunker.finish());
         out.metas.push(builder.build());
         out.texts.push(writer?.park());
+        if (track) (out.resume ??= []).push(pointAfter(track, { offset: 0, line: 1 }, seq, builder, ref, state));
       } catch (error) {
         writer?.discard();
         throw error;

@@ -20,6 +20,16 @@ import { threadId } from 'node:worker_threads';
 import type { BlobId } from '../../../shared/ids.ts';
 import { turn } from '../concurrency.ts';
 import type { CatalogEntry } from './entry.ts';
+import type { ResumePoint } from './resume.ts';
+
+/** What the build cache holds of a file that defines sessions (see build.ts). */
+export interface BuildCacheEntry {
+  /** sessionDigest of the file alone, when its entries were built. */
+  content: string;
+  entries: CatalogEntry[];
+  /** Where the read of its one growing session stopped (catalog/resume.ts). */
+  resume?: ResumePoint;
+}
 
 const SCHEMA_META = 'sessions_schema';
 const SCHEMA: readonly string[] = [
@@ -36,6 +46,8 @@ const SCHEMA: readonly string[] = [
   // FTS5 merges segments once 16 of a size exist, not 4: each posting is rewritten fewer times as
   // the index grows (27 % less CPU writing 300 MB of text; searches ranked as fast: BENCHMARKS.md).
   `INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);`,
+  // Where a read of a growing session file stopped, to go on from there (catalog/resume.ts).
+  `ALTER TABLE catalog_build ADD COLUMN resume TEXT;`,
 ];
 
 /**
@@ -339,21 +351,21 @@ export class SessionDb {
   // Build cache (see build.ts) ------------------------------------------------------------------
 
   /** Per file of a source: the content it had and the entries its sessions gave. */
-  buildCache(label: string): Map<string, { content: string; entries: CatalogEntry[] }> {
-    const rows = this.db.prepare<[string], { path: string; content: string; entries: string }>('SELECT path, content, entries FROM catalog_build WHERE label = ?').all(label);
-    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[] }]));
+  buildCache(label: string): Map<string, BuildCacheEntry> {
+    const rows = this.db.prepare<[string], { path: string; content: string; entries: string; resume: string | null }>('SELECT path, content, entries, resume FROM catalog_build WHERE label = ?').all(label);
+    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[], ...(r.resume ? { resume: JSON.parse(r.resume) as ResumePoint } : {}) }]));
   }
 
   /** Stores `updates`, and forgets the cached files of `labels` that `present` no longer has. */
-  updateBuildCache(labels: readonly string[], updates: readonly { label: string; path: string; content: string; entries: readonly CatalogEntry[] }[], present: (label: string) => { has(path: string): boolean }): void {
-    const put = this.db.prepare('INSERT OR REPLACE INTO catalog_build (label, path, content, entries) VALUES (?, ?, ?, ?)');
+  updateBuildCache(labels: readonly string[], updates: readonly ({ label: string; path: string } & BuildCacheEntry)[], present: (label: string) => { has(path: string): boolean }): void {
+    const put = this.db.prepare('INSERT OR REPLACE INTO catalog_build (label, path, content, entries, resume) VALUES (?, ?, ?, ?, ?)');
     const del = this.db.prepare('DELETE FROM catalog_build WHERE label = ? AND path = ?');
     this.db.transaction(() => {
       for (const label of labels) {
         const keep = present(label);
         for (const { path } of this.db.prepare<[string], { path: string }>('SELECT path FROM catalog_build WHERE label = ?').all(label)) if (!keep.has(path)) del.run(label, path);
       }
-      for (const u of updates) put.run(u.label, u.path, u.content, JSON.stringify(u.entries));
+      for (const u of updates) put.run(u.label, u.path, u.content, JSON.stringify(u.entries), u.resume ? JSON.stringify(u.resume) : null);
     }).immediate();
   }
 
@@ -549,6 +561,31 @@ export class SessionDb {
         this.dropPending(sid);
       },
     };
+  }
+
+  /**
+   * Adds the text of what was appended to a session (read from where the last read stopped,
+   * catalog/resume.ts) after the text the index holds, making it version `to`. Only when the
+   * index holds version `from` (else false: the session is indexed whole later, see unindexed).
+   */
+  appendText(agent: string, id: string, from: string, to: string, chunks: readonly TextChunk[]): boolean {
+    return this.db
+      .transaction(() => {
+        const doc = this.stmt<[string, string], { sid: number; digest: string }>('SELECT sid, digest FROM session_docs WHERE agent = ? AND id = ?').get(agent, id);
+        if (doc?.digest !== from) return false;
+        const base = BigInt(doc.sid) * BigInt(ROWS_PER_SESSION);
+        const last = this.stmt<[bigint, bigint], { last: number | bigint | null }>('SELECT max(rowid) AS last FROM session_fts WHERE rowid >= ? AND rowid < ?').safeIntegers(true).get(base, base + BigInt(ROWS_PER_SESSION))?.last;
+        let n = last === null || last === undefined ? 0n : BigInt(last) - base + 1n;
+        const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
+        for (const c of chunks) {
+          if (n >= BigInt(ROWS_PER_SESSION)) break;
+          insert.run(base + n, c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
+          n += 1n;
+        }
+        this.stmt('UPDATE session_docs SET digest = ? WHERE sid = ?').run(to, doc.sid);
+        return true;
+      })
+      .immediate();
   }
 
   /** Replaces a session's text in the index with `chunks` (see TextChunker). */

@@ -61,6 +61,12 @@ export interface ReadOptions {
   /** Start at the record at this position (from an item's position or a page cursor). */
   from?: Position;
   signal?: AbortSignal;
+  /**
+   * For readers that can resume (SessionReader.resumable): the object a reader keeps what it
+   * carries from record to record in (JSON values), filled as it reads. Given back with `from`
+   * at the end of an earlier read, the read goes on as if it had never stopped.
+   */
+  state?: Record<string, unknown>;
 }
 
 export interface SessionReader {
@@ -79,6 +85,12 @@ export interface SessionReader {
    * resumes mid-file doesn't have it); metadata may.
    */
   read(files: SessionFiles, ref: SessionRef, options?: ReadOptions): AsyncIterable<ReaderEvent>;
+  /**
+   * Whether a read of this session that reached the end of its one file can later go on from
+   * there (`from` and `state`) once the file has grown: the format only ever appends, and no other
+   * file adds to the session. The catalog then reads only what was appended (catalog/resume.ts).
+   */
+  resumable?(files: SessionFiles, ref: SessionRef): Promise<boolean>;
 }
 
 /** Tool calls wait this many items for their result before they are passed on without it. */
@@ -141,7 +153,7 @@ export async function* streamItems(
   let recordOffset = -1;
   let index = 0;
 
-  for await (const event of reader.read(files, ref, { from, signal: options.signal })) {
+  for await (const event of reader.read(files, ref, { from, signal: options.signal, ...(options.state ? { state: options.state } : {}) })) {
     options.signal?.throwIfAborted();
     if (event.type === 'meta') {
       onMeta?.(event.meta);
@@ -189,6 +201,16 @@ function* drain(queue: Pending[], open: Map<string, Pending>, all: boolean): Gen
   }
 }
 
+/** A MetaBuilder part way through a session (MetaBuilder.saved), as JSON. */
+export interface MetaBuilderState {
+  meta: Omit<SessionMeta, 'ref' | 'children' | 'files'>;
+  title?: string;
+  summary?: string;
+  firstUser?: string;
+  children: string[];
+  files: string[];
+}
+
 /** Folds metadata records and items into a SessionMeta. */
 export class MetaBuilder {
   private readonly meta: SessionMeta;
@@ -198,9 +220,28 @@ export class MetaBuilder {
   private readonly children = new Set<string>();
   private readonly files = new Set<string>();
 
-  constructor(ref: SessionRef) {
+  constructor(ref: SessionRef, saved?: MetaBuilderState) {
     this.meta = { ref, id: ref.key ?? fallbackId(ref.path), agent: ref.agent, format: ref.format, counts: emptyCounts(), notShownTypes: {}, children: [], files: [] };
     this.files.add(ref.path);
+    if (saved) {
+      const copy = structuredClone(saved);
+      Object.assign(this.meta, copy.meta, { ref, children: [], files: [] });
+      if (copy.title !== undefined) this.title = copy.title;
+      if (copy.summary !== undefined) this.summary = copy.summary;
+      if (copy.firstUser !== undefined) this.firstUser = copy.firstUser;
+      for (const c of copy.children) this.children.add(c);
+      for (const f of copy.files) this.files.add(f);
+    }
+  }
+
+  /** Where the fold stands, to go on from later (new MetaBuilder(ref, saved)). */
+  saved(): MetaBuilderState {
+    const { ref: _ref, children: _children, files: _files, ...meta } = this.meta;
+    const out: MetaBuilderState = { meta: structuredClone(meta), children: [...this.children], files: [...this.files] };
+    if (this.title !== undefined) out.title = this.title;
+    if (this.summary !== undefined) out.summary = this.summary;
+    if (this.firstUser !== undefined) out.firstUser = this.firstUser;
+    return out;
   }
 
   patch(p: MetaPatch): void {

@@ -34,7 +34,8 @@ export const claudeCodeReader: SessionReader = {
   async *read(files: SessionFiles, ref: SessionRef, options: ReadOptions = {}): AsyncGenerator<ReaderEvent> {
     const sub = SUBAGENT.exec(ref.path);
     const legacy = LEGACY_SUBAGENT.exec(ref.path);
-    const state: State = { customTitle: false };
+    const state = (options.state ?? {}) as Partial<State> as State;
+    state.customTitle ??= false;
     if (sub) {
       const [, , parent, workflows, , agentId] = sub;
       yield { type: 'meta', meta: { id: `agent-${agentId}`, parentId: parent, role: workflows ? 'workflow' : 'subagent' } };
@@ -57,6 +58,13 @@ export const claudeCodeReader: SessionReader = {
       yield* e.events;
     }
     if (sub?.[3] === 'workflows') yield* journal(files, ref.path, sub[5] as string);
+  },
+
+  // A transcript only grows. A main session's sub-agents live in its folder, read only from the
+  // top; a sub-agent's .meta.json and a workflow's journal are other files: those don't resume.
+  async resumable(files: SessionFiles, ref: SessionRef): Promise<boolean> {
+    if (SUBAGENT.exec(ref.path) || LEGACY_SUBAGENT.exec(ref.path)) return false;
+    return (await files.list(ref.path.replace(/\.jsonl$/, ''))).length === 0;
   },
 };
 

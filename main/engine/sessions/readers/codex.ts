@@ -40,7 +40,9 @@ export const codexReader: SessionReader = {
   async *read(files: SessionFiles, ref: SessionRef, options: ReadOptions = {}): AsyncGenerator<ReaderEvent> {
     const fromName = ROLLOUT_ID.exec(ref.path)?.[1];
     if (fromName) yield { type: 'meta', meta: { id: fromName } };
-    const state: CodexState = { sessionMeta: false, anonymousCall: undefined, line: 0 };
+    const state = (options.state ?? {}) as Partial<CodexState> as CodexState;
+    state.sessionMeta ??= false;
+    state.line ??= 0;
     for await (const record of jsonlRecords(files, ref.path, options.from)) {
       if (!record.ok) {
         yield unreadableEvent(ref.path, record);
@@ -52,12 +54,17 @@ export const codexReader: SessionReader = {
       yield* e.events;
     }
   },
+
+  // A rollout only grows; a compressed one (.zst, archived) is written once.
+  async resumable(_files: SessionFiles, ref: SessionRef): Promise<boolean> {
+    return ref.path.endsWith('.jsonl');
+  },
 };
 
 interface CodexState {
   sessionMeta: boolean;
   /** 0.10x `tool_call` records carry no call id: the next `tool_result` answers the last call. */
-  anonymousCall: string | undefined;
+  anonymousCall?: string | undefined;
   line: number;
 }
 

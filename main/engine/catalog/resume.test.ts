@@ -1,0 +1,134 @@
+import { appendFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
+import { tempDir, removeTempDirs } from '../../../testing/repo.ts';
+import { localFiles, readerFor, streamItems } from '../sessions/index.ts';
+import { itemText, readFileSessions } from './read.ts';
+import { resumeFileSessions } from './resume.ts';
+import type { ResumePoint } from './resume.ts';
+import { TextChunker } from './session-db.ts';
+import type { TextChunk } from './session-db.ts';
+
+const home = realAgentsHome();
+if (!home) process.stderr.write(`[catalog/resume] ${REAL_AGENTS_MISSING}\n`);
+afterAll(() => removeTempDirs());
+
+/** Every transcript and rollout of the real samples that a read can resume. */
+function samples(): { agent: string; root: string; path: string }[] {
+  if (!home) return [];
+  const out: { agent: string; root: string; path: string }[] = [];
+  const claude = join(home, '.claude');
+  for (const project of readdirSync(join(claude, 'projects'))) {
+    for (const name of readdirSync(join(claude, 'projects', project))) if (name.endsWith('.jsonl')) out.push({ agent: 'claude-code', root: claude, path: `projects/${project}/${name}` });
+  }
+  const codex = join(home, '.codex');
+  for (const path of readdirSync(join(codex, 'sessions'), { recursive: true }) as string[]) if (/rollout-.*\.jsonl$/.test(path)) out.push({ agent: 'codex', root: codex, path: `sessions/${path}` });
+  return out;
+}
+
+/** The words of a session's search text, sorted (chunk boundaries don't matter to search). */
+const words = (chunks: readonly TextChunk[]) => chunks.flatMap((c) => c.text.split(/\s+/).filter(Boolean)).sort();
+
+async function textOf(agent: string, root: string, path: string): Promise<TextChunk[]> {
+  const reader = readerFor(agent, path)!;
+  const files = localFiles(root);
+  const [ref] = await reader.list(files, path);
+  const chunker = new TextChunker();
+  const out: TextChunk[] = [];
+  for await (const { item } of streamItems(reader, files, ref!)) {
+    chunker.add(item.seq, itemText(item));
+    out.push(...chunker.take());
+  }
+  return [...out, ...chunker.finish()];
+}
+
+describe.skipIf(!home)('reading on from where the last read stopped, on the real samples', () => {
+  it('gives every resumable session the metadata and search words of a whole read, wherever the file was cut', async () => {
+    const all = samples();
+    // A main Claude Code session with a sub-agent folder reads other files: it is read whole.
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    let resumed = 0;
+    for (const { agent, root, path } of all) {
+      const whole = await readFileSessions(agent, root, path);
+      const wholeText = await textOf(agent, root, path);
+      const bytes = readFileSync(join(root, path));
+      const ends: number[] = [];
+      for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) ends.push(i + 1);
+      // Cut after a few lines, near the middle and one line before the end.
+      for (const cut of new Set([ends[0], ends[Math.floor(ends.length / 3)], ends[Math.floor(ends.length / 2)], ends[ends.length - 2]])) {
+        if (cut === undefined || cut >= bytes.length) continue;
+        const dir = tempDir();
+        if (agent === 'claude-code') {
+          // The session's folder (sub-agents) goes with it.
+          const folder = join(root, path.replace(/\.jsonl$/, ''));
+          try {
+            cpSync(folder, join(dir, path.replace(/\.jsonl$/, '')), { recursive: true });
+          } catch {
+            // No folder.
+          }
+        }
+        mkdirSync(dirname(join(dir, path)), { recursive: true });
+        writeFileSync(join(dir, path), bytes.subarray(0, cut));
+        const first = await readFileSessions(agent, dir, path);
+        const point = first.resume?.[0];
+        if (whole.metas[0]?.files.length !== 1) {
+          expect(point).toBeUndefined();
+          continue;
+        }
+        expect(point, `${path} cut at ${cut}`).toBeDefined();
+        const firstText = await textOf(agent, dir, path);
+        appendFileSync(join(dir, path), bytes.subarray(cut));
+        const on = await resumeFileSessions(agent, dir, path, point as ResumePoint);
+        expect(on, `${path} cut at ${cut}`).toBeDefined();
+        expect(on?.metas).toEqual(whole.metas);
+        expect(words([...firstText, ...(on?.appended[0] ?? [])])).toEqual(words(wholeText));
+        // And the point it leaves is the one a whole read leaves.
+        expect(on?.resume?.[0]).toEqual(whole.resume?.[0]);
+        resumed++;
+      }
+    }
+    expect(resumed).toBeGreaterThanOrEqual(8);
+  });
+});
+
+describe('when a read does not resume', () => {
+  const line = (i: number) => `${JSON.stringify({ type: 'user', timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`, cwd: '/src/app', message: { role: 'user', content: `message number ${i}` } })}\n`;
+  const path = 'projects/-src-app/11111111-2222-4333-8444-555555555555.jsonl';
+
+  function transcript(lines: number): string {
+    const dir = tempDir();
+    mkdirSync(join(dir, dirname(path)), { recursive: true });
+    writeFileSync(join(dir, path), Array.from({ length: lines }, (_, i) => line(i)).join(''));
+    return dir;
+  }
+
+  it('reads whole a file that was rewritten rather than grown', async () => {
+    const dir = transcript(20);
+    const point = (await readFileSessions('claude-code', dir, path)).resume?.[0];
+    expect(point).toMatchObject({ offset: readFileSync(join(dir, path)).length, line: 21, seq: 20 });
+    const before = readFileSync(join(dir, path), 'utf8');
+    writeFileSync(join(dir, path), before.replace('message number 3', 'message number X') + line(20));
+    expect(await resumeFileSessions('claude-code', dir, path, point as ResumePoint)).toBeUndefined();
+    // Shorter than the point: not grown either.
+    writeFileSync(join(dir, path), before.slice(0, 100));
+    expect(await resumeFileSessions('claude-code', dir, path, point as ResumePoint)).toBeUndefined();
+  });
+
+  it('leaves no point after a line still being written, and none once a sub-agent folder appears', async () => {
+    const dir = transcript(5);
+    appendFileSync(join(dir, path), '{"type":"user","message":');
+    expect((await readFileSessions('claude-code', dir, path)).resume?.[0]).toBeUndefined();
+
+    const other = transcript(5);
+    const point = (await readFileSessions('claude-code', other, path)).resume?.[0];
+    expect(point).toBeDefined();
+    appendFileSync(join(other, path), line(5));
+    const agentFile = join(other, path.replace(/\.jsonl$/, ''), 'subagents', 'agent-a1.jsonl');
+    mkdirSync(dirname(agentFile), { recursive: true });
+    writeFileSync(agentFile, line(0));
+    expect(await resumeFileSessions('claude-code', other, path, point as ResumePoint)).toBeUndefined();
+    expect((await readFileSessions('claude-code', other, path)).resume?.[0]).toBeUndefined();
+    rmSync(join(other, path.replace(/\.jsonl$/, '')), { recursive: true });
+  });
+});
