@@ -15,6 +15,37 @@ import { PAGE_ITEMS, useSessions, type OpenSession } from './sessions-store.ts';
 
 /** Rows rendered beyond each edge of the view. */
 const OVERSCAN = 3;
+/** How long the view keeps the hit in sight while the rows around it are measured. */
+const SETTLE_MS = 3000;
+
+/**
+ * Keeps row `index` in view while the rows around it are measured: each measurement moves the
+ * rows below it, and on a loaded machine the first scroll can land a dozen rows short (the hit
+ * then never drawn). Re-aligns on every frame the row is out of view, until SETTLE_MS or the
+ * user scrolls, clicks or types. Returns the stop.
+ */
+function settleOn(scroller: HTMLElement | null, index: number, align: () => void): () => void {
+  if (!scroller || typeof requestAnimationFrame !== 'function') return () => {};
+  const until = performance.now() + SETTLE_MS;
+  let frame = 0;
+  const stop = () => {
+    cancelAnimationFrame(frame);
+    for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart'] as const) scroller.removeEventListener(type, stop);
+  };
+  for (const type of ['wheel', 'keydown', 'pointerdown', 'touchstart'] as const) scroller.addEventListener(type, stop, { passive: true });
+  const check = () => {
+    if (performance.now() > until) return stop();
+    const row = scroller.querySelector(`[data-index="${index}"]`);
+    const view = scroller.getBoundingClientRect();
+    // Not laid out (hidden, or a test's DOM without layout): nothing to keep in view.
+    if (view.height === 0) return stop();
+    const box = row?.getBoundingClientRect();
+    if (!box || box.bottom <= view.top || box.top >= view.bottom) align();
+    frame = requestAnimationFrame(check);
+  };
+  frame = requestAnimationFrame(check);
+  return stop;
+}
 
 export function Conversation({ open, assistant }: { open: OpenSession; assistant: string }) {
   const loadPage = useSessions((s) => s.loadPage);
@@ -67,6 +98,8 @@ export function Conversation({ open, assistant }: { open: OpenSession; assistant
     if (jumped.current === mark) return;
     jumped.current = mark;
     virtualizer.scrollToIndex(hit, { align: 'center' });
+    if (!hitLoaded) return;
+    return settleOn(scrollRef.current, hit, () => virtualizer.scrollToIndex(hit, { align: 'center' }));
   }, [hit, count, hitLoaded, open.session.key, virtualizer]);
 
   return (
