@@ -4,11 +4,10 @@
 //
 //   node bench/event-loop.ts [--size MiB]
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { appendFileSync } from 'node:fs';
 import { generateAgentHome, rng, transcriptLine } from '../testing/agent-home.ts';
 import { ADAPTERS, AGENT_IDS, copySqliteConsistent, toBackupSources } from '../main/engine/agents/index.ts';
 import { runBackup } from '../main/engine/operations.ts';

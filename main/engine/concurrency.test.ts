@@ -1,7 +1,7 @@
 import { stat } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SLICE_MS, takeTurns, turn } from './concurrency.ts';
+import { SLICE_MS, turn } from './concurrency.ts';
 
 const busy = (ms: number) => {
   const end = performance.now() + ms;
@@ -12,7 +12,7 @@ const busy = (ms: number) => {
 
 describe('turn', () => {
   it('hands the event loop a turn once the thread was busy a slice, once for everyone waiting', async () => {
-    await takeTurns();
+    for (let t = turn(); t; t = turn()) await t;
     const order: string[] = [];
     // I/O that completes while the thread is busy: its callback runs before the second slice at
     // the latest (a turn taken in an I/O callback ends in the same loop iteration, the next one
@@ -35,7 +35,7 @@ describe('turn', () => {
   });
 
   it('costs nothing while the slice lasts', async () => {
-    await takeTurns();
+    for (let t = turn(); t; t = turn()) await t;
     let waits = 0;
     for (let i = 0; i < 1000; i++) if (turn()) waits++;
     expect(waits).toBe(0);

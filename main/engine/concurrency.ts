@@ -36,7 +36,10 @@ let nextTurn: Promise<void> | undefined;
  * promise to await, or undefined when there's time left. Long runs of already-settled work (the
  * walk over unchanged files, the catalog over unchanged sessions) are all microtasks, which run
  * to the end before the loop does anything else: in the Electron main process that held IPC and
- * the tray for 400 ms a backup. Awaiting `while ((t = turn())) await t;` at each step bounds it.
+ * the tray for 400 ms a backup. Each step starts with `for (let t = turn(); t; t = turn()) await t;`
+ * written inline: the check must run in the same continuation as the step's work. A helper that
+ * is awaited first (`await takeTurns()`) defers every step of a folder past its check, and they
+ * all then run in one burst (measured: the steady backup's loop p99 back from 42 to ~100 ms).
  */
 export function turn(): Promise<void> | undefined {
   if (performance.now() - sliceStart < SLICE_MS) return undefined;
@@ -48,9 +51,4 @@ export function turn(): Promise<void> | undefined {
     }),
   );
   return nextTurn;
-}
-
-/** Awaits turns until this thread has time left in its slice (see turn()). */
-export async function takeTurns(): Promise<void> {
-  for (let t = turn(); t; t = turn()) await t;
 }

@@ -192,8 +192,9 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   for (const miss of misses) {
     options.signal?.throwIfAborted();
     let found: CatalogEntry[];
+    let got: FileSessions;
     try {
-      const got = await miss.read;
+      got = await miss.read;
       found = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
       // The text read with the metadata becomes the index's version of each session.
       found.forEach((e, i) => {
@@ -217,7 +218,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     }
     stats.read += found.length;
     entries.push(...found);
-    const resume = found.length === 1 ? (await miss.read).resume?.[0] : undefined;
+    const resume = found.length === 1 ? got.resume?.[0] : undefined;
     cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found, ...(resume ? { resume } : {}) });
   }
   stats.sessions = entries.length;

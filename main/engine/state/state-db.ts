@@ -232,9 +232,13 @@ export class StateDb {
     this.db.transaction(() => {
       for (const { label, put, removed } of changes) {
         for (const path of removed) this.stmts.deleteFile.run(label, path);
-        for (const [path, f] of put) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tailDigest ? Buffer.from(f.tailDigest) : null);
+        for (const [path, f] of put) this.putFile(label, path, f);
       }
     })();
+  }
+
+  private putFile(label: string, path: string, f: FileCacheEntry): void {
+    this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tailDigest ? Buffer.from(f.tailDigest) : null);
   }
 
   /** Replaces the whole file cache of the given sources in one transaction. */
@@ -242,7 +246,7 @@ export class StateDb {
     this.db.transaction(() => {
       for (const [label, files] of byLabel) {
         this.stmts.deleteLabelFiles.run(label);
-        for (const [path, f] of files) this.stmts.putFile.run(label, path, f.size, f.mtimeNs, f.ctimeNs, f.inode, f.mode, idsToBuffer(f.content), f.tailDigest ? Buffer.from(f.tailDigest) : null);
+        for (const [path, f] of files) this.putFile(label, path, f);
       }
     })();
   }
