@@ -41,6 +41,7 @@ export async function ensureDefaultVault(opts: CommonOptions, chosen: ChosenVaul
     stateDir: chosen.stateDir,
     passphrase,
     deviceName: opts.deviceName,
+    keyCache: process.env.CAIRN_KEY_CACHE !== '0',
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
   }).catch(async (error: unknown) => {
     await store.close();

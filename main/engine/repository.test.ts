@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir, TEST_PASSPHRASE, TEST_SCRYPT } from '../../testing/repo.ts';
 import { MemoryBlobStore } from './storage/index.ts';
 import { Repository } from './repository.ts';
+import { KeyCache } from './local-vault-files.ts';
+import { keys } from './vault/index.ts';
 import { createWorkerCodec } from './workers/index.ts';
 
 afterAll(() => removeTempDirs());
@@ -67,5 +69,33 @@ describe('Repository.open with cached headers', () => {
     expect(reopened.vault.id).not.toBe(first);
     expect(reopened.vault.id).toBe(b.vault.id);
     await reopened.close();
+  });
+});
+
+describe('Repository.init and the key cache', () => {
+  it('leaves the key cache, so the first open after init skips the vault slots and their full KDF', async () => {
+    const store = new MemoryBlobStore();
+    const state = tempDir();
+    const { repo } = await initRepo(store, state);
+    await repo.close();
+    const listed: string[] = [];
+    const list = store.list.bind(store);
+    store.list = (prefix: string) => {
+      listed.push(prefix);
+      return list(prefix);
+    };
+    const opened = await openRepo(store, state);
+    expect(listed.filter((p) => p.startsWith(keys.keysPrefix))).toEqual([]);
+    await opened.close();
+    // A wrong passphrase still fails: it misses the cache and then the vault's own slots.
+    await expect(openRepo(store, state, { passphrase: 'not the passphrase' })).rejects.toMatchObject({ code: 'wrong_key' });
+    expect(listed.filter((p) => p.startsWith(keys.keysPrefix))).toHaveLength(1);
+  });
+
+  it('keeps no key cache when told not to', async () => {
+    const state = tempDir();
+    const { repo } = await Repository.init({ store: new MemoryBlobStore(), stateDir: state, passphrase: TEST_PASSPHRASE, scrypt: TEST_SCRYPT, keyCache: false, makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
+    expect(new KeyCache(repo.vaultDir).read()).toBeUndefined();
+    await repo.close();
   });
 });

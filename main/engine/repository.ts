@@ -89,6 +89,9 @@ export class Repository {
     // Cache the header now, so this device can open the vault later even while it is unreachable.
     new HeaderCache(options.stateDir, options.store.location).write(await Vault.readHeader(options.store));
     const repo = await Repository.fromVault(vault, options);
+    // The key cache now, while the passphrase is at hand: otherwise the first backup after
+    // `cairn init` pays the full KDF again (measured: 0.85 s and 128 MiB of scrypt memory).
+    if (repo.keyCache) new KeyCache(repo.vaultDir).write(await vault.localCacheSlot(options.passphrase));
     const versioning = await keptVersions(options.store);
     return { repo, recoveryKey, ...(versioning ? { versioning } : {}) };
   }

@@ -46,6 +46,7 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     stateDir: stateDir(opts),
     passphrase: pass,
     deviceName: opts.deviceName,
+    keyCache: process.env.CAIRN_KEY_CACHE !== '0',
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
   });
   try {
