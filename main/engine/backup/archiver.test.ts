@@ -11,7 +11,7 @@ import { ProgressReporter } from '../progress-reporter.ts';
 import type { Repository } from '../repository.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
 import { encodeTree, Packer } from '../vault/index.ts';
-import type { TreeEntry } from '../vault/index.ts';
+import type { BlobCodec, ChunkStream, TreeEntry } from '../vault/index.ts';
 import { FileSaver } from './file-saver.ts';
 import { BackupOutcome } from './outcome.ts';
 import { compileRules } from './rules.ts';
@@ -169,6 +169,53 @@ describe('walkDir', () => {
     // sub's tree and deeper's tree, deepest first.
     expect(trees.trees).toHaveLength(2);
     expect(entries[1]?.subtree).toBe(trees.trees[1]?.[0]);
+  });
+});
+
+describe('walkDir back-pressure', () => {
+  it('waits for a file slot before it looks at the next file: what is pending stays bounded, not one task per file', async () => {
+    const dir = tempDir();
+    for (let d = 0; d < 10; d++) {
+      mkdirSync(join(dir, `d${d}`));
+      for (let f = 0; f < 20; f++) writeFileSync(join(dir, `d${d}`, `f${f}.txt`), `folder ${d} file ${f}`);
+    }
+    // Every file's read waits at the gate until it opens.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gated = (inner: ChunkStream): ChunkStream => ({
+      get size() {
+        return inner.size;
+      },
+      get resumedAt() {
+        return inner.resumedAt;
+      },
+      get tail() {
+        return inner.tail;
+      },
+      async *[Symbol.asyncIterator]() {
+        await gate;
+        yield* inner;
+      },
+    });
+    const codec: BlobCodec = { ...repo.codec, chunkFile: (path, extras) => gated(repo.codec.chunkFile(path, extras)) };
+    const rules = compileRules({});
+    const classify = rules.classify.bind(rules);
+    let looked = 0;
+    rules.classify = (rel) => {
+      looked++;
+      return classify(rel);
+    };
+    const outcome = new BackupOutcome();
+    const files = new FileSaver({ codec, db: repo.db, packer, outcome, reporter: new ProgressReporter('scanning', undefined), checkAbort: () => {}, tmpDir: tempDir(), copySqlite: async () => {}, concurrency: 4 });
+    const walked = walkDir({ files, trees: new TreeSaver(codec, packer), outcome, checkAbort: () => {} }, root(dir), rules, '', dir, 0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Four files hold the slots; the walk waits with the fifth. It had looked at all 200 before.
+    expect(looked).toBe(5);
+    open();
+    const entries = await walked;
+    expect(looked).toBe(200);
+    expect(entries.map((e) => e.name)).toEqual([...Array(10).keys()].map((d) => `d${d}`));
+    expect(outcome.stats).toMatchObject({ files: 200, dirs: 10 });
   });
 });
 

@@ -38,16 +38,20 @@ export class Limiter {
   constructor(limit: number) {
     this.limit = limit;
   }
-  async run<T>(fn: () => Promise<T>): Promise<T> {
+  /** Waits for a free slot and takes it; `release()` gives it back. */
+  async acquire(): Promise<void> {
     if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.active++;
-    try {
-      return await fn();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
   }
+  release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+}
+
+/** Work that has started: `done` settles when it is over (a wrapper, so awaiting the start doesn't await the work). */
+export interface Started<T> {
+  done: Promise<T>;
 }
 
 /** The file cache's verdict: `st` (plus `extra`, a WAL file's stat) is what `cached` recorded. */
@@ -117,15 +121,23 @@ export class FileSaver {
 
   /** The file's tree entry, or undefined when it is excluded, kept local or skipped with a warning. */
   async save(rules: CompiledRules, at: WalkedPath): Promise<TreeEntry | undefined> {
+    return (await this.begin(rules, at)).done;
+  }
+
+  /**
+   * Starts saving the file once one of the `concurrency` slots is free, and returns then: the
+   * walk's back-pressure. A walk that queued every file it listed held a pending task per file
+   * (~2 KB of promises and closures each, measured on 12,000 files) before reading the first.
+   */
+  async begin(rules: CompiledRules, at: WalkedPath): Promise<Started<TreeEntry | undefined>> {
     const { source, rel } = at;
     const cls = rules.classify(rel);
-    if (cls === 'secret') {
-      this.o.outcome.keep(source.label, rel, `credential file (rule ${rules.secretRule(rel) ?? 'secret'})`);
-      return undefined;
-    }
-    if (cls !== 'included') return undefined;
+    if (cls === 'secret') this.o.outcome.keep(source.label, rel, `credential file (rule ${rules.secretRule(rel) ?? 'secret'})`);
+    if (cls !== 'included') return { done: Promise.resolve(undefined) };
     const kind = rules.isSqlite(rel) ? 'sqlite' : 'file';
-    return this.limiter.run(() => this.saveWalked(at, kind));
+    await this.limiter.acquire();
+    const done = this.saveWalked(at, kind).finally(() => this.limiter.release());
+    return { done };
   }
 
   private async saveWalked(at: WalkedPath, kind: 'sqlite' | 'file'): Promise<TreeEntry | undefined> {
