@@ -68,9 +68,10 @@ export function compressWithHeader(data: Uint8Array, level: number = DEFAULT_COM
 
 /**
  * Reverses compressWithHeader(). `expectedSize` (known from the index or tree that points at the
- * blob) bounds the output; any other size is an IntegrityError.
+ * blob) bounds the output; any other size is an IntegrityError. With `into` (at least
+ * `expectedSize` long) the plaintext is written there and the result is a view of it.
  */
-export function decompressWithHeader(bytes: Uint8Array, expectedSize: number): Uint8Array {
+export function decompressWithHeader(bytes: Uint8Array, expectedSize: number, into?: Uint8Array): Uint8Array {
   if (!Number.isSafeInteger(expectedSize) || expectedSize < 0 || expectedSize > MAX_BLOB_SIZE) {
     throw new IntegrityError(`A blob claims a size of ${expectedSize} bytes, outside 0…${MAX_BLOB_SIZE}: its index entry is corrupt.`);
   }
@@ -79,12 +80,16 @@ export function decompressWithHeader(bytes: Uint8Array, expectedSize: number): U
   switch (bytes[0]) {
     case CODEC_RAW: {
       if (body.length !== expectedSize) throw sizeMismatch(body.length, expectedSize);
+      if (into && into.length >= expectedSize) {
+        into.set(body);
+        return into.subarray(0, expectedSize);
+      }
       return new Uint8Array(body); // a copy that owns its buffer (Buffer#slice would be a view)
     }
     case CODEC_ZSTD: {
       const declared = frameContentSize(body);
       if (declared !== null && declared !== expectedSize) throw sizeMismatch(declared, expectedSize);
-      const out = new Uint8Array(expectedSize);
+      const out = into && into.length >= expectedSize ? into.subarray(0, expectedSize) : new Uint8Array(expectedSize);
       decompressionContext ??= new (zstdBinding().DCtx)();
       let written: number;
       try {

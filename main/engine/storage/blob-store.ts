@@ -17,6 +17,12 @@ export interface ObjectInfo {
 export interface ByteRange {
   offset: number;
   length: number;
+  /**
+   * A buffer to read into (at least `length` bytes): the result is then a view of it. Lets a
+   * caller reuse a few buffers for thousands of reads instead of leaving each read's buffer to the
+   * garbage collector. A store may ignore it and return a buffer of its own.
+   */
+  into?: Uint8Array;
 }
 
 /**

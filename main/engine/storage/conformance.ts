@@ -18,6 +18,8 @@ export interface ConformanceOptions {
    * deletes (LaggingBlobStore, Swift), wait the lag out. Reads are never waited for.
    */
   settle?: () => Promise<void>;
+  /** The store reads ranges into a buffer it is given (ByteRange.into) rather than one of its own. */
+  readsInto?: boolean;
 }
 
 /** Keys with characters that are legal everywhere (S3, Windows, macOS, Linux) but easy to mangle. */
@@ -130,6 +132,26 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       }
       expect((await store.get('r', { offset: 5000, length: 0 })).length).toBe(0);
       expect((await store.get('r', { offset: 10_000, length: 0 })).length).toBe(0);
+    });
+
+    it('reads a range into a buffer it is given, or returns one of its own: the bytes are the same', async () => {
+      const store = await fresh();
+      const data = bytes(10_000);
+      await store.put('into', data);
+      const into = new Uint8Array(8_000).fill(7);
+      const read = await store.get('into', { offset: 1234, length: 5000, into });
+      expect(equal(read, data.subarray(1234, 6234))).toBe(true);
+      if (options.readsInto) {
+        expect(read.buffer).toBe(into.buffer);
+        expect(read.byteOffset).toBe(0);
+        // Past the range, the buffer is as it was.
+        expect([...into.subarray(5000)].every((b) => b === 7)).toBe(true);
+      }
+      // A buffer too small for the range is not used.
+      const small = new Uint8Array(10);
+      const whole = await store.get('into', { offset: 0, length: 10_000, into: small });
+      expect(equal(whole, data)).toBe(true);
+      expect(whole.buffer).not.toBe(small.buffer);
     });
 
     it('refuses a range that runs past the end as an integrity error', async () => {

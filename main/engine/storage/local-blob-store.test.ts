@@ -11,7 +11,7 @@ let counter = 0;
 const freshRoot = (): string => join(base, `store-${++counter}`);
 afterAll(() => rm(base, { recursive: true, force: true }));
 
-describeBlobStoreConformance('LocalBlobStore', () => new LocalBlobStore(freshRoot()));
+describeBlobStoreConformance('LocalBlobStore', () => new LocalBlobStore(freshRoot()), { readsInto: true });
 
 describe('LocalBlobStore', () => {
   it('maps keys to files under the root, creating folders and the root on demand', async () => {

@@ -100,7 +100,7 @@ export class LocalBlobStore implements BlobStore {
       try {
         const { size } = await handle.stat();
         if (range.offset + range.length > size) throw rangeBeyondEnd(key, this.location, range, size);
-        const buffer = new Uint8Array(range.length);
+        const buffer = range.into && range.into.length >= range.length ? range.into.subarray(0, range.length) : new Uint8Array(range.length);
         let done = 0;
         while (done < range.length) {
           throwIfAborted(signal, this.location);

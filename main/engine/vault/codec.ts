@@ -84,6 +84,12 @@ export interface WriteItem extends SealedItem {
 export type FileChunks = ChunkStream;
 export type SealedChunk = SealedBlob;
 
+/** What openAndWrite did: the bytes written, and (with `transfer`) the buffers handed back. */
+export interface WriteResult {
+  bytes: number;
+  buffers: ArrayBuffer[];
+}
+
 export interface BlobCodec {
   /**
    * Streams a file through the chunker: batches of chunks with their ids, in file order. With
@@ -101,9 +107,10 @@ export interface BlobCodec {
   openAndVerify(items: readonly SealedItem[], options?: { transfer?: boolean }): Promise<Uint8Array[]>;
   /**
    * Like openAndVerify, but the plaintexts are written to their targets off the calling thread
-   * (restore's writes); resolves to the bytes written. `transfer` as for openAndVerify.
+   * (restore's writes). `transfer` as for openAndVerify; the buffers given up come back in the
+   * result, for the caller to read into again.
    */
-  openAndWrite(items: readonly WriteItem[], options?: { transfer?: boolean }): Promise<number>;
+  openAndWrite(items: readonly WriteItem[], options?: { transfer?: boolean }): Promise<WriteResult>;
   /** Stops worker threads. */
   close?(): Promise<void>;
 }

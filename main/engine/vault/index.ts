@@ -10,7 +10,7 @@ export { acquireLock, DEFAULT_LOCK_STALE_MS, withLock, listLocks, unlock } from 
 export type { FoundLock, HeldLock, LockOptions, UnlockResult } from './locks.ts';
 export { DEFAULT_LISTING_LAG_MS, listingLagOf, probeConditionalWrites } from './capabilities.ts';
 export { syncIndex, listIndexIds } from './index-sync.ts';
-export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, ExpectedFile, FileChunks, SealedChunk, SealedItem, TailMark, WriteItem } from './codec.ts';
+export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, ExpectedFile, FileChunks, SealedChunk, SealedItem, TailMark, WriteItem, WriteResult } from './codec.ts';
 export { TreeReader } from './tree-reader.ts';
 export type { ResolvedEntry } from './tree-reader.ts';
 export { checkVault } from './check.ts';

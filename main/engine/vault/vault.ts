@@ -566,8 +566,9 @@ export class Vault {
   // Blobs -------------------------------------------------------------------------------------
 
   /** Reads the sealed bytes of blobs that sit in one pack, with one ranged GET per run. */
-  async readSealedRange(pack: PackId, offset: number, length: number): Promise<Uint8Array> {
-    const bytes = await this.store.get(keys.pack(pack), { offset, length });
+  /** `into`: a buffer to read into, see ByteRange.into. */
+  async readSealedRange(pack: PackId, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
+    const bytes = await this.store.get(keys.pack(pack), { offset, length, ...(into ? { into } : {}) });
     if (bytes.length !== length) {
       throw new IntegrityError(`Pack ${pack.slice(0, 12)}… is shorter than the index says (wanted ${length} bytes at ${offset}, got ${bytes.length}): it is truncated.`);
     }

@@ -4,11 +4,11 @@
 
 import type { ErrorRecord } from '../../../shared/errors.ts';
 import type { ChunkParams } from '../chunk/index.ts';
-import type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedChunk as SealedBlob, SealedItem, TailMark, WriteItem } from '../vault/index.ts';
+import type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedChunk as SealedBlob, SealedItem, TailMark, WriteItem, WriteResult } from '../vault/index.ts';
 import type { FsPath, SourceFileReason } from './source-file.ts';
 
 // The data the codec carries is the vault's (vault/codec.ts): the workers implement that contract.
-export type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedBlob, SealedItem, TailMark, WriteItem };
+export type { BlobTarget, Chunk, ChunkFileExtras, ChunkStream, SealedBlob, SealedItem, TailMark, WriteItem, WriteResult };
 
 export interface ChunkOptions {
   params: ChunkParams;
@@ -51,7 +51,7 @@ export type WorkerResponse =
   | { type: 'chunks'; task: number; chunks: Chunk[] }
   | { type: 'sealed'; task: number; blobs: SealedBlob[] }
   | { type: 'opened'; task: number; plaintexts: Uint8Array[] }
-  /** openAndWrite finished: every target of every item is written. */
-  | { type: 'written'; task: number; bytes: number }
+  /** openAndWrite finished: every target of every item is written. `buffers`: the items' buffers, handed back. */
+  | { type: 'written'; task: number; bytes: number; buffers: ArrayBuffer[] }
   /** `skip`: a walked file that could not be read as walked (a SourceFileError). */
   | { type: 'error'; task: number; error: ErrorRecord; stack?: string; skip?: SourceFileReason };

@@ -63,7 +63,10 @@ function handle(port: MessagePort, request: WorkerRequest): void {
         return;
       }
       case 'openAndWrite': {
-        reply({ type: 'written', task: request.task, bytes: openAndWrite(request.items, request.options) });
+        const bytes = openAndWrite(request.items, request.options);
+        // The sealed bytes came in buffers of the caller's (a restore's read buffers): give them back for its next reads.
+        const buffers = [...new Set(request.items.map((i) => i.sealed.buffer as ArrayBuffer))];
+        reply({ type: 'written', task: request.task, bytes, buffers }, buffers);
         return;
       }
       case 'credit': {
@@ -210,12 +213,24 @@ function compressAndSeal(blobs: readonly Chunk[], options: SealOptions): SealedB
   }));
 }
 
+/** Reused by openAndWrite for every blob up to MAX_SCRATCH bytes (chunks are 512 KiB at most by default); a larger one gets buffers of its own. */
+const MAX_SCRATCH = 8 * 2 ** 20;
+const scratches = { opened: new Uint8Array(0), plain: new Uint8Array(0) };
+
+function scratchFor(which: keyof typeof scratches, size: number): Uint8Array | undefined {
+  if (size > MAX_SCRATCH) return undefined;
+  if (scratches[which].length < size) scratches[which] = new Uint8Array(Math.min(MAX_SCRATCH, Math.max(size, 2 * scratches[which].length, 64 * 1024)));
+  return scratches[which];
+}
+
 function openAndDecompress(items: readonly SealedItem[], options: OpenOptions): Uint8Array[] {
   return items.map((item) => openAndVerify(item, options));
 }
 
-function openAndVerify({ id, sealed, rawLength }: SealedItem, options: OpenOptions): Uint8Array {
-  const plaintext = decompressWithHeader(open(options.encKey, { kind: 'blob', name: id }, sealed), rawLength);
+/** With `scratch`, the result is a view of this thread's scratch buffers, valid until the next call. */
+function openAndVerify({ id, sealed, rawLength }: SealedItem, options: OpenOptions, scratch = false): Uint8Array {
+  const opened = open(options.encKey, { kind: 'blob', name: id }, sealed, scratch ? scratchFor('opened', sealed.length) : undefined);
+  const plaintext = decompressWithHeader(opened, rawLength, scratch ? scratchFor('plain', rawLength) : undefined);
   if (blobId(options.idKey, plaintext) !== id) {
     throw new IntegrityError(`The blob ${id} decrypted to content with another id: the vault is corrupt or was tampered with.`);
   }
@@ -230,7 +245,8 @@ function openAndVerify({ id, sealed, rawLength }: SealedItem, options: OpenOptio
 function openAndWrite(items: readonly WriteItem[], options: OpenOptions): number {
   let bytes = 0;
   for (const item of items) {
-    const plaintext = openAndVerify(item, options);
+    // Written, then dropped: the plaintext goes through this thread's scratch buffers.
+    const plaintext = openAndVerify(item, options, true);
     for (const target of item.targets) {
       writeTarget(target, plaintext);
       bytes += plaintext.length;

@@ -460,13 +460,42 @@ describe('WorkerPool', () => {
         ],
         keys,
       );
-      expect(written).toBe(2 * a.length + b.length);
+      expect(written.bytes).toBe(2 * a.length + b.length);
       expect(readFileSync(join(out, 'a')).equals(a)).toBe(true);
       const st = statSync(join(out, 'a'), { bigint: true });
       expect(Number(st.mode) & 0o777).toBe(0o640);
       expect(st.mtimeNs / 1000n).toBe(1_795_256_787_948_500n);
       expect(readFileSync(parts).equals(Buffer.concat([b, a]))).toBe(true);
       expect(readdirSync(out).sort()).toEqual(['.big.tmp', 'a']);
+    });
+
+    it('openAndWrite hands the buffer it was given back, and its reused scratch never mixes one blob into the next', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const out = await mkdtemp(join(dir, 'write-'));
+      // Sizes that shrink and grow, so a reused buffer longer than the blob would show stale bytes; an incompressible one is stored raw.
+      const blobs = [transcript(200_000), transcript(3_000), new Uint8Array(randomBytes(70_000)), transcript(90_000), transcript(1)];
+      const sealed = await pool.compressAndSeal(blobs.map((d) => ({ id: blobId(keys.idKey, d), data: d.slice() })), { encKey: keys.encKey, level: 3 });
+      // One buffer holding every sealed blob, as a restore's ranged read holds a pack's.
+      const read = new Uint8Array(sealed.reduce((n, b) => n + b.sealed.length, 0) + 1000);
+      let at = 0;
+      const spans = sealed.map((b) => {
+        read.set(b.sealed, at);
+        at += b.sealed.length;
+        return [at - b.sealed.length, at] as const;
+      });
+      const itemsIn = (buffer: Uint8Array, from: number, to: number) =>
+        sealed.slice(from, to).map((b, k) => {
+          const i = from + k;
+          const [start, end] = spans[i]!;
+          return { id: b.id, rawLength: b.rawLength, sealed: buffer.subarray(start, end), targets: [{ kind: 'file' as const, tmp: join(out, `.${i}.tmp`), dest: join(out, `f${i}`), mode: 0o644, mtime: 1_700_000_000 }] };
+        });
+      const first = await pool.openAndWrite(itemsIn(read, 0, 3), keys, { transfer: true });
+      expect(read.byteLength).toBe(0); // handed over
+      expect(first.buffers.map((b) => b.byteLength)).toEqual([at + 1000]);
+      // The same buffer again, for the rest.
+      const second = await pool.openAndWrite(itemsIn(new Uint8Array(first.buffers[0]!), 3, 5), keys, { transfer: true });
+      expect(second.bytes).toBe(blobs[3]!.length + blobs[4]!.length);
+      blobs.forEach((d, i) => expect(readFileSync(join(out, `f${i}`)).equals(d), `file ${i}`).toBe(true));
     });
 
     it('openAndWrite verifies each blob before writing it: a tampered one writes nothing and leaves no temporary file', async () => {

@@ -26,7 +26,7 @@ import {
 import type { ErrorRecord } from '../../../shared/errors.ts';
 import { SourceFileError } from './source-file.ts';
 import type { FsPath, SourceFileReason } from './source-file.ts';
-import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
+import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem, WriteResult } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
 export const DEFAULT_WORKER_URL = new URL(`./worker-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -143,10 +143,10 @@ export class WorkerPool {
    * Throws at the first blob that fails verification or a write that fails; earlier items'
    * targets are written by then.
    */
-  openAndWrite(items: readonly WriteItem[], options: OpenOptions, { transfer = false }: { transfer?: boolean } = {}): Promise<number> {
+  openAndWrite(items: readonly WriteItem[], options: OpenOptions, { transfer = false }: { transfer?: boolean } = {}): Promise<WriteResult> {
     const [sent, buffers] = sealedForWorker(items, transfer);
     const withTargets = sent.map((s, i) => ({ ...s, targets: (items[i] as WriteItem).targets }));
-    return this.call({ type: 'openAndWrite', items: withTargets, options: copyOpenKeys(options) }, buffers, 'written', (m) => m.bytes);
+    return this.call({ type: 'openAndWrite', items: withTargets, options: copyOpenKeys(options) }, buffers, 'written', (m) => ({ bytes: m.bytes, buffers: m.buffers }));
   }
 
   /** Terminates every worker; tasks still running fail with a `cancelled` CairnError. */
