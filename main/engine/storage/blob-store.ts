@@ -46,7 +46,10 @@ export interface BlobStore {
    * unknown (S3 providers: Swift by design, Wasabi, B2), and then a default bound applies.
    */
   readonly listingLagMs?: number;
-  /** Writes the whole object atomically: a reader sees the old object, the new one, or none. */
+  /**
+   * Writes the whole object atomically: a reader sees the old object, the new one, or none. The
+   * store keeps no reference to `data` once the call settles: the caller may reuse the buffer.
+   */
   put(key: string, data: Uint8Array, options?: CallOptions): Promise<void>;
   /** Reads the object, or `range` of it. Throws NotFoundError when it does not exist. */
   get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array>;
