@@ -31,7 +31,14 @@ export class FastClock implements Clock {
     return this.#start + (Date.now() - this.#realStart) * this.factor;
   }
 
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms / this.factor)));
+  /**
+   * Resolves once now() has moved on by `ms`. A timer alone is not enough: it runs on the event
+   * loop's cached time, which can be a millisecond behind Date.now() when it is set, so it may fire
+   * after less real time than asked (at a factor of 2000, 2 s of store time short: a flaky lag test).
+   */
+  async sleep(ms: number): Promise<void> {
+    const until = this.now() + ms;
+    do await new Promise((resolve) => setTimeout(resolve, Math.max(0, (until - this.now()) / this.factor)));
+    while (this.now() < until);
   }
 }
