@@ -498,6 +498,30 @@ describe('WorkerPool', () => {
       blobs.forEach((d, i) => expect(readFileSync(join(out, `f${i}`)).equals(d), `file ${i}`).toBe(true));
     });
 
+    it('openAndWrite writes the parts of two files that take turns in one call each at its place', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const out = await mkdtemp(join(dir, 'write-'));
+      const d = [transcript(20_000), transcript(30_000), transcript(25_000), transcript(5_000)];
+      const sealed = await pool.compressAndSeal(d.map((x) => ({ id: blobId(keys.idKey, x), data: x.slice() })), { encKey: keys.encKey, level: 3 });
+      const [x, y] = [join(out, '.x.tmp'), join(out, '.y.tmp')];
+      await writeFile(x, '');
+      await writeFile(y, '');
+      // x = d0 d2, y = d1 d3, the blobs arriving x, y, x, y (the open file changes at every blob).
+      const part = (path: string, offset: number) => ({ kind: 'part' as const, path, offset });
+      const { bytes } = await pool.openAndWrite(
+        [
+          { ...sealed[0]!, targets: [part(x, 0)] },
+          { ...sealed[1]!, targets: [part(y, 0)] },
+          { ...sealed[2]!, targets: [part(x, d[0]!.length)] },
+          { ...sealed[3]!, targets: [part(y, d[1]!.length), part(x, d[0]!.length + d[2]!.length)] },
+        ],
+        keys,
+      );
+      expect(bytes).toBe(d[0]!.length + d[1]!.length + d[2]!.length + 2 * d[3]!.length);
+      expect(readFileSync(x).equals(Buffer.concat([d[0]!, d[2]!, d[3]!]))).toBe(true);
+      expect(readFileSync(y).equals(Buffer.concat([d[1]!, d[3]!]))).toBe(true);
+    });
+
     it('openAndWrite verifies each blob before writing it: a tampered one writes nothing and leaves no temporary file', async () => {
       pool = new WorkerPool({ size: 1 });
       const out = await mkdtemp(join(dir, 'write-'));
