@@ -35,6 +35,11 @@ export function location(opts: CommonOptions): VaultLocation {
   return chooseVault(opts).location;
 }
 
+/** Whether the CLI keeps the local key cache (docs/SECURITY.md): on unless CAIRN_KEY_CACHE=0. */
+export function keyCacheWanted(): boolean {
+  return process.env.CAIRN_KEY_CACHE !== '0';
+}
+
 /**
  * The vault's store. With `outbox`, behind the outbox in the state folder (the one the app uses
  * for the same location): backups made while the vault can't be reached wait there.
@@ -150,7 +155,7 @@ export async function openRepository(opts: CommonOptions, storeOptions: OpenOpti
       stateDir: chosen.stateDir,
       secret: await unlockSecret(chosen),
       deviceName: opts.deviceName,
-      keyCache: process.env.CAIRN_KEY_CACHE !== '0',
+      keyCache: keyCacheWanted(),
       readOnly: storeOptions.readOnly,
       makeCodec: (vault) => createWorkerCodec(vault, { threads: workerThreads() }),
     });

@@ -6,7 +6,7 @@ import { Repository } from '../engine/repository.ts';
 import { formatLocation } from '../engine/storage/index.ts';
 import { Vault } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
-import { openStore } from './context.ts';
+import { keyCacheWanted, openStore } from './context.ts';
 import type { CommonOptions } from './context.ts';
 import { generateSecret, keepSecret, rememberVault } from './vault-choice.ts';
 import type { ChosenVault, KeychainAccess } from './vault-choice.ts';
@@ -41,7 +41,7 @@ export async function ensureDefaultVault(opts: CommonOptions, chosen: ChosenVaul
     stateDir: chosen.stateDir,
     passphrase,
     deviceName: opts.deviceName,
-    keyCache: process.env.CAIRN_KEY_CACHE !== '0',
+    keyCache: keyCacheWanted(),
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
   }).catch(async (error: unknown) => {
     await store.close();

@@ -14,7 +14,7 @@ import { checkVault } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
-import { openStore, passphrase, prompt, stateDir, withRepository, agentContext } from '../context.ts';
+import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository, agentContext } from '../context.ts';
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
@@ -46,7 +46,7 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     stateDir: stateDir(opts),
     passphrase: pass,
     deviceName: opts.deviceName,
-    keyCache: process.env.CAIRN_KEY_CACHE !== '0',
+    keyCache: keyCacheWanted(),
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
   });
   try {

@@ -565,8 +565,7 @@ export class Vault {
 
   // Blobs -------------------------------------------------------------------------------------
 
-  /** Reads the sealed bytes of blobs that sit in one pack, with one ranged GET per run. */
-  /** `into`: a buffer to read into, see ByteRange.into. */
+  /** Reads the sealed bytes of blobs that sit in one pack, with one ranged GET per run; `into`: a buffer to read into (ByteRange.into). */
   async readSealedRange(pack: PackId, offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> {
     const bytes = await this.store.get(keys.pack(pack), { offset, length, ...(into ? { into } : {}) });
     if (bytes.length !== length) {

@@ -270,8 +270,10 @@ interface OpenPart {
 function writeTarget(target: BlobTarget, bytes: Uint8Array, parts: OpenPart): void {
   if (target.kind === 'part') {
     if (parts.path !== target.path || parts.fd === undefined) {
-      if (parts.fd !== undefined) closeSync(parts.fd);
-      parts.fd = undefined;
+      if (parts.fd !== undefined) {
+        closeSync(parts.fd);
+        parts.fd = undefined; // not closed again by the caller if the next open fails
+      }
       parts.fd = openSync(target.path, 'r+');
       parts.path = target.path;
     }
