@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../testing/real-agents.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { shortIds } from './commands/session-commands.ts';
 
 const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 afterAll(() => removeTempDirs());
@@ -83,5 +84,43 @@ describe.skipIf(!samples)('cairn sessions, show and continue', () => {
     expect(codex.written.some((f) => f.startsWith(join(desktop.home, '.codex', 'sessions', '2026', '08', '03')))).toBe(true);
     expect(codex.command).toMatch(/codex resume 019fc8be-3658-7ca3-9e29-000000000000$/);
     expect(existsSync(join(desktop.home, '.claude', '.credentials.json'))).toBe(false);
+  });
+
+  it('lists every session under an id that `show` takes: the real Cursor transcripts share their first 12 characters', () => {
+    const base = tempDir('cairn-cli-short-ids-');
+    const home = join(base, 'home');
+    mkdirSync(home);
+    cpSync(join(samples as string, '.cursor'), join(home, '.cursor'), { recursive: true });
+    const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'short ids', CAIRN_STATE_DIR: join(base, 'state'), CAIRN_THREADS: '1' };
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--repo', join(base, 'vault')], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(run('init').status).toBe(0);
+    expect(run('backup').status).toBe(0);
+    const all = JSON.parse(run('sessions', '--json').stdout) as { id: string }[];
+    const alike = all.filter((s) => s.id.startsWith('8e72ca80-0000'));
+    expect(alike.length).toBe(3);
+    const listed = run('sessions').stdout.split('\n').slice(1).filter(Boolean).map((line) => line.split(/\s+/)[0] as string);
+    expect(new Set(listed).size).toBe(listed.length);
+    for (const shown of listed.filter((id) => id.startsWith('8e72ca80'))) {
+      const prefix = shown.replace(/…$/, '');
+      const md = run('show', prefix, '--json');
+      expect(md.status, md.stderr).toBe(0);
+      expect((JSON.parse(md.stdout) as { session: { id: string } }).session.id.startsWith(prefix)).toBe(true);
+    }
+  });
+});
+
+describe('shortIds', () => {
+  it('shows 12 characters, more where another id shares them, and an id whole when a prefix is as long', () => {
+    const ids = ['8e72ca80-0000-4000-8000-00000000c001', '8e72ca80-0000-4000-8000-00000000c002', '019fc8be-3658-7ca3-9e29-000000000000', '1769053680585', 'abc', 'abcd', 'ABCDEFGHIJKLMNOP', 'abcdefghijklmnoq'];
+    const short = shortIds(ids);
+    expect(short(ids[0] as string)).toBe('8e72ca80-0000-4000-8000-00000000c001');
+    expect(short('019fc8be-3658-7ca3-9e29-000000000000')).toBe('019fc8be-365…');
+    expect(short('1769053680585')).toBe('1769053680585');
+    // A whole id that is another's prefix is matched exactly by `show`.
+    expect(short('abc')).toBe('abc');
+    expect(short('abcd')).toBe('abcd');
+    // SQLite's LIKE ignores ASCII case: these two differ only past the 15th character.
+    expect(short('ABCDEFGHIJKLMNOP')).toBe('ABCDEFGHIJKLMNOP');
+    expect(shortIds(['8e72ca80-0000-4000-8000-00000000c001', '8e72ca80-0000-4000-8000-00000000c002', '8e72ca80-0000-4000-8001-000000000000'])('8e72ca80-0000-4000-8001-000000000000')).toBe('8e72ca80-0000-4000-8001…');
   });
 });

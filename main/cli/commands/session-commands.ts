@@ -37,8 +37,31 @@ async function filterOf(repo: Repository, opts: FilterOptions): Promise<SessionF
 const when = (iso: string | undefined) => (iso ? iso.replace('T', ' ').slice(0, 16) : '');
 const cut = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
-function sessionRow(s: CatalogRow): string[] {
-  return [s.id.length > 13 ? `${s.id.slice(0, 12)}…` : s.id, s.agent, when(s.updatedAt), s.deviceName, cut(s.project ?? '', 28), String(s.messages), cut(s.title ?? '', 48)];
+/**
+ * How each id is shown: its first 12 characters, or as many more as it takes to tell it from
+ * every other id in the catalog (what `cairn show` and `continue` take as a prefix; SQLite's LIKE
+ * ignores ASCII case, so this does too), and the whole id when no shorter prefix can.
+ */
+export function shortIds(all: readonly string[], min = 12): (id: string) => string {
+  const sorted = [...new Set(all.map((id) => id.toLowerCase()))].sort();
+  const shared = (a: string | undefined, b: string) => {
+    let n = 0;
+    while (a !== undefined && n < a.length && n < b.length && a[n] === b[n]) n++;
+    return n;
+  };
+  const needed = new Map<string, number>();
+  sorted.forEach((id, i) => needed.set(id, Math.max(min, shared(sorted[i - 1], id) + 1, shared(sorted[i + 1], id) + 1)));
+  return (id) => {
+    const n = needed.get(id.toLowerCase()) ?? min;
+    // A prefix one short of the id is as wide as the id with its ellipsis: show the id.
+    return n < id.length - 1 ? `${id.slice(0, n)}…` : id;
+  };
+}
+
+const HEADER = ['SESSION', 'AGENT', 'UPDATED', 'DEVICE', 'PROJECT', 'MSGS', 'TITLE'];
+
+function sessionRow(s: CatalogRow, short: (id: string) => string): string[] {
+  return [short(s.id), s.agent, when(s.updatedAt), s.deviceName, cut(s.project ?? '', 28), String(s.messages), cut(s.title ?? '', 48)];
 }
 
 export async function sessionsCommand(opts: CommonOptions & FilterOptions & { search?: string; limit?: string }): Promise<void> {
@@ -47,6 +70,7 @@ export async function sessionsCommand(opts: CommonOptions & FilterOptions & { se
     await refreshSessions(repo, warnDamaged(out));
     const sessions = new SessionDb(repo.db.db);
     const filter = await filterOf(repo, opts);
+    const short = shortIds(sessions.ids());
     const limit = opts.limit === undefined ? undefined : Number(opts.limit);
     if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new ConfigError(`--limit takes a whole number above 0; got '${opts.limit}'.`);
     if (opts.search !== undefined) {
@@ -57,13 +81,18 @@ export async function sessionsCommand(opts: CommonOptions & FilterOptions & { se
       const text = (h: SearchHit) => h.snippet.map((p) => (p.hit ? `[${p.text}]` : p.text)).join('').replace(/\s+/g, ' ').trim();
       out.result(
         hits.map((h) => ({ ...h.session, seq: h.seq, snippet: h.snippet })),
-        () => (hits.length === 0 ? `No session matches '${opts.search}'.` : hits.map((h) => `${table([sessionRow(h.session)])}\n    ${text(h)}`).join('\n')),
+        () => {
+          if (hits.length === 0) return `No session matches '${opts.search}'.`;
+          // One table, so the hits' columns line up; each hit's snippet under its row.
+          const rows = table([HEADER, ...hits.map((h) => sessionRow(h.session, short))]).split('\n');
+          return [rows[0], ...hits.map((h, i) => `${rows[i + 1]}\n    ${text(h)}`)].join('\n');
+        },
       );
       return;
     }
     const list = sessions.list(filter).slice(0, limit);
     out.result(list, () =>
-      list.length === 0 ? 'No sessions. Back up an agent with sessions first (cairn backup), on this or another device.' : table([['SESSION', 'AGENT', 'UPDATED', 'DEVICE', 'PROJECT', 'MSGS', 'TITLE'], ...list.map(sessionRow)]),
+      list.length === 0 ? 'No sessions. Back up an agent with sessions first (cairn backup), on this or another device.' : table([HEADER, ...list.map((s) => sessionRow(s, short))]),
     );
   });
 }

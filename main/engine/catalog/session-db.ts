@@ -458,6 +458,14 @@ export class SessionDb {
     return rows.map(rowOf);
   }
 
+  /** Every session id in the catalog, once, sorted (for prefixes that name one session: see `find`). */
+  ids(): string[] {
+    return this.db
+      .prepare<[], { id: string }>('SELECT DISTINCT id FROM session_catalog ORDER BY id')
+      .all()
+      .map((r) => r.id);
+  }
+
   /** One session by agent and id, or by a unique prefix of its id. */
   find(idOrPrefix: string, agent?: string): CatalogRow[] {
     const like = `${idOrPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
