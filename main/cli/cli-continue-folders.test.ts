@@ -6,12 +6,13 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../testing/real-agents.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { aiderRun } from '../engine/catalog/continue.ts';
 import { geminiFolder } from '../engine/catalog/project-folders.ts';
 
 const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
@@ -31,24 +32,25 @@ const BOB = '/Users/bob/src/app';
 const GEMINI_ID = 'b1c2d3e4-0000-4000-8000-00000000abcd';
 const CURSOR_ID = '8e72ca80-0000-4000-8000-00000000c003';
 
+/** A machine of its own (home, state) that shares the vault in `base`. */
+function machine(base: string, name: string) {
+  const home = join(base, name);
+  mkdirSync(home);
+  const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'folders everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
+  return {
+    home,
+    run: (...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', join(base, 'vault'), '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+  };
+}
+
 describe.skipIf(!samples)('cairn continue into project-named folders', () => {
   it('puts Gemini and Cursor sessions in the folders this machine’s agents use for the mapped project', () => {
     const base = tempDir('cairn-cli-folders-');
-    const vault = join(base, 'vault');
-    const machine = (name: string) => {
-      const home = join(base, name);
-      mkdirSync(home);
-      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'folders everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
-      return {
-        home,
-        run: (...args: string[]) => {
-          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
-          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-        },
-      };
-    };
-    const laptop = machine('laptop');
-    const desktop = machine('desktop');
+    const laptop = machine(base, 'laptop');
+    const desktop = machine(base, 'desktop');
 
     // The laptop: a Gemini chat in the registry's slug folder of its project (the legacy JSON
     // shape of the real sample, hash of the laptop's path), and a Cursor agent transcript (the
@@ -157,5 +159,55 @@ describe("Gemini CLI's folder for a project", () => {
     // A slug that is not one folder name is ignored.
     put(join(root, 'projects.json'), JSON.stringify({ projects: { [BOB]: '../escape' } }));
     expect(await geminiFolder(root, BOB)).toBe('found');
+  });
+});
+
+describe.skipIf(!samples)('cairn continue of an Aider run', () => {
+  it('adds the run to the history in the mapped project here, keeping this machine’s own runs, once', () => {
+    const base = tempDir('cairn-cli-aider-');
+    const laptop = machine(base, 'laptop');
+    const desktop = machine(base, 'desktop');
+    const history = readFileSync(join(samples as string, 'src/simple-calculator/.aider.chat.history.md'));
+    mkdirSync(join(laptop.home, 'src/calc'), { recursive: true });
+    writeFileSync(join(laptop.home, 'src/calc/.aider.chat.history.md'), history);
+    expect(laptop.run('init').code).toBe(0);
+    expect(laptop.run('backup').code).toBe(0);
+    const [run] = JSON.parse(laptop.run('sessions', '--agent', 'aider', '--json').stdout) as { id: string; project: string }[];
+    expect(run?.project).toBe(join(laptop.home, 'src/calc'));
+
+    // The desktop has no such folder (the machines share this test's disk: the laptop's goes).
+    rmSync(join(laptop.home, 'src'), { recursive: true });
+    const missing = desktop.run('continue', run?.id as string);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`Aider keeps a session in its project's folder, and this machine has no ${join(laptop.home, 'src/calc')}`);
+    expect(missing.stderr).toContain('--map');
+
+    // Its clone of the project elsewhere, with a history of its own (a run the laptop never had).
+    const mine = '# aider chat started at 2026-11-30 09:00:00\n\n#### a run of the desktop\n\nIts answer.\n';
+    put(join(desktop.home, 'work/calc/.aider.chat.history.md'), mine);
+    const map = `${join(laptop.home, 'src/calc')}=${join(desktop.home, 'work/calc')}`;
+    const cont = desktop.run('continue', run?.id as string, '--map', map, '--json');
+    expect(cont.code, cont.stderr).toBe(0);
+    const target = join(desktop.home, 'work/calc/.aider.chat.history.md');
+    const result = JSON.parse(cont.stdout) as { written: string[]; command: string };
+    expect(result.written).toEqual([target]);
+    expect(result.command).toBe(`cd ${join(desktop.home, 'work/calc')} && aider --restore-chat-history`);
+    expect(readFileSync(target)).toEqual(Buffer.concat([Buffer.from(mine), history]));
+    // Again: the run is there already.
+    const again = JSON.parse(desktop.run('continue', run?.id as string, '--map', map, '--json').stdout) as { written: string[]; unchanged: string[] };
+    expect(again.written).toEqual([]);
+    expect(again.unchanged).toEqual([target]);
+    expect(readFileSync(target)).toEqual(Buffer.concat([Buffer.from(mine), history]));
+  });
+});
+
+describe('aiderRun', () => {
+  it('cuts one run out of a history: by its time, the n-th of a repeated time, or all of a history without headers', () => {
+    const h = Buffer.from('# aider chat started at 2026-01-01 10:00:00\r\nfirst é\n# aider chat started at 2026-01-02 10:00:00\nsecond\n# aider chat started at 2026-01-02 10:00:00\nthird\n');
+    expect(aiderRun(h, '2026-01-01 10:00:00')?.toString()).toBe('# aider chat started at 2026-01-01 10:00:00\r\nfirst é\n');
+    expect(aiderRun(h, '2026-01-02 10:00:00')?.toString()).toBe('# aider chat started at 2026-01-02 10:00:00\nsecond\n');
+    expect(aiderRun(h, '2026-01-02 10:00:00#2')?.toString()).toBe('# aider chat started at 2026-01-02 10:00:00\nthird\n');
+    expect(aiderRun(h, '2026-01-03 10:00:00')).toBeUndefined();
+    expect(aiderRun(Buffer.from('no header'), '')?.toString()).toBe('no header');
   });
 });

@@ -7,11 +7,11 @@
 // sessions too.
 
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CairnError } from '../../../shared/errors.ts';
+import { CairnError, NotFoundError } from '../../../shared/errors.ts';
 import type { PathMapping } from '../../../shared/models.ts';
 import type { ContinueInfo } from '../../../shared/sessions.ts';
 import { writeFileAtomic } from '../atomic-file.ts';
@@ -92,10 +92,8 @@ export interface ContinueOptions {
  */
 export async function continueSession(repo: Repository, row: CatalogRow, options: ContinueOptions): Promise<ContinueResult> {
   const mappings = options.mappings ?? [];
-  const sources = await toBackupSources(ADAPTERS, options.ctx, [row.agent], { keepMissing: true });
-  const source = sources.find((s) => s.label === row.root);
-  if (!source) throw new CairnError('config', `This machine has no '${row.root}' folder for ${row.agent}; the session can't be put where the agent looks for it.`);
   const project = row.project ? mapAbsolutePath(row.project, mappings) : undefined;
+  const source = { path: await targetFolder(row, options.ctx, project) };
   const result: ContinueResult = { written: [], unchanged: [], replaced: [], ...resumeHint(row.format, row.id, project), notes: [], ...(project ? { project } : {}) };
   const opened = await openSession(repo, row);
   if (opened.from === 'local') {
@@ -124,6 +122,13 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
         continue;
       }
     }
+    if (row.format === 'aider' && file === row.path) {
+      // A history holds every run in the project: this machine's runs stay, the session's is added.
+      const added = await addAiderRun(target, await opened.files.read(file), row.key ?? '');
+      (added ? result.written : result.unchanged).push(target);
+      if (added) result.notes.push(`Added the run to the end of ${target} (the project's other runs there are kept).`);
+      continue;
+    }
     plan.push({ target, bytes: folders.bytes(file, await opened.files.read(file)) });
   }
   const differing: string[] = [];
@@ -141,6 +146,52 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
   }
   if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
   return result;
+}
+
+/**
+ * The folder this machine's agent looks in for the session: the agent's folder; for Aider, which
+ * keeps a project's history in the project itself, the (mapped) project's folder wherever this
+ * machine has it, found by Cairn or not.
+ */
+async function targetFolder(row: CatalogRow, ctx: AgentContext, project: string | undefined): Promise<string> {
+  const sources = await toBackupSources(ADAPTERS, ctx, [row.agent], { keepMissing: true });
+  const source = sources.find((s) => s.label === row.root) ?? (row.agent === 'aider' && project ? sources.find((s) => s.path === project) : undefined);
+  if (source) return source.path;
+  if (row.agent === 'aider') {
+    if (project && (await stat(project).catch(() => undefined))?.isDirectory()) return project;
+    const where = project ?? row.root;
+    throw new CairnError('config', `Aider keeps a session in its project's folder, and this machine has no ${where}. Put the project there, or say where it is here: --map ${where}=/path/to/it (in the app: Settings, Path mappings).`);
+  }
+  throw new CairnError('config', `This machine has no folder for ${row.agent}'s '${row.root}'; the session can't be put where the agent looks for it.`);
+}
+
+/** One run of an Aider history: from the header of `key` (its time, `#n` for the n-th run of that time) to the next header; '' is the whole history. */
+export function aiderRun(history: Buffer, key: string): Buffer | undefined {
+  if (key === '') return history;
+  const time = key.replace(/#\d+$/, '');
+  const wanted = Number(/#(\d+)$/.exec(key)?.[1] ?? 1);
+  // latin1: one character per byte, so a match's index is its byte offset.
+  const starts = [...history.toString('latin1').matchAll(/^# aider chat started at (.+?)\s*$/gm)];
+  let seen = 0;
+  for (const [i, m] of starts.entries()) {
+    if (m[1] !== time || ++seen < wanted) continue;
+    return history.subarray(m.index, starts[i + 1]?.index ?? history.length);
+  }
+  return undefined;
+}
+
+/** Adds the run `key` of `history` to this machine's history at `target` unless it holds it already. Returns whether it was added. */
+async function addAiderRun(target: string, history: Buffer, key: string): Promise<boolean> {
+  const run = aiderRun(history, key);
+  if (!run) throw new NotFoundError(`The snapshot's Aider history has no run that started at ${key}.`);
+  const local = await readFile(target).catch(() => undefined);
+  if (local?.includes(run)) return false;
+  await mkdir(dirname(target), { recursive: true });
+  // Aider starts each run after a blank line.
+  const ends = local ? local.subarray(-2).toString('latin1') : '';
+  const gap = Buffer.from(!local || local.length === 0 || ends === '\n\n' ? '' : ends.endsWith('\n') ? '\n' : '\n\n');
+  await writeFileAtomic(target, local ? Buffer.concat([local, gap, run]) : run);
+  return true;
 }
 
 /**
