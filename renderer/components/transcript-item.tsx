@@ -49,7 +49,49 @@ export function measureRow(el: Element, entry: ResizeObserverEntry | undefined, 
   return v.itemSizeCache.get(v.options.getItemKey(index)) ?? v.options.estimateSize(index);
 }
 
-export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hit }: { item: SessionItemView; assistant: string; hit: boolean }) {
+/** How far a run of records not shown is looked through for its line. */
+const RUN_LOOKAHEAD = 200;
+
+/**
+ * What a record not shown says. Records not shown come in runs (a Codex rollout's event
+ * records, OpenCode's step markers: half the rows of the real samples), so a run is one line:
+ * the run's first row names every type in it (as far as its items are loaded), the others are
+ * folded into it (`undefined`: an empty row of no height).
+ */
+export function notShownLine(itemAt: (index: number) => SessionItemView | undefined, index: number): string | undefined {
+  if (itemAt(index - 1)?.kind === 'not-shown') return undefined;
+  const types = new Set<string>();
+  let n = 0;
+  for (let it = itemAt(index); it?.kind === 'not-shown' && n < RUN_LOOKAHEAD; it = itemAt(index + ++n)) types.add(it.recordType);
+  const names = [...types].join(', ');
+  return n > 1 ? `${n}${n === RUN_LOOKAHEAD ? '+' : ''} records (${names})` : names;
+}
+
+/** A row's height before it is measured: a record folded into the run before it has none. */
+export function estimateAt(itemAt: (index: number) => SessionItemView | undefined, index: number): number {
+  const item = itemAt(index);
+  return item?.kind === 'not-shown' && itemAt(index - 1)?.kind === 'not-shown' ? 0 : estimateRow(item);
+}
+
+/** Row `index` of a virtual list of items (the caller gives it its key). */
+export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { index: number; itemAt: (index: number) => SessionItemView | undefined; assistant: string; hitSeq: number | undefined; measure: (el: Element | null) => void }) {
+  const item = itemAt(index);
+  const line = item?.kind === 'not-shown' ? notShownLine(itemAt, index) : undefined;
+  if (item?.kind === 'not-shown' && line === undefined) return <div ref={measure} data-index={index} className="virtual-row session-row is-folded" />;
+  return (
+    <div ref={measure} data-index={index} className="virtual-row session-row">
+      {item ? (
+        <TranscriptItem item={item} assistant={assistant} hit={item.seq === hitSeq} {...(line !== undefined ? { notShown: line } : {})} />
+      ) : (
+        <div className="session-placeholder" style={{ height: UNKNOWN_ROW - 12 }}>
+          Loading…
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hit, notShown }: { item: SessionItemView; assistant: string; hit: boolean; notShown?: string }) {
   const cls = hit ? ' is-hit' : '';
   switch (item.kind) {
     case 'message':
@@ -71,7 +113,9 @@ export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hi
       return (
         <details className={`fold fold-thinking${cls}`} data-kind="thinking" data-seq={item.seq}>
           <summary>
-            <Icon name="thought" size={13} /> Thinking
+            <Icon name="thought" size={13} /> <span className="fold-title">Thinking</span>
+            {/* Its first words, so a reader scanning the conversation sees what it was about. */}
+            <span className="thinking-preview">{item.text.slice(0, 200).replace(/\s+/g, ' ').trim()}</span>
           </summary>
           <div className="fold-body prose-muted">{item.text}</div>
         </details>
@@ -140,7 +184,7 @@ export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hi
     case 'not-shown':
       return (
         <div className={`note-line is-quiet${cls}`} data-kind="not-shown" data-seq={item.seq}>
-          <span className="note-text">not shown: {item.recordType}</span>
+          <span className="note-text">not shown: {notShown ?? item.recordType}</span>
         </div>
       );
     case 'unreadable':

@@ -1,16 +1,17 @@
 // One session's items as a conversation: messages as bubbles, thinking and tool calls folded,
-// notes and records not shown as quiet lines (the rows the snapshot browser's transcript view
-// draws too). Pages come from main as they scroll into view: once main has counted the session
-// (one pass), the list has its whole length and any page is fetched directly, so a search hit deep
-// in a long session opens at once. Only the rows in view (and OVERSCAN around them) are in the
-// DOM, and only the pages nearest the view are kept (KEEP_PAGES), so a session of any length costs
-// the same number of elements and about the same memory; rows not measured yet have an estimated
-// height. The hit the session was opened from is scrolled to and marked.
+// notes and each run of records not shown as a quiet line (the rows the snapshot browser's
+// transcript view draws too: components/transcript-item.tsx). Pages come from main as they
+// scroll into view: once main has counted the session (one pass), the list has its whole length
+// and any page is fetched directly, so a search hit deep in a long session opens at once. Only
+// the rows in view (and OVERSCAN around them) are in the DOM, and only the pages nearest the view
+// are kept (KEEP_PAGES), so a session of any length costs the same number of elements and about
+// the same memory; rows not measured yet have an estimated height. The hit the session was
+// opened from is scrolled to and marked.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef } from 'react';
 import { ErrorNotice, Loading } from '../../components/feedback.tsx';
-import { TranscriptItem, UNKNOWN_ROW, estimateRow, measureRow } from '../../components/transcript-item.tsx';
+import { TranscriptRow, estimateAt, measureRow } from '../../components/transcript-item.tsx';
 import { PAGE_ITEMS, useSessions, type OpenSession } from './sessions-store.ts';
 
 /** Rows rendered beyond each edge of the view. */
@@ -60,7 +61,7 @@ export function Conversation({ open, assistant }: { open: OpenSession; assistant
   const more = open.nexts.has(Math.floor(Math.max(0, contiguous - 1) / PAGE_ITEMS));
   const count = open.total ?? (contiguous + (more ? 1 : 0));
 
-  const estimateSize = useCallback((index: number) => estimateRow(itemAt(index)), [itemAt]);
+  const estimateSize = useCallback((index: number) => estimateAt(itemAt, index), [itemAt]);
   // A new key function (same keys) makes the virtualizer take the estimates of newly loaded rows.
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const getItemKey = useCallback((index: number) => index, [pages]);
@@ -105,20 +106,9 @@ export function Conversation({ open, assistant }: { open: OpenSession; assistant
   return (
     <div ref={scrollRef} className="conversation" role="log" aria-label="Conversation" tabIndex={0} data-from={open.from} data-total={open.total ?? ''} data-testid="conversation">
       <div className="virtual-space" ref={virtualizer.containerRef}>
-        {visible.map((v) => {
-          const item = itemAt(v.index);
-          return (
-            <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className="virtual-row session-row">
-              {item ? (
-                <TranscriptItem item={item} assistant={assistant} hit={item.seq === open.hitSeq} />
-              ) : (
-                <div className="session-placeholder" style={{ height: UNKNOWN_ROW - 12 }}>
-                  Loading…
-                </div>
-              )}
-            </div>
-          );
-        })}
+        {visible.map((v) => (
+          <TranscriptRow key={v.key} index={v.index} itemAt={itemAt} assistant={assistant} hitSeq={open.hitSeq} measure={virtualizer.measureElement} />
+        ))}
       </div>
       {open.error && <ErrorNotice error={open.error} compact onRetry={() => void loadPage(firstPage)} />}
       {open.loading && pages.size === 0 && <Loading label="Opening the session…" />}

@@ -18,7 +18,7 @@ import type { SessionItemView, SnapshotSessionInfo } from '../../../shared/sessi
 import { Button } from '../../components/button.tsx';
 import { ErrorNotice } from '../../components/feedback.tsx';
 import { Icon } from '../../components/icon.tsx';
-import { TranscriptItem, UNKNOWN_ROW, estimateRow, measureRow } from '../../components/transcript-item.tsx';
+import { TranscriptRow, estimateAt, measureRow } from '../../components/transcript-item.tsx';
 import { formatDateTime } from '../../lib/format.ts';
 import { useSnapshots } from '../../stores/snapshots.ts';
 
@@ -79,7 +79,8 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
   const contiguous = loaded + (pages.get(loaded / PAGE)?.length ?? 0);
   const count = total ?? (pages.size === 0 ? 0 : contiguous + 1);
 
-  const estimateSize = useCallback((index: number) => estimateRow(pages.get(Math.floor(index / PAGE))?.[index % PAGE]), [pages]);
+  const itemAt = useCallback((index: number) => pages.get(Math.floor(index / PAGE))?.[index % PAGE], [pages]);
+  const estimateSize = useCallback((index: number) => estimateAt(itemAt, index), [itemAt]);
   // A new key function (same keys) makes the virtualizer take the estimates of newly loaded rows;
   // rows already measured keep their measured size.
   // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -295,14 +296,9 @@ export function TranscriptView({ snapshotId, path, info }: { snapshotId: string;
       ) : (
         <div ref={scrollRef} className="session-scroll" role="log" aria-label="Conversation" tabIndex={0} data-testid="session-scroll">
           <div className="virtual-space" ref={virtualizer.containerRef}>
-            {visible.map((v) => {
-              const item = pages.get(Math.floor(v.index / PAGE))?.[v.index % PAGE];
-              return (
-                <div key={v.key} ref={virtualizer.measureElement} data-index={v.index} className="virtual-row session-row">
-                  {item ? <TranscriptItem item={item} assistant={formatName(info.format)} hit={item.seq === hitSeq} /> : <div className="session-placeholder" style={{ height: UNKNOWN_ROW - 12 }}>Loading…</div>}
-                </div>
-              );
-            })}
+            {visible.map((v) => (
+              <TranscriptRow key={v.key} index={v.index} itemAt={itemAt} assistant={formatName(info.format)} hitSeq={hitSeq} measure={virtualizer.measureElement} />
+            ))}
           </div>
         </div>
       )}

@@ -1,0 +1,45 @@
+// @vitest-environment jsdom
+import { cleanup, render } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SessionItemView } from '../../shared/sessions.ts';
+import { estimateAt, notShownLine, TranscriptRow } from './transcript-item.tsx';
+
+afterEach(cleanup);
+
+const notShown = (seq: number, recordType: string): SessionItemView => ({ seq, kind: 'not-shown', recordType, preview: '{}' });
+const message = (seq: number, text: string): SessionItemView => ({ seq, kind: 'message', role: 'assistant', text });
+
+// An OpenCode session's shape: each step's text between its step markers.
+const items: SessionItemView[] = [message(0, 'hello'), notShown(1, 'part step-start'), notShown(2, 'part step-finish'), notShown(3, 'part step-start'), message(4, 'done'), notShown(5, 'world_state')];
+const itemAt = (i: number) => items[i];
+
+describe('records not shown', () => {
+  it('are one line per run: its first row names the types, the rest fold into it with no height', () => {
+    expect(notShownLine(itemAt, 1)).toBe('3 records (part step-start, part step-finish)');
+    expect(notShownLine(itemAt, 2)).toBeUndefined();
+    expect(notShownLine(itemAt, 3)).toBeUndefined();
+    expect(notShownLine(itemAt, 5)).toBe('world_state');
+    expect(estimateAt(itemAt, 2)).toBe(0);
+    expect(estimateAt(itemAt, 1)).toBeGreaterThan(0);
+    expect(estimateAt(itemAt, 4)).toBeGreaterThan(0);
+  });
+
+  it('render as one quiet line in the list, whatever the run’s length', () => {
+    const { container } = render(
+      <div>
+        {items.map((_, i) => (
+          <TranscriptRow key={i} index={i} itemAt={itemAt} assistant="OpenCode" hitSeq={undefined} measure={() => {}} />
+        ))}
+      </div>,
+    );
+    const lines = [...container.querySelectorAll('[data-kind="not-shown"]')].map((el) => el.textContent);
+    expect(lines).toEqual(['not shown: 3 records (part step-start, part step-finish)', 'not shown: world_state']);
+    expect(container.querySelectorAll('.virtual-row.is-folded')).toHaveLength(2);
+    expect(container.querySelectorAll('.virtual-row')).toHaveLength(items.length);
+  });
+
+  it('say that a run goes on past what is looked at', () => {
+    const long = Array.from({ length: 300 }, (_, i) => notShown(i, 'event token_count'));
+    expect(notShownLine((i) => long[i], 0)).toBe('200+ records (event token_count)');
+  });
+});
