@@ -11,7 +11,7 @@ import { ProgressReporter } from '../progress-reporter.ts';
 import type { Repository } from '../repository.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
 import { encodeTree, Packer } from '../vault/index.ts';
-import type { BlobCodec, ChunkStream, TreeEntry } from '../vault/index.ts';
+import type { BlobCodec, Chunk, ChunkStream, SealedChunk, TreeEntry } from '../vault/index.ts';
 import { FileSaver } from './file-saver.ts';
 import { BackupOutcome } from './outcome.ts';
 import { compileRules } from './rules.ts';
@@ -182,7 +182,7 @@ describe('walkDir back-pressure', () => {
     // Every file's read waits at the gate until it opens.
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const gated = (inner: ChunkStream): ChunkStream => ({
+    const gated = <T extends Chunk | SealedChunk>(inner: ChunkStream<T>): ChunkStream<T> => ({
       get size() {
         return inner.size;
       },
@@ -197,7 +197,7 @@ describe('walkDir back-pressure', () => {
         yield* inner;
       },
     });
-    const codec: BlobCodec = { ...repo.codec, chunkFile: (path, extras) => gated(repo.codec.chunkFile(path, extras)) };
+    const codec: BlobCodec = { ...repo.codec, chunkFile: (path, extras) => gated(repo.codec.chunkFile(path, extras)), chunkAndSeal: (path, extras) => gated(repo.codec.chunkAndSeal(path, extras)) };
     const rules = compileRules({});
     const classify = rules.classify.bind(rules);
     let looked = 0;

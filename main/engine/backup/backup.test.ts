@@ -310,3 +310,44 @@ describe('a live SQLite database in WAL mode', () => {
     }
   });
 });
+
+describe('where chunks are sealed', () => {
+  it('seals a new file’s chunks in the worker that cuts them, a changed file’s on request; a copy is stored once', async () => {
+    const home = tempDir('cairn-home-');
+    const r = rng(5);
+    let text = '';
+    for (let i = 0; i < 3000; i++) text += transcriptLine(r, 'seal', Date.UTC(2026, 10, 1) + i) + '\n';
+    writeFileSync(join(home, 'a.jsonl'), text);
+    writeFileSync(join(home, 'copy-of-a.jsonl'), text);
+    writeFileSync(join(home, 'b.txt'), 'a small file');
+    const { repo } = await initRepo(new MemoryBlobStore());
+    try {
+      const calls = { chunkFile: 0, chunkAndSeal: 0, bytesSealedOnRequest: 0 };
+      const codec = {
+        ...repo.codec,
+        chunkFile: (...args: Parameters<typeof repo.codec.chunkFile>) => (calls.chunkFile++, repo.codec.chunkFile(...args)),
+        chunkAndSeal: (...args: Parameters<typeof repo.codec.chunkAndSeal>) => (calls.chunkAndSeal++, repo.codec.chunkAndSeal(...args)),
+        compressAndSeal: (blobs: Parameters<typeof repo.codec.compressAndSeal>[0]) => ((calls.bytesSealedOnRequest += blobs.reduce((n, b) => n + b.data.length, 0)), repo.codec.compressAndSeal(blobs)),
+      };
+      const first = await backupOf(repo, [{ label: 'home', path: home }], { codec });
+      expect(calls).toMatchObject({ chunkFile: 0, chunkAndSeal: 3 });
+      // Only the snapshot's own small blobs (its trees: ~5 KB) were sealed on request, none of the files' chunks.
+      expect(text.length).toBeGreaterThan(300_000);
+      expect(calls.bytesSealedOnRequest).toBeLessThan(text.length / 20);
+      // The copy's chunks were sealed too (in its worker), but stored once.
+      expect(first.stats.newBytes).toBe(text.length + 'a small file'.length);
+
+      appendFileSync(join(home, 'b.txt'), ', grown');
+      const second = await backupOf(repo, [{ label: 'home', path: home }], { codec });
+      expect(calls.chunkFile).toBe(1);
+      expect(calls.chunkAndSeal).toBe(3);
+      expect(second.stats.changedFiles).toBe(1);
+
+      const target = tempDir('cairn-restore-');
+      await restoreAll(repo, second.snapshotId as string, target);
+      expect(diffTrees(home, join(target, 'home'))).toEqual([]);
+    } finally {
+      await repo.close();
+    }
+  });
+});

@@ -37,12 +37,13 @@ describe('files that change under a backup', () => {
     const home = tempDir('cairn-vanish-');
     for (const name of ['a.txt', 'b.txt', 'gone.txt', 'z.txt']) writeFileSync(join(home, name), `${name}\n`.repeat(100));
     // The race, made certain: the file is deleted just before the worker opens it.
+    const vanish = (path: string | Uint8Array) => {
+      if (String(path).endsWith('gone.txt')) unlinkSync(String(path));
+    };
     const codec: BlobCodec = {
       ...repo.codec,
-      chunkFile: (path, extras) => {
-        if (String(path).endsWith('gone.txt')) unlinkSync(String(path));
-        return repo.codec.chunkFile(path, extras);
-      },
+      chunkFile: (path, extras) => (vanish(path), repo.codec.chunkFile(path, extras)),
+      chunkAndSeal: (path, extras) => (vanish(path), repo.codec.chunkAndSeal(path, extras)),
     };
     const result = await backupOf(repo, [{ label: 'h1', path: home }], { codec });
     expect(result.warnings).toEqual([{ path: join(home, 'gone.txt'), reason: 'vanished', message: expect.stringMatching(/gone\.txt was deleted or moved before it could be read/) }]);

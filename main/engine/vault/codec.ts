@@ -10,8 +10,8 @@ export interface Chunk {
   data: Uint8Array;
 }
 
-/** Batches of chunks in file order; `size` is the number of bytes read once iteration ends. */
-export interface ChunkStream extends AsyncIterable<Chunk[]> {
+/** Batches of chunks (or, from chunkAndSeal, of sealed chunks) in file order; `size` is the number of bytes read once iteration ends. */
+export interface ChunkStream<T extends Chunk | SealedBlob = Chunk> extends AsyncIterable<T[]> {
   /** Bytes chunked so far; the file's total size (as read, resumed prefix included) once iteration has completed. */
   readonly size: number;
   /** Once iteration has completed: 0, or the offset a verified prefix was skipped to (the stream held only later chunks). */
@@ -97,6 +97,13 @@ export interface BlobCodec {
    * from there only (see the stream's resumedAt); `markTail` asks for the file's TailMark.
    */
   chunkFile(path: string | Uint8Array, extras?: ChunkFileExtras): FileChunks;
+  /**
+   * chunkFile, with every chunk compressed and sealed in the worker that cut it: the batches
+   * hold sealed chunks, and no plaintext crosses to the calling thread (or back to be sealed).
+   * For content that is new almost surely (a file never backed up): a chunk the vault already
+   * holds is sealed for nothing, which costs CPU, never bytes (the caller drops it).
+   */
+  chunkAndSeal(path: string | Uint8Array, extras?: ChunkFileExtras): ChunkStream<SealedChunk>;
   /** Chunks in-memory bytes (tree blobs use `idOf` instead: one blob each). */
   idOf(bytes: Uint8Array): BlobId;
   compressAndSeal(blobs: readonly Chunk[]): Promise<SealedChunk[]>;

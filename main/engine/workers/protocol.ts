@@ -35,7 +35,8 @@ export interface OpenOptions {
 }
 
 export type WorkerRequest =
-  | ({ type: 'chunkFile'; task: number; path: FsPath; options: ChunkFileOptions; credit: number } & ChunkFileExtras)
+  /** With `seal`, every chunk is sent sealed (SealedBlob), never as plaintext. */
+  | ({ type: 'chunkFile'; task: number; path: FsPath; options: ChunkFileOptions; credit: number; seal?: SealOptions } & ChunkFileExtras)
   | { type: 'chunkBytes'; task: number; bytes: Uint8Array; options: ChunkOptions }
   | { type: 'compressAndSeal'; task: number; blobs: Chunk[]; options: SealOptions }
   | { type: 'openAndDecompress'; task: number; items: SealedItem[]; options: OpenOptions }
@@ -45,7 +46,7 @@ export type WorkerRequest =
   | { type: 'cancel'; task: number };
 
 export type WorkerResponse =
-  | { type: 'batch'; task: number; chunks: Chunk[] }
+  | { type: 'batch'; task: number; chunks: Chunk[] | SealedBlob[] }
   /** `size`: the file's bytes, resumed prefix included; `resumedAt`: 0 unless only bytes from there were chunked. */
   | { type: 'end'; task: number; size: number; resumedAt: number; tail?: TailMark }
   | { type: 'chunks'; task: number; chunks: Chunk[] }

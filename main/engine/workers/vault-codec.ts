@@ -25,6 +25,7 @@ export function createWorkerCodec(vault: Vault, options: WorkerCodecOptions = {}
   const maxBatchBytes = options.maxBatchBytes ?? 1024 * 1024;
   return {
     chunkFile: (path, extras) => pool.chunkFile(path, { params, chunkerSeed, idKey, maxBatchBytes }, extras),
+    chunkAndSeal: (path, extras) => pool.chunkAndSeal(path, { params, chunkerSeed, idKey, maxBatchBytes }, { encKey, level }, extras),
     idOf: (bytes: Uint8Array): BlobId => blobId(idKey, bytes),
     compressAndSeal: (blobs: readonly Chunk[]): Promise<SealedChunk[]> => pool.compressAndSeal(blobs, { encKey, level }),
     openAndVerify: (items, opts) => pool.openAndDecompress(items, { encKey, idKey }, opts),

@@ -8,6 +8,7 @@ import { closeSync, fchmodSync, futimesSync, openSync, readSync, renameSync, rmS
 import { parentPort } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { IntegrityError, toErrorRecord } from '../../../shared/errors.ts';
+import type { BlobId } from '../../../shared/ids.ts';
 import { chunkBuffer, compressWithHeader, createChunker, createGearTable, decompressWithHeader } from '../chunk/index.ts';
 import type { GearTable } from '../chunk/index.ts';
 // The crypto modules themselves, not crypto/index.ts: that also loads the key-slot schemas and
@@ -45,7 +46,7 @@ function handle(port: MessagePort, request: WorkerRequest): void {
   try {
     switch (request.type) {
       case 'chunkFile':
-        chunkFile(request.task, request.path, request.options, request.credit, reply, request).catch(fail);
+        chunkFile(request.task, request.path, request.options, request.credit, reply, request, request.seal).catch(fail);
         return;
       case 'chunkBytes': {
         const chunks = chunkBytes(request.bytes, request.options);
@@ -109,6 +110,8 @@ async function chunkFile(
   credit: number,
   reply: (message: WorkerResponse, transfer?: TransferListItem[]) => void,
   extras: ChunkFileExtras,
+  // Seal each chunk here, as it is cut: the plaintext never leaves this thread.
+  sealWith?: SealOptions,
 ): Promise<void> {
   const state: StreamState = { credit, cancelled: false, wake: undefined };
   streams.set(task, state);
@@ -130,20 +133,11 @@ async function chunkFile(
     let lastLength = 0;
 
     if (extras.resume && extras.resume.offset > 0) {
-      // Hashing is ~3× faster than chunking and keyed ids: check the prefix, skip its chunking.
-      const prefix = createHash('sha256');
-      let left = extras.resume.offset;
-      while (left > 0 && !state.cancelled) {
-        const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
-        if (n === 0) break;
-        prefix.update(buffer.subarray(0, n));
-        left -= n;
-      }
+      const prefix = readPrefix(fd, buffer, extras.resume, state);
       if (state.cancelled) return;
-      const carried = prefix.copy();
-      if (left === 0 && sameDigest(prefix.digest(), extras.resume.digest)) {
+      if (prefix) {
         resumedAt = size = extras.resume.offset;
-        if (hash) hash = carried;
+        if (hash) hash = prefix;
       } else {
         // Not an append: chunk the whole file from its start.
         closeSync(fd);
@@ -152,7 +146,7 @@ async function chunkFile(
       }
     }
 
-    let batch: Chunk[] = [];
+    let batch: (Chunk | SealedBlob)[] = [];
     let batchBytes = 0;
     const send = async (): Promise<void> => {
       // Back-pressure: wait until the consumer has taken enough batches.
@@ -160,7 +154,7 @@ async function chunkFile(
       state.wake = undefined;
       if (state.cancelled) return;
       state.credit--;
-      reply({ type: 'batch', task, chunks: batch }, batch.map((c) => c.data.buffer as ArrayBuffer));
+      reply({ type: 'batch', task, chunks: batch as Chunk[] | SealedBlob[] }, batch.map((c) => ('sealed' in c ? c.sealed : c.data).buffer as ArrayBuffer));
       batch = [];
       batchBytes = 0;
     };
@@ -170,7 +164,8 @@ async function chunkFile(
         hash.update(data);
       }
       lastLength = data.length;
-      batch.push({ id: blobId(options.idKey, data), data });
+      const id = blobId(options.idKey, data);
+      batch.push(sealWith ? sealChunk(id, data, sealWith) : { id, data });
       batchBytes += data.length;
       if (batchBytes >= options.maxBatchBytes) await send();
     };
@@ -197,6 +192,24 @@ async function chunkFile(
   }
 }
 
+/**
+ * Reads the file's first `resume.offset` bytes (hashing is ~3× faster than chunking and keyed
+ * ids) and returns their running SHA-256 when they hash to `resume.digest`: the file grew by
+ * appends, and chunking resumes there.
+ */
+function readPrefix(fd: number, buffer: Uint8Array, resume: TailMark, state: StreamState): Hash | undefined {
+  const prefix = createHash('sha256');
+  let left = resume.offset;
+  while (left > 0 && !state.cancelled) {
+    const n = readSync(fd, buffer, 0, Math.min(buffer.length, left), null);
+    if (n === 0) break;
+    prefix.update(buffer.subarray(0, n));
+    left -= n;
+  }
+  const carried = prefix.copy();
+  return left === 0 && sameDigest(prefix.digest(), resume.digest) ? carried : undefined;
+}
+
 function sameDigest(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
@@ -206,11 +219,11 @@ function chunkBytes(bytes: Uint8Array, options: ChunkOptions): Chunk[] {
 }
 
 function compressAndSeal(blobs: readonly Chunk[], options: SealOptions): SealedBlob[] {
-  return blobs.map(({ id, data }) => ({
-    id,
-    rawLength: data.length,
-    sealed: seal(options.encKey, { kind: 'blob', name: id }, compressWithHeader(data, options.level)),
-  }));
+  return blobs.map(({ id, data }) => sealChunk(id, data, options));
+}
+
+function sealChunk(id: BlobId, data: Uint8Array, options: SealOptions): SealedBlob {
+  return { id, rawLength: data.length, sealed: seal(options.encKey, { kind: 'blob', name: id }, compressWithHeader(data, options.level)) };
 }
 
 /** Reused by openAndWrite for every blob up to MAX_SCRATCH bytes (chunks are 512 KiB at most by default); a larger one gets buffers of its own. */

@@ -38,8 +38,8 @@ function expectedChunks(data: Uint8Array): Chunk[] {
   return chunkBuffer(data, PARAMS, createGearTable(keys.chunkerSeed)).map((c) => ({ id: blobId(keys.idKey, c), data: c }));
 }
 
-async function collect(stream: AsyncIterable<Chunk[]>): Promise<Chunk[][]> {
-  const batches: Chunk[][] = [];
+async function collect<T = Chunk>(stream: AsyncIterable<T[]>): Promise<T[][]> {
+  const batches: T[][] = [];
   for await (const batch of stream) batches.push(batch);
   return batches;
 }
@@ -160,6 +160,24 @@ describe('WorkerPool', () => {
       expect(summary(batches.flat())).toEqual(summary(expectedChunks(data)));
       expect(Buffer.compare(Buffer.concat(batches.flat().map((c) => c.data)), data)).toBe(0);
       expect(stream.size).toBe(data.length);
+    });
+
+    it('with chunkAndSeal, sends every chunk sealed: they open to the chunker’s chunks, ids and sizes the same', async () => {
+      pool = new WorkerPool({ size: 2 });
+      const data = transcript(2 * 2 ** 20);
+      const path = join(dir, 'sealed.jsonl');
+      await writeFile(path, data);
+      const stream = pool.chunkAndSeal(path, { ...CHUNK_OPTIONS, maxBatchBytes: 256 * 1024 }, { encKey: keys.encKey, level: 3 }, { markTail: true });
+      const sealed = (await collect(stream)).flat();
+      const expected = expectedChunks(data);
+      expect(sealed.map((s) => [s.id, s.rawLength])).toEqual(expected.map((c) => [c.id, c.data.length]));
+      // Sealed, not plaintext: smaller than the text (it compresses) and no chunk's bytes in the clear.
+      expect(sealed.every((s) => !('data' in s))).toBe(true);
+      expect(sealed.reduce((n, s) => n + s.sealed.length, 0)).toBeLessThan(data.length);
+      const opened = await pool.openAndDecompress(sealed, { encKey: keys.encKey, idKey: keys.idKey });
+      expect(Buffer.compare(Buffer.concat(opened), data)).toBe(0);
+      expect(stream.size).toBe(data.length);
+      expect(stream.tail?.offset).toBe(data.length - (expected.at(-1)?.data.length ?? 0));
     });
 
     it('marks a tail and resumes a grown file there: the same chunks as chunking it whole, prefix skipped', async () => {

@@ -97,8 +97,19 @@ export class WorkerPool {
    * stops the worker's task and closes the file.
    */
   chunkFile(path: FsPath, options: ChunkFileOptions, extras: ChunkFileExtras = {}): ChunkStream {
+    const request = this.chunkRequest(path, options, extras);
+    return new FileChunkStream<Chunk>((task) => this.start(request, [], task));
+  }
+
+  /** chunkFile, with each chunk compressed and sealed in the worker that cut it (see BlobCodec.chunkAndSeal). */
+  chunkAndSeal(path: FsPath, options: ChunkFileOptions, seal: SealOptions, extras: ChunkFileExtras = {}): ChunkStream<SealedBlob> {
+    const request = { ...this.chunkRequest(path, options, extras), seal: { encKey: new Uint8Array(seal.encKey), level: seal.level } };
+    return new FileChunkStream<SealedBlob>((task) => this.start(request, [], task));
+  }
+
+  private chunkRequest(path: FsPath, options: ChunkFileOptions, extras: ChunkFileExtras) {
     if (!(options.maxBatchBytes > 0)) throw new ConfigError(`maxBatchBytes must be positive, got ${options.maxBatchBytes}.`);
-    const request = {
+    return {
       type: 'chunkFile',
       path,
       options: { ...copyKeys(options), maxBatchBytes: options.maxBatchBytes },
@@ -107,7 +118,6 @@ export class WorkerPool {
       ...(extras.markTail ? { markTail: true } : {}),
       ...(extras.expect ? { expect: extras.expect } : {}),
     } as const;
-    return new FileChunkStream((task) => this.start(request, [], task));
   }
 
   /** Chunks content already in memory (small things such as tree blobs) and computes blob ids. */
@@ -266,7 +276,10 @@ export class WorkerPool {
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
-class FileChunkStream implements ChunkStream {
+/** Plaintext bytes a chunk or sealed chunk stands for. */
+const plainLength = (c: Chunk | SealedBlob): number => ('sealed' in c ? c.rawLength : c.data.length);
+
+class FileChunkStream<T extends Chunk | SealedBlob> implements ChunkStream<T> {
   private readonly begin: (task: Task) => TaskHandle;
   private consumed = 0;
   private total: number | undefined;
@@ -282,10 +295,10 @@ class FileChunkStream implements ChunkStream {
     return this.total ?? this.consumed;
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Chunk[]> {
+  [Symbol.asyncIterator](): AsyncIterator<T[]> {
     if (this.started) throw new CairnError('internal', 'A chunkFile() stream can be iterated only once.');
     this.started = true;
-    const queue: Chunk[][] = [];
+    const queue: T[][] = [];
     let ended = false;
     let failure: CairnError | undefined;
     let waiter: (() => void) | undefined;
@@ -296,7 +309,8 @@ class FileChunkStream implements ChunkStream {
 
     const handle = this.begin({
       onMessage: (message) => {
-        if (message.type === 'batch') queue.push(message.chunks);
+        // The request says which kind of batch this stream gets (chunkFile or chunkAndSeal).
+        if (message.type === 'batch') queue.push(message.chunks as T[]);
         else if (message.type === 'end') {
           ended = true;
           this.total = message.size;
@@ -324,12 +338,12 @@ class FileChunkStream implements ChunkStream {
     };
 
     return {
-      next: async (): Promise<IteratorResult<Chunk[]>> => {
+      next: async (): Promise<IteratorResult<T[]>> => {
         for (;;) {
           const batch = queue.shift();
           if (batch) {
             handle.post({ type: 'credit', batches: 1 });
-            this.consumed += batch.reduce((n, c) => n + c.data.length, 0);
+            this.consumed += batch.reduce((n, c) => n + plainLength(c), 0);
             return { value: batch, done: false };
           }
           if (failure) {
@@ -341,7 +355,7 @@ class FileChunkStream implements ChunkStream {
           await new Promise<void>((resolve) => (waiter = resolve));
         }
       },
-      return: async (): Promise<IteratorResult<Chunk[]>> => {
+      return: async (): Promise<IteratorResult<T[]>> => {
         finish();
         return { value: undefined, done: true };
       },
