@@ -71,6 +71,11 @@ describe('cairn', () => {
     expect(cairn(['backup', '--repo', vault, join(agentHome, '.claude')], h).code).toBe(0);
     writeFileSync(join(claude, 's.jsonl'), '{"v":2}\n');
     const before = (JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as unknown[]).length;
+    // Without --overwrite: refused, nothing touched, and the refusal says which flag allows it.
+    const refused = cairn(['restore', '--repo', vault, '--snapshot', 'latest', '--target', agentHome, '--path', '.claude'], h);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`A file already exists in the target: ${join(claude, 's.jsonl')}. Choose an empty folder or add --overwrite`);
+    expect(readFileSync(join(claude, 's.jsonl'), 'utf8')).toBe('{"v":2}\n');
     const r = cairn(['restore', '--repo', vault, '--snapshot', 'latest', '--target', agentHome, '--path', '.claude', '--overwrite'], h);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(claude, 's.jsonl'), 'utf8')).toBe('{"v":1}\n');

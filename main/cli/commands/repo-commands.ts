@@ -219,7 +219,11 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     const request = { snapshot: snap, paths: opts.path ?? [], destination: { kind: 'folder', path: target }, existing: opts.overwrite ? 'overwrite' : 'refuse' } as const;
     const plan = await planRestore(repo, request);
     if (plan.safetySnapshot) out.info(`${plan.existing.length} file(s) in ${target} will be replaced: taking a safety snapshot of them first.`);
-    const result = await executeRestore(repo, request, plan, { ctx: await agentContext(opts), onProgress: (p) => out.progress(p) });
+    const result = await executeRestore(repo, request, plan, { ctx: await agentContext(opts), onProgress: (p) => out.progress(p) }).catch((error: unknown) => {
+      // The engine's words are the app's ("allow overwriting" is a choice in its dialog): here it is a flag.
+      if (error instanceof CairnError && error.code === 'exists') throw new CairnError('exists', error.message.replace('allow overwriting.', 'add --overwrite (what it replaces is kept in a safety snapshot first).'));
+      throw error;
+    });
     if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
     out.endProgress();
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>

@@ -27,7 +27,7 @@ describe('decideOverwrite', () => {
     expect(d.do).toBe('refuse');
     if (d.do === 'refuse') {
       expect(d.error.code).toBe('exists');
-      expect(d.error.message).toBe('A file already exist in the target: /t/a. Choose an empty folder or allow overwriting.');
+      expect(d.error.message).toBe('A file already exists in the target: /t/a. Choose an empty folder or allow overwriting.');
     }
   });
 

@@ -35,7 +35,7 @@ export function decideOverwrite<T extends Placed>(items: readonly T[], options: 
   const many = existing.length >= 5;
   return {
     do: 'refuse',
-    error: new CairnError('exists', `${many ? 'Files' : existing.length === 1 ? 'A file' : 'Files'} already exist in the target: ${existing.join(', ')}${many ? ', …' : ''}. Choose an empty folder or allow overwriting.`),
+    error: new CairnError('exists', `${existing.length === 1 ? 'A file already exists' : 'Files already exist'} in the target: ${existing.join(', ')}${many ? ', …' : ''}. Choose an empty folder or allow overwriting.`),
   };
 }
 
