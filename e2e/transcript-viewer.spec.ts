@@ -329,7 +329,7 @@ test('Sessions: a phrase deep in the long session is found, opened at its hit, a
   const hit = page.locator('.conversation .is-hit');
   await expect(hit).toContainText(DEEP_PHRASE);
   await expect(hit).toBeInViewport();
-  const loaded = await page.evaluate(() => document.querySelectorAll('.conversation .session-row').length);
+  const loaded = await page.evaluate(() => document.querySelectorAll('.conversation .transcript-row').length);
   // The hit's page is read straight after main counts the session; a few dozen rows are drawn.
   expect(loaded).toBeGreaterThan(0);
   expect(loaded).toBeLessThan(60);
@@ -337,7 +337,7 @@ test('Sessions: a phrase deep in the long session is found, opened at its hit, a
   // Scrolling on by keyboard keeps the DOM the same size.
   await page.locator('.conversation').focus();
   for (let i = 0; i < 20; i++) await page.keyboard.press('PageDown');
-  const after = await page.evaluate(() => document.querySelectorAll('.conversation .session-row').length);
+  const after = await page.evaluate(() => document.querySelectorAll('.conversation .transcript-row').length);
   expect(after).toBeLessThan(60);
   const mem = await memory.stop();
   console.log(

@@ -77,9 +77,9 @@ export function estimateAt(itemAt: (index: number) => SessionItemView | undefine
 export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { index: number; itemAt: (index: number) => SessionItemView | undefined; assistant: string; hitSeq: number | undefined; measure: (el: Element | null) => void }) {
   const item = itemAt(index);
   const line = item?.kind === 'not-shown' ? notShownLine(itemAt, index) : undefined;
-  if (item?.kind === 'not-shown' && line === undefined) return <div ref={measure} data-index={index} className="virtual-row session-row is-folded" />;
+  if (item?.kind === 'not-shown' && line === undefined) return <div ref={measure} data-index={index} className="virtual-row transcript-row is-folded" />;
   return (
-    <div ref={measure} data-index={index} className="virtual-row session-row">
+    <div ref={measure} data-index={index} className="virtual-row transcript-row">
       {item ? (
         <TranscriptItem item={item} assistant={assistant} hit={item.seq === hitSeq} {...(line !== undefined ? { notShown: line } : {})} />
       ) : (

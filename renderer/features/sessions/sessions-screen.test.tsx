@@ -145,7 +145,7 @@ describe('Sessions screen', () => {
     const asked = () => mock.callsTo('sessions.page').map((c) => Number((c as { cursor?: string }).cursor ?? 0));
     expect(asked()).toContain(Math.floor(HIT / PAGE_ITEMS) * PAGE_ITEMS);
     expect(asked().filter((from) => from > 0 && from < 2000)).toEqual([]);
-    const rows = () => document.querySelectorAll('.conversation .session-row').length;
+    const rows = () => document.querySelectorAll('.conversation .transcript-row').length;
     expect(rows()).toBeGreaterThan(0);
     expect(rows()).toBeLessThan(40);
     expect(document.querySelector('.conversation [data-seq="0"]')).toBeNull();
