@@ -4,18 +4,16 @@
 // in the folder this machine's agent looks in for the mapped project, and Gemini's ownership
 // marker of the other machine's project must not be written here.
 
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../testing/real-agents.ts';
+import { cliMachine } from '../../testing/cli.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { aiderRun } from '../engine/catalog/continue.ts';
 import { geminiFolder } from '../engine/catalog/project-folders.ts';
 
-const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 afterAll(() => removeTempDirs());
 
 const samples = realAgentsHome();
@@ -33,18 +31,7 @@ const GEMINI_ID = 'b1c2d3e4-0000-4000-8000-00000000abcd';
 const CURSOR_ID = '8e72ca80-0000-4000-8000-00000000c003';
 
 /** A machine of its own (home, state) that shares the vault in `base`. */
-function machine(base: string, name: string) {
-  const home = join(base, name);
-  mkdirSync(home);
-  const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'folders everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
-  return {
-    home,
-    run: (...args: string[]) => {
-      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', join(base, 'vault'), '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
-      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-    },
-  };
-}
+const machine = (base: string, name: string) => cliMachine(base, name, 'folders everywhere');
 
 describe.skipIf(!samples)('cairn continue into project-named folders', () => {
   it('puts Gemini and Cursor sessions in the folders this machine’s agents use for the mapped project', () => {
@@ -95,21 +82,8 @@ describe.skipIf(!samples)('cairn continue into project-named folders', () => {
 describe.skipIf(!samples)('cairn sync into project-named folders', () => {
   it('pulls Gemini and Cursor sessions into the folders this machine’s agents use, and back without a conflict', () => {
     const base = tempDir('cairn-cli-sync-folders-');
-    const vault = join(base, 'vault');
-    const machine = (name: string) => {
-      const home = join(base, name);
-      mkdirSync(home);
-      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'folders everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
-      return {
-        home,
-        run: (...args: string[]) => {
-          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
-          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-        },
-      };
-    };
-    const laptop = machine('laptop');
-    const desktop = machine('desktop');
+    const laptop = machine(base, 'laptop');
+    const desktop = machine(base, 'desktop');
     const chat = readFileSync(join(samples as string, '.gemini/tmp/0b7dfb1274ee51b336813b17f2ddab1f56b6591f723e7314126bbd502c69e9c9/chats/session-2026-01-16T18-34-3739ef95.json'));
     const chatName = 'session-2026-01-16T18-34-3739ef95.json';
     put(join(laptop.home, '.gemini/projects.json'), JSON.stringify({ projects: { [ALICE]: 'app' } }));

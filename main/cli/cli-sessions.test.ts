@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../testing/real-agents.ts';
+import { cliMachine } from '../../testing/cli.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { shortIds } from './commands/session-commands.ts';
 
@@ -21,19 +22,7 @@ if (!samples) process.stderr.write(`[cli/sessions] ${REAL_AGENTS_MISSING}\n`);
 describe.skipIf(!samples)('cairn sessions, show and continue', () => {
   it('finds a laptop session on the desktop by a phrase, shows it, and continues it there', () => {
     const base = tempDir('cairn-cli-sessions-');
-    const vault = join(base, 'vault');
-    const machine = (name: string) => {
-      const home = join(base, name);
-      mkdirSync(home);
-      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'sessions everywhere', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
-      return {
-        home,
-        run: (...args: string[]) => {
-          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
-          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-        },
-      };
-    };
+    const machine = (name: string) => cliMachine(base, name, 'sessions everywhere');
     const laptop = machine('laptop');
     const desktop = machine('desktop');
     cpSync(join(samples as string, '.claude'), join(laptop.home, '.claude'), { recursive: true });

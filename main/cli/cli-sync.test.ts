@@ -2,32 +2,18 @@
 // folders are found under HOME) and state folders, one vault. `cairn sync` on a new state folder
 // joins the vault with CAIRN_PASSPHRASE and registers the device.
 
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cliMachine } from '../../testing/cli.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 
-const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 afterAll(() => removeTempDirs());
 
 describe('cairn sync between two machines', () => {
   it('joins, registers, brings a session across, and reports conflicts', () => {
     const base = tempDir('cairn-cli-sync-');
-    const vault = join(base, 'vault');
-    const machine = (name: string) => {
-      const home = join(base, name);
-      mkdirSync(home);
-      const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: 'two machines, one vault', CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
-      return {
-        home,
-        run: (...args: string[]) => {
-          const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault, '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });
-          return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-        },
-      };
-    };
+    const machine = (name: string) => cliMachine(base, name, 'two machines, one vault');
     const laptop = machine('laptop');
     const desktop = machine('desktop');
     expect(laptop.run('init').code).toBe(0);

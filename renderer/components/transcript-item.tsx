@@ -59,7 +59,7 @@ const RUN_LOOKAHEAD = 200;
  * folded into it (`undefined`: an empty row of no height).
  */
 export function notShownLine(itemAt: (index: number) => SessionItemView | undefined, index: number): string | undefined {
-  if (itemAt(index - 1)?.kind === 'not-shown') return undefined;
+  if (folded(itemAt, index)) return undefined;
   const types = new Set<string>();
   let n = 0;
   for (let it = itemAt(index); it?.kind === 'not-shown' && n < RUN_LOOKAHEAD; it = itemAt(index + ++n)) types.add(it.recordType);
@@ -67,17 +67,21 @@ export function notShownLine(itemAt: (index: number) => SessionItemView | undefi
   return n > 1 ? `${n}${n === RUN_LOOKAHEAD ? '+' : ''} records (${names})` : names;
 }
 
+/** A record not shown right after another: folded into the run's first line. */
+function folded(itemAt: (index: number) => SessionItemView | undefined, index: number): boolean {
+  return itemAt(index)?.kind === 'not-shown' && itemAt(index - 1)?.kind === 'not-shown';
+}
+
 /** A row's height before it is measured: a record folded into the run before it has none. */
 export function estimateAt(itemAt: (index: number) => SessionItemView | undefined, index: number): number {
-  const item = itemAt(index);
-  return item?.kind === 'not-shown' && itemAt(index - 1)?.kind === 'not-shown' ? 0 : estimateRow(item);
+  return folded(itemAt, index) ? 0 : estimateRow(itemAt(index));
 }
 
 /** Row `index` of a virtual list of items (the caller gives it its key). */
 export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { index: number; itemAt: (index: number) => SessionItemView | undefined; assistant: string; hitSeq: number | undefined; measure: (el: Element | null) => void }) {
+  if (folded(itemAt, index)) return <div ref={measure} data-index={index} className="virtual-row transcript-row is-folded" />;
   const item = itemAt(index);
   const line = item?.kind === 'not-shown' ? notShownLine(itemAt, index) : undefined;
-  if (item?.kind === 'not-shown' && line === undefined) return <div ref={measure} data-index={index} className="virtual-row transcript-row is-folded" />;
   return (
     <div ref={measure} data-index={index} className="virtual-row transcript-row">
       {item ? (

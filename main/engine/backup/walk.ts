@@ -2,7 +2,8 @@
 // read, but waits for one of the file saver's slots before it starts the next file, so what is
 // pending at once is bounded by the saver's concurrency, not by the number of files. Folders
 // become trees through the tree saver, files go to the file saver, symlinks are kept as links;
-// FIFOs, sockets and devices are counted and left out. Names are read as bytes: one that isn't valid UTF-8 is kept exactly.
+// FIFOs, sockets and devices are counted and left out. Names are read as bytes: one that isn't
+// valid UTF-8 is kept exactly.
 
 import { isUtf8 } from 'node:buffer';
 import { lstatSync } from 'node:fs';

@@ -188,8 +188,8 @@ async function addAiderRun(target: string, history: Buffer, key: string): Promis
   if (local?.includes(run)) return false;
   await mkdir(dirname(target), { recursive: true });
   // Aider starts each run after a blank line.
-  const ends = local ? local.subarray(-2).toString('latin1') : '';
-  const gap = Buffer.from(!local || local.length === 0 || ends === '\n\n' ? '' : ends.endsWith('\n') ? '\n' : '\n\n');
+  const ends = local?.subarray(-2).toString('latin1') ?? '';
+  const gap = Buffer.from(ends === '' || ends === '\n\n' ? '' : ends.endsWith('\n') ? '\n' : '\n\n');
   await writeFileAtomic(target, local ? Buffer.concat([local, gap, run]) : run);
   return true;
 }

@@ -10,6 +10,11 @@ export interface Chunk {
   data: Uint8Array;
 }
 
+/** The plaintext bytes a chunk, or a sealed chunk, stands for. */
+export function plainLength(c: Chunk | SealedBlob): number {
+  return 'sealed' in c ? c.rawLength : c.data.length;
+}
+
 /** Batches of chunks (or, from chunkAndSeal, of sealed chunks) in file order; `size` is the number of bytes read once iteration ends. */
 export interface ChunkStream<T extends Chunk | SealedBlob = Chunk> extends AsyncIterable<T[]> {
   /** Bytes chunked so far; the file's total size (as read, resumed prefix included) once iteration has completed. */

@@ -11,6 +11,7 @@ export type { FoundLock, HeldLock, LockOptions, UnlockResult } from './locks.ts'
 export { DEFAULT_LISTING_LAG_MS, listingLagOf, probeConditionalWrites } from './capabilities.ts';
 export { syncIndex, listIndexIds } from './index-sync.ts';
 export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, ExpectedFile, FileChunks, SealedChunk, SealedItem, TailMark, WriteItem, WriteResult } from './codec.ts';
+export { plainLength } from './codec.ts';
 export { TreeReader } from './tree-reader.ts';
 export type { ResolvedEntry } from './tree-reader.ts';
 export { checkVault } from './check.ts';

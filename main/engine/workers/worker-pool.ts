@@ -26,6 +26,7 @@ import {
 import type { ErrorRecord } from '../../../shared/errors.ts';
 import { SourceFileError } from './source-file.ts';
 import type { FsPath, SourceFileReason } from './source-file.ts';
+import { plainLength } from '../vault/index.ts';
 import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem, WriteResult } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
@@ -275,9 +276,6 @@ export class WorkerPool {
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-
-/** Plaintext bytes a chunk or sealed chunk stands for. */
-const plainLength = (c: Chunk | SealedBlob): number => ('sealed' in c ? c.rawLength : c.data.length);
 
 class FileChunkStream<T extends Chunk | SealedBlob> implements ChunkStream<T> {
   private readonly begin: (task: Task) => TaskHandle;
