@@ -78,7 +78,7 @@ test('restoring to where it was without "Overwrite" keeps the changed file, as t
   const dialog = await openRestoreDialog(page);
   const plan = dialog.getByTestId('restore-plan');
   await expect(plan).toHaveAttribute('data-action', 'keep');
-  await expect(plan).toContainText('1 file already exists there and will be kept as it is');
+  await expect(plan).toContainText('1 file already exists there, differs from the snapshot, and will be kept as it is');
   await expect(plan).toContainText(fixture.sessionPath);
   await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
   await expect(dialog.getByTestId('restore-progress')).toHaveAttribute('data-status', 'done');
@@ -114,6 +114,26 @@ test('with "Overwrite" the file is replaced after a safety snapshot of exactly i
   await expect(diff).toContainText('Changed 1');
   await expect(diff).toContainText('Removed 0');
   await expect(diff).toContainText(`safety/${sessionInSnapshot()}`);
+});
+
+test('restored again, the file that already matches is left alone, as the dialog says: nothing written, no safety snapshot', async () => {
+  const safety = async () => (await app.service.handlers['snapshots.list']({})).filter((s) => s.reason === 'before-restore').length;
+  const before = await safety();
+  // The last test left the safety snapshot selected: back to the backup the file came from.
+  const [backup] = (await app.service.handlers['snapshots.list']({})).filter((s) => s.reason !== 'before-restore');
+  await nav(page, 'Snapshots').click();
+  await page.locator(`[data-snapshot-id="${backup?.id}"]`).click();
+  const dialog = await openRestoreDialog(page);
+  await dialog.getByLabel('Overwrite files that already exist').check();
+  const plan = dialog.getByTestId('restore-plan');
+  await expect(plan).toHaveAttribute('data-existing', '0');
+  await expect(plan).toContainText('Nothing needs writing');
+  await expect(plan).toContainText('1 file is already there exactly as in the snapshot and will be left as it is. Nothing is replaced.');
+  await dialog.getByRole('button', { name: 'Restore', exact: true }).click();
+  await expect(dialog.getByTestId('restore-progress')).toHaveAttribute('data-status', 'done');
+  await expect(dialog).toContainText('Restored 0 file(s) to their place; 1 file(s) already matched the snapshot and were left as they are.');
+  await dialog.getByRole('button', { name: 'Done' }).click();
+  expect(await safety()).toBe(before);
 });
 
 test('"Keep both" names the kept file exactly as it lands on disk, and a .jsonl.zst conflict compares as text', async () => {

@@ -50,6 +50,14 @@ export function outboxReason(cause: CairnError): string {
   return cause.code === 'locked' ? `Another device is pruning the vault, and this backup stopped waiting for it: ${cause.message}` : `The vault can't be reached: ${cause.message}`;
 }
 
+/** What a restore's plan says of the files already where it writes (`where`: "in /x", "in their places"). */
+export function existingNotes(plan: { existing: readonly string[]; unchanged: readonly string[]; safetySnapshot: boolean }, where: string): string[] {
+  const notes: string[] = [];
+  if (plan.unchanged.length > 0) notes.push(`${plan.unchanged.length} file(s) ${where} already match the snapshot: left as they are.`);
+  if (plan.safetySnapshot) notes.push(`${plan.existing.length} file(s) ${where} differ from the snapshot and will be replaced: taking a safety snapshot of them first.`);
+  return notes;
+}
+
 export function formatDuration(ms: number): string {
   return ms < 1000 ? `${ms} ms` : ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }

@@ -4,7 +4,9 @@
 // do before anything is written — which files it writes, which existing ones it keeps or
 // replaces — and `executeRestore` does exactly that: when it replaces files, it first takes a
 // safety snapshot of exactly those files (never a whole folder around them), under their
-// original paths, so that restoring the safety snapshot to its place puts them back.
+// original paths, so that restoring the safety snapshot to its place puts them back. A file
+// already there exactly as the snapshot holds it (restore/same-content.ts) is left alone: it is
+// neither written nor replaced, and it never makes a restore refuse.
 
 import { lstat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
@@ -16,10 +18,11 @@ import type { AgentContext } from './agents/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
-import { restore } from './restore/index.ts';
+import { holdsEntry, restore } from './restore/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
-import type { SnapshotRecord } from './vault/index.ts';
+import type { SnapshotRecord, TreeEntry } from './vault/index.ts';
+import { mapLimit } from './concurrency.ts';
 
 export type { RestoreDestination, RestoreStep } from './restore-steps.ts';
 
@@ -46,8 +49,12 @@ export interface RestorePlan {
   /** Files (and symlinks) the selection holds, and their bytes. */
   files: number;
   bytes: number;
-  /** Absolute paths of files that already exist where the restore writes, in the order found. */
+  /** Absolute paths of files that already exist where the restore writes and differ from the snapshot's, in the order found. */
   existing: string[];
+  /** Files already there exactly as the snapshot holds them (content and permissions): left as they are. */
+  unchanged: string[];
+  /** What the restore writes: `files` and `bytes` less what is unchanged (and, keeping, what exists). */
+  write: { files: number; bytes: number };
   /** What happens to them: refused (the restore stops before writing), kept or overwritten. */
   existingAction: ExistingFiles;
   /** True when a safety snapshot of `existing` is taken first (they are overwritten). */
@@ -63,6 +70,8 @@ export interface ExecutedRestore {
   kept: number;
   /** Existing files replaced (each held by the safety snapshot). */
   overwritten: number;
+  /** Existing files that already were as in the snapshot, left as they are. */
+  unchanged: number;
   safetySnapshotId?: SnapshotId;
   /** Per folder restored into (one per step): what landed where. */
   places: { label: string; target: string; files: number; bytes: number }[];
@@ -110,7 +119,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest): Pr
   const planned = await steps(repo, request);
   let files = 0;
   let bytes = 0;
-  const existing: string[] = [];
+  const found: { dest: string; entry: TreeEntry }[] = [];
   for (const step of planned) {
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
@@ -124,11 +133,17 @@ export async function planRestore(repo: Repository, request: RestoreRequest): Pr
         bytes += entry.size;
         const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
         const st = await lstat(dest).catch(() => undefined);
-        if (st && !st.isDirectory()) existing.push(dest);
+        if (st && !st.isDirectory()) found.push({ dest, entry });
       }
     }
   }
-  return { steps: planned, files, bytes, existing, existingAction: request.existing, safetySnapshot: request.existing === 'overwrite' && existing.length > 0 };
+  // What is there already as the snapshot holds it is neither replaced nor kept: it is the same.
+  const same = await mapLimit(found, 4, async (f) => holdsEntry(repo.codec, f.dest, f.entry));
+  const existing = found.filter((_, i) => !same[i]).map((f) => f.dest);
+  const unchanged = found.filter((_, i) => same[i]).map((f) => f.dest);
+  const unwritten = found.filter((_, i) => same[i] || request.existing === 'keep');
+  const write = { files: files - unwritten.length, bytes: bytes - unwritten.reduce((n, f) => n + f.entry.size, 0) };
+  return { steps: planned, files, bytes, existing, unchanged, write, existingAction: request.existing, safetySnapshot: request.existing === 'overwrite' && existing.length > 0 };
 }
 
 /** Backup sources holding exactly `paths` (absolute), each under `safety/<label>` of its step's folder. */
@@ -154,7 +169,12 @@ export interface ExecuteOptions {
 }
 
 export async function executeRestore(repo: Repository, request: RestoreRequest, plan: RestorePlan, options: ExecuteOptions): Promise<ExecutedRestore> {
-  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, places: [] };
+  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, unchanged: 0, places: [] };
+  // The plan's view of the disk is the restore's: what it found the same is left alone, and only
+  // what it found differing (held by the safety snapshot) is replaced. A file that appeared
+  // since is kept as it is: nothing holds it.
+  const unchanged = new Set(plan.unchanged);
+  const replace = new Set(plan.existing);
   if (plan.safetySnapshot) {
     options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
     const result = await runBackup(repo, { sources: withAgentRules(safetySources(plan), options.ctx), reason: 'before-restore', force: true, signal: options.signal });
@@ -171,6 +191,8 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
       target: step.target,
       overwrite: request.existing === 'overwrite',
       keepExisting: request.existing === 'keep',
+      unchanged,
+      replaceOnly: replace,
       onProgress: options.onProgress,
       signal: options.signal,
     });
@@ -179,6 +201,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     out.symlinks += res.symlinks;
     out.bytes += res.bytes;
     out.kept += res.kept;
+    out.unchanged += res.unchanged;
     out.places.push({ label: step.base.label, target: step.target, files: res.files, bytes: res.bytes });
   }
   return out;

@@ -4,14 +4,19 @@
 // under their original paths, never of the folder around them.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotSummary } from '../../shared/models.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
+import { contextFromProcess } from '../engine/agents/index.ts';
+import { executeRestore, planRestore } from '../engine/restore-request.ts';
+import { Repository } from '../engine/repository.ts';
+import { LocalBlobStore } from '../engine/storage/index.ts';
+import { createWorkerCodec } from '../engine/workers/index.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { createCairnService } from './index.ts';
 import type { CairnService } from './index.ts';
@@ -123,5 +128,76 @@ describe('one restore rule for the CLI and the app', () => {
       expect((await service.handlers['snapshots.readFile']({ snapshotId: s.id, path: only ?? '', maxBytes: 1024 })).text).toBe('an older copy\n');
     }
     expect(readFileSync(join(appTarget, 'unrelated notes.txt'), 'utf8')).toBe('not touched by the restore\n');
+  });
+
+  describe('what is already there as in the snapshot is left alone', () => {
+    let project: string;
+    let target: string;
+    const request = (folder: string, overwrite: boolean) => ({ snapshotId: snap.id, paths: [project], target: { kind: 'folder' as const, path: folder }, overwrite });
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [CLI, 'restore', '--repo', vault, '--snapshot', snap.id, '--path', project, ...args], {
+        env: { ...process.env, CAIRN_PASSPHRASE: PASSPHRASE, CAIRN_STATE_DIR: join(base, 'cli-state'), CAIRN_THREADS: '1', HOME: home },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+
+    beforeAll(async () => {
+      project = transcript.path.slice(0, transcript.path.lastIndexOf('/'));
+      target = join(base, 'same-target');
+      expect((await waitForJob(service, (await service.handlers['snapshots.restore'](request(target, false))).jobId)).status).toBe('done');
+    });
+
+    it('the plan tells files that match from files that differ, and only those are replaced and kept in a safety snapshot', async () => {
+      const folder = join(target, project.slice(project.lastIndexOf('/') + 1));
+      const names = readdirSync(folder, { recursive: true, encoding: 'utf8' }).filter((n) => statSync(join(folder, n)).isFile());
+      expect(names.length).toBeGreaterThan(1);
+      const inodes = new Map(names.map((n) => [n, statSync(join(folder, n)).ino]));
+      writeFileSync(join(folder, transcript.name), 'edited since\n');
+      const other = names.find((n) => n !== transcript.name) ?? '';
+      chmodSync(join(folder, other), 0o600 ^ (statSync(join(folder, other)).mode & 0o777) ? 0o600 : 0o640);
+      const before = new Set((await safetySnapshots()).map((s) => s.id));
+
+      const plan = await service.handlers['snapshots.restorePlan'](request(target, true));
+      expect(plan).toMatchObject({ files: names.length, unchanged: names.length - 2, existing: 2, writeFiles: 2, existingAction: 'overwrite', safetySnapshot: true });
+      expect([...plan.existingSample].sort()).toEqual([join(folder, transcript.name), join(folder, other)].sort());
+      const job = await waitForJob(service, (await service.handlers['snapshots.restore'](request(target, true))).jobId);
+      expect(job.status).toBe('done');
+      expect(job.summary).toContain(`Restored 2 file(s) into ${target}; ${names.length - 2} file(s) already matched the snapshot and were left as they are`);
+      // The files that matched were not written again (a restored file is a new inode, renamed into place).
+      for (const n of names.filter((x) => x !== transcript.name && x !== other)) expect(statSync(join(folder, n)).ino, n).toBe(inodes.get(n));
+      expect(statSync(join(folder, transcript.name)).ino).not.toBe(inodes.get(transcript.name));
+      const [safety] = (await safetySnapshots()).filter((s) => !before.has(s.id));
+      if (!safety) throw new Error('no safety snapshot');
+      expect((await files(safety.id)).map((p) => basename(p)).sort()).toEqual([transcript.name, basename(other)].sort());
+    });
+
+    it('restoring again into a folder that already matches is not refused: there is nothing to replace', async () => {
+      const run = cli(['--target', target]);
+      expect(run.status, run.stderr).toBe(0);
+      expect(run.stderr).toMatch(/\d+ file\(s\) in .* already match the snapshot: left as they are\./);
+      writeFileSync(join(target, project.slice(project.lastIndexOf('/') + 1), transcript.name), 'edited again\n');
+      const refused = cli(['--target', target]);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toContain('A file already exists in the target');
+    });
+
+    it('a file that appears after the plan is kept: only what the plan found (and the safety snapshot holds) is replaced', async () => {
+      const repo = await Repository.open({ store: new LocalBlobStore(vault), stateDir: join(base, 'race-state'), secret: { passphrase: PASSPHRASE }, deviceName: 'race', makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
+      try {
+        const folder = join(base, 'race-target');
+        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
+        if (!record) throw new Error('no snapshot');
+        const req = { snapshot: record, paths: [transcript.path], destination: { kind: 'folder' as const, path: folder }, existing: 'overwrite' as const };
+        const plan = await planRestore(repo, req);
+        expect(plan).toMatchObject({ existing: [], unchanged: [], safetySnapshot: false });
+        mkdirSync(folder, { recursive: true });
+        writeFileSync(join(folder, transcript.name), 'written while the dialog was open\n');
+        const done = await executeRestore(repo, req, plan, { ctx: contextFromProcess({ home, env: {}, platform: 'linux' }) });
+        expect(done).toMatchObject({ files: 0, kept: 1, overwritten: 0 });
+        expect(readFileSync(join(folder, transcript.name), 'utf8')).toBe('written while the dialog was open\n');
+      } finally {
+        await repo.close();
+      }
+    });
   });
 });

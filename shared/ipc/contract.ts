@@ -260,7 +260,12 @@ export interface RestorePreview {
   bytes: number;
   /** Folders the files land in (their parents on this device, for a restore to their place). */
   targets: string[];
-  /** How many files already exist where the restore writes, and the first of them. */
+  /** What it writes: `files` and `bytes` less what is already there as in the snapshot (and, keeping, what exists). */
+  writeFiles: number;
+  writeBytes: number;
+  /** Files already there exactly as in the snapshot (content and permissions): left as they are. */
+  unchanged: number;
+  /** How many files already exist where the restore writes and differ from the snapshot's, and the first of them. */
   existing: number;
   existingSample: string[];
   /** What happens to those: kept as they are, or overwritten after a safety snapshot of exactly them. */

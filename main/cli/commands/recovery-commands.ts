@@ -7,7 +7,7 @@ import type { RestoreRequest } from '../../engine/restore-request.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import { withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { formatBytes, formatDuration, makeOutput } from '../output.ts';
+import { existingNotes, formatBytes, formatDuration, makeOutput } from '../output.ts';
 
 export async function adoptCommand(device: string, opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
@@ -40,10 +40,10 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     const ctx = await prepareContext(contextFromProcess());
     const request: RestoreRequest = { snapshot: snap, paths: [], destination: { kind: 'original' }, existing: 'overwrite', localRoot: agentLocalRoots(async () => ctx) };
     const plan = await planRestore(repo, request);
-    if (plan.safetySnapshot) out.info(`${plan.existing.length} file(s) already there will be replaced: taking a safety snapshot of them first.`);
+    for (const note of existingNotes(plan, 'in their places')) out.info(note);
     const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) });
     out.endProgress();
-    out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
+    out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, unchanged: result.unchanged, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
       [
         ...(result.safetySnapshotId ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         ...result.places.map((p) => `  ${p.label}: ${p.files} files (${formatBytes(p.bytes)}) into ${p.target}`),

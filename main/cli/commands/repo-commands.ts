@@ -19,7 +19,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
-import { EXIT, EXIT_WARNINGS, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged } from '../output.ts';
+import { EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -218,7 +218,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     // The app's rule too: overwriting takes a safety snapshot of exactly the files replaced.
     const request = { snapshot: snap, paths: opts.path ?? [], destination: { kind: 'folder', path: target }, existing: opts.overwrite ? 'overwrite' : 'refuse' } as const;
     const plan = await planRestore(repo, request);
-    if (plan.safetySnapshot) out.info(`${plan.existing.length} file(s) in ${target} will be replaced: taking a safety snapshot of them first.`);
+    for (const note of existingNotes(plan, `in ${target}`)) out.info(note);
     const result = await executeRestore(repo, request, plan, { ctx: await agentContext(opts), onProgress: (p) => out.progress(p) }).catch((error: unknown) => {
       // The engine's words are the app's ("allow overwriting" is a choice in its dialog): here it is a flag.
       if (error instanceof CairnError && error.code === 'exists') throw new CairnError('exists', error.message.replace('allow overwriting.', 'add --overwrite (what it replaces is kept in a safety snapshot first).'));

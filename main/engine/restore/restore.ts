@@ -32,6 +32,10 @@ export interface RestoreOptions {
   overwrite?: boolean;
   /** Leave files (and symlinks) that already exist where they would land as they are. */
   keepExisting?: boolean;
+  /** Destinations already as the snapshot holds them (restore-request's plan): not written. */
+  unchanged?: ReadonlySet<string>;
+  /** With `overwrite`: only these existing destinations are replaced; any other found existing is kept. */
+  replaceOnly?: ReadonlySet<string>;
   onProgress?: (progress: ProgressInfo) => void;
   signal?: AbortSignal;
   concurrency?: number;
@@ -49,8 +53,10 @@ export interface RestoreResult {
   symlinks: number;
   bytes: number;
   requests: number;
-  /** Files and symlinks left as they were because they already existed (keepExisting). */
+  /** Files and symlinks left as they were because they already existed (keepExisting, or not in replaceOnly). */
   kept: number;
+  /** Files and symlinks not written because they already were as in the snapshot (`unchanged`). */
+  unchanged: number;
   /** Names this platform can't hold, written under another name (see restoredName). */
   renamed: { path: string; restoredAs: string }[];
 }
@@ -108,7 +114,7 @@ const exists = (path: string | Buffer) => lstat(path).then(() => true, () => fal
 
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const target = options.target;
-  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, renamed: [] };
+  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, unchanged: 0, renamed: [] };
   const reporter = new ProgressReporter('planning', options.onProgress);
   const checkAbort = cancelCheck(options.signal, 'The restore was cancelled. Files already restored are complete; no file was left half-written.');
   const yieldNow = yielder();
@@ -205,10 +211,16 @@ function rawNameBytes(entry: TreeEntry, where: string): Buffer {
 async function applyOverwrite(options: RestoreOptions, sel: Selection, targetEmpty: boolean, result: RestoreResult): Promise<void> {
   // keepExisting keeps what is there under the display name; the refusal also looks under the exact one.
   const refusing = !options.keepExisting && !options.overwrite && !targetEmpty;
+  // Overwriting what the plan named only: anything else found there is kept (nothing holds it).
+  const only = options.overwrite && !targetEmpty ? options.replaceOnly : undefined;
   const look = async (dest: string) => (await exists(dest)) || (refusing && sel.rawNames.size > 0 && (await exists(finalPath(options.target, sel.rawNames, relative(options.target, dest).split('/')))));
-  const items: { dest: string; file?: FilePlan; link?: DirPlan }[] = [...sel.files.map((file) => ({ dest: file.dest, file })), ...sel.links.map((link) => ({ dest: link.dest, link }))];
-  const looked = options.keepExisting || refusing ? await Promise.all(items.map(async (i) => ({ ...i, exists: await look(i.dest) }))) : items.map((i) => ({ ...i, exists: false }));
-  const decision = decideOverwrite(looked, options, targetEmpty);
+  const all: { dest: string; file?: FilePlan; link?: DirPlan }[] = [...sel.files.map((file) => ({ dest: file.dest, file })), ...sel.links.map((link) => ({ dest: link.dest, link }))];
+  const items = options.unchanged?.size ? all.filter((i) => !options.unchanged?.has(i.dest)) : all;
+  result.unchanged = all.length - items.length;
+  const looked = options.keepExisting || refusing || only
+    ? await Promise.all(items.map(async (i) => ({ ...i, exists: !only?.has(i.dest) && (await look(i.dest)) })))
+    : items.map((i) => ({ ...i, exists: false }));
+  const decision = decideOverwrite(looked, only ? { keepExisting: true } : options, targetEmpty);
   if (decision.do === 'refuse') throw decision.error;
   result.kept = decision.keep.length;
   sel.files = decision.write.flatMap((i) => (i.file ? [i.file] : []));

@@ -153,9 +153,18 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
 /** The engine's plan in words: what is written where, and what happens to files already there. */
 function RestorePlanNotice({ plan }: { plan: RestorePreview }) {
   const where = plan.targets.length === 1 ? <span className="break">{plan.targets[0]}</span> : `${formatCount(plan.targets.length, 'folder')} (${plan.targets.slice(0, 2).join(', ')}${plan.targets.length > 2 ? ', …' : ''})`;
-  const writes = (
+  const writes =
+    plan.writeFiles > 0 ? (
+      <>
+        {formatCount(plan.writeFiles, 'file')} ({formatBytes(plan.writeBytes)}) will be written to {where}.
+      </>
+    ) : (
+      <>Nothing needs writing to {where}.</>
+    );
+  const same = plan.unchanged > 0 && (
     <>
-      {formatCount(plan.files, 'file')} ({formatBytes(plan.bytes)}) will be written to {where}.
+      {' '}
+      {formatCount(plan.unchanged, 'file')} {plan.unchanged === 1 ? 'is' : 'are'} already there exactly as in the snapshot and will be left as {plan.unchanged === 1 ? 'it is' : 'they are'}.
     </>
   );
   const sample = plan.existingSample.length > 0 && (
@@ -171,21 +180,24 @@ function RestorePlanNotice({ plan }: { plan: RestorePreview }) {
   if (plan.existing === 0) {
     return (
       <PlanBox plan={plan} tone="info">
-        {writes} No file there exists yet, so nothing is replaced.
+        {writes}
+        {same} {plan.unchanged > 0 ? 'Nothing is replaced.' : 'No file there exists yet, so nothing is replaced.'}
       </PlanBox>
     );
   }
   if (plan.existingAction === 'keep') {
     return (
       <PlanBox plan={plan} tone="info">
-        {writes} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there and will be <strong>kept as {plan.existing === 1 ? 'it is' : 'they are'}</strong> (not restored):
+        {writes}
+        {same} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there, {plan.existing === 1 ? 'differs' : 'differ'} from the snapshot, and will be <strong>kept as {plan.existing === 1 ? 'it is' : 'they are'}</strong> (not restored):
         {sample}
       </PlanBox>
     );
   }
   return (
     <PlanBox plan={plan} tone="warning">
-      {writes} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there and will be <strong>replaced</strong> by the snapshot’s {plan.existing === 1 ? 'version' : 'versions'}. First, Cairn keeps a safety snapshot of exactly {plan.existing === 1 ? 'that file' : 'those files'}, so you can restore {plan.existing === 1 ? 'it' : 'them'}:
+      {writes}
+      {same} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there, {plan.existing === 1 ? 'differs' : 'differ'} from the snapshot, and will be <strong>replaced</strong> by the snapshot’s {plan.existing === 1 ? 'version' : 'versions'}. First, Cairn keeps a safety snapshot of exactly {plan.existing === 1 ? 'that file' : 'those files'}, so you can restore {plan.existing === 1 ? 'it' : 'them'}:
       {sample}
     </PlanBox>
   );
