@@ -4,7 +4,7 @@
 // agent folder to its place, and its next backup continues the same device's history.
 
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,5 +96,44 @@ describe('disaster recovery', () => {
     const refused = cairn('second-state', ['devices', 'adopt', oldDevice.deviceId]);
     expect(refused.code).toBe(10);
     expect(refused.stderr).toContain('snapshot(s) of its own already');
+  });
+});
+
+describe('a safety snapshot is not a backup', () => {
+  it("is never 'latest', nor the next backup's parent", { timeout: 300_000 }, () => {
+    const base = tempDir('cairn-safety-latest-');
+    const home = join(base, 'home');
+    const src = join(base, 'src');
+    mkdirSync(home);
+    mkdirSync(src);
+    for (const n of [1, 2, 3]) writeFileSync(join(src, `f${n}.txt`), `file ${n}\n`);
+    const cairn = (args: string[]) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, CAIRN_STATE_DIR: join(base, 'state'), CAIRN_PASSPHRASE: 'safety test passphrase', CAIRN_THREADS: '1' };
+      for (const name of ['CAIRN_REPO', 'CAIRN_RECOVERY_KEY']) delete env[name];
+      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', join(base, 'vault')], { env, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout + r.stderr;
+    };
+    cairn(['init']);
+    cairn(['backup', src]);
+    const [backup] = JSON.parse(cairn(['snapshots', '--json'])) as Snap[];
+    // A restore over a changed copy takes a safety snapshot of the file it replaces.
+    const copy = join(base, 'copy');
+    cairn(['restore', '--snapshot', 'latest', '--target', copy]);
+    writeFileSync(join(copy, 'src', 'f1.txt'), 'changed in the copy\n');
+    const overwrite = cairn(['restore', '--snapshot', 'latest', '--target', copy, '--overwrite']);
+    expect(overwrite).toMatch(/2 file\(s\) in \S+ already match the snapshot: left as they are\./);
+    expect(overwrite).toMatch(/1 file\(s\) in \S+ differ from the snapshot and will be replaced: taking a safety snapshot of them first\./);
+    const after = JSON.parse(cairn(['snapshots', '--json'])) as Snap[];
+    expect(after.map((s) => s.reason)).toEqual(['cli', 'before-restore']);
+
+    // 'latest' is still the backup: restored, it is the three files, not safety/copy/src/f1.txt.
+    const again = join(base, 'again');
+    cairn(['restore', '--snapshot', 'latest', '--target', again]);
+    expect(readdirSync(again)).toEqual(['src']);
+    expect(readdirSync(join(again, 'src')).sort()).toEqual(['f1.txt', 'f2.txt', 'f3.txt']);
+    expect(readFileSync(join(again, 'src', 'f1.txt'), 'utf8')).toBe('file 1\n');
+    // Nothing changed since the backup, whatever the safety snapshot held.
+    expect(cairn(['backup', src])).toContain(`Nothing changed since snapshot ${backup?.id.slice(0, 8)}`);
   });
 });

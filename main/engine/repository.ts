@@ -11,7 +11,7 @@ import type { Platform } from '../../shared/models.ts';
 import { makeStateDirPrivate, StateDb, sweepTemporaryFiles } from './state/index.ts';
 import { keptVersions } from './storage/index.ts';
 import type { BlobStore } from './storage/index.ts';
-import { keys, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
+import { keys, newestBackup, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { continueFrom } from './backup/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
@@ -331,7 +331,7 @@ export class Repository {
   async findSnapshot(ref: string, device?: string, onDamaged?: OnDamaged): Promise<SnapshotRecord> {
     if (ref === 'latest') {
       const deviceId = device ? await this.resolveDevice(device, onDamaged) : this.device.id;
-      const newest = (await this.listSnapshots(deviceId, onDamaged)).at(-1);
+      const newest = newestBackup(await this.listSnapshots(deviceId, onDamaged));
       if (newest) return newest;
       if (device) throw new NotFoundError(`Device ${device} has no snapshots yet. See 'cairn snapshots' for the devices that have.`);
       return this.predecessorLatest(onDamaged);
@@ -351,10 +351,12 @@ export class Repository {
     const byDevice = new Map<DeviceId, SnapshotRecord[]>();
     for (const s of snapshots) if (s.device !== this.device.id) byDevice.set(s.device, [...(byDevice.get(s.device) ?? []), s]);
     return [...byDevice]
-      .map(([id, list]) => {
-        const latest = list.at(-1) as SnapshotRecord;
+      .flatMap(([id, list]) => {
+        // A device with only safety snapshots has no backup to restore or continue from.
+        const latest = newestBackup(list);
+        if (!latest) return [];
         const record = records.find((r) => r.id === id);
-        return { id, name: record?.name ?? latest.deviceName, hostname: record?.hostname ?? latest.hostname, count: list.length, latest };
+        return [{ id, name: record?.name ?? latest.deviceName, hostname: record?.hostname ?? latest.hostname, count: list.length, latest }];
       })
       .sort((a, b) => b.latest.time.localeCompare(a.latest.time));
   }
@@ -388,7 +390,7 @@ export class Repository {
       throw new CairnError('conflict', `This device (${this.device.name}, id ${this.device.id}) has ${own.length} snapshot(s) of its own already; taking over ${target.name} would leave them with no machine to continue them. Adopt a device only on a machine that has not backed up yet.`);
     }
     const previous = this.device;
-    const latest = (await this.listSnapshots(target.id)).at(-1);
+    const latest = newestBackup(await this.listSnapshots(target.id));
     const identity: DeviceIdentity = { id: target.id, name: target.name };
     new DeviceIdentityFile(this.vaultDir).write(identity);
     (this as { device: DeviceIdentity }).device = identity;

@@ -200,4 +200,13 @@ describe('one restore rule for the CLI and the app', () => {
       }
     });
   });
+
+  it("a backup after restores shows its changes against the backup before, not against a safety snapshot", async () => {
+    writeFileSync(transcript.local, 'the next thing typed\n');
+    expect((await waitForJob(service, (await service.handlers['sync.now']({})).jobId)).status).toBe('done');
+    const [newest] = await service.handlers['snapshots.list']({});
+    expect(newest?.reason).not.toBe('before-restore');
+    const diff = await service.handlers['snapshots.diff']({ snapshotId: newest?.id ?? '' });
+    expect(diff).toEqual([{ path: transcript.path, change: 'changed', sizeBefore: expect.any(Number), sizeAfter: 21 }]);
+  });
 });

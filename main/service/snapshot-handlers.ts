@@ -9,7 +9,7 @@ import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
 import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
 import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
-import { diffSnapshotTrees } from '../engine/vault/index.ts';
+import { diffSnapshotTrees, newestBackup } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
 import { preview } from './file-preview.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -58,10 +58,10 @@ function restoreRequest(ctx: ServiceContext, snap: SnapshotRecord, paths: readon
   };
 }
 
-/** The snapshot to compare with: the one asked for, else the same device's previous one. */
+/** The snapshot to compare with: the one asked for, else the same device's previous backup (not a safety snapshot, which holds only what a restore replaced). */
 async function diffAgainst(ctx: ServiceContext, snap: SnapshotRecord, againstId: string | undefined): Promise<SnapshotRecord | undefined> {
   if (againstId) return ctx.findSnapshot(againstId);
-  return (await ctx.snapshots(snap.device)).filter((s) => s.time < snap.time)[0];
+  return newestBackup((await ctx.snapshots(snap.device)).filter((s) => s.time < snap.time));
 }
 
 export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotChannels> {
@@ -93,7 +93,7 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
       if (!againstId && snap.reason === 'before-restore') {
         // A safety snapshot holds only the files a restore replaced: compare each with the same
         // file in the last regular snapshot, and don't list the files it never held as removed.
-        const previous = (await ctx.snapshots(snap.device)).find((s) => s.time < snap.time && s.reason !== 'before-restore');
+        const previous = newestBackup((await ctx.snapshots(snap.device)).filter((s) => s.time < snap.time));
         return safetyDiff(r, snap, previous);
       }
       const before = await diffAgainst(ctx, snap, againstId);
@@ -106,6 +106,9 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
         files: plan.files,
         bytes: plan.bytes,
         targets: [...new Set(plan.steps.map((s) => s.target))],
+        writeFiles: plan.write.files,
+        writeBytes: plan.write.bytes,
+        unchanged: plan.unchanged.length,
         existing: plan.existing.length,
         existingSample: plan.existing.slice(0, 20),
         existingAction: plan.existingAction,
@@ -122,9 +125,10 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
           ctx.emit('snapshots.changed', { deviceId: r.device.id });
         }
         const where = target.kind === 'folder' ? `into ${target.path}` : 'to their place';
+        const same = done.unchanged > 0 ? `; ${done.unchanged} file(s) already matched the snapshot and were left as they are` : '';
         const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were` : '';
         const safety = done.safetySnapshotId ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
-        return `Restored ${done.files} file(s) ${where}${kept}${safety}.`;
+        return `Restored ${done.files} file(s) ${where}${same}${kept}${safety}.`;
       });
       return { jobId: job.id };
     },

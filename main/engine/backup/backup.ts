@@ -294,7 +294,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     db.db.transaction(() => {
       db.updateFiles(files.cacheChanges());
       db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
-      db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: record.id, tree: rootTree, merges: mergesJson, ...(catalog ? { catalog } : {}) } satisfies LastSnapshot));
+      // A safety snapshot (the files a restore is about to replace) is not the next backup's parent.
+      if (options.reason !== 'before-restore') db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: record.id, tree: rootTree, merges: mergesJson, ...(catalog ? { catalog } : {}) } satisfies LastSnapshot));
     })();
     const held = locking.lock;
     locking.lock = undefined;

@@ -8,7 +8,7 @@ import type { S3Server } from '../../../testing/s3-server.ts';
 import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import type { PathMapping } from '../../../shared/models.ts';
 import { fixtureContext } from '../agents/fixtures.ts';
-import { runSync } from '../operations.ts';
+import { runBackup, runSync } from '../operations.ts';
 import type { Repository } from '../repository.ts';
 import { S3BlobStore } from '../storage/index.ts';
 import { listConflicts, resolveConflict } from './index.ts';
@@ -77,6 +77,19 @@ describe('sync between devices', () => {
     expect(result.pull.changes).toContainEqual(expect.objectContaining({ action: 'pulled', path: session(b, project, 's1') }));
     expect(readFileSync(session(b, project, 's1'), 'utf8')).toBe(readFileSync(session(a, project, 's1'), 'utf8'));
     expect(a.repo.device.id).not.toBe(b.repo.device.id);
+  });
+
+  it("pulls another device's newest backup, not the safety snapshot a restore took after it", async () => {
+    write(session(a, project, 's-before-restore'), `${line(1, 'a')}\n`);
+    await sync(a);
+    // A then restores over a changed file: its newest snapshot holds only that file, under safety/.
+    const replaced = join(a.home, 'restored');
+    write(join(replaced, 'notes.txt'), 'what the restore replaced\n');
+    await runBackup(a.repo, { sources: [{ label: 'safety/restored', path: replaced }], reason: 'before-restore', force: true });
+    const newest = (await b.repo.listSnapshots(a.repo.device.id)).at(-1);
+    expect(newest?.reason).toBe('before-restore');
+    const result = await sync(b);
+    expect(result.pull.changes).toContainEqual(expect.objectContaining({ action: 'pulled', path: session(b, project, 's-before-restore') }));
   });
 
   it('fast-forwards a transcript extended on one side, without a conflict', async () => {

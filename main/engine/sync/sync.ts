@@ -17,6 +17,7 @@ import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
 import { utimesSeconds } from '../file-times.ts';
+import { newestBackup } from '../vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../vault/index.ts';
 import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
@@ -152,12 +153,18 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
   };
   await repo.refreshIndex();
 
-  // The newest snapshot of every other device.
-  const latest = new Map<DeviceId, SnapshotRecord>();
+  // The newest backup of every other device (a safety snapshot holds only what a restore replaced).
+  const byDevice = new Map<DeviceId, SnapshotRecord[]>();
   for (const s of await repo.listSnapshots()) {
     if (s.device === repo.device.id) continue;
-    const prev = latest.get(s.device);
-    if (!prev || prev.time < s.time) latest.set(s.device, s);
+    const list = byDevice.get(s.device);
+    if (list) list.push(s);
+    else byDevice.set(s.device, [s]);
+  }
+  const latest = new Map<DeviceId, SnapshotRecord>();
+  for (const [device, list] of byDevice) {
+    const newest = newestBackup(list);
+    if (newest) latest.set(device, newest);
   }
   result.devices = latest.size;
   const localByLabel = new Map(options.sources.map((s) => [s.label, s]));

@@ -83,6 +83,17 @@ export interface SnapshotRecord {
   warnings?: BackupWarning[];
 }
 
+/**
+ * A device's newest backup: its newest snapshot but for before-restore safety snapshots, which
+ * hold only the files a restore replaced (under `safety/…`). One of those is never what `latest`
+ * means, what a new machine continues from, nor what another device syncs from.
+ */
+export function newestBackup(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
+  let newest: SnapshotRecord | undefined;
+  for (const s of snapshots) if (s.reason !== 'before-restore' && (!newest || s.time > newest.time)) newest = s;
+  return newest;
+}
+
 /** A snapshot record keeps at most this many warnings (a home full of unreadable files must not bloat it). */
 export const MAX_RECORDED_WARNINGS = 200;
 

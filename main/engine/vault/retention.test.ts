@@ -44,6 +44,18 @@ describe('retention', () => {
     expect(decision.keep[2]?.reasons).toEqual(['safety snapshot before a restore']);
   });
 
+  it('counts backups only: a safety snapshot taken after the last backup keeps neither its place nor its day', () => {
+    // Every 6 hours a backup; a restore over changed files took a safety snapshot after the newest.
+    const snaps = every6h('a', 3);
+    const safety: RetentionInput = { id: 'a-safety', device: 'a', time: new Date(NOW + H).toISOString(), pinned: false, reason: 'before-restore' };
+    const decision = applyRetention([safety, ...snaps], { ...none, keepLast: 1, keepDaily: 2 });
+    expect(decision.keep.map((k) => [k.snapshot.id, k.reasons])).toEqual([
+      ['a-safety', ['safety snapshot before a restore']],
+      [snaps[0]?.id, ['last 1', 'daily 2026-11-21']],
+      [snaps[3]?.id, ['daily 2026-11-20']],
+    ]);
+  });
+
   it('decides per device', () => {
     const decision = applyRetention([...every6h('a', 2), ...every6h('b', 2)], none);
     expect(decision.keep.map((k) => k.snapshot.device).sort()).toEqual(['a', 'b']);

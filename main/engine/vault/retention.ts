@@ -1,6 +1,7 @@
 // Which snapshots a retention policy keeps, per device: the last N, plus the newest snapshot of
-// each of the last N hours / days / ISO weeks / months that have one. Pinned and before-restore
-// safety snapshots are always kept. A pure function of the snapshots, the policy and the clock.
+// each of the last N hours / days / ISO weeks / months that have one, counting backups only.
+// Pinned and before-restore safety snapshots are always kept. A pure function of the snapshots,
+// the policy and the clock.
 
 import type { RetentionPolicy } from '../../../shared/models.ts';
 
@@ -51,16 +52,22 @@ export function applyRetention<T extends RetentionInput>(snapshots: readonly T[]
       if (!r) reasons.set(s, (r = []));
       r.push(why);
     };
-    list.forEach((s, i) => {
+    // The policy counts backups: a safety snapshot (only the files a restore replaced) is kept
+    // for what it is, and never takes the place of the last backup, or of a day's, in the count.
+    const backups: T[] = [];
+    for (const s of list) {
       if (s.pinned) add(s, 'pinned');
       if (s.reason === 'before-restore') add(s, 'safety snapshot before a restore');
+      else backups.push(s);
+    }
+    backups.forEach((s, i) => {
       if (i < policy.keepLast) add(s, `last ${policy.keepLast}`);
     });
     for (const bucket of BUCKETS) {
       const limit = policy[bucket.key];
       if (limit <= 0) continue;
       const seen = new Set<string>();
-      for (const s of list) {
+      for (const s of backups) {
         const b = bucket.of(new Date(s.time));
         if (seen.has(b)) continue;
         seen.add(b);
