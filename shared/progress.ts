@@ -12,6 +12,7 @@ const PHASE_LABELS: Record<string, string> = {
   finishing: 'Finishing',
   pulling: 'Bringing in other devices’ changes',
   planning: 'Planning',
+  comparing: 'Comparing with the files already there',
   restoring: 'Restoring',
   done: 'Finished',
 };

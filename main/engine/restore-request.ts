@@ -23,6 +23,7 @@ import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import type { SnapshotRecord, TreeEntry } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
+import { cancelCheck } from './progress-reporter.ts';
 
 export type { RestoreDestination, RestoreStep } from './restore-steps.ts';
 
@@ -112,8 +113,8 @@ async function steps(repo: Repository, request: RestoreRequest): Promise<Restore
   return restoreSteps({ destination: request.destination, paths: request.paths, roots: snap.roots, own: snap.device === repo.device.id, mappings: request.mappings ?? [], ...facts });
 }
 
-/** What the restore will do, read from the snapshot and the disk; writes nothing. */
-export async function planRestore(repo: Repository, request: RestoreRequest): Promise<RestorePlan> {
+/** What the restore will do, read from the snapshot and the disk; writes nothing. Comparing existing files reports phase `comparing`. */
+export async function planRestore(repo: Repository, request: RestoreRequest, options: { onProgress?: (p: ProgressInfo) => void; signal?: AbortSignal } = {}): Promise<RestorePlan> {
   await repo.refreshIndex();
   const reader = repo.reader();
   const planned = await steps(repo, request);
@@ -138,7 +139,17 @@ export async function planRestore(repo: Repository, request: RestoreRequest): Pr
     }
   }
   // What is there already as the snapshot holds it is neither replaced nor kept: it is the same.
-  const same = await mapLimit(found, 4, async (f) => holdsEntry(repo.codec, f.dest, f.entry));
+  const progress: ProgressInfo = { phase: 'comparing', filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: found.reduce((n, f) => n + f.entry.size, 0), uploadedBytes: 0 };
+  if (found.length > 0) options.onProgress?.({ ...progress });
+  const checkAbort = cancelCheck(options.signal, 'The restore was cancelled before it wrote anything.');
+  const same = await mapLimit(found, 4, async (f) => {
+    checkAbort();
+    const held = await holdsEntry(repo.codec, f.dest, f.entry);
+    progress.filesDone++;
+    progress.bytesDone += f.entry.size;
+    options.onProgress?.({ ...progress, currentPath: f.dest });
+    return held;
+  });
   const existing = found.filter((_, i) => !same[i]).map((f) => f.dest);
   const unchanged = found.filter((_, i) => same[i]).map((f) => f.dest);
   const unwritten = found.filter((_, i) => same[i] || request.existing === 'keep');
@@ -219,6 +230,6 @@ export function agentLocalRoots(ctx: () => Promise<AgentContext>): (label: strin
 
 /** Plans and runs a restore: the one entry point of the CLI and the app. */
 export async function restoreSnapshot(repo: Repository, request: RestoreRequest, options: ExecuteOptions): Promise<ExecutedRestore & { plan: RestorePlan }> {
-  const plan = await planRestore(repo, request);
+  const plan = await planRestore(repo, request, options);
   return { ...(await executeRestore(repo, request, plan, options)), plan };
 }

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSyn
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SnapshotSummary } from '../../shared/models.ts';
+import type { ProgressInfo, SnapshotSummary } from '../../shared/models.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
@@ -181,9 +181,35 @@ describe('one restore rule for the CLI and the app', () => {
       expect(refused.stderr).toContain('A file already exists in the target');
     });
 
-    it('a file that appears after the plan is kept: only what the plan found (and the safety snapshot holds) is replaced', async () => {
-      const repo = await Repository.open({ store: new LocalBlobStore(vault), stateDir: join(base, 'race-state'), secret: { passphrase: PASSPHRASE }, deviceName: 'race', makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
+    /** The engine itself, on the same vault, as another state folder. */
+    async function withRepo(fn: (repo: Repository) => Promise<void>): Promise<void> {
+      const repo = await Repository.open({ store: new LocalBlobStore(vault), stateDir: join(base, 'engine-state'), secret: { passphrase: PASSPHRASE }, deviceName: 'engine', makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
       try {
+        await fn(repo);
+      } finally {
+        await repo.close();
+      }
+    }
+
+    it('comparing reports its progress, and a cancel stops it before anything is written', async () => {
+      await withRepo(async (repo) => {
+        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
+        if (!record) throw new Error('no snapshot');
+        const req = { snapshot: record, paths: [project], destination: { kind: 'folder' as const, path: target }, existing: 'overwrite' as const };
+        const seen: ProgressInfo[] = [];
+        const plan = await planRestore(repo, req, { onProgress: (p) => seen.push(p) });
+        const compared = plan.existing.length + plan.unchanged.length;
+        expect(compared).toBeGreaterThan(1);
+        expect(seen.every((p) => p.phase === 'comparing' && p.filesTotal === compared)).toBe(true);
+        expect(seen.at(-1)).toMatchObject({ filesDone: compared, bytesDone: seen.at(-1)?.bytesTotal });
+        const cancel = new AbortController();
+        cancel.abort();
+        await expect(planRestore(repo, req, { signal: cancel.signal })).rejects.toMatchObject({ code: 'cancelled' });
+      });
+    });
+
+    it('a file that appears after the plan is kept: only what the plan found (and the safety snapshot holds) is replaced', async () => {
+      await withRepo(async (repo) => {
         const folder = join(base, 'race-target');
         const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
         if (!record) throw new Error('no snapshot');
@@ -195,9 +221,7 @@ describe('one restore rule for the CLI and the app', () => {
         const done = await executeRestore(repo, req, plan, { ctx: contextFromProcess({ home, env: {}, platform: 'linux' }) });
         expect(done).toMatchObject({ files: 0, kept: 1, overwritten: 0 });
         expect(readFileSync(join(folder, transcript.name), 'utf8')).toBe('written while the dialog was open\n');
-      } finally {
-        await repo.close();
-      }
+      });
     });
   });
 
