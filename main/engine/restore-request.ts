@@ -9,7 +9,7 @@
 // neither written nor replaced, and it never makes a restore refuse.
 
 import { lstat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
@@ -21,6 +21,7 @@ import type { Repository } from './repository.ts';
 import { holdsEntry, restore } from './restore/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
+import { nameBytes } from './vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { cancelCheck } from './progress-reporter.ts';
@@ -120,7 +121,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const planned = await steps(repo, request);
   let files = 0;
   let bytes = 0;
-  const found: { dest: string; entry: TreeEntry }[] = [];
+  const found: { dest: string; disk: string | Buffer; entry: TreeEntry }[] = [];
   for (const step of planned) {
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
@@ -128,13 +129,21 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
     for (const selection of selections) {
       // Restore puts a selected entry in the target under its own name: paths below its parent.
       const parent = selection.path.includes('/') ? selection.path.slice(0, selection.path.lastIndexOf('/') + 1) : '';
+      // Names that aren't UTF-8 are shown escaped (dest) but are on the disk as their bytes:
+      // the exact path of each folder below the selection that has one in it.
+      const exact = new Map<string, Buffer>();
       for await (const { path, entry } of reader.walk(selection)) {
-        if (entry.type === 'dir') continue;
+        const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
+        const above = exact.get(path.slice(0, Math.max(0, path.lastIndexOf('/'))));
+        const disk = above || entry.rawName !== undefined ? Buffer.concat([above ?? Buffer.from(dirname(dest)), Buffer.from('/'), nameBytes(entry)]) : dest;
+        if (entry.type === 'dir') {
+          if (typeof disk !== 'string') exact.set(path, disk);
+          continue;
+        }
         files++;
         bytes += entry.size;
-        const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
-        const st = await lstat(dest).catch(() => undefined);
-        if (st && !st.isDirectory()) found.push({ dest, entry });
+        const st = await lstat(disk).catch(() => undefined);
+        if (st && !st.isDirectory()) found.push({ dest, disk, entry });
       }
     }
   }
@@ -144,7 +153,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const checkAbort = cancelCheck(options.signal, 'The restore was cancelled before it wrote anything.');
   const same = await mapLimit(found, 4, async (f) => {
     checkAbort();
-    const held = await holdsEntry(repo.codec, f.dest, f.entry);
+    const held = await holdsEntry(repo.codec, f.disk, f.entry);
     progress.filesDone++;
     progress.bytesDone += f.entry.size;
     options.onProgress?.({ ...progress, currentPath: f.dest });

@@ -213,7 +213,7 @@ async function applyOverwrite(options: RestoreOptions, sel: Selection, targetEmp
   const refusing = !options.keepExisting && !options.overwrite && !targetEmpty;
   // Overwriting what the plan named only: anything else found there is kept (nothing holds it).
   const only = options.overwrite && !targetEmpty ? options.replaceOnly : undefined;
-  const look = async (dest: string) => (await exists(dest)) || (refusing && sel.rawNames.size > 0 && (await exists(finalPath(options.target, sel.rawNames, relative(options.target, dest).split('/')))));
+  const look = async (dest: string) => (await exists(dest)) || ((refusing || only !== undefined) && sel.rawNames.size > 0 && (await exists(finalPath(options.target, sel.rawNames, relative(options.target, dest).split('/')))));
   const all: { dest: string; file?: FilePlan; link?: DirPlan }[] = [...sel.files.map((file) => ({ dest: file.dest, file })), ...sel.links.map((link) => ({ dest: link.dest, link }))];
   const items = options.unchanged?.size ? all.filter((i) => !options.unchanged?.has(i.dest)) : all;
   result.unchanged = all.length - items.length;
@@ -399,6 +399,30 @@ async function writeRead(codec: BlobCodec, read: PackRead, bytes: Uint8Array, pl
 }
 
 /** Symlinks, then the exact names, then folder modes and times (deepest first, after their content is written). */
+/**
+ * Puts what was written under a display name (`from`) at its exact name (`to`). A folder that
+ * is already there gets the written entries merged into it (it may hold files the snapshot
+ * doesn't); an entry already there is replaced (overwrite: the plan named it) or, keeping,
+ * left as it is and the written copy dropped.
+ */
+async function moveInto(from: Buffer, to: Buffer, keeping: boolean, result: RestoreResult): Promise<void> {
+  const there = await lstat(to).catch(() => undefined);
+  if (there?.isDirectory() && (await lstat(from)).isDirectory()) {
+    for (const name of await readdir(from, { encoding: 'buffer' })) {
+      const slash = Buffer.from('/');
+      await moveInto(Buffer.concat([from, slash, name]), Buffer.concat([to, slash, name]), keeping, result);
+    }
+    await rm(from, { recursive: true, force: true });
+    return;
+  }
+  if (there && keeping) {
+    await rm(from, { recursive: true, force: true });
+    result.kept++;
+    return;
+  }
+  await rename(from, to);
+}
+
 async function finishTree(options: RestoreOptions, sel: Selection, result: RestoreResult): Promise<void> {
   for (const l of sel.links) {
     if (options.overwrite) await unlink(l.dest).catch(() => undefined);
@@ -411,12 +435,9 @@ async function finishTree(options: RestoreOptions, sel: Selection, result: Resto
     const parts = key.split('/');
     const from = Buffer.concat([at(parts.slice(0, -1)), Buffer.from(`/${parts[parts.length - 1] ?? ''}`)]);
     const to = at(parts);
-    if (options.keepExisting && (await exists(to))) {
-      await rm(from, { recursive: true, force: true });
-      result.kept++;
-      continue;
-    }
-    await rename(from, to);
+    // Not written: already there as in the snapshot, or kept (see applyOverwrite).
+    if (!(await exists(from))) continue;
+    await moveInto(from, to, options.keepExisting ?? false, result);
   }
   for (const d of [...sel.dirs].sort((a, b) => b.parts.length - a.parts.length)) {
     const path = sel.rawNames.size > 0 ? at(d.parts) : d.dest;

@@ -8,7 +8,7 @@ import { lstat, readlink } from 'node:fs/promises';
 import type { BlobCodec, TreeEntry } from '../vault/index.ts';
 
 /** True when `dest` is a file (or link) with exactly `entry`'s content (or target) and permissions. */
-export async function holdsEntry(codec: BlobCodec, dest: string, entry: TreeEntry): Promise<boolean> {
+export async function holdsEntry(codec: BlobCodec, dest: string | Buffer, entry: TreeEntry): Promise<boolean> {
   const st = await lstat(dest).catch(() => undefined);
   if (!st) return false;
   if (entry.type === 'symlink') return st.isSymbolicLink() && (await readlink(dest).catch(() => undefined)) === entry.target;
