@@ -175,6 +175,7 @@ describe('one restore rule for the CLI and the app', () => {
       const run = cli(['--target', target]);
       expect(run.status, run.stderr).toBe(0);
       expect(run.stderr).toMatch(/\d+ file\(s\) in .* already match the snapshot: left as they are\./);
+      expect(run.stdout).toMatch(new RegExp(`^Nothing to write: all \\d+ file\\(s\\) of snapshot ${snap.id.slice(0, 8)} are already in ${target} as the snapshot holds them`));
       writeFileSync(join(target, project.slice(project.lastIndexOf('/') + 1), transcript.name), 'edited again\n');
       const refused = cli(['--target', target]);
       expect(refused.status).not.toBe(0);

@@ -228,7 +228,9 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
     out.endProgress();
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
-      `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${target} in ${formatDuration(Date.now() - started)}.`,
+      result.files + result.symlinks + result.kept === 0 && result.unchanged > 0
+        ? `Nothing to write: all ${result.unchanged} file(s) of snapshot ${snap.id.slice(0, 8)} are already in ${target} as the snapshot holds them (${formatDuration(Date.now() - started)}).`
+        : `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${target} in ${formatDuration(Date.now() - started)}.`,
     );
     // Overwriting writes a safety snapshot, so the device is registered like any that writes.
   }, { readOnly: !opts.overwrite });
