@@ -18,7 +18,7 @@ import type { AgentContext } from './agents/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
-import { holdsEntry, restore } from './restore/index.ts';
+import { ContentComparisons, restore } from './restore/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import { nameBytes } from './vault/index.ts';
@@ -114,6 +114,9 @@ async function steps(repo: Repository, request: RestoreRequest): Promise<Restore
   return restoreSteps({ destination: request.destination, paths: request.paths, roots: snap.roots, own: snap.device === repo.device.id, mappings: request.mappings ?? [], ...facts });
 }
 
+/** Existing files compared with snapshot entries, per open vault (see ContentComparisons). */
+const COMPARISONS = new WeakMap<Repository, ContentComparisons>();
+
 /** What the restore will do, read from the snapshot and the disk; writes nothing. Comparing existing files reports phase `comparing`. */
 export async function planRestore(repo: Repository, request: RestoreRequest, options: { onProgress?: (p: ProgressInfo) => void; signal?: AbortSignal } = {}): Promise<RestorePlan> {
   await repo.refreshIndex();
@@ -121,7 +124,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const planned = await steps(repo, request);
   let files = 0;
   let bytes = 0;
-  const found: { dest: string; disk: string | Buffer; entry: TreeEntry }[] = [];
+  const found: { path: string; dest: string; disk: string | Buffer; entry: TreeEntry }[] = [];
   for (const step of planned) {
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
@@ -143,7 +146,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
         files++;
         bytes += entry.size;
         const st = await lstat(disk).catch(() => undefined);
-        if (st && !st.isDirectory()) found.push({ dest, disk, entry });
+        if (st && !st.isDirectory()) found.push({ path, dest, disk, entry });
       }
     }
   }
@@ -151,9 +154,11 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const progress: ProgressInfo = { phase: 'comparing', filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: found.reduce((n, f) => n + f.entry.size, 0), uploadedBytes: 0 };
   if (found.length > 0) options.onProgress?.({ ...progress });
   const checkAbort = cancelCheck(options.signal, 'The restore was cancelled before it wrote anything.');
+  let comparisons = COMPARISONS.get(repo);
+  if (!comparisons) COMPARISONS.set(repo, (comparisons = new ContentComparisons()));
   const same = await mapLimit(found, 4, async (f) => {
     checkAbort();
-    const held = await holdsEntry(repo.codec, f.disk, f.entry);
+    const held = await comparisons.holds(repo.codec, `${request.snapshot.id}\0${f.path}\0${f.dest}`, f.disk, f.entry);
     progress.filesDone++;
     progress.bytesDone += f.entry.size;
     options.onProgress?.({ ...progress, currentPath: f.dest });

@@ -209,6 +209,33 @@ describe('one restore rule for the CLI and the app', () => {
       });
     });
 
+    it('planning again reads only the files that changed since (the dialog plans on every change of its options)', async () => {
+      await withRepo(async (repo) => {
+        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
+        if (!record) throw new Error('no snapshot');
+        const req = { snapshot: record, paths: [project], destination: { kind: 'folder' as const, path: target }, existing: 'overwrite' as const };
+        const reads: string[] = [];
+        const codec = repo.codec;
+        const chunkFile = codec.chunkFile.bind(codec);
+        codec.chunkFile = (path, extras) => {
+          reads.push(String(path));
+          return chunkFile(path, extras);
+        };
+        const first = await planRestore(repo, req);
+        expect(reads.length).toBeGreaterThan(0);
+        reads.length = 0;
+        expect(await planRestore(repo, req)).toEqual(first);
+        expect(reads).toEqual([]);
+        // The same size, other bytes: only that file is read again, and it now differs.
+        const edited = first.unchanged[0] ?? '';
+        const text = readFileSync(edited);
+        writeFileSync(edited, Buffer.from(text.map((b) => (b === 0x61 ? 0x62 : b === 0x62 ? 0x61 : b))));
+        const third = await planRestore(repo, req);
+        expect(reads).toEqual([edited]);
+        expect(third.existing).toContain(edited);
+      });
+    });
+
     it('a file that appears after the plan is kept: only what the plan found (and the safety snapshot holds) is replaced', async () => {
       await withRepo(async (repo) => {
         const folder = join(base, 'race-target');

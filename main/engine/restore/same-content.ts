@@ -26,3 +26,38 @@ export async function holdsEntry(codec: BlobCodec, dest: string | Buffer, entry:
   }
   return at === want.length;
 }
+
+/** What identifies a file's state: it changes when its content can have (ctime moves on every write). */
+async function stampOf(path: string | Buffer): Promise<string | undefined> {
+  const st = await lstat(path, { bigint: true }).catch(() => undefined);
+  return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}` : undefined;
+}
+
+/**
+ * holdsEntry, remembered while the file is untouched: the app plans a restore for its dialog
+ * (again on each change of its options) and once more when it runs, and each plan would hash
+ * every existing file again. `key` names the entry (snapshot and path); an answer is reused only
+ * while the file's stamp (device, inode, size, times, mode) is the one it was computed under.
+ */
+export class ContentComparisons {
+  private readonly known = new Map<string, { stamp: string; same: boolean }>();
+  private readonly limit: number;
+
+  constructor(limit = 200_000) {
+    this.limit = limit;
+  }
+
+  async holds(codec: BlobCodec, key: string, path: string | Buffer, entry: TreeEntry): Promise<boolean> {
+    const before = await stampOf(path);
+    if (before === undefined) return false;
+    const seen = this.known.get(key);
+    if (seen?.stamp === before) return seen.same;
+    const same = await holdsEntry(codec, path, entry);
+    // Changed while it was read: the answer is about neither version, so it is not kept (and
+    // "differs" is the safe answer: such a file is replaced only after a safety snapshot).
+    if ((await stampOf(path)) !== before) return false;
+    if (this.known.size >= this.limit) this.known.clear();
+    this.known.set(key, { stamp: before, same });
+    return same;
+  }
+}
