@@ -120,6 +120,9 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     built.stats.indexMs = Math.round(performance.now() - started);
   }
   repo.db.addHistory('backup', new Date(repo.now()).toISOString(), { snapshot: result.snapshotId, unchanged: result.unchanged, stats: result.stats, ...(options.offline ? { offline: true } : {}) });
+  // The app backs up all day in one process: what SQLite cached for this run goes back now, not
+  // piling up run after run (bench/repeated-backups.ts, docs/BENCHMARKS.md eleventh session).
+  repo.db.releaseMemory();
   return built ? { ...result, catalog: built.stats } : result;
 }
 

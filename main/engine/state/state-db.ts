@@ -356,6 +356,11 @@ export class StateDb {
     this.stmts.setMeta.run(key, value);
   }
 
+  /** Gives back the page cache and other memory SQLite holds for this connection (it refills on use). */
+  releaseMemory(): void {
+    this.db.pragma('shrink_memory');
+  }
+
   close(): void {
     this.db.close();
   }
