@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressInfo, SnapshotSummary } from '../../shared/models.ts';
+import type { SnapshotRecord } from '../engine/vault/index.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
@@ -182,21 +183,22 @@ describe('one restore rule for the CLI and the app', () => {
       expect(refused.stderr).toContain('A file already exists in the target');
     });
 
-    /** The engine itself, on the same vault, as another state folder. */
-    async function withRepo(fn: (repo: Repository) => Promise<void>): Promise<void> {
+    type Overwrite = { snapshot: SnapshotRecord; paths: string[]; destination: { kind: 'folder'; path: string }; existing: 'overwrite' };
+    /** The engine itself, on the same vault, as another state folder; `overwrite` makes a request to restore `paths` of the snapshot into `folder`. */
+    async function withRepo(fn: (repo: Repository, overwrite: (paths: string[], folder: string) => Overwrite) => Promise<void>): Promise<void> {
       const repo = await Repository.open({ store: new LocalBlobStore(vault), stateDir: join(base, 'engine-state'), secret: { passphrase: PASSPHRASE }, deviceName: 'engine', makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
       try {
-        await fn(repo);
+        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
+        if (!record) throw new Error('no snapshot');
+        await fn(repo, (paths, folder) => ({ snapshot: record, paths, destination: { kind: 'folder', path: folder }, existing: 'overwrite' }));
       } finally {
         await repo.close();
       }
     }
 
     it('comparing reports its progress, and a cancel stops it before anything is written', async () => {
-      await withRepo(async (repo) => {
-        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
-        if (!record) throw new Error('no snapshot');
-        const req = { snapshot: record, paths: [project], destination: { kind: 'folder' as const, path: target }, existing: 'overwrite' as const };
+      await withRepo(async (repo, overwrite) => {
+        const req = overwrite([project], target);
         const seen: ProgressInfo[] = [];
         const plan = await planRestore(repo, req, { onProgress: (p) => seen.push(p) });
         const compared = plan.existing.length + plan.unchanged.length;
@@ -210,10 +212,8 @@ describe('one restore rule for the CLI and the app', () => {
     });
 
     it('planning again reads only the files that changed since (the dialog plans on every change of its options)', async () => {
-      await withRepo(async (repo) => {
-        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
-        if (!record) throw new Error('no snapshot');
-        const req = { snapshot: record, paths: [project], destination: { kind: 'folder' as const, path: target }, existing: 'overwrite' as const };
+      await withRepo(async (repo, overwrite) => {
+        const req = overwrite([project], target);
         const reads: string[] = [];
         const codec = repo.codec;
         const chunkFile = codec.chunkFile.bind(codec);
@@ -237,11 +237,9 @@ describe('one restore rule for the CLI and the app', () => {
     });
 
     it('a file that appears after the plan is kept: only what the plan found (and the safety snapshot holds) is replaced', async () => {
-      await withRepo(async (repo) => {
+      await withRepo(async (repo, overwrite) => {
         const folder = join(base, 'race-target');
-        const record = (await repo.listSnapshots()).find((r) => r.id === snap.id);
-        if (!record) throw new Error('no snapshot');
-        const req = { snapshot: record, paths: [transcript.path], destination: { kind: 'folder' as const, path: folder }, existing: 'overwrite' as const };
+        const req = overwrite([transcript.path], folder);
         const plan = await planRestore(repo, req);
         expect(plan).toMatchObject({ existing: [], unchanged: [], safetySnapshot: false });
         mkdirSync(folder, { recursive: true });

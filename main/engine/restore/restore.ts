@@ -398,7 +398,6 @@ async function writeRead(codec: BlobCodec, read: PackRead, bytes: Uint8Array, pl
   return buffers;
 }
 
-/** Symlinks, then the exact names, then folder modes and times (deepest first, after their content is written). */
 /**
  * Puts what was written under a display name (`from`) at its exact name (`to`). A folder that
  * is already there gets the written entries merged into it (it may hold files the snapshot
@@ -408,10 +407,8 @@ async function writeRead(codec: BlobCodec, read: PackRead, bytes: Uint8Array, pl
 async function moveInto(from: Buffer, to: Buffer, keeping: boolean, result: RestoreResult): Promise<void> {
   const there = await lstat(to).catch(() => undefined);
   if (there?.isDirectory() && (await lstat(from)).isDirectory()) {
-    for (const name of await readdir(from, { encoding: 'buffer' })) {
-      const slash = Buffer.from('/');
-      await moveInto(Buffer.concat([from, slash, name]), Buffer.concat([to, slash, name]), keeping, result);
-    }
+    const slash = Buffer.from('/');
+    for (const name of await readdir(from, { encoding: 'buffer' })) await moveInto(Buffer.concat([from, slash, name]), Buffer.concat([to, slash, name]), keeping, result);
     await rm(from, { recursive: true, force: true });
     return;
   }
@@ -423,6 +420,7 @@ async function moveInto(from: Buffer, to: Buffer, keeping: boolean, result: Rest
   await rename(from, to);
 }
 
+/** Symlinks, then the exact names, then folder modes and times (deepest first, after their content is written). */
 async function finishTree(options: RestoreOptions, sel: Selection, result: RestoreResult): Promise<void> {
   for (const l of sel.links) {
     if (options.overwrite) await unlink(l.dest).catch(() => undefined);

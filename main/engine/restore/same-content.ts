@@ -5,19 +5,18 @@
 // way); a size or permission difference decides without reading.
 
 import { lstat, readlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
 import type { BlobCodec, TreeEntry } from '../vault/index.ts';
 
-/** True when `dest` is a file (or link) with exactly `entry`'s content (or target) and permissions. */
-export async function holdsEntry(codec: BlobCodec, dest: string | Buffer, entry: TreeEntry): Promise<boolean> {
-  const st = await lstat(dest).catch(() => undefined);
-  if (!st) return false;
-  if (entry.type === 'symlink') return st.isSymbolicLink() && (await readlink(dest).catch(() => undefined)) === entry.target;
-  if (entry.type !== 'file' || !st.isFile() || st.size !== entry.size || (st.mode & 0o7777) !== (entry.mode & 0o7777)) return false;
+/** True when `path` (its lstat `st`) is a file (or link) with exactly `entry`'s content (or target) and permissions. */
+async function holdsEntry(codec: BlobCodec, path: string | Buffer, st: BigIntStats, entry: TreeEntry): Promise<boolean> {
+  if (entry.type === 'symlink') return st.isSymbolicLink() && (await readlink(path).catch(() => undefined)) === entry.target;
+  if (entry.type !== 'file' || !st.isFile() || st.size !== BigInt(entry.size) || (Number(st.mode) & 0o7777) !== (entry.mode & 0o7777)) return false;
   const want = entry.content ?? [];
   let at = 0;
   try {
     // Leaving the loop early cancels the worker's read.
-    for await (const batch of codec.chunkFile(dest)) {
+    for await (const batch of codec.chunkFile(path)) {
       for (const chunk of batch) if (chunk.id !== want[at++]) return false;
     }
   } catch {
@@ -28,16 +27,15 @@ export async function holdsEntry(codec: BlobCodec, dest: string | Buffer, entry:
 }
 
 /** What identifies a file's state: it changes when its content can have (ctime moves on every write). */
-async function stampOf(path: string | Buffer): Promise<string | undefined> {
-  const st = await lstat(path, { bigint: true }).catch(() => undefined);
-  return st ? `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}` : undefined;
-}
+const stampOf = (st: BigIntStats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}`;
+const lstatOf = (path: string | Buffer) => lstat(path, { bigint: true }).catch(() => undefined);
 
 /**
- * holdsEntry, remembered while the file is untouched: the app plans a restore for its dialog
- * (again on each change of its options) and once more when it runs, and each plan would hash
- * every existing file again. `key` names the entry (snapshot and path); an answer is reused only
- * while the file's stamp (device, inode, size, times, mode) is the one it was computed under.
+ * Whether a file holds a snapshot entry, remembered while the file is untouched: the app plans a
+ * restore for its dialog (again on each change of its options) and once more when it runs, and
+ * each plan would hash every existing file again. `key` names the entry (snapshot and path); an
+ * answer is reused only while the file's stamp (device, inode, size, times, mode) is the one it
+ * was computed under.
  */
 export class ContentComparisons {
   private readonly known = new Map<string, { stamp: string; same: boolean }>();
@@ -48,14 +46,16 @@ export class ContentComparisons {
   }
 
   async holds(codec: BlobCodec, key: string, path: string | Buffer, entry: TreeEntry): Promise<boolean> {
-    const before = await stampOf(path);
-    if (before === undefined) return false;
+    const st = await lstatOf(path);
+    if (!st) return false;
+    const before = stampOf(st);
     const seen = this.known.get(key);
     if (seen?.stamp === before) return seen.same;
-    const same = await holdsEntry(codec, path, entry);
+    const same = await holdsEntry(codec, path, st, entry);
     // Changed while it was read: the answer is about neither version, so it is not kept (and
     // "differs" is the safe answer: such a file is replaced only after a safety snapshot).
-    if ((await stampOf(path)) !== before) return false;
+    const after = await lstatOf(path);
+    if (!after || stampOf(after) !== before) return false;
     if (this.known.size >= this.limit) this.known.clear();
     this.known.set(key, { stamp: before, same });
     return same;

@@ -12,12 +12,12 @@ import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
 import { CairnError, NotFoundError } from '../../../shared/errors.ts';
-import type { BlobId, DeviceId } from '../../../shared/ids.ts';
+import type { BlobId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
 import { utimesSeconds } from '../file-times.ts';
-import { newestBackup } from '../vault/index.ts';
+import { newestBackups } from '../vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../vault/index.ts';
 import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
@@ -154,18 +154,7 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
   await repo.refreshIndex();
 
   // The newest backup of every other device (a safety snapshot holds only what a restore replaced).
-  const byDevice = new Map<DeviceId, SnapshotRecord[]>();
-  for (const s of await repo.listSnapshots()) {
-    if (s.device === repo.device.id) continue;
-    const list = byDevice.get(s.device);
-    if (list) list.push(s);
-    else byDevice.set(s.device, [s]);
-  }
-  const latest = new Map<DeviceId, SnapshotRecord>();
-  for (const [device, list] of byDevice) {
-    const newest = newestBackup(list);
-    if (newest) latest.set(device, newest);
-  }
+  const latest = newestBackups((await repo.listSnapshots()).filter((s) => s.device !== repo.device.id));
   result.devices = latest.size;
   const localByLabel = new Map(options.sources.map((s) => [s.label, s]));
   for (const snap of [...latest.values()].sort((a, b) => a.time.localeCompare(b.time))) {

@@ -84,14 +84,22 @@ export interface SnapshotRecord {
 }
 
 /**
- * A device's newest backup: its newest snapshot but for before-restore safety snapshots, which
- * hold only the files a restore replaced (under `safety/…`). One of those is never what `latest`
- * means, what a new machine continues from, nor what another device syncs from.
+ * Each device's newest backup: its newest snapshot but for before-restore safety snapshots,
+ * which hold only the files a restore replaced (under `safety/…`). One of those is never what
+ * `latest` means, what a new machine continues from, nor what another device syncs from.
  */
-export function newestBackup(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
-  let newest: SnapshotRecord | undefined;
-  for (const s of snapshots) if (s.reason !== 'before-restore' && (!newest || s.time > newest.time)) newest = s;
+export function newestBackups(snapshots: Iterable<SnapshotRecord>): Map<DeviceId, SnapshotRecord> {
+  const newest = new Map<DeviceId, SnapshotRecord>();
+  for (const s of snapshots) {
+    const seen = newest.get(s.device);
+    if (s.reason !== 'before-restore' && (!seen || s.time > seen.time)) newest.set(s.device, s);
+  }
   return newest;
+}
+
+/** The newest backup among one device's snapshots (see newestBackups). */
+export function newestBackup(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
+  return newestBackups(snapshots).values().next().value;
 }
 
 /** A snapshot record keeps at most this many warnings (a home full of unreadable files must not bloat it). */
