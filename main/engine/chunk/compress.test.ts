@@ -62,6 +62,21 @@ describe('compressWithHeader / decompressWithHeader', () => {
     expect(decompressWithHeader(compressWithHeader(transcript), transcript.length)).toEqual(transcript);
   });
 
+  it('with view, gives the same bytes in one reused scratch buffer', () => {
+    const noise = new Uint8Array(randomBytes(64 * 1024));
+    const owned = [compressWithHeader(transcript), compressWithHeader(noise)];
+    const a = compressWithHeader(transcript, 3, { view: true });
+    expect(Buffer.from(a).equals(Buffer.from(owned[0]!))).toBe(true);
+    const buffer = a.buffer;
+    const b = compressWithHeader(noise, 3, { view: true });
+    expect(b[0]).toBe(CODEC_RAW);
+    expect(Buffer.from(b).equals(Buffer.from(owned[1]!))).toBe(true);
+    expect(b.buffer).toBe(buffer);
+    // A blob larger than the scratch buffer still gets an array of its own.
+    const big = new Uint8Array(6 * 2 ** 20);
+    expect(compressWithHeader(big, 3, { view: true }).buffer).not.toBe(buffer);
+  });
+
   it('returns arrays that own their whole ArrayBuffer', () => {
     const packed = compressWithHeader(transcript);
     expect(packed.buffer.byteLength).toBe(packed.length);

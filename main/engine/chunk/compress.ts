@@ -38,32 +38,39 @@ let decompressionContext: ZstdBinding.DCtx | undefined;
 let scratch = new Uint8Array(0);
 const MAX_SCRATCH = 4 * 2 ** 20;
 
-/** Compresses `data` and prefixes the codec byte. The result owns its whole ArrayBuffer. */
-export function compressWithHeader(data: Uint8Array, level: number = DEFAULT_COMPRESSION_LEVEL): Uint8Array {
+export interface CompressOptions {
+  /**
+   * The result is a view of this thread's scratch buffer, valid until the next call: for a
+   * caller that seals it at once and keeps nothing, so no blob-sized garbage is left per blob.
+   */
+  view?: boolean;
+}
+
+/** Compresses `data` and prefixes the codec byte. The result owns its whole ArrayBuffer, unless `view` is asked for. */
+export function compressWithHeader(data: Uint8Array, level: number = DEFAULT_COMPRESSION_LEVEL, options: CompressOptions = {}): Uint8Array {
   const zstd = zstdBinding();
   if (!Number.isInteger(level) || level < zstd.minCLevel() || level > zstd.maxCLevel()) {
     throw new CairnError('config', `Invalid zstd level ${level}: use ${zstd.minCLevel()}…${zstd.maxCLevel()}.`);
   }
-  const bound = zstd.compressBound(data.length);
+  // The codec byte, then zstd's output (at most its bound) or the raw bytes (no more than that).
+  const size = 1 + Math.max(zstd.compressBound(data.length), data.length);
   // Keep a scratch buffer for chunk-sized inputs; a rare large blob gets a buffer of its own.
   let target = scratch;
-  if (target.length < bound) {
-    target = new Uint8Array(bound);
-    if (bound <= MAX_SCRATCH) scratch = target;
+  if (target.length < size) {
+    target = new Uint8Array(size);
+    if (size <= MAX_SCRATCH) scratch = target;
   }
   compressionContext ??= new zstd.CCtx();
-  const length = compressionContext.compress(target, data, level);
-
+  let length = compressionContext.compress(target.subarray(1), data, level);
   if (length > data.length * (1 - MIN_SAVING)) {
-    const out = new Uint8Array(1 + data.length);
-    out[0] = CODEC_RAW;
-    out.set(data, 1);
-    return out;
+    target[0] = CODEC_RAW;
+    target.set(data, 1);
+    length = data.length;
+  } else {
+    target[0] = CODEC_ZSTD;
   }
-  const out = new Uint8Array(1 + length);
-  out[0] = CODEC_ZSTD;
-  out.set(target.subarray(0, length), 1);
-  return out;
+  const result = target.subarray(0, 1 + length);
+  return options.view && target === scratch ? result : result.slice();
 }
 
 /**

@@ -212,6 +212,32 @@ describe('FastCDC chunker', () => {
     }
   });
 
+  it('with views, gives the same chunks as views of its input or of one reused buffer, however the input is pushed', () => {
+    const data = pseudoRandom(300_000, 7);
+    const expected = chunkBuffer(data, SMALL, GEAR).map(digest);
+    for (const size of [1000, SMALL.max - 1, 65_536, 100_000]) {
+      const chunker = createChunker(SMALL, GEAR, { views: true });
+      const buffer = new Uint8Array(size);
+      const seen: string[] = [];
+      const owners = new Set<ArrayBufferLike>();
+      const consume = (chunk: Uint8Array): void => {
+        seen.push(digest(chunk)); // consumed at once, as the worker seals each chunk
+        owners.add(chunk.buffer);
+      };
+      for (let at = 0; at < data.length; at += size) {
+        const piece = data.subarray(at, at + size);
+        buffer.set(piece);
+        for (const chunk of chunker.push(buffer.subarray(0, piece.length))) consume(chunk);
+        buffer.fill(0xee); // the caller reuses its buffer
+      }
+      const last = chunker.finish();
+      if (last) consume(last);
+      expect(seen, `pushes of ${size}`).toEqual(expected);
+      // No copy per chunk: the caller's buffer, the joining buffer and the pending bytes at most.
+      expect(owners.size, `pushes of ${size}`).toBeLessThanOrEqual(3);
+    }
+  });
+
   it('changes only the last chunk or two when a file is appended to', () => {
     for (const seed of [1, 2, 3, 4, 5]) {
       const before = jsonl(1500, seed);

@@ -34,8 +34,9 @@ const MAX_MAX = 2 ** 26;
 export interface Chunker {
   /**
    * Feeds the next bytes of the stream; returns the chunks completed by them, in order. Each
-   * chunk is a fresh array that owns its whole ArrayBuffer (safe to keep or transfer). `bytes`
-   * is not retained after the call returns, so the caller may reuse its buffer.
+   * chunk is a fresh array that owns its whole ArrayBuffer (safe to keep or transfer), unless the
+   * chunker was made with `{ views: true }`. `bytes` is not retained after the call returns, so
+   * the caller may reuse its buffer.
    */
   push(bytes: Uint8Array): Uint8Array[];
   /** Ends the stream: returns the last chunk, or undefined when nothing is pending. */
@@ -73,10 +74,20 @@ function topBits(count: number): number {
   return count <= 0 ? 0 : (-1 << (32 - count)) | 0;
 }
 
-export function createChunker(params: ChunkParams, gear: GearTable): Chunker {
+export interface ChunkerOptions {
+  /**
+   * Chunks are views (of `bytes` itself, or of one buffer the chunker reuses for a chunk that
+   * began in an earlier push), valid only until the caller changes `bytes` or calls push() or
+   * finish() again: for a caller that consumes each chunk at once (seals it) and keeps none,
+   * so no chunk-sized garbage is left per chunk.
+   */
+  views?: boolean;
+}
+
+export function createChunker(params: ChunkParams, gear: GearTable, options: ChunkerOptions = {}): Chunker {
   validateChunkParams(params);
   if (gear.length !== 256) throw new ConfigError(`A gear table has 256 entries, got ${gear.length}.`);
-  return new FastCdcChunker(params, gear);
+  return new FastCdcChunker(params, gear, options.views === true);
 }
 
 class FastCdcChunker implements Chunker {
@@ -90,8 +101,13 @@ class FastCdcChunker implements Chunker {
   private pending: Uint8Array;
   private pendingLength = 0;
   private hash = 0;
+  /** With `views`: where a chunk that began in an earlier push is joined (grows up to `max`). */
+  private joined: Uint8Array | undefined;
 
-  constructor(params: ChunkParams, gear: GearTable) {
+  private readonly views: boolean;
+
+  constructor(params: ChunkParams, gear: GearTable, views: boolean) {
+    this.views = views;
     this.min = params.min;
     this.avg = params.avg;
     this.max = params.max;
@@ -168,12 +184,14 @@ class FastCdcChunker implements Chunker {
     const length = this.pendingLength;
     this.pendingLength = 0;
     this.hash = 0;
-    return length === 0 ? undefined : this.pending.slice(0, length);
+    if (length === 0) return undefined;
+    return this.views ? this.pending.subarray(0, length) : this.pending.slice(0, length);
   }
 
-  /** The chunk from `base` (negative: continues the pending bytes) to `cut` in `input`, copied. */
+  /** The chunk from `base` (negative: continues the pending bytes) to `cut` in `input`: a copy, or with `views` a view. */
   private take(input: Uint8Array, base: number, cut: number): Uint8Array {
-    const chunk = new Uint8Array(cut - base);
+    if (this.views && base >= 0) return input.subarray(base, cut);
+    const chunk = this.views ? this.joinedView(cut - base) : new Uint8Array(cut - base);
     if (base < 0) {
       chunk.set(this.pending.subarray(0, this.pendingLength), 0);
       chunk.set(input.subarray(0, cut), this.pendingLength);
@@ -182,6 +200,12 @@ class FastCdcChunker implements Chunker {
       chunk.set(input.subarray(base, cut), 0);
     }
     return chunk;
+  }
+
+  /** Only one chunk per push can begin in an earlier push, so one buffer serves them all. */
+  private joinedView(size: number): Uint8Array {
+    if (!this.joined || this.joined.length < size) this.joined = new Uint8Array(Math.min(this.max, Math.max(size, 2 * (this.joined?.length ?? 0), 64 * 1024)));
+    return this.joined.subarray(0, size);
   }
 }
 
