@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -79,6 +80,67 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
     } while (cursor);
     expect(paged).toEqual(items);
   });
+
+  it('takes a `$set.messages` list in place of the records, wherever it is in the log', async () => {
+    const path = 'tmp/proj/chats/session-2026-05-02T10-00-replaced.jsonl';
+    const lines = [
+      { sessionId: 'replaced', projectHash: 'h', startTime: '2026-05-02T10:00:00Z', kind: 'main' },
+      { id: 'u1', type: 'user', content: 'dropped by the list below' },
+      { $set: { messages: [{ id: 'a', type: 'user', content: 'loaded one' }, { id: 'b', type: 'gemini', content: 'loaded two' }], summary: 'Loaded' } },
+      { $set: { lastUpdated: '2026-05-02T10:00:09Z' } },
+    ];
+    write(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const { meta, items, reader, ref } = await read(localFiles(temp), path);
+    expect(meta).toMatchObject({ id: 'replaced', title: 'Loaded', updatedAt: '2026-05-02T10:00:09.000Z' });
+    expect(items.map((i) => (i.kind === 'message' ? i.text : i.kind))).toEqual(['loaded one', 'loaded two']);
+    const second = await readPage(reader, localFiles(temp), ref, { limit: 1, cursor: (await readPage(reader, localFiles(temp), ref, { limit: 1 })).next });
+    expect(second.items.map((i) => (i.kind === 'message' ? i.text : i.kind))).toEqual(['loaded two']);
+  });
+
+  it('says a log that changed between its two passes changed, instead of showing another record', async () => {
+    const path = 'tmp/proj/chats/session-2026-05-03T10-00-rewritten.jsonl';
+    const message = (id: string, text: string) => JSON.stringify({ id, type: 'user', content: text });
+    // Larger than what a first pass keeps (4 MiB of records), so the messages are read twice.
+    const rest = Array.from({ length: 600 }, (_, i) => message(`m${i}`, 'x'.repeat(8000))).join('\n');
+    write(path, `${message('u1', 'one')}\n${message('u2', 'two')}\n${rest}\n`);
+    const files = localFiles(temp);
+    let opens = 0;
+    // The log is rewritten (not appended to) after the first pass has read it: its first line is another message of the same length.
+    const changing = { ...files, open: (p: string, start?: number) => (++opens === 2 && write(path, `${message('zz', 'eno')}\n${message('u2', 'two')}\n${rest}\n`), files.open(p, start)) };
+    const { items } = await read(changing, path);
+    expect(items.slice(0, 2).map((i) => (i.kind === 'message' ? i.text : i.kind === 'unreadable' ? i.reason : i.kind))).toEqual([expect.stringContaining('changed while it was being read'), 'two']);
+    expect(items).toHaveLength(602);
+  });
+
+  it('reads a long log in bounded memory: a 64 MB log, the first page and the whole metadata pass, in a 32 MB heap', async () => {
+    const path = 'tmp/big/chats/session-2026-05-04T10-00-biglog00.jsonl';
+    mkdirSync(join(temp, 'tmp/big/chats'), { recursive: true });
+    const filler = 'lorem ipsum dolor sit amet '.repeat(40);
+    const header = JSON.stringify({ sessionId: 'big', projectHash: 'h', startTime: '2026-05-04T10:00:00Z', kind: 'main' });
+    const exchange = (n: number): string => {
+      const answer = { id: `g${n}`, type: 'gemini', content: filler, toolCalls: [{ id: `c${n}`, name: 'run_shell_command', args: { command: 'ls' }, status: 'executing' }] };
+      const done = { ...answer, toolCalls: [{ ...answer.toolCalls[0], status: 'success', result: [{ functionResponse: { response: { output: filler } } }] }] };
+      return `${JSON.stringify({ id: `u${n}`, type: 'user', content: [{ text: filler }] })}\n${JSON.stringify(answer)}\n${JSON.stringify(done)}\n`;
+    };
+    // A long chat: every message its own, each answer written twice (as its tool call starts and ends).
+    const exchanges = Math.ceil((64 * 2 ** 20) / exchange(0).length);
+    const out = openSync(join(temp, path), 'w');
+    writeSync(out, `${header}\n`);
+    for (let n = 0; n < exchanges; n++) writeSync(out, exchange(n));
+    closeSync(out);
+    const script = `
+      import { localFiles, readerFor, readMeta, readPage } from ${JSON.stringify(new URL('../index.ts', import.meta.url).href)};
+      const files = localFiles(${JSON.stringify(temp)});
+      const reader = readerFor('gemini-cli', ${JSON.stringify(path)});
+      const [ref] = await reader.list(files, ${JSON.stringify(path)});
+      const page = await readPage(reader, files, ref, { limit: 50 });
+      const meta = await readMeta(reader, files, ref);
+      console.log(JSON.stringify({ page: page.items.length, messages: meta.counts.userMessages }));`;
+    const run = spawnSync(process.execPath, ['--max-old-space-size=32', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).not.toContain('heap out of memory');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ page: 50, messages: exchanges });
+  }, 60_000);
 
   it('links a sub-agent chat to its parent session', async () => {
     const path = 'tmp/proj/chats/full-session-id/sub-1.jsonl';

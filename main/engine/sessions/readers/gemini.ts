@@ -12,8 +12,9 @@
 // project's path is in `tmp/<project>/.project_root` (projectRegistry.ts).
 // Messages: `user` -> user message, `gemini` -> thoughts (thinking), text (assistant message)
 // and `toolCalls` (each a tool call with its result inline), `info` / `warning` / `error` ->
-// notes, another type -> not shown. The file is folded before items are produced (the CLI does
-// the same), so memory grows with the chat's final messages, not with its file.
+// notes, another type -> not shown. The log is folded before items are produced (the CLI does
+// the same) in a first pass that keeps only where each surviving record is; a second reads
+// those records again, so memory doesn't grow with the log (see foldLog).
 //
 // Antigravity: `…/brain/<conversation id>/.system_generated/logs/transcript.jsonl`, one step per
 // line: `{step_index, source, type, created_at, content, thinking, tool_calls}`. `USER_INPUT` ->
@@ -26,7 +27,8 @@ import type { SessionFiles } from '../files.ts';
 import { arr, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
 import type { SessionRef } from '../model.ts';
 import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
-import { Emitter, humanize, jsonlRecords, unreadableEvent } from './common.ts';
+import { readLines, type LinePosition } from '../lines.ts';
+import { Emitter, humanize, jsonlRecords, unreadableEvent, type JsonlRecord } from './common.ts';
 
 const SUBAGENT = /^tmp\/[^/]+\/chats\/([^/]+)\/([^/]+)\.jsonl$/;
 
@@ -53,7 +55,7 @@ export const geminiJsonReader: SessionReader = {
     yield* projectOf(files, ref.path);
     yield { type: 'meta', meta: metadataPatch(doc) };
     const messages = arr(doc.messages).map((value, i) => ({ value, line: i + 1 }));
-    yield* messageEvents(ref.path, messages, options);
+    yield* messageEvents(ref.path, messages, 0, options.from ? options.from.offset : 0);
   },
 };
 
@@ -69,45 +71,141 @@ export const geminiJsonlReader: SessionReader = {
     if (sub) yield { type: 'meta', meta: { parentId: sub[1], role: 'subagent', id: sub[2] } };
     else yield { type: 'meta', meta: { role: 'main' } };
     yield* projectOf(files, ref.path);
-    // Fold the log the way the CLI does: the last record of an id wins and keeps the id's first
-    // place (Map.set on an existing key), rewinds drop the id and everything after it.
-    let metadata: JsonObject = {};
-    const messages = new Map<string, Entry>();
-    const other: Entry[] = [];
-    for await (const record of jsonlRecords(files, ref.path)) {
-      if (!record.ok) {
-        other.push({ line: record.pos.line, unreadable: record.error, raw: record.raw });
-        continue;
-      }
-      const v = record.value;
-      if (typeof v.$rewindTo === 'string') {
-        const ids = [...messages.keys()];
-        const at = ids.indexOf(v.$rewindTo);
-        for (const id of at < 0 ? ids : ids.slice(at)) messages.delete(id);
-      } else if (typeof v.id === 'string') {
-        messages.set(v.id, { line: record.pos.line, value: v });
-      } else if (isObject(v.$set)) {
-        metadata = { ...metadata, ...v.$set };
-      } else if (typeof v.sessionId === 'string') {
-        metadata = { ...metadata, ...v };
-      } else {
-        other.push({ line: record.pos.line, notShown: Object.keys(v)[0] ?? 'empty record', value: v });
+    const log = await foldLog(files, ref.path);
+    yield { type: 'meta', meta: metadataPatch(log.metadata) };
+    // Damaged lines and unknown records first, then the messages; a position is an index here.
+    const start = options.from ? Math.max(0, options.from.offset) : 0;
+    let index = start;
+    for await (const { place, record } of recordsAt(files, ref.path, log.other.slice(start))) {
+      const pos = { offset: index++, line: place.line };
+      if (!record?.ok) yield unreadableEvent(ref.path, { error: record ? record.error : CHANGED, pos, raw: record?.raw ?? '' });
+      else {
+        const e = new Emitter(ref.path, pos);
+        e.notShown(Object.keys(record.value)[0] ?? 'empty record', record.value);
+        yield* e.events;
       }
     }
-    yield { type: 'meta', meta: metadataPatch(metadata) };
-    const replaced = arr(metadata.messages);
-    const list = replaced.length > 0 ? replaced.map((value, i) => ({ value, line: i + 1 })) : [...messages.values()];
-    // Damaged lines and unknown records first, then the messages; a position is an index here.
-    yield* messageEvents(ref.path, [...other, ...list], options);
+    const first = log.other.length;
+    const replaced = log.replacedBy ? await replacedMessages(files, ref.path, log.replacedBy) : [];
+    if (replaced.length > 0) {
+      yield* messageEvents(ref.path, replaced.map((value, i) => ({ value, line: i + 1 })), first, Math.max(start, first));
+      return;
+    }
+    const skip = Math.max(0, start - first);
+    index = first + skip;
+    if (log.values) {
+      // A log small enough to have been kept whole by the first pass: no second pass.
+      const values = [...log.values.values()];
+      const places = [...log.messages.values()];
+      yield* messageEvents(ref.path, values.map((value, i) => ({ value, line: places[i]?.line ?? 0 })), first, index);
+      return;
+    }
+    const places = [...log.messages.entries()].slice(skip);
+    for await (const { place, record } of recordsAt(files, ref.path, places.map(([, p]) => p))) {
+      const id = places[index - first - skip]?.[0];
+      const pos = { offset: index++, line: place.line };
+      if (!record?.ok || record.value.id !== id) yield unreadableEvent(ref.path, { error: record && !record.ok ? record.error : CHANGED, pos, raw: record?.raw ?? '' });
+      else yield* messageEvents(ref.path, [{ value: record.value, line: place.line }], pos.offset, pos.offset);
+    }
   },
 };
 
-interface Entry {
-  line: number;
-  value?: Json;
-  unreadable?: string;
-  raw?: string;
-  notShown?: string;
+const CHANGED = 'the log changed while it was being read: read it again';
+/** Message records a first pass keeps, in characters of their lines, before it keeps only places. */
+const KEEP_BYTES = 4 * 2 ** 20;
+
+/** Where a record of a log is: its byte offset and line. */
+type Place = LinePosition;
+
+interface FoldedLog {
+  metadata: JsonObject;
+  /** Damaged lines and records of no known kind, in file order. */
+  other: Place[];
+  /** Each message id's last record, in the order the ids first appeared. */
+  messages: Map<string, Place>;
+  /**
+   * Those records themselves, in the same order, while their lines add up to less than
+   * KEEP_BYTES (most logs): then there is no second pass. Dropped, all of them, past that.
+   */
+  values?: Map<string, JsonObject>;
+  /** The last record with a whole message list (`$set.messages`), which replaces them all. */
+  replacedBy?: Place;
+}
+
+/**
+ * The first of two passes over a log: folds it the way the CLI does (the last record of an id
+ * wins and keeps the id's first place — Map.set on an existing key — and a rewind drops the id and
+ * everything after it), keeping only where each surviving record is. The second pass (recordsAt)
+ * reads those records again: memory holds places, never the messages of a log of any size.
+ */
+async function foldLog(files: SessionFiles, path: string): Promise<FoldedLog> {
+  const log: FoldedLog = { metadata: {}, other: [], messages: new Map(), values: new Map() };
+  let kept = 0;
+  for await (const record of jsonlRecords(files, path)) {
+    if (!record.ok) {
+      log.other.push(record.pos);
+      continue;
+    }
+    const v = record.value;
+    if (typeof v.$rewindTo === 'string') {
+      const ids = [...log.messages.keys()];
+      const at = ids.indexOf(v.$rewindTo);
+      for (const id of at < 0 ? ids : ids.slice(at)) {
+        log.messages.delete(id);
+        log.values?.delete(id);
+      }
+    } else if (typeof v.id === 'string') {
+      log.messages.set(v.id, record.pos);
+      if (log.values) {
+        log.values.set(v.id, v);
+        kept += record.raw.length;
+        if (kept > KEEP_BYTES) delete log.values;
+      }
+    } else if (isObject(v.$set) || typeof v.sessionId === 'string') {
+      const { messages, ...rest } = isObject(v.$set) ? v.$set : v;
+      log.metadata = { ...log.metadata, ...rest };
+      if (messages !== undefined) log.replacedBy = record.pos;
+    } else {
+      log.other.push(record.pos);
+    }
+  }
+  return log;
+}
+
+/** The message list of the record at `place` (`$set.messages`, or `messages` of a metadata line). */
+async function replacedMessages(files: SessionFiles, path: string, place: Place): Promise<Json[]> {
+  for await (const { record } of recordsAt(files, path, [place])) {
+    if (record?.ok) return arr(isObject(record.value.$set) ? record.value.$set.messages : record.value.messages);
+  }
+  return [];
+}
+
+/**
+ * The records at `places`, in that order, from one forward read of the file (from the first of
+ * them): a record met before its turn is held until then, so memory holds only records read
+ * ahead of their turn (a message rewritten later, when its tool call ended). A place the file no
+ * longer has (it changed since the first pass) comes with no record.
+ */
+async function* recordsAt(files: SessionFiles, path: string, places: readonly Place[]): AsyncGenerator<{ place: Place; record: JsonlRecord | undefined }> {
+  if (places.length === 0) return;
+  const wanted = new Set(places.map((p) => p.offset));
+  const from = places.reduce((a, b) => (b.offset < a.offset ? b : a));
+  const ahead = new Map<number, JsonlRecord>();
+  let next = 0;
+  for await (const line of readLines(files, path, from)) {
+    if (!wanted.has(line.offset)) continue;
+    const parsed = parseRecord(line.text);
+    const pos = { offset: line.offset, line: line.line };
+    ahead.set(line.offset, 'value' in parsed ? { ok: true, value: parsed.value, pos, raw: line.text } : { ok: false, error: parsed.error, pos, raw: line.text });
+    for (let place = places[next]; place && ahead.has(place.offset); place = places[next]) {
+      const record = ahead.get(place.offset);
+      ahead.delete(place.offset);
+      next++;
+      yield { place, record };
+    }
+    if (next === places.length) return;
+  }
+  for (; next < places.length; next++) yield { place: places[next] as Place, record: undefined };
 }
 
 async function* projectOf(files: SessionFiles, path: string): AsyncGenerator<ReaderEvent> {
@@ -133,22 +231,19 @@ function metadataPatch(m: JsonObject): MetaPatch {
   return patch;
 }
 
-/** Items of folded messages; a message's position is its index, so pages resume by index. */
-function* messageEvents(path: string, entries: Entry[], options: ReadOptions): Generator<ReaderEvent> {
-  const start = options.from ? Math.max(0, options.from.offset) : 0;
-  for (let i = start; i < entries.length; i += 1) {
-    const { value, line, unreadable, raw, notShown } = entries[i] as Entry;
-    const pos = { offset: i, line };
-    if (unreadable !== undefined) {
-      yield unreadableEvent(path, { error: unreadable, pos, raw: raw ?? '' });
-      continue;
-    }
-    if (notShown !== undefined) {
-      const e = new Emitter(path, pos);
-      e.notShown(notShown, value);
-      yield* e.events;
-      continue;
-    }
+interface Entry {
+  line: number;
+  value: Json;
+}
+
+/**
+ * Items of folded messages; a message's position is its index (`base` + its place in `entries`),
+ * so pages resume by index; those before index `from` are skipped.
+ */
+function* messageEvents(path: string, entries: readonly Entry[], base = 0, from = 0): Generator<ReaderEvent> {
+  for (let i = Math.max(0, from - base); i < entries.length; i += 1) {
+    const { value, line } = entries[i] as Entry;
+    const pos = { offset: base + i, line };
     if (!isObject(value)) {
       yield { type: 'item', item: { kind: 'unreadable', reason: 'a message that is not a JSON object', raw: JSON.stringify(value).slice(0, 500), at: { path, line } }, pos };
       continue;
