@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +62,52 @@ describe.skipIf(!home)('Cline reader on the real task', () => {
     expect(meta).toMatchObject({ id: 'roo-task-1', format: 'roo' });
     expect(meta.counts).toMatchObject({ unreadable: 0, toolCalls: 3 });
   });
+});
+
+describe('Cline task histories of any size', () => {
+  const task = (id: string) => `tasks/${id}/api_conversation_history.json`;
+  const exchange = (n: number, filler: string) => [
+    { role: 'user', content: [{ type: 'text', text: `<task>request ${n}: ${filler}</task>` }] },
+    { role: 'assistant', content: [{ type: 'text', text: filler }, { type: 'tool_use', id: `t${n}`, name: 'read_file', input: { path: `f${n}.ts` } }] },
+    { role: 'user', content: [{ type: 'text', text: `[read_file for 'f${n}.ts'] Result:\n${filler}` }] },
+  ];
+
+  it('shows the messages of a history cut off while it was being written, then says where it stops', async () => {
+    const path = task('1769000000001');
+    const whole = JSON.stringify([...exchange(0, 'a'), ...exchange(1, 'b')]);
+    mkdirSync(dirname(join(temp, path)), { recursive: true });
+    writeFileSync(join(temp, path), whole.slice(0, whole.lastIndexOf('{"role"') + 20));
+    const reader = readerFor('cline', path)!;
+    const { items, meta } = await readSession(reader, localFiles(temp), { agent: 'cline', format: 'cline', path });
+    expect(items.map((i) => i.kind)).toEqual(['message', 'message', 'tool-call', 'message', 'message', 'tool-call', 'unreadable']);
+    expect(items.at(-1)).toMatchObject({ reason: expect.stringContaining('not valid JSON after its message 5') });
+    expect(meta.counts.toolCalls).toBe(2);
+  });
+
+  it('reads a 64 MB history, its first page and every message, in a 32 MB heap', async () => {
+    const path = task('1769000000002');
+    mkdirSync(dirname(join(temp, path)), { recursive: true });
+    const filler = 'lorem ipsum dolor sit amet '.repeat(40);
+    const per = JSON.stringify(exchange(0, filler)).length;
+    const exchanges = Math.ceil((64 * 2 ** 20) / per);
+    const out = openSync(join(temp, path), 'w');
+    writeSync(out, '[');
+    for (let n = 0; n < exchanges; n++) writeSync(out, `${n ? ',' : ''}${JSON.stringify(exchange(n, filler)).slice(1, -1)}`);
+    writeSync(out, ']');
+    closeSync(out);
+    const script = `
+      import { localFiles, readerFor, readMeta, readPage } from ${JSON.stringify(new URL('../index.ts', import.meta.url).href)};
+      const files = localFiles(${JSON.stringify(temp)});
+      const reader = readerFor('cline', ${JSON.stringify(path)});
+      const [ref] = await reader.list(files, ${JSON.stringify(path)});
+      const page = await readPage(reader, files, ref, { limit: 50 });
+      const meta = await readMeta(reader, files, ref);
+      console.log(JSON.stringify({ page: page.items.length, toolCalls: meta.counts.toolCalls, unreadable: meta.counts.unreadable }));`;
+    const run = spawnSync(process.execPath, ['--max-old-space-size=32', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).not.toContain('heap out of memory');
+    expect(run.status).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ page: 50, toolCalls: exchanges, unreadable: 0 });
+  }, 60_000);
 });
 
 describe.skipIf(!home)('Aider reader on the real chat history', () => {

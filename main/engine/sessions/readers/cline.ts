@@ -11,12 +11,14 @@
 // attachments; other text -> user message (the `<task>` / `<feedback>` wrappers removed); another
 // block type -> not shown. The task id (the folder name) is the session id and, being epoch
 // milliseconds, its start; ui_messages.json gives the last time. The file is one JSON document,
-// read whole (as the extension does); an item's position is its message's index.
+// read a message at a time as it streams (json-elements.ts), so memory holds one message, not
+// the history; an item's position is its message's index.
 
 import type { SessionFiles } from '../files.ts';
-import { arr, contentText, isObject, isoTime, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
+import { arr, contentText, isObject, isoTime, pretty, str, toolSummary, type JsonObject } from '../json.ts';
 import type { SessionAgent, SessionFormat, SessionRef } from '../model.ts';
 import type { ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import { jsonListElements } from '../json-elements.ts';
 import { Emitter, unreadableEvent } from './common.ts';
 
 const RESULT = /^\[([^\]\s]+)(?: for [^\]]*)?\] Result:/;
@@ -45,44 +47,51 @@ async function* readTask(files: SessionFiles, ref: SessionRef, options: ReadOpti
   // The whole task folder belongs to the session (metadata, focus chain, context history).
   for (const file of await files.list(dir)) yield { type: 'meta', meta: { file } };
 
-  let doc: Json;
-  try {
-    doc = JSON.parse((await files.read(ref.path)).toString('utf8')) as Json;
-  } catch (error) {
-    yield unreadableEvent(ref.path, { error: error instanceof SyntaxError ? 'not valid JSON (cut off or damaged)' : `can't be read: ${(error as Error).message}`, pos: { offset: 0, line: 1 }, raw: '' });
-    return;
-  }
-  const messages = Array.isArray(doc) ? doc : isObject(doc) ? arr(doc.messages) : [];
-  if (!Array.isArray(doc) && !(isObject(doc) && Array.isArray(doc.messages))) {
-    yield unreadableEvent(ref.path, { error: 'neither a list of messages nor {version, messages}', pos: { offset: 0, line: 1 }, raw: '' });
-    return;
-  }
-  // Tool calls waiting for their text results, by tool name, across the whole task (the whole
-  // file is read on every page, so this never depends on where a page starts).
+  // Tool calls waiting for their text results, by tool name, across the whole task (every page
+  // reads from the first message, so this never depends on where a page starts).
   const waiting = new Map<string, string[]>();
   const start = options.from?.offset ?? 0;
-  for (let i = 0; i < messages.length; i += 1) {
-    const m = messages[i] as Json;
-    const pos = { offset: i, line: i + 1 };
-    const e = new Emitter(ref.path, pos, isObject(m) ? isoTime(m.ts) : undefined);
-    if (!isObject(m)) e.events.push(unreadableEvent(ref.path, { error: 'a message that is not a JSON object', pos, raw: JSON.stringify(m) ?? '' }));
-    else taskMessage(e, m, waiting);
-    if (i >= start) yield* e.events;
-    else yield* e.events.filter((ev) => ev.type === 'meta');
+  let count = 0;
+  try {
+    for await (const event of jsonListElements(files.open(ref.path))) {
+      if (event.type === 'damaged') {
+        // After the messages that could be read (none when the file isn't such a list).
+        const pos = { offset: count, line: count + 1 };
+        if (count >= start) yield unreadableEvent(ref.path, { error: count > 0 ? `the history is not valid JSON after its message ${count} (${event.error})` : `not a list of messages, nor {version, messages}: ${event.error}`, pos, raw: '' });
+        return;
+      }
+      const i = event.index;
+      count = i + 1;
+      const pos = { offset: i, line: i + 1 };
+      const m = event.value;
+      const e = new Emitter(ref.path, pos, isObject(m) ? isoTime(m.ts) : undefined);
+      if (event.error !== undefined) e.events.push(unreadableEvent(ref.path, { error: event.error, pos, raw: event.raw }));
+      else if (!isObject(m)) e.events.push(unreadableEvent(ref.path, { error: 'a message that is not a JSON object', pos, raw: JSON.stringify(m) ?? '' }));
+      else taskMessage(e, m, waiting);
+      if (i >= start) yield* e.events;
+      else yield* e.events.filter((ev) => ev.type === 'meta');
+    }
+  } catch (error) {
+    yield unreadableEvent(ref.path, { error: `can't be read: ${(error as Error).message}`, pos: { offset: 0, line: 1 }, raw: '' });
   }
 }
 
 async function* uiTimes(files: SessionFiles, path: string): AsyncGenerator<ReaderEvent> {
   if (!(await files.stat(path))) return;
   yield { type: 'meta', meta: { file: path } };
+  let first: number | undefined;
+  let last: number | undefined;
   try {
-    const parsed = JSON.parse((await files.read(path)).toString('utf8')) as Json;
-    const list = Array.isArray(parsed) ? parsed : isObject(parsed) ? arr(parsed.messages) : [];
-    const times = list.map((m) => (isObject(m) && typeof m.ts === 'number' ? m.ts : undefined)).filter((t): t is number => t !== undefined);
-    if (times.length) yield { type: 'meta', meta: { startedAt: isoTime(Math.min(...times)), updatedAt: isoTime(Math.max(...times)) } };
+    for await (const event of jsonListElements(files.open(path))) {
+      const m = event.type === 'element' ? event.value : undefined;
+      if (!isObject(m) || typeof m.ts !== 'number') continue;
+      first = Math.min(first ?? m.ts, m.ts);
+      last = Math.max(last ?? m.ts, m.ts);
+    }
   } catch {
     // The UI copy is optional: the conversation itself comes from the API history.
   }
+  if (first !== undefined && last !== undefined) yield { type: 'meta', meta: { startedAt: isoTime(first), updatedAt: isoTime(last) } };
 }
 
 function taskMessage(e: Emitter, m: JsonObject, waiting: Map<string, string[]>): void {
