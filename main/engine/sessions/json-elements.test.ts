@@ -19,7 +19,7 @@ async function events(text: string | Buffer, sizes: readonly number[] = [1 << 20
 }
 
 function values(list: ElementEvent[]): unknown[] {
-  return list.map((e) => (e.type === 'element' ? (e.error ? { error: e.error, raw: e.raw } : e.value) : { damaged: e.error }));
+  return list.map((e) => (e.type === 'element' ? (e.error ? { error: e.error, raw: e.raw } : e.value) : e.type === 'member' ? { member: e.key, value: e.value } : { damaged: e.error }));
 }
 
 /** A deterministic random JSON value: strings with quotes, escapes, brackets and multi-byte text. */
@@ -45,10 +45,13 @@ describe('jsonListElements', () => {
     }
   });
 
-  it("gives the list under a key of a top-level object (Roo's {version, messages}), skipping every other key", async () => {
+  it("gives the list under a key of a top-level object (Roo's {version, messages}), and each other member whole", async () => {
     const messages = [{ role: 'user', content: 'hi "messages": [1]' }, { role: 'assistant', content: [{ type: 'text', text: 'yes' }] }];
-    const doc = { version: 2, note: { messages: ['not this one'] }, 'messages\\"': [0], messages, after: [{ messages: [] }] };
-    for (const sizes of [[1 << 20], [1], [5, 2]]) expect(values(await events(JSON.stringify(doc, null, 1), sizes))).toEqual(messages);
+    const doc = { version: 2, note: { messages: ['not this one'] }, 'messages\\"': [0], messages, after: [{ messages: [] }], title: 'a "title", {with} [brackets]' };
+    const expected = [{ member: 'version', value: 2 }, { member: 'note', value: doc.note }, { member: 'messages\\"', value: [0] }, ...messages, { member: 'after', value: doc.after }, { member: 'title', value: doc.title }];
+    for (const sizes of [[1 << 20], [1], [5, 2]]) {
+      for (const text of [JSON.stringify(doc), JSON.stringify(doc, null, 1)]) expect(values(await events(text, sizes))).toEqual(expected);
+    }
     expect(values(await events(JSON.stringify({ messages: [] })))).toEqual([]);
   });
 
@@ -60,7 +63,8 @@ describe('jsonListElements', () => {
   it('says what is wrong with a document that is not such a list, after the elements it could read', async () => {
     expect(values(await events('[{"a":1},{"b":'))).toEqual([{ a: 1 }, { damaged: 'cut off before its end' }]);
     expect(values(await events('[{"a":1},{"b":}]'))).toEqual([{ a: 1 }, { error: 'not valid JSON', raw: '{"b":}' }]);
-    expect(values(await events('{"version":1}'))).toEqual([{ damaged: 'neither a list of messages nor an object holding "messages"' }]);
+    expect(values(await events('{"version":1}'))).toEqual([{ member: 'version', value: 1 }, { damaged: 'neither a list of messages nor an object holding "messages"' }]);
+    expect(values(await events('{"messages":"no list"}'))).toEqual([{ member: 'messages', value: 'no list' }, { damaged: 'neither a list of messages nor an object holding "messages"' }]);
     expect(values(await events('"text"'))).toEqual([{ damaged: 'neither a list of messages nor an object holding "messages"' }]);
     expect(values(await events('[1] [2]'))).toEqual([1, { damaged: 'more after the end of the document' }]);
     expect(values(await events(''))).toEqual([{ damaged: 'empty' }]);

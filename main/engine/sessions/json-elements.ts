@@ -3,7 +3,8 @@
 // memory holds one message, not the document (a long task's history is tens of MB, and parsed
 // it is several times that). Only the list's structure is scanned here (strings, escapes and
 // nesting, byte by byte: UTF-8's multi-byte sequences never contain an ASCII byte); each element
-// is then parsed with JSON.parse, so what it accepts is exactly JSON.
+// is then parsed with JSON.parse, so what it accepts is exactly JSON. In an object, its other
+// members come too, each parsed on its own (Gemini CLI's legacy chat: metadata beside `messages`).
 
 import type { Json } from './json.ts';
 import { MAX_LINE_BYTES } from './lines.ts';
@@ -12,6 +13,8 @@ export type ElementEvent =
   /** One element of the list, parsed, or why it couldn't be. */
   | { type: 'element'; index: number; value: Json; raw?: undefined; error?: undefined }
   | { type: 'element'; index: number; value?: undefined; raw: string; error: string }
+  /** Another member of the top-level object, parsed (not its `key` list). */
+  | { type: 'member'; key: string; value: Json }
   /** The document isn't such a list (then no element came), or ends damaged after the elements that came. */
   | { type: 'damaged'; error: string };
 
@@ -44,39 +47,41 @@ export async function* jsonListElements(chunks: AsyncIterable<Uint8Array>, key =
 }
 
 class ListScanner {
-  private readonly wantedKey: Buffer;
+  private readonly wantedKey: string;
   private readonly notAList: string;
   /** Nesting depth (0: top level). */
   private depth = 0;
   /** The depth of the list's elements once it is found; 0 once it is read. */
   private listDepth = -1;
+  /** The document is an object: its members are read at depth 1. */
+  private inObject = false;
   private inString = false;
   private escaped = false;
   private started = false;
   private ended = false;
   failed = false;
-  /** In the top-level object: the key being read (its bytes, quotes included). */
+  /** In the top-level object: the key being read (its bytes, quotes included), and the last one read. */
   private keyParts: Buffer[] | undefined;
-  private keyIsOurs = false;
+  private key = '';
   /** In the top-level object: a key's colon was read, its value is next. */
   private afterColon = false;
-  /** The element being read: its bytes so far. */
+  /** What is being read (an element of the list, or a member's value) and its bytes so far. */
+  private capturing: 'element' | 'member' | undefined;
   private parts: Buffer[] = [];
   private partBytes = 0;
-  private inElement = false;
   private index = 0;
-  /** Where the element, and the key, being read start in the current chunk. */
-  private elementStart = 0;
+  /** Where what is captured, and the key being read, start in the current chunk. */
+  private captureStart = 0;
   private keyStart = 0;
 
   constructor(key: string) {
-    this.wantedKey = Buffer.from(JSON.stringify(key));
+    this.wantedKey = key;
     this.notAList = `neither a list of messages nor an object holding "${key}"`;
   }
 
   scan(chunk: Buffer): ElementEvent[] {
     const out: ElementEvent[] = [];
-    this.elementStart = 0;
+    this.captureStart = 0;
     this.keyStart = 0;
     for (let i = 0; i < chunk.length && !this.failed; i++) {
       const byte = chunk[i] as number;
@@ -86,7 +91,7 @@ class ListScanner {
       } else if (this.inString) this.stringByte(chunk, i, byte);
       else this.structure(chunk, i, byte, out);
     }
-    if (this.inElement) this.keep(chunk.subarray(this.elementStart), true);
+    if (this.capturing) this.keep(chunk.subarray(this.captureStart), true);
     if (this.keyParts) this.keyParts.push(Buffer.from(chunk.subarray(this.keyStart)));
     return out;
   }
@@ -109,6 +114,7 @@ class ListScanner {
     this.started = true;
     this.depth = 1;
     if (byte === OPEN_ARRAY) this.listDepth = 1;
+    else this.inObject = true;
   }
 
   private stringByte(chunk: Buffer, i: number, byte: number): void {
@@ -118,70 +124,88 @@ class ListScanner {
       this.inString = false;
       if (this.keyParts) {
         this.keyParts.push(chunk.subarray(this.keyStart, i + 1));
-        this.keyIsOurs = Buffer.concat(this.keyParts).equals(this.wantedKey);
+        try {
+          this.key = JSON.parse(Buffer.concat(this.keyParts).toString('utf8')) as string;
+        } catch {
+          this.key = '';
+        }
         this.keyParts = undefined;
       }
     }
   }
 
   private structure(chunk: Buffer, i: number, byte: number, out: ElementEvent[]): void {
-    if (this.depth === this.listDepth && !this.inElement && !isSpace(byte) && byte !== COMMA && byte !== CLOSE_ARRAY) {
-      this.inElement = true;
-      this.elementStart = i;
-    }
+    if (!this.capturing && !isSpace(byte)) this.startCapture(i, byte);
     switch (byte) {
       case QUOTE:
         this.inString = true;
-        if (this.listDepth < 0 && this.depth === 1 && !this.afterColon) {
+        if (this.inObject && this.depth === 1 && !this.afterColon && !this.capturing) {
           this.keyParts = [];
           this.keyStart = i;
         }
         return;
       case COLON:
-        if (this.depth === 1) this.afterColon = true;
+        if (this.inObject && this.depth === 1) this.afterColon = true;
         return;
       case OPEN_ARRAY:
       case OPEN_OBJECT:
         this.depth++;
-        if (byte === OPEN_ARRAY && this.depth === 2 && this.listDepth < 0 && this.afterColon && this.keyIsOurs) this.listDepth = 2;
-        if (this.depth === 2) this.afterColon = false;
         return;
       case CLOSE_ARRAY:
       case CLOSE_OBJECT:
         if (this.depth === this.listDepth) {
-          if (this.inElement) out.push(this.element(chunk, i));
+          if (this.capturing) out.push(this.captured(chunk, i));
           this.listDepth = 0; // read: nothing after it is an element
-        }
+        } else if (this.depth === 1 && this.capturing) out.push(this.captured(chunk, i));
         this.depth--;
         if (this.depth === 0) this.ended = true;
         return;
       case COMMA:
-        if (this.depth === this.listDepth && this.inElement) out.push(this.element(chunk, i));
-        if (this.depth === 1) this.afterColon = false;
+        if ((this.depth === this.listDepth || this.depth === 1) && this.capturing) out.push(this.captured(chunk, i));
         return;
     }
   }
 
-  /** Keeps bytes of the element being read (a copy when the chunk's buffer may be reused). */
+  /** An element of the list starts here, or (in the object) a member's value, or the list itself. */
+  private startCapture(i: number, byte: number): void {
+    if (this.depth === this.listDepth && byte !== COMMA && byte !== CLOSE_ARRAY) this.capturing = 'element';
+    else if (this.inObject && this.depth === 1 && this.afterColon) {
+      this.afterColon = false;
+      if (byte === OPEN_ARRAY && this.listDepth < 0 && this.key === this.wantedKey) {
+        this.listDepth = 2;
+        return;
+      }
+      this.capturing = 'member';
+    } else return;
+    this.captureStart = i;
+  }
+
+  /** Keeps bytes of what is being captured (a copy when the chunk's buffer may be reused). */
   private keep(bytes: Buffer, copy: boolean): void {
     if (this.partBytes + bytes.length <= MAX_LINE_BYTES) this.parts.push(copy ? Buffer.from(bytes) : bytes);
     this.partBytes += bytes.length;
   }
 
-  /** The element that ends at `end` in `chunk`, parsed. */
-  private element(chunk: Buffer, end: number): ElementEvent {
-    this.keep(chunk.subarray(this.elementStart, end), false);
+  /** The element, or member, that ends at `end` in `chunk`, parsed. */
+  private captured(chunk: Buffer, end: number): ElementEvent {
+    this.keep(chunk.subarray(this.captureStart, end), false);
+    const kind = this.capturing;
     const tooLong = this.partBytes > MAX_LINE_BYTES;
     const text = tooLong ? '' : Buffer.concat(this.parts).toString('utf8').trim();
     this.parts = [];
     this.partBytes = 0;
-    this.inElement = false;
-    const index = this.index++;
-    if (tooLong) return { type: 'element', index, raw: '', error: 'longer than can be read' };
-    try {
-      return { type: 'element', index, value: JSON.parse(text) as Json };
-    } catch {
-      return { type: 'element', index, raw: text, error: 'not valid JSON' };
+    this.capturing = undefined;
+    let parsed: { value: Json } | { error: string };
+    if (tooLong) parsed = { error: 'longer than can be read' };
+    else {
+      try {
+        parsed = { value: JSON.parse(text) as Json };
+      } catch {
+        parsed = { error: 'not valid JSON' };
+      }
     }
+    if (kind === 'member') return 'value' in parsed ? { type: 'member', key: this.key, value: parsed.value } : { type: 'member', key: this.key, value: null };
+    const index = this.index++;
+    return 'value' in parsed ? { type: 'element', index, value: parsed.value } : { type: 'element', index, raw: text, error: parsed.error };
   }
 }

@@ -84,7 +84,7 @@ describe('Cline task histories of any size', () => {
     expect(meta.counts.toolCalls).toBe(2);
   });
 
-  it('reads a 64 MB history, its first page and every message, in a 32 MB heap', async () => {
+  it('reads a 64 MB history, its first page and every message, in a 48 MB heap', async () => {
     const path = task('1769000000002');
     mkdirSync(dirname(join(temp, path)), { recursive: true });
     const filler = 'lorem ipsum dolor sit amet '.repeat(40);
@@ -103,7 +103,7 @@ describe('Cline task histories of any size', () => {
       const page = await readPage(reader, files, ref, { limit: 50 });
       const meta = await readMeta(reader, files, ref);
       console.log(JSON.stringify({ page: page.items.length, toolCalls: meta.counts.toolCalls, unreadable: meta.counts.unreadable }));`;
-    const run = spawnSync(process.execPath, ['--max-old-space-size=32', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--max-old-space-size=48', '--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(run.stderr).not.toContain('heap out of memory');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ page: 50, toolCalls: exchanges, unreadable: 0 });

@@ -60,6 +60,7 @@ async function* readTask(files: SessionFiles, ref: SessionRef, options: ReadOpti
         if (count >= start) yield unreadableEvent(ref.path, { error: count > 0 ? `the history is not valid JSON after its message ${count} (${event.error})` : `not a list of messages, nor {version, messages}: ${event.error}`, pos, raw: '' });
         return;
       }
+      if (event.type === 'member') continue; // Roo's `version`
       const i = event.index;
       count = i + 1;
       const pos = { offset: i, line: i + 1 };

@@ -100,7 +100,7 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
   it('says a log that changed between its two passes changed, instead of showing another record', async () => {
     const path = 'tmp/proj/chats/session-2026-05-03T10-00-rewritten.jsonl';
     const message = (id: string, text: string) => JSON.stringify({ id, type: 'user', content: text });
-    // Larger than what a first pass keeps (4 MiB of records), so the messages are read twice.
+    // Larger than what a first pass keeps (1 MiB of records), so the messages are read twice.
     const rest = Array.from({ length: 600 }, (_, i) => message(`m${i}`, 'x'.repeat(8000))).join('\n');
     write(path, `${message('u1', 'one')}\n${message('u2', 'two')}\n${rest}\n`);
     const files = localFiles(temp);
@@ -112,7 +112,7 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
     expect(items).toHaveLength(602);
   });
 
-  it('reads a long log in bounded memory: a 64 MB log, the first page and the whole metadata pass, in a 32 MB heap', async () => {
+  it('reads a long log in bounded memory: a 64 MB log, the first page and the whole metadata pass, in a 48 MB heap', async () => {
     const path = 'tmp/big/chats/session-2026-05-04T10-00-biglog00.jsonl';
     mkdirSync(join(temp, 'tmp/big/chats'), { recursive: true });
     const filler = 'lorem ipsum dolor sit amet '.repeat(40);
@@ -136,11 +136,23 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
       const page = await readPage(reader, files, ref, { limit: 50 });
       const meta = await readMeta(reader, files, ref);
       console.log(JSON.stringify({ page: page.items.length, messages: meta.counts.userMessages }));`;
-    const run = spawnSync(process.execPath, ['--max-old-space-size=32', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, ['--max-old-space-size=48', '--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(run.stderr).not.toContain('heap out of memory');
     expect(run.status).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ page: 50, messages: exchanges });
   }, 60_000);
+
+  it('streams a legacy single-JSON chat: metadata wherever it is, the messages of a chat cut off mid-write, then where it stops', async () => {
+    const path = 'tmp/proj/chats/session-2026-05-05T10-00-legacy01.json';
+    const doc = JSON.stringify({ sessionId: 'legacy-1', startTime: '2026-05-05T10:00:00Z', messages: [{ id: 'a', type: 'user', content: 'hello' }, { id: 'b', type: 'gemini', content: 'hi there', model: 'gemini-2.5-pro' }], summary: 'Greeting', lastUpdated: '2026-05-05T10:00:05Z' });
+    write(path, doc);
+    const whole = await read(localFiles(temp), path);
+    expect(whole.meta).toMatchObject({ id: 'legacy-1', title: 'Greeting', startedAt: '2026-05-05T10:00:00.000Z', updatedAt: '2026-05-05T10:00:05.000Z', model: 'gemini-2.5-pro' });
+    expect(whole.items.map((i) => (i.kind === 'message' ? i.text : i.kind))).toEqual(['hello', 'hi there']);
+    write(path, doc.slice(0, doc.indexOf('{"id":"b"') + 12));
+    const cut = await read(localFiles(temp), path);
+    expect(cut.items.map((i) => (i.kind === 'message' ? i.text : i.kind === 'unreadable' ? i.reason : i.kind))).toEqual(['hello', expect.stringContaining('not valid JSON after its message 1')]);
+  });
 
   it('links a sub-agent chat to its parent session', async () => {
     const path = 'tmp/proj/chats/full-session-id/sub-1.jsonl';

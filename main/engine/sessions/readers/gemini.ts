@@ -27,6 +27,7 @@ import type { SessionFiles } from '../files.ts';
 import { arr, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
 import type { SessionRef } from '../model.ts';
 import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
+import { jsonListElements } from '../json-elements.ts';
 import { readLines, type LinePosition } from '../lines.ts';
 import { Emitter, humanize, jsonlRecords, unreadableEvent, type JsonlRecord } from './common.ts';
 
@@ -40,22 +41,31 @@ export const geminiJsonReader: SessionReader = {
     return [{ agent: 'gemini-cli', format: 'gemini-json', path }];
   },
   async *read(files, ref, options = {}) {
-    let doc: JsonObject;
-    try {
-      const parsed = parseRecord((await files.read(ref.path)).toString('utf8'));
-      if ('error' in parsed) {
-        yield unreadableEvent(ref.path, { error: parsed.error, pos: { offset: 0, line: 1 }, raw: '' });
-        return;
-      }
-      doc = parsed.value;
-    } catch (error) {
-      yield unreadableEvent(ref.path, { error: `can't be read: ${(error as Error).message}`, pos: { offset: 0, line: 1 }, raw: '' });
-      return;
-    }
     yield* projectOf(files, ref.path);
-    yield { type: 'meta', meta: metadataPatch(doc) };
-    const messages = arr(doc.messages).map((value, i) => ({ value, line: i + 1 }));
-    yield* messageEvents(ref.path, messages, 0, options.from ? options.from.offset : 0);
+    // The document streams a member and a message at a time (json-elements.ts): memory holds one.
+    const start = options.from ? Math.max(0, options.from.offset) : 0;
+    const metadata: JsonObject = {};
+    let count = 0;
+    try {
+      for await (const event of jsonListElements(files.open(ref.path))) {
+        if (event.type === 'member') {
+          metadata[event.key] = event.value;
+          yield { type: 'meta', meta: metadataPatch(metadata) };
+        } else if (event.type === 'damaged') {
+          const pos = { offset: count, line: count + 1 };
+          if (count >= start) yield unreadableEvent(ref.path, { error: count > 0 ? `the chat is not valid JSON after its message ${count} (${event.error})` : event.error, pos, raw: '' });
+          return;
+        } else {
+          count = event.index + 1;
+          const pos = { offset: event.index, line: event.index + 1 };
+          if (event.error !== undefined) {
+            if (event.index >= start) yield unreadableEvent(ref.path, { error: event.error, pos, raw: event.raw });
+          } else yield* messageEvents(ref.path, [{ value: event.value, line: pos.line }], event.index, start);
+        }
+      }
+    } catch (error) {
+      yield unreadableEvent(ref.path, { error: `can't be read: ${(error as Error).message}`, pos: { offset: count, line: count + 1 }, raw: '' });
+    }
   },
 };
 
@@ -112,7 +122,7 @@ export const geminiJsonlReader: SessionReader = {
 
 const CHANGED = 'the log changed while it was being read: read it again';
 /** Message records a first pass keeps, in characters of their lines, before it keeps only places. */
-const KEEP_BYTES = 4 * 2 ** 20;
+const KEEP_BYTES = 2 ** 20;
 
 /** Where a record of a log is: its byte offset and line. */
 type Place = LinePosition;
