@@ -112,6 +112,31 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
     expect(items).toHaveLength(602);
   });
 
+  it('pages a log too long to keep (read twice) as it reads it whole: rewritten messages in their first place, unknown records first', async () => {
+    const path = 'tmp/proj/chats/session-2026-05-06T10-00-longlog1.jsonl';
+    const long = 'y'.repeat(4000);
+    const lines = [{ sessionId: 'long', kind: 'main' }, { mystery: true }];
+    for (let i = 0; i < 400; i++) {
+      lines.push({ id: `m${i}`, type: 'user', content: `${i} ${long}` } as never);
+      // Every tenth message is written again much later (a tool call that ran long).
+      if (i >= 20 && i % 10 === 0) lines.push({ id: `m${i - 20}`, type: 'user', content: `${i - 20} rewritten` } as never);
+    }
+    write(path, `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const { items, reader, ref } = await read(localFiles(temp), path);
+    expect(items).toHaveLength(401);
+    expect(items[0]).toMatchObject({ kind: 'not-shown', recordType: 'mystery' });
+    expect(items[1]).toMatchObject({ kind: 'message', text: '0 rewritten' });
+    expect(items[2]).toMatchObject({ kind: 'message', text: `1 ${long}` });
+    const paged: SessionItem[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await readPage(reader, localFiles(temp), ref, { limit: 57, cursor });
+      paged.push(...page.items);
+      cursor = page.next;
+    } while (cursor);
+    expect(paged).toEqual(items);
+  });
+
   it('reads a long log in bounded memory: a 64 MB log, the first page and the whole metadata pass, in a 48 MB heap', async () => {
     const path = 'tmp/big/chats/session-2026-05-04T10-00-biglog00.jsonl';
     mkdirSync(join(temp, 'tmp/big/chats'), { recursive: true });
