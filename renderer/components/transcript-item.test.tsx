@@ -2,7 +2,7 @@
 import { cleanup, render } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionItemView } from '../../shared/sessions.ts';
-import { estimateAt, notShownLine, TranscriptRow } from './transcript-item.tsx';
+import { estimateAt, notShownLine, startsAgentTurn, TranscriptRow } from './transcript-item.tsx';
 
 afterEach(cleanup);
 
@@ -41,5 +41,31 @@ describe('records not shown', () => {
   it('say that a run goes on past what is looked at', () => {
     const long = Array.from({ length: 300 }, (_, i) => notShown(i, 'event token_count'));
     expect(notShownLine((i) => long[i], 0)).toBe('200+ records (event token_count)');
+  });
+});
+
+describe('who is speaking', () => {
+  const user = (seq: number, text: string): SessionItemView => ({ seq, kind: 'message', role: 'user', text });
+  const call = (seq: number, name: string): SessionItemView => ({ seq, kind: 'tool-call', name, summary: 'ls -F', input: '{}' });
+  const thinking = (seq: number): SessionItemView => ({ seq, kind: 'thinking', text: 'Plan' });
+  // Gemini CLI's real sample: the agent's first record is a tool call with no text.
+  const turn: SessionItemView[] = [user(0, 'Say hello and list files.'), call(1, 'run_shell_command'), message(2, 'Hello! I listed the files.'), user(3, 'Again'), notShown(4, 'event'), thinking(5), call(6, 'read_file'), message(7, 'Done'), call(8, 'write_file')];
+  const at = (i: number) => turn[i];
+
+  it("puts the agent's name over a tool call or thinking that follows the user's message, and nowhere else", () => {
+    expect(turn.map((_, i) => startsAgentTurn(at, i))).toEqual([false, true, false, false, false, true, false, false, false]);
+    const { container } = render(
+      <div>
+        {turn.map((_, i) => (
+          <TranscriptRow key={i} index={i} itemAt={at} assistant="Gemini CLI" hitSeq={undefined} measure={() => {}} />
+        ))}
+      </div>,
+    );
+    const heads = [...container.querySelectorAll('[data-kind="agent-turn"]')];
+    expect(heads.map((h) => h.textContent)).toEqual(['Gemini CLI', 'Gemini CLI']);
+    expect(heads[0]?.nextElementSibling?.getAttribute('data-kind')).toBe('tool');
+    expect(heads[1]?.nextElementSibling?.getAttribute('data-kind')).toBe('thinking');
+    // The row's estimate makes room for it.
+    expect(estimateAt(at, 1)).toBeGreaterThan(estimateAt(at, 8));
   });
 });

@@ -74,7 +74,30 @@ function folded(itemAt: (index: number) => SessionItemView | undefined, index: n
 
 /** A row's height before it is measured: a record folded into the run before it has none. */
 export function estimateAt(itemAt: (index: number) => SessionItemView | undefined, index: number): number {
-  return folded(itemAt, index) ? 0 : estimateRow(itemAt(index));
+  return folded(itemAt, index) ? 0 : estimateRow(itemAt(index)) + (startsAgentTurn(itemAt, index) ? AGENT_HEAD : 0);
+}
+
+/** Height of the agent's name over a turn that opens with a tool call or thinking. */
+const AGENT_HEAD = 30;
+
+/** How far back past attachments and records not shown a row looks for who spoke last. */
+const SPEAKER_LOOKBACK = 20;
+
+/**
+ * A tool call or thinking block that follows the user's message with no message of the agent's
+ * between them (Gemini CLI records a call with no text, Codex a reasoning step or a call before
+ * it answers): the agent's turn starts here, and the row says so — without it, the call reads as
+ * the user's.
+ */
+export function startsAgentTurn(itemAt: (index: number) => SessionItemView | undefined, index: number): boolean {
+  const item = itemAt(index);
+  if (item?.kind !== 'tool-call' && item?.kind !== 'thinking') return false;
+  for (let i = index - 1; i >= 0 && i >= index - SPEAKER_LOOKBACK; i--) {
+    const before = itemAt(i);
+    if (before?.kind === 'attachment' || before?.kind === 'not-shown') continue;
+    return before?.kind === 'message' && before.role === 'user';
+  }
+  return false;
 }
 
 /** Row `index` of a virtual list of items (the caller gives it its key). */
@@ -84,6 +107,7 @@ export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { i
   const line = item?.kind === 'not-shown' ? notShownLine(itemAt, index) : undefined;
   return (
     <div ref={measure} data-index={index} className="virtual-row transcript-row">
+      {item && startsAgentTurn(itemAt, index) && <AgentHead assistant={assistant} time={item.kind === 'tool-call' || item.kind === 'thinking' ? item.time : undefined} />}
       {item ? (
         <TranscriptItem item={item} assistant={assistant} hit={item.seq === hitSeq} {...(line !== undefined ? { notShown: line } : {})} />
       ) : (
@@ -91,6 +115,19 @@ export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { i
           Loading…
         </div>
       )}
+    </div>
+  );
+}
+
+/** The agent's name over the first thing it did in a turn that opens with no message of its own. */
+function AgentHead({ assistant, time }: { assistant: string; time: string | undefined }) {
+  return (
+    <div className="msg-head agent-turn" data-kind="agent-turn">
+      <span className="msg-avatar msg-avatar-assistant" aria-hidden="true">
+        <Icon name="sparkle" size={13} />
+      </span>
+      <span className="msg-author">{assistant}</span>
+      {time && <span className="msg-time">{formatTime(time)}</span>}
     </div>
   );
 }
