@@ -107,7 +107,7 @@ export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { i
   const line = item?.kind === 'not-shown' ? notShownLine(itemAt, index) : undefined;
   return (
     <div ref={measure} data-index={index} className="virtual-row transcript-row">
-      {item && startsAgentTurn(itemAt, index) && <AgentHead assistant={assistant} time={item.kind === 'tool-call' || item.kind === 'thinking' ? item.time : undefined} />}
+      {item && startsAgentTurn(itemAt, index) && <AgentHead assistant={assistant} time={item.time} />}
       {item ? (
         <TranscriptItem item={item} assistant={assistant} hit={item.seq === hitSeq} {...(line !== undefined ? { notShown: line } : {})} />
       ) : (

@@ -40,8 +40,9 @@ const MAX_SCRATCH = 4 * 2 ** 20;
 
 export interface CompressOptions {
   /**
-   * The result is a view of this thread's scratch buffer, valid until the next call: for a
-   * caller that seals it at once and keeps nothing, so no blob-sized garbage is left per blob.
+   * The result is a view (of this thread's scratch buffer, valid until the next call; of a buffer
+   * of its own for a blob larger than that): for a caller that seals it at once and keeps
+   * nothing, so no blob-sized garbage is left per blob.
    */
   view?: boolean;
 }
@@ -70,7 +71,7 @@ export function compressWithHeader(data: Uint8Array, level: number = DEFAULT_COM
     target[0] = CODEC_ZSTD;
   }
   const result = target.subarray(0, 1 + length);
-  return options.view && target === scratch ? result : result.slice();
+  return options.view ? result : result.slice();
 }
 
 /**

@@ -1,26 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
-import { localFiles, readPage, readSession, readerFor, type SessionItem, type SessionRef } from '../index.ts';
+import { allPages, readInHeap } from '../../../../testing/sessions.ts';
+import { localFiles, readSession, readerFor } from '../index.ts';
 
 const home = realAgentsHome();
 if (!home) process.stderr.write(`[sessions/cline, aider] ${REAL_AGENTS_MISSING}\n`);
 const temp = mkdtempSync(join(tmpdir(), 'cairn-cline-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
-
-async function pages(reader: NonNullable<ReturnType<typeof readerFor>>, files: ReturnType<typeof localFiles>, ref: SessionRef, limit: number): Promise<SessionItem[]> {
-  const out: SessionItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await readPage(reader, files, ref, { limit, cursor });
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
-}
 
 describe.skipIf(!home)('Cline reader on the real task', () => {
   const root = home ? join(home, '.config/Code/User') : '';
@@ -48,7 +37,7 @@ describe.skipIf(!home)('Cline reader on the real task', () => {
     expect(meta.updatedAt! > meta.startedAt!).toBe(true);
     expect(meta.title).toMatch(/^You have been given a Dockerized codebase/);
     expect(meta.files).toEqual(expect.arrayContaining([path, path.replace('api_conversation_history', 'ui_messages'), path.replace('api_conversation_history', 'task_metadata'), path.replace('api_conversation_history.json', 'focus_chain_taskid_1769053680585.md')]));
-    expect(await pages(reader, files, ref!, 9)).toEqual(items);
+    expect(await allPages(reader, files, ref!, 9)).toEqual(items);
   });
 
   it("reads Roo's {version, messages} wrapper under Roo's folder", async () => {
@@ -95,18 +84,10 @@ describe('Cline task histories of any size', () => {
     for (let n = 0; n < exchanges; n++) writeSync(out, `${n ? ',' : ''}${JSON.stringify(exchange(n, filler)).slice(1, -1)}`);
     writeSync(out, ']');
     closeSync(out);
-    const script = `
-      import { localFiles, readerFor, readMeta, readPage } from ${JSON.stringify(new URL('../index.ts', import.meta.url).href)};
-      const files = localFiles(${JSON.stringify(temp)});
-      const reader = readerFor('cline', ${JSON.stringify(path)});
-      const [ref] = await reader.list(files, ${JSON.stringify(path)});
-      const page = await readPage(reader, files, ref, { limit: 50 });
-      const meta = await readMeta(reader, files, ref);
-      console.log(JSON.stringify({ page: page.items.length, toolCalls: meta.counts.toolCalls, unreadable: meta.counts.unreadable }));`;
-    const run = spawnSync(process.execPath, ['--max-old-space-size=48', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const run = readInHeap(48, temp, 'cline', path);
     expect(run.stderr).not.toContain('heap out of memory');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ page: 50, toolCalls: exchanges, unreadable: 0 });
+    expect({ page: run.page, toolCalls: run.counts?.toolCalls, unreadable: run.counts?.unreadable }).toEqual({ page: 50, toolCalls: exchanges, unreadable: 0 });
   }, 60_000);
 });
 
@@ -131,7 +112,7 @@ describe.skipIf(!home)('Aider reader on the real chat history', () => {
     expect(lastModel).toBe('openai/deepseek.deepseek-chat');
     expect(meta).toMatchObject({ model: lastModel, project: root, startedAt: '2025-05-04T17:02:36.000Z', title: 'give me a quick summarized overview of this repo' });
     expect(items[0]).toMatchObject({ kind: 'note', label: 'Aider' });
-    expect(await pages(reader, files, refs[0]!, 4)).toEqual(items);
+    expect(await allPages(reader, files, refs[0]!, 4)).toEqual(items);
   });
 
   it('splits a log into its runs', async () => {

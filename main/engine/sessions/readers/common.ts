@@ -2,7 +2,7 @@
 
 import type { SessionFiles } from '../files.ts';
 import { parseRecord, preview, type JsonObject } from '../json.ts';
-import { readLines, type LinePosition } from '../lines.ts';
+import { readLines, type Line, type LinePosition } from '../lines.ts';
 import type { ItemSource } from '../model.ts';
 import type { DraftItem, MetaPatch, Position, ReaderEvent } from '../reader.ts';
 
@@ -12,13 +12,14 @@ export type JsonlRecord =
 
 /** Non-blank lines of a JSONL file parsed as objects, with their positions. */
 export async function* jsonlRecords(files: SessionFiles, path: string, from?: LinePosition): AsyncGenerator<JsonlRecord> {
-  for await (const line of readLines(files, path, from)) {
-    if (!line.text.trim()) continue;
-    const pos = { offset: line.offset, line: line.line };
-    const parsed = parseRecord(line.text);
-    if ('value' in parsed) yield { ok: true, value: parsed.value, pos, raw: line.text };
-    else yield { ok: false, error: parsed.error, pos, raw: line.text };
-  }
+  for await (const line of readLines(files, path, from)) if (line.text.trim()) yield jsonlRecord(line);
+}
+
+/** One line of a JSONL file parsed as an object, with its position. */
+export function jsonlRecord(line: Line): JsonlRecord {
+  const pos = { offset: line.offset, line: line.line };
+  const parsed = parseRecord(line.text);
+  return 'value' in parsed ? { ok: true, value: parsed.value, pos, raw: line.text } : { ok: false, error: parsed.error, pos, raw: line.text };
 }
 
 /** Collects a record's events; readers map one record to zero or more items and patches. */

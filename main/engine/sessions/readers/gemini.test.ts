@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
+import { allPages, readInHeap } from '../../../../testing/sessions.ts';
 import { localFiles, readPage, readSession, readerFor, type SessionItem, type SessionRef } from '../index.ts';
 
 const home = realAgentsHome();
@@ -71,14 +71,7 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
     const texts = items.map((i) => (i.kind === 'message' || i.kind === 'note' ? i.text : i.kind === 'tool-call' ? `${i.name}=${i.result?.text}` : i.kind));
     expect(texts).toEqual(['unreadable', 'first question', 'Read it.', 'read_file=export {}', 'second question', 'Switched model', 'not-shown']);
     expect(meta.counts).toMatchObject({ unreadable: 1, notShown: 1, toolCalls: 1, userMessages: 2 });
-    const paged: SessionItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await readPage(reader, localFiles(temp), ref, { limit: 2, cursor });
-      paged.push(...page.items);
-      cursor = page.next;
-    } while (cursor);
-    expect(paged).toEqual(items);
+    expect(await allPages(reader, localFiles(temp), ref, 2)).toEqual(items);
   });
 
   it('takes a `$set.messages` list in place of the records, wherever it is in the log', async () => {
@@ -127,14 +120,7 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
     expect(items[0]).toMatchObject({ kind: 'not-shown', recordType: 'mystery' });
     expect(items[1]).toMatchObject({ kind: 'message', text: '0 rewritten' });
     expect(items[2]).toMatchObject({ kind: 'message', text: `1 ${long}` });
-    const paged: SessionItem[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await readPage(reader, localFiles(temp), ref, { limit: 57, cursor });
-      paged.push(...page.items);
-      cursor = page.next;
-    } while (cursor);
-    expect(paged).toEqual(items);
+    expect(await allPages(reader, localFiles(temp), ref, 57)).toEqual(items);
   });
 
   it('reads a long log in bounded memory: a 64 MB log, the first page and the whole metadata pass, in a 48 MB heap', async () => {
@@ -153,18 +139,10 @@ describe('Gemini CLI JSONL log semantics (upserts, $rewindTo, $set, sub-agents)'
     writeSync(out, `${header}\n`);
     for (let n = 0; n < exchanges; n++) writeSync(out, exchange(n));
     closeSync(out);
-    const script = `
-      import { localFiles, readerFor, readMeta, readPage } from ${JSON.stringify(new URL('../index.ts', import.meta.url).href)};
-      const files = localFiles(${JSON.stringify(temp)});
-      const reader = readerFor('gemini-cli', ${JSON.stringify(path)});
-      const [ref] = await reader.list(files, ${JSON.stringify(path)});
-      const page = await readPage(reader, files, ref, { limit: 50 });
-      const meta = await readMeta(reader, files, ref);
-      console.log(JSON.stringify({ page: page.items.length, messages: meta.counts.userMessages }));`;
-    const run = spawnSync(process.execPath, ['--max-old-space-size=48', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const run = readInHeap(48, temp, 'gemini-cli', path);
     expect(run.stderr).not.toContain('heap out of memory');
     expect(run.status).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ page: 50, messages: exchanges });
+    expect({ page: run.page, messages: run.counts?.userMessages }).toEqual({ page: 50, messages: exchanges });
   }, 60_000);
 
   it('streams a legacy single-JSON chat: metadata wherever it is, the messages of a chat cut off mid-write, then where it stops', async () => {

@@ -24,12 +24,12 @@
 // was available: the shape comes from public tools that read these files.
 
 import type { SessionFiles } from '../files.ts';
-import { arr, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
+import { arr, isObject, isoTime, maybeJson, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
 import type { SessionRef } from '../model.ts';
 import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
 import { jsonListElements } from '../json-elements.ts';
 import { readLines, type LinePosition } from '../lines.ts';
-import { Emitter, humanize, jsonlRecords, unreadableEvent, type JsonlRecord } from './common.ts';
+import { Emitter, humanize, jsonlRecord, jsonlRecords, unreadableEvent, type JsonlRecord } from './common.ts';
 
 const SUBAGENT = /^tmp\/[^/]+\/chats\/([^/]+)\/([^/]+)\.jsonl$/;
 
@@ -101,20 +101,16 @@ export const geminiJsonlReader: SessionReader = {
       yield* messageEvents(ref.path, replaced.map((value, i) => ({ value, line: i + 1 })), first, Math.max(start, first));
       return;
     }
-    const skip = Math.max(0, start - first);
-    index = first + skip;
-    if (log.values) {
+    index = Math.max(start, first);
+    const messages = [...log.messages.values()].slice(index - first);
+    if (log.kept) {
       // A log small enough to have been kept whole by the first pass: no second pass.
-      const values = [...log.values.values()];
-      const places = [...log.messages.values()];
-      yield* messageEvents(ref.path, values.map((value, i) => ({ value, line: places[i]?.line ?? 0 })), first, index);
+      yield* messageEvents(ref.path, messages.map((m) => ({ value: m.value ?? null, line: m.line })), index, index);
       return;
     }
-    const places = [...log.messages.entries()].slice(skip);
-    for await (const { place, record } of recordsAt(files, ref.path, places.map(([, p]) => p))) {
-      const id = places[index - first - skip]?.[0];
+    for await (const { place, record } of recordsAt(files, ref.path, messages)) {
       const pos = { offset: index++, line: place.line };
-      if (!record?.ok || record.value.id !== id) yield unreadableEvent(ref.path, { error: record && !record.ok ? record.error : CHANGED, pos, raw: record?.raw ?? '' });
+      if (!record?.ok || record.value.id !== place.id) yield unreadableEvent(ref.path, { error: record && !record.ok ? record.error : CHANGED, pos, raw: record?.raw ?? '' });
       else yield* messageEvents(ref.path, [{ value: record.value, line: place.line }], pos.offset, pos.offset);
     }
   },
@@ -127,17 +123,23 @@ const KEEP_BYTES = 2 ** 20;
 /** Where a record of a log is: its byte offset and line. */
 type Place = LinePosition;
 
+/** Where a message's last record is, and (while the log is kept whole) the record. */
+interface MessagePlace extends Place {
+  id: string;
+  value?: JsonObject;
+}
+
 interface FoldedLog {
   metadata: JsonObject;
   /** Damaged lines and records of no known kind, in file order. */
   other: Place[];
   /** Each message id's last record, in the order the ids first appeared. */
-  messages: Map<string, Place>;
+  messages: Map<string, MessagePlace>;
   /**
-   * Those records themselves, in the same order, while their lines add up to less than
-   * KEEP_BYTES (most logs): then there is no second pass. Dropped, all of them, past that.
+   * Every message's record is kept (`value`) while their lines add up to less than KEEP_BYTES
+   * (most logs): then there is no second pass. Dropped, all of them, past that.
    */
-  values?: Map<string, JsonObject>;
+  kept: boolean;
   /** The last record with a whole message list (`$set.messages`), which replaces them all. */
   replacedBy?: Place;
 }
@@ -149,7 +151,7 @@ interface FoldedLog {
  * reads those records again: memory holds places, never the messages of a log of any size.
  */
 async function foldLog(files: SessionFiles, path: string): Promise<FoldedLog> {
-  const log: FoldedLog = { metadata: {}, other: [], messages: new Map(), values: new Map() };
+  const log: FoldedLog = { metadata: {}, other: [], messages: new Map(), kept: true };
   let kept = 0;
   for await (const record of jsonlRecords(files, path)) {
     if (!record.ok) {
@@ -160,16 +162,13 @@ async function foldLog(files: SessionFiles, path: string): Promise<FoldedLog> {
     if (typeof v.$rewindTo === 'string') {
       const ids = [...log.messages.keys()];
       const at = ids.indexOf(v.$rewindTo);
-      for (const id of at < 0 ? ids : ids.slice(at)) {
-        log.messages.delete(id);
-        log.values?.delete(id);
-      }
+      for (const id of at < 0 ? ids : ids.slice(at)) log.messages.delete(id);
     } else if (typeof v.id === 'string') {
-      log.messages.set(v.id, record.pos);
-      if (log.values) {
-        log.values.set(v.id, v);
-        kept += record.raw.length;
-        if (kept > KEEP_BYTES) delete log.values;
+      log.messages.set(v.id, { ...record.pos, id: v.id, ...(log.kept ? { value: v } : {}) });
+      kept += record.raw.length;
+      if (log.kept && kept > KEEP_BYTES) {
+        log.kept = false;
+        for (const m of log.messages.values()) delete m.value;
       }
     } else if (isObject(v.$set) || typeof v.sessionId === 'string') {
       const { messages, ...rest } = isObject(v.$set) ? v.$set : v;
@@ -196,7 +195,7 @@ async function replacedMessages(files: SessionFiles, path: string, place: Place)
  * ahead of their turn (a message rewritten later, when its tool call ended). A place the file no
  * longer has (it changed since the first pass) comes with no record.
  */
-async function* recordsAt(files: SessionFiles, path: string, places: readonly Place[]): AsyncGenerator<{ place: Place; record: JsonlRecord | undefined }> {
+async function* recordsAt<P extends Place>(files: SessionFiles, path: string, places: readonly P[]): AsyncGenerator<{ place: P; record: JsonlRecord | undefined }> {
   if (places.length === 0) return;
   const wanted = new Set(places.map((p) => p.offset));
   const from = places.reduce((a, b) => (b.offset < a.offset ? b : a));
@@ -204,9 +203,7 @@ async function* recordsAt(files: SessionFiles, path: string, places: readonly Pl
   let next = 0;
   for await (const line of readLines(files, path, from)) {
     if (!wanted.has(line.offset)) continue;
-    const parsed = parseRecord(line.text);
-    const pos = { offset: line.offset, line: line.line };
-    ahead.set(line.offset, 'value' in parsed ? { ok: true, value: parsed.value, pos, raw: line.text } : { ok: false, error: parsed.error, pos, raw: line.text });
+    ahead.set(line.offset, jsonlRecord(line));
     for (let place = places[next]; place && ahead.has(place.offset); place = places[next]) {
       const record = ahead.get(place.offset);
       ahead.delete(place.offset);
@@ -215,7 +212,7 @@ async function* recordsAt(files: SessionFiles, path: string, places: readonly Pl
     }
     if (next === places.length) return;
   }
-  for (; next < places.length; next++) yield { place: places[next] as Place, record: undefined };
+  for (; next < places.length; next++) yield { place: places[next] as P, record: undefined };
 }
 
 async function* projectOf(files: SessionFiles, path: string): AsyncGenerator<ReaderEvent> {
