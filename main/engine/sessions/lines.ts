@@ -75,3 +75,73 @@ export async function* readLines(files: SessionFiles, path: string, from: LinePo
   }
   if (partBytes > 0) yield emit();
 }
+
+/**
+ * The lines that begin with `prefix` (compared as UTF-8 bytes, after a BOM on line 1), with their
+ * positions as readLines gives them; the other lines are only counted, never decoded. For a scan
+ * of a long log for a few marker lines (Aider's run headers): a fraction of readLines' time.
+ */
+export async function* linesStartingWith(files: SessionFiles, path: string, prefix: string): AsyncGenerator<Line> {
+  if (path.endsWith('.zst')) {
+    for await (const line of readLines(files, path)) if (line.text.startsWith(prefix)) yield line;
+    return;
+  }
+  const want = Buffer.from(prefix, 'utf8');
+  const bom = (b: Buffer, at: number) => b[at] === 0xef && b[at + 1] === 0xbb && b[at + 2] === 0xbf;
+  /** Whether the line in `b` from `at` to `end` begins with the prefix. */
+  const begins = (b: Buffer, at: number, end: number, first: boolean): boolean => {
+    const from = first && bom(b, at) ? at + 3 : at;
+    return end - from >= want.length && b.compare(want, 0, want.length, from, from + want.length) === 0;
+  };
+  let chunkOffset = 0;
+  let line = 1;
+  let lineStart = 0;
+  // A line that runs on past a chunk: its bytes so far while it may match (or matches), and whether it does.
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let keep: boolean | undefined;
+  const decide = (): boolean => {
+    const joined = Buffer.concat(parts);
+    return begins(joined, 0, joined.length, line === 1);
+  };
+  const emit = (): Line => {
+    let buf = Buffer.concat(parts);
+    if (line === 1 && bom(buf, 0)) buf = buf.subarray(3);
+    const end = buf.length > 0 && buf[buf.length - 1] === 0x0d ? buf.length - 1 : buf.length;
+    return { text: buf.toString('utf8', 0, end), offset: lineStart, line };
+  };
+  for await (const chunk of files.open(path) as AsyncIterable<Buffer>) {
+    let at = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, at);
+      if (nl < 0) {
+        // The line runs on into the next chunk: keep its bytes only while they may matter.
+        if (keep !== false && at < chunk.length && partBytes < MAX_LINE_BYTES) {
+          parts.push(Buffer.from(chunk.subarray(at)));
+          partBytes += chunk.length - at;
+          if (keep === undefined && partBytes >= want.length + 3) keep = decide();
+          if (keep === false) parts = [];
+        }
+        break;
+      }
+      if (parts.length === 0 && keep === undefined) {
+        // The whole line is in this chunk (almost always): decoded only when it matches.
+        if (begins(chunk, at, nl, line === 1)) {
+          parts.push(chunk.subarray(at, nl));
+          yield emit();
+        }
+      } else if (keep !== false) {
+        parts.push(chunk.subarray(at, nl));
+        if (keep ?? decide()) yield emit();
+      }
+      line += 1;
+      lineStart = chunkOffset + nl + 1;
+      parts = [];
+      partBytes = 0;
+      keep = undefined;
+      at = nl + 1;
+    }
+    chunkOffset += chunk.length;
+  }
+  if (parts.length > 0 && (keep ?? decide())) yield emit();
+}

@@ -11,7 +11,7 @@
 // The model comes from the banner's "Main model:" line; the project is the repository (the root).
 
 import type { SessionFiles } from '../files.ts';
-import { readLines, type Line, type LinePosition } from '../lines.ts';
+import { linesStartingWith, readLines, type Line, type LinePosition } from '../lines.ts';
 import type { SessionRef } from '../model.ts';
 import type { ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
 
@@ -33,8 +33,8 @@ export const aiderReader: SessionReader = {
     const refs: SessionRef[] = [];
     const seen = new Map<string, number>();
     const at = new Map<string, LinePosition>();
-    for await (const line of readLines(files, path)) {
-      if (!line.text.startsWith('# aider')) continue;
+    // Only the header lines are decoded: listing a 56 MB history took 0.4 s line by line.
+    for await (const line of linesStartingWith(files, path, '# aider')) {
       const m = HEADER.exec(line.text);
       if (!m) continue;
       const n = (seen.get(m[1] as string) ?? 0) + 1;
