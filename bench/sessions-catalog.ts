@@ -10,7 +10,7 @@
 // (the issue's scale by default; the generated home lives in a temp folder, removed at the end,
 // on an error and on Ctrl-C)
 
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rng, transcriptLine } from '../testing/agent-home.ts';
@@ -298,7 +298,7 @@ async function timedBackup(label: string, plain: { wall: number; cpu: number }):
   const catalog = s.buildMs + s.walkMs;
   const pc = (x: number, of: number) => `${((100 * x) / of).toFixed(1)} %`;
   console.log(
-    `${label}: backup ${(total / 1000).toFixed(1)} s, of which catalog ${(catalog / 1000).toFixed(2)} s = ${pc(catalog, total)} (step ${s.buildMs} ms, in the walk ${s.walkMs} ms; ${s.sessions} sessions, ${s.read} read, ${s.indexed} indexed); ` +
+    `${label}: backup ${(total / 1000).toFixed(1)} s, of which catalog ${(catalog / 1000).toFixed(2)} s = ${pc(catalog, total)} (step ${s.buildMs} ms, in the walk ${s.walkMs} ms; ${s.sessions} sessions, ${s.read} read (${s.resumed} of them resumed), ${s.kept} kept as they were, ${s.indexed} indexed); ` +
       `then the search index ${(s.indexMs / 1000).toFixed(2)} s = ${pc(s.indexMs, total)} of the backup.\n` +
       `  Against the same backup without the catalog: wall ${(all / 1000).toFixed(2)} s vs ${(plain.wall / 1000).toFixed(2)} s (+${pc(all - plain.wall, plain.wall)}), CPU ${(cpu / 1000).toFixed(2)} s vs ${(plain.cpu / 1000).toFixed(2)} s (+${pc(cpu - plain.cpu, plain.cpu)})`,
   );
@@ -308,7 +308,6 @@ async function timedBackup(label: string, plain: { wall: number; cpu: number }):
 const first = await timedBackup('First backup', await plainBackup('First backup'));
 // A day's work: one session grows by a few lines.
 const grown = join(home, '.claude', 'projects', '-home-alice-src-project-1');
-const { readdirSync } = await import('node:fs');
 const target = join(grown, readdirSync(grown)[0] as string);
 for (let i = 0; i < 20; i++) appendFileSync(target, `${transcriptLine(r, 'grown', Date.now() + i)}\n`);
 const plainNext = await plainBackup('Next backup (one session grown)');
@@ -324,6 +323,17 @@ if (profiler) {
   const { profile } = await profiler.post('Profiler.stop');
   writeFileSync(process.env.CAIRN_BENCH_PROFILE_NEXT as string, JSON.stringify(profile));
   profiler.disconnect();
+}
+// An Aider run goes on: its repository's history (every run of that repository, one file) grows.
+const histories = readdirSync(join(home, 'src'))
+  .map((d) => join(home, 'src', d, '.aider.chat.history.md'))
+  .filter((f) => existsSync(f))
+  .sort((a, b) => statSync(b).size - statSync(a).size);
+let aider: Awaited<ReturnType<typeof timedBackup>> | undefined;
+if (histories[0]) {
+  appendFileSync(histories[0], `#### and the ledger rounding?\n\n${'The ledger rounds once. '.repeat(40)}\n\n`);
+  console.log(`An Aider history grows: ${histories[0]} (${mb(statSync(histories[0]).size)} MB)`);
+  aider = await timedBackup('Next backup (an Aider history grown)', await plainBackup('Next backup (an Aider history grown)'));
 }
 await plainRepo.close();
 
@@ -383,6 +393,6 @@ await other.close();
 
 clearInterval(sampler);
 console.log(`Peak RSS: ${mb(peakRss)} MB (the big transcript alone is ${BIG_MB} MB)`);
-console.log(`Summary: catalog = ${((100 * first.catalog) / first.total).toFixed(1)} % of the first backup, ${((100 * second.catalog) / second.total).toFixed(1)} % of the next; index after the snapshot ${(first.index / 1000).toFixed(1)} s and ${(second.index / 1000).toFixed(2)} s`);
+console.log(`Summary: catalog = ${((100 * first.catalog) / first.total).toFixed(1)} % of the first backup, ${((100 * second.catalog) / second.total).toFixed(1)} % of the next${aider ? `, ${((100 * aider.catalog) / aider.total).toFixed(1)} % of the one after an Aider history grew` : ''}; index after the snapshot ${(first.index / 1000).toFixed(1)} s and ${(second.index / 1000).toFixed(2)} s`);
 await repo.close();
 rmSync(base, { recursive: true, force: true });

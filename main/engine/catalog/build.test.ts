@@ -1,7 +1,7 @@
 // The catalog built by a real backup of real agent samples: entries from the readers, text in the
 // search index, unchanged sessions not read again, another device listing and searching them.
 
-import { appendFileSync, cpSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
@@ -136,6 +136,59 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
         for (const e of built?.pages.flatMap((p) => p.entries ?? []) ?? []) expect(sessions.indexedDigest(e.agent, e.id)).toBe(e.digest);
         expect(repo.db.db.prepare("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()).toEqual({ n: 0 });
       }
+    } finally {
+      await repo.close();
+    }
+  });
+});
+
+describe('an Aider history that grows', () => {
+  const run = (i: number, extra = '') => `# aider chat started at 2026-03-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00\n\n> Aider v0.82.2\n> Main model: gemini/gemini-2.5-pro with diff-fenced edit format\n\n#### question ${i} about word${i}\n\n${`An answer about the ledger. `.repeat(2600)}run${i}\n${extra}\n`;
+
+  it('reads again only its last run and the new ones; the runs before are kept as they were, at the new version, still found by search', async () => {
+    const home = join(tempDir('cairn-build-aider-'), 'home');
+    const repoDir = join(home, 'src', 'app');
+    const file = join(repoDir, '.aider.chat.history.md');
+    // More than the bytes read on the calling thread: the session worker reads it whole (and the
+    // calling thread what was appended, later).
+    mkdirSync(repoDir, { recursive: true });
+    writeFileSync(file, Array.from({ length: 30 }, (_, i) => run(i)).join(''));
+    expect(statSync(file).size).toBeGreaterThan(2 * 2 ** 20);
+    const sources = await toBackupSources(ADAPTERS, { home, platform: 'linux' as const, env: {}, aiderRepos: [repoDir] }, ['aider']);
+    const { repo } = await initRepo(new LocalBlobStore(join(tempDir('cairn-build-aider-vault-'), 'v')), tempDir('cairn-build-aider-state-'), 'laptop');
+    try {
+      const first = await runBackup(repo, { sources, reason: 'manual' });
+      expect(first.catalog).toMatchObject({ sessions: 30, read: 30, kept: 0, indexed: 30, failed: 0 });
+
+      // The last run goes on, and a new one starts.
+      appendFileSync(file, `#### and zanzibar too?\n\nYes, zanzibar.\n\n${run(30)}`);
+      const second = await runBackup(repo, { sources, reason: 'manual' });
+      expect(second.catalog).toMatchObject({ sessions: 31, read: 2, kept: 29, indexed: 2, failed: 0 });
+      const sessions = new SessionDb(repo.db.db);
+      const listed = sessions.list();
+      expect(listed).toHaveLength(31);
+      // Every session at its catalog version in the index: the kept ones by their new digest.
+      for (const s of listed) expect(sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+      expect(sessions.search('zanzibar').map((h) => h.session.id)).toEqual(['2026-03-02 10:29:00']);
+      expect(sessions.search('run30').map((h) => h.session.id)).toEqual(['2026-03-03 10:30:00']);
+      expect(sessions.search('word7').map((h) => h.session.id)).toEqual(['2026-03-08 10:07:00']);
+
+      // Exactly what a whole read of the grown file lists (a fresh vault's first backup).
+      const fresh = (await initRepo(new LocalBlobStore(join(tempDir('cairn-build-aider-fresh-'), 'v')), undefined, 'laptop')).repo;
+      try {
+        const whole = await runBackup(fresh, { sources, reason: 'manual' });
+        expect(whole.catalog).toMatchObject({ read: 31, kept: 0 });
+        const fields = ({ digest: _d, device: _v, devices: _vs, snapshot: _s, ...rest }: (typeof listed)[number]) => rest;
+        expect(listed.map(fields)).toEqual(new SessionDb(fresh.db.db).list().map(fields));
+      } finally {
+        await fresh.close();
+      }
+
+      // Rewritten, not grown (an early run edited): read whole again.
+      writeFileSync(file, readFileSync(file, 'utf8').replace('question 3 about', 'question 3 on'));
+      const third = await runBackup(repo, { sources, reason: 'manual' });
+      expect(third.catalog).toMatchObject({ sessions: 31, read: 31, kept: 0, failed: 0 });
+      expect(sessions.search('"question 3 on"').map((h) => h.session.id)).toEqual(['2026-03-04 10:03:00']);
     } finally {
       await repo.close();
     }

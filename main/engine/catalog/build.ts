@@ -37,6 +37,8 @@ export interface BuildStats {
   failed: number;
   /** Of the sessions read, those read on from where the last read stopped (only what was appended; resume.ts). */
   resumed: number;
+  /** Sessions of files that only grew, before the last session they held, not read again (as they were; resume.ts RunsPoint). */
+  kept: number;
 }
 
 export interface BuildOptions {
@@ -94,6 +96,12 @@ export function entryOf(root: string, meta: SessionMeta, files: ReadonlyMap<stri
   if (meta.parentId) entry.parentId = meta.parentId;
   if (meta.role) entry.role = meta.role;
   return canonicalEntry(entry);
+}
+
+/** A session's entry as it was, at its files' current version (size and digest). */
+function reversioned(entry: CatalogEntry, files: ReadonlyMap<string, FileCacheEntry>): CatalogEntry {
+  const bytes = entry.files.reduce((n, p) => n + (files.get(p)?.size ?? 0), 0);
+  return canonicalEntry({ ...entry, bytes, digest: sessionDigest(entry.files, (p) => files.get(p)?.content) });
 }
 
 /**
@@ -161,7 +169,7 @@ export async function indexLocalSessions(sessions: SessionDb, options: IndexLoca
 export async function buildCatalog(input: CatalogInput, options: BuildOptions): Promise<BuiltCatalog> {
   const { sessions, prefetch } = options;
   const started = performance.now();
-  const stats: BuildStats = { sessions: 0, read: 0, resumed: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
+  const stats: BuildStats = { sessions: 0, read: 0, resumed: 0, kept: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
   const entries: CatalogEntry[] = [];
   const cacheUpdates: ({ label: string; path: string } & BuildCacheEntry)[] = [];
   const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; hit: BuildCacheEntry | undefined; read: Promise<FileSessions> }[] = [];
@@ -195,9 +203,9 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     let got: FileSessions;
     try {
       got = await miss.read;
-      found = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
+      const read = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
       // The text read with the metadata becomes the index's version of each session.
-      found.forEach((e, i) => {
+      read.forEach((e, i) => {
         const sid = got.texts[i];
         const appended = got.appended?.[i];
         if (sid !== undefined) {
@@ -210,15 +218,23 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
           if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) stats.indexed++;
         }
       });
+      // Sessions of a file that only grew, before its last one: as they were, at the file's new version.
+      const kept = (miss.hit?.entries.slice(0, got.kept ?? 0) ?? []).map((old) => {
+        const e = reversioned(old, miss.files);
+        sessions.reversion(e.agent, e.id, old.digest, e.digest);
+        return e;
+      });
+      stats.kept += kept.length;
+      found = [...kept, ...read];
     } catch (error) {
       if (options.signal?.aborted) throw error;
       stats.failed++;
       options.onWarning?.(`${miss.source.path}/${miss.path}`, `Its sessions are not in the catalog: ${(error as Error).message}`);
       continue;
     }
-    stats.read += found.length;
+    stats.read += got.metas.length;
     entries.push(...found);
-    const resume = found.length === 1 ? got.resume?.[0] : undefined;
+    const resume = got.runs ?? (found.length === 1 ? got.resume?.[0] : undefined);
     cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found, ...(resume ? { resume } : {}) });
   }
   stats.sessions = entries.length;

@@ -4,9 +4,9 @@
 // backup's calling thread and in the session worker (meta-worker.ts) alike.
 
 import { localFiles, MetaBuilder, readerFor, streamItems } from '../sessions/index.ts';
-import type { SessionItem, SessionMeta } from '../sessions/index.ts';
+import type { SessionItem, SessionMeta, SessionRef } from '../sessions/index.ts';
 import { canResume, pointAfter, ReadTrack, tee } from './resume.ts';
-import type { ResumePoint } from './resume.ts';
+import type { ResumePoint, RunsFrom, RunsPoint } from './resume.ts';
 import type { SessionDb, TextChunk, TextWriter } from './session-db.ts';
 import { TextChunker } from './session-db.ts';
 
@@ -51,6 +51,13 @@ export interface FileSessions {
   appended?: TextChunk[][];
   /** Per meta: where this read stopped, when the next can go on from there (resume.ts). */
   resume?: (ResumePoint | undefined)[];
+  /**
+   * A file of sessions appended one after another, read on from its last point (`RunsFrom`): the
+   * number of its first sessions not read again, as they were (`metas` are those after them).
+   */
+  kept?: number;
+  /** Such a file's point for the next read. */
+  runs?: RunsPoint;
 }
 
 export interface IndexTarget {
@@ -64,19 +71,30 @@ export interface IndexTarget {
 
 /**
  * The sessions a file of an agent's folder defines: metadata, and with `index` their text written
- * there (pending), all from one streaming pass per session.
+ * there (pending), all from one streaming pass per session. With `runs` (a file whose sessions
+ * are appended one after another, see RunsPoint), the sessions the file held at that point but
+ * its last are not read again when the file has only grown since.
  */
-export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: AbortSignal): Promise<FileSessions> {
+export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: AbortSignal, runs?: RunsFrom): Promise<FileSessions> {
   const reader = readerFor(agent, path);
   const out: FileSessions = { metas: [], texts: [] };
   if (!reader) return out;
   const local = localFiles(root);
   try {
-    const refs = await reader.list(local, path);
+    // Such a file's listing reads it whole, once: hashed on the way (and its old point's prefix checked).
+    const runTrack = reader.appendsSessions ? new ReadTrack(undefined, { firstOnly: true, mark: runs?.point.offset }) : undefined;
+    const listed = runTrack ? tee(local, path, 0, runTrack) : local;
+    const refs = await reader.list(listed, path);
+    const kept = runTrack && runs ? keptSessions(runs, runTrack, refs) : 0;
     // A file whose one session can go on later is read through a tee that hashes what it reads.
-    const track = refs.length === 1 && refs[0] && (await canResume(reader, local, refs[0])) ? new ReadTrack() : undefined;
-    const files = track ? tee(local, path, 0, track) : local;
-    for (const ref of refs) {
+    const track = !runTrack && refs.length === 1 && refs[0] && (await canResume(reader, local, refs[0])) ? new ReadTrack() : undefined;
+    const files = track ? tee(local, path, 0, track) : listed;
+    if (runTrack) {
+      if (kept > 0) out.kept = kept;
+      // Only after a listing that read to the end of a whole line, and that alone.
+      if (runTrack.opens === 1 && runTrack.last === 0x0a) out.runs = { kind: 'runs', offset: runTrack.bytes, prefix: runTrack.hash.copy().digest('hex'), sessions: refs.length };
+    }
+    for (const ref of refs.slice(kept)) {
       const builder = new MetaBuilder(ref);
       const chunker = index ? new TextChunker() : undefined;
       const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}), ...(index.lane ? { lane: index.lane } : {}) });
@@ -106,6 +124,19 @@ export async function readFileSessions(agent: string, root: string, path: string
     throw error;
   }
   return out;
+}
+
+/**
+ * How many of a file's first sessions are as they were at `runs.point`: all it held then but the
+ * last, when the file's first bytes are the ones read then (it only grew) and the same sessions
+ * begin them; else none.
+ */
+function keptSessions(runs: RunsFrom, track: ReadTrack, refs: readonly SessionRef[]): number {
+  const { point, keys } = runs;
+  if (track.marked !== point.prefix || keys.length !== point.sessions || refs.length < point.sessions) return 0;
+  const kept = point.sessions - 1;
+  for (let i = 0; i < kept; i++) if ((refs[i]?.key ?? '') !== keys[i]) return 0;
+  return kept;
 }
 
 /** The time of a file for the index's order: its mtime in seconds. */

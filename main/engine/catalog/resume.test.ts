@@ -92,6 +92,59 @@ describe.skipIf(!home)('reading on from where the last read stopped, on the real
   });
 });
 
+describe('an Aider history read on from its last point', () => {
+  const generated = Array.from({ length: 6 }, (_, i) => `# aider chat started at 2026-02-0${1 + (i % 3)} 09:00:00\n\n> Aider v0.82.2\n\n#### question ${i}\n\nAnswer ${i}.\n\n`).join('');
+  const histories = [generated, ...(home ? [readFileSync(join(home, 'src', 'simple-calculator', '.aider.chat.history.md'), 'utf8')] : [])];
+
+  it('keeps the runs before the last it read, and reads the rest as a whole read would, wherever the file was cut', async () => {
+    const path = '.aider.chat.history.md';
+    let kept = 0;
+    for (const history of histories) {
+      const bytes = Buffer.from(history + generated);
+      const whole = tempDir();
+      writeFileSync(join(whole, path), bytes);
+      const all = await readFileSessions('aider', whole, path);
+      expect(all.runs).toMatchObject({ kind: 'runs', offset: bytes.length });
+      const ends: number[] = [];
+      for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) ends.push(i + 1);
+      // About 16 cuts, spread over the file: mid-run, and just before and after a run's header.
+      const every = Math.max(1, Math.floor(ends.length / 16));
+      for (const cut of ends.filter((_, i) => i % every === 0)) {
+        if (cut >= bytes.length) continue;
+        const dir = tempDir();
+        writeFileSync(join(dir, path), bytes.subarray(0, cut));
+        const first = await readFileSessions('aider', dir, path);
+        const point = first.runs;
+        expect(point, `cut at ${cut}`).toMatchObject({ offset: cut, sessions: first.metas.length });
+        appendFileSync(join(dir, path), bytes.subarray(cut));
+        const on = await readFileSessions('aider', dir, path, undefined, undefined, { point: point!, keys: first.metas.map((m) => m.ref.key ?? '') });
+        const k = on.kept ?? 0;
+        expect(k, `cut at ${cut}`).toBe(Math.max(0, first.metas.length - 1));
+        // The kept runs are the first read's; what was read again is the whole read's (the project is the folder read).
+        const here = (metas: typeof all.metas) => metas.map((m) => ({ ...m, project: undefined }));
+        expect(here(first.metas.slice(0, k))).toEqual(here(all.metas.slice(0, k)));
+        expect(here(on.metas)).toEqual(here(all.metas.slice(k)));
+        expect(on.runs).toEqual(all.runs);
+        kept += k;
+      }
+    }
+    expect(kept).toBeGreaterThan(15);
+  });
+
+  it('reads whole a history rewritten rather than grown, or one whose runs are no longer the ones counted', async () => {
+    const path = '.aider.chat.history.md';
+    const dir = tempDir();
+    writeFileSync(join(dir, path), generated);
+    const first = await readFileSessions('aider', dir, path);
+    const from = { point: first.runs!, keys: first.metas.map((m) => m.ref.key ?? '') };
+    writeFileSync(join(dir, path), generated.replace('question 1', 'question one') + generated);
+    expect((await readFileSessions('aider', dir, path, undefined, undefined, from)).kept).toBeUndefined();
+    writeFileSync(join(dir, path), generated + generated);
+    expect((await readFileSessions('aider', dir, path, undefined, undefined, { ...from, keys: ['x', ...from.keys.slice(1)] })).kept).toBeUndefined();
+    expect((await readFileSessions('aider', dir, path, undefined, undefined, from)).kept).toBe(5);
+  });
+});
+
 describe('when a read does not resume', () => {
   const line = (i: number) => `${JSON.stringify({ type: 'user', timestamp: `2026-01-01T00:00:${String(i % 60).padStart(2, '0')}.000Z`, cwd: '/src/app', message: { role: 'user', content: `message number ${i}` } })}\n`;
   const path = 'projects/-src-app/11111111-2222-4333-8444-555555555555.jsonl';

@@ -16,6 +16,7 @@ import type { FileSessions } from './read.ts';
 import { TextChunker } from './session-db.ts';
 
 export interface ResumePoint {
+  kind?: undefined;
   /** Bytes read: the file up to and with its last line break. */
   offset: number;
   /** The number of the line after the last. */
@@ -29,6 +30,25 @@ export interface ResumePoint {
   reader: Record<string, unknown>;
 }
 
+/**
+ * Where a read of a file whose sessions are appended one after another (SessionReader
+ * appendsSessions: Aider's runs) stopped: the file's first `offset` bytes, a SHA-256 of them, and
+ * the number of sessions they held. When the file has only grown, the first `sessions - 1` are
+ * as they were; the last may have grown, and any after it are new.
+ */
+export interface RunsPoint {
+  kind: 'runs';
+  offset: number;
+  prefix: string;
+  sessions: number;
+}
+
+/** A read of such a file going on from its point: the keys of the sessions the point counted, in order. */
+export interface RunsFrom {
+  point: RunsPoint;
+  keys: readonly string[];
+}
+
 /** What a read that can resume keeps track of, fed by `tee`. */
 export class ReadTrack {
   readonly hash: Hash;
@@ -36,27 +56,45 @@ export class ReadTrack {
   newlines = 0;
   last = -1;
   opens = 0;
-  constructor(hash: Hash = createHash('sha256')) {
+  /** Only the first open of the file is tracked; later ones (a session further on) pass through. */
+  readonly firstOnly: boolean;
+  /** Where to take the hash of the bytes so far on the way (`marked`): a resume point's offset. */
+  readonly mark: number | undefined;
+  marked: string | undefined;
+  constructor(hash: Hash = createHash('sha256'), options: { firstOnly?: boolean; mark?: number } = {}) {
     this.hash = hash;
+    this.firstOnly = options.firstOnly ?? false;
+    this.mark = options.mark;
+  }
+
+  /** Hashes and counts a chunk read. */
+  add(chunk: Buffer): void {
+    const cut = this.mark !== undefined && this.marked === undefined ? this.mark - this.bytes : -1;
+    if (cut >= 0 && cut <= chunk.length) {
+      this.hash.update(chunk.subarray(0, cut));
+      this.marked = this.hash.copy().digest('hex');
+      this.hash.update(chunk.subarray(cut));
+    } else this.hash.update(chunk);
+    this.bytes += chunk.length;
+    for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) this.newlines++;
+    if (chunk.length > 0) this.last = chunk[chunk.length - 1] as number;
   }
 }
 
 /**
  * `files`, with the reads of `path` (opened at `start`) hashed and counted into `track`. A second
- * open of the file makes the track useless (opens > 1): no resume point is left then.
+ * open of the file makes the track useless (opens > 1): no resume point is left then; unless the
+ * track is `firstOnly`, when later opens are not tracked at all.
  */
 export function tee(files: SessionFiles, path: string, start: number, track: ReadTrack): SessionFiles {
   return {
     ...files,
     open(p, from = 0) {
-      if (p !== path) return files.open(p, from);
+      if (p !== path || (track.firstOnly && track.opens > 0)) return files.open(p, from);
       track.opens += from === start ? 1 : 2;
       return (async function* () {
         for await (const chunk of files.open(p, from)) {
-          track.hash.update(chunk);
-          track.bytes += chunk.length;
-          for (let i = chunk.indexOf(0x0a); i >= 0; i = chunk.indexOf(0x0a, i + 1)) track.newlines++;
-          if (chunk.length > 0) track.last = chunk[chunk.length - 1] as number;
+          track.add(chunk);
           yield chunk;
         }
       })();

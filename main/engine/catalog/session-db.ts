@@ -20,15 +20,15 @@ import { threadId } from 'node:worker_threads';
 import type { BlobId } from '../../../shared/ids.ts';
 import { turn } from '../concurrency.ts';
 import type { CatalogEntry } from './entry.ts';
-import type { ResumePoint } from './resume.ts';
+import type { ResumePoint, RunsPoint } from './resume.ts';
 
 /** What the build cache holds of a file that defines sessions (see build.ts). */
 export interface BuildCacheEntry {
   /** sessionDigest of the file alone, when its entries were built. */
   content: string;
   entries: CatalogEntry[];
-  /** Where the read of its one growing session stopped (catalog/resume.ts). */
-  resume?: ResumePoint;
+  /** Where the read of its one growing session, or of its sessions appended one after another, stopped (catalog/resume.ts). */
+  resume?: ResumePoint | RunsPoint;
 }
 
 const SCHEMA_META = 'sessions_schema';
@@ -353,7 +353,7 @@ export class SessionDb {
   /** Per file of a source: the content it had and the entries its sessions gave. */
   buildCache(label: string): Map<string, BuildCacheEntry> {
     const rows = this.db.prepare<[string], { path: string; content: string; entries: string; resume: string | null }>('SELECT path, content, entries, resume FROM catalog_build WHERE label = ?').all(label);
-    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[], ...(r.resume ? { resume: JSON.parse(r.resume) as ResumePoint } : {}) }]));
+    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[], ...(r.resume ? { resume: JSON.parse(r.resume) as ResumePoint | RunsPoint } : {}) }]));
   }
 
   /** Stores `updates`, and forgets the cached files of `labels` that `present` no longer has. */
@@ -594,6 +594,15 @@ export class SessionDb {
         return true;
       })
       .immediate();
+  }
+
+  /**
+   * Makes the index's text of a session version `to` without reading it again: its content is
+   * unchanged, but its version is new (a run of an Aider history that grew after it). False when
+   * the index doesn't hold version `from` (the session is then indexed whole later, see unindexed).
+   */
+  reversion(agent: string, id: string, from: string, to: string): boolean {
+    return this.stmt('UPDATE session_docs SET digest = ? WHERE agent = ? AND id = ? AND digest = ?').run(to, agent, id, from).changes === 1;
   }
 
   /** Replaces a session's text in the index with `chunks` (see TextChunker). */

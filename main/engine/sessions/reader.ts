@@ -91,6 +91,13 @@ export interface SessionReader {
    * file adds to the session. The catalog then reads only what was appended (catalog/resume.ts).
    */
   resumable?(files: SessionFiles, ref: SessionRef): Promise<boolean>;
+  /**
+   * The file holds its sessions one after another, each begun after the last, and `list` reads
+   * the whole file once from its start (Aider's runs). A session's items come from its own bytes
+   * only, so when the file has only grown, every session but the last it held is as it was: the
+   * catalog reads only the last and those after it (catalog/resume.ts).
+   */
+  readonly appendsSessions?: boolean;
 }
 
 /** Tool calls wait this many items for their result before they are passed on without it. */

@@ -28,6 +28,7 @@ export const aiderReader: SessionReader = {
   format: 'aider',
   agent: 'aider',
   patterns: ['.aider.chat.history.md', '**/.aider.chat.history.md'],
+  appendsSessions: true,
 
   async list(files: SessionFiles, path: string): Promise<SessionRef[]> {
     const refs: SessionRef[] = [];
