@@ -1,0 +1,11 @@
+// Lists and reads files through localFiles on a worker thread (where it uses synchronous calls),
+// for main/engine/sessions/files.test.ts to compare with the main thread's results.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { localFiles } from '../main/engine/sessions/files.ts';
+
+const { root, dirs, read } = workerData as { root: string; dirs: string[]; read: string[] };
+const files = localFiles(root);
+const lists = await Promise.all(dirs.map((d) => files.list(d)));
+const texts = await Promise.all(read.map(async (p) => files.read(p).then((b) => b.toString('utf8'), (e: NodeJS.ErrnoException) => `error ${e.code}`)));
+parentPort?.postMessage({ lists, texts });
