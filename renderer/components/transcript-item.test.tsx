@@ -2,7 +2,7 @@
 import { cleanup, render } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SessionItemView } from '../../shared/sessions.ts';
-import { estimateAt, notShownLine, startsAgentTurn, TranscriptRow } from './transcript-item.tsx';
+import { continuesAgentTurn, estimateAt, notShownLine, startsAgentTurn, TranscriptRow } from './transcript-item.tsx';
 
 afterEach(cleanup);
 
@@ -67,5 +67,26 @@ describe('who is speaking', () => {
     expect(heads[1]?.nextElementSibling?.getAttribute('data-kind')).toBe('thinking');
     // The row's estimate makes room for it.
     expect(estimateAt(at, 1)).toBeGreaterThan(estimateAt(at, 8));
+  });
+
+  it("doesn't repeat the agent's name over its first message in a turn that opened with it, only there", () => {
+    // Message 2 answers under the name over call 1; message 7 after thinking 5 and call 6. A
+    // second message of the agent's (9) and one in a turn opened by a message keep their names.
+    const more: SessionItemView[] = [...turn.slice(0, 8), { seq: 8, kind: 'tool-result', result: { text: 'ok', isError: false } }, message(9, 'And more'), user(10, 'Hi'), message(11, 'Hello'), call(12, 'ls'), message(13, 'Listed')];
+    const m = (i: number) => more[i];
+    expect(more.map((_, i) => continuesAgentTurn(m, i))).toEqual([false, false, true, false, false, false, false, true, false, false, false, false, false, false]);
+    const { container } = render(
+      <div>
+        {more.map((_, i) => (
+          <TranscriptRow key={i} index={i} itemAt={m} assistant="Gemini CLI" hitSeq={undefined} measure={() => {}} />
+        ))}
+      </div>,
+    );
+    const named = (seq: number) => container.querySelector(`[data-seq="${seq}"]`)?.querySelector('.msg-author')?.textContent;
+    expect([2, 7, 9, 11, 13].map(named)).toEqual([undefined, undefined, 'Gemini CLI', 'Gemini CLI', 'Gemini CLI']);
+    // Three of the user's, two over turns that open with a call or thinking, three messages.
+    expect(container.querySelectorAll('.msg-author')).toHaveLength(8);
+    // Its estimate drops the line its name took (both are one line).
+    expect(estimateAt(m, 2)).toBeLessThan(estimateAt(m, 9));
   });
 });

@@ -72,9 +72,14 @@ function folded(itemAt: (index: number) => SessionItemView | undefined, index: n
   return itemAt(index)?.kind === 'not-shown' && itemAt(index - 1)?.kind === 'not-shown';
 }
 
-/** A row's height before it is measured: a record folded into the run before it has none. */
+/**
+ * A row's height before it is measured: a record folded into the run before it has none; the
+ * agent's name over a turn adds its line, and a message that goes on with such a turn drops its own.
+ */
 export function estimateAt(itemAt: (index: number) => SessionItemView | undefined, index: number): number {
-  return folded(itemAt, index) ? 0 : estimateRow(itemAt(index)) + (startsAgentTurn(itemAt, index) ? AGENT_HEAD : 0);
+  if (folded(itemAt, index)) return 0;
+  const head = startsAgentTurn(itemAt, index) ? AGENT_HEAD : continuesAgentTurn(itemAt, index) ? -AGENT_HEAD : 0;
+  return estimateRow(itemAt(index)) + head;
 }
 
 /** Height of the agent's name over a turn that opens with a tool call or thinking. */
@@ -100,6 +105,23 @@ export function startsAgentTurn(itemAt: (index: number) => SessionItemView | und
   return false;
 }
 
+/**
+ * The agent's first message in a turn that opened with its name over a tool call or thinking
+ * (startsAgentTurn), with only its calls, thinking and their output between: the name is already
+ * over the turn, so the message doesn't repeat it.
+ */
+export function continuesAgentTurn(itemAt: (index: number) => SessionItemView | undefined, index: number): boolean {
+  const item = itemAt(index);
+  if (item?.kind !== 'message' || item.role !== 'assistant') return false;
+  for (let i = index - 1; i >= 0 && i >= index - SPEAKER_LOOKBACK; i--) {
+    const before = itemAt(i);
+    if (before?.kind === 'attachment' || before?.kind === 'not-shown' || before?.kind === 'tool-result') continue;
+    if (before?.kind !== 'tool-call' && before?.kind !== 'thinking') return false;
+    if (startsAgentTurn(itemAt, i)) return true;
+  }
+  return false;
+}
+
 /** Row `index` of a virtual list of items (the caller gives it its key). */
 export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { index: number; itemAt: (index: number) => SessionItemView | undefined; assistant: string; hitSeq: number | undefined; measure: (el: Element | null) => void }) {
   if (folded(itemAt, index)) return <div ref={measure} data-index={index} className="virtual-row transcript-row is-folded" />;
@@ -109,7 +131,7 @@ export function TranscriptRow({ index, itemAt, assistant, hitSeq, measure }: { i
     <div ref={measure} data-index={index} className="virtual-row transcript-row">
       {item && startsAgentTurn(itemAt, index) && <AgentHead assistant={assistant} time={item.time} />}
       {item ? (
-        <TranscriptItem item={item} assistant={assistant} hit={item.seq === hitSeq} {...(line !== undefined ? { notShown: line } : {})} />
+        <TranscriptItem item={item} assistant={assistant} hit={item.seq === hitSeq} {...(line !== undefined ? { notShown: line } : {})} {...(continuesAgentTurn(itemAt, index) ? { continued: true } : {})} />
       ) : (
         <div className="session-placeholder" style={{ height: UNKNOWN_ROW - 12 }}>
           Loading…
@@ -132,19 +154,22 @@ function AgentHead({ assistant, time }: { assistant: string; time: string | unde
   );
 }
 
-export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hit, notShown }: { item: SessionItemView; assistant: string; hit: boolean; notShown?: string }) {
+/** `continued`: a message that goes on with its agent's turn, under the name already over it (continuesAgentTurn). */
+export const TranscriptItem = memo(function TranscriptItem({ item, assistant, hit, notShown, continued }: { item: SessionItemView; assistant: string; hit: boolean; notShown?: string; continued?: boolean }) {
   const cls = hit ? ' is-hit' : '';
   switch (item.kind) {
     case 'message':
       return (
-        <div className={`msg msg-${item.role}${cls}`} data-kind={`message-${item.role}`} data-seq={item.seq}>
-          <div className="msg-head">
-            <span className={`msg-avatar msg-avatar-${item.role}`} aria-hidden="true">
-              <Icon name={item.role === 'user' ? 'user' : 'sparkle'} size={13} />
-            </span>
-            <span className="msg-author">{item.role === 'user' ? 'You' : assistant}</span>
-            {item.time && <span className="msg-time">{formatTime(item.time)}</span>}
-          </div>
+        <div className={`msg msg-${item.role}${cls}${continued ? ' is-continued' : ''}`} data-kind={`message-${item.role}`} data-seq={item.seq}>
+          {!continued && (
+            <div className="msg-head">
+              <span className={`msg-avatar msg-avatar-${item.role}`} aria-hidden="true">
+                <Icon name={item.role === 'user' ? 'user' : 'sparkle'} size={13} />
+              </span>
+              <span className="msg-author">{item.role === 'user' ? 'You' : assistant}</span>
+              {item.time && <span className="msg-time">{formatTime(item.time)}</span>}
+            </div>
+          )}
           <div className="msg-body">
             <Markdown text={item.text} defer />
           </div>
