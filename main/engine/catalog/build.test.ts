@@ -1,7 +1,8 @@
 // The catalog built by a real backup of real agent samples: entries from the readers, text in the
 // search index, unchanged sessions not read again, another device listing and searching them.
 
-import { appendFileSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { appendFileSync, chmodSync, copyFileSync, cpSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
@@ -189,6 +190,75 @@ describe('an Aider history that grows', () => {
       const third = await runBackup(repo, { sources, reason: 'manual' });
       expect(third.catalog).toMatchObject({ sessions: 31, read: 31, kept: 0, failed: 0 });
       expect(sessions.search('"question 3 on"').map((h) => h.session.id)).toEqual(['2026-03-04 10:03:00']);
+    } finally {
+      await repo.close();
+    }
+  });
+});
+
+describe.skipIf(!samples)('an OpenCode database whose sessions change one at a time', () => {
+  /** The real 1.16 database with its one session copied `n` times under other ids (`<id>-<k>`). */
+  function database(file: string, n: number): void {
+    copyFileSync(join(samples as string, '.local', 'share', 'opencode', 'opencode.db'), file);
+    chmodSync(file, 0o644);
+    const db = new Database(file);
+    const copy = (table: string, k: number, ids: string[]) => {
+      const cols = (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name);
+      const values = cols.map((c) => (ids.includes(c) ? `${c} || '-${k}'` : c === 'slug' ? `slug || '-${k}'` : c)).join(', ');
+      db.exec(`INSERT INTO ${table} (${cols.join(', ')}) SELECT ${values} FROM ${table} WHERE id NOT LIKE '%-%'`);
+    };
+    for (let k = 1; k < n; k++) {
+      copy('session', k, ['id']);
+      copy('message', k, ['id', 'session_id']);
+      copy('part', k, ['id', 'message_id', 'session_id']);
+    }
+    db.close();
+  }
+
+  it('reads again only the sessions whose rows changed; the others are kept, at the new version, still found by search', async () => {
+    const home = join(tempDir('cairn-build-opencode-'), 'home');
+    const dir = join(home, '.local', 'share', 'opencode');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'opencode.db');
+    database(file, 5);
+    const sources = await toBackupSources(ADAPTERS, { home, platform: 'linux' as const, env: {} }, ['opencode']);
+    const { repo } = await initRepo(new LocalBlobStore(join(tempDir('cairn-build-opencode-vault-'), 'v')), tempDir('cairn-build-opencode-state-'), 'laptop');
+    try {
+      const first = await runBackup(repo, { sources, reason: 'manual' });
+      expect(first.catalog).toMatchObject({ sessions: 5, read: 5, kept: 0, failed: 0 });
+
+      // A part streams into session -3's last message; session -1 is renamed.
+      const db = new Database(file);
+      const last = db.prepare("SELECT id, message_id FROM part WHERE session_id = 'ses_04ca851f7ffevKrKMHW3RsPK1U-3' ORDER BY time_created DESC LIMIT 1").get() as { id: string; message_id: string };
+      db.prepare("INSERT INTO part (id, message_id, session_id, time_created, time_updated, data) VALUES (?, ?, 'ses_04ca851f7ffevKrKMHW3RsPK1U-3', 1785420999000, 1785420999000, ?)").run(`${last.id}z`, last.message_id, JSON.stringify({ type: 'text', text: 'The quokka ledger balances now.' }));
+      db.prepare("UPDATE session SET title = 'Renamed by hand', time_updated = 1785420999999 WHERE id = 'ses_04ca851f7ffevKrKMHW3RsPK1U-1'").run();
+      db.close();
+      const second = await runBackup(repo, { sources, reason: 'manual' });
+      expect(second.catalog).toMatchObject({ sessions: 5, read: 2, kept: 3, indexed: 2, failed: 0 });
+      const sessions = new SessionDb(repo.db.db);
+      const listed = sessions.list();
+      for (const s of listed) expect(sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+      expect(sessions.search('quokka').map((h) => h.session.id)).toEqual(['ses_04ca851f7ffevKrKMHW3RsPK1U-3']);
+      expect(listed.find((s) => s.id === 'ses_04ca851f7ffevKrKMHW3RsPK1U-1')?.title).toBe('Renamed by hand');
+      expect(sessions.search('"Read SPEC.md"').length).toBe(5);
+
+      // Exactly what a whole read of the changed database lists (a fresh vault's first backup).
+      const fresh = (await initRepo(new LocalBlobStore(join(tempDir('cairn-build-opencode-fresh-'), 'v')), undefined, 'laptop')).repo;
+      try {
+        const whole = await runBackup(fresh, { sources, reason: 'manual' });
+        expect(whole.catalog).toMatchObject({ read: 5, kept: 0 });
+        const fields = ({ digest: _d, device: _v, devices: _vs, snapshot: _s, ...rest }: (typeof listed)[number]) => rest;
+        expect(listed.map(fields)).toEqual(new SessionDb(fresh.db.db).list().map(fields));
+      } finally {
+        await fresh.close();
+      }
+
+      // Nothing of any session changed, the file did (a row of another table): every session kept.
+      const again = new Database(file);
+      again.exec('CREATE TABLE IF NOT EXISTS scratch (x); INSERT INTO scratch VALUES (1);');
+      again.close();
+      const third = await runBackup(repo, { sources, reason: 'manual' });
+      expect(third.catalog).toMatchObject({ sessions: 5, read: 0, kept: 5, failed: 0 });
     } finally {
       await repo.close();
     }

@@ -218,8 +218,9 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
           if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) stats.indexed++;
         }
       });
-      // Sessions of a file that only grew, before its last one: as they were, at the file's new version.
-      const kept = (miss.hit?.entries.slice(0, got.kept ?? 0) ?? []).map((old) => {
+      // Sessions of a file of many that are as they were (read.ts ReadFrom): at the file's new version.
+      const keep = new Set(got.kept ?? []);
+      const kept = (miss.hit?.entries.filter((e) => keep.has(e.key ?? '')) ?? []).map((old) => {
         const e = reversioned(old, miss.files);
         sessions.reversion(e.agent, e.id, old.digest, e.digest);
         return e;
@@ -234,7 +235,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     }
     stats.read += got.metas.length;
     entries.push(...found);
-    const resume = got.runs ?? (found.length === 1 ? got.resume?.[0] : undefined);
+    const resume = got.point ?? (found.length === 1 ? got.resume?.[0] : undefined);
     cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found, ...(resume ? { resume } : {}) });
   }
   stats.sessions = entries.length;

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { parentPort } from 'node:worker_threads';
 import { readFileSessions } from './read.ts';
 import type { FileSessions } from './read.ts';
-import type { RunsFrom } from './resume.ts';
+import type { ReadFrom } from './resume.ts';
 import { SessionDb } from './session-db.ts';
 
 export interface MetaRequest {
@@ -24,8 +24,8 @@ export interface MetaRequest {
   at: number;
   /** This worker's sids (see SessionDb.textWriter). */
   lane?: { k: number; n: number };
-  /** A file of sessions appended one after another: where its last read stopped (readFileSessions). */
-  runs?: RunsFrom;
+  /** A file of many sessions: where its last read stopped (readFileSessions). */
+  from?: ReadFrom;
 }
 
 export type MetaResponse = ({ task: number } & FileSessions) | { task: number; error: string };
@@ -53,7 +53,7 @@ port.on('message', (request: MetaRequest) => {
     let reply: MetaResponse;
     try {
       const index = request.db ? { sessions: indexOf(request.db), at: request.at, batchChars: WORKER_BATCH_CHARS, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
-      const read = await readFileSessions(request.agent, request.root, request.path, index, undefined, request.runs);
+      const read = await readFileSessions(request.agent, request.root, request.path, index, undefined, request.from);
       reply = { task: request.task, ...read };
     } catch (error) {
       reply = { task: request.task, error: error instanceof Error ? error.message : String(error) };

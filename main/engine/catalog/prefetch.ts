@@ -22,7 +22,7 @@ import type { MetaRequest, MetaResponse } from './meta-worker.ts';
 import { mtimeSeconds, readFileSessions } from './read.ts';
 import type { FileSessions } from './read.ts';
 import { resumeFileSessions } from './resume.ts';
-import type { RunsFrom } from './resume.ts';
+import type { ReadFrom } from './resume.ts';
 import type { BuildCacheEntry, SessionDb } from './session-db.ts';
 
 /** meta-worker beside this file, with this file's extension: .ts from source, .js/.mjs when built. */
@@ -34,8 +34,8 @@ export interface FileFacts {
   mtimeNs: string;
 }
 
-/** The sessions a file defines, read once: metadata, and their text pending in the index (`runs`: see readFileSessions). */
-export type SessionSource = (agent: string, root: string, path: string, file?: FileFacts, runs?: RunsFrom) => Promise<FileSessions>;
+/** The sessions a file defines, read once: metadata, and their text pending in the index (`from`: see readFileSessions). */
+export type SessionSource = (agent: string, root: string, path: string, file?: FileFacts, from?: ReadFrom) => Promise<FileSessions>;
 
 /**
  * Session workers a backup starts. Two even on two cores: once the walk ends the chunk workers
@@ -58,14 +58,16 @@ export async function readMetasHere(agent: string, root: string, path: string): 
  * only the appended part is parsed), else read whole by `read`.
  */
 export function readOrResume(read: SessionSource, agent: string, root: string, path: string, file: FileFacts, hit: BuildCacheEntry | undefined): Promise<FileSessions> {
-  // A file of sessions appended one after another: its earlier sessions are kept as they were,
-  // so the read costs what was appended (and a scan), not the file's size: that is what decides
-  // whether a worker is started for it (0.3 s and more, most of such a backup's catalog step).
-  if (hit?.resume?.kind === 'runs') {
-    const { resume } = hit;
-    return read(agent, root, path, { ...file, size: Math.max(0, file.size - resume.offset) }, { point: resume, keys: hit.entries.map((e) => e.key ?? '') });
+  // A file of many sessions read before: those as they were are kept, so the read costs what
+  // changed (and a scan), not the file's size, and that is what decides whether a worker is
+  // started for it (0.3 s and more, most of such a backup's catalog step): what was appended
+  // to a file of runs, one session's share of a database.
+  const many = hit?.resume;
+  if (many?.kind === 'runs' || many?.kind === 'stamps') {
+    const size = many.kind === 'runs' ? file.size - many.offset : file.size / Math.max(1, hit?.entries.length ?? 1);
+    return read(agent, root, path, { ...file, size: Math.max(0, Math.round(size)) }, { point: many, keys: hit?.entries.map((e) => e.key ?? '') ?? [] });
   }
-  const point = hit?.entries.length === 1 ? hit.resume : undefined;
+  const point = hit?.entries.length === 1 ? many : undefined;
   if (!point) return read(agent, root, path, file);
   return resumeFileSessions(agent, root, path, point).then(
     (resumed) => resumed ?? read(agent, root, path, file),
@@ -75,7 +77,7 @@ export function readOrResume(read: SessionSource, agent: string, root: string, p
 
 /** Reads on the calling thread, writing the text into `sessions`' index. */
 export function readHere(sessions: SessionDb): SessionSource {
-  return (agent, root, path, file, runs) => readFileSessions(agent, root, path, { sessions, at: mtimeSeconds(file?.mtimeNs) }, undefined, runs);
+  return (agent, root, path, file, from) => readFileSessions(agent, root, path, { sessions, at: mtimeSeconds(file?.mtimeNs) }, undefined, from);
 }
 
 /** A worker thread reading sessions; if it can't start or dies, reads fall back to this thread. */
@@ -105,11 +107,11 @@ class MetaWorker {
     this.lane = lane;
   }
 
-  read: SessionSource = (agent, root, path, file, runs) => {
-    if (this.broken) return this.here(agent, root, path, file, runs);
+  read: SessionSource = (agent, root, path, file, from) => {
+    if (this.broken) return this.here(agent, root, path, file, from);
     const worker = this.start();
     const bytes = file?.size ?? 0;
-    const request: MetaRequest = { task: this.next++, agent, root, path, at: mtimeSeconds(file?.mtimeNs), lane: this.lane, ...(this.dbFile ? { db: this.dbFile } : {}), ...(runs ? { runs } : {}) };
+    const request: MetaRequest = { task: this.next++, agent, root, path, at: mtimeSeconds(file?.mtimeNs), lane: this.lane, ...(this.dbFile ? { db: this.dbFile } : {}), ...(from ? { from } : {}) };
     this.queued += bytes;
     const done = () => void (this.queued -= bytes);
     return new Promise<FileSessions>((resolve, reject) => {
@@ -141,7 +143,7 @@ class MetaWorker {
       this.sessions.dropPendingOf(thread);
       const left = [...this.pending.values()];
       this.pending.clear();
-      for (const p of left) this.here(p.request.agent, p.request.root, p.request.path, undefined, p.request.runs).then(p.resolve, p.reject);
+      for (const p of left) this.here(p.request.agent, p.request.root, p.request.path, undefined, p.request.from).then(p.resolve, p.reject);
     };
     worker.on('error', fallBack);
     worker.on('exit', () => {
@@ -203,15 +205,15 @@ export class CatalogPrefetch {
   }
 
   /** Reads here while the files are few and small; in the worker (started now) once they aren't. */
-  readonly read: SessionSource = (agent, root, path, file, runs) => {
+  readonly read: SessionSource = (agent, root, path, file, from) => {
     const bytes = file?.size ?? 0;
     if (this.workers.length === 0 || (!this.started && bytes <= this.inline)) {
       this.inline -= bytes;
-      return this.here(agent, root, path, file, runs);
+      return this.here(agent, root, path, file, from);
     }
     this.started = true;
     const least = this.workers.reduce((a, b) => (b.queued < a.queued ? b : a));
-    return least.read(agent, root, path, file, runs);
+    return least.read(agent, root, path, file, from);
   };
 
   /** The build cache of a source (see build.ts). */

@@ -6,7 +6,7 @@
 import { localFiles, MetaBuilder, readerFor, streamItems } from '../sessions/index.ts';
 import type { SessionItem, SessionMeta, SessionRef } from '../sessions/index.ts';
 import { canResume, pointAfter, ReadTrack, tee } from './resume.ts';
-import type { ResumePoint, RunsFrom, RunsPoint } from './resume.ts';
+import type { ReadFrom, ResumePoint, RunsPoint, StampsPoint } from './resume.ts';
 import type { SessionDb, TextChunk, TextWriter } from './session-db.ts';
 import { TextChunker } from './session-db.ts';
 
@@ -52,12 +52,12 @@ export interface FileSessions {
   /** Per meta: where this read stopped, when the next can go on from there (resume.ts). */
   resume?: (ResumePoint | undefined)[];
   /**
-   * A file of sessions appended one after another, read on from its last point (`RunsFrom`): the
-   * number of its first sessions not read again, as they were (`metas` are those after them).
+   * A file of many sessions read on from its last point (`ReadFrom`): the keys of the sessions not
+   * read again, as they were (`metas` are the others).
    */
-  kept?: number;
+  kept?: string[];
   /** Such a file's point for the next read. */
-  runs?: RunsPoint;
+  point?: RunsPoint | StampsPoint;
 }
 
 export interface IndexTarget {
@@ -71,30 +71,34 @@ export interface IndexTarget {
 
 /**
  * The sessions a file of an agent's folder defines: metadata, and with `index` their text written
- * there (pending), all from one streaming pass per session. With `runs` (a file whose sessions
- * are appended one after another, see RunsPoint), the sessions the file held at that point but
- * its last are not read again when the file has only grown since.
+ * there (pending), all from one streaming pass per session. With `from` (a file of many sessions
+ * read before), the sessions that are as they were then are not read again: for a file whose
+ * sessions are appended one after another (RunsPoint), those it held but its last, when it has
+ * only grown since; for a database (StampsPoint), those whose stamp is the same.
  */
-export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: AbortSignal, runs?: RunsFrom): Promise<FileSessions> {
+export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: AbortSignal, from?: ReadFrom): Promise<FileSessions> {
   const reader = readerFor(agent, path);
   const out: FileSessions = { metas: [], texts: [] };
   if (!reader) return out;
   const local = localFiles(root);
   try {
     // Such a file's listing reads it whole, once: hashed on the way (and its old point's prefix checked).
-    const runTrack = reader.appendsSessions ? new ReadTrack(undefined, { firstOnly: true, mark: runs?.point.offset }) : undefined;
+    const runs = from?.point.kind === 'runs' ? from.point : undefined;
+    const runTrack = reader.appendsSessions ? new ReadTrack(undefined, { firstOnly: true, mark: runs?.offset }) : undefined;
     const listed = runTrack ? tee(local, path, 0, runTrack) : local;
+    // A database's stamps are taken before its sessions are read: a session changed meanwhile has another stamp next time.
+    const stamps = reader.stamps ? await reader.stamps(local, path) : undefined;
     const refs = await reader.list(listed, path);
-    const kept = runTrack && runs ? keptSessions(runs, runTrack, refs) : 0;
+    const kept = new Set(runs && runTrack && from ? keptRuns(runs, from.keys, runTrack, refs) : stamps && from?.point.kind === 'stamps' ? keptStamped(from.point, from.keys, stamps, refs) : []);
     // A file whose one session can go on later is read through a tee that hashes what it reads.
     const track = !runTrack && refs.length === 1 && refs[0] && (await canResume(reader, local, refs[0])) ? new ReadTrack() : undefined;
     const files = track ? tee(local, path, 0, track) : listed;
-    if (runTrack) {
-      if (kept > 0) out.kept = kept;
-      // Only after a listing that read to the end of a whole line, and that alone.
-      if (runTrack.opens === 1 && runTrack.last === 0x0a) out.runs = { kind: 'runs', offset: runTrack.bytes, prefix: runTrack.hash.copy().digest('hex'), sessions: refs.length };
-    }
-    for (const ref of refs.slice(kept)) {
+    if (kept.size > 0) out.kept = [...kept];
+    // Only after a listing that read to the end of a whole line, and that alone.
+    if (runTrack && runTrack.opens === 1 && runTrack.last === 0x0a) out.point = { kind: 'runs', offset: runTrack.bytes, prefix: runTrack.hash.copy().digest('hex'), sessions: refs.length };
+    if (stamps) out.point = { kind: 'stamps', stamps: Object.fromEntries(stamps) };
+    for (const ref of refs) {
+      if (kept.has(ref.key ?? '')) continue;
       const builder = new MetaBuilder(ref);
       const chunker = index ? new TextChunker() : undefined;
       const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}), ...(index.lane ? { lane: index.lane } : {}) });
@@ -127,16 +131,20 @@ export async function readFileSessions(agent: string, root: string, path: string
 }
 
 /**
- * How many of a file's first sessions are as they were at `runs.point`: all it held then but the
+ * The keys of a file's first sessions that are as they were at `point`: all it held then but the
  * last, when the file's first bytes are the ones read then (it only grew) and the same sessions
  * begin them; else none.
  */
-function keptSessions(runs: RunsFrom, track: ReadTrack, refs: readonly SessionRef[]): number {
-  const { point, keys } = runs;
-  if (track.marked !== point.prefix || keys.length !== point.sessions || refs.length < point.sessions) return 0;
-  const kept = point.sessions - 1;
-  for (let i = 0; i < kept; i++) if ((refs[i]?.key ?? '') !== keys[i]) return 0;
-  return kept;
+function keptRuns(point: RunsPoint, keys: readonly string[], track: ReadTrack, refs: readonly SessionRef[]): string[] {
+  if (track.marked !== point.prefix || keys.length !== point.sessions || refs.length < point.sessions) return [];
+  const kept = refs.slice(0, point.sessions - 1).map((r) => r.key ?? '');
+  return kept.every((k, i) => k === keys[i]) ? kept : [];
+}
+
+/** The keys of a database's sessions whose stamp is the one they had at `point` (and that the cache holds). */
+function keptStamped(point: StampsPoint, keys: readonly string[], stamps: ReadonlyMap<string, string>, refs: readonly SessionRef[]): string[] {
+  const cached = new Set(keys);
+  return refs.map((r) => r.key ?? '').filter((k) => cached.has(k) && stamps.get(k) !== undefined && point.stamps[k] === stamps.get(k));
 }
 
 /** The time of a file for the index's order: its mtime in seconds. */

@@ -43,9 +43,18 @@ export interface RunsPoint {
   sessions: number;
 }
 
-/** A read of such a file going on from its point: the keys of the sessions the point counted, in order. */
-export interface RunsFrom {
-  point: RunsPoint;
+/**
+ * Where a read of a database of many sessions (SessionReader.stamps) stopped: each session's stamp
+ * then, by key. When the file changed, a session whose stamp is the same is as it was.
+ */
+export interface StampsPoint {
+  kind: 'stamps';
+  stamps: Record<string, string>;
+}
+
+/** A read of a file of many sessions going on from its point: the keys of the sessions the cache holds, in order. */
+export interface ReadFrom {
+  point: RunsPoint | StampsPoint;
   keys: readonly string[];
 }
 

@@ -20,15 +20,15 @@ import { threadId } from 'node:worker_threads';
 import type { BlobId } from '../../../shared/ids.ts';
 import { turn } from '../concurrency.ts';
 import type { CatalogEntry } from './entry.ts';
-import type { ResumePoint, RunsPoint } from './resume.ts';
+import type { ResumePoint, RunsPoint, StampsPoint } from './resume.ts';
 
 /** What the build cache holds of a file that defines sessions (see build.ts). */
 export interface BuildCacheEntry {
   /** sessionDigest of the file alone, when its entries were built. */
   content: string;
   entries: CatalogEntry[];
-  /** Where the read of its one growing session, or of its sessions appended one after another, stopped (catalog/resume.ts). */
-  resume?: ResumePoint | RunsPoint;
+  /** Where the read of its one growing session, or of its many sessions, stopped (catalog/resume.ts). */
+  resume?: ResumePoint | RunsPoint | StampsPoint;
 }
 
 const SCHEMA_META = 'sessions_schema';
@@ -353,7 +353,7 @@ export class SessionDb {
   /** Per file of a source: the content it had and the entries its sessions gave. */
   buildCache(label: string): Map<string, BuildCacheEntry> {
     const rows = this.db.prepare<[string], { path: string; content: string; entries: string; resume: string | null }>('SELECT path, content, entries, resume FROM catalog_build WHERE label = ?').all(label);
-    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[], ...(r.resume ? { resume: JSON.parse(r.resume) as ResumePoint | RunsPoint } : {}) }]));
+    return new Map(rows.map((r) => [r.path, { content: r.content, entries: JSON.parse(r.entries) as CatalogEntry[], ...(r.resume ? { resume: JSON.parse(r.resume) as ResumePoint | RunsPoint | StampsPoint } : {}) }]));
   }
 
   /** Stores `updates`, and forgets the cached files of `labels` that `present` no longer has. */

@@ -98,6 +98,13 @@ export interface SessionReader {
    * catalog reads only the last and those after it (catalog/resume.ts).
    */
   readonly appendsSessions?: boolean;
+  /**
+   * For a database of many sessions: a stamp per session (by key) that changes whenever what a
+   * read of it gives may change (its rows' count, latest update time and size). When the file
+   * changed, the catalog reads again only the sessions whose stamp did (catalog/read.ts).
+   * Undefined when the database can't say.
+   */
+  stamps?(files: SessionFiles, path: string): Promise<ReadonlyMap<string, string> | undefined>;
 }
 
 /** Tool calls wait this many items for their result before they are passed on without it. */

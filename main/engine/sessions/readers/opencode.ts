@@ -40,6 +40,29 @@ export const opencodeDbReader: SessionReader = {
     }
   },
 
+  // A session's row as it is, and the count, latest update and size of its messages and parts:
+  // OpenCode stamps every row's time_updated when it writes it (a part streaming in, a message
+  // finished). One pass over the tables' integer columns and record sizes (48 ms for 300
+  // sessions and 35,000 parts), against a second or more to read them all.
+  async stamps(files: SessionFiles, path: string): Promise<ReadonlyMap<string, string> | undefined> {
+    const opened = await openDb(files, path);
+    if (!('db' in opened)) return undefined;
+    const db = opened.db;
+    try {
+      if (!['session', 'message', 'part'].every((t) => hasTable(db, t) && ['time_updated', ...(t === 'session' ? ['id'] : ['session_id', 'data'])].every((c) => columns(db, t).has(c)))) return undefined;
+      const rows = db
+        .prepare(
+          `SELECT s.*, m.n AS stamp_m_n, m.t AS stamp_m_t, m.b AS stamp_m_b, p.n AS stamp_p_n, p.t AS stamp_p_t, p.b AS stamp_p_b FROM session s
+           LEFT JOIN (SELECT session_id, count(*) AS n, max(time_updated) AS t, sum(length(data)) AS b FROM message GROUP BY session_id) m ON m.session_id = s.id
+           LEFT JOIN (SELECT session_id, count(*) AS n, max(time_updated) AS t, sum(length(data)) AS b FROM part GROUP BY session_id) p ON p.session_id = s.id`,
+        )
+        .all() as Record<string, unknown>[];
+      return new Map(rows.map((r) => [String(r.id), JSON.stringify(Object.values(r), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))]));
+    } finally {
+      db.close();
+    }
+  },
+
   async *read(files: SessionFiles, ref: SessionRef, options: ReadOptions = {}): AsyncGenerator<ReaderEvent> {
     const opened = await openDb(files, ref.path);
     if (!('db' in opened)) {
