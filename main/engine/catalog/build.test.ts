@@ -8,13 +8,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
+import type { BackupSource } from '../backup/index.ts';
 import { runBackup } from '../operations.ts';
 import { LocalBlobStore } from '../storage/index.ts';
 import { buildCatalog } from './build.ts';
-import type { BuiltCatalog } from './build.ts';
+import type { BuildStats, BuiltCatalog } from './build.ts';
 import { CatalogPrefetch } from './prefetch.ts';
 import { refreshCatalogs } from './refresh.ts';
 import { SessionDb } from './session-db.ts';
+import type { CatalogRow } from './session-db.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -143,6 +145,20 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
   });
 });
 
+/** What a whole read of `sources` lists: a fresh vault's first backup of them, and its catalog's stats. */
+async function wholeRead(sources: BackupSource[]): Promise<{ stats: BuildStats | undefined; listed: CatalogRow[] }> {
+  const fresh = (await initRepo(new LocalBlobStore(join(tempDir('cairn-build-fresh-'), 'v')), undefined, 'laptop')).repo;
+  try {
+    const whole = await runBackup(fresh, { sources, reason: 'manual' });
+    return { stats: whole.catalog, listed: new SessionDb(fresh.db.db).list() };
+  } finally {
+    await fresh.close();
+  }
+}
+
+/** A catalog row without what differs from vault to vault (the digest, of content ids) and device to device. */
+const vaultFree = ({ digest: _d, device: _v, devices: _vs, snapshot: _s, ...rest }: CatalogRow) => rest;
+
 describe('an Aider history that grows', () => {
   const run = (i: number, extra = '') => `# aider chat started at 2026-03-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00\n\n> Aider v0.82.2\n> Main model: gemini/gemini-2.5-pro with diff-fenced edit format\n\n#### question ${i} about word${i}\n\n${`An answer about the ledger. `.repeat(2600)}run${i}\n${extra}\n`;
 
@@ -175,15 +191,9 @@ describe('an Aider history that grows', () => {
       expect(sessions.search('word7').map((h) => h.session.id)).toEqual(['2026-03-08 10:07:00']);
 
       // Exactly what a whole read of the grown file lists (a fresh vault's first backup).
-      const fresh = (await initRepo(new LocalBlobStore(join(tempDir('cairn-build-aider-fresh-'), 'v')), undefined, 'laptop')).repo;
-      try {
-        const whole = await runBackup(fresh, { sources, reason: 'manual' });
-        expect(whole.catalog).toMatchObject({ read: 31, kept: 0 });
-        const fields = ({ digest: _d, device: _v, devices: _vs, snapshot: _s, ...rest }: (typeof listed)[number]) => rest;
-        expect(listed.map(fields)).toEqual(new SessionDb(fresh.db.db).list().map(fields));
-      } finally {
-        await fresh.close();
-      }
+      const whole = await wholeRead(sources);
+      expect(whole.stats).toMatchObject({ read: 31, kept: 0 });
+      expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
 
       // Rewritten, not grown (an early run edited): read whole again.
       writeFileSync(file, readFileSync(file, 'utf8').replace('question 3 about', 'question 3 on'));
@@ -243,15 +253,9 @@ describe.skipIf(!samples)('an OpenCode database whose sessions change one at a t
       expect(sessions.search('"Read SPEC.md"').length).toBe(5);
 
       // Exactly what a whole read of the changed database lists (a fresh vault's first backup).
-      const fresh = (await initRepo(new LocalBlobStore(join(tempDir('cairn-build-opencode-fresh-'), 'v')), undefined, 'laptop')).repo;
-      try {
-        const whole = await runBackup(fresh, { sources, reason: 'manual' });
-        expect(whole.catalog).toMatchObject({ read: 5, kept: 0 });
-        const fields = ({ digest: _d, device: _v, devices: _vs, snapshot: _s, ...rest }: (typeof listed)[number]) => rest;
-        expect(listed.map(fields)).toEqual(new SessionDb(fresh.db.db).list().map(fields));
-      } finally {
-        await fresh.close();
-      }
+      const whole = await wholeRead(sources);
+      expect(whole.stats).toMatchObject({ read: 5, kept: 0 });
+      expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
 
       // Nothing of any session changed, the file did (a row of another table): every session kept.
       const again = new Database(file);

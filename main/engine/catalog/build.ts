@@ -37,7 +37,7 @@ export interface BuildStats {
   failed: number;
   /** Of the sessions read, those read on from where the last read stopped (only what was appended; resume.ts). */
   resumed: number;
-  /** Sessions of files that only grew, before the last session they held, not read again (as they were; resume.ts RunsPoint). */
+  /** Sessions of a file of many that are as they were, not read again (resume.ts RunsPoint, StampsPoint). */
   kept: number;
 }
 

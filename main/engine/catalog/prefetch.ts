@@ -63,11 +63,12 @@ export function readOrResume(read: SessionSource, agent: string, root: string, p
   // started for it (0.3 s and more, most of such a backup's catalog step): what was appended
   // to a file of runs, one session's share of a database.
   const many = hit?.resume;
+  const entries = hit?.entries ?? [];
   if (many?.kind === 'runs' || many?.kind === 'stamps') {
-    const size = many.kind === 'runs' ? file.size - many.offset : file.size / Math.max(1, hit?.entries.length ?? 1);
-    return read(agent, root, path, { ...file, size: Math.max(0, Math.round(size)) }, { point: many, keys: hit?.entries.map((e) => e.key ?? '') ?? [] });
+    const size = many.kind === 'runs' ? file.size - many.offset : file.size / Math.max(1, entries.length);
+    return read(agent, root, path, { ...file, size: Math.max(0, Math.round(size)) }, { point: many, keys: entries.map((e) => e.key ?? '') });
   }
-  const point = hit?.entries.length === 1 ? many : undefined;
+  const point = entries.length === 1 ? many : undefined;
   if (!point) return read(agent, root, path, file);
   return resumeFileSessions(agent, root, path, point).then(
     (resumed) => resumed ?? read(agent, root, path, file),

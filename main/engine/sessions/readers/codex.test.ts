@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import type * as Zstd from 'zstd-napi';
 import { afterAll, describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
-import { findSessions, localFiles, readPage, readSession, readerFor, type SessionItem } from '../index.ts';
+import { allPages } from '../../../../testing/sessions.ts';
+import { findSessions, localFiles, readSession, readerFor, type SessionItem } from '../index.ts';
 
 const zstd = createRequire(import.meta.url)('zstd-napi') as typeof Zstd;
 const home = realAgentsHome();
@@ -25,17 +26,8 @@ function fileFacts(path: string) {
   return { lines: records.length, toolCalls: records.filter((r) => r.type === 'response_item' && CALL_TYPES.includes(r.payload?.type ?? '')).length, records };
 }
 
-async function readAll(files: ReturnType<typeof localFiles>, path: string, limit: number): Promise<SessionItem[]> {
-  const reader = readerFor('codex', path)!;
-  const ref = { agent: 'codex' as const, format: 'codex' as const, path };
-  const out: SessionItem[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await readPage(reader, files, ref, { limit, cursor });
-    out.push(...page.items);
-    cursor = page.next;
-  } while (cursor);
-  return out;
+function readAll(files: ReturnType<typeof localFiles>, path: string, limit: number): Promise<SessionItem[]> {
+  return allPages(readerFor('codex', path)!, files, { agent: 'codex', format: 'codex', path }, limit);
 }
 
 describe.skipIf(!home)('Codex reader on real samples', () => {

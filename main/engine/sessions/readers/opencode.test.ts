@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../../testing/real-agents.ts';
+import { allPages } from '../../../../testing/sessions.ts';
 import { localFiles, readPage, readSession, readerFor, type SessionItem } from '../index.ts';
 
 const home = realAgentsHome();
@@ -110,16 +111,7 @@ describe('OpenCode legacy storage, read many files at a time', () => {
       expect(texts).toEqual(expected);
       expect(meta.counts.unreadable).toBe(2);
       expect(items.filter((i) => i.kind === 'unreadable').map((i) => (i.kind === 'unreadable' ? i.at?.path : ''))).toEqual(['storage/message/ses_many/msg_029.json', 'storage/part/msg_017/prt_1.json']);
-      for (const limit of [1, 7, 40]) {
-        const paged: SessionItem[] = [];
-        let cursor: string | undefined;
-        do {
-          const page = await readPage(reader, files, ref, { limit, cursor });
-          paged.push(...page.items);
-          cursor = page.next;
-        } while (cursor);
-        expect(paged).toEqual(items);
-      }
+      for (const limit of [1, 7, 40]) expect(await allPages(reader, files, ref, limit)).toEqual(items);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
