@@ -268,3 +268,121 @@ describe.skipIf(!samples)('an OpenCode database whose sessions change one at a t
     }
   });
 });
+
+/** Backs up `sources` into a fresh vault of its own, then `steps` backups, each after its change; the catalog stats of each. */
+async function backupsAfter(sources: BackupSource[], label: string, changes: (() => void)[]): Promise<{ stats: BuildStats[]; sessions: SessionDb; close: () => Promise<void> }> {
+  const { repo } = await initRepo(new LocalBlobStore(join(tempDir(`cairn-build-${label}-vault-`), 'v')), tempDir(`cairn-build-${label}-state-`), 'laptop');
+  const stats: BuildStats[] = [(await runBackup(repo, { sources, reason: 'manual' })).catalog as BuildStats];
+  for (const change of changes) {
+    change();
+    stats.push((await runBackup(repo, { sources, reason: 'manual' })).catalog as BuildStats);
+  }
+  return { stats, sessions: new SessionDb(repo.db.db), close: () => repo.close() };
+}
+
+describe('a Goose sessions.db whose sessions change one at a time', () => {
+  it('reads again only the sessions whose rows changed, a conversation rewritten with new rows too; the others are kept', async () => {
+    const home = join(tempDir('cairn-build-goose-'), 'home');
+    const dir = join(home, '.local', 'share', 'goose', 'sessions');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'sessions.db');
+    // Goose's schema (crates/goose/src/session/session_manager.rs).
+    const db = new Database(file);
+    db.exec(`CREATE TABLE sessions (id TEXT PRIMARY KEY, name TEXT DEFAULT '', description TEXT NOT NULL DEFAULT '', working_dir TEXT NOT NULL, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP, updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP);
+      CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT, session_id TEXT NOT NULL, role TEXT NOT NULL, content_json TEXT NOT NULL, created_timestamp INTEGER NOT NULL, metadata_json TEXT);`);
+    const text = (t: string) => JSON.stringify([{ type: 'text', text: t }]);
+    const addSession = db.prepare("INSERT INTO sessions (id, name, working_dir, created_at, updated_at) VALUES (?, ?, '/home/alice/app', ?, ?)");
+    const addMessage = db.prepare('INSERT INTO messages (session_id, role, content_json, created_timestamp) VALUES (?, ?, ?, ?)');
+    for (let k = 1; k <= 5; k++) {
+      addSession.run(`2026010${k}_1`, `Session ${k}`, `2026-01-0${k} 10:00:00`, `2026-01-0${k} 10:05:00`);
+      for (let i = 0; i < 6; i++) addMessage.run(`2026010${k}_1`, i % 2 ? 'assistant' : 'user', text(`message ${i} of session ${k} about the ledger`), 1767261600 + i);
+    }
+    db.close();
+    const sources = await toBackupSources(ADAPTERS, { home, platform: 'linux' as const, env: {} }, ['goose']);
+    const edit = (sql: string) => () => {
+      const d = new Database(file);
+      d.exec(sql);
+      d.close();
+    };
+    const run = await backupsAfter(sources, 'goose', [
+      // A message appended to session 3; session 1 renamed.
+      edit(`INSERT INTO messages (session_id, role, content_json, created_timestamp) VALUES ('20260103_1', 'assistant', '${text('The quokka ledger balances now.')}', 1767262000);
+            UPDATE sessions SET name = 'Renamed by hand' WHERE id = '20260101_1';`),
+      // Session 2's conversation rewritten as Goose compacts one (rows deleted, new ones inserted), the same length.
+      edit(`DELETE FROM messages WHERE session_id = '20260102_1' AND id = (SELECT max(id) FROM messages WHERE session_id = '20260102_1');
+            INSERT INTO messages (session_id, role, content_json, created_timestamp) VALUES ('20260102_1', 'assistant', '${text('message 5 of session 2 about the walrus')}', 1767261605);`),
+      // A table no session reads.
+      edit('CREATE TABLE scratch (x); INSERT INTO scratch VALUES (1);'),
+    ]);
+    try {
+      expect(run.stats.map((s) => [s.sessions, s.read, s.kept, s.failed])).toEqual([
+        [5, 5, 0, 0],
+        [5, 2, 3, 0],
+        [5, 1, 4, 0],
+        [5, 0, 5, 0],
+      ]);
+      const listed = run.sessions.list();
+      for (const s of listed) expect(run.sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+      expect(run.sessions.search('quokka').map((h) => h.session.id)).toEqual(['20260103_1']);
+      expect(run.sessions.search('walrus').map((h) => h.session.id)).toEqual(['20260102_1']);
+      expect(listed.find((s) => s.id === '20260101_1')?.title).toBe('Renamed by hand');
+      const whole = await wholeRead(sources);
+      expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
+    } finally {
+      await run.close();
+    }
+  });
+});
+
+describe("Cursor's global composer store whose composers change one at a time", () => {
+  it('reads again only the composers whose record or bubbles changed, a bubble rewritten in place too; the others are kept', async () => {
+    const home = join(tempDir('cairn-build-cursor-'), 'home');
+    const dir = join(home, '.config', 'Cursor', 'User', 'globalStorage');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 'state.vscdb');
+    // The shape Cursor writes since 2025 (see sessions/readers/cursor.ts): headers in composerData, a row per bubble.
+    const db = new Database(file);
+    db.exec('CREATE TABLE ItemTable (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB); CREATE TABLE cursorDiskKV (key TEXT UNIQUE ON CONFLICT REPLACE, value BLOB);');
+    const put = db.prepare('INSERT INTO cursorDiskKV VALUES (?, ?)');
+    const composer = (k: number, bubbles: number) => JSON.stringify({ composerId: `c${k}`, name: `Composer ${k}`, createdAt: 1767000000000 + k, lastUpdatedAt: 1767000060000 + k, fullConversationHeadersOnly: Array.from({ length: bubbles }, (_, i) => ({ bubbleId: `b${i}`, type: i % 2 ? 2 : 1 })) });
+    const bubble = (i: number, text: string) => JSON.stringify({ type: i % 2 ? 2 : 1, text });
+    for (let k = 1; k <= 5; k++) {
+      put.run(`composerData:c${k}`, composer(k, 4));
+      for (let i = 0; i < 4; i++) put.run(`bubbleId:c${k}:b${i}`, bubble(i, `bubble ${i} of composer ${k} about the ledger`));
+    }
+    db.close();
+    const sources = await toBackupSources(ADAPTERS, { home, platform: 'linux' as const, env: {} }, ['cursor']);
+    const change = (rows: [string, string][]) => () => {
+      const d = new Database(file);
+      for (const [key, value] of rows) d.prepare('INSERT INTO cursorDiskKV VALUES (?, ?)').run(key, value);
+      d.close();
+    };
+    const run = await backupsAfter(sources, 'cursor', [
+      // A bubble added to composer 3 (its record lists it).
+      change([
+        ['bubbleId:c3:b4', bubble(4, 'The quokka ledger balances now.')],
+        ['composerData:c3', composer(3, 5)],
+      ]),
+      // A bubble of composer 2 rewritten, the same length, its record untouched.
+      change([['bubbleId:c2:b1', bubble(1, 'bubble 1 of composer 2 about the walrus')]]),
+      // A row no composer reads.
+      change([['checkpointId:c1:x', '{}']]),
+    ]);
+    try {
+      expect(run.stats.map((s) => [s.sessions, s.read, s.kept, s.failed])).toEqual([
+        [5, 5, 0, 0],
+        [5, 1, 4, 0],
+        [5, 1, 4, 0],
+        [5, 0, 5, 0],
+      ]);
+      const listed = run.sessions.list();
+      for (const s of listed) expect(run.sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+      expect(run.sessions.search('quokka').map((h) => h.session.id)).toEqual(['c3']);
+      expect(run.sessions.search('walrus').map((h) => h.session.id)).toEqual(['c2']);
+      const whole = await wholeRead(sources);
+      expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
+    } finally {
+      await run.close();
+    }
+  });
+});

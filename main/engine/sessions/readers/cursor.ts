@@ -28,7 +28,7 @@ import type { SessionRef } from '../model.ts';
 import type { DraftItem, MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
 import { readLines } from '../lines.ts';
 import { Emitter, jsonlRecords, unreadableEvent } from './common.ts';
-import { hasTable, openDb, type Db } from './sqlite.ts';
+import { hasTable, openDb, rowStamps, type Db } from './sqlite.ts';
 import { decodeWire, wireText, type WireField } from './protobuf-wire.ts';
 
 // ---- Bubbles (shared by the databases) --------------------------------------------------------
@@ -112,6 +112,23 @@ export const cursorComposerReader: SessionReader = {
       if (!hasTable(db, 'cursorDiskKV')) return [];
       const rows = db.prepare("SELECT key FROM cursorDiskKV WHERE key LIKE 'composerData:%' ORDER BY key").all() as { key: string }[];
       return rows.map((r) => ({ agent: 'cursor', format: 'cursor-composer', path, key: r.key.slice('composerData:'.length) }) satisfies SessionRef);
+    });
+  },
+  // A composer's record as it is, and the count, rowids and size of its bubbles' rows. Cursor
+  // writes a row by replacing it (the table's key is UNIQUE ON CONFLICT REPLACE), so a rewritten
+  // bubble has a new rowid; the bubbles' values are sized from their record headers, not read.
+  async stamps(files, path) {
+    return withDb(files, path, undefined, (db) => {
+      if (!hasTable(db, 'cursorDiskKV')) return undefined;
+      const bubbles = db
+        .prepare(
+          `SELECT substr(key, 10, instr(substr(key, 10), ':') - 1) AS id, count(*) AS n, sum(rowid) AS r, max(rowid) AS m, sum(octet_length(value)) AS b
+           FROM cursorDiskKV WHERE key LIKE 'bubbleId:%' GROUP BY 1`,
+        )
+        .all() as Record<string, unknown>[];
+      const byComposer = rowStamps(bubbles);
+      const composers = db.prepare("SELECT substr(key, 14) AS id, rowid AS r, value FROM cursorDiskKV WHERE key LIKE 'composerData:%'").all() as Record<string, unknown>[];
+      return new Map([...rowStamps(composers)].map(([id, stamp]) => [id, `${stamp}${byComposer.get(id) ?? ''}`]));
     });
   },
   async *read(files, ref, options = {}) {

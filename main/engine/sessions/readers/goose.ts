@@ -16,7 +16,7 @@ import { arr, contentText, isObject, isoTime, parseRecord, pretty, str, toolSumm
 import type { SessionRef } from '../model.ts';
 import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
 import { Emitter, humanize, jsonlRecords, unreadableEvent } from './common.ts';
-import { columns, hasTable, openDb } from './sqlite.ts';
+import { columns, hasTable, openDb, rowStamps } from './sqlite.ts';
 
 function gooseMessage(e: Emitter, m: JsonObject): void {
   const role = m.role === 'assistant' ? 'assistant' : 'user';
@@ -84,6 +84,29 @@ export const gooseDbReader: SessionReader = {
       return (opened.db.prepare(`SELECT id FROM sessions ORDER BY ${order}`).all() as { id: string }[]).map((r) => ({ agent: 'goose', format: 'goose-db', path, key: String(r.id) }));
     } finally {
       opened.db.close();
+    }
+  },
+  // A session's row as it is, and the count, last id, latest time and size of its messages:
+  // Goose appends a message as a new row, and rewrites a conversation (compacted, edited) by
+  // deleting its rows and inserting new ones, which take new ids.
+  async stamps(files: SessionFiles, path: string): Promise<ReadonlyMap<string, string> | undefined> {
+    const opened = await openDb(files, path);
+    if (!('db' in opened)) return undefined;
+    const db = opened.db;
+    try {
+      if (!hasTable(db, 'sessions') || !hasTable(db, 'messages') || !columns(db, 'sessions').has('id')) return undefined;
+      const m = columns(db, 'messages');
+      if (!['id', 'session_id', 'role', 'content_json'].every((c) => m.has(c))) return undefined;
+      const time = m.has('created_timestamp') ? 'max(created_timestamp)' : 'NULL';
+      const rows = db
+        .prepare(
+          `SELECT s.*, m.n AS stamp_n, m.last AS stamp_last, m.t AS stamp_t, m.b AS stamp_b FROM sessions s
+           LEFT JOIN (SELECT session_id, count(*) AS n, max(id) AS last, ${time} AS t, sum(octet_length(content_json)) + sum(octet_length(role)) AS b FROM messages GROUP BY session_id) m ON m.session_id = s.id`,
+        )
+        .all() as Record<string, unknown>[];
+      return rowStamps(rows);
+    } finally {
+      db.close();
     }
   },
   async *read(files: SessionFiles, ref: SessionRef, options: ReadOptions = {}): AsyncGenerator<ReaderEvent> {

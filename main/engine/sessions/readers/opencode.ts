@@ -18,7 +18,7 @@ import type { SessionRef } from '../model.ts';
 import type { MetaPatch, ReaderEvent, ReadOptions, SessionReader } from '../reader.ts';
 import { mapLimit } from '../../concurrency.ts';
 import { Emitter, unreadableEvent } from './common.ts';
-import { columns, hasTable, openDb } from './sqlite.ts';
+import { columns, hasTable, openDb, rowStamps } from './sqlite.ts';
 
 /** OpenCode's placeholder title until it names a session. */
 const DEFAULT_TITLE = /^(New session|Child session) - \d{4}-\d{2}-\d{2}T/;
@@ -53,11 +53,11 @@ export const opencodeDbReader: SessionReader = {
       const rows = db
         .prepare(
           `SELECT s.*, m.n AS stamp_m_n, m.t AS stamp_m_t, m.b AS stamp_m_b, p.n AS stamp_p_n, p.t AS stamp_p_t, p.b AS stamp_p_b FROM session s
-           LEFT JOIN (SELECT session_id, count(*) AS n, max(time_updated) AS t, sum(length(data)) AS b FROM message GROUP BY session_id) m ON m.session_id = s.id
-           LEFT JOIN (SELECT session_id, count(*) AS n, max(time_updated) AS t, sum(length(data)) AS b FROM part GROUP BY session_id) p ON p.session_id = s.id`,
+           LEFT JOIN (SELECT session_id, count(*) AS n, max(time_updated) AS t, sum(octet_length(data)) AS b FROM message GROUP BY session_id) m ON m.session_id = s.id
+           LEFT JOIN (SELECT session_id, count(*) AS n, max(time_updated) AS t, sum(octet_length(data)) AS b FROM part GROUP BY session_id) p ON p.session_id = s.id`,
         )
         .all() as Record<string, unknown>[];
-      return new Map(rows.map((r) => [String(r.id), JSON.stringify(Object.values(r), (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))]));
+      return rowStamps(rows);
     } finally {
       db.close();
     }

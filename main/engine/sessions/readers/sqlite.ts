@@ -2,6 +2,7 @@
 // answering "which tables / columns exist" so readers follow schema changes across versions.
 
 import Database from 'better-sqlite3';
+import { createHash } from 'node:crypto';
 import type { SessionFiles } from '../files.ts';
 import type { ReaderEvent } from '../reader.ts';
 import { unreadableEvent } from './common.ts';
@@ -27,4 +28,21 @@ export function hasTable(db: Db, name: string): boolean {
 
 export function columns(db: Db, table: string): Set<string> {
   return new Set((db.prepare(`PRAGMA table_info(${JSON.stringify(table)})`).all() as { name: string }[]).map((c) => c.name));
+}
+
+/**
+ * Stamps (SessionReader.stamps) from one row per session, by its `id`: a digest of every value of
+ * the row (a conversation held inline in its row makes a long value; the stamp stays short).
+ */
+export function rowStamps(rows: readonly Record<string, unknown>[], id = 'id'): Map<string, string> {
+  return new Map(
+    rows.map((r) => {
+      const hash = createHash('sha256');
+      for (const v of Object.values(r)) {
+        if (Buffer.isBuffer(v)) hash.update(`b${v.length}:`).update(v);
+        else hash.update(`${typeof v === 'bigint' ? String(v) : JSON.stringify(v ?? null)},`);
+      }
+      return [String(r[id]), hash.digest('base64url').slice(0, 27)];
+    }),
+  );
 }
