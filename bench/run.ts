@@ -1,6 +1,7 @@
 // The benchmark (not a test): Cairn against restic on the same agent-like home, through the
-// same S3 server and the same counting proxy. Steps: initial backup, no-change backup, backup
-// after a day of agent activity, full restore, one-file restore. Prints wall time, peak RSS,
+// same S3 server and the same counting proxy. Steps: initial backup, no-change backup (and the
+// same in one long-lived process, as the app runs it), backup after a day of agent activity, full
+// restore, one-file restore. Prints wall time, peak RSS,
 // requests, bytes up and bytes stored side by side, checks the targets of the engine issue, and
 // writes bench/results/latest.json.
 //
@@ -13,6 +14,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { generateAgentHome, mutateAgentHome } from '../testing/agent-home.ts';
 import { startS3Server } from '../testing/s3-server.ts';
@@ -58,6 +60,40 @@ async function timed(cmd: string, argv: string[], env: NodeJS.ProcessEnv): Promi
       else resolve({ wallMs, peakRssKiB, cpuMs, stdout });
     });
   });
+}
+
+/**
+ * No-change backups in one long-lived process, as the app runs them (bench/app-no-change.ts): the
+ * median of `runs` backups' wall and CPU time, and of each backup's requests at the proxy; the peak
+ * RSS of the whole process (its opening and one backup before them included).
+ */
+async function appNoChange(node: string, argv: string[], env: NodeJS.ProcessEnv, proxy: { reset(): void; counters(): Counters }, runs: number): Promise<StepResult> {
+  const child = spawn('/usr/bin/time', ['-f', '%M %U %S', node, ...argv], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async () => {
+    const line = await lines.next();
+    if (line.done) throw new Error(`app-no-change.ts ended early:\n${stderr.slice(-2000)}`);
+    return line.value;
+  };
+  if ((await next()) !== 'ready') throw new Error(`app-no-change.ts did not start:\n${stderr.slice(-2000)}`);
+  const measured: { ms: number; cpuMs: number; requests: number; bytesUp: number; bytesDown: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    proxy.reset();
+    child.stdin.write('go\n');
+    const r = JSON.parse(await next()) as { ms: number; cpuMs: number; unchanged: boolean };
+    if (!r.unchanged) throw new Error('a no-change backup in the app found changes');
+    const c = proxy.counters();
+    measured.push({ ms: r.ms, cpuMs: r.cpuMs, requests: c.requests, bytesUp: c.bytesUp, bytesDown: c.bytesDown });
+  }
+  child.stdin.end();
+  const code = await exited;
+  if (code !== 0) throw new Error(`app-no-change.ts exited ${code}:\n${stderr.slice(-2000)}`);
+  const [rss] = (stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+  const median = (pick: (m: (typeof measured)[number]) => number) => measured.map(pick).sort((a, b) => a - b)[Math.floor(measured.length / 2)] ?? NaN;
+  return { wallMs: median((m) => m.ms), cpuMs: median((m) => m.cpuMs), peakRssKiB: rss ?? NaN, requests: median((m) => m.requests), bytesUp: median((m) => m.bytesUp), bytesDown: median((m) => m.bytesDown) };
 }
 
 function fmtMs(ms: number) {
@@ -114,6 +150,9 @@ async function main() {
 
   await step('initial backup', ['backup', ...cairnRepo, home], [...resticRepo, 'backup', '--quiet', home], true);
   await step('no-change backup', ['backup', ...cairnRepo, home], [...resticRepo, 'backup', '--quiet', home], true);
+  log("bench: no-change backups the app's way (engine kept open)");
+  const app = await appNoChange(process.execPath, [join(ROOT, 'bench/app-no-change.ts'), ...cairnRepo, '--home', home], cairnEnv, proxy, 5);
+  results['no-change backup, app'] = { cairn: { ...app, storedBytes: await stored('cairn') }, ...(results['no-change backup']?.restic ? { restic: results['no-change backup'].restic } : {}) };
   const mutation = mutateAgentHome(home, summary);
   log(`bench: mutated: ${fmtBytes(mutation.appendedBytes)} appended/new, ${mutation.deleted} deleted, ${mutation.touched} touched`);
   await step('backup after mutation', ['backup', ...cairnRepo, home], [...resticRepo, 'backup', '--quiet', home], true);
@@ -175,6 +214,7 @@ async function main() {
     console.log(`| initial backup, wall | ${pair('initial backup', ` (CPU ${s(ib.cairn.cpuMs)} / ${s(ib.restic!.cpuMs)} s)`)} |`);
     console.log(`| stored bytes | ${mb(ib.cairn.storedBytes!)} / ${mb(ib.restic!.storedBytes!)} MB = ${ratio(ib.cairn.storedBytes!, ib.restic!.storedBytes!)} |`);
     console.log(`| no-change backup | ${pair('no-change backup')}, ${nc.cairn.requests} requests / ${nc.restic!.requests} |`);
+    console.log(`| no-change backup, the app's (engine kept open; median of 5) | ${pair('no-change backup, app')}, ${r['no-change backup, app']!.cairn.requests} requests |`);
     console.log(`| after mutation | ${pair('backup after mutation')}, ${mb(am.cairn.bytesUp)} / ${mb(am.restic!.bytesUp)} MB up |`);
     console.log(`| full restore | ${pair('full restore', ` (CPU ${s(fr.cairn.cpuMs)} / ${s(fr.restic!.cpuMs)} s)`)} |`);
     console.log(`| one-file restore | ${pair('one-file restore')} |`);
@@ -189,6 +229,7 @@ async function main() {
       ['initial backup ≤ 0.7× restic time', r['initial backup']!.cairn.wallMs <= 0.7 * r['initial backup']!.restic!.wallMs, `${(r['initial backup']!.cairn.wallMs / r['initial backup']!.restic!.wallMs).toFixed(2)}×`],
       ['stored ≤ 0.95× restic', r['initial backup']!.cairn.storedBytes! <= 0.95 * r['initial backup']!.restic!.storedBytes!, `${(r['initial backup']!.cairn.storedBytes! / r['initial backup']!.restic!.storedBytes!).toFixed(2)}×`],
       ['no-change ≤ 0.3× restic time', r['no-change backup']!.cairn.wallMs <= 0.3 * r['no-change backup']!.restic!.wallMs, `${(r['no-change backup']!.cairn.wallMs / r['no-change backup']!.restic!.wallMs).toFixed(2)}×`],
+      ['no-change in the app ≤ 0.3× restic time', r['no-change backup, app']!.cairn.wallMs <= 0.3 * r['no-change backup']!.restic!.wallMs, `${(r['no-change backup, app']!.cairn.wallMs / r['no-change backup']!.restic!.wallMs).toFixed(2)}×`],
       ['no-change ≤ 3 requests', r['no-change backup']!.cairn.requests <= 3, `${r['no-change backup']!.cairn.requests}`],
       ['after mutation ≤ 0.5× restic time', r['backup after mutation']!.cairn.wallMs <= 0.5 * r['backup after mutation']!.restic!.wallMs, `${(r['backup after mutation']!.cairn.wallMs / r['backup after mutation']!.restic!.wallMs).toFixed(2)}×`],
       ['after mutation uploads ≤ restic', r['backup after mutation']!.cairn.bytesUp <= r['backup after mutation']!.restic!.bytesUp, `${fmtBytes(r['backup after mutation']!.cairn.bytesUp)} vs ${fmtBytes(r['backup after mutation']!.restic!.bytesUp)}`],
