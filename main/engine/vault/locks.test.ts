@@ -93,3 +93,41 @@ describe('acquireLock', () => {
     for (const id of [otherDevice, alive]) await store.delete(keys.lock(id));
   });
 });
+
+describe("a shared lock's look for other holders", () => {
+  /** Logs when each read ends, beside FaultyBlobStore's log of when it starts. */
+  class EndLoggingStore extends FaultyBlobStore {
+    override async stat(key: string, options?: Parameters<FaultyBlobStore['stat']>[1]) {
+      const out = await super.stat(key, options);
+      this.log.push(`done stat ${key}`);
+      return out;
+    }
+    override async get(key: string, range?: Parameters<FaultyBlobStore['get']>[1], options?: Parameters<FaultyBlobStore['get']>[2]) {
+      try {
+        return await super.get(key, range, options);
+      } finally {
+        this.log.push(`done get ${key}`);
+      }
+    }
+    override async *list(prefix: string, options?: Parameters<FaultyBlobStore['list']>[1]) {
+      yield* super.list(prefix, options);
+      this.log.push(`done list ${prefix}`);
+    }
+  }
+
+  it("asks for the store's time, the exclusive lock and the list of locks at once: one round trip after its write, not three", async () => {
+    const store = new EndLoggingStore(new MemoryBlobStore());
+    const { repo } = await initRepo(store);
+    try {
+      store.clear().delay('stat', 20).delay('get', 20).delay('list', 20);
+      const lock = await acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: 'd1' });
+      const after = store.log.slice(store.log.indexOf(`put locks/${lock.record.id}`) + 1);
+      const firstDone = after.findIndex((entry) => entry.startsWith('done '));
+      const started = after.slice(0, firstDone);
+      expect(started).toEqual(expect.arrayContaining([`stat locks/${lock.record.id}`, 'stat locks/exclusive', 'get locks/exclusive', 'list locks/']));
+      await lock.release();
+    } finally {
+      await repo.close();
+    }
+  });
+});

@@ -278,23 +278,29 @@ async function writeListedLock(a: LockAttempt): Promise<void> {
 /**
  * The other locks that may be in our way, once ours is written: an exclusive lock waits out the
  * listing lag (L after an If-None-Match create, 2L after a plain write) and lists every lock; a
- * shared one reads `locks/exclusive` where the store has conditional writes, else lists.
+ * shared one reads `locks/exclusive` where the store has conditional writes, else lists. Our
+ * lock's time by the store's clock is learned alongside: the reads are independent of each other,
+ * each needs only our write done, so they take one round trip, not three (a backup's lock over a
+ * store 50 ms away: 200 → 100 ms).
  */
 async function lookForHolders(a: LockAttempt): Promise<FoundLock[]> {
   const { vault, id } = a;
-  await a.learnTime();
-  if (a.options.exclusive) {
-    const wait = a.fixed ? a.lagMs : 2 * a.lagMs;
-    if (wait > 0) await a.clock.sleep(wait);
+  const look = async (): Promise<FoundLock[]> => {
+    if (a.options.exclusive) {
+      const wait = a.fixed ? a.lagMs : 2 * a.lagMs;
+      if (wait > 0) await a.clock.sleep(wait);
+      return listLocks(vault, id);
+    }
+    if (a.conditional) {
+      // Exclusive locks written by stores' other protocol (before conditional writes were known) are listed too.
+      const [holder, listed] = await settleAll([readLock(vault, keys.lock(EXCLUSIVE_LOCK_ID), EXCLUSIVE_LOCK_ID), listLocks(vault, id)]);
+      const other = listed.filter((l) => l.exclusive && l.id !== EXCLUSIVE_LOCK_ID);
+      return holder ? [holder, ...other] : other;
+    }
     return listLocks(vault, id);
-  }
-  if (a.conditional) {
-    const holder = await readLock(vault, keys.lock(EXCLUSIVE_LOCK_ID), EXCLUSIVE_LOCK_ID);
-    // Exclusive locks written by stores' other protocol (before conditional writes were known) are listed too.
-    const listed = (await listLocks(vault, id)).filter((l) => l.exclusive && l.id !== EXCLUSIVE_LOCK_ID);
-    return holder ? [holder, ...listed] : listed;
-  }
-  return listLocks(vault, id);
+  };
+  const [, others] = await settleAll([a.learnTime(), look()]);
+  return others;
 }
 
 /** Of the locks found, those that block ours; this device's orphans are removed on the way. */
