@@ -351,3 +351,42 @@ describe('where chunks are sealed', () => {
     }
   });
 });
+
+describe("a backup's vault lock", () => {
+  it('is asked for as soon as the run has something to upload, while the walk goes on, and none is taken when nothing changed', async () => {
+    const store = new FaultyBlobStore(new MemoryBlobStore());
+    const { repo } = await initRepo(store);
+    const home = tempDir('cairn-lock-early-');
+    // The first file is new; the walk then has 40 more to look at.
+    for (let i = 0; i < 41; i++) writeFileSync(join(home, `f${String(i).padStart(2, '0')}.txt`), `file ${i}\n`);
+    try {
+      const seen: boolean[] = [];
+      store.clear();
+      const first = await backupOf(repo, [{ label: 'home', path: home }], { onFileWalked: () => seen.push(store.log.some((c) => c.startsWith('put locks/'))) });
+      expect(first.snapshot).toBeDefined();
+      expect(seen).toHaveLength(41);
+      // Before: the lock was written once every file was walked, just before the first upload.
+      expect(seen.at(-1)).toBe(true);
+      expect(store.log.filter((c) => c.startsWith('put locks/'))).toHaveLength(1);
+      expect(await listLocks(repo.vault)).toEqual([]);
+
+      store.clear();
+      const again = await backupOf(repo, [{ label: 'home', path: home }]);
+      expect(again.unchanged).toBe(true);
+      expect(store.log.filter((c) => c.startsWith('put locks/'))).toEqual([]);
+
+      // Cancelled mid-walk while its lock is being written: the lock is released all the same, once held.
+      for (let i = 0; i < 41; i++) writeFileSync(join(home, `f${String(i).padStart(2, '0')}.txt`), `changed ${i}\n`);
+      store.clear().delay('put', 200);
+      const stop = new AbortController();
+      const cancelled = backupOf(repo, [{ label: 'home', path: home }], { signal: stop.signal, onFileWalked: () => store.log.some((c) => c.startsWith('put locks/')) && stop.abort() });
+      await expect(cancelled).rejects.toThrow(/cancelled/);
+      // Long enough for a lock left to itself to have landed (its write waits 200 ms).
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(store.log.filter((c) => c.startsWith('put locks/'))).toHaveLength(1);
+      expect(await listLocks(repo.vault)).toEqual([]);
+    } finally {
+      await repo.close();
+    }
+  });
+});

@@ -164,9 +164,11 @@ async function prepare(options: BackupOptions, now: () => number) {
   // The index cache must be current before we decide which blobs are already stored.
   const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
   if (!options.offline) await syncIndex(vault, db, indexAtStart);
-  const locking = { lock: undefined as HeldLock | undefined, take: async () => {} };
-  locking.take = async () => {
-    if (locking.lock || options.offline) return;
+  // Taken once: the first call starts it, later ones wait for the same (see onFirstBlob below).
+  const locking = { lock: undefined as HeldLock | undefined, taking: undefined as Promise<void> | undefined, take: () => Promise.resolve() };
+  locking.take = () => (locking.taking ??= acquire());
+  const acquire = async () => {
+    if (options.offline) return;
     // A prune may have finished between our index sync and our lock: if an index file we relied
     // on is gone, blobs we counted as stored may be gone too, so this run can't be trusted.
     // Listed once our lock is written (a prune starting later sees it and backs off), alongside
@@ -247,6 +249,9 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     concurrency: options.uploadConcurrency ?? 4,
     indexEvery: 16,
     beforeFirstUpload: locking.take,
+    // The lock is asked for as soon as this run has something to upload, while the walk goes on:
+    // its round trips (write, then look for a prune) are then off the path to the first upload.
+    onFirstBlob: () => void locking.take().catch(() => undefined),
     onUploaded: (bytes) => reporter.uploaded(bytes),
   });
   reporter.sample((progress) => void (progress.pendingUploadBytes = packer.pendingBytes));
@@ -304,6 +309,8 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, resumedFiles: files.resumedFiles };
   } finally {
     await parentCheck?.catch(() => undefined);
+    // A lock still being taken (asked for early) is released once it is held.
+    await locking.taking?.catch(() => undefined);
     await locking.lock?.release().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
   }

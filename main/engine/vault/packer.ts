@@ -25,6 +25,8 @@ export interface PackerOptions {
   onUploaded?: (bytes: number) => void;
   /** Called before the first upload, e.g. to take the vault lock lazily. */
   beforeFirstUpload?: () => Promise<void>;
+  /** Called when the first blob is added (this run will upload something), not waited for. */
+  onFirstBlob?: () => void;
   /** Called when a pack is stored, with where its blobs are. */
   onPackStored?: (entries: readonly BlobLocation[]) => void;
 }
@@ -70,7 +72,7 @@ export class Packer {
     this.throwIfFailed();
     if (this.seen.has(blob.id)) return;
     this.seen.add(blob.id);
-    this.blobCount++;
+    if (this.blobCount++ === 0) this.options.onFirstBlob?.();
     this.current.push(blob);
     this.currentSize += blob.sealed.length;
     if (this.currentSize >= this.options.packSize) await this.finishPack();
