@@ -118,8 +118,12 @@ async function steps(repo: Repository, request: RestoreRequest): Promise<Restore
 const COMPARISONS = new WeakMap<Repository, ContentComparisons>();
 
 /** What the restore will do, read from the snapshot and the disk; writes nothing. Comparing existing files reports phase `comparing`. */
-export async function planRestore(repo: Repository, request: RestoreRequest, options: { onProgress?: (p: ProgressInfo) => void; signal?: AbortSignal } = {}): Promise<RestorePlan> {
-  await repo.refreshIndex();
+export async function planRestore(repo: Repository, request: RestoreRequest, options: { onProgress?: (p: ProgressInfo) => void; signal?: AbortSignal; indexRefreshed?: boolean } = {}): Promise<RestorePlan> {
+  // The restore's worker threads load while the plan is made: a one-file restore otherwise waits
+  // for them at its first write (~160 ms of 0.43 s over a store 50 ms away).
+  repo.codec.warm?.();
+  // indexRefreshed: the caller listed the index just now (alongside finding the snapshot).
+  if (!options.indexRefreshed) await repo.refreshIndex();
   const reader = repo.reader();
   const planned = await steps(repo, request);
   let files = 0;

@@ -39,7 +39,7 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     // after a safety snapshot of exactly the files it replaces.
     const ctx = await prepareContext(contextFromProcess());
     const request: RestoreRequest = { snapshot: snap, paths: [], destination: { kind: 'original' }, existing: 'overwrite', localRoot: agentLocalRoots(async () => ctx) };
-    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p) });
+    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true });
     out.endProgress();
     for (const note of existingNotes(plan, 'in their places')) out.info(note);
     const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) });

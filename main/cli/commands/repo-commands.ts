@@ -217,7 +217,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     const target = resolve(opts.target);
     // The app's rule too: overwriting takes a safety snapshot of exactly the files replaced.
     const request = { snapshot: snap, paths: opts.path ?? [], destination: { kind: 'folder', path: target }, existing: opts.overwrite ? 'overwrite' : 'refuse' } as const;
-    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p) });
+    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true });
     out.endProgress();
     for (const note of existingNotes(plan, `in ${target}`)) out.info(note);
     const result = await executeRestore(repo, request, plan, { ctx: await agentContext(opts), onProgress: (p) => out.progress(p) }).catch((error: unknown) => {

@@ -123,6 +123,8 @@ export interface BlobCodec {
    * result, for the caller to read into again.
    */
   openAndWrite(items: readonly WriteItem[], options?: { transfer?: boolean }): Promise<WriteResult>;
+  /** Starts worker threads ahead of the tasks about to come (see WorkerPool.warm). */
+  warm?(): void;
   /** Stops worker threads. */
   close?(): Promise<void>;
 }

@@ -30,6 +30,7 @@ export function createWorkerCodec(vault: Vault, options: WorkerCodecOptions = {}
     compressAndSeal: (blobs: readonly Chunk[]): Promise<SealedChunk[]> => pool.compressAndSeal(blobs, { encKey, level }),
     openAndVerify: (items, opts) => pool.openAndDecompress(items, { encKey, idKey }, opts),
     openAndWrite: (items, opts) => pool.openAndWrite(items, { encKey, idKey }, opts),
+    warm: () => pool.warm(),
     close: () => pool.close(),
   };
 }

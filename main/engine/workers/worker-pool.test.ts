@@ -71,6 +71,22 @@ describe('WorkerPool', () => {
     expect(() => new WorkerPool({ size: 0 })).toThrow(ConfigError);
   });
 
+  it('starts its threads ahead of the tasks when warmed, hands them the tasks, and retires them when none come', async () => {
+    pool = new WorkerPool({ size: 2, idleMs: 300 });
+    pool.warm();
+    expect(pool.threads).toBe(2);
+    pool.warm(); // already warm: no more threads
+    expect(pool.threads).toBe(2);
+    expect(await Promise.all([1, 2, 3].map(() => pool.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS)))).toHaveLength(3);
+    expect(pool.threads).toBe(2);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(pool.threads).toBe(0);
+    pool.warm(1);
+    expect(pool.threads).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(pool.threads).toBe(0);
+  });
+
   it('retires a worker idle for idleMs (the next task starts a fresh one), never one with a task open', async () => {
     pool = new WorkerPool({ size: 1, idleMs: 100 });
     await pool.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS);
