@@ -31,6 +31,8 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     const started = Date.now();
+    // The worker threads load while the snapshot is found and the plan made (see planRestore).
+    repo.codec.warm?.();
     const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device), repo.refreshIndex()]);
     if (snap.device !== repo.device.id) {
       out.info(`Restoring snapshot ${snap.id.slice(0, 8)} of device ${snap.deviceName} (${snap.time.replace('T', ' ').slice(0, 16)} UTC)${opts.device ? '' : ", the newest of the device this machine's host name belonged to"}.`);

@@ -209,6 +209,8 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   const out = makeOutput(opts.json ?? false);
   checkRestoreTarget(resolve(opts.target));
   await withRepository(opts, async (repo) => {
+    // The worker threads load while the snapshot is found and the plan made (see planRestore).
+    repo.codec.warm?.();
     const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
     if (snap.device !== repo.device.id && !opts.device && opts.snapshot === 'latest') {
       out.info(`This device has no snapshots yet: restoring the newest of device ${snap.deviceName} (host ${snap.hostname}, ${snap.time.replace('T', ' ').slice(0, 16)} UTC), the machine this one replaces.`);
