@@ -12,7 +12,7 @@ import type { Repository } from '../repository.ts';
 import { restore } from '../restore/index.ts';
 import { FaultyBlobStore, LocalBlobStore, MemoryBlobStore } from '../storage/index.ts';
 import { runBackup } from '../operations.ts';
-import { checkVault, keys, listLocks } from '../vault/index.ts';
+import { acquireLock, checkVault, keys, listLocks } from '../vault/index.ts';
 
 const require = createRequire(import.meta.url);
 const isSidecarOrSecretOrDb = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel) || rel.endsWith('.sqlite');
@@ -389,4 +389,26 @@ describe("a backup's vault lock", () => {
       await repo.close();
     }
   });
+
+  it('stops asking for it when the run fails while a prune holds the vault: the error comes at once, not after the wait', async () => {
+    const store = new FaultyBlobStore(new MemoryBlobStore());
+    const { repo } = await initRepo(store);
+    const home = tempDir('cairn-lock-fail-');
+    for (let i = 0; i < 41; i++) writeFileSync(join(home, `f${String(i).padStart(2, '0')}.txt`), `file ${i}\n`);
+    const prune = await acquireLock(repo.vault, { exclusive: true, operation: 'prune', device: 'another-device' });
+    try {
+      // The walk fails once this run has asked for its lock (which waits for the prune, up to a minute).
+      const failing = backupOf(repo, [{ label: 'home', path: home }], {
+        lockWaitMs: 60_000,
+        onFileWalked: () => {
+          if (store.log.some((c) => c.startsWith('put locks/'))) throw new Error('the disk went away');
+        },
+      });
+      await expect(failing).rejects.toThrow('the disk went away');
+      expect((await listLocks(repo.vault)).map((l) => l.operation)).toEqual(['prune']);
+    } finally {
+      await prune.release();
+      await repo.close();
+    }
+  }, 20_000);
 });

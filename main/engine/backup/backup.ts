@@ -16,6 +16,7 @@ import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
 import { DEFAULT_PACK_SIZE, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock } from '../vault/index.ts';
 import { settleAll, turn } from '../concurrency.ts';
+import { anySignal, boundSignal } from '../storage/index.ts';
 import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec } from '../vault/index.ts';
 import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
@@ -165,7 +166,9 @@ async function prepare(options: BackupOptions, now: () => number) {
   const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
   if (!options.offline) await syncIndex(vault, db, indexAtStart);
   // Taken once: the first call starts it, later ones wait for the same (see onFirstBlob below).
-  const locking = { lock: undefined as HeldLock | undefined, taking: undefined as Promise<void> | undefined, take: () => Promise.resolve() };
+  // `stop` ends an attempt still under way (the run failed meanwhile): no waiting out a prune then.
+  const stopping = new AbortController();
+  const locking = { lock: undefined as HeldLock | undefined, taking: undefined as Promise<void> | undefined, take: () => Promise.resolve(), stop: () => stopping.abort() };
   locking.take = () => (locking.taking ??= acquire());
   const acquire = async () => {
     if (options.offline) return;
@@ -182,7 +185,7 @@ async function prepare(options: BackupOptions, now: () => number) {
         }
       }
     };
-    locking.lock = await acquireLock(vault, { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, waitMs: options.lockWaitMs ?? DEFAULT_BACKUP_LOCK_WAIT_MS, now, whileChecking: checkIndex });
+    locking.lock = await acquireLock(vault.withSignal(anySignal(boundSignal(vault.store), stopping.signal)), { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, waitMs: options.lockWaitMs ?? DEFAULT_BACKUP_LOCK_WAIT_MS, now, whileChecking: checkIndex });
   };
   return { last, parentCheck, locking };
 }
@@ -309,7 +312,9 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, resumedFiles: files.resumedFiles };
   } finally {
     await parentCheck?.catch(() => undefined);
-    // A lock still being taken (asked for early) is released once it is held.
+    // A lock still being asked for (early, see onFirstBlob) when the run failed: stop asking (a
+    // lock already written is removed on the way), rather than wait out a prune for nothing.
+    if (!locking.lock) locking.stop();
     await locking.taking?.catch(() => undefined);
     await locking.lock?.release().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
