@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { ADAPTERS } from '../agents/registry.ts';
 import { fixtureContext } from '../agents/fixtures.ts';
-import { globMatcher } from './rules.ts';
+import { compileRules, globMatcher } from './rules.ts';
 import { ALWAYS_EXCLUDED_GLOBS, DEFAULT_SECRET_GLOBS } from './source.ts';
 
 // globMatcher compiles a list of globs into one regular expression; it must agree with picomatch
@@ -61,5 +61,20 @@ describe('globMatcher', () => {
     expect(m('auth.json.bak')).toBe(false);
     expect(m('logs/a/b')).toBe(true);
     expect(m('catalogs/a')).toBe(false);
+  });
+});
+
+describe('compileRules', () => {
+  it('classifies a path by its own rule set: rules compiled again give the same classes, other rules their own', () => {
+    const path = 'projects/app/notes.md';
+    const plain = compileRules({});
+    expect(plain.classify(path)).toBe('included');
+    expect(plain.classify('.env')).toBe('secret');
+    // The same path under rules that exclude it, then that only include JSON: never the class remembered for other rules.
+    expect(compileRules({ exclude: ['**/*.md'] }).classify(path)).toBe('excluded');
+    expect(compileRules({ include: ['**/*.json'] }).classify(path)).toBe('not-included');
+    expect(compileRules({ secrets: ['projects/app/*'] }).classify(path)).toBe('secret');
+    expect(compileRules({}).classify(path)).toBe('included');
+    expect(compileRules({ exclude: ['**/*.md'] }).classify(path)).toBe('excluded');
   });
 });

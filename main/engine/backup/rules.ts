@@ -58,6 +58,26 @@ function mayReach(glob: string, dirSegments: readonly string[]): boolean {
   return parts.length > dirSegments.length;
 }
 
+/**
+ * Files' classes by rule set, kept across the backups of this process: a class is a function of
+ * the path and the rules alone, and the app backs up the same folders every few minutes. Matching
+ * the rule set's regular expressions is ~5.5 µs a file (68 ms of a 12,429-file no-change backup's
+ * 476–600 ms); a lookup here is a fraction of that. Bounded: cleared when full.
+ */
+const classified = new Map<string, Map<string, FileClass>>();
+const CLASSIFIED_RULE_SETS = 32;
+const CLASSIFIED_PATHS = 200_000;
+
+function classesFor(ruleSet: string): Map<string, FileClass> {
+  let classes = classified.get(ruleSet);
+  if (!classes) {
+    if (classified.size >= CLASSIFIED_RULE_SETS) classified.clear();
+    classes = new Map();
+    classified.set(ruleSet, classes);
+  }
+  return classes;
+}
+
 export function compileRules(source: Pick<BackupSource, 'include' | 'exclude' | 'secrets' | 'sqlite'>): CompiledRules {
   const sidecar = globMatcher(ALWAYS_EXCLUDED_GLOBS);
   const secretGlobs = [...DEFAULT_SECRET_GLOBS, ...(source.secrets ?? [])];
@@ -66,12 +86,23 @@ export function compileRules(source: Pick<BackupSource, 'include' | 'exclude' | 
   const include = source.include && source.include.length > 0 ? source.include.filter((g) => !g.startsWith('!')) : undefined;
   const included = include ? globMatcher(source.include) : () => true;
   const sqlite = globMatcher(source.sqlite);
+  // Every list a class depends on (the sidecar globs are constant).
+  const classes = classesFor(JSON.stringify([secretGlobs, source.exclude ?? [], source.include ?? []]));
+  const classOf = (relPath: string): FileClass => {
+    if (sidecar(relPath)) return 'sidecar';
+    if (secret(relPath)) return 'secret';
+    if (excluded(relPath)) return 'excluded';
+    return included(relPath) ? 'included' : 'not-included';
+  };
   return {
     classify(relPath) {
-      if (sidecar(relPath)) return 'sidecar';
-      if (secret(relPath)) return 'secret';
-      if (excluded(relPath)) return 'excluded';
-      return included(relPath) ? 'included' : 'not-included';
+      let c = classes.get(relPath);
+      if (c === undefined) {
+        c = classOf(relPath);
+        if (classes.size >= CLASSIFIED_PATHS) classes.clear();
+        classes.set(relPath, c);
+      }
+      return c;
     },
     skipDir(relDir) {
       if (secret(relDir)) return 'secret';
