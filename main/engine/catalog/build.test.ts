@@ -159,6 +159,15 @@ async function wholeRead(sources: BackupSource[]): Promise<{ stats: BuildStats |
 /** A catalog row without what differs from vault to vault (the digest, of content ids) and device to device. */
 const vaultFree = ({ digest: _d, device: _v, devices: _vs, snapshot: _s, ...rest }: CatalogRow) => rest;
 
+/** Every session listed is in the index at its catalog version, and the list is what a whole read of the sources lists. */
+async function expectAsWholeRead(sessions: SessionDb, sources: BackupSource[]): Promise<CatalogRow[]> {
+  const listed = sessions.list();
+  for (const s of listed) expect(sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+  const whole = await wholeRead(sources);
+  expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
+  return listed;
+}
+
 describe('an Aider history that grows', () => {
   const run = (i: number, extra = '') => `# aider chat started at 2026-03-${String(1 + (i % 28)).padStart(2, '0')} 10:${String(i % 60).padStart(2, '0')}:00\n\n> Aider v0.82.2\n> Main model: gemini/gemini-2.5-pro with diff-fenced edit format\n\n#### question ${i} about word${i}\n\n${`An answer about the ledger. `.repeat(2600)}run${i}\n${extra}\n`;
 
@@ -321,13 +330,10 @@ describe('a Goose sessions.db whose sessions change one at a time', () => {
         [5, 1, 4, 0],
         [5, 0, 5, 0],
       ]);
-      const listed = run.sessions.list();
-      for (const s of listed) expect(run.sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+      const listed = await expectAsWholeRead(run.sessions, sources);
       expect(run.sessions.search('quokka').map((h) => h.session.id)).toEqual(['20260103_1']);
       expect(run.sessions.search('walrus').map((h) => h.session.id)).toEqual(['20260102_1']);
       expect(listed.find((s) => s.id === '20260101_1')?.title).toBe('Renamed by hand');
-      const whole = await wholeRead(sources);
-      expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
     } finally {
       await run.close();
     }
@@ -375,12 +381,9 @@ describe("Cursor's global composer store whose composers change one at a time", 
         [5, 1, 4, 0],
         [5, 0, 5, 0],
       ]);
-      const listed = run.sessions.list();
-      for (const s of listed) expect(run.sessions.indexedDigest(s.agent, s.id)).toBe(s.digest);
+      await expectAsWholeRead(run.sessions, sources);
       expect(run.sessions.search('quokka').map((h) => h.session.id)).toEqual(['c3']);
       expect(run.sessions.search('walrus').map((h) => h.session.id)).toEqual(['c2']);
-      const whole = await wholeRead(sources);
-      expect(listed.map(vaultFree)).toEqual(whole.listed.map(vaultFree));
     } finally {
       await run.close();
     }

@@ -144,7 +144,10 @@ function keptRuns(point: RunsPoint, keys: readonly string[], track: ReadTrack, r
 /** The keys of a database's sessions whose stamp is the one they had at `point` (and that the cache holds). */
 function keptStamped(point: StampsPoint, keys: readonly string[], stamps: ReadonlyMap<string, string>, refs: readonly SessionRef[]): string[] {
   const cached = new Set(keys);
-  return refs.map((r) => r.key ?? '').filter((k) => cached.has(k) && stamps.get(k) !== undefined && point.stamps[k] === stamps.get(k));
+  return refs.map((r) => r.key ?? '').filter((k) => {
+    const stamp = stamps.get(k);
+    return stamp !== undefined && cached.has(k) && point.stamps[k] === stamp;
+  });
 }
 
 /** The time of a file for the index's order: its mtime in seconds. */
