@@ -330,8 +330,10 @@ export class FileSaver {
       const plain = fresh.filter((c): c is Chunk => !('sealed' in c));
       const sealed = [...fresh.filter((c): c is SealedChunk => 'sealed' in c), ...(plain.length > 0 ? await codec.compressAndSeal(plain) : [])];
       for (const s of sealed) {
-        // Another file may have stored the same chunk while this one was being sealed.
-        if (packer.has(s.id)) continue;
+        // Another file may have added the same chunk while this one was being sealed. The state
+        // database was asked above, once per chunk: what another device's index adds to it
+        // meanwhile may be stored twice, as it could be after any check.
+        if (packer.added(s.id)) continue;
         newBytes += s.rawLength;
         await packer.add({ id: s.id, type: 'data', rawLength: s.rawLength, sealed: s.sealed });
       }

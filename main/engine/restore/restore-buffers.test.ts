@@ -57,3 +57,36 @@ describe('restore read buffers', () => {
     await repo.close();
   });
 });
+
+describe('restore plan', () => {
+  it("looks its blobs up in one read transaction of the state database (the locks taken once, not per blob), and a backup asks once per new chunk", async () => {
+    const { repo } = await initRepo(new LocalBlobStore(tempDir()));
+    const home = tempDir('cairn-plan-home-');
+    const r = rng(7);
+    for (let i = 0; i < 30; i++) writeFileSync(join(home, `f${i}.bin`), r.bytes(3000 + i));
+    const asked: string[] = [];
+    const hasBlob = repo.db.hasBlob.bind(repo.db);
+    repo.db.hasBlob = (id) => {
+      asked.push(id);
+      return hasBlob(id);
+    };
+    await backupOf(repo, [{ label: 'home', path: home }]);
+    // 30 one-chunk files and the trees: each asked about once.
+    expect(asked.length).toBeGreaterThanOrEqual(30);
+    expect(new Set(asked).size).toBe(asked.length);
+
+    const lookups: boolean[] = [];
+    const getBlob = repo.db.getBlob.bind(repo.db);
+    repo.db.getBlob = (id) => {
+      lookups.push(repo.db.inTransaction);
+      return getBlob(id);
+    };
+    const snapshot = (await repo.listSnapshots())[0]!;
+    const target = tempDir('cairn-plan-out-');
+    await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot, target, paths: ['home'] });
+    expect(readFileSync(join(target, 'home', 'f7.bin')).length).toBe(3007);
+    const planned = lookups.filter(Boolean).length;
+    expect(planned).toBeGreaterThanOrEqual(30);
+    await repo.close();
+  });
+});

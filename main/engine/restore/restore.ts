@@ -132,7 +132,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   // 3. Folders, checked component by component against symlinks planted in the target.
   await makeDirs(target, sel.dirParts, targetEntries.length > 0);
   // 4. Plan blob reads per pack.
-  const plan = planReads(sel.files, (id) => options.db.getBlob(id), { maxGap: options.maxGap ?? 1024 * 1024, maxRead: options.maxRead ?? DEFAULT_MAX_READ });
+  const plan = options.db.reading(() => planReads(sel.files, (id) => options.db.getBlob(id), { maxGap: options.maxGap ?? 1024 * 1024, maxRead: options.maxRead ?? DEFAULT_MAX_READ }));
   // 5. Fetch, verify, write.
   reporter.phase('restoring');
   await writeFiles(options, sel.files, plan, { reporter, result, checkAbort, yieldNow });

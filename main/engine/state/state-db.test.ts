@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { StateDb } from './state-db.ts';
+import type { BlobId, PackId } from '../../../shared/ids.ts';
+import type { BlobLocation } from '../vault/format.ts';
 import type { FileCacheEntry } from './state-db.ts';
 
 afterAll(() => removeTempDirs());
@@ -26,6 +28,29 @@ describe('StateDb.cachedTotals', () => {
       expect(db.cachedTotals(['a', 'b'])).toEqual({ files: 3, bytes: 115 });
       expect(db.cachedTotals(['a', 'c'])).toBeUndefined();
     } finally {
+      db.close();
+    }
+  });
+});
+
+describe('StateDb.reading', () => {
+  it('runs its lookups in one read transaction: what another connection commits meanwhile is not seen until it ends', () => {
+    const path = join(tempDir(), 'state.db');
+    const db = new StateDb(path);
+    const other = new StateDb(path);
+    try {
+      const id = (n: number) => n.toString(16).padStart(64, '0') as BlobId;
+      const at = (n: number): BlobLocation => ({ id: id(n), type: 'data', pack: 'ab'.repeat(32) as PackId, offset: n, length: 1, rawLength: 1 });
+      other.addIndex('first', [at(1)]);
+      const seen = db.reading(() => {
+        const before = [db.hasBlob(id(1)), db.hasBlob(id(2))];
+        other.addIndex('second', [at(2)]);
+        return [...before, db.hasBlob(id(2)), db.getBlob(id(2)) !== undefined];
+      });
+      expect(seen).toEqual([true, false, false, false]);
+      expect(db.hasBlob(id(2))).toBe(true);
+    } finally {
+      other.close();
       db.close();
     }
   });

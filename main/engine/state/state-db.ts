@@ -150,6 +150,19 @@ export class StateDb {
     }
   }
 
+  /**
+   * Runs `read` (synchronous) in one read transaction: thousands of lookups then take the
+   * database's locks once, not once each (two fcntl calls, an fstat and a getpid per statement).
+   */
+  reading<T>(read: () => T): T {
+    return this.db.transaction(read)();
+  }
+
+  /** True inside reading() or any other transaction of this connection. */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
+  }
+
   hasBlob(id: BlobId): boolean {
     return this.stmts.hasBlob.get(Buffer.from(id, 'hex')) !== undefined;
   }

@@ -56,6 +56,11 @@ export class Packer {
     this.buffers = new PackBuffers(options.packSize, options.concurrency + 1);
   }
 
+  /** True when the blob was added in this run (no state-database lookup). */
+  added(id: BlobId): boolean {
+    return this.seen.has(id);
+  }
+
   /** True when the blob is stored already or was added in this run. */
   has(id: BlobId): boolean {
     return this.seen.has(id) || this.db.hasBlob(id);
