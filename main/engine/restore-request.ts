@@ -139,17 +139,23 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
       // Names that aren't UTF-8 are shown escaped (dest) but are on the disk as their bytes:
       // the exact path of each folder below the selection that has one in it.
       const exact = new Map<string, Buffer>();
+      // Folders of the snapshot with nothing on the disk below them (missing there, or a file):
+      // what they hold isn't looked for, one lstat each (a restore into a new folder makes none).
+      const empty = new Set<string>();
       for await (const { path, entry } of reader.walk(selection)) {
         const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
-        const above = exact.get(path.slice(0, Math.max(0, path.lastIndexOf('/'))));
+        const up = path.slice(0, Math.max(0, path.lastIndexOf('/')));
+        const above = exact.get(up);
         const disk = above || entry.rawName !== undefined ? Buffer.concat([above ?? Buffer.from(dirname(dest)), Buffer.from('/'), nameBytes(entry)]) : dest;
+        const st = empty.has(up) ? undefined : await lstat(disk).catch(() => undefined);
         if (entry.type === 'dir') {
           if (typeof disk !== 'string') exact.set(path, disk);
+          // A link in its place is looked through, as lstat of what is below it does.
+          if (!st || !(st.isDirectory() || st.isSymbolicLink())) empty.add(path);
           continue;
         }
         files++;
         bytes += entry.size;
-        const st = await lstat(disk).catch(() => undefined);
         if (st && !st.isDirectory()) found.push({ path, dest, disk, entry });
       }
     }
