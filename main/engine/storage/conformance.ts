@@ -93,6 +93,18 @@ export function describeBlobStoreConformance(name: string, makeStore: () => Blob
       }
     });
 
+    it('stores exactly the bytes of a view, and keeps nothing of the buffer behind it once put settles', async () => {
+      const store = await fresh();
+      // What the packer hands over: a view at the start of a larger buffer it reuses for the next pack.
+      const buffer = bytes(64 * 1024);
+      const view = buffer.subarray(0, 40_000);
+      const expected = Uint8Array.from(view);
+      await store.put('view', view);
+      buffer.fill(0x5a);
+      expect(equal(await store.get('view'), expected)).toBe(true);
+      expect(await store.stat('view')).toMatchObject({ key: 'view', size: 40_000 });
+    });
+
     it('replaces an object on overwrite', async () => {
       const store = await fresh();
       await store.put('key', bytes(3000));
