@@ -240,6 +240,10 @@ describe('SessionDb', () => {
     expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'automerge'").get()).toEqual({ v: 16 });
   });
 
+  it('merges a full level a little at each write, not all at once in the write that fills it (crisis merge only at 64)', () => {
+    expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'crisismerge'").get()).toEqual({ v: 64 });
+  });
+
   it('ranks at most a few chunks per session: one huge, newest transcript does not crowd out the others', () => {
     const s = db();
     const ids = [...Array.from({ length: 30 }, (_, i) => `s${i}`), 'huge'];

@@ -48,6 +48,10 @@ const SCHEMA: readonly string[] = [
   `INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);`,
   // Where a read of a growing session file stopped, to go on from there (catalog/resume.ts).
   `ALTER TABLE catalog_build ADD COLUMN resume TEXT;`,
+  // A level of 16 segments is then merged a little at each write (automerge), not all at once by
+  // the write that makes it 16 (FTS5's crisis merge, 16 by default): a one-line append on the main
+  // thread held the event loop 77-160 ms merging a level (BENCHMARKS.md, "Fifteenth session").
+  `INSERT INTO session_fts (session_fts, rank) VALUES ('crisismerge', 64);`,
 ];
 
 /**
