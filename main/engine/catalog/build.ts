@@ -204,27 +204,31 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
     try {
       got = await miss.read;
       const read = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
-      // The text read with the metadata becomes the index's version of each session.
-      read.forEach((e, i) => {
-        const sid = got.texts[i];
-        const appended = got.appended?.[i];
-        if (sid !== undefined) {
-          sessions.commitPending(sid, e.agent, e.id, e.digest);
-          stats.indexed++;
-        } else if (appended) {
-          stats.resumed++;
-          // The index goes on from the version it holds; else the session is indexed whole after the snapshot.
-          const from = miss.hit?.entries[0]?.digest;
-          if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) stats.indexed++;
-        }
-      });
-      // Sessions of a file of many that are as they were (read.ts ReadFrom): at the file's new version.
       const keep = new Set(got.kept ?? []);
-      const kept = (miss.hit?.entries.filter((e) => keep.has(e.key ?? '')) ?? []).map((old) => {
-        const e = reversioned(old, miss.files);
-        sessions.reversion(e.agent, e.id, old.digest, e.digest);
-        return e;
-      });
+      // One write for the file's sessions, waited for without holding the event loop while a
+      // session worker writes (SessionDb.writing).
+      const kept = await sessions.writing(() => {
+        // The text read with the metadata becomes the index's version of each session.
+        read.forEach((e, i) => {
+          const sid = got.texts[i];
+          const appended = got.appended?.[i];
+          if (sid !== undefined) {
+            sessions.commitPending(sid, e.agent, e.id, e.digest);
+            stats.indexed++;
+          } else if (appended) {
+            stats.resumed++;
+            // The index goes on from the version it holds; else the session is indexed whole after the snapshot.
+            const from = miss.hit?.entries[0]?.digest;
+            if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) stats.indexed++;
+          }
+        });
+        // Sessions of a file of many that are as they were (read.ts ReadFrom): at the file's new version.
+        return (miss.hit?.entries.filter((e) => keep.has(e.key ?? '')) ?? []).map((old) => {
+          const e = reversioned(old, miss.files);
+          sessions.reversion(e.agent, e.id, old.digest, e.digest);
+          return e;
+        });
+      }, options.signal);
       stats.kept += kept.length;
       found = [...kept, ...read];
     } catch (error) {

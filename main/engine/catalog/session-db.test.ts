@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
 import { CHUNK_CHARS, ftsQuery, itemAt, queryPhrases, RANK_CANDIDATES, SessionDb, snippetOf, snippetParts, TextChunker } from './session-db.ts';
@@ -16,6 +18,8 @@ function db(): SessionDb {
 }
 
 const page = (n: number) => digest(`page${n}`) as BlobId;
+
+afterAll(() => removeTempDirs());
 
 describe('SessionDb', () => {
   it('lists a session held by two devices once, at its newest version, with both devices', () => {
@@ -238,6 +242,49 @@ describe('SessionDb', () => {
 
   it('has FTS5 merge segments 16 at a time (fewer rewrites of the growing index)', () => {
     expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'automerge'").get()).toEqual({ v: 16 });
+  });
+
+  it('waits for another connection\'s write without holding the event loop, then writes once', async () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const open = () => {
+      const d = new Database(file);
+      d.pragma('journal_mode = WAL');
+      return new SessionDb(d);
+    };
+    const main = open();
+    const worker = open();
+    try {
+      const w = worker.textWriter();
+      w.add([{ seq: 0, text: 'pelicans over the harbour' }]);
+      const sid = w.park();
+      // The worker is in the middle of its next write.
+      worker.db.prepare('BEGIN IMMEDIATE').run();
+      let ticks = 0;
+      const ticking = setInterval(() => ticks++, 1);
+      let runs = 0;
+      const written = main.writing(() => {
+        runs++;
+        main.commitPending(sid, 'claude-code', 'harbour', digest('harbour'));
+        return 'done';
+      });
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      expect(ticks).toBeGreaterThan(5);
+      expect(runs).toBe(0);
+      worker.db.prepare('COMMIT').run();
+      expect(await written).toBe('done');
+      clearInterval(ticking);
+      expect(runs).toBe(1);
+      expect(main.indexedDigest('claude-code', 'harbour')).toBe(digest('harbour'));
+      // A write that fails for another reason is not tried again.
+      await expect(main.writing(() => {
+        runs++;
+        throw new Error('not a lock');
+      })).rejects.toThrow('not a lock');
+      expect(runs).toBe(2);
+    } finally {
+      worker.db.close();
+      main.db.close();
+    }
   });
 
   it('merges a full level a little at each write, not all at once in the write that fills it (crisis merge only at 64)', () => {

@@ -228,6 +228,9 @@ export function snippetParts(text: string): SnippetPart[] {
 const GROUPED = `SELECT c.*, d.name AS device_name, d.snapshot AS snapshot, max(coalesce(c.updated_at, '')) AS newest, group_concat(DISTINCT c.device) AS devices
   FROM session_catalog c JOIN session_devices d ON d.device = c.device`;
 
+/** How long a write waits for another connection's write to end before it fails. */
+const BUSY_TIMEOUT_MS = 10_000;
+
 export class SessionDb {
   readonly db: Database.Database;
 
@@ -242,7 +245,7 @@ export class SessionDb {
       })();
     }
     // Another connection (the session worker) may be writing: wait for it rather than fail.
-    db.pragma('busy_timeout = 10000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     const mine = `pending-${process.pid}-%`;
     const stale = db.prepare<[string, string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id NOT LIKE ? AND id NOT LIKE ?');
     for (const { sid } of stale.all(PENDING, mine, `${RETIRED}%`)) this.dropDoc(sid);
@@ -573,6 +576,35 @@ export class SessionDb {
         this.dropPending(sid);
       },
     };
+  }
+
+  /**
+   * Runs `write` (this connection's statements, synchronously) in one write transaction, without
+   * putting this thread to sleep while another connection writes. SQLite's busy timeout sleeps
+   * the calling thread until the lock is free; on the main thread that froze the event loop for
+   * as long as a session worker's write took (34 ms and more, BENCHMARKS.md). Here each try
+   * fails at once when the lock is taken, and the event loop runs between tries.
+   */
+  async writing<T>(write: () => T, signal?: AbortSignal): Promise<T> {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    let began = false;
+    const transaction = this.db.transaction(() => {
+      began = true;
+      return write();
+    });
+    for (let pause = 1; ; pause = Math.min(pause * 2, 16)) {
+      signal?.throwIfAborted();
+      this.db.pragma('busy_timeout = 0');
+      try {
+        return transaction.immediate();
+      } catch (error) {
+        // Only a transaction that couldn't begin is tried again: `write` runs once.
+        if (began || (error as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) throw error;
+      } finally {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
   }
 
   /**
