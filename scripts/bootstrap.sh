@@ -20,6 +20,9 @@ APT_PACKAGES=(
   chromium xvfb                                                           # UI end-to-end tests
   restic rclone zstd sqlite3                                              # benchmark peers and tools
 )
+# CI also tests against Ceph's RADOS Gateway, a second S3 implementation (~56 packages: only in
+# CI; elsewhere its test skips, or runs against one started with testing/ceph-rgw.sh).
+if [ "${CI:-}" = true ]; then APT_PACKAGES+=(radosgw ceph-mon ceph-osd); fi
 
 missing=()
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then
