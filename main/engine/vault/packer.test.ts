@@ -42,9 +42,10 @@ describe('Packer', () => {
     const stored: BlobLocation[] = [];
     const packer = new Packer(repo.vault, repo.db, { packSize: 64 * 1024, concurrency: 2, indexEvery: 4, onPackStored: (entries) => stored.push(...entries) });
     const added = new Map<string, Uint8Array>();
-    // ~40 packs of 64 KiB, from blobs of 1–16 KiB.
-    for (let i = 0; i < 600; i++) {
-      const sealed = randomBytes(1024 + Math.floor(Math.random() * 15 * 1024));
+    // ~40 packs of 64 KiB, from blobs of 1–8 KiB: a pack then never outgrows a kept buffer
+    // (packSize + 1/4; a pack that does gets a buffer of its own).
+    for (let i = 0; i < 1000; i++) {
+      const sealed = randomBytes(1024 + Math.floor(Math.random() * 7 * 1024));
       const id = createHash('sha256').update(sealed).digest('hex') as BlobId;
       added.set(id, sealed);
       await packer.add({ id, type: 'data', rawLength: sealed.length, sealed });
