@@ -28,7 +28,7 @@ stop() {
   dir=""
 }
 trap stop EXIT INT TERM
-# Its OSD sometimes fails its first start ("wrong fsid": 5 of 13 starts here): up to five
+# Its OSD sometimes fails its first start ("wrong fsid": 7 of 20 starts here): up to five
 # tries, each in a fresh folder on ports of its own (a gateway already on the defaults is left alone).
 started=""
 for try in 1 2 3 4 5; do
