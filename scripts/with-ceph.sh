@@ -15,6 +15,11 @@ if [ -n "${CAIRN_CEPH_ENDPOINT:-}" ] || ! command -v radosgw >/dev/null 2>&1 || 
   exec "$@"
 fi
 
+# True while any of the given processes is still running.
+alive() {
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && return 0; done
+  return 1
+}
 dir=""
 stop() {
   [ -n "$dir" ] || return 0
@@ -22,8 +27,8 @@ stop() {
   sh "$here/testing/ceph-rgw.sh" stop "$dir" || true
   # The daemons take a moment to go; whatever is left after 10 s is killed.
   i=0
-  while [ -n "$pids" ] && kill -0 $pids 2>/dev/null && [ "$i" -lt 20 ]; do sleep 0.5; i=$((i + 1)); done
-  [ -n "$pids" ] && kill -9 $pids 2>/dev/null || true
+  while [ "$i" -lt 20 ] && alive $pids; do sleep 0.5; i=$((i + 1)); done
+  for pid in $pids; do kill -9 "$pid" 2>/dev/null || true; done
   rm -rf "$dir"
   dir=""
 }

@@ -63,7 +63,7 @@ export class Packer {
 
   /** True when the blob is stored already or was added in this run. */
   has(id: BlobId): boolean {
-    return this.seen.has(id) || this.db.hasBlob(id);
+    return this.added(id) || this.db.hasBlob(id);
   }
 
   /** Bytes added but not stored yet: the pack being filled and the packs being uploaded (progress). */
@@ -108,12 +108,10 @@ export class Packer {
     const blobs = this.current;
     this.current = [];
     this.currentSize = 0;
-    const parts: Uint8Array[] = [];
     const entries: Omit<BlobLocation, 'pack'>[] = [];
     let offset = 0;
     for (const b of blobs) {
       entries.push({ id: b.id, type: b.type, offset, length: b.sealed.length, rawLength: b.rawLength });
-      parts.push(b.sealed);
       offset += b.sealed.length;
     }
     // The header is sealed with an empty name: the pack id isn't known until the pack is built.
@@ -121,12 +119,11 @@ export class Packer {
     const trailer = Buffer.alloc(PACK_TRAILER_SIZE);
     trailer.writeUInt32LE(header.length, 0);
     PACK_TRAILER_MAGIC.copy(trailer, 4);
+    // The blobs where their entries say, then the header and the trailer.
     const bytes = this.buffers.take(offset + header.length + trailer.length);
-    let at = 0;
-    for (const part of [...parts, header, trailer]) {
-      bytes.set(part, at);
-      at += part.length;
-    }
+    blobs.forEach((b, i) => bytes.set(b.sealed, entries[i]!.offset));
+    bytes.set(header, offset);
+    bytes.set(trailer, offset + header.length);
     const pack = packIdOf(bytes);
     const located = entries.map((e) => ({ ...e, pack }));
 
