@@ -5,7 +5,7 @@
 import { basename, dirname } from 'node:path';
 import type { ProgressInfo, RetentionPolicy, PathMapping } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
-import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, detectAgents, toBackupSources, withAgentRules } from './agents/index.ts';
+import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, presentAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
 import { backup, PrunedWhileScanningError } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
@@ -29,7 +29,7 @@ export interface BackupSourcesOptions {
 
 export async function agentSources(options: BackupSourcesOptions): Promise<{ sources: AgentBackupSource[]; agents: string[] }> {
   let agents = options.agents ? [...options.agents] : undefined;
-  if (!agents) agents = (await detectAgents(options.ctx)).filter((a) => a.detected).map((a) => a.id);
+  agents ??= await presentAgents(options.ctx);
   return { sources: await toBackupSources(ADAPTERS, options.ctx, agents), agents };
 }
 

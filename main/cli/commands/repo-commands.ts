@@ -2,7 +2,7 @@
 
 import { resolve } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
-import { ADAPTERS, contextFromProcess, detectAgents, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
+import { ADAPTERS, contextFromProcess, presentAgents, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
 import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
@@ -93,7 +93,8 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       sources = withAgentRules(labelPaths(paths.map((p) => resolve(p))), contextFromProcess());
     } else {
       const ctx = await agentContext(opts);
-      const detected = (await detectAgents(ctx)).filter((a) => a.detected && (!opts.agent || opts.agent.includes(a.id)));
+      const present = await presentAgents(ctx);
+      const detected = ADAPTERS.filter((a) => present.includes(a.id) && (!opts.agent || opts.agent.includes(a.id)));
       if (detected.length === 0) {
         throw new ConfigError('No PATH given and no coding agent found on this machine. Name folders to back up, or see `cairn agents`.');
       }

@@ -2,6 +2,7 @@
 // bytes after every rule: secrets and excluded paths are not counted) and how many sessions.
 // Reads only metadata, plus a count query on session databases and a line count of Aider
 // transcripts. Never throws for a missing or unreadable agent: that agent is reported absent.
+// A backup only needs to know which agents are here: presentAgents() answers that alone.
 
 import { constants, createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdtemp, rm } from 'node:fs/promises';
@@ -139,6 +140,42 @@ async function detectOne(adapter: AgentAdapter, ctx: AgentContext, options: Dete
     secrets: roots.flatMap((r) => prefixed(r, r.secrets)),
     syncable: roots.flatMap((r) => prefixed(r, r.syncable)),
   };
+}
+
+/**
+ * Whether a backup would find the root: its path is there, and for a root present only by its
+ * files, it holds one file the rules include (the first one found ends the look).
+ */
+async function rootPresent(agent: string, root: AgentRoot, signal: AbortSignal | undefined): Promise<boolean> {
+  if (!(await lstat(root.path).then(() => true, () => false))) return false;
+  if (root.presence !== 'files') return true;
+  const files = listIncludedFiles(rootToSource(agent, root), { signal });
+  try {
+    return !(await files.next()).done;
+  } catch (error) {
+    // An unreadable root: present, but nothing a backup could read (as in scanRoot).
+    if (signal?.aborted) throw error;
+    return false;
+  } finally {
+    await files.return(undefined);
+  }
+}
+
+/**
+ * The ids of the agents detectAgents() reports detected, in registry order, without what it
+ * counts: no walk of every file, no session database copied and queried, no transcript read.
+ * What a backup asks before each run (the app's, every few minutes; every `cairn backup`).
+ */
+export async function presentAgents(ctx: AgentContext, options: Pick<DetectOptions, 'adapters' | 'signal'> = {}): Promise<string[]> {
+  const prepared = await prepareContext(ctx);
+  const adapters = options.adapters ?? ADAPTERS;
+  const present = await Promise.all(
+    adapters.map(async (adapter) => {
+      for (const root of adapter.roots(prepared).filter((r) => !r.optIn)) if (await rootPresent(adapter.id, root, options.signal)) return true;
+      return false;
+    }),
+  );
+  return adapters.filter((_, i) => present[i]).map((a) => a.id);
 }
 
 /**

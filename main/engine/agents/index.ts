@@ -9,7 +9,7 @@ export { ADAPTERS, AGENT_IDS } from './registry.ts';
 export { baseDirs, contextFromProcess, vscodeUserDir } from './context.ts';
 export { COMMON_PROJECT_FOLDERS, findAiderRepos, prepareContext, projectFoldersFromAgents } from './discovery.ts';
 export type { BaseDirs } from './context.ts';
-export { detectAgents } from './detect.ts';
+export { detectAgents, presentAgents } from './detect.ts';
 export type { DetectOptions } from './detect.ts';
 export { rootToSource, toBackupSources, withAgentRules } from './sources.ts';
 export type { ToBackupSourcesOptions } from './sources.ts';
