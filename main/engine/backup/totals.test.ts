@@ -48,6 +48,25 @@ describe('backup progress', () => {
     expect((await countBackupTotals(shallow.map((root) => ({ root, rules: compileRules(root) })))).files).toBe(8 * 50);
   });
 
+  it('lets the event loop run while it lists thousands of folders that hold little', async () => {
+    const sparse = tempDir('cairn-totals-sparse-');
+    for (let d = 0; d < 1500; d++) mkdirSync(join(sparse, `part-${d}`));
+    writeFileSync(join(sparse, 'part-7', 'only.json'), '{}');
+    const roots = await checkRoots([{ label: 'sparse', path: sparse }], () => undefined);
+    let turns = 0;
+    let running = true;
+    const tick = (): void => {
+      turns++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const totals = await countBackupTotals(roots.map((root) => ({ root, rules: compileRules(root) })));
+    running = false;
+    expect(totals).toEqual({ files: 1, bytes: 2 });
+    // Listings are synchronous: without a turn every few hundred, the loop would wait for all 1,500.
+    expect(turns).toBeGreaterThanOrEqual(2);
+  });
+
   it('reports scanning without a total, then uploading with the total, then finishing and done, in that order', async () => {
     const seen: ProgressInfo[] = [];
     // A fresh repository: every file is read and uploaded, so the walk outlasts the count.

@@ -3,8 +3,7 @@
 // progress bar gets a total within moments, without waiting for the slow part. Only stats: no
 // file is opened. A folder that can't be listed counts as empty here; the walk reports it.
 
-import { lstatSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CheckedRoot } from './roots.ts';
 import type { CompiledRules } from './rules.ts';
@@ -38,9 +37,14 @@ export async function countBackupTotals(roots: readonly { root: CheckedRoot; rul
     if (signal?.aborted) return;
     let listed;
     try {
-      listed = await readdir(abs, { withFileTypes: true });
+      listed = readdirSync(abs, { withFileTypes: true });
     } catch {
       return;
+    }
+    // A listing counts as a file here: thousands of folders holding little must yield too.
+    if (++sinceYield >= YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise((resolve) => setImmediate(resolve));
     }
     for (const d of listed) {
       const childRel = rel ? `${rel}/${d.name}` : d.name;

@@ -6,8 +6,8 @@
 // valid UTF-8 is kept exactly.
 
 import { isUtf8 } from 'node:buffer';
-import { lstatSync } from 'node:fs';
-import { readdir, readlink } from 'node:fs/promises';
+import { lstatSync, readdirSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import type { BigIntStats, Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { turn } from '../concurrency.ts';
@@ -66,7 +66,9 @@ async function startDir(w: Walker, source: CheckedRoot, rules: CompiledRules, re
   let listed;
   try {
     // Names as bytes: a name that isn't valid UTF-8 is kept exactly (docs/FORMAT.md).
-    listed = await readdir(fsArg(abs), { withFileTypes: true, encoding: 'buffer' });
+    // Synchronous, like the lstat calls: a listing through the thread pool cost ~4× the CPU
+    // (docs/BENCHMARKS.md), and the turns below keep the event loop moving between folders.
+    listed = readdirSync(fsArg(abs), { withFileTypes: true, encoding: 'buffer' });
   } catch (error) {
     const skipped = sourceFileErrorOf(abs, error);
     if (!skipped) throw error;
