@@ -45,10 +45,18 @@ export type WorkerRequest =
   | { type: 'credit'; task: number; batches: number }
   | { type: 'cancel'; task: number };
 
+/** A chunkFile stream's end. `size`: the file's bytes, resumed prefix included; `resumedAt`: 0 unless only bytes from there were chunked. */
+export interface StreamEnd {
+  size: number;
+  resumedAt: number;
+  tail?: TailMark;
+}
+
 export type WorkerResponse =
-  | { type: 'batch'; task: number; chunks: Chunk[] | SealedBlob[] }
-  /** `size`: the file's bytes, resumed prefix included; `resumedAt`: 0 unless only bytes from there were chunked. */
-  | { type: 'end'; task: number; size: number; resumedAt: number; tail?: TailMark }
+  /** With `end`, the stream's last batch: a small file's whole stream is this one message (no credit comes back for it). */
+  | { type: 'batch'; task: number; chunks: Chunk[] | SealedBlob[]; end?: StreamEnd }
+  /** The end of a stream whose last batch went before it (or that had none). */
+  | ({ type: 'end'; task: number } & StreamEnd)
   | { type: 'chunks'; task: number; chunks: Chunk[] }
   | { type: 'sealed'; task: number; blobs: SealedBlob[] }
   | { type: 'opened'; task: number; plaintexts: Uint8Array[] }

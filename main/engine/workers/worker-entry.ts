@@ -19,7 +19,7 @@ import { blobId } from '../crypto/keys.ts';
 import { open, seal } from '../crypto/seal.ts';
 import { openWalkedFile, SourceFileError } from './source-file.ts';
 import type { FsPath } from './source-file.ts';
-import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, StreamEnd, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 const READ_SIZE = 512 * 1024;
 /**
@@ -157,13 +157,13 @@ async function chunkFile(
 
     let batch: (Chunk | SealedBlob)[] = [];
     let batchBytes = 0;
-    const send = async (): Promise<void> => {
+    const send = async (end?: StreamEnd): Promise<void> => {
       // Back-pressure: wait until the consumer has taken enough batches.
       while (state.credit <= 0 && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
       state.wake = undefined;
       if (state.cancelled) return;
       state.credit--;
-      reply({ type: 'batch', task, chunks: batch as Chunk[] | SealedBlob[] }, batch.map((c) => ('sealed' in c ? c.sealed : c.data).buffer as ArrayBuffer));
+      reply({ type: 'batch', task, chunks: batch as Chunk[] | SealedBlob[], ...(end ? { end } : {}) }, batch.map((c) => ('sealed' in c ? c.sealed : c.data).buffer as ArrayBuffer));
       batch = [];
       batchBytes = 0;
     };
@@ -190,11 +190,13 @@ async function chunkFile(
     if (state.cancelled) return;
     const last = chunker.finish();
     if (last) await add(last);
-    if (batch.length > 0) await send();
     if (state.cancelled) return;
     // No chunk after a resumed prefix: where the prefix's own last chunk starts isn't known here.
     const tail: TailMark | undefined = beforeLast ? { offset: size - lastLength, digest: new Uint8Array(beforeLast.digest()) } : undefined;
-    reply({ type: 'end', task, size, resumedAt, ...(tail ? { tail } : {}) });
+    const end: StreamEnd = { size, resumedAt, ...(tail ? { tail } : {}) };
+    // The end rides on the last batch: one message for a small file's whole stream, not two.
+    if (batch.length > 0) await send(end);
+    else reply({ type: 'end', task, ...end });
   } finally {
     streams.delete(task);
     if (fd !== undefined) closeSync(fd);

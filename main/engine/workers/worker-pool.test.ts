@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CairnError, ConfigError, IntegrityError, StorageError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import { chunkBuffer, createGearTable, decompressWithHeader } from '../chunk/index.ts';
@@ -257,6 +258,32 @@ describe('WorkerPool', () => {
       await writeFile(tiny, 'hello\n');
       const batches = await collect(pool.chunkFile(tiny, { ...CHUNK_OPTIONS, maxBatchBytes: 1024 }));
       expect(summary(batches.flat())).toEqual(summary(expectedChunks(new TextEncoder().encode('hello\n'))));
+    });
+
+    it('streams a small file in one message each way: its start, then its chunks with its end (no credit back)', async () => {
+      pool = new WorkerPool({ size: 1 });
+      const files = await Promise.all(
+        Array.from({ length: 20 }, async (_, i) => {
+          const path = join(dir, `small-${i}.jsonl`);
+          const data = transcript(2000 + i * 100);
+          await writeFile(path, data);
+          return { path, data };
+        }),
+      );
+      const posted = vi.spyOn(Worker.prototype, 'postMessage');
+      try {
+        for (const { path, data } of files) {
+          const stream = pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 64 * 1024 });
+          const batches = await collect(stream);
+          expect(summary(batches.flat())).toEqual(summary(expectedChunks(data)));
+          expect(stream.size).toBe(data.length);
+        }
+        const types = posted.mock.calls.map(([message]) => (message as { type: string }).type);
+        expect(types.filter((t) => t === 'chunkFile')).toHaveLength(20);
+        expect(types.filter((t) => t === 'credit')).toEqual([]);
+      } finally {
+        posted.mockRestore();
+      }
     });
 
     it('applies back-pressure: the worker stops reading while the consumer does not take batches', async () => {

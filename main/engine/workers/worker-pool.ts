@@ -27,7 +27,7 @@ import type { ErrorRecord } from '../../../shared/errors.ts';
 import { SourceFileError } from './source-file.ts';
 import type { FsPath, SourceFileReason } from './source-file.ts';
 import { plainLength } from '../vault/index.ts';
-import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, TailMark, WorkerRequest, WorkerResponse, WriteItem, WriteResult } from './protocol.ts';
+import type { Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, ChunkStream, OpenOptions, SealedBlob, SealedItem, SealOptions, StreamEnd, TailMark, WorkerRequest, WorkerResponse, WriteItem, WriteResult } from './protocol.ts';
 
 /** worker-entry beside this file, with this file's extension: .ts from source, .js when built. */
 export const DEFAULT_WORKER_URL = new URL(`./worker-entry${extname(fileURLToPath(import.meta.url))}`, import.meta.url);
@@ -315,16 +315,21 @@ class FileChunkStream<T extends Chunk | SealedBlob> implements ChunkStream<T> {
       waiter = undefined;
     };
 
+    const endWith = (end: StreamEnd): void => {
+      ended = true;
+      this.total = end.size;
+      this.resumedAt = end.resumedAt;
+      this.tail = end.tail;
+      handle.end();
+    };
     const handle = this.begin({
       onMessage: (message) => {
         // The request says which kind of batch this stream gets (chunkFile or chunkAndSeal).
-        if (message.type === 'batch') queue.push(message.chunks as T[]);
-        else if (message.type === 'end') {
-          ended = true;
-          this.total = message.size;
-          this.resumedAt = message.resumedAt;
-          this.tail = message.tail;
-          handle.end();
+        if (message.type === 'batch') {
+          queue.push(message.chunks as T[]);
+          if (message.end) endWith(message.end);
+        } else if (message.type === 'end') {
+          endWith(message);
         } else {
           failure = message.type === 'error' ? reviveError(message.error, message.stack, message.skip) : new CairnError('internal', `A worker answered "${message.type}" to a chunkFile request.`);
           handle.end();
@@ -350,7 +355,8 @@ class FileChunkStream<T extends Chunk | SealedBlob> implements ChunkStream<T> {
         for (;;) {
           const batch = queue.shift();
           if (batch) {
-            handle.post({ type: 'credit', batches: 1 });
+            // A stream that has ended sends nothing more: no credit to give it.
+            if (!ended) handle.post({ type: 'credit', batches: 1 });
             this.consumed += batch.reduce((n, c) => n + plainLength(c), 0);
             return { value: batch, done: false };
           }
