@@ -191,20 +191,27 @@ async function prepare(options: BackupOptions, now: () => number) {
 }
 
 /**
- * Scanning until the totals are known, then uploading. Sources backed up before take the last
+ * Scanning until the totals are known, then uploading. A source backed up before takes the last
  * backup's counts from the file cache (an estimate the walk corrects as it goes, exact at the end);
- * otherwise a stat-only walk runs beside the real one — on a backup where nothing changed it would
- * double the run's stat calls.
+ * the others (new, or empty last time) are counted by a stat-only walk beside the real one. On a
+ * backup where nothing changed, that walk of every source would double the run's stat calls.
  */
 function countTotals(compiled: Parameters<typeof countBackupTotals>[0], db: StateDb, reporter: ProgressReporter, signal: AbortSignal | undefined): void {
   const progress = reporter.progress;
   reporter.emit(true);
-  const cached = db.cachedTotals(compiled.map((c) => c.root.label));
-  void (cached ? Promise.resolve(cached) : countBackupTotals(compiled, signal))
-    .then((totals) => {
+  const known = { files: 0, bytes: 0 };
+  const uncounted = compiled.filter(({ root }) => {
+    const cached = db.cachedTotals(root.label);
+    if (!cached) return true;
+    known.files += cached.files;
+    known.bytes += cached.bytes;
+    return false;
+  });
+  void (uncounted.length > 0 ? countBackupTotals(uncounted, signal) : Promise.resolve({ files: 0, bytes: 0 }))
+    .then((walked) => {
       if (progress.phase === 'done' || progress.bytesTotal !== undefined) return;
-      progress.filesTotal = Math.max(totals.files, progress.filesDone);
-      progress.bytesTotal = Math.max(totals.bytes, progress.bytesDone);
+      progress.filesTotal = Math.max(known.files + walked.files, progress.filesDone);
+      progress.bytesTotal = Math.max(known.bytes + walked.bytes, progress.bytesDone);
       if (progress.phase === 'scanning') progress.phase = 'uploading';
       reporter.emit(true);
     })

@@ -4,7 +4,7 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import { backupOf, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import type { Repository } from '../repository.ts';
@@ -12,6 +12,19 @@ import { MemoryBlobStore } from '../storage/index.ts';
 import { checkRoots } from './roots.ts';
 import { compileRules } from './rules.ts';
 import { countBackupTotals } from './totals.ts';
+
+// Which sources each stat-only count walked (the backup's and the tests' calls alike).
+const walked = vi.hoisted(() => ({ labels: [] as string[][] }));
+vi.mock('./totals.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('./totals.ts')>();
+  return {
+    ...real,
+    countBackupTotals: ((roots, signal) => {
+      walked.labels.push(roots.map((r) => r.root.label));
+      return real.countBackupTotals(roots, signal);
+    }) as typeof real.countBackupTotals,
+  };
+});
 
 let repo: Repository;
 let home: string;
@@ -65,6 +78,21 @@ describe('backup progress', () => {
     expect(totals).toEqual({ files: 1, bytes: 2 });
     // Listings are synchronous: without a turn every few hundred, the loop would wait for all 1,500.
     expect(turns).toBeGreaterThanOrEqual(2);
+  });
+
+  it('walks only the sources the file cache knows nothing of: an empty one does not send every source through the count again', async () => {
+    const both = [...sources(), { label: 'empty', path: tempDir('cairn-totals-empty-') }];
+    const { repo: fresh } = await initRepo(new MemoryBlobStore());
+    try {
+      await backupOf(fresh, both);
+      walked.labels = [];
+      const seen: ProgressInfo[] = [];
+      await backupOf(fresh, both, { onProgress: (p) => seen.push(p) });
+      expect(walked.labels).toEqual([['empty']]);
+      for (const p of seen) if (p.filesTotal !== undefined) expect(p.filesTotal).toBe(8 * 51);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('reports scanning without a total, then uploading with the total, then finishing and done, in that order', async () => {

@@ -14,19 +14,19 @@ afterAll(() => removeTempDirs());
 const file = (size: number): FileCacheEntry => ({ size, mtimeNs: '1', ctimeNs: '1', inode: '1', mode: 0o100644, content: [] });
 
 describe('StateDb.cachedTotals', () => {
-  it("adds up the last backup's files and bytes of the sources, and knows nothing of a source never backed up", () => {
+  it("gives the last backup's files and bytes of a source, and nothing for a source never backed up", () => {
     const db = new StateDb(join(tempDir(), 'state.db'));
     try {
-      expect(db.cachedTotals(['a'])).toBeUndefined();
+      expect(db.cachedTotals('a')).toBeUndefined();
       db.replaceFiles(
         new Map([
           ['a', new Map([['x', file(10)], ['y', file(5)]])],
           ['b', new Map([['z', file(100)]])],
         ]),
       );
-      expect(db.cachedTotals(['a'])).toEqual({ files: 2, bytes: 15 });
-      expect(db.cachedTotals(['a', 'b'])).toEqual({ files: 3, bytes: 115 });
-      expect(db.cachedTotals(['a', 'c'])).toBeUndefined();
+      expect(db.cachedTotals('a')).toEqual({ files: 2, bytes: 15 });
+      expect(db.cachedTotals('b')).toEqual({ files: 1, bytes: 100 });
+      expect(db.cachedTotals('c')).toBeUndefined();
     } finally {
       db.close();
     }

@@ -127,6 +127,7 @@ export class StateDb {
       putFile: db.prepare('INSERT OR REPLACE INTO files (label, path, size, mtime_ns, ctime_ns, inode, mode, content, tail_digest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       deleteLabelFiles: db.prepare('DELETE FROM files WHERE label = ?'),
       deleteFile: db.prepare('DELETE FROM files WHERE label = ? AND path = ?'),
+      countFiles: db.prepare<[string], { files: number; bytes: number | null }>('SELECT count(*) AS files, sum(size) AS bytes FROM files WHERE label = ?'),
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       // Called per file by sync's pull and per folder by the tree reader: prepared once.
@@ -212,19 +213,12 @@ export class StateDb {
   }
 
   /**
-   * How many files, of how many bytes, the last backup of these sources held: a backup's progress
-   * total without a walk of its own. Undefined when any of them has never been backed up.
+   * How many files, of how many bytes, the last backup of this source held: a backup's progress
+   * total without a walk of its own. Undefined when it held none (or was never backed up).
    */
-  cachedTotals(labels: readonly string[]): { files: number; bytes: number } | undefined {
-    const count = this.db.prepare<[string], { files: number; bytes: number | null }>('SELECT count(*) AS files, sum(size) AS bytes FROM files WHERE label = ?');
-    const totals = { files: 0, bytes: 0 };
-    for (const label of labels) {
-      const r = count.get(label);
-      if (!r || r.files === 0) return undefined;
-      totals.files += r.files;
-      totals.bytes += r.bytes ?? 0;
-    }
-    return totals;
+  cachedTotals(label: string): { files: number; bytes: number } | undefined {
+    const r = this.stmts.countFiles.get(label);
+    return r && r.files > 0 ? { files: r.files, bytes: r.bytes ?? 0 } : undefined;
   }
 
   knownIndexIds(): Set<string> {
