@@ -5,7 +5,7 @@
 import { basename, dirname } from 'node:path';
 import type { ProgressInfo, RetentionPolicy, PathMapping } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
-import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, presentAgents, toBackupSources, withAgentRules } from './agents/index.ts';
+import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, prepareContext, presentAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
 import { backup, PrunedWhileScanningError } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
@@ -28,9 +28,10 @@ export interface BackupSourcesOptions {
 }
 
 export async function agentSources(options: BackupSourcesOptions): Promise<{ sources: AgentBackupSource[]; agents: string[] }> {
-  let agents = options.agents ? [...options.agents] : undefined;
-  agents ??= await presentAgents(options.ctx);
-  return { sources: await toBackupSources(ADAPTERS, options.ctx, agents), agents };
+  // Discovery (Aider repositories, project folders from the agents' own files) once, not per step.
+  const ctx = await prepareContext(options.ctx);
+  const agents = options.agents ? [...options.agents] : await presentAgents(ctx);
+  return { sources: await toBackupSources(ADAPTERS, ctx, agents), agents };
 }
 
 export interface RunBackupOptions {
@@ -141,12 +142,15 @@ export interface SyncOptions {
 
 /** Back up, then pull the other devices' sessions. */
 export async function runSync(repo: Repository, options: SyncOptions): Promise<{ backup: BackupResult; pull: SyncResult }> {
-  const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
+  // One discovery for the backup's sources and the pull's (it reads the agents' files: 33-57 ms
+  // of every sync on the 1,000-session bench home, and it ran three times).
+  const ctx = await prepareContext(options.ctx);
+  const { sources, agents } = await agentSources({ ctx, agents: options.agents });
   const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', lockWaitMs: options.lockWaitMs, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
   options.onProgress?.({ phase: 'pulling', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.
-  const pullSources = await toBackupSources(ADAPTERS, options.ctx, options.agents ?? AGENT_IDS, { keepMissing: true });
+  const pullSources = await toBackupSources(ADAPTERS, ctx, options.agents ?? AGENT_IDS, { keepMissing: true });
   const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, folders: await catalogFolders(repo, options.mappings ?? []), now: repo.now, onChange: options.onChange });
   return { backup: backed, pull: pulled };
 }

@@ -5,8 +5,7 @@
 // doesn't parse contributes nothing. Nothing here opens a database (that would leave -wal/-shm
 // files in the agent's folder).
 
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { lstat, open, readdir, readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseJsonc } from 'jsonc-parser';
@@ -44,10 +43,21 @@ async function readText(path: string): Promise<string | undefined> {
   return readFile(path, 'utf8').catch(() => undefined);
 }
 
+/** The file's first `bytes` bytes as text: one read (a read stream was ~10 calls and a concat per file). */
 async function readHead(path: string, bytes = HEAD_BYTES): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 })) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.allocUnsafe(bytes);
+    let length = 0;
+    while (length < bytes) {
+      const { bytesRead } = await file.read(buffer, length, bytes - length, length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    await file.close();
+  }
 }
 
 async function listDir(path: string): Promise<import('node:fs').Dirent[]> {
