@@ -1,0 +1,60 @@
+// The desktop app's scheduled sync with the default settings, measured the way it runs: the
+// engine kept open in one process, every detected agent of $HOME backed up and then pulled into
+// (operations.runSync: which agents are here, discovery, the backup, the pull), again and again.
+// The CLI's `cairn backup` pays Node's start and the vault's opening on top; restic has no such
+// mode, so this is Cairn's own figure for "it runs all day" (issue 15), not a comparison.
+//
+//   npm run build:cli && HOME=<agent home> node bench/app-syncs.ts --repo DIR [--count N]
+//
+// A local-folder vault at DIR (created with the CLI, with a first backup, when missing; state in
+// DIR.state). One sync is not timed (its backup may find changes), then N (default 8) in a row,
+// each one's wall and CPU time (the whole process) printed, and the median.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { contextFromProcess } from '../main/engine/agents/index.ts';
+import { runSync } from '../main/engine/operations.ts';
+import { openRepository } from '../main/cli/context.ts';
+import { benchArgs } from './args.ts';
+
+const args = benchArgs({ strings: ['repo'], numbers: { count: 8 } });
+if (!args.repo) throw new Error('usage: HOME=<agent home> node bench/app-syncs.ts --repo DIR [--count N]');
+const repoDir = resolve(args.repo);
+const stateDir = `${repoDir}.state`;
+const count = Math.max(1, args.count);
+process.env.CAIRN_PASSPHRASE ??= 'app-syncs benchmark passphrase';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'cairn.mjs');
+if (!existsSync(join(repoDir, 'vault.json'))) {
+  if (!existsSync(cli)) throw new Error('Build the CLI first: npm run build:cli');
+  for (const argv of [['init'], ['backup']]) {
+    process.stderr.write(`app-syncs: cairn ${argv[0]} ${repoDir} (HOME=${process.env.HOME ?? ''})\n`);
+    const r = spawnSync(process.execPath, [cli, ...argv, '--repo', repoDir, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`cairn ${argv[0]} failed (exit ${r.status ?? r.signal})`);
+  }
+}
+
+const repo = await openRepository({ repo: repoDir, stateDir });
+const ctx = contextFromProcess();
+const sync = async () => {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const { backup } = await runSync(repo, { ctx, reason: 'scheduled', mappings: [] });
+  const used = process.cpuUsage(cpu);
+  return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, unchanged: backup.unchanged };
+};
+try {
+  await sync();
+  const runs: Awaited<ReturnType<typeof sync>>[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = await sync();
+    runs.push(r);
+    process.stdout.write(`sync ${i + 1}: ${r.ms.toFixed(0)} ms, CPU ${r.cpuMs.toFixed(0)} ms${r.unchanged ? '' : ' (found changes)'}\n`);
+  }
+  const median = (k: 'ms' | 'cpuMs') => runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(runs.length / 2)] ?? NaN;
+  process.stdout.write(`median of ${runs.length}: ${median('ms').toFixed(0)} ms, CPU ${median('cpuMs').toFixed(0)} ms\n`);
+} finally {
+  await repo.close();
+}
