@@ -13,7 +13,7 @@ import { restore } from '../restore/index.ts';
 afterAll(() => removeTempDirs());
 
 describe("a backup's tree lookups", () => {
-  it('are made in read transactions, many at a time, and a backup after them stores and restores every folder', async () => {
+  it('are made in read transactions, many at a time; only new trees are cached; every folder is stored and restores', async () => {
     const home = tempDir('cairn-trees-home-');
     for (let d = 0; d < 150; d++) {
       mkdirSync(join(home, `session-${d}`, 'parts'), { recursive: true });
@@ -31,13 +31,20 @@ describe("a backup's tree lookups", () => {
         inTransaction.push(this.inTransaction);
         return real.call(this, id);
       });
+      const cached = vi.spyOn(StateDb.prototype, 'putTrees');
       try {
         // A new folder among the old ones: its tree (and its parents') must still be stored.
         mkdirSync(join(home, 'session-new', 'parts'), { recursive: true });
         writeFileSync(join(home, 'session-new', 'parts', 'p.json'), '{"new":true}');
         snapshotId = (await backupOf(repo, sources)).snapshotId as string;
+        // Only the trees this backup stored go to the tree cache: the new folder's two and the
+        // roots above them, not the 150 folders the last backup cached already.
+        const trees = cached.mock.calls.flatMap(([batch]) => batch.map(([id]) => id));
+        expect(trees.length).toBeGreaterThanOrEqual(3);
+        expect(trees.length).toBeLessThanOrEqual(4);
       } finally {
         spy.mockRestore();
+        cached.mockRestore();
       }
       // 151 × 2 folders and the root's trees, each looked up once.
       expect(inTransaction.length).toBeGreaterThanOrEqual(300);
