@@ -50,27 +50,21 @@ export class TreeSaver {
   }
 
   async saveTree(entries: TreeEntry[]): Promise<BlobId> {
-    const bytes = encodeTree(entries);
-    const id = this.codec.idOf(bytes);
-    if (await this.stored(id)) return id;
-    this.trees.push([id, Buffer.from(bytes)]); // a copy: sealing transfers `bytes` to a worker
-    await this.sealNew(id, bytes, 'tree');
-    return id;
+    return this.save(encodeTree(entries), 'tree');
   }
 
   async saveData(bytes: Uint8Array): Promise<BlobId> {
+    return this.save(bytes, 'data');
+  }
+
+  /** Seals and packs the blob unless it is stored already; a new tree is kept for the tree cache. */
+  private async save(bytes: Uint8Array, type: 'tree' | 'data'): Promise<BlobId> {
     const id = this.codec.idOf(bytes);
-    await this.seal(id, bytes, 'data');
-    return id;
-  }
-
-  private async seal(id: BlobId, bytes: Uint8Array, type: 'tree' | 'data'): Promise<void> {
-    if (!(await this.stored(id))) await this.sealNew(id, bytes, type);
-  }
-
-  private async sealNew(id: BlobId, bytes: Uint8Array, type: 'tree' | 'data'): Promise<void> {
+    if (await this.stored(id)) return id;
+    if (type === 'tree') this.trees.push([id, Buffer.from(bytes)]); // a copy: sealing transfers `bytes` to a worker
     const [sealed] = await this.codec.compressAndSeal([{ id, data: bytes }]);
     if (sealed) await this.packer.add({ id, type, rawLength: sealed.rawLength, sealed: sealed.sealed });
+    return id;
   }
 }
 
