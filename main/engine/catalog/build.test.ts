@@ -13,6 +13,7 @@ import { runBackup } from '../operations.ts';
 import { LocalBlobStore } from '../storage/index.ts';
 import { buildCatalog } from './build.ts';
 import type { BuildStats, BuiltCatalog } from './build.ts';
+import type { SessionSource } from './prefetch.ts';
 import { CatalogPrefetch } from './prefetch.ts';
 import { refreshCatalogs } from './refresh.ts';
 import { SessionDb } from './session-db.ts';
@@ -112,6 +113,20 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
         const sessions = new SessionDb(repo.db.db);
         repo.db.db.exec('DELETE FROM session_fts; DELETE FROM session_docs; DELETE FROM catalog_build;');
         const prefetch = new CatalogPrefetch(sessions, sources, { inlineBytes });
+        // The catalog step's writes: the files already read go together, not one write each.
+        let writes = 0;
+        const writing = sessions.writing.bind(sessions);
+        sessions.writing = (write, signal) => {
+          writes++;
+          return writing(write, signal);
+        };
+        const reads: Promise<unknown>[] = [];
+        const read = prefetch.read;
+        (prefetch as { read: SessionSource }).read = (...args) => {
+          const got = read(...args);
+          reads.push(got);
+          return got;
+        };
         let built: BuiltCatalog | undefined;
         let atCatalog: string[] = [];
         try {
@@ -119,6 +134,7 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
             force: true,
             onFileWalked: (label, rel, file) => prefetch.fileWalked(label, rel, file),
             catalog: async (input) => {
+              await Promise.allSettled(reads);
               built = await buildCatalog(input, { sessions, prefetch });
               // No second read after the snapshot: the text came with the metadata.
               // (search() also needs the device's catalog rows, loaded after the snapshot is saved.)
@@ -135,6 +151,8 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
         expect(prefetch.workerStarted).toBe(inlineBytes === 0);
         expect(built?.stats).toMatchObject({ read: built?.stats.sessions, indexed: built?.stats.sessions, failed: 0 });
         expect(atCatalog).toEqual(['0a1b2c3d-4e5f-4061-8071-2a3b4c5d6e7f']);
+        // Every file was read before the step began: one write for all of them.
+        expect([writes, built?.stats.read]).toEqual([1, 6]);
         // Every session is at its catalog version, and nothing pending is left behind.
         for (const e of built?.pages.flatMap((p) => p.entries ?? []) ?? []) expect(sessions.indexedDigest(e.agent, e.id)).toBe(e.digest);
         expect(repo.db.db.prepare("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()).toEqual({ n: 0 });

@@ -162,6 +162,20 @@ export async function indexLocalSessions(sessions: SessionDb, options: IndexLoca
   return done;
 }
 
+/** Files whose sessions are written into the index and catalog in one transaction, at most. */
+const COMMIT_FILES = 256;
+
+/** A file of an agent's folder the build cache couldn't serve, and its read. */
+interface Miss {
+  source: BackupSource & { agent: string };
+  files: ReadonlyMap<string, FileCacheEntry>;
+  path: string;
+  content: string;
+  hit: BuildCacheEntry | undefined;
+  read: Promise<FileSessions>;
+  settled?: { got: FileSessions } | { error: unknown };
+}
+
 /**
  * The catalog of a backup's sources (those of an agent), written through `input`'s stores. A
  * file that can't be read is warned about and left out; the backup goes on.
@@ -172,7 +186,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   const stats: BuildStats = { sessions: 0, read: 0, resumed: 0, kept: 0, indexed: 0, failed: 0, buildMs: 0, walkMs: 0, indexMs: 0 };
   const entries: CatalogEntry[] = [];
   const cacheUpdates: ({ label: string; path: string } & BuildCacheEntry)[] = [];
-  const misses: { source: BackupSource & { agent: string }; files: ReadonlyMap<string, FileCacheEntry>; path: string; content: string; hit: BuildCacheEntry | undefined; read: Promise<FileSessions> }[] = [];
+  const misses: Miss[] = [];
   const read = prefetch?.read ?? readHere(sessions);
   for (const source of input.sources) {
     if (!source.agent) continue;
@@ -197,51 +211,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
       misses.push({ source: source as BackupSource & { agent: string }, files, path, content, hit, read: got });
     }
   }
-  for (const miss of misses) {
-    options.signal?.throwIfAborted();
-    let found: CatalogEntry[];
-    let got: FileSessions;
-    try {
-      got = await miss.read;
-      const read = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
-      const keep = new Set(got.kept ?? []);
-      // One write for the file's sessions, waited for without holding the event loop while a
-      // session worker writes (SessionDb.writing).
-      const kept = await sessions.writing(() => {
-        // The text read with the metadata becomes the index's version of each session.
-        read.forEach((e, i) => {
-          const sid = got.texts[i];
-          const appended = got.appended?.[i];
-          if (sid !== undefined) {
-            sessions.commitPending(sid, e.agent, e.id, e.digest);
-            stats.indexed++;
-          } else if (appended) {
-            stats.resumed++;
-            // The index goes on from the version it holds; else the session is indexed whole after the snapshot.
-            const from = miss.hit?.entries[0]?.digest;
-            if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) stats.indexed++;
-          }
-        });
-        // Sessions of a file of many that are as they were (read.ts ReadFrom): at the file's new version.
-        return (miss.hit?.entries.filter((e) => keep.has(e.key ?? '')) ?? []).map((old) => {
-          const e = reversioned(old, miss.files);
-          sessions.reversion(e.agent, e.id, old.digest, e.digest);
-          return e;
-        });
-      }, options.signal);
-      stats.kept += kept.length;
-      found = [...kept, ...read];
-    } catch (error) {
-      if (options.signal?.aborted) throw error;
-      stats.failed++;
-      options.onWarning?.(`${miss.source.path}/${miss.path}`, `Its sessions are not in the catalog: ${(error as Error).message}`);
-      continue;
-    }
-    stats.read += got.metas.length;
-    entries.push(...found);
-    const resume = got.point ?? (found.length === 1 ? got.resume?.[0] : undefined);
-    cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found, ...(resume ? { resume } : {}) });
-  }
+  await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, options);
   stats.sessions = entries.length;
   const { root, pages } = await writeCatalog(entries, { data: input.storeData, tree: input.storeTree });
   // The snapshot's file maps answer "is it still there" as they are (a Set of every file of a
@@ -251,4 +221,103 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   stats.buildMs = Math.round(performance.now() - started);
   stats.walkMs = Math.round(prefetch?.walkMs ?? 0);
   return { root, pages, stats };
+}
+
+/** What the catalog step collects: its stats, the catalog's entries and the build cache's updates. */
+interface Collected {
+  stats: BuildStats;
+  entries: CatalogEntry[];
+  cacheUpdates: ({ label: string; path: string } & BuildCacheEntry)[];
+}
+
+/**
+ * Takes the reads of the files the build cache couldn't serve, in order: each file's sessions
+ * become the catalog's entries and the index's versions of their text. A file that can't be
+ * read is warned about and left out.
+ */
+async function takeMisses(misses: readonly Miss[], sessions: SessionDb, out: Collected, options: BuildOptions): Promise<void> {
+  const { stats, entries, cacheUpdates } = out;
+  for (const miss of misses) {
+    miss.read.then(
+      (got) => (miss.settled = { got }),
+      (error: unknown) => (miss.settled = { error }),
+    );
+  }
+  /** A file's sessions made the index's and catalog's versions (in the caller's transaction). */
+  const commit = (miss: Miss, got: FileSessions) => {
+    const read = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
+    const keep = new Set(got.kept ?? []);
+    let indexed = 0;
+    let resumed = 0;
+    // The text read with the metadata becomes the index's version of each session.
+    read.forEach((e, i) => {
+      const sid = got.texts[i];
+      const appended = got.appended?.[i];
+      if (sid !== undefined) {
+        sessions.commitPending(sid, e.agent, e.id, e.digest);
+        indexed++;
+      } else if (appended) {
+        resumed++;
+        // The index goes on from the version it holds; else the session is indexed whole after the snapshot.
+        const from = miss.hit?.entries[0]?.digest;
+        if (from !== undefined && sessions.appendText(e.agent, e.id, from, e.digest, appended)) indexed++;
+      }
+    });
+    // Sessions of a file of many that are as they were (read.ts ReadFrom): at the file's new version.
+    const kept = (miss.hit?.entries.filter((e) => keep.has(e.key ?? '')) ?? []).map((old) => {
+      const e = reversioned(old, miss.files);
+      sessions.reversion(e.agent, e.id, old.digest, e.digest);
+      return e;
+    });
+    return { read, kept, indexed, resumed };
+  };
+  const failed = (miss: Miss, error: unknown) => {
+    if (options.signal?.aborted) throw error;
+    stats.failed++;
+    options.onWarning?.(`${miss.source.path}/${miss.path}`, `Its sessions are not in the catalog: ${(error as Error).message}`);
+  };
+  for (let next = 0; next < misses.length; ) {
+    options.signal?.throwIfAborted();
+    await (misses[next] as Miss).read.catch(() => undefined);
+    // A worker's replies come together (meta-worker.ts), one message event each: let them in.
+    await new Promise((resolve) => setImmediate(resolve));
+    // This file and the ones after it already read are written in one transaction, waited for
+    // without holding the event loop while a session worker writes (SessionDb.writing): one a
+    // file was a thousand turns on the database at the end of a first backup.
+    const group: { miss: Miss; got: FileSessions }[] = [];
+    for (; next < misses.length && group.length < COMMIT_FILES; next++) {
+      const miss = misses[next] as Miss;
+      if (!miss.settled) break;
+      if ('got' in miss.settled) group.push({ miss, got: miss.settled.got });
+      else failed(miss, miss.settled.error);
+    }
+    if (group.length === 0) continue;
+    let done: (ReturnType<typeof commit> | undefined)[];
+    try {
+      done = await sessions.writing(() => group.map((g) => commit(g.miss, g.got)), options.signal);
+    } catch {
+      // Each on its own, as the one that failed is left out alone.
+      done = [];
+      for (const g of group) {
+        try {
+          done.push(await sessions.writing(() => commit(g.miss, g.got), options.signal));
+        } catch (error) {
+          failed(g.miss, error);
+          done.push(undefined);
+        }
+      }
+    }
+    group.forEach(({ miss, got }, i) => {
+      const d = done[i];
+      if (!d) return;
+      stats.indexed += d.indexed;
+      stats.resumed += d.resumed;
+      stats.kept += d.kept.length;
+      stats.read += got.metas.length;
+      const found = [...d.kept, ...d.read];
+      entries.push(...found);
+      const resume = got.point ?? (found.length === 1 ? got.resume?.[0] : undefined);
+      cacheUpdates.push({ label: miss.source.label, path: miss.path, content: miss.content, entries: found, ...(resume ? { resume } : {}) });
+    });
+  }
 }

@@ -33,8 +33,19 @@ export type MetaResponse = ({ task: number } & FileSessions) | { task: number; e
 const port = parentPort;
 if (!port) throw new Error('meta-worker.ts runs only as a worker thread (see prefetch.ts).');
 
-/** Text per write transaction here: short, so the backup's own writes to the database wait little. */
+/**
+ * Text per write transaction here: the text of many sessions goes into one (SessionDb.shareWrites),
+ * short enough that the backup's own writes to the database wait little.
+ */
 const WORKER_BATCH_CHARS = 4 * 2 ** 20;
+/**
+ * A reply waits for the write of its sessions' text (their sids are final then): at most this
+ * long (milliseconds) after its read, so that the text of the files read meanwhile shares the write.
+ */
+const SETTLE_MS = 100;
+/** While another connection writes: tries SETTLE_TRIES times, this far apart (ms), then waits its turn. */
+const SETTLE_TRIES = 20;
+const SETTLE_RETRY_MS = 5;
 
 const open = new Map<string, SessionDb>();
 function indexOf(file: string): SessionDb {
@@ -43,21 +54,61 @@ function indexOf(file: string): SessionDb {
     const db = new Database(file);
     db.pragma('synchronous = NORMAL');
     open.set(file, (s = new SessionDb(db)));
+    s.shareWrites(WORKER_BATCH_CHARS);
   }
   return s;
+}
+
+/** Replies whose text is buffered (with the database it goes to), posted once it is written. */
+const waiting: { reply: MetaResponse; sessions?: SessionDb }[] = [];
+let settleTimer: NodeJS.Timeout | undefined;
+
+/** Tries to write the buffered text at once, and again a little later while another connection writes. */
+let tries = 0;
+
+function settle(): void {
+  clearTimeout(settleTimer);
+  settleTimer = undefined;
+  const failed = new Map<SessionDb, string>();
+  const last = tries >= SETTLE_TRIES;
+  for (const sessions of open.values()) {
+    try {
+      if (!sessions.flushShared(last)) {
+        tries += 1;
+        settleTimer = setTimeout(settle, SETTLE_RETRY_MS);
+        return;
+      }
+    } catch (error) {
+      failed.set(sessions, error instanceof Error ? error.message : String(error));
+      sessions.discardShared();
+    }
+  }
+  tries = 0;
+  for (const { reply, sessions } of waiting.splice(0)) {
+    const error = sessions && failed.get(sessions);
+    if (error !== undefined && !('error' in reply)) {
+      // Its text is not in the index: what was written of it goes, and the read fails.
+      for (const sid of reply.texts) if (sid !== undefined) sessions?.dropPending(sid);
+      port?.postMessage({ task: reply.task, error });
+    } else if (sessions && !('error' in reply)) port?.postMessage({ ...reply, texts: reply.texts.map((sid) => (sid === undefined ? undefined : sessions.sharedSid(sid))) });
+    else port?.postMessage(reply);
+  }
 }
 
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: MetaRequest) => {
   queue = queue.then(async () => {
     let reply: MetaResponse;
+    const sessions = request.db ? indexOf(request.db) : undefined;
     try {
-      const index = request.db ? { sessions: indexOf(request.db), at: request.at, batchChars: WORKER_BATCH_CHARS, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
+      const index = sessions ? { sessions, at: request.at, batchChars: WORKER_BATCH_CHARS, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
       const read = await readFileSessions(request.agent, request.root, request.path, index, undefined, request.from);
       reply = { task: request.task, ...read };
     } catch (error) {
       reply = { task: request.task, error: error instanceof Error ? error.message : String(error) };
     }
-    port.postMessage(reply);
+    waiting.push({ reply, ...(sessions ? { sessions } : {}) });
+    if (!sessions?.unwritten && waiting.every((w) => !w.sessions?.unwritten)) settle();
+    else settleTimer ??= setTimeout(settle, SETTLE_MS);
   });
 });

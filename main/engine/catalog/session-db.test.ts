@@ -287,6 +287,114 @@ describe('SessionDb', () => {
     }
   });
 
+  it("writes many sessions' text in one transaction when writes are shared (a session worker's), each under the sid it was parked with", () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const open = () => {
+      const d = new Database(file);
+      d.pragma('journal_mode = WAL');
+      return new SessionDb(d);
+    };
+    const main = open();
+    const worker = open();
+    try {
+      main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: ['gannets', 'puffins', 'terns'].map((w) => entry(w)) }]);
+      worker.shareWrites(1 << 20);
+      let commits = 0;
+      const raw = worker.db as unknown as { transaction: Database.Database['transaction'] };
+      const transaction = raw.transaction.bind(worker.db);
+      raw.transaction = ((fn: (...a: unknown[]) => unknown) => {
+        commits++;
+        return transaction(fn);
+      }) as Database.Database['transaction'];
+      const sids = ['gannets', 'puffins', 'terns'].map((word) => {
+        const w = worker.textWriter({ at: 1_800_000_000 });
+        w.add([{ seq: 0, text: `${word} over the harbour` }]);
+        return { word, sid: w.park() };
+      });
+      // Nothing written yet: another connection sees no pending row.
+      expect(commits).toBe(0);
+      expect(worker.unwritten).toBe(true);
+      expect(main.db.prepare('SELECT count(*) AS n FROM session_docs').get()).toEqual({ n: 0 });
+      expect(worker.flushShared()).toBe(true);
+      expect(commits).toBe(1);
+      expect(worker.unwritten).toBe(false);
+      for (const { word, sid } of sids) main.commitPending(worker.sharedSid(sid), 'claude-code', word, digest(word));
+      for (const { word } of sids) expect(main.search(word).map((h) => h.session.id)).toEqual([word]);
+    } finally {
+      worker.db.close();
+      main.db.close();
+    }
+  });
+
+  it('moves a shared write to another sid when another connection took the reserved one first; drops unwritten text without a write', () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const open = () => {
+      const d = new Database(file);
+      d.pragma('journal_mode = WAL');
+      return new SessionDb(d);
+    };
+    const main = open();
+    const worker = open();
+    try {
+      main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('kept'), entry('other')] }]);
+      worker.shareWrites(1 << 20);
+      const w = worker.textWriter({ at: 1_800_000_000 });
+      w.add([{ seq: 0, text: 'kittiwakes nest on the cliff' }]);
+      const parked = w.park();
+      // The main thread indexes a session of the same second before the worker's write.
+      const m = main.textWriter({ at: 1_800_000_000 });
+      m.add([{ seq: 0, text: 'fulmars glide past' }]);
+      expect(m.park()).toBe(parked);
+      main.commitPending(parked, 'claude-code', 'other', digest('other'));
+      const dropped = worker.textWriter({ at: 1_800_000_100 });
+      dropped.add([{ seq: 0, text: 'shearwaters at dusk' }]);
+      dropped.park();
+      dropped.discard();
+      worker.flushShared();
+      const sid = worker.sharedSid(parked);
+      expect(sid).not.toBe(parked);
+      main.commitPending(sid, 'claude-code', 'kept', digest('kept'));
+      expect(main.search('kittiwakes').map((h) => h.session.id)).toEqual(['kept']);
+      expect(main.search('fulmars').map((h) => h.session.id)).toEqual(['other']);
+      expect(main.search('shearwaters')).toEqual([]);
+      expect(main.db.prepare("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()).toEqual({ n: 0 });
+    } finally {
+      worker.db.close();
+      main.db.close();
+    }
+  });
+
+  it('keeps shared text buffered while another connection writes, when asked not to wait', () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const open = () => {
+      const d = new Database(file);
+      d.pragma('journal_mode = WAL');
+      return new SessionDb(d);
+    };
+    const main = open();
+    const worker = open();
+    try {
+      main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('ledge')] }]);
+      worker.shareWrites(1 << 20);
+      const w = worker.textWriter({ at: 1_800_000_000 });
+      w.add([{ seq: 0, text: 'guillemots on the ledge' }]);
+      const sid = w.park();
+      main.db.prepare('BEGIN IMMEDIATE').run();
+      const started = performance.now();
+      expect(worker.flushShared(false)).toBe(false);
+      // No sleep in SQLite's busy handler.
+      expect(performance.now() - started).toBeLessThan(500);
+      expect(worker.unwritten).toBe(true);
+      main.db.prepare('COMMIT').run();
+      expect(worker.flushShared(false)).toBe(true);
+      main.commitPending(worker.sharedSid(sid), 'claude-code', 'ledge', digest('ledge'));
+      expect(main.search('guillemots').map((h) => h.session.id)).toEqual(['ledge']);
+    } finally {
+      worker.db.close();
+      main.db.close();
+    }
+  });
+
   it('merges a full level a little at each write, not all at once in the write that fills it (crisis merge only at 64)', () => {
     expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'crisismerge'").get()).toEqual({ v: 64 });
   });

@@ -144,6 +144,22 @@ interface RawRow {
   digest: string;
 }
 
+/** A session's text buffered for a shared write (SessionDb.shareWrites). */
+interface SharedDoc {
+  /** Reserved; final once inserted. */
+  sid: number;
+  at: number;
+  lane?: { k: number; n: number };
+  inserted: boolean;
+  /** Chunks not written yet, and rows written so far. */
+  rows: TextChunk[];
+  n: number;
+  /** The session's text is all here (parked): written by the next flush, then forgotten. */
+  parked: boolean;
+  /** Taken out of the buffer (dropPending, discardShared): what is added later is not kept. */
+  dropped?: boolean;
+}
+
 /** Writes one session's text into the index (SessionDb.textWriter). */
 export interface TextWriter {
   add(chunks: readonly TextChunk[]): void;
@@ -272,30 +288,157 @@ export class SessionDb {
   private sids: Set<number> | undefined;
   private readonly probed = new Map<number, number>();
 
-  /** A pending session_docs row whose sid is `at` (seconds), or the next free one above it. */
-  private newDoc(at: number, lane = { k: 0, n: 1 }): number {
-    const insert = this.stmt('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)');
-    // In a lane (one of n writers at once), only sids ≡ k (mod n): the writers don't collide.
+  /**
+   * A free sid for text of time `at` (seconds): `at` itself, or the next free one above it in
+   * `lane` (one of n writers at once takes only sids ≡ k (mod n): the writers don't collide).
+   * Taken in this connection's set only; the caller inserts its row (newDoc, flushShared).
+   */
+  private reserveSid(at: number, lane = { k: 0, n: 1 }): number {
     const inLane = (sid: number) => sid - (((sid - lane.k) % lane.n) + lane.n) % lane.n;
     const step = (sid: number) => (sid + lane.n > MAX_SID ? inLane(lane.n + lane.k) : sid + lane.n);
+    const taken = (this.sids ??= new Set(this.db.prepare<[], { sid: number }>('SELECT sid FROM session_docs').all().map((r) => r.sid)));
+    const want = inLane(Math.max(lane.n + lane.k, Math.min(MAX_SID, Math.floor(at))));
+    // Many sessions of one second (files written together) probe from where the last one stopped.
+    let sid = this.probed.get(want) ?? want;
+    while (taken.has(sid)) sid = step(sid);
+    taken.add(sid);
+    this.probed.set(want, step(sid));
+    return sid;
+  }
+
+  /**
+   * Inserts the pending session_docs row of a reserved sid; when another connection took that sid
+   * meanwhile, reserves another (the set is loaded again) and returns it.
+   */
+  private insertDoc(sid: number, at: number, lane?: { k: number; n: number }): number {
+    const insert = this.stmt('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)');
     for (let attempt = 0; ; attempt++) {
-      const taken = (this.sids ??= new Set(this.db.prepare<[], { sid: number }>('SELECT sid FROM session_docs').all().map((r) => r.sid)));
-      const want = inLane(Math.max(lane.n + lane.k, Math.min(MAX_SID, Math.floor(at))));
-      // Many sessions of one second (files written together) probe from where the last one stopped.
-      let sid = this.probed.get(want) ?? want;
-      while (taken.has(sid)) sid = step(sid);
       try {
         insert.run(sid, PENDING, `${pendingPrefix()}${sid}-${Math.random()}`, '');
-        taken.add(sid);
-        this.probed.set(want, step(sid));
         return sid;
       } catch (error) {
         // Taken by another connection since the set was loaded: load it again.
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= 3) throw error;
         this.sids = undefined;
         this.probed.clear();
+        sid = this.reserveSid(at, lane);
       }
     }
+  }
+
+  /** A pending session_docs row whose sid is `at` (seconds), or the next free one above it. */
+  private newDoc(at: number, lane?: { k: number; n: number }): number {
+    return this.insertDoc(this.reserveSid(at, lane), at, lane);
+  }
+
+  /** Text of many sessions written together (see shareWrites); unset: each writer writes its own. */
+  private shared: { docs: SharedDoc[]; chars: number; limit: number; moved: Map<number, number> } | undefined;
+
+  /**
+   * From now on the text of every session written through this connection (textWriter) is
+   * buffered across sessions and written in shared transactions of about `limit` characters, when
+   * the buffer is full or flushShared is called: a session worker wrote ~3 transactions a session
+   * (its pending row, its text, then the catalog step's commit), and with two workers and the
+   * backup's thread taking turns on the database most of each worker's index time was waiting for
+   * the lock. A parked sid is final only after the flush that writes it (sharedSid).
+   */
+  shareWrites(limit: number): void {
+    this.shared ??= { docs: [], chars: 0, limit, moved: new Map() };
+  }
+
+  /** Whether text is buffered and not written yet (shareWrites). */
+  get unwritten(): boolean {
+    return (this.shared?.docs.length ?? 0) > 0;
+  }
+
+  /**
+   * Writes the buffered text (shareWrites) in one transaction; a session still being read keeps its
+   * place. With `wait` false, only when the database is free now (else false: the text stays
+   * buffered): a worker that finds another writing reads on rather than sleep in SQLite's busy
+   * handler, whose growing sleeps overshoot the other's short write.
+   */
+  flushShared(wait = true): boolean {
+    const shared = this.shared;
+    if (!shared || shared.docs.length === 0) return true;
+    if (!wait) {
+      this.db.pragma('busy_timeout = 0');
+      try {
+        this.flushShared();
+        return true;
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+        throw error;
+      } finally {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      }
+    }
+    const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const doc of shared.docs) {
+        if (!doc.inserted) {
+          const sid = this.insertDoc(doc.sid, doc.at, doc.lane);
+          if (sid !== doc.sid) shared.moved.set(doc.sid, sid);
+          doc.sid = sid;
+          doc.inserted = true;
+        }
+        for (const c of doc.rows) {
+          if (doc.n >= ROWS_PER_SESSION) break;
+          insert.run(BigInt(doc.sid) * BigInt(ROWS_PER_SESSION) + BigInt(doc.n++), c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
+        }
+      }
+    }).immediate();
+    for (const doc of shared.docs) doc.rows = [];
+    shared.docs = shared.docs.filter((d) => !d.parked);
+    shared.chars = 0;
+    return true;
+  }
+
+  /**
+   * Forgets the buffered text (shareWrites) after a flush failed: the sessions of it that were
+   * written in earlier transactions are dropped as their reads' failures drop them.
+   */
+  discardShared(): void {
+    const shared = this.shared;
+    if (!shared) return;
+    for (const doc of shared.docs) {
+      doc.dropped = true;
+      if (!doc.inserted) this.sids?.delete(doc.sid);
+    }
+    shared.docs = [];
+    shared.chars = 0;
+  }
+
+  /** The sid a parked sid was written under (another connection may have taken it before the flush). */
+  sharedSid(parked: number): number {
+    return this.shared?.moved.get(parked) ?? parked;
+  }
+
+  private sharedWriter(at: number, lane?: { k: number; n: number }): TextWriter {
+    const shared = this.shared as NonNullable<SessionDb['shared']>;
+    const doc: SharedDoc = { sid: this.reserveSid(at, lane), at, ...(lane ? { lane } : {}), inserted: false, rows: [], n: 0, parked: false };
+    shared.docs.push(doc);
+    return {
+      add: (chunks) => {
+        // Dropped (a failed write, see discardShared): the rest of its text goes nowhere.
+        if (doc.dropped) return;
+        for (const c of chunks) {
+          doc.rows.push(c);
+          shared.chars += c.text.length;
+        }
+        // Full: written now if the database is free, and whatever it takes at twice the size.
+        if (shared.chars >= shared.limit) this.flushShared(shared.chars >= 2 * shared.limit);
+      },
+      commit: (agent, id, digest) => {
+        doc.parked = true;
+        this.flushShared();
+        this.commitPending(this.sharedSid(doc.sid), agent, id, digest);
+      },
+      park: () => {
+        doc.parked = true;
+        return doc.sid;
+      },
+      discard: () => this.dropPending(doc.sid),
+    };
   }
 
   /**
@@ -350,7 +493,20 @@ export class SessionDb {
   }
 
   /** Drops a pending session's text (its session could not be cataloged). */
-  dropPending(sid: number): void {
+  dropPending(parked: number): void {
+    const sid = this.sharedSid(parked);
+    const shared = this.shared;
+    const doc = shared?.docs.find((d) => d.sid === sid);
+    if (shared && doc) {
+      // Buffered (shareWrites): what isn't written yet is forgotten.
+      doc.dropped = true;
+      shared.docs = shared.docs.filter((d) => d !== doc);
+      shared.chars -= doc.rows.reduce((n, c) => n + c.text.length, 0);
+      if (!doc.inserted) {
+        this.sids?.delete(sid);
+        return;
+      }
+    }
     this.dropDoc(sid);
     this.sids?.delete(sid);
   }
@@ -535,6 +691,7 @@ export class SessionDb {
    * text) or `discard`.
    */
   textWriter(options: { at?: number; batchChars?: number; lane?: { k: number; n: number } } = {}): TextWriter {
+    if (this.shared) return this.sharedWriter(options.at ?? Date.now() / 1000, options.lane);
     const sid = this.newDoc(options.at ?? Date.now() / 1000, options.lane);
     const batchLimit = options.batchChars ?? WRITE_BATCH_CHARS;
     const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
