@@ -23,7 +23,7 @@ vi.mock('../json.ts', async (importOriginal) => {
 const root = mkdtempSync(join(tmpdir(), 'cairn-cursor-workspace-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-function workspace(chats: number, word: string): string {
+function workspace(chats: number, word: string, changed?: number): string {
   const dir = join(root, 'workspaceStorage', 'ws1');
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'workspace.json'), JSON.stringify({ folder: 'file:///home/u/src/app' }));
@@ -38,6 +38,7 @@ function workspace(chats: number, word: string): string {
     bubbles: [
       { type: 'user', text: `${word} question ${i} `.repeat(40) },
       { type: 'ai', text: `answer ${i} `.repeat(40) },
+      ...(i === changed ? [{ type: 'user', text: 'one more question about the albatross' }] : []),
     ],
   }));
   db.prepare('INSERT INTO ItemTable VALUES (?, ?)').run('workbench.panel.aichat.view.aichat.chatdata', JSON.stringify({ tabs }));
@@ -60,5 +61,19 @@ describe('a Cursor workspace of many chats', () => {
     const second = await readFileSessions('cursor', root, again);
     expect(second.metas).toHaveLength(201);
     expect(parsed.big).toBe(1);
+  });
+
+  it('reads again only the chats whose record changed when the database changed (stamps); the others are kept', async () => {
+    const path = workspace(50, 'heron');
+    const first = await readFileSessions('cursor', root, path);
+    expect(first.point?.kind).toBe('stamps');
+    const keys = first.metas.map((m) => m.ref.key ?? '');
+    // Cursor wrote the database again: one chat got a message, one is new, the rest are as they were.
+    workspace(51, 'heron', 7);
+    const next = await readFileSessions('cursor', root, path, undefined, undefined, { point: first.point as NonNullable<typeof first.point>, keys });
+    expect(next.metas.map((m) => m.ref.key).sort()).toEqual(['chat:tab-50', 'chat:tab-7']);
+    expect(next.metas.find((m) => m.ref.key === 'chat:tab-7')?.counts.messages).toBe(3);
+    expect(next.kept).toHaveLength(49);
+    expect(next.kept).not.toContain('chat:tab-7');
   });
 });

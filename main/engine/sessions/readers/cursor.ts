@@ -22,6 +22,7 @@
 // attachments; assistant (type 2 / "ai") -> thinking, message, and `toolFormerData` -> tool call
 // with its result. Verified against a real Nov 2024 workspace database and public fixtures.
 
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { SessionFiles } from '../files.ts';
 import { arr, contentText, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
@@ -218,6 +219,21 @@ export const cursorChatReader: SessionReader = {
         if (isObject(c) && str(c.composerId) && arr(c.conversation).length > 0) refs.push({ agent: 'cursor', format: 'cursor-chat', path, key: `composer:${str(c.composerId)}` });
       }
       return refs;
+    });
+  },
+  // Cursor rewrites the database whenever its window changes, and every chat is in one value: a
+  // chat's stamp is a digest of its record (and of the folder's workspace.json, its project), so a
+  // backup reads again only the chats that changed.
+  async stamps(files, path) {
+    const folder = `${path.slice(0, path.lastIndexOf('/'))}/workspace.json`;
+    const project = (await files.stat(folder)) ? await files.read(folder) : Buffer.alloc(0);
+    return withDb(files, path, undefined, (db) => {
+      if (!hasTable(db, 'ItemTable')) return undefined;
+      const stamp = (record: Json) => createHash('sha256').update(project).update('\0').update(JSON.stringify(record)).digest('base64url').slice(0, 27);
+      const stamps = new Map<string, string>();
+      for (const tab of arr(itemJson(db, CHAT_KEY)?.tabs)) if (isObject(tab) && str(tab.tabId)) stamps.set(`chat:${str(tab.tabId)}`, stamp(tab));
+      for (const c of arr(itemJson(db, COMPOSER_KEY)?.allComposers)) if (isObject(c) && str(c.composerId)) stamps.set(`composer:${str(c.composerId)}`, stamp(c));
+      return stamps;
     });
   },
   async *read(files, ref, options = {}) {
