@@ -22,6 +22,8 @@ function samples(): { agent: string; root: string; path: string }[] {
   for (const project of readdirSync(join(claude, 'projects'))) {
     for (const name of readdirSync(join(claude, 'projects', project))) if (name.endsWith('.jsonl')) out.push({ agent: 'claude-code', root: claude, path: `projects/${project}/${name}` });
   }
+  const cursor = join(home, '.cursor');
+  for (const path of readdirSync(join(cursor, 'projects'), { recursive: true }) as string[]) if (/agent-transcripts\/.*\.jsonl$/.test(path)) out.push({ agent: 'cursor', root: cursor, path: `projects/${path}` });
   const codex = join(home, '.codex');
   for (const path of readdirSync(join(codex, 'sessions'), { recursive: true }) as string[]) if (/rollout-.*\.jsonl$/.test(path)) out.push({ agent: 'codex', root: codex, path: `sessions/${path}` });
   return out;
@@ -49,6 +51,7 @@ describe.skipIf(!home)('reading on from where the last read stopped, on the real
     // A main Claude Code session with a sub-agent folder reads other files: it is read whole.
     expect(all.length).toBeGreaterThanOrEqual(4);
     let resumed = 0;
+    const agents = new Set<string>();
     for (const { agent, root, path } of all) {
       const whole = await readFileSessions(agent, root, path);
       const wholeText = await textOf(agent, root, path);
@@ -59,11 +62,11 @@ describe.skipIf(!home)('reading on from where the last read stopped, on the real
       for (const cut of new Set([ends[0], ends[Math.floor(ends.length / 3)], ends[Math.floor(ends.length / 2)], ends[ends.length - 2]])) {
         if (cut === undefined || cut >= bytes.length) continue;
         const dir = tempDir();
-        if (agent === 'claude-code') {
+        if (agent === 'claude-code' || agent === 'cursor') {
           // The session's folder (sub-agents) goes with it.
-          const folder = join(root, path.replace(/\.jsonl$/, ''));
+          const folder = agent === 'cursor' ? join(root, dirname(path)) : join(root, path.replace(/\.jsonl$/, ''));
           try {
-            cpSync(folder, join(dir, path.replace(/\.jsonl$/, '')), { recursive: true });
+            cpSync(folder, agent === 'cursor' ? join(dir, dirname(path)) : join(dir, path.replace(/\.jsonl$/, '')), { recursive: true });
           } catch {
             // No folder.
           }
@@ -72,7 +75,7 @@ describe.skipIf(!home)('reading on from where the last read stopped, on the real
         writeFileSync(join(dir, path), bytes.subarray(0, cut));
         const first = await readFileSessions(agent, dir, path);
         const point = first.resume?.[0];
-        if (whole.metas[0]?.files.length !== 1) {
+        if (whole.metas[0]?.files.length !== 1 || (agent === 'cursor' && whole.metas[0]?.children.length)) {
           expect(point).toBeUndefined();
           continue;
         }
@@ -86,9 +89,11 @@ describe.skipIf(!home)('reading on from where the last read stopped, on the real
         // And the point it leaves is the one a whole read leaves.
         expect(on?.resume?.[0]).toEqual(whole.resume?.[0]);
         resumed++;
+        agents.add(agent);
       }
     }
     expect(resumed).toBeGreaterThanOrEqual(8);
+    expect([...agents].sort()).toEqual(['claude-code', 'codex', 'cursor']);
   });
 });
 

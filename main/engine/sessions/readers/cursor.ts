@@ -318,6 +318,14 @@ export const cursorTranscriptReader: SessionReader = {
       yield* e.events;
     }
   },
+
+  // A transcript only grows, and its lines carry nothing from one to the next. A main session's
+  // sub-agents are listed from its folder, read only from the top: with any, it doesn't resume.
+  async resumable(files, ref) {
+    const m = TRANSCRIPT.exec(ref.path);
+    if (SUB.exec(ref.path) || !m?.[1]) return true;
+    return (await files.list(`${ref.path.slice(0, ref.path.lastIndexOf('/'))}/subagents`)).length === 0;
+  },
 };
 
 function transcriptLine(e: Emitter, v: JsonObject): void {
