@@ -14,6 +14,9 @@ export interface JobQueueOptions {
   onUpdate: (job: JobInfo) => void;
   /** Finished jobs kept for the activity list. */
   keep?: number;
+  /** A job begins to run, and the last queued job has finished (see IdleCollector). */
+  onBusy?: () => void;
+  onIdle?: () => void;
 }
 
 export class JobQueue {
@@ -73,6 +76,7 @@ export class JobQueue {
       try {
         if (controller.signal.aborted) throw new CairnError('cancelled', 'Cancelled before it started.');
         this.current = job.id;
+        this.options.onBusy?.();
         job.summary = await body(report, controller.signal);
         job.status = 'done';
       } catch (error) {
@@ -86,6 +90,7 @@ export class JobQueue {
         job.finishedAt = new Date(now()).toISOString();
         this.controllers.delete(job.id);
         this.options.onUpdate({ ...job, progress: { ...job.progress } });
+        if (this.controllers.size === 0) this.options.onIdle?.();
       }
     })).then(() => ({ ...job }));
     return { job: { ...job }, done };

@@ -15,6 +15,7 @@ import type { Repository } from '../engine/repository.ts';
 import type { DeviceRecord, SnapshotRecord } from '../engine/vault/index.ts';
 import { describeConfigProblem } from './config-file.ts';
 import { ConfigStore } from './config-store.ts';
+import { IdleCollector, v8Collector } from './idle-collector.ts';
 import { JobQueue } from './jobs.ts';
 import type { CairnServiceOptions, PlatformHooks, ServiceEventName, ServiceEvents } from './types.ts';
 
@@ -114,12 +115,16 @@ export function createServiceContext(options: CairnServiceOptions): ServiceConte
     changed();
   };
 
+  // What a job's work left in V8's heap is given back once the queue is idle (idle-collector.ts).
+  const collector = new IdleCollector(options.collect === undefined ? v8Collector() : (options.collect ?? undefined));
   const jobs = new JobQueue({
     now,
     onUpdate: (job) => {
       emit('job.progress', job);
       if (job.status !== 'running') changed();
     },
+    onBusy: () => collector.busy(),
+    onIdle: () => collector.idle(),
   });
 
   function requireRepo(): Repository {

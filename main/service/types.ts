@@ -6,6 +6,7 @@ import type { Events, Handlers, SetupResult } from '../../shared/ipc/contract.ts
 import type { Settings } from '../../shared/models.ts';
 import type { SecretStore } from '../keychain/secret-store.ts';
 import type { BlobStore } from '../engine/storage/index.ts';
+import type { Collect } from './idle-collector.ts';
 
 export interface Clock {
   now(): number;
@@ -28,6 +29,8 @@ export interface CairnServiceOptions {
   platform?: 'linux' | 'darwin' | 'win32';
   clock?: Clock;
   hooks?: PlatformHooks;
+  /** V8's collector, asked once the job queue is idle (default: v8Collector(); null: never). */
+  collect?: Collect | null;
   /** Tests only: wraps every bare vault store inside the retry decorator (a throttling store, say). */
   decorateStore?: (bare: BlobStore) => BlobStore;
 }
