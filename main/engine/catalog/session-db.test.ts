@@ -21,6 +21,24 @@ const page = (n: number) => digest(`page${n}`) as BlobId;
 
 afterAll(() => removeTempDirs());
 
+/** Two connections to one state database file, as the backup's thread and a session worker have; closed after `use`. */
+async function twoConnections(use: (main: SessionDb, worker: SessionDb) => void | Promise<void>): Promise<void> {
+  const file = join(tempDir('cairn-sessions-'), 'state.db');
+  const open = () => {
+    const d = new Database(file);
+    d.pragma('journal_mode = WAL');
+    return new SessionDb(d);
+  };
+  const main = open();
+  const worker = open();
+  try {
+    await use(main, worker);
+  } finally {
+    worker.db.close();
+    main.db.close();
+  }
+}
+
 describe('SessionDb', () => {
   it('lists a session held by two devices once, at its newest version, with both devices', () => {
     const s = db();
@@ -245,15 +263,7 @@ describe('SessionDb', () => {
   });
 
   it('waits for another connection\'s write without holding the event loop, then writes once', async () => {
-    const file = join(tempDir('cairn-sessions-'), 'state.db');
-    const open = () => {
-      const d = new Database(file);
-      d.pragma('journal_mode = WAL');
-      return new SessionDb(d);
-    };
-    const main = open();
-    const worker = open();
-    try {
+    await twoConnections(async (main, worker) => {
       const w = worker.textWriter();
       w.add([{ seq: 0, text: 'pelicans over the harbour' }]);
       const sid = w.park();
@@ -281,22 +291,11 @@ describe('SessionDb', () => {
         throw new Error('not a lock');
       })).rejects.toThrow('not a lock');
       expect(runs).toBe(2);
-    } finally {
-      worker.db.close();
-      main.db.close();
-    }
+    });
   });
 
-  it("writes many sessions' text in one transaction when writes are shared (a session worker's), each under the sid it was parked with", () => {
-    const file = join(tempDir('cairn-sessions-'), 'state.db');
-    const open = () => {
-      const d = new Database(file);
-      d.pragma('journal_mode = WAL');
-      return new SessionDb(d);
-    };
-    const main = open();
-    const worker = open();
-    try {
+  it("writes many sessions' text in one transaction when writes are shared (a session worker's), each under the sid it was parked with", async () => {
+    await twoConnections(async (main, worker) => {
       main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: ['gannets', 'puffins', 'terns'].map((w) => entry(w)) }]);
       worker.shareWrites(1 << 20);
       let commits = 0;
@@ -320,22 +319,11 @@ describe('SessionDb', () => {
       expect(worker.unwritten).toBe(false);
       for (const { word, sid } of sids) main.commitPending(worker.sharedSid(sid), 'claude-code', word, digest(word));
       for (const { word } of sids) expect(main.search(word).map((h) => h.session.id)).toEqual([word]);
-    } finally {
-      worker.db.close();
-      main.db.close();
-    }
+    });
   });
 
-  it('moves a shared write to another sid when another connection took the reserved one first; drops unwritten text without a write', () => {
-    const file = join(tempDir('cairn-sessions-'), 'state.db');
-    const open = () => {
-      const d = new Database(file);
-      d.pragma('journal_mode = WAL');
-      return new SessionDb(d);
-    };
-    const main = open();
-    const worker = open();
-    try {
+  it('moves a shared write to another sid when another connection took the reserved one first; drops unwritten text without a write', async () => {
+    await twoConnections(async (main, worker) => {
       main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('kept'), entry('other')] }]);
       worker.shareWrites(1 << 20);
       const w = worker.textWriter({ at: 1_800_000_000 });
@@ -358,22 +346,11 @@ describe('SessionDb', () => {
       expect(main.search('fulmars').map((h) => h.session.id)).toEqual(['other']);
       expect(main.search('shearwaters')).toEqual([]);
       expect(main.db.prepare("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()).toEqual({ n: 0 });
-    } finally {
-      worker.db.close();
-      main.db.close();
-    }
+    });
   });
 
-  it('keeps shared text buffered while another connection writes, when asked not to wait', () => {
-    const file = join(tempDir('cairn-sessions-'), 'state.db');
-    const open = () => {
-      const d = new Database(file);
-      d.pragma('journal_mode = WAL');
-      return new SessionDb(d);
-    };
-    const main = open();
-    const worker = open();
-    try {
+  it('keeps shared text buffered while another connection writes, when asked not to wait', async () => {
+    await twoConnections(async (main, worker) => {
       main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('ledge')] }]);
       worker.shareWrites(1 << 20);
       const w = worker.textWriter({ at: 1_800_000_000 });
@@ -389,10 +366,7 @@ describe('SessionDb', () => {
       expect(worker.flushShared(false)).toBe(true);
       main.commitPending(worker.sharedSid(sid), 'claude-code', 'ledge', digest('ledge'));
       expect(main.search('guillemots').map((h) => h.session.id)).toEqual(['ledge']);
-    } finally {
-      worker.db.close();
-      main.db.close();
-    }
+    });
   });
 
   it('merges a full level a little at each write, not all at once in the write that fills it (crisis merge only at 64)', () => {
