@@ -63,13 +63,16 @@ function indexOf(file: string): SessionDb {
 const waiting: { reply: MetaResponse; sessions?: SessionDb }[] = [];
 let settleTimer: NodeJS.Timeout | undefined;
 
+/** Sids whose text a failed write lost (SessionDb.discardShared). */
+const lostSids = new Set<number>();
+
 /** Tries to write the buffered text at once, and again a little later while another connection writes. */
 let tries = 0;
 
 function settle(): void {
   clearTimeout(settleTimer);
   settleTimer = undefined;
-  const failed = new Map<SessionDb, string>();
+  const failed = new Map<SessionDb, { error: string; lost: Set<number> }>();
   const last = tries >= SETTLE_TRIES;
   for (const sessions of open.values()) {
     try {
@@ -79,19 +82,25 @@ function settle(): void {
         return;
       }
     } catch (error) {
-      failed.set(sessions, error instanceof Error ? error.message : String(error));
-      sessions.discardShared();
+      // The text not written is forgotten (and what was written of those sessions removed).
+      const lost = sessions.discardShared();
+      for (const sid of lost) lostSids.add(sid);
+      failed.set(sessions, { error: error instanceof Error ? error.message : String(error), lost });
     }
   }
   tries = 0;
   for (const { reply, sessions } of waiting.splice(0)) {
-    const error = sessions && failed.get(sessions);
-    if (error !== undefined && !('error' in reply)) {
-      // Its text is not in the index: what was written of it goes, and the read fails.
-      for (const sid of reply.texts) if (sid !== undefined) sessions?.dropPending(sid);
-      port?.postMessage({ task: reply.task, error });
-    } else if (sessions && !('error' in reply)) port?.postMessage({ ...reply, texts: reply.texts.map((sid) => (sid === undefined ? undefined : sessions.sharedSid(sid))) });
-    else port?.postMessage(reply);
+    const lost = sessions && failed.get(sessions);
+    if ('error' in reply || !sessions) port?.postMessage(reply);
+    else if (lost && reply.texts.some((sid) => sid !== undefined && lost.lost.has(sid))) {
+      // Some of its text is not in the index: the read fails (the rest of its text goes too).
+      for (const sid of reply.texts) if (sid !== undefined && !lost.lost.has(sid)) sessions.dropPending(sid);
+      port?.postMessage({ task: reply.task, error: lost.error });
+    } else {
+      // A read that was under way when a write failed has no text in the index for what was lost
+      // (its session is indexed after the snapshot, as any the index doesn't hold).
+      port?.postMessage({ ...reply, texts: reply.texts.map((sid) => (sid === undefined || lostSids.has(sid) ? undefined : sessions.sharedSid(sid))) });
+    }
   }
 }
 

@@ -349,6 +349,43 @@ describe('SessionDb', () => {
     });
   });
 
+  it('puts its buffer back when a shared write fails, and a discard removes what was written of the lost sessions', async () => {
+    await twoConnections(async (main, worker) => {
+      main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('written'), entry('later')] }]);
+      worker.shareWrites(1 << 20);
+      const writer = (word: string) => {
+        const w = worker.textWriter({ at: 1_800_000_000 });
+        w.add([{ seq: 0, text: `${word} in the first chunk` }]);
+        return w;
+      };
+      const written = writer('storm').park();
+      const underWay = writer('petrel');
+      worker.flushShared();
+      const parked = writer('skua').park();
+      // The next write fails inside its transaction (a full disk, say).
+      worker.db.exec("CREATE TEMP TABLE fail (x); INSERT INTO fail VALUES (1); CREATE TEMP TRIGGER failing BEFORE INSERT ON session_docs WHEN (SELECT count(*) FROM fail) > 0 BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END;");
+      underWay.add([{ seq: 1, text: 'petrel second chunk' }]);
+      expect(() => worker.flushShared()).toThrow('disk is full');
+      expect(worker.unwritten).toBe(true);
+      const lost = worker.discardShared();
+      // The session under way and the one parked after the last write.
+      expect([...lost].sort()).toEqual([underWay.park(), parked].sort());
+      worker.db.exec('DELETE FROM fail');
+      // What was written of the session under way is gone; the one written before stays.
+      main.commitPending(worker.sharedSid(written), 'claude-code', 'written', digest('written'));
+      expect(main.search('storm').map((h) => h.session.id)).toEqual(['written']);
+      expect(main.search('petrel')).toEqual([]);
+      expect(main.db.prepare("SELECT count(*) AS n FROM session_docs WHERE agent = ''").get()).toEqual({ n: 0 });
+      // The lost sids stay taken: a new session's text never gets one a reader may still hold.
+      const next = writer('fulmar');
+      const sid = next.park();
+      expect(lost.has(sid)).toBe(false);
+      worker.flushShared();
+      main.commitPending(worker.sharedSid(sid), 'claude-code', 'later', digest('later'));
+      expect(main.search('fulmar').map((h) => h.session.id)).toEqual(['later']);
+    });
+  });
+
   it('keeps shared text buffered while another connection writes, when asked not to wait', async () => {
     await twoConnections(async (main, worker) => {
       main.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('ledge')] }]);

@@ -373,20 +373,26 @@ export class SessionDb {
       }
     }
     const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
-    this.db.transaction(() => {
-      for (const doc of shared.docs) {
-        if (!doc.inserted) {
-          const sid = this.insertDoc(doc.sid, doc.at, doc.lane);
-          if (sid !== doc.sid) shared.moved.set(doc.sid, sid);
-          doc.sid = sid;
-          doc.inserted = true;
+    // What the transaction changes here is put back if it rolls back.
+    const before = shared.docs.map((doc) => ({ doc, sid: doc.sid, inserted: doc.inserted, n: doc.n }));
+    try {
+      this.db.transaction(() => {
+        for (const doc of shared.docs) {
+          if (!doc.inserted) {
+            doc.sid = this.insertDoc(doc.sid, doc.at, doc.lane);
+            doc.inserted = true;
+          }
+          for (const c of doc.rows) {
+            if (doc.n >= ROWS_PER_SESSION) break;
+            insert.run(BigInt(doc.sid) * BigInt(ROWS_PER_SESSION) + BigInt(doc.n++), c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
+          }
         }
-        for (const c of doc.rows) {
-          if (doc.n >= ROWS_PER_SESSION) break;
-          insert.run(BigInt(doc.sid) * BigInt(ROWS_PER_SESSION) + BigInt(doc.n++), c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
-        }
-      }
-    }).immediate();
+      }).immediate();
+    } catch (error) {
+      for (const b of before) Object.assign(b.doc, { sid: b.sid, inserted: b.inserted, n: b.n });
+      throw error;
+    }
+    for (const b of before) if (b.doc.sid !== b.sid) shared.moved.set(b.sid, b.doc.sid);
     for (const doc of shared.docs) doc.rows = [];
     shared.docs = shared.docs.filter((d) => !d.parked);
     shared.chars = 0;
@@ -394,18 +400,24 @@ export class SessionDb {
   }
 
   /**
-   * Forgets the buffered text (shareWrites) after a flush failed: the sessions of it that were
-   * written in earlier transactions are dropped as their reads' failures drop them.
+   * Forgets the buffered text (shareWrites) after a flush failed, and removes what earlier
+   * transactions wrote of those sessions. Returns their sids as parked (see sharedSid): a read
+   * whose text is among them has no text in the index. Their sids stay taken, so a sid a reader
+   * still holds never names another session's text.
    */
-  discardShared(): void {
+  discardShared(): Set<number> {
+    const lost = new Set<number>();
     const shared = this.shared;
-    if (!shared) return;
+    if (!shared) return lost;
     for (const doc of shared.docs) {
       doc.dropped = true;
-      if (!doc.inserted) this.sids?.delete(doc.sid);
+      lost.add(doc.sid);
+      if (doc.inserted) this.dropDoc(doc.sid);
     }
+    for (const [parked, sid] of shared.moved) if (lost.has(sid)) lost.add(parked);
     shared.docs = [];
     shared.chars = 0;
+    return lost;
   }
 
   /** The sid a parked sid was written under (another connection may have taken it before the flush). */
