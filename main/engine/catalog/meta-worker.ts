@@ -34,8 +34,8 @@ const port = parentPort;
 if (!port) throw new Error('meta-worker.ts runs only as a worker thread (see prefetch.ts).');
 
 /**
- * Text per write transaction here: the text of many sessions goes into one (SessionDb.shareWrites),
- * short enough that the backup's own writes to the database wait little.
+ * Text per write transaction here (about): the text of many sessions goes into one
+ * (SessionDb.shareWrites), short enough that the backup's own writes to the database wait little.
  */
 const WORKER_BATCH_CHARS = 4 * 2 ** 20;
 /**
@@ -110,14 +110,14 @@ port.on('message', (request: MetaRequest) => {
     let reply: MetaResponse;
     const sessions = request.db ? indexOf(request.db) : undefined;
     try {
-      const index = sessions ? { sessions, at: request.at, batchChars: WORKER_BATCH_CHARS, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
+      const index = sessions ? { sessions, at: request.at, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
       const read = await readFileSessions(request.agent, request.root, request.path, index, undefined, request.from);
       reply = { task: request.task, ...read };
     } catch (error) {
       reply = { task: request.task, error: error instanceof Error ? error.message : String(error) };
     }
     waiting.push({ reply, ...(sessions ? { sessions } : {}) });
-    if (!sessions?.unwritten && waiting.every((w) => !w.sessions?.unwritten)) settle();
+    if (waiting.every((w) => !w.sessions?.unwritten)) settle();
     else settleTimer ??= setTimeout(settle, SETTLE_MS);
   });
 });

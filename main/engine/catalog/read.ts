@@ -64,8 +64,7 @@ export interface IndexTarget {
   sessions: SessionDb;
   /** The sessions' time for the index's order (seconds): the file's mtime. */
   at: number;
-  /** Text per write transaction, and the sids to take (see SessionDb.textWriter). */
-  batchChars?: number;
+  /** The sids to take (see SessionDb.textWriter). */
   lane?: { k: number; n: number };
 }
 
@@ -101,7 +100,7 @@ export async function readFileSessions(agent: string, root: string, path: string
       if (kept.has(ref.key ?? '')) continue;
       const builder = new MetaBuilder(ref);
       const chunker = index ? new TextChunker() : undefined;
-      const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.batchChars ? { batchChars: index.batchChars } : {}), ...(index.lane ? { lane: index.lane } : {}) });
+      const writer: TextWriter | undefined = index?.sessions.textWriter({ at: index.at, ...(index.lane ? { lane: index.lane } : {}) });
       const state: Record<string, unknown> = {};
       let seq = 0;
       try {

@@ -702,10 +702,9 @@ export class SessionDb {
    * version are known: `add` chunks as they come, then `commit` (replacing the session's older
    * text) or `discard`.
    */
-  textWriter(options: { at?: number; batchChars?: number; lane?: { k: number; n: number } } = {}): TextWriter {
+  textWriter(options: { at?: number; lane?: { k: number; n: number } } = {}): TextWriter {
     if (this.shared) return this.sharedWriter(options.at ?? Date.now() / 1000, options.lane);
     const sid = this.newDoc(options.at ?? Date.now() / 1000, options.lane);
-    const batchLimit = options.batchChars ?? WRITE_BATCH_CHARS;
     const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
     let n = 0;
     // Chunks are written a batch per transaction: FTS5 turns each transaction's terms into a
@@ -730,7 +729,7 @@ export class SessionDb {
           batch.push(c);
           batchChars += c.text.length;
         }
-        if (batchChars >= batchLimit) flush();
+        if (batchChars >= WRITE_BATCH_CHARS) flush();
       },
       commit: (agent, id, digest) => {
         flush();

@@ -22,7 +22,6 @@
 // attachments; assistant (type 2 / "ai") -> thinking, message, and `toolFormerData` -> tool call
 // with its result. Verified against a real Nov 2024 workspace database and public fixtures.
 
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import type { SessionFiles } from '../files.ts';
 import { arr, contentText, isObject, isoTime, maybeJson, parseRecord, pretty, str, toolSummary, type Json, type JsonObject } from '../json.ts';
@@ -229,11 +228,10 @@ export const cursorChatReader: SessionReader = {
     const project = (await files.stat(folder)) ? await files.read(folder) : Buffer.alloc(0);
     return withDb(files, path, undefined, (db) => {
       if (!hasTable(db, 'ItemTable')) return undefined;
-      const stamp = (record: Json) => createHash('sha256').update(project).update('\0').update(JSON.stringify(record)).digest('base64url').slice(0, 27);
-      const stamps = new Map<string, string>();
-      for (const tab of arr(itemJson(db, CHAT_KEY)?.tabs)) if (isObject(tab) && str(tab.tabId)) stamps.set(`chat:${str(tab.tabId)}`, stamp(tab));
-      for (const c of arr(itemJson(db, COMPOSER_KEY)?.allComposers)) if (isObject(c) && str(c.composerId)) stamps.set(`composer:${str(c.composerId)}`, stamp(c));
-      return stamps;
+      const rows: Record<string, unknown>[] = [];
+      for (const tab of arr(itemJson(db, CHAT_KEY)?.tabs)) if (isObject(tab) && str(tab.tabId)) rows.push({ id: `chat:${str(tab.tabId)}`, project, record: tab });
+      for (const c of arr(itemJson(db, COMPOSER_KEY)?.allComposers)) if (isObject(c) && str(c.composerId)) rows.push({ id: `composer:${str(c.composerId)}`, project, record: c });
+      return rowStamps(rows);
     });
   },
   async *read(files, ref, options = {}) {
