@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { CairnError } from '../../../shared/errors.ts';
-import { copySqliteConsistent } from '../agents/index.ts';
+import { copySqliteConsistent } from '../agents/sqlite-copy.ts';
 
 export interface SessionFileStat {
   size: number;
