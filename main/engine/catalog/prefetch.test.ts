@@ -41,6 +41,9 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
       // A file no reader knows is not read.
       expect(prefetch.take('claude-code/config', 'settings.json', sessionDigest(['settings.json'], () => entry.content))).toBeUndefined();
       expect(prefetch.workerStarted).toBe(true);
+      // A small young generation keeps the backup's peak lower (SESSION_WORKER_LIMITS).
+      expect(prefetch.workerLimits.length).toBeGreaterThan(0);
+      for (const limits of prefetch.workerLimits) expect(limits.maxYoungGenerationSizeMb).toBe(8);
     } finally {
       await prefetch.close();
     }

@@ -12,6 +12,7 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ResourceLimits } from 'node:worker_threads';
 import { CairnError } from '../../../shared/errors.ts';
 import type { BackupSource } from '../backup/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
@@ -43,6 +44,14 @@ export type SessionSource = (agent: string, root: string, path: string, file?: F
  * docs/BENCHMARKS.md); their index writes take turns on the database (short transactions).
  */
 export const SESSION_WORKERS = 2;
+
+/**
+ * A session worker's young generation: 8 MiB, not V8's default (up to 48 MiB here). Its reads make
+ * short-lived strings by the million; a smaller nursery is collected sooner and the process's
+ * peak stays lower. First backup of a 1,000-session home, built CLI, 3 alternating runs each:
+ * peak RSS 342-349 -> 306-321 MB, wall 4.4-4.7 s both (4 MiB: 320 MB but slower, 4.6-4.9 s).
+ */
+export const SESSION_WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
 
 /** Bytes of session files a backup reads on the calling thread before it starts the worker. */
 export const INLINE_BYTES = 2 * 2 ** 20;
@@ -122,9 +131,14 @@ class MetaWorker {
     }).finally(done);
   };
 
+  /** What Node reports of the running worker's limits (none before it starts or once it stops). */
+  get limits(): ResourceLimits | undefined {
+    return this.worker?.resourceLimits;
+  }
+
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.url);
+    const worker = new Worker(this.url, { resourceLimits: SESSION_WORKER_LIMITS });
     const thread = worker.threadId;
     worker.on('message', (m: MetaResponse) => {
       const p = this.pending.get(m.task);
@@ -203,6 +217,11 @@ export class CatalogPrefetch {
   /** Whether the worker thread was asked to read anything (started). */
   get workerStarted(): boolean {
     return this.started;
+  }
+
+  /** The limits the running session workers were started with (what Node reports for each). */
+  get workerLimits(): ResourceLimits[] {
+    return this.workers.flatMap((w) => w.limits ?? []);
   }
 
   /** Reads here while the files are few and small; in the worker (started now) once they aren't. */
