@@ -107,6 +107,10 @@ function settle(): void {
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: MetaRequest) => {
   queue = queue.then(async () => {
+    // A turn of the event loop before each file: with synchronous reads (sessions/files.ts) a
+    // queue of files would otherwise run as one task, the settle timer and V8's collection tasks
+    // waiting for its end (peak RSS +25-35 MB on the 1,000-session home's first backup).
+    await new Promise<void>((resolve) => setImmediate(resolve));
     let reply: MetaResponse;
     const sessions = request.db ? indexOf(request.db) : undefined;
     try {
