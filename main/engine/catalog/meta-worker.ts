@@ -7,7 +7,8 @@
 // of their pending text, or the reason it couldn't be read.
 
 import Database from 'better-sqlite3';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
+import { CairnError } from '../../../shared/errors.ts';
 import { readFileSessions } from './read.ts';
 import type { FileSessions } from './read.ts';
 import type { ReadFrom } from './resume.ts';
@@ -28,7 +29,17 @@ export interface MetaRequest {
   from?: ReadFrom;
 }
 
+/** Asks the worker to stop: it ends the read under way, closes its databases and exits. */
+export interface MetaStop {
+  stop: true;
+}
+
 export type MetaResponse = ({ task: number } & FileSessions) | { task: number; error: string };
+
+/** What the worker is started with: a flag (an Int32Array's first element) set to 1 when it must stop. */
+export interface MetaWorkerData {
+  stop: SharedArrayBuffer;
+}
 
 const port = parentPort;
 if (!port) throw new Error('meta-worker.ts runs only as a worker thread (see prefetch.ts).');
@@ -46,6 +57,20 @@ const SETTLE_MS = 100;
 /** While another connection writes: tries SETTLE_TRIES times, this far apart (ms), then waits its turn. */
 const SETTLE_TRIES = 20;
 const SETTLE_RETRY_MS = 5;
+
+/**
+ * Set by the backup's thread when it stops the worker (a cancelled backup, or the catalog done
+ * with it). Reads check it between records: a worker ended by Worker.terminate() in the middle of a
+ * call into better-sqlite3 can abort the whole process ("terminate called after throwing an
+ * instance of 'Napi::Error'"), so it is asked to stop, and is terminated only if it doesn't.
+ */
+const stopFlag = new Int32Array((workerData as MetaWorkerData | undefined)?.stop ?? new SharedArrayBuffer(4));
+const stopping = () => Atomics.load(stopFlag, 0) !== 0;
+const stopCheck = {
+  throwIfAborted(): void {
+    if (stopping()) throw new CairnError('cancelled', 'The session worker was stopped.');
+  },
+};
 
 const open = new Map<string, SessionDb>();
 function indexOf(file: string): SessionDb {
@@ -104,22 +129,39 @@ function settle(): void {
   }
 }
 
+/** Ends the worker: no transaction is open between reads; the text it buffered is dropped (the backup's thread drops what it wrote). */
+function stop(): void {
+  clearTimeout(settleTimer);
+  settleTimer = undefined;
+  waiting.length = 0;
+  for (const sessions of open.values()) sessions.db.close();
+  open.clear();
+  process.exit(0);
+}
+
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (request: MetaRequest) => {
+port.on('message', (request: MetaRequest | MetaStop) => {
+  if ('stop' in request) {
+    queue = queue.then(stop, stop);
+    return;
+  }
   queue = queue.then(async () => {
     // A turn of the event loop before each file: with synchronous reads (sessions/files.ts) a
     // queue of files would otherwise run as one task, the settle timer and V8's collection tasks
     // waiting for its end (peak RSS +25-35 MB on the 1,000-session home's first backup).
     await new Promise<void>((resolve) => setImmediate(resolve));
+    // Stopping: the backup's thread no longer waits for any reply.
+    if (stopping()) return;
     let reply: MetaResponse;
     const sessions = request.db ? indexOf(request.db) : undefined;
     try {
       const index = sessions ? { sessions, at: request.at, ...(request.lane ? { lane: request.lane } : {}) } : undefined;
-      const read = await readFileSessions(request.agent, request.root, request.path, index, undefined, request.from);
+      const read = await readFileSessions(request.agent, request.root, request.path, index, stopCheck, request.from);
       reply = { task: request.task, ...read };
     } catch (error) {
       reply = { task: request.task, error: error instanceof Error ? error.message : String(error) };
     }
+    if (stopping()) return;
     waiting.push({ reply, ...(sessions ? { sessions } : {}) });
     if (waiting.every((w) => !w.sessions?.unwritten)) settle();
     else settleTimer ??= setTimeout(settle, SETTLE_MS);

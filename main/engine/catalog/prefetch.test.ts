@@ -2,6 +2,7 @@
 // calling thread, handed over only for the version of the file that was walked.
 
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,32 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
     } finally {
       await prefetch.close();
     }
+  });
+
+  it('leaves no copy of an agent database behind once stopped', async () => {
+    // A worker reads a live database through a copy in a private temp folder, removed when its
+    // thread exits; a terminated worker never ran that, and each backup left a folder of copies.
+    const root = join(samples as string, '.local', 'share', 'opencode');
+    const temp = tempDir('cairn-prefetch-tmp-');
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = temp; // the worker takes a copy of the environment when it starts
+    const sessions = new SessionDb(new Database(':memory:'));
+    const prefetch = new CatalogPrefetch(sessions, [{ label: 'opencode/data', agent: 'opencode', path: root }], { inlineBytes: 0, workers: 1 });
+    try {
+      expect(tmpdir()).toBe(temp);
+      const entry: FileCacheEntry = { size: 1, mtimeNs: '0', ctimeNs: '0', inode: '0', mode: 0o644, content: ['cd'.repeat(32) as BlobId] };
+      prefetch.fileWalked('opencode/data', 'opencode.db', entry);
+      const { sessionDigest } = await import('./entry.ts');
+      const read = (await prefetch.take('opencode/data', 'opencode.db', sessionDigest(['opencode.db'], () => entry.content))) as { metas: unknown[] };
+      expect(read.metas.length).toBeGreaterThan(0);
+      expect(readdirSync(temp).filter((n) => n.startsWith('cairn-sessions-'))).toHaveLength(1);
+    } finally {
+      await prefetch.close();
+      process.env.TMPDIR = saved;
+      if (saved === undefined) delete process.env.TMPDIR;
+    }
+    expect(prefetch.workerExitCodes).toEqual([0]);
+    expect(readdirSync(temp)).toEqual([]);
   });
 
   it('reads a few small changed files here without starting the worker; starts it once they add up', async () => {
@@ -109,6 +136,9 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
     } finally {
       await prefetch.close();
     }
+    // Asked to stop, it ended its read between two records and exited (terminated, the code is 1:
+    // a worker terminated inside a call into better-sqlite3 can abort the whole process).
+    expect(prefetch.workerExitCodes).toEqual([0]);
     expect(pending()).toBe(0);
     expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_fts').get()?.n).toBe(0);
     db.close();

@@ -19,7 +19,7 @@ import type { FileCacheEntry } from '../state/index.ts';
 import { readerFor } from '../sessions/index.ts';
 import type { SessionMeta } from '../sessions/index.ts';
 import { sessionDigest } from './entry.ts';
-import type { MetaRequest, MetaResponse } from './meta-worker.ts';
+import type { MetaRequest, MetaResponse, MetaStop, MetaWorkerData } from './meta-worker.ts';
 import { mtimeSeconds, readFileSessions } from './read.ts';
 import type { FileSessions } from './read.ts';
 import { resumeFileSessions } from './resume.ts';
@@ -52,6 +52,13 @@ export const SESSION_WORKERS = 2;
  * peak RSS 342-349 -> 306-321 MB, wall 4.4-4.7 s both (4 MiB: 320 MB but slower, 4.6-4.9 s).
  */
 export const SESSION_WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
+
+/**
+ * How long a session worker asked to stop has to end its read and exit (it checks between
+ * records) before it is terminated. Terminating one in the middle of a call into better-sqlite3
+ * can abort the whole process (meta-worker.ts).
+ */
+export const STOP_MS = 5_000;
 
 /** Bytes of session files a backup reads on the calling thread before it starts the worker. */
 export const INLINE_BYTES = 2 * 2 ** 20;
@@ -93,6 +100,10 @@ export function readHere(sessions: SessionDb): SessionSource {
 /** A worker thread reading sessions; if it can't start or dies, reads fall back to this thread. */
 class MetaWorker {
   private worker: Worker | undefined;
+  /** Set to 1 (by close) when the worker must stop: it reads the same memory. */
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
+  /** How the last worker ended: 0 when it stopped as asked, 1 when it had to be terminated. */
+  exitCode: number | undefined;
   private broken = false;
   private next = 1;
   private readonly pending = new Map<number, { resolve: (m: FileSessions) => void; reject: (e: Error) => void; request: MetaRequest }>();
@@ -138,7 +149,8 @@ class MetaWorker {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.url, { resourceLimits: SESSION_WORKER_LIMITS });
+    const workerData: MetaWorkerData = { stop: this.stopFlag.buffer as SharedArrayBuffer };
+    const worker = new Worker(this.url, { resourceLimits: SESSION_WORKER_LIMITS, workerData });
     const thread = worker.threadId;
     worker.on('message', (m: MetaResponse) => {
       const p = this.pending.get(m.task);
@@ -161,7 +173,9 @@ class MetaWorker {
       for (const p of left) this.here(p.request.agent, p.request.root, p.request.path, undefined, p.request.from).then(p.resolve, p.reject);
     };
     worker.on('error', fallBack);
-    worker.on('exit', () => {
+    worker.on('exit', (code) => {
+      this.exitCode = code;
+      if (this.worker === worker) this.worker = undefined;
       if (this.pending.size > 0) fallBack();
     });
     this.worker = worker;
@@ -177,7 +191,13 @@ class MetaWorker {
     for (const p of left) p.reject(new CairnError('cancelled', 'The session reader was shut down before it finished.'));
     if (w) {
       const thread = w.threadId;
-      await w.terminate();
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      Atomics.store(this.stopFlag, 0, 1);
+      w.ref();
+      w.postMessage({ stop: true } satisfies MetaStop);
+      const late = setTimeout(() => void w.terminate(), STOP_MS);
+      await exited;
+      clearTimeout(late);
       // Text it was writing when stopped stays pending, with no one left to commit or drop it.
       this.sessions.dropPendingOf(thread);
     }
@@ -217,6 +237,11 @@ export class CatalogPrefetch {
   /** Whether the worker thread was asked to read anything (started). */
   get workerStarted(): boolean {
     return this.started;
+  }
+
+  /** How each session worker that ran ended: 0 when it stopped as asked, 1 when it was terminated. */
+  get workerExitCodes(): (number | undefined)[] {
+    return this.workers.map((w) => w.exitCode);
   }
 
   /** The limits the running session workers were started with (what Node reports for each). */

@@ -4,7 +4,7 @@
 // backup's calling thread and in the session worker (meta-worker.ts) alike.
 
 import { localFiles, MetaBuilder, readerFor, streamItems } from '../sessions/index.ts';
-import type { SessionItem, SessionMeta, SessionRef } from '../sessions/index.ts';
+import type { SessionItem, SessionMeta, SessionRef, StopCheck } from '../sessions/index.ts';
 import { canResume, pointAfter, ReadTrack, tee } from './resume.ts';
 import type { ReadFrom, ResumePoint, RunsPoint, StampsPoint } from './resume.ts';
 import type { SessionDb, TextChunk, TextWriter } from './session-db.ts';
@@ -75,7 +75,7 @@ export interface IndexTarget {
  * sessions are appended one after another (RunsPoint), those it held but its last, when it has
  * only grown since; for a database (StampsPoint), those whose stamp is the same.
  */
-export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: AbortSignal, from?: ReadFrom): Promise<FileSessions> {
+export async function readFileSessions(agent: string, root: string, path: string, index?: IndexTarget, signal?: StopCheck, from?: ReadFrom): Promise<FileSessions> {
   const reader = readerFor(agent, path);
   const out: FileSessions = { metas: [], texts: [] };
   if (!reader) return out;

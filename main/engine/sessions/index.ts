@@ -25,7 +25,7 @@ import { cursorChatReader, cursorCliReader, cursorComposerReader, cursorTextTran
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
 export { localFiles } from './files.ts';
-export type { DraftItem, MetaBuilderState, MetaPatch, Position, ReaderEvent, ReadOptions, SessionReader, StreamedItem, StreamOptions } from './reader.ts';
+export type { DraftItem, MetaBuilderState, MetaPatch, Position, ReaderEvent, ReadOptions, SessionReader, StopCheck, StreamedItem, StreamOptions } from './reader.ts';
 export { MetaBuilder, PAIRING_WINDOW, pageCursors, readMeta, readPage, readSession, streamItems } from './reader.ts';
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
 

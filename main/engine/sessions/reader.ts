@@ -57,10 +57,16 @@ export interface MetaPatch {
 
 export type ReaderEvent = { type: 'item'; item: DraftItem; pos: Position } | { type: 'meta'; meta: MetaPatch };
 
+/**
+ * What a read checks between records: an AbortSignal, or anything whose `throwIfAborted` throws
+ * once the read must stop (a session worker's stop flag, which another thread sets).
+ */
+export type StopCheck = Pick<AbortSignal, 'throwIfAborted'>;
+
 export interface ReadOptions {
   /** Start at the record at this position (from an item's position or a page cursor). */
   from?: Position;
-  signal?: AbortSignal;
+  signal?: StopCheck;
   /**
    * For readers that can resume (SessionReader.resumable): the object a reader keeps what it
    * carries from record to record in (JSON values), filled as it reads. Given back with `from`
