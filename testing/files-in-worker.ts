@@ -3,21 +3,12 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { localFiles } from '../main/engine/sessions/files.ts';
+import { streamedThrough } from './sessions.ts';
 
 const { root, dirs, read, streams = [] } = workerData as { root: string; dirs: string[]; read: string[]; streams?: { path: string; start: number }[] };
 const files = localFiles(root);
 const lists = await Promise.all(dirs.map((d) => files.list(d)));
 const texts = await Promise.all(read.map(async (p) => files.read(p).then((b) => b.toString('utf8'), (e: NodeJS.ErrnoException) => `error ${e.code}`)));
-/** A file's bytes from `start` through `open`, as hex (or the error's code), and its size through `stat`. */
-async function stream(path: string, start: number): Promise<string> {
-  try {
-    const parts: Buffer[] = [];
-    for await (const chunk of files.open(path, start)) parts.push(chunk);
-    return `${Buffer.concat(parts).toString('hex')} ${(await files.stat(path))?.size}`;
-  } catch (error) {
-    return `error ${(error as NodeJS.ErrnoException).code}`;
-  }
-}
 const streamed = [];
-for (const s of streams) streamed.push(await stream(s.path, s.start));
+for (const s of streams) streamed.push(await streamedThrough(files, s.path, s.start));
 parentPort?.postMessage({ lists, texts, ...(streams.length > 0 ? { streamed } : {}) });

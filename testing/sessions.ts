@@ -1,4 +1,5 @@
-// For the session readers' tests: every page of a session, and a session read in a small heap.
+// For the session readers' tests: every page of a session, a session read in a small heap, and a
+// file streamed through SessionFiles.
 
 import { spawnSync } from 'node:child_process';
 import { readPage } from '../main/engine/sessions/index.ts';
@@ -31,4 +32,15 @@ export function readInHeap(heapMb: number, root: string, agent: string, path: st
     console.log(JSON.stringify({ page: page.items.length, counts: meta.counts }));`;
   const run = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', script], { encoding: 'utf8' });
   return { status: run.status, stderr: run.stderr, ...(run.status === 0 ? (JSON.parse(run.stdout) as { page: number; counts: SessionMeta['counts'] }) : {}) };
+}
+
+/** A file's bytes from `start` through `files.open`, as hex, and its size through `files.stat`; or the error's code. */
+export async function streamedThrough(files: SessionFiles, path: string, start: number): Promise<string> {
+  try {
+    const parts: Buffer[] = [];
+    for await (const chunk of files.open(path, start)) parts.push(chunk);
+    return `${Buffer.concat(parts).toString('hex')} ${(await files.stat(path))?.size}`;
+  } catch (error) {
+    return `error ${(error as NodeJS.ErrnoException).code}`;
+  }
 }

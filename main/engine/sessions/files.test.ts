@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { streamedThrough } from '../../../testing/sessions.ts';
 import { chunksOf, localFiles } from './files.ts';
 
 afterAll(() => removeTempDirs());
@@ -58,15 +59,7 @@ describe('localFiles', () => {
     ];
     const files = localFiles(root);
     const here: string[] = [];
-    for (const { path, start } of streams) {
-      try {
-        const parts: Buffer[] = [];
-        for await (const chunk of files.open(path, start)) parts.push(chunk as Buffer);
-        here.push(`${Buffer.concat(parts).toString('hex')} ${(await files.stat(path))?.size}`);
-      } catch (error) {
-        here.push(`error ${(error as NodeJS.ErrnoException).code}`);
-      }
-    }
+    for (const { path, start } of streams) here.push(await streamedThrough(files, path, start));
     expect(here[0]).toBe(`${big.toString('hex')} ${big.length}`);
     expect(here[3]).toBe(`${Buffer.from(' line\n').toString('hex')} 9`);
     expect(here[6]).toBe('error ENOENT');
