@@ -111,7 +111,7 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
       for (const inlineBytes of [0, Number.MAX_SAFE_INTEGER]) {
         // A fresh index each round: 0 sends every file to the worker, the other reads all here.
         const sessions = new SessionDb(repo.db.db);
-        repo.db.db.exec('DELETE FROM session_fts; DELETE FROM session_docs; DELETE FROM catalog_build;');
+        repo.db.db.exec('DELETE FROM session_fts; DELETE FROM session_text; DELETE FROM session_docs; DELETE FROM catalog_build;');
         const prefetch = new CatalogPrefetch(sessions, sources, { inlineBytes });
         // The catalog step's writes: the files already read go together, not one write each.
         let writes = 0;

@@ -8,7 +8,7 @@ export { catalogPages, PAGE_TARGET, pageDigits, pageNameOf, writeCatalog } from 
 export type { CatalogPage, CatalogStore } from './catalog-tree.ts';
 export { readCatalog, refreshCatalogs } from './refresh.ts';
 export type { RefreshResult } from './refresh.ts';
-export { CHUNK_CHARS, ftsQuery, SessionDb, snippetParts, TextChunker } from './session-db.ts';
+export { CHUNK_CHARS, ftsQuery, SessionDb, TextChunker } from './session-db.ts';
 export type { CatalogRow, SearchHit, SessionFilter, SessionInFolder, SnippetPart } from './session-db.ts';
 export { buildCatalog, entryOf, indexLocalSessions, indexSessionText, timeSeconds } from './build.ts';
 export { itemText, readFileSessions } from './read.ts';

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
-import { CHUNK_CHARS, ftsQuery, itemAt, queryPhrases, RANK_CANDIDATES, SessionDb, snippetOf, snippetParts, TextChunker } from './session-db.ts';
+import { CHUNK_CHARS, ftsQuery, itemAt, queryPhrases, packText, RANK_CANDIDATES, SessionDb, snippetOf, TextChunker, unpackText } from './session-db.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -144,11 +144,6 @@ describe('SessionDb', () => {
     const s = db();
     for (const typed of ['a"b OR c*', 'NEAR( ) -- ;', '"unclosed', 'x AND', '^start', 'col:val', '(((']) expect(() => s.search(typed)).not.toThrow();
     expect(ftsQuery('')).toBeUndefined();
-    expect(snippetParts('a \u0002hit\u0003 b')).toEqual([
-      { text: 'a ', hit: false },
-      { text: 'hit', hit: true },
-      { text: ' b', hit: false },
-    ]);
   });
 
   it('makes snippets as FTS5 would: the first match in a window of 24 tokens, case and diacritics folded, phrases as one hit', () => {
@@ -177,8 +172,74 @@ describe('SessionDb', () => {
     const hit = s.search('"café crème"')[0];
     expect(hit?.seq).toBe(7);
     expect(hit?.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['Café Crème']);
-    const fts = s.db.prepare<[string], { s: string }>("SELECT snippet(session_fts, 0, '\u0002', '\u0003', '…', 24) AS s FROM session_fts WHERE session_fts MATCH ?").get('"café crème"')?.s ?? '';
-    expect(snippetParts(fts).filter((p) => p.hit).map((p) => p.text)).toEqual(['Café Crème']);
+    // The index keeps no text FTS5 could make snippets from: a table that does is the reference.
+    const reference = new Database(':memory:');
+    reference.exec("CREATE VIRTUAL TABLE r USING fts5(text, tokenize = 'unicode61 remove_diacritics 2')");
+    reference.prepare('INSERT INTO r (text) VALUES (?)').run(text);
+    const fts = reference.prepare<[string], { s: string }>("SELECT snippet(r, 0, '[', ']', '…', 24) AS s FROM r WHERE r MATCH ?").get('"café crème"')?.s ?? '';
+    expect([...fts.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1])).toEqual(['Café Crème']);
+  });
+
+  it("keeps the index's text compressed, not as FTS5's plain copy, and snippets from it", () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one')] }]);
+    const text = `${'The billing test failed again after the refactor of the invoice module. '.repeat(200)}Finally the flamingo fixture passed.`;
+    s.indexSession('claude-code', 'one', digest('one'), [{ seq: 3, text }]);
+    expect(s.db.prepare('SELECT rowid, text FROM session_fts').all()).toEqual([{ rowid: expect.any(Number), text: null }]);
+    const row = s.db.prepare<[], { seq: number; z: Uint8Array }>('SELECT seq, z FROM session_text').get();
+    expect(row?.seq).toBe(3);
+    expect(row && unpackText(row.z)).toBe(text);
+    expect(row?.z.length).toBeLessThan(text.length / 10);
+    expect(s.search('flamingo fixture')[0]?.snippet.filter((p) => p.hit).map((p) => p.text)).toEqual(['flamingo', 'fixture']);
+    // Text of every plane round-trips; a damaged value is an error, not other text.
+    const mixed = 'Café 🦩 — 日本語 \u0000 end';
+    expect(unpackText(packText(mixed))).toBe(mixed);
+    const damaged = packText(text).slice();
+    damaged[damaged.length - 5] = (damaged[damaged.length - 5] ?? 0) ^ 0xff;
+    expect(() => unpackText(damaged)).toThrow();
+  });
+
+  it("converts an older index's plain text to compressed text, and gives the space back", () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const open = () => {
+      const d = new Database(file);
+      d.pragma('journal_mode = WAL');
+      return new SessionDb(d);
+    };
+    const words = (i: number) => `Session ${i} talks about the pelican migration and the quarterly invoice run. `.repeat(400);
+    // An index as the eighteenth session's Cairn wrote it: FTS5 keeps a plain copy of the text.
+    const old = open();
+    const version = Number(old.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value);
+    old.db.exec(`DROP TABLE session_fts;
+      DROP TABLE session_text;
+      CREATE VIRTUAL TABLE session_fts USING fts5(text, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+      INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);`);
+    old.db.prepare("UPDATE meta SET value = ? WHERE key = 'sessions_schema'").run(String(version - 1));
+    old.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: Array.from({ length: 40 }, (_, i) => entry(`s${i}`)) }]);
+    for (let i = 0; i < 40; i++) {
+      old.db.prepare('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)').run(i + 1, 'claude-code', `s${i}`, digest(`s${i}`));
+      old.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)').run(BigInt(i + 1) * 2n ** 20n, words(i), i === 7 ? '2 5@40' : 0);
+    }
+    old.db.pragma('wal_checkpoint(TRUNCATE)');
+    const pages = (d: SessionDb) => Number(d.db.pragma('page_count', { simple: true }));
+    const before = pages(old);
+    old.db.close();
+
+    const s = open();
+    expect(s.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value).toBe(String(version));
+    expect(s.db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'session_fts_stored%'").all()).toEqual([]);
+    const hit = s.search('"pelican migration"', {}, 50);
+    expect(hit).toHaveLength(40);
+    expect(s.search('"session 7 talks"')[0]).toMatchObject({ session: { id: 's7' }, seq: 2 });
+    expect(new Set(hit[0]?.snippet.filter((p) => p.hit).map((p) => p.text))).toEqual(new Set(['pelican migration']));
+    expect(() => s.db.exec("INSERT INTO session_fts (session_fts) VALUES ('integrity-check')")).not.toThrow();
+    // The plain copy's pages went back to the disk (VACUUM), not only to the free list.
+    expect(pages(s)).toBeLessThan(before / 4);
+    expect(Number(s.db.pragma('freelist_count', { simple: true }))).toBe(0);
+    // The converted rows are replaced and removed like new ones.
+    s.indexSession('claude-code', 's7', digest('s7 v2'), [{ seq: 0, text: 'A new version about herons.' }]);
+    expect(s.search('"session 7 talks"')).toEqual([]);
+    s.db.close();
   });
 
   it('ranks the newest matching chunks only, so a common word costs the same however many sessions have it', () => {

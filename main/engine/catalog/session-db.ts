@@ -18,6 +18,7 @@
 import type Database from 'better-sqlite3';
 import { threadId } from 'node:worker_threads';
 import type { BlobId } from '../../../shared/ids.ts';
+import { compressWithHeader, declaredSize, decompressWithHeader } from '../chunk/index.ts';
 import { turn } from '../concurrency.ts';
 import type { CatalogEntry } from './entry.ts';
 import type { ResumePoint, RunsPoint, StampsPoint } from './resume.ts';
@@ -32,6 +33,8 @@ export interface BuildCacheEntry {
 }
 
 const SCHEMA_META = 'sessions_schema';
+/** The migration's name for packText() (see SCHEMA). */
+const PACK_FUNCTION = 'cairn_pack_text';
 const SCHEMA: readonly string[] = [
   `CREATE TABLE session_devices (device TEXT PRIMARY KEY, name TEXT NOT NULL, snapshot TEXT NOT NULL, time TEXT NOT NULL, catalog TEXT NOT NULL) WITHOUT ROWID;
    CREATE TABLE session_catalog (device TEXT NOT NULL, page BLOB NOT NULL, agent TEXT NOT NULL, id TEXT NOT NULL, format TEXT NOT NULL,
@@ -52,7 +55,22 @@ const SCHEMA: readonly string[] = [
   // the write that makes it 16 (FTS5's crisis merge, 16 by default): a one-line append on the main
   // thread held the event loop 77-160 ms merging a level (BENCHMARKS.md, "Fifteenth session").
   `INSERT INTO session_fts (session_fts, rank) VALUES ('crisismerge', 64);`,
+  // The index's text is kept zstd-compressed beside it (session_text, a row per FTS5 row, same
+  // rowid), not as FTS5's plain copy: the copy was 80 of a 114 MB state database for 175 MiB of
+  // sessions (BENCHMARKS.md, nineteenth session). FTS5 keeps no text (contentless, with deletes);
+  // the text the index held is converted. (Not FTS5's contentless_unindexed column: SQLite 3.54
+  // neither drops nor renames its _content table, and defensive mode won't let it be dropped.)
+  `ALTER TABLE session_fts RENAME TO session_fts_stored;
+   CREATE VIRTUAL TABLE session_fts USING fts5(text, content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2');
+   INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);
+   INSERT INTO session_fts (session_fts, rank) VALUES ('crisismerge', 64);
+   CREATE TABLE session_text (rowid INTEGER PRIMARY KEY, seq NOT NULL, z BLOB NOT NULL);
+   INSERT INTO session_fts (rowid, text) SELECT rowid, text FROM session_fts_stored ORDER BY rowid;
+   INSERT INTO session_text (rowid, seq, z) SELECT rowid, seq, ${PACK_FUNCTION}(text) FROM session_fts_stored ORDER BY rowid;
+   DROP TABLE session_fts_stored;`,
 ];
+/** The first schema step that keeps the index's text compressed (see SCHEMA). */
+const PACKED_SINCE = SCHEMA.length - 1;
 
 /**
  * session_docs rows of text being written or waiting for their session's identity (agent '', id
@@ -83,8 +101,6 @@ export const RANK_CANDIDATES = 1000;
 const SESSION_CANDIDATES = 20;
 /** Tokens a snippet shows. */
 const SNIPPET_TOKENS = 24;
-const HIT_START = '\u0002';
-const HIT_END = '\u0003';
 
 export interface SessionFilter {
   agent?: string;
@@ -222,25 +238,6 @@ export function ftsQuery(text: string): string | undefined {
   return terms.length > 0 ? terms.join(' ') : undefined;
 }
 
-/** Splits FTS5 snippet output (hits between control characters) into parts. */
-export function snippetParts(text: string): SnippetPart[] {
-  const parts: SnippetPart[] = [];
-  let rest = text;
-  while (rest.length > 0) {
-    const start = rest.indexOf(HIT_START);
-    if (start < 0) {
-      parts.push({ text: rest, hit: false });
-      break;
-    }
-    if (start > 0) parts.push({ text: rest.slice(0, start), hit: false });
-    const end = rest.indexOf(HIT_END, start + 1);
-    const stop = end < 0 ? rest.length : end;
-    parts.push({ text: rest.slice(start + 1, stop), hit: true });
-    rest = rest.slice(stop + 1);
-  }
-  return parts;
-}
-
 const GROUPED = `SELECT c.*, d.name AS device_name, d.snapshot AS snapshot, max(coalesce(c.updated_at, '')) AS newest, group_concat(DISTINCT c.device) AS devices
   FROM session_catalog c JOIN session_devices d ON d.device = c.device`;
 
@@ -254,11 +251,22 @@ export class SessionDb {
     this.db = db;
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
     const version = Number(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(SCHEMA_META)?.value ?? 0);
+    if (version < SCHEMA.length) db.function(PACK_FUNCTION, { deterministic: true }, (text) => packText(String(text)));
     for (let v = version; v < SCHEMA.length; v++) {
       db.transaction(() => {
         db.exec(SCHEMA[v] as string);
         db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(SCHEMA_META, String(v + 1));
       })();
+    }
+    // The plain text an older index held is free pages now: give them back to the disk. Best
+    // effort (another connection reading, or no room for the copy VACUUM makes, leaves them to be
+    // reused as the index grows).
+    if (version > 0 && version <= PACKED_SINCE) {
+      try {
+        db.exec('VACUUM');
+      } catch {
+        // kept as free pages
+      }
     }
     // Another connection (the session worker) may be writing: wait for it rather than fail.
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -275,11 +283,23 @@ export class SessionDb {
     return st as unknown as Database.Statement<P, R>;
   }
 
+  /** Writes one chunk of a session's text as index row `rowid`: its words into FTS5, its text compressed (packText). */
+  private insertChunk(rowid: bigint, chunk: TextChunk): void {
+    this.stmt('INSERT INTO session_fts (rowid, text) VALUES (?, ?)').run(rowid, chunk.text);
+    this.stmt('INSERT INTO session_text (rowid, seq, z) VALUES (?, ?, ?)').run(rowid, chunk.items ? `${chunk.seq} ${chunk.items}` : chunk.seq, packText(chunk.text));
+  }
+
+  /** Removes index rows [from, to): their words and their text. Returns how many. */
+  private deleteRows(from: bigint, to: bigint): number {
+    this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(from, to);
+    return this.stmt('DELETE FROM session_text WHERE rowid >= ? AND rowid < ?').run(from, to).changes;
+  }
+
   private dropDoc(sid: number): void {
     this.db.transaction(() => {
       // Bounds bound as integers: FTS5 ignores a rowid range given as REALs (what better-sqlite3
       // makes of a JS number) and scanned the whole index for every replaced session.
-      this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(BigInt(sid) * BigInt(ROWS_PER_SESSION), BigInt(sid + 1) * BigInt(ROWS_PER_SESSION));
+      this.deleteRows(BigInt(sid) * BigInt(ROWS_PER_SESSION), BigInt(sid + 1) * BigInt(ROWS_PER_SESSION));
       this.stmt('DELETE FROM session_docs WHERE sid = ?').run(sid);
     }).immediate();
   }
@@ -372,7 +392,6 @@ export class SessionDb {
         this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       }
     }
-    const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
     // What the transaction changes here is put back if it rolls back.
     const before = shared.docs.map((doc) => ({ doc, sid: doc.sid, inserted: doc.inserted, n: doc.n }));
     try {
@@ -384,7 +403,7 @@ export class SessionDb {
           }
           for (const c of doc.rows) {
             if (doc.n >= ROWS_PER_SESSION) break;
-            insert.run(BigInt(doc.sid) * BigInt(ROWS_PER_SESSION) + BigInt(doc.n++), c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
+            this.insertChunk(BigInt(doc.sid) * BigInt(ROWS_PER_SESSION) + BigInt(doc.n++), c);
           }
         }
       }).immediate();
@@ -479,13 +498,12 @@ export class SessionDb {
    */
   async dropRetired(signal?: AbortSignal): Promise<number> {
     const retired = this.db.prepare<[string, string], { sid: number }>('SELECT sid FROM session_docs WHERE agent = ? AND id LIKE ?').all(PENDING, `${RETIRED}%`);
-    const slice = this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?');
     for (const { sid } of retired) {
       const base = BigInt(sid) * BigInt(ROWS_PER_SESSION);
       // A session's rows are numbered from 0 without gaps: slices until one finds nothing.
       for (let from = 0n; from < BigInt(ROWS_PER_SESSION); from += BigInt(RETIRE_ROWS)) {
         signal?.throwIfAborted();
-        const removed = this.db.transaction(() => slice.run(base + from, base + from + BigInt(RETIRE_ROWS)).changes).immediate();
+        const removed = this.db.transaction(() => this.deleteRows(base + from, base + from + BigInt(RETIRE_ROWS))).immediate();
         for (let t = turn(); t; t = turn()) await t;
         if (removed === 0) break;
       }
@@ -705,7 +723,6 @@ export class SessionDb {
   textWriter(options: { at?: number; lane?: { k: number; n: number } } = {}): TextWriter {
     if (this.shared) return this.sharedWriter(options.at ?? Date.now() / 1000, options.lane);
     const sid = this.newDoc(options.at ?? Date.now() / 1000, options.lane);
-    const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
     let n = 0;
     // Chunks are written a batch per transaction: FTS5 turns each transaction's terms into a
     // segment, and many tiny segments cost more to write and to merge than a few large ones.
@@ -719,7 +736,7 @@ export class SessionDb {
       this.db.transaction(() => {
         for (const c of rows) {
           if (n >= ROWS_PER_SESSION) return;
-          insert.run(BigInt(sid) * BigInt(ROWS_PER_SESSION) + BigInt(n++), c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
+          this.insertChunk(BigInt(sid) * BigInt(ROWS_PER_SESSION) + BigInt(n++), c);
         }
       }).immediate();
     };
@@ -786,12 +803,11 @@ export class SessionDb {
         const doc = this.stmt<[string, string], { sid: number; digest: string }>('SELECT sid, digest FROM session_docs WHERE agent = ? AND id = ?').get(agent, id);
         if (doc?.digest !== from) return false;
         const base = BigInt(doc.sid) * BigInt(ROWS_PER_SESSION);
-        const last = this.stmt<[bigint, bigint], { last: number | bigint | null }>('SELECT max(rowid) AS last FROM session_fts WHERE rowid >= ? AND rowid < ?').safeIntegers(true).get(base, base + BigInt(ROWS_PER_SESSION))?.last;
+        const last = this.stmt<[bigint, bigint], { last: number | bigint | null }>('SELECT max(rowid) AS last FROM session_text WHERE rowid >= ? AND rowid < ?').safeIntegers(true).get(base, base + BigInt(ROWS_PER_SESSION))?.last;
         let n = last === null || last === undefined ? 0n : BigInt(last) - base + 1n;
-        const insert = this.stmt('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)');
         for (const c of chunks) {
           if (n >= BigInt(ROWS_PER_SESSION)) break;
-          insert.run(base + n, c.text, c.items ? `${c.seq} ${c.items}` : c.seq);
+          this.insertChunk(base + n, c);
           n += 1n;
         }
         this.stmt('UPDATE session_docs SET digest = ? WHERE sid = ?').run(to, doc.sid);
@@ -873,17 +889,17 @@ export class SessionDb {
     );
     // Rowids bound as integers: better-sqlite3 binds a JS number as a REAL, and FTS5 ignored
     // `rowid = <real>` beside MATCH (every hit got the lowest-numbered chunk's snippet).
-    const chunk = this.db.prepare<[bigint], { text: string; seq: number | string }>('SELECT text, seq FROM session_fts WHERE rowid = ?');
-    const ftsSnippet = this.db.prepare<[string, bigint], { s: string }>(`SELECT snippet(session_fts, 0, '${HIT_START}', '${HIT_END}', '…', ${SNIPPET_TOKENS}) AS s FROM session_fts WHERE session_fts MATCH ? AND rowid = ?`);
+    const stored = this.db.prepare<[bigint], { z: Uint8Array; seq: number | string }>('SELECT z, seq FROM session_text WHERE rowid = ?');
     const phrases = queryPhrases(text);
     const out: SearchHit[] = [];
     for (const [sid, h] of ranked) {
       if (out.length >= limit) break;
       const row = rows.get(sid);
       if (!row) continue; // indexed, but no catalog lists it any more
-      const c = chunk.get(BigInt(h.rowid));
+      const z = stored.get(BigInt(h.rowid));
+      const c = z ? { text: unpackText(z.z), seq: z.seq } : undefined;
       const found = c ? snippetOf(c.text, phrases) : undefined;
-      const snippet = found?.parts ?? snippetParts(ftsSnippet.get(q, BigInt(h.rowid))?.s ?? '');
+      const snippet = found?.parts ?? leadingSnippet(c?.text ?? '');
       // The item holding the first match (a chunk can hold several items), else the chunk's first.
       out.push({ session: rowOf(row), seq: c ? itemAt(c.seq, found?.at ?? 0) : 0, snippet });
     }
@@ -971,6 +987,33 @@ export function snippetOf(text: string, phrases: readonly (readonly string[])[])
   push(text.slice(at, more ? tok(to).end : text.length), false);
   if (more) push('…', false);
   return { parts, at: tok(first).start };
+}
+
+/** zstd level of the index's text: 1 packs it as small as 3 does (45.0 vs 44.6 MB), 10 % faster. */
+const TEXT_LEVEL = 1;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A chunk's text as the index keeps it (the z column): UTF-8, compressed with a codec byte. */
+export function packText(text: string): Uint8Array {
+  // A view of this thread's scratch buffer: SQLite copies it when it is bound.
+  return compressWithHeader(Buffer.from(text, 'utf8'), TEXT_LEVEL, { view: true });
+}
+
+/** Reverses packText() (an IntegrityError for a corrupt value). */
+export function unpackText(z: Uint8Array): string {
+  return utf8.decode(decompressWithHeader(z, declaredSize(z)));
+}
+
+/** A snippet from the start of a chunk: where no phrase of the query is found in it (snippetOf). */
+function leadingSnippet(text: string): SnippetPart[] {
+  const re = new RegExp(TOKEN.source, TOKEN.flags);
+  let end = 0;
+  for (let i = 0; i < SNIPPET_TOKENS; i++) {
+    const m = re.exec(text);
+    if (!m) return text.length > 0 ? [{ text, hit: false }] : [];
+    end = m.index + m[0].length;
+  }
+  return [{ text: `${text.slice(0, end)}…`, hit: false }];
 }
 
 /** One chunk of a session's indexed text. */

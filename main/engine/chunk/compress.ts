@@ -113,6 +113,19 @@ export function decompressWithHeader(bytes: Uint8Array, expectedSize: number, in
   }
 }
 
+/**
+ * The size a compressWithHeader() result declares for its content (a zstd frame's content size),
+ * for a caller that didn't keep it; decompressWithHeader() still checks it and bounds it by
+ * MAX_BLOB_SIZE.
+ */
+export function declaredSize(bytes: Uint8Array): number {
+  if (bytes.length === 0) throw new IntegrityError('A blob is empty: it lacks its codec byte.');
+  if (bytes[0] !== CODEC_ZSTD) return bytes.length - 1;
+  const declared = frameContentSize(bytes.subarray(1));
+  if (declared === null) throw new IntegrityError('A compressed blob does not declare its size.');
+  return declared;
+}
+
 function frameContentSize(frame: Uint8Array): number | null {
   try {
     return zstdBinding().getFrameContentSize(frame);

@@ -6,4 +6,4 @@ export { chunkBuffer, chunkMasks, chunkStream, createChunker, validateChunkParam
 export type { Chunker, ChunkParams } from './fastcdc.ts';
 export { createGearTable } from './gear.ts';
 export type { GearTable } from './gear.ts';
-export { CODEC_RAW, CODEC_ZSTD, compressWithHeader, decompressWithHeader, DEFAULT_COMPRESSION_LEVEL, MAX_BLOB_SIZE, MIN_SAVING } from './compress.ts';
+export { CODEC_RAW, CODEC_ZSTD, compressWithHeader, declaredSize, decompressWithHeader, DEFAULT_COMPRESSION_LEVEL, MAX_BLOB_SIZE, MIN_SAVING } from './compress.ts';
