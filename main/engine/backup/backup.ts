@@ -109,6 +109,16 @@ export interface CatalogInput {
   files: ReadonlyMap<string, ReadonlyMap<string, FileCacheEntry>>;
   storeData: (bytes: Uint8Array) => Promise<BlobId>;
   storeTree: (entries: TreeEntry[]) => Promise<BlobId>;
+  /** The catalog's reads of session files, as each ends: the backup's progress while it waits for them. */
+  onRead?: (read: CatalogReads) => void;
+}
+
+/** Of the session files the catalog reads (those its build cache can't serve): how many are read. */
+export interface CatalogReads {
+  files: number;
+  filesTotal: number;
+  bytes: number;
+  bytesTotal: number;
 }
 
 export interface BackupResult {
@@ -241,9 +251,33 @@ async function archive(options: BackupOptions, a: Archiver): Promise<{ roots: Sn
   }
   const saveTree = (entries: TreeEntry[]) => a.trees.saveTree(entries);
   const rootTree = await saveTree(await virtualRoot(roots, saveTree));
-  const catalog = options.catalog ? await options.catalog({ sources: options.sources, files: a.files.files, storeData: (bytes) => a.trees.saveData(bytes), storeTree: saveTree }) : undefined;
+  const build = options.catalog;
+  const catalog = build ? await showingReads(a.reporter, (onRead) => build({ sources: options.sources, files: a.files.files, storeData: (bytes) => a.trees.saveData(bytes), storeTree: saveTree, onRead })) : undefined;
   return { roots, rootTree, catalog };
 }
+
+/**
+ * Runs the catalog step with its session reads as the progress ("reading sessions: 840/1050
+ * files"): the reads that go on after the walk are what is left of a first backup of many
+ * sessions, minutes at 10,000, and the walk's counts would stand still meanwhile. They are put
+ * back after, for the phases that follow.
+ */
+async function showingReads<T>(reporter: ProgressReporter, run: (onRead: (read: CatalogReads) => void) => Promise<T>): Promise<T> {
+  const p = reporter.progress;
+  const walked = { phase: p.phase, filesDone: p.filesDone, filesTotal: p.filesTotal, bytesDone: p.bytesDone, bytesTotal: p.bytesTotal };
+  try {
+    return await run((read) => {
+      // Reads that ended during the walk are counted at once, in one burst: reported as a whole
+      // (the usual pace), and the last one always.
+      Object.assign(p, { phase: READING_SESSIONS, filesDone: read.files, filesTotal: read.filesTotal, bytesDone: read.bytes, bytesTotal: read.bytesTotal });
+      reporter.emit(read.files === read.filesTotal);
+    });
+  } finally {
+    Object.assign(p, walked);
+  }
+}
+
+const READING_SESSIONS = 'reading sessions';
 
 export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { vault, db, codec } = options;

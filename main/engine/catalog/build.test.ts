@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
+import type { ProgressInfo } from '../../../shared/models.ts';
 import type { BackupSource } from '../backup/index.ts';
 import { runBackup } from '../operations.ts';
 import { LocalBlobStore } from '../storage/index.ts';
@@ -34,8 +35,19 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
     const { repo } = await initRepo(store, undefined, 'laptop');
     const warnings: string[] = [];
     try {
-      const first = await runBackup(repo, { sources, reason: 'manual', onWarning: (w) => warnings.push(`${w.path}: ${w.message}`) });
+      const progress: ProgressInfo[] = [];
+      const first = await runBackup(repo, { sources, reason: 'manual', onWarning: (w) => warnings.push(`${w.path}: ${w.message}`), onProgress: (p) => progress.push(p) });
       expect(warnings).toEqual([]);
+      // While the catalog waits for its reads, the progress counts them (files and bytes of session files)…
+      const reading = progress.filter((p) => p.phase === 'reading sessions');
+      const sessionFiles = first.catalog?.read ?? 0;
+      expect(reading[0]?.filesTotal).toBe(sessionFiles);
+      expect(reading.at(-1)).toMatchObject({ filesDone: sessionFiles, bytesDone: reading[0]?.bytesTotal });
+      expect(reading[0]?.bytesTotal).toBeGreaterThan(50_000);
+      // …and the phases after it count the backup's files again.
+      const after = progress.slice(progress.lastIndexOf(reading.at(-1) as ProgressInfo) + 1);
+      expect(after.map((p) => p.phase)).toEqual(expect.arrayContaining(['finishing', 'done']));
+      expect(after.at(-1)).toMatchObject({ phase: 'done', filesDone: first.stats.files, filesTotal: first.stats.files });
       expect(first.snapshot?.catalog).toBeDefined();
       const sessions = new SessionDb(repo.db.db);
       const listed = sessions.list();

@@ -6,7 +6,7 @@
 
 import type { BlobId } from '../../../shared/ids.ts';
 import { turn } from '../concurrency.ts';
-import type { BackupSource, CatalogInput } from '../backup/index.ts';
+import type { BackupSource, CatalogInput, CatalogReads } from '../backup/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
 import { localFiles, readerFor, readerForFormat, streamItems } from '../sessions/index.ts';
 import type { SessionFiles, SessionFormat, SessionMeta, SessionReader, SessionRef } from '../sessions/index.ts';
@@ -211,7 +211,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
       misses.push({ source: source as BackupSource & { agent: string }, files, path, content, hit, read: got });
     }
   }
-  await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, options);
+  await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, { ...options, ...(input.onRead ? { onRead: input.onRead } : {}) });
   stats.sessions = entries.length;
   const { root, pages } = await writeCatalog(entries, { data: input.storeData, tree: input.storeTree });
   // The snapshot's file maps answer "is it still there" as they are (a Set of every file of a
@@ -231,18 +231,41 @@ interface Collected {
 }
 
 /**
+ * Marks each miss settled as its read ends and, given `onRead`, reports how many have: the reads
+ * that ended during the walk first, counted together and reported as one.
+ */
+async function watchReads(misses: readonly Miss[], onRead: CatalogInput['onRead']): Promise<void> {
+  const sizeOf = (miss: Miss) => miss.files.get(miss.path)?.size ?? 0;
+  const reads: CatalogReads = { files: 0, filesTotal: misses.length, bytes: 0, bytesTotal: misses.reduce((n, m) => n + sizeOf(m), 0) };
+  let reporting = false;
+  const ended = (miss: Miss, settled: NonNullable<Miss['settled']>) => {
+    miss.settled = settled;
+    reads.files++;
+    reads.bytes += sizeOf(miss);
+    if (reporting) onRead?.({ ...reads });
+  };
+  for (const miss of misses) {
+    miss.read.then(
+      (got) => ended(miss, { got }),
+      (error: unknown) => ended(miss, { error }),
+    );
+  }
+  // The reads that ended during the walk are counted first, and reported as one.
+  if (onRead && misses.length > 0) {
+    await new Promise((resolve) => setImmediate(resolve));
+    reporting = true;
+    onRead({ ...reads });
+  }
+}
+
+/**
  * Takes the reads of the files the build cache couldn't serve, in order: each file's sessions
  * become the catalog's entries and the index's versions of their text. A file that can't be
  * read is warned about and left out.
  */
-async function takeMisses(misses: readonly Miss[], sessions: SessionDb, out: Collected, options: BuildOptions): Promise<void> {
+async function takeMisses(misses: readonly Miss[], sessions: SessionDb, out: Collected, options: BuildOptions & Pick<CatalogInput, 'onRead'>): Promise<void> {
   const { stats, entries, cacheUpdates } = out;
-  for (const miss of misses) {
-    miss.read.then(
-      (got) => (miss.settled = { got }),
-      (error: unknown) => (miss.settled = { error }),
-    );
-  }
+  await watchReads(misses, options.onRead);
   /** A file's sessions made the index's and catalog's versions (in the caller's transaction). */
   const commit = (miss: Miss, got: FileSessions) => {
     const read = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));
