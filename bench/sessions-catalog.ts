@@ -395,7 +395,7 @@ clearInterval(sampler);
 // What the index takes on disk: FTS5's own tables (words) and the text kept for snippets.
 const onDisk = new Map(sessions.db.prepare<[], { name: string; bytes: number }>('SELECT name, sum(pgsize) AS bytes FROM dbstat GROUP BY name').all().map((r) => [r.name, r.bytes]));
 const sized = (prefix: string) => [...onDisk].filter(([n]) => n.startsWith(prefix)).reduce((n, [, b]) => n + b, 0);
-console.log(`State database: ${mb([...onDisk.values()].reduce((a, b) => a + b, 0))} MB, of which the search index's words ${mb(sized('session_fts'))} MB and its text ${mb(sized('session_text'))} MB`);
+console.log(`State database: ${mb([...onDisk.values()].reduce((a, b) => a + b, 0))} MB, of which the search index's words ${mb(sized('session_words'))} MB and its text ${mb(sized('session_text'))} MB`);
 console.log(`Peak RSS: ${mb(peakRss)} MB (the big transcript alone is ${BIG_MB} MB)`);
 console.log(`Summary: catalog = ${((100 * first.catalog) / first.total).toFixed(1)} % of the first backup, ${((100 * second.catalog) / second.total).toFixed(1)} % of the next${aider ? `, ${((100 * aider.catalog) / aider.total).toFixed(1)} % of the one after an Aider history grew` : ''}; index after the snapshot ${(first.index / 1000).toFixed(1)} s and ${(second.index / 1000).toFixed(2)} s`);
 await repo.close();

@@ -123,7 +123,7 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
       for (const inlineBytes of [0, Number.MAX_SAFE_INTEGER]) {
         // A fresh index each round: 0 sends every file to the worker, the other reads all here.
         const sessions = new SessionDb(repo.db.db);
-        repo.db.db.exec('DELETE FROM session_fts; DELETE FROM session_text; DELETE FROM session_docs; DELETE FROM catalog_build;');
+        repo.db.db.exec('DELETE FROM session_words; DELETE FROM session_text; DELETE FROM session_docs; DELETE FROM catalog_build;');
         const prefetch = new CatalogPrefetch(sessions, sources, { inlineBytes });
         // The catalog step's writes: the files already read go together, not one write each.
         let writes = 0;
@@ -151,7 +151,7 @@ describe.skipIf(!samples)('the catalog a backup builds', () => {
               // No second read after the snapshot: the text came with the metadata.
               // (search() also needs the device's catalog rows, loaded after the snapshot is saved.)
               atCatalog = repo.db.db
-                .prepare<[], { id: string }>(`SELECT DISTINCT d.id FROM session_fts f JOIN session_docs d ON d.sid = f.rowid >> 20 WHERE session_fts MATCH '"repo search"'`)
+                .prepare<[], { id: string }>(`SELECT DISTINCT d.id FROM session_words f JOIN session_docs d ON d.sid = f.rowid >> 20 WHERE session_words MATCH '"repo search"'`)
                 .all()
                 .map((r) => r.id);
               return built.root;

@@ -128,7 +128,7 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
       const entry: FileCacheEntry = { size: 40 * 2 ** 20, mtimeNs: '0', ctimeNs: '0', inode: '0', mode: 0o644, content: ['ef'.repeat(32) as BlobId] };
       prefetch.fileWalked('claude-code/config', 'projects/p/big.jsonl', entry);
       const until = Date.now() + 30_000;
-      const rows = () => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_fts').get()?.n ?? 0;
+      const rows = () => db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_words').get()?.n ?? 0;
       // Stopped once its first batch of text is written, before it has read the whole file.
       while (rows() === 0 && Date.now() < until) await new Promise((done) => setTimeout(done, 10));
       expect(rows()).toBeGreaterThan(0);
@@ -140,7 +140,7 @@ describe.skipIf(!samples)('reading sessions ahead in a worker', () => {
     // a worker terminated inside a call into better-sqlite3 can abort the whole process).
     expect(prefetch.workerExitCodes).toEqual([0]);
     expect(pending()).toBe(0);
-    expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_fts').get()?.n).toBe(0);
+    expect(db.prepare<[], { n: number }>('SELECT count(*) AS n FROM session_words').get()?.n).toBe(0);
     db.close();
   }, 60_000);
 });

@@ -185,7 +185,7 @@ describe('SessionDb', () => {
     s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one')] }]);
     const text = `${'The billing test failed again after the refactor of the invoice module. '.repeat(200)}Finally the flamingo fixture passed.`;
     s.indexSession('claude-code', 'one', digest('one'), [{ seq: 3, text }]);
-    expect(s.db.prepare('SELECT rowid, text FROM session_fts').all()).toEqual([{ rowid: expect.any(Number), text: null }]);
+    expect(s.db.prepare('SELECT rowid, text FROM session_words').all()).toEqual([{ rowid: expect.any(Number), text: null }]);
     const row = s.db.prepare<[], { seq: number; z: Uint8Array }>('SELECT seq, z FROM session_text').get();
     expect(row?.seq).toBe(3);
     expect(row && unpackText(row.z)).toBe(text);
@@ -210,11 +210,8 @@ describe('SessionDb', () => {
     // An index as the eighteenth session's Cairn wrote it: FTS5 keeps a plain copy of the text.
     const old = open();
     const version = Number(old.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value);
-    old.db.exec(`DROP TABLE session_fts;
-      DROP TABLE session_text;
-      CREATE VIRTUAL TABLE session_fts USING fts5(text, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
-      INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);`);
-    old.db.prepare("UPDATE meta SET value = ? WHERE key = 'sessions_schema'").run(String(version - 1));
+    old.db.exec('DROP TABLE session_words; DROP TABLE session_text;');
+    old.db.prepare("UPDATE meta SET value = ? WHERE key = 'sessions_schema'").run(String(version - 2)); // before the steps that pack the text and rename the table
     old.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: Array.from({ length: 40 }, (_, i) => entry(`s${i}`)) }]);
     for (let i = 0; i < 40; i++) {
       old.db.prepare('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)').run(i + 1, 'claude-code', `s${i}`, digest(`s${i}`));
@@ -227,12 +224,13 @@ describe('SessionDb', () => {
 
     const s = open();
     expect(s.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value).toBe(String(version));
-    expect(s.db.prepare("SELECT name FROM sqlite_schema WHERE name LIKE 'session_fts_stored%'").all()).toEqual([]);
+    // The older layout's table stays, empty (an older Cairn sharing the folder writes there).
+    expect(s.db.prepare('SELECT count(*) AS n FROM session_fts').get()).toEqual({ n: 0 });
     const hit = s.search('"pelican migration"', {}, 50);
     expect(hit).toHaveLength(40);
     expect(s.search('"session 7 talks"')[0]).toMatchObject({ session: { id: 's7' }, seq: 2 });
     expect(new Set(hit[0]?.snippet.filter((p) => p.hit).map((p) => p.text))).toEqual(new Set(['pelican migration']));
-    expect(() => s.db.exec("INSERT INTO session_fts (session_fts) VALUES ('integrity-check')")).not.toThrow();
+    expect(() => s.db.exec("INSERT INTO session_words (session_words) VALUES ('integrity-check')")).not.toThrow();
     // The plain copy's pages went back to the disk (VACUUM), not only to the free list.
     expect(pages(s)).toBeLessThan(before / 4);
     expect(Number(s.db.pragma('freelist_count', { simple: true }))).toBe(0);
@@ -240,6 +238,29 @@ describe('SessionDb', () => {
     s.indexSession('claude-code', 's7', digest('s7 v2'), [{ seq: 0, text: 'A new version about herons.' }]);
     expect(s.search('"session 7 talks"')).toEqual([]);
     s.db.close();
+  });
+
+  it('leaves an older Cairn sharing the state folder a table of its own, and clears what it leaves under a sid', () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one'), entry('two')] }]);
+    s.db.prepare('UPDATE session_catalog SET updated_at = ?').run('2026-03-01T10:00:00.000Z');
+    s.indexSession('claude-code', 'one', digest('one'), [{ seq: 0, text: 'The first version talks about albatrosses.' }]);
+    const sid = Number(s.db.prepare<[], { sid: number }>("SELECT sid FROM session_docs WHERE id = 'one'").get()?.sid);
+    // What an older Cairn does with the index: its statements still work, on its own table.
+    const rowid = BigInt(sid) * 2n ** 20n + 5n;
+    s.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)').run(rowid, 'older words about cormorants', 3);
+    expect(s.db.prepare('SELECT text, seq FROM session_fts WHERE rowid = ?').get(rowid)).toEqual({ text: 'older words about cormorants', seq: 3 });
+    expect(s.db.prepare("SELECT snippet(session_fts, 0, '[', ']', '…', 24) AS s FROM session_fts WHERE session_fts MATCH 'cormorants'").get()).toEqual({ s: 'older words about [cormorants]' });
+    // It removes a session without knowing this index's tables: the sid is free, its rows are not.
+    s.db.prepare('DELETE FROM session_docs WHERE sid = ?').run(sid);
+    // The next process takes the sid again (the same time): only the new text is found under it.
+    const next = new SessionDb(s.db);
+    next.indexSession('claude-code', 'two', digest('two'), [{ seq: 0, text: 'The second session is about herons.' }]);
+    expect(next.db.prepare<[], { sid: number }>("SELECT sid FROM session_docs WHERE id = 'two'").get()?.sid).toBe(sid);
+    expect(next.search('albatrosses')).toEqual([]);
+    expect(next.search('herons').map((h) => h.session.id)).toEqual(['two']);
+    expect(next.db.prepare('SELECT count(*) AS n FROM session_text').get()).toEqual({ n: 1 });
+    expect(next.db.prepare('SELECT count(*) AS n FROM session_fts').get()).toEqual({ n: 0 });
   });
 
   it('ranks the newest matching chunks only, so a common word costs the same however many sessions have it', () => {
@@ -285,7 +306,7 @@ describe('SessionDb', () => {
       return performance.now() - t;
     };
     // Visiting every row once: what dropping one session cost when FTS5 ignored the range.
-    const scan = Math.min(...[0, 1, 2].map(() => time(() => s.db.prepare('SELECT count(*) FROM session_fts').get())));
+    const scan = Math.min(...[0, 1, 2].map(() => time(() => s.db.prepare('SELECT count(*) FROM session_words').get())));
     const parked = [0, 1, 2].map(() => {
       const w = s.textWriter();
       w.add([{ seq: 0, text: 'short' }]);
@@ -296,7 +317,7 @@ describe('SessionDb', () => {
     // The replaced session's other rows are really gone, the others' are all there.
     s.indexSession('claude-code', 's7', 'f'.repeat(64), [{ seq: 0, text: 'replaced' }]);
     await s.dropRetired();
-    expect(s.db.prepare('SELECT count(*) AS n FROM session_fts').get()).toEqual({ n: (n - 1) * 5 + 1 });
+    expect(s.db.prepare('SELECT count(*) AS n FROM session_words').get()).toEqual({ n: (n - 1) * 5 + 1 });
   });
 
   it("retires a replaced version's text at once (search no longer finds it) and removes its rows later", async () => {
@@ -305,7 +326,7 @@ describe('SessionDb', () => {
     // A long session: 100 rows of its old version.
     s.indexSession('claude-code', 'long', digest('long'), Array.from({ length: 100 }, (_, seq) => ({ seq, text: `walrus ledger entry ${seq}` })));
     s.indexSession('claude-code', 'long', 'f'.repeat(64), [{ seq: 0, text: 'the new version talks about otters' }]);
-    const rows = () => (s.db.prepare('SELECT count(*) AS n FROM session_fts').get() as { n: number }).n;
+    const rows = () => (s.db.prepare('SELECT count(*) AS n FROM session_words').get() as { n: number }).n;
     // Search no longer finds the old text, though its rows are still there.
     expect(s.search('walrus')).toEqual([]);
     expect(s.search('otters').map((h) => h.session.id)).toEqual(['long']);
@@ -320,7 +341,7 @@ describe('SessionDb', () => {
   });
 
   it('has FTS5 merge segments 16 at a time (fewer rewrites of the growing index)', () => {
-    expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'automerge'").get()).toEqual({ v: 16 });
+    expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_words_config WHERE k = 'automerge'").get()).toEqual({ v: 16 });
   });
 
   it('waits for another connection\'s write without holding the event loop, then writes once', async () => {
@@ -468,7 +489,7 @@ describe('SessionDb', () => {
   });
 
   it('merges a full level a little at each write, not all at once in the write that fills it (crisis merge only at 64)', () => {
-    expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_fts_config WHERE k = 'crisismerge'").get()).toEqual({ v: 64 });
+    expect(db().db.prepare<[], { v: number }>("SELECT v FROM session_words_config WHERE k = 'crisismerge'").get()).toEqual({ v: 64 });
   });
 
   it('ranks at most a few chunks per session: one huge, newest transcript does not crowd out the others', () => {

@@ -68,9 +68,18 @@ const SCHEMA: readonly string[] = [
    INSERT INTO session_fts (rowid, text) SELECT rowid, text FROM session_fts_stored ORDER BY rowid;
    INSERT INTO session_text (rowid, seq, z) SELECT rowid, seq, ${PACK_FUNCTION}(text) FROM session_fts_stored ORDER BY rowid;
    DROP TABLE session_fts_stored;`,
+  // The words' table takes its own name, and session_fts is made again, empty, as an older Cairn
+  // made it: the app and the CLI at different versions share this state folder, and the older one
+  // keeps writing and searching its own table (without finding what this one indexed) instead of
+  // failing ("no column named seq") on every changed session, which it then left out of its
+  // snapshots' catalogs.
+  `ALTER TABLE session_fts RENAME TO session_words;
+   CREATE VIRTUAL TABLE session_fts USING fts5(text, seq UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+   INSERT INTO session_fts (session_fts, rank) VALUES ('automerge', 16);
+   INSERT INTO session_fts (session_fts, rank) VALUES ('crisismerge', 64);`,
 ];
-/** The first schema step that keeps the index's text compressed (see SCHEMA). */
-const PACKED_SINCE = SCHEMA.length - 1;
+/** The schema step that compresses the index's text (see SCHEMA). */
+const PACKED_SINCE = 6;
 
 /**
  * session_docs rows of text being written or waiting for their session's identity (agent '', id
@@ -283,14 +292,18 @@ export class SessionDb {
     return st as unknown as Database.Statement<P, R>;
   }
 
-  /** Writes one chunk of a session's text as index row `rowid`: its words into FTS5, its text compressed (packText). */
+  /** Writes one chunk of a session's text as index row `rowid`: its words (FTS5), its text compressed (packText). */
   private insertChunk(rowid: bigint, chunk: TextChunk): void {
-    this.stmt('INSERT INTO session_fts (rowid, text) VALUES (?, ?)').run(rowid, chunk.text);
+    this.stmt('INSERT INTO session_words (rowid, text) VALUES (?, ?)').run(rowid, chunk.text);
     this.stmt('INSERT INTO session_text (rowid, seq, z) VALUES (?, ?, ?)').run(rowid, chunk.items ? `${chunk.seq} ${chunk.items}` : chunk.seq, packText(chunk.text));
   }
 
-  /** Removes index rows [from, to): their words and their text. Returns how many. */
+  /**
+   * Removes index rows [from, to): their words and their text, and what an older Cairn sharing
+   * this state folder wrote under them (see SCHEMA). Returns how many of this index's rows.
+   */
   private deleteRows(from: bigint, to: bigint): number {
+    this.stmt('DELETE FROM session_words WHERE rowid >= ? AND rowid < ?').run(from, to);
     this.stmt('DELETE FROM session_fts WHERE rowid >= ? AND rowid < ?').run(from, to);
     return this.stmt('DELETE FROM session_text WHERE rowid >= ? AND rowid < ?').run(from, to).changes;
   }
@@ -335,6 +348,9 @@ export class SessionDb {
     for (let attempt = 0; ; attempt++) {
       try {
         insert.run(sid, PENDING, `${pendingPrefix()}${sid}-${Math.random()}`, '');
+        // Rows left under this sid by an older Cairn, which removed a session this one indexed
+        // without knowing its tables: FTS5 would take a second row of the same rowid.
+        this.deleteRows(BigInt(sid) * BigInt(ROWS_PER_SESSION), BigInt(sid + 1) * BigInt(ROWS_PER_SESSION));
         return sid;
       } catch (error) {
         // Taken by another connection since the set was loaded: load it again.
@@ -852,7 +868,7 @@ export class SessionDb {
     // Newest first, in batches; a session that has given SESSION_CANDIDATES chunks is skipped
     // (the next batch starts below its rowids), so one huge transcript can't fill the window.
     const batch = this.db.prepare<Record<string, string | number | bigint>, { rowid: number; score: number }>(
-      `SELECT f.rowid AS rowid, bm25(session_fts) AS score FROM session_fts f WHERE session_fts MATCH @q AND f.rowid < @below ${scope} ORDER BY f.rowid DESC LIMIT @n`,
+      `SELECT f.rowid AS rowid, bm25(session_words) AS score FROM session_words f WHERE session_words MATCH @q AND f.rowid < @below ${scope} ORDER BY f.rowid DESC LIMIT @n`,
     );
     const scan = Math.max(RANK_CANDIDATES, limit * 4);
     const best = new Map<number, { rowid: number; score: number; n: number }>();
