@@ -197,6 +197,9 @@ describe('SessionDb', () => {
     const damaged = packText(text).slice();
     damaged[damaged.length - 5] = (damaged[damaged.length - 5] ?? 0) ^ 0xff;
     expect(() => unpackText(damaged)).toThrow();
+    // In the index, a damaged row costs its snippet, not the search.
+    s.db.prepare('UPDATE session_text SET z = ?').run(damaged);
+    expect(s.search('flamingo fixture').map((h) => [h.session.id, h.snippet])).toEqual([['one', []]]);
   });
 
   it("converts an older index's plain text to compressed text, and gives the space back", () => {

@@ -913,7 +913,7 @@ export class SessionDb {
       const row = rows.get(sid);
       if (!row) continue; // indexed, but no catalog lists it any more
       const z = stored.get(BigInt(h.rowid));
-      const c = z ? { text: unpackText(z.z), seq: z.seq } : undefined;
+      const c = z ? { text: textOrNothing(z.z), seq: z.seq } : undefined;
       const found = c ? snippetOf(c.text, phrases) : undefined;
       const snippet = found?.parts ?? leadingSnippet(c?.text ?? '');
       // The item holding the first match (a chunk can hold several items), else the chunk's first.
@@ -1018,6 +1018,18 @@ export function packText(text: string): Uint8Array {
 /** Reverses packText() (an IntegrityError for a corrupt value). */
 export function unpackText(z: Uint8Array): string {
   return utf8.decode(decompressWithHeader(z, declaredSize(z)));
+}
+
+/**
+ * A hit's text for its snippet; nothing (an empty snippet) when the stored value is damaged: the
+ * index is a cache, and one bad row must not fail every search that ranks it.
+ */
+function textOrNothing(z: Uint8Array): string {
+  try {
+    return unpackText(z);
+  } catch {
+    return '';
+  }
 }
 
 /** A snippet from the start of a chunk: where no phrase of the query is found in it (snippetOf). */
