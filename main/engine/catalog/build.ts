@@ -211,7 +211,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
       misses.push({ source: source as BackupSource & { agent: string }, files, path, content, hit, read: got });
     }
   }
-  await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, { ...options, ...(input.onRead ? { onRead: input.onRead } : {}) });
+  await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, options, input.onRead);
   stats.sessions = entries.length;
   const { root, pages } = await writeCatalog(entries, { data: input.storeData, tree: input.storeTree });
   // The snapshot's file maps answer "is it still there" as they are (a Set of every file of a
@@ -263,9 +263,9 @@ async function watchReads(misses: readonly Miss[], onRead: CatalogInput['onRead'
  * become the catalog's entries and the index's versions of their text. A file that can't be
  * read is warned about and left out.
  */
-async function takeMisses(misses: readonly Miss[], sessions: SessionDb, out: Collected, options: BuildOptions & Pick<CatalogInput, 'onRead'>): Promise<void> {
+async function takeMisses(misses: readonly Miss[], sessions: SessionDb, out: Collected, options: BuildOptions, onRead: CatalogInput['onRead']): Promise<void> {
   const { stats, entries, cacheUpdates } = out;
-  await watchReads(misses, options.onRead);
+  await watchReads(misses, onRead);
   /** A file's sessions made the index's and catalog's versions (in the caller's transaction). */
   const commit = (miss: Miss, got: FileSessions) => {
     const read = got.metas.map((meta) => entryOf(miss.source.label, meta, miss.files));

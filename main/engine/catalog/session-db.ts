@@ -4,8 +4,9 @@
 // files are the truth, and either can be rebuilt from them.
 //
 // The text index holds a session once (by agent and id), whichever device it came from, at the
-// version (`digest`) last indexed. Its rows are chunks of at most CHUNK_CHARS characters with the
-// item number they start at; a chunk's rowid is `sid << 20 | n`, so a session's rows are one rowid
+// version (`digest`) last indexed. Its rows are chunks of at most CHUNK_CHARS characters: their
+// words in session_words (FTS5), their text compressed and the item numbers they start at in
+// session_text, under one rowid. A chunk's rowid is `sid << 20 | n`, so a session's rows are one rowid
 // range (replaced without a scan) and a hit names its session without a join. A session's `sid` is
 // its time in seconds (the file's mtime, or the catalog's updatedAt; the next free one when taken),
 // so rowid order is the sessions' age order whatever order they were indexed in (search ranks the
