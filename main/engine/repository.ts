@@ -14,6 +14,7 @@ import type { BlobStore } from './storage/index.ts';
 import { keys, newestBackup, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { continueFrom } from './backup/index.ts';
+import { upgradeSessionIndex } from './catalog/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import { DeviceIdentityFile, HeaderCache, KeyCache, vaultStateDir } from './local-vault-files.ts';
 import type { DeviceIdentity } from './local-vault-files.ts';
@@ -163,6 +164,8 @@ export class Repository {
     sweepTemporaryFiles(join(vaultDir, 'tmp'));
     const { device, isNew, renamed } = new DeviceIdentityFile(vaultDir).load(options.deviceName);
     const db = new StateDb(join(vaultDir, 'state.db'));
+    // An older Cairn's search index is converted now, off this thread (the app's main process).
+    await upgradeSessionIndex(db.db);
     const codec = await options.makeCodec(vault);
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
     repo.openedOffline = options.offline ?? false;

@@ -21,3 +21,4 @@ export { mapAbsolutePath, pullFolderRenames } from './project-folders.ts';
 export type { ContinueOptions, ContinueResult, ResumeHint } from './continue.ts';
 export { CatalogPrefetch, META_WORKER_URL, readHere, readMetasHere } from './prefetch.ts';
 export type { SessionSource } from './prefetch.ts';
+export { upgradeSessionIndex } from './upgrade.ts';

@@ -34,6 +34,13 @@ export interface MetaStop {
   stop: true;
 }
 
+/** Asks the worker to take the schema steps an older Cairn's index in this state database lacks (upgrade.ts). */
+export interface MetaUpgrade {
+  upgrade: string;
+}
+
+export type MetaUpgraded = { upgraded: true } | { upgraded: false; error: string };
+
 export type MetaResponse = ({ task: number } & FileSessions) | { task: number; error: string };
 
 /** What the worker is started with: a flag (an Int32Array's first element) set to 1 when it must stop. */
@@ -139,10 +146,29 @@ function stop(): void {
   process.exit(0);
 }
 
+/** Opens the state database once, which takes the index's schema steps (SessionDb's constructor). */
+function upgrade(file: string): MetaUpgraded {
+  try {
+    const db = new Database(file);
+    try {
+      new SessionDb(db);
+    } finally {
+      db.close();
+    }
+    return { upgraded: true };
+  } catch (error) {
+    return { upgraded: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
 let queue: Promise<void> = Promise.resolve();
-port.on('message', (request: MetaRequest | MetaStop) => {
+port.on('message', (request: MetaRequest | MetaStop | MetaUpgrade) => {
   if ('stop' in request) {
     queue = queue.then(stop, stop);
+    return;
+  }
+  if ('upgrade' in request) {
+    queue = queue.then(() => port.postMessage(upgrade(request.upgrade)));
     return;
   }
   queue = queue.then(async () => {

@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
-import { CHUNK_CHARS, ftsQuery, itemAt, queryPhrases, packText, RANK_CANDIDATES, SessionDb, snippetOf, TextChunker, unpackText } from './session-db.ts';
+import { CHUNK_CHARS, ftsQuery, itemAt, queryPhrases, packText, RANK_CANDIDATES, SessionDb, sessionIndexBehind, snippetOf, TextChunker, unpackText } from './session-db.ts';
+import { upgradeSessionIndex } from './upgrade.ts';
 
 const digest = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -18,6 +19,32 @@ function db(): SessionDb {
 }
 
 const page = (n: number) => digest(`page${n}`) as BlobId;
+
+/**
+ * Writes, at `file`, an index as the eighteenth session's Cairn wrote it (FTS5 keeping a plain copy
+ * of the text): `sessions` sessions of one 30 KB chunk each. Returns the current schema version and
+ * the file's pages.
+ */
+function writeOlderIndex(file: string, sessions: number): { version: number; before: number } {
+  const d = new Database(file);
+  d.pragma('journal_mode = WAL');
+  const old = new SessionDb(d);
+  const words = (i: number) => `Session ${i} talks about the pelican migration and the quarterly invoice run. `.repeat(400);
+  const version = Number(old.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value);
+  old.db.exec('DROP TABLE session_words; DROP TABLE session_text;');
+  old.db.prepare("UPDATE meta SET value = ? WHERE key = 'sessions_schema'").run(String(version - 2)); // before the steps that pack the text and rename the table
+  old.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: Array.from({ length: sessions }, (_, i) => entry(`s${i}`)) }]);
+  old.db.transaction(() => {
+    for (let i = 0; i < sessions; i++) {
+      old.db.prepare('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)').run(i + 1, 'claude-code', `s${i}`, digest(`s${i}`));
+      old.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)').run(BigInt(i + 1) * 2n ** 20n, words(i), i === 7 ? '2 5@40' : 0);
+    }
+  })();
+  old.db.pragma('wal_checkpoint(TRUNCATE)');
+  const before = Number(old.db.pragma('page_count', { simple: true }));
+  old.db.close();
+  return { version, before };
+}
 
 afterAll(() => removeTempDirs());
 
@@ -204,26 +231,13 @@ describe('SessionDb', () => {
 
   it("converts an older index's plain text to compressed text, and gives the space back", () => {
     const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const { version, before } = writeOlderIndex(file, 40);
     const open = () => {
       const d = new Database(file);
       d.pragma('journal_mode = WAL');
       return new SessionDb(d);
     };
-    const words = (i: number) => `Session ${i} talks about the pelican migration and the quarterly invoice run. `.repeat(400);
-    // An index as the eighteenth session's Cairn wrote it: FTS5 keeps a plain copy of the text.
-    const old = open();
-    const version = Number(old.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value);
-    old.db.exec('DROP TABLE session_words; DROP TABLE session_text;');
-    old.db.prepare("UPDATE meta SET value = ? WHERE key = 'sessions_schema'").run(String(version - 2)); // before the steps that pack the text and rename the table
-    old.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: Array.from({ length: 40 }, (_, i) => entry(`s${i}`)) }]);
-    for (let i = 0; i < 40; i++) {
-      old.db.prepare('INSERT INTO session_docs (sid, agent, id, digest) VALUES (?, ?, ?, ?)').run(i + 1, 'claude-code', `s${i}`, digest(`s${i}`));
-      old.db.prepare('INSERT INTO session_fts (rowid, text, seq) VALUES (?, ?, ?)').run(BigInt(i + 1) * 2n ** 20n, words(i), i === 7 ? '2 5@40' : 0);
-    }
-    old.db.pragma('wal_checkpoint(TRUNCATE)');
     const pages = (d: SessionDb) => Number(d.db.pragma('page_count', { simple: true }));
-    const before = pages(old);
-    old.db.close();
 
     const s = open();
     expect(s.db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value).toBe(String(version));
@@ -241,6 +255,39 @@ describe('SessionDb', () => {
     s.indexSession('claude-code', 's7', digest('s7 v2'), [{ seq: 0, text: 'A new version about herons.' }]);
     expect(s.search('"session 7 talks"')).toEqual([]);
     s.db.close();
+  });
+
+  it("converts an older index in a worker thread, the calling thread's event loop going on meanwhile", async () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const { version, before } = writeOlderIndex(file, 400);
+    // The repository's connection stays open meanwhile (Repository.fromVault).
+    const main = new Database(file);
+    expect(sessionIndexBehind(main)).toBe(true);
+    let turns = 0;
+    const ticking = setInterval(() => turns++, 1);
+    const converted = await upgradeSessionIndex(main);
+    clearInterval(ticking);
+    expect(converted).toBe(true);
+    expect(turns).toBeGreaterThan(0);
+    expect(sessionIndexBehind(main)).toBe(false);
+    expect(main.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'sessions_schema'").get()?.value).toBe(String(version));
+    expect(Number(main.pragma('page_count', { simple: true }))).toBeLessThan(before / 4);
+    const s = new SessionDb(main);
+    expect(s.search('"pelican migration"', {}, 500)).toHaveLength(400);
+    // A current index: nothing to do, no thread started.
+    expect(await upgradeSessionIndex(main)).toBe(false);
+    main.close();
+  });
+
+  it('leaves the conversion to the first SessionDb when the worker thread fails', async () => {
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    writeOlderIndex(file, 3);
+    const main = new Database(file);
+    expect(await upgradeSessionIndex(main, new URL('./no-such-worker.ts', import.meta.url))).toBe(false);
+    expect(sessionIndexBehind(main)).toBe(true);
+    expect(new SessionDb(main).search('"pelican migration"')).toHaveLength(3);
+    expect(sessionIndexBehind(main)).toBe(false);
+    main.close();
   });
 
   it('leaves an older Cairn sharing the state folder a table of its own, and clears what it leaves under a sid', () => {

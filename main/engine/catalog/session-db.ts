@@ -251,6 +251,25 @@ export function ftsQuery(text: string): string | undefined {
 const GROUPED = `SELECT c.*, d.name AS device_name, d.snapshot AS snapshot, max(coalesce(c.updated_at, '')) AS newest, group_concat(DISTINCT c.device) AS devices
   FROM session_catalog c JOIN session_devices d ON d.device = c.device`;
 
+/** The layout of the index in `db`: how many of SCHEMA's steps it has taken (0: none, or no index). */
+function schemaVersion(db: Database.Database): number {
+  return Number(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(SCHEMA_META)?.value ?? 0);
+}
+
+/**
+ * Whether `db` holds an index an older Cairn made, with SCHEMA's steps still to take: the first
+ * SessionDb on it takes them, seconds for a 100 MB index (it compresses the text, then VACUUM).
+ */
+export function sessionIndexBehind(db: Database.Database): boolean {
+  let version: number;
+  try {
+    version = schemaVersion(db);
+  } catch {
+    return false; // no meta table: no index yet
+  }
+  return version > 0 && version < SCHEMA.length;
+}
+
 /** How long a write waits for another connection's write to end before it fails. */
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -260,7 +279,7 @@ export class SessionDb {
   constructor(db: Database.Database) {
     this.db = db;
     db.exec('CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    const version = Number(db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(SCHEMA_META)?.value ?? 0);
+    const version = schemaVersion(db);
     if (version < SCHEMA.length) db.function(PACK_FUNCTION, { deterministic: true }, (text) => packText(String(text)));
     for (let v = version; v < SCHEMA.length; v++) {
       db.transaction(() => {
