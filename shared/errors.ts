@@ -132,7 +132,8 @@ export function isCairnError(error: unknown): error is CairnError {
 export function toErrorRecord(error: unknown): ErrorRecord {
   if (error instanceof CairnError) return error.toRecord();
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (errno === 'ENOSPC') return { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false };
+  // SQLite says it its own way (the state database on a full disk).
+  if (errno === 'ENOSPC' || errno === 'SQLITE_FULL') return { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
 }

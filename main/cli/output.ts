@@ -68,6 +68,14 @@ export function table(rows: readonly (readonly string[])[]): string {
   return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
 }
 
+/**
+ * A warning as one line: its message, which names the file when the engine wrote it so (a file
+ * the backup left out), else after the file's path (a file whose sessions couldn't be read).
+ */
+export function warningText(w: { path: string; message: string }): string {
+  return w.path === '' || w.message.includes(w.path) ? w.message : `${w.path}: ${w.message}`;
+}
+
 export interface Output {
   json: boolean;
   /** Prints the result: JSON as one document, or the human text. */

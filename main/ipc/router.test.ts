@@ -119,6 +119,9 @@ describe('createRouter', () => {
         'agents.list': async () => {
           throw Object.assign(new Error('write failed'), { code: 'ENOSPC' });
         },
+        'sessions.list': async () => {
+          throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+        },
       }),
       { log },
     );
@@ -132,6 +135,8 @@ describe('createRouter', () => {
     expect(JSON.stringify(internal)).not.toMatch(/\bat .*\.ts:\d+/);
     expect(log.error).toHaveBeenCalledTimes(1);
     expect(await router.handle('agents.list', {}, trusted)).toMatchObject({ ok: false, error: { code: 'disk_full' } });
+    // The state database on a full disk: SQLite's way of saying the same.
+    expect(await router.handle('sessions.list', {}, trusted)).toEqual({ ok: false, error: { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false } });
   });
 
   it('lists every contract channel', () => {

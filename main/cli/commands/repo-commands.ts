@@ -19,7 +19,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, describeSource } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
-import { EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged } from '../output.ts';
+import { EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged, warningText } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -112,7 +112,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         offline,
         lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
-        onWarning: (w) => out.warn(w.message),
+        onWarning: (w) => out.warn(warningText(w)),
       });
     const outcome = await throughOutbox(repo, requireOutbox(repo.vault.store), () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();

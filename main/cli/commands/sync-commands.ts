@@ -12,7 +12,7 @@ import { settleAll } from '../../engine/concurrency.ts';
 import { versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged } from '../output.ts';
+import { formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
 
 function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   return (values ?? []).map((v) => {
@@ -35,7 +35,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
         mappings: parseMappings(opts.map),
         lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
-        onWarning: (w) => out.warn(`${w.path}: ${w.message}`),
+        onWarning: (w) => out.warn(warningText(w)),
         onFlushProgress: (p) => out.progress(flushProgress(p)),
       });
       out.endProgress();

@@ -290,6 +290,28 @@ describe('SessionDb', () => {
     main.close();
   });
 
+  it('drops pending text without throwing when the database takes no writes; the text stays out of searches', () => {
+    // On a full disk the write that drops a failed read's text fails too, on the way out of the
+    // failure: thrown from a promise's callback, it ended the process with SQLite's stack instead
+    // of "The disk is full".
+    const file = join(tempDir('cairn-sessions-'), 'state.db');
+    const d = new Database(file);
+    d.pragma('journal_mode = WAL');
+    const s = new SessionDb(d);
+    const w = s.textWriter();
+    w.add([{ seq: 0, text: 'a pending note about herons' }]);
+    const sid = w.park();
+    const readOnly = new SessionDb(new Database(file, { readonly: true }));
+    expect(() => readOnly.db.prepare('DELETE FROM session_docs').run()).toThrow(/readonly/);
+    expect(() => readOnly.dropPending(sid)).not.toThrow();
+    expect(readOnly.search('herons')).toEqual([]);
+    // Where writes work, the text goes.
+    s.dropPending(sid);
+    expect(s.db.prepare('SELECT count(*) AS n FROM session_words').get()).toEqual({ n: 0 });
+    readOnly.db.close();
+    d.close();
+  });
+
   it('leaves an older Cairn sharing the state folder a table of its own, and clears what it leaves under a sid', () => {
     const s = db();
     s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one'), entry('two')] }]);

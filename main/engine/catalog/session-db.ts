@@ -558,7 +558,11 @@ export class SessionDb {
     for (const { sid } of this.db.prepare<[string, string], { sid: number }>("SELECT sid FROM session_docs WHERE agent = ? AND id LIKE ? ESCAPE '\\'").all(PENDING, like)) this.dropPending(sid);
   }
 
-  /** Drops a pending session's text (its session could not be cataloged). */
+  /**
+   * Drops a pending session's text (its session could not be cataloged). Never throws: it runs
+   * on the way out of failures (a full disk fails this write too), and text it can't remove stays
+   * pending, out of every search, until the next process opens the index (see the constructor).
+   */
   dropPending(parked: number): void {
     const sid = this.sharedSid(parked);
     const shared = this.shared;
@@ -573,8 +577,12 @@ export class SessionDb {
         return;
       }
     }
-    this.dropDoc(sid);
-    this.sids?.delete(sid);
+    try {
+      this.dropDoc(sid);
+      this.sids?.delete(sid);
+    } catch {
+      // left pending (see above)
+    }
   }
 
   // Build cache (see build.ts) ------------------------------------------------------------------
