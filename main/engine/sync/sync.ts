@@ -111,8 +111,9 @@ async function statOrUndefined(path: string) {
 async function writeIfUnchanged(path: string, bytes: Uint8Array, entry: TreeEntry | undefined, expect: { size: bigint; mtimeNs: bigint } | undefined): Promise<boolean> {
   await mkdir(dirname(path), { recursive: true });
   const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
-  await writeFile(tmp, bytes, { mode: entry ? entry.mode & 0o777 : 0o644 });
   try {
+    // Inside the try: a write the disk can't hold leaves part of the file behind, removed below.
+    await writeFile(tmp, bytes, { mode: entry ? entry.mode & 0o777 : 0o644 });
     if (entry) {
       await chmod(tmp, entry.mode & 0o777);
       const t = utimesSeconds(entry.mtimeNs);
