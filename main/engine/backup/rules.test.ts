@@ -77,4 +77,16 @@ describe('compileRules', () => {
     expect(compileRules({}).classify(path)).toBe('included');
     expect(compileRules({ exclude: ['**/*.md'] }).classify(path)).toBe('excluded');
   });
+
+  it("never uploads Cairn's own temporary files, which a killed pull or restore leaves in an agent's folder", () => {
+    const rules = compileRules({ include: ['**/*.jsonl', '**/*.tmp', '**/*'] });
+    // Names as sync.ts, restore.ts and atomic-file.ts make them.
+    expect(rules.classify('projects/-app/.s1.jsonl.cairn-sync-a395c558.tmp')).toBe('sidecar');
+    expect(rules.classify('projects/-app/.s1.jsonl.cairn-3fa9c201.tmp')).toBe('sidecar');
+    expect(rules.classify('.config.json.cairn-tmp-0123456789ab')).toBe('sidecar');
+    // Files of the agent's that only look alike are kept.
+    expect(rules.classify('projects/-app/s1.jsonl.cairn-sync-a395c558.tmp')).toBe('included');
+    expect(rules.classify('projects/-app/.s1.jsonl.cairn-notes.tmp')).toBe('included');
+    expect(rules.classify('projects/-app/s1.jsonl')).toBe('included');
+  });
 });

@@ -104,5 +104,16 @@ export const DEFAULT_SECRET_GLOBS: readonly string[] = [
   '**/id_ed25519',
 ];
 
-/** Never uploaded: SQLite's sidecar files are folded into the database copy. */
-export const ALWAYS_EXCLUDED_GLOBS: readonly string[] = ['**/*-wal', '**/*-shm', '**/*-journal'];
+/**
+ * Never uploaded: SQLite's sidecar files are folded into the database copy; Cairn's own temporary
+ * files (a pull's, a restore's, atomic-file.ts's), which a killed run can leave in an agent's
+ * folder, are never anyone's data, and uploaded they would be pulled onto every other device.
+ */
+export const ALWAYS_EXCLUDED_GLOBS: readonly string[] = [
+  '**/*-wal',
+  '**/*-shm',
+  '**/*-journal',
+  '**/.*.cairn-sync-*.tmp',
+  '**/.*.cairn-[0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f].tmp',
+  '**/.*.cairn-tmp-*',
+];
