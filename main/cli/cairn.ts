@@ -15,5 +15,11 @@ if (problem) {
 }
 process.env.UV_THREADPOOL_SIZE ??= '16';
 module.enableCompileCache?.();
-const { main } = await import('./program.ts');
-process.exitCode = await main(process.argv.slice(2));
+const { main, unhandledFailure } = await import('./program.ts');
+let unhandled: number | undefined;
+process.on('unhandledRejection', (error) => {
+  unhandled ??= unhandledFailure(error);
+  process.exitCode = unhandled;
+});
+const status = await main(process.argv.slice(2));
+process.exitCode = status !== 0 || unhandled === undefined ? status : unhandled;

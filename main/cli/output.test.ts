@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { warningText } from './output.ts';
 
 describe('a warning on the command line', () => {
@@ -12,5 +12,24 @@ describe('a warning on the command line', () => {
       '/home/a/.claude/projects/p/s.jsonl: Its sessions are not in the catalog: database or disk is full',
     );
     expect(warningText({ path: '', message: 'Something about the run.' })).toBe('Something about the run.');
+  });
+});
+
+describe('a failure no one waited for', () => {
+  it('is said as any error is, with its exit status, not as a stack trace', async () => {
+    const { unhandledFailure } = await import('./program.ts');
+    const { EXIT } = await import('./output.ts');
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const status = unhandledFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+      expect(status).toBe(EXIT.disk_full);
+      expect(written.join('')).toBe('cairn: The disk is full. Free some space and try again.\n');
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -169,6 +169,19 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
   return program;
 }
 
+/**
+ * What the CLI does with a promise that failed with no one waiting for it (a bug: a command's own
+ * failures reach main's catch). Node's default ended the run with a stack trace, before the
+ * command's own error was said (a cleanup's write failing on a full disk did). It is said as any
+ * error is, and the run ends as it would have, with that error's status unless it fails itself.
+ */
+export function unhandledFailure(error: unknown): number {
+  const record = (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error);
+  printError(record, false);
+  if (process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
+  return EXIT[record.code] ?? 1;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   const outcome: CommandOutcome = { status: EXIT.ok };
   const program = buildProgram(outcome);
