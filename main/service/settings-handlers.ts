@@ -3,6 +3,7 @@
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { Settings } from '../../shared/models.ts';
 import { detectAgents } from '../engine/agents/index.ts';
+import { countFileSessions } from '../engine/sessions/index.ts';
 import type { ServiceContext } from './service-context.ts';
 
 type SettingsChannels = 'settings.get' | 'settings.set' | 'agents.list' | 'app.openExternal' | 'app.chooseFolder';
@@ -20,7 +21,8 @@ export function settingsHandlers(ctx: ServiceContext): Pick<Handlers, SettingsCh
     },
     'agents.list': async () => {
       const s = ctx.settings();
-      return detectAgents(await ctx.agentContext(), s.enabledAgents.length > 0 ? { enabledIds: s.enabledAgents } : {});
+      // Sessions counted as the Sessions screen lists them (not the adapters' estimate).
+      return detectAgents(await ctx.agentContext(), { countSessions: countFileSessions, ...(s.enabledAgents.length > 0 ? { enabledIds: s.enabledAgents } : {}) });
     },
     'app.openExternal': async ({ url }) => ({ opened: (await ctx.hooks.openExternal?.(url)) ?? false }),
     'app.chooseFolder': async ({ title }) => {

@@ -23,6 +23,12 @@ export interface DetectOptions {
   /** Ids the user enabled; default: every detected agent. */
   enabledIds?: readonly string[];
   signal?: AbortSignal;
+  /**
+   * Counts the sessions a file holds the way the session readers do (sessions/ countFileSessions;
+   * undefined: not a session file), so that a count here is what the Sessions screen lists. Without
+   * it, the adapters' own estimate: their session globs and count queries.
+   */
+  countSessions?: (agent: string, root: string, rel: string) => Promise<number | undefined>;
 }
 
 interface RootScan extends AgentRootInfo {
@@ -82,7 +88,7 @@ async function sizeOf(path: string): Promise<number> {
   );
 }
 
-async function scanRoot(agent: string, root: AgentRoot, signal: AbortSignal | undefined): Promise<RootScan> {
+async function scanRoot(agent: string, root: AgentRoot, signal: AbortSignal | undefined, countSessions: DetectOptions['countSessions']): Promise<RootScan> {
   const pathExists = await lstat(root.path).then(
     () => true,
     () => false,
@@ -93,11 +99,16 @@ async function scanRoot(agent: string, root: AgentRoot, signal: AbortSignal | un
   const queries = (root.sessionQueries ?? []).map((q) => ({ query: q, matches: globMatcher([q.glob]) }));
   let fileSessions = 0;
   let querySessions = 0;
+  let readerSessions = 0;
   try {
     for await (const file of listIncludedFiles(rootToSource(agent, root), { signal })) {
       scan.files++;
       // A live WAL database's recent pages are in its `-wal`: the consistent copy holds them.
       scan.bytes += file.stat.size + (file.sqlite ? await sizeOf(`${file.absPath}-wal`) : 0);
+      if (countSessions) {
+        readerSessions += (await countSessions(agent, root.path, file.relPath)) ?? 0;
+        continue;
+      }
       if (isSession(file.relPath)) fileSessions++;
       for (const { query, matches } of queries) {
         if (!matches(file.relPath)) continue;
@@ -109,7 +120,7 @@ async function scanRoot(agent: string, root: AgentRoot, signal: AbortSignal | un
     if (signal?.aborted) throw error;
     // An unreadable root: present, but nothing a backup could read.
   }
-  scan.sessions = Math.max(fileSessions, querySessions);
+  scan.sessions = countSessions ? readerSessions : Math.max(fileSessions, querySessions);
   scan.exists = root.presence === 'files' ? scan.files > 0 : true;
   return scan;
 }
@@ -122,7 +133,7 @@ async function detectOne(adapter: AgentAdapter, ctx: AgentContext, options: Dete
   // Opt-in roots are not part of what a default backup holds: they are not counted.
   const roots = adapter.roots(ctx).filter((r) => !r.optIn);
   const scans: RootScan[] = [];
-  for (const root of roots) scans.push(await scanRoot(adapter.id, root, options.signal));
+  for (const root of roots) scans.push(await scanRoot(adapter.id, root, options.signal, options.countSessions));
   const present = scans.filter((s) => s.exists);
   const detected = present.length > 0;
   const shown = detected ? present : scans;

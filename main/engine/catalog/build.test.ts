@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
-import { ADAPTERS, toBackupSources } from '../agents/index.ts';
+import { ADAPTERS, detectAgents, toBackupSources } from '../agents/index.ts';
+import { countFileSessions } from '../sessions/index.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import type { BackupSource } from '../backup/index.ts';
 import { runBackup } from '../operations.ts';
@@ -26,6 +27,25 @@ const samples = realAgentsHome();
 if (!samples) process.stderr.write(`[catalog/build] ${REAL_AGENTS_MISSING}\n`);
 
 describe.skipIf(!samples)('the catalog a backup builds', () => {
+  it("counts, for each detected agent, the sessions its backup's catalog lists (what the Overview and `cairn agents` say)", async () => {
+    const home = join(tempDir('cairn-build-'), 'home');
+    cpSync(samples as string, home, { recursive: true });
+    const ctx = { home, platform: 'linux' as const, env: {} };
+    const detected = (await detectAgents(ctx, { countSessions: countFileSessions })).filter((a) => a.detected);
+    const sources = await toBackupSources(ADAPTERS, ctx, detected.map((a) => a.id));
+    const { repo } = await initRepo(new LocalBlobStore(join(tempDir('cairn-build-vault-'), 'v')), undefined, 'laptop');
+    try {
+      await runBackup(repo, { sources, reason: 'manual' });
+      const listed = new Map<string, number>();
+      for (const s of new SessionDb(repo.db.db).list()) listed.set(s.agent, (listed.get(s.agent) ?? 0) + 1);
+      expect(Object.fromEntries(detected.map((a) => [a.id, a.sessions]))).toEqual(Object.fromEntries(detected.map((a) => [a.id, listed.get(a.id) ?? 0])));
+      // The adapters' own estimate (session globs, count queries) missed Cursor's editor chats.
+      expect(listed.get('cursor')).toBeGreaterThan((await detectAgents(ctx)).find((a) => a.id === 'cursor')?.sessions ?? 0);
+    } finally {
+      await repo.close();
+    }
+  });
+
   it('lists and indexes every Claude Code sample; an unchanged session is not read again; another device finds it by a phrase', async () => {
     const home = join(tempDir('cairn-build-'), 'home');
     cpSync(join(samples as string, '.claude'), join(home, '.claude'), { recursive: true });

@@ -25,6 +25,7 @@ import { cursorChatReader, cursorCliReader, cursorComposerReader, cursorTextTran
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
 export { localFiles } from './files.ts';
+import { localFiles } from './files.ts';
 export type { DraftItem, MetaBuilderState, MetaPatch, Position, ReaderEvent, ReadOptions, SessionReader, StopCheck, StreamedItem, StreamOptions } from './reader.ts';
 export { MetaBuilder, PAIRING_WINDOW, pageCursors, readMeta, readPage, readSession, streamItems } from './reader.ts';
 export { readLines, MAX_LINE_BYTES } from './lines.ts';
@@ -47,6 +48,21 @@ export function readerForFormat(format: SessionFormat): SessionReader {
   const reader = READERS.find((r) => r.format === format);
   if (!reader) throw new Error(`No session reader for format '${format}'`);
   return reader;
+}
+
+/**
+ * How many sessions a file of an agent's root (`root` on this disk) holds, as its reader lists
+ * them (what the catalog and the Sessions screen show); undefined for a file that starts none, 0
+ * for one that can't be read.
+ */
+export async function countFileSessions(agent: string, root: string, path: string): Promise<number | undefined> {
+  const reader = readerFor(agent, path);
+  if (!reader) return undefined;
+  try {
+    return (await reader.list(localFiles(root), path)).length;
+  } catch {
+    return 0;
+  }
 }
 
 /** The sessions among a root's files (root-relative paths, e.g. from a walk or a snapshot tree). */
