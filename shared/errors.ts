@@ -128,6 +128,10 @@ export function isCairnError(error: unknown): error is CairnError {
   return error instanceof CairnError;
 }
 
+/** What to do about a damaged state database (docs/RECOVERY.md). */
+export const STATE_DB_DAMAGED_HELP =
+  "Move the file state.db (and state.db-wal, state.db-shm beside it) out of the vault's folder in Cairn's state folder (vaults/<vault id>/), then run again: Cairn makes a new one from the vault. The next backup reads every file again, and the next sync may bring back sessions deleted on this machine.";
+
 /** Turns anything thrown into a record safe to show or send across IPC. */
 export function toErrorRecord(error: unknown): ErrorRecord {
   if (error instanceof CairnError) return error.toRecord();
@@ -135,5 +139,9 @@ export function toErrorRecord(error: unknown): ErrorRecord {
   // SQLite says it its own way (the state database on a full disk).
   if (errno === 'ENOSPC' || errno === 'SQLITE_FULL') return { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false };
   const message = error instanceof Error ? error.message : String(error);
+  // Cairn's own database (state.db) damaged on this disk: the vault is not, and a new one is made from it.
+  if (typeof errno === 'string' && (errno.startsWith('SQLITE_CORRUPT') || errno === 'SQLITE_NOTADB')) {
+    return { code: 'integrity', message: `Cairn's local state database is damaged (${message}); the vault is not. ${STATE_DB_DAMAGED_HELP}`, retryable: false };
+  }
   return { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
 }

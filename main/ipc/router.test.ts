@@ -122,6 +122,9 @@ describe('createRouter', () => {
         'sessions.list': async () => {
           throw Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
         },
+        'sessions.search': async () => {
+          throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+        },
       }),
       { log },
     );
@@ -137,6 +140,9 @@ describe('createRouter', () => {
     expect(await router.handle('agents.list', {}, trusted)).toMatchObject({ ok: false, error: { code: 'disk_full' } });
     // The state database on a full disk: SQLite's way of saying the same.
     expect(await router.handle('sessions.list', {}, trusted)).toEqual({ ok: false, error: { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false } });
+    // Cairn's own database damaged on this disk: said so, with what to do, not as a bug.
+    const damaged = await router.handle('sessions.search', { text: 'x' }, trusted);
+    expect(damaged).toMatchObject({ ok: false, error: { code: 'integrity', message: expect.stringMatching(/^Cairn's local state database is damaged \(database disk image is malformed\); the vault is not\. Move the file state\.db/) } });
   });
 
   it('lists every contract channel', () => {
