@@ -6,6 +6,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IntegrityError } from '../../../shared/errors.ts';
 import { initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { ProgressReporter } from '../progress-reporter.ts';
 import type { Repository } from '../repository.ts';
@@ -90,6 +91,24 @@ describe('FileSaver', () => {
     expect(copies).toBe(1);
     expect(again.stats).toMatchObject({ unchangedFiles: 1, changedFiles: 0 });
     expect(second.cacheDirty).toBe(false);
+  });
+
+  it('warns of a database holding credentials that it could not copy: kept local, and missing from the snapshot', async () => {
+    // A damaged agent database (OpenCode's holds every session and the account's tokens) failed
+    // the copy's check and was kept local as a credential file is, with no warning: the backup
+    // said only "secrets never uploaded: 1 file(s)".
+    const dir = tempDir();
+    writeFileSync(join(dir, 'opencode.db'), 'SQLite format 3\u0000 and then nothing a database holds');
+    const rules = compileRules({ sqlite: ['**/*.db'] });
+    const outcome = new BackupOutcome();
+    const damaged = async () => {
+      throw new IntegrityError("The copy of the database failed SQLite's check: *** in database main ***");
+    };
+    const saver = fileSaver(outcome, undefined, damaged);
+    const source = root(dir, { contentRules: [{ kind: 'sqlite-delete', glob: 'opencode.db', table: 'account', why: 'OpenCode account tokens' }] });
+    expect(await saver.save(rules, { source, rel: 'opencode.db', abs: join(dir, 'opencode.db'), name: 'opencode.db' })).toBeUndefined();
+    expect(outcome.keptLocal).toEqual([{ path: 'src/opencode.db', why: expect.stringContaining("failed SQLite's check") }]);
+    expect(outcome.warnings).toEqual([{ path: join(dir, 'opencode.db'), reason: 'unreadable', message: expect.stringMatching(/opencode\.db was not backed up: The copy of the database failed SQLite's check.*stays on this computer\. The next backup tries again\.$/) }]);
   });
 
   it('chunks a new file, takes it from the file cache when unchanged, and keeps a credential file local', async () => {

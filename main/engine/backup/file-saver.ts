@@ -266,6 +266,7 @@ export class FileSaver {
         // can't be scrubbed, so it stays local.
         if (contentRules.length === 0 || !(error instanceof CairnError) || error.code === 'cancelled') throw error;
         this.o.outcome.keep(label, rel, `${contentRules[0]?.why ?? 'credentials'}: ${error.message}`);
+        this.notBackedUp(abs, error.message);
         return undefined;
       }
       await chmod(copy, 0o600);
@@ -277,6 +278,7 @@ export class FileSaver {
           await scrubSqliteCopy(copy, contentRules);
         } catch (error) {
           this.o.outcome.keep(label, rel, `${contentRules.map((r) => r.why).join('; ')}: ${(error as Error).message}`);
+          this.notBackedUp(abs, (error as Error).message);
           return undefined;
         }
       }
@@ -285,6 +287,15 @@ export class FileSaver {
     } finally {
       await rm(copy, { force: true });
     }
+  }
+
+  /**
+   * A database holding credentials that couldn't be copied or cleaned of them (a damaged file,
+   * most often): kept local, and a warning, for it is an agent's data missing from the snapshot
+   * (an OpenCode database is every session), not a credential file left out by design.
+   */
+  private notBackedUp(shown: string, why: string): void {
+    this.o.outcome.warn(shown, 'unreadable', `${shown} was not backed up: ${why.replace(/\s*\n\s*/g, ' ').replace(/\.?$/, '.')} It holds credentials that are removed from a copy before upload, so it stays on this computer. The next backup tries again.`);
   }
 
   /**
