@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -127,6 +127,26 @@ describe('copySqliteConsistent', () => {
     expect(error).toBeInstanceOf(IntegrityError);
     expect((error as Error).message).toMatch(/is not a SQLite database/);
     expect(existsSync(join(dir, 'out.db'))).toBe(false);
+  });
+
+  it('refuses a damaged database with its first problem, not the hundreds of lines SQLite lists', async () => {
+    const src = join(dir, 'damaged.db');
+    const db = new Database(src);
+    db.exec('CREATE TABLE t (v TEXT)');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    for (let i = 0; i < 2000; i++) insert.run(`row ${i} `.repeat(20));
+    db.close();
+    // Garbage over the table's root page: every page below it is lost.
+    const fd = openSync(src, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0x5a), 0, 4096, 4096);
+    closeSync(fd);
+    const error = await copySqliteConsistent(src, join(dir, 'damaged-copy.db')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^The copy of the database failed SQLite's check: \S.*\.$/);
+    expect(message).not.toContain('\n');
+    expect(message.length).toBeLessThan(200);
+    expect(existsSync(join(dir, 'damaged-copy.db'))).toBe(false);
   });
 
   it('reports a missing database as not found', async () => {

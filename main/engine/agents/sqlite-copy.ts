@@ -74,6 +74,16 @@ function viaVacuum(db: Database.Database, tmp: string): void {
   db.prepare('VACUUM INTO ?').run(tmp);
 }
 
+/**
+ * What SQLite's check found, short enough for a warning: its first problem (a damaged database
+ * can list every page, hundreds of lines), and how many more.
+ */
+export function checkSummary(result: string): string {
+  const lines = result.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^\*\*\* in database \w+ \*\*\*$/.test(l));
+  const first = lines[0] ?? result.trim();
+  return lines.length > 1 ? `${first} (and ${lines.length - 1} more problem${lines.length === 2 ? '' : 's'})` : first;
+}
+
 /** Makes the copy a standalone file (rollback journal) and checks it. */
 function finish(tmp: string, verify: boolean): void {
   const copy = new Database(tmp, { fileMustExist: true });
@@ -81,7 +91,7 @@ function finish(tmp: string, verify: boolean): void {
     copy.pragma('journal_mode = DELETE');
     if (verify) {
       const result = copy.pragma('quick_check', { simple: true });
-      if (result !== 'ok') throw new IntegrityError(`The copy of the database failed SQLite's check: ${String(result)}.`);
+      if (result !== 'ok') throw new IntegrityError(`The copy of the database failed SQLite's check: ${checkSummary(String(result))}.`);
     }
   } finally {
     copy.close();

@@ -93,7 +93,7 @@ describe('FileSaver', () => {
     expect(second.cacheDirty).toBe(false);
   });
 
-  it('warns of a database holding credentials that it could not copy: kept local, and missing from the snapshot', async () => {
+  it('warns of a database it could not copy, and goes on: one holding credentials is also kept local', async () => {
     // A damaged agent database (OpenCode's holds every session and the account's tokens) failed
     // the copy's check and was kept local as a credential file is, with no warning: the backup
     // said only "secrets never uploaded: 1 file(s)".
@@ -109,6 +109,12 @@ describe('FileSaver', () => {
     expect(await saver.save(rules, { source, rel: 'opencode.db', abs: join(dir, 'opencode.db'), name: 'opencode.db' })).toBeUndefined();
     expect(outcome.keptLocal).toEqual([{ path: 'src/opencode.db', why: expect.stringContaining("failed SQLite's check") }]);
     expect(outcome.warnings).toEqual([{ path: join(dir, 'opencode.db'), reason: 'unreadable', message: expect.stringMatching(/opencode\.db was not backed up: The copy of the database failed SQLite's check.*stays on this computer\. The next backup tries again\.$/) }]);
+
+    // One no credential rule names failed the whole backup: it is left out with a warning too.
+    const plain = new BackupOutcome();
+    expect(await fileSaver(plain, undefined, damaged).save(rules, { source: root(dir), rel: 'opencode.db', abs: join(dir, 'opencode.db'), name: 'opencode.db' })).toBeUndefined();
+    expect(plain.keptLocal).toEqual([]);
+    expect(plain.warnings).toEqual([{ path: join(dir, 'opencode.db'), reason: 'unreadable', message: expect.stringMatching(/was not backed up: .*Earlier snapshots keep the versions they hold\. The next backup tries again\.$/) }]);
   });
 
   it('chunks a new file, takes it from the file cache when unchanged, and keeps a credential file local', async () => {

@@ -262,11 +262,12 @@ export class FileSaver {
       try {
         await this.o.copySqlite(abs, copy);
       } catch (error) {
-        // A file the credential rules call a database but that can't be read as one: it
-        // can't be scrubbed, so it stays local.
-        if (contentRules.length === 0 || !(error instanceof CairnError) || error.code === 'cancelled') throw error;
-        this.o.outcome.keep(label, rel, `${contentRules[0]?.why ?? 'credentials'}: ${error.message}`);
-        this.notBackedUp(abs, error.message);
+        // A database that can't be copied as one (damaged, or not a database): left out with a
+        // warning, the rest of the backup goes on (it failed the whole run). One the credential
+        // rules name can't be cleaned of them either: it is also recorded as kept local.
+        if (!(error instanceof CairnError) || error.code === 'cancelled' || error.code === 'not_found') throw error;
+        if (contentRules.length > 0) this.o.outcome.keep(label, rel, `${contentRules[0]?.why ?? 'credentials'}: ${error.message}`);
+        this.notBackedUp(abs, error.message, contentRules.length > 0);
         return undefined;
       }
       await chmod(copy, 0o600);
@@ -278,7 +279,7 @@ export class FileSaver {
           await scrubSqliteCopy(copy, contentRules);
         } catch (error) {
           this.o.outcome.keep(label, rel, `${contentRules.map((r) => r.why).join('; ')}: ${(error as Error).message}`);
-          this.notBackedUp(abs, (error as Error).message);
+          this.notBackedUp(abs, (error as Error).message, true);
           return undefined;
         }
       }
@@ -290,12 +291,14 @@ export class FileSaver {
   }
 
   /**
-   * A database holding credentials that couldn't be copied or cleaned of them (a damaged file,
-   * most often): kept local, and a warning, for it is an agent's data missing from the snapshot
-   * (an OpenCode database is every session), not a credential file left out by design.
+   * A database that couldn't be copied, or cleaned of the credentials it holds (a damaged file,
+   * most often): a warning, for it is an agent's data missing from the snapshot (an OpenCode
+   * database is every session), not a credential file left out by design.
    */
-  private notBackedUp(shown: string, why: string): void {
-    this.o.outcome.warn(shown, 'unreadable', `${shown} was not backed up: ${why.replace(/\s*\n\s*/g, ' ').replace(/\.?$/, '.')} It holds credentials that are removed from a copy before upload, so it stays on this computer. The next backup tries again.`);
+  private notBackedUp(shown: string, why: string, credentials: boolean): void {
+    const reason = why.replace(/\s*\n\s*/g, ' ').replace(/\.?$/, '.');
+    const after = credentials ? 'It holds credentials that are removed from a copy before upload, so it stays on this computer.' : 'Earlier snapshots keep the versions they hold.';
+    this.o.outcome.warn(shown, 'unreadable', `${shown} was not backed up: ${reason} ${after} The next backup tries again.`);
   }
 
   /**
