@@ -95,7 +95,9 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
     .option('--agent <id>', 'only this agent (repeatable)', collect)
     .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
-    .action(async (opts) => (await syncCommands()).syncCommand(opts));
+    .action(async (opts) => {
+      outcome.status = await (await syncCommands()).syncCommand(opts);
+    });
 
   const devices = withCommon(program.command('devices').description('list the devices of the vault; adopt one (this machine replaces it)')).action(async (opts) => (await syncCommands()).devicesCommand(opts));
   withCommon(devices.command('adopt').description("this machine takes over DEVICE's identity and history (it replaces that machine; docs/RECOVERY.md)"))

@@ -12,7 +12,7 @@ import { settleAll } from '../../engine/concurrency.ts';
 import { versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
+import { EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
 
 function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   return (values ?? []).map((v) => {
@@ -22,9 +22,11 @@ function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   });
 }
 
-export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[]; lockWait?: string }): Promise<void> {
+/** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files were left out of the backup or not pulled. */
+export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[]; lockWait?: string }): Promise<number> {
   const out = makeOutput(opts.json ?? false);
   const waitMs = lockWaitMs(opts.lockWait);
+  let warned = false;
   await withRepository(
     opts,
     async (repo) => {
@@ -35,7 +37,10 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
         mappings: parseMappings(opts.map),
         lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
-        onWarning: (w) => out.warn(warningText(w)),
+        onWarning: (w) => {
+          warned = true;
+          out.warn(warningText(w));
+        },
         onFlushProgress: (p) => out.progress(flushProgress(p)),
       });
       out.endProgress();
@@ -58,8 +63,11 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
       const result = outcome.online;
       const c = result.pull.changes;
       const count = (a: string) => c.filter((x) => x.action === a).length;
+      const skipped = result.pull.skipped ?? [];
+      for (const x of skipped) out.warn(`${x.path} of ${x.device} was not pulled: ${x.why}.`);
+      if (skipped.length > 0) warned = true;
       out.result(
-        { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts, uploadedWaiting: outcome.flushed },
+        { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts, skipped, uploadedWaiting: outcome.flushed },
         () =>
           [
             ...waited,
@@ -71,6 +79,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
     },
     { outbox: true },
   );
+  return warned ? EXIT_WARNINGS : EXIT.ok;
 }
 
 export async function devicesCommand(opts: CommonOptions): Promise<void> {

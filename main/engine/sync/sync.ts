@@ -161,7 +161,9 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
   for (const snap of [...latest.values()].sort((a, b) => a.time.localeCompare(b.time))) {
     for (const root of snap.roots) {
       const local = localByLabel.get(root.label);
-      if (local?.syncable && local.syncable.length > 0) await pullRoot(ctx, snap, root.label, local);
+      if (!local?.syncable || local.syncable.length === 0) continue;
+      // A damaged folder listing of theirs: that root is left alone, the others are pulled.
+      await pullRoot(ctx, snap, root.label, local).catch((error: unknown) => damaged(ctx, snap, root.label, error));
     }
   }
   repo.db.addHistory('sync', new Date(ctx.now()).toISOString(), { devices: result.devices, changes: result.changes.length, conflicts: result.conflicts.length });
@@ -179,8 +181,19 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
     if (!item.path) continue;
     const rawName = item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`));
     if (rawName && item.entry.type === 'dir') rawDirs.push(item.path);
-    await pullEntry(ctx, { snap, label, local, m, folder }, item.path, item.entry, rawName);
+    // A file of theirs damaged in the vault: nothing is written for it, the other files are pulled.
+    await pullEntry(ctx, { snap, label, local, m, folder }, item.path, item.entry, rawName).catch((error: unknown) => damaged(ctx, snap, `${label}/${item.path}`, error));
   }
+}
+
+/**
+ * Lists `path` of another device's snapshot as not pulled when what failed is an object of the
+ * vault that is damaged (it fails authentication or doesn't parse): one such object stopped the
+ * whole pull, every sync after it. Any other failure is the pull's.
+ */
+function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: unknown): void {
+  if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+  (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is damaged in the vault (${error.message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
 }
 
 interface RootContext {
