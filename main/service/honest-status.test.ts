@@ -14,6 +14,7 @@ import type { BlobStore } from '../engine/storage/index.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { SERVICE_STORE_OPTIONS } from './cairn-service.ts';
 import { createCairnService } from './index.ts';
+import { skippedPart } from './sync-handlers.ts';
 
 
 afterAll(() => removeTempDirs());
@@ -99,5 +100,14 @@ describe('honest status', () => {
     } finally {
       await service.close();
     }
+  });
+});
+
+describe("a sync's line in the activity list", () => {
+  it('says which file of another device was not pulled and why, not only what was', () => {
+    expect(skippedPart([])).toEqual([]);
+    const damaged = { path: 'claude-code/config/projects/-app/s1.jsonl', device: 'laptop', why: "it is damaged in the vault (…); nothing was written for it. Run 'cairn check'" };
+    expect(skippedPart([damaged])).toEqual([`not pulled: claude-code/config/projects/-app/s1.jsonl of laptop, because ${damaged.why}`]);
+    expect(skippedPart([damaged, { ...damaged, path: 'codex/home/sessions/x.jsonl' }])).toEqual([`not pulled: claude-code/config/projects/-app/s1.jsonl of laptop, because ${damaged.why} (and 1 more)`]);
   });
 });

@@ -64,9 +64,18 @@ function syncSummary(ctx: ServiceContext, outcome: SyncOutcome): string {
     ...(flushed > 0 ? [`${flushed} waiting snapshot(s) uploaded`] : []),
     result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
     ...(pulled ? [`${pulled} file(s) from other devices`] : []),
+    ...skippedPart(result.pull.skipped ?? []),
   ];
   const summary = parts.join('; ');
   return `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`;
+}
+
+/** Files of other devices the pull left alone (damaged in the vault, or names it can't place): the first, and how many. */
+export function skippedPart(skipped: readonly { path: string; device: string; why: string }[]): string[] {
+  const first = skipped[0];
+  if (!first) return [];
+  const more = skipped.length > 1 ? ` (and ${skipped.length - 1} more)` : '';
+  return [`not pulled: ${first.path} of ${first.device}, because ${first.why}${more}`];
 }
 
 /**

@@ -37,7 +37,7 @@ describe('sync past a damaged object', () => {
       const fd = openSync(pack, 'r+');
       const byte = Buffer.alloc(1);
       readSync(fd, byte, 0, 1, at.offset + 20);
-      writeSync(fd, Buffer.of(byte[0] ^ 0xff), 0, 1, at.offset + 20);
+      writeSync(fd, Buffer.of((byte[0] ?? 0) ^ 0xff), 0, 1, at.offset + 20);
       closeSync(fd);
 
       const { pull } = await runSync(b, { ctx: fixtureContext(homeB, 'linux'), agents: ['claude-code'], mappings: [] });
