@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { CairnError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import type { StateDb } from '../state/index.ts';
@@ -74,6 +75,8 @@ interface FilePlan {
   tmp?: string;
   /** Single-blob files are written whole by a worker; others in parts, finished here. */
   single: boolean;
+  /** A blob of it is damaged in the vault: it is not written (its temporary file is removed). */
+  damaged?: boolean;
 }
 
 interface DirPlan {
@@ -139,6 +142,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   // 6. Symlinks, exact names, then folder modes and times.
   await finishTree(options, sel, result);
   reporter.phase('done');
+  // The files whose data is damaged in the vault were left out; everything else is in place.
+  const damaged = sel.files.filter((f) => f.damaged);
+  if (damaged.length > 0) {
+    const shown = damaged.slice(0, 5).map((f) => f.dest);
+    throw new IntegrityError(
+      `${damaged.length} file(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${result.files} file(s)). Run 'cairn check'; an older snapshot may hold a good copy.`,
+    );
+  }
   return result;
 }
 
@@ -352,7 +363,16 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
       const owned = read0.buffer === into?.buffer || (read0.byteOffset === 0 && read0.byteLength === read0.buffer.byteLength);
       const bytes = owned ? read0 : new Uint8Array(read0);
       w.result.requests++;
-      buffers.give(await writeRead(options.codec, read, bytes, plan, writer, w));
+      try {
+        buffers.give(await writeRead(options.codec, read, bytes, plan, writer, w));
+      } catch (error) {
+        if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+        // A blob of this read is damaged in the vault: the read's blobs again, one at a time (its
+        // buffer went to the worker), so that only the files of a damaged one are left out.
+        const again = await options.vault.readSealedRange(read.pack, read.offset, read.length);
+        w.result.requests++;
+        await writeEach(options.codec, read, again, plan, writer, w);
+      }
       await w.yieldNow();
     } catch (error) {
       failure ??= { error };
@@ -364,6 +384,12 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
     } catch (error) {
       failure = { error };
     }
+  }
+  // A file with a damaged blob never finished: its temporary file goes.
+  for (const f of files) {
+    if (!f.damaged || !f.tmp) continue;
+    await rm(f.tmp, { force: true });
+    f.tmp = undefined;
   }
   if (failure) {
     // Leave no half-written file behind: temporary names are removed, finished files stay.
@@ -401,6 +427,39 @@ async function writeRead(codec: BlobCodec, read: PackRead, bytes: Uint8Array, pl
   }
   w.reporter.emit();
   return buffers;
+}
+
+/**
+ * A read with a damaged blob, blob by blob: each good one written to its files as writeRead
+ * does, each damaged one's files marked and left out (a file it is the whole of is never created;
+ * one of many parts never finishes, and its temporary file is removed at the end).
+ */
+async function writeEach(codec: BlobCodec, read: PackRead, bytes: Uint8Array, plan: ReadPlan<FilePlan>, writer: FileWriter, w: WriteContext): Promise<void> {
+  for (const b of read.blobs) {
+    const uses = (plan.uses.get(b.id) ?? []).filter((u) => !u.file.damaged);
+    if (uses.length === 0) continue;
+    const targets: BlobTarget[] = uses.map(({ file: f, offset }) =>
+      f.single ? { kind: 'file', tmp: writer.tmpName(f), dest: f.dest, mode: f.entry.mode & 0o7777, mtime: mtimeOf(f) } : { kind: 'part', path: writer.partsFile(f), offset },
+    );
+    const sealed = bytes.subarray(b.offset - read.offset, b.offset - read.offset + b.length);
+    try {
+      const { bytes: written } = await codec.openAndWrite([{ id: b.id, rawLength: b.rawLength, sealed, targets }]);
+      w.result.bytes += written;
+      w.reporter.progress.bytesDone += written;
+    } catch (error) {
+      if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+      for (const { file } of uses) file.damaged = true;
+      continue;
+    }
+    for (const { file } of uses) {
+      if (file.single) writer.fileDone();
+      else {
+        file.remaining -= b.rawLength;
+        if (file.remaining === 0) writer.finishParts(file);
+      }
+    }
+  }
+  w.reporter.emit();
 }
 
 /**
