@@ -18,7 +18,7 @@ import type { AgentContext } from './agents/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
-import { ContentComparisons, restore } from './restore/index.ts';
+import { ContentComparisons, damagedFilesError, restore } from './restore/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import { nameBytes } from './vault/index.ts';
@@ -216,6 +216,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     if (result.snapshotId) out.safetySnapshotId = result.snapshotId;
     out.overwritten = plan.existing.length;
   }
+  const damaged: string[] = [];
   for (const step of plan.steps) {
     const res = await restore({
       vault: repo.vault.withSignal(options.signal),
@@ -238,7 +239,10 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     out.kept += res.kept;
     out.unchanged += res.unchanged;
     out.places.push({ label: step.base.label, target: step.target, files: res.files, bytes: res.bytes });
+    damaged.push(...res.damaged);
   }
+  // Files whose data is damaged in the vault were left out of every folder; the rest is in place.
+  if (damaged.length > 0) throw damagedFilesError(damaged, out.files, out.safetySnapshotId);
   return out;
 }
 

@@ -60,6 +60,8 @@ export interface RestoreResult {
   unchanged: number;
   /** Names this platform can't hold, written under another name (see restoredName). */
   renamed: { path: string; restoredAs: string }[];
+  /** Files left out because their data is damaged in the vault (where each would have been written). */
+  damaged: string[];
 }
 
 /** Temporary names this restore writes (see tmpName) and sweeps when an earlier run left them. */
@@ -117,7 +119,7 @@ const exists = (path: string | Buffer) => lstat(path).then(() => true, () => fal
 
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const target = options.target;
-  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, unchanged: 0, renamed: [] };
+  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, unchanged: 0, renamed: [], damaged: [] };
   const reporter = new ProgressReporter('planning', options.onProgress);
   const checkAbort = cancelCheck(options.signal, 'The restore was cancelled. Files already restored are complete; no file was left half-written.');
   const yieldNow = yielder();
@@ -143,14 +145,20 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   await finishTree(options, sel, result);
   reporter.phase('done');
   // The files whose data is damaged in the vault were left out; everything else is in place.
-  const damaged = sel.files.filter((f) => f.damaged);
-  if (damaged.length > 0) {
-    const shown = damaged.slice(0, 5).map((f) => f.dest);
-    throw new IntegrityError(
-      `${damaged.length} file(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${result.files} file(s)). Run 'cairn check'; an older snapshot may hold a good copy.`,
-    );
-  }
+  result.damaged = sel.files.filter((f) => f.damaged).map((f) => f.dest);
   return result;
+}
+
+/**
+ * The error a restore that left out damaged files ends with, once everything else is in place
+ * (restore-request.ts, after every folder of the request).
+ */
+export function damagedFilesError(damaged: readonly string[], restored: number, safetySnapshot?: string): IntegrityError {
+  const shown = damaged.slice(0, 5);
+  const kept = safetySnapshot ? ` What it replaced is kept in safety snapshot ${safetySnapshot.slice(0, 8)}.` : '';
+  return new IntegrityError(
+    `${damaged.length} file(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.`,
+  );
 }
 
 async function select(options: RestoreOptions, result: RestoreResult, checkAbort: () => void, yieldNow: () => Promise<void>): Promise<Selection> {
