@@ -142,7 +142,8 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
       // Folders of the snapshot with nothing on the disk below them (missing there, or a file):
       // what they hold isn't looked for, one lstat each (a restore into a new folder makes none).
       const empty = new Set<string>();
-      for await (const { path, entry } of reader.walk(selection)) {
+      // A folder whose listing is damaged is left to the restore, which makes it empty and names it.
+      for await (const { path, entry } of reader.walk(selection, () => undefined)) {
         const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
         const up = path.slice(0, Math.max(0, path.lastIndexOf('/')));
         const above = exact.get(up);

@@ -4,14 +4,15 @@
 // run with an integrity error naming them, once every folder is done). It used to stop at the
 // first damaged blob, whatever the rest of the snapshot held.
 
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, sep } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BlobId } from '../../../shared/ids.ts';
 import { rng } from '../../../testing/agent-home.ts';
-import { backupOf, initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
 import { keys } from '../vault/index.ts';
+import { restoreSnapshot } from '../restore-request.ts';
 import { damagedFilesError, restore } from './index.ts';
 
 afterAll(() => removeTempDirs());
@@ -27,6 +28,8 @@ describe('restore past damaged objects', () => {
       writeFileSync(join(home, 'b-big.bin'), r.bytes(1200 * 1024)); // several blobs
       writeFileSync(join(home, 'c-fine.json'), JSON.stringify({ note: 'untouched' }));
       writeFileSync(join(home, 'd-fine.bin'), r.bytes(900 * 1024));
+      mkdirSync(join(home, 'e-folder'));
+      writeFileSync(join(home, 'e-folder', 'inside.json'), JSON.stringify({ note: 'listed by a damaged tree' }));
       await backupOf(repo, [{ label: 'home', path: home }]);
       const snapshot = (await repo.listSnapshots())[0];
       if (!snapshot) throw new Error('no snapshot');
@@ -44,17 +47,34 @@ describe('restore past damaged objects', () => {
       expect(big.length).toBeGreaterThan(2);
       await damage(repo.db.getFile('home', 'a-small.json')?.content[0]);
       await damage(big[1]);
+      // And the listing of e-folder (its tree).
+      await damage((await repo.reader().resolve(snapshot, 'home/e-folder')).entry.subtree);
 
+      // Restored on a device that has never seen these trees (none in its local cache).
+      const other = await openRepo(store, tempDir());
+      await other.refreshIndex();
       const target = tempDir('cairn-damaged-out-');
-      const result = await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot, target, maxRead: 256 * 1024 });
+      const result = await restore({ vault: other.vault, db: other.db, codec: other.codec, snapshot, target, maxRead: 256 * 1024 }).finally(() => other.close());
       expect(result.files).toBe(2);
-      expect(result.damaged.map((p) => p.slice(target.length + 1)).sort()).toEqual(['home/a-small.json', 'home/b-big.bin']);
+      expect(result.damaged.map((p) => p.slice(target.length + 1)).sort()).toEqual([`home${sep}e-folder${sep}`, 'home/a-small.json', 'home/b-big.bin'].sort());
       // What the CLI and the app say once every folder of the request is done.
-      expect(damagedFilesError(result.damaged, result.files, 'ab'.repeat(32)).message).toMatch(/^2 file\(s\) could not be restored: their data is damaged in the vault \(.*\)\. Everything else was restored \(2 file\(s\)\)\. What it replaced is kept in safety snapshot abababab\. Run 'cairn check'/);
+      expect(damagedFilesError(result.damaged, result.files, 'ab'.repeat(32)).message).toMatch(/^3 file\(s\) or folder\(s\) could not be restored: their data is damaged in the vault \(.*\)\. Everything else was restored \(2 file\(s\)\)\. What it replaced is kept in safety snapshot abababab\. Run 'cairn check'/);
       const out = join(target, 'home');
-      expect(readdirSync(out).sort()).toEqual(['c-fine.json', 'd-fine.bin']);
+      // The folder whose listing is damaged is there, empty.
+      expect(readdirSync(out).sort()).toEqual(['c-fine.json', 'd-fine.bin', 'e-folder']);
+      expect(readdirSync(join(out, 'e-folder'))).toEqual([]);
       for (const name of ['c-fine.json', 'd-fine.bin']) expect(readFileSync(join(out, name)).equals(readFileSync(join(home, name)))).toBe(true);
       expect(existsSync(join(out, 'a-small.json'))).toBe(false);
+
+      // Through the request the CLI and the app make: its plan walks past the damaged listing too,
+      // and the error comes once everything else is in place.
+      const third = await openRepo(store, tempDir());
+      const into = tempDir('cairn-damaged-request-');
+      const error = await restoreSnapshot(third, { snapshot, paths: [], destination: { kind: 'folder', path: into }, existing: 'refuse' }, { ctx: { home: tempDir(), platform: 'linux', env: {} } })
+        .then(() => undefined, (e: unknown) => e)
+        .finally(() => third.close());
+      expect(error).toMatchObject({ code: 'integrity', message: expect.stringMatching(/^3 file\(s\) or folder\(s\) could not be restored: .*Everything else was restored \(2 file\(s\)\)/) });
+      expect(readdirSync(join(into, 'home')).sort()).toEqual(['c-fine.json', 'd-fine.bin', 'e-folder']);
     } finally {
       await repo.close();
     }

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
-import { basename, join, relative } from 'node:path';
+import { basename, join, relative, sep } from 'node:path';
 import { CairnError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
@@ -60,7 +60,10 @@ export interface RestoreResult {
   unchanged: number;
   /** Names this platform can't hold, written under another name (see restoredName). */
   renamed: { path: string; restoredAs: string }[];
-  /** Files left out because their data is damaged in the vault (where each would have been written). */
+  /**
+   * What was left out because it is damaged in the vault: files (where each would have been
+   * written), and folders whose listing is (ending in a separator; made, empty).
+   */
   damaged: string[];
 }
 
@@ -96,6 +99,8 @@ interface Selection {
   dirParts: Map<string, string[]>;
   /** Names that aren't valid UTF-8 (rawName), by the display path's parts: written under their display name, then renamed to their exact bytes. */
   rawNames: Map<string, Buffer>;
+  /** Folders whose listing is damaged in the vault (their path, ending in a separator): made empty. */
+  damagedDirs: string[];
 }
 
 /** Where the entry at `parts` ends up: its folders' and its own exact name bytes. */
@@ -145,7 +150,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   await finishTree(options, sel, result);
   reporter.phase('done');
   // The files whose data is damaged in the vault were left out; everything else is in place.
-  result.damaged = sel.files.filter((f) => f.damaged).map((f) => f.dest);
+  result.damaged = [...sel.damagedDirs, ...sel.files.filter((f) => f.damaged).map((f) => f.dest)];
   return result;
 }
 
@@ -157,7 +162,7 @@ export function damagedFilesError(damaged: readonly string[], restored: number, 
   const shown = damaged.slice(0, 5);
   const kept = safetySnapshot ? ` What it replaced is kept in safety snapshot ${safetySnapshot.slice(0, 8)}.` : '';
   return new IntegrityError(
-    `${damaged.length} file(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.`,
+    `${damaged.length} file(s) or folder(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.`,
   );
 }
 
@@ -165,7 +170,7 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
   const { snapshot, target } = options;
   const reader = new TreeReader(options.vault, options.db, options.codec);
   const platform = options.platform ?? process.platform;
-  const sel: Selection = { files: [], dirs: [], links: [], dirParts: new Map(), rawNames: new Map() };
+  const sel: Selection = { files: [], dirs: [], links: [], dirParts: new Map(), rawNames: new Map(), damagedDirs: [] };
   /** The name written for a snapshot name (itself but on Windows), with the renaming recorded. */
   const diskName = (name: string, where: string): string => {
     const mapped = restoredName(name, platform);
@@ -185,7 +190,17 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
     if (entry.type === 'dir') {
       if (parts.length > 0) sel.dirs.push({ dest, parts, entry });
       sel.dirParts.set(dest, parts);
-      for (const child of await reader.list(entry)) {
+      let children: TreeEntry[];
+      try {
+        children = await reader.list(entry);
+      } catch (error) {
+        // Its listing is damaged in the vault: the folder is made, empty, and named at the end;
+        // the rest of the snapshot is restored.
+        if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+        sel.damagedDirs.push(`${dest}${sep}`);
+        return;
+      }
+      for (const child of children) {
         const where = [...parts, child.name].join('/');
         assertSafeName(child.name, where);
         const childParts = [...parts, diskName(child.name, where)];
