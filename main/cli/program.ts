@@ -3,6 +3,7 @@
 
 import { Command } from 'commander';
 import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
+import type { ErrorRecord } from '../../shared/errors.ts';
 import { describeSystemError } from './local-paths.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
 
@@ -171,6 +172,11 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
   return program;
 }
 
+/** An error as the CLI says it: a file-system error with its path, else the error's own record. */
+function recordOf(error: unknown): ErrorRecord {
+  return (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error);
+}
+
 /**
  * What the CLI does with a promise that failed with no one waiting for it (a bug: a command's own
  * failures reach main's catch). Node's default ended the run with a stack trace, before the
@@ -178,7 +184,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
  * error is, and the run ends as it would have, with that error's status unless it fails itself.
  */
 export function unhandledFailure(error: unknown): number {
-  const record = (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error);
+  const record = recordOf(error);
   printError(record, false);
   if (process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
   return EXIT[record.code] ?? 1;
@@ -196,7 +202,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT.config;
     }
-    const record = (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error);
+    const record = recordOf(error);
     printError(record, json, { reported: error instanceof ReportedError });
     if (record.code === 'internal' && process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return EXIT[record.code] ?? 1;

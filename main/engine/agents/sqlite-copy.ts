@@ -78,7 +78,7 @@ function viaVacuum(db: Database.Database, tmp: string): void {
  * What SQLite's check found, short enough for a warning: its first problem (a damaged database
  * can list every page, hundreds of lines), and how many more.
  */
-export function checkSummary(result: string): string {
+function checkSummary(result: string): string {
   const lines = result.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !/^\*\*\* in database \w+ \*\*\*$/.test(l));
   const first = lines[0] ?? result.trim();
   return lines.length > 1 ? `${first} (and ${lines.length - 1} more problem${lines.length === 2 ? '' : 's'})` : first;

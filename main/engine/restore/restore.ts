@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { CairnError, IntegrityError } from '../../../shared/errors.ts';
+import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import type { StateDb } from '../state/index.ts';
@@ -196,7 +196,7 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
       } catch (error) {
         // Its listing is damaged in the vault: the folder is made, empty, and named at the end;
         // the rest of the snapshot is restored.
-        if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+        if (!(error instanceof IntegrityError)) throw error;
         sel.damagedDirs.push(`${dest}${sep}`);
         return;
       }
@@ -317,6 +317,16 @@ class FileWriter {
     }
     return f.tmp;
   }
+  /** Where a blob's bytes go for file `f`: the whole file (a worker writes and renames it), or a part at `offset`. */
+  target(f: FilePlan, offset: number): BlobTarget {
+    return f.single ? { kind: 'file', tmp: this.tmpName(f), dest: f.dest, mode: f.entry.mode & 0o7777, mtime: mtimeOf(f) } : { kind: 'part', path: this.partsFile(f), offset };
+  }
+  /** A blob of `length` bytes was written to its target in `f`: a single-blob file is done, a file of parts once all are in. */
+  written(f: FilePlan, length: number): void {
+    if (f.single) return this.fileDone();
+    f.remaining -= length;
+    if (f.remaining === 0) this.finishParts(f);
+  }
   /** All of a multi-blob file's blobs are written: set its mode and mtime, rename it into place. */
   finishParts(f: FilePlan): void {
     const tmp = f.tmp as string;
@@ -389,7 +399,7 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
       try {
         buffers.give(await writeRead(options.codec, read, bytes, plan, writer, w));
       } catch (error) {
-        if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+        if (!(error instanceof IntegrityError)) throw error;
         // A blob of this read is damaged in the vault: the read's blobs again, one at a time (its
         // buffer went to the worker), so that only the files of a damaged one are left out.
         const again = await options.vault.readSealedRange(read.pack, read.offset, read.length);
@@ -423,19 +433,12 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
 
 /** One fetched read's blobs to every file that holds them; resolves to the read's buffer, handed back by the worker. */
 async function writeRead(codec: BlobCodec, read: PackRead, bytes: Uint8Array, plan: ReadPlan<FilePlan>, writer: FileWriter, w: WriteContext): Promise<ArrayBuffer[]> {
-  const parts: { file: FilePlan; length: number }[] = [];
-  const singles: FilePlan[] = [];
+  const done: { file: FilePlan; length: number }[] = [];
   const items = read.blobs.map((b) => {
     const targets: BlobTarget[] = [];
     for (const use of plan.uses.get(b.id) ?? []) {
-      const f = use.file;
-      if (f.single) {
-        targets.push({ kind: 'file', tmp: writer.tmpName(f), dest: f.dest, mode: f.entry.mode & 0o7777, mtime: mtimeOf(f) });
-        singles.push(f);
-      } else {
-        targets.push({ kind: 'part', path: writer.partsFile(f), offset: use.offset });
-        parts.push({ file: f, length: b.rawLength });
-      }
+      targets.push(writer.target(use.file, use.offset));
+      done.push({ file: use.file, length: b.rawLength });
     }
     return { id: b.id, rawLength: b.rawLength, sealed: bytes.subarray(b.offset - read.offset, b.offset - read.offset + b.length), targets };
   });
@@ -443,11 +446,7 @@ async function writeRead(codec: BlobCodec, read: PackRead, bytes: Uint8Array, pl
   const { bytes: written, buffers } = await codec.openAndWrite(items, { transfer: true });
   w.result.bytes += written;
   w.reporter.progress.bytesDone += written;
-  for (let i = 0; i < singles.length; i++) writer.fileDone();
-  for (const { file, length } of parts) {
-    file.remaining -= length;
-    if (file.remaining === 0) writer.finishParts(file);
-  }
+  for (const { file, length } of done) writer.written(file, length);
   w.reporter.emit();
   return buffers;
 }
@@ -461,26 +460,18 @@ async function writeEach(codec: BlobCodec, read: PackRead, bytes: Uint8Array, pl
   for (const b of read.blobs) {
     const uses = (plan.uses.get(b.id) ?? []).filter((u) => !u.file.damaged);
     if (uses.length === 0) continue;
-    const targets: BlobTarget[] = uses.map(({ file: f, offset }) =>
-      f.single ? { kind: 'file', tmp: writer.tmpName(f), dest: f.dest, mode: f.entry.mode & 0o7777, mtime: mtimeOf(f) } : { kind: 'part', path: writer.partsFile(f), offset },
-    );
+    const targets = uses.map((u) => writer.target(u.file, u.offset));
     const sealed = bytes.subarray(b.offset - read.offset, b.offset - read.offset + b.length);
     try {
       const { bytes: written } = await codec.openAndWrite([{ id: b.id, rawLength: b.rawLength, sealed, targets }]);
       w.result.bytes += written;
       w.reporter.progress.bytesDone += written;
     } catch (error) {
-      if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+      if (!(error instanceof IntegrityError)) throw error;
       for (const { file } of uses) file.damaged = true;
       continue;
     }
-    for (const { file } of uses) {
-      if (file.single) writer.fileDone();
-      else {
-        file.remaining -= b.rawLength;
-        if (file.remaining === 0) writer.finishParts(file);
-      }
-    }
+    for (const { file } of uses) writer.written(file, b.rawLength);
   }
   w.reporter.emit();
 }

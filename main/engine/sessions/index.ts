@@ -12,6 +12,7 @@
 import picomatch from 'picomatch';
 import type { SessionAgent, SessionFormat, SessionRef } from './model.ts';
 import type { SessionFiles } from './files.ts';
+import { localFiles } from './files.ts';
 import type { SessionReader } from './reader.ts';
 import { claudeCodeReader } from './readers/claude-code.ts';
 import { codexReader } from './readers/codex.ts';
@@ -25,7 +26,6 @@ import { cursorChatReader, cursorCliReader, cursorComposerReader, cursorTextTran
 export * from './model.ts';
 export type { SessionFiles, SessionFileStat } from './files.ts';
 export { localFiles } from './files.ts';
-import { localFiles } from './files.ts';
 export type { DraftItem, MetaBuilderState, MetaPatch, Position, ReaderEvent, ReadOptions, SessionReader, StopCheck, StreamedItem, StreamOptions } from './reader.ts';
 export { MetaBuilder, PAIRING_WINDOW, pageCursors, readMeta, readPage, readSession, streamItems } from './reader.ts';
 export { readLines, MAX_LINE_BYTES } from './lines.ts';

@@ -11,7 +11,7 @@ import { lstat, mkdir, readFile, rename, rm, utimes, writeFile, chmod } from 'no
 import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
-import { CairnError, NotFoundError } from '../../../shared/errors.ts';
+import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
@@ -192,7 +192,7 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
  * whole pull, every sync after it. Any other failure is the pull's.
  */
 function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: unknown): void {
-  if (!(error instanceof CairnError) || error.code !== 'integrity') throw error;
+  if (!(error instanceof IntegrityError)) throw error;
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is damaged in the vault (${error.message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
 }
 

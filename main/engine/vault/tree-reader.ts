@@ -1,7 +1,7 @@
 // Reads trees and file contents out of snapshots: path lookup, listing, walking, and reading a
 // file's bytes (bounded). Tree blobs are cached, since browsing revisits them constantly.
 
-import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
+import { IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
 import type { BlobCodec } from './codec.ts';
@@ -101,14 +101,14 @@ export class TreeReader {
    * `onDamaged`, a folder whose listing is damaged in the vault (an integrity error) is told to it
    * and not walked into, and the walk goes on; without it, the error ends the walk.
    */
-  async *walk(start: ResolvedEntry, onDamaged?: (path: string, error: CairnError) => void): AsyncGenerator<ResolvedEntry> {
+  async *walk(start: ResolvedEntry, onDamaged?: (path: string, error: IntegrityError) => void): AsyncGenerator<ResolvedEntry> {
     yield start;
     if (start.entry.type !== 'dir') return;
     let children: TreeEntry[];
     try {
       children = await this.list(start.entry);
     } catch (error) {
-      if (!onDamaged || !(error instanceof CairnError) || error.code !== 'integrity') throw error;
+      if (!onDamaged || !(error instanceof IntegrityError)) throw error;
       onDamaged(start.path, error);
       return;
     }
