@@ -143,5 +143,35 @@ export function toErrorRecord(error: unknown): ErrorRecord {
   if (typeof errno === 'string' && (errno.startsWith('SQLITE_CORRUPT') || errno === 'SQLITE_NOTADB')) {
     return { code: 'integrity', message: `Cairn's local state database is damaged (${message}); the vault is not. ${STATE_DB_DAMAGED_HELP}`, retryable: false };
   }
-  return { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
+  return describeFileError(error) ?? { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
+}
+
+/**
+ * A file-system error described with its path: a config error for a path Cairn can't use (a
+ * restore target on a read-only disk, a folder it may not write), not_found for one that isn't
+ * there. Undefined for an error without a path.
+ */
+export function describeFileError(error: unknown): ErrorRecord | undefined {
+  const e = error as { code?: unknown; syscall?: string; path?: string; dest?: string } | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  const path = e.path ?? e.dest;
+  if (!path) return undefined;
+  const record = (code: ErrorRecord['code'], message: string): ErrorRecord => ({ code, message, retryable: false });
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return record('config', `Cairn may not ${e.syscall === 'open' || e.syscall === 'scandir' || e.syscall === 'stat' ? 'read' : 'write'} ${path}: permission denied. Fix its permissions, or choose another place.`);
+    case 'EROFS':
+      return record('config', `${path} is on a read-only file system. Choose a place Cairn may write.`);
+    case 'ENOTDIR':
+      return record('config', `${path} can't be used: part of this path is a file, not a folder.`);
+    case 'EISDIR':
+      return record('config', `${path} is a folder where Cairn needs a file.`);
+    case 'EEXIST':
+      return record('config', `${path} exists already and is in the way.`);
+    case 'ENOENT':
+      return record('not_found', `${path} does not exist.`);
+    default:
+      return undefined;
+  }
 }

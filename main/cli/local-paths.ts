@@ -4,11 +4,12 @@
 // backup source that doesn't exist. Plus the safety net: a file-system error that still gets
 // through is described with its path instead of reaching the user as "Unexpected error".
 
-import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CairnError, ConfigError, NotFoundError } from '../../shared/errors.ts';
+import { CairnError, ConfigError, NotFoundError, describeFileError } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
+import { makeDirsSync } from '../engine/make-dirs.ts';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
 
@@ -65,7 +66,7 @@ export function ensureStateDir(dir: string): void {
   const folder = nearestFolder(dir, (file) => new ConfigError(file === dir ? `Cairn's state folder ${dir} is a file, not a folder. ${fix}` : `Cairn's state folder ${dir} can't be made: ${file} is a file, not a folder. ${fix}`));
   const why = unwritable(folder);
   if (why) throw new ConfigError(`Cairn can't write its state folder ${folder === dir ? dir : `${dir} (in ${folder})`}: ${why}. ${fix}`);
-  if (folder !== dir) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (folder !== dir) makeDirsSync(dir, 0o700);
 }
 
 /**
@@ -98,32 +99,12 @@ export function checkSources(paths: readonly string[]): void {
 }
 
 /**
- * A file-system or URL error that reached the CLI unclassified, described with its path: a
- * config error (exit 2) for a path Cairn can't use, not_found (4) for one that isn't there.
- * Undefined for anything else (a real bug stays "Unexpected error", exit 1).
+ * A file-system or URL error that reached the CLI unclassified, described with its path (see
+ * describeFileError). Undefined for anything else (a real bug stays "Unexpected error", exit 1).
  */
 export function describeSystemError(error: unknown): ErrorRecord | undefined {
   const e = error as (NodeJS.ErrnoException & { input?: string }) | undefined;
   if (!e || typeof e !== 'object') return undefined;
   if (e.code === 'ERR_INVALID_URL') return { code: 'config', message: `'${e.input ?? '?'}' is not a valid URL. Check --endpoint, CAIRN_ENDPOINT and --repo.`, retryable: false };
-  const path = e.path ?? (e as { dest?: string }).dest;
-  if (!path) return undefined;
-  const record = (code: ErrorRecord['code'], message: string): ErrorRecord => ({ code, message, retryable: false });
-  switch (e.code) {
-    case 'EACCES':
-    case 'EPERM':
-      return record('config', `Cairn may not ${e.syscall === 'open' || e.syscall === 'scandir' || e.syscall === 'stat' ? 'read' : 'write'} ${path}: permission denied. Fix its permissions, or choose another place.`);
-    case 'EROFS':
-      return record('config', `${path} is on a read-only file system. Choose a place Cairn may write.`);
-    case 'ENOTDIR':
-      return record('config', `${path} can't be used: part of this path is a file, not a folder.`);
-    case 'EISDIR':
-      return record('config', `${path} is a folder where Cairn needs a file.`);
-    case 'EEXIST':
-      return record('config', `${path} exists already and is in the way.`);
-    case 'ENOENT':
-      return record('not_found', `${path} does not exist.`);
-    default:
-      return undefined;
-  }
+  return describeFileError(error);
 }

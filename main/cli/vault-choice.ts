@@ -9,7 +9,7 @@
 // recovery key, shown once, as the way in if that file or keychain entry is lost.
 
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
@@ -20,6 +20,7 @@ import type { StoredCredentials, StoredUnlock } from '../keychain/index.ts';
 import { writeFileAtomicSync, writeJsonAtomic } from '../engine/atomic-file.ts';
 import { describeConfigProblem, keepBadCopy, type ConfigProblem } from '../service/config-file.ts';
 import * as z from 'zod/mini';
+import { makeDirsSync } from '../engine/make-dirs.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -175,7 +176,7 @@ export async function keepSecret(chosen: ChosenVault, secret: StoredUnlock, keyc
     }
   }
   const file = keyFile(chosen);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  makeDirsSync(dirname(file), 0o700);
   writeFileAtomicSync(file, `${encodeUnlock(secret)}\n`, { mode: 0o600 });
   const reason = opened.available ? undefined : (/not available: (.*?)\.( |$)/.exec(opened.problem.message)?.[1] ?? opened.problem.message);
   const why = reason === undefined ? 'the OS keychain did not keep it' : `the OS keychain is not available here (${reason})`;
@@ -204,6 +205,6 @@ export function rememberVault(chosen: ChosenVault, vaultId: string): void {
       process.stderr.write(`warning: ${describeConfigProblem(problem)}\n`);
     }
   }
-  mkdirSync(chosen.stateDir, { recursive: true });
+  makeDirsSync(chosen.stateDir);
   writeJsonAtomic(file, { ...current, version: 1, location: chosen.location, vaultId });
 }

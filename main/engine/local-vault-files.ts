@@ -5,7 +5,7 @@
 // read, written or forgotten; the file names and formats live here.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { DeviceId } from '../../shared/ids.ts';
@@ -13,6 +13,7 @@ import { writeJsonAtomic } from './atomic-file.ts';
 import type { KeySlot } from './crypto/index.ts';
 import { locationKey } from './paths.ts';
 import type { VaultHeader } from './vault/index.ts';
+import { makeDirsSync } from './make-dirs.ts';
 
 export interface DeviceIdentity {
   id: DeviceId;
@@ -41,7 +42,7 @@ export class LocalJsonFile<T> {
   }
 
   write(value: T): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    makeDirsSync(dirname(this.file));
     writeJsonAtomic(this.file, value);
   }
 

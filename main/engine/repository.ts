@@ -2,7 +2,6 @@
 // it, and the codec that does the CPU-heavy work off the calling thread. The CLI and the app
 // service both work through this; it is the engine's facade.
 
-import { mkdirSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
@@ -18,6 +17,7 @@ import { upgradeSessionIndex } from './catalog/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import { DeviceIdentityFile, HeaderCache, KeyCache, vaultStateDir } from './local-vault-files.ts';
 import type { DeviceIdentity } from './local-vault-files.ts';
+import { makeDirsSync } from './make-dirs.ts';
 
 export type { DeviceIdentity } from './local-vault-files.ts';
 
@@ -159,7 +159,7 @@ export class Repository {
   private static async fromVault(vault: Vault, options: RepositoryOptions & { offline?: boolean }): Promise<Repository> {
     const now = options.now ?? Date.now;
     const vaultDir = vaultStateDir(options.stateDir, vault.id);
-    mkdirSync(join(vaultDir, 'tmp'), { recursive: true, mode: 0o700 });
+    makeDirsSync(join(vaultDir, 'tmp'), 0o700);
     // A killed backup's database copies (credentials not yet scrubbed) go now, not someday.
     sweepTemporaryFiles(join(vaultDir, 'tmp'));
     const { device, isNew, renamed } = new DeviceIdentityFile(vaultDir).load(options.deviceName);

@@ -6,7 +6,7 @@
 // written, whatever still validates (the vault location above all) is recovered field by field,
 // and `problem` says what happened until the user saves settings or sets up a vault.
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETENTION } from '../../shared/models.ts';
@@ -15,6 +15,7 @@ import { settingsSchema as settingsFields, setupProgressSchema, vaultLocationSch
 import type { SetupProgress, SetupResult } from '../../shared/ipc/contract.ts';
 import { writeJsonAtomic } from '../engine/atomic-file.ts';
 import { keepBadCopy, type ConfigProblem } from './config-file.ts';
+import { makeDirsSync } from '../engine/make-dirs.ts';
 
 export const DEFAULT_SETTINGS: Settings = {
   intervalMinutes: 30,
@@ -123,7 +124,7 @@ export class ConfigStore {
   private readonly now: () => number;
 
   constructor(stateDir: string, now: () => number = Date.now) {
-    mkdirSync(stateDir, { recursive: true });
+    makeDirsSync(stateDir);
     this.file = join(stateDir, 'config.json');
     this.now = now;
     this.current = this.load();

@@ -3,12 +3,13 @@
 // Added folders are scanned for Aider repositories like ~/src; removed ones are never scanned or
 // used, nor anything below them (a default folder or one another agent names included).
 
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as z from 'zod/mini';
 import { ConfigError } from '../../../shared/errors.ts';
 import { writeJsonAtomic } from '../atomic-file.ts';
 import type { AgentContext } from './types.ts';
+import { makeDirsSync } from '../make-dirs.ts';
 
 export interface AgentPaths {
   added: string[];
@@ -55,7 +56,7 @@ export function updateAgentPaths(stateDir: string, change: { add?: readonly stri
     else removed.add(path);
   }
   const next = { added: [...added].sort(), removed: [...removed].sort() };
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  makeDirsSync(stateDir, 0o700);
   writeJsonAtomic(join(stateDir, AGENT_PATHS_FILE), next);
   return next;
 }

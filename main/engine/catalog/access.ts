@@ -6,7 +6,7 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CairnError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
@@ -21,6 +21,7 @@ import { refreshCatalogs } from './refresh.ts';
 import type { RefreshResult } from './refresh.ts';
 import { SessionDb, TextChunker } from './session-db.ts';
 import type { CatalogRow } from './session-db.ts';
+import { makeDirs } from '../make-dirs.ts';
 
 /** A snapshot's files under one root, served as a reader's SessionFiles. */
 export function snapshotFiles(reader: TreeReader, blobSize: (id: BlobId) => number | undefined, snapshot: SnapshotRecord, label: string, tmpDir: string): SessionFiles {
@@ -64,7 +65,7 @@ export function snapshotFiles(reader: TreeReader, blobSize: (id: BlobId) => numb
       const name = createHash('sha256').update((e.content ?? []).join(',')).digest('hex').slice(0, 32);
       const file = join(tmpDir, 'sessions', `${name}.sqlite`);
       if (!existsSync(file)) {
-        await mkdir(dirname(file), { recursive: true });
+        await makeDirs(dirname(file));
         await writeFileAtomic(file, await reader.readFile(e));
       }
       return file;

@@ -7,7 +7,7 @@
 // sessions too.
 
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
+import { appendFile, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -22,6 +22,7 @@ import { mapRelativePath } from '../sync/index.ts';
 import { openSession } from './access.ts';
 import { mapAbsolutePath, projectFolders } from './project-folders.ts';
 import type { CatalogRow } from './session-db.ts';
+import { makeDirs } from '../make-dirs.ts';
 
 /** What continueSession did: the shape the app and the CLI show (shared/sessions.ts). */
 export type ContinueResult = ContinueInfo;
@@ -140,7 +141,7 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
   if (differing.length > 0) await options.safetySnapshot(differing);
   for (const p of plan) {
     if (result.unchanged.includes(p.target)) continue;
-    await mkdir(dirname(p.target), { recursive: true });
+    await makeDirs(dirname(p.target));
     await writeFileAtomic(p.target, p.bytes);
     (differing.includes(p.target) ? result.replaced : result.written).push(p.target);
   }
@@ -186,7 +187,7 @@ async function addAiderRun(target: string, history: Buffer, key: string): Promis
   if (!run) throw new NotFoundError(`The snapshot's Aider history has no run that started at ${key}.`);
   const local = await readFile(target).catch(() => undefined);
   if (local?.includes(run)) return false;
-  await mkdir(dirname(target), { recursive: true });
+  await makeDirs(dirname(target));
   // Aider starts each run after a blank line.
   const ends = local?.subarray(-2).toString('latin1') ?? '';
   const gap = Buffer.from(ends === '' || ends === '\n\n' ? '' : ends.endsWith('\n') ? '\n' : '\n\n');
@@ -205,7 +206,7 @@ async function codexIndex(home: string, row: CatalogRow): Promise<string[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
   if (text.split('\n').some((l) => l.includes(`"${row.id}"`))) return [];
   const line = `${JSON.stringify({ id: row.id, thread_name: row.title, updated_at: row.updatedAt ?? new Date().toISOString() })}\n`;
-  await mkdir(home, { recursive: true });
+  await makeDirs(home);
   if (text && !text.endsWith('\n')) await appendFile(file, '\n');
   await appendFile(file, line);
   return [`Added the thread to ${file}.`];

@@ -7,7 +7,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from '../storage/index.ts';
 import { assertValidKey, assertValidPrefix, ForwardingBlobStore, LocalBlobStore, throwIfAborted } from '../storage/index.ts';
@@ -16,6 +16,7 @@ import { keys } from '../vault/index.ts';
 import { CairnError } from '../../../shared/errors.ts';
 import { appendJournal, readJournal, rewriteJournal } from './journal.ts';
 import type { BatchRecord, JournalRecord } from './journal.ts';
+import { makeDirs } from '../make-dirs.ts';
 
 export type OutboxMode = 'online' | 'spool';
 
@@ -98,7 +99,7 @@ export class OutboxBlobStore extends ForwardingBlobStore {
    * they still exist before it uploads the batch's snapshot.
    */
   async startSpooling(batch: { vaultId: string; indexIds: Iterable<string> }): Promise<void> {
-    await mkdir(join(this.dir, 'objects'), { recursive: true });
+    await makeDirs(join(this.dir, 'objects'));
     const record: BatchRecord = { type: 'batch', id: randomBytes(8).toString('hex'), vault: batch.vaultId, indexIds: [...batch.indexIds].sort(), at: new Date(this.#now()).toISOString() };
     this.#batches.set(record.id, { id: record.id, vaultId: record.vault, indexIds: record.indexIds, startedAt: record.at, damaged: false });
     this.#batch = record;

@@ -6,7 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
-import { lstat, mkdir, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
+import { lstat, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
@@ -20,6 +20,7 @@ import { decideOverwrite, planReads } from './plan.ts';
 import type { PackRead, ReadPlan } from './plan.ts';
 import { assertSafeName, assertSafeSymlink, mkdirInside, restoredName } from './path-safety.ts';
 import { utimesSeconds } from '../file-times.ts';
+import { makeDirs } from '../make-dirs.ts';
 
 export interface RestoreOptions {
   vault: Vault;
@@ -140,7 +141,7 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   reporter.progress.bytesTotal = sel.files.reduce((n, f) => n + f.size, 0);
 
   // 3. Folders, checked component by component against symlinks planted in the target.
-  await makeDirs(target, sel.dirParts, targetEntries.length > 0);
+  await makeTargetDirs(target, sel.dirParts, targetEntries.length > 0);
   // 4. Plan blob reads per pack.
   const plan = options.db.reading(() => planReads(sel.files, (id) => options.db.getBlob(id), { maxGap: options.maxGap ?? 1024 * 1024, maxRead: options.maxRead ?? DEFAULT_MAX_READ }));
   // 5. Fetch, verify, write.
@@ -261,8 +262,8 @@ async function applyOverwrite(options: RestoreOptions, sel: Selection, targetEmp
   sel.links = decision.write.flatMap((i) => (i.link ? [i.link] : []));
 }
 
-async function makeDirs(target: string, dirParts: ReadonlyMap<string, string[]>, targetHadEntries: boolean): Promise<void> {
-  await mkdir(target, { recursive: true });
+async function makeTargetDirs(target: string, dirParts: ReadonlyMap<string, string[]>, targetHadEntries: boolean): Promise<void> {
+  await makeDirs(target);
   for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) {
     const dir = await mkdirInside(target, parts);
     // A restore killed earlier (SIGKILL, power loss) left its temporary files: sweep them.

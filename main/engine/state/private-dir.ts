@@ -3,8 +3,9 @@
 // folder and its subfolders 0700, its files 0600. Every run re-applies that (a folder made by an
 // older Cairn, or by hand, may be 0755) and sweeps the temporary files a killed run left behind.
 
-import { chmodSync, lstatSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirsSync } from '../make-dirs.ts';
 
 /** Temporary folders of a backup are named `backup-<pid>-<random>` (see backupTempPrefix). */
 const TEMP_OF = /^backup-(\d+)-/;
@@ -51,7 +52,7 @@ function tighten(path: string, depth: number, maxDepth: number): void {
  * spooled objects, and leaves anything else in `stateDir` as it is.
  */
 export function makeStateDirPrivate(stateDir: string): void {
-  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  makeDirsSync(stateDir, 0o700);
   if (process.platform === 'win32') return; // ACLs, not modes: the user's profile folder is private
   // The folder itself and Cairn's own subfolders only: --state-dir may name a folder that holds
   // other things too, whose modes are not Cairn's to change.

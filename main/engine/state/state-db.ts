@@ -3,9 +3,10 @@
 // pack), and, for sync, bases and conflicts. Lives in Cairn's own folder, never in an agent's.
 
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
+import { makeDirsSync } from '../make-dirs.ts';
 
 /** A blob's kind: file content, or a directory's tree. */
 export type BlobType = 'data' | 'tree';
@@ -104,7 +105,7 @@ export class StateDb {
   private readonly stmts;
 
   constructor(file: string) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeDirsSync(dirname(file), 0o700);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // File names, the index and cached folder listings: private (docs/SECURITY.md).

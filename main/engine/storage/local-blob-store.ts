@@ -5,7 +5,7 @@
 // vault layout never needs it).
 
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { CairnError, ConfigError, NotFoundError, StorageError } from '../../../shared/errors.ts';
 import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
@@ -13,6 +13,7 @@ import { cancelledError, isAbort, throwIfAborted } from './forwarding-blob-store
 import { assertValidKey, assertValidPrefix, assertValidRange, rangeBeyondEnd } from './keys.ts';
 import { ConditionUnsupportedError } from './conditions.ts';
 import { syncFolder } from '../atomic-file.ts';
+import { makeDirs } from '../make-dirs.ts';
 
 export interface LocalBlobStoreOptions {
   /** Flush file data and folder entries to the disk on every put. Default true. */
@@ -54,7 +55,7 @@ export class LocalBlobStore implements BlobStore {
     const folder = this.#path(key, -1);
     const temp = `${path}${TEMP_MARK}${randomBytes(8).toString('hex')}`;
     try {
-      await mkdir(folder, { recursive: true });
+      await makeDirs(folder);
       const handle = await open(temp, 'w');
       try {
         await handle.writeFile(data, signal ? { signal } : {});

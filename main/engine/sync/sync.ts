@@ -7,7 +7,7 @@
 // the pull ran.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
@@ -22,6 +22,7 @@ import type { SnapshotRecord, TreeEntry } from '../vault/index.ts';
 import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
 import { mapRelativePath } from './path-mapping.ts';
+import { makeDirs } from '../make-dirs.ts';
 
 export type SyncAction = 'pulled' | 'fast-forward' | 'merged' | 'conflict' | 'kept-deleted' | 'skipped-busy';
 
@@ -109,7 +110,7 @@ async function statOrUndefined(path: string) {
 
 /** Writes `bytes` to `path` atomically, unless the file there changed since `expect` was taken. */
 async function writeIfUnchanged(path: string, bytes: Uint8Array, entry: TreeEntry | undefined, expect: { size: bigint; mtimeNs: bigint } | undefined): Promise<boolean> {
-  await mkdir(dirname(path), { recursive: true });
+  await makeDirs(dirname(path));
   const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
   try {
     // Inside the try: a write the disk can't hold leaves part of the file behind, removed below.

@@ -1,0 +1,26 @@
+// toErrorRecord: what the app and the CLI say for an error that is not one of Cairn's own.
+
+import { describe, expect, it } from 'vitest';
+import { toErrorRecord } from './errors.ts';
+
+const fsError = (code: string, syscall: string, path: string) => Object.assign(new Error(`${code}: ${syscall} '${path}'`), { code, syscall, path });
+
+describe('toErrorRecord', () => {
+  it('describes a file-system error with its path, for the app as for the CLI, instead of "Unexpected error"', () => {
+    expect(toErrorRecord(fsError('EROFS', 'mkdir', '/home/a/.claude/projects/-repo'))).toEqual({
+      code: 'config',
+      message: '/home/a/.claude/projects/-repo is on a read-only file system. Choose a place Cairn may write.',
+      retryable: false,
+    });
+    expect(toErrorRecord(fsError('EACCES', 'open', '/restore/x')).message).toBe('Cairn may not read /restore/x: permission denied. Fix its permissions, or choose another place.');
+    expect(toErrorRecord(fsError('EACCES', 'rename', '/restore/x')).message).toContain('Cairn may not write /restore/x');
+    expect(toErrorRecord(fsError('ENOENT', 'open', '/gone')).code).toBe('not_found');
+  });
+
+  it('keeps the full disk and a damaged state database as they were, and anything else as unexpected', () => {
+    expect(toErrorRecord(fsError('ENOSPC', 'write', '/x')).code).toBe('disk_full');
+    expect(toErrorRecord(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' })).code).toBe('integrity');
+    expect(toErrorRecord(new Error('boom'))).toEqual({ code: 'internal', message: 'Unexpected error: boom', retryable: false });
+    expect(toErrorRecord(fsError('EIO', 'read', '/x')).code).toBe('internal');
+  });
+});
