@@ -7,7 +7,7 @@
 // the pull ran.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
@@ -108,9 +108,32 @@ async function statOrUndefined(path: string) {
   });
 }
 
+/** A pull's temporary file (writeIfUnchanged): `.NAME.cairn-sync-<8 hex>.tmp`. */
+const SYNC_TMP = /^\..+\.cairn-sync-[0-9a-f]{8}\.tmp$/;
+/** A temporary file older than this was left by a pull that was killed (a write takes seconds at most). */
+const LEFTOVER_AGE_MS = 10 * 60_000;
+
+/**
+ * Removes the temporary files a killed pull left in `dir` (they are never backed up, but stay in
+ * the agent's folder, as large as the files they were for). Young ones are left: another
+ * process's pull may be writing them.
+ */
+async function sweepLeftovers(dir: string, now: number): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!SYNC_TMP.test(name)) continue;
+    const st = await lstat(join(dir, name)).catch(() => undefined);
+    if (st?.isFile() && now - st.mtimeMs > LEFTOVER_AGE_MS) await rm(join(dir, name), { force: true });
+  }
+}
+
 /** Writes `bytes` to `path` atomically, unless the file there changed since `expect` was taken. */
-async function writeIfUnchanged(path: string, bytes: Uint8Array, entry: TreeEntry | undefined, expect: { size: bigint; mtimeNs: bigint } | undefined): Promise<boolean> {
+async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Array, entry: TreeEntry | undefined, expect: { size: bigint; mtimeNs: bigint } | undefined): Promise<boolean> {
   await makeDirs(dirname(path));
+  if (!ctx.swept.has(dirname(path))) {
+    ctx.swept.add(dirname(path));
+    await sweepLeftovers(dirname(path), Date.now()); // file times are the real clock's
+  }
   const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
   try {
     // Inside the try: a write the disk can't hold leaves part of the file behind, removed below.
@@ -137,6 +160,8 @@ interface PullContext {
   now: () => number;
   result: SyncResult;
   record: (change: SyncChange) => void;
+  /** Folders this pull has written into, swept of earlier pulls' leftovers once each. */
+  swept: Set<string>;
 }
 
 export async function pull(options: PullOptions): Promise<SyncResult> {
@@ -148,6 +173,7 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
     reader: repo.reader(),
     now: options.now ?? Date.now,
     result,
+    swept: new Set(),
     record: (change) => {
       result.changes.push(change);
       options.onChange?.(change);
@@ -275,11 +301,11 @@ async function execute(ctx: PullContext, t: Target, decision: SyncDecision): Pro
       return;
     case 'take-theirs': {
       const bytes = t.facts.contents?.theirs ?? (await ctx.reader.readFile(t.entry));
-      written(await writeIfUnchanged(t.path, bytes, t.entry, t.expect), decision.why === 'fast-forward' ? 'fast-forward' : 'pulled');
+      written(await writeIfUnchanged(ctx, t.path, bytes, t.entry, t.expect), decision.why === 'fast-forward' ? 'fast-forward' : 'pulled');
       return;
     }
     case 'write-merged':
-      written(await writeIfUnchanged(t.path, decision.bytes, undefined, t.expect), 'merged');
+      written(await writeIfUnchanged(ctx, t.path, decision.bytes, undefined, t.expect), 'merged');
       return;
     case 'conflict': {
       if (!t.facts.contents) throw new Error('sync: a conflict decided without both versions');
@@ -300,7 +326,7 @@ function recordBase(ctx: PullContext, t: Target): void {
 /** Keeps ours in place, writes theirs beside it, and records the conflict. */
 async function recordConflict(ctx: PullContext, t: Target, theirsName: string, { mine, theirs }: { mine: Uint8Array; theirs: Uint8Array }): Promise<void> {
   const theirsPath = join(dirname(t.path), theirsName);
-  if (!(await writeIfUnchanged(theirsPath, theirs, t.entry, undefined))) return;
+  if (!(await writeIfUnchanged(ctx, theirsPath, theirs, t.entry, undefined))) return;
   recordBase(ctx, t);
   const detected = t.facts.now;
   const conflict: ConflictInfo = {
