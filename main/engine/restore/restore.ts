@@ -21,6 +21,7 @@ import type { PackRead, ReadPlan } from './plan.ts';
 import { assertSafeName, assertSafeSymlink, mkdirInside, restoredName } from './path-safety.ts';
 import { utimesSeconds } from '../file-times.ts';
 import { makeDirs } from '../make-dirs.ts';
+import { dropReplacedLogs } from '../sqlite-logs.ts';
 
 export interface RestoreOptions {
   vault: Vault;
@@ -141,12 +142,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   reporter.progress.bytesTotal = sel.files.reduce((n, f) => n + f.size, 0);
 
   // 3. Folders, checked component by component against symlinks planted in the target.
-  await makeTargetDirs(target, sel.dirParts, targetEntries.length > 0);
+  const withLogs = await makeTargetDirs(target, sel.dirParts, targetEntries.length > 0);
   // 4. Plan blob reads per pack.
   const plan = options.db.reading(() => planReads(sel.files, (id) => options.db.getBlob(id), { maxGap: options.maxGap ?? 1024 * 1024, maxRead: options.maxRead ?? DEFAULT_MAX_READ }));
   // 5. Fetch, verify, write.
   reporter.phase('restoring');
   await writeFiles(options, sel.files, plan, { reporter, result, checkAbort, yieldNow });
+  // A database put where another one was: the replaced one's log must not be applied to it.
+  for (const f of sel.files) if (!f.damaged && withLogs.has(f.dest)) await dropReplacedLogs(f.dest);
   // 6. Symlinks, exact names, then folder modes and times.
   await finishTree(options, sel, result);
   reporter.phase('done');
@@ -262,16 +265,28 @@ async function applyOverwrite(options: RestoreOptions, sel: Selection, targetEmp
   sel.links = decision.write.flatMap((i) => (i.link ? [i.link] : []));
 }
 
-async function makeTargetDirs(target: string, dirParts: ReadonlyMap<string, string[]>, targetHadEntries: boolean): Promise<void> {
+/**
+ * Makes the restore's folders. In a target that had entries, sweeps a killed restore's temporary
+ * files, and returns the paths that have SQLite log files beside them (`X` for `X-wal`, …).
+ */
+async function makeTargetDirs(target: string, dirParts: ReadonlyMap<string, string[]>, targetHadEntries: boolean): Promise<Set<string>> {
+  const withLogs = new Set<string>();
   await makeDirs(target);
   for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) {
     const dir = await mkdirInside(target, parts);
-    // A restore killed earlier (SIGKILL, power loss) left its temporary files: sweep them.
-    if (targetHadEntries) {
-      for (const name of await readdir(dir)) if (LEFTOVER.test(name)) await rm(join(dir, name), { force: true });
+    if (!targetHadEntries) continue;
+    for (const name of await readdir(dir)) {
+      // A restore killed earlier (SIGKILL, power loss) left its temporary files: sweep them.
+      if (LEFTOVER.test(name)) await rm(join(dir, name), { force: true });
+      const log = SIDECAR.exec(name);
+      if (log) withLogs.add(join(dir, log[1] as string));
     }
   }
+  return withLogs;
 }
+
+/** A SQLite database's log or shared-memory file: `NAME-wal`, `NAME-journal`, `NAME-shm`. */
+const SIDECAR = /^(.+)-(?:wal|journal|shm)$/;
 
 interface WriteContext {
   reporter: ProgressReporter;

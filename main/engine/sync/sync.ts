@@ -23,6 +23,7 @@ import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
 import { mapRelativePath } from './path-mapping.ts';
 import { makeDirs } from '../make-dirs.ts';
+import { dropReplacedLogs, hasPendingLog } from '../sqlite-logs.ts';
 
 export type SyncAction = 'pulled' | 'fast-forward' | 'merged' | 'conflict' | 'kept-deleted' | 'skipped-busy';
 
@@ -145,8 +146,11 @@ async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Arra
     }
     const now = await statOrUndefined(path);
     const changed = expect === undefined ? now !== undefined : now === undefined || now.size !== expect.size || now.mtimeNs !== expect.mtimeNs;
-    if (changed) return false;
+    // A database with a log beside it has changes its file doesn't show, and may be in use: left
+    // as it is (the pull says "busy"; a later one decides again once the agent is done with it).
+    if (changed || (now !== undefined && (await hasPendingLog(path)))) return false;
     await rename(tmp, path);
+    await dropReplacedLogs(path);
     return true;
   } finally {
     await rm(tmp, { force: true });
