@@ -23,6 +23,7 @@ import { openSession } from './access.ts';
 import { mapAbsolutePath, projectFolders } from './project-folders.ts';
 import type { CatalogRow } from './session-db.ts';
 import { makeDirs } from '../make-dirs.ts';
+import { dropReplacedLogs, hasPendingLog } from '../sqlite-logs.ts';
 
 /** What continueSession did: the shape the app and the CLI show (shared/sessions.ts). */
 export type ContinueResult = ContinueInfo;
@@ -135,7 +136,8 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
   const differing: string[] = [];
   for (const p of plan) {
     const local = await readFile(p.target).catch(() => undefined);
-    if (local?.equals(p.bytes)) result.unchanged.push(p.target);
+    // A database with a log beside it holds more than its file (sqlite-logs.ts).
+    if (local?.equals(p.bytes) && !(await hasPendingLog(p.target))) result.unchanged.push(p.target);
     else if (local) differing.push(p.target);
   }
   if (differing.length > 0) await options.safetySnapshot(differing);
@@ -143,6 +145,8 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
     if (result.unchanged.includes(p.target)) continue;
     await makeDirs(dirname(p.target));
     await writeFileAtomic(p.target, p.bytes);
+    // The replaced database's log must not be applied to the session's (sqlite-logs.ts).
+    await dropReplacedLogs(p.target);
     (differing.includes(p.target) ? result.replaced : result.written).push(p.target);
   }
   if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
