@@ -38,10 +38,6 @@ export async function hasPendingLog(path: string): Promise<boolean> {
   return startsWith(`${path}-journal`, JOURNAL_MAGIC);
 }
 
-/** Whether the file at `path` starts with SQLite's header. */
-export function isSqliteFile(path: string): Promise<boolean> {
-  return startsWith(path, DATABASE_MAGIC);
-}
 
 /**
  * After a database was put in place at `path` (a restore, a pull): removes the log and
@@ -50,7 +46,7 @@ export function isSqliteFile(path: string): Promise<boolean> {
 export async function dropReplacedLogs(path: string): Promise<string[]> {
   const present: string[] = [];
   for (const suffix of SIDECARS) if (await lstat(`${path}${suffix}`).then(() => true, () => false)) present.push(`${path}${suffix}`);
-  if (present.length === 0 || !(await isSqliteFile(path))) return [];
+  if (present.length === 0 || !(await startsWith(path, DATABASE_MAGIC))) return [];
   for (const p of present) await rm(p, { force: true });
   return present;
 }
