@@ -149,6 +149,25 @@ describe('copySqliteConsistent', () => {
     expect(existsSync(join(dir, 'damaged-copy.db'))).toBe(false);
   });
 
+  it('says the database is locked when a writer holds it past the busy timeout, and copies nothing', async () => {
+    // A rollback-journal database (Cursor's store.db is one) in the middle of a long write.
+    const src = join(dir, 'store.db');
+    const agent = new Database(src);
+    agent.exec('CREATE TABLE rows (x)');
+    agent.exec('BEGIN EXCLUSIVE');
+    agent.prepare('INSERT INTO rows VALUES (1)').run();
+    try {
+      // better-sqlite3's backup ended with 0 pages and no file here; the copy then failed with
+      // "unable to open database file", which said nothing of the lock.
+      const error = await copySqliteConsistent(src, join(dir, 'out.db'), { busyTimeoutMs: 200 }).then(() => undefined, (e: unknown) => e);
+      expect((error as Error).message).toMatch(/store\.db: another program \(the agent, most likely\) held it locked for 0.2 s while writing to it$/);
+      expect(existsSync(join(dir, 'out.db'))).toBe(false);
+    } finally {
+      agent.exec('ROLLBACK');
+      agent.close();
+    }
+  });
+
   it('reports a missing database as not found', async () => {
     await expect(copySqliteConsistent(join(dir, 'missing.db'), join(dir, 'out.db'))).rejects.toBeInstanceOf(NotFoundError);
   });

@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { access, copyFile, open, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 
@@ -68,7 +69,12 @@ async function viaBackup(db: Database.Database, tmp: string): Promise<void> {
       return 0x7fffffff;
     },
   });
+  // A source locked by a writer for longer than the busy timeout: better-sqlite3's backup ends
+  // with 0 pages and no file (measured), as if it had copied an empty database.
+  if (!existsSync(tmp)) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 }
+
+const isLocked = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | undefined)?.code ?? ''));
 
 function viaVacuum(db: Database.Database, tmp: string): void {
   db.prepare('VACUUM INTO ?').run(tmp);
@@ -141,6 +147,7 @@ export async function copySqliteConsistent(src: string, dest: string, options: S
   }
   const db = openSource(src, options.busyTimeoutMs ?? 5000);
   let used: SqliteCopyResult['method'] = 'backup';
+  let locked = false;
   try {
     if (method === 'vacuum') {
       used = 'vacuum';
@@ -150,6 +157,7 @@ export async function copySqliteConsistent(src: string, dest: string, options: S
         await viaBackup(db, tmp);
       } catch (error) {
         if (method === 'backup') throw error;
+        locked = isLocked(error);
         await rm(tmp, { force: true });
         used = 'vacuum';
         viaVacuum(db, tmp);
@@ -161,7 +169,9 @@ export async function copySqliteConsistent(src: string, dest: string, options: S
     await rm(tmp, { force: true });
     await rm(`${tmp}-journal`, { force: true });
     if (error instanceof CairnError) throw error;
-    throw new CairnError('internal', `Could not copy the database ${src}: ${(error as Error).message}`, { cause: error, retryable: true });
+    // The vacuum after a locked backup says "unable to open database file": the lock is the cause.
+    const why = locked || isLocked(error) ? `another program (the agent, most likely) held it locked for ${Math.round((options.busyTimeoutMs ?? 5000) / 100) / 10} s while writing to it` : (error as Error).message;
+    throw new CairnError('internal', `Could not copy the database ${src}: ${why}`, { cause: error, retryable: true });
   } finally {
     db.close();
   }
