@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -149,23 +149,77 @@ describe('copySqliteConsistent', () => {
     expect(existsSync(join(dir, 'damaged-copy.db'))).toBe(false);
   });
 
-  it('says the database is locked when a writer holds it past the busy timeout, and copies nothing', async () => {
-    // A rollback-journal database (Cursor's store.db is one) in the middle of a long write.
+  it('copies a database a writer holds in a transaction as it was before it, without waiting for the writer', async () => {
+    // A rollback-journal database (Cursor's store.db is one) in the middle of a long write: the
+    // online backup waited for the lock, then failed ("unable to open database file").
     const src = join(dir, 'store.db');
     const agent = new Database(src);
-    agent.exec('CREATE TABLE rows (x)');
+    agent.pragma('cache_size = 2');
+    agent.exec('CREATE TABLE rows (id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, payload BLOB)');
+    agent.prepare('INSERT INTO rows (batch) VALUES (0)').run();
     agent.exec('BEGIN EXCLUSIVE');
+    const insert = agent.prepare('INSERT INTO rows (batch, payload) VALUES (1, randomblob(4000))');
+    for (let i = 0; i < 200; i++) insert.run();
+    try {
+      const out = join(dir, 'out.db');
+      await copySqliteConsistent(src, out, { busyTimeoutMs: 200 });
+      expect(rowCount(out)).toBe(1);
+    } finally {
+      agent.exec('ROLLBACK');
+      agent.close();
+    }
+  });
+
+  it('says the database is locked when a writer holds it past the busy timeout, and copies nothing', async () => {
+    // A WAL database whose writer keeps it to itself (locking_mode=EXCLUSIVE).
+    const src = join(dir, 'locked.db');
+    const agent = new Database(src);
+    agent.pragma('journal_mode = WAL');
+    agent.pragma('locking_mode = EXCLUSIVE');
+    agent.exec('CREATE TABLE rows (x)');
     agent.prepare('INSERT INTO rows VALUES (1)').run();
     try {
       // better-sqlite3's backup ended with 0 pages and no file here; the copy then failed with
       // "unable to open database file", which said nothing of the lock.
       const error = await copySqliteConsistent(src, join(dir, 'out.db'), { busyTimeoutMs: 200 }).then(() => undefined, (e: unknown) => e);
-      expect((error as Error).message).toMatch(/store\.db: another program \(the agent, most likely\) held it locked for 0.2 s while writing to it$/);
+      expect((error as Error).message).toMatch(/locked\.db: another program \(the agent, most likely\) held it locked for 0.2 s while writing to it$/);
       expect(existsSync(join(dir, 'out.db'))).toBe(false);
     } finally {
-      agent.exec('ROLLBACK');
       agent.close();
     }
+  });
+
+  it('copies a database whose writer was killed mid-transaction as it was before that transaction, leaving its journal alone', async () => {
+    const src = join(dir, 'store.db');
+    const seed = new Database(src);
+    seed.exec('CREATE TABLE rows (id INTEGER PRIMARY KEY, batch INTEGER NOT NULL, payload BLOB)');
+    seed.prepare('INSERT INTO rows (batch) VALUES (0)').run();
+    seed.close();
+    // A writer that spills a big transaction into the file (a small cache), then is killed.
+    const script = join(dir, 'killed.cjs');
+    writeFileSync(script, `
+const db = new (require(process.argv[2]))(process.argv[3]);
+db.pragma('cache_size = 2');
+db.exec('BEGIN');
+const insert = db.prepare('INSERT INTO rows (batch, payload) VALUES (1, randomblob(4000))');
+for (let i = 0; i < 500; i++) insert.run();
+process.stdout.write('mid\\n');
+setInterval(() => {}, 1000);`);
+    writer = spawn(process.execPath, [script, betterSqlite3, src], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => writer?.stdout?.once('data', resolve));
+    const exited = new Promise((resolve) => writer?.once('exit', resolve));
+    writer.kill('SIGKILL');
+    await exited;
+    writer = undefined;
+    const journal = readFileSync(`${src}-journal`);
+    const file = readFileSync(src);
+
+    // Read-only, the online backup could not roll the journal back: "attempt to write a readonly database".
+    const out = join(dir, 'out.db');
+    await copySqliteConsistent(src, out);
+    expect(rowCount(out)).toBe(1);
+    expect(readFileSync(`${src}-journal`).equals(journal)).toBe(true);
+    expect(readFileSync(src).equals(file)).toBe(true);
   });
 
   it('reports a missing database as not found', async () => {

@@ -42,6 +42,12 @@ export async function isSqliteFile(path: string): Promise<boolean> {
   }
 }
 
+/** What changes when a file's content can have; undefined when it isn't there. */
+async function statStamp(path: string): Promise<string | undefined> {
+  const st = await stat(path, { bigint: true }).catch(() => undefined);
+  return st && `${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
@@ -125,25 +131,29 @@ export async function copySqliteConsistent(src: string, dest: string, options: S
   const tmp = `${dest}.cairn-${randomBytes(6).toString('hex')}.tmp`;
   // Nobody has the database open (no -wal, no -shm): copy its bytes without opening it, so the
   // agent's folder isn't touched (opening it would create -wal/-shm and change the folder's
-  // mtime, making the next backup see a change). If it changed while we copied, or a -wal
+  // mtime, making the next backup see a change). A rollback journal beside it (a writer killed
+  // mid-transaction) is copied with it and rolled back in the copy by finish(): read-only, the
+  // online backup can't roll it back ("attempt to write a readonly database", every backup until
+  // the agent opened the database again). If either changed while we copied, or a -wal
   // appeared, fall back to the online backup API below.
-  if (method === 'auto' && !(await exists(`${src}-wal`)) && !(await exists(`${src}-shm`)) && !(await exists(`${src}-journal`))) {
-    const before = await stat(src, { bigint: true });
+  if (method === 'auto' && !(await exists(`${src}-wal`)) && !(await exists(`${src}-shm`))) {
+    const journal = `${src}-journal`;
+    const stamps = () => Promise.all([statStamp(src), statStamp(journal)]);
+    const before = await stamps();
     await copyFile(src, tmp);
-    const after = await stat(src, { bigint: true });
-    const quiet = before.mtimeNs === after.mtimeNs && before.size === after.size && before.ctimeNs === after.ctimeNs && !(await exists(`${src}-wal`));
+    const copied = before[1] === undefined || (await copyFile(journal, `${tmp}-journal`).then(() => true, () => false));
+    const after = await stamps();
+    const quiet = copied && before[0] === after[0] && before[1] === after[1] && !(await exists(`${src}-wal`));
     if (quiet) {
       try {
         finish(tmp, options.verify ?? true);
         await rename(tmp, dest);
         return { method: 'file', bytes: (await stat(dest)).size, durationMs: Date.now() - started };
       } catch {
-        // e.g. a rollback journal was hot: the online backup below handles it
+        // Not usable as copied (a journal that doesn't roll back, say): the online backup below decides.
       }
     }
-    await rm(tmp, { force: true });
-    await rm(`${tmp}-wal`, { force: true });
-    await rm(`${tmp}-shm`, { force: true });
+    for (const suffix of ['', '-journal', '-wal', '-shm']) await rm(`${tmp}${suffix}`, { force: true });
   }
   const db = openSource(src, options.busyTimeoutMs ?? 5000);
   let used: SqliteCopyResult['method'] = 'backup';
