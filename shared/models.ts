@@ -40,6 +40,8 @@ export interface SnapshotStats {
   warnings?: number;
   /** FIFOs, sockets and device files found and left out: they have no content to keep. */
   specialSkipped?: number;
+  /** Files and folders deleted (or moved away) between the walk listing them and reading them: nothing to keep, not warnings. */
+  vanished?: number;
 }
 
 /**

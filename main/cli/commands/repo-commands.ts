@@ -144,6 +144,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
                 `  added: ${formatBytes(s.newBytes)} of new data, ${formatBytes(s.uploadedBytes)} ${outcome.offline ? 'waiting to upload' : 'uploaded'}`,
                 s.secretsSkipped > 0 ? `  secrets never uploaded: ${s.secretsSkipped} file(s)` : '',
                 s.specialSkipped ? `  left out: ${s.specialSkipped} FIFO(s), socket(s) or device(s), which hold no content` : '',
+                s.vanished ? `  deleted while the backup ran: ${s.vanished} file(s) or folder(s), not in this snapshot` : '',
                 `  took ${formatDuration(s.durationMs)}`,
               ]
                 .filter(Boolean)

@@ -102,6 +102,15 @@ interface Stored {
   tailDigest?: Uint8Array;
 }
 
+/** Whether `abs` is a regular file (not a link, folder or special file) right now. */
+function isFileNow(abs: FsPath): boolean {
+  try {
+    return lstatSync(fsArg(abs)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 export class FileSaver {
   /** Per source label: every file saved in this run (the next run's file cache). */
   readonly files = new Map<string, Map<string, FileCacheEntry>>();
@@ -141,7 +150,7 @@ export class FileSaver {
     return { done };
   }
 
-  private async saveWalked(at: WalkedPath, kind: 'sqlite' | 'file'): Promise<TreeEntry | undefined> {
+  private async saveWalked(at: WalkedPath, kind: 'sqlite' | 'file', again = false): Promise<TreeEntry | undefined> {
     const { source, rel, abs, name, raw } = at;
     // An unchanged file is settled without waiting on anything: give the event loop its turns.
     for (let t = turn(); t; t = turn()) await t;
@@ -185,6 +194,9 @@ export class FileSaver {
       try {
         stored = await this.readChanged(at, kind, { cached, size: Number(st.size), expect });
       } catch (error) {
+        // Saved again under its name since it was looked at (agents write their JSON to a
+        // temporary file and rename it over): the new file is read, once.
+        if (!again && error instanceof SourceFileError && error.reason === 'changed' && isFileNow(abs)) return this.saveWalked(at, kind, true);
         return this.o.outcome.skipFile(abs, error);
       }
       if (!stored) return undefined;

@@ -39,11 +39,21 @@ export class BackupOutcome {
     this.keptLocal.push({ path: rel ? `${label}/${rel}` : label, why });
   }
 
-  /** A file that can't be read as walked is left out with a warning; other errors fail the backup. */
+  /**
+   * A file that can't be read as walked is left out with a warning; other errors fail the backup.
+   * One deleted since it was listed is not there to keep: counted, not a warning (agents delete
+   * and rename their files all the time; a warning every few backups taught people to ignore them).
+   */
   skipFile(abs: FsPath, error: unknown): undefined {
     const skipped = sourceFileErrorOf(abs, error) ?? (error instanceof CairnError && error.code === 'not_found' ? new SourceFileError('vanished', error.message) : undefined);
     if (!skipped) throw error;
-    this.warn(showPath(abs), skipped.reason, skipped.message);
+    if (skipped.reason === 'vanished') this.vanished();
+    else this.warn(showPath(abs), skipped.reason, skipped.message);
     return undefined;
+  }
+
+  /** A file or folder the walk listed was gone when it was read. */
+  vanished(): void {
+    this.stats.vanished = (this.stats.vanished ?? 0) + 1;
   }
 }

@@ -72,7 +72,8 @@ async function startDir(w: Walker, source: CheckedRoot, rules: CompiledRules, re
   } catch (error) {
     const skipped = sourceFileErrorOf(abs, error);
     if (!skipped) throw error;
-    w.outcome.warn(showPath(abs), skipped.reason, `The folder ${skipped.message}`);
+    if (skipped.reason === 'vanished') w.outcome.vanished();
+    else w.outcome.warn(showPath(abs), skipped.reason, `The folder ${skipped.message}`);
     return { done: Promise.resolve([]) };
   }
   // Listings of many folders complete together, each continuing the walk: turns between them.

@@ -25,6 +25,7 @@ const statsSchema = z.object({
   durationMs: z.number(),
   warnings: z.optional(z.number()),
   specialSkipped: z.optional(z.number()),
+  vanished: z.optional(z.number()),
 });
 
 const snapshotSchema = z.object({

@@ -40,6 +40,7 @@ export function showPath(path: FsPath): string {
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+const DELETED = Buffer.from(' (deleted)');
 const NONBLOCK = constants.O_NONBLOCK ?? 0;
 /** Whether /proc/self/fd resolves descriptors (Linux); checked once per thread. */
 let procFd: boolean | undefined;
@@ -98,6 +99,10 @@ export function openWalkedFile(path: FsPath, expected: ExpectedFile | undefined)
     }
     if (expected.realPath && hasProcFd()) {
       const opened = readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' });
+      // Deleted between the open and this look: Linux names it "<path> (deleted)".
+      if (opened.equals(Buffer.concat([expected.realPath, DELETED]))) {
+        throw new SourceFileError('vanished', `${showPath(path)} was deleted or moved before it could be read; the next backup tries again.`);
+      }
       if (!opened.equals(expected.realPath)) {
         throw new SourceFileError('changed', `${showPath(path)} resolved to ${opened.toString('utf8')} when it was opened: a folder on its way was replaced by a link. It was not read; the next backup tries again.`);
       }
