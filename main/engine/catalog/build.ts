@@ -297,6 +297,8 @@ async function takeMisses(misses: readonly Miss[], sessions: SessionDb, out: Col
   const failed = (miss: Miss, error: unknown) => {
     if (options.signal?.aborted) throw error;
     stats.failed++;
+    // Deleted since the walk stored it (the agent removed the session): nothing to warn about.
+    if ((error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') return;
     options.onWarning?.(`${miss.source.path}/${miss.path}`, `Its sessions are not in the catalog: ${(error as Error).message}`);
   };
   for (let next = 0; next < misses.length; ) {

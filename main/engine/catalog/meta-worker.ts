@@ -41,7 +41,7 @@ export interface MetaUpgrade {
 
 export type MetaUpgraded = { upgraded: true } | { upgraded: false; error: string };
 
-export type MetaResponse = ({ task: number } & FileSessions) | { task: number; error: string };
+export type MetaResponse = ({ task: number } & FileSessions) | { task: number; error: string; code?: string };
 
 /** What the worker is started with: a flag (an Int32Array's first element) set to 1 when it must stop. */
 export interface MetaWorkerData {
@@ -185,7 +185,9 @@ port.on('message', (request: MetaRequest | MetaStop | MetaUpgrade) => {
       const read = await readFileSessions(request.agent, request.root, request.path, index, stopCheck, request.from);
       reply = { task: request.task, ...read };
     } catch (error) {
-      reply = { task: request.task, error: error instanceof Error ? error.message : String(error) };
+      // The errno code goes along: a file deleted since the walk stored it is not a warning (build.ts).
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      reply = { task: request.task, error: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' ? { code } : {}) };
     }
     if (stopping()) return;
     waiting.push({ reply, ...(sessions ? { sessions } : {}) });

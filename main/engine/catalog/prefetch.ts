@@ -157,7 +157,7 @@ class MetaWorker {
       if (!p) return;
       this.pending.delete(m.task);
       if (this.pending.size === 0) worker.unref();
-      if ('error' in m) p.reject(new Error(m.error));
+      if ('error' in m) p.reject(Object.assign(new Error(m.error), m.code === undefined ? {} : { code: m.code }));
       else {
         const { task: _task, ...read } = m;
         p.resolve(read);
