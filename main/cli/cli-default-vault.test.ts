@@ -91,6 +91,11 @@ describe('cairn backup on a fresh machine', () => {
     const base = tempDir('cairn-repo-env-');
     const env = freshEnv(home, { CAIRN_PASSPHRASE: 'a passphrase for the env vault' });
     expect(cairn(['init', '--repo', join(base, 'v')], env).code).toBe(0);
+    // An init again there (one killed before it showed the recovery key, say): how to use the vault, and how to get a recovery key.
+    const again = cairn(['init', '--repo', join(base, 'v')], { ...env, CAIRN_STATE_DIR: tempDir('cairn-repo-env-state-') });
+    expect(again.code).toBe(8);
+    expect(again.stderr).toContain(`A vault already exists at ${join(base, 'v')}. Use it (its passphrase opens it`);
+    expect(again.stderr).toContain("make a new recovery key with 'cairn key recovery' and the same --repo as this init.");
     const backup = cairn(['backup', '--json'], { ...env, CAIRN_REPO: join(base, 'v') });
     expect(backup.code, backup.stderr).toBe(0);
     expect(existsSync(join(home, '.local', 'share', 'cairn', 'vault'))).toBe(false);

@@ -48,6 +48,15 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     deviceName: opts.deviceName,
     keyCache: keyCacheWanted(),
     makeCodec: (vault) => createWorkerCodec(vault, { threads: 1 }),
+  }).catch((error: unknown) => {
+    // Said the CLI's way; and an init killed before it showed the recovery key leaves a vault
+    // whose key nobody saw (measured: init killed 0.4 s in, against a local S3 server).
+    if (!(error instanceof CairnError) || error.code !== 'vault_exists') throw error;
+    throw new CairnError(
+      'vault_exists',
+      `A vault already exists at ${store.location}. Use it (its passphrase opens it: give --repo to backup, sync, …) or choose another prefix. If it is yours from a 'cairn init' that was interrupted before it showed the recovery key, make a new recovery key with 'cairn key recovery' and the same --repo${chosen.location.endpoint ? ' and --endpoint' : ''} as this init.`,
+      { cause: error },
+    );
   });
   try {
     const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey, ...(bucket === 'created' ? { bucketCreated: true } : {}), ...(versioning ? { versioning } : {}) };
