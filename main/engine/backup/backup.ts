@@ -141,6 +141,8 @@ interface LastSnapshot {
   merges?: string;
   /** Its session catalog. */
   catalog?: BlobId;
+  /** Its place in the device's history (SnapshotRecord.seq). */
+  seq?: number;
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
@@ -151,8 +153,8 @@ const TREE_CACHE_BATCH = 500;
  * Makes `snapshot` the parent of this state DB's next backup: a machine that takes over another
  * device's identity (Repository.adopt) continues that device's history.
  */
-export function continueFrom(db: StateDb, snapshot: Pick<SnapshotRecord, 'id' | 'tree' | 'merges'>): void {
-  db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: snapshot.id, tree: snapshot.tree, merges: JSON.stringify(snapshot.merges ?? []) } satisfies LastSnapshot));
+export function continueFrom(db: StateDb, snapshot: Pick<SnapshotRecord, 'id' | 'tree' | 'merges' | 'seq'>): void {
+  db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: snapshot.id, tree: snapshot.tree, merges: JSON.stringify(snapshot.merges ?? []), ...(snapshot.seq !== undefined ? { seq: snapshot.seq } : {}) } satisfies LastSnapshot));
 }
 interface Archiver {
   outcome: BackupOutcome;
@@ -344,7 +346,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       db.updateFiles(files.cacheChanges());
       db.putSnapshot(record.id, record.device, record.time, JSON.stringify(record));
       // A safety snapshot (the files a restore is about to replace) is not the next backup's parent.
-      if (options.reason !== 'before-restore') db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: record.id, tree: rootTree, merges: mergesJson, ...(catalog ? { catalog } : {}) } satisfies LastSnapshot));
+      if (options.reason !== 'before-restore') db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: record.id, tree: rootTree, merges: mergesJson, ...(catalog ? { catalog } : {}), ...(record.seq !== undefined ? { seq: record.seq } : {}) } satisfies LastSnapshot));
     })();
     const held = locking.lock;
     locking.lock = undefined;
@@ -374,6 +376,8 @@ function snapshotRecord(options: BackupOptions, s: { last: LastSnapshot | undefi
     tree: s.rootTree,
     roots: s.roots,
     ...(s.last ? { parent: s.last.id } : {}),
+    // A safety snapshot is not in the device's history of backups (it is never a parent).
+    ...(options.reason === 'before-restore' ? {} : { seq: (s.last?.seq ?? 0) + 1 }),
     reason: options.reason,
     pinned: false,
     stats,

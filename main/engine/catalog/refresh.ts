@@ -3,6 +3,7 @@
 // after another device's backup costs one catalog root and the pages its changes touched.
 
 import type { BlobId } from '../../../shared/ids.ts';
+import { newerOfDevice } from '../vault/index.ts';
 import type { SnapshotRecord, TreeReader } from '../vault/index.ts';
 import { catalogPages } from './catalog-tree.ts';
 import { decodePage } from './entry.ts';
@@ -36,7 +37,7 @@ export async function refreshCatalogs(reader: TreeReader, sessions: SessionDb, s
   for (const s of snapshots) {
     if (!s.catalog) continue;
     const seen = newest.get(s.device);
-    if (!seen || s.time > seen.time) newest.set(s.device, s);
+    if (!seen || newerOfDevice(s, seen) > 0) newest.set(s.device, s);
   }
   const result: RefreshResult = { devices: newest.size, updated: 0, pagesRead: 0 };
   for (const device of sessions.knownDevices()) if (!newest.has(device)) sessions.dropDevice(device);

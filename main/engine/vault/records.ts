@@ -38,6 +38,7 @@ const snapshotSchema = z.object({
   tree: hex64,
   roots: z.array(z.object({ label: z.string(), agent: z.optional(z.string()), path: z.string(), tree: hex64 })),
   parent: z.optional(hex64),
+  seq: z.optional(z.number()),
   reason: z.enum(['scheduled', 'manual', 'before-restore', 'sync', 'cli']),
   pinned: z.boolean(),
   stats: statsSchema,
@@ -65,6 +66,11 @@ export interface SnapshotRecord {
   tree: BlobId;
   roots: SnapshotRoot[];
   parent?: SnapshotId;
+  /**
+   * The device's count of its backups: its parent's + 1. Orders a device's snapshots whatever
+   * its clock said (see newerOfDevice). Absent in snapshots written before 2026-12-07.
+   */
+  seq?: number;
   reason: SnapshotReason;
   pinned: boolean;
   stats: SnapshotStats;
@@ -93,9 +99,22 @@ export function newestBackups(snapshots: Iterable<SnapshotRecord>): Map<DeviceId
   const newest = new Map<DeviceId, SnapshotRecord>();
   for (const s of snapshots) {
     const seen = newest.get(s.device);
-    if (s.reason !== 'before-restore' && (!seen || s.time > seen.time)) newest.set(s.device, s);
+    if (s.reason !== 'before-restore' && (!seen || newerOfDevice(s, seen) > 0)) newest.set(s.device, s);
   }
   return newest;
+}
+
+/**
+ * Orders two snapshots of one device, newest first when sorting with (a, b) => newerOfDevice(b, a):
+ * by `seq` where both have one, a snapshot with one before one without (it was made after its
+ * device's Cairn learned to count), else by time. A clock that was wrong for a while (ahead, or
+ * reset to 2000 by a flat battery) made the newest backups look old: retention forgot them and
+ * `latest` was a stale one. Positive when `a` is newer.
+ */
+export function newerOfDevice(a: { seq?: number; time: string; id: string }, b: { seq?: number; time: string; id: string }): number {
+  if (a.seq !== undefined && b.seq !== undefined && a.seq !== b.seq) return a.seq - b.seq;
+  if ((a.seq === undefined) !== (b.seq === undefined)) return a.seq === undefined ? -1 : 1;
+  return a.time.localeCompare(b.time) || b.id.localeCompare(a.id);
 }
 
 /** The newest backup among one device's snapshots (see newestBackups). */

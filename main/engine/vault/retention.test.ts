@@ -65,3 +65,31 @@ describe('retention', () => {
     expect(applyRetention(every6h('a', 1), DEFAULT_RETENTION).forget).toEqual([]);
   });
 });
+
+describe("a device's clock that was wrong", () => {
+  // Backups 1-3 made while the clock said 2027 (it ran a year ahead), 4-6 after it was put right.
+  const day = (d: number, h: number) => new Date(Date.UTC(2026, 11, d, h)).toISOString();
+  const snaps: RetentionInput[] = [
+    { id: 's1', device: 'a', seq: 1, time: '2027-12-01T10:00:00.000Z', pinned: false, reason: 'scheduled' },
+    { id: 's2', device: 'a', seq: 2, time: '2027-12-01T11:00:00.000Z', pinned: false, reason: 'scheduled' },
+    { id: 's3', device: 'a', seq: 3, time: '2027-12-01T12:00:00.000Z', pinned: false, reason: 'scheduled' },
+    { id: 's4', device: 'a', seq: 4, time: day(4, 10), pinned: false, reason: 'scheduled' },
+    { id: 's5', device: 'a', seq: 5, time: day(4, 11), pinned: false, reason: 'scheduled' },
+    { id: 's6', device: 'a', seq: 6, time: day(4, 12), pinned: false, reason: 'scheduled' },
+  ];
+
+  it("keeps the device's last backups by its own count, not the ones its clock dated latest", () => {
+    const decision = applyRetention(snaps, { ...none, keepLast: 2 });
+    expect(decision.keep.map((k) => k.snapshot.id).sort()).toEqual(['s5', 's6']);
+    expect(decision.forget.map((s) => s.id).sort()).toEqual(['s1', 's2', 's3', 's4']);
+  });
+
+  it('counts snapshots made before Cairn numbered them as older than numbered ones, and orders those by time', () => {
+    const older = [
+      { id: 'o1', device: 'a', time: '2027-06-01T00:00:00.000Z', pinned: false, reason: 'scheduled' },
+      { id: 'o2', device: 'a', time: '2027-06-02T00:00:00.000Z', pinned: false, reason: 'scheduled' },
+    ];
+    const decision = applyRetention([...older, ...snaps.slice(3)], { ...none, keepLast: 4 });
+    expect(decision.keep.map((k) => k.snapshot.id).sort()).toEqual(['o2', 's4', 's5', 's6']);
+  });
+});

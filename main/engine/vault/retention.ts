@@ -4,11 +4,14 @@
 // the policy and the clock.
 
 import type { RetentionPolicy } from '../../../shared/models.ts';
+import { newerOfDevice } from './records.ts';
 
 export interface RetentionInput {
   id: string;
   device: string;
   time: string; // ISO 8601
+  /** The device's count of its backups (SnapshotRecord.seq): orders them whatever its clock said. */
+  seq?: number;
   pinned: boolean;
   reason: string;
 }
@@ -44,8 +47,9 @@ export function applyRetention<T extends RetentionInput>(snapshots: readonly T[]
   const keep: RetentionDecision<T>['keep'] = [];
   const forget: T[] = [];
   for (const list of byDevice.values()) {
-    // Newest first; ties broken by id so the decision is deterministic.
-    list.sort((a, b) => b.time.localeCompare(a.time) || a.id.localeCompare(b.id));
+    // Newest first, by the device's own count where it has one (a clock that was wrong made the
+    // newest backups look old, and `keep-last` forgot them); ties broken by id.
+    list.sort((a, b) => newerOfDevice(b, a));
     const reasons = new Map<T, string[]>();
     const add = (s: T, why: string) => {
       let r = reasons.get(s);
