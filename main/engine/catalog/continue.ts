@@ -21,6 +21,7 @@ import type { Repository } from '../repository.ts';
 import { mapRelativePath } from '../sync/index.ts';
 import { openSession } from './access.ts';
 import { mapAbsolutePath, projectFolders } from './project-folders.ts';
+import { SessionDb } from './session-db.ts';
 import type { CatalogRow } from './session-db.ts';
 import { makeDirs } from '../make-dirs.ts';
 import { dropReplacedLogs, hasPendingLog } from '../sqlite-logs.ts';
@@ -93,6 +94,16 @@ export interface ContinueOptions {
  * machine's database, updates what the agent needs to list it, and says how to resume it.
  */
 export async function continueSession(repo: Repository, row: CatalogRow, options: ContinueOptions): Promise<ContinueResult> {
+  // Claude Code resumes a session by its own transcript's id, and a sub-agent's conversation only
+  // inside the session that started it (whose files hold the sub-agent's): that one is continued.
+  if (row.agent === 'claude-code' && row.role !== undefined && row.role !== 'main' && row.parentId !== undefined) {
+    const parent = new SessionDb(repo.db.db).find(row.parentId, row.agent).find((r) => r.id === row.parentId);
+    if (parent) {
+      const result = await continueSession(repo, parent, options);
+      result.notes.unshift(`Claude Code resumes a sub-agent's conversation only inside the session that started it, so that session (${parent.id}) is the one continued here; it holds this one.`);
+      return result;
+    }
+  }
   const mappings = options.mappings ?? [];
   const project = row.project ? mapAbsolutePath(row.project, mappings) : undefined;
   const source = { path: await targetFolder(row, options.ctx, project) };

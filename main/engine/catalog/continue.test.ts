@@ -1,0 +1,49 @@
+// Continue on this machine for a Claude Code sub-agent: Claude Code resumes a session by the id of
+// its own `<project>/<id>.jsonl`, and a sub-agent's conversation only inside the session that
+// started it, so the parent session is what is put here and what the command resumes.
+
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
+import { ADAPTERS, toBackupSources } from '../agents/index.ts';
+import { buildClaudeCodeFixture } from '../agents/fixtures.ts';
+import { runBackup, safetySnapshot } from '../operations.ts';
+import { LocalBlobStore } from '../storage/index.ts';
+import { refreshSessions } from './access.ts';
+import { continueSession } from './continue.ts';
+import { SessionDb } from './session-db.ts';
+
+afterAll(() => removeTempDirs());
+
+const PARENT = '0d6c3f1e-7a2b-4c5d-9e8f-000000000001';
+
+describe('continuing a Claude Code sub-agent on another machine', () => {
+  it('puts its parent session here with it and resumes the parent, the only id claude --resume knows', async () => {
+    const root = tempDir('cairn-continue-');
+    const laptop = { home: join(root, 'laptop'), platform: 'linux' as const, env: {} };
+    const desktop = { home: join(root, 'desktop'), platform: 'linux' as const, env: {} };
+    mkdirSync(desktop.home, { recursive: true });
+    await buildClaudeCodeFixture({ home: laptop.home, platform: 'linux' });
+    const store = new LocalBlobStore(join(root, 'vault'));
+    const { repo: a } = await initRepo(store, tempDir('cairn-state-'), 'laptop');
+    await runBackup(a, { sources: await toBackupSources(ADAPTERS, laptop, ['claude-code']), reason: 'manual' });
+    await a.close();
+    const b = await openRepo(store, tempDir('cairn-state-'), undefined, 'desktop');
+    try {
+      await refreshSessions(b);
+      const [sub] = new SessionDb(b.db.db).find('agent-a1b2c3', 'claude-code');
+      expect(sub).toMatchObject({ role: 'subagent', parentId: PARENT });
+      const result = await continueSession(b, sub as NonNullable<typeof sub>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) });
+
+      expect(result.command).toBe(`claude --resume ${PARENT}`);
+      const project = join(desktop.home, '.claude', 'projects', '-home-alice-src-app');
+      expect(existsSync(join(project, `${PARENT}.jsonl`))).toBe(true);
+      expect(existsSync(join(project, PARENT, 'subagents', 'agent-a1b2c3.jsonl'))).toBe(true);
+      expect(result.written).toContain(join(project, `${PARENT}.jsonl`));
+      expect(result.notes.join(' ')).toMatch(/sub-agent/);
+    } finally {
+      await b.close();
+    }
+  });
+});
