@@ -66,6 +66,12 @@ const cases: { name: string; input: Partial<StepsInput>; steps: RestoreStep[] }[
 describe('restoreSteps', () => {
   for (const c of cases) it(c.name, () => expect(restoreSteps({ ...base, ...c.input })).toEqual(c.steps));
 
+  it('refuses, into a folder, two selected entries of one name: the second would be written over the first', () => {
+    const paths = ['claude-code/projects/-home-alice-src-app/memory/MEMORY.md', 'claude-code/projects/-home-alice-src-lib/memory/MEMORY.md'];
+    expect(() => restoreSteps({ ...base, destination: { kind: 'folder', path: '/tmp/out' }, paths })).toThrow(expect.objectContaining({ code: 'config', message: expect.stringContaining("are both named 'MEMORY.md'") }));
+    expect(() => restoreSteps({ ...base, destination: { kind: 'folder', path: '/tmp/out' }, paths: ['claude-code/a/memory', 'codex/memory/'] })).toThrow(expect.objectContaining({ code: 'config' }));
+  });
+
   it('refuses, in place, a path outside every backed-up folder, naming it as requested', () => {
     expect(() => restoreSteps({ ...base, selected: [{ requested: 'claude-code', path: 'claude-code', children: ['claude-code/a'] }, { requested: './elsewhere', path: 'elsewhere' }] })).toThrow(
       expect.objectContaining({ code: 'config', message: "'./elsewhere' is not inside a backed-up folder, so it has no original place." }),

@@ -51,6 +51,15 @@ export function rootOf<R extends { label: string }>(roots: readonly R[], path: s
 export function restoreSteps(input: StepsInput): RestoreStep[] {
   if (input.destination.kind === 'folder') {
     const target = input.destination.path;
+    // Each selected entry lands in the folder under its own name: two of one name would land on
+    // the same path, the second written over the first.
+    const byName = new Map<string, string>();
+    for (const path of input.paths) {
+      const name = path.replace(/\/+$/, '').split('/').pop() ?? path;
+      const other = byName.get(name);
+      if (other !== undefined) throw new ConfigError(`'${other}' and '${path}' are both named '${name}', so restored into one folder the second would be written over the first. Restore them one at a time, or restore the folder that holds both.`);
+      byName.set(name, path);
+    }
     return [{ target, paths: [...input.paths], base: { label: basename(target) || 'root', path: target } }];
   }
   const out: RestoreStep[] = [];

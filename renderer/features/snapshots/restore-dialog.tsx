@@ -109,7 +109,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
               <input type="radio" name="restore-target" checked={target === 'folder'} onChange={() => setTarget('folder')} />
               <span>
                 <span className="radio-card-title">Another folder</span>
-                <span className="radio-card-text">Keeps the snapshot’s folder layout inside the folder you choose.</span>
+                <span className="radio-card-text">{paths.length === 0 ? 'Keeps the snapshot’s folder layout inside the folder you choose.' : 'Puts what you selected inside the folder you choose, each under its own name.'}</span>
               </span>
             </label>
           </fieldset>
