@@ -136,6 +136,19 @@ test('restored again, the file that already matches is left alone, as the dialog
   expect(await safety()).toBe(before);
 });
 
+test('a restore folder that is a file: the dialog says so in place of the plan, Restore stays off, the file is untouched', async () => {
+  const file = join(root, 'not-a-folder');
+  writeFileSync(file, 'mine\n');
+  const dialog = await openRestoreDialog(page);
+  await dialog.getByLabel('Another folder').check();
+  await dialog.getByTestId('restore-folder').fill(file);
+  await expect(dialog.getByRole('alert')).toContainText(`${file} is a file, not a folder. Choose a folder to restore into`);
+  await expect(dialog.getByTestId('restore-plan')).toHaveCount(0);
+  await expect(dialog.getByRole('button', { name: 'Restore', exact: true })).toBeDisabled();
+  await dialog.getByRole('button', { name: 'Cancel' }).click();
+  expect(readFileSync(file, 'utf8')).toBe('mine\n');
+});
+
 test('"Keep both" names the kept file exactly as it lands on disk, and a .jsonl.zst conflict compares as text', async () => {
   // A compressed Codex rollout both devices have, then each continues it differently.
   const rel = join('.codex', 'sessions', '2026', '12', '01', 'rollout-2026-12-01T09-00-00-0199aaaa-bbbb-7ccc-8ddd-0e0f10111213.jsonl.zst');

@@ -4,11 +4,11 @@
 // backup source that doesn't exist. Plus the safety net: a file-system error that still gets
 // through is described with its path instead of reaching the user as "Unexpected error".
 
-import { accessSync, constants, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { CairnError, ConfigError, NotFoundError, describeFileError } from '../../shared/errors.ts';
+import { statSync } from 'node:fs';
+import { ConfigError, NotFoundError, describeFileError } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { VaultLocation } from '../../shared/models.ts';
+import { nearestFolder, unwritable } from '../engine/local-folder.ts';
 import { makeDirsSync } from '../engine/make-dirs.ts';
 
 const errnoOf = (error: unknown): string | undefined => (error as NodeJS.ErrnoException | undefined)?.code;
@@ -25,35 +25,6 @@ export function checkEndpoint(location: VaultLocation): void {
   }
   if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:') || url.hostname === '') {
     throw new ConfigError(`The endpoint '${endpoint}' is not a valid URL. Give it as https://HOST or http://HOST:PORT (e.g. https://<account>.r2.cloudflarestorage.com), with --endpoint or CAIRN_ENDPOINT.`);
-  }
-}
-
-/** Why Cairn can't write into the existing folder `dir`, or undefined when it can. */
-function unwritable(dir: string): string | undefined {
-  try {
-    accessSync(dir, constants.W_OK | constants.X_OK);
-    return undefined;
-  } catch (error) {
-    const code = errnoOf(error);
-    return code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (error as Error).message;
-  }
-}
-
-/** The nearest folder at or above `path` that exists; a file on the way throws `onFile`. */
-function nearestFolder(path: string, onFile: (file: string) => Error): string {
-  let at = path;
-  for (;;) {
-    try {
-      if (statSync(at).isDirectory()) return at;
-      throw onFile(at);
-    } catch (error) {
-      if (error instanceof CairnError) throw error;
-      const code = errnoOf(error);
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw error;
-      const up = dirname(at);
-      if (up === at) return at;
-      at = up;
-    }
   }
 }
 

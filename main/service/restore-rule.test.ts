@@ -93,6 +93,15 @@ describe('one restore rule for the CLI and the app', () => {
     expect(diff).toEqual([{ path: `safety/${transcript.path}`, change: 'changed', sizeBefore: expect.any(Number), sizeAfter: 13 }]);
   });
 
+  it('into a folder that is a file, or lies under one: refused before the plan, saying what to do, and nothing written', async () => {
+    const file = join(base, 'a-file');
+    writeFileSync(file, 'mine\n');
+    const request = (path: string) => ({ snapshotId: snap.id, paths: [transcript.path], target: { kind: 'folder' as const, path }, overwrite: false });
+    await expect(service.handlers['snapshots.restorePlan'](request(file))).rejects.toMatchObject({ code: 'config', message: `${file} is a file, not a folder. Choose a folder to restore into (a new one is made).` });
+    await expect(service.handlers['snapshots.restore'](request(join(file, 'sub')))).rejects.toMatchObject({ code: 'config', message: `Cairn can't make the folder ${join(file, 'sub')}: ${file} is a file. Choose another folder to restore into.` });
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+  });
+
   it('into a folder with overwrite: the CLI and the app take the same safety snapshot, of the replaced files only', async () => {
     const prepare = (name: string) => {
       const target = join(base, name);

@@ -5,6 +5,7 @@ import { ConfigError } from '../../shared/errors.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { DiffEntry, TreeEntryInfo } from '../../shared/models.ts';
 import { agentSources, setPinned } from '../engine/operations.ts';
+import { nearestFolder, unwritable } from '../engine/local-folder.ts';
 import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
 import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
@@ -41,14 +42,23 @@ async function safetyDiff(r: Repository, snap: SnapshotRecord, previous: Snapsho
   return out;
 }
 
+/** A folder to restore into must be one, or be possible to make, and be writable: said before the plan, not as an EEXIST from the restore. */
+function checkRestoreFolder(target: string): void {
+  const folder = nearestFolder(target, (file) => new ConfigError(file === target ? `${target} is a file, not a folder. Choose a folder to restore into (a new one is made).` : `Cairn can't make the folder ${target}: ${file} is a file. Choose another folder to restore into.`));
+  const why = unwritable(folder);
+  if (why) throw new ConfigError(`Cairn can't restore into ${target}${folder === target ? '' : ` (in ${folder})`}: ${why}. Choose a folder you can write.`);
+}
+
 /** The engine's restore request for an app request: the rule the CLI uses too. */
 function restoreRequest(ctx: ServiceContext, snap: SnapshotRecord, paths: readonly string[], target: RestoreDestination, overwrite: boolean): RestoreRequest {
+  const destination = target.kind === 'folder' ? { ...target, path: expandHomePath(target.path, ctx.options.home) } : target;
+  if (destination.kind === 'folder') checkRestoreFolder(destination.path);
   // This device's agent folders by label: detected once (a walk of every agent), on first need.
   let localRoots: Promise<Map<string, string>> | undefined;
   return {
     snapshot: snap,
     paths,
-    destination: target.kind === 'folder' ? { ...target, path: expandHomePath(target.path, ctx.options.home) } : target,
+    destination,
     existing: overwrite ? 'overwrite' : 'keep',
     mappings: ctx.settings().pathMappings,
     localRoot: async (label) => {
@@ -118,8 +128,10 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
     'snapshots.restore': async ({ snapshotId, paths, target, overwrite }) => {
       const r = ctx.requireRepo();
       const snap = await ctx.findSnapshot(snapshotId);
+      // A folder that can't be restored into is refused here, before a job starts.
+      const request = restoreRequest(ctx, snap, paths, target, overwrite);
       const { job } = ctx.jobs.start('restore', async (report, signal) => {
-        const done = await restoreSnapshot(r, restoreRequest(ctx, snap, paths, target, overwrite), { ctx: await ctx.agentContext(), onProgress: report, signal });
+        const done = await restoreSnapshot(r, request, { ctx: await ctx.agentContext(), onProgress: report, signal });
         if (done.safetySnapshotId) {
           ctx.state.snapshotCache.clear();
           ctx.emit('snapshots.changed', { deviceId: r.device.id });

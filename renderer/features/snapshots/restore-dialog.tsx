@@ -131,7 +131,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
           <Checkbox checked={overwrite} onChange={setOverwrite} label="Overwrite files that already exist" />
           {folderOk && !shownPlan && <p className="muted" role="status">Working out what the restore will do…</p>}
           {shownPlan?.value && <RestorePlanNotice plan={shownPlan.value} />}
-          {shownPlan?.error && <ErrorNotice error={shownPlan.error} compact />}
+          {shownPlan?.error && <ErrorNotice error={shownPlan.error} />}
           {error && <ErrorNotice error={error} />}
         </div>
       )}
