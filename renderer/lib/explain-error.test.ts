@@ -40,6 +40,10 @@ describe('explainError', () => {
     expect(inTheWay.hint).toMatch(/file where a folder should be/i);
     expect(explainCode('bucket_not_found', 'local').title).toMatch(/folder/i);
     expect(explainCode('unreachable', 'local').hint).not.toMatch(/endpoint/i);
+    // A vault folder gone (a disk not connected) is not a bucket and prefix to check.
+    const gone = explainCode('no_vault', 'local');
+    expect(`${gone.title} ${gone.hint}`).not.toMatch(/bucket|prefix/i);
+    expect(gone.hint).toMatch(/disk that isn’t connected/);
     // A bucket keeps the bucket words; codes storage doesn't change read the same.
     expect(explainCode('access_denied', 'bucket').hint).toMatch(/access key/i);
     expect(explainCode('wrong_key', 'local')).toEqual(explainCode('wrong_key'));

@@ -29,6 +29,8 @@ function explainLocal(code: ErrorCode): Explanation | undefined {
       return { title: 'The folder does not exist', hint: 'Check the path, or create the folder first. A folder on an external disk needs the disk connected.' };
     case 'unreachable':
       return { title: 'The folder can’t be reached', hint: 'Check that the disk or network share holding it is connected and mounted, then try again.' };
+    case 'no_vault':
+      return { title: 'No vault in this folder', hint: 'If the vault is on a disk that isn’t connected, connect it and try again. If the vault folder moved, choose the folder it is in now.' };
     case 'storage':
       return { title: 'The folder can’t be used as it is', hint: 'Something on disk is in the way — the details name it (for example a file where a folder should be). Fix it or choose another folder.' };
     default:

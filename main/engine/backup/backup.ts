@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { LockedError } from '../../../shared/errors.ts';
+import { CairnError, LockedError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
@@ -174,8 +174,15 @@ async function prepare(options: BackupOptions, now: () => number) {
   // only if nothing changed, but asking now, alongside the index listing, saves a round trip.
   const parentCheck = last && !options.offline ? vault.store.stat(keys.snapshot(options.device.id, last.id)) : undefined;
   parentCheck?.catch(() => undefined); // handled where it is awaited; unneeded when files changed
+  // The vault must still be there (asked alongside the index listing): a folder moved or whose
+  // drive isn't connected lists as empty, and writing into it would make a headless vault there.
+  const present = options.offline ? undefined : vault.store.stat(keys.config);
+  present?.catch(() => undefined); // awaited below, after the listing
   // The index cache must be current before we decide which blobs are already stored.
   const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
+  if (present && !(await present)) {
+    throw new CairnError('no_vault', `The vault is no longer at ${vault.store.location}: its ${keys.config} is missing (the folder moved or was deleted, its drive isn't connected, or the bucket was emptied). Nothing was backed up. Make the vault available there again, or point Cairn at where it is now.`);
+  }
   if (!options.offline) await syncIndex(vault, db, indexAtStart);
   // Taken once: the first call starts it, later ones wait for the same (see onFirstBlob below).
   // `stop` ends an attempt still under way (the run failed meanwhile): no waiting out a prune then.
