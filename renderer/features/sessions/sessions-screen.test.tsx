@@ -113,6 +113,27 @@ describe('Sessions screen', () => {
     await waitFor(() => expect(mock.callsTo('sessions.search').at(-1)).toMatchObject({ filter: { agent: 'codex' } }));
   });
 
+  it('"Updated" shows the window still applied when the screen is opened again, and counts it back from each request', async () => {
+    const mock = installMockApi({ 'sessions.list': () => ok([session('one')]) });
+    const view = render(<SessionsScreen />);
+    await screen.findByText('Session one');
+    await act(async () => {
+      fireEvent.change(screen.getByLabelText('Updated'), { target: { value: '7' } });
+    });
+    const sinceOf = (call: unknown) => Date.parse((call as { filter: { since?: string } }).filter.since ?? '');
+    await waitFor(() => expect(Date.now() - sinceOf(mock.callsTo('sessions.list').at(-1))).toBeGreaterThan(7 * 86_400_000 - 60_000));
+    // Away and back (the screen mounts again): the select says what the list is filtered by.
+    view.unmount();
+    render(<SessionsScreen />);
+    await screen.findByText('Session one');
+    expect((screen.getByLabelText('Updated') as HTMLSelectElement).value).toBe('7');
+    expect(Date.now() - sinceOf(mock.callsTo('sessions.list').at(-1))).toBeLessThan(7 * 86_400_000 + 60_000);
+    await act(async () => {
+      fireEvent.change(screen.getByLabelText('Updated'), { target: { value: 'any' } });
+    });
+    await waitFor(() => expect(mock.callsTo('sessions.list').at(-1)).toEqual({ filter: {}, refresh: false }));
+  });
+
   it('opens a long conversation at the search hit without reading the pages before it, and keeps only the rows and pages near the view', async () => {
     const TOTAL = 5000;
     const HIT = 2_345;

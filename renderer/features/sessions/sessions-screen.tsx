@@ -30,7 +30,6 @@ export const agentName = (id: string) => AGENT_NAMES[id] ?? id;
 
 /** Rows rendered before "Show more": a long list stays quick to draw. */
 const ROWS = 300;
-const DAY = 86_400_000;
 
 export function Highlighted({ parts }: { parts: readonly SnippetPart[] }) {
   return (
@@ -77,10 +76,10 @@ function SessionRow({ s, selected, onOpen, snippet }: { s: SessionSummary; selec
 function Filters({ sessions }: { sessions: readonly SessionSummary[] }) {
   const filter = useSessions((s) => s.filter);
   const setFilter = useSessions((s) => s.setFilter);
+  const sinceDays = useSessions((s) => s.sinceDays);
   const agents = useMemo(() => [...new Set(sessions.map((s) => s.agent))].sort(), [sessions]);
   const devices = useMemo(() => [...new Map(sessions.flatMap((s) => [[s.deviceId, s.deviceName] as const])).entries()], [sessions]);
   const projects = useMemo(() => [...new Set(sessions.map((s) => s.project).filter((p): p is string => !!p))].sort(), [sessions]);
-  const [range, setRange] = useState('any');
   return (
     <div className="session-filters" role="group" aria-label="Filters">
       <select aria-label="Agent" value={filter.agent ?? ''} onChange={(e) => void setFilter({ agent: e.target.value || undefined })}>
@@ -107,15 +106,8 @@ function Filters({ sessions }: { sessions: readonly SessionSummary[] }) {
           </option>
         ))}
       </select>
-      <select
-        aria-label="Updated"
-        value={range}
-        onChange={(e) => {
-          setRange(e.target.value);
-          const days = Number(e.target.value);
-          void setFilter({ since: Number.isFinite(days) ? new Date(Date.now() - days * DAY).toISOString() : undefined });
-        }}
-      >
+      {/* Kept in the store, so the choice shown is the one applied when the screen is opened again. */}
+      <select aria-label="Updated" value={sinceDays === undefined ? 'any' : String(sinceDays)} onChange={(e) => void useSessions.getState().setSinceDays(e.target.value === 'any' ? undefined : Number(e.target.value))}>
         <option value="any">Any time</option>
         <option value="1">Last 24 hours</option>
         <option value="7">Last 7 days</option>

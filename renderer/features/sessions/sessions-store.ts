@@ -38,6 +38,8 @@ export interface SessionsState {
   loading: boolean;
   error?: ErrorRecord;
   filter: SessionFilterInput;
+  /** "Updated" as chosen: the last N days, counted back from each request (undefined: any time). */
+  sinceDays?: number;
   query: string;
   /** Hits for `query` (undefined when there is no query). */
   hits?: SessionHit[];
@@ -48,6 +50,7 @@ export interface SessionsState {
   actionError?: ErrorRecord;
   load(refresh?: boolean): Promise<void>;
   setFilter(patch: Partial<SessionFilterInput>): Promise<void>;
+  setSinceDays(days: number | undefined): Promise<void>;
   search(query: string): Promise<void>;
   openSession(session: SessionSummary, hitSeq?: number): Promise<void>;
   /** Reads page `k` unless it is loaded or on its way (`k` > 0 needs its cursor). */
@@ -59,9 +62,12 @@ export interface SessionsState {
   exportMarkdown(folder: string): Promise<string | undefined>;
 }
 
-export const initialSessionsState = { sessions: undefined, loading: false, error: undefined, filter: {}, query: '', hits: undefined, searching: false, open: undefined, continuing: false, continued: undefined, actionError: undefined };
+export const initialSessionsState = { sessions: undefined, loading: false, error: undefined, filter: {}, sinceDays: undefined, query: '', hits: undefined, searching: false, open: undefined, continuing: false, continued: undefined, actionError: undefined };
 
 let searchSerial = 0;
+const DAY = 86_400_000;
+/** The filter sent to main: the chosen fields, and "Updated" as a time from now. */
+const filterOf = (s: Pick<SessionsState, 'filter' | 'sinceDays'>): SessionFilterInput => (s.sinceDays === undefined ? s.filter : { ...s.filter, since: new Date(Date.now() - s.sinceDays * DAY).toISOString() });
 /** Pages on their way from main (`session key:page`), and the open session's pages on screen. */
 const asked = new Set<string>();
 let view = { first: 0, last: 0 };
@@ -70,7 +76,7 @@ export const useSessions = create<SessionsState>()((set, get) => ({
   ...initialSessionsState,
   async load(refresh = false) {
     set({ loading: true });
-    const result = await call('sessions.list', { filter: get().filter, refresh });
+    const result = await call('sessions.list', { filter: filterOf(get()), refresh });
     if (result.ok) set({ sessions: result.value, loading: false, error: undefined });
     else set({ loading: false, error: result.error });
     if (get().query) await get().search(get().query);
@@ -81,6 +87,10 @@ export const useSessions = create<SessionsState>()((set, get) => ({
     set({ filter });
     await get().load();
   },
+  async setSinceDays(days) {
+    set({ sinceDays: days });
+    await get().load();
+  },
   async search(query) {
     const serial = ++searchSerial;
     set({ query });
@@ -89,7 +99,7 @@ export const useSessions = create<SessionsState>()((set, get) => ({
       return;
     }
     set({ searching: true });
-    const result = await call('sessions.search', { text: query, filter: get().filter, limit: 100 });
+    const result = await call('sessions.search', { text: query, filter: filterOf(get()), limit: 100 });
     if (serial !== searchSerial) return; // a newer search is under way
     if (result.ok) set({ hits: result.value, searching: false, error: undefined });
     else set({ hits: [], searching: false, error: result.error });
