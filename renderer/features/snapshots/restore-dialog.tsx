@@ -14,6 +14,7 @@ import { Checkbox, TextField } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
 import { formatBytes, formatCount, formatDateTime } from '../../lib/format.ts';
 import { isFullPath } from '../../lib/paths.ts';
+import { useDevices } from '../../stores/devices.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSnapshots } from '../../stores/snapshots.ts';
 import { useUi } from '../../stores/ui.ts';
@@ -25,6 +26,9 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
   const error = useSnapshots((s) => s.restoreError);
   const clearError = useSnapshots((s) => s.clearRestoreError);
   const chooseFolder = useUi((s) => s.chooseFolder);
+  // Another device's snapshot goes back into this computer's folders for the same agents, not
+  // under the paths it was backed up from (restore-steps.ts): the card says which.
+  const own = useDevices((s) => s.devices?.find((d) => d.isThisDevice)?.id) === snapshot.deviceId;
   const [target, setTarget] = useState<'original' | 'folder'>(paths.length === 0 ? 'folder' : 'original');
   const [folder, setFolder] = useState('');
   const [overwrite, setOverwrite] = useState(false);
@@ -102,7 +106,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
               <input type="radio" name="restore-target" checked={target === 'original'} onChange={() => setTarget('original')} />
               <span>
                 <span className="radio-card-title">Where it was</span>
-                <span className="radio-card-text">{snapshot.roots.length > 0 ? `Under ${snapshot.roots.map((r) => r.path).slice(0, 2).join(', ')}${snapshot.roots.length > 2 ? '…' : ''}` : 'The original location on this computer'} — path mappings apply.</span>
+                <span className="radio-card-text">{own ? `${snapshot.roots.length > 0 ? `Under ${snapshot.roots.map((r) => r.path).slice(0, 2).join(', ')}${snapshot.roots.length > 2 ? '…' : ''}` : 'The original location on this computer'}.` : `Into this computer’s folders for the same agents (for an agent it has none of, the path ${snapshot.deviceName} backed it up from) — path mappings apply.`}</span>
               </span>
             </label>
             <label className={`radio-card${target === 'folder' ? ' is-selected' : ''}`}>

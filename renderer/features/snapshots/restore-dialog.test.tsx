@@ -1,0 +1,34 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { installMockApi, ok, removeMockApi } from '../../test-support/mock-api.ts';
+import { device, snapshot } from '../../test-support/samples.ts';
+import { initialDevicesState, useDevices } from '../../stores/devices.ts';
+import { RestoreDialog } from './restore-dialog.tsx';
+
+const plan = { files: 1, bytes: 10, targets: ['/home/bob/.claude/projects'], writeFiles: 1, writeBytes: 10, unchanged: 0, existing: 0, existingSample: [], existingAction: 'keep' as const, safetySnapshot: false };
+
+describe('Restore dialog, "Where it was"', () => {
+  beforeEach(() => {
+    installMockApi({ 'snapshots.restorePlan': () => ok(plan) });
+    useDevices.setState({ ...initialDevicesState, devices: [device({ id: 'b0b0b0b0b0b0b0b0', name: 'Studio Mac', isThisDevice: true }), device({ isThisDevice: false })] });
+  });
+  afterEach(() => {
+    cleanup();
+    removeMockApi();
+  });
+
+  it("for another device's snapshot names this computer's folders, not the paths the other device backed up from", async () => {
+    render(<RestoreDialog snapshot={snapshot()} paths={['claude-code/projects/x.jsonl']} onClose={() => {}} />);
+    const card = screen.getByText('Where it was').closest('label');
+    expect(card?.textContent).toContain('Into this computer’s folders for the same agents');
+    expect(card?.textContent).not.toContain('/home/alice/.claude');
+    await screen.findByTestId('restore-plan');
+  });
+
+  it("for this device's own snapshot names the folders it was backed up from", async () => {
+    render(<RestoreDialog snapshot={snapshot({ deviceId: 'b0b0b0b0b0b0b0b0', deviceName: 'Studio Mac' })} paths={['claude-code/projects/x.jsonl']} onClose={() => {}} />);
+    expect(screen.getByText('Where it was').closest('label')?.textContent).toContain('Under /home/alice/.claude.');
+    await screen.findByTestId('restore-plan');
+  });
+});
