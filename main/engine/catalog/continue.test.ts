@@ -1,8 +1,9 @@
 // Continue on this machine for a Claude Code sub-agent: Claude Code resumes a session by the id of
 // its own `<project>/<id>.jsonl`, and a sub-agent's conversation only inside the session that
-// started it, so the parent session is what is put here and what the command resumes.
+// started it, so the parent session is what is put here and what the command resumes. Continued
+// again after more was written here, this machine's longer copy is kept.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
@@ -19,7 +20,7 @@ afterAll(() => removeTempDirs());
 const PARENT = '0d6c3f1e-7a2b-4c5d-9e8f-000000000001';
 
 describe('continuing a Claude Code sub-agent on another machine', () => {
-  it('puts its parent session here with it and resumes the parent, the only id claude --resume knows', async () => {
+  it('puts its parent session here with it and resumes the parent, the only id claude --resume knows; again later, keeps what was written here since', async () => {
     const root = tempDir('cairn-continue-');
     const laptop = { home: join(root, 'laptop'), platform: 'linux' as const, env: {} };
     const desktop = { home: join(root, 'desktop'), platform: 'linux' as const, env: {} };
@@ -42,6 +43,17 @@ describe('continuing a Claude Code sub-agent on another machine', () => {
       expect(existsSync(join(project, PARENT, 'subagents', 'agent-a1b2c3.jsonl'))).toBe(true);
       expect(result.written).toContain(join(project, `${PARENT}.jsonl`));
       expect(result.notes.join(' ')).toMatch(/sub-agent/);
+
+      // Continued here since: continuing again keeps this machine's copy, which goes on past the
+      // backed-up one, instead of putting the older version back over it.
+      const transcript = join(project, `${PARENT}.jsonl`);
+      appendFileSync(transcript, `${JSON.stringify({ type: 'user', sessionId: PARENT, uuid: 'here', message: { role: 'user', content: 'written on the desktop' } })}\n`);
+      const [parent] = new SessionDb(b.db.db).find(PARENT, 'claude-code');
+      const again = await continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) });
+      expect(readFileSync(transcript, 'utf8')).toContain('written on the desktop');
+      expect(again.replaced).toEqual([]);
+      expect(again.unchanged).toContain(transcript);
+      expect(again.notes.join(' ')).toContain(`Kept ${transcript}`);
     } finally {
       await b.close();
     }

@@ -1,7 +1,7 @@
 // Continue on this machine: a listed session's files put where this machine's agent looks for
 // them (path-mapped), what the agent needs to list it updated, and the agent's own way to resume
 // it. Sessions stored in a file of their own are written whole (a differing local copy is kept in
-// a safety snapshot first). Sessions that are rows of a database every session shares (OpenCode's
+// a safety snapshot first; one that goes on past the backed-up copy is left as it is). Sessions that are rows of a database every session shares (OpenCode's
 // `opencode.db`, Goose's `sessions.db`, Cursor's global `state.vscdb`) are merged into this
 // machine's database row by row, never by replacing the file, which holds this machine's other
 // sessions too.
@@ -149,7 +149,12 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
     const local = await readFile(p.target).catch(() => undefined);
     // A database with a log beside it holds more than its file (sqlite-logs.ts).
     if (local?.equals(p.bytes) && !(await hasPendingLog(p.target))) result.unchanged.push(p.target);
-    else if (local) differing.push(p.target);
+    else if (local && p.target.endsWith('.jsonl') && local.length > p.bytes.length && local.subarray(0, p.bytes.length).equals(p.bytes)) {
+      // A transcript as backed up and more written here since (continued on this machine): this
+      // copy is ahead, and putting the older one back would undo that work.
+      result.unchanged.push(p.target);
+      result.notes.push(`Kept ${p.target}: it holds the backed-up session and more written on this machine since.`);
+    } else if (local) differing.push(p.target);
   }
   if (differing.length > 0) await options.safetySnapshot(differing);
   for (const p of plan) {
