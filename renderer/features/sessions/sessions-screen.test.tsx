@@ -87,6 +87,8 @@ describe('Sessions screen', () => {
     await waitFor(() => expect(mock.callsTo('sessions.search')).toHaveLength(1));
     const mark = await screen.findByText('billing test', { selector: 'mark' });
     expect(mark.closest('button')?.getAttribute('data-session-id')).toBe('three');
+    // The header counts what is listed: the hits, not the 3 sessions.
+    expect(screen.getByText('1 session mentions “"billing test"”')).toBeTruthy();
 
     fireEvent.click(mark.closest('button') as HTMLElement);
     await screen.findByText('fix the billing test');

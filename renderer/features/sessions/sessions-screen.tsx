@@ -13,7 +13,7 @@ import { basename, formatCount, formatRelative } from '../../lib/format.ts';
 import { useNow } from '../../lib/use-now.ts';
 import { useUi } from '../../stores/ui.ts';
 import { Conversation } from './conversation.tsx';
-import { useSessions } from './sessions-store.ts';
+import { SEARCH_LIMIT, useSessions } from './sessions-store.ts';
 import './sessions.css';
 
 const AGENT_NAMES: Record<string, string> = {
@@ -231,7 +231,15 @@ export function SessionsScreen() {
     <div className="page page-full">
       <PageHeader
         title="Sessions"
-        subtitle={sessions ? `${formatCount(sessions.length, 'session')} across ${formatCount(new Set(sessions.flatMap((s) => s.deviceIds)).size, 'device')}` : 'Every agent’s sessions on every device.'}
+        subtitle={
+          hits && !searching
+            ? hits.length >= SEARCH_LIMIT
+              ? `The ${SEARCH_LIMIT} sessions that best match “${query}” — add words to narrow it down`
+              : `${formatCount(hits.length, 'session')} ${hits.length === 1 ? 'mentions' : 'mention'} “${query}”`
+            : sessions
+              ? `${formatCount(sessions.length, 'session')} across ${formatCount(new Set(sessions.flatMap((s) => s.deviceIds)).size, 'device')}`
+              : 'Every agent’s sessions on every device.'
+        }
         actions={
           <Button icon="sync" busy={loading} onClick={() => void useSessions.getState().load(true)}>
             Refresh

@@ -8,6 +8,8 @@ import { call } from '../../api.ts';
 
 /** Items per page asked of main: a screenful or two, whatever the transcript's size. */
 export const PAGE_ITEMS = 100;
+/** Search hits asked of main: the best this many sessions (the screen says when there may be more). */
+export const SEARCH_LIMIT = 100;
 /** Pages held at most (those nearest the view are kept; the others are read again when scrolled back to). */
 export const KEEP_PAGES = 8;
 
@@ -99,7 +101,7 @@ export const useSessions = create<SessionsState>()((set, get) => ({
       return;
     }
     set({ searching: true });
-    const result = await call('sessions.search', { text: query, filter: filterOf(get()), limit: 100 });
+    const result = await call('sessions.search', { text: query, filter: filterOf(get()), limit: SEARCH_LIMIT });
     if (serial !== searchSerial) return; // a newer search is under way
     if (result.ok) set({ hits: result.value, searching: false, error: undefined });
     else set({ hits: [], searching: false, error: result.error });
