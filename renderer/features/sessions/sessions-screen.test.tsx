@@ -106,6 +106,8 @@ describe('Sessions screen', () => {
 
     fireEvent.click(screen.getByRole('button', { name: /Continue on this machine/ }));
     await screen.findByText('cd /home/bob/shop && claude --resume three');
+    // Where the files landed, not only how many.
+    expect(screen.getByRole('list', { name: 'Files restored' }).textContent).toBe('/home/bob/.claude/projects/-home-bob-shop/three.jsonl');
 
     // A filter goes to main with the list and the search.
     await act(async () => {

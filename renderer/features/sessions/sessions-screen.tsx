@@ -191,6 +191,16 @@ function SessionDetail() {
           ) : (
             <p className="resume-how-to">{continued.howTo}</p>
           )}
+          {continued.written.length + continued.replaced.length > 0 && (
+            <ul className="continue-files" aria-label="Files restored">
+              {[...continued.written, ...continued.replaced].slice(0, 3).map((f) => (
+                <li key={f} className="break mono small">
+                  {f}
+                </li>
+              ))}
+              {continued.written.length + continued.replaced.length > 3 && <li>and {formatCount(continued.written.length + continued.replaced.length - 3, 'more file')}</li>}
+            </ul>
+          )}
           {continued.replaced.length > 0 && <p>The local copy it replaced is in a safety snapshot.</p>}
           {continued.notes.map((n) => (
             <p key={n}>{n}</p>
