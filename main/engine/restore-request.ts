@@ -4,7 +4,8 @@
 // do before anything is written — which files it writes, which existing ones it keeps or
 // replaces — and `executeRestore` does exactly that: when it replaces files, it first takes a
 // safety snapshot of exactly those files (never a whole folder around them), under their
-// original paths, so that restoring the safety snapshot to its place puts them back. A file
+// original paths, so that restoring the safety snapshot to its place puts them back; a file it
+// can't hold as it is (its credentials never leave this computer) is kept, not replaced. A file
 // already there exactly as the snapshot holds it (restore/same-content.ts) is left alone: it is
 // neither written nor replaced, and it never makes a restore refuse.
 
@@ -53,6 +54,8 @@ export interface RestorePlan {
   bytes: number;
   /** Absolute paths of files that already exist where the restore writes and differ from the snapshot's, in the order found. */
   existing: string[];
+  /** The bytes of the path on the disk of each of `existing` whose name isn't UTF-8 (shown escaped there). */
+  existingRaw: ReadonlyMap<string, Buffer>;
   /** Files already there exactly as the snapshot holds them (content and permissions): left as they are. */
   unchanged: string[];
   /** What the restore writes: `files` and `bytes` less what is unchanged (and, keeping, what exists). */
@@ -72,6 +75,12 @@ export interface ExecutedRestore {
   kept: number;
   /** Existing files replaced (each held by the safety snapshot). */
   overwritten: number;
+  /**
+   * Existing files the plan would replace but the safety snapshot doesn't hold as they are: their
+   * credentials never leave this computer (scrubbed or kept local), so replacing them would lose
+   * those for good. They are kept (and counted in `kept`).
+   */
+  heldBack: string[];
   /** Existing files that already were as in the snapshot, left as they are. */
   unchanged: number;
   safetySnapshotId?: SnapshotId;
@@ -176,10 +185,11 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
     return held;
   });
   const existing = found.filter((_, i) => !same[i]).map((f) => f.dest);
+  const existingRaw = new Map(found.flatMap((f, i) => (!same[i] && typeof f.disk !== 'string' ? [[f.dest, f.disk] as const] : [])));
   const unchanged = found.filter((_, i) => same[i]).map((f) => f.dest);
   const unwritten = found.filter((_, i) => same[i] || request.existing === 'keep');
   const write = { files: files - unwritten.length, bytes: bytes - unwritten.reduce((n, f) => n + f.entry.size, 0) };
-  return { steps: planned, files, bytes, existing, unchanged, write, existingAction: request.existing, safetySnapshot: request.existing === 'overwrite' && existing.length > 0 };
+  return { steps: planned, files, bytes, existing, existingRaw, unchanged, write, existingAction: request.existing, safetySnapshot: request.existing === 'overwrite' && existing.length > 0 };
 }
 
 /** Backup sources holding exactly `paths` (absolute), each under `safety/<label>` of its step's folder. */
@@ -196,6 +206,24 @@ export function safetySources(plan: RestorePlan): BackupSource[] {
   return [...byBase.values()];
 }
 
+/** The files of `plan.existing` that the safety snapshot `id` doesn't hold exactly as they are on the disk now. */
+async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: SnapshotId | undefined): Promise<string[]> {
+  if (!id) return [...plan.existing];
+  const snap = await repo.findSnapshot(id);
+  const reader = repo.reader();
+  let comparisons = COMPARISONS.get(repo);
+  if (!comparisons) COMPARISONS.set(repo, (comparisons = new ContentComparisons()));
+  const out: string[] = [];
+  for (const dest of plan.existing) {
+    const step = plan.steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
+    const path = step ? `${SAFETY_PREFIX}${step.base.label}/${toPosix(relative(step.base.path, dest))}` : undefined;
+    const entry = path ? await reader.resolve(snap, path).then((r) => r.entry, () => undefined) : undefined;
+    const held = entry?.type === 'symlink' || (entry?.type === 'file' && (await comparisons.holds(repo.codec, `${id}\0${path}\0${dest}`, plan.existingRaw.get(dest) ?? dest, entry)));
+    if (!held) out.push(dest);
+  }
+  return out;
+}
+
 /** Does what `plan` says: the safety snapshot first when files are overwritten, then the restore. */
 export interface ExecuteOptions {
   /** The machine's agents: their credential rules apply to the safety snapshot too. */
@@ -205,7 +233,7 @@ export interface ExecuteOptions {
 }
 
 export async function executeRestore(repo: Repository, request: RestoreRequest, plan: RestorePlan, options: ExecuteOptions): Promise<ExecutedRestore> {
-  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, unchanged: 0, places: [] };
+  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, heldBack: [], unchanged: 0, places: [] };
   // The plan's view of the disk is the restore's: what it found the same is left alone, and only
   // what it found differing (held by the safety snapshot) is replaced. A file that appeared
   // since is kept as it is: nothing holds it.
@@ -215,7 +243,9 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
     const result = await runBackup(repo, { sources: withAgentRules(safetySources(plan), options.ctx), reason: 'before-restore', force: true, signal: options.signal });
     if (result.snapshotId) out.safetySnapshotId = result.snapshotId;
-    out.overwritten = plan.existing.length;
+    out.heldBack = await notHeldBySafety(repo, plan, result.snapshotId);
+    for (const path of out.heldBack) replace.delete(path);
+    out.overwritten = replace.size;
   }
   const damaged: string[] = [];
   for (const step of plan.steps) {

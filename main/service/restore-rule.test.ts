@@ -93,6 +93,19 @@ describe('one restore rule for the CLI and the app', () => {
     expect(diff).toEqual([{ path: `safety/${transcript.path}`, change: 'changed', sizeBefore: expect.any(Number), sizeAfter: 13 }]);
   });
 
+  it('with overwrite, a file whose credentials the snapshots never hold is kept, not replaced by its scrubbed copy', async () => {
+    const settings = join(home, '.claude', 'settings.json');
+    const before = readFileSync(settings, 'utf8');
+    expect(before).toContain('ANTHROPIC_API_KEY');
+    const request = { snapshotId: snap.id, paths: ['claude-code/config/settings.json'], target: { kind: 'original' as const }, overwrite: true };
+    expect(await service.handlers['snapshots.restorePlan'](request)).toMatchObject({ existing: 1, safetySnapshot: true });
+    const job = await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId);
+    expect(job.status).toBe('done');
+    expect(readFileSync(settings, 'utf8')).toBe(before);
+    expect(job.summary).toContain('1 existing file(s) kept as they were (1 of them because they hold credentials');
+    expect(job.summary).not.toContain('replaced file(s)');
+  });
+
   it('into a folder that is a file, or lies under one: refused before the plan, saying what to do, and nothing written', async () => {
     const file = join(base, 'a-file');
     writeFileSync(file, 'mine\n');

@@ -239,6 +239,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
       throw error;
     });
     if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
+    if (result.heldBack.length > 0) out.info(`Kept ${result.heldBack.length} file(s) as they are: they hold credentials, which never leave this computer, so no safety snapshot could keep them (${result.heldBack.slice(0, 3).join(', ')}${result.heldBack.length > 3 ? ', …' : ''}).`);
     out.endProgress();
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
       result.files + result.symlinks + result.kept === 0 && result.unchanged > 0
