@@ -16,6 +16,7 @@ import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
+import { compileRules, rulesFor } from './backup/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
@@ -206,8 +207,12 @@ export function safetySources(plan: RestorePlan): BackupSource[] {
   return [...byBase.values()];
 }
 
-/** The files of `plan.existing` that the safety snapshot `id` doesn't hold exactly as they are on the disk now. */
-async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: SnapshotId | undefined): Promise<string[]> {
+/**
+ * The files of `plan.existing` that the safety snapshot `id` (of `sources`) doesn't hold as they
+ * are on the disk now. A database is held as SQLite's consistent copy, never as its bytes: held
+ * when the snapshot has it and no credential rule cleaned it.
+ */
+async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: SnapshotId | undefined, sources: readonly BackupSource[]): Promise<string[]> {
   if (!id) return [...plan.existing];
   const snap = await repo.findSnapshot(id);
   const reader = repo.reader();
@@ -218,7 +223,10 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: Snapshot
     const step = plan.steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
     const path = step ? `${SAFETY_PREFIX}${step.base.label}/${toPosix(relative(step.base.path, dest))}` : undefined;
     const entry = path ? await reader.resolve(snap, path).then((r) => r.entry, () => undefined) : undefined;
-    const held = entry?.type === 'symlink' || (entry?.type === 'file' && (await comparisons.holds(repo.codec, `${id}\0${path}\0${dest}`, plan.existingRaw.get(dest) ?? dest, entry)));
+    const source = step && sources.find((s) => s.label === `${SAFETY_PREFIX}${step.base.label}`);
+    const rel = step ? toPosix(relative(step.base.path, dest)) : '';
+    const database = entry?.type === 'file' && source !== undefined && compileRules(source).isSqlite(rel) && rulesFor(source.contentRules, rel).length === 0;
+    const held = database || entry?.type === 'symlink' || (entry?.type === 'file' && (await comparisons.holds(repo.codec, `${id}\0${path}\0${dest}`, plan.existingRaw.get(dest) ?? dest, entry)));
     if (!held) out.push(dest);
   }
   return out;
@@ -241,9 +249,10 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
   const replace = new Set(plan.existing);
   if (plan.safetySnapshot) {
     options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
-    const result = await runBackup(repo, { sources: withAgentRules(safetySources(plan), options.ctx), reason: 'before-restore', force: true, signal: options.signal });
+    const sources = withAgentRules(safetySources(plan), options.ctx);
+    const result = await runBackup(repo, { sources, reason: 'before-restore', force: true, signal: options.signal });
     if (result.snapshotId) out.safetySnapshotId = result.snapshotId;
-    out.heldBack = await notHeldBySafety(repo, plan, result.snapshotId);
+    out.heldBack = await notHeldBySafety(repo, plan, result.snapshotId, sources);
     for (const path of out.heldBack) replace.delete(path);
     out.overwritten = replace.size;
   }
