@@ -48,7 +48,7 @@ describe('makeDirs', () => {
     const script = `mount -t tmpfs -o ro,size=64k cairn-test "$1" || exit 97; exec "$2" --experimental-strip-types --no-warnings --input-type=module -e "$3" "$1"`;
     const run = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', join(root, 'mnt'), process.execPath, probe], { encoding: 'utf8' });
     if (run.error || run.status === 97 || (run.status !== 0 && /unshare|Operation not permitted/.test(run.stderr))) {
-      console.log(`skipped: no read-only mount for this test here (${run.error?.message ?? run.stderr.trim().split('\n')[0]})`);
+      process.stdout.write(`[make-dirs] skipped: no read-only mount for this test here (${run.error?.message ?? run.stderr.trim().split('\n')[0]})\n`);
       return;
     }
     expect(run.stderr).toBe('');
