@@ -58,7 +58,10 @@ export function Sidebar() {
         <StatusPill status={status} />
         <div className="sidebar-meta">
           {deviceName && <div className="sidebar-device">{deviceName}</div>}
-          <div>Synced {formatRelative(lastSyncAt, now, 'past')}</div>
+          {/* After a sync that failed (or couldn't reach the vault), the time is the last one that worked. */}
+          <div>
+            {status?.state === 'error' || status?.state === 'offline' ? 'Last synced' : 'Synced'} {formatRelative(lastSyncAt, now, 'past')}
+          </div>
         </div>
       </div>
     </nav>
