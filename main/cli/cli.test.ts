@@ -2,7 +2,7 @@
 // and a backup killed with SIGKILL in the middle of its uploads.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -116,6 +116,21 @@ describe('cairn', () => {
     expect(cairn(['key', 'recovery', '--repo', repo, '--cancel'], { CAIRN_NEW_RECOVERY_KEY: third }).code).toBe(0);
     expect(withKey(third).code).toBe(3);
     expect(withKey(fresh).code).toBe(0);
+  });
+
+  it('says which links to folders it kept as links, whose content is not in the snapshot', () => {
+    const base = tempDir('cairn-cli-links-');
+    const tree = join(base, 'agent');
+    mkdirSync(join(base, 'other-disk', 'projects'), { recursive: true });
+    writeFileSync(join(base, 'other-disk', 'projects', 's.jsonl'), '{}\n');
+    mkdirSync(tree);
+    writeFileSync(join(tree, 'notes.txt'), 'x');
+    symlinkSync(join(base, 'other-disk', 'projects'), join(tree, 'projects'));
+    const run = cairn(['backup', '--repo', vault, tree]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`Links to folders are kept as links; what they hold is not in this snapshot: ${join(tree, 'projects')} → ${join(base, 'other-disk', 'projects')}.`);
+    const json = JSON.parse(cairn(['backup', '--repo', vault, '--json', '--force', tree]).stdout) as { linkedFolders?: unknown };
+    expect(json.linkedFolders).toEqual([{ path: join(tree, 'projects'), target: join(base, 'other-disk', 'projects') }]);
   });
 
   it('fails with clear messages and distinct exit codes', () => {

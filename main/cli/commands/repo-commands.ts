@@ -136,6 +136,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         stats: s,
         resumedFiles: result.resumedFiles,
         warnings: result.warnings,
+        ...(result.linkedFolders.length > 0 ? { linkedFolders: result.linkedFolders } : {}),
         uploadedWaiting: outcome.flushed,
         ...(outcome.stillWaiting.length > 0 ? { stillWaiting: outcome.stillWaiting } : {}),
         ...(created ? { createdVault: created } : {}),
@@ -159,6 +160,12 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
                 .filter(Boolean)
                 .join('\n'),
           outcome.offline ? `${outcome.offline.waiting} snapshot(s) wait on this device; the next backup or sync that reaches the vault uploads them.` : '',
+          result.linkedFolders.length > 0
+            ? `Links to folders are kept as links; what they hold is not in this snapshot: ${result.linkedFolders
+                .slice(0, 3)
+                .map((l) => `${l.path} → ${l.target}`)
+                .join(', ')}${result.linkedFolders.length > 3 ? `, and ${result.linkedFolders.length - 3} more` : ''}. To keep it, back up those folders too ('cairn backup FOLDER'), or move them back in place of the links.`
+            : '',
           result.warnings.length > 0 ? `Complete with warnings: ${result.warnings.length} file(s) or folder(s) could not be read and are not in this snapshot (listed above); the next backup tries them again.` : '',
         ]
           .filter(Boolean)

@@ -130,6 +130,8 @@ export interface BackupResult {
   warnings: BackupWarning[];
   /** Files left out because of a credential rule, with the rule's reason. */
   keptLocal: KeptLocal[];
+  /** Links to folders, kept as links: what they hold is not in the snapshot (BackupOutcome.linkedFolders). */
+  linkedFolders: { path: string; target: string }[];
   /** Changed files whose verified prefix was not chunked again (they grew by appends). */
   resumedFiles: number;
 }
@@ -293,7 +295,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? Date.now;
   const started = now();
   const outcome = new BackupOutcome(options.onWarning);
-  const { stats, warnings, keptLocal } = outcome;
+  const { stats, warnings, keptLocal, linkedFolders } = outcome;
   const reporter = new ProgressReporter('scanning', options.onProgress, now);
   const checkAbort = cancelCheck(options.signal, 'The backup was cancelled. Nothing was lost: the previous snapshots are intact.');
   const { last, parentCheck, locking } = await prepare(options, now);
@@ -327,7 +329,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       finish();
       reporter.phase('done');
       if (files.cacheDirty) db.updateFiles(files.cacheChanges());
-      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, resumedFiles: files.resumedFiles };
+      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, linkedFolders, resumedFiles: files.resumedFiles };
     }
     // Every file is read by now: the walk's own counts are the totals, exactly.
     reporter.progress.filesTotal = reporter.progress.filesDone;
@@ -359,7 +361,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     locking.lock = undefined;
     await settleAll([held?.release().catch(() => undefined) ?? Promise.resolve(), options.afterSnapshot?.() ?? Promise.resolve()]);
     reporter.phase('done');
-    return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, resumedFiles: files.resumedFiles };
+    return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, linkedFolders, resumedFiles: files.resumedFiles };
   } finally {
     await parentCheck?.catch(() => undefined);
     // A lock still being asked for (early, see onFirstBlob) when the run failed: stop asking (a

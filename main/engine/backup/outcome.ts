@@ -21,6 +21,12 @@ export class BackupOutcome {
   readonly stats: SnapshotStats = emptyStats();
   readonly warnings: BackupWarning[] = [];
   readonly keptLocal: KeptLocal[] = [];
+  /**
+   * Links to folders, kept as links (Cairn never follows a link in a tree): what they hold is not
+   * in the snapshot. A `~/.claude/projects` moved to another disk and linked back held every
+   * session, and the backup said nothing (measured: 0 files, "Snapshot saved").
+   */
+  readonly linkedFolders: { path: string; target: string }[] = [];
   private readonly onWarning: ((warning: BackupWarning) => void) | undefined;
 
   constructor(onWarning?: (warning: BackupWarning) => void) {

@@ -6,7 +6,7 @@
 // valid UTF-8 is kept exactly.
 
 import { isUtf8 } from 'node:buffer';
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
 import { readlink } from 'node:fs/promises';
 import type { BigIntStats, Dirent } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +33,15 @@ function lstatOrUndefined(path: FsPath): BigIntStats | undefined {
     return lstatSync(fsArg(path), { bigint: true });
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `path` (a link) leads to a folder. */
+function isFolder(path: FsPath): boolean {
+  try {
+    return statSync(fsArg(path)).isDirectory();
+  } catch {
+    return false; // dangling, a loop, or not ours to read
   }
 }
 
@@ -105,6 +114,7 @@ async function otherEntry(w: Walker, rules: CompiledRules, d: Dirent<Buffer>, at
     const st = lstatOrUndefined(at.abs);
     const target = await readlink(fsArg(at.abs)).catch(() => undefined);
     if (!st || target === undefined) return undefined;
+    if (isFolder(at.abs)) w.outcome.linkedFolders.push({ path: showPath(at.abs), target });
     return { name: at.name, type: 'symlink', mode: Number(st.mode) & 0o7777, mtimeNs: st.mtimeNs.toString(), size: 0, target, ...withRaw(at) };
   }
   if (rules.classify(at.rel) === 'included') w.outcome.stats.specialSkipped = (w.outcome.stats.specialSkipped ?? 0) + 1;
