@@ -2,6 +2,7 @@
 // the service's EngineStatus), and a provider that throttles is waited for — "Waiting for …" —
 // never shown as a failure and never sent to the outbox.
 
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../shared/models.ts';
@@ -14,7 +15,7 @@ import type { BlobStore } from '../engine/storage/index.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { SERVICE_STORE_OPTIONS } from './cairn-service.ts';
 import { createCairnService } from './index.ts';
-import { skippedPart } from './sync-handlers.ts';
+import { linkedPart, skippedPart } from './sync-handlers.ts';
 
 
 afterAll(() => removeTempDirs());
@@ -111,3 +112,27 @@ describe("a sync's line in the activity list", () => {
     expect(skippedPart([damaged, { ...damaged, path: 'codex/home/sessions/x.jsonl' }])).toEqual([`not pulled: claude-code/config/projects/-app/s1.jsonl of laptop, because ${damaged.why} (and 1 more)`]);
   });
 });
+
+describe("a sync's line in the activity list, for a link to a folder", () => {
+  it('says what was not backed up: the linked folder, where it points, and what to do', async () => {
+    const base = tempDir('cairn-linked-sync-');
+    const home = join(base, 'home');
+    const elsewhere = join(base, 'other-disk', 'projects');
+    mkdirSync(join(elsewhere, '-app'), { recursive: true });
+    writeFileSync(join(elsewhere, '-app', 's.jsonl'), '{"type":"user","message":{"role":"user","content":"hi"}}\n');
+    mkdirSync(join(home, '.claude'), { recursive: true });
+    writeFileSync(join(home, '.claude', 'settings.json'), '{}');
+    symlinkSync(elsewhere, join(home, '.claude', 'projects'));
+    const service = await createCairnService({ stateDir: join(base, 'state'), secrets: new MemorySecretStore(), home, env: {}, platform: 'linux' });
+    try {
+      await service.handlers['setup.createVault']({ location: { provider: 'local', prefix: '', path: join(base, 'vault') }, passphrase: 'a long passphrase', deviceName: 'laptop' });
+      const job = await waitForJob(service, (await service.handlers['sync.now']({})).jobId);
+      expect(job.status).toBe('done');
+      expect(job.summary).toContain(`not backed up: what ${join(home, '.claude', 'projects')} holds, a link to ${elsewhere}`);
+    } finally {
+      await service.close();
+    }
+    expect(linkedPart([])).toEqual([]);
+  });
+});
+

@@ -65,9 +65,18 @@ function syncSummary(ctx: ServiceContext, outcome: SyncOutcome): string {
     result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
     ...(pulled ? [`${pulled} file(s) from other devices`] : []),
     ...skippedPart(result.pull.skipped ?? []),
+    ...linkedPart(result.backup.linkedFolders),
   ];
   const summary = parts.join('; ');
   return `${summary.charAt(0).toUpperCase()}${summary.slice(1)}.`;
+}
+
+/** Links to folders the backup kept as links (their content is not in the snapshot): the first, and how many. */
+export function linkedPart(linked: readonly { path: string; target: string }[]): string[] {
+  const first = linked[0];
+  if (!first) return [];
+  const more = linked.length > 1 ? ` (and ${linked.length - 1} more)` : '';
+  return [`not backed up: what ${first.path} holds, a link to ${first.target}${more} (links are kept as links; back that folder up too, or move it back in place of the link)`];
 }
 
 /** Files of other devices the pull left alone (damaged in the vault, or names it can't place): the first, and how many. */
