@@ -218,14 +218,17 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: Snapshot
   const reader = repo.reader();
   let comparisons = COMPARISONS.get(repo);
   if (!comparisons) COMPARISONS.set(repo, (comparisons = new ContentComparisons()));
+  // Each safety source's rules, compiled once (they say which files are databases).
+  const rules = new Map(sources.map((s) => [s.label, compileRules(s)]));
   const out: string[] = [];
   for (const dest of plan.existing) {
     const step = plan.steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
-    const path = step ? `${SAFETY_PREFIX}${step.base.label}/${toPosix(relative(step.base.path, dest))}` : undefined;
-    const entry = path ? await reader.resolve(snap, path).then((r) => r.entry, () => undefined) : undefined;
-    const source = step && sources.find((s) => s.label === `${SAFETY_PREFIX}${step.base.label}`);
+    const label = step && `${SAFETY_PREFIX}${step.base.label}`;
     const rel = step ? toPosix(relative(step.base.path, dest)) : '';
-    const database = entry?.type === 'file' && source !== undefined && compileRules(source).isSqlite(rel) && rulesFor(source.contentRules, rel).length === 0;
+    const path = label && `${label}/${rel}`;
+    const entry = path ? await reader.resolve(snap, path).then((r) => r.entry, () => undefined) : undefined;
+    const source = label ? sources.find((s) => s.label === label) : undefined;
+    const database = entry?.type === 'file' && source !== undefined && rules.get(source.label)?.isSqlite(rel) === true && rulesFor(source.contentRules, rel).length === 0;
     const held = database || entry?.type === 'symlink' || (entry?.type === 'file' && (await comparisons.holds(repo.codec, `${id}\0${path}\0${dest}`, plan.existingRaw.get(dest) ?? dest, entry)));
     if (!held) out.push(dest);
   }

@@ -38,7 +38,6 @@ export async function hasPendingLog(path: string): Promise<boolean> {
   return startsWith(`${path}-journal`, JOURNAL_MAGIC);
 }
 
-
 /**
  * After a database was put in place at `path` (a restore, a pull): removes the log and
  * shared-memory files beside it, which were the replaced database's. Returns what it removed.

@@ -6,7 +6,6 @@
 
 import { randomBytes } from 'node:crypto';
 import { access, copyFile, open, rename, rm, stat } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 
@@ -77,7 +76,7 @@ async function viaBackup(db: Database.Database, tmp: string): Promise<void> {
   });
   // A source locked by a writer for longer than the busy timeout: better-sqlite3's backup ends
   // with 0 pages and no file (measured), as if it had copied an empty database.
-  if (!existsSync(tmp)) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+  if (!(await exists(tmp))) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
 }
 
 const isLocked = (error: unknown): boolean => /^SQLITE_(BUSY|LOCKED)/.test(String((error as { code?: unknown } | undefined)?.code ?? ''));
