@@ -23,4 +23,13 @@ describe('toErrorRecord', () => {
     expect(toErrorRecord(new Error('boom'))).toEqual({ code: 'internal', message: 'Unexpected error: boom', retryable: false });
     expect(toErrorRecord(fsError('EIO', 'read', '/x')).code).toBe('internal');
   });
+
+  it('says which disk is full: the file Cairn could not write, or the state folder whose database could not grow', () => {
+    const copy = Object.assign(fsError('ENOSPC', 'copyfile', '/home/a/.local/share/opencode/opencode.db'), { dest: '/state/vaults/v1/tmp/b/x.sqlite.tmp' });
+    expect(toErrorRecord(copy)).toEqual({ code: 'disk_full', message: 'The disk is full: Cairn could not write /state/vaults/v1/tmp/b/x.sqlite.tmp. Free some space and try again.', retryable: false });
+    const sqlite = Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    expect(toErrorRecord(sqlite, { stateDir: '/home/a/.config/cairn' }).message).toBe("The disk holding Cairn's state folder (/home/a/.config/cairn) is full: its database could not grow. Free some space and try again.");
+    expect(toErrorRecord(sqlite).message).toBe("The disk holding Cairn's state folder is full: its database could not grow. Free some space and try again.");
+    expect(toErrorRecord(Object.assign(new Error('ENOSPC'), { code: 'ENOSPC' })).message).toBe('The disk is full. Free some space and try again.');
+  });
 });

@@ -132,18 +132,37 @@ export function isCairnError(error: unknown): error is CairnError {
 export const STATE_DB_DAMAGED_HELP =
   "Move the file state.db (and state.db-wal, state.db-shm beside it) out of the vault's folder in Cairn's state folder (vaults/<vault id>/), then run again: Cairn makes a new one from the vault. The next backup reads every file again, and the next sync may bring back sessions deleted on this machine.";
 
+/** Where the error happened, for what the error itself doesn't say. */
+export interface ErrorPlace {
+  /** Cairn's state folder: SQLite's "database or disk is full" names no file, and every database Cairn writes (its own, and its copies of agents' databases) is in it. */
+  stateDir?: string;
+}
+
 /** Turns anything thrown into a record safe to show or send across IPC. */
-export function toErrorRecord(error: unknown): ErrorRecord {
+export function toErrorRecord(error: unknown, place: ErrorPlace = {}): ErrorRecord {
   if (error instanceof CairnError) return error.toRecord();
   const errno = (error as NodeJS.ErrnoException | undefined)?.code;
-  // SQLite says it its own way (the state database on a full disk).
-  if (errno === 'ENOSPC' || errno === 'SQLITE_FULL') return { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false };
+  if (errno === 'ENOSPC' || errno === 'SQLITE_FULL') return diskFull(error, place);
   const message = error instanceof Error ? error.message : String(error);
   // Cairn's own database (state.db) damaged on this disk: the vault is not, and a new one is made from it.
   if (typeof errno === 'string' && (errno.startsWith('SQLITE_CORRUPT') || errno === 'SQLITE_NOTADB')) {
     return { code: 'integrity', message: `Cairn's local state database is damaged (${message}); the vault is not. ${STATE_DB_DAMAGED_HELP}`, retryable: false };
   }
   return describeFileError(error) ?? { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
+}
+
+/** A full disk, said with the place Cairn could not write (measured: "The disk is full" left people guessing which disk). */
+function diskFull(error: unknown, place: ErrorPlace): ErrorRecord {
+  const e = error as { code?: unknown; path?: string; dest?: string };
+  // copyfile's error names the source in `path` and what it wrote in `dest`.
+  const written = e.code === 'ENOSPC' ? (e.dest ?? e.path) : undefined;
+  const where =
+    written !== undefined
+      ? `The disk is full: Cairn could not write ${written}.`
+      : e.code === 'SQLITE_FULL'
+        ? `The disk holding Cairn's state folder${place.stateDir ? ` (${place.stateDir})` : ''} is full: its database could not grow.`
+        : 'The disk is full.';
+  return { code: 'disk_full', message: `${where} Free some space and try again.`, retryable: false };
 }
 
 /**

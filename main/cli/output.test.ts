@@ -25,9 +25,9 @@ describe('a failure no one waited for', () => {
       return true;
     });
     try {
-      const status = unhandledFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }));
+      const status = unhandledFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), ['backup', '--state-dir', '/home/a/cairn-state']);
       expect(status).toBe(EXIT.disk_full);
-      expect(written.join('')).toBe('cairn: The disk is full. Free some space and try again.\n');
+      expect(written.join('')).toBe("cairn: The disk holding Cairn's state folder (/home/a/cairn-state) is full: its database could not grow. Free some space and try again.\n");
     } finally {
       spy.mockRestore();
     }

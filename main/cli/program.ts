@@ -1,9 +1,11 @@
 // The `cairn` command line: argument parsing (commander), dispatch, and the mapping of errors
 // to messages and exit statuses.
 
+import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
+import { defaultStateDir } from '../engine/paths.ts';
 import { describeSystemError } from './local-paths.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
 
@@ -173,8 +175,20 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
 }
 
 /** An error as the CLI says it: a file-system error with its path, else the error's own record. */
-function recordOf(error: unknown): ErrorRecord {
-  return (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error);
+function recordOf(error: unknown, argv: readonly string[] = []): ErrorRecord {
+  const sqliteFull = (error as { code?: unknown } | undefined)?.code === 'SQLITE_FULL';
+  return (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error, sqliteFull ? { stateDir: stateDirOf(argv) } : {});
+}
+
+/** The state folder the command line names (`--state-dir D` or `--state-dir=D`), else the default one; undefined when that is not valid. */
+function stateDirOf(argv: readonly string[]): string | undefined {
+  const at = argv.indexOf('--state-dir');
+  const given = at >= 0 ? argv[at + 1] : argv.find((a) => a.startsWith('--state-dir='))?.slice('--state-dir='.length);
+  try {
+    return given ? resolve(given) : defaultStateDir();
+  } catch {
+    return undefined; // a relative CAIRN_STATE_DIR: said by the command already
+  }
 }
 
 /**
@@ -183,8 +197,8 @@ function recordOf(error: unknown): ErrorRecord {
  * command's own error was said (a cleanup's write failing on a full disk did). It is said as any
  * error is, and the run ends as it would have, with that error's status unless it fails itself.
  */
-export function unhandledFailure(error: unknown): number {
-  const record = recordOf(error);
+export function unhandledFailure(error: unknown, argv: readonly string[] = process.argv.slice(2)): number {
+  const record = recordOf(error, argv);
   printError(record, false);
   if (process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
   return EXIT[record.code] ?? 1;
@@ -202,9 +216,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT.config;
     }
-    const record = recordOf(error);
+    const record = recordOf(error, argv);
     printError(record, json, { reported: error instanceof ReportedError });
-    if (record.code === 'internal' && process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
+    if (process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error).stack}\n`);
     return EXIT[record.code] ?? 1;
   }
 }

@@ -17,6 +17,8 @@ export interface JobQueueOptions {
   /** A job begins to run, and the last queued job has finished (see IdleCollector). */
   onBusy?: () => void;
   onIdle?: () => void;
+  /** Cairn's state folder, named when its disk is full (toErrorRecord). */
+  stateDir?: string;
 }
 
 export class JobQueue {
@@ -83,7 +85,7 @@ export class JobQueue {
         // A cancel that surfaced as a library's own abort error (not the engine's 'cancelled') is
         // still the cancel the user asked for, not an "Unexpected error".
         const cancelled = controller.signal.aborted && !(error instanceof CairnError) && isAbort(error);
-        job.error = toErrorRecord(cancelled ? new CairnError('cancelled', `The ${kind} was cancelled. Nothing was lost: the vault is as it was before it started or as a finished step left it.`, { cause: error }) : error);
+        job.error = toErrorRecord(cancelled ? new CairnError('cancelled', `The ${kind} was cancelled. Nothing was lost: the vault is as it was before it started or as a finished step left it.`, { cause: error }) : error, { stateDir: this.options.stateDir });
         job.status = job.error.code === 'cancelled' ? 'cancelled' : 'failed';
       } finally {
         if (this.current === job.id) this.current = undefined;

@@ -119,6 +119,7 @@ export function createServiceContext(options: CairnServiceOptions): ServiceConte
   const collector = new IdleCollector(options.collect === undefined ? v8Collector() : (options.collect ?? undefined));
   const jobs = new JobQueue({
     now,
+    stateDir: options.stateDir,
     onUpdate: (job) => {
       emit('job.progress', job);
       if (job.status !== 'running') changed();
