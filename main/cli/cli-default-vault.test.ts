@@ -105,6 +105,28 @@ describe('cairn backup on a fresh machine', () => {
     expect(relative.stderr).toContain("CAIRN_STATE_DIR must be an absolute path, not 'state'");
   });
 
+  it('init --repo on a machine with no vault makes that vault the one later commands use, and says so', () => {
+    const home = agentHome();
+    const base = tempDir('cairn-init-remember-');
+    const env = freshEnv(home, { CAIRN_PASSPHRASE: 'a passphrase for the nas vault' });
+    const stateDir = join(home, '.config', 'cairn');
+    const init = cairn(['init', '--repo', join(base, 'nas')], env);
+    expect(init.code, init.stderr).toBe(0);
+    expect(init.stdout).toContain(`Commands without --repo use it from now on on this machine (set up in ${join(stateDir, 'config.json')}).`);
+    // Before: this backup created the default local vault beside the one just made, and went there.
+    const backup = cairn(['backup'], env);
+    expect(backup.code, backup.stderr).toBe(0);
+    expect(backup.stderr).toContain(`Vault: ${join(base, 'nas')} (set up in ${join(stateDir, 'config.json')})`);
+    expect(existsSync(join(home, '.local', 'share', 'cairn', 'vault'))).toBe(false);
+    expect(JSON.parse(cairn(['snapshots', '--json', '--repo', join(base, 'nas')], env).stdout)).toHaveLength(1);
+    // A second vault made by name leaves the machine's vault as it is, and says how to use the new one.
+    const other = cairn(['init', '--repo', join(base, 'other'), '--json'], env);
+    expect(other.code, other.stderr).toBe(0);
+    expect(JSON.parse(other.stdout)).toMatchObject({ usedWithoutRepo: false });
+    expect(cairn(['init', '--repo', join(base, 'third')], env).stdout).toContain(`Commands without --repo still use ${join(base, 'nas')}`);
+    expect(cairn(['backup'], env).stderr).toContain(`Vault: ${join(base, 'nas')} (set up in`);
+  });
+
   const keyring = existsSync('/usr/bin/dbus-run-session') && existsSync('/usr/bin/gnome-keyring-daemon');
   if (!keyring) console.warn('[cli-default-vault] skipping the keychain case: dbus-run-session or gnome-keyring-daemon is not installed');
   it.skipIf(!keyring)('keeps the generated key in the OS keychain where there is one, and no key file', () => {

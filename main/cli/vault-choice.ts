@@ -97,7 +97,7 @@ const configuredSchema = z.object({
 });
 
 /** The vault the app (or an earlier CLI run) set up in this state folder, if any. */
-function configuredVault(stateDir: string): { location?: VaultLocation; problem?: ConfigProblem } {
+export function configuredVault(stateDir: string): { location?: VaultLocation; problem?: ConfigProblem } {
   const file = join(stateDir, 'config.json');
   if (!existsSync(file)) return {};
   let raw: unknown;

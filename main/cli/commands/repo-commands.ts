@@ -1,6 +1,6 @@
 // init, backup, snapshots, ls, restore, check, key: the commands over one vault.
 
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CairnError, ConfigError } from '../../../shared/errors.ts';
 import { ADAPTERS, contextFromProcess, presentAgents, toBackupSources, withAgentRules } from '../../engine/agents/index.ts';
 import type { BackupSource } from '../../engine/backup/index.ts';
@@ -8,7 +8,7 @@ import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { flushProgress, labelPaths, runBackup, throughOutbox } from '../../engine/operations.ts';
 import { summarise } from '../../service/views.ts';
-import { executeRestore, planRestore } from '../../engine/restore-request.ts';
+import { executeRestore, heldBackNote, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { checkVault } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
@@ -16,7 +16,7 @@ import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
 import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository, agentContext } from '../context.ts';
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
-import { chooseVault, describeSource } from '../vault-choice.ts';
+import { chooseVault, configuredVault, describeSource, rememberVault } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
 import { EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged, warningText } from '../output.ts';
@@ -59,13 +59,22 @@ export async function initCommand(opts: CommonOptions): Promise<void> {
     );
   });
   try {
-    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey, ...(bucket === 'created' ? { bucketCreated: true } : {}), ...(versioning ? { versioning } : {}) };
+    // The vault made here is this machine's vault when it has none yet: else the next `cairn
+    // backup` without --repo created the default local vault beside it (measured: `init --repo
+    // /mnt/nas/cairn`, then `backup` went to ~/.local/share/cairn/vault).
+    const configured = configuredVault(chosen.stateDir).location;
+    if (!configured) rememberVault(chosen, repo.vault.id);
+    const usedWithoutRepo = !configured || formatLocation(configured) === formatLocation(chosen.location);
+    const value = { vaultId: repo.vault.id, fingerprint: repo.vault.fingerprint, deviceId: repo.device.id, deviceName: repo.device.name, location: store.location, recoveryKey, usedWithoutRepo, ...(bucket === 'created' ? { bucketCreated: true } : {}), ...(versioning ? { versioning } : {}) };
     // Said at set-up, not first at the prune that frees nothing.
     if (versioning) out.warn(versionedBucketAdvice(versioning));
     out.result(value, () =>
       [
         `Created a vault at ${store.location}.`,
         `Key fingerprint: ${repo.vault.fingerprint}  (the same on every device that opens this vault)`,
+        usedWithoutRepo
+          ? `Commands without --repo use it from now on on this machine (set up in ${join(chosen.stateDir, 'config.json')}).`
+          : `Commands without --repo still use ${formatLocation(configured)} (set up in ${join(chosen.stateDir, 'config.json')}): give --repo ${formatLocation(chosen.location)} to use this one.`,
         '',
         'Recovery key — write it down and keep it somewhere safe. It is shown only now, and it is',
         'the only way in if the passphrase is forgotten:',
@@ -246,7 +255,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
       throw error;
     });
     if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
-    if (result.heldBack.length > 0) out.info(`Kept ${result.heldBack.length} file(s) as they are: they hold credentials, which never leave this computer, so no safety snapshot could keep them (${result.heldBack.slice(0, 3).join(', ')}${result.heldBack.length > 3 ? ', …' : ''}).`);
+    if (result.heldBack.length > 0) out.info(heldBackNote(result.heldBack));
     out.endProgress();
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
       result.files + result.symlinks + result.kept === 0 && result.unchanged > 0
