@@ -20,7 +20,8 @@ import { compileRules, rulesFor } from './backup/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
-import { ContentComparisons, damagedFilesError, restore } from './restore/index.ts';
+import { ContentComparisons, damagedFilesError, deniedFilesError, restore } from './restore/index.ts';
+import type { RestoreResult } from './restore/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import { nameBytes } from './vault/index.ts';
@@ -235,6 +236,11 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: Snapshot
   return out;
 }
 
+/** Says which files an overwriting restore kept (ExecutedRestore.heldBack), and why. */
+export function heldBackNote(paths: readonly string[]): string {
+  return `Kept ${paths.length} file(s) as they are: the safety snapshot could not hold them as they are (credentials never leave this computer, and a file Cairn may not read can't be kept), so replacing them could lose them (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''}).`;
+}
+
 /** Does what `plan` says: the safety snapshot first when files are overwritten, then the restore. */
 export interface ExecuteOptions {
   /** The machine's agents: their credential rules apply to the safety snapshot too. */
@@ -260,6 +266,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     out.overwritten = replace.size;
   }
   const damaged: string[] = [];
+  const denied: RestoreResult['denied'] = { files: [], dirs: [] };
   for (const step of plan.steps) {
     const res = await restore({
       vault: repo.vault.withSignal(options.signal),
@@ -283,9 +290,15 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     out.unchanged += res.unchanged;
     out.places.push({ label: step.base.label, target: step.target, files: res.files, bytes: res.bytes });
     damaged.push(...res.damaged);
+    denied.files.push(...res.denied.files);
+    denied.dirs.push(...res.denied.dirs);
   }
   // Files whose data is damaged in the vault were left out of every folder; the rest is in place.
-  if (damaged.length > 0) throw damagedFilesError(damaged, out.files, out.safetySnapshotId);
+  // What was kept is said with the error too: the summary that says it is not printed then.
+  const held = out.heldBack.length > 0 ? heldBackNote(out.heldBack) : '';
+  if (damaged.length > 0) throw damagedFilesError(damaged, out.files, out.safetySnapshotId, [denied.files.length > 0 ? deniedFilesError(denied, out.files).message : '', held].filter(Boolean).join(' '));
+  // Files in folders Cairn may not write were left out; the rest is in place.
+  if (denied.files.length > 0) throw deniedFilesError(denied, out.files, out.safetySnapshotId, held);
   return out;
 }
 

@@ -102,7 +102,7 @@ describe('one restore rule for the CLI and the app', () => {
     const job = await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId);
     expect(job.status).toBe('done');
     expect(readFileSync(settings, 'utf8')).toBe(before);
-    expect(job.summary).toContain('1 existing file(s) kept as they were (1 of them because they hold credentials');
+    expect(job.summary).toContain('1 existing file(s) kept as they were (1 of them because the safety snapshot could not hold them as they are: credentials never leave this computer');
     expect(job.summary).not.toContain('replaced file(s)');
   });
 

@@ -138,7 +138,7 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
         }
         const where = target.kind === 'folder' ? `into ${target.path}` : 'to their place';
         const same = done.unchanged > 0 ? `; ${done.unchanged} file(s) already matched the snapshot and were left as they are` : '';
-        const heldBack = done.heldBack.length > 0 ? ` (${done.heldBack.length} of them because they hold credentials, which never leave this computer, so no safety snapshot could keep them: restore into another folder to compare)` : '';
+        const heldBack = done.heldBack.length > 0 ? ` (${done.heldBack.length} of them because the safety snapshot could not hold them as they are: credentials never leave this computer, and a file Cairn may not read can't be kept; restore into another folder to compare)` : '';
         const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were${heldBack}` : '';
         const safety = done.safetySnapshotId && done.overwritten > 0 ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
         return `Restored ${done.files} file(s) ${where}${same}${kept}${safety}.`;

@@ -1,4 +1,4 @@
 // Restore: plan reads per pack, verify every blob, write files atomically; path safety.
-export { damagedFilesError, restore } from './restore.ts';
+export { damagedFilesError, deniedFilesError, restore } from './restore.ts';
 export type { RestoreOptions, RestoreResult } from './restore.ts';
 export { ContentComparisons } from './same-content.ts';

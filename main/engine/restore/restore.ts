@@ -6,9 +6,9 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
-import { lstat, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
-import { basename, join, relative, sep } from 'node:path';
-import { IntegrityError } from '../../../shared/errors.ts';
+import { access, constants, lstat, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import { ConfigError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ProgressInfo } from '../../../shared/models.ts';
 import type { StateDb } from '../state/index.ts';
@@ -67,6 +67,12 @@ export interface RestoreResult {
    * written), and folders whose listing is (ending in a separator; made, empty).
    */
   damaged: string[];
+  /**
+   * Files and symlinks not written because Cairn may not write into their folder (permission
+   * denied: a folder made by `sudo`, say), and those folders, outermost first. Everything else is
+   * restored.
+   */
+  denied: { files: string[]; dirs: string[] };
 }
 
 /** Temporary names this restore writes (see tmpName) and sweeps when an earlier run left them. */
@@ -126,7 +132,7 @@ const exists = (path: string | Buffer) => lstat(path).then(() => true, () => fal
 
 export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   const target = options.target;
-  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, unchanged: 0, renamed: [], damaged: [] };
+  const result: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, requests: 0, kept: 0, unchanged: 0, renamed: [], damaged: [], denied: { files: [], dirs: [] } };
   const reporter = new ProgressReporter('planning', options.onProgress);
   const checkAbort = cancelCheck(options.signal, 'The restore was cancelled. Files already restored are complete; no file was left half-written.');
   const yieldNow = yielder();
@@ -138,11 +144,13 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   // anything is written. (Into a new or empty folder there is nothing to check.)
   const targetEntries = await readdir(target).catch(() => [] as string[]);
   await applyOverwrite(options, sel, targetEntries.length === 0, result);
+
+  // 3. Folders, checked component by component against symlinks planted in the target. What
+  // lands in a folder Cairn may not write is left out, and named at the end; the rest is restored.
+  const { withLogs, denied } = await makeTargetDirs(target, sel.dirParts, targetEntries.length > 0);
+  if (denied.size > 0) leaveOutDenied(sel, denied, result);
   reporter.progress.filesTotal = sel.files.length;
   reporter.progress.bytesTotal = sel.files.reduce((n, f) => n + f.size, 0);
-
-  // 3. Folders, checked component by component against symlinks planted in the target.
-  const withLogs = await makeTargetDirs(target, sel.dirParts, targetEntries.length > 0);
   // 4. Plan blob reads per pack.
   const plan = options.db.reading(() => planReads(sel.files, (id) => options.db.getBlob(id), { maxGap: options.maxGap ?? 1024 * 1024, maxRead: options.maxRead ?? DEFAULT_MAX_READ }));
   // 5. Fetch, verify, write.
@@ -162,12 +170,31 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
  * The error a restore that left out damaged files ends with, once everything else is in place
  * (restore-request.ts, after every folder of the request).
  */
-export function damagedFilesError(damaged: readonly string[], restored: number, safetySnapshot?: string): IntegrityError {
+export function damagedFilesError(damaged: readonly string[], restored: number, safetySnapshot?: string, also = ''): IntegrityError {
   const shown = damaged.slice(0, 5);
   const kept = safetySnapshot ? ` What it replaced is kept in safety snapshot ${safetySnapshot.slice(0, 8)}.` : '';
   return new IntegrityError(
-    `${damaged.length} file(s) or folder(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.`,
+    `${damaged.length} file(s) or folder(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.${also ? ` ${also}` : ''}`,
   );
+}
+
+/** The error a restore that could not write into some folders ends with, once everything else is in place. */
+export function deniedFilesError(denied: RestoreResult['denied'], restored: number, safetySnapshot?: string, also = ''): ConfigError {
+  const shown = denied.dirs.slice(0, 3);
+  const kept = safetySnapshot ? ` What it replaced is kept in safety snapshot ${safetySnapshot.slice(0, 8)}.` : '';
+  return new ConfigError(
+    `${denied.files.length} file(s) could not be restored: Cairn may not write into ${shown.join(', ')}${denied.dirs.length > shown.length ? `, and ${denied.dirs.length - shown.length} more folder(s)` : ''} (permission denied). Everything else was restored (${restored} file(s)).${kept} Fix the folders' permissions (a folder an agent made while run with sudo belongs to root) and restore again.${also ? ` ${also}` : ''}`,
+  );
+}
+
+/** Takes out of the selection what would land in a folder Cairn may not write, into `result.denied`. */
+function leaveOutDenied(sel: Selection, denied: ReadonlySet<string>, result: RestoreResult): void {
+  const inDenied = (dest: string) => denied.has(dirname(dest));
+  result.denied.dirs = [...denied].filter((d) => !denied.has(dirname(d))).sort();
+  result.denied.files = [...sel.files, ...sel.links].filter((f) => inDenied(f.dest)).map((f) => f.dest);
+  sel.files = sel.files.filter((f) => !inDenied(f.dest));
+  sel.links = sel.links.filter((l) => !inDenied(l.dest));
+  sel.dirs = sel.dirs.filter((d) => !denied.has(d.dest));
 }
 
 async function select(options: RestoreOptions, result: RestoreResult, checkAbort: () => void, yieldNow: () => Promise<void>): Promise<Selection> {
@@ -269,20 +296,37 @@ async function applyOverwrite(options: RestoreOptions, sel: Selection, targetEmp
  * Makes the restore's folders. In a target that had entries, sweeps a killed restore's temporary
  * files, and returns the paths that have SQLite log files beside them (`X` for `X-wal`, …).
  */
-async function makeTargetDirs(target: string, dirParts: ReadonlyMap<string, string[]>, targetHadEntries: boolean): Promise<Set<string>> {
+async function makeTargetDirs(target: string, dirParts: ReadonlyMap<string, string[]>, targetHadEntries: boolean): Promise<{ withLogs: Set<string>; denied: Set<string> }> {
   const withLogs = new Set<string>();
+  const denied = new Set<string>();
   await makeDirs(target);
-  for (const [, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) {
-    const dir = await mkdirInside(target, parts);
+  for (const [path, parts] of [...dirParts].sort((a, b) => a[1].length - b[1].length)) {
+    // Inside a folder Cairn may not write: nothing can be made or written here either.
+    if (parts.length > 0 && denied.has(dirname(path))) {
+      denied.add(path);
+      continue;
+    }
+    let dir: string;
+    try {
+      dir = await mkdirInside(target, parts);
+      // Files land by a temporary name renamed into place: the folder must let Cairn create and rename.
+      await access(dir, constants.W_OK | constants.X_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM') throw error;
+      denied.add(path);
+      continue;
+    }
     if (!targetHadEntries) continue;
-    for (const name of await readdir(dir)) {
+    // A folder Cairn may write but not list (-wx) has nothing of a killed restore's to sweep that it could see.
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
       // A restore killed earlier (SIGKILL, power loss) left its temporary files: sweep them.
       if (LEFTOVER.test(name)) await rm(join(dir, name), { force: true });
       const log = SIDECAR.exec(name);
       if (log) withLogs.add(join(dir, log[1] as string));
     }
   }
-  return withLogs;
+  return { withLogs, denied };
 }
 
 /** A SQLite database's log or shared-memory file: `NAME-wal`, `NAME-journal`, `NAME-shm`. */
@@ -533,10 +577,16 @@ async function finishTree(options: RestoreOptions, sel: Selection, result: Resto
   }
   for (const d of [...sel.dirs].sort((a, b) => b.parts.length - a.parts.length)) {
     const path = sel.rawNames.size > 0 ? at(d.parts) : d.dest;
-    await chmod(path, d.entry.mode & 0o7777);
-    if (d.entry.mtimeNs !== '0') {
-      const mtime = utimesSeconds(d.entry.mtimeNs);
-      await utimes(path, mtime, mtime);
+    try {
+      await chmod(path, d.entry.mode & 0o7777);
+      if (d.entry.mtimeNs !== '0') {
+        const mtime = utimesSeconds(d.entry.mtimeNs);
+        await utimes(path, mtime, mtime);
+      }
+    } catch (error) {
+      // A folder this user may write but doesn't own (another user's, group-writable) keeps its
+      // own mode and time: its files are restored, which is what matters.
+      if ((error as NodeJS.ErrnoException).code !== 'EPERM') throw error;
     }
     result.dirs++;
   }
