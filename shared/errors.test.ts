@@ -14,6 +14,8 @@ describe('toErrorRecord', () => {
     });
     expect(toErrorRecord(fsError('EACCES', 'open', '/restore/x')).message).toBe('Cairn may not read /restore/x: permission denied. Fix its permissions, or choose another place.');
     expect(toErrorRecord(fsError('EACCES', 'rename', '/restore/x')).message).toContain('Cairn may not write /restore/x');
+    // Creating a temporary file to write is an open too (it was said as "may not read").
+    expect(toErrorRecord(fsError('EACCES', 'open', '/home/a/.claude/projects/-repo/.s1.jsonl.cairn-sync-4a3f321d.tmp')).message).toContain('Cairn may not write /home/a/.claude/projects/-repo/.s1.jsonl.cairn-sync-4a3f321d.tmp');
     expect(toErrorRecord(fsError('ENOENT', 'open', '/gone')).code).toBe('not_found');
   });
 

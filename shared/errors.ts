@@ -165,6 +165,12 @@ function diskFull(error: unknown, place: ErrorPlace): ErrorRecord {
   return { code: 'disk_full', message: `${where} Free some space and try again.`, retryable: false };
 }
 
+/** Whether a refused call was a read: an open is one, unless it made one of Cairn's temporary files (`.NAME.cairn-….tmp`), which are written. */
+function reading(syscall: string | undefined, path: string): boolean {
+  if (syscall === 'open') return !/\.cairn-[^/\\]*\.tmp$/.test(path);
+  return syscall === 'scandir' || syscall === 'stat';
+}
+
 /**
  * A file-system error described with its path: a config error for a path Cairn can't use (a
  * restore target on a read-only disk, a folder it may not write), not_found for one that isn't
@@ -179,7 +185,7 @@ export function describeFileError(error: unknown): ErrorRecord | undefined {
   switch (e.code) {
     case 'EACCES':
     case 'EPERM':
-      return record('config', `Cairn may not ${e.syscall === 'open' || e.syscall === 'scandir' || e.syscall === 'stat' ? 'read' : 'write'} ${path}: permission denied. Fix its permissions, or choose another place.`);
+      return record('config', `Cairn may not ${reading(e.syscall, path) ? 'read' : 'write'} ${path}: permission denied. Fix its permissions, or choose another place.`);
     case 'EROFS':
       return record('config', `${path} is on a read-only file system. Choose a place Cairn may write.`);
     case 'ENOTDIR':

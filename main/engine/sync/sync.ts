@@ -219,10 +219,19 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
 
 /**
  * Lists `path` of another device's snapshot as not pulled when what failed is an object of the
- * vault that is damaged (it fails authentication or doesn't parse): one such object stopped the
- * whole pull, every sync after it. Any other failure is the pull's.
+ * vault that is damaged (it fails authentication or doesn't parse), or a place here Cairn may not
+ * use: one such stopped the whole pull, every sync after it. Any other failure is the pull's.
  */
 function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: unknown): void {
+  const e = error as NodeJS.ErrnoException;
+  // A folder here that this user may not write or read (one an agent made while run with sudo
+  // belongs to root): that file is left out, the others are pulled (it stopped the whole pull).
+  if (e.code === 'EACCES' || e.code === 'EPERM') {
+    // A temporary file of the pull's own is named by its folder, which is what to fix.
+    const where = e.path && /\.cairn-sync-[0-9a-f]+\.tmp$/.test(e.path) ? dirname(e.path) : e.path;
+    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `Cairn was refused access to ${where ?? 'its place here'} (permission denied); nothing was written for it. Fix that folder's permissions and sync again` });
+    return;
+  }
   if (!(error instanceof IntegrityError)) throw error;
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is damaged in the vault (${error.message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
 }
