@@ -1,10 +1,12 @@
-import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CairnError } from '../../../shared/errors.ts';
 import { describeBlobStoreConformance } from './conformance.ts';
 import { LocalBlobStore } from './local-blob-store.ts';
+import { initRepo } from '../../../testing/repo.ts';
 
 const base = await mkdtemp(join(tmpdir(), 'cairn-local-store-'));
 let counter = 0;
@@ -20,6 +22,36 @@ describe('LocalBlobStore', () => {
     expect(store.location).toBe(root);
     await store.put('data/ab/abcdef', Uint8Array.of(1, 2, 3));
     expect([...(await readFile(join(root, 'data', 'ab', 'abcdef')))]).toEqual([1, 2, 3]);
+  });
+
+  it("a vault's folder that went away is not made again, half, by the next write", async () => {
+    const root = join(freshRoot(), 'vault');
+    const store = new LocalBlobStore(root, { vault: true, fsync: false });
+    // A new vault (its probe, key slots and vault.json) may make the folder and its parents.
+    const { repo } = await initRepo(store);
+    await repo.close();
+    await store.put('data/ab/abcdef', Uint8Array.of(3));
+    await store.put('data/ab/abcdeg', Uint8Array.of(4));
+
+    // Moved away (or its disk unmounted) during a backup: before, the rest of the backup made
+    // data/, index/ and snapshots/ in its place and said the snapshot was saved.
+    await rename(root, `${root}-moved`);
+    for (const key of ['data/cd/cdef01', 'snapshots/dev/snap', 'index/ix']) {
+      const error = await store.put(key, Uint8Array.of(5)).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(CairnError);
+      expect((error as CairnError).code).toBe('no_vault');
+      expect((error as CairnError).message).toContain(`The vault folder ${root} is not there any more`);
+    }
+    expect(existsSync(root)).toBe(false);
+
+    // A vault that is a mount point's folder itself: unmounted, the folder is there but empty.
+    await mkdir(root);
+    expect(await store.put('data/ef/ef0123', Uint8Array.of(6)).then(() => 'written', (e: CairnError) => e.code)).toBe('no_vault');
+    expect(await readdir(root)).toEqual([]);
+
+    // Without `vault` (the outbox's spool), folders are made as they are needed.
+    await new LocalBlobStore(join(root, 'spool'), { fsync: false }).put('data/ab/x', Uint8Array.of(7));
+    expect(existsSync(join(root, 'spool', 'data', 'ab', 'x'))).toBe(true);
   });
 
   it('lists nothing (and fails nothing) when the root does not exist yet', async () => {

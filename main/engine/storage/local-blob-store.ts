@@ -5,7 +5,7 @@
 // vault layout never needs it).
 
 import { randomBytes } from 'node:crypto';
-import { link, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { isAbsolute, join, sep } from 'node:path';
 import { CairnError, ConfigError, NotFoundError, StorageError } from '../../../shared/errors.ts';
 import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from './blob-store.ts';
@@ -16,6 +16,12 @@ import { syncFolder } from '../atomic-file.ts';
 import { makeDirs } from '../make-dirs.ts';
 
 export interface LocalBlobStoreOptions {
+  /**
+   * The folder is a vault's: a folder missing on the way to a key is made only where the vault's
+   * vault.json is (or for the key slots and vault.json a new vault begins with). A vault folder
+   * that went away (its disk unmounted, the folder moved) is never made again, half, in its place.
+   */
+  vault?: boolean;
   /** Flush file data and folder entries to the disk on every put. Default true. */
   fsync?: boolean;
 }
@@ -30,6 +36,7 @@ export class LocalBlobStore implements BlobStore {
   readonly listingLagMs = 0;
   readonly root: string;
   readonly #fsync: boolean;
+  readonly #vault: boolean;
 
   /** `root` must be absolute; it is created on the first put. */
   constructor(root: string, options: LocalBlobStoreOptions = {}) {
@@ -37,6 +44,7 @@ export class LocalBlobStore implements BlobStore {
     this.root = root;
     this.location = root;
     this.#fsync = options.fsync ?? true;
+    this.#vault = options.vault ?? false;
   }
 
   async put(key: string, data: Uint8Array, options?: CallOptions): Promise<void> {
@@ -55,7 +63,7 @@ export class LocalBlobStore implements BlobStore {
     const folder = this.#path(key, -1);
     const temp = `${path}${TEMP_MARK}${randomBytes(8).toString('hex')}`;
     try {
-      await makeDirs(folder);
+      await this.#makeFolder(folder, key);
       const handle = await open(temp, 'w');
       try {
         await handle.writeFile(data, signal ? { signal } : {});
@@ -84,6 +92,33 @@ export class LocalBlobStore implements BlobStore {
       await unlink(temp).catch(() => undefined); // gone already when the rename happened
       throw this.#error(error, 'write', key);
     }
+  }
+
+  /**
+   * The folder a key is written in. In a vault's folder, one missing on the way (`data/`, made on
+   * first use) is made only where vault.json is: measured, a disk unmounted during a backup had
+   * the rest of the backup write `data/…`, `index/…` and `snapshots/…` into the empty mount point,
+   * and the backup said "Snapshot saved" of a snapshot the vault never had.
+   */
+  async #makeFolder(folder: string, key: string): Promise<void> {
+    if (!this.#vault) return makeDirs(folder);
+    try {
+      await mkdir(folder);
+      return;
+    } catch (error) {
+      if (errnoOf(error) === 'EEXIST') return;
+      if (errnoOf(error) !== 'ENOENT') throw error;
+    }
+    // Setting a vault up: the set-up's test of the folder (probe.ts), then Vault.init's
+    // conditional-write probe, key slots and vault.json.
+    const creating = key === 'vault.json' || key.startsWith('keys/') || key.startsWith('locks/probe-') || key.startsWith('cairn-probe-');
+    if (!creating && !(await stat(join(this.root, 'vault.json')).then(() => true, () => false))) {
+      throw new CairnError(
+        'no_vault',
+        `The vault folder ${this.root} is not there any more (is its disk unmounted, or was the folder moved?). Cairn makes it only when a vault is created, so nothing was written in its place. Bring it back and try again.`,
+      );
+    }
+    await makeDirs(folder);
   }
 
   async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {

@@ -102,7 +102,7 @@ export function createBlobStore(location: VaultLocation, options: CreateBlobStor
 }
 
 function createBareStore(location: VaultLocation, options: CreateBlobStoreOptions): BlobStore {
-  if (location.provider === 'local') return new LocalBlobStore(localRoot(location), options.local);
+  if (location.provider === 'local') return new LocalBlobStore(localRoot(location), { ...options.local, vault: true });
   if (location.bucket === undefined || location.bucket === '') {
     throw new ConfigError('The vault location has no bucket. Enter the bucket to store the vault in.');
   }
