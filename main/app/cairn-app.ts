@@ -131,7 +131,7 @@ class CairnApp {
       onPlan: throttleLatest((planned) => this.service.reportNextRun(planned?.at), 1_000, { setTimeout: (callback, ms) => setTimeout(callback, ms), now: () => Date.now() }),
     });
 
-    const router = createRouter(this.handlers, { log });
+    const router = createRouter(this.handlers, { log, stateDir: this.paths.stateDir });
     this.cleanups.push(bindRouterToIpcMain(ipcMain, router, { isKnownWebContents: (id) => id === this.window.webContentsId }));
     this.cleanups.push(forwardEvents(this.service, () => this.window.current?.webContents));
     this.cleanups.push(this.service.on('status.changed', (status) => this.onStatus(status)));

@@ -7,7 +7,8 @@ import type { ProgressInfo, RetentionPolicy, PathMapping } from '../../shared/mo
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, prepareContext, presentAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
-import { backup, PrunedWhileScanningError } from './backup/index.ts';
+import { backup, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
+import type { LeftSharedDevice } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
 import type { Repository } from './repository.ts';
 import { pull } from './sync/index.ts';
@@ -53,15 +54,31 @@ export interface RunBackupOptions {
 }
 
 export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
+  let left: LeftSharedDevice | undefined;
   // A prune that finished while this backup scanned: scan again (the index cache is current
   // now; unchanged files are skipped) rather than send the backup to the outbox.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await backupOnce(repo, options);
+      const result = await backupOnce(repo, options);
+      return left ? { ...result, leftSharedDevice: left } : result;
     } catch (error) {
+      // Another machine backs up as this device: this machine becomes a device of its own (once),
+      // and backs up as it. Before, the two wrote one history, never synced with each other, and
+      // retention counted both machines' backups as one device's.
+      if (error instanceof SharedDeviceError && !left) {
+        const { previous, device } = await repo.leaveSharedDevice();
+        left = { previous, device, other: { hostname: error.other.hostname, lastSeen: error.other.lastSeen } };
+        continue;
+      }
       if (!(error instanceof PrunedWhileScanningError) || attempt >= 3) throw error;
     }
   }
+}
+
+
+/** What to tell a person when runBackup made this machine a device of its own. */
+export function describeLeftSharedDevice(left: LeftSharedDevice): string {
+  return `Another machine (${left.other.hostname}, last seen ${left.other.lastSeen.slice(0, 16).replace('T', ' ')}) was backing up as this device, '${left.previous.name}': Cairn's state folder was copied between them (a migration, a restored backup, a cloned disk). This machine now backs up as a device of its own, '${left.device.name}' (id ${left.device.id}); the other keeps '${left.previous.name}' and its history, and the two now sync with each other. Nothing was lost: every earlier snapshot stays in the vault. Rename this device in the app or with --device-name.`;
 }
 
 async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
@@ -141,7 +158,7 @@ export interface SyncOptions {
 }
 
 /** Back up, then pull the other devices' sessions. */
-export async function runSync(repo: Repository, options: SyncOptions): Promise<{ backup: BackupResult; pull: SyncResult }> {
+export async function runSync(repo: Repository, options: SyncOptions): Promise<{ backup: Awaited<ReturnType<typeof runBackup>>; pull: SyncResult }> {
   // One discovery for the backup's sources and the pull's (it reads the agents' files: 33-57 ms
   // of every sync on the 1,000-session bench home, and it ran three times).
   const ctx = await prepareContext(options.ctx);

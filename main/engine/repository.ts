@@ -2,6 +2,7 @@
 // it, and the codec that does the CPU-heavy work off the calling thread. The CLI and the app
 // service both work through this; it is the engine's facade.
 
+import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
@@ -12,7 +13,7 @@ import { keptVersions } from './storage/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { keys, newestBackup, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
-import { continueFrom } from './backup/index.ts';
+import { continueFrom, lastBackupOf, startNewHistory } from './backup/index.ts';
 import { upgradeSessionIndex } from './catalog/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import { DeviceIdentityFile, HeaderCache, KeyCache, vaultStateDir } from './local-vault-files.ts';
@@ -48,8 +49,9 @@ export const DEVICE_RECORD_MIN_INTERVAL_MS = 1100;
 export const DEVICE_LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Whether two records of one device differ in nothing but `lastSeen`. */
+/** Records that differ in no more than `lastSeen` and `last` (written at the pace of lastSeen: backups may come every second). */
 function sameDeviceRecord(a: DeviceRecord, b: DeviceRecord): boolean {
-  return JSON.stringify({ ...a, lastSeen: '' }) === JSON.stringify({ ...b, lastSeen: '' });
+  return JSON.stringify({ ...a, lastSeen: '', last: undefined }) === JSON.stringify({ ...b, lastSeen: '', last: undefined });
 }
 
 export class Repository {
@@ -191,6 +193,8 @@ export class Repository {
     // Only this device writes its record: the copy it wrote last saves reading it back.
     const written = this.db.getMeta(DEVICE_RECORD_META);
     const existing = written ? (JSON.parse(written) as DeviceRecord) : await this.vault.loadDevice(this.device.id);
+    // This machine's newest backup: a machine that finds a newer one here shares this identity (backup.ts).
+    const last = lastBackupOf(this.db);
     const recordAt = (at: string): DeviceRecord => ({
       version: 1,
       id: this.device.id,
@@ -200,6 +204,7 @@ export class Repository {
       agents: agents && agents.length > 0 ? agents : (existing?.agents ?? []),
       lastSeen: at,
       createdAt: existing?.createdAt ?? at,
+      ...(last ? { last } : {}),
     });
     let record = recordAt(new Date(this.now()).toISOString());
     if (written && existing) {
@@ -402,6 +407,24 @@ export class Repository {
     const adopted = this.openedOffline ? target : await this.touchDevice();
     if (previous.id !== target.id) await this.vault.store.delete(keys.device(previous.id)).catch(() => undefined);
     return { previous, adopted, latest };
+  }
+
+  /**
+   * This machine stops sharing its device identity with another machine (the state folder was
+   * copied to or from it: a migration, a restored backup of the home folder, a cloned disk). It
+   * becomes a new device whose history starts with its next backup; the other machine keeps the
+   * identity and its history, and the two sync like any two devices. Nothing in the vault changes.
+   */
+  async leaveSharedDevice(): Promise<{ previous: DeviceIdentity; device: DeviceIdentity }> {
+    const previous = this.device;
+    const host = osHostname();
+    const identity: DeviceIdentity = { id: randomBytes(8).toString('hex') as DeviceId, name: host !== previous.name ? host : `${previous.name} (2)` };
+    new DeviceIdentityFile(this.vaultDir).write(identity);
+    (this as { device: DeviceIdentity }).device = identity;
+    this.db.deleteMeta(DEVICE_RECORD_META);
+    startNewHistory(this.db);
+    if (!this.openedOffline) await this.touchDevice([]);
+    return { previous, device: identity };
   }
 
   /** Another device of the vault by id, id prefix, name or host name; refuses an ambiguous name. */

@@ -126,7 +126,7 @@ describe('createRouter', () => {
           throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
         },
       }),
-      { log },
+      { log, stateDir: '/home/a/.config/Cairn' },
     );
     expect(await router.handle('vault.stats', {}, trusted)).toEqual({
       ok: false,
@@ -139,7 +139,7 @@ describe('createRouter', () => {
     expect(log.error).toHaveBeenCalledTimes(1);
     expect(await router.handle('agents.list', {}, trusted)).toMatchObject({ ok: false, error: { code: 'disk_full' } });
     // The state database on a full disk: SQLite's way of saying the same.
-    expect(await router.handle('sessions.list', {}, trusted)).toEqual({ ok: false, error: { code: 'disk_full', message: 'The disk is full. Free some space and try again.', retryable: false } });
+    expect(await router.handle('sessions.list', {}, trusted)).toEqual({ ok: false, error: { code: 'disk_full', message: "The disk holding Cairn's state folder (/home/a/.config/Cairn) is full: its database could not grow. Free some space and try again.", retryable: false } });
     // Cairn's own database damaged on this disk: said so, with what to do, not as a bug.
     const damaged = await router.handle('sessions.search', { text: 'x' }, trusted);
     expect(damaged).toMatchObject({ ok: false, error: { code: 'integrity', message: expect.stringMatching(/^Cairn's local state database is damaged \(database disk image is malformed\); the vault is not\. Move the file state\.db/) } });

@@ -48,6 +48,8 @@ export interface RouterLog {
 export interface RouterOptions {
   isTrustedSender?: SenderCheck;
   log?: RouterLog;
+  /** Cairn's state folder, named when its disk is full (toErrorRecord). */
+  stateDir?: string;
 }
 
 export type AnyResult = Result<ResponseOf<Channel>>;
@@ -104,7 +106,7 @@ export function createRouter(handlers: Handlers, options: RouterOptions = {}): R
       const value = (await handler(parsed.data)) as ResponseOf<Channel>;
       return { ok: true, value };
     } catch (error) {
-      const record = toErrorRecord(error);
+      const record = toErrorRecord(error, { stateDir: options.stateDir });
       // The full error, stack included, stays in main's log; the renderer gets the record.
       if (record.code === 'internal') log?.error('ipc: handler failed', { channel, error });
       return { ok: false, error: record };

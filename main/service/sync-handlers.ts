@@ -60,7 +60,10 @@ function syncSummary(ctx: ServiceContext, outcome: SyncOutcome): string {
   if (result.pull.conflicts.length > 0) ctx.emit('conflicts.changed', listConflicts(r));
   ctx.emit('snapshots.changed', { deviceId: r.device.id });
   const pulled = result.pull.changes.filter((c) => c.action !== 'kept-deleted' && c.action !== 'skipped-busy').length;
+  const left = result.backup.leftSharedDevice;
   const parts = [
+    // Said first: this device's name and id changed under the user's eyes.
+    ...(left ? [`another machine (${left.other.hostname}) was backing up as '${left.previous.name}' (its state folder was copied), so this computer is now a device of its own, '${left.device.name}'; nothing was lost`] : []),
     ...(flushed > 0 ? [`${flushed} waiting snapshot(s) uploaded`] : []),
     result.backup.unchanged ? 'nothing new to back up' : `snapshot ${result.backup.snapshotId?.slice(0, 8)}: ${result.backup.stats.newFiles + result.backup.stats.changedFiles} file(s) backed up`,
     ...(pulled ? [`${pulled} file(s) from other devices`] : []),

@@ -6,7 +6,7 @@ import { ADAPTERS, contextFromProcess, presentAgents, toBackupSources, withAgent
 import type { BackupSource } from '../../engine/backup/index.ts';
 import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
-import { flushProgress, labelPaths, runBackup, throughOutbox } from '../../engine/operations.ts';
+import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, throughOutbox } from '../../engine/operations.ts';
 import { summarise } from '../../service/views.ts';
 import { executeRestore, heldBackNote, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
@@ -146,6 +146,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         resumedFiles: result.resumedFiles,
         warnings: result.warnings,
         ...(result.linkedFolders.length > 0 ? { linkedFolders: result.linkedFolders } : {}),
+        ...(result.leftSharedDevice ? { leftSharedDevice: result.leftSharedDevice } : {}),
         uploadedWaiting: outcome.flushed,
         ...(outcome.stillWaiting.length > 0 ? { stillWaiting: outcome.stillWaiting } : {}),
         ...(created ? { createdVault: created } : {}),
@@ -153,6 +154,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       },
       () =>
         [
+          result.leftSharedDevice ? describeLeftSharedDevice(result.leftSharedDevice) : '',
           outcome.flushed > 0 ? `Uploaded ${outcome.flushed} snapshot(s) that waited on this device.` : '',
           outcome.offline ? outboxReason(outcome.offline.cause) : '',
           result.unchanged

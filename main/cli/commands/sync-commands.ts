@@ -3,7 +3,7 @@
 import { ConfigError } from '../../../shared/errors.ts';
 import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
-import { flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
+import { describeLeftSharedDevice, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import { deviceInfo, forgetView, summarise } from '../../service/views.ts';
 import { requireOutbox } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
@@ -67,9 +67,10 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
       for (const x of skipped) out.warn(`${x.path} of ${x.device} was not pulled: ${x.why}.`);
       if (skipped.length > 0) warned = true;
       out.result(
-        { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts, skipped, uploadedWaiting: outcome.flushed },
+        { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts, skipped, uploadedWaiting: outcome.flushed, ...(result.backup.leftSharedDevice ? { leftSharedDevice: result.backup.leftSharedDevice } : {}) },
         () =>
           [
+            ...(result.backup.leftSharedDevice ? [describeLeftSharedDevice(result.backup.leftSharedDevice)] : []),
             ...waited,
             result.backup.unchanged ? 'Backup: nothing changed.' : `Backup: snapshot ${result.backup.snapshotId?.slice(0, 8)} saved.`,
             `Pulled from ${result.pull.devices} other device(s): ${count('pulled')} new or updated, ${count('fast-forward')} extended, ${count('merged')} merged, ${count('conflict')} conflict(s).`,

@@ -17,7 +17,7 @@ import type { FileCacheEntry, StateDb } from '../state/index.ts';
 import { DEFAULT_PACK_SIZE, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock } from '../vault/index.ts';
 import { settleAll, turn } from '../concurrency.ts';
 import { anySignal, boundSignal } from '../storage/index.ts';
-import type { HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
+import type { DeviceRecord, HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec } from '../vault/index.ts';
 import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
 import { FileSaver } from './file-saver.ts';
@@ -41,6 +41,29 @@ export const DEFAULT_BACKUP_LOCK_WAIT_MS = 2 * 60_000;
  * backup again right away is safe and cheap (unchanged files are skipped by the file cache).
  */
 export class PrunedWhileScanningError extends LockedError {}
+
+/**
+ * Another machine backs up as this device: its record names a newer backup of the device than
+ * this machine's own newest (two machines with one state folder: copied by a migration, a
+ * restored backup of the home folder, a cloned disk). Thrown before anything is uploaded;
+ * runBackup (operations.ts) gives this machine an identity of its own and backs up again.
+ */
+/** This machine left a device identity another machine also used (operations.ts, runBackup). */
+export interface LeftSharedDevice {
+  previous: { id: DeviceId; name: string };
+  device: { id: DeviceId; name: string };
+  /** The machine that keeps the identity, as its record names it. */
+  other: { hostname: string; lastSeen: string };
+}
+
+export class SharedDeviceError extends CairnError {
+  readonly other: DeviceRecord;
+  constructor(other: DeviceRecord) {
+    super('conflict', `Another machine (${other.hostname}) backs up as this device (${other.name}): its newest backup is newer than this machine's.`);
+    this.name = 'SharedDeviceError';
+    this.other = other;
+  }
+}
 
 export interface BackupDevice {
   id: DeviceId;
@@ -134,6 +157,8 @@ export interface BackupResult {
   linkedFolders: { path: string; target: string }[];
   /** Changed files whose verified prefix was not chunked again (they grew by appends). */
   resumedFiles: number;
+  /** Set by runBackup when this machine left a device identity another machine also used. */
+  leftSharedDevice?: LeftSharedDevice;
 }
 
 interface LastSnapshot {
@@ -148,6 +173,9 @@ interface LastSnapshot {
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
+/** When a backup last read its device's record to see whether another machine backs up as it. */
+const SHARED_DEVICE_CHECKED_META = 'shared_device_checked';
+const SHARED_DEVICE_CHECK_MS = 60 * 60 * 1000;
 /** Trees written to the local tree cache per transaction (see backup()). */
 const TREE_CACHE_BATCH = 500;
 
@@ -157,6 +185,18 @@ const TREE_CACHE_BATCH = 500;
  */
 export function continueFrom(db: StateDb, snapshot: Pick<SnapshotRecord, 'id' | 'tree' | 'merges' | 'seq'>): void {
   db.setMeta(LAST_SNAPSHOT_META, JSON.stringify({ id: snapshot.id, tree: snapshot.tree, merges: JSON.stringify(snapshot.merges ?? []), ...(snapshot.seq !== undefined ? { seq: snapshot.seq } : {}) } satisfies LastSnapshot));
+}
+
+/** This state DB's newest backup and its place in the device's history, when it has one with a place. */
+export function lastBackupOf(db: StateDb): { snapshot: SnapshotId; seq: number } | undefined {
+  const raw = db.getMeta(LAST_SNAPSHOT_META);
+  const last = raw ? (JSON.parse(raw) as LastSnapshot) : undefined;
+  return last?.seq !== undefined ? { snapshot: last.id, seq: last.seq } : undefined;
+}
+
+/** The next backup starts a history of its own: no parent (Repository.leaveSharedDevice). */
+export function startNewHistory(db: StateDb): void {
+  db.deleteMeta(LAST_SNAPSHOT_META);
 }
 interface Archiver {
   outcome: BackupOutcome;
@@ -206,7 +246,20 @@ async function prepare(options: BackupOptions, now: () => number) {
         }
       }
     };
+    // Whether another machine backs up as this device, asked alongside the lock, before the first
+    // upload: by a backup that will store something, once an hour (one request; a device backs up
+    // every few minutes, and its own record needs no reading back).
+    const checkedAt = Number(db.getMeta(SHARED_DEVICE_CHECKED_META) ?? 0);
+    const asking = last?.seq !== undefined && !(now() - checkedAt < SHARED_DEVICE_CHECK_MS && now() >= checkedAt);
+    const record = asking ? vault.loadDevice(options.device.id).then((r) => (db.setMeta(SHARED_DEVICE_CHECKED_META, String(now())), r), () => undefined) : undefined;
     locking.lock = await acquireLock(vault.withSignal(anySignal(boundSignal(vault.store), stopping.signal)), { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, waitMs: options.lockWaitMs ?? DEFAULT_BACKUP_LOCK_WAIT_MS, now, whileChecking: checkIndex });
+    const other = await record;
+    // Against this state folder's newest backup now, not at this run's start: another run of
+    // this machine may have finished meanwhile (measured: two backups at once, the later one took
+    // the earlier one's snapshot for another machine's). Strictly newer: two runs at once both
+    // continue the same backup.
+    const mine = lastBackupOf(db) ?? (last?.seq !== undefined ? { snapshot: last.id, seq: last.seq } : undefined);
+    if (other?.last && mine && other.last.seq > mine.seq && other.last.snapshot !== mine.snapshot) throw new SharedDeviceError(other);
   };
   return { last, parentCheck, locking };
 }

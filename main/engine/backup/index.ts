@@ -1,6 +1,7 @@
 // Backup: walk sources, skip unchanged files, chunk, dedupe, seal, pack, upload; then trees,
 // index and the snapshot record, written last.
-export { backup, continueFrom, PrunedWhileScanningError } from './backup.ts';
+export { backup, continueFrom, lastBackupOf, PrunedWhileScanningError, SharedDeviceError, startNewHistory } from './backup.ts';
+export type { LeftSharedDevice } from './backup.ts';
 export type { BackupOptions, BackupResult, BackupWarning, BackupDevice, CatalogInput, CatalogReads } from './backup.ts';
 export { compileRules, globMatcher } from './rules.ts';
 export type { CompiledRules, FileClass } from './rules.ts';

@@ -364,6 +364,10 @@ export class StateDb {
     this.stmts.setMeta.run(key, value);
   }
 
+  deleteMeta(key: string): void {
+    this.db.prepare('DELETE FROM meta WHERE key = ?').run(key);
+  }
+
   /** Gives back the page cache and other memory SQLite holds for this connection (it refills on use). */
   releaseMemory(): void {
     this.db.pragma('shrink_memory');

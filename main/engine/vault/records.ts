@@ -140,6 +140,7 @@ const deviceSchema = z.object({
   agents: z.array(z.string()),
   lastSeen: z.string(),
   createdAt: z.string(),
+  last: z.optional(z.object({ snapshot: hex64, seq: z.int() })),
 });
 
 export interface DeviceRecord {
@@ -151,6 +152,12 @@ export interface DeviceRecord {
   agents: string[];
   lastSeen: string;
   createdAt: string;
+  /**
+   * The newest backup of the machine that wrote this record, and its place in the device's history
+   * (SnapshotRecord.seq). A machine whose own newest backup is behind it is not the only one
+   * backing up as this device (backup.ts, SharedDeviceError).
+   */
+  last?: { snapshot: SnapshotId; seq: number };
 }
 
 export function parseDeviceRecord(raw: unknown, name: string): DeviceRecord {
