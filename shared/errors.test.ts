@@ -15,7 +15,9 @@ describe('toErrorRecord', () => {
     expect(toErrorRecord(fsError('EACCES', 'open', '/restore/x')).message).toBe('Cairn may not read /restore/x: permission denied. Fix its permissions, or choose another place.');
     expect(toErrorRecord(fsError('EACCES', 'rename', '/restore/x')).message).toContain('Cairn may not write /restore/x');
     // Creating a temporary file to write is an open too (it was said as "may not read").
-    expect(toErrorRecord(fsError('EACCES', 'open', '/home/a/.claude/projects/-repo/.s1.jsonl.cairn-sync-4a3f321d.tmp')).message).toContain('Cairn may not write /home/a/.claude/projects/-repo/.s1.jsonl.cairn-sync-4a3f321d.tmp');
+    // Both of Cairn's temporary names are named by their folder (continue's was "may not read …cairn-tmp-…").
+    expect(toErrorRecord(fsError('EACCES', 'open', '/home/a/.claude/projects/-repo/.s1.jsonl.cairn-sync-4a3f321d.tmp')).message).toBe('Cairn may not write into /home/a/.claude/projects/-repo: permission denied. Fix its permissions, or choose another place.');
+    expect(toErrorRecord(fsError('EACCES', 'open', '/home/a/.claude/projects/-repo/.s1.jsonl.cairn-tmp-073c44b01543')).message).toBe('Cairn may not write into /home/a/.claude/projects/-repo: permission denied. Fix its permissions, or choose another place.');
     expect(toErrorRecord(fsError('ENOENT', 'open', '/gone')).code).toBe('not_found');
   });
 

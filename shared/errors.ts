@@ -165,9 +165,12 @@ function diskFull(error: unknown, place: ErrorPlace): ErrorRecord {
   return { code: 'disk_full', message: `${where} Free some space and try again.`, retryable: false };
 }
 
-/** Whether a refused call was a read: an open is one, unless it made one of Cairn's temporary files (`.NAME.cairn-….tmp`), which are written. */
+/** Cairn's own temporary files, made beside what they become: `.NAME.cairn-….tmp`, `NAME.cairn-tmp-<hex>`. */
+const CAIRN_TEMP = /\.cairn-(?:tmp-[0-9a-f]+|[^/\\]*\.tmp)$/;
+
+/** Whether a refused call was a read: an open is one, unless it made one of Cairn's temporary files, which are written. */
 function reading(syscall: string | undefined, path: string): boolean {
-  if (syscall === 'open') return !/\.cairn-[^/\\]*\.tmp$/.test(path);
+  if (syscall === 'open') return !CAIRN_TEMP.test(path);
   return syscall === 'scandir' || syscall === 'stat';
 }
 
@@ -185,6 +188,8 @@ export function describeFileError(error: unknown): ErrorRecord | undefined {
   switch (e.code) {
     case 'EACCES':
     case 'EPERM':
+      // A temporary file of Cairn's own is named by its folder: that is what to fix.
+      if (CAIRN_TEMP.test(path)) return record('config', `Cairn may not write into ${path.slice(0, Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')))}: permission denied. Fix its permissions, or choose another place.`);
       return record('config', `Cairn may not ${reading(e.syscall, path) ? 'read' : 'write'} ${path}: permission denied. Fix its permissions, or choose another place.`);
     case 'EROFS':
       return record('config', `${path} is on a read-only file system. Choose a place Cairn may write.`);
