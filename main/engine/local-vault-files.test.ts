@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { DeviceIdentityFile, HeaderCache } from './local-vault-files.ts';
+import type { DeviceIdentity } from './local-vault-files.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -28,5 +29,18 @@ describe("a vault's local files", () => {
     expect(headers.read()).toEqual({ config: { id: 'v' }, slots: [] });
     headers.forget();
     expect(existsSync(headers.file)).toBe(false);
+  });
+
+  it('takes a lost or damaged identity back from the record the state DB last wrote', () => {
+    const dir = tempDir('cairn-identity-');
+    const recorded = { id: '0123456789abcdef', name: 'laptop' } as DeviceIdentity;
+    for (const damage of ['', '{"id": "abc", "na', '{}', null]) {
+      if (damage === null) rmSync(join(dir, 'device.json'), { force: true });
+      else writeFileSync(join(dir, 'device.json'), damage);
+      expect(new DeviceIdentityFile(dir).load(undefined, recorded)).toEqual({ device: recorded, isNew: false, renamed: false });
+      expect(JSON.parse(readFileSync(join(dir, 'device.json'), 'utf8'))).toEqual(recorded);
+    }
+    writeFileSync(join(dir, 'device.json'), '');
+    expect(new DeviceIdentityFile(dir).load('desk', recorded)).toEqual({ device: { id: recorded.id, name: 'desk' }, isNew: false, renamed: true });
   });
 });

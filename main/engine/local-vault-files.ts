@@ -20,6 +20,11 @@ export interface DeviceIdentity {
   name: string;
 }
 
+function isIdentity(value: unknown): value is DeviceIdentity {
+  const v = value as Partial<DeviceIdentity> | undefined;
+  return typeof v === 'object' && v !== null && typeof v.id === 'string' && /^[0-9a-f]{16}$/.test(v.id) && typeof v.name === 'string';
+}
+
 /** The folder of a vault's local state (state DB, identity, key cache, temporary files). */
 export function vaultStateDir(stateDir: string, vaultId: string): string {
   return join(stateDir, 'vaults', vaultId);
@@ -76,8 +81,12 @@ export class DeviceIdentityFile extends LocalJsonFile<DeviceIdentity> {
    * The identity kept for this vault, renamed to `deviceName` if one is given; a device new to the
    * vault gets a fresh random id (named `deviceName` or the host name). Written when it changed.
    */
-  load(deviceName?: string): { device: DeviceIdentity; isNew: boolean; renamed: boolean } {
-    const kept = this.read();
+  load(deviceName?: string, recorded?: DeviceIdentity): { device: DeviceIdentity; isNew: boolean; renamed: boolean } {
+    const read = this.read();
+    // A file lost or damaged (emptied by a crash, say) is this device still, when the state DB
+    // has the record it last wrote: before, a new device was made in silence, its history cut off.
+    const kept = isIdentity(read) ? read : recorded && isIdentity(recorded) ? { id: recorded.id, name: recorded.name } : undefined;
+    if (kept && kept !== read && !(deviceName && deviceName !== kept.name)) this.write(kept);
     if (!kept) {
       const device = { id: randomBytes(8).toString('hex') as DeviceId, name: deviceName ?? osHostname() };
       this.write(device);

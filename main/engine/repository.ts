@@ -49,6 +49,16 @@ export const DEVICE_RECORD_MIN_INTERVAL_MS = 1100;
 export const DEVICE_LAST_SEEN_RESOLUTION_MS = 60_000;
 
 /** Whether two records of one device differ in nothing but `lastSeen`. */
+/** The device record this state DB last wrote, if it has a readable one. */
+function recordedDevice(db: StateDb): DeviceRecord | undefined {
+  try {
+    const raw = db.getMeta(DEVICE_RECORD_META);
+    return raw ? (JSON.parse(raw) as DeviceRecord) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Records that differ in no more than `lastSeen` and `last` (written at the pace of lastSeen: backups may come every second). */
 function sameDeviceRecord(a: DeviceRecord, b: DeviceRecord): boolean {
   return JSON.stringify({ ...a, lastSeen: '', last: undefined }) === JSON.stringify({ ...b, lastSeen: '', last: undefined });
@@ -164,8 +174,8 @@ export class Repository {
     makeDirsSync(join(vaultDir, 'tmp'), 0o700);
     // A killed backup's database copies (credentials not yet scrubbed) go now, not someday.
     sweepTemporaryFiles(join(vaultDir, 'tmp'));
-    const { device, isNew, renamed } = new DeviceIdentityFile(vaultDir).load(options.deviceName);
     const db = new StateDb(join(vaultDir, 'state.db'));
+    const { device, isNew, renamed } = new DeviceIdentityFile(vaultDir).load(options.deviceName, recordedDevice(db));
     // An older Cairn's search index is converted now, off this thread (the app's main process).
     await upgradeSessionIndex(db.db);
     const codec = await options.makeCodec(vault);

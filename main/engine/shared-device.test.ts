@@ -6,7 +6,7 @@
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { initRepo, removeTempDirs, tempDir, TEST_PASSPHRASE } from '../../testing/repo.ts';
+import { initRepo, openRepo, removeTempDirs, tempDir, TEST_PASSPHRASE } from '../../testing/repo.ts';
 import { Repository } from './repository.ts';
 import { createWorkerCodec } from './workers/index.ts';
 import { runBackup } from './operations.ts';
@@ -120,6 +120,32 @@ describe('two machines backing up as one device', () => {
       }
     } finally {
       await one.close();
+    }
+  });
+});
+
+describe("a device whose identity file is lost", () => {
+  it('stays the same device: its history goes on, no new device appears', async () => {
+    const store = new MemoryBlobStore('identity');
+    const state = tempDir('cairn-state-');
+    const { repo } = await initRepo(store, state, 'laptop');
+    const dir = home();
+    const sources = [{ label: 'home', path: dir }];
+    const id = repo.device.id;
+    const first = await runBackup(repo, { sources, reason: 'manual' });
+    await repo.close();
+    // Emptied, as a crash on some file systems leaves a file that was being written.
+    writeFileSync(join(state, 'vaults', repo.vault.id, 'device.json'), '');
+    const again = await openRepo(store, state);
+    try {
+      // Before: a new device, in silence, with the old one's history cut off.
+      expect(again.device).toEqual({ id, name: 'laptop' });
+      writeFileSync(join(dir, 'projects', '-repo', 'first.jsonl'), '{"turn":1}\n{"turn":2}\n');
+      const next = await runBackup(again, { sources, reason: 'manual' });
+      expect(next.snapshot).toMatchObject({ device: id, parent: first.snapshotId, seq: 2 });
+      expect((await again.vault.listDevices()).map((d) => d.id)).toEqual([id]);
+    } finally {
+      await again.close();
     }
   });
 });
