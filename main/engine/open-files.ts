@@ -38,3 +38,21 @@ export async function openersOf(paths: readonly string[], platform: NodeJS.Platf
   });
   return out.sort((a, b) => a.pid - b.pid);
 }
+
+/**
+ * Every file other processes hold open (their real paths), looked at once, for a caller that
+ * then asks about many files (a pull: it replaces files in agents' folders). Empty without /proc.
+ */
+export async function openByOthers(platform: NodeJS.Platform = process.platform): Promise<(path: string) => Promise<boolean>> {
+  if (platform !== 'linux') return async () => false;
+  const open = new Set<string>();
+  const pids = (await readdir('/proc').catch(() => [] as string[])).filter((n) => /^\d+$/.test(n) && Number(n) !== process.pid);
+  await mapLimit(pids, 16, async (pid) => {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
+    for (const fd of fds) {
+      const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+      if (target?.startsWith('/')) open.add(target);
+    }
+  });
+  return async (path) => open.has(await realpath(path).catch(() => path));
+}

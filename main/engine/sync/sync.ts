@@ -9,6 +9,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { openByOthers } from '../open-files.ts';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
 import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
@@ -146,9 +147,10 @@ async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Arra
     }
     const now = await statOrUndefined(path);
     const changed = expect === undefined ? now !== undefined : now === undefined || now.size !== expect.size || now.mtimeNs !== expect.mtimeNs;
-    // A database with a log beside it has changes its file doesn't show, and may be in use: left
-    // as it is (the pull says "busy"; a later one decides again once the agent is done with it).
-    if (changed || (now !== undefined && (await hasPendingLog(path)))) return false;
+    // A database with a log beside it has changes its file doesn't show, and may be in use; a
+    // file a running program holds open would go on being written by it, in the old file, lost:
+    // both are left as they are (the pull says "busy"; a later one decides again).
+    if (changed || (now !== undefined && ((await hasPendingLog(path)) || (await ctx.heldOpen(path))))) return false;
     await rename(tmp, path);
     await dropReplacedLogs(path);
     return true;
@@ -166,6 +168,8 @@ interface PullContext {
   record: (change: SyncChange) => void;
   /** Folders this pull has written into, swept of earlier pulls' leftovers once each. */
   swept: Set<string>;
+  /** Whether another program holds a file open (looked at once per pull, when a file is first replaced). */
+  heldOpen: (path: string) => Promise<boolean>;
 }
 
 export async function pull(options: PullOptions): Promise<SyncResult> {
@@ -178,6 +182,10 @@ export async function pull(options: PullOptions): Promise<SyncResult> {
     now: options.now ?? Date.now,
     result,
     swept: new Set(),
+    heldOpen: (() => {
+      let look: Promise<(path: string) => Promise<boolean>> | undefined;
+      return async (path: string) => (await (look ??= openByOthers()))(path);
+    })(),
     record: (change) => {
       result.changes.push(change);
       options.onChange?.(change);
