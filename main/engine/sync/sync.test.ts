@@ -1,5 +1,6 @@
 // Two and three devices (separate homes and state dirs) sharing one vault on a real S3 server.
 
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +172,19 @@ describe('sync between devices', () => {
     expect(readFileSync(mine.path, 'utf8')).toMatch(/^B rewrote/);
     expect(existsSync(mine.theirsPath)).toBe(false);
 
+    if (process.platform === 'linux') {
+      // Not under an agent that has the file open (it would go on writing the replaced one).
+      const agent = spawn('sh', ['-c', 'exec 3>>"$1"; echo ready; exec sleep 60', 'sh', byId('keep-theirs').path], { stdio: ['ignore', 'pipe', 'ignore'] });
+      try {
+        await new Promise<void>((resolve) => agent.stdout.once('data', () => resolve()));
+        await expect(resolve('keep-theirs', 'theirs')).rejects.toMatchObject({ code: 'locked', message: expect.stringContaining(`sleep (pid ${agent.pid}) has ${byId('keep-theirs').path} open`) });
+        expect(safety).toBe(0);
+        expect(readFileSync(byId('keep-theirs').path, 'utf8')).toMatch(/^B rewrote/);
+      } finally {
+        agent.kill('SIGKILL');
+        await new Promise((done) => agent.once('exit', done));
+      }
+    }
     const theirs = await resolve('keep-theirs', 'theirs');
     expect(readFileSync(theirs.path, 'utf8')).toContain('A rewrote this line');
     expect(existsSync(theirs.theirsPath)).toBe(false);

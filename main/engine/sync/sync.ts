@@ -9,10 +9,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { openByOthers } from '../open-files.ts';
+import { openByOthers, openersOf } from '../open-files.ts';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
-import { CairnError, IntegrityError, NotFoundError } from '../../../shared/errors.ts';
+import { CairnError, IntegrityError, LockedError, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
@@ -412,6 +412,12 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
   } else if (options.keep === 'theirs') {
     if (!theirsExists) {
       throw new CairnError('not_found', `Their copy ${conflict.theirsPath} is gone, so it can't replace yours. Restore it from a snapshot of ${conflict.otherDeviceName} instead.`);
+    }
+    // Theirs replaces ours: not under an agent that has ours open, which would go on writing it.
+    const open = await openersOf([conflict.path]);
+    if (open.length > 0) {
+      const programs = [...new Set(open.map((o) => `${o.command} (pid ${o.pid})`))].join(', ');
+      throw new LockedError(`${programs} has ${conflict.path} open: replacing it now would lose what it writes next. Nothing was changed: close it, then keep theirs again.`);
     }
     if (await statOrUndefined(conflict.path)) await options.safetySnapshot(conflict.path);
     await rename(conflict.theirsPath, conflict.path);
