@@ -3,7 +3,8 @@
 // started it, so the parent session is what is put here and what the command resumes. Continued
 // again after more was written here, this machine's longer copy is kept.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
@@ -54,6 +55,26 @@ describe('continuing a Claude Code sub-agent on another machine', () => {
       expect(again.replaced).toEqual([]);
       expect(again.unchanged).toContain(transcript);
       expect(again.notes.join(' ')).toContain(`Kept ${transcript}`);
+
+      // A copy here that differs (not an extension) is replaced, but not while a program has it
+      // open (Linux): the agent in that session would go on writing the replaced file.
+      if (process.platform === 'linux') {
+        writeFileSync(transcript, `${JSON.stringify({ type: 'user', sessionId: PARENT, uuid: 'other', message: { role: 'user', content: 'a different start' } })}\n`);
+        const agent = spawn('sh', ['-c', 'exec 3>>"$1"; echo ready; exec sleep 60', 'sh', transcript], { stdio: ['ignore', 'pipe', 'ignore'] });
+        try {
+          await new Promise<void>((resolve) => agent.stdout.once('data', () => resolve()));
+          await expect(continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) })).rejects.toMatchObject({
+            code: 'locked',
+            message: expect.stringContaining(`sleep (pid ${agent.pid}) has ${transcript} open`),
+          });
+          expect(readFileSync(transcript, 'utf8')).toContain('a different start');
+        } finally {
+          agent.kill('SIGKILL');
+          await new Promise((done) => agent.once('exit', done));
+        }
+        const replaced = await continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) });
+        expect(replaced.replaced).toContain(transcript);
+      }
     } finally {
       await b.close();
     }
