@@ -55,6 +55,8 @@ export interface RunBackupOptions {
 
 export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
   let left: LeftSharedDevice | undefined;
+  // A state DB made anew (the old one moved away when damaged) continues the device's history.
+  if (!options.offline) await repo.continueHistory().catch(() => undefined);
   // A prune that finished while this backup scanned: scan again (the index cache is current
   // now; unchanged files are skipped) rather than send the backup to the outbox.
   for (let attempt = 1; ; attempt++) {

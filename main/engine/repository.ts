@@ -13,7 +13,7 @@ import { keptVersions } from './storage/index.ts';
 import type { BlobStore } from './storage/index.ts';
 import { keys, newestBackup, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
-import { continueFrom, lastBackupOf, startNewHistory } from './backup/index.ts';
+import { continueFrom, hasParent, lastBackupOf, startNewHistory } from './backup/index.ts';
 import { upgradeSessionIndex } from './catalog/index.ts';
 import type { BlobCodec, DeviceRecord, InitOptions, OnDamaged, SnapshotRecord, UnlockSecret, VaultHeader } from './vault/index.ts';
 import { DeviceIdentityFile, HeaderCache, KeyCache, vaultStateDir } from './local-vault-files.ts';
@@ -74,6 +74,12 @@ export class Repository {
   readonly now: () => number;
   /** True when the vault was unreachable at open: it was unlocked from the cached header. */
   openedOffline = false;
+  /**
+   * This device has a history in the vault that this state DB doesn't know (it was moved away
+   * when damaged, or deleted): the next backup continues it (continueHistory) instead of
+   * starting again at seq 1, which would sort every later backup before the earlier ones.
+   */
+  historyUnknown = false;
   /** Why the vault was unreachable at open (with openedOffline). */
   offlineCause: CairnError | undefined;
   /** Whether this repository keeps a local key cache (RepositoryOptions.keyCache). */
@@ -181,6 +187,7 @@ export class Repository {
     const codec = await options.makeCodec(vault);
     const repo = new Repository(vault, db, codec, device, options.stateDir, vaultDir, now, options.platform ?? (process.platform as Platform));
     repo.openedOffline = options.offline ?? false;
+    repo.historyUnknown = !isNew && !hasParent(db);
     repo.keyCache = options.keyCache !== false;
     // Registered once it wrote its record (a read-only first look leaves the identity unregistered).
     const registered = db.getMeta(DEVICE_RECORD_META) !== undefined;
@@ -419,6 +426,14 @@ export class Repository {
     return { previous, adopted, latest };
   }
 
+  /** Continues this device's newest backup in the vault when the state DB has none (historyUnknown). */
+  async continueHistory(): Promise<void> {
+    if (!this.historyUnknown || this.openedOffline) return;
+    const latest = newestBackup(await this.listSnapshots(this.device.id));
+    if (latest && !hasParent(this.db)) continueFrom(this.db, latest);
+    this.historyUnknown = false;
+  }
+
   /**
    * This machine stops sharing its device identity with another machine (the state folder was
    * copied to or from it: a migration, a restored backup of the home folder, a cloned disk). It
@@ -433,6 +448,7 @@ export class Repository {
     (this as { device: DeviceIdentity }).device = identity;
     this.db.deleteMeta(DEVICE_RECORD_META);
     startNewHistory(this.db);
+    this.historyUnknown = false;
     if (!this.openedOffline) await this.touchDevice([]);
     return { previous, device: identity };
   }

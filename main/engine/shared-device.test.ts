@@ -3,13 +3,13 @@
 // pulled from and retention counted as one device's. The one that finds the other's newer backup
 // becomes a device of its own; two runs of one machine at once never do.
 
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir, TEST_PASSPHRASE } from '../../testing/repo.ts';
 import { Repository } from './repository.ts';
 import { createWorkerCodec } from './workers/index.ts';
-import { runBackup } from './operations.ts';
+import { forget, runBackup } from './operations.ts';
 import { pull } from './sync/index.ts';
 import { MemoryBlobStore } from './storage/index.ts';
 import type { AgentBackupSource } from './agents/index.ts';
@@ -144,6 +144,34 @@ describe("a device whose identity file is lost", () => {
       const next = await runBackup(again, { sources, reason: 'manual' });
       expect(next.snapshot).toMatchObject({ device: id, parent: first.snapshotId, seq: 2 });
       expect((await again.vault.listDevices()).map((d) => d.id)).toEqual([id]);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
+describe('a device whose state database was made anew', () => {
+  it('continues its history: the next backup follows the newest one, and retention keeps it', async () => {
+    const store = new MemoryBlobStore('fresh-db');
+    const state = tempDir('cairn-state-');
+    const { repo } = await initRepo(store, state, 'laptop');
+    const dir = home();
+    const sources = [{ label: 'home', path: dir }];
+    const edit = (n: number) => writeFileSync(join(dir, 'projects', '-repo', 'first.jsonl'), `${'{"turn":1}\n'.repeat(n)}`);
+    await runBackup(repo, { sources, reason: 'manual' });
+    edit(2);
+    const second = await runBackup(repo, { sources, reason: 'manual' });
+    await repo.close();
+    // What RECOVERY.md says to do with a damaged state.db: move it away; Cairn makes a new one.
+    for (const name of ['state.db', 'state.db-wal', 'state.db-shm']) rmSync(join(state, 'vaults', repo.vault.id, name), { force: true });
+    const again = await openRepo(store, state);
+    try {
+      edit(3);
+      const third = await runBackup(again, { sources, reason: 'manual' });
+      // Before: seq 1 and no parent, so every snapshot after it sorted before the older ones.
+      expect(third.snapshot).toMatchObject({ parent: second.snapshotId, seq: 3 });
+      const kept = await forget(again, { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 }, false);
+      expect(kept.keep.map((k) => k.snapshot.id)).toEqual([third.snapshotId]);
     } finally {
       await again.close();
     }

@@ -194,6 +194,11 @@ export function lastBackupOf(db: StateDb): { snapshot: SnapshotId; seq: number }
   return last?.seq !== undefined ? { snapshot: last.id, seq: last.seq } : undefined;
 }
 
+/** Whether this state DB has a parent for its next backup. */
+export function hasParent(db: StateDb): boolean {
+  return db.getMeta(LAST_SNAPSHOT_META) !== undefined;
+}
+
 /** The next backup starts a history of its own: no parent (Repository.leaveSharedDevice). */
 export function startNewHistory(db: StateDb): void {
   db.deleteMeta(LAST_SNAPSHOT_META);

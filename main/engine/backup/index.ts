@@ -1,6 +1,6 @@
 // Backup: walk sources, skip unchanged files, chunk, dedupe, seal, pack, upload; then trees,
 // index and the snapshot record, written last.
-export { backup, continueFrom, lastBackupOf, PrunedWhileScanningError, SharedDeviceError, startNewHistory } from './backup.ts';
+export { backup, continueFrom, hasParent, lastBackupOf, PrunedWhileScanningError, SharedDeviceError, startNewHistory } from './backup.ts';
 export type { LeftSharedDevice } from './backup.ts';
 export type { BackupOptions, BackupResult, BackupWarning, BackupDevice, CatalogInput, CatalogReads } from './backup.ts';
 export { compileRules, globMatcher } from './rules.ts';
