@@ -77,7 +77,6 @@ export async function runBackup(repo: Repository, options: RunBackupOptions): Pr
   }
 }
 
-
 /** What to tell a person when runBackup made this machine a device of its own. */
 export function describeLeftSharedDevice(left: LeftSharedDevice): string {
   return `Another machine (${left.other.hostname}, last seen ${left.other.lastSeen.slice(0, 16).replace('T', ' ')}) was backing up as this device, '${left.previous.name}': Cairn's state folder was copied between them (a migration, a restored backup, a cloned disk). This machine now backs up as a device of its own, '${left.device.name}' (id ${left.device.id}); the other keeps '${left.previous.name}' and its history, and the two now sync with each other. Nothing was lost: every earlier snapshot stays in the vault. Rename this device in the app or with --device-name.`;

@@ -42,12 +42,6 @@ export const DEFAULT_BACKUP_LOCK_WAIT_MS = 2 * 60_000;
  */
 export class PrunedWhileScanningError extends LockedError {}
 
-/**
- * Another machine backs up as this device: its record names a newer backup of the device than
- * this machine's own newest (two machines with one state folder: copied by a migration, a
- * restored backup of the home folder, a cloned disk). Thrown before anything is uploaded;
- * runBackup (operations.ts) gives this machine an identity of its own and backs up again.
- */
 /** This machine left a device identity another machine also used (operations.ts, runBackup). */
 export interface LeftSharedDevice {
   previous: { id: DeviceId; name: string };
@@ -56,6 +50,12 @@ export interface LeftSharedDevice {
   other: { hostname: string; lastSeen: string };
 }
 
+/**
+ * Another machine backs up as this device: its record names a newer backup of the device than
+ * this machine's own newest (two machines with one state folder: copied by a migration, a
+ * restored backup of the home folder, a cloned disk). Thrown before anything is uploaded;
+ * runBackup (operations.ts) gives this machine an identity of its own and backs up again.
+ */
 export class SharedDeviceError extends CairnError {
   readonly other: DeviceRecord;
   constructor(other: DeviceRecord) {
@@ -203,6 +203,7 @@ export function hasParent(db: StateDb): boolean {
 export function startNewHistory(db: StateDb): void {
   db.deleteMeta(LAST_SNAPSHOT_META);
 }
+
 interface Archiver {
   outcome: BackupOutcome;
   reporter: ProgressReporter;
