@@ -48,7 +48,6 @@ export const DEVICE_RECORD_MIN_INTERVAL_MS = 1100;
 /** How stale `lastSeen` may get before a touch rewrites a record that is otherwise the same. */
 export const DEVICE_LAST_SEEN_RESOLUTION_MS = 60_000;
 
-/** Whether two records of one device differ in nothing but `lastSeen`. */
 /** The device record this state DB last wrote, if it has a readable one. */
 function recordedDevice(db: StateDb): DeviceRecord | undefined {
   try {
