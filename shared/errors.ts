@@ -168,6 +168,11 @@ function diskFull(error: unknown, place: ErrorPlace): ErrorRecord {
 /** Cairn's own temporary files, made beside what they become: `.NAME.cairn-….tmp`, `NAME.cairn-tmp-<hex>`. */
 const CAIRN_TEMP = /\.cairn-(?:tmp-[0-9a-f]+|[^/\\]*\.tmp)$/;
 
+/** Whether `path` is one of Cairn's own temporary files (an error about it is about its folder). */
+export function isCairnTemp(path: string): boolean {
+  return CAIRN_TEMP.test(path);
+}
+
 /** Whether a refused call was a read: an open is one, unless it made one of Cairn's temporary files, which are written. */
 function reading(syscall: string | undefined, path: string): boolean {
   if (syscall === 'open') return !CAIRN_TEMP.test(path);

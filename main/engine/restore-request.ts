@@ -13,7 +13,7 @@ import { lstat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
-import { ConfigError, LockedError } from '../../shared/errors.ts';
+import { ConfigError } from '../../shared/errors.ts';
 import { withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
 import { compileRules, rulesFor } from './backup/index.ts';
@@ -28,8 +28,7 @@ import { nameBytes } from './vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { cancelCheck } from './progress-reporter.ts';
-import { openersOf } from './open-files.ts';
-import type { Opener } from './open-files.ts';
+import { heldOpenError, openersOf } from './open-files.ts';
 
 export type { RestoreDestination, RestoreStep } from './restore-steps.ts';
 
@@ -238,15 +237,6 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: Snapshot
   return out;
 }
 
-/** The restore refused because programs hold files it would replace open. */
-function openFilesError(open: readonly Opener[]): LockedError {
-  const shown = open.slice(0, 3).map((o) => `${o.command} (pid ${o.pid}) has ${o.path} open`);
-  const programs = [...new Set(open.map((o) => o.command))].join(', ');
-  return new LockedError(
-    `${shown.join('; ')}${open.length > shown.length ? `; and ${open.length - shown.length} more` : ''}. Replacing a file a program holds open loses what it writes next (it goes on writing the old file). Nothing was written: close ${programs}, then restore again.`,
-  );
-}
-
 /** Says which files an overwriting restore kept (ExecutedRestore.heldBack), and why. */
 export function heldBackNote(paths: readonly string[]): string {
   return `Kept ${paths.length} file(s) as they are: the safety snapshot could not hold them as they are (credentials never leave this computer, and a file Cairn may not read can't be kept), so replacing them could lose them (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''}).`;
@@ -271,7 +261,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     // A file replaced under a program that holds it open (a running agent's database or
     // transcript) goes on being written by it, into the old file: what it writes next is lost.
     const open = await openersOf(plan.existing);
-    if (open.length > 0) throw openFilesError(open);
+    if (open.length > 0) throw heldOpenError(open, 'Nothing was written', 'restore again');
     options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
     const sources = withAgentRules(safetySources(plan), options.ctx);
     const result = await runBackup(repo, { sources, reason: 'before-restore', force: true, signal: options.signal });

@@ -36,6 +36,26 @@ function home(): string {
   return dir;
 }
 
+/**
+ * Opens repositories on `store` whose clock moves two minutes a call: backups minutes apart, as
+ * the app's are (a device record is rewritten at most once a minute).
+ */
+function clockedOpener(store: MemoryBlobStore): (stateDir: string) => Promise<Repository> {
+  let clock = Date.now();
+  return (stateDir) => Repository.open({ store, stateDir, secret: { passphrase: TEST_PASSPHRASE }, now: () => (clock += 120_000), makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
+}
+
+/** A device that has backed up `home()` once as 'laptop' (the vault, its state folder, the sources). */
+async function backedUpDevice(bucket: string) {
+  const store = new MemoryBlobStore(bucket);
+  const state = tempDir('cairn-state-');
+  const { repo } = await initRepo(store, state, 'laptop');
+  const dir = home();
+  const sources = [{ label: 'home', path: dir }];
+  const first = await runBackup(repo, { sources, reason: 'manual' });
+  return { store, state, repo, dir, sources, first };
+}
+
 describe('two machines backing up as one device', () => {
   it('the one behind becomes a device of its own, and the two then sync', async () => {
     const store = new MemoryBlobStore('shared');
@@ -51,9 +71,7 @@ describe('two machines backing up as one device', () => {
     cpSync(stateA, stateC, { recursive: true });
     const homeC = tempDir('cairn-shared-home-c-');
     cpSync(homeA, homeC, { recursive: true });
-    // Backups minutes apart, as the app's are: a device record is rewritten at most once a minute.
-    let clock = Date.now();
-    const open = (stateDir: string) => Repository.open({ store, stateDir, secret: { passphrase: TEST_PASSPHRASE }, now: () => (clock += 120_000), makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
+    const open = clockedOpener(store);
     const a = await open(stateA);
     const c = await open(stateC);
     try {
@@ -94,14 +112,13 @@ describe('two machines backing up as one device', () => {
     const state = tempDir('cairn-state-');
     const { repo: first } = await initRepo(store, state, 'laptop');
     await first.close();
-    let clock = Date.now();
-    const open = () => Repository.open({ store, stateDir: state, secret: { passphrase: TEST_PASSPHRASE }, now: () => (clock += 120_000), makeCodec: (v) => createWorkerCodec(v, { threads: 1 }) });
-    const one = await open();
+    const open = clockedOpener(store);
+    const one = await open(state);
     const dir = home();
     const sources = [{ label: 'home', path: dir }];
     try {
       await runBackup(one, { sources, reason: 'manual' });
-      const two = await open();
+      const two = await open(state);
       try {
         writeFileSync(join(dir, 'projects', '-repo', 'first.jsonl'), '{"turn":1}\n{"turn":2}\n');
         // `two` reads its parent, then, before it looks at the device's record, `one` finishes a backup.
@@ -126,13 +143,8 @@ describe('two machines backing up as one device', () => {
 
 describe("a device whose identity file is lost", () => {
   it('stays the same device: its history goes on, no new device appears', async () => {
-    const store = new MemoryBlobStore('identity');
-    const state = tempDir('cairn-state-');
-    const { repo } = await initRepo(store, state, 'laptop');
-    const dir = home();
-    const sources = [{ label: 'home', path: dir }];
+    const { store, state, repo, dir, sources, first } = await backedUpDevice('identity');
     const id = repo.device.id;
-    const first = await runBackup(repo, { sources, reason: 'manual' });
     await repo.close();
     // Emptied, as a crash on some file systems leaves a file that was being written.
     writeFileSync(join(state, 'vaults', repo.vault.id, 'device.json'), '');
@@ -152,13 +164,8 @@ describe("a device whose identity file is lost", () => {
 
 describe('a device whose state database was made anew', () => {
   it('continues its history: the next backup follows the newest one, and retention keeps it', async () => {
-    const store = new MemoryBlobStore('fresh-db');
-    const state = tempDir('cairn-state-');
-    const { repo } = await initRepo(store, state, 'laptop');
-    const dir = home();
-    const sources = [{ label: 'home', path: dir }];
+    const { store, state, repo, dir, sources } = await backedUpDevice('fresh-db');
     const edit = (n: number) => writeFileSync(join(dir, 'projects', '-repo', 'first.jsonl'), `${'{"turn":1}\n'.repeat(n)}`);
-    await runBackup(repo, { sources, reason: 'manual' });
     edit(2);
     const second = await runBackup(repo, { sources, reason: 'manual' });
     await repo.close();

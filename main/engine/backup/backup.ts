@@ -256,15 +256,15 @@ async function prepare(options: BackupOptions, now: () => number) {
     // upload: by a backup that will store something, once an hour (one request; a device backs up
     // every few minutes, and its own record needs no reading back).
     const checkedAt = Number(db.getMeta(SHARED_DEVICE_CHECKED_META) ?? 0);
-    const asking = last?.seq !== undefined && !(now() - checkedAt < SHARED_DEVICE_CHECK_MS && now() >= checkedAt);
-    const record = asking ? vault.loadDevice(options.device.id).then((r) => (db.setMeta(SHARED_DEVICE_CHECKED_META, String(now())), r), () => undefined) : undefined;
+    const due = now() < checkedAt || now() - checkedAt >= SHARED_DEVICE_CHECK_MS;
+    const record = due && last?.seq !== undefined ? vault.loadDevice(options.device.id).then((r) => (db.setMeta(SHARED_DEVICE_CHECKED_META, String(now())), r), () => undefined) : undefined;
     locking.lock = await acquireLock(vault.withSignal(anySignal(boundSignal(vault.store), stopping.signal)), { exclusive: false, operation: 'backup', device: options.device.id, staleMs: options.lockStaleMs, waitMs: options.lockWaitMs ?? DEFAULT_BACKUP_LOCK_WAIT_MS, now, whileChecking: checkIndex });
     const other = await record;
     // Against this state folder's newest backup now, not at this run's start: another run of
     // this machine may have finished meanwhile (measured: two backups at once, the later one took
     // the earlier one's snapshot for another machine's). Strictly newer: two runs at once both
     // continue the same backup.
-    const mine = lastBackupOf(db) ?? (last?.seq !== undefined ? { snapshot: last.id, seq: last.seq } : undefined);
+    const mine = lastBackupOf(db);
     if (other?.last && mine && other.last.seq > mine.seq && other.last.snapshot !== mine.snapshot) throw new SharedDeviceError(other);
   };
   return { last, parentCheck, locking };

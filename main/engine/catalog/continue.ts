@@ -11,11 +11,11 @@ import { appendFile, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CairnError, LockedError, NotFoundError } from '../../../shared/errors.ts';
+import { CairnError, NotFoundError } from '../../../shared/errors.ts';
 import type { PathMapping } from '../../../shared/models.ts';
 import type { ContinueInfo } from '../../../shared/sessions.ts';
 import { writeFileAtomic } from '../atomic-file.ts';
-import { openersOf } from '../open-files.ts';
+import { heldOpenError, openersOf } from '../open-files.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
 import type { AgentContext } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
@@ -161,10 +161,7 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
     // Not under a program that has one open (the agent still in the session): it would go on
     // writing the replaced file, and what it wrote would be lost.
     const open = await openersOf(differing);
-    if (open.length > 0) {
-      const shown = open.slice(0, 3).map((o) => `${o.command} (pid ${o.pid}) has ${o.path} open`);
-      throw new LockedError(`${shown.join('; ')}: replacing it now would lose what it writes next. Nothing was written: close it, then continue the session again.`);
-    }
+    if (open.length > 0) throw heldOpenError(open, 'Nothing was written', 'continue the session again');
     await options.safetySnapshot(differing);
   }
   for (const p of plan) {

@@ -9,10 +9,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, readdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { openByOthers, openersOf } from '../open-files.ts';
+import { heldOpenError, openByOthers, openersOf } from '../open-files.ts';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
-import { CairnError, IntegrityError, LockedError, NotFoundError } from '../../../shared/errors.ts';
+import { CairnError, IntegrityError, isCairnTemp, NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
@@ -236,7 +236,7 @@ function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: un
   // belongs to root): that file is left out, the others are pulled (it stopped the whole pull).
   if (e.code === 'EACCES' || e.code === 'EPERM') {
     // A temporary file of the pull's own is named by its folder, which is what to fix.
-    const where = e.path && /\.cairn-sync-[0-9a-f]+\.tmp$/.test(e.path) ? dirname(e.path) : e.path;
+    const where = e.path && isCairnTemp(e.path) ? dirname(e.path) : e.path;
     (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `Cairn was refused access to ${where ?? 'its place here'} (permission denied); nothing was written for it. Fix that folder's permissions and sync again` });
     return;
   }
@@ -415,10 +415,7 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
     }
     // Theirs replaces ours: not under an agent that has ours open, which would go on writing it.
     const open = await openersOf([conflict.path]);
-    if (open.length > 0) {
-      const programs = [...new Set(open.map((o) => `${o.command} (pid ${o.pid})`))].join(', ');
-      throw new LockedError(`${programs} has ${conflict.path} open: replacing it now would lose what it writes next. Nothing was changed: close it, then keep theirs again.`);
-    }
+    if (open.length > 0) throw heldOpenError(open, 'Nothing was changed', 'keep theirs again');
     if (await statOrUndefined(conflict.path)) await options.safetySnapshot(conflict.path);
     await rename(conflict.theirsPath, conflict.path);
   }
