@@ -79,6 +79,8 @@ export interface SnapshotSummary {
   parent?: string;
   /** Files kept on the device because they hold credentials (`label/path`), and why. */
   keptLocal?: { path: string; why: string }[];
+  /** Files in the snapshot without the credentials they held (removed before upload), and what was taken out. */
+  scrubbed?: { path: string; why: string; removed: string[] }[];
   /** Files the backup had to leave out (vanished, unreadable, changed while read): the first ones recorded; `stats.warnings` counts all. */
   warnings?: BackupWarning[];
 }

@@ -288,6 +288,10 @@ export function createFakeService(options: { configured?: boolean; now?: number 
       existingSample: ['/home/alice/.claude/projects/-home-alice-src-app/7f3c.jsonl'],
       existingAction: overwrite ? 'overwrite' : 'keep',
       safetySnapshot: overwrite,
+      heldBack: 0,
+      heldBackSample: [],
+      withoutCredentials: 0,
+      withoutCredentialsSample: [],
     }),
     'snapshots.restore': async () => ({ jobId: runJob('restore', 'Restored 1 file (12 KB)', 1200) }),
     'snapshots.pin': async ({ snapshotId, pinned }) => {

@@ -4,6 +4,7 @@ import { CairnError, ConfigError } from '../../shared/errors.ts';
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
 import type { ProgressInfo } from '../../shared/models.ts';
 import { formatBytes } from '../../shared/format.ts';
+import { heldBackNote } from '../engine/restore-request.ts';
 
 /** Exit statuses, documented in docs/CLI.md. */
 export const EXIT: Record<ErrorCode, number> & { ok: number } = {
@@ -51,10 +52,11 @@ export function outboxReason(cause: CairnError): string {
 }
 
 /** What a restore's plan says of the files already where it writes (`where`: "in /x", "in their places"). */
-export function existingNotes(plan: { existing: readonly string[]; unchanged: readonly string[]; safetySnapshot: boolean }, where: string): string[] {
+export function existingNotes(plan: { existing: readonly string[]; unchanged: readonly string[]; safetySnapshot: boolean; heldBack: readonly string[] }, where: string): string[] {
   const notes: string[] = [];
   if (plan.unchanged.length > 0) notes.push(`${plan.unchanged.length} file(s) ${where} already match the snapshot: left as they are.`);
-  if (plan.safetySnapshot) notes.push(`${plan.existing.length} file(s) ${where} differ from the snapshot and will be replaced: taking a safety snapshot of them first.`);
+  if (plan.safetySnapshot) notes.push(`${plan.existing.length - plan.heldBack.length} file(s) ${where} differ from the snapshot and will be replaced: taking a safety snapshot of them first.`);
+  if (plan.heldBack.length > 0) notes.push(heldBackNote(plan.heldBack, true));
   return notes;
 }
 

@@ -9,14 +9,15 @@
 // already there exactly as the snapshot holds it (restore/same-content.ts) is left alone: it is
 // neither written nor replaced, and it never makes a restore refuse.
 
-import { lstat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, lstat } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
-import { compileRules, rulesFor } from './backup/index.ts';
+import { compileRules, planUpload, rulesFor } from './backup/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
@@ -67,6 +68,25 @@ export interface RestorePlan {
   existingAction: ExistingFiles;
   /** True when a safety snapshot of `existing` is taken first (they are overwritten). */
   safetySnapshot: boolean;
+  /**
+   * Of `existing`, when overwriting: the files a safety snapshot could not hold as they are (their
+   * credentials never leave this computer, or Cairn may not read them), so they are kept, not
+   * replaced. Known when the plan is given the machine's agents (PlanOptions.ctx).
+   */
+  heldBack: string[];
+  /** Files it writes that the snapshot holds without the credentials they had (SnapshotRecord.scrubbed). */
+  withoutCredentials: WithoutCredentials[];
+}
+
+/** A file a restore writes as the snapshot holds it: without the credentials removed before upload. */
+export interface WithoutCredentials {
+  /** Where it is written. */
+  dest: string;
+  /** Its path in the snapshot. */
+  path: string;
+  why: string;
+  /** What is missing from it: keys (dotted paths) or a database's tables. */
+  removed: string[];
 }
 
 export interface ExecutedRestore {
@@ -86,6 +106,8 @@ export interface ExecutedRestore {
   heldBack: string[];
   /** Existing files that already were as in the snapshot, left as they are. */
   unchanged: number;
+  /** Files written without the credentials they had when backed up (RestorePlan.withoutCredentials, less what was kept). */
+  withoutCredentials: WithoutCredentials[];
   safetySnapshotId?: SnapshotId;
   /** Per folder restored into (one per step): what landed where. */
   places: { label: string; target: string; files: number; bytes: number }[];
@@ -129,18 +151,28 @@ async function steps(repo: Repository, request: RestoreRequest): Promise<Restore
 /** Existing files compared with snapshot entries, per open vault (see ContentComparisons). */
 const COMPARISONS = new WeakMap<Repository, ContentComparisons>();
 
+export interface PlanOptions {
+  onProgress?: (p: ProgressInfo) => void;
+  signal?: AbortSignal;
+  /** The caller listed the index just now (alongside finding the snapshot). */
+  indexRefreshed?: boolean;
+  /** The machine's agents: their credential rules say which existing files a safety snapshot can't hold (RestorePlan.heldBack). */
+  ctx?: AgentContext;
+}
+
 /** What the restore will do, read from the snapshot and the disk; writes nothing. Comparing existing files reports phase `comparing`. */
-export async function planRestore(repo: Repository, request: RestoreRequest, options: { onProgress?: (p: ProgressInfo) => void; signal?: AbortSignal; indexRefreshed?: boolean } = {}): Promise<RestorePlan> {
+export async function planRestore(repo: Repository, request: RestoreRequest, options: PlanOptions = {}): Promise<RestorePlan> {
   // The restore's worker threads load while the plan is made: a one-file restore otherwise waits
   // for them at its first write (~160 ms of 0.43 s over a store 50 ms away).
   repo.codec.warm?.();
-  // indexRefreshed: the caller listed the index just now (alongside finding the snapshot).
   if (!options.indexRefreshed) await repo.refreshIndex();
   const reader = repo.reader();
   const planned = await steps(repo, request);
   let files = 0;
   let bytes = 0;
   const found: { path: string; dest: string; disk: string | Buffer; entry: TreeEntry }[] = [];
+  const scrubbed = new Map((request.snapshot.scrubbed ?? []).map((s) => [s.path, s]));
+  const credentialless: WithoutCredentials[] = [];
   for (const step of planned) {
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
@@ -169,6 +201,8 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
         }
         files++;
         bytes += entry.size;
+        const without = scrubbed.get(path);
+        if (without) credentialless.push({ dest, path, why: without.why, removed: without.removed });
         if (st && !st.isDirectory()) found.push({ path, dest, disk, entry });
       }
     }
@@ -190,21 +224,65 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const existing = found.filter((_, i) => !same[i]).map((f) => f.dest);
   const existingRaw = new Map(found.flatMap((f, i) => (!same[i] && typeof f.disk !== 'string' ? [[f.dest, f.disk] as const] : [])));
   const unchanged = found.filter((_, i) => same[i]).map((f) => f.dest);
-  const unwritten = found.filter((_, i) => same[i] || request.existing === 'keep');
+  const heldBack = request.existing === 'overwrite' && options.ctx ? await heldBackOf(planned, existing, existingRaw, options.ctx) : [];
+  const held = new Set(heldBack);
+  const unwritten = found.filter((f, i) => same[i] || request.existing === 'keep' || held.has(f.dest));
   const write = { files: files - unwritten.length, bytes: bytes - unwritten.reduce((n, f) => n + f.entry.size, 0) };
-  return { steps: planned, files, bytes, existing, existingRaw, unchanged, write, existingAction: request.existing, safetySnapshot: request.existing === 'overwrite' && existing.length > 0 };
+  // What is not written (the same already, or kept) keeps whatever it holds now.
+  const notWritten = new Set(unwritten.map((f) => f.dest));
+  const withoutCredentials = credentialless.filter((c) => !notWritten.has(c.dest));
+  const safetySnapshot = request.existing === 'overwrite' && existing.length > heldBack.length;
+  return { steps: planned, files, bytes, existing, existingRaw, unchanged, write, existingAction: request.existing, safetySnapshot, heldBack, withoutCredentials };
+}
+
+/** The step whose folder holds `dest`, and the file's path in it. */
+function placeOf(steps: readonly RestoreStep[], dest: string): { step: RestoreStep; rel: string } | undefined {
+  const step = steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
+  return step && { step, rel: toPosix(relative(step.base.path, dest)) };
+}
+
+/**
+ * Of the files an overwriting restore would replace, those a safety snapshot could not hold as
+ * they are, decided as the safety snapshot's backup will: a credential file (or one in a
+ * credential folder) stays local; a database with credential rules is stored cleaned of them; a
+ * file with credential rules is stored without the keys it holds (or stays local); a file Cairn
+ * may not read is not stored. Such files are kept, never replaced.
+ */
+async function heldBackOf(steps: readonly RestoreStep[], existing: readonly string[], raw: ReadonlyMap<string, Buffer>, ctx: AgentContext): Promise<string[]> {
+  const sources = new Map(withAgentRules(safetySources(steps, existing), ctx).map((s) => [s.label, { source: s, rules: compileRules(s) }]));
+  const out: string[] = [];
+  for (const dest of existing) {
+    const place = placeOf(steps, dest);
+    const found = place && sources.get(`${SAFETY_PREFIX}${place.step.base.label}`);
+    if (!place || !found) continue;
+    const { rel } = place;
+    const { source, rules } = found;
+    const dirs = rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
+    const content = rulesFor(source.contentRules, rel);
+    const readable = await access(raw.get(dest) ?? dest, constants.R_OK).then(() => true, () => false);
+    const notStored = rules.classify(rel) !== 'included' || dirs.some((d) => rules.skipDir(d) === 'secret' || rules.skipDir(d) === 'excluded');
+    if (!readable || notStored) out.push(dest);
+    else if (content.length === 0) continue;
+    else if (rules.isSqlite(rel) || raw.has(dest)) out.push(dest);
+    else {
+      const upload = await planUpload(dest, rel, content).catch(() => undefined);
+      if (!upload || upload.action === 'skip' || (upload.action === 'bytes' && upload.redacted > 0)) out.push(dest);
+    }
+  }
+  return out;
 }
 
 /** Backup sources holding exactly `paths` (absolute), each under `safety/<label>` of its step's folder. */
-export function safetySources(plan: RestorePlan): BackupSource[] {
+export function safetySources(steps: readonly RestoreStep[], paths: readonly string[]): BackupSource[] {
   const byBase = new Map<string, { label: string; path: string; include: string[] }>();
-  for (const dest of plan.existing) {
-    const step = plan.steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
+  for (const dest of paths) {
+    const place = placeOf(steps, dest);
     // A file outside every step's folder can't happen (dest = step.target/…, target inside base).
-    if (!step) throw new ConfigError(`'${dest}' is outside the folders being restored. This is a bug in Cairn.`);
+    if (!place) throw new ConfigError(`'${dest}' is outside the folders being restored. This is a bug in Cairn.`);
+    const { step, rel } = place;
     let source = byBase.get(step.base.path);
     if (!source) byBase.set(step.base.path, (source = { label: `${SAFETY_PREFIX}${step.base.label}`, path: step.base.path, include: [] }));
-    source.include.push(literalGlob(toPosix(relative(step.base.path, dest))));
+    source.include.push(literalGlob(rel));
   }
   return [...byBase.values()];
 }
@@ -214,8 +292,8 @@ export function safetySources(plan: RestorePlan): BackupSource[] {
  * are on the disk now. A database is held as SQLite's consistent copy, never as its bytes: held
  * when the snapshot has it and no credential rule cleaned it.
  */
-async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: SnapshotId | undefined, sources: readonly BackupSource[]): Promise<string[]> {
-  if (!id) return [...plan.existing];
+async function notHeldBySafety(repo: Repository, plan: RestorePlan, replacing: readonly string[], id: SnapshotId | undefined, sources: readonly BackupSource[]): Promise<string[]> {
+  if (!id) return [...replacing];
   const snap = await repo.findSnapshot(id);
   const reader = repo.reader();
   let comparisons = COMPARISONS.get(repo);
@@ -223,10 +301,10 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: Snapshot
   // Each safety source's rules, compiled once (they say which files are databases).
   const rules = new Map(sources.map((s) => [s.label, compileRules(s)]));
   const out: string[] = [];
-  for (const dest of plan.existing) {
-    const step = plan.steps.find((s) => dest === s.base.path || dest.startsWith(`${s.base.path}${sep}`));
-    const label = step && `${SAFETY_PREFIX}${step.base.label}`;
-    const rel = step ? toPosix(relative(step.base.path, dest)) : '';
+  for (const dest of replacing) {
+    const place = placeOf(plan.steps, dest);
+    const label = place && `${SAFETY_PREFIX}${place.step.base.label}`;
+    const rel = place?.rel ?? '';
     const path = label && `${label}/${rel}`;
     const entry = path ? await reader.resolve(snap, path).then((r) => r.entry, () => undefined) : undefined;
     const source = label ? sources.find((s) => s.label === label) : undefined;
@@ -238,8 +316,18 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, id: Snapshot
 }
 
 /** Says which files an overwriting restore kept (ExecutedRestore.heldBack), and why. */
-export function heldBackNote(paths: readonly string[]): string {
-  return `Kept ${paths.length} file(s) as they are: the safety snapshot could not hold them as they are (credentials never leave this computer, and a file Cairn may not read can't be kept), so replacing them could lose them (${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''}).`;
+export function heldBackNote(paths: readonly string[], future = false): string {
+  const files = `${paths.slice(0, 3).join(', ')}${paths.length > 3 ? ', …' : ''}`;
+  const why = '(credentials never leave this computer, and a file Cairn may not read can\'t be kept), so replacing them could lose them';
+  return future
+    ? `${paths.length} file(s) will be kept as they are, not replaced: a safety snapshot could not hold them as they are ${why} (${files}).`
+    : `Kept ${paths.length} file(s) as they are: the safety snapshot could not hold them as they are ${why} (${files}).`;
+}
+
+/** Says which restored files came back without the credentials removed before upload, and what to do. */
+export function withoutCredentialsNote(files: readonly WithoutCredentials[]): string {
+  const shown = files.slice(0, 5).map((f) => `${f.dest} (${f.removed.join(', ')})`);
+  return `${files.length === 1 ? '1 file was' : `${files.length} files were`} restored without the credentials removed from ${files.length === 1 ? 'it' : 'them'} before upload, which never leave the computer they were on: ${shown.join('; ')}${files.length > 5 ? '; …' : ''}. Set them again (sign in, or add the keys) where the agent expects them.`;
 }
 
 /** Does what `plan` says: the safety snapshot first when files are overwritten, then the restore. */
@@ -251,23 +339,28 @@ export interface ExecuteOptions {
 }
 
 export async function executeRestore(repo: Repository, request: RestoreRequest, plan: RestorePlan, options: ExecuteOptions): Promise<ExecutedRestore> {
-  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, heldBack: [], unchanged: 0, places: [] };
+  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, heldBack: [], unchanged: 0, withoutCredentials: [], places: [] };
   // The plan's view of the disk is the restore's: what it found the same is left alone, and only
   // what it found differing (held by the safety snapshot) is replaced. A file that appeared
   // since is kept as it is: nothing holds it.
   const unchanged = new Set(plan.unchanged);
-  const replace = new Set(plan.existing);
+  // What the plan knew it can't hold is kept from the start (and not put in the safety snapshot).
+  const replace = new Set(plan.existing.filter((p) => !plan.heldBack.includes(p)));
+  out.heldBack = [...plan.heldBack];
   if (plan.safetySnapshot) {
+    const replacing = [...replace];
     // A file replaced under a program that holds it open (a running agent's database or
     // transcript) goes on being written by it, into the old file: what it writes next is lost.
-    const open = await openersOf(plan.existing);
+    const open = await openersOf(replacing);
     if (open.length > 0) throw heldOpenError(open, 'Nothing was written', 'restore again');
-    options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: plan.existing.length, bytesDone: 0, uploadedBytes: 0 });
-    const sources = withAgentRules(safetySources(plan), options.ctx);
+    options.onProgress?.({ phase: 'safety snapshot', filesDone: 0, filesTotal: replacing.length, bytesDone: 0, uploadedBytes: 0 });
+    const sources = withAgentRules(safetySources(plan.steps, replacing), options.ctx);
     const result = await runBackup(repo, { sources, reason: 'before-restore', force: true, signal: options.signal });
     if (result.snapshotId) out.safetySnapshotId = result.snapshotId;
-    out.heldBack = await notHeldBySafety(repo, plan, result.snapshotId, sources);
-    for (const path of out.heldBack) replace.delete(path);
+    // Checked against what the safety snapshot holds, whatever the plan foresaw.
+    const notHeld = await notHeldBySafety(repo, plan, replacing, result.snapshotId, sources);
+    for (const path of notHeld) replace.delete(path);
+    out.heldBack.push(...notHeld);
     out.overwritten = replace.size;
   }
   const damaged: string[] = [];
@@ -298,6 +391,8 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     denied.files.push(...res.denied.files);
     denied.dirs.push(...res.denied.dirs);
   }
+  const notWritten = new Set([...out.heldBack, ...damaged, ...denied.files]);
+  out.withoutCredentials = plan.withoutCredentials.filter((c) => !notWritten.has(c.dest));
   // Files whose data is damaged in the vault were left out of every folder; the rest is in place.
   // What was kept is said with the error too: the summary that says it is not printed then.
   const held = out.heldBack.length > 0 ? heldBackNote(out.heldBack) : '';

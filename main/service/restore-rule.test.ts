@@ -98,12 +98,33 @@ describe('one restore rule for the CLI and the app', () => {
     const before = readFileSync(settings, 'utf8');
     expect(before).toContain('ANTHROPIC_API_KEY');
     const request = { snapshotId: snap.id, paths: ['claude-code/config/settings.json'], target: { kind: 'original' as const }, overwrite: true };
-    expect(await service.handlers['snapshots.restorePlan'](request)).toMatchObject({ existing: 1, safetySnapshot: true });
+    // The plan says so before anything happens (it said "will be replaced", and a safety
+    // snapshot of nothing was taken), and writes nothing for it.
+    expect(await service.handlers['snapshots.restorePlan'](request)).toMatchObject({ existing: 1, heldBack: 1, heldBackSample: [settings], writeFiles: 0, safetySnapshot: false, withoutCredentials: 0 });
+    const safetyBefore = (await safetySnapshots()).length;
     const job = await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId);
     expect(job.status).toBe('done');
     expect(readFileSync(settings, 'utf8')).toBe(before);
     expect(job.summary).toContain('1 existing file(s) kept as they were (1 of them because the safety snapshot could not hold them as they are: credentials never leave this computer');
     expect(job.summary).not.toContain('replaced file(s)');
+    expect(await safetySnapshots()).toHaveLength(safetyBefore);
+  });
+
+  it('a file backed up without its credentials: the snapshot, the plan and the result name it and the keys it lacks', async () => {
+    expect(snap.scrubbed).toEqual([{ path: 'claude-code/config/settings.json', why: expect.stringContaining('ANTHROPIC_API_KEY'), removed: ['env.ANTHROPIC_API_KEY'] }]);
+    const target = join(base, 'without-credentials');
+    const request = { snapshotId: snap.id, paths: ['claude-code/config/settings.json'], target: { kind: 'folder' as const, path: target }, overwrite: false };
+    expect(await service.handlers['snapshots.restorePlan'](request)).toMatchObject({ writeFiles: 1, withoutCredentials: 1, withoutCredentialsSample: [{ path: join(target, 'settings.json'), removed: ['env.ANTHROPIC_API_KEY'] }] });
+    const job = await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId);
+    expect(job.status).toBe('done');
+    expect(job.summary).toContain(`1 file was restored without the credentials removed from it before upload, which never leave the computer they were on: ${join(target, 'settings.json')} (env.ANTHROPIC_API_KEY).`);
+    expect(readFileSync(join(target, 'settings.json'), 'utf8')).not.toContain('ANTHROPIC_API_KEY');
+    // A later snapshot that didn't read the file again still says it.
+    writeFileSync(join(home, '.claude', 'new-note.json'), '{}');
+    expect((await waitForJob(service, (await service.handlers['sync.now']({})).jobId)).status).toBe('done');
+    const [newest] = (await service.handlers['snapshots.list']({})).filter((s) => s.reason !== 'before-restore');
+    expect(newest?.id).not.toBe(snap.id);
+    expect(newest?.scrubbed?.map((s) => s.path)).toContain('claude-code/config/settings.json');
   });
 
   it('into a folder that is a file, or lies under one: refused before the plan, saying what to do, and nothing written', async () => {

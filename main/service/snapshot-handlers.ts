@@ -8,7 +8,7 @@ import { agentSources, setPinned } from '../engine/operations.ts';
 import { nearestFolder, unwritable } from '../engine/local-folder.ts';
 import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
-import { planRestore, restoreSnapshot, SAFETY_PREFIX } from '../engine/restore-request.ts';
+import { planRestore, restoreSnapshot, SAFETY_PREFIX, withoutCredentialsNote } from '../engine/restore-request.ts';
 import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
 import { diffSnapshotTrees, newestBackup } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
@@ -111,7 +111,7 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
     },
     'snapshots.restorePlan': async ({ snapshotId, paths, target, overwrite }) => {
       const r = ctx.requireRepo();
-      const plan = await planRestore(r, restoreRequest(ctx, await ctx.findSnapshot(snapshotId), paths, target, overwrite));
+      const plan = await planRestore(r, restoreRequest(ctx, await ctx.findSnapshot(snapshotId), paths, target, overwrite), { ctx: await ctx.agentContext() });
       return {
         files: plan.files,
         bytes: plan.bytes,
@@ -123,6 +123,10 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
         existingSample: plan.existing.slice(0, 20),
         existingAction: plan.existingAction,
         safetySnapshot: plan.safetySnapshot,
+        heldBack: plan.heldBack.length,
+        heldBackSample: plan.heldBack.slice(0, 20),
+        withoutCredentials: plan.withoutCredentials.length,
+        withoutCredentialsSample: plan.withoutCredentials.slice(0, 20).map((c) => ({ path: c.dest, removed: c.removed })),
       };
     },
     'snapshots.restore': async ({ snapshotId, paths, target, overwrite }) => {
@@ -141,7 +145,7 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
         const heldBack = done.heldBack.length > 0 ? ` (${done.heldBack.length} of them because the safety snapshot could not hold them as they are: credentials never leave this computer, and a file Cairn may not read can't be kept; restore into another folder to compare)` : '';
         const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were${heldBack}` : '';
         const safety = done.safetySnapshotId && done.overwritten > 0 ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
-        return `Restored ${done.files} file(s) ${where}${same}${kept}${safety}.`;
+        return `Restored ${done.files} file(s) ${where}${same}${kept}${safety}.${done.withoutCredentials.length > 0 ? ` ${withoutCredentialsNote(done.withoutCredentials)}` : ''}`;
       });
       return { jobId: job.id };
     },

@@ -26,6 +26,7 @@ export function summarise(s: SnapshotRecord): SnapshotSummary {
     stats: s.stats,
     ...(s.parent ? { parent: s.parent } : {}),
     ...(s.keptLocal ? { keptLocal: s.keptLocal } : {}),
+    ...(s.scrubbed ? { scrubbed: s.scrubbed } : {}),
     ...(s.warnings && s.warnings.length > 0 ? { warnings: s.warnings } : {}),
   };
 }

@@ -271,6 +271,15 @@ export interface RestorePreview {
   /** What happens to those: kept as they are, or overwritten after a safety snapshot of exactly them. */
   existingAction: 'refuse' | 'keep' | 'overwrite';
   safetySnapshot: boolean;
+  /**
+   * Of `existing`, when overwriting: files a safety snapshot could not hold as they are (their
+   * credentials never leave this computer, or Cairn may not read them): kept, not replaced.
+   */
+  heldBack: number;
+  heldBackSample: string[];
+  /** Files it writes that the snapshot holds without the credentials removed before upload, and the first of them with what they lack. */
+  withoutCredentials: number;
+  withoutCredentialsSample: { path: string; removed: string[] }[];
 }
 
 /** What a prune would do now, computed without changing anything. */

@@ -2,7 +2,7 @@
 // everything a snapshot holds back in its place.
 
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
-import { agentLocalRoots, executeRestore, planRestore } from '../../engine/restore-request.ts';
+import { agentLocalRoots, executeRestore, heldBackNote, planRestore, withoutCredentialsNote } from '../../engine/restore-request.ts';
 import type { RestoreRequest } from '../../engine/restore-request.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import { withRepository } from '../context.ts';
@@ -41,14 +41,16 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     // after a safety snapshot of exactly the files it replaces.
     const ctx = await prepareContext(contextFromProcess());
     const request: RestoreRequest = { snapshot: snap, paths: [], destination: { kind: 'original' }, existing: 'overwrite', localRoot: agentLocalRoots(async () => ctx) };
-    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true });
+    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true, ctx });
     out.endProgress();
     for (const note of existingNotes(plan, 'in their places')) out.info(note);
     const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) });
     out.endProgress();
+    if (result.heldBack.length > plan.heldBack.length) out.info(heldBackNote(result.heldBack));
+    if (result.withoutCredentials.length > 0) out.info(withoutCredentialsNote(result.withoutCredentials));
     out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, unchanged: result.unchanged, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
       [
-        ...(result.safetySnapshotId ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
+        ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         ...result.places.map((p) => `  ${p.label}: ${p.files} files (${formatBytes(p.bytes)}) into ${p.target}`),
         `Restored ${result.files} files (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
       ].join('\n'),

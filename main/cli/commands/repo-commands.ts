@@ -8,7 +8,7 @@ import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, throughOutbox } from '../../engine/operations.ts';
 import { summarise } from '../../service/views.ts';
-import { executeRestore, heldBackNote, planRestore } from '../../engine/restore-request.ts';
+import { executeRestore, heldBackNote, planRestore, withoutCredentialsNote } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { checkVault } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
@@ -145,6 +145,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         stats: s,
         resumedFiles: result.resumedFiles,
         warnings: result.warnings,
+        ...(result.scrubbed.length > 0 ? { scrubbed: result.scrubbed } : {}),
         ...(result.linkedFolders.length > 0 ? { linkedFolders: result.linkedFolders } : {}),
         ...(result.leftSharedDevice ? { leftSharedDevice: result.leftSharedDevice } : {}),
         uploadedWaiting: outcome.flushed,
@@ -164,6 +165,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
                 `  files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} in all, ${formatBytes(s.bytes)})`,
                 `  added: ${formatBytes(s.newBytes)} of new data, ${formatBytes(s.uploadedBytes)} ${outcome.offline ? 'waiting to upload' : 'uploaded'}`,
                 s.secretsSkipped > 0 ? `  secrets never uploaded: ${s.secretsSkipped} file(s)` : '',
+                result.scrubbed.length > 0 ? `  credentials removed before upload: ${result.scrubbed.length} file(s) (${result.scrubbed.slice(0, 3).map((f) => f.path).join(', ')}${result.scrubbed.length > 3 ? ', …' : ''})` : '',
                 s.specialSkipped ? `  left out: ${s.specialSkipped} FIFO(s), socket(s) or device(s), which hold no content` : '',
                 s.vanished ? `  deleted while the backup ran: ${s.vanished} file(s) or folder(s), not in this snapshot` : '',
                 `  took ${formatDuration(s.durationMs)}`,
@@ -223,10 +225,12 @@ export async function lsCommand(path: string | undefined, opts: CommonOptions & 
     // Files the device kept local for holding credentials, below the path listed.
     const prefix = start.path ? `${start.path}/` : '';
     const kept = (snap.keptLocal ?? []).filter((k) => k.path === start.path || k.path.startsWith(prefix));
+    const scrubbed = (snap.scrubbed ?? []).filter((k) => k.path === start.path || k.path.startsWith(prefix));
     out.result(rows, () =>
       [
         table(rows.map((r) => [r.type === 'dir' ? 'd' : r.type === 'symlink' ? 'l' : '-', (r.mode & 0o777).toString(8).padStart(3, '0'), formatBytes(r.size), r.mtime.replace('T', ' ').slice(0, 19), r.path + (r.type === 'dir' ? '/' : '') + (r.target !== undefined ? ` -> ${r.target}` : '')])),
         kept.length > 0 ? `\nKept on ${snap.deviceName}, never uploaded (credentials):\n${kept.map((k) => `  ${k.path}  (${k.why})`).join('\n')}` : '',
+        scrubbed.length > 0 ? `\nIn this snapshot without their credentials (removed before upload; they stay on ${snap.deviceName}):\n${scrubbed.map((k) => `  ${k.path}  (${k.removed.join(', ')})`).join('\n')}` : '',
       ]
         .filter(Boolean)
         .join('\n'),
@@ -248,16 +252,18 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     const target = resolve(opts.target);
     // The app's rule too: overwriting takes a safety snapshot of exactly the files replaced.
     const request = { snapshot: snap, paths: opts.path ?? [], destination: { kind: 'folder', path: target }, existing: opts.overwrite ? 'overwrite' : 'refuse' } as const;
-    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true });
+    const ctx = await agentContext(opts);
+    const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true, ctx });
     out.endProgress();
     for (const note of existingNotes(plan, `in ${target}`)) out.info(note);
-    const result = await executeRestore(repo, request, plan, { ctx: await agentContext(opts), onProgress: (p) => out.progress(p) }).catch((error: unknown) => {
+    const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) }).catch((error: unknown) => {
       // The engine's words are the app's ("allow overwriting" is a choice in its dialog): here it is a flag.
       if (error instanceof CairnError && error.code === 'exists') throw new CairnError('exists', error.message.replace('allow overwriting.', 'add --overwrite (what it replaces is kept in a safety snapshot first).'));
       throw error;
     });
     if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
-    if (result.heldBack.length > 0) out.info(heldBackNote(result.heldBack));
+    if (result.heldBack.length > plan.heldBack.length) out.info(heldBackNote(result.heldBack));
+    if (result.withoutCredentials.length > 0) out.info(withoutCredentialsNote(result.withoutCredentials));
     out.endProgress();
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
       result.files + result.symlinks + result.kept === 0 && result.unchanged > 0

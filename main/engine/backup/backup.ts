@@ -22,7 +22,7 @@ import type { BlobCodec } from '../vault/index.ts';
 import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
 import { FileSaver } from './file-saver.ts';
 import { BackupOutcome } from './outcome.ts';
-import type { KeptLocal } from './outcome.ts';
+import type { KeptLocal, Scrubbed } from './outcome.ts';
 import { compileRules } from './rules.ts';
 import { countBackupTotals } from './totals.ts';
 import type { BackupSource } from './source.ts';
@@ -30,7 +30,7 @@ import { checkRoots } from './roots.ts';
 import { TreeSaver, virtualRoot } from './tree-saver.ts';
 import { walkDir } from './walk.ts';
 
-export type { KeptLocal };
+export type { KeptLocal, Scrubbed };
 
 /** How long a backup waits for another device's prune before it gives up with `locked`. */
 export const DEFAULT_BACKUP_LOCK_WAIT_MS = 2 * 60_000;
@@ -153,6 +153,8 @@ export interface BackupResult {
   warnings: BackupWarning[];
   /** Files left out because of a credential rule, with the rule's reason. */
   keptLocal: KeptLocal[];
+  /** Files in the snapshot without the credentials they hold (keys or rows removed before upload). */
+  scrubbed: Scrubbed[];
   /** Links to folders, kept as links: what they hold is not in the snapshot (BackupOutcome.linkedFolders). */
   linkedFolders: { path: string; target: string }[];
   /** Changed files whose verified prefix was not chunked again (they grew by appends). */
@@ -354,7 +356,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const now = options.now ?? Date.now;
   const started = now();
   const outcome = new BackupOutcome(options.onWarning);
-  const { stats, warnings, keptLocal, linkedFolders } = outcome;
+  const { stats, warnings, keptLocal, scrubbed, linkedFolders } = outcome;
   const reporter = new ProgressReporter('scanning', options.onProgress, now);
   const checkAbort = cancelCheck(options.signal, 'The backup was cancelled. Nothing was lost: the previous snapshots are intact.');
   const { last, parentCheck, locking } = await prepare(options, now);
@@ -380,6 +382,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   };
   try {
     const { roots, rootTree, catalog } = await archive(options, { outcome, reporter, files, trees, packer, checkAbort });
+    if (last) carryScrubbed(db.getCachedSnapshots([last.id]).get(last.id), roots, files, outcome);
     const merges = db.listMerges().filter((m) => roots.some((r) => m.path.startsWith(`${r.label}/`)));
     const mergesJson = JSON.stringify(merges);
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson && last.catalog === catalog;
@@ -388,7 +391,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       finish();
       reporter.phase('done');
       if (files.cacheDirty) db.updateFiles(files.cacheChanges());
-      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, linkedFolders, resumedFiles: files.resumedFiles };
+      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles };
     }
     // Every file is read by now: the walk's own counts are the totals, exactly.
     reporter.progress.filesTotal = reporter.progress.filesDone;
@@ -420,7 +423,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     locking.lock = undefined;
     await settleAll([held?.release().catch(() => undefined) ?? Promise.resolve(), options.afterSnapshot?.() ?? Promise.resolve()]);
     reporter.phase('done');
-    return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, linkedFolders, resumedFiles: files.resumedFiles };
+    return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles };
   } finally {
     await parentCheck?.catch(() => undefined);
     // A lock still being asked for (early, see onFirstBlob) when the run failed: stop asking (a
@@ -432,8 +435,21 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   }
 }
 
+/**
+ * A file read again is scrubbed again (FileSaver); one the file cache vouched for was not read, so
+ * what its parent snapshot said about its credentials still holds (`parent`: the record's JSON).
+ */
+function carryScrubbed(parent: string | undefined, roots: readonly SnapshotRoot[], files: FileSaver, outcome: BackupOutcome): void {
+  const before = parent ? ((JSON.parse(parent) as SnapshotRecord).scrubbed ?? []) : [];
+  for (const s of before) {
+    // Labels hold slashes (`claude-code/config`): the longest label the path is under.
+    const root = roots.filter((r) => s.path.startsWith(`${r.label}/`)).sort((a, b) => b.label.length - a.label.length)[0];
+    if (root && files.savedUnchanged(root.label, s.path.slice(root.label.length + 1))) outcome.scrubbed.push(s);
+  }
+}
+
 function snapshotRecord(options: BackupOptions, s: { last: LastSnapshot | undefined; rootTree: BlobId; roots: SnapshotRoot[]; merges: SnapshotRecord['merges']; catalog: BlobId | undefined; outcome: BackupOutcome; now: () => number }): SnapshotRecord {
-  const { warnings, keptLocal, stats } = s.outcome;
+  const { warnings, keptLocal, scrubbed, stats } = s.outcome;
   const record: SnapshotRecord = {
     version: 1,
     id: randomBytes(32).toString('hex') as SnapshotId,
@@ -452,7 +468,9 @@ function snapshotRecord(options: BackupOptions, s: { last: LastSnapshot | undefi
   };
   if (s.merges && s.merges.length > 0) record.merges = s.merges;
   if (s.catalog) record.catalog = s.catalog;
-  if (keptLocal.length > 0) record.keptLocal = keptLocal.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  if (keptLocal.length > 0) record.keptLocal = keptLocal.sort(byPath);
+  if (scrubbed.length > 0) record.scrubbed = scrubbed.sort(byPath);
   if (warnings.length > 0) record.warnings = warnings.slice(0, MAX_RECORDED_WARNINGS);
   return record;
 }

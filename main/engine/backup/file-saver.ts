@@ -22,6 +22,7 @@ import type { ProgressReporter } from '../progress-reporter.ts';
 import type { BackupOutcome } from './outcome.ts';
 import type { CompiledRules } from './rules.ts';
 import { planUpload, rulesFor, scrubSqliteCopy } from './scrub.ts';
+import type { ScrubResult } from './scrub.ts';
 import type { ContentRule } from './source.ts';
 import { sameAsWalked, walkedFile } from './roots.ts';
 import type { CheckedRoot } from './roots.ts';
@@ -239,6 +240,11 @@ export class FileSaver {
     }));
   }
 
+  /** Whether this run saved `rel` of the source labelled `label` as the file cache held it (not read again). */
+  savedUnchanged(label: string, rel: string): boolean {
+    return this.files.get(label)?.has(rel) === true && this.changed.get(label)?.has(rel) !== true;
+  }
+
   private cacheOf(label: string): Map<string, FileCacheEntry> {
     let c = this.oldCache.get(label);
     if (!c) this.oldCache.set(label, (c = this.o.db.getFiles(label)));
@@ -262,7 +268,9 @@ export class FileSaver {
     const copy = join(this.o.tmpDir, randomBytes(8).toString('hex'));
     try {
       await writeFile(copy, plan.data);
-      return await this.storeContent(copy);
+      const stored = await this.storeContent(copy);
+      if (plan.redacted > 0) this.o.outcome.scrub(source.label, rel, plan.why ?? 'credentials', plan.removed ?? []);
+      return stored;
     } finally {
       await rm(copy, { force: true });
     }
@@ -286,9 +294,10 @@ export class FileSaver {
       // SQLite opens the database by path: check that what it copied is what was walked.
       sameAsWalked(abs, expect);
       // Credential rows are deleted from the copy, never from the agent's database.
+      let scrubbed: ScrubResult | undefined;
       if (contentRules.length > 0) {
         try {
-          await scrubSqliteCopy(copy, contentRules);
+          scrubbed = await scrubSqliteCopy(copy, contentRules);
         } catch (error) {
           this.o.outcome.keep(label, rel, `${contentRules.map((r) => r.why).join('; ')}: ${(error as Error).message}`);
           this.notBackedUp(abs, (error as Error).message, true);
@@ -296,6 +305,7 @@ export class FileSaver {
         }
       }
       const { content, size, newBytes } = await this.storeContent(copy);
+      if (scrubbed && scrubbed.rowsDeleted > 0) this.o.outcome.scrub(label, rel, contentRules.map((r) => r.why).join('; '), scrubbed.tables.map((t) => `table ${t}`));
       return { content, size, newBytes };
     } finally {
       await rm(copy, { force: true });

@@ -13,6 +13,18 @@ export interface KeptLocal {
   why: string;
 }
 
+/**
+ * A file uploaded without the credentials it held: keys removed from a JSON file, or rows deleted
+ * (or emptied) from a database's copy. A restore brings it back without them.
+ */
+export interface Scrubbed {
+  /** `<root label>/<path in the root>`, as in the snapshot's tree. */
+  path: string;
+  why: string;
+  /** What was taken out: a JSON file's keys as dotted paths, a database's tables (names only). */
+  removed: string[];
+}
+
 export function emptyStats(): SnapshotStats {
   return { files: 0, dirs: 0, bytes: 0, newBytes: 0, uploadedBytes: 0, newFiles: 0, changedFiles: 0, unchangedFiles: 0, secretsSkipped: 0, durationMs: 0 };
 }
@@ -21,6 +33,8 @@ export class BackupOutcome {
   readonly stats: SnapshotStats = emptyStats();
   readonly warnings: BackupWarning[] = [];
   readonly keptLocal: KeptLocal[] = [];
+  /** Files uploaded without their credentials (see Scrubbed). */
+  readonly scrubbed: Scrubbed[] = [];
   /**
    * Links to folders, kept as links (Cairn never follows a link in a tree): what they hold is not
    * in the snapshot. A `~/.claude/projects` moved to another disk and linked back held every
@@ -43,6 +57,11 @@ export class BackupOutcome {
   keep(label: string, rel: string, why: string): void {
     this.stats.secretsSkipped++;
     this.keptLocal.push({ path: rel ? `${label}/${rel}` : label, why });
+  }
+
+  /** `rel` under the source labelled `label` was uploaded without the credentials named in `removed`. */
+  scrub(label: string, rel: string, why: string, removed: readonly string[]): void {
+    this.scrubbed.push({ path: `${label}/${rel}`, why, removed: [...removed] });
   }
 
   /**

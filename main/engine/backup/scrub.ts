@@ -123,13 +123,16 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-/** Calls `visit(parent, key)` for every key at the dotted path; `**` matches any depth (zero or more keys). */
-function eachAt(node: unknown, segments: readonly string[], visit: (parent: Record<string, unknown>, key: string) => void): void {
+/**
+ * Calls `visit(parent, key, trail)` for every key at the dotted path (`trail`: the keys from the
+ * document's top down to it); `**` matches any depth (zero or more keys).
+ */
+function eachAt(node: unknown, segments: readonly string[], visit: (parent: Record<string, unknown>, key: string, trail: readonly string[]) => void, trail: readonly string[] = []): void {
   const [head, ...rest] = segments;
   if (head === undefined || !isObject(node)) return;
   if (head === '**') {
-    eachAt(node, rest, visit);
-    for (const key of Object.keys(node)) eachAt(node[key], segments, visit);
+    eachAt(node, rest, visit, trail);
+    for (const key of Object.keys(node)) eachAt(node[key], segments, visit, [...trail, key]);
     return;
   }
   const glob = picomatch(head, { dot: true, nocase: true });
@@ -139,9 +142,9 @@ function eachAt(node: unknown, segments: readonly string[], visit: (parent: Reco
   for (const key of Object.keys(node)) {
     if (!matches(key)) continue;
     if (rest.length === 0) {
-      if (!Array.isArray(node)) visit(node, key);
+      if (!Array.isArray(node)) visit(node, key, [...trail, key]);
     } else {
-      eachAt(node[key], rest, visit);
+      eachAt(node[key], rest, visit, [...trail, key]);
     }
   }
 }
@@ -149,15 +152,16 @@ function eachAt(node: unknown, segments: readonly string[], visit: (parent: Reco
 /**
  * Removes the keys at `paths` (dotted; each segment a case-insensitive glob on key names, `*`
  * for any key, `**` for any depth) from a parsed JSON value, in place. Returns how many keys
- * were removed.
+ * were removed; `removed` gets each one's dotted path in the document (names only, never values).
  */
-export function redactJson(value: unknown, paths: readonly string[]): number {
+export function redactJson(value: unknown, paths: readonly string[], removed?: string[]): number {
   let count = 0;
   for (const path of paths) {
-    eachAt(value, path.split('.'), (parent, key) => {
+    eachAt(value, path.split('.'), (parent, key, trail) => {
       if (!(key in parent)) return;
       delete parent[key];
       count++;
+      removed?.push(trail.join('.'));
     });
   }
   return count;
@@ -210,8 +214,11 @@ export type UploadPlan =
   | { action: 'as-is' }
   /** The file stays on this machine. */
   | { action: 'skip'; why: string }
-  /** Upload exactly these bytes (what was checked, redacted when `redacted` > 0). */
-  | { action: 'bytes'; data: Buffer; redacted: number };
+  /**
+   * Upload exactly these bytes (what was checked, redacted when `redacted` > 0): `removed` names
+   * the keys taken out (dotted paths), `why` the rule that took them.
+   */
+  | { action: 'bytes'; data: Buffer; redacted: number; removed?: string[]; why?: string };
 
 /**
  * What to upload for a regular (non-SQLite) file under its source's content rules. Reads the file
@@ -247,7 +254,9 @@ export async function planUpload(absPath: string, relPath: string, rules: readon
   } catch {
     return { action: 'skip', why: 'not valid JSON, so its credentials could not be removed' };
   }
-  const redacted = redactions.reduce((n, r) => n + redactJson(value, r.paths), 0);
-  if (redacted === 0) return { action: 'bytes', data: raw, redacted: 0 };
-  return { action: 'bytes', data: Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), redacted };
+  const removed: string[] = [];
+  const why: string[] = [];
+  for (const rule of redactions) if (redactJson(value, rule.paths, removed) > 0) why.push(rule.why);
+  if (removed.length === 0) return { action: 'bytes', data: raw, redacted: 0 };
+  return { action: 'bytes', data: Buffer.from(`${JSON.stringify(value, null, 2)}\n`, 'utf8'), redacted: removed.length, removed, why: why.join('; ') };
 }

@@ -45,6 +45,7 @@ const snapshotSchema = z.object({
   merges: z.optional(z.array(z.object({ path: z.string(), hashes: z.array(z.string()) }))),
   catalog: z.optional(hex64),
   keptLocal: z.optional(z.array(z.object({ path: z.string(), why: z.string() }))),
+  scrubbed: z.optional(z.array(z.object({ path: z.string(), why: z.string(), removed: z.array(z.string()) }))),
   warnings: z.optional(z.array(z.object({ path: z.string(), reason: z.enum(['vanished', 'unreadable', 'changed', 'session']), message: z.string() }))),
 });
 
@@ -86,6 +87,11 @@ export interface SnapshotRecord {
   catalog?: BlobId;
   /** Files this device kept local because they hold credentials (path `label/rel`), and why. */
   keptLocal?: { path: string; why: string }[];
+  /**
+   * Files uploaded without the credentials they held, and what was taken out: a JSON file's keys
+   * (dotted paths), a database's tables (names only, never values). Absent before 2026-12-07.
+   */
+  scrubbed?: { path: string; why: string; removed: string[] }[];
   /** Files the backup had to leave out, with the reason (the first MAX_RECORDED_WARNINGS; stats.warnings counts all). */
   warnings?: BackupWarning[];
 }

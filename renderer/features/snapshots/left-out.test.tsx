@@ -42,6 +42,15 @@ describe('LeftOut', () => {
     expect(box.textContent).toContain('…and 1 more file.');
   });
 
+  it('lists the files it holds without their credentials, with the keys taken out', () => {
+    const snapshot: SnapshotSummary = { ...base, scrubbed: [{ path: 'claude-code/config/settings.json', why: 'settings.json `env` carries ANTHROPIC_API_KEY', removed: ['env.ANTHROPIC_API_KEY', 'mcpServers.github.env'] }] };
+    const { getByTestId } = render(<LeftOut snapshot={snapshot} />);
+    const box = getByTestId('left-out');
+    expect(box.querySelector('summary')?.textContent).toBe('1 file without credentials');
+    expect([...box.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['claude-code/config/settings.json — env.ANTHROPIC_API_KEY, mcpServers.github.env']);
+    expect(box.textContent).toContain('a restore brings them back without them');
+  });
+
   it('says nothing for a complete snapshot', () => {
     const { container } = render(<LeftOut snapshot={base} />);
     expect(container.innerHTML).toBe('');

@@ -1,6 +1,7 @@
 // What a snapshot does not hold, said where the snapshot is shown: files kept on this computer
-// because they hold credentials, and files the backup had to leave out (vanished or unreadable
-// while it ran; the next backup tries them again). A list, not a tooltip, so it is reachable by
+// because they hold credentials, files it holds without the credentials removed from them, and
+// files the backup had to leave out (vanished or unreadable while it ran; the next backup tries
+// them again). A list, not a tooltip, so it is reachable by
 // keyboard and read by screen readers.
 
 import type { SnapshotSummary } from '../../../shared/models.ts';
@@ -14,13 +15,15 @@ const REASONS: Record<string, string> = {
 
 export function LeftOut({ snapshot }: { snapshot: SnapshotSummary }) {
   const kept = snapshot.keptLocal ?? [];
+  const scrubbed = snapshot.scrubbed ?? [];
   // A 'session' warning is about the catalog: the file itself is in the snapshot.
   const warned = (snapshot.warnings ?? []).filter((w) => w.reason !== 'session');
   const warningCount = snapshot.stats.warnings ?? warned.length;
-  if (kept.length === 0 && warningCount === 0) return null;
+  if (kept.length === 0 && scrubbed.length === 0 && warningCount === 0) return null;
   const parts = [
     ...(warningCount > 0 ? [`${formatCount(warningCount, 'file')} left out`] : []),
     ...(kept.length > 0 ? [`${formatCount(kept.length, 'file')} kept on this computer`] : []),
+    ...(scrubbed.length > 0 ? [`${formatCount(scrubbed.length, 'file')} without credentials`] : []),
   ];
   return (
     <details className="left-out" data-testid="left-out">
@@ -46,6 +49,18 @@ export function LeftOut({ snapshot }: { snapshot: SnapshotSummary }) {
             {kept.map((k) => (
               <li key={`k:${k.path}`}>
                 <span className="mono">{k.path}</span> — {k.why}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {scrubbed.length > 0 && (
+        <>
+          <p className="left-out-lead">In this snapshot without their credentials (removed before upload; a restore brings them back without them):</p>
+          <ul>
+            {scrubbed.map((k) => (
+              <li key={`s:${k.path}`}>
+                <span className="mono">{k.path}</span> — {k.removed.join(', ')}
               </li>
             ))}
           </ul>

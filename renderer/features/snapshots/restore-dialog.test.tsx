@@ -6,7 +6,7 @@ import { device, snapshot } from '../../test-support/samples.ts';
 import { initialDevicesState, useDevices } from '../../stores/devices.ts';
 import { RestoreDialog } from './restore-dialog.tsx';
 
-const plan = { files: 1, bytes: 10, targets: ['/home/bob/.claude/projects'], writeFiles: 1, writeBytes: 10, unchanged: 0, existing: 0, existingSample: [], existingAction: 'keep' as const, safetySnapshot: false };
+const plan = { files: 1, bytes: 10, targets: ['/home/bob/.claude/projects'], writeFiles: 1, writeBytes: 10, unchanged: 0, existing: 0, existingSample: [], existingAction: 'keep' as const, safetySnapshot: false, heldBack: 0, heldBackSample: [], withoutCredentials: 0, withoutCredentialsSample: [] };
 
 describe('Restore dialog, "Where it was"', () => {
   beforeEach(() => {
@@ -30,5 +30,30 @@ describe('Restore dialog, "Where it was"', () => {
     render(<RestoreDialog snapshot={snapshot({ deviceId: 'b0b0b0b0b0b0b0b0', deviceName: 'Studio Mac' })} paths={['claude-code/projects/x.jsonl']} onClose={() => {}} />);
     expect(screen.getByText('Where it was').closest('label')?.textContent).toContain('Under /home/alice/.claude.');
     await screen.findByTestId('restore-plan');
+  });
+});
+
+describe('Restore dialog, files with credentials', () => {
+  afterEach(() => {
+    cleanup();
+    removeMockApi();
+  });
+
+  it('says before the restore which differing files are kept (a safety snapshot cannot hold them) and which come back without their keys', async () => {
+    const settings = '/home/bob/.claude/settings.json';
+    const transcript = '/home/bob/.claude/projects/x.jsonl';
+    installMockApi({
+      'snapshots.restorePlan': () =>
+        ok({ ...plan, files: 3, writeFiles: 2, existing: 2, existingSample: [settings, transcript], existingAction: 'overwrite' as const, safetySnapshot: true, heldBack: 1, heldBackSample: [settings], withoutCredentials: 1, withoutCredentialsSample: [{ path: '/home/bob/.gemini/settings.json', removed: ['mcpServers.github.env'] }] }),
+    });
+    useDevices.setState({ ...initialDevicesState, devices: [device({ id: 'b0b0b0b0b0b0b0b0', name: 'Studio Mac', isThisDevice: true })] });
+    render(<RestoreDialog snapshot={snapshot({ deviceId: 'b0b0b0b0b0b0b0b0', deviceName: 'Studio Mac' })} paths={['claude-code']} onClose={() => {}} />);
+    const box = await screen.findByTestId('restore-plan');
+    const text = box.textContent ?? '';
+    expect(text).toContain('1 file already exists there, differs from the snapshot, and will be replaced');
+    expect(text).toContain('1 file that differs will be kept as it is, not replaced: a safety snapshot could not hold it');
+    const lists = [...box.querySelectorAll('ul')].map((ul) => [...ul.querySelectorAll('li')].map((li) => li.textContent));
+    expect(lists).toEqual([[transcript], [settings], ['/home/bob/.gemini/settings.json — mcpServers.github.env']]);
+    expect(screen.getByTestId('restore-without-credentials').textContent).toContain('1 file will come back without its credentials');
   });
 });

@@ -171,16 +171,7 @@ function RestorePlanNotice({ plan }: { plan: RestorePreview }) {
       {formatCount(plan.unchanged, 'file')} {plan.unchanged === 1 ? 'is' : 'are'} already there exactly as in the snapshot and will be left as {plan.unchanged === 1 ? 'it is' : 'they are'}.
     </>
   );
-  const sample = plan.existingSample.length > 0 && (
-    <ul className="plan-existing">
-      {plan.existingSample.slice(0, 5).map((p) => (
-        <li key={p} className="break">
-          {p}
-        </li>
-      ))}
-      {plan.existing > 5 && <li>and {formatCount(plan.existing - 5, 'more file')}</li>}
-    </ul>
-  );
+  const sample = plan.existingSample.length > 0 && <FileList paths={plan.existingSample} total={plan.existing} />;
   if (plan.existing === 0) {
     return (
       <PlanBox plan={plan} tone="info">
@@ -198,12 +189,47 @@ function RestorePlanNotice({ plan }: { plan: RestorePreview }) {
       </PlanBox>
     );
   }
+  // Files a safety snapshot can't hold as they are (credentials, unreadable) are kept, not replaced.
+  const held = new Set(plan.heldBackSample);
+  const replaced = plan.existing - plan.heldBack;
+  const replacedSample = plan.existingSample.filter((p) => !held.has(p));
+  const keptHeld = plan.heldBack > 0 && (
+    <>
+      <p>
+        {formatCount(plan.heldBack, 'file')} that {plan.heldBack === 1 ? 'differs' : 'differ'} will be <strong>kept as {plan.heldBack === 1 ? 'it is' : 'they are'}</strong>, not replaced: a safety snapshot could not hold {plan.heldBack === 1 ? 'it' : 'them'} as {plan.heldBack === 1 ? 'it is' : 'they are'} (credentials never leave this computer, and a file Cairn may not read can’t be kept). Restore into another folder to compare.
+      </p>
+      <FileList paths={plan.heldBackSample} total={plan.heldBack} />
+    </>
+  );
+  if (replaced === 0) {
+    return (
+      <PlanBox plan={plan} tone="info">
+        {writes}
+        {same}
+        {keptHeld}
+      </PlanBox>
+    );
+  }
   return (
     <PlanBox plan={plan} tone="warning">
       {writes}
-      {same} {formatCount(plan.existing, 'file')} already {plan.existing === 1 ? 'exists' : 'exist'} there, {plan.existing === 1 ? 'differs' : 'differ'} from the snapshot, and will be <strong>replaced</strong> by the snapshot’s {plan.existing === 1 ? 'version' : 'versions'}. First, Cairn keeps a safety snapshot of exactly {plan.existing === 1 ? 'that file' : 'those files'}, so you can restore {plan.existing === 1 ? 'it' : 'them'}:
-      {sample}
+      {same} {formatCount(replaced, 'file')} already {replaced === 1 ? 'exists' : 'exist'} there, {replaced === 1 ? 'differs' : 'differ'} from the snapshot, and will be <strong>replaced</strong> by the snapshot’s {replaced === 1 ? 'version' : 'versions'}. First, Cairn keeps a safety snapshot of exactly {replaced === 1 ? 'that file' : 'those files'}, so you can restore {replaced === 1 ? 'it' : 'them'}:
+      {plan.heldBack > 0 ? <FileList paths={replacedSample} total={replaced} /> : sample}
+      {keptHeld}
     </PlanBox>
+  );
+}
+
+function FileList({ paths, total }: { paths: readonly string[]; total: number }) {
+  return (
+    <ul className="plan-existing">
+      {paths.slice(0, 5).map((p) => (
+        <li key={p} className="break">
+          {p}
+        </li>
+      ))}
+      {total > Math.min(5, paths.length) && <li>and {formatCount(total - Math.min(5, paths.length), 'more file')}</li>}
+    </ul>
   );
 }
 
@@ -212,7 +238,28 @@ function PlanBox({ plan, tone, children }: { plan: RestorePreview; tone: 'info' 
     <div data-testid="restore-plan" data-existing={plan.existing} data-action={plan.existing === 0 ? 'none' : plan.existingAction} aria-live="polite">
       <Notice tone={tone} title="What will happen">
         {children}
+        {plan.withoutCredentials > 0 && <WithoutCredentials plan={plan} />}
       </Notice>
+    </div>
+  );
+}
+
+/** Files that come back without the keys or rows removed before upload: said before the restore, not found out later. */
+function WithoutCredentials({ plan }: { plan: RestorePreview }) {
+  const one = plan.withoutCredentials === 1;
+  return (
+    <div data-testid="restore-without-credentials">
+      <p>
+        {formatCount(plan.withoutCredentials, 'file')} will come back <strong>without {one ? 'its' : 'their'} credentials</strong>: Cairn removed them before upload, and they never leave the computer they were on. Set them again afterwards (sign in, or add the keys):
+      </p>
+      <ul className="plan-existing">
+        {plan.withoutCredentialsSample.slice(0, 5).map((f) => (
+          <li key={f.path} className="break">
+            {f.path} <span className="muted">— {f.removed.join(', ')}</span>
+          </li>
+        ))}
+        {plan.withoutCredentials > 5 && <li>and {formatCount(plan.withoutCredentials - 5, 'more file')}</li>}
+      </ul>
     </div>
   );
 }
