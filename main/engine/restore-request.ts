@@ -10,7 +10,7 @@
 // neither written nor replaced, and it never makes a restore refuse.
 
 import { constants } from 'node:fs';
-import { access, lstat } from 'node:fs/promises';
+import { access, lstat, readlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
@@ -172,6 +172,8 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   let bytes = 0;
   const found: { path: string; dest: string; disk: string | Buffer; entry: TreeEntry }[] = [];
   const scrubbed = new Map((request.snapshot.scrubbed ?? []).map((s) => [s.path, s]));
+  // Where the snapshot has a folder and the disk has something else (a file, a link).
+  const inTheWay: { dest: string; link?: string }[] = [];
   const credentialless: WithoutCredentials[] = [];
   for (const step of planned) {
     const selections = step.paths.length > 0
@@ -195,6 +197,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
         const st = empty.has(up) ? undefined : await lstat(disk).catch(() => undefined);
         if (entry.type === 'dir') {
           if (typeof disk !== 'string') exact.set(path, disk);
+          if (st && !st.isDirectory()) inTheWay.push({ dest, ...(st.isSymbolicLink() ? { link: await readlink(disk).then(String, () => '?') } : {}) });
           // A link in its place is looked through, as lstat of what is below it does.
           if (!st || !(st.isDirectory() || st.isSymbolicLink())) empty.add(path);
           continue;
@@ -207,6 +210,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
       }
     }
   }
+  if (inTheWay.length > 0) throw inTheWayError(inTheWay);
   // What is there already as the snapshot holds it is neither replaced nor kept: it is the same.
   const progress: ProgressInfo = { phase: 'comparing', filesDone: 0, filesTotal: found.length, bytesDone: 0, bytesTotal: found.reduce((n, f) => n + f.entry.size, 0), uploadedBytes: 0 };
   if (found.length > 0) options.onProgress?.({ ...progress });
@@ -233,6 +237,18 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const withoutCredentials = credentialless.filter((c) => !notWritten.has(c.dest));
   const safetySnapshot = request.existing === 'overwrite' && existing.length > heldBack.length;
   return { steps: planned, files, bytes, existing, existingRaw, unchanged, write, existingAction: request.existing, safetySnapshot, heldBack, withoutCredentials };
+}
+
+/**
+ * A file or link where the snapshot has a folder: nothing can be restored into it, so nothing is
+ * restored (said before any folder is made; restore's mkdirInside refused it half-way through,
+ * worded as an unsafe name in the snapshot).
+ */
+function inTheWayError(found: readonly { dest: string; link?: string }[]): ConfigError {
+  const one = found.length === 1;
+  const shown = found.slice(0, 3).map((f) => (f.link !== undefined ? `${f.dest} (a link to ${f.link})` : f.dest));
+  const links = found.some((f) => f.link !== undefined) ? ' Cairn never restores through a link inside the folders it restores into.' : '';
+  return new ConfigError(`Nothing was restored: ${shown.join(', ')}${found.length > 3 ? `, and ${found.length - 3} more` : ''} ${one ? 'is' : 'are'} in the way, where the snapshot has ${one ? 'a folder' : 'folders'}.${links} Move or rename ${one ? 'it' : 'them'}, or restore into another folder.`);
 }
 
 /** The step whose folder holds `dest`, and the file's path in it. */

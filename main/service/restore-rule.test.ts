@@ -4,7 +4,7 @@
 // under their original paths, never of the folder around them.
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +125,24 @@ describe('one restore rule for the CLI and the app', () => {
     const [newest] = (await service.handlers['snapshots.list']({})).filter((s) => s.reason !== 'before-restore');
     expect(newest?.id).not.toBe(snap.id);
     expect(newest?.scrubbed?.map((s) => s.path)).toContain('claude-code/config/settings.json');
+  });
+
+  it('a file or link where the snapshot has a folder: refused by the plan, named, and nothing made or written', async () => {
+    const project = transcript.path.split('/').slice(0, -1).join('/');
+    const target = join(base, 'in-the-way');
+    mkdirSync(join(target, 'projects'), { recursive: true });
+    const inTheWay = join(target, 'projects', basename(project));
+    writeFileSync(inTheWay, 'not a folder\n');
+    const request = { snapshotId: snap.id, paths: ['claude-code/config/projects'], target: { kind: 'folder' as const, path: target }, overwrite: true };
+    const refusal = { code: 'config', message: `Nothing was restored: ${inTheWay} is in the way, where the snapshot has a folder. Move or rename it, or restore into another folder.` };
+    await expect(service.handlers['snapshots.restorePlan'](request)).rejects.toMatchObject(refusal);
+    // The job refuses the same way (it stopped half-way through, made folders, and was worded as an unsafe name in the snapshot).
+    expect(await waitForJob(service, (await service.handlers['snapshots.restore'](request)).jobId)).toMatchObject({ status: 'failed', error: refusal });
+    expect(readdirSync(join(target, 'projects'))).toEqual([basename(project)]);
+    rmSync(inTheWay);
+    symlinkSync(base, inTheWay);
+    await expect(service.handlers['snapshots.restorePlan'](request)).rejects.toMatchObject({ code: 'config', message: expect.stringContaining(`${inTheWay} (a link to ${base}) is in the way`) });
+    expect(readdirSync(join(target, 'projects'))).toEqual([basename(project)]);
   });
 
   it('into a folder that is a file, or lies under one: refused before the plan, saying what to do, and nothing written', async () => {

@@ -69,7 +69,7 @@ export function explainCode(code: ErrorCode, storage?: StorageKind): Explanation
     case 'config':
       return { title: 'Something in the settings is not right', hint: 'Check the values you entered.' };
     case 'unsafe_path':
-      return { title: 'Unsafe file name refused', hint: 'An entry’s name would have written outside the chosen folder, so it was skipped. The rest is safe.' };
+      return { title: 'Unsafe file name refused', hint: 'An entry of the snapshot has a name or link that would write outside the chosen folder, so the restore stopped before writing any file.' };
     case 'exists':
       return { title: 'Files already exist there', hint: 'Turn on “Overwrite existing files” or restore into another folder.' };
     case 'locked':

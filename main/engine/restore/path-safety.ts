@@ -3,7 +3,7 @@
 
 import { lstat, mkdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { UnsafePathError } from '../../../shared/errors.ts';
+import { ConfigError, UnsafePathError } from '../../../shared/errors.ts';
 
 /**
  * Throws unless `name` is one plain path component: not empty, `.` or `..`, and without `/` or
@@ -77,7 +77,7 @@ export async function mkdirInside(root: string, parts: readonly string[]): Promi
     } else if (st.isSymbolicLink()) {
       throw new UnsafePathError(`Refusing to restore into ${current}: it is a symbolic link, and following it could write outside ${root}.`);
     } else if (!st.isDirectory()) {
-      throw new UnsafePathError(`Refusing to restore into ${current}: a file with that name is in the way.`);
+      throw new ConfigError(`Nothing was restored: ${current} is in the way, where the snapshot has a folder. Move or rename it, or restore into another folder.`);
     }
   }
   return current;
