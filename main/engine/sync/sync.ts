@@ -240,6 +240,13 @@ function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: un
     (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `Cairn was refused access to ${where ?? 'its place here'} (permission denied); nothing was written for it. Fix that folder's permissions and sync again` });
     return;
   }
+  // An agent folder on a read-only file system (a mount made read-only, a disk that remounted
+  // itself read-only after errors): the same, one file at a time (it stopped the whole sync).
+  if (e.code === 'EROFS') {
+    const where = e.path && isCairnTemp(e.path) ? dirname(e.path) : e.path;
+    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `${where ?? 'its place here'} is on a read-only file system; nothing was written for it. Make it writable and sync again` });
+    return;
+  }
   if (!(error instanceof IntegrityError)) throw error;
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is damaged in the vault (${error.message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
 }
