@@ -62,7 +62,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
 
   withCommon(program.command('ls').description('list the contents of a snapshot'))
     .argument('[path]', 'folder or file in the snapshot')
-    .requiredOption('--snapshot <id|latest>', 'snapshot id (or prefix), or latest')
+    .option('--snapshot <id|latest>', 'snapshot id (or prefix), or latest', 'latest')
     .option('--device <name|id>', 'with latest: that device’s newest snapshot')
     .option('-r, --recursive', 'list everything below PATH')
     .action(async (path: string | undefined, opts) => (await repoCommands()).lsCommand(path, opts));

@@ -7,7 +7,7 @@ import type { RestoreRequest } from '../../engine/restore-request.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import { withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { existingNotes, formatBytes, formatDuration, makeOutput } from '../output.ts';
+import { counted, existingNotes, formatBytes, formatDuration, makeOutput } from '../output.ts';
 
 export async function adoptCommand(device: string, opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
@@ -52,7 +52,7 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
       [
         ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         ...result.places.map((p) => `  ${p.label}: ${p.files} files (${formatBytes(p.bytes)}) into ${p.target}`),
-        `Restored ${result.files} files (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
+        `Restored ${counted(result.files, 'file')} (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
       ].join('\n'),
     );
   });

@@ -19,7 +19,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, configuredVault, describeSource, rememberVault } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
-import { EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged, warningText } from '../output.ts';
+import { counted, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged, warningText } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -228,7 +228,7 @@ export async function lsCommand(path: string | undefined, opts: CommonOptions & 
     const scrubbed = (snap.scrubbed ?? []).filter((k) => k.path === start.path || k.path.startsWith(prefix));
     out.result(rows, () =>
       [
-        table(rows.map((r) => [r.type === 'dir' ? 'd' : r.type === 'symlink' ? 'l' : '-', (r.mode & 0o777).toString(8).padStart(3, '0'), formatBytes(r.size), r.mtime.replace('T', ' ').slice(0, 19), r.path + (r.type === 'dir' ? '/' : '') + (r.target !== undefined ? ` -> ${r.target}` : '')])),
+        table(rows.map((r) => [r.type === 'dir' ? 'd' : r.type === 'symlink' ? 'l' : '-', (r.mode & 0o777).toString(8).padStart(3, '0'), formatBytes(r.size), r.mtime.startsWith('1970-01-01T00:00:00') ? '-' : r.mtime.replace('T', ' ').slice(0, 19), r.path + (r.type === 'dir' ? '/' : '') + (r.target !== undefined ? ` -> ${r.target}` : '')])),
         kept.length > 0 ? `\nKept on ${snap.deviceName}, never uploaded (credentials):\n${kept.map((k) => `  ${k.path}  (${k.why})`).join('\n')}` : '',
         scrubbed.length > 0 ? `\nIn this snapshot without their credentials (removed before upload; they stay on ${snap.deviceName}):\n${scrubbed.map((k) => `  ${k.path}  (${k.removed.join(', ')})`).join('\n')}` : '',
       ]
@@ -268,7 +268,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
       result.files + result.symlinks + result.kept === 0 && result.unchanged > 0
         ? `Nothing to write: all ${result.unchanged} file(s) of snapshot ${snap.id.slice(0, 8)} are already in ${target} as the snapshot holds them (${formatDuration(Date.now() - started)}).`
-        : `Restored ${result.files} files (${formatBytes(result.bytes)}), ${result.dirs} folders${result.symlinks ? `, ${result.symlinks} symlinks` : ''} from snapshot ${snap.id.slice(0, 8)} into ${target} in ${formatDuration(Date.now() - started)}.`,
+        : `Restored ${counted(result.files, 'file')} (${formatBytes(result.bytes)}), ${counted(result.dirs, 'folder')}${result.symlinks ? `, ${counted(result.symlinks, 'symlink')}` : ''} from snapshot ${snap.id.slice(0, 8)} into ${target} in ${formatDuration(Date.now() - started)}.`,
     );
     // Overwriting writes a safety snapshot, so the device is registered like any that writes.
   }, { readOnly: !opts.overwrite });
