@@ -19,6 +19,13 @@ describe('toErrorRecord', () => {
     expect(toErrorRecord(fsError('EACCES', 'open', '/home/a/.claude/projects/-repo/.s1.jsonl.cairn-sync-4a3f321d.tmp')).message).toBe('Cairn may not write into /home/a/.claude/projects/-repo: permission denied. Fix its permissions, or choose another place.');
     expect(toErrorRecord(fsError('EACCES', 'open', '/home/a/.claude/projects/-repo/.s1.jsonl.cairn-tmp-073c44b01543')).message).toBe('Cairn may not write into /home/a/.claude/projects/-repo: permission denied. Fix its permissions, or choose another place.');
     expect(toErrorRecord(fsError('ENOENT', 'open', '/gone')).code).toBe('not_found');
+    // A restore into a folder deep enough that the snapshot's paths don't fit (was "Unexpected error: ENAMETOOLONG", exit 1).
+    const deep = `/restore/${'d'.repeat(250)}/${'e'.repeat(250)}/x.jsonl`;
+    expect(toErrorRecord(fsError('ENAMETOOLONG', 'lstat', deep))).toEqual({
+      code: 'config',
+      message: `A path is too long for this file system (${deep.length} characters, or a name in it over 255 bytes): ${deep.slice(0, 70)}…${deep.slice(-70)}. Use a folder with a shorter path.`,
+      retryable: false,
+    });
   });
 
   it('keeps the full disk and a damaged state database as they were, and anything else as unexpected', () => {

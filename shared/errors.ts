@@ -206,6 +206,9 @@ export function describeFileError(error: unknown): ErrorRecord | undefined {
       return record('config', `${path} exists already and is in the way.`);
     case 'ENOENT':
       return record('not_found', `${path} does not exist.`);
+    case 'ENAMETOOLONG':
+      // Paths this long are unreadable in full: its start and end say where.
+      return record('config', `A path is too long for this file system (${path.length} characters, or a name in it over 255 bytes): ${path.length > 160 ? `${path.slice(0, 70)}…${path.slice(-70)}` : path}. Use a folder with a shorter path.`);
     default:
       return undefined;
   }

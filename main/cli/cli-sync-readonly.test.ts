@@ -50,3 +50,35 @@ describe('a sync into an agent folder on a read-only file system', () => {
     expect(readdirSync(claudeB)).toEqual([]);
   }, 120_000);
 });
+
+describe('a sync whose places here are too long a path', () => {
+  it('pulls what fits, and names each file that does not', () => {
+    const base = tempDir('cairn-sync-long-');
+    const homeA = join(base, 'a');
+    // A project folder with a long name (a deep repository's path, as Claude Code names them).
+    const project = `-home-alice-${'p'.repeat(200)}`;
+    mkdirSync(join(homeA, '.claude', 'projects', project), { recursive: true });
+    writeFileSync(join(homeA, '.claude', 'projects', project, 's1.jsonl'), '{"type":"user","message":{"role":"user","content":"hello from claude"}}\n');
+    const rollout = 'rollout-2026-12-07T10-00-00-019b2ea4-aaaa-bbbb-cccc-58208e1f0002.jsonl';
+    mkdirSync(join(homeA, '.codex', 'sessions'), { recursive: true });
+    writeFileSync(join(homeA, '.codex', 'sessions', rollout), '{"timestamp":"2026-12-07T10:00:00Z","type":"session_meta","payload":{"id":"019b2ea4-aaaa-bbbb-cccc-58208e1f0002","cwd":"/home/alice/app"}}\n');
+    // B's home is ~3,950 characters deep: Codex's session fits in a path there, Claude Code's long project folder doesn't.
+    const deep = [...Array.from({ length: 16 }, () => 'd'.repeat(240)), 'e'.repeat(4000 - base.length - 16 * 241 - 60)];
+    const make = `const fs = require('node:fs'); process.chdir(process.argv[1]); for (const d of process.argv.slice(2)) { fs.mkdirSync(d); process.chdir(d); } fs.mkdirSync('.claude'); fs.mkdirSync('.codex');`;
+    const homeB = join(base, ...deep);
+    try {
+      spawnSync(process.execPath, ['-e', make, base, ...deep], { encoding: 'utf8' });
+      const env = (home: string, state: string): NodeJS.ProcessEnv => ({ PATH: process.env.PATH, HOME: home, CAIRN_PASSPHRASE: 'a long enough passphrase', CAIRN_THREADS: '1', CAIRN_REPO: join(base, 'vault'), CAIRN_STATE_DIR: join(base, state) });
+      const cairn = (args: string[], home: string, state: string) => spawnSync(process.execPath, [CLI, ...args], { env: env(home, state), encoding: 'utf8', timeout: 120_000 });
+      expect(cairn(['init'], homeA, 'state-a').status).toBe(0);
+      expect(cairn(['backup', '--device-name', 'A'], homeA, 'state-a').status).toBe(0);
+      const b = cairn(['sync', '--device-name', 'B'], homeB, 'state-b');
+      // Before: "Unexpected error: ENAMETOOLONG …", exit 1, and the Codex session was not pulled either.
+      expect(b.status, b.stderr).toBe(EXIT_WARNINGS);
+      expect(b.stderr).toContain(`warning: claude-code/config/projects/${project}/s1.jsonl of A was not pulled: its place here is too long a path for this file system; nothing was written for it.`);
+      expect(spawnSync('sh', ['-c', `ls ${join(homeB, '.codex', 'sessions')}`], { encoding: 'utf8' }).stdout.trim()).toBe(rollout);
+    } finally {
+      spawnSync('rm', ['-rf', base]);
+    }
+  }, 120_000);
+});

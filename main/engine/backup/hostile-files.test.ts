@@ -250,3 +250,24 @@ function byteTree(root: string, skip: (name: string) => boolean = () => false): 
   walk(Buffer.from(root), '');
   return out;
 }
+
+describe('folders the walk lists but cannot look at', () => {
+  it('a folder past the system path length limit: a warning naming it, never silence; the rest is saved', async () => {
+    const home = tempDir('cairn-deep-');
+    writeFileSync(join(home, 'top.json'), '{}');
+    // 18 folders of 240 characters, each made from the one before (as deep trees are made): past
+    // Linux's 4,096-character path limit from the 17th on.
+    const x = 'x'.repeat(240);
+    const make = `const fs = require('node:fs'); process.chdir(process.argv[1]); for (let i = 0; i < 18; i++) { fs.mkdirSync(process.argv[2]); process.chdir(process.argv[2]); } fs.writeFileSync('deep.json', '{}');`;
+    try {
+      execFileSync(process.execPath, ['-e', make, home, x]);
+      const result = await backupOf(repo, [{ label: 'deep', path: home }]);
+      // Before: the folder was left out of the snapshot and nothing said so.
+      expect(result.warnings).toEqual([{ path: expect.stringContaining('…'), reason: 'unreadable', message: expect.stringMatching(/can't be read: its path is too long for this system \(\d+ characters\)\. Move it to a shallower folder to back it up\.$/) }]);
+      expect(await entriesOf(result.snapshotId as string, 'deep')).toEqual(['top.json']);
+    } finally {
+      // rm goes down folder by folder (Node's rmSync can't reach past the limit).
+      execFileSync('rm', ['-rf', home]);
+    }
+  });
+});

@@ -3,7 +3,7 @@
 
 import { CairnError } from '../../../shared/errors.ts';
 import type { BackupWarning, BackupWarningReason, SnapshotStats } from '../../../shared/models.ts';
-import { showPath, SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
+import { shortPath, showPath, SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
 import type { FsPath } from '../workers/index.ts';
 
 /** A file that stayed on this machine because it holds (or may hold) a credential. */
@@ -48,7 +48,7 @@ export class BackupOutcome {
   }
 
   warn(path: string, reason: BackupWarningReason, message: string): void {
-    const w = { path, reason, message };
+    const w = { path: shortPath(path), reason, message };
     this.warnings.push(w);
     this.onWarning?.(w);
   }

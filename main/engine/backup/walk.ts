@@ -28,10 +28,18 @@ export interface Walker {
   checkAbort: () => void;
 }
 
-function lstatOrUndefined(path: FsPath): BigIntStats | undefined {
+/**
+ * A listed folder's or link's lstat; undefined when it can't be had, said like a file's (deleted
+ * since it was listed: counted; any other failure: a warning). Folders that failed here were left
+ * out of the snapshot without a word (one past the system's path length limit, measured).
+ */
+function lstatOrSkip(w: Walker, path: FsPath): BigIntStats | undefined {
   try {
     return lstatSync(fsArg(path), { bigint: true });
-  } catch {
+  } catch (error) {
+    const skipped = sourceFileErrorOf(path, error);
+    if (skipped?.reason === 'vanished') w.outcome.vanished();
+    else w.outcome.warn(showPath(path), skipped?.reason ?? 'unreadable', skipped?.message ?? `${showPath(path)} can't be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); the next backup tries again.`);
     return undefined;
   }
 }
@@ -111,7 +119,7 @@ async function startChild(w: Walker, rules: CompiledRules, d: Dirent<Buffer>, at
 async function otherEntry(w: Walker, rules: CompiledRules, d: Dirent<Buffer>, at: WalkedPath): Promise<TreeEntry | undefined> {
   if (d.isSymbolicLink()) {
     if (rules.classify(at.rel) !== 'included') return undefined;
-    const st = lstatOrUndefined(at.abs);
+    const st = lstatOrSkip(w, at.abs);
     const target = await readlink(fsArg(at.abs)).catch(() => undefined);
     if (!st || target === undefined) return undefined;
     if (isFolder(at.abs)) w.outcome.linkedFolders.push({ path: showPath(at.abs), target });
@@ -132,7 +140,7 @@ async function startDirEntry(w: Walker, rules: CompiledRules, at: WalkedPath, de
   if (skip) return none;
   // A folder of thousands of folders starts each one's walk from one loop: turns between them.
   for (let t = turn(); t; t = turn()) await t;
-  const st = lstatOrUndefined(abs);
+  const st = lstatOrSkip(w, abs);
   if (!st) return none;
   // Replaced by a link since it was listed: reading it would follow the link.
   if (!st.isDirectory()) {

@@ -247,6 +247,12 @@ function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: un
     (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `${where ?? 'its place here'} is on a read-only file system; nothing was written for it. Make it writable and sync again` });
     return;
   }
+  // Its place here is too long a path (another machine's longer project folder names, mapped
+  // here): that file is left out, not the whole pull.
+  if (e.code === 'ENAMETOOLONG') {
+    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `its place here is too long a path for this file system; nothing was written for it` });
+    return;
+  }
   if (!(error instanceof IntegrityError)) throw error;
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is damaged in the vault (${error.message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
 }

@@ -57,6 +57,11 @@ function hasProcFd(): boolean {
 }
 
 /** Maps an open(2) or read error on a walked file to a SourceFileError, or returns undefined. */
+/** A path for people: one too long to read whole (past ~4,000 characters, measured) is its start and end. */
+export function shortPath(path: string): string {
+  return path.length > 160 ? `${path.slice(0, 70)}…${path.slice(-70)}` : path;
+}
+
 export function sourceFileErrorOf(path: FsPath, error: unknown): SourceFileError | undefined {
   if (error instanceof SourceFileError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
@@ -68,6 +73,9 @@ export function sourceFileErrorOf(path: FsPath, error: unknown): SourceFileError
     case 'EACCES':
     case 'EPERM':
       return new SourceFileError('unreadable', `${shown} can't be read (permission denied); the next backup tries again.`, { cause: error });
+    case 'ENAMETOOLONG':
+      // Its start and end say where; the whole of it is unreadable.
+      return new SourceFileError('unreadable', `${shortPath(shown)} can't be read: its path is too long for this system (${shown.length} characters). Move it to a shallower folder to back it up.`, { cause: error });
     case 'ELOOP':
     case 'EMLINK': // O_NOFOLLOW on a link, as BSDs and macOS report it
     case 'EISDIR':
