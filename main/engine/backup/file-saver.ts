@@ -176,6 +176,11 @@ export class FileSaver {
     if (kind === 'sqlite') {
       const wal = await stat(`${showPath(abs)}-wal`, { bigint: true }).catch(() => undefined);
       extra = `|db${st.size}${wal ? `|${wal.size}|${wal.mtimeNs}` : ''}`;
+    } else if (rulesFor(source.contentRules, rel).length > 0) {
+      // The same for a file stored without the keys removed from it (smaller than the file): it
+      // was read, scrubbed and counted "changed" by every backup (measured: settings.json with
+      // an API key, "1 changed" in every backup that changed nothing).
+      extra = `|rules${st.size}`;
     }
     const cached = this.cacheOf(source.label).get(rel);
     // Databases and files with credential rules are read by path by code that takes text
@@ -185,7 +190,7 @@ export class FileSaver {
       return undefined;
     }
     // An entry in the file cache vouches that its blobs are stored (see StateDb.removeIndex).
-    const unchanged = sameFile(cached, st, extra, kind === 'sqlite');
+    const unchanged = sameFile(cached, st, extra, extra !== '');
     let stored: Pick<Stored, 'content' | 'size' | 'tailDigest'> | undefined;
     if (unchanged) {
       stored = cached;
