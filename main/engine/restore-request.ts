@@ -17,7 +17,7 @@ import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
-import { compileRules, planUpload, rulesFor } from './backup/index.ts';
+import { compileRules, holdsSqliteCredentials, planUpload, rulesFor } from './backup/index.ts';
 import type { BackupSource } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
@@ -279,7 +279,11 @@ async function heldBackOf(steps: readonly RestoreStep[], existing: readonly stri
     const notStored = rules.classify(rel) !== 'included' || dirs.some((d) => rules.skipDir(d) === 'secret' || rules.skipDir(d) === 'excluded');
     if (!readable || notStored) out.push(dest);
     else if (content.length === 0) continue;
-    else if (rules.isSqlite(rel) || raw.has(dest)) out.push(dest);
+    else if (raw.has(dest)) out.push(dest);
+    // A database is held as a copy cleaned of its credential rows: as it is when it has none.
+    else if (rules.isSqlite(rel)) {
+      if (holdsSqliteCredentials(dest, content)) out.push(dest);
+    }
     else {
       const upload = await planUpload(dest, rel, content).catch(() => undefined);
       if (!upload || upload.action === 'skip' || (upload.action === 'bytes' && upload.redacted > 0)) out.push(dest);
@@ -324,7 +328,8 @@ async function notHeldBySafety(repo: Repository, plan: RestorePlan, replacing: r
     const path = label && `${label}/${rel}`;
     const entry = path ? await reader.resolve(snap, path).then((r) => r.entry, () => undefined) : undefined;
     const source = label ? sources.find((s) => s.label === label) : undefined;
-    const database = entry?.type === 'file' && source !== undefined && rules.get(source.label)?.isSqlite(rel) === true && rulesFor(source.contentRules, rel).length === 0;
+    // Held unless the copy had rows removed (the snapshot lists what it stored without credentials).
+    const database = entry?.type === 'file' && source !== undefined && rules.get(source.label)?.isSqlite(rel) === true && !(snap.scrubbed ?? []).some((s) => s.path === path);
     const held = database || entry?.type === 'symlink' || (entry?.type === 'file' && (await comparisons.holds(repo.codec, `${id}\0${path}\0${dest}`, plan.existingRaw.get(dest) ?? dest, entry)));
     if (!held) out.push(dest);
   }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAllFixtures, makeTempHome } from './fixtures.ts';
 import type { AgentFixture } from './fixtures.ts';
 import { ADAPTERS, AGENT_IDS } from './registry.ts';
-import { planUpload, redactJson, rulesFor, scrubSqliteCopy } from '../backup/index.ts';
+import { holdsSqliteCredentials, planUpload, redactJson, rulesFor, scrubSqliteCopy } from '../backup/index.ts';
 import { toBackupSources } from './sources.ts';
 import { copySqliteConsistent } from './sqlite-copy.ts';
 import type { AgentBackupSource, AgentContext, ContentRule } from './types.ts';
@@ -136,5 +136,27 @@ describe('secrets inside files', () => {
 
   it('reads nothing when no rule applies', async () => {
     expect(await planUpload(join(home, 'does-not-exist'), 'notes.md', [])).toEqual({ action: 'as-is' });
+  });
+});
+
+describe('holdsSqliteCredentials (what an in-place restore may replace)', () => {
+  it('finds rows a rule would delete or a column it would empty, and nothing in a clean database', () => {
+    const rules: ContentRule[] = [
+      { kind: 'sqlite-delete', glob: 'x.db', table: 'account', why: 'tokens' },
+      { kind: 'sqlite-clear', glob: 'x.db', table: 'session_share', columns: ['secret'], why: 'share secret' },
+    ];
+    const path = join(home, 'holds.db');
+    const db = new Database(path);
+    db.exec("CREATE TABLE session_share (id TEXT, secret TEXT NOT NULL); INSERT INTO session_share VALUES ('s1', '')");
+    db.close();
+    // No account table, and the share's secret already emptied (as a restored copy has it).
+    expect(holdsSqliteCredentials(path, rules)).toBe(false);
+    const again = new Database(path);
+    again.exec("INSERT INTO session_share VALUES ('s2', 'a-secret-value')");
+    again.close();
+    expect(holdsSqliteCredentials(path, rules)).toBe(true);
+    // Not a database: it can't be shown to hold none.
+    writeFileSync(join(home, 'not.db'), 'plain text');
+    expect(holdsSqliteCredentials(join(home, 'not.db'), rules)).toBe(true);
   });
 });

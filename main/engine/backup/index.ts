@@ -5,7 +5,7 @@ export type { LeftSharedDevice } from './backup.ts';
 export type { BackupOptions, BackupResult, BackupWarning, BackupDevice, CatalogInput, CatalogReads } from './backup.ts';
 export { compileRules, globMatcher } from './rules.ts';
 export type { CompiledRules, FileClass } from './rules.ts';
-export { planUpload, redactJson, rulesFor, scrubSqliteCopy } from './scrub.ts';
+export { holdsSqliteCredentials, planUpload, redactJson, rulesFor, scrubSqliteCopy } from './scrub.ts';
 export type { ScrubResult, UploadPlan } from './scrub.ts';
 export { ALWAYS_EXCLUDED_GLOBS, DEFAULT_SECRET_GLOBS } from './source.ts';
 export type { BackupSource, ContentRule } from './source.ts';

@@ -119,6 +119,35 @@ export async function scrubSqliteCopy(copyPath: string, rules: readonly ContentR
   return result;
 }
 
+/**
+ * Whether the database at `path` holds rows the `sqlite-delete`/`sqlite-clear` rules would remove
+ * or empty, read without writing. True when it can't be read: then it can't be shown not to.
+ */
+export function holdsSqliteCredentials(path: string, rules: readonly ContentRule[]): boolean {
+  const sqliteRules = rules.filter((r): r is SqliteRule => r.kind === 'sqlite-delete' || r.kind === 'sqlite-clear');
+  if (sqliteRules.length === 0) return false;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
+    for (const rule of sqliteRules) {
+      if (hasTable.get(rule.table) === undefined) continue;
+      const where = rule.where ? `(${rule.where})` : '1';
+      const present = new Set((db.prepare(`PRAGMA table_info(${quoteIdent(rule.table)})`).all() as { name: string }[]).map((c) => c.name));
+      const columns = rule.kind === 'sqlite-clear' ? rule.columns.filter((c) => present.has(c)) : [];
+      if (rule.kind === 'sqlite-clear' && columns.length === 0) continue;
+      // Emptied columns hold '' (see scrubSqliteCopy): a row with nothing left in them is clean.
+      const filled = rule.kind === 'sqlite-clear' ? ` AND (${columns.map((c) => `coalesce(${quoteIdent(c)}, '') <> ''`).join(' OR ')})` : '';
+      if (db.prepare(`SELECT 1 FROM ${quoteIdent(rule.table)} WHERE ${where}${filled} LIMIT 1`).get() !== undefined) return true;
+    }
+    return false;
+  } catch {
+    return true;
+  } finally {
+    db?.close();
+  }
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
