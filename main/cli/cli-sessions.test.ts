@@ -42,6 +42,12 @@ describe.skipIf(!samples)('cairn sessions, show and continue', () => {
     const codexOnly = JSON.parse(desktop.run('sessions', '--agent', 'codex', '--json').stdout) as { agent: string }[];
     expect(codexOnly.length).toBeGreaterThan(0);
     expect(codexOnly.every((s) => s.agent === 'codex')).toBe(true);
+    // A name that is no agent's is said so (it listed nothing, as "No sessions. Back up an agent first"),
+    // and filters that match nothing say that, not that there are no sessions.
+    const unknown = desktop.run('sessions', '--agent', 'claude');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("'claude' is not an agent Cairn knows. Use one of: claude-code, codex,");
+    expect(desktop.run('sessions', '--agent', 'aider').stdout.trim()).toBe('No session matches these filters.');
 
     // A phrase from the laptop's session, found on the desktop (indexed from the vault first).
     const found = desktop.run('sessions', '--search', '"repo search"');

@@ -7,6 +7,7 @@ import { continueSession, findSession, indexFromVault, itemMarkdown, markdownHea
 import type { CatalogRow, SearchHit, SessionFilter } from '../../engine/catalog/index.ts';
 import { safetySnapshot } from '../../engine/operations.ts';
 import type { Repository } from '../../engine/repository.ts';
+import { AGENT_IDS } from '../../engine/agents/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
 import { makeOutput, table, warnDamaged } from '../output.ts';
@@ -21,7 +22,11 @@ interface FilterOptions {
 
 async function filterOf(repo: Repository, opts: FilterOptions): Promise<SessionFilter> {
   const filter: SessionFilter = {};
-  if (opts.agent) filter.agent = opts.agent;
+  if (opts.agent) {
+    // An unknown name matched nothing, and the list said "No sessions. Back up an agent first".
+    if (!AGENT_IDS.includes(opts.agent)) throw new ConfigError(`'${opts.agent}' is not an agent Cairn knows. Use one of: ${AGENT_IDS.join(', ')}.`);
+    filter.agent = opts.agent;
+  }
   if (opts.device) filter.device = await repo.resolveDevice(opts.device);
   if (opts.project) filter.project = opts.project;
   for (const key of ['since', 'until'] as const) {
@@ -92,7 +97,11 @@ export async function sessionsCommand(opts: CommonOptions & FilterOptions & { se
     }
     const list = sessions.list(filter).slice(0, limit);
     out.result(list, () =>
-      list.length === 0 ? 'No sessions. Back up an agent with sessions first (cairn backup), on this or another device.' : table([HEADER, ...list.map((s) => sessionRow(s, short))]),
+      list.length === 0
+        ? Object.keys(filter).length > 0
+          ? 'No session matches these filters.'
+          : 'No sessions. Back up an agent with sessions first (cairn backup), on this or another device.'
+        : table([HEADER, ...list.map((s) => sessionRow(s, short))]),
     );
   });
 }
