@@ -83,7 +83,7 @@ export function SnapshotTimeline({ snapshots, selectedId, onSelect }: { snapshot
           }
           const s = row.snapshot;
           const selected = s.id === selectedId;
-          const changes = s.stats.newFiles + s.stats.changedFiles;
+          const changes = changesText(s.stats.newFiles, s.stats.changedFiles);
           return (
             <div key={v.key} className="virtual-row" role="listitem" data-row={v.index} style={{ transform: `translateY(${v.start}px)`, height: v.size }}>
               <button type="button" tabIndex={v.index === tabIndexRow ? 0 : -1} aria-current={selected || undefined} className={`timeline-item${selected ? ' is-selected' : ''}`} onClick={() => onSelect(s.id)} data-snapshot-id={s.id}>
@@ -95,7 +95,7 @@ export function SnapshotTimeline({ snapshots, selectedId, onSelect }: { snapshot
                     {s.pinned && <Icon name="pin" size={12} className="timeline-pin" />}
                   </span>
                   <span className="timeline-sub">
-                    {changes > 0 ? `${changes} changed` : 'No changes'} · {formatBytes(s.stats.bytes)}
+                    {changes} · {formatBytes(s.stats.bytes)}
                   </span>
                 </span>
               </button>
@@ -105,4 +105,10 @@ export function SnapshotTimeline({ snapshots, selectedId, onSelect }: { snapshot
       </div>
     </div>
   );
+}
+
+/** "12 new, 3 changed", "11,587 new" (a first backup's files were all said to be "changed"), "No changes". */
+export function changesText(added: number, changed: number): string {
+  const parts = [...(added > 0 ? [`${added.toLocaleString('en-US')} new`] : []), ...(changed > 0 ? [`${changed.toLocaleString('en-US')} changed`] : [])];
+  return parts.length > 0 ? parts.join(', ') : 'No changes';
 }

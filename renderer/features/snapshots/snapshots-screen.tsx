@@ -139,7 +139,7 @@ function SnapshotDetail({ snapshot, focusOnOpen }: { snapshot: SnapshotSummary; 
             <span>{formatCount(st.files, 'file')}</span>
             <span>{formatBytes(st.bytes)}</span>
             <span>
-              {st.newFiles} new · {st.changedFiles} changed
+              {st.newFiles.toLocaleString('en-US')} new · {st.changedFiles.toLocaleString('en-US')} changed
             </span>
             <span>{formatBytes(st.uploadedBytes)} uploaded</span>
             {st.secretsSkipped > 0 && (
