@@ -18,7 +18,7 @@ import { ConfigError } from '../../shared/errors.ts';
 import { withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
 import { compileRules, holdsSqliteCredentials, planUpload, rulesFor } from './backup/index.ts';
-import type { BackupSource } from './backup/index.ts';
+import type { BackupSource, ContentRule } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
 import { ContentComparisons, damagedFilesError, deniedFilesError, restore } from './restore/index.ts';
@@ -277,19 +277,20 @@ async function heldBackOf(steps: readonly RestoreStep[], existing: readonly stri
     const content = rulesFor(source.contentRules, rel);
     const readable = await access(raw.get(dest) ?? dest, constants.R_OK).then(() => true, () => false);
     const notStored = rules.classify(rel) !== 'included' || dirs.some((d) => rules.skipDir(d) === 'secret' || rules.skipDir(d) === 'excluded');
-    if (!readable || notStored) out.push(dest);
-    else if (content.length === 0) continue;
-    else if (raw.has(dest)) out.push(dest);
-    // A database is held as a copy cleaned of its credential rows: as it is when it has none.
-    else if (rules.isSqlite(rel)) {
-      if (holdsSqliteCredentials(dest, content)) out.push(dest);
-    }
-    else {
-      const upload = await planUpload(dest, rel, content).catch(() => undefined);
-      if (!upload || upload.action === 'skip' || (upload.action === 'bytes' && upload.redacted > 0)) out.push(dest);
-    }
+    if (!readable || notStored || !(await storedAsIs(dest, rel, content, rules.isSqlite(rel), raw.has(dest)))) out.push(dest);
   }
   return out;
+}
+
+/** Whether a backup stores the file as it is, its credential rules (`content`) applied. */
+async function storedAsIs(dest: string, rel: string, content: readonly ContentRule[], sqlite: boolean, rawName: boolean): Promise<boolean> {
+  if (content.length === 0) return true;
+  // Read by a text path (SQLite, the scrubbers): under a name that isn't UTF-8 it stays local.
+  if (rawName) return false;
+  // A database is stored as a copy cleaned of its credential rows: as it is when it has none.
+  if (sqlite) return !holdsSqliteCredentials(dest, content);
+  const upload = await planUpload(dest, rel, content).catch(() => undefined);
+  return upload?.action === 'bytes' && upload.redacted === 0;
 }
 
 /** Backup sources holding exactly `paths` (absolute), each under `safety/<label>` of its step's folder. */
