@@ -2,6 +2,8 @@
 // an exit status and the renderer switches on exhaustively; `message` says what happened and
 // what to do about it; `retryable` tells schedulers and retry decorators whether to try again.
 
+import { shortPath } from './format.ts';
+
 export const ERROR_CODES = [
   'not_found', // an object, snapshot, path or bucket that should exist does not
   'bucket_not_found', // the configured bucket does not exist at the endpoint
@@ -208,7 +210,7 @@ export function describeFileError(error: unknown): ErrorRecord | undefined {
       return record('not_found', `${path} does not exist.`);
     case 'ENAMETOOLONG':
       // Paths this long are unreadable in full: its start and end say where.
-      return record('config', `A path is too long for this file system (${path.length} characters, or a name in it over 255 bytes): ${path.length > 160 ? `${path.slice(0, 70)}…${path.slice(-70)}` : path}. Use a folder with a shorter path.`);
+      return record('config', `A path is too long for this file system (${path.length} characters, or a name in it over 255 bytes): ${shortPath(path)}. Use a folder with a shorter path.`);
     default:
       return undefined;
   }

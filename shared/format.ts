@@ -17,3 +17,8 @@ export function formatBytes(bytes: number): string {
   const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
+
+/** A path for people: one too long to read whole (paths reach ~4,000 characters) is its start and end. */
+export function shortPath(path: string): string {
+  return path.length > 160 ? `${path.slice(0, 70)}…${path.slice(-70)}` : path;
+}

@@ -4,7 +4,8 @@ import { CairnError, ConfigError } from '../../shared/errors.ts';
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
 import type { ProgressInfo } from '../../shared/models.ts';
 import { formatBytes } from '../../shared/format.ts';
-import { heldBackNote } from '../engine/restore-request.ts';
+import { heldBackNote, withoutCredentialsNote } from '../engine/restore-request.ts';
+import type { WithoutCredentials } from '../engine/restore-request.ts';
 
 /** Exit statuses, documented in docs/CLI.md. */
 export const EXIT: Record<ErrorCode, number> & { ok: number } = {
@@ -58,6 +59,11 @@ export function existingNotes(plan: { existing: readonly string[]; unchanged: re
   if (plan.safetySnapshot) notes.push(`${plan.existing.length - plan.heldBack.length} file(s) ${where} differ from the snapshot and will be replaced: taking a safety snapshot of them first.`);
   if (plan.heldBack.length > 0) notes.push(heldBackNote(plan.heldBack, true));
   return notes;
+}
+
+/** What a restore says when it is done: files kept that its plan didn't foresee, files written without their credentials. */
+export function restoredNotes(plan: { heldBack: readonly string[] }, result: { heldBack: readonly string[]; withoutCredentials: readonly WithoutCredentials[] }): string[] {
+  return [result.heldBack.length > plan.heldBack.length ? heldBackNote(result.heldBack) : '', result.withoutCredentials.length > 0 ? withoutCredentialsNote(result.withoutCredentials) : ''].filter(Boolean);
 }
 
 /** `1 file`, `2 files`. */

@@ -2,12 +2,12 @@
 // everything a snapshot holds back in its place.
 
 import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts';
-import { agentLocalRoots, executeRestore, heldBackNote, planRestore, withoutCredentialsNote } from '../../engine/restore-request.ts';
+import { agentLocalRoots, executeRestore, planRestore } from '../../engine/restore-request.ts';
 import type { RestoreRequest } from '../../engine/restore-request.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import { withRepository } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { counted, existingNotes, formatBytes, formatDuration, makeOutput } from '../output.ts';
+import { counted, existingNotes, formatBytes, formatDuration, makeOutput, restoredNotes } from '../output.ts';
 
 export async function adoptCommand(device: string, opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
@@ -46,8 +46,7 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     for (const note of existingNotes(plan, 'in their places')) out.info(note);
     const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) });
     out.endProgress();
-    if (result.heldBack.length > plan.heldBack.length) out.info(heldBackNote(result.heldBack));
-    if (result.withoutCredentials.length > 0) out.info(withoutCredentialsNote(result.withoutCredentials));
+    for (const note of restoredNotes(plan, result)) out.info(note);
     out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, unchanged: result.unchanged, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
       [
         ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),

@@ -8,7 +8,7 @@ import { requireOutbox } from '../../engine/outbox/index.ts';
 import { Repository } from '../../engine/repository.ts';
 import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, throughOutbox } from '../../engine/operations.ts';
 import { summarise } from '../../service/views.ts';
-import { executeRestore, heldBackNote, planRestore, withoutCredentialsNote } from '../../engine/restore-request.ts';
+import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { checkVault } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
@@ -19,7 +19,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, configuredVault, describeSource, rememberVault } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
-import { counted, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, table, warnDamaged, warningText } from '../output.ts';
+import { counted, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, restoredNotes, table, warnDamaged, warningText } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -262,8 +262,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
       throw error;
     });
     if (result.safetySnapshotId) out.info(`Safety snapshot ${result.safetySnapshotId.slice(0, 8)} saved.`);
-    if (result.heldBack.length > plan.heldBack.length) out.info(heldBackNote(result.heldBack));
-    if (result.withoutCredentials.length > 0) out.info(withoutCredentialsNote(result.withoutCredentials));
+    for (const note of restoredNotes(plan, result)) out.info(note);
     out.endProgress();
     out.result({ snapshot: snap.id, target, ...result, durationMs: Date.now() - started }, () =>
       result.files + result.symlinks + result.kept === 0 && result.unchanged > 0

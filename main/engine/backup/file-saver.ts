@@ -172,11 +172,12 @@ export class FileSaver {
     // What is stored of a database is a copy (scrubbed of credentials, so often smaller): the
     // file's own size goes beside it, or the cache would never vouch for it and every backup would
     // copy, scrub and chunk it again.
+    const contentRules = rulesFor(source.contentRules, rel);
     let extra = '';
     if (kind === 'sqlite') {
       const wal = await stat(`${showPath(abs)}-wal`, { bigint: true }).catch(() => undefined);
       extra = `|db${st.size}${wal ? `|${wal.size}|${wal.mtimeNs}` : ''}`;
-    } else if (rulesFor(source.contentRules, rel).length > 0) {
+    } else if (contentRules.length > 0) {
       // The same for a file stored without the keys removed from it (smaller than the file): it
       // was read, scrubbed and counted "changed" by every backup (measured: settings.json with
       // an API key, "1 changed" in every backup that changed nothing).
@@ -185,7 +186,7 @@ export class FileSaver {
     const cached = this.cacheOf(source.label).get(rel);
     // Databases and files with credential rules are read by path by code that takes text
     // paths (SQLite, the scrubbers): under a name that isn't UTF-8 they stay local, unread.
-    if (typeof abs !== 'string' && (kind === 'sqlite' || rulesFor(source.contentRules, rel).length > 0)) {
+    if (typeof abs !== 'string' && (kind === 'sqlite' || contentRules.length > 0)) {
       this.o.outcome.keep(source.label, rel, 'its name is not valid UTF-8 and its credential rules (or SQLite) need a text path; rename it to back it up');
       return undefined;
     }
@@ -198,7 +199,7 @@ export class FileSaver {
       this.o.reporter.progress.bytesDone += cached.size;
     } else {
       try {
-        stored = await this.readChanged(at, kind, { cached, size: Number(st.size), expect });
+        stored = await this.readChanged(at, kind, contentRules, { cached, size: Number(st.size), expect });
       } catch (error) {
         // Saved again under its name since it was looked at (agents write their JSON to a
         // temporary file and rename it over): the new file is read, once.
@@ -257,9 +258,8 @@ export class FileSaver {
   }
 
   /** A changed file's content stored: as it is, scrubbed, or (SQLite) from a consistent copy. Undefined: kept local. */
-  private async readChanged(at: WalkedPath, kind: 'sqlite' | 'file', previous: { cached: FileCacheEntry | undefined; size: number; expect: ExpectedFile }): Promise<Stored | undefined> {
+  private async readChanged(at: WalkedPath, kind: 'sqlite' | 'file', contentRules: ContentRule[], previous: { cached: FileCacheEntry | undefined; size: number; expect: ExpectedFile }): Promise<Stored | undefined> {
     const { source, rel, abs } = at;
-    const contentRules = rulesFor(source.contentRules, rel);
     if (kind === 'sqlite') return this.readSqlite(source.label, rel, showPath(abs), contentRules, previous.expect);
     const plan = contentRules.length > 0 ? await planUpload(showPath(abs), rel, contentRules) : { action: 'as-is' as const };
     if (plan.action === 'skip') {

@@ -3,7 +3,8 @@
 
 import { CairnError } from '../../../shared/errors.ts';
 import type { BackupWarning, BackupWarningReason, SnapshotStats } from '../../../shared/models.ts';
-import { shortPath, showPath, SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
+import { shortPath } from '../../../shared/format.ts';
+import { showPath, SourceFileError, sourceFileErrorOf } from '../workers/index.ts';
 import type { FsPath } from '../workers/index.ts';
 
 /** A file that stayed on this machine because it holds (or may hold) a credential. */

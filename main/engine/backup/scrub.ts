@@ -45,6 +45,21 @@ function quoteIdent(name: string): string {
 
 type SqliteRule = Extract<ContentRule, { kind: 'sqlite-delete' | 'sqlite-clear' }>;
 
+const sqliteRulesOf = (rules: readonly ContentRule[]): SqliteRule[] => rules.filter((r): r is SqliteRule => r.kind === 'sqlite-delete' || r.kind === 'sqlite-clear');
+
+/**
+ * What of `rule` this database has: undefined when it has nothing to touch (no such table, or
+ * none of a `sqlite-clear` rule's columns), else the columns to empty (none for a delete).
+ * Schemas differ between agent versions.
+ */
+function ruleColumns(db: Database.Database, rule: SqliteRule): string[] | undefined {
+  if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck().get(rule.table) === undefined) return undefined;
+  if (rule.kind === 'sqlite-delete') return [];
+  const present = new Set((db.prepare(`PRAGMA table_info(${quoteIdent(rule.table)})`).all() as { name: string }[]).map((c) => c.name));
+  const columns = rule.columns.filter((c) => present.has(c));
+  return columns.length > 0 ? columns : undefined;
+}
+
 /** Values shorter than this are not searched for in the copy's bytes: they'd match by chance. */
 const MIN_VERIFIED_LENGTH = 12;
 /** Values that are names, not credentials: e-mail addresses, URLs, paths, text with spaces. */
@@ -71,27 +86,23 @@ function valuesOf(row: Record<string, unknown>, columns: readonly string[] | und
  * caller keeps the database local.
  */
 export async function scrubSqliteCopy(copyPath: string, rules: readonly ContentRule[]): Promise<ScrubResult> {
-  const sqliteRules = rules.filter((r): r is SqliteRule => r.kind === 'sqlite-delete' || r.kind === 'sqlite-clear');
+  const sqliteRules = sqliteRulesOf(rules);
   const result: ScrubResult = { rowsDeleted: 0, tables: [] };
   if (sqliteRules.length === 0) return result;
   const removed: Buffer[] = [];
   const db = new Database(copyPath, { fileMustExist: true });
   try {
     db.pragma('secure_delete = ON');
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
-    const columnsOf = (table: string): Set<string> => new Set((db.prepare(`PRAGMA table_info(${quoteIdent(table)})`).all() as { name: string }[]).map((c) => c.name));
     db.transaction(() => {
       for (const rule of sqliteRules) {
-        if (hasTable.get(rule.table) === undefined) continue;
+        const columns = ruleColumns(db, rule);
+        if (!columns) continue;
         const where = rule.where ? ` WHERE ${rule.where}` : '';
         let changes: number;
         if (rule.kind === 'sqlite-delete') {
           for (const row of db.prepare(`SELECT * FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row, rule.secretColumns));
           ({ changes } = db.prepare(`DELETE FROM ${quoteIdent(rule.table)}${where}`).run());
         } else {
-          const present = columnsOf(rule.table);
-          const columns = rule.columns.filter((c) => present.has(c));
-          if (columns.length === 0) continue;
           const list = columns.map(quoteIdent).join(', ');
           for (const row of db.prepare(`SELECT ${list} FROM ${quoteIdent(rule.table)}${where}`).iterate() as Iterable<Record<string, unknown>>) removed.push(...valuesOf(row, undefined));
           // '' rather than NULL: such columns are often NOT NULL.
@@ -124,18 +135,15 @@ export async function scrubSqliteCopy(copyPath: string, rules: readonly ContentR
  * or empty, read without writing. True when it can't be read: then it can't be shown not to.
  */
 export function holdsSqliteCredentials(path: string, rules: readonly ContentRule[]): boolean {
-  const sqliteRules = rules.filter((r): r is SqliteRule => r.kind === 'sqlite-delete' || r.kind === 'sqlite-clear');
+  const sqliteRules = sqliteRulesOf(rules);
   if (sqliteRules.length === 0) return false;
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").pluck();
     for (const rule of sqliteRules) {
-      if (hasTable.get(rule.table) === undefined) continue;
+      const columns = ruleColumns(db, rule);
+      if (!columns) continue;
       const where = rule.where ? `(${rule.where})` : '1';
-      const present = new Set((db.prepare(`PRAGMA table_info(${quoteIdent(rule.table)})`).all() as { name: string }[]).map((c) => c.name));
-      const columns = rule.kind === 'sqlite-clear' ? rule.columns.filter((c) => present.has(c)) : [];
-      if (rule.kind === 'sqlite-clear' && columns.length === 0) continue;
       // Emptied columns hold '' (see scrubSqliteCopy): a row with nothing left in them is clean.
       const filled = rule.kind === 'sqlite-clear' ? ` AND (${columns.map((c) => `coalesce(${quoteIdent(c)}, '') <> ''`).join(' OR ')})` : '';
       if (db.prepare(`SELECT 1 FROM ${quoteIdent(rule.table)} WHERE ${where}${filled} LIMIT 1`).get() !== undefined) return true;

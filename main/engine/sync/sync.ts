@@ -232,25 +232,23 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
  */
 function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: unknown): void {
   const e = error as NodeJS.ErrnoException;
-  // A folder here that this user may not write or read (one an agent made while run with sudo
-  // belongs to root): that file is left out, the others are pulled (it stopped the whole pull).
-  if (e.code === 'EACCES' || e.code === 'EPERM') {
-    // A temporary file of the pull's own is named by its folder, which is what to fix.
-    const where = e.path && isCairnTemp(e.path) ? dirname(e.path) : e.path;
-    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `Cairn was refused access to ${where ?? 'its place here'} (permission denied); nothing was written for it. Fix that folder's permissions and sync again` });
-    return;
-  }
-  // An agent folder on a read-only file system (a mount made read-only, a disk that remounted
-  // itself read-only after errors): the same, one file at a time (it stopped the whole sync).
-  if (e.code === 'EROFS') {
-    const where = e.path && isCairnTemp(e.path) ? dirname(e.path) : e.path;
-    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `${where ?? 'its place here'} is on a read-only file system; nothing was written for it. Make it writable and sync again` });
-    return;
-  }
-  // Its place here is too long a path (another machine's longer project folder names, mapped
-  // here): that file is left out, not the whole pull.
-  if (e.code === 'ENAMETOOLONG') {
-    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `its place here is too long a path for this file system; nothing was written for it` });
+  // A place here Cairn may not use: a folder this user may not write or read (one an agent made
+  // while run with sudo belongs to root), one on a read-only file system (a mount made read-only,
+  // a disk that remounted itself read-only after errors), or a path too long for this one
+  // (another machine's longer project folder names, mapped here). That file is left out, the
+  // others are pulled (each stopped the whole pull). A temporary file of the pull's own is named
+  // by its folder, which is what to fix.
+  const where = (e.path && isCairnTemp(e.path) ? dirname(e.path) : e.path) ?? 'its place here';
+  const here =
+    e.code === 'EACCES' || e.code === 'EPERM'
+      ? `Cairn was refused access to ${where} (permission denied); nothing was written for it. Fix that folder's permissions and sync again`
+      : e.code === 'EROFS'
+        ? `${where} is on a read-only file system; nothing was written for it. Make it writable and sync again`
+        : e.code === 'ENAMETOOLONG'
+          ? 'its place here is too long a path for this file system; nothing was written for it'
+          : undefined;
+  if (here) {
+    (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: here });
     return;
   }
   if (!(error instanceof IntegrityError)) throw error;

@@ -7,5 +7,5 @@ export type { WorkerPoolOptions } from './worker-pool.ts';
 export type { Chunk, ChunkFileOptions, ChunkStream, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions } from './protocol.ts';
 export { createWorkerCodec } from './vault-codec.ts';
 export type { WorkerCodecOptions } from './vault-codec.ts';
-export { fsArg, openWalkedFile, shortPath, showPath, SourceFileError, sourceFileErrorOf } from './source-file.ts';
+export { fsArg, openWalkedFile, showPath, SourceFileError, sourceFileErrorOf } from './source-file.ts';
 export type { ExpectedFile, FsPath, SourceFileReason } from './source-file.ts';

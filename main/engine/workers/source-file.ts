@@ -10,6 +10,7 @@
 
 import { closeSync, constants, fstatSync, openSync, readlinkSync } from 'node:fs';
 import { CairnError } from '../../../shared/errors.ts';
+import { shortPath } from '../../../shared/format.ts';
 import type { ExpectedFile } from '../vault/index.ts';
 
 export type { ExpectedFile };
@@ -57,11 +58,6 @@ function hasProcFd(): boolean {
 }
 
 /** Maps an open(2) or read error on a walked file to a SourceFileError, or returns undefined. */
-/** A path for people: one too long to read whole (past ~4,000 characters, measured) is its start and end. */
-export function shortPath(path: string): string {
-  return path.length > 160 ? `${path.slice(0, 70)}…${path.slice(-70)}` : path;
-}
-
 export function sourceFileErrorOf(path: FsPath, error: unknown): SourceFileError | undefined {
   if (error instanceof SourceFileError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;

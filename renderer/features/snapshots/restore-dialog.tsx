@@ -214,7 +214,7 @@ function RestorePlanNotice({ plan }: { plan: RestorePreview }) {
     <PlanBox plan={plan} tone="warning">
       {writes}
       {same} {formatCount(replaced, 'file')} already {replaced === 1 ? 'exists' : 'exist'} there, {replaced === 1 ? 'differs' : 'differ'} from the snapshot, and will be <strong>replaced</strong> by the snapshot’s {replaced === 1 ? 'version' : 'versions'}. First, Cairn keeps a safety snapshot of exactly {replaced === 1 ? 'that file' : 'those files'}, so you can restore {replaced === 1 ? 'it' : 'them'}:
-      {plan.heldBack > 0 ? <FileList paths={replacedSample} total={replaced} /> : sample}
+      <FileList paths={replacedSample} total={replaced} />
       {keptHeld}
     </PlanBox>
   );
