@@ -1,7 +1,10 @@
 // Progress as the Overview shows it, against the real service and engine: a backup of ~100 MB into
-// a vault whose uploads are slowed (each put waits 3 s) is labelled Scanning, then Uploading
-// with a percentage and, once it means something, the time left; afterwards the Overview says
-// when the next backup is, by the clock.
+// a vault whose uploads are slowed (the first puts finish one every 1.5 s, the later ones wait for
+// the test to let them go) is labelled Scanning, then Uploading with a percentage and, once it means
+// something, the time left; afterwards the Overview says when the next backup is, by the clock.
+// Holding the later puts keeps the backup uploading until the test has seen the time left, however
+// fast or slow the machine: with a fixed delay the time left was on screen for ~3 s only. The puts
+// run side by side, so the nth waits n × 1.5 s: they finish one by one, a speed the app can measure.
 
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +20,12 @@ import { PASSPHRASE } from './wizard-steps.ts';
 let root: string;
 let app: AppUnderTest;
 let slow = false;
+/** Puts seen while slow: the first SLOW_PUTS finish one every 1.5 s (a speed to measure), the rest wait for `release`. */
+let slowPuts = 0;
+const SLOW_PUTS = 8;
+let release: () => void = () => undefined;
+const released = new Promise<void>((resolve) => (release = resolve));
+const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 test.use({ locale: 'en-GB', timezoneId: 'UTC' });
 
@@ -27,11 +36,12 @@ test.beforeAll(async () => {
   mkdirSync(history, { recursive: true });
   // Random bytes: nothing to compress or deduplicate, so every byte is uploaded.
   for (let i = 0; i < 12; i++) writeFileSync(join(history, `blob-${i}.bin`), randomBytes(8 * 1024 * 1024));
-  app = await startApp({ home: fixture.home, tempRoot: root, decorateStore: (bare) => new FaultyBlobStore(bare, { sleep: (ms) => new Promise((r) => setTimeout(r, slow ? ms : 0)) }).delay('put', 3000) });
+  app = await startApp({ home: fixture.home, tempRoot: root, decorateStore: (bare) => new FaultyBlobStore(bare, { sleep: (ms) => (!slow ? Promise.resolve() : ++slowPuts <= SLOW_PUTS ? wait(slowPuts * ms) : released) }).delay('put', 1500) });
   await app.service.handlers['setup.createVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, passphrase: PASSPHRASE, deviceName: 'Laptop' });
 });
 
 test.afterAll(async () => {
+  release();
   await app?.close();
   rmSync(root, { recursive: true, force: true });
 });
@@ -58,6 +68,7 @@ test('a backup shows Scanning, then Uploading with a percentage and time left; t
   await shoot(page, 'screen-02b-overview-progress-900');
   await page.setViewportSize({ width: 1280, height: 800 });
   slow = false;
+  release();
   await expect(page.locator('.activity-item[data-job-status="done"]').first()).toBeVisible({ timeout: 120_000 });
   // The scheduler's next run, by the clock ("Next backup at 14:05"). The Electron shell's
   // scheduler reports it to the service (cairn-app.ts); this host has no scheduler, so the test
