@@ -69,6 +69,11 @@ export function sourceFileErrorOf(path: FsPath, error: unknown): SourceFileError
     case 'EACCES':
     case 'EPERM':
       return new SourceFileError('unreadable', `${shown} can't be read (permission denied); the next backup tries again.`, { cause: error });
+    case 'EIO':
+    case 'EREMOTEIO':
+      // The disk (or the network share) failed to give its bytes: this file is left out, the rest
+      // of the backup goes on; the file may be readable another time, or never again.
+      return new SourceFileError('unreadable', `${shown} can't be read: the disk reported an input/output error (${code}). The disk may be failing: copy what you can off it soon. Earlier snapshots keep the versions they hold; the next backup tries again.`, { cause: error });
     case 'ENAMETOOLONG':
       // Its start and end say where; the whole of it is unreadable.
       return new SourceFileError('unreadable', `${shortPath(shown)} can't be read: its path is too long for this system (${shown.length} characters). Move it to a shallower folder to back it up.`, { cause: error });

@@ -17,7 +17,7 @@ import type { GearTable } from '../chunk/index.ts';
 import { blobId } from '../crypto/keys.ts';
 // eslint-disable-next-line cairn/layers -- measured: see the comment above
 import { open, seal } from '../crypto/seal.ts';
-import { openWalkedFile, SourceFileError } from './source-file.ts';
+import { openWalkedFile, SourceFileError, sourceFileErrorOf } from './source-file.ts';
 import type { FsPath } from './source-file.ts';
 import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, StreamEnd, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
@@ -45,7 +45,9 @@ port.on('message', (request: WorkerRequest) => handle(port, request));
 
 function handle(port: MessagePort, request: WorkerRequest): void {
   const reply = (message: WorkerResponse, transfer: TransferListItem[] = []): void => port.postMessage(message, transfer);
-  const fail = (error: unknown): void => {
+  const fail = (caught: unknown): void => {
+    // A read that fails after the open (a failing disk's EIO) is the file's, like a failed open.
+    const error = request.type === 'chunkFile' ? (sourceFileErrorOf(request.path, caught) ?? caught) : caught;
     const stack = error instanceof Error ? error.stack : undefined;
     const skip = error instanceof SourceFileError ? { skip: error.reason } : {};
     reply({ type: 'error', task: request.task, error: toErrorRecord(error), ...(stack ? { stack } : {}), ...skip });

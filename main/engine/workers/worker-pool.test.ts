@@ -1,6 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -362,6 +362,22 @@ describe('WorkerPool', () => {
       expect(bad).toBeInstanceOf(ConfigError);
       expect((bad as CairnError).code).toBe('config');
       expect(() => pool.chunkFile(path, { ...CHUNK_OPTIONS, maxBatchBytes: 0 })).toThrow(ConfigError);
+    });
+
+    it('reports a read that fails after the open (a failing disk’s EIO) as an unreadable SourceFileError, not an unexpected error', async (ctx) => {
+      // Reading /proc/self/mem at offset 0 (never mapped) is a real EIO from the kernel, as a
+      // failing disk's sector gives: the open succeeds, the read fails.
+      if (!existsSync('/proc/self/mem')) {
+        process.stdout.write('skipped: no /proc/self/mem on this system to make a read fail with EIO\n');
+        ctx.skip();
+      }
+      pool = new WorkerPool({ size: 1 });
+      const failed = await errorOf(collect(pool.chunkFile('/proc/self/mem', { ...CHUNK_OPTIONS, maxBatchBytes: 1024 })));
+      expect(failed).toBeInstanceOf(SourceFileError);
+      expect((failed as SourceFileError).reason).toBe('unreadable');
+      expect((failed as CairnError).message).toMatch(/^\/proc\/self\/mem can't be read: the disk reported an input\/output error \(EIO\)\. The disk may be failing/);
+      // The pool is still usable.
+      expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
     });
 
     it('reads only the walked file: a link, a FIFO or another file in its place is a changed SourceFileError, never followed', async () => {
