@@ -63,17 +63,24 @@ export interface StorageErrorOptions extends CairnErrorOptions {
   throttled?: boolean;
   /** How long the provider asked to wait (its `Retry-After`), in milliseconds. */
   retryAfterMs?: number;
+  /**
+   * This object can't be read, the store can: a failing disk's bad sector under one pack of a
+   * folder vault. A restore leaves out that pack's files and restores the rest.
+   */
+  objectOnly?: boolean;
 }
 
 export class StorageError extends CairnError {
   readonly throttled: boolean;
   readonly retryAfterMs: number | undefined;
+  readonly objectOnly: boolean;
 
   constructor(code: Extract<ErrorCode, 'storage' | 'bucket_not_found' | 'access_denied' | 'clock_skew' | 'unreachable' | 'checksum_refused' | 'disk_full'>, message: string, options: StorageErrorOptions = {}) {
     super(code, message, options);
     this.name = 'StorageError';
     this.throttled = options.throttled ?? false;
     this.retryAfterMs = options.retryAfterMs;
+    this.objectOnly = options.objectOnly ?? false;
   }
 }
 

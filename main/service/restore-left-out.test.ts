@@ -41,7 +41,7 @@ describe('a restore in place that leaves files out', () => {
       const restore = await service.handlers['snapshots.restore']({ snapshotId: snap?.id ?? '', paths: [], target: { kind: 'original' }, overwrite: true });
       const done = await waitForJob(service, restore.jobId);
       expect(done.status).toBe('failed');
-      expect(done.error?.message).toMatch(/could not be restored: their data is damaged in the vault .* What it replaced is kept in safety snapshot [0-9a-f]{8}\./);
+      expect(done.error?.message).toMatch(/could not be restored: their data in the vault is damaged, missing or unreadable .* What it replaced is kept in safety snapshot [0-9a-f]{8}\./);
       const safety = /safety snapshot ([0-9a-f]{8})/.exec(done.error?.message ?? '')?.[1];
       // Before: the list was the one cached before the restore, without it.
       const listed = await service.handlers['snapshots.list']({});

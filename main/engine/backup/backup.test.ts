@@ -214,7 +214,7 @@ describe('errors on bad input', () => {
     expect(result.damaged.filter((p) => existsSync(p))).toEqual([]);
     expect(result.files).toBeGreaterThan(0);
     // …and the request ends with the integrity error that names them (restore-request.ts).
-    expect(damagedFilesError(result.damaged, result.files)).toMatchObject({ code: 'integrity', message: expect.stringMatching(/could not be restored: their data is damaged in the vault/) });
+    expect(damagedFilesError(result.damaged, result.files)).toMatchObject({ code: 'integrity', message: expect.stringMatching(/could not be restored: their data in the vault is damaged, missing or unreadable/) });
     store.clear();
   });
 

@@ -10,7 +10,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { BlobId } from '../../../shared/ids.ts';
 import { rng } from '../../../testing/agent-home.ts';
 import { backupOf, initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
-import { MemoryBlobStore } from '../storage/index.ts';
+import { StorageError } from '../../../shared/errors.ts';
+import { FaultyBlobStore, MemoryBlobStore } from '../storage/index.ts';
 import { keys } from '../vault/index.ts';
 import { restoreSnapshot } from '../restore-request.ts';
 import { damagedFilesError, restore } from './index.ts';
@@ -58,7 +59,7 @@ describe('restore past damaged objects', () => {
       expect(result.files).toBe(2);
       expect(result.damaged.map((p) => p.slice(target.length + 1)).sort()).toEqual([`home${sep}e-folder${sep}`, 'home/a-small.json', 'home/b-big.bin'].sort());
       // What the CLI and the app say once every folder of the request is done.
-      expect(damagedFilesError(result.damaged, result.files, 'ab'.repeat(32)).message).toMatch(/^3 file\(s\) or folder\(s\) could not be restored: their data is damaged in the vault \(.*\)\. Everything else was restored \(2 file\(s\)\)\. What it replaced is kept in safety snapshot abababab\. Run 'cairn check'/);
+      expect(damagedFilesError(result.damaged, result.files, 'ab'.repeat(32)).message).toMatch(/^3 file\(s\) or folder\(s\) could not be restored: their data in the vault is damaged, missing or unreadable \(.*\)\. Everything else was restored \(2 file\(s\)\)\. What it replaced is kept in safety snapshot abababab\. Run 'cairn check'/);
       const out = join(target, 'home');
       // The folder whose listing is damaged is there, empty.
       expect(readdirSync(out).sort()).toEqual(['c-fine.json', 'd-fine.bin', 'e-folder']);
@@ -75,6 +76,68 @@ describe('restore past damaged objects', () => {
         .finally(() => third.close());
       expect(error).toMatchObject({ code: 'integrity', message: expect.stringMatching(/^3 file\(s\) or folder\(s\) could not be restored: .*Everything else was restored \(2 file\(s\)\)/) });
       expect(readdirSync(join(into, 'home')).sort()).toEqual(['c-fine.json', 'd-fine.bin', 'e-folder']);
+    } finally {
+      await repo.close();
+    }
+  });
+  it('restores every file past a pack missing from the vault and one its disk can’t read, and names the files they held', async () => {
+    // Both used to end the whole restore at the first read ("The object 'data/…' does not exist",
+    // or EIO after a minute of retries) with nothing written, whatever the rest of the snapshot held.
+    const bare = new MemoryBlobStore();
+    const store = new FaultyBlobStore(bare);
+    const { repo } = await initRepo(store);
+    try {
+      const home = tempDir('cairn-lost-home-');
+      const r = rng(9);
+      for (const name of ['a.bin', 'b.bin', 'c.bin', 'd.bin']) writeFileSync(join(home, name), r.bytes(700 * 1024));
+      writeFileSync(join(home, 'e.json'), JSON.stringify({ note: 'small' }));
+      // Packs of 1 MiB: the files are spread over several.
+      await backupOf(repo, [{ label: 'home', path: home }], { packSize: 1 << 20 });
+      const snapshot = (await repo.listSnapshots())[0];
+      if (!snapshot) throw new Error('no snapshot');
+      const packOf = (name: string) => {
+        const at = repo.db.getBlob(repo.db.getFile('home', name)?.content[0] as BlobId);
+        if (!at) throw new Error(`${name}: blob not in the index`);
+        return at.pack;
+      };
+      const missing = packOf('a.bin');
+      const unreadable = packOf('d.bin');
+      expect(unreadable).not.toBe(missing);
+      const lostFiles = ['a.bin', 'b.bin', 'c.bin', 'd.bin', 'e.json'].filter((n) => (repo.db.getFile('home', n)?.content ?? []).some((id) => [missing, unreadable].some((pack) => pack === repo.db.getBlob(id)?.pack)));
+      expect(lostFiles.length).toBeLessThan(5);
+      await bare.delete(keys.pack(missing));
+      // What the folder store says when its disk fails a read (local-blob-store.ts), after its retries.
+      store.failAfter('get', 0, { keyPrefix: keys.pack(unreadable), error: (_op, key) => new StorageError('storage', `Could not read ${key} (EIO). Check that the disk is connected and healthy, then try again.`, { retryable: true, objectOnly: true }) });
+
+      const other = await openRepo(store, tempDir());
+      await other.refreshIndex();
+      const target = tempDir('cairn-lost-out-');
+      const result = await restore({ vault: other.vault, db: other.db, codec: other.codec, snapshot, target, maxRead: 256 * 1024 }).finally(() => other.close());
+      expect(result.damaged.map((p) => p.slice(target.length + 1).replace(/^home[/\\]/, '')).sort()).toEqual(lostFiles.sort());
+      const restored = readdirSync(join(target, 'home')).sort();
+      expect(restored).toEqual(['a.bin', 'b.bin', 'c.bin', 'd.bin', 'e.json'].filter((n) => !lostFiles.includes(n)));
+      for (const name of restored) expect(readFileSync(join(target, 'home', name)).equals(readFileSync(join(home, name)))).toBe(true);
+      expect(damagedFilesError(result.damaged, result.files).message).toMatch(/could not be restored: their data in the vault is damaged, missing or unreadable/);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('still fails the whole restore when the vault itself is gone (a folder vault whose disk was unplugged), not file by file', async () => {
+    const store = new MemoryBlobStore();
+    const { repo } = await initRepo(store);
+    try {
+      const home = tempDir('cairn-gone-home-');
+      writeFileSync(join(home, 'a.json'), JSON.stringify({ note: 'a' }));
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      const snapshot = (await repo.listSnapshots())[0];
+      if (!snapshot) throw new Error('no snapshot');
+      const other = await openRepo(store, tempDir());
+      await other.refreshIndex();
+      for await (const info of store.list('')) await store.delete(info.key);
+      const target = tempDir('cairn-gone-out-');
+      const error = await restore({ vault: other.vault, db: other.db, codec: other.codec, snapshot, target }).then(() => undefined, (e: unknown) => e).finally(() => other.close());
+      expect(error).toMatchObject({ code: 'not_found' });
     } finally {
       await repo.close();
     }

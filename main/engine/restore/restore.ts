@@ -88,7 +88,7 @@ interface FilePlan {
   tmp?: string;
   /** Single-blob files are written whole by a worker; others in parts, finished here. */
   single: boolean;
-  /** A blob of it is damaged in the vault: it is not written (its temporary file is removed). */
+  /** A blob of it is damaged, missing or unreadable in the vault: it is not written (its temporary file is removed). */
   damaged?: boolean;
 }
 
@@ -174,7 +174,7 @@ export function damagedFilesError(damaged: readonly string[], restored: number, 
   const shown = damaged.slice(0, 5);
   const kept = safetySnapshot ? ` What it replaced is kept in safety snapshot ${safetySnapshot.slice(0, 8)}.` : '';
   return new IntegrityError(
-    `${damaged.length} file(s) or folder(s) could not be restored: their data is damaged in the vault (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.${also ? ` ${also}` : ''}`,
+    `${damaged.length} file(s) or folder(s) could not be restored: their data in the vault is damaged, missing or unreadable (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.${also ? ` ${also}` : ''}`,
   );
 }
 
@@ -225,9 +225,9 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
       try {
         children = await reader.list(entry);
       } catch (error) {
-        // Its listing is damaged in the vault: the folder is made, empty, and named at the end;
-        // the rest of the snapshot is restored.
-        if (!(error instanceof IntegrityError)) throw error;
+        // Its listing is damaged, missing or unreadable in the vault: the folder is made, empty,
+        // and named at the end; the rest of the snapshot is restored.
+        if (!(error instanceof IntegrityError) && !(await options.vault.lostObject(error))) throw error;
         sel.damagedDirs.push(`${dest}${sep}`);
         return;
       }
@@ -445,12 +445,22 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
   // After a failure, reads already handed to workers finish before anything is cleaned up: a
   // worker still writing would otherwise leave a temporary file behind the cleanup.
   let failure: { error: unknown } | undefined;
+  /** Packs missing from the vault, or that its disk can't read: their later reads aren't tried again. */
+  const lost = new Set<string>();
   await mapLimit(plan.reads, options.concurrency ?? 6, async (read) => {
     if (failure) return;
     try {
       w.checkAbort();
+      if (lost.has(read.pack)) return leaveOutRead(read, plan);
       const into = buffers.take(read.length);
-      const read0 = await options.vault.readSealedRange(read.pack, read.offset, read.length, into);
+      let read0: Uint8Array;
+      try {
+        read0 = await options.vault.readSealedRange(read.pack, read.offset, read.length, into);
+      } catch (error) {
+        if (!(await options.vault.lostObject(error))) throw error;
+        lost.add(read.pack);
+        return leaveOutRead(read, plan);
+      }
       if (failure) return;
       // Only a buffer this read owns may be handed to a worker (never a slice of Node's pool).
       const owned = read0.buffer === into?.buffer || (read0.byteOffset === 0 && read0.byteLength === read0.buffer.byteLength);
@@ -489,6 +499,11 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
     for (const f of files) if (f.tmp) await rm(f.tmp, { force: true });
     throw failure.error;
   }
+}
+
+/** A read whose pack is lost: every file holding one of its blobs is left out, like a damaged one. */
+function leaveOutRead(read: PackRead, plan: ReadPlan<FilePlan>): void {
+  for (const b of read.blobs) for (const use of plan.uses.get(b.id) ?? []) use.file.damaged = true;
 }
 
 /** One fetched read's blobs to every file that holds them; resolves to the read's buffer, handed back by the worker. */

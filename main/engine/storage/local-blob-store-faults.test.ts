@@ -12,6 +12,14 @@ vi.mock('node:fs/promises', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:fs/promises')>();
   const open: typeof actual.open = async (path, flags, mode) => {
     const handle = await actual.open(path, flags, mode);
+    if (failure.errno !== undefined && flags === 'r') {
+      // A read the disk fails (a bad sector under the file).
+      const errno = failure.errno;
+      handle.read = (async () => {
+        throw Object.assign(new Error(`${errno}: simulated`), { code: errno });
+      }) as typeof handle.read;
+      return handle;
+    }
     if (failure.errno === undefined || flags !== 'w') return handle;
     const errno = failure.errno;
     // The disk fills up partway through the write.
@@ -55,6 +63,13 @@ describe('LocalBlobStore disk errors', () => {
   it('marks an I/O error retryable', async () => {
     const store = new LocalBlobStore(join(base, 'eio'));
     failure.errno = 'EIO';
-    await expect(store.put('k', Uint8Array.of(1))).rejects.toMatchObject({ code: 'storage', retryable: true });
+    await expect(store.put('k', Uint8Array.of(1))).rejects.toMatchObject({ code: 'storage', retryable: true, objectOnly: false });
+  });
+
+  it('marks a read the disk fails as this object’s alone (a restore leaves out its files, restores the rest)', async () => {
+    const store = new LocalBlobStore(join(base, 'eio-read'));
+    await store.put('data/k', Uint8Array.of(1, 2, 3));
+    failure.errno = 'EIO';
+    await expect(store.get('data/k', { offset: 0, length: 2 })).rejects.toMatchObject({ code: 'storage', retryable: true, objectOnly: true, message: expect.stringMatching(/\(EIO\)\. Check that the disk is connected and healthy/) });
   });
 });

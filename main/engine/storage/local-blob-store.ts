@@ -255,6 +255,9 @@ export class LocalBlobStore implements BlobStore {
         if (action === 'read') return new NotFoundError(`The object '${key}' does not exist in ${this.location}.`, { cause: error });
         return new StorageError('storage', `Could not ${action} ${where}: it is a folder. Check the contents of ${this.root}.`, { cause: error });
       case 'EIO':
+        // A read the disk fails: this pack's sector, most often, not the whole disk (the others
+        // read). Retried (a loose cable), then this object alone is given up (objectOnly).
+        return new StorageError('storage', `Could not ${action} ${where} (EIO). Check that the disk is connected and healthy, then try again.`, { cause: error, retryable: true, objectOnly: action === 'read' });
       case 'EBUSY':
       case 'EAGAIN':
       case 'EMFILE':

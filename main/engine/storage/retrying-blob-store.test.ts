@@ -132,6 +132,13 @@ describe('RetryingBlobStore', () => {
     expect(error).toBeInstanceOf(CairnError);
     expect((error as CairnError).code).toBe('unreachable');
   });
+
+  it('keeps an object-only failure (a disk that can’t read one pack) marked so once it gives up', async () => {
+    const { faulty, store } = setup({ maxAttempts: 2 });
+    faulty.failAfter('get', 0, { error: () => new StorageError('storage', 'Could not read k (EIO).', { retryable: true, objectOnly: true }) });
+    const error = await store.get('k').catch((thrown: unknown) => thrown);
+    expect(error).toMatchObject({ code: 'storage', objectOnly: true, message: expect.stringMatching(/Cairn tried 2 times/) });
+  });
 });
 
 describe('RetryingBlobStore read budget', () => {

@@ -221,6 +221,7 @@ export class RetryingBlobStore extends ForwardingBlobStore {
       cause: error,
       retryable: true,
       throttled: error.throttled,
+      objectOnly: error.objectOnly,
       ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
     });
     return wrapped;

@@ -230,7 +230,7 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
  * vault that is damaged (it fails authentication or doesn't parse), or a place here Cairn may not
  * use: one such stopped the whole pull, every sync after it. Any other failure is the pull's.
  */
-function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: unknown): void {
+async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: unknown): Promise<void> {
   const e = error as NodeJS.ErrnoException;
   // A place here Cairn may not use: a folder this user may not write or read (one an agent made
   // while run with sudo belongs to root), one on a read-only file system (a mount made read-only,
@@ -251,8 +251,10 @@ function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, error: un
     (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: here });
     return;
   }
-  if (!(error instanceof IntegrityError)) throw error;
-  (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is damaged in the vault (${error.message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
+  // Its data missing from the vault, or on a disk that can't read it: the same, a file of theirs.
+  if (!(error instanceof IntegrityError) && !(await ctx.repo.vault.lostObject(error))) throw error;
+  const what = error instanceof IntegrityError ? 'damaged' : 'missing or unreadable';
+  (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is ${what} in the vault (${(error as Error).message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
 }
 
 interface RootContext {

@@ -2,7 +2,7 @@
 // writes the sealed objects (snapshots, devices, index files, locks, packs' blobs).
 
 import { randomBytes } from 'node:crypto';
-import { CairnError, ConfigError, IntegrityError, NotFoundError, WrongKeyError } from '../../../shared/errors.ts';
+import { CairnError, ConfigError, IntegrityError, NotFoundError, StorageError, WrongKeyError } from '../../../shared/errors.ts';
 import type { DeviceId, PackId, SnapshotId, VaultId } from '../../../shared/ids.ts';
 import {
   generateMasterKey,
@@ -576,6 +576,18 @@ export class Vault {
 
   async readSealedBlob(loc: BlobLocation): Promise<Uint8Array> {
     return this.readSealedRange(loc.pack, loc.offset, loc.length);
+  }
+
+  /**
+   * Whether a read failed for its object alone — missing from the vault (a pack deleted or never
+   * uploaded), or on a disk that can't read it (StorageError.objectOnly) — and not for the vault
+   * as a whole: a folder vault whose disk went away makes every object missing. A restore or a
+   * pull leaves out that object's files and goes on; otherwise it stops.
+   */
+  async lostObject(error: unknown): Promise<boolean> {
+    if (error instanceof StorageError) return error.objectOnly;
+    if (!(error instanceof NotFoundError)) return false;
+    return (await this.store.stat(keys.config).catch(() => undefined)) !== undefined;
   }
 }
 
