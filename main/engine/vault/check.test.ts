@@ -130,4 +130,19 @@ describe('check', () => {
       await store.delete(key);
     }
   });
+
+  it('names a pack missing from storage once, with how many blobs the index lists in it (not once per blob)', async () => {
+    const key = objects.get('pack') as string;
+    const original = await store.get(key);
+    await store.delete(key);
+    try {
+      const report = await checkVault(repo.vault, repo.codec);
+      const pack = key.split('/').pop() as string;
+      const about = report.problems.filter((p) => p.includes(pack.slice(0, 12)));
+      expect(about.filter((p) => /missing from storage/.test(p))).toEqual([expect.stringMatching(new RegExp(`^Index [0-9a-f]+ lists pack ${pack.slice(0, 12)}…, which is missing from storage \\(\\d+ blobs? in it\\)\\.$`))]);
+      expect(report.ok).toBe(false);
+    } finally {
+      await store.put(key, original);
+    }
+  });
 });

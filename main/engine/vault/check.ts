@@ -165,12 +165,15 @@ async function readIndex({ vault, report, problems, damage }: CheckContext, pack
   const index = new Map<BlobId, BlobLocation>();
   await mapLimit([...(await listIndexIds(vault))], 8, async (id) => {
     try {
+      // A missing pack is one problem, however many of its blobs the index lists (it was one line per blob).
+      const missing = new Map<PackId, number>();
       for (const loc of decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id)) {
         if (!index.has(loc.id)) index.set(loc.id, loc);
         const size = packSizes.get(loc.pack);
-        if (size === undefined) problems.push(`Index ${id} lists pack ${loc.pack.slice(0, 12)}…, which is missing from storage.`);
+        if (size === undefined) missing.set(loc.pack, (missing.get(loc.pack) ?? 0) + 1);
         else if (loc.offset + loc.length > size - PACK_TRAILER_SIZE) problems.push(`Index ${id} places blob ${loc.id.slice(0, 12)}… past the end of pack ${loc.pack.slice(0, 12)}….`);
       }
+      for (const [pack, blobs] of missing) problems.push(`Index ${id} lists pack ${pack.slice(0, 12)}…, which is missing from storage (${blobs} blob${blobs === 1 ? '' : 's'} in it).`);
     } catch (error) {
       if (!isNotFound(error)) damage(keys.index(id), 'index', messageOf(error));
     }
