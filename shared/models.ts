@@ -276,4 +276,6 @@ export interface CheckReport {
   warnings?: string[];
   /** Packs no index lists (left by interrupted runs; prune removes them). Not a problem. */
   unreferencedPacks?: number;
+  /** Packs the index lists that storage doesn't have: `cairn check --repair` takes them out of the index. */
+  missingPacks?: string[];
 }

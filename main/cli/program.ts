@@ -86,6 +86,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
 
   withCommon(program.command('check').description('verify the vault’s structure, and with --read-data every byte'))
     .option('--read-data', 'download, decrypt and verify all data')
+    .option('--repair', 'take packs missing from storage out of the index, so the next backups store their data again')
     .action(async (opts) => (await repoCommands()).checkCommand(opts));
 
   withCommon(program.command('key').description('key fingerprint | passwd | recovery'))

@@ -10,7 +10,7 @@ import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, through
 import { summarise } from '../../service/views.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
-import { checkVault } from '../../engine/vault/index.ts';
+import { checkVault, repairIndex } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
@@ -273,7 +273,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   }, { readOnly: !opts.overwrite });
 }
 
-export async function checkCommand(opts: CommonOptions & { readData?: boolean }): Promise<void> {
+export async function checkCommand(opts: CommonOptions & { readData?: boolean; repair?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     const report = await checkVault(repo.vault, repo.codec, {
@@ -281,17 +281,29 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean })
       onProgress: (done, total, phase) => out.progress({ phase: `checking ${phase}`, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }),
     });
     out.endProgress();
+    const missing = report.missingPacks ?? [];
+    const repair = opts.repair && missing.length > 0 ? await repairIndex(repo.vault, repo.db, { device: repo.device.id }) : undefined;
     const notes = (report.warnings ?? []).map((w) => `  note: ${w}`);
-    out.result(report, () =>
+    out.result(repair ? { ...report, repair } : report, () =>
       [
         report.ok
           ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
           : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
         ...notes,
-      ].join('\n'),
+        repair ? repairedText(repair.missingPacks.length, repair.blobsDropped) : '',
+        missing.length > 0 && !opts.repair ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
+        opts.repair && missing.length === 0 && !report.ok ? 'Nothing to repair: --repair takes missing packs out of the index, and none is missing.' : '',
+      ]
+        .filter((line) => line !== '')
+        .join('\n'),
     );
-    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.`);
-  }, { readOnly: true });
+    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair ? ' The missing packs are out of the index now.' : ''}`);
+  }, { readOnly: !opts.repair });
+}
+
+/** What `check --repair` did, and what it means for backups and snapshots. */
+function repairedText(packs: number, blobs: number): string {
+  return `Repaired: ${counted(packs, 'missing pack')} (${counted(blobs, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has. Snapshots made before can't restore the files whose data was in ${packs === 1 ? 'that pack' : 'those packs'}: a restore leaves them out and names them.`;
 }
 
 export interface KeyOptions extends CommonOptions {

@@ -173,7 +173,10 @@ async function readIndex({ vault, report, problems, damage }: CheckContext, pack
         if (size === undefined) missing.set(loc.pack, (missing.get(loc.pack) ?? 0) + 1);
         else if (loc.offset + loc.length > size - PACK_TRAILER_SIZE) problems.push(`Index ${id} places blob ${loc.id.slice(0, 12)}… past the end of pack ${loc.pack.slice(0, 12)}….`);
       }
-      for (const [pack, blobs] of missing) problems.push(`Index ${id} lists pack ${pack.slice(0, 12)}…, which is missing from storage (${blobs} blob${blobs === 1 ? '' : 's'} in it).`);
+      for (const [pack, blobs] of missing) {
+        problems.push(`Index ${id} lists pack ${pack.slice(0, 12)}…, which is missing from storage (${blobs} blob${blobs === 1 ? '' : 's'} in it).`);
+        if (!report.missingPacks?.includes(pack)) (report.missingPacks ??= []).push(pack);
+      }
     } catch (error) {
       if (!isNotFound(error)) damage(keys.index(id), 'index', messageOf(error));
     }
@@ -230,7 +233,10 @@ async function checkStructure(ctx: CheckContext, index: Map<BlobId, BlobLocation
       for (const e of tree.entries) {
         const p = path ? `${path}/${e.name}` : e.name;
         if (e.type === 'dir' && e.subtree) await visit(e.subtree, p);
-        for (const blob of e.content ?? []) if (!index.has(blob)) problems.push(`${where}: file '${p}': blob ${blob.slice(0, 12)}… is missing.`);
+        // One problem per file, however many of its blobs are gone (it was one line per blob).
+        const gone = (e.content ?? []).filter((blob) => !index.has(blob));
+        const first = gone[0];
+        if (first) problems.push(`${where}: file '${p}': ${gone.length === 1 ? `blob ${first.slice(0, 12)}… is missing` : `${gone.length} of its ${e.content?.length ?? 0} blobs are missing (${first.slice(0, 12)}…, …)`}: it can't be restored from this snapshot.`);
       }
     };
     await visit(snap.tree, '');

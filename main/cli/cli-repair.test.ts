@@ -1,0 +1,64 @@
+// `cairn check --repair`, as a user meets it: a pack deleted from a folder vault (by hand, or a
+// bucket's lifecycle rule) left every later snapshot unable to restore the files whose data was in
+// it, though they were still on the machine, and no backup ever stored them again. `check` now
+// names the missing pack once and says what to run; `--repair` takes it out of the index; the next
+// backup stores the data again, and its snapshot restores whole.
+
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+
+const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
+
+afterAll(() => removeTempDirs());
+
+describe('cairn check --repair', () => {
+  it('names a missing pack, takes it out of the index, and the next backup restores whole', () => {
+    const base = tempDir('cairn-cli-repair-');
+    const vault = join(base, 'vault');
+    const home = join(base, 'home');
+    mkdirSync(home);
+    const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_PASSPHRASE: 'repair test passphrase', CAIRN_THREADS: '1', HOME: base, CAIRN_STATE_DIR: join(base, 'state') };
+    delete env.CAIRN_RECOVERY_KEY;
+    const cairn = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000 });
+      return { code: r.status, out: `${r.stdout}${r.stderr}` };
+    };
+    const packs = () => new Set((readdirSync(join(vault, 'data'), { recursive: true }) as string[]).filter((p) => /[0-9a-f]{64}$/.test(p)));
+
+    expect(cairn('init').code).toBe(0);
+    writeFileSync(join(home, 'a.bin'), randomBytes(600 * 1024));
+    expect(cairn('backup', home).code).toBe(0);
+    const first = [...packs()];
+    expect(first).toHaveLength(1);
+    writeFileSync(join(home, 'b.bin'), randomBytes(600 * 1024));
+    expect(cairn('backup', home).code).toBe(0);
+    // a.bin's data goes; the second backup's pack (b.bin and the newest folder listings) stays.
+    rmSync(join(vault, 'data', first[0] as string));
+    expect(cairn('backup', home).out).toMatch(/Nothing changed|0 new, 0 changed/);
+    const broken = cairn('restore', '--snapshot', 'latest', '--target', join(base, 'out-before'));
+    expect(broken.code).toBe(5);
+    expect(broken.out).toMatch(/1 file\(s\) or folder\(s\) could not be restored: .*a\.bin/);
+
+    const check = cairn('check');
+    expect(check.code).toBe(5);
+    expect(check.out).toMatch(/lists pack [0-9a-f]{12}…, which is missing from storage \(\d+ blobs? in it\)\./);
+    expect(check.out).toContain("1 pack the index lists is missing: every later backup relies on it and never stores that data again. Run 'cairn check --repair'");
+
+    const repair = cairn('check', '--repair');
+    expect(repair.out).toMatch(/Repaired: 1 missing pack \(\d+ blobs?\) taken out of the index\./);
+    expect(repair.out).toContain('The missing packs are out of the index now.');
+
+    const again = cairn('backup', home);
+    expect(again.code, again.out).toBe(0);
+    const out = join(base, 'out-after');
+    const restored = cairn('restore', '--snapshot', 'latest', '--target', out);
+    expect(restored.code, restored.out).toBe(0);
+    const where = join(out, readdirSync(out)[0] as string);
+    for (const name of ['a.bin', 'b.bin']) expect(readFileSync(join(where, name)).equals(readFileSync(join(home, name)))).toBe(true);
+  });
+});
