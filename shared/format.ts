@@ -22,3 +22,8 @@ export function formatBytes(bytes: number): string {
 export function shortPath(path: string): string {
   return path.length > 160 ? `${path.slice(0, 70)}…${path.slice(-70)}` : path;
 }
+
+/** "1 file", "11,587 files": a count with its noun, with thousands separators. */
+export function formatCount(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
+}

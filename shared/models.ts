@@ -137,7 +137,7 @@ export interface ConflictInfo {
   resolution?: 'mine' | 'theirs' | 'both';
 }
 
-export type JobKind = 'backup' | 'restore' | 'sync' | 'check' | 'prune' | 'forget';
+export type JobKind = 'backup' | 'restore' | 'sync' | 'check' | 'prune' | 'forget' | 'repair';
 
 export interface ProgressInfo {
   phase: string;

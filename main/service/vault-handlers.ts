@@ -1,17 +1,17 @@
 // The vault itself: keys (fingerprint, passphrase, recovery key), stats, check, prune.
 
 import { CairnError } from '../../shared/errors.ts';
-import { formatBytes } from '../../shared/format.ts';
+import { formatBytes, formatCount } from '../../shared/format.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { forget } from '../engine/operations.ts';
-import { checkVault, keys, prune } from '../engine/vault/index.ts';
+import { checkVault, keys, prune, repairIndex } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
 import type { ServiceContext } from './service-context.ts';
 import { summarise } from './views.ts';
 
-type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.checkReport' | 'vault.prunePreview' | 'vault.prune';
+type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.checkReport' | 'vault.prunePreview' | 'vault.prune' | 'vault.repair';
 
 /** Check reports kept for the renderer to fetch once their job is done. */
 const CHECK_REPORTS_KEPT = 5;
@@ -90,5 +90,18 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       });
       return { jobId: job.id };
     },
+    'vault.repair': async () => startRepair(ctx),
   };
+}
+
+/** "Repair the index" (Settings → Vault, after a check found missing packs): repairIndex as a job. */
+function startRepair(ctx: ServiceContext): { jobId: string } {
+  const r = ctx.requireRepo();
+  const { job } = ctx.jobs.start('repair', async (progress, signal) => {
+    progress({ phase: 'looking for missing packs', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
+    const result = await repairIndex(r.vault, r.db, { device: r.device.id, signal });
+    if (result.missingPacks.length === 0) return 'Nothing to repair: every pack the index lists is in the vault.';
+    return `Took ${formatCount(result.missingPacks.length, 'missing pack')} (${formatCount(result.blobsDropped, 'blob')}) out of the index. The next backup of each device reads its files again and stores again the data it still has. Older snapshots can't restore the files whose data was in ${result.missingPacks.length === 1 ? 'that pack' : 'those packs'}.`;
+  });
+  return { jobId: job.id };
 }

@@ -14,6 +14,7 @@ export const JOB_LABELS: Record<JobKind, string> = {
   sync: 'Sync',
   check: 'Vault check',
   prune: 'Prune',
+  repair: 'Index repair',
   forget: 'Forget',
 };
 

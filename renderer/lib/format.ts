@@ -1,11 +1,7 @@
 // Display formatting: sizes, times, durations. Pure functions; `now` is passed in so that
 // relative times are testable and re-render on a shared clock.
 
-export { formatBytes } from '../../shared/format.ts';
-
-export function formatCount(n: number, singular: string, plural = `${singular}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? singular : plural}`;
-}
+export { formatBytes, formatCount } from '../../shared/format.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -51,6 +51,10 @@ export interface SettingsState {
   prunePreview?: PrunePreview;
   prunePreviewing: boolean;
   prunePreviewError?: ErrorRecord;
+  /** Taking the check's missing packs out of the index (vault.repair), as a job. */
+  repairing: boolean;
+  repairJobId?: string;
+  repairError?: ErrorRecord;
   previewPrune(): Promise<void>;
   closePrunePreview(): void;
   load(): Promise<void>;
@@ -72,6 +76,7 @@ export interface SettingsState {
   loadStats(): Promise<void>;
   check(readData: boolean): Promise<void>;
   prune(): Promise<string | undefined>;
+  repair(): Promise<string | undefined>;
 }
 
 export const initialSettingsState = {
@@ -100,6 +105,9 @@ export const initialSettingsState = {
   prunePreview: undefined,
   prunePreviewing: false,
   prunePreviewError: undefined,
+  repairing: false,
+  repairJobId: undefined,
+  repairError: undefined,
 };
 
 export const useSettings = create<SettingsState>()((set, get) => ({
@@ -206,7 +214,7 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     else set({ statsError: result.error });
   },
   async check(readData) {
-    set({ checking: true, checkError: undefined, checkReport: undefined, checkJobId: undefined });
+    set({ checking: true, checkError: undefined, checkReport: undefined, checkJobId: undefined, repairJobId: undefined, repairError: undefined });
     const started = await call('vault.check', { readData });
     if (!started.ok) return set({ checking: false, checkError: started.error });
     // A job like backup's: wait for it to end (pushed, or polled), then fetch its report.
@@ -241,5 +249,15 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     }
     set({ pruning: false, pruneError: result.error });
     return undefined;
+  },
+  async repair() {
+    set({ repairing: true, repairError: undefined, repairJobId: undefined });
+    const result = await call('vault.repair', {});
+    if (!result.ok) {
+      set({ repairing: false, repairError: result.error });
+      return undefined;
+    }
+    set({ repairing: false, repairJobId: result.value.jobId });
+    return result.value.jobId;
   },
 }));

@@ -124,6 +124,8 @@ export interface Requests {
   'vault.check': { readData: boolean };
   'vault.checkReport': { jobId: string };
   'vault.prune': Empty;
+  /** Takes the packs missing from storage out of the index (check's missingPacks), as a job. */
+  'vault.repair': Empty;
   'vault.prunePreview': Empty;
   'app.openExternal': { url: string };
   'app.chooseFolder': { title?: string };
@@ -201,6 +203,7 @@ const channelSet = {
   'vault.check': true,
   'vault.checkReport': true,
   'vault.prune': true,
+  'vault.repair': true,
   'vault.prunePreview': true,
   'app.openExternal': true,
   'app.chooseFolder': true,
@@ -383,6 +386,7 @@ export interface Responses {
   /** The report of a finished check job (the last few are kept). */
   'vault.checkReport': CheckReport;
   'vault.prune': { jobId: string };
+  'vault.repair': { jobId: string };
   'vault.prunePreview': PrunePreview;
   'app.openExternal': { opened: boolean };
   'app.chooseFolder': { path?: string };

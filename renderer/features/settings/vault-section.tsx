@@ -29,7 +29,12 @@ export function VaultSection() {
   const pruneJobId = useSettings((s) => s.pruneJobId);
   const pruneError = useSettings((s) => s.pruneError);
   const pruneJob = useJobs((s) => (pruneJobId ? s.jobs[pruneJobId] : undefined));
+  const repairing = useSettings((s) => s.repairing);
+  const repairJobId = useSettings((s) => s.repairJobId);
+  const repairError = useSettings((s) => s.repairError);
+  const repairJob = useJobs((s) => (repairJobId ? s.jobs[repairJobId] : undefined));
   const [readData, setReadData] = useState(false);
+  const missing = report?.missingPacks?.length ?? 0;
   const cost = stats ? estimateMonthlyCost(stats.provider, stats.storedBytes) : undefined;
 
   return (
@@ -75,6 +80,18 @@ export function VaultSection() {
         {report && (
           <Notice tone={report.ok ? 'success' : 'danger'} title={report.ok ? 'The vault is healthy' : `${formatCount(report.problems.length, 'problem')} found`}>
             {formatCount(report.snapshots, 'snapshot')}, {formatCount(report.packs, 'pack')} and {formatCount(report.blobs, 'blob')} checked{report.bytesRead > 0 ? `, ${formatBytes(report.bytesRead)} read` : ''}.
+            {missing > 0 && (
+              <div className="repair" data-testid="repair">
+                <p>
+                  {missing === 1 ? 'A pack the index lists is missing' : `${formatCount(missing, 'pack')} the index lists are missing`} from the vault. Until {missing === 1 ? 'it is' : 'they are'} taken out of the index, every backup relies on {missing === 1 ? 'it' : 'them'} and never stores that data again. Repairing lets each device’s next backup store again what it still has; older snapshots can’t restore the files whose data was in {missing === 1 ? 'it' : 'them'}.
+                </p>
+                {!repairJob && (
+                  <Button icon="tool" busy={repairing} onClick={() => void useSettings.getState().repair()}>
+                    Repair the index
+                  </Button>
+                )}
+              </div>
+            )}
             {report.problems.length > 0 && (
               <ul className="problem-list">
                 {report.problems.slice(0, 20).map((p) => (
@@ -84,6 +101,10 @@ export function VaultSection() {
             )}
           </Notice>
         )}
+        {repairError && <ErrorNotice error={repairError} compact />}
+        {repairJob && <JobProgress job={repairJob} />}
+        {repairJob?.status === 'done' && <Notice tone="success">{repairJob.summary ?? 'Repair finished.'}</Notice>}
+        {repairJob?.status === 'failed' && repairJob.error && <ErrorNotice error={repairJob.error} compact />}
         <div className="maintenance-item">
           <div>
             <div className="maintenance-title">Prune</div>
