@@ -278,4 +278,6 @@ export interface CheckReport {
   unreferencedPacks?: number;
   /** Packs the index lists that storage doesn't have: `cairn check --repair` takes them out of the index. */
   missingPacks?: string[];
+  /** Folder listings snapshots reach that no index lists (their pack and index file gone): `--repair` records them as lost, so prune works again. */
+  missingTrees?: number;
 }

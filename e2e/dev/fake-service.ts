@@ -360,7 +360,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     'vault.checkReport': async () => ({ ok: true, snapshots: snapshots.length, packs: 14, blobs: 3120, bytesRead: 0, problems: [] }),
     'vault.prunePreview': async () => ({ forget: snapshots.slice(-2).map((x) => ({ ...x })), keep: Math.max(0, snapshots.length - 2), packsDeleted: 1, packsRepacked: 0, bytesFreed: 4_194_304, packsMarked: 2, bytesMarked: 12_582_912, deleteAfter: new Date(Date.now() + 86_400_000).toISOString() }),
     'vault.prune': async () => ({ jobId: runJob('prune', 'Removed 6 snapshots and 2 packs (4.1 MB)', 1500) }),
-    'vault.repair': async () => ({ jobId: runJob('repair', 'Nothing to repair: every pack the index lists is in the vault.', 800) }),
+    'vault.repair': async () => ({ jobId: runJob('repair', 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.', 800) }),
     'app.openExternal': async () => ({ opened: true }),
     'app.chooseFolder': async () => ({ path: '/media/alice/Backup/cairn' }),
     'agents.paths': async () => ({ ...agentFolders, defaults: ['src', 'code', 'projects'].map((f) => `/home/alice/${f}`), home: '/home/alice' }),

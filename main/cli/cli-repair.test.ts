@@ -44,6 +44,10 @@ describe('cairn check --repair', () => {
     expect(broken.code).toBe(5);
     expect(broken.out).toMatch(/1 file\(s\) or folder\(s\) could not be restored: .*a\.bin/);
 
+    const refused = cairn('prune');
+    expect(refused.code).toBe(5);
+    expect(refused.out).toMatch(/nothing was pruned, for prune can't tell what that snapshot still needs\. Run 'cairn check'; if it names packs missing from storage, 'cairn check --repair'/);
+
     const check = cairn('check');
     expect(check.code).toBe(5);
     expect(check.out).toMatch(/lists pack [0-9a-f]{12}…, which is missing from storage \(\d+ blobs? in it\)\./);
@@ -51,10 +55,16 @@ describe('cairn check --repair', () => {
 
     const repair = cairn('check', '--repair');
     expect(repair.out).toMatch(/Repaired: 1 missing pack \(\d+ blobs?\) taken out of the index\./);
-    expect(repair.out).toContain('The missing packs are out of the index now.');
+    expect(repair.out).toContain('The repair above is done.');
+
+    // The lost pack held the first snapshot's folder listings: recorded, so prune works again.
+    expect(repair.out).toMatch(/\d+ lost folder listings? recorded, so prune works again\./);
 
     const again = cairn('backup', home);
     expect(again.code, again.out).toBe(0);
+    const pruned = cairn('prune');
+    expect(pruned.code, pruned.out).toBe(0);
+    expect(pruned.out).toMatch(/snapshot\(s\) kept\.\n\d+ folder listings? the snapshots reach (was|were) lost with a missing pack/);
     const out = join(base, 'out-after');
     const restored = cairn('restore', '--snapshot', 'latest', '--target', out);
     expect(restored.code, restored.out).toBe(0);

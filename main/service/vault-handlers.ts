@@ -99,9 +99,16 @@ function startRepair(ctx: ServiceContext): { jobId: string } {
   const r = ctx.requireRepo();
   const { job } = ctx.jobs.start('repair', async (progress, signal) => {
     progress({ phase: 'looking for missing packs', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
-    const result = await repairIndex(r.vault, r.db, { device: r.device.id, signal });
-    if (result.missingPacks.length === 0) return 'Nothing to repair: every pack the index lists is in the vault.';
-    return `Took ${formatCount(result.missingPacks.length, 'missing pack')} (${formatCount(result.blobsDropped, 'blob')}) out of the index. The next backup of each device reads its files again and stores again the data it still has. Older snapshots can't restore the files whose data was in ${result.missingPacks.length === 1 ? 'that pack' : 'those packs'}.`;
+    const result = await repairIndex(r.vault, r.db, r.codec, { device: r.device.id, signal });
+    const packs = result.missingPacks.length;
+    if (packs === 0 && result.lostTrees === 0) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
+    return [
+      packs > 0 ? `Took ${formatCount(packs, 'missing pack')} (${formatCount(result.blobsDropped, 'blob')}) out of the index. The next backup of each device reads its files again and stores again the data it still has.` : '',
+      result.lostTrees > 0 ? `Recorded ${formatCount(result.lostTrees, 'lost folder listing')}, so prune works again.` : '',
+      "Older snapshots can't restore the files whose data is gone.",
+    ]
+      .filter(Boolean)
+      .join(' ');
   });
   return { jobId: job.id };
 }

@@ -11,6 +11,7 @@ import { summarise } from '../../service/views.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { checkVault, repairIndex } from '../../engine/vault/index.ts';
+import type { RepairResult } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
@@ -282,7 +283,8 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
     });
     out.endProgress();
     const missing = report.missingPacks ?? [];
-    const repair = opts.repair && missing.length > 0 ? await repairIndex(repo.vault, repo.db, { device: repo.device.id }) : undefined;
+    const lostTrees = report.missingTrees ?? 0;
+    const repair = opts.repair && !report.ok ? await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id }) : undefined;
     const notes = (report.warnings ?? []).map((w) => `  note: ${w}`);
     out.result(repair ? { ...report, repair } : report, () =>
       [
@@ -290,20 +292,28 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
           ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
           : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
         ...notes,
-        repair ? repairedText(repair.missingPacks.length, repair.blobsDropped) : '',
-        missing.length > 0 && !opts.repair ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
-        opts.repair && missing.length === 0 && !report.ok ? 'Nothing to repair: --repair takes missing packs out of the index, and none is missing.' : '',
+        repair ? repairedText(repair) : '',
+        !opts.repair && missing.length > 0 ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
+        !opts.repair && missing.length === 0 && lostTrees > 0 ? `${counted(lostTrees, 'folder listing')} the snapshots use ${lostTrees === 1 ? 'is' : 'are'} in no index: prune refuses the vault until 'cairn check --repair' records ${lostTrees === 1 ? 'it' : 'them'} as lost.` : '',
       ]
         .filter((line) => line !== '')
         .join('\n'),
     );
-    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair ? ' The missing packs are out of the index now.' : ''}`);
+    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && (repair.missingPacks.length > 0 || repair.lostTrees > 0) ? ' The repair above is done.' : ''}`);
   }, { readOnly: !opts.repair });
 }
 
-/** What `check --repair` did, and what it means for backups and snapshots. */
-function repairedText(packs: number, blobs: number): string {
-  return `Repaired: ${counted(packs, 'missing pack')} (${counted(blobs, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has. Snapshots made before can't restore the files whose data was in ${packs === 1 ? 'that pack' : 'those packs'}: a restore leaves them out and names them.`;
+/** What `check --repair` did, and what it means for backups, snapshots and prune. */
+function repairedText(r: RepairResult): string {
+  const packs = r.missingPacks.length;
+  if (packs === 0 && r.lostTrees === 0) return 'Nothing to repair: --repair takes missing packs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).';
+  return [
+    packs > 0 ? `Repaired: ${counted(packs, 'missing pack')} (${counted(r.blobsDropped, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has.` : 'Repaired.',
+    r.lostTrees > 0 ? `${counted(r.lostTrees, 'lost folder listing')} recorded, so prune works again.` : '',
+    "Snapshots made before can't restore the files whose data is gone: a restore leaves them out and names them.",
+  ]
+    .filter(Boolean)
+    .join(' ');
 }
 
 export interface KeyOptions extends CommonOptions {

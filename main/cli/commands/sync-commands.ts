@@ -12,7 +12,7 @@ import { settleAll } from '../../engine/concurrency.ts';
 import { versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { withRepository, agentContext } from '../context.ts';
 import type { CommonOptions } from '../context.ts';
-import { EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
+import { counted, EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
 
 function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   return (values ?? []).map((v) => {
@@ -160,7 +160,8 @@ export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): 
     out.endProgress();
     out.result(result, () =>
       [
-        `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) intact.`,
+        `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) ${result.lostTrees ? 'kept' : 'intact'}.`,
+        result.lostTrees ? `${counted(result.lostTrees, 'folder listing')} the snapshots reach ${result.lostTrees === 1 ? 'was' : 'were'} lost with a missing pack ('cairn check --repair' took ${result.lostTrees === 1 ? 'it' : 'them'} out of the index): the files below ${result.lostTrees === 1 ? 'it' : 'them'} can't be restored from those snapshots.` : '',
         result.packsMarked > 0 ? `${result.packsMarked} pack(s) (${formatBytes(result.bytesMarked)}) no snapshot uses are marked: a prune after ${result.deleteAfter} deletes them if still unused (the safety margin protects backups running on other devices).` : '',
         result.versioning ? versionedBucketAdvice(result.versioning) : '',
       ]

@@ -24,6 +24,8 @@ export const keys = {
   locksPrefix: 'locks/',
   /** Packs a prune found unreferenced and the time it did: deleted by a later prune after the margin. */
   pruneMarks: 'prune/marks',
+  /** Folder listings (trees) a repair found lost with their missing pack: prune skips them. */
+  repairLost: 'repair/lost',
 } as const;
 
 /** Associated-data kinds: an object sealed as one kind can't be opened as another. */
@@ -35,6 +37,7 @@ export const kinds = {
   device: 'device',
   lock: 'lock',
   pruneMarks: 'prune-marks',
+  repairLost: 'repair-lost',
 } as const;
 
 // The index entry's shape is defined by the state DB that caches it (a lower layer); the format

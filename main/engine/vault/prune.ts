@@ -24,10 +24,11 @@ import { listIndexIds } from './index-sync.ts';
 import type { Vault } from './vault.ts';
 import { DEFAULT_PRUNE_MARGIN_HOURS } from './vault.ts';
 import { mapLimit } from '../concurrency.ts';
-import { NotFoundError } from '../../../shared/errors.ts';
+import { IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 import { keptVersions, systemClock } from '../storage/index.ts';
 import type { Clock, ObjectInfo } from '../storage/index.ts';
 import { listingLagOf } from './capabilities.ts';
+import { loadLostTrees } from './repair.ts';
 
 export interface PruneOptions {
   device: string;
@@ -73,6 +74,8 @@ export interface PruneResult {
   versioning?: 'enabled' | 'suspended';
   /** Unfinished writes of killed runs (a local vault's temp files) older than the margin: removed (or, dry run, would be). */
   leftoversRemoved?: number;
+  /** Folder listings the snapshots reach that a repair recorded as lost (repair/lost): not walked. */
+  lostTrees?: number;
   leftoverBytes?: number;
 }
 
@@ -105,6 +108,11 @@ export async function readPackRuns(vault: Vault, locs: readonly BlobLocation[], 
     i = j;
   }
   return reads;
+}
+
+/** A snapshot's folder listing prune can't read: it stops before deleting anything, and says how to get past it. */
+function unwalkable(treeId: BlobId, why: string): IntegrityError {
+  return new IntegrityError(`A folder listing (tree ${treeId.slice(0, 12)}…) a snapshot uses ${why}: nothing was pruned, for prune can't tell what that snapshot still needs. Run 'cairn check'; if it names packs missing from storage, 'cairn check --repair' takes them out of the index, and prune works again.`);
 }
 
 async function loadMarks(vault: Vault): Promise<Marks> {
@@ -172,6 +180,8 @@ class PruneRun {
   /** Where a blob is, counting marked packs (a snapshot may still use one: then it is revived). */
   readonly where = new Map<BlobId, BlobLocation>();
   marks: Marks = { version: 1, packs: {} };
+  /** Trees a repair found lost with their packs (repair/lost): a snapshot's walk stops there. */
+  lostTrees = new Set<BlobId>();
   readonly packs = new Map<PackId, { size: number; modifiedAt: number | undefined }>();
   /** Everything the snapshots reach. */
   readonly used = new Set<BlobId>();
@@ -211,6 +221,7 @@ class PruneRun {
     this.indexIds.push(...(await listIndexIds(vault)));
     for (const e of await this.readIndexFiles(this.indexIds)) if (!this.where.has(e.id)) this.where.set(e.id, e);
     this.marks = await loadMarks(vault);
+    this.lostTrees = await loadLostTrees(vault);
     for (const mark of Object.values(this.marks.packs)) for (const e of mark.entries) if (!this.where.has(e.id)) this.where.set(e.id, e);
     for await (const info of vault.store.list(keys.packsPrefix)) this.packs.set(info.key.split('/').pop() as PackId, { size: info.size, modifiedAt: info.modifiedAt });
     this.storeNow = lock.storeNow();
@@ -246,8 +257,22 @@ class PruneRun {
     if (this.used.has(treeId)) return;
     this.used.add(treeId);
     const loc = this.where.get(treeId) ?? (await this.findTree(treeId));
-    if (!loc) throw new Error(`Tree ${treeId.slice(0, 12)}… is missing: refusing to prune a damaged vault. Run 'cairn check'.`);
-    const [plain] = await this.codec.openAndVerify([{ id: treeId, sealed: await this.vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
+    if (!loc && this.lostTrees.has(treeId)) {
+      // Lost with its pack (a repair recorded it, and no index lists it even after the listing
+      // lag): nothing below it can be restored, so nothing below it needs keeping (what else
+      // uses its blobs is walked itself).
+      this.result.lostTrees = (this.result.lostTrees ?? 0) + 1;
+      return;
+    }
+    if (!loc) throw unwalkable(treeId, "is missing from the vault's index");
+    let sealed: Uint8Array;
+    try {
+      sealed = await this.vault.readSealedBlob(loc);
+    } catch (error) {
+      if (await this.vault.lostObject(error)) throw unwalkable(treeId, `is in pack ${loc.pack.slice(0, 12)}…, which is missing from storage or can't be read`);
+      throw error;
+    }
+    const [plain] = await this.codec.openAndVerify([{ id: treeId, sealed, rawLength: loc.rawLength }]);
     for (const e of decodeTree(plain as Uint8Array, treeId).entries) {
       if (e.subtree) await this.visit(e.subtree);
       for (const b of e.content ?? []) this.used.add(b);

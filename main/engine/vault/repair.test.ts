@@ -13,7 +13,7 @@ import { ForwardingBlobStore, MemoryBlobStore } from '../storage/index.ts';
 import type { CallOptions, ObjectInfo } from '../storage/index.ts';
 import { restore } from '../restore/index.ts';
 import type { Repository } from '../repository.ts';
-import { checkVault, keys, listIndexIds, repairIndex } from './index.ts';
+import { checkVault, keys, listIndexIds, prune, repairIndex } from './index.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -61,12 +61,12 @@ describe('repairIndex', () => {
 
       // A dry run changes nothing.
       const indexIds = await listIndexIds(repo.vault);
-      const dry = await repairIndex(repo.vault, repo.db, { device: repo.device.id, dryRun: true });
+      const dry = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id, dryRun: true });
       expect(dry).toMatchObject({ missingPacks: [gone], indexFilesReplaced: 0 });
       expect(dry.blobsDropped).toBeGreaterThan(0);
       expect(await listIndexIds(repo.vault)).toEqual(indexIds);
 
-      const repaired = await repairIndex(repo.vault, repo.db, { device: repo.device.id });
+      const repaired = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id });
       expect(repaired).toMatchObject({ missingPacks: [gone], blobsDropped: dry.blobsDropped, indexFilesReplaced: indexIds.size });
       expect((await listIndexIds(repo.vault)).size).toBe(1);
       expect((await checkVault(repo.vault, repo.codec)).missingPacks).toBeUndefined();
@@ -92,7 +92,7 @@ describe('repairIndex', () => {
         await other.close();
       }
       // Nothing missing: nothing to do.
-      expect(await repairIndex(repo.vault, repo.db, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0 });
     } finally {
       await repo.close();
     }
@@ -108,8 +108,81 @@ describe('repairIndex', () => {
       if (!pack) throw new Error('b.bin not in the index');
       store.hidden.add(keys.pack(pack));
       // Asked for by name, it is there: nothing is taken out.
-      expect(await repairIndex(repo.vault, repo.db, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0 });
       expect((await restoreLatest(repo)).damaged).toEqual([]);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('lets prune work again on a vault whose lost pack held folder listings, keeping what the newer snapshots use', async () => {
+    // The first backup's only pack holds its folder listings too: once it is gone, prune refused
+    // the vault ("a folder listing … is missing"), and went on refusing after the repair.
+    const store = new MemoryBlobStore();
+    const { repo } = await initRepo(store);
+    try {
+      const home = tempDir('cairn-repair-prune-home-');
+      const r = rng(12);
+      writeFileSync(join(home, 'a.bin'), r.bytes(300 * 1024));
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      const first: string[] = [];
+      for await (const info of store.list(keys.packsPrefix)) first.push(info.key);
+      expect(first).toHaveLength(1);
+      writeFileSync(join(home, 'b.bin'), r.bytes(300 * 1024));
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      await store.delete(first[0] as string);
+
+      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id })).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/which is missing from storage or can't be read: nothing was pruned.*'cairn check --repair'/) });
+      await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      const pruned = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
+      expect(pruned.lostTrees).toBeGreaterThan(0);
+      // Twice: marked packs go at the second.
+      await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
+      const after = await restoreLatest(repo);
+      expect(after.damaged).toEqual([]);
+      for (const name of ['a.bin', 'b.bin']) expect(readFileSync(join(after.target, 'home', name)).equals(readFileSync(join(home, name)))).toBe(true);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('records the folder listings of a pack deleted with its index file, so prune works again', async () => {
+    // Nothing lists the pack any more, so nothing calls it missing; prune still met the
+    // snapshots' folder listings that no index places, and refused.
+    const store = new MemoryBlobStore();
+    const { repo } = await initRepo(store);
+    try {
+      const home = tempDir('cairn-repair-index-home-');
+      const r = rng(13);
+      writeFileSync(join(home, 'a.bin'), r.bytes(300 * 1024));
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      const firstKeys: string[] = [];
+      for await (const info of store.list('')) if (info.key.startsWith(keys.packsPrefix) || info.key.startsWith(keys.indexPrefix)) firstKeys.push(info.key);
+      expect(firstKeys).toHaveLength(2);
+      writeFileSync(join(home, 'b.bin'), r.bytes(300 * 1024));
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      for (const key of firstKeys) await store.delete(key);
+
+      const report = await checkVault(repo.vault, repo.codec);
+      expect(report.missingPacks).toBeUndefined();
+      expect(report.missingTrees).toBeGreaterThan(0);
+      await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id })).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/is missing from the vault's index: nothing was pruned/) });
+      const repaired = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      expect(repaired).toMatchObject({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0 });
+      expect(repaired.lostTrees).toBeGreaterThan(0);
+      // Still damage to the old snapshots, but nothing more to repair.
+      const afterRepair = await checkVault(repo.vault, repo.codec);
+      expect(afterRepair.missingTrees).toBeUndefined();
+      expect(afterRepair.problems.join('\n')).toMatch(/was lost with a missing pack; a repair recorded it/);
+      await repo.refreshIndex();
+      await backupOf(repo, [{ label: 'home', path: home }]);
+      expect((await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 })).lostTrees).toBeGreaterThan(0);
+      const after = await restoreLatest(repo);
+      expect(after.damaged).toEqual([]);
+      expect(after.files).toBe(2);
+      // Recorded once: a second repair finds nothing new.
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0 });
     } finally {
       await repo.close();
     }
