@@ -64,13 +64,14 @@ describe('sync past a damaged object', () => {
     mkdirSync(join(homeB, '.claude', 'projects'), { recursive: true });
     const line = (who: string) => JSON.stringify({ type: 'user', uuid: who, timestamp: '2026-11-01T00:00:01.000Z', message: { role: 'user', content: `hello from ${who}` } });
     writeFileSync(join(homeA, '.claude', 'projects', project, 'good.jsonl'), `${line('good')}\n`);
-    // Big and incompressible (~26 MB): its middle fills a pack of its own (8 MiB), before any folder listing.
+    // Big and incompressible, and backed up after good.jsonl (a pack of that sync holds only its data) (~26 MB): its middle fills a pack of its own (8 MiB), before any folder listing.
     const big = Array.from({ length: 400 }, () => JSON.stringify({ type: 'user', message: { role: 'user', content: randomBytes(48 * 1024).toString('base64') } })).join('\n');
-    writeFileSync(join(homeA, '.claude', 'projects', project, 'big.jsonl'), `${big}\n`);
 
     const { repo: a } = await initRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), 'laptop');
     const b = await openRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), undefined, 'desktop');
     try {
+      await runSync(a, { ctx: fixtureContext(homeA, 'linux'), agents: ['claude-code'], mappings: [] });
+      writeFileSync(join(homeA, '.claude', 'projects', project, 'big.jsonl'), `${big}\n`);
       await runSync(a, { ctx: fixtureContext(homeA, 'linux'), agents: ['claude-code'], mappings: [] });
       const content = a.db.getFile('claude-code/config', `projects/${project}/big.jsonl`)?.content ?? [];
       const id = content[Math.floor(content.length / 2)];
