@@ -5,6 +5,12 @@ import { mapLimit } from '../concurrency.ts';
 import type { Vault } from './vault.ts';
 import type { StateDb } from '../state/index.ts';
 import { decodeIndex, keys, kinds } from './format.ts';
+import type { BlobLocation } from './format.ts';
+
+/** Every entry of these index files, read fresh from storage (8 at a time). */
+export async function readIndexFiles(vault: Vault, ids: readonly string[]): Promise<BlobLocation[]> {
+  return (await mapLimit(ids, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
+}
 
 export interface IndexSyncResult {
   added: number;

@@ -15,12 +15,12 @@
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
 import type { BlobCodec } from './codec.ts';
-import { decodeIndex, keys, kinds } from './format.ts';
+import { keys, kinds } from './format.ts';
 import type { BlobLocation } from './format.ts';
 import { withLock, type HeldLock } from './locks.ts';
 import { Packer } from './packer.ts';
 import { decodeTree } from './records.ts';
-import { listIndexIds } from './index-sync.ts';
+import { listIndexIds, readIndexFiles } from './index-sync.ts';
 import type { Vault } from './vault.ts';
 import { DEFAULT_PRUNE_MARGIN_HOURS } from './vault.ts';
 import { mapLimit } from '../concurrency.ts';
@@ -219,17 +219,12 @@ class PruneRun {
     const versioning = await keptVersions(vault.store);
     if (versioning) this.result.versioning = versioning;
     this.indexIds.push(...(await listIndexIds(vault)));
-    for (const e of await this.readIndexFiles(this.indexIds)) if (!this.where.has(e.id)) this.where.set(e.id, e);
+    for (const e of await readIndexFiles(this.vault, this.indexIds)) if (!this.where.has(e.id)) this.where.set(e.id, e);
     this.marks = await loadMarks(vault);
     this.lostTrees = await loadLostTrees(vault);
     for (const mark of Object.values(this.marks.packs)) for (const e of mark.entries) if (!this.where.has(e.id)) this.where.set(e.id, e);
     for await (const info of vault.store.list(keys.packsPrefix)) this.packs.set(info.key.split('/').pop() as PackId, { size: info.size, modifiedAt: info.modifiedAt });
     this.storeNow = lock.storeNow();
-  }
-
-  private async readIndexFiles(ids: readonly string[]): Promise<BlobLocation[]> {
-    const vault = this.vault;
-    return (await mapLimit(ids, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
   }
 
   /**
@@ -244,7 +239,7 @@ class PruneRun {
       const known = new Set(this.indexIds);
       const fresh = [...(await listIndexIds(this.vault))].filter((id) => !known.has(id));
       this.indexIds.push(...fresh);
-      for (const e of await this.readIndexFiles(fresh)) if (!this.where.has(e.id)) this.where.set(e.id, e);
+      for (const e of await readIndexFiles(this.vault, fresh)) if (!this.where.has(e.id)) this.where.set(e.id, e);
       const loc = this.where.get(treeId);
       if (loc) return loc;
     }

@@ -42,6 +42,22 @@ async function restoreLatest(repo: Repository): Promise<{ files: number; damaged
   return { files: result.files, damaged: result.damaged, target };
 }
 
+/** a.bin backed up, then b.bin beside it: the first backup's one pack (its folder listings in it too) and index file. */
+async function twoBackups(repo: Repository, store: MemoryBlobStore, seed: number): Promise<{ home: string; firstPack: string; firstIndex: string }> {
+  const home = tempDir('cairn-repair-two-');
+  const r = rng(seed);
+  writeFileSync(join(home, 'a.bin'), r.bytes(300 * 1024));
+  await backupOf(repo, [{ label: 'home', path: home }]);
+  const first: string[] = [];
+  for await (const info of store.list('')) if (info.key.startsWith(keys.packsPrefix) || info.key.startsWith(keys.indexPrefix)) first.push(info.key);
+  const firstPack = first.filter((k) => k.startsWith(keys.packsPrefix));
+  const firstIndex = first.filter((k) => k.startsWith(keys.indexPrefix));
+  expect([firstPack.length, firstIndex.length]).toEqual([1, 1]);
+  writeFileSync(join(home, 'b.bin'), r.bytes(300 * 1024));
+  await backupOf(repo, [{ label: 'home', path: home }]);
+  return { home, firstPack: firstPack[0] as string, firstIndex: firstIndex[0] as string };
+}
+
 describe('repairIndex', () => {
   it('takes a missing pack out of the index, so that the next backup stores its data again and restores whole', async () => {
     const store = new MemoryBlobStore();
@@ -121,16 +137,8 @@ describe('repairIndex', () => {
     const store = new MemoryBlobStore();
     const { repo } = await initRepo(store);
     try {
-      const home = tempDir('cairn-repair-prune-home-');
-      const r = rng(12);
-      writeFileSync(join(home, 'a.bin'), r.bytes(300 * 1024));
-      await backupOf(repo, [{ label: 'home', path: home }]);
-      const first: string[] = [];
-      for await (const info of store.list(keys.packsPrefix)) first.push(info.key);
-      expect(first).toHaveLength(1);
-      writeFileSync(join(home, 'b.bin'), r.bytes(300 * 1024));
-      await backupOf(repo, [{ label: 'home', path: home }]);
-      await store.delete(first[0] as string);
+      const { home, firstPack } = await twoBackups(repo, store, 12);
+      await store.delete(firstPack);
 
       await expect(prune(repo.vault, repo.db, repo.codec, { device: repo.device.id })).rejects.toMatchObject({ code: 'integrity', message: expect.stringMatching(/which is missing from storage or can't be read: nothing was pruned.*'cairn check --repair'/) });
       await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id });
@@ -153,16 +161,8 @@ describe('repairIndex', () => {
     const store = new MemoryBlobStore();
     const { repo } = await initRepo(store);
     try {
-      const home = tempDir('cairn-repair-index-home-');
-      const r = rng(13);
-      writeFileSync(join(home, 'a.bin'), r.bytes(300 * 1024));
-      await backupOf(repo, [{ label: 'home', path: home }]);
-      const firstKeys: string[] = [];
-      for await (const info of store.list('')) if (info.key.startsWith(keys.packsPrefix) || info.key.startsWith(keys.indexPrefix)) firstKeys.push(info.key);
-      expect(firstKeys).toHaveLength(2);
-      writeFileSync(join(home, 'b.bin'), r.bytes(300 * 1024));
-      await backupOf(repo, [{ label: 'home', path: home }]);
-      for (const key of firstKeys) await store.delete(key);
+      const { home, firstPack, firstIndex } = await twoBackups(repo, store, 13);
+      for (const key of [firstPack, firstIndex]) await store.delete(key);
 
       const report = await checkVault(repo.vault, repo.codec);
       expect(report.missingPacks).toBeUndefined();

@@ -14,9 +14,9 @@ import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
 import { mapLimit } from '../concurrency.ts';
 import type { BlobCodec } from './codec.ts';
-import { decodeIndex, keys, kinds } from './format.ts';
+import { keys, kinds } from './format.ts';
 import type { BlobLocation } from './format.ts';
-import { listIndexIds } from './index-sync.ts';
+import { listIndexIds, readIndexFiles } from './index-sync.ts';
 import { withLock } from './locks.ts';
 import { Packer } from './packer.ts';
 import { decodeTree } from './records.ts';
@@ -45,7 +45,7 @@ export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobC
   const vault = unboundVault.withSignal(options.signal);
   return withLock(vault, { exclusive: true, operation: 'repair', device: options.device, ...(options.staleMs !== undefined ? { staleMs: options.staleMs } : {}) }, async () => {
     const indexIds = [...(await listIndexIds(vault))];
-    const entries = (await mapLimit(indexIds, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
+    const entries = await readIndexFiles(vault, indexIds);
     const missing = await confirmMissing(vault, entries);
     const { kept, where } = keptEntries(entries, missing);
     const dropped = new Set(entries.filter((e) => missing.has(e.pack) && !where.has(e.id)).map((e) => e.id));
