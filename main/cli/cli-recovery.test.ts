@@ -68,6 +68,7 @@ describe('disaster recovery', () => {
     const skip = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel);
     // Every agent folder is back (SQLite databases are copied consistently, not byte for byte).
     expect(restore.stdout).toMatch(/claude-code\/config: \d+ files .* into .*\/home\/\.claude\n/);
+    expect(restore.stdout).not.toMatch(/: 0 files/);
     expect(diffTrees(join(reference, '.claude'), join(home, '.claude'), { skip }).slice(0, 5), restore.stdout).toEqual([]);
     expect(diffTrees(join(reference, '.codex'), join(home, '.codex'), { skip: (rel) => skip(rel) || rel.endsWith('.sqlite') })).toEqual([]);
 
@@ -80,6 +81,12 @@ describe('disaster recovery', () => {
     expect(after[2]?.parent).toBe(oldDevice.id);
     const devices = JSON.parse(cairn('new-state', ['devices', '--json']).stdout) as { id: string; isThisDevice: boolean }[];
     expect(devices).toEqual([expect.objectContaining({ id: oldDevice.deviceId, isThisDevice: true })]);
+
+    // Again, over what now matches: no line for a place it wrote nothing into (it listed each agent folder, "0 files").
+    const again = cairn('new-state', ['restore', '--snapshot', 'latest', '--original']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/Restored \d+ files? /);
+    expect(again.stdout).not.toMatch(/: 0 files/);
 
     // Two more machines with this host name: a fresh state folder's 'latest' is ambiguous, and says why and what to do.
     const other = join(base, 'other-data');

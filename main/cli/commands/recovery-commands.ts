@@ -50,7 +50,8 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, unchanged: result.unchanged, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
       [
         ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
-        ...result.places.map((p) => `  ${p.label}: ${p.files} files (${formatBytes(p.bytes)}) into ${p.target}`),
+        // Only the places it wrote into: a line per agent folder of the snapshot read as work done there.
+        ...result.places.filter((p) => p.files > 0).map((p) => `  ${p.label}: ${counted(p.files, 'file')} (${formatBytes(p.bytes)}) into ${p.target}`),
         `Restored ${counted(result.files, 'file')} (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
       ].join('\n'),
     );
