@@ -14,7 +14,7 @@ import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
-import { DEFAULT_PACK_SIZE, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock } from '../vault/index.ts';
+import { DEFAULT_PACK_SIZE, diffSnapshotTrees, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock, TreeReader } from '../vault/index.ts';
 import { settleAll, turn } from '../concurrency.ts';
 import { anySignal, boundSignal } from '../storage/index.ts';
 import type { DeviceRecord, HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
@@ -388,6 +388,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson && last.catalog === catalog;
     // Nothing to store; confirm the parent still exists (another device may have forgotten it).
     if (unchanged && !options.force && last && (options.offline || (await parentCheck))) {
+      await countAgainstParent(options, last, rootTree, stats);
       finish();
       reporter.phase('done');
       if (files.cacheDirty) db.updateFiles(files.cacheChanges());
@@ -410,6 +411,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       db.putTrees(trees.trees.slice(i, i + TREE_CACHE_BATCH));
       for (let t = turn(); t; t = turn()) await t;
     }
+    await countAgainstParent(options, last, rootTree, stats);
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     reporter.progress.uploadedBytes += snapshotBytes;
@@ -433,6 +435,21 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     await locking.lock?.release().catch(() => undefined);
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/**
+ * When no file was in the file cache, every file was read again and counted new (a prune or a
+ * repair replaced the index, which drops the cache; or a new state folder): "50 new" for a home
+ * where nothing was. They are counted against the parent snapshot instead. Unchanged folders keep
+ * the parent's tree ids, so only the folders that differ are read (local tree cache first).
+ */
+async function countAgainstParent(options: BackupOptions, last: LastSnapshot | undefined, rootTree: BlobId, stats: SnapshotStats): Promise<void> {
+  if (!last || stats.unchangedFiles > 0 || stats.changedFiles > 0 || stats.newFiles === 0) return;
+  const diff = await diffSnapshotTrees(new TreeReader(options.vault, options.db, options.codec), last.tree, rootTree, Number.POSITIVE_INFINITY);
+  const read = stats.newFiles;
+  stats.newFiles = Math.min(read, diff.filter((d) => d.change === 'added').length);
+  stats.changedFiles = Math.min(read - stats.newFiles, diff.filter((d) => d.change === 'changed').length);
+  stats.unchangedFiles = read - stats.newFiles - stats.changedFiles;
 }
 
 /**

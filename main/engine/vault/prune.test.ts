@@ -91,12 +91,27 @@ describe('prune', () => {
       const again = await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
       expect(again.packsDeleted).toBe(0);
       // Blobs went away, so the file cache no longer vouches for anything: the next backup reads
-      // every file again, finds everything stored, and needs no new snapshot.
+      // every file again, finds everything stored, and needs no new snapshot. It counts them
+      // against the parent snapshot: unchanged (it said each of the 5 was new).
       expect(repo.db.getFiles('home').size).toBe(0);
       const next = await backupOf(repo, [{ label: 'home', path: home }]);
-      expect(next.stats.unchangedFiles).toBe(0);
-      expect(next.stats.newBytes).toBe(0);
+      expect(next.stats).toMatchObject({ newFiles: 0, changedFiles: 0, unchangedFiles: 5, newBytes: 0 });
       expect(next.unchanged).toBe(true);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('the backup after a prune counts one changed and one added file as such, not every file as new', async () => {
+    const { home, repo } = await threeSnapshots();
+    try {
+      await forget(repo, keepLast1, false);
+      await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 });
+      expect(repo.db.getFiles('home').size).toBe(0);
+      writeFileSync(join(home, 'a', 'keep-0.bin'), 'changed\n', { flag: 'a' });
+      writeFileSync(join(home, 'a', 'added.txt'), 'new\n');
+      const next = await backupOf(repo, [{ label: 'home', path: home }]);
+      expect(next.stats).toMatchObject({ files: 6, newFiles: 1, changedFiles: 1, unchangedFiles: 4 });
     } finally {
       await repo.close();
     }
