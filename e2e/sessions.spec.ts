@@ -2,12 +2,13 @@
 // phrase (B indexes A's sessions from the vault), opened as a conversation, and continued there:
 // its file lands in B's own agent folder and the resume command is shown.
 
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { buildFixtureHome } from './fixtures/home.ts';
 import { startApp, type AppUnderTest } from './host/app-under-test.ts';
+import { shoot } from './screenshots.ts';
 import { PASSPHRASE } from './wizard-steps.ts';
 
 const SESSION = '7e57ab1e-0000-4000-8000-00000000f1a0';
@@ -57,5 +58,25 @@ test('a session from device A is found by a phrase on device B, opened and conti
   await expect(page.getByText('The total is rounded in the line items and again in the footer.', { exact: true })).toBeVisible();
   await page.getByRole('button', { name: /Continue on this machine/ }).click();
   await expect(page.locator('.resume-command code')).toHaveText(`cd /home/alice/src/shop && claude --resume ${SESSION}`);
-  expect(existsSync(join(root, 'home-b', '.claude', 'projects', PROJECT, `${SESSION}.jsonl`))).toBe(true);
+  const here = join(root, 'home-b', '.claude', 'projects', PROJECT, `${SESSION}.jsonl`);
+  expect(existsSync(here)).toBe(true);
+
+  // Continued on B too, differently: continuing A's again asks first, and keeping B's copy writes nothing.
+  const ownWork = `${JSON.stringify({ type: 'user', sessionId: SESSION, uuid: 'b-own', message: { role: 'user', content: 'Work done on the Studio Mac' } })}\n`;
+  writeFileSync(here, ownWork);
+  await page.getByRole('button', { name: /Continue on this machine/ }).click();
+  const asked = page.getByTestId('continue-diverged');
+  await expect(asked).toContainText('This machine’s copy has changes of its own');
+  await expect(asked).toContainText('it was continued here too. Nothing was written.');
+  await page.setViewportSize({ width: 900, height: 600 });
+  await asked.scrollIntoViewIfNeeded();
+  await shoot(page, 'screen-05c-sessions-continue-diverged-900');
+  await page.getByRole('button', { name: 'Keep this machine’s copy' }).click();
+  await expect(asked).toHaveCount(0);
+  expect(readFileSync(here, 'utf8')).toBe(ownWork);
+  // Asked for: replaced (B's copy goes into a safety snapshot), and the resume command is shown.
+  await page.getByRole('button', { name: /Continue on this machine/ }).click();
+  await page.getByRole('button', { name: 'Replace this machine’s copy' }).click();
+  await expect(page.locator('.resume-command code')).toHaveText(`cd /home/alice/src/shop && claude --resume ${SESSION}`);
+  expect(readFileSync(here, 'utf8')).toContain('flamingo invoice');
 });

@@ -144,11 +144,17 @@ describe.skipIf(!samples)('cairn continue for database, IDE and legacy sessions'
     expect(cli.written).toHaveLength(1);
     expect(cli.written[0]).toMatch(/\.cursor\/chats\/5f0c2b8e3a9d4e1f0a1b2c3d4e5f6a7b\/a1b2c3d4-e5f6-7890-abcd-ef1234567890\/store\.db$/);
     expect(cli.command).toBe('cursor-agent --resume a1b2c3d4-e5f6-7890-abcd-ef1234567890');
-    // Again, beside a log of this machine's copy (its cursor-agent was killed): the copy, log
-    // included, is what the safety snapshot keeps; the log doesn't stay to be applied to the session's.
+    // Again, beside a log of this machine's copy (its cursor-agent was killed): changes of this
+    // machine's own, so refused (exit 10, nothing written) until asked for with --replace; then
+    // the copy, log included, is what the safety snapshot keeps; the log doesn't stay to be
+    // applied to the session's.
     const store = cli.written[0] as string;
     writeFileSync(`${store}-wal`, Buffer.alloc(4096, 1));
-    const again = desktop.json<Result>('continue', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890');
+    const refused = desktop.run('continue', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890');
+    expect(refused.code).toBe(10);
+    expect(refused.stderr).toContain("this machine's copy of the session has changes the one from laptop doesn't");
+    expect(existsSync(`${store}-wal`)).toBe(true);
+    const again = desktop.json<Result>('continue', 'a1b2c3d4-e5f6-7890-abcd-ef1234567890', '--replace');
     expect(again.replaced).toEqual([store]);
     expect(existsSync(`${store}-wal`)).toBe(false);
 

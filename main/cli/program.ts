@@ -161,6 +161,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .argument('<session>', 'session id or its first characters (from `cairn sessions`)')
     .option('--agent <id>', 'the session’s agent, when ids clash')
     .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
+    .option('--replace', "replace this machine's copy when it has changes of its own (kept in a safety snapshot)")
     .action(async (id: string, opts) => (await sessionCommands()).continueCommand(id, opts));
 
   program

@@ -142,7 +142,7 @@ export const requestSchemas = {
   'sessions.search': z.object({ text: z.string().min(1).max(1000), filter: sessionFilter.default({}), limit: z.number().int().min(1).max(500).default(100) }).strict(),
   'sessions.page': z.object({ ...sessionRef, cursor: z.string().max(65_536).optional(), limit: z.number().int().min(1).max(500) }).strict(),
   'sessions.scan': z.object({ ...sessionRef, pageSize: z.number().int().min(1).max(500) }).strict(),
-  'sessions.continue': z.object(sessionRef).strict(),
+  'sessions.continue': z.object({ ...sessionRef, replace: z.boolean().optional() }).strict(),
   'sessions.export': z.object({ ...sessionRef, folder: absPath }).strict(),
 } as const satisfies Record<Channel, z.ZodType>;
 

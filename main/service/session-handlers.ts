@@ -120,10 +120,10 @@ export function sessionHandlers(deps: SessionHandlerDeps): Pick<Handlers, Sessio
       const o = await open(agent, id);
       return pageCursors(o.reader, o.files, o.ref, { pageSize });
     },
-    'sessions.continue': async ({ agent, id }) => {
+    'sessions.continue': async ({ agent, id, replace }) => {
       const repo = deps.requireRepo();
       const row = findSession(sessions(), id, agent);
-      return continueSession(repo, row, { ctx: await deps.agentContext(), mappings: deps.pathMappings(), safetySnapshot: (paths) => safetySnapshot(repo, paths) });
+      return continueSession(repo, row, { ctx: await deps.agentContext(), mappings: deps.pathMappings(), safetySnapshot: (paths) => safetySnapshot(repo, paths), replace: replace === true });
     },
     'sessions.export': async ({ agent, id, folder }) => {
       const o = await open(agent, id);

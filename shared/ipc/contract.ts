@@ -133,7 +133,8 @@ export interface Requests {
   'sessions.search': { text: string; filter?: SessionFilter; limit?: number };
   'sessions.page': SessionRef & { cursor?: string; limit: number };
   'sessions.scan': SessionRef & { pageSize: number };
-  'sessions.continue': SessionRef;
+  /** `replace`: replace this machine's copy when it has changes of its own (refused with `conflict` otherwise). */
+  'sessions.continue': SessionRef & { replace?: boolean };
   'sessions.export': SessionRef & { folder: string };
 }
 

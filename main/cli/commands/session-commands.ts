@@ -145,13 +145,13 @@ function parseMappings(values: readonly string[] | undefined): PathMapping[] {
   });
 }
 
-export async function continueCommand(id: string, opts: CommonOptions & { agent?: string; map?: string[] }): Promise<void> {
+export async function continueCommand(id: string, opts: CommonOptions & { agent?: string; map?: string[]; replace?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     await refreshSessions(repo, warnDamaged(out));
     const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
     const ctx = await agentContext(opts);
-    const result = await continueSession(repo, row, { ctx, mappings: parseMappings(opts.map), safetySnapshot: (paths) => safetySnapshot(repo, paths) });
+    const result = await continueSession(repo, row, { ctx, mappings: parseMappings(opts.map), safetySnapshot: (paths) => safetySnapshot(repo, paths), replace: opts.replace === true });
     out.result({ session: row, ...result }, () =>
       [
         result.written.length + result.replaced.length === 0 ? `The session's files are already here (${result.unchanged.length}).` : `Restored ${result.written.length + result.replaced.length} file(s) of ${row.agent} session ${row.id} from ${row.deviceName}.`,

@@ -56,14 +56,27 @@ describe('continuing a Claude Code sub-agent on another machine', () => {
       expect(again.unchanged).toContain(transcript);
       expect(again.notes.join(' ')).toContain(`Kept ${transcript}`);
 
-      // A copy here that differs (not an extension) is replaced, but not while a program has it
-      // open (Linux): the agent in that session would go on writing the replaced file.
+      // A copy here that stopped earlier (the backed-up one goes on from it): replaced, unasked.
+      const backedUp = readFileSync(transcript).subarray(0, readFileSync(transcript).length - Buffer.byteLength(`${JSON.stringify({ type: 'user', sessionId: PARENT, uuid: 'here', message: { role: 'user', content: 'written on the desktop' } })}\n`));
+      writeFileSync(transcript, backedUp.subarray(0, backedUp.indexOf(10) + 1));
+      const caughtUp = await continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) });
+      expect(caughtUp.replaced).toContain(transcript);
+      expect(readFileSync(transcript).equals(backedUp)).toBe(true);
+
+      // A copy here with changes of its own (continued here too): refused, nothing written,
+      // until asked for; then replaced, but not while a program has it open (Linux): the agent
+      // in that session would go on writing the replaced file.
+      writeFileSync(transcript, `${JSON.stringify({ type: 'user', sessionId: PARENT, uuid: 'other', message: { role: 'user', content: 'a different start' } })}\n`);
+      await expect(continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) })).rejects.toMatchObject({
+        code: 'conflict',
+        message: expect.stringMatching(/^Nothing was written: this machine's copy of the session has changes the one from .* doesn't \(.*\.jsonl\) — it was continued here too\..*cairn continue .* --replace/),
+      });
+      expect(readFileSync(transcript, 'utf8')).toContain('a different start');
       if (process.platform === 'linux') {
-        writeFileSync(transcript, `${JSON.stringify({ type: 'user', sessionId: PARENT, uuid: 'other', message: { role: 'user', content: 'a different start' } })}\n`);
         const agent = spawn('sh', ['-c', 'exec 3>>"$1"; echo ready; exec sleep 60', 'sh', transcript], { stdio: ['ignore', 'pipe', 'ignore'] });
         try {
           await new Promise<void>((resolve) => agent.stdout.once('data', () => resolve()));
-          await expect(continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) })).rejects.toMatchObject({
+          await expect(continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths), replace: true })).rejects.toMatchObject({
             code: 'locked',
             message: expect.stringContaining(`sleep (pid ${agent.pid}) has ${transcript} open`),
           });
@@ -72,9 +85,10 @@ describe('continuing a Claude Code sub-agent on another machine', () => {
           agent.kill('SIGKILL');
           await new Promise((done) => agent.once('exit', done));
         }
-        const replaced = await continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) });
-        expect(replaced.replaced).toContain(transcript);
       }
+      const replaced = await continueSession(b, parent as NonNullable<typeof parent>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths), replace: true });
+      expect(replaced.replaced).toContain(transcript);
+      expect(readFileSync(transcript).equals(backedUp)).toBe(true);
     } finally {
       await b.close();
     }

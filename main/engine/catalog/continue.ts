@@ -1,7 +1,8 @@
 // Continue on this machine: a listed session's files put where this machine's agent looks for
 // them (path-mapped), what the agent needs to list it updated, and the agent's own way to resume
-// it. Sessions stored in a file of their own are written whole (a differing local copy is kept in
-// a safety snapshot first; one that goes on past the backed-up copy is left as it is). Sessions that are rows of a database every session shares (OpenCode's
+// it. Sessions stored in a file of their own are written whole (a local copy the backed-up one
+// goes on from is replaced; one that goes on past it is left as it is; one with changes of its
+// own is replaced only when asked, and kept in a safety snapshot first). Sessions that are rows of a database every session shares (OpenCode's
 // `opencode.db`, Goose's `sessions.db`, Cursor's global `state.vscdb`) are merged into this
 // machine's database row by row, never by replacing the file, which holds this machine's other
 // sessions too.
@@ -11,7 +12,7 @@ import { appendFile, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CairnError, NotFoundError } from '../../../shared/errors.ts';
+import { CairnError, ConflictError, NotFoundError } from '../../../shared/errors.ts';
 import type { PathMapping } from '../../../shared/models.ts';
 import type { ContinueInfo } from '../../../shared/sessions.ts';
 import { writeFileAtomic } from '../atomic-file.ts';
@@ -87,6 +88,11 @@ export interface ContinueOptions {
   mappings?: readonly PathMapping[];
   /** Takes a safety snapshot of local files about to be replaced (operations.safetySnapshot). */
   safetySnapshot: (paths: readonly string[]) => Promise<unknown>;
+  /**
+   * Replace a local copy with changes of its own (the session was continued here too): asked
+   * for, after a first run refused with a ConflictError naming the copies.
+   */
+  replace?: boolean;
 }
 
 /**
@@ -146,6 +152,8 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
     plan.push({ target, bytes: folders.bytes(file, await opened.files.read(file)) });
   }
   const differing: string[] = [];
+  /** Local copies with changes the backed-up one doesn't have: replaced only when asked (options.replace). */
+  const diverged: string[] = [];
   for (const p of plan) {
     const local = await readFile(p.target).catch(() => undefined);
     // A database with a log beside it holds more than its file (sqlite-logs.ts).
@@ -155,8 +163,14 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
       // copy is ahead, and putting the older one back would undo that work.
       result.unchanged.push(p.target);
       result.notes.push(`Kept ${p.target}: it holds the backed-up session and more written on this machine since.`);
-    } else if (local) differing.push(p.target);
+    } else if (local) {
+      differing.push(p.target);
+      // A transcript the backed-up one goes on from (this machine stopped earlier) loses nothing.
+      const behind = p.target.endsWith('.jsonl') && local.length < p.bytes.length && p.bytes.subarray(0, local.length).equals(local);
+      if (!behind) diverged.push(p.target);
+    }
   }
+  if (diverged.length > 0 && !options.replace) throw divergedError(diverged, row);
   if (differing.length > 0) {
     // Not under a program that has one open (the agent still in the session): it would go on
     // writing the replaced file, and what it wrote would be lost.
@@ -174,6 +188,14 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
   }
   if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
   return result;
+}
+
+/** Continue refused: this machine's copy has work of its own that the replacing would take away (kept only in a safety snapshot). */
+function divergedError(diverged: readonly string[], row: CatalogRow): ConflictError {
+  const shown = diverged.slice(0, 3).join(', ') + (diverged.length > 3 ? `, and ${diverged.length - 3} more` : '');
+  return new ConflictError(
+    `Nothing was written: this machine's copy of the session has changes the one from ${row.deviceName} doesn't (${shown}) — it was continued here too. Continuing here would replace ${diverged.length === 1 ? 'it' : 'them'} with ${row.deviceName}'s version; this machine's copy would be kept in a safety snapshot. To do that: cairn continue ${row.id} --replace (in the app: Replace this machine's copy). Or go on with this machine's copy as it is.`,
+  );
 }
 
 /**

@@ -180,7 +180,24 @@ function SessionDetail() {
           </Button>
         </div>
       </header>
-      {actionError && <ErrorNotice error={actionError} compact />}
+      {actionError?.code === 'conflict' ? (
+        // This machine's copy was continued here too: replacing it is asked for, never done unasked.
+        <div data-testid="continue-diverged">
+          <Notice tone="warning" title="This machine’s copy has changes of its own">
+            <p className="small">
+              The copy of this session on this machine has changes that {s.deviceName}’s doesn’t: it was continued here too. Nothing was written. Replacing it puts {s.deviceName}’s version in its place and keeps this machine’s copy in a safety snapshot (Snapshots).
+            </p>
+            <div className="notice-actions">
+              <Button variant="danger" busy={continuing} onClick={() => void useSessions.getState().continueHere(true)}>
+                Replace this machine’s copy
+              </Button>
+              <Button onClick={() => useSessions.setState({ actionError: undefined })}>Keep this machine’s copy</Button>
+            </div>
+          </Notice>
+        </div>
+      ) : (
+        actionError && <ErrorNotice error={actionError} compact />
+      )}
       {continued && (
         <Notice tone="success" icon="check" title={continued.written.length + continued.replaced.length > 0 ? `Restored ${formatCount(continued.written.length + continued.replaced.length, 'file')} into this machine’s agent folder` : 'The session is already on this machine'}>
           {continued.command ? (

@@ -60,7 +60,8 @@ export interface SessionsState {
   /** The pages on screen: the ones kept when others are dropped. */
   setView(first: number, last: number): void;
   close(): void;
-  continueHere(): Promise<void>;
+  /** `replace`: asked for after a refusal (`conflict`): this machine's copy has changes of its own. */
+  continueHere(replace?: boolean): Promise<void>;
   exportMarkdown(folder: string): Promise<string | undefined>;
 }
 
@@ -163,11 +164,12 @@ export const useSessions = create<SessionsState>()((set, get) => ({
   close() {
     set({ open: undefined, continued: undefined, actionError: undefined });
   },
-  async continueHere() {
+  async continueHere(replace = false) {
     const open = get().open;
     if (!open) return;
-    set({ continuing: true, actionError: undefined });
-    const result = await call('sessions.continue', { agent: open.session.agent, id: open.session.id });
+    // The last result goes: it said what an earlier run did, not this one.
+    set({ continuing: true, actionError: undefined, continued: undefined });
+    const result = await call('sessions.continue', { agent: open.session.agent, id: open.session.id, ...(replace ? { replace } : {}) });
     if (result.ok) set({ continuing: false, continued: result.value });
     else set({ continuing: false, actionError: result.error });
   },
