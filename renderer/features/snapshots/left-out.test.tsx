@@ -51,6 +51,15 @@ describe('LeftOut', () => {
     expect(box.textContent).toContain('a restore brings them back without them');
   });
 
+  it('says how many files were deleted while the backup ran and how many special files it found (the CLI said so, the app didn’t)', () => {
+    const snapshot: SnapshotSummary = { ...base, stats: { ...base.stats, vanished: 2, specialSkipped: 1 } };
+    const { getByTestId } = render(<LeftOut snapshot={snapshot} />);
+    const box = getByTestId('left-out');
+    expect(box.querySelector('summary')?.textContent).toBe('2 files deleted while it ran · 1 special file not kept');
+    expect(box.textContent).toContain('2 files or folders deleted or moved between the backup listing and reading them: nothing to keep.');
+    expect(box.textContent).toContain('1 FIFO, socket or device file found: they hold no content to keep.');
+  });
+
   it('says nothing for a complete snapshot', () => {
     const { container } = render(<LeftOut snapshot={base} />);
     expect(container.innerHTML).toBe('');

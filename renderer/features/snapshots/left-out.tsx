@@ -19,11 +19,16 @@ export function LeftOut({ snapshot }: { snapshot: SnapshotSummary }) {
   // A 'session' warning is about the catalog: the file itself is in the snapshot.
   const warned = (snapshot.warnings ?? []).filter((w) => w.reason !== 'session');
   const warningCount = snapshot.stats.warnings ?? warned.length;
-  if (kept.length === 0 && scrubbed.length === 0 && warningCount === 0) return null;
+  // Counted, not warnings (the CLI's summary says them too): nothing was there to keep.
+  const special = snapshot.stats.specialSkipped ?? 0;
+  const vanished = snapshot.stats.vanished ?? 0;
+  if (kept.length === 0 && scrubbed.length === 0 && warningCount === 0 && special === 0 && vanished === 0) return null;
   const parts = [
     ...(warningCount > 0 ? [`${formatCount(warningCount, 'file')} left out`] : []),
     ...(kept.length > 0 ? [`${formatCount(kept.length, 'file')} kept on this computer`] : []),
     ...(scrubbed.length > 0 ? [`${formatCount(scrubbed.length, 'file')} without credentials`] : []),
+    ...(vanished > 0 ? [`${formatCount(vanished, 'file')} deleted while it ran`] : []),
+    ...(special > 0 ? [`${formatCount(special, 'special file')} not kept`] : []),
   ];
   return (
     <details className="left-out" data-testid="left-out">
@@ -53,6 +58,12 @@ export function LeftOut({ snapshot }: { snapshot: SnapshotSummary }) {
             ))}
           </ul>
         </>
+      )}
+      {(vanished > 0 || special > 0) && (
+        <p className="muted">
+          {vanished > 0 && `${formatCount(vanished, 'file or folder', 'files or folders')} deleted or moved between the backup listing and reading ${vanished === 1 ? 'it' : 'them'}: nothing to keep. `}
+          {special > 0 && `${formatCount(special, 'FIFO, socket or device file', 'FIFOs, sockets or device files')} found: they hold no content to keep.`}
+        </p>
       )}
       {scrubbed.length > 0 && (
         <>
