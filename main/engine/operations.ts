@@ -19,7 +19,7 @@ import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/i
 import { applyRetention } from './vault/index.ts';
 import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, refreshSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
-import type { SnapshotRecord } from './vault/index.ts';
+import type { OnDamaged, SnapshotRecord } from './vault/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
 
 export interface BackupSourcesOptions {
@@ -50,6 +50,8 @@ export interface RunBackupOptions {
   lockWaitMs?: number;
   onProgress?: (p: ProgressInfo) => void;
   onWarning?: (w: BackupWarning) => void;
+  /** A damaged index file of the vault, left out (its blobs are stored again where needed). */
+  onDamaged?: OnDamaged;
   signal?: AbortSignal;
 }
 
@@ -105,6 +107,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
     onProgress: options.onProgress,
     onWarning: options.onWarning,
+    ...(options.onDamaged ? { onDamaged: options.onDamaged } : {}),
     signal: options.signal,
     now: repo.now,
     ...(options.offline ? {} : { afterSnapshot: () => repo.touchDevice(options.agents) }),

@@ -301,8 +301,9 @@ export class Repository {
     return this.touchDevice();
   }
 
-  async refreshIndex(): Promise<void> {
-    await syncIndex(this.vault, this.db);
+  /** The index cache brought up to date; a damaged index file is left out and told to `onDamaged` (syncIndex). */
+  async refreshIndex(onDamaged?: OnDamaged): Promise<void> {
+    await syncIndex(this.vault, this.db, undefined, onDamaged);
   }
 
   reader(): TreeReader {

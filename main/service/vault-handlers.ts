@@ -101,11 +101,12 @@ function startRepair(ctx: ServiceContext): { jobId: string } {
     progress({ phase: 'looking for missing packs', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
     const result = await repairIndex(r.vault, r.db, r.codec, { device: r.device.id, signal });
     const packs = result.missingPacks.length;
-    if (packs === 0 && result.lostTrees === 0) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
+    if (packs === 0 && result.lostTrees === 0 && result.damagedIndexFiles === 0) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
     return [
+      result.damagedIndexFiles > 0 ? `Rebuilt the index: ${formatCount(result.damagedIndexFiles, 'damaged index file')} replaced by what ${formatCount(result.packsReindexed, 'pack')}’ own headers say.` : '',
       packs > 0 ? `Took ${formatCount(packs, 'missing pack')} (${formatCount(result.blobsDropped, 'blob')}) out of the index. The next backup of each device reads its files again and stores again the data it still has.` : '',
       result.lostTrees > 0 ? `Recorded ${formatCount(result.lostTrees, 'lost folder listing')}, so prune works again.` : '',
-      "Older snapshots can't restore the files whose data is gone.",
+      packs > 0 || result.lostTrees > 0 ? "Older snapshots can't restore the files whose data is gone." : '',
     ]
       .filter(Boolean)
       .join(' ');

@@ -132,6 +132,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
         onWarning: (w) => out.warn(warningText(w)),
+        onDamaged: warnDamaged(out),
       });
     const outcome = await throughOutbox(repo, requireOutbox(repo.vault.store), () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
     out.endProgress();
@@ -214,7 +215,7 @@ function entryJson(path: string, e: TreeEntry) {
 export async function lsCommand(path: string | undefined, opts: CommonOptions & { snapshot: string; recursive?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex(warnDamaged(out))]);
     const reader = repo.reader();
     const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
     const rows: ReturnType<typeof entryJson>[] = [];
@@ -245,7 +246,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   await withRepository(opts, async (repo) => {
     // The worker threads load while the snapshot is found and the plan made (see planRestore).
     repo.codec.warm?.();
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex()]);
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex(warnDamaged(out))]);
     if (snap.device !== repo.device.id && !opts.device && opts.snapshot === 'latest') {
       out.info(`This device has no snapshots yet: restoring the newest of device ${snap.deviceName} (host ${snap.hostname}, ${snap.time.replace('T', ' ').slice(0, 16)} UTC), the machine this one replaces.`);
     }
@@ -284,6 +285,7 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
     out.endProgress();
     const missing = report.missingPacks ?? [];
     const lostTrees = report.missingTrees ?? 0;
+    const damagedIndex = (report.damaged ?? []).filter((d) => d.kind === 'index').length;
     const repair = opts.repair && !report.ok ? await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id }) : undefined;
     const notes = (report.warnings ?? []).map((w) => `  note: ${w}`);
     out.result(repair ? { ...report, repair } : report, () =>
@@ -294,23 +296,25 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
         ...notes,
         repair ? repairedText(repair) : '',
         !opts.repair && missing.length > 0 ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
-        !opts.repair && missing.length === 0 && lostTrees > 0 ? `${counted(lostTrees, 'folder listing')} the snapshots use ${lostTrees === 1 ? 'is' : 'are'} in no index: prune refuses the vault until 'cairn check --repair' records ${lostTrees === 1 ? 'it' : 'them'} as lost.` : '',
+        !opts.repair && damagedIndex > 0 ? `${counted(damagedIndex, 'index file')} ${damagedIndex === 1 ? 'is' : 'are'} damaged: backups store again the data ${damagedIndex === 1 ? 'it lists' : 'they list'}, and restores leave out the files that need it. Run 'cairn check --repair' to rebuild the index from the packs' own headers.` : '',
+        !opts.repair && missing.length === 0 && lostTrees > 0 && damagedIndex === 0 ? `${counted(lostTrees, 'folder listing')} the snapshots use ${lostTrees === 1 ? 'is' : 'are'} in no index: prune refuses the vault until 'cairn check --repair' records ${lostTrees === 1 ? 'it' : 'them'} as lost.` : '',
       ]
         .filter((line) => line !== '')
         .join('\n'),
     );
-    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && (repair.missingPacks.length > 0 || repair.lostTrees > 0) ? ' The repair above is done.' : ''}`);
+    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && (repair.missingPacks.length > 0 || repair.lostTrees > 0 || repair.damagedIndexFiles > 0) ? ' The repair above is done.' : ''}`);
   }, { readOnly: !opts.repair });
 }
 
 /** What `check --repair` did, and what it means for backups, snapshots and prune. */
 function repairedText(r: RepairResult): string {
   const packs = r.missingPacks.length;
-  if (packs === 0 && r.lostTrees === 0) return 'Nothing to repair: --repair takes missing packs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).';
+  if (packs === 0 && r.lostTrees === 0 && r.damagedIndexFiles === 0) return 'Nothing to repair: --repair takes missing packs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).';
   return [
-    packs > 0 ? `Repaired: ${counted(packs, 'missing pack')} (${counted(r.blobsDropped, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has.` : 'Repaired.',
+    r.damagedIndexFiles > 0 ? `Rebuilt the index: ${counted(r.damagedIndexFiles, 'damaged index file')} replaced by what ${counted(r.packsReindexed, 'pack')}' own headers say.` : '',
+    packs > 0 ? `Repaired: ${counted(packs, 'missing pack')} (${counted(r.blobsDropped, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has.` : '',
     r.lostTrees > 0 ? `${counted(r.lostTrees, 'lost folder listing')} recorded, so prune works again.` : '',
-    "Snapshots made before can't restore the files whose data is gone: a restore leaves them out and names them.",
+    packs > 0 || r.lostTrees > 0 ? "Snapshots made before can't restore the files whose data is gone: a restore leaves them out and names them." : '',
   ]
     .filter(Boolean)
     .join(' ');

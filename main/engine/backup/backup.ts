@@ -17,7 +17,7 @@ import type { FileCacheEntry, StateDb } from '../state/index.ts';
 import { DEFAULT_PACK_SIZE, diffSnapshotTrees, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock, TreeReader } from '../vault/index.ts';
 import { settleAll, turn } from '../concurrency.ts';
 import { anySignal, boundSignal } from '../storage/index.ts';
-import type { DeviceRecord, HeldLock, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
+import type { DeviceRecord, HeldLock, OnDamaged, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
 import type { BlobCodec } from '../vault/index.ts';
 import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
 import { FileSaver } from './file-saver.ts';
@@ -89,6 +89,8 @@ export interface BackupOptions {
   force?: boolean;
   onProgress?: (progress: ProgressInfo) => void;
   onWarning?: (warning: BackupWarning) => void;
+  /** A damaged index file, left out of the index cache (syncIndex): its blobs are stored again. */
+  onDamaged?: OnDamaged;
   signal?: AbortSignal;
   now?: () => number;
   fileConcurrency?: number;
@@ -233,7 +235,7 @@ async function prepare(options: BackupOptions, now: () => number) {
   if (present && !(await present)) {
     throw new CairnError('no_vault', `The vault is no longer at ${vault.store.location}: its ${keys.config} is missing (the folder moved or was deleted, its drive isn't connected, or the bucket was emptied). Nothing was backed up. Make the vault available there again, or point Cairn at where it is now.`);
   }
-  if (!options.offline) await syncIndex(vault, db, indexAtStart);
+  if (!options.offline) await syncIndex(vault, db, indexAtStart, options.onDamaged);
   // Taken once: the first call starts it, later ones wait for the same (see onFirstBlob below).
   // `stop` ends an attempt still under way (the run failed meanwhile): no waiting out a prune then.
   const stopping = new AbortController();
@@ -249,7 +251,7 @@ async function prepare(options: BackupOptions, now: () => number) {
       const current = await listIndexIds(vault);
       for (const id of indexAtStart) {
         if (!current.has(id)) {
-          await syncIndex(vault, db, current);
+          await syncIndex(vault, db, current, options.onDamaged);
           throw new PrunedWhileScanningError('The vault was pruned while this backup was scanning. Run the backup again.');
         }
       }

@@ -13,7 +13,7 @@ import type { BlobCodec } from './codec.ts';
 import { decodeIndex, decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE, packIdOf } from './format.ts';
 import type { BlobLocation } from './format.ts';
 import { listIndexIds } from './index-sync.ts';
-import { loadLostTrees } from './repair.ts';
+import { loadLostTrees } from './lost-trees.ts';
 import { decodeTree, parseDeviceRecord, parseLockRecord } from './records.ts';
 import type { SnapshotRecord } from './records.ts';
 import type { Vault } from './vault.ts';

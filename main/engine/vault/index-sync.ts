@@ -2,7 +2,8 @@
 // new ones (other devices' backups), drops removed ones (a prune rewrote them).
 
 import { mapLimit } from '../concurrency.ts';
-import type { Vault } from './vault.ts';
+import type { OnDamaged, Vault } from './vault.ts';
+import { IntegrityError } from '../../../shared/errors.ts';
 import type { StateDb } from '../state/index.ts';
 import { decodeIndex, keys, kinds } from './format.ts';
 import type { BlobLocation } from './format.ts';
@@ -24,7 +25,14 @@ export async function listIndexIds(vault: Vault): Promise<Set<string>> {
   return ids;
 }
 
-export async function syncIndex(vault: Vault, db: StateDb, remoteIds?: Set<string>): Promise<IndexSyncResult> {
+/**
+ * An index file that fails authentication or doesn't parse is left out (told to `onDamaged`):
+ * the blobs only it lists are unknown here, so a backup stores them again and a restore leaves
+ * out the files that need them — where one damaged index file used to stop every backup and
+ * restore on any device that hadn't read it yet. `cairn check --repair` rebuilds it from the
+ * packs' own headers.
+ */
+export async function syncIndex(vault: Vault, db: StateDb, remoteIds?: Set<string>, onDamaged?: OnDamaged): Promise<IndexSyncResult> {
   const remote = remoteIds ?? (await listIndexIds(vault));
   const local = db.knownIndexIds();
   const toAdd = [...remote].filter((id) => !local.has(id));
@@ -41,9 +49,19 @@ export async function syncIndex(vault: Vault, db: StateDb, remoteIds?: Set<strin
         remote.delete(id);
         return;
       }
-      throw error;
+      if (!(error instanceof IntegrityError)) throw error;
+      onDamaged?.(keys.index(id), error);
+      return;
     }
-    db.addIndex(id, decodeIndex(plain, id));
+    let entries: BlobLocation[];
+    try {
+      entries = decodeIndex(plain, id);
+    } catch (error) {
+      if (!(error instanceof IntegrityError)) throw error;
+      onDamaged?.(keys.index(id), error);
+      return;
+    }
+    db.addIndex(id, entries);
     added++;
   });
   return { added, removed: toRemove.length, remoteIds: remote };

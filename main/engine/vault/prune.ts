@@ -28,7 +28,7 @@ import { IntegrityError, NotFoundError } from '../../../shared/errors.ts';
 import { keptVersions, systemClock } from '../storage/index.ts';
 import type { Clock, ObjectInfo } from '../storage/index.ts';
 import { listingLagOf } from './capabilities.ts';
-import { loadLostTrees } from './repair.ts';
+import { loadLostTrees } from './lost-trees.ts';
 
 export interface PruneOptions {
   device: string;

@@ -108,7 +108,7 @@ describe('repairIndex', () => {
         await other.close();
       }
       // Nothing missing: nothing to do.
-      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
     } finally {
       await repo.close();
     }
@@ -124,7 +124,7 @@ describe('repairIndex', () => {
       if (!pack) throw new Error('b.bin not in the index');
       store.hidden.add(keys.pack(pack));
       // Asked for by name, it is there: nothing is taken out.
-      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
       expect((await restoreLatest(repo)).damaged).toEqual([]);
     } finally {
       await repo.close();
@@ -182,7 +182,55 @@ describe('repairIndex', () => {
       expect(after.damaged).toEqual([]);
       expect(after.files).toBe(2);
       // Recorded once: a second repair finds nothing new.
-      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('rebuilds a damaged index file from the packs’ own headers: backups and restores go on meanwhile', async () => {
+    // One flipped byte in the only index file stopped every backup and every restore on a device
+    // that hadn't read it yet ("failed authentication"), though every pack was intact.
+    const store = new MemoryBlobStore();
+    const { repo } = await initRepo(store);
+    try {
+      const home = homeWithFiles();
+      await backupOf(repo, [{ label: 'home', path: home }], { packSize: 1 << 20 });
+      const snapshot = (await repo.listSnapshots())[0];
+      if (!snapshot) throw new Error('no snapshot');
+      const [indexKey] = [...(await listIndexIds(repo.vault))].map((id) => keys.index(id));
+      const bytes = new Uint8Array(await store.get(indexKey as string));
+      bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 1;
+      await store.put(indexKey as string, bytes);
+
+      // Another device: the damaged index file is told and left out; its backup stores its data again.
+      const other = await openRepo(store, tempDir());
+      try {
+        const damaged: string[] = [];
+        await other.refreshIndex((key) => damaged.push(key));
+        expect(damaged).toEqual([indexKey]);
+        const otherHome = homeWithFiles();
+        const backedUp = await backupOf(other, [{ label: 'home', path: otherHome }], { packSize: 1 << 20, onDamaged: (key) => damaged.push(key) });
+        expect(backedUp.snapshot).toBeDefined();
+
+        const repaired = await repairIndex(other.vault, other.db, other.codec, { device: other.device.id });
+        expect(repaired).toMatchObject({ missingPacks: [], damagedIndexFiles: 1, lostTrees: 0 });
+        expect(repaired.packsReindexed).toBeGreaterThan(0);
+        expect((await checkVault(other.vault, other.codec, { readData: true })).problems).toEqual([]);
+        // The first device's snapshot restores whole again, on a device that never read the old index.
+        const third = await openRepo(store, tempDir());
+        try {
+          await third.refreshIndex();
+          const target = tempDir('cairn-repair-rebuilt-');
+          const result = await restore({ vault: third.vault, db: third.db, codec: third.codec, snapshot, target });
+          expect(result.damaged).toEqual([]);
+          for (const name of NAMES) expect(readFileSync(join(target, 'home', name)).equals(readFileSync(join(home, name)))).toBe(true);
+        } finally {
+          await third.close();
+        }
+      } finally {
+        await other.close();
+      }
     } finally {
       await repo.close();
     }

@@ -9,15 +9,17 @@
 // again at its next backup and stores again what is still there. Snapshots made before stay as
 // they are: their files in the missing packs can't be restored (restore leaves them out).
 
-import { NotFoundError } from '../../../shared/errors.ts';
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
 import { mapLimit } from '../concurrency.ts';
 import type { BlobCodec } from './codec.ts';
-import { keys, kinds } from './format.ts';
+import { IntegrityError } from '../../../shared/errors.ts';
+import { decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE } from './format.ts';
 import type { BlobLocation } from './format.ts';
 import { listIndexIds, readIndexFiles } from './index-sync.ts';
 import { withLock } from './locks.ts';
+import { loadLostTrees, type LostTrees } from './lost-trees.ts';
+import { markedBlobs } from './prune.ts';
 import { Packer } from './packer.ts';
 import { decodeTree } from './records.ts';
 import type { Vault } from './vault.ts';
@@ -39,14 +41,22 @@ export interface RepairResult {
   indexFilesReplaced: number;
   /** Folder listings snapshots reach that are gone (with a missing pack, or from the index), newly recorded in repair/lost. */
   lostTrees: number;
+  /** Index files that fail authentication or don't parse: replaced by what the packs' own headers say. */
+  damagedIndexFiles: number;
+  /** Packs no intact index file listed, indexed again from their headers (only when an index file was damaged). */
+  packsReindexed: number;
 }
 
 export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobCodec, options: RepairOptions): Promise<RepairResult> {
   const vault = unboundVault.withSignal(options.signal);
   return withLock(vault, { exclusive: true, operation: 'repair', device: options.device, ...(options.staleMs !== undefined ? { staleMs: options.staleMs } : {}) }, async () => {
     const indexIds = [...(await listIndexIds(vault))];
-    const entries = await readIndexFiles(vault, indexIds);
-    const missing = await confirmMissing(vault, entries);
+    const { entries: indexed, damaged } = await readIntactIndexFiles(vault, indexIds);
+    const listed = await listPacks(vault);
+    // A damaged index file's packs are still there, each with its own sealed header.
+    const reindexed = damaged.length > 0 ? await entriesFromHeaders(vault, listed, indexed) : [];
+    const entries = [...indexed, ...reindexed];
+    const missing = await confirmMissing(vault, entries, listed);
     const { kept, where } = keptEntries(entries, missing);
     const dropped = new Set(entries.filter((e) => missing.has(e.pack) && !where.has(e.id)).map((e) => e.id));
     // Folder listings the snapshots reach that are gone: with a missing pack, or from the index
@@ -54,10 +64,12 @@ export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobC
     // refuse the vault forever: a snapshot can't be walked below one.
     const recorded = await loadLostTrees(vault);
     const lost = [...(await unreachableTrees(vault, codec, where))].filter((id) => !recorded.has(id));
-    const result: RepairResult = { missingPacks: [...missing].sort(), blobsDropped: dropped.size, indexFilesReplaced: 0, lostTrees: lost.length };
-    if (options.dryRun || (missing.size === 0 && lost.length === 0)) return result;
+    const packsReindexed = new Set(reindexed.map((e) => e.pack)).size;
+    const result: RepairResult = { missingPacks: [...missing].sort(), blobsDropped: dropped.size, indexFilesReplaced: 0, lostTrees: lost.length, damagedIndexFiles: damaged.length, packsReindexed };
+    const newIndex = missing.size > 0 || damaged.length > 0;
+    if (options.dryRun || (!newIndex && lost.length === 0)) return result;
     if (lost.length > 0) await vault.putSealedJson(keys.repairLost, kinds.repairLost, 'lost', { version: 1, trees: [...recorded, ...lost].sort() } satisfies LostTrees);
-    if (missing.size === 0) return result;
+    if (!newIndex) return result;
     // The new index is written before the old ones go: killed between, the vault lists every
     // kept blob twice, which is harmless, and a second repair finishes the job.
     const { id: newIndexId } = await Packer.writeIndexFile(vault, kept);
@@ -70,10 +82,57 @@ export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobC
   });
 }
 
+/** Every index file that reads and parses; the others' ids (damaged: replaced by the repair). */
+async function readIntactIndexFiles(vault: Vault, ids: readonly string[]): Promise<{ entries: BlobLocation[]; damaged: string[] }> {
+  const damaged: string[] = [];
+  const read = await mapLimit(ids, 8, async (id) => {
+    try {
+      return await readIndexFiles(vault, [id]);
+    } catch (error) {
+      if (!(error instanceof IntegrityError)) throw error;
+      damaged.push(id);
+      return [];
+    }
+  });
+  return { entries: read.flat(), damaged };
+}
+
+/** The packs in storage, by id, with their sizes. */
+async function listPacks(vault: Vault): Promise<Map<string, number>> {
+  const listed = new Map<string, number>();
+  for await (const info of vault.store.list(keys.packsPrefix)) {
+    const name = info.key.split('/').pop() as string;
+    if (/^[0-9a-f]{64}$/.test(name)) listed.set(name, info.size);
+  }
+  return listed;
+}
+
+/**
+ * The entries of the packs no intact index file lists (nor a prune's marks), read from each
+ * pack's own sealed header (FORMAT.md: the trailer's last 8 bytes give the header's length). A
+ * pack whose header can't be read is passed by: check --read-data names it.
+ */
+async function entriesFromHeaders(vault: Vault, listed: ReadonlyMap<string, number>, indexed: readonly BlobLocation[]): Promise<BlobLocation[]> {
+  const known = new Set<string>(indexed.map((e) => e.pack));
+  for (const e of (await markedBlobs(vault)).values()) known.add(e.pack);
+  const unindexed = [...listed].filter(([pack]) => !known.has(pack));
+  const read = await mapLimit(unindexed, 8, async ([pack, size]) => {
+    try {
+      const trailer = Buffer.from(await vault.store.get(keys.pack(pack as PackId), { offset: size - PACK_TRAILER_SIZE, length: PACK_TRAILER_SIZE }));
+      if (!trailer.subarray(4).equals(PACK_TRAILER_MAGIC)) return [];
+      const length = trailer.readUInt32LE(0);
+      const sealed = await vault.store.get(keys.pack(pack as PackId), { offset: size - PACK_TRAILER_SIZE - length, length });
+      return decodePackHeader(vault.open(kinds.packHeader, '', sealed), pack as PackId);
+    } catch (error) {
+      if (error instanceof IntegrityError || (error as { code?: string }).code === 'not_found') return [];
+      throw error;
+    }
+  });
+  return read.flat();
+}
+
 /** The packs the index lists that storage doesn't have. A listing may lag a write: a pack it doesn't show is asked for by name. */
-async function confirmMissing(vault: Vault, entries: readonly BlobLocation[]): Promise<Set<PackId>> {
-  const listed = new Set<string>();
-  for await (const info of vault.store.list(keys.packsPrefix)) listed.add(info.key.split('/').pop() as string);
+async function confirmMissing(vault: Vault, entries: readonly BlobLocation[], listed: ReadonlyMap<string, number>): Promise<Set<PackId>> {
   const unlisted = [...new Set(entries.map((e) => e.pack))].filter((pack) => !listed.has(pack));
   const gone = await mapLimit(unlisted, 8, async (pack) => ((await vault.store.stat(keys.pack(pack))) === undefined ? pack : undefined));
   return new Set(gone.filter((p): p is PackId => p !== undefined));
@@ -115,21 +174,4 @@ async function unreachableTrees(vault: Vault, codec: BlobCodec, where: ReadonlyM
     if (snapshot.catalog) await visit(snapshot.catalog);
   }
   return lost;
-}
-
-/** `repair/lost` (FORMAT.md): the folder listings repairs found lost with their packs. */
-interface LostTrees {
-  version: 1;
-  trees: string[];
-}
-
-/** The trees repairs recorded as lost (none when no repair ever dropped one). */
-export async function loadLostTrees(vault: Vault): Promise<Set<BlobId>> {
-  try {
-    const record = (await vault.getSealedJson(keys.repairLost, kinds.repairLost, 'lost')) as LostTrees;
-    return new Set(record.trees as BlobId[]);
-  } catch (error) {
-    if (error instanceof NotFoundError || (error as { code?: string }).code === 'not_found') return new Set();
-    throw error;
-  }
 }

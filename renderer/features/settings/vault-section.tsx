@@ -36,6 +36,7 @@ export function VaultSection() {
   const [readData, setReadData] = useState(false);
   const missing = report?.missingPacks?.length ?? 0;
   const lostTrees = report?.missingTrees ?? 0;
+  const damagedIndex = (report?.damaged ?? []).filter((d) => d.kind === 'index').length;
   const cost = stats ? estimateMonthlyCost(stats.provider, stats.storedBytes) : undefined;
 
   return (
@@ -81,12 +82,15 @@ export function VaultSection() {
         {report && (
           <Notice tone={report.ok ? 'success' : 'danger'} title={report.ok ? 'The vault is healthy' : `${formatCount(report.problems.length, 'problem')} found`}>
             {formatCount(report.snapshots, 'snapshot')}, {formatCount(report.packs, 'pack')} and {formatCount(report.blobs, 'blob')} checked{report.bytesRead > 0 ? `, ${formatBytes(report.bytesRead)} read` : ''}.
-            {(missing > 0 || lostTrees > 0) && (
+            {(missing > 0 || lostTrees > 0 || damagedIndex > 0) && (
               <div className="repair" data-testid="repair">
                 <p>
+                  {damagedIndex > 0 && `${damagedIndex === 1 ? 'An index file is' : `${formatCount(damagedIndex, 'index file')} are`} damaged: backups store again the data ${damagedIndex === 1 ? 'it lists' : 'they list'}, and restores leave out the files that need it. Repairing rebuilds the index from the packs’ own headers. `}
                   {missing > 0
                     ? `${missing === 1 ? 'A pack the index lists is missing' : `${formatCount(missing, 'pack')} the index lists are missing`} from the vault. Until ${missing === 1 ? 'it is' : 'they are'} taken out of the index, every backup relies on ${missing === 1 ? 'it' : 'them'} and never stores that data again. Repairing lets each device’s next backup store again what it still has; older snapshots can’t restore the files whose data was in ${missing === 1 ? 'it' : 'them'}.`
-                    : `${lostTrees === 1 ? 'A folder listing the snapshots use is' : `${formatCount(lostTrees, 'folder listing')} the snapshots use are`} in no index: prune can’t run until the repair records ${lostTrees === 1 ? 'it' : 'them'} as lost. Older snapshots can’t restore the files below ${lostTrees === 1 ? 'it' : 'them'}.`}
+                    : lostTrees > 0 && damagedIndex === 0
+                      ? `${lostTrees === 1 ? 'A folder listing the snapshots use is' : `${formatCount(lostTrees, 'folder listing')} the snapshots use are`} in no index: prune can’t run until the repair records ${lostTrees === 1 ? 'it' : 'them'} as lost. Older snapshots can’t restore the files below ${lostTrees === 1 ? 'it' : 'them'}.`
+                      : ''}
                 </p>
                 {!repairJob && (
                   <Button icon="tool" busy={repairing} onClick={() => void useSettings.getState().repair()}>
