@@ -71,4 +71,38 @@ describe('cairn check --repair', () => {
     const where = join(out, readdirSync(out)[0] as string);
     for (const name of ['a.bin', 'b.bin']) expect(readFileSync(join(where, name)).equals(readFileSync(join(home, name)))).toBe(true);
   });
+
+  it('backs up and restores past a damaged index file, and rebuilds the index from the packs', () => {
+    const base = tempDir('cairn-cli-reindex-');
+    const vault = join(base, 'vault');
+    const home = join(base, 'home');
+    mkdirSync(home);
+    const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_PASSPHRASE: 'repair test passphrase', CAIRN_THREADS: '1', HOME: base };
+    delete env.CAIRN_RECOVERY_KEY;
+    const cairn = (state: string, ...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env: { ...env, CAIRN_STATE_DIR: join(base, state) }, encoding: 'utf8', timeout: 300_000 });
+      return { code: r.status, out: `${r.stdout}${r.stderr}` };
+    };
+    expect(cairn('a', 'init', '--device-name', 'first').code).toBe(0);
+    writeFileSync(join(home, 'a.bin'), randomBytes(600 * 1024));
+    expect(cairn('a', 'backup', home).code).toBe(0);
+    const [index] = readdirSync(join(vault, 'index'));
+    const bytes = readFileSync(join(vault, 'index', index as string));
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 1;
+    writeFileSync(join(vault, 'index', index as string), bytes);
+
+    // A device that hasn't read the index: it backs up (storing the data again), with a warning.
+    const backup = cairn('b', 'backup', home);
+    expect(backup.code, backup.out).toBe(0);
+    expect(backup.out).toContain(`index/${index as string} is damaged and was left out`);
+    const check = cairn('c', 'check');
+    expect(check.code).toBe(5);
+    expect(check.out).toContain("1 index file is damaged: backups store again the data it lists, and restores leave out the files that need it. Run 'cairn check --repair'");
+    expect(cairn('c', 'check', '--repair').out).toMatch(/Rebuilt the index: 1 damaged index file replaced by what \d+ packs?' own headers say\./);
+    expect(cairn('c', 'check', '--read-data').out).toMatch(/^No problems/m);
+    const out = join(base, 'out');
+    const restored = cairn('d', 'restore', '--snapshot', 'latest', '--device', 'first', '--target', out);
+    expect(readFileSync(join(out, readdirSync(out)[0] as string, 'a.bin')).equals(readFileSync(join(home, 'a.bin')))).toBe(true);
+    expect(restored.code, restored.out).toBe(0);
+  });
 });
