@@ -235,4 +235,23 @@ describe('repairIndex', () => {
       await repo.close();
     }
   });
+
+  it('goes on past a damaged folder listing (check names it) instead of failing the repair', async () => {
+    const store = new MemoryBlobStore();
+    const { repo } = await initRepo(store);
+    try {
+      const { firstPack } = await twoBackups(repo, store, 14);
+      const snapshot = (await repo.listSnapshots()).sort((x, y) => x.time.localeCompare(y.time)).at(-1);
+      const at = snapshot ? repo.db.getBlob(snapshot.tree) : undefined;
+      if (!at) throw new Error('no root tree in the index');
+      const pack = new Uint8Array(await store.get(keys.pack(at.pack)));
+      pack[at.offset + 20] = (pack[at.offset + 20] ?? 0) ^ 0xff;
+      await store.put(keys.pack(at.pack), pack);
+      await store.delete(firstPack);
+      const repaired = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id });
+      expect(repaired.missingPacks).toEqual([firstPack.split('/').pop()]);
+    } finally {
+      await repo.close();
+    }
+  });
 });

@@ -8,6 +8,8 @@
 // forgets the old ones (syncIndex → StateDb.removeIndex drops its file cache), reads its files
 // again at its next backup and stores again what is still there. Snapshots made before stay as
 // they are: their files in the missing packs can't be restored (restore leaves them out).
+// Damaged index files are rebuilt from the packs' own headers; folder listings the snapshots
+// reach that are gone are recorded in repair/lost, so that prune works again.
 
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
@@ -164,7 +166,14 @@ async function unreachableTrees(vault: Vault, codec: BlobCodec, where: ReadonlyM
       lost.add(treeId);
       return;
     }
-    const [plain] = await codec.openAndVerify([{ id: treeId, sealed: await vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
+    let plain: Uint8Array | undefined;
+    try {
+      [plain] = await codec.openAndVerify([{ id: treeId, sealed: await vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
+    } catch (error) {
+      // Damaged (check --read-data names it), not lost: nothing below it is walked here.
+      if (error instanceof IntegrityError || (await vault.lostObject(error))) return;
+      throw error;
+    }
     for (const e of decodeTree(plain as Uint8Array, treeId).entries) if (e.subtree) await visit(e.subtree);
   };
   for (const ref of await vault.listSnapshotRefs()) {
