@@ -157,6 +157,8 @@ export interface SyncOptions {
   lockWaitMs?: number;
   onProgress?: (p: ProgressInfo) => void;
   onWarning?: (w: BackupWarning) => void;
+  /** See RunBackupOptions.onDamaged. */
+  onDamaged?: OnDamaged;
   onChange?: (c: SyncChange) => void;
   signal?: AbortSignal;
 }
@@ -167,7 +169,7 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   // of every sync on the 1,000-session bench home, and it ran three times).
   const ctx = await prepareContext(options.ctx);
   const { sources, agents } = await agentSources({ ctx, agents: options.agents });
-  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', lockWaitMs: options.lockWaitMs, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
+  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', lockWaitMs: options.lockWaitMs, onProgress: options.onProgress, onWarning: options.onWarning, ...(options.onDamaged ? { onDamaged: options.onDamaged } : {}), signal: options.signal });
   options.onProgress?.({ phase: 'pulling', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.

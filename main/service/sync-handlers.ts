@@ -26,7 +26,7 @@ export async function startSync(ctx: ServiceContext, reason: SyncReason): Promis
     let outcome: SyncOutcome;
     try {
       // The app keeps trying the vault even if it was unreachable when the app started.
-      outcome = await syncThroughOutbox(r, outbox, { ctx: await ctx.agentContext(), agents, mappings: s.pathMappings, reason: reason === 'manual' ? 'manual' : 'scheduled', onProgress: report, signal, tryOnline: true, onFlushProgress: (p) => report(flushProgress(p)) });
+      outcome = await syncThroughOutbox(r, outbox, { ctx: await ctx.agentContext(), agents, mappings: s.pathMappings, reason: reason === 'manual' ? 'manual' : 'scheduled', onProgress: report, onDamaged: ctx.onDamaged, signal, tryOnline: true, onFlushProgress: (p) => report(flushProgress(p)) });
     } catch (error) {
       ctx.state.lastError = toErrorRecord(error, { stateDir: ctx.options.stateDir });
       throw error;

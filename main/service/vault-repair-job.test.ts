@@ -2,7 +2,7 @@
 // (missingPacks), "Repair the index" runs vault.repair as a job, and the next sync stores the data
 // again, so its snapshot is whole while the older ones stay as they were.
 
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,38 @@ describe('vault.repair as a job', () => {
       expect(again.summary).toMatch(/^Nothing to repair: every pack the index lists is in the vault/);
     } finally {
       await service.close();
+    }
+  });
+
+  it('names a damaged index file in the status while syncs go on, and no more once the repair rebuilt it', async () => {
+    const root = tempDir('cairn-reindex-job-');
+    const home = join(root, 'home');
+    const vault = join(root, 'vault');
+    await buildClaudeCodeFixture({ home, platform: 'linux' });
+    const secrets = new MemorySecretStore();
+    const first = await createCairnService({ stateDir: join(root, 'state-a'), secrets, home, env: {}, platform: 'linux' });
+    try {
+      await first.handlers['setup.createVault']({ location: { provider: 'local', prefix: '', path: vault }, passphrase: 'a long passphrase', deviceName: 'laptop' });
+      expect((await syncAndWait(first)).status).toBe('done');
+    } finally {
+      await first.close();
+    }
+    const [index] = readdirSync(join(vault, 'index'));
+    const bytes = readFileSync(join(vault, 'index', index as string));
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 1;
+    writeFileSync(join(vault, 'index', index as string), bytes);
+
+    const second = await createCairnService({ stateDir: join(root, 'state-b'), secrets: new MemorySecretStore(), home, env: {}, platform: 'linux' });
+    try {
+      await second.handlers['setup.joinVault']({ location: { provider: 'local', prefix: '', path: vault }, secret: { passphrase: 'a long passphrase' }, deviceName: 'desktop' });
+      expect((await syncAndWait(second)).status).toBe('done');
+      const status = await second.handlers['status.get']({});
+      expect(status.damaged?.map((d) => d.key)).toEqual([`index/${index as string}`]);
+      const job = await waitForJob(second, (await second.handlers['vault.repair']({})).jobId);
+      expect(job.summary).toMatch(/^Rebuilt the index: 1 damaged index file replaced by what \d+ packs?(’s own header says|’ own headers say)\./);
+      expect((await second.handlers['status.get']({})).damaged).toBeUndefined();
+    } finally {
+      await second.close();
     }
   });
 });

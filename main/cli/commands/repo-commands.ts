@@ -311,7 +311,7 @@ function repairedText(r: RepairResult): string {
   const packs = r.missingPacks.length;
   if (packs === 0 && r.lostTrees === 0 && r.damagedIndexFiles === 0) return 'Nothing to repair: --repair takes missing packs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).';
   return [
-    r.damagedIndexFiles > 0 ? `Rebuilt the index: ${counted(r.damagedIndexFiles, 'damaged index file')} replaced by what ${counted(r.packsReindexed, 'pack')}' own headers say.` : '',
+    r.damagedIndexFiles > 0 ? `Rebuilt the index: ${counted(r.damagedIndexFiles, 'damaged index file')} replaced by what ${counted(r.packsReindexed, 'pack')}${r.packsReindexed === 1 ? "'s own header says" : "' own headers say"}.` : '',
     packs > 0 ? `Repaired: ${counted(packs, 'missing pack')} (${counted(r.blobsDropped, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has.` : '',
     r.lostTrees > 0 ? `${counted(r.lostTrees, 'lost folder listing')} recorded, so prune works again.` : '',
     packs > 0 || r.lostTrees > 0 ? "Snapshots made before can't restore the files whose data is gone: a restore leaves them out and names them." : '',

@@ -41,6 +41,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
           warned = true;
           out.warn(warningText(w));
         },
+        onDamaged: warnDamaged(out),
         onFlushProgress: (p) => out.progress(flushProgress(p)),
       });
       out.endProgress();

@@ -79,6 +79,7 @@ export function Dashboard() {
           The storage provider asked Cairn to slow down. Nothing failed: the sync goes on by itself as soon as it lets up.
         </Notice>
       )}
+      {(status.damaged?.length ?? 0) > 0 && <DamagedObjects damaged={status.damaged ?? []} />}
       {status.outboxCount > 0 && (
         <Notice tone="info" icon="cloud" title={`${formatCount(status.outboxCount, 'snapshot')} waiting to upload`}>
           They were taken while the storage was unreachable and upload as soon as it’s back.
@@ -91,6 +92,33 @@ export function Dashboard() {
           <ActivityList limit={8} />
         </Card>
       </div>
+    </div>
+  );
+}
+
+/**
+ * Vault objects found damaged and left out (a snapshot or device record, an index file): the
+ * status named them, no screen showed them. What to do is in Settings → Vault.
+ */
+function DamagedObjects({ damaged }: { damaged: readonly { key: string; message: string }[] }) {
+  const navigate = useUi((s) => s.navigate);
+  const shown = damaged.slice(0, 5);
+  return (
+    <div data-testid="damaged-objects">
+      <Notice tone="warning" title={`${formatCount(damaged.length, 'vault object')} damaged and left out`}>
+        <p className="small">Everything else works. Check the vault to see what it affects; a damaged index file can be rebuilt there.</p>
+        <ul className="problem-list">
+          {shown.map((d) => (
+            <li key={d.key}>
+              {d.key}: {d.message}
+            </li>
+          ))}
+        </ul>
+        {damaged.length > shown.length && <p className="muted small">…and {formatCount(damaged.length - shown.length, 'more')}.</p>}
+        <div className="notice-actions">
+          <Button onClick={() => navigate('settings')}>Check the vault…</Button>
+        </div>
+      </Notice>
     </div>
   );
 }
