@@ -10,9 +10,9 @@ import type { CheckReport, DamagedObject } from '../../../shared/models.ts';
 import { formatBytes } from '../../../shared/format.ts';
 import { parseKeySlot } from '../crypto/index.ts';
 import type { BlobCodec } from './codec.ts';
-import { decodeIndex, decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE, packIdOf } from './format.ts';
+import { decodePackHeader, keys, kinds, PACK_TRAILER_SIZE, packHeaderRange, packIdOf } from './format.ts';
 import type { BlobLocation } from './format.ts';
-import { listIndexIds } from './index-sync.ts';
+import { listIndexIds, readIndexFile } from './index-sync.ts';
 import { loadLostTrees } from './lost-trees.ts';
 import { decodeTree, parseDeviceRecord, parseLockRecord } from './records.ts';
 import type { SnapshotRecord } from './records.ts';
@@ -168,7 +168,7 @@ async function readIndex({ vault, report, problems, damage }: CheckContext, pack
     try {
       // A missing pack is one problem, however many of its blobs the index lists (it was one line per blob).
       const missing = new Map<PackId, number>();
-      for (const loc of decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id)) {
+      for (const loc of await readIndexFile(vault, id)) {
         if (!index.has(loc.id)) index.set(loc.id, loc);
         const size = packSizes.get(loc.pack);
         if (size === undefined) missing.set(loc.pack, (missing.get(loc.pack) ?? 0) + 1);
@@ -285,13 +285,12 @@ async function readPack({ vault, codec, report, damage }: CheckContext, pack: Pa
       return false;
     }
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    if (buf.length < PACK_TRAILER_SIZE || !buf.subarray(buf.length - 4).equals(PACK_TRAILER_MAGIC)) {
+    const range = packHeaderRange(buf.length, buf.subarray(Math.max(0, buf.length - PACK_TRAILER_SIZE)));
+    if (!range) {
       damage(key, 'pack', 'it has no valid trailer');
       return false;
     }
-    const headerLength = buf.readUInt32LE(buf.length - PACK_TRAILER_SIZE);
-    const headerStart = buf.length - PACK_TRAILER_SIZE - headerLength;
-    const header = decodePackHeader(vault.open(kinds.packHeader, '', buf.subarray(headerStart, buf.length - PACK_TRAILER_SIZE)), pack);
+    const header = decodePackHeader(vault.open(kinds.packHeader, '', buf.subarray(range.offset, range.offset + range.length)), pack);
     const items = header.map((h) => ({ id: h.id, rawLength: h.rawLength, sealed: buf.subarray(h.offset, h.offset + h.length) }));
     for (let i = 0; i < items.length; i += 64) {
       try {

@@ -50,6 +50,18 @@ const BLOB_TYPE_BY_CODE: readonly BlobType[] = ['data', 'tree'];
 export const PACK_TRAILER_MAGIC = Buffer.from('CPK1', 'ascii');
 export const PACK_TRAILER_SIZE = 8; // u32 LE header length + 4-byte magic
 
+/**
+ * Where a pack's sealed header is, from the pack's size and its last PACK_TRAILER_SIZE bytes
+ * (u32 LE header length, then the magic); undefined when those are not a trailer.
+ */
+export function packHeaderRange(packSize: number, trailer: Uint8Array): { offset: number; length: number } | undefined {
+  const buf = Buffer.from(trailer.buffer, trailer.byteOffset, trailer.byteLength);
+  if (buf.length !== PACK_TRAILER_SIZE || !buf.subarray(4).equals(PACK_TRAILER_MAGIC)) return undefined;
+  const length = buf.readUInt32LE(0);
+  const offset = packSize - PACK_TRAILER_SIZE - length;
+  return offset >= 0 ? { offset, length } : undefined;
+}
+
 export function packIdOf(bytes: Uint8Array): PackId {
   return createHash('sha256').update(bytes).digest('hex') as PackId;
 }

@@ -8,9 +8,14 @@ import type { StateDb } from '../state/index.ts';
 import { decodeIndex, keys, kinds } from './format.ts';
 import type { BlobLocation } from './format.ts';
 
-/** Every entry of these index files, read fresh from storage (8 at a time). */
+/** The entries of one index file, read fresh from storage; an IntegrityError when it fails authentication or doesn't parse. */
+export async function readIndexFile(vault: Vault, id: string): Promise<BlobLocation[]> {
+  return decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id);
+}
+
+/** Every entry of these index files (8 at a time). */
 export async function readIndexFiles(vault: Vault, ids: readonly string[]): Promise<BlobLocation[]> {
-  return (await mapLimit(ids, 8, async (id) => decodeIndex(await vault.getSealedBytes(keys.index(id), kinds.index, id), id))).flat();
+  return (await mapLimit(ids, 8, (id) => readIndexFile(vault, id))).flat();
 }
 
 export interface IndexSyncResult {
@@ -40,23 +45,15 @@ export async function syncIndex(vault: Vault, db: StateDb, remoteIds?: Set<strin
   for (const id of toRemove) db.removeIndex(id);
   let added = 0;
   await mapLimit(toAdd, 8, async (id) => {
-    let plain: Uint8Array;
+    let entries: BlobLocation[];
     try {
-      plain = await vault.getSealedBytes(keys.index(id), kinds.index, id);
+      entries = await readIndexFile(vault, id);
     } catch (error) {
       // Listed but gone: a prune replaced it, and the listing (which lags deletes) still shows it.
       if ((error as { code?: string }).code === 'not_found') {
         remote.delete(id);
         return;
       }
-      if (!(error instanceof IntegrityError)) throw error;
-      onDamaged?.(keys.index(id), error);
-      return;
-    }
-    let entries: BlobLocation[];
-    try {
-      entries = decodeIndex(plain, id);
-    } catch (error) {
       if (!(error instanceof IntegrityError)) throw error;
       onDamaged?.(keys.index(id), error);
       return;

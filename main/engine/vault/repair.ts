@@ -16,9 +16,9 @@ import type { StateDb } from '../state/index.ts';
 import { mapLimit } from '../concurrency.ts';
 import type { BlobCodec } from './codec.ts';
 import { IntegrityError } from '../../../shared/errors.ts';
-import { decodePackHeader, keys, kinds, PACK_TRAILER_MAGIC, PACK_TRAILER_SIZE } from './format.ts';
+import { decodePackHeader, keys, kinds, PACK_TRAILER_SIZE, packHeaderRange } from './format.ts';
 import type { BlobLocation } from './format.ts';
-import { listIndexIds, readIndexFiles } from './index-sync.ts';
+import { listIndexIds, readIndexFile } from './index-sync.ts';
 import { withLock } from './locks.ts';
 import { loadLostTrees, type LostTrees } from './lost-trees.ts';
 import { markedBlobs } from './prune.ts';
@@ -89,7 +89,7 @@ async function readIntactIndexFiles(vault: Vault, ids: readonly string[]): Promi
   const damaged: string[] = [];
   const read = await mapLimit(ids, 8, async (id) => {
     try {
-      return await readIndexFiles(vault, [id]);
+      return await readIndexFile(vault, id);
     } catch (error) {
       if (!(error instanceof IntegrityError)) throw error;
       damaged.push(id);
@@ -120,10 +120,9 @@ async function entriesFromHeaders(vault: Vault, listed: ReadonlyMap<string, numb
   const unindexed = [...listed].filter(([pack]) => !known.has(pack));
   const read = await mapLimit(unindexed, 8, async ([pack, size]) => {
     try {
-      const trailer = Buffer.from(await vault.store.get(keys.pack(pack as PackId), { offset: size - PACK_TRAILER_SIZE, length: PACK_TRAILER_SIZE }));
-      if (!trailer.subarray(4).equals(PACK_TRAILER_MAGIC)) return [];
-      const length = trailer.readUInt32LE(0);
-      const sealed = await vault.store.get(keys.pack(pack as PackId), { offset: size - PACK_TRAILER_SIZE - length, length });
+      const range = size < PACK_TRAILER_SIZE ? undefined : packHeaderRange(size, await vault.store.get(keys.pack(pack as PackId), { offset: size - PACK_TRAILER_SIZE, length: PACK_TRAILER_SIZE }));
+      if (!range) return [];
+      const sealed = await vault.store.get(keys.pack(pack as PackId), range);
       return decodePackHeader(vault.open(kinds.packHeader, '', sealed), pack as PackId);
     } catch (error) {
       if (error instanceof IntegrityError || (error as { code?: string }).code === 'not_found') return [];
