@@ -10,19 +10,20 @@
 // neither written nor replaced, and it never makes a restore refuse.
 
 import { constants } from 'node:fs';
-import { access, lstat, readlink } from 'node:fs/promises';
+import { access, lstat, mkdtemp, readlink, rm } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { withAgentRules } from './agents/index.ts';
+import { copySqliteConsistent, withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
-import { compileRules, holdsSqliteCredentials, planUpload, rulesFor } from './backup/index.ts';
+import { compileRules, holdsSqliteCredentials, planUpload, rulesFor, scrubSqliteCopy } from './backup/index.ts';
 import type { BackupSource, ContentRule } from './backup/index.ts';
 import { agentSources, literalGlob, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
 import { ContentComparisons, damagedFilesError, deniedFilesError, restore } from './restore/index.ts';
-import type { RestoreResult } from './restore/index.ts';
+import type { RestoreResult, StoredForm } from './restore/index.ts';
+import { backupTempPrefix } from './state/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import { nameBytes } from './vault/index.ts';
@@ -217,9 +218,11 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const checkAbort = cancelCheck(options.signal, 'The restore was cancelled before it wrote anything.');
   let comparisons = COMPARISONS.get(repo);
   if (!comparisons) COMPARISONS.set(repo, (comparisons = new ContentComparisons()));
+  const databases = options.ctx ? databasesOf(planned, found.flatMap((f) => (typeof f.disk === 'string' ? [f.dest] : [])), options.ctx) : new Map<string, ContentRule[]>();
   const same = await mapLimit(found, 4, async (f) => {
     checkAbort();
-    const held = await comparisons.holds(repo.codec, `${request.snapshot.id}\0${f.path}\0${f.dest}`, f.disk, f.entry);
+    const content = databases.get(f.dest);
+    const held = await comparisons.holds(repo.codec, `${request.snapshot.id}\0${f.path}\0${f.dest}`, f.disk, f.entry, content && storedDatabase(repo, f.dest, content));
     progress.filesDone++;
     progress.bytesDone += f.entry.size;
     options.onProgress?.({ ...progress, currentPath: f.dest });
@@ -280,6 +283,39 @@ async function heldBackOf(steps: readonly RestoreStep[], existing: readonly stri
     if (!readable || notStored || !(await storedAsIs(dest, rel, content, rules.isSqlite(rel), raw.has(dest)))) out.push(dest);
   }
   return out;
+}
+
+/**
+ * Of `dests` (existing files a restore would write), the agents' databases, with the credential
+ * rules a backup applies to each: they are compared as the backup stores them (StoredForm).
+ */
+function databasesOf(steps: readonly RestoreStep[], dests: readonly string[], ctx: AgentContext): Map<string, ContentRule[]> {
+  const sources = new Map(withAgentRules(safetySources(steps, dests), ctx).map((s) => [s.label, { source: s, rules: compileRules(s) }]));
+  const out = new Map<string, ContentRule[]>();
+  for (const dest of dests) {
+    const place = placeOf(steps, dest);
+    const found = place && sources.get(`${SAFETY_PREFIX}${place.step.base.label}`);
+    if (place && found?.rules.isSqlite(place.rel)) out.set(dest, rulesFor(found.source.contentRules, place.rel));
+  }
+  return out;
+}
+
+/** The database at `dest` as a backup stores it: SQLite's consistent copy, its credential rows removed (file-saver.ts). */
+function storedDatabase(repo: Repository, dest: string, content: readonly ContentRule[]): StoredForm {
+  return async () => {
+    const dir = await mkdtemp(join(repo.tmpDir, backupTempPrefix()));
+    const dispose = () => rm(dir, { recursive: true, force: true });
+    const copy = join(dir, 'database.sqlite');
+    try {
+      await copySqliteConsistent(dest, copy);
+      if (content.length > 0) await scrubSqliteCopy(copy, content);
+      return { path: copy, dispose };
+    } catch {
+      // Locked, damaged, not a database: not known to match.
+      await dispose();
+      return undefined;
+    }
+  };
 }
 
 /** Whether a backup stores the file as it is, its credential rules (`content`) applied. */

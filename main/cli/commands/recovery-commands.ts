@@ -52,7 +52,9 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
         ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         // Only the places it wrote into: a line per agent folder of the snapshot read as work done there.
         ...result.places.filter((p) => p.files > 0).map((p) => `  ${p.label}: ${counted(p.files, 'file')} (${formatBytes(p.bytes)}) into ${p.target}`),
-        `Restored ${counted(result.files, 'file')} (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
+        result.files === 0 && result.unchanged > 0
+          ? `Nothing to restore: every file of snapshot ${snap.id.slice(0, 8)} is in its place as the snapshot has it (checked in ${formatDuration(Date.now() - started)}).`
+          : `Restored ${counted(result.files, 'file')} (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
       ].join('\n'),
     );
   });

@@ -2,3 +2,4 @@
 export { damagedFilesError, deniedFilesError, restore } from './restore.ts';
 export type { RestoreOptions, RestoreResult } from './restore.ts';
 export { ContentComparisons } from './same-content.ts';
+export type { StoredForm } from './same-content.ts';

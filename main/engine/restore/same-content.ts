@@ -2,17 +2,24 @@
 // restore leaves it as it is: nothing to replace, nothing for a safety snapshot to keep, nothing
 // to download. Content is compared by chunking the local file with the vault's keyed chunker
 // and comparing the ids with the snapshot's (restic's restore verifies existing files the same
-// way); a size or permission difference decides without reading.
+// way); a size or permission difference decides without reading. A database is compared as the
+// backup stores it (its consistent copy, cleaned of credentials), not by its bytes: the copy is
+// never byte-identical to the live file, which would be "replaced" on every restore otherwise.
 
-import { lstat, readlink } from 'node:fs/promises';
+import { lstat, readlink, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { BlobCodec, TreeEntry } from '../vault/index.ts';
 import { hasPendingLog } from '../sqlite-logs.ts';
 
-/** True when `path` (its lstat `st`) is a file (or link) with exactly `entry`'s content (or target) and permissions. */
-async function holdsEntry(codec: BlobCodec, path: string | Buffer, st: BigIntStats, entry: TreeEntry): Promise<boolean> {
-  if (entry.type === 'symlink') return st.isSymbolicLink() && (await readlink(path).catch(() => undefined)) === entry.target;
-  if (entry.type !== 'file' || !st.isFile() || st.size !== BigInt(entry.size) || (Number(st.mode) & 0o7777) !== (entry.mode & 0o7777)) return false;
+/**
+ * How a backup would store a file when that is not its bytes: a database's consistent copy,
+ * cleaned of its credentials, as a temporary file removed by `dispose`. Undefined when it can't
+ * be made (locked, damaged): then the file is not known to match.
+ */
+export type StoredForm = () => Promise<{ path: string; dispose: () => Promise<void> } | undefined>;
+
+/** Whether the file at `path` has exactly `entry`'s content, chunk by chunk. */
+async function holdsContent(codec: BlobCodec, path: string | Buffer, entry: TreeEntry): Promise<boolean> {
   const want = entry.content ?? [];
   let at = 0;
   try {
@@ -27,9 +34,36 @@ async function holdsEntry(codec: BlobCodec, path: string | Buffer, st: BigIntSta
   return at === want.length;
 }
 
+/** True when `path` (its lstat `st`) is a file (or link) with exactly `entry`'s content (or target) and permissions. */
+async function holdsEntry(codec: BlobCodec, path: string | Buffer, st: BigIntStats, entry: TreeEntry, form: { byBytes: boolean; stored?: StoredForm }): Promise<boolean> {
+  if (entry.type === 'symlink') return st.isSymbolicLink() && (await readlink(path).catch(() => undefined)) === entry.target;
+  if (entry.type !== 'file' || !st.isFile() || (Number(st.mode) & 0o7777) !== (entry.mode & 0o7777)) return false;
+  // Its bytes first: a database a restore wrote is the snapshot's copy exactly.
+  if (form.byBytes && st.size === BigInt(entry.size) && (await holdsContent(codec, path, entry))) return true;
+  const storedForm = form.stored;
+  if (!storedForm) return false;
+  const stored = await storedForm();
+  if (!stored) return false;
+  try {
+    return (await stat(stored.path)).size === entry.size && (await holdsContent(codec, stored.path, entry));
+  } finally {
+    await stored.dispose();
+  }
+}
+
 /** What identifies a file's state: it changes when its content can have (ctime moves on every write). */
 const stampOf = (st: BigIntStats) => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}:${st.mode}`;
 const lstatOf = (path: string | Buffer) => lstat(path, { bigint: true }).catch(() => undefined);
+/** A database's stamp takes in its logs': they change what it holds without its own stamp moving. */
+async function stampWithLogs(path: string | Buffer, database: boolean): Promise<string | undefined> {
+  const st = await lstatOf(path);
+  if (!st || !database || typeof path !== 'string') return st && stampOf(st);
+  const logs = await Promise.all(['-wal', '-journal'].map(async (suffix) => {
+    const log = await lstatOf(`${path}${suffix}`);
+    return log ? stampOf(log) : '-';
+  }));
+  return [stampOf(st), ...logs].join('|');
+}
 
 /**
  * Whether a file holds a snapshot entry, remembered while the file is untouched: the app plans a
@@ -46,20 +80,25 @@ export class ContentComparisons {
     this.limit = limit;
   }
 
-  async holds(codec: BlobCodec, key: string, path: string | Buffer, entry: TreeEntry): Promise<boolean> {
+  /** `storedForm`: the file is a database, compared as a backup would store it (see StoredForm). */
+  async holds(codec: BlobCodec, key: string, path: string | Buffer, entry: TreeEntry, storedForm?: StoredForm): Promise<boolean> {
     const st = await lstatOf(path);
     if (!st) return false;
-    // A database with a log beside it holds more than its file: not as the snapshot has it
-    // (sqlite-logs.ts). Looked at each time: the log changes without the file's stamp moving.
-    if (st.isFile() && st.size === BigInt(entry.size) && typeof path === 'string' && (await hasPendingLog(path))) return false;
-    const before = stampOf(st);
+    // A database with a log beside it holds more than its file: not as the snapshot has it by its
+    // bytes (sqlite-logs.ts), though its consistent copy may be. Looked at each time: the log
+    // changes without the file's stamp moving.
+    const logged = st.isFile() && typeof path === 'string' && (storedForm !== undefined || st.size === BigInt(entry.size)) && (await hasPendingLog(path));
+    if (logged && !storedForm) return false;
+    const database = storedForm !== undefined;
+    const before = await stampWithLogs(path, database);
+    if (!before) return false;
     const seen = this.known.get(key);
     if (seen?.stamp === before) return seen.same;
-    const same = await holdsEntry(codec, path, st, entry);
+    const same = await holdsEntry(codec, path, st, entry, { byBytes: !logged, ...(storedForm ? { stored: storedForm } : {}) });
     // Changed while it was read: the answer is about neither version, so it is not kept (and
     // "differs" is the safe answer: such a file is replaced only after a safety snapshot).
-    const after = await lstatOf(path);
-    if (!after || stampOf(after) !== before) return false;
+    const after = await stampWithLogs(path, database);
+    if (!after || after !== before) return false;
     if (this.known.size >= this.limit) this.known.clear();
     this.known.set(key, { stamp: before, same });
     return same;
