@@ -32,7 +32,23 @@ describe('toErrorRecord', () => {
     expect(toErrorRecord(fsError('ENOSPC', 'write', '/x')).code).toBe('disk_full');
     expect(toErrorRecord(Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' })).code).toBe('integrity');
     expect(toErrorRecord(new Error('boom'))).toEqual({ code: 'internal', message: 'Unexpected error: boom', retryable: false });
-    expect(toErrorRecord(fsError('EIO', 'read', '/x')).code).toBe('internal');
+    expect(toErrorRecord(fsError('EBUSY', 'rmdir', '/x')).code).toBe('internal');
+  });
+
+  it('says which file a failing disk (EIO) would not give or take, by its final name, not "Unexpected error: EIO"', () => {
+    expect(toErrorRecord(fsError('EIO', 'write', '/restore/out/.s1.jsonl.cairn-0a1b2c3d.tmp'))).toEqual({
+      code: 'storage',
+      message: 'Could not write /restore/out/s1.jsonl: the disk reported an input/output error (EIO). The disk may be failing: copy what you can off it soon, and use another disk.',
+      retryable: false,
+    });
+    expect(toErrorRecord(fsError('EIO', 'read', '/vault/config')).message).toMatch(/^Could not read \/vault\/config: the disk reported/);
+    // Cairn's state database on that disk (was "Unexpected error: disk I/O error", exit 1).
+    expect(toErrorRecord(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }), { stateDir: '/home/a/.config/cairn' })).toEqual({
+      code: 'storage',
+      message: 'Cairn could not read or write its local database (in /home/a/.config/cairn): the disk reported an input/output error (SQLITE_IOERR_WRITE). The disk may be failing: copy what you can off it soon. The vault is not affected.',
+      retryable: false,
+    });
+    expect(toErrorRecord(fsError('EREMOTEIO', 'write', '/mnt/share/state.json.cairn-tmp-073c44b01543')).message).toMatch(/^Could not write \/mnt\/share\/state\.json: .*\(EREMOTEIO\)/);
   });
 
   it('says which disk is full: the file Cairn could not write, or the state folder whose database could not grow', () => {

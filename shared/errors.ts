@@ -157,6 +157,10 @@ export function toErrorRecord(error: unknown, place: ErrorPlace = {}): ErrorReco
   if (typeof errno === 'string' && (errno.startsWith('SQLITE_CORRUPT') || errno === 'SQLITE_NOTADB')) {
     return { code: 'integrity', message: `Cairn's local state database is damaged (${message}); the vault is not. ${STATE_DB_DAMAGED_HELP}`, retryable: false };
   }
+  // SQLite names no file: the one Cairn writes without wrapping its errors is its own state database.
+  if (typeof errno === 'string' && errno.startsWith('SQLITE_IOERR')) {
+    return { code: 'storage', message: `Cairn could not read or write its local database${place.stateDir ? ` (in ${place.stateDir})` : ''}: the disk reported an input/output error (${errno}). The disk may be failing: copy what you can off it soon. The vault is not affected.`, retryable: false };
+  }
   return describeFileError(error) ?? { code: 'internal', message: `Unexpected error: ${message}`, retryable: false };
 }
 
@@ -180,6 +184,11 @@ const CAIRN_TEMP = /\.cairn-(?:tmp-[0-9a-f]+|[^/\\]*\.tmp)$/;
 /** Whether `path` is one of Cairn's own temporary files (an error about it is about its folder). */
 export function isCairnTemp(path: string): boolean {
   return CAIRN_TEMP.test(path);
+}
+
+/** The file one of Cairn's temporary files becomes (itself for any other path). */
+export function finalNameOf(path: string): string {
+  return path.replace(/(^|[/\\])\.([^/\\]+)\.cairn-[^/\\]*\.tmp$/, '$1$2').replace(/\.cairn-tmp-[0-9a-f]+$/, '');
 }
 
 /** Whether a refused call was a read: an open is one, unless it made one of Cairn's temporary files, which are written. */
@@ -215,6 +224,13 @@ export function describeFileError(error: unknown): ErrorRecord | undefined {
       return record('config', `${path} exists already and is in the way.`);
     case 'ENOENT':
       return record('not_found', `${path} does not exist.`);
+    case 'EIO':
+    case 'EREMOTEIO': {
+      // A failing disk (or network share). Reads of agents' files have their own wording
+      // (source-file.ts); this is any other: a restore's writes, a folder vault's, Cairn's state.
+      const what = reading(e.syscall, path) || e.syscall === 'read' ? 'read' : 'write';
+      return record('storage', `Could not ${what} ${finalNameOf(path)}: the disk reported an input/output error (${e.code}). The disk may be failing: copy what you can off it soon, and use another disk.`);
+    }
     case 'ENAMETOOLONG':
       // Paths this long are unreadable in full: its start and end say where.
       return record('config', `A path is too long for this file system (${path.length} characters, or a name in it over 255 bytes): ${shortPath(path)}. Use a folder with a shorter path.`);

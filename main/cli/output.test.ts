@@ -28,6 +28,10 @@ describe('a failure no one waited for', () => {
       const status = unhandledFailure(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }), ['backup', '--state-dir', '/home/a/cairn-state']);
       expect(status).toBe(EXIT.disk_full);
       expect(written.join('')).toBe("cairn: The disk holding Cairn's state folder (/home/a/cairn-state) is full: its database could not grow. Free some space and try again.\n");
+      written.length = 0;
+      // A failing disk under the state database (measured on a FUSE disk answering EIO: "Unexpected error: disk I/O error", exit 1).
+      expect(unhandledFailure(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_SHMSIZE' }), ['backup', '--state-dir', '/home/a/cairn-state'])).toBe(EXIT.storage);
+      expect(written.join('')).toBe('cairn: Cairn could not read or write its local database (in /home/a/cairn-state): the disk reported an input/output error (SQLITE_IOERR_SHMSIZE). The disk may be failing: copy what you can off it soon. The vault is not affected.\n');
     } finally {
       spy.mockRestore();
     }

@@ -178,8 +178,10 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
 
 /** An error as the CLI says it: a file-system error with its path, else the error's own record. */
 function recordOf(error: unknown, argv: readonly string[] = []): ErrorRecord {
-  const sqliteFull = (error as { code?: unknown } | undefined)?.code === 'SQLITE_FULL';
-  return (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error, sqliteFull ? { stateDir: stateDirOf(argv) } : {});
+  // SQLite's errors name no file: the state folder says where (a full disk, a failing one).
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const sqlite = code === 'SQLITE_FULL' || (typeof code === 'string' && code.startsWith('SQLITE_IOERR'));
+  return (error instanceof CairnError ? undefined : describeSystemError(error)) ?? toErrorRecord(error, sqlite ? { stateDir: stateDirOf(argv) } : {});
 }
 
 /** The state folder the command line names (`--state-dir D` or `--state-dir=D`), else the default one; undefined when that is not valid. */

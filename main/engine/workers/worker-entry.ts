@@ -296,6 +296,17 @@ interface OpenPart {
 }
 
 function writeTarget(target: BlobTarget, bytes: Uint8Array, parts: OpenPart): void {
+  try {
+    writeTargetOnce(target, bytes, parts);
+  } catch (error) {
+    // A failed write names no file (a failing disk's EIO): the error says which one it was.
+    const e = error as NodeJS.ErrnoException;
+    if (typeof e.code === 'string' && e.path === undefined) e.path = target.kind === 'file' ? target.dest : target.path;
+    throw error;
+  }
+}
+
+function writeTargetOnce(target: BlobTarget, bytes: Uint8Array, parts: OpenPart): void {
   if (target.kind === 'part') {
     if (parts.path !== target.path || parts.fd === undefined) {
       if (parts.fd !== undefined) {

@@ -546,6 +546,22 @@ describe('WorkerPool', () => {
       expect(readdirSync(out).sort()).toEqual(['.big.tmp', 'a']);
     });
 
+    it('openAndWrite that meets a failing disk (EIO) names the file it could not write, not an unexpected error', async (ctx) => {
+      // Writing /proc/self/mem at offset 0 (never mapped) is a real EIO from the kernel, as a
+      // failing disk's sector gives: the open succeeds, the write fails (and names no file).
+      if (!existsSync('/proc/self/mem')) {
+        process.stdout.write('skipped: no /proc/self/mem on this system to make a write fail with EIO\n');
+        ctx.skip();
+      }
+      pool = new WorkerPool({ size: 1 });
+      const data = transcript(1000);
+      const [sealed] = await pool.compressAndSeal([{ id: blobId(keys.idKey, data), data: data.slice() }], { encKey: keys.encKey, level: 3 });
+      const failed = await errorOf(pool.openAndWrite([{ ...sealed!, targets: [{ kind: 'part', path: '/proc/self/mem', offset: 0 }] }], keys));
+      expect((failed as CairnError).code).toBe('storage');
+      expect((failed as CairnError).message).toMatch(/^Could not write \/proc\/self\/mem: the disk reported an input\/output error \(EIO\)\. The disk may be failing/);
+      expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
+    });
+
     it('openAndWrite hands the buffer it was given back, and its reused scratch never mixes one blob into the next', async () => {
       pool = new WorkerPool({ size: 1 });
       const out = await mkdtemp(join(dir, 'write-'));
