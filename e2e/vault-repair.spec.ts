@@ -2,7 +2,7 @@
 // what is missing and what it means, "Repair the index" takes it out of the index (a job, with its
 // outcome), and the next sync makes a whole snapshot again (its check shows no missing pack).
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,5 +70,40 @@ test('a check that finds a missing pack offers to repair the index, and says wha
   await sync();
   await page.getByRole('button', { name: 'Check now' }).click();
   await expect(page.getByText(/problems? found|The vault is healthy/)).toBeVisible();
+  await expect(page.getByTestId('repair')).toHaveCount(0);
+});
+
+test('a check that reads the data and finds a damaged blob offers the repair; the next sync stores it again', async ({ page }) => {
+  test.setTimeout(120_000);
+  // A bit flips on the vault's disk, in the middle of the largest pack: inside a blob's sealed bytes.
+  const largest = packsIn()
+    .map((p) => ({ p, size: readFileSync(join(vault, 'data', p)).length }))
+    .sort((a, b) => b.size - a.size)[0];
+  if (!largest) throw new Error('no pack');
+  const file = join(vault, 'data', largest.p);
+  const bytes = readFileSync(file);
+  const at = Math.floor(bytes.length / 3);
+  bytes.writeUInt8((bytes.readUInt8(at) ^ 0x40) & 0xff, at);
+  writeFileSync(file, bytes);
+
+  await page.goto(app.host?.url ?? '');
+  await nav(page, 'Settings').click();
+  await page.locator('#settings-vault').scrollIntoViewIfNeeded();
+  await page.getByRole('checkbox', { name: 'Also read and verify all data' }).check();
+  await page.getByRole('button', { name: 'Check now' }).click();
+  const repair = page.getByTestId('repair');
+  await expect(repair).toContainText('A blob the index lists is damaged in its pack: every backup relies on it and never stores that data again.');
+  await page.setViewportSize({ width: 900, height: 600 });
+  await repair.scrollIntoViewIfNeeded();
+  await shoot(page, 'screen-20d-settings-vault-damaged-blob-900');
+  await page.getByRole('button', { name: 'Repair the index' }).click();
+  await expect(page.getByText(/^Took 1 damaged blob out of the index\./)).toBeVisible({ timeout: 60_000 });
+
+  // The next sync reads the files again and stores that blob again: every blob checks out, and
+  // the only problems left are the folder listings the first test's lost pack held (named).
+  await sync();
+  await page.getByRole('button', { name: 'Check now' }).click();
+  await expect(page.getByText('2 problems found')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('listitem').filter({ hasText: /was lost with a missing pack; a repair recorded it$/ })).toHaveCount(2);
   await expect(page.getByTestId('repair')).toHaveCount(0);
 });

@@ -72,6 +72,50 @@ describe('cairn check --repair', () => {
     for (const name of ['a.bin', 'b.bin']) expect(readFileSync(join(where, name)).equals(readFileSync(join(home, name)))).toBe(true);
   });
 
+  it('names a damaged blob found by reading the data, takes it out of the index, and the snapshot made before restores whole', () => {
+    const base = tempDir('cairn-cli-repair-blob-');
+    const vault = join(base, 'vault');
+    const home = join(base, 'home');
+    mkdirSync(home);
+    const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_PASSPHRASE: 'repair test passphrase', CAIRN_THREADS: '1', HOME: base, CAIRN_STATE_DIR: join(base, 'state') };
+    delete env.CAIRN_RECOVERY_KEY;
+    const cairn = (...args: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000 });
+      return { code: r.status, out: `${r.stdout}${r.stderr}` };
+    };
+    expect(cairn('init').code).toBe(0);
+    writeFileSync(join(home, 'a.bin'), randomBytes(900 * 1024));
+    expect(cairn('backup', home).code).toBe(0);
+    const [pack] = (readdirSync(join(vault, 'data'), { recursive: true }) as string[]).filter((p) => /[0-9a-f]{64}$/.test(p));
+    const file = join(vault, 'data', pack as string);
+    const bytes = readFileSync(file);
+    const at = Math.floor(bytes.length / 3);
+    bytes.writeUInt8(bytes.readUInt8(at) ^ 0x40, at);
+    writeFileSync(file, bytes);
+
+    const before = cairn('restore', '--snapshot', 'latest', '--target', join(base, 'out-before'));
+    expect(before.code).toBe(5);
+    const check = cairn('check', '--read-data');
+    expect(check.code).toBe(5);
+    expect(check.out).toMatch(/is damaged: it does not hash to its id, and 1 of its \d+ blobs fails authentication/);
+    expect(check.out).toContain("1 blob the index lists is damaged in its pack: every later backup relies on it and never stores that data again. Run 'cairn check --read-data --repair'");
+    // Without reading the data the repair can't know which blobs: it says how to find them.
+    expect(cairn('check', '--repair').out).not.toContain('Repaired');
+    const repair = cairn('check', '--read-data', '--repair');
+    expect(repair.out).toContain('Repaired: 1 damaged blob taken out of the index.');
+
+    expect(cairn('backup', home).code).toBe(0);
+    // The first snapshot, made before the damage: the same data stored again has the same id.
+    const [first] = JSON.parse(spawnSync(process.execPath, [CLI, 'snapshots', '--json', '--repo', vault], { env, encoding: 'utf8' }).stdout) as { id: string; time: string }[];
+    const out = join(base, 'out-after');
+    const restored = cairn('restore', '--snapshot', first?.id as string, '--target', out);
+    expect(restored.code, restored.out).toBe(0);
+    expect(readFileSync(join(out, readdirSync(out)[0] as string, 'a.bin')).equals(readFileSync(join(home, 'a.bin')))).toBe(true);
+    const healed = cairn('check', '--read-data');
+    expect(healed.code, healed.out).toBe(0);
+    expect(healed.out).toMatch(/note: .* holds a damaged blob no index lists/);
+  });
+
   it('backs up and restores past a damaged index file, and rebuilds the index from the packs', () => {
     const base = tempDir('cairn-cli-reindex-');
     const vault = join(base, 'vault');

@@ -134,7 +134,7 @@ export const requestSchemas = {
   'vault.check': z.object({ readData: z.boolean() }).strict(),
   'vault.checkReport': z.object({ jobId: z.string().regex(/^[0-9a-f]{16}$/, 'a job id') }).strict(),
   'vault.prune': empty,
-  'vault.repair': empty,
+  'vault.repair': z.object({ checkJobId: z.string().regex(/^[0-9a-f]{16}$/, 'a job id').optional() }).strict(),
   'vault.prunePreview': empty,
   'app.openExternal': z.object({ url: z.string().url().max(2048) }).strict(),
   'app.chooseFolder': z.object({ title: z.string().max(200).optional() }).strict(),

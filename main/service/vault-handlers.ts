@@ -90,22 +90,27 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       });
       return { jobId: job.id };
     },
-    'vault.repair': async () => startRepair(ctx),
+    'vault.repair': async ({ checkJobId }) => startRepair(ctx, checkJobId),
   };
 }
 
-/** "Repair the index" (Settings → Vault, after a check found missing packs): repairIndex as a job. */
-function startRepair(ctx: ServiceContext): { jobId: string } {
+/**
+ * "Repair the index" (Settings → Vault, after a check found missing packs or damaged blobs):
+ * repairIndex as a job, with the damaged blobs of the check `checkJobId` (kept in this process).
+ */
+function startRepair(ctx: ServiceContext, checkJobId?: string): { jobId: string } {
   const r = ctx.requireRepo();
+  const damagedBlobs = (checkJobId ? ctx.state.checkReports.get(checkJobId)?.damagedBlobs : undefined) ?? [];
   const { job } = ctx.jobs.start('repair', async (progress, signal) => {
     progress({ phase: 'looking for missing packs', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
-    const result = await repairIndex(r.vault, r.db, r.codec, { device: r.device.id, signal });
+    const result = await repairIndex(r.vault, r.db, r.codec, { device: r.device.id, signal, damagedBlobs });
     // The damaged index files it replaced are gone: no longer named in the status.
     for (const key of ctx.state.damaged.keys()) if (key.startsWith('index/')) ctx.state.damaged.delete(key);
     ctx.changed();
     const packs = result.missingPacks.length;
-    if (packs === 0 && result.lostTrees === 0 && result.damagedIndexFiles === 0) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
+    if (packs === 0 && result.lostTrees === 0 && result.damagedIndexFiles === 0 && result.damagedBlobsDropped === 0) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
     return [
+      result.damagedBlobsDropped > 0 ? `Took ${formatCount(result.damagedBlobsDropped, 'damaged blob')} out of the index. The next backup of each device reads its files again and stores again the data it still has; the snapshots that need that data restore whole again once it is stored.` : '',
       result.damagedIndexFiles > 0 ? `Rebuilt the index: ${formatCount(result.damagedIndexFiles, 'damaged index file')} replaced by what ${formatCount(result.packsReindexed, 'pack')}${result.packsReindexed === 1 ? '’s own header says' : '’ own headers say'}.` : '',
       packs > 0 ? `Took ${formatCount(packs, 'missing pack')} (${formatCount(result.blobsDropped, 'blob')}) out of the index. The next backup of each device reads its files again and stores again the data it still has.` : '',
       result.lostTrees > 0 ? `Recorded ${formatCount(result.lostTrees, 'lost folder listing')}, so prune works again.` : '',

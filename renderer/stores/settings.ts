@@ -43,6 +43,8 @@ export interface SettingsState {
   /** The running check's job (its progress is in the jobs store). */
   checkJobId?: string;
   checkReport?: CheckReport;
+  /** The job whose report `checkReport` is: a repair after it takes out the damaged blobs it found. */
+  checkReportJobId?: string;
   checkError?: ErrorRecord;
   pruning: boolean;
   pruneJobId?: string;
@@ -214,7 +216,7 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     else set({ statsError: result.error });
   },
   async check(readData) {
-    set({ checking: true, checkError: undefined, checkReport: undefined, checkJobId: undefined, repairJobId: undefined, repairError: undefined });
+    set({ checking: true, checkError: undefined, checkReport: undefined, checkReportJobId: undefined, checkJobId: undefined, repairJobId: undefined, repairError: undefined });
     const started = await call('vault.check', { readData });
     if (!started.ok) return set({ checking: false, checkError: started.error });
     // A job like backup's: wait for it to end (pushed, or polled), then fetch its report.
@@ -223,7 +225,7 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     const job = await useJobs.getState().watch(jobId);
     if (job && job.status !== 'done') return set({ checking: false, checkJobId: undefined, checkError: job.error ?? { code: 'cancelled', message: 'The vault check was cancelled.', retryable: true } });
     const result = await call('vault.checkReport', { jobId });
-    if (result.ok) set({ checking: false, checkJobId: undefined, checkReport: result.value });
+    if (result.ok) set({ checking: false, checkJobId: undefined, checkReport: result.value, checkReportJobId: jobId });
     else set({ checking: false, checkJobId: undefined, checkError: result.error });
   },
   async previewPrune() {
@@ -252,7 +254,9 @@ export const useSettings = create<SettingsState>()((set, get) => ({
   },
   async repair() {
     set({ repairing: true, repairError: undefined, repairJobId: undefined });
-    const result = await call('vault.repair', {});
+    // The check's damaged blobs (a check that read the data) go with it: the service kept its report.
+    const checkJobId = get().checkReportJobId;
+    const result = await call('vault.repair', checkJobId ? { checkJobId } : {});
     if (!result.ok) {
       set({ repairing: false, repairError: result.error });
       return undefined;

@@ -124,8 +124,11 @@ export interface Requests {
   'vault.check': { readData: boolean };
   'vault.checkReport': { jobId: string };
   'vault.prune': Empty;
-  /** Takes the packs missing from storage out of the index (check's missingPacks), as a job. */
-  'vault.repair': Empty;
+  /**
+   * Takes the packs missing from storage out of the index (check's missingPacks), as a job; with
+   * `checkJobId`, also the damaged blobs that check found by reading the data (its damagedBlobs).
+   */
+  'vault.repair': { checkJobId?: string };
   'vault.prunePreview': Empty;
   'app.openExternal': { url: string };
   'app.chooseFolder': { title?: string };

@@ -286,7 +286,8 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
     const missing = report.missingPacks ?? [];
     const lostTrees = report.missingTrees ?? 0;
     const damagedIndex = (report.damaged ?? []).filter((d) => d.kind === 'index').length;
-    const repair = opts.repair && !report.ok ? await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id }) : undefined;
+    const damagedBlobs = report.damagedBlobs ?? [];
+    const repair = opts.repair && !report.ok ? await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id, damagedBlobs }) : undefined;
     const notes = (report.warnings ?? []).map((w) => `  note: ${w}`);
     out.result(repair ? { ...report, repair } : report, () =>
       [
@@ -294,23 +295,31 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
           ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
           : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
         ...notes,
-        repair ? repairedText(repair) : '',
+        repair ? repairedText(repair, opts.readData === true) : '',
         !opts.repair && missing.length > 0 ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
+        !opts.repair && damagedBlobs.length > 0 ? `${counted(damagedBlobs.length, 'blob')} the index lists ${damagedBlobs.length === 1 ? 'is' : 'are'} damaged in ${damagedBlobs.length === 1 ? 'its pack' : 'their packs'}: every later backup relies on ${damagedBlobs.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --read-data --repair' to take ${damagedBlobs.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has, and the snapshots that need that data restore whole again once it is stored.` : '',
         !opts.repair && damagedIndex > 0 ? `${counted(damagedIndex, 'index file')} ${damagedIndex === 1 ? 'is' : 'are'} damaged: backups store again the data ${damagedIndex === 1 ? 'it lists' : 'they list'}, and restores leave out the files that need it. Run 'cairn check --repair' to rebuild the index from the packs' own headers.` : '',
         !opts.repair && missing.length === 0 && lostTrees > 0 && damagedIndex === 0 ? `${counted(lostTrees, 'folder listing')} the snapshots use ${lostTrees === 1 ? 'is' : 'are'} in no index: prune refuses the vault until 'cairn check --repair' records ${lostTrees === 1 ? 'it' : 'them'} as lost.` : '',
       ]
         .filter((line) => line !== '')
         .join('\n'),
     );
-    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && (repair.missingPacks.length > 0 || repair.lostTrees > 0 || repair.damagedIndexFiles > 0) ? ' The repair above is done.' : ''}`);
+    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && repaired(repair) ? ' The repair above is done.' : ''}`);
   }, { readOnly: !opts.repair });
 }
 
+/** Whether a repair changed anything. */
+const repaired = (r: RepairResult): boolean => r.missingPacks.length > 0 || r.lostTrees > 0 || r.damagedIndexFiles > 0 || r.damagedBlobsDropped > 0;
+
 /** What `check --repair` did, and what it means for backups, snapshots and prune. */
-function repairedText(r: RepairResult): string {
+function repairedText(r: RepairResult, readData: boolean): string {
   const packs = r.missingPacks.length;
-  if (packs === 0 && r.lostTrees === 0 && r.damagedIndexFiles === 0) return 'Nothing to repair: --repair takes missing packs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).';
+  if (!repaired(r)) {
+    const more = readData ? '' : " Damaged blobs are found by reading the data: 'cairn check --read-data --repair'.";
+    return `Nothing to repair: --repair takes missing packs and damaged blobs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).${more}`;
+  }
   return [
+    r.damagedBlobsDropped > 0 ? `Repaired: ${counted(r.damagedBlobsDropped, 'damaged blob')} taken out of the index. Each device's next backup reads its files again and stores again the data it still has; the same data has the same id, so the snapshots that need it restore whole again once it is stored.` : '',
     r.damagedIndexFiles > 0 ? `Rebuilt the index: ${counted(r.damagedIndexFiles, 'damaged index file')} replaced by what ${counted(r.packsReindexed, 'pack')}${r.packsReindexed === 1 ? "'s own header says" : "' own headers say"}.` : '',
     packs > 0 ? `Repaired: ${counted(packs, 'missing pack')} (${counted(r.blobsDropped, 'blob')}) taken out of the index. Each device's next backup reads its files again and stores again the data it still has.` : '',
     r.lostTrees > 0 ? `${counted(r.lostTrees, 'lost folder listing')} recorded, so prune works again.` : '',

@@ -265,7 +265,7 @@ async function readData(ctx: CheckContext, index: Map<BlobId, BlobLocation>, pac
   let unreferenced = 0;
   await mapLimit([...packSizes.keys()], options.concurrency ?? 4, async (pack) => {
     try {
-      if ((await readPack(ctx, pack)) && (byPack.get(pack) ?? []).length === 0) unreferenced++;
+      if ((await readPack(ctx, pack, byPack.get(pack) ?? [])) && (byPack.get(pack) ?? []).length === 0) unreferenced++;
     } finally {
       options.onProgress?.(++done, packSizes.size, 'packs');
     }
@@ -274,30 +274,42 @@ async function readData(ctx: CheckContext, index: Map<BlobId, BlobLocation>, pac
   report.unreferencedPacks = unreferenced;
 }
 
-/** Reads and verifies one pack (a damaged blob is recorded and the rest still verified); false when it couldn't be opened as a pack at all. */
-async function readPack({ vault, codec, report, damage }: CheckContext, pack: PackId): Promise<boolean> {
+/**
+ * Reads and verifies one pack: every blob in it, one by one where a group of them fails, so that
+ * the damaged ones are named (report.damagedBlobs: `check --read-data --repair` takes them out of
+ * the index). A damaged blob no index lists (a repair took it out) is dead data, not a problem.
+ * False when it couldn't be opened as a pack at all.
+ */
+async function readPack({ vault, codec, report, warnings, damage }: CheckContext, pack: PackId, indexed: readonly BlobLocation[]): Promise<boolean> {
   const key = keys.pack(pack);
   try {
     const bytes = await vault.store.get(key);
     report.bytesRead += bytes.length;
-    if (packIdOf(bytes) !== pack) {
-      damage(key, 'pack', 'it does not hash to its id: it is corrupt or was modified');
-      return false;
-    }
+    const hashes = packIdOf(bytes) === pack;
     const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const range = packHeaderRange(buf.length, buf.subarray(Math.max(0, buf.length - PACK_TRAILER_SIZE)));
     if (!range) {
-      damage(key, 'pack', 'it has no valid trailer');
+      damage(key, 'pack', hashes ? 'it has no valid trailer' : 'it does not hash to its id, and has no valid trailer: it is corrupt or was modified');
       return false;
     }
     const header = decodePackHeader(vault.open(kinds.packHeader, '', buf.subarray(range.offset, range.offset + range.length)), pack);
     const items = header.map((h) => ({ id: h.id, rawLength: h.rawLength, sealed: buf.subarray(h.offset, h.offset + h.length) }));
+    const bad: BlobId[] = [];
     for (let i = 0; i < items.length; i += 64) {
-      try {
-        await codec.openAndVerify(items.slice(i, i + 64));
-      } catch (error) {
-        damage(key, 'pack', messageOf(error));
-      }
+      const group = items.slice(i, i + 64);
+      const ok = await codec.openAndVerify(group).then(() => true, () => false);
+      if (ok) continue;
+      for (const item of group) if (!(await codec.openAndVerify([item]).then(() => true, () => false))) bad.push(item.id);
+    }
+    const used = new Set(indexed.map((l) => l.id));
+    const live = bad.filter((id) => used.has(id));
+    for (const id of live) (report.damagedBlobs ??= []).push({ pack, id });
+    if (live.length > 0) {
+      damage(key, 'pack', `${hashes ? '' : 'it does not hash to its id, and '}${live.length} of its ${items.length} blobs ${live.length === 1 ? 'fails' : 'fail'} authentication: it is corrupt or was modified`);
+    } else if (!hashes && bad.length === 0) {
+      damage(key, 'pack', 'it does not hash to its id: it is corrupt or was modified (every blob in it still verifies)');
+    } else if (bad.length > 0) {
+      warnings.push(`${key} holds ${bad.length === 1 ? 'a damaged blob' : `${bad.length} damaged blobs`} no index lists (taken out by a repair): nothing uses ${bad.length === 1 ? 'it' : 'them'}, and ${bad.length === 1 ? 'it goes' : 'they go'} when prune rewrites that pack.`);
     }
     return true;
   } catch (error) {

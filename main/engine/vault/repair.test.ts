@@ -108,7 +108,52 @@ describe('repairIndex', () => {
         await other.close();
       }
       // Nothing missing: nothing to do.
-      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, damagedBlobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('takes a damaged blob (a flipped bit in its pack) out of the index: the next backup stores it again and every snapshot restores whole', async () => {
+    const store = new MemoryBlobStore();
+    const { repo } = await initRepo(store);
+    try {
+      const home = homeWithFiles();
+      await backupOf(repo, [{ label: 'home', path: home }], { packSize: 1 << 20 });
+      const [first] = await repo.listSnapshots();
+      const id = repo.db.getFile('home', 'b.bin')?.content[1] as BlobId;
+      const loc = repo.db.getBlob(id);
+      if (!loc || !first) throw new Error('b.bin not in the index');
+      const bytes = new Uint8Array(await store.get(keys.pack(loc.pack)));
+      bytes[loc.offset + 100] = (bytes[loc.offset + 100] as number) ^ 0x40;
+      await store.put(keys.pack(loc.pack), bytes);
+
+      // Before: backups rely on the index and never store that data again; the restore leaves b.bin out.
+      await backupOf(repo, [{ label: 'home', path: home }], { packSize: 1 << 20 });
+      expect((await restoreLatest(repo)).damaged).toEqual([expect.stringMatching(/b\.bin$/)]);
+      const before = await checkVault(repo.vault, repo.codec, { readData: true });
+      expect(before.damagedBlobs).toEqual([{ pack: loc.pack, id }]);
+      expect(before.problems).toEqual([expect.stringMatching(/does not hash to its id, and 1 of its \d+ blobs fails authentication/)]);
+
+      const repaired = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id, damagedBlobs: before.damagedBlobs ?? [] });
+      expect(repaired).toMatchObject({ missingPacks: [], damagedBlobsDropped: 1 });
+      expect(repo.db.getBlob(id)).toBeUndefined();
+
+      // The next backup reads b.bin again and stores that blob again (the same id): the new
+      // snapshot and the one made before the damage restore whole.
+      await backupOf(repo, [{ label: 'home', path: home }], { packSize: 1 << 20 });
+      expect(repo.db.getBlob(id)?.pack).not.toBe(loc.pack);
+      const after = await restoreLatest(repo);
+      expect(after.damaged).toEqual([]);
+      for (const name of NAMES) expect(readFileSync(join(after.target, 'home', name)).equals(readFileSync(join(home, name)))).toBe(true);
+      const old = tempDir('cairn-repair-old-');
+      expect((await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: first, target: old })).damaged).toEqual([]);
+      expect(readFileSync(join(old, 'home', 'b.bin')).equals(readFileSync(join(home, 'b.bin')))).toBe(true);
+
+      // The damaged copy is dead data now: a note, not a problem.
+      const healed = await checkVault(repo.vault, repo.codec, { readData: true });
+      expect(healed.ok).toBe(true);
+      expect(healed.warnings).toEqual([expect.stringMatching(/holds a damaged blob no index lists/)]);
     } finally {
       await repo.close();
     }
@@ -124,7 +169,7 @@ describe('repairIndex', () => {
       if (!pack) throw new Error('b.bin not in the index');
       store.hidden.add(keys.pack(pack));
       // Asked for by name, it is there: nothing is taken out.
-      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, damagedBlobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
       expect((await restoreLatest(repo)).damaged).toEqual([]);
     } finally {
       await repo.close();
@@ -182,7 +227,7 @@ describe('repairIndex', () => {
       expect(after.damaged).toEqual([]);
       expect(after.files).toBe(2);
       // Recorded once: a second repair finds nothing new.
-      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
+      expect(await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id })).toEqual({ missingPacks: [], blobsDropped: 0, damagedBlobsDropped: 0, indexFilesReplaced: 0, lostTrees: 0, damagedIndexFiles: 0, packsReindexed: 0 });
     } finally {
       await repo.close();
     }

@@ -9,7 +9,10 @@
 // again at its next backup and stores again what is still there. Snapshots made before stay as
 // they are: their files in the missing packs can't be restored (restore leaves them out).
 // Damaged index files are rebuilt from the packs' own headers; folder listings the snapshots
-// reach that are gone are recorded in repair/lost, so that prune works again.
+// reach that are gone are recorded in repair/lost, so that prune works again. Blobs a check that
+// read the data found damaged in their packs (RepairOptions.damagedBlobs) are taken out like a
+// missing pack's: stored again by the next backup under the same id, they heal the snapshots
+// made before the damage as well.
 
 import type { BlobId, PackId } from '../../../shared/ids.ts';
 import type { StateDb } from '../state/index.ts';
@@ -31,6 +34,13 @@ export interface RepairOptions {
   signal?: AbortSignal;
   /** Find what is missing, change nothing. */
   dryRun?: boolean;
+  /**
+   * Blobs whose bytes in their pack fail authentication (CheckReport.damagedBlobs, from a check
+   * that read the data): taken out of the index like a missing pack's, so that the next backup
+   * stores again the data it still has (a bit flipped on the vault's disk, an object a provider
+   * garbled). The snapshots that need them restore whole again once it has: the ids are the same.
+   */
+  damagedBlobs?: readonly { pack: string; id: string }[];
   staleMs?: number;
 }
 
@@ -39,6 +49,8 @@ export interface RepairResult {
   missingPacks: PackId[];
   /** Blobs taken out of the index (the missing packs' entries). */
   blobsDropped: number;
+  /** Damaged blobs (RepairOptions.damagedBlobs) taken out of the index, or passed by for an intact copy in another pack. */
+  damagedBlobsDropped: number;
   /** Index files replaced by the new one (0 when nothing was missing, or on a dry run). */
   indexFilesReplaced: number;
   /** Folder listings snapshots reach that are gone (with a missing pack, or from the index), newly recorded in repair/lost. */
@@ -59,16 +71,19 @@ export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobC
     const reindexed = damaged.length > 0 ? await entriesFromHeaders(vault, listed, indexed) : [];
     const entries = [...indexed, ...reindexed];
     const missing = await confirmMissing(vault, entries, listed);
-    const { kept, where } = keptEntries(entries, missing);
+    const damagedAt = new Set((options.damagedBlobs ?? []).map((b) => `${b.pack}/${b.id}`));
+    const isDamaged = (e: BlobLocation) => damagedAt.has(`${e.pack}/${e.id}`);
+    const { kept, where } = keptEntries(entries, (e) => missing.has(e.pack) || isDamaged(e));
     const dropped = new Set(entries.filter((e) => missing.has(e.pack) && !where.has(e.id)).map((e) => e.id));
+    const damagedDropped = entries.filter(isDamaged).length;
     // Folder listings the snapshots reach that are gone: with a missing pack, or from the index
     // altogether (a pack and its index file deleted). Recorded for prune, which would otherwise
     // refuse the vault forever: a snapshot can't be walked below one.
     const recorded = await loadLostTrees(vault);
     const lost = [...(await unreachableTrees(vault, codec, where))].filter((id) => !recorded.has(id));
     const packsReindexed = new Set(reindexed.map((e) => e.pack)).size;
-    const result: RepairResult = { missingPacks: [...missing].sort(), blobsDropped: dropped.size, indexFilesReplaced: 0, lostTrees: lost.length, damagedIndexFiles: damaged.length, packsReindexed };
-    const newIndex = missing.size > 0 || damaged.length > 0;
+    const result: RepairResult = { missingPacks: [...missing].sort(), blobsDropped: dropped.size, damagedBlobsDropped: damagedDropped, indexFilesReplaced: 0, lostTrees: lost.length, damagedIndexFiles: damaged.length, packsReindexed };
+    const newIndex = missing.size > 0 || damaged.length > 0 || damagedDropped > 0;
     if (options.dryRun || (!newIndex && lost.length === 0)) return result;
     if (lost.length > 0) await vault.putSealedJson(keys.repairLost, kinds.repairLost, 'lost', { version: 1, trees: [...recorded, ...lost].sort() } satisfies LostTrees);
     if (!newIndex) return result;
@@ -139,12 +154,12 @@ async function confirmMissing(vault: Vault, entries: readonly BlobLocation[], li
   return new Set(gone.filter((p): p is PackId => p !== undefined));
 }
 
-/** One entry per blob, from a pack that is there (a blob stored twice keeps its other copy). */
-function keptEntries(entries: readonly BlobLocation[], missing: ReadonlySet<PackId>): { kept: Map<PackId, BlobLocation[]>; where: Map<BlobId, BlobLocation> } {
+/** One entry per blob, of a copy that is there and intact (a blob stored twice keeps its other copy). */
+function keptEntries(entries: readonly BlobLocation[], gone: (e: BlobLocation) => boolean): { kept: Map<PackId, BlobLocation[]>; where: Map<BlobId, BlobLocation> } {
   const kept = new Map<PackId, BlobLocation[]>();
   const where = new Map<BlobId, BlobLocation>();
   for (const e of entries) {
-    if (missing.has(e.pack) || where.has(e.id)) continue;
+    if (gone(e) || where.has(e.id)) continue;
     where.set(e.id, e);
     let list = kept.get(e.pack);
     if (!list) kept.set(e.pack, (list = []));

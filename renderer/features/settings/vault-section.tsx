@@ -37,6 +37,7 @@ export function VaultSection() {
   const missing = report?.missingPacks?.length ?? 0;
   const lostTrees = report?.missingTrees ?? 0;
   const damagedIndex = (report?.damaged ?? []).filter((d) => d.kind === 'index').length;
+  const damagedBlobs = report?.damagedBlobs?.length ?? 0;
   const cost = stats ? estimateMonthlyCost(stats.provider, stats.storedBytes) : undefined;
 
   return (
@@ -82,9 +83,10 @@ export function VaultSection() {
         {report && (
           <Notice tone={report.ok ? 'success' : 'danger'} title={report.ok ? 'The vault is healthy' : `${formatCount(report.problems.length, 'problem')} found`}>
             {formatCount(report.snapshots, 'snapshot')}, {formatCount(report.packs, 'pack')} and {formatCount(report.blobs, 'blob')} checked{report.bytesRead > 0 ? `, ${formatBytes(report.bytesRead)} read` : ''}.
-            {(missing > 0 || lostTrees > 0 || damagedIndex > 0) && (
+            {(missing > 0 || lostTrees > 0 || damagedIndex > 0 || damagedBlobs > 0) && (
               <div className="repair" data-testid="repair">
                 <p>
+                  {damagedBlobs > 0 && `${damagedBlobs === 1 ? 'A blob the index lists is' : `${formatCount(damagedBlobs, 'blob')} the index lists are`} damaged in ${damagedBlobs === 1 ? 'its pack' : 'their packs'}: every backup relies on ${damagedBlobs === 1 ? 'it' : 'them'} and never stores that data again. Repairing takes ${damagedBlobs === 1 ? 'it' : 'them'} out of the index: each device’s next backup stores again what it still has, and the snapshots that need that data restore whole again once it is stored. `}
                   {damagedIndex > 0 && `${damagedIndex === 1 ? 'An index file is' : `${formatCount(damagedIndex, 'index file')} are`} damaged: backups store again the data ${damagedIndex === 1 ? 'it lists' : 'they list'}, and restores leave out the files that need it. Repairing rebuilds the index from the packs’ own headers. `}
                   {missing > 0
                     ? `${missing === 1 ? 'A pack the index lists is missing' : `${formatCount(missing, 'pack')} the index lists are missing`} from the vault. Until ${missing === 1 ? 'it is' : 'they are'} taken out of the index, every backup relies on ${missing === 1 ? 'it' : 'them'} and never stores that data again. Repairing lets each device’s next backup store again what it still has; older snapshots can’t restore the files whose data was in ${missing === 1 ? 'it' : 'them'}.`
