@@ -2,12 +2,12 @@
 // behave the same: back up the enabled agents, sync (back up, then pull), forget by policy,
 // pin, safety snapshots before anything replaces files in an agent's folder.
 
-import { basename, dirname } from 'node:path';
+import { basename, dirname, isAbsolute } from 'node:path';
 import type { ProgressInfo, RetentionPolicy, PathMapping } from '../../shared/models.ts';
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, prepareContext, presentAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
-import { backup, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
+import { backup, leaveOutOwnFolders, literalGlob, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
 import type { LeftSharedDevice } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
 import type { Repository } from './repository.ts';
@@ -96,7 +96,8 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     vault: repo.vault.withSignal(options.signal),
     db: repo.db,
     codec: repo.codec,
-    sources: options.sources,
+    // Never Cairn's own state folder, nor a folder vault, inside a folder backed up.
+    sources: leaveOutOwnFolders(options.sources, [repo.stateDir, ...(isAbsolute(repo.vault.store.location) ? [repo.vault.store.location] : [])]),
     device: repo.device,
     reason: options.reason,
     tmpDir: repo.tmpDir,
@@ -194,10 +195,7 @@ async function catalogFolders(repo: Repository, mappings: readonly PathMapping[]
   return (snap, label, localRoot) => (read ? pullFolderRenames(sessions.rootEntries(snap.device, label), localRoot, mappings) : Promise.resolve((rel: string) => rel));
 }
 
-/** A path as a glob that matches only itself (for a backup source's `include`). */
-export function literalGlob(path: string): string {
-  return path.replace(/[\\*?[\]{}()!+@]/g, '\\$&');
-}
+export { literalGlob };
 
 /**
  * A snapshot of just these files, kept by every retention policy: taken before replacing them.

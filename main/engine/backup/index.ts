@@ -3,7 +3,8 @@
 export { backup, continueFrom, hasParent, lastBackupOf, PrunedWhileScanningError, SharedDeviceError, startNewHistory } from './backup.ts';
 export type { LeftSharedDevice } from './backup.ts';
 export type { BackupOptions, BackupResult, BackupWarning, BackupDevice, CatalogInput, CatalogReads } from './backup.ts';
-export { compileRules, globMatcher } from './rules.ts';
+export { compileRules, globMatcher, literalGlob } from './rules.ts';
+export { leaveOutOwnFolders } from './own-folders.ts';
 export type { CompiledRules, FileClass } from './rules.ts';
 export { holdsSqliteCredentials, planUpload, redactJson, rulesFor, scrubSqliteCopy } from './scrub.ts';
 export type { ScrubResult, UploadPlan } from './scrub.ts';

@@ -78,6 +78,11 @@ function classesFor(ruleSet: string): Map<string, FileClass> {
   return classes;
 }
 
+/** A path as a glob that matches only itself (for a backup source's `include` or `exclude`). */
+export function literalGlob(path: string): string {
+  return path.replace(/[\\*?[\]{}()!+@]/g, '\\$&');
+}
+
 export function compileRules(source: Pick<BackupSource, 'include' | 'exclude' | 'secrets' | 'sqlite'>): CompiledRules {
   const sidecar = globMatcher(ALWAYS_EXCLUDED_GLOBS);
   const secretGlobs = [...DEFAULT_SECRET_GLOBS, ...(source.secrets ?? [])];
