@@ -4,13 +4,14 @@
 // a minute earlier "replaced" OpenCode's database every time: a safety snapshot of it, and its
 // signed-in account gone from it. Tried on OpenCode's real database (../shared/real-agents).
 
-import { chmodSync, cpSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, cpSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { realAgentsHome, REAL_AGENTS_MISSING } from '../../testing/real-agents.ts';
 import { backupOf, initRepo, removeTempDirs, tempDir } from '../../testing/repo.ts';
 import type { AgentContext } from './agents/index.ts';
+import { createWalDatabase } from './agents/fixtures.ts';
 import { agentSources } from './operations.ts';
 import { planRestore } from './restore-request.ts';
 import type { RestoreRequest } from './restore-request.ts';
@@ -61,6 +62,27 @@ describe.skipIf(!samples)('restoring an agent database to its place', () => {
       const changed = await planRestore(repo, request, { ctx });
       expect(changed.existing).toEqual([db]);
       expect(changed.unchanged).not.toContain(db);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it('takes a database with its log beside it (the agent running) as matching when its copy, log included, does', async () => {
+    const home = join(tempDir('cairn-restore-db-wal-'), 'home');
+    const db = join(home, '.local', 'share', 'opencode', 'opencode.db');
+    mkdirSync(dirname(db), { recursive: true });
+    createWalDatabase(db, { base: (d) => d.exec('CREATE TABLE session (id TEXT, title TEXT)'), recent: (d) => d.exec("INSERT INTO session VALUES ('s1', 'only in the log')") });
+    const ctx: AgentContext = { home, platform: 'linux', env: {} };
+    const { repo } = await initRepo(new MemoryBlobStore());
+    try {
+      const { sources } = await agentSources({ ctx, agents: ['opencode'] });
+      const snapshot = await repo.findSnapshot((await backupOf(repo, sources)).snapshotId as string);
+      const request: RestoreRequest = { snapshot, paths: [], destination: { kind: 'original' }, existing: 'overwrite' };
+      // Copying it for the comparison moves the log's ctime (SQLite sets its owner and mode): not a change.
+      const plan = await planRestore(repo, request, { ctx });
+      expect(plan.existing).toEqual([]);
+      expect(plan.unchanged).toContain(db);
+      expect((await planRestore(repo, request, { ctx })).unchanged).toContain(db);
     } finally {
       await repo.close();
     }

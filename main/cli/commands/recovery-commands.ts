@@ -52,7 +52,8 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
         ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         // Only the places it wrote into: a line per agent folder of the snapshot read as work done there.
         ...result.places.filter((p) => p.files > 0).map((p) => `  ${p.label}: ${counted(p.files, 'file')} (${formatBytes(p.bytes)}) into ${p.target}`),
-        result.files === 0 && result.unchanged > 0
+        // Only when nothing was kept either: a file kept differing is not "in its place".
+        result.files + result.symlinks + result.kept + result.heldBack.length === 0 && result.unchanged > 0
           ? `Nothing to write: all ${result.unchanged} file(s) of snapshot ${snap.id.slice(0, 8)} are already in their places as the snapshot holds them (${formatDuration(Date.now() - started)}).`
           : `Restored ${counted(result.files, 'file')} (${formatBytes(result.bytes)}) from snapshot ${snap.id.slice(0, 8)} to their places in ${formatDuration(Date.now() - started)}.`,
       ].join('\n'),

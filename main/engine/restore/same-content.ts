@@ -58,9 +58,11 @@ const lstatOf = (path: string | Buffer) => lstat(path, { bigint: true }).catch((
 async function stampWithLogs(path: string | Buffer, database: boolean): Promise<string | undefined> {
   const st = await lstatOf(path);
   if (!st || !database || typeof path !== 'string') return st && stampOf(st);
+  // Not a log's ctime: SQLite sets a log's owner and mode each time it opens it (copying the
+  // database for the comparison does), which moves its ctime though nothing in it changed.
   const logs = await Promise.all(['-wal', '-journal'].map(async (suffix) => {
     const log = await lstatOf(`${path}${suffix}`);
-    return log ? stampOf(log) : '-';
+    return log ? `${log.dev}:${log.ino}:${log.size}:${log.mtimeNs}` : '-';
   }));
   return [stampOf(st), ...logs].join('|');
 }
