@@ -16,18 +16,24 @@ const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 
 afterAll(() => removeTempDirs());
 
+/** A home with nothing in it yet, a vault beside it, and the CLI run against both. */
+function setUp(prefix: string) {
+  const base = tempDir(prefix);
+  const vault = join(base, 'vault');
+  const home = join(base, 'home');
+  mkdirSync(home);
+  const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_PASSPHRASE: 'repair test passphrase', CAIRN_THREADS: '1', HOME: base, CAIRN_STATE_DIR: join(base, 'state') };
+  delete env.CAIRN_RECOVERY_KEY;
+  const cairn = (...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000 });
+    return { code: r.status, out: `${r.stdout}${r.stderr}` };
+  };
+  return { base, vault, home, env, cairn };
+}
+
 describe('cairn check --repair', () => {
   it('names a missing pack, takes it out of the index, and the next backup restores whole', () => {
-    const base = tempDir('cairn-cli-repair-');
-    const vault = join(base, 'vault');
-    const home = join(base, 'home');
-    mkdirSync(home);
-    const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_PASSPHRASE: 'repair test passphrase', CAIRN_THREADS: '1', HOME: base, CAIRN_STATE_DIR: join(base, 'state') };
-    delete env.CAIRN_RECOVERY_KEY;
-    const cairn = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000 });
-      return { code: r.status, out: `${r.stdout}${r.stderr}` };
-    };
+    const { base, vault, home, cairn } = setUp('cairn-cli-repair-');
     const packs = () => new Set((readdirSync(join(vault, 'data'), { recursive: true }) as string[]).filter((p) => /[0-9a-f]{64}$/.test(p)));
 
     expect(cairn('init').code).toBe(0);
@@ -73,16 +79,7 @@ describe('cairn check --repair', () => {
   });
 
   it('names a damaged blob found by reading the data, takes it out of the index, and the snapshot made before restores whole', () => {
-    const base = tempDir('cairn-cli-repair-blob-');
-    const vault = join(base, 'vault');
-    const home = join(base, 'home');
-    mkdirSync(home);
-    const env: NodeJS.ProcessEnv = { ...process.env, CAIRN_PASSPHRASE: 'repair test passphrase', CAIRN_THREADS: '1', HOME: base, CAIRN_STATE_DIR: join(base, 'state') };
-    delete env.CAIRN_RECOVERY_KEY;
-    const cairn = (...args: string[]) => {
-      const r = spawnSync(process.execPath, [CLI, ...args, '--repo', vault], { env, encoding: 'utf8', timeout: 300_000 });
-      return { code: r.status, out: `${r.stdout}${r.stderr}` };
-    };
+    const { base, vault, home, env, cairn } = setUp('cairn-cli-repair-blob-');
     expect(cairn('init').code).toBe(0);
     writeFileSync(join(home, 'a.bin'), randomBytes(900 * 1024));
     expect(cairn('backup', home).code).toBe(0);
