@@ -59,7 +59,7 @@ describe('restore past damaged objects', () => {
       expect(result.files).toBe(2);
       expect(result.damaged.map((p) => p.slice(target.length + 1)).sort()).toEqual([`home${sep}e-folder${sep}`, 'home/a-small.json', 'home/b-big.bin'].sort());
       // What the CLI and the app say once every folder of the request is done.
-      expect(damagedFilesError(result.damaged, result.files, 'ab'.repeat(32)).message).toMatch(/^3 file\(s\) or folder\(s\) could not be restored: their data in the vault is damaged, missing or unreadable \(.*\)\. Everything else was restored \(2 file\(s\)\)\. What it replaced is kept in safety snapshot abababab\. Run 'cairn check'/);
+      expect(damagedFilesError(result.damaged, result.files, 'ab'.repeat(32)).message).toMatch(/^3 file\(s\) or folder\(s\) could not be restored: their data in the vault is damaged, missing or unreadable \(.*\)\. Everything else was restored \(2 file\(s\)\)\. What it replaced is kept in safety snapshot abababab\. Check the vault reading its data \('cairn check --read-data'; in the app, Check now with "Also read and verify all data"\): its repair lets the next backup of a device that still has those files store them again\./);
       const out = join(target, 'home');
       // The folder whose listing is damaged is there, empty.
       expect(readdirSync(out).sort()).toEqual(['c-fine.json', 'd-fine.bin', 'e-folder']);

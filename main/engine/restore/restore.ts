@@ -174,7 +174,7 @@ export function damagedFilesError(damaged: readonly string[], restored: number, 
   const shown = damaged.slice(0, 5);
   const kept = safetySnapshot ? ` What it replaced is kept in safety snapshot ${safetySnapshot.slice(0, 8)}.` : '';
   return new IntegrityError(
-    `${damaged.length} file(s) or folder(s) could not be restored: their data in the vault is damaged, missing or unreadable (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Run 'cairn check'; an older snapshot may hold a good copy.${also ? ` ${also}` : ''}`,
+    `${damaged.length} file(s) or folder(s) could not be restored: their data in the vault is damaged, missing or unreadable (${shown.join(', ')}${damaged.length > shown.length ? ', …' : ''}). Everything else was restored (${restored} file(s)).${kept} Check the vault reading its data ('cairn check --read-data'; in the app, Check now with "Also read and verify all data"): its repair lets the next backup of a device that still has those files store them again. An older snapshot may hold a good copy.${also ? ` ${also}` : ''}`,
   );
 }
 

@@ -46,7 +46,7 @@ describe('sync past a damaged object', () => {
       const pulled = join(homeB, '.claude', 'projects', project);
       expect(readFileSync(join(pulled, 'good.jsonl'), 'utf8')).toBe(`${line('good')}\n`);
       expect(() => readFileSync(join(pulled, 'bad.jsonl'))).toThrow(/ENOENT/);
-      expect(pull.skipped).toEqual([{ path: `claude-code/config/projects/${project}/bad.jsonl`, device: 'laptop', why: expect.stringMatching(/^it is damaged in the vault \(.*failed authentication.*\); nothing was written for it\. Run 'cairn check'$/) }]);
+      expect(pull.skipped).toEqual([{ path: `claude-code/config/projects/${project}/bad.jsonl`, device: 'laptop', why: expect.stringMatching(/^it is damaged in the vault \(.*failed authentication.*\); nothing was written for it\. Check the vault reading its data \('cairn check --read-data'\)$/) }]);
       expect(pull.changes.map((c) => c.path)).toEqual([join(pulled, 'good.jsonl')]);
     } finally {
       await a.close();
@@ -86,7 +86,7 @@ describe('sync past a damaged object', () => {
       const pulled = join(homeB, '.claude', 'projects', project);
       expect(readFileSync(join(pulled, 'good.jsonl'), 'utf8')).toBe(`${line('good')}\n`);
       expect(existsSync(join(pulled, 'big.jsonl'))).toBe(false);
-      expect(pull.skipped).toEqual([{ path: `claude-code/config/projects/${project}/big.jsonl`, device: 'laptop', why: expect.stringMatching(/^it is missing or unreadable in the vault \(The object 'data\/.*' does not exist.*\); nothing was written for it\. Run 'cairn check'$/) }]);
+      expect(pull.skipped).toEqual([{ path: `claude-code/config/projects/${project}/big.jsonl`, device: 'laptop', why: expect.stringMatching(/^it is missing or unreadable in the vault \(The object 'data\/.*' does not exist.*\); nothing was written for it\. Check the vault reading its data \('cairn check --read-data'\)$/) }]);
     } finally {
       await a.close();
       await b.close();

@@ -254,7 +254,7 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
   // Its data missing from the vault, or on a disk that can't read it: the same, a file of theirs.
   if (!(error instanceof IntegrityError) && !(await ctx.repo.vault.lostObject(error))) throw error;
   const what = error instanceof IntegrityError ? 'damaged' : 'missing or unreadable';
-  (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is ${what} in the vault (${(error as Error).message.replace(/\.$/, '')}); nothing was written for it. Run 'cairn check'` });
+  (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is ${what} in the vault (${(error as Error).message.replace(/\.$/, '')}); nothing was written for it. Check the vault reading its data ('cairn check --read-data')` });
 }
 
 interface RootContext {
