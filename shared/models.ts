@@ -278,6 +278,8 @@ export interface CheckReport {
   unreferencedPacks?: number;
   /** Packs the index lists that storage doesn't have: `cairn check --repair` takes them out of the index. */
   missingPacks?: string[];
+  /** Packs read and verified (`--read-data`: all of them; `--read-data-subset`: that part). */
+  packsRead?: number;
   /** Blobs the index lists whose bytes in their pack fail authentication (`--read-data` only): `cairn check --read-data --repair` takes them out of the index. */
   damagedBlobs?: { pack: string; id: string }[];
   /** Folder listings snapshots reach that no index lists (their pack and index file gone): `--repair` records them as lost, so prune works again. */

@@ -96,6 +96,12 @@ describe('cairn check --repair', () => {
     expect(check.code).toBe(5);
     expect(check.out).toMatch(/is damaged: it does not hash to its id, and 1 of its \d+ blobs fails authentication/);
     expect(check.out).toContain("1 blob the index lists is damaged in its pack: every later backup relies on it and never stores that data again. Run 'cairn check --read-data --repair'");
+    // A day's share of the packs at a time: only the part holding that pack finds it, and says how to repair from it.
+    const parts = ['1/2', '2/2'].map((part) => ({ part, run: cairn('check', '--read-data-subset', part) }));
+    expect(parts.map((p) => p.run.code).sort()).toEqual([0, 5]);
+    const finding = parts.find((p) => p.run.code === 5);
+    expect(finding?.run.out).toContain(`Run 'cairn check --read-data-subset ${finding?.part} --repair'`);
+    expect(cairn('check', '--read-data-subset', '3/2').out).toContain("--read-data-subset takes a part of the packs as N/M, with 1 ≤ N ≤ M (say 3/30: the third thirtieth), not '3/2'.");
     // Without reading the data the repair can't know which blobs: it says how to find them.
     expect(cairn('check', '--repair').out).not.toContain('Repaired');
     const repair = cairn('check', '--read-data', '--repair');

@@ -275,11 +275,23 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   }, { readOnly: !opts.overwrite });
 }
 
-export async function checkCommand(opts: CommonOptions & { readData?: boolean; repair?: boolean }): Promise<void> {
+/** `--read-data-subset N/M`: part N of M (1 ≤ N ≤ M). */
+export function parseSubset(value: string): { part: number; of: number } {
+  const m = /^(\d{1,6})\/(\d{1,6})$/.exec(value.trim());
+  const part = Number(m?.[1]);
+  const of = Number(m?.[2]);
+  if (!m || part < 1 || of < 1 || part > of) throw new ConfigError(`--read-data-subset takes a part of the packs as N/M, with 1 ≤ N ≤ M (say 3/30: the third thirtieth), not '${value}'.`);
+  return { part, of };
+}
+
+export async function checkCommand(opts: CommonOptions & { readData?: boolean; readDataSubset?: string; repair?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  const subset = opts.readDataSubset === undefined ? undefined : parseSubset(opts.readDataSubset);
+  const readData = opts.readData === true || subset !== undefined;
   await withRepository(opts, async (repo) => {
     const report = await checkVault(repo.vault, repo.codec, {
-      readData: opts.readData,
+      readData,
+      ...(subset ? { readDataSubset: subset } : {}),
       onProgress: (done, total, phase) => out.progress({ phase: `checking ${phase}`, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }),
     });
     out.endProgress();
@@ -292,12 +304,12 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
     out.result(repair ? { ...report, repair } : report, () =>
       [
         report.ok
-          ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${opts.readData ? `, ${formatBytes(report.bytesRead)} read and verified` : ''}.`
+          ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${readData ? `, ${subset ? `part ${subset.part} of ${subset.of}: ${report.packsRead ?? 0} packs, ` : ''}${formatBytes(report.bytesRead)} read and verified` : ''}.`
           : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
         ...notes,
-        repair ? repairedText(repair, opts.readData === true) : '',
+        repair ? repairedText(repair, readData) : '',
         !opts.repair && missing.length > 0 ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
-        !opts.repair && damagedBlobs.length > 0 ? `${counted(damagedBlobs.length, 'blob')} the index lists ${damagedBlobs.length === 1 ? 'is' : 'are'} damaged in ${damagedBlobs.length === 1 ? 'its pack' : 'their packs'}: every later backup relies on ${damagedBlobs.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --read-data --repair' to take ${damagedBlobs.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has, and the snapshots that need that data restore whole again once it is stored.` : '',
+        !opts.repair && damagedBlobs.length > 0 ? `${counted(damagedBlobs.length, 'blob')} the index lists ${damagedBlobs.length === 1 ? 'is' : 'are'} damaged in ${damagedBlobs.length === 1 ? 'its pack' : 'their packs'}: every later backup relies on ${damagedBlobs.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check ${subset ? `--read-data-subset ${subset.part}/${subset.of}` : '--read-data'} --repair' to take ${damagedBlobs.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has, and the snapshots that need that data restore whole again once it is stored.` : '',
         !opts.repair && damagedIndex > 0 ? `${counted(damagedIndex, 'index file')} ${damagedIndex === 1 ? 'is' : 'are'} damaged: backups store again the data ${damagedIndex === 1 ? 'it lists' : 'they list'}, and restores leave out the files that need it. Run 'cairn check --repair' to rebuild the index from the packs' own headers.` : '',
         !opts.repair && missing.length === 0 && lostTrees > 0 && damagedIndex === 0 ? `${counted(lostTrees, 'folder listing')} the snapshots use ${lostTrees === 1 ? 'is' : 'are'} in no index: prune refuses the vault until 'cairn check --repair' records ${lostTrees === 1 ? 'it' : 'them'} as lost.` : '',
       ]

@@ -145,4 +145,18 @@ describe('check', () => {
       await store.put(key, original);
     }
   });
+  it('reads a part of the packs with readDataSubset: the parts are disjoint and together read every pack, and the one holding a damaged blob names it', async () => {
+    const packs: string[] = [];
+    for await (const info of store.list(keys.packsPrefix)) packs.push(info.key);
+    const whole = await checkVault(repo.vault, repo.codec, { readData: true });
+    const parts = [1, 2, 3].map((part) => checkVault(repo.vault, repo.codec, { readData: true, readDataSubset: { part, of: 3 } }));
+    const reports = await Promise.all(parts);
+    expect(reports.map((r) => r.packsRead ?? 0).reduce((a, b) => a + b, 0)).toBe(packs.length);
+    expect(reports.map((r) => r.bytesRead).reduce((a, b) => a + b, 0)).toBe(whole.bytesRead);
+    // A flipped bit inside a blob of one pack: exactly the part that reads that pack finds it.
+    const key = objects.get('pack') as string;
+    const found = await withFlip(key, 200, 0x10, () => Promise.all([1, 2, 3].map((part) => checkVault(repo.vault, repo.codec, { readData: true, readDataSubset: { part, of: 3 } }))));
+    expect(found.filter((r) => (r.damagedBlobs ?? []).length > 0)).toHaveLength(1);
+    expect(found.filter((r) => !r.ok).flatMap((r) => r.problems)).toEqual([expect.stringMatching(new RegExp(`^${key} is damaged: it does not hash to its id, and 1 of its \\d+ blobs fails authentication`))]);
+  });
 });

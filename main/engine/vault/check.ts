@@ -21,6 +21,11 @@ import { mapLimit } from '../concurrency.ts';
 
 export interface CheckOptions {
   readData?: boolean;
+  /**
+   * With readData, only part `part` (1 to `of`) of the packs, chosen by their ids: reading a
+   * different part on each of `of` days reads the whole vault in turn, a day's share at a time.
+   */
+  readDataSubset?: { part: number; of: number };
   onProgress?: (done: number, total: number, phase: string) => void;
   concurrency?: number;
 }
@@ -263,11 +268,14 @@ async function readData(ctx: CheckContext, index: Map<BlobId, BlobLocation>, pac
   }
   let done = 0;
   let unreferenced = 0;
-  await mapLimit([...packSizes.keys()], options.concurrency ?? 4, async (pack) => {
+  const subset = options.readDataSubset;
+  const packs = [...packSizes.keys()].filter((pack) => !subset || Number.parseInt(pack.slice(0, 8), 16) % subset.of === subset.part - 1);
+  report.packsRead = packs.length;
+  await mapLimit(packs, options.concurrency ?? 4, async (pack) => {
     try {
       if ((await readPack(ctx, pack, byPack.get(pack) ?? [])) && (byPack.get(pack) ?? []).length === 0) unreferenced++;
     } finally {
-      options.onProgress?.(++done, packSizes.size, 'packs');
+      options.onProgress?.(++done, packs.length, 'packs');
     }
   });
   // Packs no index lists are left by interrupted runs: harmless, and removed by prune.
