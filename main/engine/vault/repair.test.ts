@@ -135,6 +135,12 @@ describe('repairIndex', () => {
       expect(before.damagedBlobs).toEqual([{ pack: loc.pack, id }]);
       expect(before.problems).toEqual([expect.stringMatching(/does not hash to its id, and 1 of its \d+ blobs fails authentication/)]);
 
+      // A blob reported damaged that reads sound anew (a download garbled on its way) stays in the index.
+      const sound = repo.db.getBlob(repo.db.getFile('home', 'a.bin')?.content[0] as BlobId);
+      const notAgain = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id, damagedBlobs: sound ? [{ pack: sound.pack, id: sound.id }] : [] });
+      expect(notAgain.damagedBlobsDropped).toBe(0);
+      expect(repo.db.getBlob(sound?.id as BlobId)).toBeDefined();
+
       const repaired = await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id, damagedBlobs: before.damagedBlobs ?? [] });
       expect(repaired).toMatchObject({ missingPacks: [], damagedBlobsDropped: 1 });
       expect(repo.db.getBlob(id)).toBeUndefined();

@@ -71,7 +71,7 @@ export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobC
     const reindexed = damaged.length > 0 ? await entriesFromHeaders(vault, listed, indexed) : [];
     const entries = [...indexed, ...reindexed];
     const missing = await confirmMissing(vault, entries, listed);
-    const damagedAt = new Set((options.damagedBlobs ?? []).map((b) => `${b.pack}/${b.id}`));
+    const damagedAt = await confirmDamaged(vault, codec, entries, options.damagedBlobs ?? []);
     const isDamaged = (e: BlobLocation) => damagedAt.has(`${e.pack}/${e.id}`);
     const { kept, where } = keptEntries(entries, (e) => missing.has(e.pack) || isDamaged(e));
     const dropped = new Set(entries.filter((e) => missing.has(e.pack) && !where.has(e.id)).map((e) => e.id));
@@ -152,6 +152,28 @@ async function confirmMissing(vault: Vault, entries: readonly BlobLocation[], li
   const unlisted = [...new Set(entries.map((e) => e.pack))].filter((pack) => !listed.has(pack));
   const gone = await mapLimit(unlisted, 8, async (pack) => ((await vault.store.stat(keys.pack(pack))) === undefined ? pack : undefined));
   return new Set(gone.filter((p): p is PackId => p !== undefined));
+}
+
+/**
+ * Of the blobs a check found damaged, those whose bytes fail authentication again when read anew
+ * (one ranged read each), as `pack/id`: a download garbled on its way, or a copy that was fixed
+ * since, must not take a sound blob out of the index — the snapshots that need it would lose it.
+ */
+async function confirmDamaged(vault: Vault, codec: BlobCodec, entries: readonly BlobLocation[], reported: readonly { pack: string; id: string }[]): Promise<Set<string>> {
+  const wanted = new Set(reported.map((b) => `${b.pack}/${b.id}`));
+  const located = entries.filter((e) => wanted.has(`${e.pack}/${e.id}`));
+  const confirmed = await mapLimit(located, 8, async (loc) => {
+    try {
+      await codec.openAndVerify([{ id: loc.id, sealed: await vault.readSealedBlob(loc), rawLength: loc.rawLength }]);
+      return undefined;
+    } catch (error) {
+      if (error instanceof IntegrityError) return `${loc.pack}/${loc.id}`;
+      // Its pack gone: a missing pack's blobs are taken out as such.
+      if (await vault.lostObject(error)) return undefined;
+      throw error;
+    }
+  });
+  return new Set(confirmed.filter((k): k is string => k !== undefined));
 }
 
 /** One entry per blob, of a copy that is there and intact (a blob stored twice keeps its other copy). */
