@@ -90,6 +90,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
   // Sessions are read in a worker thread as the walk stores their files (catalog/prefetch.ts).
   const prefetch = sessions ? new CatalogPrefetch(sessions, options.sources) : undefined;
   const catalog: { built?: BuiltCatalog } = {};
+  const folderVault = isAbsolute(repo.vault.store.location) ? repo.vault.store.location : undefined;
   let result: BackupResult;
   try {
     result = await backup({
@@ -97,7 +98,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     db: repo.db,
     codec: repo.codec,
     // Never Cairn's own state folder, nor a folder vault, inside a folder backed up.
-    sources: leaveOutOwnFolders(options.sources, [repo.stateDir, ...(isAbsolute(repo.vault.store.location) ? [repo.vault.store.location] : [])]),
+    sources: leaveOutOwnFolders(options.sources, [repo.stateDir, ...(folderVault ? [folderVault] : [])], folderVault),
     device: repo.device,
     reason: options.reason,
     tmpDir: repo.tmpDir,

@@ -22,8 +22,12 @@ describe("Cairn's own folders", () => {
     const own = [join(home, '.local', 'share', 'cairn', 'vault'), join(link, 'state[1]'), tempDir('cairn-elsewhere-')];
     expect(leaveOutOwnFolders([{ label: 'home', path: link, exclude: ['*.tmp'] }], own)).toEqual([{ label: 'home', path: link, exclude: ['*.tmp', '.local/share/cairn/vault', 'state\\[1\\]'] }]);
     // A source that is one of them, or lies outside them all, is left as it is.
-    const vault = { label: 'v', path: own[0] as string };
-    expect(leaveOutOwnFolders([vault], own)).toEqual([vault]);
+    const state = { label: 's', path: join(home, 'state[1]') };
+    expect(leaveOutOwnFolders([state], own)).toEqual([state]);
+    // The vault itself, or a folder in it, is refused: it would be stored in itself.
+    const vault = own[0] as string;
+    expect(() => leaveOutOwnFolders([{ label: 'v', path: join(vault, 'data') }], own, vault)).toThrow(/inside this vault's folder .*: backing it up would store the vault in itself/);
+    expect(() => leaveOutOwnFolders([{ label: 'v', path: link }], own, vault)).not.toThrow();
   });
 
   it('are never backed up: a folder vault inside the folder backed up finds nothing changed the second time', async () => {

@@ -5,6 +5,7 @@
 
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { ConfigError } from '../../../shared/errors.ts';
 import { literalGlob } from './rules.ts';
 import type { BackupSource } from './source.ts';
 
@@ -18,15 +19,23 @@ function real(path: string): string {
 }
 
 
+const isWithin = (rel: string) => rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+
 /**
  * `sources`, each with the folders of `own` that lie inside it excluded (by their path relative to
- * it, links resolved on both sides). A source that is one of them, or inside one, is left as it is.
+ * it, links resolved on both sides). A source that is one of them, or inside one, is left as it
+ * is — but one that is the folder vault `vault`, or inside it, is refused: it would back the
+ * vault up into itself.
  */
-export function leaveOutOwnFolders(sources: readonly BackupSource[], own: readonly string[]): BackupSource[] {
+export function leaveOutOwnFolders(sources: readonly BackupSource[], own: readonly string[], vault?: string): BackupSource[] {
   const folders = own.map(real);
+  const vaultDir = vault === undefined ? undefined : real(vault);
   return sources.map((source) => {
     const base = real(source.path);
-    const inside = folders.map((f) => relative(base, f)).filter((rel) => rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+    if (vaultDir !== undefined && isWithin(relative(vaultDir, base))) {
+      throw new ConfigError(`${source.path} is ${base === vaultDir ? '' : 'inside '}this vault's folder (${vault}): backing it up would store the vault in itself, again on every backup. Back up the agents' folders (or your own), not the vault.`);
+    }
+    const inside = folders.map((f) => relative(base, f)).filter((rel) => rel !== '' && isWithin(rel));
     if (inside.length === 0) return source;
     return { ...source, exclude: [...(source.exclude ?? []), ...inside.map((rel) => literalGlob(rel.split(sep).join('/')))] };
   });
