@@ -31,6 +31,16 @@ describe('Restore dialog, "Where it was"', () => {
     expect(screen.getByText('Where it was').closest('label')?.textContent).toContain('Under /home/alice/.claude.');
     await screen.findByTestId('restore-plan');
   });
+
+  it('says what it restores once: the whole snapshot is "everything in the snapshot of …", a path is "… from the snapshot of …"', async () => {
+    render(<RestoreDialog snapshot={snapshot()} paths={[]} onClose={() => {}} />);
+    const intro = screen.getByText('everything').parentElement;
+    expect(intro?.textContent).toMatch(/^Restore everything in the snapshot of .+\)\.$/);
+    cleanup();
+    render(<RestoreDialog snapshot={snapshot()} paths={['claude-code/projects/x.jsonl']} onClose={() => {}} />);
+    expect(screen.getByText('claude-code/projects/x.jsonl').parentElement?.textContent).toMatch(/^Restore claude-code\/projects\/x\.jsonl from the snapshot of /);
+    await screen.findByTestId('restore-plan');
+  });
 });
 
 describe('Restore dialog, files with credentials', () => {

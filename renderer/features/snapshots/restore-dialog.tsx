@@ -37,7 +37,8 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
 
   const [plan, setPlan] = useState<{ key: string; value?: RestorePreview; error?: ErrorRecord }>();
 
-  const what = paths.length === 0 ? 'everything in this snapshot' : paths.length === 1 ? (paths[0] ?? '') : formatCount(paths.length, 'item');
+  // The whole snapshot is "everything", not "everything in this snapshot from the snapshot of …".
+  const what = paths.length === 0 ? 'everything' : paths.length === 1 ? (paths[0] ?? '') : formatCount(paths.length, 'item');
   const folderOk = target === 'original' || isFullPath(folder.trim());
 
   const request = { snapshotId: snapshot.id, paths, target: target === 'original' ? ({ kind: 'original' } as const) : ({ kind: 'folder', path: folder.trim() } as const), overwrite };
@@ -77,7 +78,7 @@ export function RestoreDialog({ snapshot, paths, onClose }: { snapshot: Snapshot
       title="Restore"
       description={
         <>
-          Restore <strong className="break">{what}</strong> from the snapshot of {formatDateTime(snapshot.time)} ({snapshot.deviceName}).
+          Restore <strong className="break">{what}</strong> {paths.length === 0 ? 'in' : 'from'} the snapshot of {formatDateTime(snapshot.time)} ({snapshot.deviceName}).
         </>
       }
       onClose={close}
