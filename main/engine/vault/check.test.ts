@@ -157,6 +157,7 @@ describe('check', () => {
     const key = objects.get('pack') as string;
     const found = await withFlip(key, 200, 0x10, () => Promise.all([1, 2, 3].map((part) => checkVault(repo.vault, repo.codec, { readData: true, readDataSubset: { part, of: 3 } }))));
     expect(found.filter((r) => (r.damagedBlobs ?? []).length > 0)).toHaveLength(1);
-    expect(found.filter((r) => !r.ok).flatMap((r) => r.problems)).toEqual([expect.stringMatching(new RegExp(`^${key} is damaged: it does not hash to its id, and 1 of its \\d+ blobs fails authentication`))]);
+    // (A damaged folder listing is also named by every part's walk of the snapshots: not a pack's line.)
+    expect(found.flatMap((r) => r.problems).filter((p) => p.startsWith(key))).toEqual([expect.stringMatching(new RegExp(`^${key} is damaged: it does not hash to its id, and 1 of its \\d+ blobs fails authentication`))]);
   });
 });
