@@ -105,7 +105,7 @@ test('a check that reads the data and finds a damaged blob offers the repair; th
   await page.getByRole('button', { name: 'Check now' }).click();
   await expect(page.getByText(/problems? found/)).toBeVisible({ timeout: 60_000 });
   const problems = page.locator('.problem-list li');
-  const lost = problems.filter({ hasText: /was lost with a missing pack; a repair recorded it$/ });
+  const lost = problems.filter({ hasText: /was lost \(its pack missing, or its bytes damaged\); a repair recorded it$/ });
   expect(await lost.count()).toBeGreaterThanOrEqual(2);
   await expect(problems).toHaveCount(await lost.count());
   await expect(page.getByTestId('repair')).toHaveCount(0);

@@ -162,7 +162,7 @@ export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): 
     out.result(result, () =>
       [
         `${opts.dryRun ? 'Would free' : 'Freed'} ${formatBytes(result.bytesFreed)}: ${result.packsDeleted} pack(s) removed (${result.packsRepacked} repacked), ${result.unusedBlobs} unused blob(s); ${result.snapshots} snapshot(s) ${result.lostTrees ? 'kept' : 'intact'}.`,
-        result.lostTrees ? `${counted(result.lostTrees, 'folder listing')} the snapshots reach ${result.lostTrees === 1 ? 'was' : 'were'} lost with a missing pack ('cairn check --repair' took ${result.lostTrees === 1 ? 'it' : 'them'} out of the index): the files below ${result.lostTrees === 1 ? 'it' : 'them'} can't be restored from those snapshots.` : '',
+        result.lostTrees ? `${counted(result.lostTrees, 'folder listing')} the snapshots reach ${result.lostTrees === 1 ? 'was' : 'were'} lost (${result.lostTrees === 1 ? 'its' : 'their'} pack missing, or ${result.lostTrees === 1 ? 'its' : 'their'} bytes damaged: 'cairn check --repair' took ${result.lostTrees === 1 ? 'it' : 'them'} out of the index): the files below ${result.lostTrees === 1 ? 'it' : 'them'} can't be restored from those snapshots.` : '',
         result.packsMarked > 0 ? `${result.packsMarked} pack(s) (${formatBytes(result.bytesMarked)}) no snapshot uses are marked: a prune after ${result.deleteAfter} deletes them if still unused (the safety margin protects backups running on other devices).` : '',
         result.versioning ? versionedBucketAdvice(result.versioning) : '',
       ]

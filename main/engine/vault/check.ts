@@ -220,7 +220,7 @@ async function checkStructure(ctx: CheckContext, index: Map<BlobId, BlobLocation
   const readTree = async (id: BlobId) => {
     const loc = index.get(id);
     // One a repair recorded is still damage to its snapshots, but nothing more to repair.
-    if (!loc && lost.has(id)) throw new Error(`its listing (tree ${id.slice(0, 12)}…) was lost with a missing pack; a repair recorded it`);
+    if (!loc && lost.has(id)) throw new Error(`its listing (tree ${id.slice(0, 12)}…) was lost (its pack missing, or its bytes damaged); a repair recorded it`);
     if (!loc) {
       report.missingTrees = (report.missingTrees ?? 0) + 1;
       throw new Error(`tree blob ${id.slice(0, 12)}… is not in the index`);

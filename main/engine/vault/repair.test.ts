@@ -225,7 +225,7 @@ describe('repairIndex', () => {
       // Still damage to the old snapshots, but nothing more to repair.
       const afterRepair = await checkVault(repo.vault, repo.codec);
       expect(afterRepair.missingTrees).toBeUndefined();
-      expect(afterRepair.problems.join('\n')).toMatch(/was lost with a missing pack; a repair recorded it/);
+      expect(afterRepair.problems.join('\n')).toMatch(/was lost \(its pack missing, or its bytes damaged\); a repair recorded it/);
       await repo.refreshIndex();
       await backupOf(repo, [{ label: 'home', path: home }]);
       expect((await prune(repo.vault, repo.db, repo.codec, { device: repo.device.id, marginMs: 0 })).lostTrees).toBeGreaterThan(0);
