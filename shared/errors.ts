@@ -187,7 +187,7 @@ export function isCairnTemp(path: string): boolean {
 }
 
 /** The file one of Cairn's temporary files becomes (itself for any other path). */
-export function finalNameOf(path: string): string {
+function finalNameOf(path: string): string {
   return path.replace(/(^|[/\\])\.([^/\\]+)\.cairn-[^/\\]*\.tmp$/, '$1$2').replace(/\.cairn-tmp-[0-9a-f]+$/, '');
 }
 

@@ -196,8 +196,6 @@ async function catalogFolders(repo: Repository, mappings: readonly PathMapping[]
   return (snap, label, localRoot) => (read ? pullFolderRenames(sessions.rootEntries(snap.device, label), localRoot, mappings) : Promise.resolve((rel: string) => rel));
 }
 
-export { literalGlob };
-
 /**
  * A snapshot of just these files, kept by every retention policy: taken before replacing them.
  * Each file keeps its name under its folder's (`safety/<folder>/<file>`), never the folder's

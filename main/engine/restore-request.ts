@@ -17,9 +17,9 @@ import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
 import { copySqliteConsistent, withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
-import { compileRules, holdsSqliteCredentials, planUpload, rulesFor, scrubSqliteCopy } from './backup/index.ts';
-import type { BackupSource, ContentRule } from './backup/index.ts';
-import { agentSources, literalGlob, runBackup } from './operations.ts';
+import { compileRules, holdsSqliteCredentials, literalGlob, planUpload, rulesFor, scrubSqliteCopy } from './backup/index.ts';
+import type { BackupSource, CompiledRules, ContentRule } from './backup/index.ts';
+import { agentSources, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
 import { ContentComparisons, damagedFilesError, deniedFilesError, restore } from './restore/index.ts';
 import type { RestoreResult, StoredForm } from './restore/index.ts';
@@ -261,6 +261,19 @@ function placeOf(steps: readonly RestoreStep[], dest: string): { step: RestoreSt
 }
 
 /**
+ * The rules a backup of `dests` applies to each (the agents' rules of its step's folder, as the
+ * safety snapshot's backup has them), with its path in that folder.
+ */
+function backupRulesAt(steps: readonly RestoreStep[], dests: readonly string[], ctx: AgentContext): (dest: string) => { rel: string; source: BackupSource; rules: CompiledRules } | undefined {
+  const sources = new Map(withAgentRules(safetySources(steps, dests), ctx).map((s) => [s.label, { source: s, rules: compileRules(s) }]));
+  return (dest) => {
+    const place = placeOf(steps, dest);
+    const found = place && sources.get(`${SAFETY_PREFIX}${place.step.base.label}`);
+    return place && found && { rel: place.rel, ...found };
+  };
+}
+
+/**
  * Of the files an overwriting restore would replace, those a safety snapshot could not hold as
  * they are, decided as the safety snapshot's backup will: a credential file (or one in a
  * credential folder) stays local; a database with credential rules is stored cleaned of them; a
@@ -268,14 +281,12 @@ function placeOf(steps: readonly RestoreStep[], dest: string): { step: RestoreSt
  * may not read is not stored. Such files are kept, never replaced.
  */
 async function heldBackOf(steps: readonly RestoreStep[], existing: readonly string[], raw: ReadonlyMap<string, Buffer>, ctx: AgentContext): Promise<string[]> {
-  const sources = new Map(withAgentRules(safetySources(steps, existing), ctx).map((s) => [s.label, { source: s, rules: compileRules(s) }]));
+  const at = backupRulesAt(steps, existing, ctx);
   const out: string[] = [];
   for (const dest of existing) {
-    const place = placeOf(steps, dest);
-    const found = place && sources.get(`${SAFETY_PREFIX}${place.step.base.label}`);
-    if (!place || !found) continue;
-    const { rel } = place;
-    const { source, rules } = found;
+    const found = at(dest);
+    if (!found) continue;
+    const { rel, source, rules } = found;
     const dirs = rel.split('/').slice(0, -1).map((_, i, parts) => parts.slice(0, i + 1).join('/'));
     const content = rulesFor(source.contentRules, rel);
     const readable = await access(raw.get(dest) ?? dest, constants.R_OK).then(() => true, () => false);
@@ -290,12 +301,11 @@ async function heldBackOf(steps: readonly RestoreStep[], existing: readonly stri
  * rules a backup applies to each: they are compared as the backup stores them (StoredForm).
  */
 function databasesOf(steps: readonly RestoreStep[], dests: readonly string[], ctx: AgentContext): Map<string, ContentRule[]> {
-  const sources = new Map(withAgentRules(safetySources(steps, dests), ctx).map((s) => [s.label, { source: s, rules: compileRules(s) }]));
+  const at = backupRulesAt(steps, dests, ctx);
   const out = new Map<string, ContentRule[]>();
   for (const dest of dests) {
-    const place = placeOf(steps, dest);
-    const found = place && sources.get(`${SAFETY_PREFIX}${place.step.base.label}`);
-    if (place && found?.rules.isSqlite(place.rel)) out.set(dest, rulesFor(found.source.contentRules, place.rel));
+    const found = at(dest);
+    if (found?.rules.isSqlite(found.rel)) out.set(dest, rulesFor(found.source.contentRules, found.rel));
   }
   return out;
 }

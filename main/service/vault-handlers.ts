@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../../shared/format.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { forget } from '../engine/operations.ts';
-import { checkVault, keys, prune, repairIndex } from '../engine/vault/index.ts';
+import { checkVault, keys, prune, repairChangedAnything, repairIndex } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -108,7 +108,7 @@ function startRepair(ctx: ServiceContext, checkJobId?: string): { jobId: string 
     for (const key of ctx.state.damaged.keys()) if (key.startsWith('index/')) ctx.state.damaged.delete(key);
     ctx.changed();
     const packs = result.missingPacks.length;
-    if (packs === 0 && result.lostTrees === 0 && result.damagedIndexFiles === 0 && result.damagedBlobsDropped === 0) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
+    if (!repairChangedAnything(result)) return 'Nothing to repair: every pack the index lists is in the vault, and every folder listing the snapshots use is indexed or already recorded as lost.';
     return [
       result.damagedBlobsDropped > 0 ? `Took ${formatCount(result.damagedBlobsDropped, 'damaged blob')} out of the index. The next backup of each device reads its files again and stores again the data it still has; the snapshots that need that data restore whole again once it is stored.` : '',
       result.damagedIndexFiles > 0 ? `Rebuilt the index: ${formatCount(result.damagedIndexFiles, 'damaged index file')} replaced by what ${formatCount(result.packsReindexed, 'pack')}${result.packsReindexed === 1 ? '’s own header says' : '’ own headers say'}.` : '',

@@ -10,7 +10,7 @@ import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, through
 import { summarise } from '../../service/views.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
-import { checkVault, repairIndex } from '../../engine/vault/index.ts';
+import { checkVault, repairChangedAnything, repairIndex } from '../../engine/vault/index.ts';
 import type { RepairResult } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -316,17 +316,14 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
         .filter((line) => line !== '')
         .join('\n'),
     );
-    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && repaired(repair) ? ' The repair above is done.' : ''}`);
+    if (!report.ok) throw new ReportedError('integrity', `The vault has ${report.problems.length} problem(s); see above.${repair && repairChangedAnything(repair) ? ' The repair above is done.' : ''}`);
   }, { readOnly: !opts.repair });
 }
-
-/** Whether a repair changed anything. */
-const repaired = (r: RepairResult): boolean => r.missingPacks.length > 0 || r.lostTrees > 0 || r.damagedIndexFiles > 0 || r.damagedBlobsDropped > 0;
 
 /** What `check --repair` did, and what it means for backups, snapshots and prune. */
 function repairedText(r: RepairResult, readData: boolean): string {
   const packs = r.missingPacks.length;
-  if (!repaired(r)) {
+  if (!repairChangedAnything(r)) {
     const more = readData ? '' : " Damaged blobs are found by reading the data: 'cairn check --read-data --repair'.";
     return `Nothing to repair: --repair takes missing packs and damaged blobs out of the index and records lost folder listings, and there are none. The problems above need another remedy (an older snapshot may hold a good copy).${more}`;
   }

@@ -18,7 +18,6 @@ function real(path: string): string {
   }
 }
 
-
 const isWithin = (rel: string) => rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 
 /**

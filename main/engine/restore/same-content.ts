@@ -100,7 +100,7 @@ export class ContentComparisons {
     // Changed while it was read: the answer is about neither version, so it is not kept (and
     // "differs" is the safe answer: such a file is replaced only after a safety snapshot).
     const after = await stampWithLogs(path, database);
-    if (!after || after !== before) return false;
+    if (after !== before) return false;
     if (this.known.size >= this.limit) this.known.clear();
     this.known.set(key, { stamp: before, same });
     return same;

@@ -273,7 +273,8 @@ async function readData(ctx: CheckContext, index: Map<BlobId, BlobLocation>, pac
   report.packsRead = packs.length;
   await mapLimit(packs, options.concurrency ?? 4, async (pack) => {
     try {
-      if ((await readPack(ctx, pack, byPack.get(pack) ?? [])) && (byPack.get(pack) ?? []).length === 0) unreferenced++;
+      const indexed = byPack.get(pack) ?? [];
+      if ((await readPack(ctx, pack, indexed)) && indexed.length === 0) unreferenced++;
     } finally {
       options.onProgress?.(++done, packs.length, 'packs');
     }

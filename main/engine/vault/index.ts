@@ -19,7 +19,7 @@ export type { CheckOptions } from './check.ts';
 export { applyRetention } from './retention.ts';
 export type { RetentionDecision, RetentionInput } from './retention.ts';
 export { markedBlobs, prune, readPackRuns } from './prune.ts';
-export { repairIndex } from './repair.ts';
+export { repairChangedAnything, repairIndex } from './repair.ts';
 export type { RepairOptions, RepairResult } from './repair.ts';
 export type { PruneOptions, PruneResult } from './prune.ts';
 export { diffTrees as diffSnapshotTrees } from './diff.ts';

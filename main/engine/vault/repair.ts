@@ -61,6 +61,9 @@ export interface RepairResult {
   packsReindexed: number;
 }
 
+/** Whether a repair changed anything (the CLI and the app each say what in their own words). */
+export const repairChangedAnything = (r: RepairResult): boolean => r.missingPacks.length > 0 || r.lostTrees > 0 || r.damagedIndexFiles > 0 || r.damagedBlobsDropped > 0;
+
 export async function repairIndex(unboundVault: Vault, db: StateDb, codec: BlobCodec, options: RepairOptions): Promise<RepairResult> {
   const vault = unboundVault.withSignal(options.signal);
   return withLock(vault, { exclusive: true, operation: 'repair', device: options.device, ...(options.staleMs !== undefined ? { staleMs: options.staleMs } : {}) }, async () => {
