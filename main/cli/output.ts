@@ -4,8 +4,8 @@ import { CairnError, ConfigError } from '../../shared/errors.ts';
 import type { ErrorCode, ErrorRecord } from '../../shared/errors.ts';
 import type { ProgressInfo } from '../../shared/models.ts';
 import { formatBytes } from '../../shared/format.ts';
-import { heldBackNote, withoutCredentialsNote } from '../engine/restore-request.ts';
-import type { WithoutCredentials } from '../engine/restore-request.ts';
+import { heldBackNote, renamedNote, withoutCredentialsNote } from '../engine/restore-request.ts';
+import type { ExecutedRestore } from '../engine/restore-request.ts';
 
 /** Exit statuses, documented in docs/CLI.md. */
 export const EXIT: Record<ErrorCode, number> & { ok: number } = {
@@ -62,8 +62,12 @@ export function existingNotes(plan: { existing: readonly string[]; unchanged: re
 }
 
 /** What a restore says when it is done: files kept that its plan didn't foresee, files written without their credentials. */
-export function restoredNotes(plan: { heldBack: readonly string[] }, result: { heldBack: readonly string[]; withoutCredentials: readonly WithoutCredentials[] }): string[] {
-  return [result.heldBack.length > plan.heldBack.length ? heldBackNote(result.heldBack) : '', result.withoutCredentials.length > 0 ? withoutCredentialsNote(result.withoutCredentials) : ''].filter(Boolean);
+export function restoredNotes(plan: { heldBack: readonly string[] }, result: Pick<ExecutedRestore, 'heldBack' | 'withoutCredentials' | 'renamed'>): string[] {
+  return [
+    result.heldBack.length > plan.heldBack.length ? heldBackNote(result.heldBack) : '',
+    result.withoutCredentials.length > 0 ? withoutCredentialsNote(result.withoutCredentials) : '',
+    result.renamed.length > 0 ? renamedNote(result.renamed) : '',
+  ].filter(Boolean);
 }
 
 /** `1 file`, `2 files`. */

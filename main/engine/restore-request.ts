@@ -21,8 +21,8 @@ import { compileRules, holdsSqliteCredentials, literalGlob, planUpload, rulesFor
 import type { BackupSource, CompiledRules, ContentRule } from './backup/index.ts';
 import { agentSources, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
-import { ContentComparisons, damagedFilesError, deniedFilesError, restore } from './restore/index.ts';
-import type { RestoreResult, StoredForm } from './restore/index.ts';
+import { ContentComparisons, damagedFilesError, deniedFilesError, restore, restoreNamer } from './restore/index.ts';
+import type { NameFolding, RestoreResult, StoredForm } from './restore/index.ts';
 import { backupTempPrefix } from './state/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
@@ -50,6 +50,8 @@ export interface RestoreRequest {
   mappings?: readonly PathMapping[];
   /** This device's folder for a snapshot root label (another device's snapshot restored in place). */
   localRoot?: (label: string) => Promise<string | undefined>;
+  /** How the file system written to compares names (tests); found by probing it when names could clash (restoreNamer). */
+  nameFolding?: NameFolding;
 }
 
 export interface RestorePlan {
@@ -109,6 +111,8 @@ export interface ExecutedRestore {
   unchanged: number;
   /** Files written without the credentials they had when backed up (RestorePlan.withoutCredentials, less what was kept). */
   withoutCredentials: WithoutCredentials[];
+  /** Entries written under another name than the snapshot's (RestoreResult.renamed): their path in the snapshot, and where they are. */
+  renamed: { path: string; dest: string }[];
   safetySnapshotId?: SnapshotId;
   /** Per folder restored into (one per step): what landed where. */
   places: { label: string; target: string; files: number; bytes: number }[];
@@ -180,6 +184,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
       : [{ path: '', entry: reader.rootEntry(request.snapshot) }];
+    const nameIn = restoreNamer(step.target, process.platform, request.nameFolding);
     for (const selection of selections) {
       // Restore puts a selected entry in the target under its own name: paths below its parent.
       const parent = selection.path.includes('/') ? selection.path.slice(0, selection.path.lastIndexOf('/') + 1) : '';
@@ -189,12 +194,17 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
       // Folders of the snapshot with nothing on the disk below them (missing there, or a file):
       // what they hold isn't looked for, one lstat each (a restore into a new folder makes none).
       const empty = new Set<string>();
+      // Where each folder of the selection lands: the restore's own names (restoreNamer).
+      const landsIn = new Map<string, string>([[parent.replace(/\/$/, ''), step.target]]);
       // A folder whose listing is damaged is left to the restore, which makes it empty and names it.
       for await (const { path, entry } of reader.walk(selection, () => undefined)) {
-        const dest = join(step.target, ...path.slice(parent.length).split('/').filter(Boolean));
         const up = path.slice(0, Math.max(0, path.lastIndexOf('/')));
+        const name = path === '' ? '' : await nameIn(landsIn.get(up) ?? step.target, entry, path);
+        const dest = path === '' ? step.target : join(landsIn.get(up) ?? step.target, name);
+        if (entry.type === 'dir') landsIn.set(path, dest);
         const above = exact.get(up);
-        const disk = above || entry.rawName !== undefined ? Buffer.concat([above ?? Buffer.from(dirname(dest)), Buffer.from('/'), nameBytes(entry)]) : dest;
+        // A name given to tell it from another is written as it is (restore.ts, noteRaw).
+        const disk = above || (entry.rawName !== undefined && name === entry.name) ? Buffer.concat([above ?? Buffer.from(dirname(dest)), Buffer.from('/'), name === entry.name ? nameBytes(entry) : Buffer.from(name)]) : dest;
         const st = empty.has(up) ? undefined : await lstat(disk).catch(() => undefined);
         if (entry.type === 'dir') {
           if (typeof disk !== 'string') exact.set(path, disk);
@@ -398,6 +408,12 @@ export function withoutCredentialsNote(files: readonly WithoutCredentials[]): st
   return `${files.length === 1 ? '1 file was' : `${files.length} files were`} restored without the credentials removed from ${files.length === 1 ? 'it' : 'them'} before upload, which never leave the computer they were on: ${shown.join('; ')}${files.length > 5 ? '; …' : ''}. Set them again (sign in, or add the keys) where the agent expects them.`;
 }
 
+/** Says which restored files and folders have another name than in the snapshot, and why. */
+export function renamedNote(renamed: readonly { path: string; dest: string }[]): string {
+  const shown = renamed.slice(0, 5).map((r) => `${r.path} as ${r.dest}`);
+  return `${renamed.length === 1 ? '1 file or folder was' : `${renamed.length} files or folders were`} restored under another name, so that nothing is written over another file: this computer's file system can't hold the snapshot's names as they are (names that differ only in case or Unicode form are one name to it, or Windows refuses a character): ${shown.join('; ')}${renamed.length > 5 ? '; …' : ''}.`;
+}
+
 /** Does what `plan` says: the safety snapshot first when files are overwritten, then the restore. */
 export interface ExecuteOptions {
   /** The machine's agents: their credential rules apply to the safety snapshot too. */
@@ -407,7 +423,7 @@ export interface ExecuteOptions {
 }
 
 export async function executeRestore(repo: Repository, request: RestoreRequest, plan: RestorePlan, options: ExecuteOptions): Promise<ExecutedRestore> {
-  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, heldBack: [], unchanged: 0, withoutCredentials: [], places: [] };
+  const out: ExecutedRestore = { files: 0, dirs: 0, symlinks: 0, bytes: 0, kept: 0, overwritten: 0, heldBack: [], unchanged: 0, withoutCredentials: [], renamed: [], places: [] };
   // The plan's view of the disk is the restore's: what it found the same is left alone, and only
   // what it found differing (held by the safety snapshot) is replaced. A file that appeared
   // since is kept as it is: nothing holds it.
@@ -445,6 +461,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
       keepExisting: request.existing === 'keep',
       unchanged,
       replaceOnly: replace,
+      ...(request.nameFolding ? { nameFolding: request.nameFolding } : {}),
       onProgress: options.onProgress,
       signal: options.signal,
     });
@@ -455,6 +472,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
     out.kept += res.kept;
     out.unchanged += res.unchanged;
     out.places.push({ label: step.base.label, target: step.target, files: res.files, bytes: res.bytes });
+    out.renamed.push(...res.renamed.map(({ path, dest }) => ({ path, dest })));
     damaged.push(...res.damaged);
     denied.files.push(...res.denied.files);
     denied.dirs.push(...res.denied.dirs);

@@ -8,8 +8,8 @@ import { agentSources, setPinned } from '../engine/operations.ts';
 import { nearestFolder, unwritable } from '../engine/local-folder.ts';
 import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
-import { planRestore, restoreSnapshot, SAFETY_PREFIX, withoutCredentialsNote } from '../engine/restore-request.ts';
-import type { RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
+import { planRestore, renamedNote, restoreSnapshot, SAFETY_PREFIX, withoutCredentialsNote } from '../engine/restore-request.ts';
+import type { ExecutedRestore, RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
 import { diffSnapshotTrees, newestBackup } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
 import { preview } from './file-preview.ts';
@@ -140,12 +140,7 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
           ctx.state.snapshotCache.clear();
           ctx.emit('snapshots.changed', { deviceId: r.device.id });
         }
-        const where = target.kind === 'folder' ? `into ${target.path}` : 'to their place';
-        const same = done.unchanged > 0 ? `; ${done.unchanged} file(s) already matched the snapshot and were left as they are` : '';
-        const heldBack = done.heldBack.length > 0 ? ` (${done.heldBack.length} of them because the safety snapshot could not hold them as they are: credentials never leave this computer, and a file Cairn may not read can't be kept; restore into another folder to compare)` : '';
-        const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were${heldBack}` : '';
-        const safety = done.safetySnapshotId && done.overwritten > 0 ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
-        return `Restored ${done.files} file(s) ${where}${same}${kept}${safety}.${done.withoutCredentials.length > 0 ? ` ${withoutCredentialsNote(done.withoutCredentials)}` : ''}`;
+        return restoredMessage(done, target.kind === 'folder' ? `into ${target.path}` : 'to their place');
       });
       return { jobId: job.id };
     },
@@ -156,4 +151,14 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
       return s;
     },
   };
+}
+
+/** What a restore job says when it is done (`where`: "into /x", "to their place"). */
+function restoredMessage(done: ExecutedRestore, where: string): string {
+  const same = done.unchanged > 0 ? `; ${done.unchanged} file(s) already matched the snapshot and were left as they are` : '';
+  const heldBack = done.heldBack.length > 0 ? ` (${done.heldBack.length} of them because the safety snapshot could not hold them as they are: credentials never leave this computer, and a file Cairn may not read can't be kept; restore into another folder to compare)` : '';
+  const kept = done.kept > 0 ? `; ${done.kept} existing file(s) kept as they were${heldBack}` : '';
+  const safety = done.safetySnapshotId && done.overwritten > 0 ? `; ${done.overwritten} replaced file(s) are in safety snapshot ${done.safetySnapshotId.slice(0, 8)}` : '';
+  const notes = [done.withoutCredentials.length > 0 ? withoutCredentialsNote(done.withoutCredentials) : '', done.renamed.length > 0 ? renamedNote(done.renamed) : ''];
+  return [`Restored ${done.files} file(s) ${where}${same}${kept}${safety}.`, ...notes].filter(Boolean).join(' ');
 }

@@ -119,8 +119,8 @@ describe('restore refuses paths that would escape the target', () => {
     const mapped = await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target: win.target, platform: 'win32' });
     expect(readdirSync(join(win.target, 'x')).sort()).toEqual(['a\uFF1Ab', 'back\uFF3Cslash.txt']);
     expect(mapped.renamed).toEqual([
-      { path: 'x/a:b', restoredAs: 'a\uFF1Ab' },
-      { path: 'x/back\\slash.txt', restoredAs: 'back\uFF3Cslash.txt' },
+      { path: 'x/a:b', restoredAs: 'a\uFF1Ab', dest: join(win.target, 'x', 'a\uFF1Ab') },
+      { path: 'x/back\\slash.txt', restoredAs: 'back\uFF3Cslash.txt', dest: join(win.target, 'x', 'back\uFF3Cslash.txt') },
     ]);
   });
 

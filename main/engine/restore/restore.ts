@@ -18,7 +18,9 @@ import type { BlobCodec, BlobTarget, SnapshotRecord, TreeEntry, Vault } from '..
 import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
 import { decideOverwrite, planReads } from './plan.ts';
 import type { PackRead, ReadPlan } from './plan.ts';
-import { assertSafeName, assertSafeSymlink, mkdirInside, restoredName } from './path-safety.ts';
+import { assertSafeName, assertSafeSymlink, mkdirInside } from './path-safety.ts';
+import { restoreNamer } from './name-clashes.ts';
+import type { NameFolding } from './name-clashes.ts';
 import { utimesSeconds } from '../file-times.ts';
 import { makeDirs } from '../make-dirs.ts';
 import { dropReplacedLogs } from '../sqlite-logs.ts';
@@ -48,6 +50,8 @@ export interface RestoreOptions {
   maxRead?: number;
   /** Whose file-name rules apply (restoredName); default this machine's. */
   platform?: NodeJS.Platform;
+  /** How the target's file system compares names (tests); found by probing it when names could clash. */
+  nameFolding?: NameFolding;
 }
 
 export interface RestoreResult {
@@ -60,8 +64,12 @@ export interface RestoreResult {
   kept: number;
   /** Files and symlinks not written because they already were as in the snapshot (`unchanged`). */
   unchanged: number;
-  /** Names this platform can't hold, written under another name (see restoredName). */
-  renamed: { path: string; restoredAs: string }[];
+  /**
+   * Entries written under another name: names this platform can't hold (see restoredName), and
+   * names its file system takes for one already written in the same folder (`README.md` beside
+   * `readme.md` on a Mac: see NameClashes). `restoredAs` is the name written, `dest` its path.
+   */
+  renamed: { path: string; restoredAs: string; dest: string }[];
   /**
    * What was left out because it is damaged in the vault: files (where each would have been
    * written), and folders whose listing is (ending in a separator; made, empty).
@@ -163,6 +171,9 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   reporter.phase('done');
   // The files whose data is damaged in the vault were left out; everything else is in place.
   result.damaged = [...sel.damagedDirs, ...sel.files.filter((f) => f.damaged).map((f) => f.dest)];
+  // Named only where this restore wrote: what was already in place (or kept) under its name is not news.
+  const written = [...sel.files.filter((f) => !f.damaged), ...sel.links].map((f) => f.dest);
+  result.renamed = result.renamed.filter((r) => written.some((w) => w === r.dest || w.startsWith(`${r.dest}${sep}`)));
   return result;
 }
 
@@ -202,17 +213,19 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
   const reader = new TreeReader(options.vault, options.db, options.codec);
   const platform = options.platform ?? process.platform;
   const sel: Selection = { files: [], dirs: [], links: [], dirParts: new Map(), rawNames: new Map(), damagedDirs: [] };
-  /** The name written for a snapshot name (itself but on Windows), with the renaming recorded. */
-  const diskName = (name: string, where: string): string => {
-    const mapped = restoredName(name, platform);
-    if (mapped !== name) result.renamed.push({ path: where, restoredAs: mapped });
-    return mapped;
+  const nameIn = restoreNamer(target, platform, options.nameFolding);
+  /** The name written in folder `dir` for a snapshot entry (restoreNamer), renamings recorded. */
+  const diskName = async (entry: TreeEntry, where: string, dir: string): Promise<string> => {
+    const placed = await nameIn(dir, entry, where);
+    if (placed !== entry.name) result.renamed.push({ path: where, restoredAs: placed, dest: join(dir, placed) });
+    return placed;
   };
   const noteRaw = (entry: TreeEntry, parts: string[], where: string) => {
-    if (entry.rawName === undefined) return;
+    // A name given to tell it from another (NameClashes) is written as it is.
+    if (entry.rawName === undefined || (platform !== 'win32' && parts[parts.length - 1] !== entry.name)) return;
     const bytes = rawNameBytes(entry, where);
     if (platform !== 'win32') sel.rawNames.set(parts.join('/'), bytes);
-    else result.renamed.push({ path: where, restoredAs: parts[parts.length - 1] ?? '' });
+    else result.renamed.push({ path: where, restoredAs: parts[parts.length - 1] ?? '', dest: join(target, ...parts) });
   };
   const visit = async (entry: TreeEntry, parts: string[]): Promise<void> => {
     checkAbort();
@@ -234,7 +247,7 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
       for (const child of children) {
         const where = [...parts, child.name].join('/');
         assertSafeName(child.name, where);
-        const childParts = [...parts, diskName(child.name, where)];
+        const childParts = [...parts, await diskName(child, where, dest)];
         noteRaw(child, childParts, where);
         await visit(child, childParts);
       }
@@ -256,7 +269,7 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
       continue;
     }
     assertSafeName(selection.entry.name, selection.path);
-    const parts = [diskName(selection.entry.name, selection.path)];
+    const parts = [await diskName(selection.entry, selection.path, target)];
     noteRaw(selection.entry, parts, selection.path);
     await visit(selection.entry, parts);
   }
