@@ -188,6 +188,24 @@ export interface EngineStatus {
   provider?: ProviderKind;
   /** config.json could not be read as it was: where the original is kept, and what to do. */
   configProblem?: { keptAs: string; message: string };
+  /** The last daily verification of a part of the vault's data (Settings.verifyData). */
+  verification?: Verification;
+}
+
+/** One day's verification: part `part` of `of` of the vault's packs read, decrypted and hashed. */
+export interface Verification {
+  at: string;
+  part: number;
+  of: number;
+  ok: boolean;
+  packsRead: number;
+  bytesRead: number;
+  /** The problems it found (the first few); its whole report is `vault.checkReport` of `jobId`. */
+  problems: string[];
+  problemCount: number;
+  jobId: string;
+  /** When "Repair the index" ran on what it found (its damaged blobs taken out of the index). */
+  repairedAt?: string;
 }
 
 export type ProviderKind = 'r2' | 's3' | 'b2' | 'other' | 'local';
@@ -227,6 +245,8 @@ export interface Settings {
   enabledAgents: string[];
   pathMappings: PathMapping[];
   theme: 'system' | 'light' | 'dark';
+  /** Read and verify a part of the vault's data each day (VERIFY_PARTS parts: all of it in turn). */
+  verifyData: boolean;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 20, keepHourly: 24, keepDaily: 14, keepWeekly: 8, keepMonthly: 12 };

@@ -16,7 +16,7 @@ export interface StatusHeadline {
   tone: StatusTone;
 }
 
-export type StatusFacts = Pick<EngineStatus, 'state' | 'lastSyncAt' | 'outboxCount' | 'openConflicts' | 'waitingForProvider' | 'provider' | 'damaged'>;
+export type StatusFacts = Pick<EngineStatus, 'state' | 'lastSyncAt' | 'outboxCount' | 'openConflicts' | 'waitingForProvider' | 'provider' | 'damaged' | 'verification' | 'currentJob'>;
 
 const PROVIDERS: Record<ProviderKind, string> = { r2: 'Cloudflare R2', s3: 'Amazon S3', b2: 'Backblaze B2', other: 'the storage provider', local: 'the folder' };
 
@@ -55,12 +55,14 @@ export function describeStatus(facts: StatusFacts): StatusHeadline {
   if (state === 'locked') return { kind: 'locked', text: 'Locked', tone: 'warning' };
   // Throttling is waited out, not failed: it reads as work in progress.
   if (facts.waitingForProvider && (state === 'syncing' || state === 'idle')) return { kind: 'waiting', text: `Waiting for ${facts.provider ? PROVIDERS[facts.provider] : 'the storage provider'}…`, tone: 'accent' };
-  if (state === 'syncing') return { kind: 'syncing', text: 'Syncing', tone: 'accent' };
+  if (state === 'syncing') return { kind: 'syncing', text: facts.currentJob?.kind === 'check' ? 'Checking the vault' : 'Syncing', tone: 'accent' };
   if (state === 'error') return { kind: 'error', text: 'Needs attention', tone: 'danger' };
   if (state === 'offline') return { kind: 'offline', text: 'Offline', tone: 'warning' };
   if (state === 'paused') return { kind: 'paused', text: 'Paused', tone: 'warning' };
   const conflicts = facts.openConflicts ?? 0;
   if (conflicts > 0) return { kind: 'conflicts', text: `${plural(conflicts, 'conflict', 'conflicts')} to resolve`, tone: 'warning' };
+  // Data the daily verification found damaged, until repaired: restores of it would leave files out.
+  if (facts.verification && !facts.verification.ok && !facts.verification.repairedAt) return { kind: 'damaged', text: 'Damaged data in the vault', tone: 'danger' };
   const damaged = facts.damaged?.length ?? 0;
   if (damaged > 0) return { kind: 'damaged', text: `${plural(damaged, 'damaged record', 'damaged records')} in the vault`, tone: 'warning' };
   if (facts.outboxCount > 0) return { kind: 'outbox', text: `${plural(facts.outboxCount, 'snapshot', 'snapshots')} waiting to upload`, tone: 'warning' };

@@ -59,6 +59,7 @@ export function createFakeService(options: { configured?: boolean; now?: number 
     enabledAgents: ['claude-code', 'codex', 'goose'],
     pathMappings: [{ from: '/Users/alice', to: '/home/alice' }],
     theme: 'system',
+    verifyData: true,
   };
   const agents: AgentInfo[] = [
     agent('claude-code', 'Claude Code', true, ['/home/alice/.claude'], 412, 38_400_000, 57),

@@ -27,7 +27,7 @@ export interface AppUnderTest {
 
 /** `stateDir` reopens an existing device (its keychain, held in memory, starts empty: locked). */
 /** `decorateStore` wraps the vault's storage (a slow store, for progress that lasts long enough to watch). */
-export async function startApp(options: { home: string; serve?: boolean; tempRoot?: string; stateDir?: string; keepState?: boolean; secrets?: MemorySecretStore; decorateStore?: (bare: BlobStore) => BlobStore }): Promise<AppUnderTest> {
+export async function startApp(options: { home: string; serve?: boolean; tempRoot?: string; stateDir?: string; keepState?: boolean; secrets?: MemorySecretStore; decorateStore?: (bare: BlobStore) => BlobStore; clock?: { now(): number } }): Promise<AppUnderTest> {
   const stateDir = options.stateDir ?? mkdtempSync(join(options.tempRoot ?? tmpdir(), 'cairn-state-'));
   const secrets = options.secrets ?? new MemorySecretStore();
   const app: Partial<AppUnderTest> & { nextFolder: string | undefined; opened: string[] } = { nextFolder: undefined, opened: [] };
@@ -38,6 +38,7 @@ export async function startApp(options: { home: string; serve?: boolean; tempRoo
     env: {},
     platform: 'linux',
     ...(options.decorateStore ? { decorateStore: options.decorateStore } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     hooks: {
       chooseFolder: async () => app.nextFolder,
       openExternal: async (url) => {

@@ -28,6 +28,17 @@ describe('notificationFor', () => {
   it('notifies the recovery from a failure', () => {
     expect(notificationFor(denied, idle)?.kind).toBe('recovery');
   });
+
+  it('tells once of damage a daily verification found, not of a healthy or repaired one', () => {
+    const verification = { at: '2025-06-02T09:00:00.000Z', part: 7, of: 30, ok: true, packsRead: 12, bytesRead: 1e6, problems: [], problemCount: 0, jobId: 'a' };
+    const healthy: EngineStatus = { ...idle, verification };
+    const damaged: EngineStatus = { ...idle, verification: { ...verification, ok: false, problems: ['data/77/… is damaged'], problemCount: 1, jobId: 'b' } };
+    expect(notificationFor(idle, healthy)).toBeUndefined();
+    expect(notificationFor(healthy, damaged)).toEqual({ kind: 'failure', title: 'Cairn found damaged data in your vault', body: 'The daily check of part 7 of 30 of the vault’s data found a problem. Open Cairn: Settings → Vault says what it affects and repairs it.' });
+    expect(notificationFor(damaged, damaged)).toBeUndefined();
+    expect(notificationFor(undefined, damaged)).toBeUndefined();
+    expect(notificationFor(healthy, { ...damaged, verification: { ...(damaged.verification as NonNullable<EngineStatus['verification']>), repairedAt: '2025-06-02T10:00:00.000Z' } })).toBeUndefined();
+  });
 });
 
 describe('NotificationTracker', () => {

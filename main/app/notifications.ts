@@ -23,6 +23,11 @@ export function notificationFor(prev: EngineStatus | undefined, next: EngineStat
   if (prev !== undefined && isFailing(prev) && next.state === 'idle') {
     return { kind: 'recovery', title: 'Cairn is backing up again', body: 'The problem is gone and your agents’ files are safe again.' };
   }
+  // A new finding of the daily verification (one already known when the app started is on the Overview).
+  const found = next.verification;
+  if (prev !== undefined && found && !found.ok && !found.repairedAt && prev.verification?.jobId !== found.jobId) {
+    return { kind: 'failure', title: 'Cairn found damaged data in your vault', body: `The daily check of part ${found.part} of ${found.of} of the vault’s data found ${found.problemCount === 1 ? 'a problem' : `${found.problemCount} problems`}. Open Cairn: Settings → Vault says what it affects and repairs it.` };
+  }
   return undefined;
 }
 

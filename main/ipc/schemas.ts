@@ -51,6 +51,7 @@ export const settingsSchema = z.object({
   enabledAgents: z.array(z.string().max(64)).max(64),
   pathMappings: z.array(z.object({ from: absPath, to: absPath })).max(64),
   theme: z.enum(['system', 'light', 'dark']),
+  verifyData: z.boolean(),
 });
 export const settingsPatchSchema = settingsSchema.partial();
 

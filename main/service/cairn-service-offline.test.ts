@@ -66,6 +66,8 @@ describe('offline: the outbox', () => {
   it('backs up into the outbox while the S3 server is unreachable, across a restart, and uploads in order when it is back', async () => {
     // Online: create the vault and back up.
     await service.handlers['setup.createVault']({ location: location(), credentials: credentials(), passphrase: 'a long passphrase', deviceName: 'laptop' });
+    // The outbox alone: no daily verification after the scheduled syncs (verify-data.test.ts).
+    await service.handlers['settings.set']({ verifyData: false });
     const first = await waitForJob(service, (await service.handlers['sync.now']({})).jobId);
     expect(first.error).toBeUndefined();
     expect((await status()).state).toBe('idle');
@@ -174,6 +176,7 @@ describe('offline at the first start', () => {
     // Configured (as if set up elsewhere and restored), but never opened from this state folder.
     const setup = await createCairnService({ stateDir: freshState, secrets: freshSecrets, home, env: {}, platform: 'linux' });
     await setup.handlers['setup.joinVault']({ location: location(), credentials: credentials(), secret: { passphrase: 'a long passphrase' }, deviceName: 'desktop' });
+    await setup.handlers['settings.set']({ verifyData: false });
     await setup.close();
     rmSync(join(freshState, 'headers'), { recursive: true, force: true });
 

@@ -19,6 +19,7 @@ import { snapshotSessionHandlers } from './snapshot-session-handlers.ts';
 import { startSync, syncHandlers } from './sync-handlers.ts';
 import type { CairnService, CairnServiceOptions } from './types.ts';
 import { vaultHandlers } from './vault-handlers.ts';
+import { startVerification, verificationDue } from './verify-data.ts';
 import { wizard } from './wizard-handlers.ts';
 
 export { SERVICE_STORE_OPTIONS } from './setup-handlers.ts';
@@ -70,6 +71,9 @@ export async function createCairnService(options: CairnServiceOptions): Promise<
       const { done } = await startSync(ctx, reason);
       const finished = await done;
       if (finished.status === 'failed' && finished.error) throw new CairnError(finished.error.code, finished.error.message, { retryable: finished.error.retryable });
+      // Once a day, after a scheduled sync that reached the vault: read and verify a part of its data.
+      const repo = state.repo;
+      if (reason === 'scheduled' && finished.status === 'done' && repo && !repo.openedOffline && !state.lastError && verificationDue(ctx, repo)) startVerification(ctx, repo);
     },
     reportNextRun(at) {
       state.nextSyncAt = at;

@@ -27,6 +27,7 @@ export const DEFAULT_SETTINGS: Settings = {
   enabledAgents: [],
   pathMappings: [],
   theme: 'system',
+  verifyData: true,
 };
 
 /** The settings as stored: every field validated, a missing one is its default. */
@@ -41,6 +42,7 @@ export const storedSettingsSchema = z.object({
   enabledAgents: f.enabledAgents.default(() => []),
   pathMappings: f.pathMappings.default(() => []),
   theme: f.theme.default(DEFAULT_SETTINGS.theme),
+  verifyData: f.verifyData.default(DEFAULT_SETTINGS.verifyData),
 }) satisfies z.ZodType<Settings>;
 
 export interface AppConfig {

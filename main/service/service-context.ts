@@ -17,6 +17,7 @@ import { describeConfigProblem } from './config-file.ts';
 import { ConfigStore } from './config-store.ts';
 import { IdleCollector, v8Collector } from './idle-collector.ts';
 import { JobQueue } from './jobs.ts';
+import { lastVerification } from './verify-data.ts';
 import type { CairnServiceOptions, PlatformHooks, ServiceEventName, ServiceEvents } from './types.ts';
 
 export type ErrorRecord = NonNullable<EngineStatus['error']>;
@@ -67,6 +68,15 @@ export interface ServiceContext {
   onDamaged(key: string, error: Error): void;
 }
 
+/** Check reports kept for the renderer to fetch once their job is done. */
+const CHECK_REPORTS_KEPT = 5;
+
+/** Keeps the report of check job `jobId` (the last few) for `vault.checkReport` and the repair. */
+export function keepCheckReport(state: ServiceState, jobId: string, report: CheckReport): void {
+  state.checkReports.set(jobId, report);
+  for (const id of [...state.checkReports.keys()].slice(0, -CHECK_REPORTS_KEPT)) state.checkReports.delete(id);
+}
+
 /** The outbox in front of an open repository's vault (every repository the service opens has one). */
 export function outboxOf(r: Repository): OutboxBlobStore | undefined {
   return findOutbox(r.vault.store);
@@ -82,6 +92,7 @@ function statusOf(state: ServiceState, config: ConfigStore, jobs: JobQueue, isPa
   const lastSync = lastSyncAt ?? (repo ? repo.db.history(1, ['sync'])[0]?.at : undefined);
   const remote = repo ? outboxOf(repo)?.remote : undefined;
   const waiting = remote instanceof RetryingBlobStore && remote.waiting;
+  const verification = repo ? lastVerification(repo) : undefined;
   return {
     state: engineState({ configured: cfg.location !== undefined, open: repo !== undefined, running: running !== undefined, paused: isPaused, errorCode: lastError?.code }),
     outboxCount: repo ? (outboxOf(repo)?.pendingSnapshots() ?? 0) : 0,
@@ -96,6 +107,7 @@ function statusOf(state: ServiceState, config: ConfigStore, jobs: JobQueue, isPa
     ...(repo ? { fingerprint: repo.vault.fingerprint, deviceName: repo.device.name } : {}),
     ...(cfg.problem ? { configProblem: { keptAs: cfg.problem.keptAs, message: describeConfigProblem(cfg.problem) } } : {}),
     ...(state.damaged.size > 0 ? { damaged: [...state.damaged].map(([key, message]) => ({ key, message })) } : {}),
+    ...(verification ? { verification } : {}),
   };
 }
 

@@ -8,13 +8,12 @@ import { forget } from '../engine/operations.ts';
 import { checkVault, keys, prune, repairChangedAnything, repairIndex } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
+import { keepCheckReport } from './service-context.ts';
 import type { ServiceContext } from './service-context.ts';
+import { noteRepaired, verificationReport } from './verify-data.ts';
 import { summarise } from './views.ts';
 
 type VaultChannels = 'key.fingerprint' | 'key.changePassphrase' | 'vault.stats' | 'vault.check' | 'vault.checkReport' | 'vault.prunePreview' | 'vault.prune' | 'vault.repair';
-
-/** Check reports kept for the renderer to fetch once their job is done. */
-const CHECK_REPORTS_KEPT = 5;
 
 export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels> {
   const secrets = ctx.options.secrets;
@@ -44,21 +43,19 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       // A job like backup and restore: the request returns at once, progress is pushed, and the
       // report is fetched with vault.checkReport once the job is done.
       const r = ctx.requireRepo();
-      const reports = ctx.state.checkReports;
       const { job } = ctx.jobs.start('check', async (progress) => {
         const report = await checkVault(r.vault, r.codec, { readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
-        reports.set(job.id, report);
-        for (const id of [...reports.keys()].slice(0, -CHECK_REPORTS_KEPT)) reports.delete(id);
+        keepCheckReport(ctx.state, job.id, report);
         return report.ok ? 'The vault is healthy.' : `${report.problems.length} problem(s) found.`;
       });
       return { jobId: job.id };
     },
     'vault.checkReport': async ({ jobId }) => {
-      const report = ctx.state.checkReports.get(jobId);
+      const report = ctx.state.checkReports.get(jobId) ?? (ctx.state.repo && verificationReport(ctx.state.repo, jobId));
       if (report) return report;
       const job = ctx.jobs.list().find((j) => j.id === jobId && j.kind === 'check');
       if (job?.status === 'running') throw new CairnError('conflict', 'The vault check is still running. Ask for its report once its job is done.');
-      throw new CairnError('not_found', job ? `The vault check ended ${job.status} and has no report. Run the check again.` : `No vault check with job id ${jobId} is known (only the last ${CHECK_REPORTS_KEPT} reports are kept). Run the check again.`);
+      throw new CairnError('not_found', job ? `The vault check ended ${job.status} and has no report. Run the check again.` : `No vault check with job id ${jobId} is known (only the last few reports are kept). Run the check again.`);
     },
     'vault.prunePreview': async () => {
       // What "Prune now" would do, changing nothing: the forget as a dry run, then a dry-run
@@ -100,10 +97,11 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
  */
 function startRepair(ctx: ServiceContext, checkJobId?: string): { jobId: string } {
   const r = ctx.requireRepo();
-  const damagedBlobs = (checkJobId ? ctx.state.checkReports.get(checkJobId)?.damagedBlobs : undefined) ?? [];
+  const damagedBlobs = (checkJobId ? (ctx.state.checkReports.get(checkJobId) ?? verificationReport(r, checkJobId))?.damagedBlobs : undefined) ?? [];
   const { job } = ctx.jobs.start('repair', async (progress, signal) => {
     progress({ phase: 'looking for missing packs', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
     const result = await repairIndex(r.vault, r.db, r.codec, { device: r.device.id, signal, damagedBlobs });
+    if (checkJobId) noteRepaired(r, checkJobId, new Date(ctx.now()).toISOString());
     // The damaged index files it replaced are gone: no longer named in the status.
     for (const key of ctx.state.damaged.keys()) if (key.startsWith('index/')) ctx.state.damaged.delete(key);
     ctx.changed();

@@ -77,6 +77,8 @@ export interface SettingsState {
   resetKeyActions(): void;
   loadStats(): Promise<void>;
   check(readData: boolean): Promise<void>;
+  /** Shows the report of the daily verification `jobId` as a check's (what it found, and the repair). */
+  showVerification(jobId: string): Promise<void>;
   prune(): Promise<string | undefined>;
   repair(): Promise<string | undefined>;
 }
@@ -227,6 +229,13 @@ export const useSettings = create<SettingsState>()((set, get) => ({
     const result = await call('vault.checkReport', { jobId });
     if (result.ok) set({ checking: false, checkJobId: undefined, checkReport: result.value, checkReportJobId: jobId });
     else set({ checking: false, checkJobId: undefined, checkError: result.error });
+  },
+  async showVerification(jobId) {
+    if (get().checkReportJobId === jobId) return;
+    set({ checkError: undefined, repairJobId: undefined, repairError: undefined });
+    const result = await call('vault.checkReport', { jobId });
+    if (result.ok) set({ checkReport: result.value, checkReportJobId: jobId });
+    else set({ checkError: result.error });
   },
   async previewPrune() {
     set({ prunePreviewing: true, prunePreview: undefined, prunePreviewError: undefined });

@@ -19,7 +19,10 @@ export interface UiState {
   selectedSnapshotId?: string;
   selectedConflictId?: string;
   toasts: Toast[];
-  navigate(screen: Screen): void;
+  /** Shows `screen`; on Settings, scrolled to `section` (its id, say 'vault'). */
+  navigate(screen: Screen, section?: string): void;
+  /** The Settings section to scroll to once it is shown (navigate's `section`). */
+  settingsSection?: string;
   showSnapshots(deviceId: string, snapshotId?: string): void;
   selectSnapshot(snapshotId: string | undefined): void;
   selectConflict(id: string | undefined): void;
@@ -34,8 +37,8 @@ let nextToast = 1;
 
 export const useUi = create<UiState>()((set, get) => ({
   ...initialUiState,
-  navigate(screen) {
-    set({ screen });
+  navigate(screen, section) {
+    set({ screen, settingsSection: section });
   },
   showSnapshots(deviceId, snapshotId) {
     set({ screen: 'snapshots', snapshotsDeviceId: deviceId, selectedSnapshotId: snapshotId });

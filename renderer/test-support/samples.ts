@@ -15,6 +15,7 @@ export const settings = (patch: Partial<Settings> = {}): Settings => ({
   enabledAgents: ['claude-code'],
   pathMappings: [],
   theme: 'system',
+  verifyData: true,
   ...patch,
 });
 

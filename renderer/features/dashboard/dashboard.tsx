@@ -7,6 +7,7 @@ import { Icon } from '../../components/icon.tsx';
 import { Card, PageHeader } from '../../components/page.tsx';
 import { formatNextRun } from '../../../shared/progress.ts';
 import { describeStatus } from '../../../shared/status.ts';
+import type { Verification } from '../../../shared/models.ts';
 import { StatusPill } from '../../components/status-pill.tsx';
 import { formatBytes, formatCount, formatDateTime, formatFingerprint, formatRelative } from '../../lib/format.ts';
 import { estimateMonthlyCost, formatDollars, providerName } from '../../lib/pricing.ts';
@@ -80,6 +81,7 @@ export function Dashboard() {
         </Notice>
       )}
       {(status.damaged?.length ?? 0) > 0 && <DamagedObjects damaged={status.damaged ?? []} />}
+      {status.verification && !status.verification.ok && !status.verification.repairedAt && <VerificationFound verification={status.verification} />}
       {status.outboxCount > 0 && (
         <Notice tone="info" icon="cloud" title={`${formatCount(status.outboxCount, 'snapshot')} waiting to upload`}>
           They were taken while the storage was unreachable and upload as soon as it’s back.
@@ -117,6 +119,37 @@ function DamagedObjects({ damaged }: { damaged: readonly { key: string; message:
         {damaged.length > shown.length && <p className="muted small">…and {formatCount(damaged.length - shown.length, 'more')}.</p>}
         <div className="notice-actions">
           <Button onClick={() => navigate('settings')}>Check the vault…</Button>
+        </div>
+      </Notice>
+    </div>
+  );
+}
+
+/** The daily verification found damage: what, and the way to the repair (Settings → Vault, its report shown). */
+function VerificationFound({ verification: v }: { verification: Verification }) {
+  const navigate = useUi((s) => s.navigate);
+  const shown = v.problems.slice(0, 3);
+  return (
+    <div data-testid="verification-found">
+      <Notice tone="danger" title={`The daily check found damage in the vault (${formatCount(v.problemCount, 'problem')})`}>
+        <p className="small">
+          Reading part {v.part} of {v.of} of the vault’s data on {formatDateTime(v.at)} found data that no longer verifies. The snapshots that need it can’t restore those files until it is stored again; repairing the index lets each device’s next backup store again what it still has.
+        </p>
+        <ul className="problem-list">
+          {shown.map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+        {v.problemCount > shown.length && <p className="muted small">…and {formatCount(v.problemCount - shown.length, 'more')}.</p>}
+        <div className="notice-actions">
+          <Button
+            onClick={() => {
+              void useSettings.getState().showVerification(v.jobId);
+              navigate('settings', 'vault');
+            }}
+          >
+            Review and repair…
+          </Button>
         </div>
       </Notice>
     </div>

@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { ErrorNotice, Loading } from '../../components/feedback.tsx';
 import { PageHeader } from '../../components/page.tsx';
 import { useSettings } from '../../stores/settings.ts';
+import { useUi } from '../../stores/ui.ts';
 import { AgentsSection } from './agents-section.tsx';
 import { AppSection, MappingsSection, RetentionSection, ScheduleSection } from './general-sections.tsx';
 import { KeySection } from './key-section.tsx';
@@ -22,10 +23,31 @@ const SECTIONS = [
   { id: 'vault', label: 'Vault' },
 ] as const;
 
+/**
+ * Scrolls Settings to section `id`, below the sticky section links. The page's own scroller only:
+ * scrollIntoView also scrolled the window itself, moving the whole app up until Settings was left.
+ */
+function scrollToSection(id: string, behavior: ScrollBehavior = 'smooth'): void {
+  const target = document.getElementById(`settings-${id}`);
+  const scroller = target?.closest<HTMLElement>('.main');
+  if (!target || !scroller) return;
+  const navHeight = scroller.querySelector('.settings-nav')?.getBoundingClientRect().height ?? 0;
+  const top = target.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop - navHeight - 8;
+  scroller.scrollTo({ top, behavior });
+}
+
 export function SettingsScreen() {
   const settings = useSettings((s) => s.settings);
   const loading = useSettings((s) => s.loading);
   const error = useSettings((s) => s.error);
+  const section = useUi((s) => s.settingsSection);
+
+  // Opened for one section (the Overview's "Review and repair…"): shown once the sections are.
+  useEffect(() => {
+    if (!settings || !section) return;
+    scrollToSection(section, 'auto');
+    useUi.setState({ settingsSection: undefined });
+  }, [settings, section]);
 
   useEffect(() => {
     const s = useSettings.getState();
@@ -43,14 +65,7 @@ export function SettingsScreen() {
         {SECTIONS.map((s) => (
           <a key={s.id} href={`#settings-${s.id}`} className="settings-nav-link" onClick={(e) => {
             e.preventDefault();
-            // Scroll the page's own scroller only: scrollIntoView also scrolled the window
-            // itself, moving the whole app up until Settings was left.
-            const target = document.getElementById(`settings-${s.id}`);
-            const scroller = target?.closest<HTMLElement>('.main');
-            if (!target || !scroller) return;
-            const navHeight = e.currentTarget.parentElement?.getBoundingClientRect().height ?? 0;
-            const top = target.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop - navHeight - 8;
-            scroller.scrollTo({ top, behavior: 'smooth' });
+            scrollToSection(s.id);
           }}>
             {s.label}
           </a>

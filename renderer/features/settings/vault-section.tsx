@@ -5,12 +5,13 @@ import type { PrunePreview } from '../../../shared/ipc/contract.ts';
 import { Button } from '../../components/button.tsx';
 import { Dialog } from '../../components/dialog.tsx';
 import { ErrorNotice, Notice } from '../../components/feedback.tsx';
-import { Checkbox } from '../../components/form.tsx';
+import { Checkbox, Switch } from '../../components/form.tsx';
 import { JobProgress } from '../../components/job-progress.tsx';
 import { formatBytes, formatCount, formatDateTime } from '../../lib/format.ts';
 import { estimateMonthlyCost, formatDollars, providerName } from '../../lib/pricing.ts';
 import { useJobs } from '../../stores/jobs.ts';
 import { useSettings } from '../../stores/settings.ts';
+import { useStatus } from '../../stores/status.ts';
 import { SettingsSection } from './settings-section.tsx';
 
 export function VaultSection() {
@@ -79,6 +80,7 @@ export function VaultSection() {
             Check now
           </Button>
         </div>
+        <DailyVerification />
         {checkError && <ErrorNotice error={checkError} compact />}
         {report && (
           <Notice tone={report.ok ? 'success' : 'danger'} title={report.ok ? 'The vault is healthy' : `${formatCount(report.problems.length, 'problem')} found`}>
@@ -131,6 +133,38 @@ export function VaultSection() {
         {pruneJob?.status === 'failed' && pruneJob.error && <ErrorNotice error={pruneJob.error} compact />}
       </div>
     </SettingsSection>
+  );
+}
+
+/** The daily verification (Settings.verifyData): on or off, and what the last one read and found. */
+function DailyVerification() {
+  const settings = useSettings((s) => s.settings);
+  const save = useSettings((s) => s.save);
+  const last = useStatus((s) => s.status?.verification);
+  const shownJobId = useSettings((s) => s.checkReportJobId);
+  if (!settings) return null;
+  return (
+    <div className="maintenance-verify">
+      <Switch
+        label="Verify a part of the data every day"
+        description="After the day’s first scheduled sync, Cairn reads, decrypts and hashes a thirtieth of the vault’s data: damage is found within a month, before a restore needs that data, while your devices still have the files to store again."
+        checked={settings.verifyData}
+        onChange={(verifyData) => void save({ verifyData })}
+      />
+      {last && (
+        <div className={last.ok || last.repairedAt ? 'muted small' : 'small verify-found'} data-testid="last-verification">
+          Last: {formatDateTime(last.at)}, part {last.part} of {last.of} ({formatCount(last.packsRead, 'pack')}, {formatBytes(last.bytesRead)}): {last.ok ? 'no problems.' : `${formatCount(last.problemCount, 'problem')} found${last.repairedAt ? `; the index was repaired on ${formatDateTime(last.repairedAt)}` : ''}.`}
+          {!last.ok && !last.repairedAt && shownJobId !== last.jobId && (
+            <>
+              {' '}
+              <Button size="sm" variant="ghost" onClick={() => void useSettings.getState().showVerification(last.jobId)}>
+                Show what it found
+              </Button>
+            </>
+          )}
+        </div>
+      )}
+    </div>
   );
 }
 
