@@ -142,12 +142,15 @@ function DailyVerification() {
   const save = useSettings((s) => s.save);
   const last = useStatus((s) => s.status?.verification);
   const shownJobId = useSettings((s) => s.checkReportJobId);
+  const stats = useSettings((s) => s.stats);
   if (!settings) return null;
+  // What a day's part costs: a download of about a thirtieth of what the vault stores.
+  const daily = stats && stats.provider !== 'local' ? ` About ${formatBytes(stats.storedBytes / 30)} downloaded a day at the vault’s size now.` : '';
   return (
     <div className="maintenance-verify">
       <Switch
         label="Verify a part of the data every day"
-        description="After the day’s first scheduled sync, Cairn reads, decrypts and hashes a thirtieth of the vault’s data: damage is found within a month, before a restore needs that data, while your devices still have the files to store again."
+        description={`After the day’s first scheduled sync, Cairn reads, decrypts and hashes a thirtieth of the vault’s data: damage is found within a month, before a restore needs that data, while your devices still have the files to store again.${daily}`}
         checked={settings.verifyData}
         onChange={(verifyData) => void save({ verifyData })}
       />
