@@ -293,6 +293,8 @@ export function createFakeService(options: { configured?: boolean; now?: number 
       heldBackSample: [],
       withoutCredentials: 0,
       withoutCredentialsSample: [],
+      renamed: 0,
+      renamedSample: [],
     }),
     'snapshots.restore': async () => ({ jobId: runJob('restore', 'Restored 1 file (12 KB)', 1200) }),
     'snapshots.pin': async ({ snapshotId, pinned }) => {

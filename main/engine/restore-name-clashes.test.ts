@@ -37,8 +37,11 @@ describe('names a case-insensitive file system takes for one', () => {
       // This machine's disk tells names apart: the restore is told it is a Mac's.
       const request: RestoreRequest = { snapshot, paths: [], destination: { kind: 'folder', path: target }, existing: 'overwrite', nameFolding: { case: true, unicode: true } };
       const ctx = contextFromProcess({ home, env: {}, platform: 'linux' });
-      const first = await executeRestore(repo, request, await planRestore(repo, request), { ctx });
       const out = join(target, 'data');
+      const planned = await planRestore(repo, request);
+      // Said before anything is written (the app's restore dialog shows it).
+      expect(planned.renamed.map((r) => r.dest).sort()).toEqual([join(out, 'caf\u00e9 (Unicode conflict).md'), join(out, 'readme (case conflict).md'), join(out, 'src (case conflict)')]);
+      const first = await executeRestore(repo, request, planned, { ctx });
       expect(readdirSync(out).sort()).toEqual(['README.md', 'Src', NFD, 'caf\u00e9 (Unicode conflict).md', 'readme (case conflict).md', 'src (case conflict)'].sort());
       expect(readFileSync(join(out, 'readme (case conflict).md'), 'utf8')).toBe('lower\n');
       expect(readFileSync(join(out, 'src (case conflict)', 'a.txt'), 'utf8')).toBe('src a\n');

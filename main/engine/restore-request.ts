@@ -79,6 +79,8 @@ export interface RestorePlan {
   heldBack: string[];
   /** Files it writes that the snapshot holds without the credentials they had (SnapshotRecord.scrubbed). */
   withoutCredentials: WithoutCredentials[];
+  /** Files and folders written under another name than the snapshot's (restoreNamer: a name this computer can't hold beside another, or at all). */
+  renamed: { path: string; dest: string }[];
 }
 
 /** A file a restore writes as the snapshot holds it: without the credentials removed before upload. */
@@ -180,6 +182,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   // Where the snapshot has a folder and the disk has something else (a file, a link).
   const inTheWay: { dest: string; link?: string }[] = [];
   const credentialless: WithoutCredentials[] = [];
+  const renamed: RestorePlan['renamed'] = [];
   for (const step of planned) {
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
@@ -202,6 +205,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
         const name = path === '' ? '' : await nameIn(landsIn.get(up) ?? step.target, entry, path);
         const dest = path === '' ? step.target : join(landsIn.get(up) ?? step.target, name);
         if (entry.type === 'dir') landsIn.set(path, dest);
+        if (path !== '' && name !== entry.name) renamed.push({ path, dest });
         const above = exact.get(up);
         // A name given to tell it from another is written as it is (restore.ts, noteRaw).
         const disk = above || (entry.rawName !== undefined && name === entry.name) ? Buffer.concat([above ?? Buffer.from(dirname(dest)), Buffer.from('/'), name === entry.name ? nameBytes(entry) : Buffer.from(name)]) : dest;
@@ -249,7 +253,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const notWritten = new Set(unwritten.map((f) => f.dest));
   const withoutCredentials = credentialless.filter((c) => !notWritten.has(c.dest));
   const safetySnapshot = request.existing === 'overwrite' && existing.length > heldBack.length;
-  return { steps: planned, files, bytes, existing, existingRaw, unchanged, write, existingAction: request.existing, safetySnapshot, heldBack, withoutCredentials };
+  return { steps: planned, files, bytes, existing, existingRaw, unchanged, write, existingAction: request.existing, safetySnapshot, heldBack, withoutCredentials, renamed };
 }
 
 /**

@@ -127,6 +127,8 @@ export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotCh
         heldBackSample: plan.heldBack.slice(0, 20),
         withoutCredentials: plan.withoutCredentials.length,
         withoutCredentialsSample: plan.withoutCredentials.slice(0, 20).map((c) => ({ path: c.dest, removed: c.removed })),
+        renamed: plan.renamed.length,
+        renamedSample: plan.renamed.slice(0, 20),
       };
     },
     'snapshots.restore': async ({ snapshotId, paths, target, overwrite }) => {

@@ -287,6 +287,9 @@ export interface RestorePreview {
   /** Files it writes that the snapshot holds without the credentials removed before upload, and the first of them with what they lack. */
   withoutCredentials: number;
   withoutCredentialsSample: { path: string; removed: string[] }[];
+  /** Files and folders it writes under another name (this computer can't hold the snapshot's: `README.md` beside `readme.md` on a Mac), and the first of them. */
+  renamed: number;
+  renamedSample: { path: string; dest: string }[];
 }
 
 /** What a prune would do now, computed without changing anything. */

@@ -6,7 +6,7 @@ import { device, snapshot } from '../../test-support/samples.ts';
 import { initialDevicesState, useDevices } from '../../stores/devices.ts';
 import { RestoreDialog } from './restore-dialog.tsx';
 
-const plan = { files: 1, bytes: 10, targets: ['/home/bob/.claude/projects'], writeFiles: 1, writeBytes: 10, unchanged: 0, existing: 0, existingSample: [], existingAction: 'keep' as const, safetySnapshot: false, heldBack: 0, heldBackSample: [], withoutCredentials: 0, withoutCredentialsSample: [] };
+const plan = { files: 1, bytes: 10, targets: ['/home/bob/.claude/projects'], writeFiles: 1, writeBytes: 10, unchanged: 0, existing: 0, existingSample: [], existingAction: 'keep' as const, safetySnapshot: false, heldBack: 0, heldBackSample: [], withoutCredentials: 0, withoutCredentialsSample: [], renamed: 0, renamedSample: [] };
 
 describe('Restore dialog, "Where it was"', () => {
   beforeEach(() => {
@@ -65,5 +65,22 @@ describe('Restore dialog, files with credentials', () => {
     const lists = [...box.querySelectorAll('ul')].map((ul) => [...ul.querySelectorAll('li')].map((li) => li.textContent));
     expect(lists).toEqual([[transcript], [settings], ['/home/bob/.gemini/settings.json — mcpServers.github.env']]);
     expect(screen.getByTestId('restore-without-credentials').textContent).toContain('1 file will come back without its credentials');
+  });
+});
+
+describe('Restore dialog, names this computer cannot hold side by side', () => {
+  afterEach(() => {
+    cleanup();
+    removeMockApi();
+  });
+
+  it('says before the restore which files or folders get another name, and what', async () => {
+    const renamedSample = [{ path: 'claude-code/projects/p/readme.md', dest: '/Users/bob/.claude/projects/p/readme (case conflict).md' }];
+    installMockApi({ 'snapshots.restorePlan': () => ok({ ...plan, files: 2, writeFiles: 2, renamed: 1, renamedSample }) });
+    useDevices.setState({ ...initialDevicesState, devices: [device({ id: 'b0b0b0b0b0b0b0b0', name: 'Studio Mac', isThisDevice: true })] });
+    render(<RestoreDialog snapshot={snapshot({ deviceId: 'b0b0b0b0b0b0b0b0', deviceName: 'Studio Mac' })} paths={['claude-code']} onClose={() => {}} />);
+    const renamed = await screen.findByTestId('restore-renamed');
+    expect(renamed.textContent).toMatch(/^1 file or folder will be restored under another name, so that nothing is written over another file: this computer’s file system can’t hold the snapshot’s name as it is/);
+    expect([...renamed.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['claude-code/projects/p/readme.md → /Users/bob/.claude/projects/p/readme (case conflict).md']);
   });
 });

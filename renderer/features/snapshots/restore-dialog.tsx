@@ -240,6 +240,7 @@ function PlanBox({ plan, tone, children }: { plan: RestorePreview; tone: 'info' 
       <Notice tone={tone} title="What will happen">
         {children}
         {plan.withoutCredentials > 0 && <WithoutCredentials plan={plan} />}
+        {plan.renamed > 0 && <Renamed plan={plan} />}
       </Notice>
     </div>
   );
@@ -260,6 +261,26 @@ function WithoutCredentials({ plan }: { plan: RestorePreview }) {
           </li>
         ))}
         {plan.withoutCredentials > 5 && <li>and {formatCount(plan.withoutCredentials - 5, 'more file')}</li>}
+      </ul>
+    </div>
+  );
+}
+
+/** Names this computer can't hold as the snapshot has them: written under another, said before the restore. */
+function Renamed({ plan }: { plan: RestorePreview }) {
+  const one = plan.renamed === 1;
+  return (
+    <div data-testid="restore-renamed">
+      <p>
+        {one ? '1 file or folder' : `${formatCount(plan.renamed, 'file or folder', 'files or folders')}`} will be restored <strong>under another name</strong>, so that nothing is written over another file: this computer’s file system can’t hold the snapshot’s {one ? 'name' : 'names'} as {one ? 'it is' : 'they are'} (names that differ only in case or Unicode form are one name to it, or Windows refuses a character).
+      </p>
+      <ul className="plan-existing">
+        {plan.renamedSample.slice(0, 5).map((r) => (
+          <li key={r.path} className="break">
+            {r.path} <span className="muted">→ {r.dest}</span>
+          </li>
+        ))}
+        {plan.renamed > 5 && <li>and {formatCount(plan.renamed - 5, 'more')}</li>}
       </ul>
     </div>
   );
