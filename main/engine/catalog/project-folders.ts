@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PathMapping } from '../../../shared/models.ts';
+import { canonicalEntry } from './entry.ts';
 import type { CatalogEntry } from './entry.ts';
 
 /** The fields of a session's catalog entry that say where its folder is. */
@@ -93,6 +94,33 @@ function cursorByPrefix(mappings: readonly PathMapping[]): FolderPlan {
       return parts.join('/');
     },
   };
+}
+
+/**
+ * Cursor's CLI chats and agent transcripts name their project only by its folder: the MD5 of the
+ * project's path (`chats/<md5>/…`) or its slug (`projects/<slug>/…`). Where the device has
+ * another session in that project (Cursor's editor, whose workspace.json names it, Claude Code,
+ * Codex, …), the entries of the same device name it: those without a project get it, when exactly
+ * one known project has that hash or slug. The rest are returned as they are.
+ */
+export function withCursorProjects(entries: readonly CatalogEntry[]): CatalogEntry[] {
+  const byHash = new Map<string, string>();
+  const bySlug = new Map<string, string | null>();
+  for (const e of entries) {
+    if (!e.project) continue;
+    byHash.set(md5(e.project), e.project);
+    const slug = cursorSlug(e.project);
+    const seen = bySlug.get(slug);
+    // Two projects with one slug (`/a/b-c`, `/a/b/c`): neither is the transcripts' for sure.
+    if (seen === undefined) bySlug.set(slug, e.project);
+    else if (seen !== e.project) bySlug.set(slug, null);
+  }
+  return entries.map((e) => {
+    if (e.project || (e.format !== 'cursor-cli' && e.format !== 'cursor-transcript')) return e;
+    const [top, folder] = e.path.split('/');
+    const project = e.format === 'cursor-cli' && top === 'chats' && folder ? byHash.get(folder) : e.format === 'cursor-transcript' && top === 'projects' && folder ? bySlug.get(folder) : undefined;
+    return project ? canonicalEntry({ ...e, project }) : e;
+  });
 }
 
 async function geminiPlan(row: Located, agentRoot: string, project: string | undefined): Promise<FolderPlan> {
