@@ -39,6 +39,8 @@ export interface ServiceState {
   readonly damaged: Map<string, string>;
   /** Reports of finished check jobs, by job id (the last few), for `vault.checkReport`. */
   readonly checkReports: Map<string, CheckReport>;
+  /** The daily verification's job while it is queued or running (a sync stops it: verify-data.ts). */
+  verificationJobId?: string;
 }
 
 export interface ServiceContext {

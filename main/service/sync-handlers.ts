@@ -8,6 +8,7 @@ import { flushProgress, syncThroughOutbox } from '../engine/operations.ts';
 import { listConflicts } from '../engine/sync/index.ts';
 import { requireOutbox } from '../engine/outbox/index.ts';
 import type { ServiceContext } from './service-context.ts';
+import { stopVerification } from './verify-data.ts';
 
 type SyncOutcome = Awaited<ReturnType<typeof syncThroughOutbox>>;
 
@@ -19,6 +20,7 @@ export async function startSync(ctx: ServiceContext, reason: SyncReason): Promis
   const r = ctx.requireRepo();
   const existing = ctx.jobs.pending('sync');
   if (existing) return { job: existing, done: Promise.resolve(existing) };
+  stopVerification(ctx);
   const started = ctx.jobs.start('sync', async (report, signal) => {
     const s = ctx.settings();
     const outbox = requireOutbox(r.vault.store);

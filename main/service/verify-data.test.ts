@@ -10,6 +10,8 @@ import type { JobInfo } from '../../shared/models.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { syncAndWait, waitForJob } from '../../testing/service.ts';
 import { buildClaudeCodeFixture } from '../engine/agents/fixtures.ts';
+import { ForwardingBlobStore } from '../engine/storage/index.ts';
+import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from '../engine/storage/index.ts';
 import { MemorySecretStore } from '../keychain/index.ts';
 import { createCairnService } from './index.ts';
 import type { CairnService } from './index.ts';
@@ -102,6 +104,61 @@ describe('the daily verification of the vault', () => {
       await service.close();
     }
   }, 60_000);
+
+  it('stops for a sync, which goes first, and starts again an hour later with the same part', async () => {
+    const root = tempDir('cairn-verify-stop-');
+    const home = join(root, 'home');
+    await buildClaudeCodeFixture({ home, platform: 'linux' });
+    let now = Date.UTC(2026, 11, 7, 9);
+    // Holds the first request made after `hold` is set (the verification's) until it is aborted.
+    let hold = false;
+    let held = 0;
+    const wait = async (options?: CallOptions) => {
+      if (!hold) return;
+      hold = false;
+      held++;
+      await new Promise<void>((resolve) => options?.signal?.addEventListener('abort', () => resolve()));
+      options?.signal?.throwIfAborted();
+    };
+    const decorateStore = (bare: BlobStore) =>
+      new (class extends ForwardingBlobStore {
+        override async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
+          await wait(options);
+          return super.get(key, range, options);
+        }
+        override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
+          await wait(options);
+          yield* super.list(prefix, options);
+        }
+      })(bare);
+    const service = await createCairnService({ stateDir: join(root, 'state'), secrets: new MemorySecretStore(), home, env: {}, platform: 'linux', clock: { now: () => now }, decorateStore });
+    try {
+      await service.handlers['setup.createVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, passphrase: 'a long passphrase', deviceName: 'laptop' });
+      await syncAndWait(service);
+      // From the moment the verification is queued (after the sync), its first request waits.
+      const off = service.on('job.progress', (job) => {
+        if (job.kind === 'check' && job.progress.phase === 'waiting') hold = true;
+      });
+      await service.syncNow('scheduled');
+      off();
+      const verifying = (await checks(service))[0];
+      expect(verifying?.status).toBe('running');
+      for (let i = 0; i < 400 && held === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // "Sync now" while it reads: the sync runs, the verification stops and says why.
+      const sync = await syncAndWait(service);
+      expect(sync.status).toBe('done');
+      const stopped = await waitForJob(service, verifying?.id as string, 10);
+      expect(stopped).toMatchObject({ status: 'cancelled', error: { message: expect.stringMatching(/^The daily verification stopped for a sync, which goes first/) } });
+      expect((await service.handlers['status.get']({})).verification).toBeUndefined();
+      // Not again within the hour; after it, the same part.
+      now += 30 * 60_000;
+      expect(await scheduledSync(service)).toBeUndefined();
+      now += 31 * 60_000;
+      expect((await scheduledSync(service))?.summary).toMatch(/^Verified part 1 of 30 /);
+    } finally {
+      await service.close();
+    }
+  }, 30_000);
 
   it('runs none when it is turned off', async () => {
     const root = tempDir('cairn-verify-off-');

@@ -5,6 +5,7 @@
 // repair Settings → Vault offers), not on the day a restore needs them. No day downloads more than
 // a thirtieth of the vault. What it found is in the status (the Overview shows it) until the next.
 
+import { CairnError } from '../../shared/errors.ts';
 import type { CheckReport, Verification } from '../../shared/models.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
 import { checkVault } from '../engine/vault/index.ts';
@@ -62,6 +63,7 @@ export function startVerification(ctx: ServiceContext, repo: Repository): { jobI
   const { job, done } = ctx.jobs.start('check', async (progress, signal) => {
     let report: CheckReport;
     try {
+      if (signal.aborted) throw new CairnError('cancelled', STOPPED);
       report = await checkVault(repo.vault.withSignal(signal), repo.codec, {
         readData: true,
         readDataSubset: { part, of: VERIFY_PARTS },
@@ -69,7 +71,7 @@ export function startVerification(ctx: ServiceContext, repo: Repository): { jobI
       });
     } catch (error) {
       repo.db.setMeta(LAST_TRY, JSON.stringify({ at: ctx.now(), ok: false }));
-      throw error;
+      throw signal.aborted ? new CairnError('cancelled', STOPPED, { cause: error }) : error;
     }
     const at = new Date(ctx.now()).toISOString();
     const verification: Verification = { at, part, of: VERIFY_PARTS, ok: report.ok, packsRead: report.packsRead ?? 0, bytesRead: report.bytesRead, problems: report.problems.slice(0, PROBLEMS_KEPT), problemCount: report.problems.length, jobId: job.id };
@@ -82,5 +84,20 @@ export function startVerification(ctx: ServiceContext, repo: Repository): { jobI
     const read = `part ${part} of ${VERIFY_PARTS} of the vault's data (${formatCount(verification.packsRead, 'pack')}, ${formatBytes(report.bytesRead)})`;
     return report.ok ? `Verified ${read}: no problems.` : `Verified ${read}: ${formatCount(report.problems.length, 'problem')} found. Settings → Vault says what to do.`;
   });
+  ctx.state.verificationJobId = job.id;
+  void done.then(() => {
+    if (ctx.state.verificationJobId === job.id) ctx.state.verificationJobId = undefined;
+  });
   return { jobId: job.id, done };
+}
+
+const STOPPED = 'The daily verification stopped for a sync, which goes first: it starts again after a scheduled sync an hour from now or later.';
+
+/**
+ * A sync goes before the daily verification, which is stopped if queued or running: a backup
+ * asked for by hand, or the last one when the app quits, never waits for it. It is tried again
+ * an hour later.
+ */
+export function stopVerification(ctx: ServiceContext): void {
+  if (ctx.state.verificationJobId) ctx.jobs.cancel(ctx.state.verificationJobId);
 }
