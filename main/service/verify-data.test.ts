@@ -110,11 +110,11 @@ describe('the daily verification of the vault', () => {
     const home = join(root, 'home');
     await buildClaudeCodeFixture({ home, platform: 'linux' });
     let now = Date.UTC(2026, 11, 7, 9);
-    // Holds the first request made after `hold` is set (the verification's) until it is aborted.
+    // Holds the first request after `hold` is set (the verification's), past its lock, until it is aborted.
     let hold = false;
     let held = 0;
-    const wait = async (options?: CallOptions) => {
-      if (!hold) return;
+    const wait = async (key: string, options?: CallOptions) => {
+      if (!hold || key.startsWith('locks/')) return;
       hold = false;
       held++;
       await new Promise<void>((resolve) => options?.signal?.addEventListener('abort', () => resolve()));
@@ -123,11 +123,11 @@ describe('the daily verification of the vault', () => {
     const decorateStore = (bare: BlobStore) =>
       new (class extends ForwardingBlobStore {
         override async get(key: string, range?: ByteRange, options?: CallOptions): Promise<Uint8Array> {
-          await wait(options);
+          await wait(key, options);
           return super.get(key, range, options);
         }
         override async *list(prefix: string, options?: CallOptions): AsyncIterable<ObjectInfo> {
-          await wait(options);
+          await wait(prefix, options);
           yield* super.list(prefix, options);
         }
       })(bare);
@@ -144,11 +144,15 @@ describe('the daily verification of the vault', () => {
       const verifying = (await checks(service))[0];
       expect(verifying?.status).toBe('running');
       for (let i = 0; i < 400 && held === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      // It reads under a shared lock, as a backup does: a prune elsewhere neither runs under it nor starts.
+      const locks = () => readdirSync(join(root, 'vault', 'locks')).length;
+      expect(locks()).toBe(1);
       // "Sync now" while it reads: the sync runs, the verification stops and says why.
       const sync = await syncAndWait(service);
       expect(sync.status).toBe('done');
       const stopped = await waitForJob(service, verifying?.id as string, 10);
       expect(stopped).toMatchObject({ status: 'cancelled', error: { message: expect.stringMatching(/^The daily verification stopped for a sync, which goes first/) } });
+      expect(locks()).toBe(0);
       expect((await service.handlers['status.get']({})).verification).toBeUndefined();
       // Not again within the hour; after it, the same part.
       now += 30 * 60_000;
