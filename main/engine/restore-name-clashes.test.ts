@@ -98,5 +98,9 @@ describe('names a case-insensitive file system takes for one', () => {
     expect(await nameIn('/t', { name: NFD, type: 'file' }, `x/${NFD}`)).toBe(NFD);
     expect(conflictName('.env', 'case', 1, false)).toBe('.env (case conflict)');
     expect(conflictName('v1.2', 'case', 3, true)).toBe('v1.2 (case conflict 3)');
+    // Never longer than a file system holds (255 bytes), whole characters kept.
+    const long = conflictName(`${'é'.repeat(120)}x.jsonl`, 'case', 1, false);
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(255);
+    expect(long).toMatch(/^é+ \(case conflict\)\.jsonl$/);
   });
 });

@@ -28,11 +28,22 @@ function foldedKey(name: string, folding: NameFolding): string {
 /** What makes two names one: their case, their Unicode form, or nothing (a name mapped for Windows equal to another, see restoredName). */
 export type ConflictKind = 'case' | 'Unicode' | 'name';
 
-/** `README.md` → `README (case conflict).md`; a folder or a name without an extension gets it at its end. */
+/** The longest name (in UTF-8 bytes) the file systems a restore writes to hold. */
+const NAME_MAX = 255;
+
+/**
+ * `README.md` → `README (case conflict).md`; a folder or a name without an extension gets it at
+ * its end. A name that would be longer than a file system holds loses characters from its stem.
+ */
 export function conflictName(name: string, why: ConflictKind, n: number, isDir: boolean): string {
   const tag = ` (${why} conflict${n > 1 ? ` ${n}` : ''})`;
   const dot = isDir ? -1 : name.lastIndexOf('.');
-  return dot > 0 ? `${name.slice(0, dot)}${tag}${name.slice(dot)}` : `${name}${tag}`;
+  const ext = dot > 0 ? name.slice(dot) : '';
+  let stem = dot > 0 ? name.slice(0, dot) : name;
+  const room = NAME_MAX - Buffer.byteLength(tag + ext);
+  // Whole characters only: a code point cut in half is not a name.
+  while (Buffer.byteLength(stem) > room && stem.length > 0) stem = [...stem].slice(0, -1).join('');
+  return `${stem}${tag}${ext}`;
 }
 
 const exists = (path: string) => lstat(path).then(() => true, () => false);
