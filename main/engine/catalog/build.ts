@@ -15,7 +15,7 @@ import type { CatalogPage } from './catalog-tree.ts';
 import { canonicalEntry, sessionDigest } from './entry.ts';
 import type { CatalogEntry } from './entry.ts';
 import { readHere, readOrResume } from './prefetch.ts';
-import { withCursorProjects } from './project-folders.ts';
+import { withFolderProjects } from './project-folders.ts';
 import type { CatalogPrefetch } from './prefetch.ts';
 import { itemText } from './read.ts';
 import type { FileSessions } from './read.ts';
@@ -214,7 +214,7 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   }
   await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, options, input.onRead);
   stats.sessions = entries.length;
-  const { root, pages } = await writeCatalog(withCursorProjects(entries), { data: input.storeData, tree: input.storeTree });
+  const { root, pages } = await writeCatalog(withFolderProjects(entries), { data: input.storeData, tree: input.storeTree });
   // The snapshot's file maps answer "is it still there" as they are (a Set of every file of a
   // source was most of this step's time in a 10,000-session next backup).
   const none: ReadonlySet<string> = new Set();

@@ -98,17 +98,20 @@ function cursorByPrefix(mappings: readonly PathMapping[]): FolderPlan {
 
 /**
  * Cursor's CLI chats and agent transcripts name their project only by its folder: the MD5 of the
- * project's path (`chats/<md5>/…`) or its slug (`projects/<slug>/…`). Where the device has
- * another session in that project (Cursor's editor, whose workspace.json names it, Claude Code,
- * Codex, …), the entries of the same device name it: those without a project get it, when exactly
- * one known project has that hash or slug. The rest are returned as they are.
+ * project's path (`chats/<md5>/…`) or its slug (`projects/<slug>/…`); so does Gemini CLI before
+ * its project registry (`tmp/<SHA-256>/…`, no `.project_root`). Where the device has another
+ * session in that project (Cursor's editor, whose workspace.json names it, Claude Code, Codex, …),
+ * the entries of the same device name it: those without a project get it, when exactly one known
+ * project has that hash or slug. The rest are returned as they are.
  */
-export function withCursorProjects(entries: readonly CatalogEntry[]): CatalogEntry[] {
+export function withFolderProjects(entries: readonly CatalogEntry[]): CatalogEntry[] {
+  const bySha = new Map<string, string>();
   const byHash = new Map<string, string>();
   const bySlug = new Map<string, string | null>();
   for (const e of entries) {
     if (!e.project) continue;
     byHash.set(md5(e.project), e.project);
+    bySha.set(sha256(e.project), e.project);
     const slug = cursorSlug(e.project);
     const seen = bySlug.get(slug);
     // Two projects with one slug (`/a/b-c`, `/a/b/c`): neither is the transcripts' for sure.
@@ -116,9 +119,14 @@ export function withCursorProjects(entries: readonly CatalogEntry[]): CatalogEnt
     else if (seen !== e.project) bySlug.set(slug, null);
   }
   return entries.map((e) => {
-    if (e.project || (e.format !== 'cursor-cli' && e.format !== 'cursor-transcript')) return e;
+    if (e.project) return e;
     const [top, folder] = e.path.split('/');
-    const project = e.format === 'cursor-cli' && top === 'chats' && folder ? byHash.get(folder) : e.format === 'cursor-transcript' && top === 'projects' && folder ? bySlug.get(folder) : undefined;
+    if (!folder) return e;
+    const project =
+      e.format === 'cursor-cli' && top === 'chats' ? byHash.get(folder)
+      : e.format === 'cursor-transcript' && top === 'projects' ? bySlug.get(folder)
+      : (e.format === 'gemini-json' || e.format === 'gemini-jsonl') && top === 'tmp' ? bySha.get(folder)
+      : undefined;
     return project ? canonicalEntry({ ...e, project }) : e;
   });
 }

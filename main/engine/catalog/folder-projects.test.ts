@@ -12,28 +12,30 @@ import { ADAPTERS, toBackupSources } from '../agents/index.ts';
 import { runBackup } from '../operations.ts';
 import { MemoryBlobStore } from '../storage/index.ts';
 import type { CatalogEntry } from './entry.ts';
-import { withCursorProjects } from './project-folders.ts';
+import { withFolderProjects } from './project-folders.ts';
 import { SessionDb } from './session-db.ts';
 
 afterAll(() => removeTempDirs());
 
 const samples = realAgentsHome();
-if (!samples) process.stderr.write(`[catalog/cursor-projects] ${REAL_AGENTS_MISSING}\n`);
+if (!samples) process.stderr.write(`[catalog/folder-projects] ${REAL_AGENTS_MISSING}\n`);
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const entry = (e: Partial<CatalogEntry> & Pick<CatalogEntry, 'format' | 'path'>): CatalogEntry => ({ agent: 'cursor', id: e.path, root: 'cursor', files: [e.path], messages: 1, toolCalls: 0, bytes: 1, digest: 'd', ...e });
 
 describe("Cursor sessions' projects", () => {
   it('are the known project whose MD5 or slug names their folder, and none where two projects share a slug', () => {
     const known = [entry({ agent: 'claude-code', format: 'claude-code', path: 'p/a.jsonl', project: '/home/u/app' }), entry({ format: 'cursor-composer', path: 'ws', project: '/home/u/a-b' }), entry({ format: 'cursor-chat', path: 'ws2', project: '/home/u/a/b' })];
-    const out = withCursorProjects([
+    const out = withFolderProjects([
       ...known,
       entry({ format: 'cursor-cli', path: `chats/${md5('/home/u/app')}/c1/store.db` }),
       entry({ format: 'cursor-cli', path: `chats/${md5('/elsewhere')}/c2/store.db` }),
       entry({ format: 'cursor-transcript', path: 'projects/home-u-app/agent-transcripts/t1/t1.jsonl' }),
       entry({ format: 'cursor-transcript', path: 'projects/home-u-a-b/agent-transcripts/t2/t2.jsonl' }),
       entry({ format: 'cursor-cli', path: `chats/${md5('/x')}/c3/store.db`, project: '/kept' }),
+      entry({ agent: 'gemini-cli', format: 'gemini-json', path: `tmp/${sha256('/home/u/app')}/chats/session-1.json` }),
     ]);
-    expect(out.slice(3).map((e) => e.project)).toEqual(['/home/u/app', undefined, '/home/u/app', undefined, '/kept']);
+    expect(out.slice(3).map((e) => e.project)).toEqual(['/home/u/app', undefined, '/home/u/app', undefined, '/kept', '/home/u/app']);
     expect(out.slice(0, 3)).toEqual(known);
   });
 
