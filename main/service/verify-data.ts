@@ -54,7 +54,9 @@ export function verificationDue(ctx: ServiceContext, repo: Repository): boolean 
   if (!ctx.settings().verifyData || ctx.paused() || ctx.jobs.pending('check')) return false;
   const tried = JSON.parse(repo.db.getMeta(LAST_TRY) ?? 'null') as { at: number; ok: boolean } | null;
   if (!tried) return true;
-  return ctx.now() - tried.at >= (tried.ok ? DUE_AFTER_MS : RETRY_AFTER_MS);
+  const since = ctx.now() - tried.at;
+  // A clock set back (it was ahead when the last one ran) must not put the next off until then.
+  return since < 0 || since >= (tried.ok ? DUE_AFTER_MS : RETRY_AFTER_MS);
 }
 
 /** Queues the day's verification of the next part; its report is kept like a check's (vault.checkReport, repair). */
