@@ -47,7 +47,7 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     const result = await executeRestore(repo, request, plan, { ctx, onProgress: (p) => out.progress(p) });
     out.endProgress();
     for (const note of restoredNotes(plan, result)) out.info(note);
-    out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, unchanged: result.unchanged, ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
+    out.result({ snapshot: snap.id, device: snap.device, places: result.places, files: result.files, bytes: result.bytes, unchanged: result.unchanged, ...(result.renamed.length > 0 ? { renamed: result.renamed } : {}), ...(result.safetySnapshotId ? { safetySnapshot: result.safetySnapshotId } : {}), durationMs: Date.now() - started }, () =>
       [
         ...(result.safetySnapshotId && result.overwritten > 0 ? [`The ${result.overwritten} file(s) it replaced are kept in safety snapshot ${result.safetySnapshotId.slice(0, 8)}.`] : []),
         // Only the places it wrote into: a line per agent folder of the snapshot read as work done there.
