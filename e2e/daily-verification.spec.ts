@@ -64,6 +64,7 @@ test('damage the daily verification found is on the Overview, and leads to the r
   await page.keyboard.press('Enter');
   const repair = page.getByTestId('repair');
   await expect(repair).toContainText('A blob the index lists is damaged in its pack');
+  await expect(page.locator('#settings-vault')).toContainText(/The daily verification of .+, part \d+ of 30: 1 snapshot, /);
   await expect(page.getByTestId('last-verification')).toContainText(/problem found\./);
   await expect(page.locator('#settings-vault')).toBeInViewport();
   await repair.scrollIntoViewIfNeeded();

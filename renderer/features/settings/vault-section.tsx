@@ -40,6 +40,10 @@ export function VaultSection() {
   const damagedIndex = (report?.damaged ?? []).filter((d) => d.kind === 'index').length;
   const damagedBlobs = report?.damagedBlobs?.length ?? 0;
   const cost = stats ? estimateMonthlyCost(stats.provider, stats.storedBytes) : undefined;
+  const verification = useStatus((s) => s.status?.verification);
+  const reportJobId = useSettings((s) => s.checkReportJobId);
+  // The report shown is the daily verification's (Review and repair…, Show what it found): said so.
+  const fromVerification = verification && reportJobId === verification.jobId ? verification : undefined;
 
   return (
     <SettingsSection id="vault" title="Vault" description="Where your encrypted snapshots live, and keeping the vault tidy and healthy.">
@@ -84,6 +88,7 @@ export function VaultSection() {
         {checkError && <ErrorNotice error={checkError} compact />}
         {report && (
           <Notice tone={report.ok ? 'success' : 'danger'} title={report.ok ? 'The vault is healthy' : `${formatCount(report.problems.length, 'problem')} found`}>
+            {fromVerification && `The daily verification of ${formatDateTime(fromVerification.at)}, part ${fromVerification.part} of ${fromVerification.of}: `}
             {formatCount(report.snapshots, 'snapshot')}, {formatCount(report.packs, 'pack')} and {formatCount(report.blobs, 'blob')} checked{report.bytesRead > 0 ? `, ${formatBytes(report.bytesRead)} read` : ''}.
             {(missing > 0 || lostTrees > 0 || damagedIndex > 0 || damagedBlobs > 0) && (
               <div className="repair" data-testid="repair">
