@@ -202,8 +202,9 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
       // A folder whose listing is damaged is left to the restore, which makes it empty and names it.
       for await (const { path, entry } of reader.walk(selection, () => undefined)) {
         const up = path.slice(0, Math.max(0, path.lastIndexOf('/')));
-        const name = path === '' ? '' : await nameIn(landsIn.get(up) ?? step.target, entry, path);
-        const dest = path === '' ? step.target : join(landsIn.get(up) ?? step.target, name);
+        const dir = landsIn.get(up) ?? step.target;
+        const name = path === '' ? '' : await nameIn(dir, entry, path);
+        const dest = path === '' ? step.target : join(dir, name);
         if (entry.type === 'dir') landsIn.set(path, dest);
         if (path !== '' && name !== entry.name) renamed.push({ path, dest });
         const above = exact.get(up);

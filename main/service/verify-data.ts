@@ -19,7 +19,7 @@ export const VERIFY_PARTS = 30;
 const DUE_AFTER_MS = 20 * 3600_000;
 /** After one that failed (the vault unreachable, cancelled): tried again this long after. */
 const RETRY_AFTER_MS = 3600_000;
-/** Problems kept in the history with the report (the Overview shows the first). */
+/** Problems kept in the history's record of a verification (the Overview shows the first); the whole report is kept apart. */
 const PROBLEMS_KEPT = 20;
 
 const NEXT_PART = 'verify.next-part';

@@ -171,9 +171,14 @@ export async function restore(options: RestoreOptions): Promise<RestoreResult> {
   reporter.phase('done');
   // The files whose data is damaged in the vault were left out; everything else is in place.
   result.damaged = [...sel.damagedDirs, ...sel.files.filter((f) => f.damaged).map((f) => f.dest)];
-  // Named only where this restore wrote: what was already in place (or kept) under its name is not news.
-  const written = [...sel.files.filter((f) => !f.damaged), ...sel.links].map((f) => f.dest);
-  result.renamed = result.renamed.filter((r) => written.some((w) => w === r.dest || w.startsWith(`${r.dest}${sep}`)));
+  // Named only where this restore wrote: what was already in place (or kept) under its name is not
+  // news. What it wrote, and every folder above it (one pass, not one per renamed entry).
+  const written = new Set<string>();
+  for (const f of [...sel.files.filter((x) => !x.damaged), ...sel.links]) {
+    written.add(f.dest);
+    for (let d = dirname(f.dest); d.length > target.length && !written.has(d); d = dirname(d)) written.add(d);
+  }
+  result.renamed = result.renamed.filter((r) => written.has(r.dest));
   return result;
 }
 
