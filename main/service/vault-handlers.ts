@@ -5,7 +5,7 @@ import { formatBytes, formatCount } from '../../shared/format.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { forget } from '../engine/operations.ts';
-import { checkVault, keys, prune, repairChangedAnything, repairIndex } from '../engine/vault/index.ts';
+import { checkVaultLocked, keys, prune, repairChangedAnything, repairIndex } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
 import { keepCheckReport } from './service-context.ts';
@@ -43,8 +43,8 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       // A job like backup and restore: the request returns at once, progress is pushed, and the
       // report is fetched with vault.checkReport once the job is done.
       const r = ctx.requireRepo();
-      const { job } = ctx.jobs.start('check', async (progress) => {
-        const report = await checkVault(r.vault, r.codec, { readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
+      const { job } = ctx.jobs.start('check', async (progress, signal) => {
+        const report = await checkVaultLocked(r.vault.withSignal(signal), r.codec, { device: r.device.id, deviceName: r.device.name, readData, onProgress: (d, t, phase) => progress({ phase: `checking ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }) });
         keepCheckReport(ctx.state, job.id, report);
         return report.ok ? 'The vault is healthy.' : `${report.problems.length} problem(s) found.`;
       });

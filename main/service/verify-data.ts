@@ -8,7 +8,7 @@
 import { CairnError } from '../../shared/errors.ts';
 import type { CheckReport, Verification } from '../../shared/models.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
-import { checkVault, withLock } from '../engine/vault/index.ts';
+import { checkVaultLocked } from '../engine/vault/index.ts';
 import type { Repository } from '../engine/repository.ts';
 import { keepCheckReport } from './service-context.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -66,16 +66,14 @@ export function startVerification(ctx: ServiceContext, repo: Repository): { jobI
     let report: CheckReport;
     try {
       if (signal.aborted) throw new CairnError('cancelled', STOPPED);
-      // A shared lock, as a backup takes: a prune on another device (exclusive) neither runs
-      // under it — deleting packs it has listed, which it would take for lost — nor lets it start.
-      const vault = repo.vault.withSignal(signal);
-      report = await withLock(vault, { exclusive: false, operation: 'check', device: repo.device.id, deviceName: repo.device.name }, () =>
-        checkVault(vault, repo.codec, {
-          readData: true,
-          readDataSubset: { part, of: VERIFY_PARTS },
-          onProgress: (d, t, phase) => progress({ phase: `verifying ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }),
-        }),
-      );
+      // Under a shared lock, as a backup takes one: a prune elsewhere neither runs under it nor starts.
+      report = await checkVaultLocked(repo.vault.withSignal(signal), repo.codec, {
+        device: repo.device.id,
+        deviceName: repo.device.name,
+        readData: true,
+        readDataSubset: { part, of: VERIFY_PARTS },
+        onProgress: (d, t, phase) => progress({ phase: `verifying ${phase}`, filesDone: d, filesTotal: t, bytesDone: 0, uploadedBytes: 0 }),
+      });
     } catch (error) {
       repo.db.setMeta(LAST_TRY, JSON.stringify({ at: ctx.now(), ok: false }));
       throw signal.aborted ? new CairnError('cancelled', STOPPED, { cause: error }) : error;

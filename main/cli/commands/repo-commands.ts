@@ -10,7 +10,7 @@ import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, through
 import { summarise } from '../../service/views.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
-import { checkVault, repairChangedAnything, repairIndex } from '../../engine/vault/index.ts';
+import { checkVaultLocked, repairChangedAnything, repairIndex } from '../../engine/vault/index.ts';
 import type { RepairResult } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -289,7 +289,9 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
   const subset = opts.readDataSubset === undefined ? undefined : parseSubset(opts.readDataSubset);
   const readData = opts.readData === true || subset !== undefined;
   await withRepository(opts, async (repo) => {
-    const report = await checkVault(repo.vault, repo.codec, {
+    const report = await checkVaultLocked(repo.vault, repo.codec, {
+      device: repo.device.id,
+      deviceName: repo.device.name,
       readData,
       ...(subset ? { readDataSubset: subset } : {}),
       onProgress: (done, total, phase) => out.progress({ phase: `checking ${phase}`, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }),

@@ -18,6 +18,7 @@ import { decodeTree, parseDeviceRecord, parseLockRecord } from './records.ts';
 import type { SnapshotRecord } from './records.ts';
 import type { Vault } from './vault.ts';
 import { mapLimit } from '../concurrency.ts';
+import { acquireLock, type HeldLock } from './locks.ts';
 
 export interface CheckOptions {
   readData?: boolean;
@@ -37,6 +38,38 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 
 /** A vanished object (deleted between list and get: a released lock, a pruned index) is no damage. */
 const isNotFound = (error: unknown): boolean => error instanceof CairnError && error.code === 'not_found';
+
+export interface LockedCheckOptions extends CheckOptions {
+  device: string;
+  deviceName?: string;
+}
+
+/** Said with the problems of a check that could not take a lock. */
+export const UNLOCKED_CHECK_NOTE =
+  "This check ran without a lock: the vault is read-only to this device. A prune on another device running meanwhile deletes packs and writes an index this check may have read halfway, which shows as missing data: run the check again to confirm these problems.";
+
+/**
+ * A check under a shared lock, as a backup takes one: a prune elsewhere (exclusive) neither runs
+ * under it — deleting packs it listed, or writing an index naming packs it didn't list, all of
+ * which it would report as missing — nor starts until it is done; a running prune makes it fail
+ * with the vault's "in use" error. A vault this device may only read (read-only credentials or
+ * mount) is checked without a lock, and problems found then carry UNLOCKED_CHECK_NOTE.
+ */
+export async function checkVaultLocked(vault: Vault, codec: BlobCodec, options: LockedCheckOptions): Promise<CheckReport> {
+  let lock: HeldLock | undefined;
+  try {
+    lock = await acquireLock(vault, { exclusive: false, operation: 'check', device: options.device, ...(options.deviceName ? { deviceName: options.deviceName } : {}) });
+  } catch (error) {
+    if (!(error instanceof CairnError && error.code === 'access_denied')) throw error;
+  }
+  try {
+    const report = await checkVault(vault, codec, options);
+    if (!lock && !report.ok) report.warnings?.push(UNLOCKED_CHECK_NOTE);
+    return report;
+  } finally {
+    await lock?.release().catch(() => undefined);
+  }
+}
 
 /** What every pass shares: the vault, the report being filled, and how damage is recorded. */
 interface CheckContext {

@@ -14,8 +14,8 @@ export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, Expect
 export { plainLength } from './codec.ts';
 export { TreeReader } from './tree-reader.ts';
 export type { ResolvedEntry } from './tree-reader.ts';
-export { checkVault } from './check.ts';
-export type { CheckOptions } from './check.ts';
+export { checkVault, checkVaultLocked, UNLOCKED_CHECK_NOTE } from './check.ts';
+export type { CheckOptions, LockedCheckOptions } from './check.ts';
 export { applyRetention } from './retention.ts';
 export type { RetentionDecision, RetentionInput } from './retention.ts';
 export { markedBlobs, prune, readPackRuns } from './prune.ts';
