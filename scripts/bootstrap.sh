@@ -19,6 +19,7 @@ APT_PACKAGES=(
   libsecret-1-dev gnome-keyring dbus dbus-x11                             # keytar + Secret Service
   chromium xvfb                                                           # UI end-to-end tests
   restic rclone zstd sqlite3                                              # benchmark peers and tools
+  python3-fusepy fuse3                                                    # a Mac-like case-folding disk for tests
 )
 # CI also tests against Ceph's RADOS Gateway, a second S3 implementation (~56 packages: only in
 # CI; elsewhere its test skips, or runs against one started with testing/ceph-rgw.sh).

@@ -20,6 +20,7 @@ import { applyRetention } from './vault/index.ts';
 import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, refreshSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
 import type { OnDamaged, SnapshotRecord } from './vault/index.ts';
+import type { NameFolding } from './restore/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
 
 export interface BackupSourcesOptions {
@@ -163,6 +164,8 @@ export interface SyncOptions {
   onDamaged?: OnDamaged;
   onChange?: (c: SyncChange) => void;
   signal?: AbortSignal;
+  /** See PullOptions.nameFolding (tests). */
+  nameFolding?: NameFolding;
 }
 
 /** Back up, then pull the other devices' sessions. */
@@ -176,7 +179,7 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.
   const pullSources = await toBackupSources(ADAPTERS, ctx, options.agents ?? AGENT_IDS, { keepMissing: true });
-  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, folders: await catalogFolders(repo, options.mappings ?? []), now: repo.now, onChange: options.onChange });
+  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, folders: await catalogFolders(repo, options.mappings ?? []), now: repo.now, onChange: options.onChange, ...(options.nameFolding ? { nameFolding: options.nameFolding } : {}) });
   return { backup: backed, pull: pulled };
 }
 

@@ -3,5 +3,5 @@ export { damagedFilesError, deniedFilesError, restore } from './restore.ts';
 export type { RestoreOptions, RestoreResult } from './restore.ts';
 export { ContentComparisons } from './same-content.ts';
 export type { StoredForm } from './same-content.ts';
-export { conflictName, probeNameFolding, restoreNamer } from './name-clashes.ts';
+export { conflictName, NameClashes, probeNameFolding, restoreNamer } from './name-clashes.ts';
 export type { NameFolding } from './name-clashes.ts';

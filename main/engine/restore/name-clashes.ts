@@ -4,7 +4,7 @@
 // its own (`README (case conflict).md`, as Dropbox names them) and reports it (RestoreResult.renamed).
 
 import { randomBytes } from 'node:crypto';
-import { lstat, rm, writeFile } from 'node:fs/promises';
+import { lstat, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { TreeEntry } from '../vault/index.ts';
 import { restoredName } from './path-safety.ts';
@@ -55,7 +55,8 @@ const exists = (path: string) => lstat(path).then(() => true, () => false);
  */
 export async function probeNameFolding(target: string, platform: NodeJS.Platform = process.platform): Promise<NameFolding> {
   let dir = target;
-  while (!(await lstat(dir).then((s) => s.isDirectory(), () => false))) {
+  // Followed: a folder reached through a symlink (a dotfile folder kept on another disk) is on that disk.
+  while (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
     const parent = dirname(dir);
     if (parent === dir) break;
     dir = parent;
@@ -118,6 +119,30 @@ export class NameClashes {
     if (!list) this.placed.set(key, [{ name: chosen, where }]);
     else if (!list.some((o) => o.where === where)) list.push({ name: chosen, where });
     return chosen;
+  }
+
+  /**
+   * For a sync, which can't give a file a name of its own (the agent would not find it, and the
+   * next backup would carry it to every device): the earlier entry whose place here `name` in
+   * `dir` is, by the file system's folding — then this one is not placed — or undefined.
+   * Entries with the very same name (two of another device's folders mapped to one here) are not
+   * a clash: they share the place, as before.
+   */
+  async claim(dir: string, name: string, where: string): Promise<{ name: string; where: string } | undefined> {
+    const key = `${dir}\0${looseKey(name)}`;
+    const list = this.placed.get(key);
+    if (!list) {
+      this.placed.set(key, [{ name, where }]);
+      return undefined;
+    }
+    const others = list.filter((o) => o.where !== where && o.name !== name);
+    if (others.length > 0) {
+      const folding = await (this.folding ??= this.probe());
+      const earlier = others.find((o) => foldedKey(o.name, folding) === foldedKey(name, folding));
+      if (earlier) return earlier;
+    }
+    if (!list.some((o) => o.where === where)) list.push({ name, where });
+    return undefined;
   }
 }
 

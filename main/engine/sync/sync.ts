@@ -24,6 +24,7 @@ import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
 import { mapRelativePath } from './path-mapping.ts';
 import { makeDirs } from '../make-dirs.ts';
+import { NameClashes, probeNameFolding, type NameFolding } from '../restore/index.ts';
 import { dropReplacedLogs, hasPendingLog } from '../sqlite-logs.ts';
 
 export type SyncAction = 'pulled' | 'fast-forward' | 'merged' | 'conflict' | 'kept-deleted' | 'skipped-busy';
@@ -58,6 +59,8 @@ export interface PullOptions {
   folders?: (snap: SnapshotRecord, label: string, localRoot: string) => Promise<(rel: string) => string>;
   now?: () => number;
   onChange?: (change: SyncChange) => void;
+  /** How the file system here compares names (tests); by default probed where a clash is possible. */
+  nameFolding?: NameFolding;
 }
 
 export const CONFLICT_MARK = CONFLICT_MARKS.pending;
@@ -216,12 +219,15 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
   if (!rootEntry || rootEntry.entry.type !== 'dir') return;
   const rawDirs: string[] = [];
   const folder = (await ctx.options.folders?.(snap, label, local.path)) ?? ((rel: string) => rel);
+  const root: RootContext = { snap, label, local, m, folder, clashes: new NameClashes(async () => ctx.options.nameFolding ?? (await probeNameFolding(local.path))), clashed: [] };
   for await (const item of ctx.reader.walk({ path: '', entry: rootEntry.entry })) {
     if (!item.path) continue;
+    // Inside a folder of theirs left out for its name (named once, in its own warning).
+    if (root.clashed.some((d) => item.path.startsWith(`${d}/`))) continue;
     const rawName = item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`));
     if (rawName && item.entry.type === 'dir') rawDirs.push(item.path);
     // A file of theirs damaged in the vault: nothing is written for it, the other files are pulled.
-    await pullEntry(ctx, { snap, label, local, m, folder }, item.path, item.entry, rawName).catch((error: unknown) => damaged(ctx, snap, `${label}/${item.path}`, error));
+    await pullEntry(ctx, root, item.path, item.entry, rawName).catch((error: unknown) => damaged(ctx, snap, `${label}/${item.path}`, error));
   }
 }
 
@@ -264,6 +270,10 @@ interface RootContext {
   m: Matchers;
   /** This machine's name for a path's project-named folder. */
   folder: (rel: string) => string;
+  /** The names placed here, by folder: two of theirs this file system takes for one are not both pulled. */
+  clashes: NameClashes;
+  /** Their folders left out for that: what is inside them is left out too. */
+  clashed: string[];
 }
 
 /** Gathers the facts `decideSync` asks for, then carries out its decision. */
@@ -271,6 +281,21 @@ async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string,
   const { snap, local, m } = root;
   const rel = mapRelativePath(root.folder(remoteRel), ctx.options.mappings ?? []);
   const path = join(local.path, ...rel.split('/'));
+  // Another device's `App` and `app` (or `café` composed and decomposed) are two folders there and
+  // one here, on a Mac's or Windows' disk: the second's files would land in the first, its files
+  // of the same name taken for conflicting edits and the next backup carrying the mix back. Only
+  // the first is pulled; the other is named, once, for a restore into a folder of one's choice.
+  const earlier = await root.clashes.claim(dirname(path), basename(path), remoteRel);
+  if (earlier) {
+    if (entry.type === 'dir') root.clashed.push(remoteRel);
+    const differs = earlier.name.normalize('NFC') === basename(path).normalize('NFC') ? 'its Unicode form' : 'case';
+    (ctx.result.skipped ??= []).push({
+      path: `${root.label}/${remoteRel}`,
+      device: snap.deviceName,
+      why: `its name differs only in ${differs} from ${earlier.name}, which is pulled, and the file system here takes the two for one name: it would have been written into ${earlier.name}. Nothing was written for it; 'cairn restore' puts it into a folder of your choice under a name of its own`,
+    });
+    return;
+  }
   const remoteHash = contentHash(entry.content ?? []);
   const facts: SyncFacts = {
     remote: { rel: remoteRel, type: entry.type, rawName, hash: remoteHash },
