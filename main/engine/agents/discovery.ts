@@ -313,13 +313,15 @@ export function scanFoldersOf(ctx: AgentContext): string[] {
 }
 
 /** Everything above, for one context. */
-export async function discover(ctx: AgentContext, products: readonly string[]): Promise<Pick<AgentContext, 'aiderRepos' | 'aiderHistoryFiles' | 'codexSqliteHome' | 'rooStoragePaths'>> {
+export async function discover(ctx: AgentContext, products: readonly string[]): Promise<Pick<AgentContext, 'aiderRepos' | 'aiderHistoryFiles' | 'codexSqliteHome' | 'rooStoragePaths' | 'knownProjects'>> {
   const ignored = ignoredBy(ctx.ignoredFolders ?? []);
-  const [scanned, named, sqliteHome, roo] = await Promise.all([
+  const projects = projectFoldersFromAgents(ctx);
+  const [scanned, named, sqliteHome, roo, knownProjects] = await Promise.all([
     findAiderRepos(scanFoldersOf(ctx), ctx.scanDepth, ctx.ignoredFolders ?? []),
-    projectFoldersFromAgents(ctx).then((folders) => aiderReposIn(folders, ctx.home, ignored)),
+    projects.then((folders) => aiderReposIn(folders, ctx.home, ignored)),
     codexSqliteHome(ctx),
     rooStoragePaths(ctx, products),
+    projects,
   ]);
   const repos = [...new Set([...(ctx.aiderRepos ?? []), ...scanned, ...named])].filter((r) => !ignored(resolve(r))).sort();
   const files = [...new Set([...(ctx.aiderHistoryFiles ?? []), ...(await aiderHistoryFiles(ctx, repos))])].filter((f) => !ignored(f)).sort();
@@ -328,6 +330,7 @@ export async function discover(ctx: AgentContext, products: readonly string[]): 
     aiderHistoryFiles: files,
     ...(ctx.codexSqliteHome ?? sqliteHome ? { codexSqliteHome: ctx.codexSqliteHome ?? sqliteHome } : {}),
     rooStoragePaths: [...new Set([...(ctx.rooStoragePaths ?? []), ...roo])].sort(),
+    knownProjects: [...new Set([...(ctx.knownProjects ?? []), ...knownProjects])].sort(),
   };
 }
 

@@ -52,7 +52,9 @@ export async function toBackupSources(
     for (const root of adapter.roots(prepared)) {
       if (root.optIn && !optIn.has(root.label)) continue;
       if (!options.keepMissing && !(await exists(root.path))) continue;
-      sources.push(rootToSource(adapter.id, root));
+      const source = rootToSource(adapter.id, root);
+      if (prepared.knownProjects?.length) source.projects = prepared.knownProjects;
+      sources.push(source);
     }
   }
   return sources;

@@ -40,6 +40,11 @@ export interface AgentContext {
   codexSqliteHome?: string;
   /** Roo Code's `roo-cline.customStoragePath` from the editors' settings. */
   rooStoragePaths?: readonly string[];
+  /**
+   * Project folders the agents here name (`projectFoldersFromAgents`: Claude Code's projects,
+   * Codex's and Gemini CLI's, the editors' workspaces), found by `prepareContext`.
+   */
+  knownProjects?: readonly string[];
   /** Set once `prepareContext` has read the disk. */
   prepared?: boolean;
 }
@@ -121,4 +126,10 @@ export interface AgentBackupSource extends BackupSource {
   syncable?: readonly string[];
   contentRules?: readonly ContentRule[];
   maxDepth?: number;
+  /**
+   * AgentContext.knownProjects: the catalog names by them the project of sessions kept in a
+   * folder named only by a hash or slug of its path (Cursor's CLI chats and transcripts, Gemini
+   * CLI's older folders) when no other session of the device is in it.
+   */
+  projects?: readonly string[];
 }

@@ -7,6 +7,7 @@
 import type { BlobId } from '../../../shared/ids.ts';
 import { turn } from '../concurrency.ts';
 import type { BackupSource, CatalogInput, CatalogReads } from '../backup/index.ts';
+import type { AgentBackupSource } from '../agents/index.ts';
 import type { FileCacheEntry } from '../state/index.ts';
 import { localFiles, readerFor, readerForFormat, streamItems } from '../sessions/index.ts';
 import type { SessionFiles, SessionFormat, SessionMeta, SessionReader, SessionRef } from '../sessions/index.ts';
@@ -214,7 +215,8 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
   }
   await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, options, input.onRead);
   stats.sessions = entries.length;
-  const { root, pages } = await writeCatalog(withFolderProjects(entries), { data: input.storeData, tree: input.storeTree });
+  const known = [...new Set(input.sources.flatMap((s) => (s as AgentBackupSource).projects ?? []))];
+  const { root, pages } = await writeCatalog(withFolderProjects(entries, known), { data: input.storeData, tree: input.storeTree });
   // The snapshot's file maps answer "is it still there" as they are (a Set of every file of a
   // source was most of this step's time in a 10,000-session next backup).
   const none: ReadonlySet<string> = new Set();

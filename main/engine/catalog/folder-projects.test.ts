@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { REAL_AGENTS_MISSING, realAgentsHome } from '../../../testing/real-agents.ts';
@@ -59,6 +60,33 @@ describe("Cursor sessions' projects", () => {
       expect(cursor.filter(([format]) => format === 'cursor-cli')).toEqual([['cursor-cli', 'main', project]]);
       expect(cursor.filter(([format]) => format === 'cursor-transcript').every(([, , p]) => p === project)).toBe(true);
       expect(cursor.filter(([format]) => format === 'cursor-transcript').length).toBeGreaterThan(0);
+    } finally {
+      await repo.close();
+    }
+  });
+
+  it.skipIf(!samples)('are the projects the agents here name without a session in them: Claude Code\'s ~/.claude.json, an editor\'s workspace', async () => {
+    const home = join(tempDir('cairn-cursor-known-'), 'home');
+    const app = join(home, 'src', 'app');
+    const shop = join(home, 'work', 'shop');
+    const chat = join(home, '.cursor', 'chats', md5(app), 'a1b2c3d4-e5f6-7890-abcd-ef1234567890');
+    mkdirSync(chat, { recursive: true });
+    copyFileSync(join(samples as string, '.cursor/chats/5f0c2b8e3a9d4e1f0a1b2c3d4e5f6a7b/a1b2c3d4-e5f6-7890-abcd-ef1234567890/store.db'), join(chat, 'store.db'));
+    const transcripts = join(home, '.cursor', 'projects', shop.replace(/[^a-zA-Z0-9]/g, '-').replace(/^-+/, ''), 'agent-transcripts');
+    cpSync(join(samples as string, '.cursor/projects/tmp/agent-transcripts/8e72ca80-0000-4000-8000-00000000c003'), join(transcripts, '8e72ca80-0000-4000-8000-00000000c003'), { recursive: true });
+    // Claude Code ran in ~/src/app once (no transcript kept); Cursor's editor opened ~/work/shop (no chat).
+    writeFileSync(join(home, '.claude.json'), JSON.stringify({ projects: { [app]: { allowedTools: [] } } }));
+    const workspace = join(home, '.config', 'Cursor', 'User', 'workspaceStorage', '0f0e0d0c');
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, 'workspace.json'), JSON.stringify({ folder: pathToFileURL(shop).href }));
+    const ctx = { home, platform: 'linux' as const, env: {} };
+    const { repo } = await initRepo(new MemoryBlobStore(), undefined, 'laptop');
+    try {
+      await runBackup(repo, { sources: await toBackupSources(ADAPTERS, ctx, ['cursor']), reason: 'manual' });
+      const rows = new SessionDb(repo.db.db).list().filter((r) => r.agent === 'cursor');
+      // Before: no project for either (no other session of the device was in it).
+      expect(rows.filter((r) => r.format === 'cursor-cli').map((r) => r.project)).toEqual([app]);
+      expect(rows.filter((r) => r.format === 'cursor-transcript').map((r) => r.project)).toEqual([shop]);
     } finally {
       await repo.close();
     }

@@ -101,22 +101,24 @@ function cursorByPrefix(mappings: readonly PathMapping[]): FolderPlan {
  * project's path (`chats/<md5>/…`) or its slug (`projects/<slug>/…`); so does Gemini CLI before
  * its project registry (`tmp/<SHA-256>/…`, no `.project_root`). Where the device has another
  * session in that project (Cursor's editor, whose workspace.json names it, Claude Code, Codex, …),
- * the entries of the same device name it: those without a project get it, when exactly one known
+ * or its agents name it without a session (`known`: Claude Code's `~/.claude.json` projects, an
+ * editor's workspace without a chat, …), those without a project get it, when exactly one known
  * project has that hash or slug. The rest are returned as they are.
  */
-export function withFolderProjects(entries: readonly CatalogEntry[]): CatalogEntry[] {
+export function withFolderProjects(entries: readonly CatalogEntry[], known: readonly string[] = []): CatalogEntry[] {
   const bySha = new Map<string, string>();
   const byHash = new Map<string, string>();
   const bySlug = new Map<string, string | null>();
-  for (const e of entries) {
-    if (!e.project) continue;
-    byHash.set(md5(e.project), e.project);
-    bySha.set(sha256(e.project), e.project);
-    const slug = cursorSlug(e.project);
+  const projects = new Set(known);
+  for (const e of entries) if (e.project) projects.add(e.project);
+  for (const project of projects) {
+    byHash.set(md5(project), project);
+    bySha.set(sha256(project), project);
+    const slug = cursorSlug(project);
     const seen = bySlug.get(slug);
     // Two projects with one slug (`/a/b-c`, `/a/b/c`): neither is the transcripts' for sure.
-    if (seen === undefined) bySlug.set(slug, e.project);
-    else if (seen !== e.project) bySlug.set(slug, null);
+    if (seen === undefined) bySlug.set(slug, project);
+    else if (seen !== project) bySlug.set(slug, null);
   }
   return entries.map((e) => {
     if (e.project) return e;
