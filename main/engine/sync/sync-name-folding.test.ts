@@ -24,6 +24,10 @@ describe('sync onto a file system that folds names', () => {
       mkdirSync(join(homeA, '.claude', 'projects', dir), { recursive: true });
       writeFileSync(join(homeA, '.claude', 'projects', dir, 's.jsonl'), line(dir));
     }
+    // Custom commands are backed up but not synced: a pair of them is no business of sync's.
+    mkdirSync(join(homeA, '.claude', 'commands'), { recursive: true });
+    writeFileSync(join(homeA, '.claude', 'commands', 'Review.md'), 'Review the diff.\n');
+    writeFileSync(join(homeA, '.claude', 'commands', 'review.md'), 'review it again\n');
     mkdirSync(join(homeB, '.claude', 'projects'), { recursive: true });
     const { repo: a } = await initRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), 'laptop');
     const b = await openRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), undefined, 'mac');

@@ -222,8 +222,15 @@ async function pullRoot(ctx: PullContext, snap: SnapshotRecord, label: string, l
   const root: RootContext = { snap, label, local, m, folder, clashes: new NameClashes(async () => ctx.options.nameFolding ?? (await probeNameFolding(local.path))), clashed: [] };
   for await (const item of ctx.reader.walk({ path: '', entry: rootEntry.entry })) {
     if (!item.path) continue;
-    // Inside a folder of theirs left out for its name (named once, in its own warning).
-    if (root.clashed.some((d) => item.path.startsWith(`${d}/`))) continue;
+    // Inside a folder of theirs left out for its name: named once, at its first file sync takes.
+    const inClashed = root.clashed.find((d) => item.path.startsWith(`${d.rel}/`));
+    if (inClashed) {
+      if (!inClashed.named && item.entry.type === 'file' && m.syncable(item.path)) {
+        inClashed.named = true;
+        nameClash(ctx, root, inClashed.rel, inClashed.name, inClashed.earlier);
+      }
+      continue;
+    }
     const rawName = item.entry.rawName !== undefined || rawDirs.some((d) => item.path.startsWith(`${d}/`));
     if (rawName && item.entry.type === 'dir') rawDirs.push(item.path);
     // A file of theirs damaged in the vault: nothing is written for it, the other files are pulled.
@@ -272,8 +279,18 @@ interface RootContext {
   folder: (rel: string) => string;
   /** The names placed here, by folder: two of theirs this file system takes for one are not both pulled. */
   clashes: NameClashes;
-  /** Their folders left out for that: what is inside them is left out too. */
-  clashed: string[];
+  /** Their folders left out for that (what is inside them is left out too), and what they clash with. */
+  clashed: { rel: string; name: string; earlier: string; named: boolean }[];
+}
+
+/** Lists one of their files or folders as not pulled: its name is another's on this file system. */
+function nameClash(ctx: PullContext, root: RootContext, remoteRel: string, name: string, earlier: string): void {
+  const differs = earlier.normalize('NFC') === name.normalize('NFC') ? 'its Unicode form' : 'case';
+  (ctx.result.skipped ??= []).push({
+    path: `${root.label}/${remoteRel}`,
+    device: root.snap.deviceName,
+    why: `its name differs only in ${differs} from ${earlier}, which is pulled, and the file system here takes the two for one name: it would have been written into ${earlier}. Nothing was written for it; 'cairn restore' puts it into a folder of your choice under a name of its own`,
+  });
 }
 
 /** Gathers the facts `decideSync` asks for, then carries out its decision. */
@@ -284,16 +301,14 @@ async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string,
   // Another device's `App` and `app` (or `café` composed and decomposed) are two folders there and
   // one here, on a Mac's or Windows' disk: the second's files would land in the first, its files
   // of the same name taken for conflicting edits and the next backup carrying the mix back. Only
-  // the first is pulled; the other is named, once, for a restore into a folder of one's choice.
-  const earlier = await root.clashes.claim(dirname(path), basename(path), remoteRel);
+  // the first is pulled; the other is named (a folder at its first file sync would take) for a
+  // restore into a folder of one's choice. Files sync leaves alone anyway claim no place.
+  const name = basename(path);
+  const placed = entry.type === 'dir' || (entry.type === 'file' && m.syncable(remoteRel) && !rawName && !name.includes(CONFLICT_MARKS.pending));
+  const earlier = placed ? await root.clashes.claim(dirname(path), name, remoteRel) : undefined;
   if (earlier) {
-    if (entry.type === 'dir') root.clashed.push(remoteRel);
-    const differs = earlier.name.normalize('NFC') === basename(path).normalize('NFC') ? 'its Unicode form' : 'case';
-    (ctx.result.skipped ??= []).push({
-      path: `${root.label}/${remoteRel}`,
-      device: snap.deviceName,
-      why: `its name differs only in ${differs} from ${earlier.name}, which is pulled, and the file system here takes the two for one name: it would have been written into ${earlier.name}. Nothing was written for it; 'cairn restore' puts it into a folder of your choice under a name of its own`,
-    });
+    if (entry.type === 'dir') root.clashed.push({ rel: remoteRel, name, earlier: earlier.name, named: false });
+    else nameClash(ctx, root, remoteRel, name, earlier.name);
     return;
   }
   const remoteHash = contentHash(entry.content ?? []);
