@@ -107,6 +107,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     excludes: options.excludes,
     force: options.force,
     offline: options.offline,
+    ...(repo.configReadAt === undefined ? {} : { vaultSeenAt: repo.configReadAt }),
     ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
     onProgress: options.onProgress,
     onWarning: options.onWarning,

@@ -81,6 +81,8 @@ export class Repository {
   historyUnknown = false;
   /** Why the vault was unreachable at open (with openedOffline). */
   offlineCause: CairnError | undefined;
+  /** When open read vault.json from the store (performance.now()): a backup right after needn't ask again that it is there. */
+  configReadAt: number | undefined;
   /** Whether this repository keeps a local key cache (RepositoryOptions.keyCache). */
   keyCache = true;
   private readonly platform: Platform;
@@ -170,6 +172,7 @@ export class Repository {
     if (header !== cached) headerCache.write(header);
     const repo = await Repository.fromVault(vault, { ...options, offline });
     repo.offlineCause = offlineCause;
+    if (!offline) repo.configReadAt = performance.now();
     return repo;
   }
 

@@ -110,6 +110,11 @@ export interface BackupOptions {
    */
   offline?: boolean;
   /**
+   * When this process last read vault.json from the store (performance.now(); Repository's
+   * configReadAt): within VAULT_SEEN_FRESH_MS the backup doesn't ask again whether it is there.
+   */
+  vaultSeenAt?: number;
+  /**
    * Runs once the new snapshot is saved, alongside the release of the lock (one round trip
    * instead of two): the callers update the device record here. Not run when nothing changed.
    */
@@ -177,6 +182,8 @@ interface LastSnapshot {
 }
 
 const LAST_SNAPSHOT_META = 'last_snapshot';
+/** How long a read of vault.json by this process counts as having seen the vault there. */
+const VAULT_SEEN_FRESH_MS = 10_000;
 /** When a backup last read its device's record to see whether another machine backs up as it. */
 const SHARED_DEVICE_CHECKED_META = 'shared_device_checked';
 const SHARED_DEVICE_CHECK_MS = 60 * 60 * 1000;
@@ -228,7 +235,9 @@ async function prepare(options: BackupOptions, now: () => number) {
   parentCheck?.catch(() => undefined); // handled where it is awaited; unneeded when files changed
   // The vault must still be there (asked alongside the index listing): a folder moved or whose
   // drive isn't connected lists as empty, and writing into it would make a headless vault there.
-  const present = options.offline ? undefined : vault.store.stat(keys.config);
+  // Not asked again moments after opening it read vault.json (a CLI run: one request less).
+  const seenJustNow = options.vaultSeenAt !== undefined && performance.now() - options.vaultSeenAt < VAULT_SEEN_FRESH_MS;
+  const present = options.offline || seenJustNow ? undefined : vault.store.stat(keys.config);
   present?.catch(() => undefined); // awaited below, after the listing
   // The index cache must be current before we decide which blobs are already stored.
   const indexAtStart = options.offline ? db.knownIndexIds() : await listIndexIds(vault);
