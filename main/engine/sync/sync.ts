@@ -259,7 +259,11 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
         ? `${where} is on a read-only file system; nothing was written for it. Make it writable and sync again`
         : e.code === 'ENAMETOOLONG'
           ? 'its place here is too long a path for this file system; nothing was written for it'
-          : undefined;
+          : e.code === 'ENOTDIR' || e.code === 'EEXIST'
+            ? `${await fileInTheWay(e.path ?? where)} is a file here, where ${snap.deviceName}'s snapshot has a folder; nothing was written for it. Move or rename that file and sync again`
+            : e.code === 'EISDIR'
+              ? `${(e as { dest?: string }).dest ?? where} is a folder here, where ${snap.deviceName}'s snapshot has a file; nothing was written for it. Move or rename that folder and sync again`
+              : undefined;
   if (here) {
     (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: here });
     return;
@@ -268,6 +272,17 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
   if (!(error instanceof IntegrityError) && !(await ctx.repo.vault.lostObject(error))) throw error;
   const what = error instanceof IntegrityError ? 'damaged' : 'missing or unreadable';
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is ${what} in the vault (${(error as Error).message.replace(/\.$/, '')}); nothing was written for it. Check the vault reading its data ('cairn check --read-data')` });
+}
+
+/** The file on the way to `path` that stands where a folder is needed (or `path` itself). */
+async function fileInTheWay(path: string): Promise<string> {
+  for (let at = path; ; ) {
+    const st = await lstat(at).catch(() => undefined);
+    if (st && !st.isDirectory()) return at;
+    const up = dirname(at);
+    if (up === at) return path;
+    at = up;
+  }
 }
 
 interface RootContext {
@@ -330,7 +345,11 @@ async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string,
     decision = decideSync(facts);
   }
   if (decision.do === 'need-contents') {
-    facts.contents = { mine: await readFile(path), theirs: await ctx.reader.readFile(entry) };
+    // A folder here where theirs is a file: its path said (fs.promises.readFile's error has none).
+    const mine = await readFile(path).catch((error: unknown) => {
+      throw Object.assign(error as Error, { path: (error as { path?: string }).path ?? path });
+    });
+    facts.contents = { mine, theirs: await ctx.reader.readFile(entry) };
     decision = decideSync(facts);
   }
   const expect = st ? { size: st.size, mtimeNs: st.mtimeNs } : undefined;
