@@ -1,9 +1,9 @@
-// Another device has a folder where this one has a file of the same name, or a file where this
-// one has a folder: that file is not pulled, the one in the way is named, and everything else is
+// Another device has a folder where this one has a file of the same name (or a link to a place
+// that is not there), or a file where this one has a folder: that file is not pulled, the one in the way is named, and everything else is
 // pulled. Before, the first such place stopped the whole pull ("… can't be used: part of this
 // path is a file, not a folder"), every sync after it, other agents' sessions included.
 
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
@@ -20,13 +20,15 @@ describe('sync where a file or folder here is in the way', () => {
     const vault = join(tempDir('cairn-inway-vault-'), 'v');
     const homeA = tempDir('cairn-inway-a-');
     const homeB = tempDir('cairn-inway-b-');
-    for (const project of ['-home-alice-blocked', '-home-alice-file-is-folder', '-home-alice-free']) {
+    for (const project of ['-home-alice-blocked', '-home-alice-dangling', '-home-alice-file-is-folder', '-home-alice-free']) {
       mkdirSync(join(homeA, '.claude', 'projects', project), { recursive: true });
       writeFileSync(join(homeA, '.claude', 'projects', project, 's.jsonl'), line(project));
     }
     const projectsB = join(homeB, '.claude', 'projects');
     mkdirSync(join(projectsB, '-home-alice-file-is-folder', 's.jsonl'), { recursive: true });
     writeFileSync(join(projectsB, '-home-alice-blocked'), 'a note saved under the project folder\'s name\n');
+    // A dotfiles link to a disk that is not mounted now.
+    symlinkSync('/nonexistent/unmounted-disk/app', join(projectsB, '-home-alice-dangling'));
     const { repo: a } = await initRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), 'laptop');
     const b = await openRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), undefined, 'desktop');
     try {
@@ -35,6 +37,7 @@ describe('sync where a file or folder here is in the way', () => {
       expect(readdirSync(join(projectsB, '-home-alice-free'))).toEqual(['s.jsonl']);
       expect(pull.skipped?.map((s) => [s.path, s.why])).toEqual([
         ['claude-code/config/projects/-home-alice-blocked/s.jsonl', `${join(projectsB, '-home-alice-blocked')} is a file here, where laptop's snapshot has a folder; nothing was written for it. Move or rename that file and sync again`],
+        ['claude-code/config/projects/-home-alice-dangling/s.jsonl', `${join(projectsB, '-home-alice-dangling')} is a link to /nonexistent/unmounted-disk/app, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`],
         ['claude-code/config/projects/-home-alice-file-is-folder/s.jsonl', `${join(projectsB, '-home-alice-file-is-folder', 's.jsonl')} is a folder here, where laptop's snapshot has a file; nothing was written for it. Move or rename that folder and sync again`],
       ]);
     } finally {

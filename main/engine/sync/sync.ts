@@ -7,7 +7,7 @@
 // the pull ran.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, rename, rm, utimes, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, rename, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { heldOpenError, openByOthers, openersOf } from '../open-files.ts';
 import picomatch from 'picomatch';
@@ -261,7 +261,9 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
           ? 'its place here is too long a path for this file system; nothing was written for it'
           : e.code === 'ENOTDIR' || e.code === 'EEXIST'
             ? `${await fileInTheWay(e.path ?? where)} is a file here, where ${snap.deviceName}'s snapshot has a folder; nothing was written for it. Move or rename that file and sync again`
-            : e.code === 'EISDIR'
+            : e.code === 'ENOENT' && e.path && (isCairnTemp(e.path) || e.syscall === 'mkdir')
+              ? await missingOnTheWay(e.path)
+              : e.code === 'EISDIR'
               ? `${(e as { dest?: string }).dest ?? where} is a folder here, where ${snap.deviceName}'s snapshot has a file; nothing was written for it. Move or rename that folder and sync again`
               : undefined;
   if (here) {
@@ -281,6 +283,23 @@ async function fileInTheWay(path: string): Promise<string> {
     if (st && !st.isDirectory()) return at;
     const up = dirname(at);
     if (up === at) return path;
+    at = up;
+  }
+}
+
+/**
+ * Why a folder on the way to `path` is missing though the pull made it: a link to a place that
+ * is not there (a dotfiles link to an unmounted disk), or a folder removed while the pull ran.
+ */
+async function missingOnTheWay(path: string): Promise<string> {
+  for (let at = dirname(path); ; ) {
+    const st = await lstat(at).catch(() => undefined);
+    if (st?.isSymbolicLink() && !(await stat(at).then(() => true, () => false))) {
+      const target = await readlink(at).catch(() => 'a place');
+      return `${at} is a link to ${target}, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`;
+    }
+    const up = dirname(at);
+    if (up === at) return `${dirname(path)} disappeared while the pull wrote into it; nothing was written for it. Sync again`;
     at = up;
   }
 }
