@@ -3,7 +3,7 @@
 // (not an empty snapshot); an adapter's root that vanished since it was listed is a warning.
 
 import { lstatSync, realpathSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readlink, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { CairnError, ConfigError, NotFoundError } from '../../../shared/errors.ts';
 import type { BackupWarningReason } from '../../../shared/models.ts';
@@ -49,7 +49,10 @@ export async function checkRoots(sources: readonly BackupSource[], onSkip: (path
         }
         const skipped = sourceFileErrorOf(source.path, error);
         if (!skipped) throw error;
-        onSkip(source.path, skipped.reason, skipped.message);
+        // A link to a place that is not there (a dotfiles link to a disk not mounted now): it did
+        // not vanish during the backup, as the message for ENOENT says.
+        const target = code === 'ENOENT' ? await readlink(source.path).catch(() => undefined) : undefined;
+        onSkip(source.path, skipped.reason, target === undefined ? skipped.message : `${source.path} is a link to ${target}, which is not there: it is left out of this backup. Make the link's target available (mount its disk), or remove the link.`);
         return undefined;
       }
       let real: string | undefined;

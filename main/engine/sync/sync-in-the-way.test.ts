@@ -40,6 +40,20 @@ describe('sync where a file or folder here is in the way', () => {
         ['claude-code/config/projects/-home-alice-dangling/s.jsonl', `${join(projectsB, '-home-alice-dangling')} is a link to /nonexistent/unmounted-disk/app, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`],
         ['claude-code/config/projects/-home-alice-file-is-folder/s.jsonl', `${join(projectsB, '-home-alice-file-is-folder', 's.jsonl')} is a folder here, where laptop's snapshot has a file; nothing was written for it. Move or rename that folder and sync again`],
       ]);
+      // A whole agent folder that is a link to a disk not mounted now: said for each file, and the
+      // sync goes on (before: the first file's error stopped it).
+      const homeC = tempDir('cairn-inway-c-');
+      symlinkSync('/nonexistent/unmounted-disk/claude', join(homeC, '.claude'));
+      const c = await openRepo(new LocalBlobStore(vault, { fsync: false }), tempDir(), undefined, 'studio');
+      try {
+        const warnings: string[] = [];
+        const { pull: onC } = await runSync(c, { ctx: fixtureContext(homeC, 'linux'), agents: ['claude-code'], mappings: [], onWarning: (w) => warnings.push(w.message) });
+        // The backup says the same of it (before: "… was deleted or moved before it could be read").
+        expect(warnings).toEqual([`${join(homeC, '.claude')} is a link to /nonexistent/unmounted-disk/claude, which is not there: it is left out of this backup. Make the link's target available (mount its disk), or remove the link.`]);
+        expect(new Set(onC.skipped?.map((s) => s.why))).toEqual(new Set([`${join(homeC, '.claude')} is a link to /nonexistent/unmounted-disk/claude, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`]));
+      } finally {
+        await c.close();
+      }
     } finally {
       await a.close();
       await b.close();

@@ -259,11 +259,9 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
         ? `${where} is on a read-only file system; nothing was written for it. Make it writable and sync again`
         : e.code === 'ENAMETOOLONG'
           ? 'its place here is too long a path for this file system; nothing was written for it'
-          : e.code === 'ENOTDIR' || e.code === 'EEXIST'
-            ? `${await fileInTheWay(e.path ?? where)} is a file here, where ${snap.deviceName}'s snapshot has a folder; nothing was written for it. Move or rename that file and sync again`
-            : e.code === 'ENOENT' && e.path && (isCairnTemp(e.path) || e.syscall === 'mkdir')
-              ? await missingOnTheWay(e.path)
-              : e.code === 'EISDIR'
+          : (e.code === 'ENOTDIR' || e.code === 'EEXIST' || (e.code === 'ENOENT' && (isCairnTemp(e.path ?? '') || e.syscall === 'mkdir'))) && e.path
+            ? await inTheWay(isCairnTemp(e.path) ? dirname(e.path) : e.path, snap.deviceName)
+            : e.code === 'EISDIR'
               ? `${(e as { dest?: string }).dest ?? where} is a folder here, where ${snap.deviceName}'s snapshot has a file; nothing was written for it. Move or rename that folder and sync again`
               : undefined;
   if (here) {
@@ -276,27 +274,20 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is ${what} in the vault (${(error as Error).message.replace(/\.$/, '')}); nothing was written for it. Check the vault reading its data ('cairn check --read-data')` });
 }
 
-/** The file on the way to `path` that stands where a folder is needed (or `path` itself). */
-async function fileInTheWay(path: string): Promise<string> {
+/**
+ * What stands where a folder on the way to `path` is needed: a file, a link to a file, or a link
+ * to a place that is not there (a dotfiles link to a disk not mounted now); or, when nothing does,
+ * a folder removed while the pull ran.
+ */
+async function inTheWay(path: string, device: string): Promise<string> {
   for (let at = path; ; ) {
     const st = await lstat(at).catch(() => undefined);
-    if (st && !st.isDirectory()) return at;
-    const up = dirname(at);
-    if (up === at) return path;
-    at = up;
-  }
-}
-
-/**
- * Why a folder on the way to `path` is missing though the pull made it: a link to a place that
- * is not there (a dotfiles link to an unmounted disk), or a folder removed while the pull ran.
- */
-async function missingOnTheWay(path: string): Promise<string> {
-  for (let at = dirname(path); ; ) {
-    const st = await lstat(at).catch(() => undefined);
-    if (st?.isSymbolicLink() && !(await stat(at).then(() => true, () => false))) {
-      const target = await readlink(at).catch(() => 'a place');
-      return `${at} is a link to ${target}, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`;
+    if (st?.isSymbolicLink()) {
+      const target = await stat(at).catch(() => undefined);
+      if (!target) return `${at} is a link to ${await readlink(at).catch(() => 'a place')}, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`;
+      if (!target.isDirectory()) return `${at} is a link to a file here, where ${device}'s snapshot has a folder; nothing was written for it. Move or rename that link and sync again`;
+    } else if (st && !st.isDirectory()) {
+      return `${at} is a file here, where ${device}'s snapshot has a folder; nothing was written for it. Move or rename that file and sync again`;
     }
     const up = dirname(at);
     if (up === at) return `${dirname(path)} disappeared while the pull wrote into it; nothing was written for it. Sync again`;
