@@ -101,7 +101,10 @@ describe('cairn check --repair', () => {
     expect(parts.map((p) => p.run.code).sort()).toEqual([0, 5]);
     const finding = parts.find((p) => p.run.code === 5);
     expect(finding?.run.out).toContain(`Run 'cairn check --read-data-subset ${finding?.part} --repair'`);
-    expect(cairn('check', '--read-data-subset', '3/2').out).toContain("--read-data-subset takes a part of the packs as N/M, with 1 ≤ N ≤ M (say 3/30: the third thirtieth), not '3/2'.");
+    expect(cairn('check', '--read-data-subset', '3/2').out).toContain("--read-data-subset takes a part of the packs as N/M, with 1 ≤ N ≤ M (say 3/30: the third thirtieth), or 'next' (the part after the last one read here, of 30), not '3/2'.");
+    // `next`: the parts in turn, remembered on this device (a daily cron job reads all of it each month).
+    const next = [1, 2].map(() => cairn('check', '--read-data-subset', 'next', '--json'));
+    expect(next.map((n) => (JSON.parse(n.out.slice(0, n.out.lastIndexOf('}') + 1)) as { readDataSubset: unknown }).readDataSubset)).toEqual([{ part: 1, of: 30 }, { part: 2, of: 30 }]);
     // Without reading the data the repair can't know which blobs: it says how to find them.
     expect(cairn('check', '--repair').out).not.toContain('Repaired');
     const repair = cairn('check', '--read-data', '--repair');

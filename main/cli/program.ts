@@ -86,7 +86,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
 
   withCommon(program.command('check').description('verify the vault’s structure, and with --read-data every byte'))
     .option('--read-data', 'download, decrypt and verify all data')
-    .option('--read-data-subset <N/M>', 'download, decrypt and verify part N of M of the packs (run daily with the day: the whole vault every M days)')
+    .option('--read-data-subset <N/M|next>', "download, decrypt and verify part N of M of the packs; 'next': the part after the last one read here, of 30 (run daily: the whole vault each month)")
     .option('--repair', 'take packs missing from storage out of the index, so the next backups store their data again')
     .action(async (opts) => (await repoCommands()).checkCommand(opts));
 

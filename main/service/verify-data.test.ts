@@ -15,7 +15,7 @@ import type { BlobStore, ByteRange, CallOptions, ObjectInfo } from '../engine/st
 import { MemorySecretStore } from '../keychain/index.ts';
 import { createCairnService } from './index.ts';
 import type { CairnService } from './index.ts';
-import { VERIFY_PARTS } from './verify-data.ts';
+import { VERIFY_PARTS } from '../engine/vault/index.ts';
 
 afterAll(() => removeTempDirs());
 

@@ -8,13 +8,11 @@
 import { CairnError } from '../../shared/errors.ts';
 import type { CheckReport, Verification } from '../../shared/models.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
-import { checkVaultLocked } from '../engine/vault/index.ts';
+import { checkVaultLocked, nextVerifyPart, verifiedPart, VERIFY_PARTS } from '../engine/vault/index.ts';
 import type { Repository } from '../engine/repository.ts';
 import { keepCheckReport } from './service-context.ts';
 import type { ServiceContext } from './service-context.ts';
 
-/** The whole vault is read once every this many verifications (days the app ran a scheduled sync). */
-export const VERIFY_PARTS = 30;
 /** A day's verification is due this long after the last one that finished (a little under a day, so it keeps its hour). */
 const DUE_AFTER_MS = 20 * 3600_000;
 /** After one that failed (the vault unreachable, cancelled): tried again this long after. */
@@ -22,7 +20,6 @@ const RETRY_AFTER_MS = 3600_000;
 /** Problems kept in the history's record of a verification (the Overview shows the first); the whole report is kept apart. */
 const PROBLEMS_KEPT = 20;
 
-const NEXT_PART = 'verify.next-part';
 const LAST_TRY = 'verify.last-try';
 /** The job id of the verification a repair was given, and when it ran. */
 const REPAIRED = 'verify.repaired';
@@ -61,7 +58,7 @@ export function verificationDue(ctx: ServiceContext, repo: Repository): boolean 
 
 /** Queues the day's verification of the next part; its report is kept like a check's (vault.checkReport, repair). */
 export function startVerification(ctx: ServiceContext, repo: Repository): { jobId: string; done: Promise<unknown> } {
-  const part = Math.min(Math.max(Number(repo.db.getMeta(NEXT_PART) ?? '1') || 1, 1), VERIFY_PARTS);
+  const part = nextVerifyPart(repo.db);
   const { job, done } = ctx.jobs.start('check', async (progress, signal) => {
     let report: CheckReport;
     try {
@@ -82,7 +79,7 @@ export function startVerification(ctx: ServiceContext, repo: Repository): { jobI
     const verification: Verification = { at, part, of: VERIFY_PARTS, ok: report.ok, packsRead: report.packsRead ?? 0, bytesRead: report.bytesRead, problems: report.problems.slice(0, PROBLEMS_KEPT), problemCount: report.problems.length, jobId: job.id };
     repo.db.addHistory('verify', at, { verification });
     repo.db.setMeta(LAST_REPORT, JSON.stringify({ jobId: job.id, report }));
-    repo.db.setMeta(NEXT_PART, String((part % VERIFY_PARTS) + 1));
+    verifiedPart(repo.db, part);
     repo.db.setMeta(LAST_TRY, JSON.stringify({ at: ctx.now(), ok: true }));
     keepCheckReport(ctx.state, job.id, report);
     ctx.changed();

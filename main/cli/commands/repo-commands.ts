@@ -10,7 +10,7 @@ import { describeLeftSharedDevice, flushProgress, labelPaths, runBackup, through
 import { summarise } from '../../service/views.ts';
 import { executeRestore, planRestore } from '../../engine/restore-request.ts';
 import { formatLocation, versionedBucketAdvice } from '../../engine/storage/index.ts';
-import { checkVaultLocked, repairChangedAnything, repairIndex } from '../../engine/vault/index.ts';
+import { checkVaultLocked, nextVerifyPart, repairChangedAnything, repairIndex, verifiedPart, VERIFY_PARTS } from '../../engine/vault/index.ts';
 import type { RepairResult } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
@@ -275,20 +275,22 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   }, { readOnly: !opts.overwrite });
 }
 
-/** `--read-data-subset N/M`: part N of M (1 ≤ N ≤ M). */
-export function parseSubset(value: string): { part: number; of: number } {
+/** `--read-data-subset N/M`: part N of M (1 ≤ N ≤ M); `next`: the part after the last this device read (`verify-parts.ts`). */
+export function parseSubset(value: string): { part: number; of: number } | 'next' {
+  if (value.trim() === 'next') return 'next';
   const m = /^(\d{1,6})\/(\d{1,6})$/.exec(value.trim());
   const part = Number(m?.[1]);
   const of = Number(m?.[2]);
-  if (!m || part < 1 || of < 1 || part > of) throw new ConfigError(`--read-data-subset takes a part of the packs as N/M, with 1 ≤ N ≤ M (say 3/30: the third thirtieth), not '${value}'.`);
+  if (!m || part < 1 || of < 1 || part > of) throw new ConfigError(`--read-data-subset takes a part of the packs as N/M, with 1 ≤ N ≤ M (say 3/30: the third thirtieth), or 'next' (the part after the last one read here, of ${VERIFY_PARTS}), not '${value}'.`);
   return { part, of };
 }
 
 export async function checkCommand(opts: CommonOptions & { readData?: boolean; readDataSubset?: string; repair?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
-  const subset = opts.readDataSubset === undefined ? undefined : parseSubset(opts.readDataSubset);
-  const readData = opts.readData === true || subset !== undefined;
+  const asked = opts.readDataSubset === undefined ? undefined : parseSubset(opts.readDataSubset);
+  const readData = opts.readData === true || asked !== undefined;
   await withRepository(opts, async (repo) => {
+    const subset = asked === 'next' ? { part: nextVerifyPart(repo.db), of: VERIFY_PARTS } : asked;
     const report = await checkVaultLocked(repo.vault, repo.codec, {
       device: repo.device.id,
       deviceName: repo.device.name,
@@ -297,18 +299,21 @@ export async function checkCommand(opts: CommonOptions & { readData?: boolean; r
       onProgress: (done, total, phase) => out.progress({ phase: `checking ${phase}`, filesDone: done, filesTotal: total, bytesDone: 0, uploadedBytes: 0 }),
     });
     out.endProgress();
+    // Read through: the rotation moves on (the app's daily verification shares it).
+    if (asked === 'next' && subset) verifiedPart(repo.db, subset.part);
     const missing = report.missingPacks ?? [];
     const lostTrees = report.missingTrees ?? 0;
     const damagedIndex = (report.damaged ?? []).filter((d) => d.kind === 'index').length;
     const damagedBlobs = report.damagedBlobs ?? [];
     const repair = opts.repair && !report.ok ? await repairIndex(repo.vault, repo.db, repo.codec, { device: repo.device.id, damagedBlobs }) : undefined;
     const notes = (report.warnings ?? []).map((w) => `  note: ${w}`);
-    out.result(repair ? { ...report, repair } : report, () =>
+    out.result({ ...report, ...(subset ? { readDataSubset: subset } : {}), ...(repair ? { repair } : {}) }, () =>
       [
         report.ok
           ? `No problems: ${report.snapshots} snapshots, ${report.packs} packs, ${report.blobs} blobs${readData ? `, ${subset ? `part ${subset.part} of ${subset.of}: ${report.packsRead ?? 0} packs, ` : ''}${formatBytes(report.bytesRead)} read and verified` : ''}.`
           : [`${report.problems.length} problem(s) found:`, ...report.problems.map((p) => `  - ${p}`)].join('\n'),
         ...notes,
+        asked === 'next' ? `Next time, --read-data-subset next reads part ${nextVerifyPart(repo.db)} of ${VERIFY_PARTS}: run it daily to read the whole vault each month.` : '',
         repair ? repairedText(repair, readData) : '',
         !opts.repair && missing.length > 0 ? `${counted(missing.length, 'pack')} the index lists ${missing.length === 1 ? 'is' : 'are'} missing: every later backup relies on ${missing.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check --repair' to take ${missing.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has.` : '',
         !opts.repair && damagedBlobs.length > 0 ? `${counted(damagedBlobs.length, 'blob')} the index lists ${damagedBlobs.length === 1 ? 'is' : 'are'} damaged in ${damagedBlobs.length === 1 ? 'its pack' : 'their packs'}: every later backup relies on ${damagedBlobs.length === 1 ? 'it' : 'them'} and never stores that data again. Run 'cairn check ${subset ? `--read-data-subset ${subset.part}/${subset.of}` : '--read-data'} --repair' to take ${damagedBlobs.length === 1 ? 'it' : 'them'} out of the index; then each device's next backup stores again what it still has, and the snapshots that need that data restore whole again once it is stored.` : '',

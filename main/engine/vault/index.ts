@@ -15,6 +15,7 @@ export { plainLength } from './codec.ts';
 export { TreeReader } from './tree-reader.ts';
 export type { ResolvedEntry } from './tree-reader.ts';
 export { checkVault, checkVaultLocked, UNLOCKED_CHECK_NOTE } from './check.ts';
+export { nextVerifyPart, verifiedPart, VERIFY_PARTS } from './verify-parts.ts';
 export type { CheckOptions, LockedCheckOptions } from './check.ts';
 export { applyRetention } from './retention.ts';
 export type { RetentionDecision, RetentionInput } from './retention.ts';
