@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cliMachine } from '../../testing/cli.ts';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
+import { skippedWarnings } from './commands/sync-commands.ts';
 
 afterAll(() => removeTempDirs());
 
@@ -46,5 +47,23 @@ describe('cairn sync between two machines', () => {
     expect(resolved.code, resolved.stderr).toBe(0);
     expect(readFileSync(session(desktop.home), 'utf8')).toContain('laptop');
     expect(JSON.parse(desktop.run('conflicts', '--json').stdout)).toEqual([]);
+  });
+});
+
+describe("sync's warnings for files not pulled", () => {
+  it('names the files one cause left out by the first and a count, one line per cause', () => {
+    const blocked = '/home/b/.claude is a link to /mnt/disk/claude, which is not there; nothing was written for it';
+    const lines = skippedWarnings([
+      { path: 'claude-code/config/projects/p/a.jsonl', device: 'A', why: blocked },
+      { path: 'claude-code/config/projects/p/b.jsonl', device: 'A', why: blocked },
+      { path: 'claude-code/config/projects/q/c.jsonl', device: 'A', why: blocked },
+      { path: 'codex/sessions/x.jsonl', device: 'A', why: 'it is damaged in the vault (bad tag)' },
+      { path: 'claude-code/config/projects/p/a.jsonl', device: 'C', why: blocked },
+    ]);
+    expect(lines).toEqual([
+      `claude-code/config/projects/p/a.jsonl and 2 more file(s) of A were not pulled: ${blocked}.`,
+      'codex/sessions/x.jsonl of A was not pulled: it is damaged in the vault (bad tag).',
+      `claude-code/config/projects/p/a.jsonl of C was not pulled: ${blocked}.`,
+    ]);
   });
 });

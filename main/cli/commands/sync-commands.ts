@@ -65,7 +65,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
       const c = result.pull.changes;
       const count = (a: string) => c.filter((x) => x.action === a).length;
       const skipped = result.pull.skipped ?? [];
-      for (const x of skipped) out.warn(`${x.path} of ${x.device} was not pulled: ${x.why}.`);
+      for (const line of skippedWarnings(skipped)) out.warn(line);
       if (skipped.length > 0) warned = true;
       out.result(
         { device: repo.device, snapshot: result.backup.snapshotId, unchanged: result.backup.unchanged, devices: result.pull.devices, changes: c, conflicts: result.pull.conflicts, skipped, uploadedWaiting: outcome.flushed, ...(result.backup.leftSharedDevice ? { leftSharedDevice: result.backup.leftSharedDevice } : {}) },
@@ -197,4 +197,20 @@ export async function pinCommand(id: string, pinned: boolean, opts: CommonOption
     const s = summarise(await setPinned(repo, id, pinned));
     out.result(s, () => `Snapshot ${s.shortId} ${pinned ? 'pinned: no retention policy removes it' : 'unpinned'}.`);
   });
+}
+
+/**
+ * One warning per reason: the files a single cause left out (a whole project folder behind one
+ * file in the way, an agent folder that is a link to a disk not mounted) are named by the first
+ * and counted, not listed one per line.
+ */
+export function skippedWarnings(skipped: readonly { path: string; device: string; why: string }[]): string[] {
+  const groups = new Map<string, { first: string; device: string; why: string; more: number }>();
+  for (const x of skipped) {
+    const key = `${x.device}\0${x.why}`;
+    const group = groups.get(key);
+    if (group) group.more++;
+    else groups.set(key, { first: x.path, device: x.device, why: x.why, more: 0 });
+  }
+  return [...groups.values()].map((g) => (g.more === 0 ? `${g.first} of ${g.device} was not pulled: ${g.why}.` : `${g.first} and ${g.more} more file(s) of ${g.device} were not pulled: ${g.why}.`));
 }
