@@ -142,7 +142,7 @@ describe('sync between devices', () => {
 
   it('turns edits on both sides into one conflict with both versions, and each resolution does what it says', async () => {
     const conflicted: string[] = [];
-    for (const id of ['keep-mine', 'keep-theirs', 'keep-both']) {
+    for (const id of ['keep-mine', 'keep-theirs', 'keep-both', 'theirs-gone']) {
       write(session(a, project, id), `${line(1, id)}\n`);
       conflicted.push(id);
     }
@@ -154,9 +154,9 @@ describe('sync between devices', () => {
     }
     await sync(a);
     const result = await sync(b);
-    expect(result.pull.conflicts).toHaveLength(3);
+    expect(result.pull.conflicts).toHaveLength(4);
     const conflicts = listConflicts(b.repo).filter((c) => c.status === 'open');
-    expect(conflicts).toHaveLength(3);
+    expect(conflicts).toHaveLength(4);
     for (const c of conflicts) {
       expect(readFileSync(c.path, 'utf8')).toMatch(/^B rewrote/);
       expect(readFileSync(c.theirsPath, 'utf8')).toContain('A rewrote this line');
@@ -190,6 +190,13 @@ describe('sync between devices', () => {
     expect(existsSync(theirs.theirsPath)).toBe(false);
     expect(safety).toBe(1);
 
+    // Their copy beside ours deleted meanwhile: their version is read from their snapshot (before:
+    // "Their copy … is gone, so it can't replace yours. Restore it from a snapshot of laptop").
+    rmSync(byId('theirs-gone').theirsPath);
+    const gone = await resolve('theirs-gone', 'theirs');
+    expect(readFileSync(gone.path, 'utf8')).toBe(`${line(1, 'theirs-gone')}\nA rewrote this line\n`);
+    expect(safety).toBe(2);
+
     const both = await resolve('keep-both', 'both');
     expect(readFileSync(both.path, 'utf8')).toMatch(/^B rewrote/);
     expect(readFileSync(both.theirsPath, 'utf8')).toContain('A rewrote this line');
@@ -203,6 +210,7 @@ describe('sync between devices', () => {
     expect(readdirSync(join(a.claude, 'projects', project)).some((n) => n.includes('.conflict-'))).toBe(false);
     expect(readFileSync(session(a, project, 'keep-mine'), 'utf8')).toMatch(/^B rewrote/);
     expect(readFileSync(session(a, project, 'keep-theirs'), 'utf8')).toContain('A rewrote this line');
+    expect(readFileSync(session(a, project, 'theirs-gone'), 'utf8')).toContain('A rewrote this line');
     expect(readFileSync(session(a, project, 'keep-both'), 'utf8')).toMatch(/^B rewrote/);
     const copy = readdirSync(join(a.claude, 'projects', project)).find((n) => n.startsWith('keep-both.from-laptop-'));
     expect(copy && readFileSync(join(a.claude, 'projects', project, copy), 'utf8')).toContain('A rewrote this line');

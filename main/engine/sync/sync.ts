@@ -13,7 +13,7 @@ import { heldOpenError, openByOthers, openersOf } from '../open-files.ts';
 import picomatch from 'picomatch';
 import { CONFLICT_MARKS, conflictFileName, keptBothName } from '../../../shared/conflict-names.ts';
 import { CairnError, IntegrityError, isCairnTemp, NotFoundError } from '../../../shared/errors.ts';
-import type { BlobId } from '../../../shared/ids.ts';
+import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { ConflictInfo, PathMapping } from '../../../shared/models.ts';
 import type { AgentBackupSource } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
@@ -71,6 +71,8 @@ interface StoredConflict extends ConflictInfo {
   mergePath?: string;
   /** Content hash of the other device's version. */
   theirsHash?: string;
+  /** Where their version is in the vault: a copy beside ours deleted meanwhile is read from there. */
+  theirsAt?: { device: string; snapshot: string; path: string };
 }
 
 export function contentHash(ids: readonly BlobId[]): string {
@@ -446,14 +448,45 @@ async function recordConflict(ctx: PullContext, t: Target, theirsName: string, {
     theirsMtime: new Date(Number(BigInt(t.entry.mtimeNs) / 1_000_000n)).toISOString(),
     status: 'open',
   };
-  const stored: StoredConflict = { ...conflict, mergePath: `${t.local.label}/${t.rel}`, theirsHash: t.facts.remote.hash };
+  const stored: StoredConflict = { ...conflict, mergePath: `${t.local.label}/${t.rel}`, theirsHash: t.facts.remote.hash, theirsAt: { device: t.snap.device, snapshot: t.snap.id, path: `${t.label}/${t.remoteRel}` } };
   ctx.repo.db.putConflict(conflict.id, stored, 'open', conflict.detectedAt);
   ctx.result.conflicts.push(conflict);
   ctx.record({ path: t.path, action: 'conflict', device: t.snap.deviceName });
 }
 
+/** Their version of a conflict as their snapshot holds it, when it is still there and unchanged. */
+async function theirsInVault(repo: Repository, conflict: StoredConflict): Promise<{ bytes: Uint8Array; entry: TreeEntry } | undefined> {
+  const at = conflict.theirsAt;
+  if (!at || !conflict.theirsHash) return undefined;
+  try {
+    await repo.refreshIndex();
+    const reader = repo.reader();
+    const { entry } = await reader.resolve(await repo.vault.loadSnapshot(at.device as DeviceId, at.snapshot as SnapshotId), at.path);
+    if (entry.type !== 'file' || contentHash(entry.content ?? []) !== conflict.theirsHash) return undefined;
+    return { bytes: await reader.readFile(entry), entry };
+  } catch (error) {
+    // Their snapshot forgotten and pruned since, or the file gone from it.
+    if (error instanceof CairnError && error.code === 'not_found') return undefined;
+    throw error;
+  }
+}
+
+/** `bytes` at `path` by a temporary file beside it and a rename, with the entry's mode and time. */
+async function writeAtomically(path: string, bytes: Uint8Array, entry: TreeEntry): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    await makeDirs(dirname(path));
+    await writeFile(tmp, bytes, { mode: entry.mode & 0o777 });
+    const t = utimesSeconds(entry.mtimeNs);
+    await utimes(tmp, t, t);
+    await rename(tmp, path);
+  } finally {
+    await rm(tmp, { force: true });
+  }
+}
+
 export function listConflicts(repo: Repository): ConflictInfo[] {
-  return (repo.db.listConflicts() as StoredConflict[]).map(({ mergePath: _m, theirsHash: _h, ...info }) => info);
+  return (repo.db.listConflicts() as StoredConflict[]).map(({ mergePath: _m, theirsHash: _h, theirsAt: _a, ...info }) => info);
 }
 
 export interface ResolveOptions {
@@ -492,18 +525,21 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
     }
     publish();
   } else if (options.keep === 'theirs') {
-    if (!theirsExists) {
+    // Their copy beside ours deleted meanwhile: their version is still in their snapshot.
+    const fromVault = theirsExists ? undefined : await theirsInVault(repo, conflict);
+    if (!theirsExists && !fromVault) {
       throw new CairnError('not_found', `Their copy ${conflict.theirsPath} is gone, so it can't replace yours. Restore it from a snapshot of ${conflict.otherDeviceName} instead.`);
     }
     // Theirs replaces ours: not under an agent that has ours open, which would go on writing it.
     const open = await openersOf([conflict.path]);
     if (open.length > 0) throw heldOpenError(open, 'Nothing was changed', 'keep theirs again');
     if (await statOrUndefined(conflict.path)) await options.safetySnapshot(conflict.path);
-    await rename(conflict.theirsPath, conflict.path);
+    if (fromVault) await writeAtomically(conflict.path, fromVault.bytes, fromVault.entry);
+    else await rename(conflict.theirsPath, conflict.path);
   }
   const resolved: StoredConflict = { ...conflict, theirsPath, status: 'resolved', resolution: options.keep };
   repo.db.putConflict(resolved.id, resolved, 'resolved', conflict.detectedAt);
   repo.db.addHistory('resolve', at, { id: resolved.id, keep: options.keep, path: resolved.path });
-  const { mergePath: _m, theirsHash: _h, ...info } = resolved;
+  const { mergePath: _m, theirsHash: _h, theirsAt: _a, ...info } = resolved;
   return info;
 }
