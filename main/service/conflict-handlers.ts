@@ -3,7 +3,8 @@
 import { NotFoundError } from '../../shared/errors.ts';
 import type { FilePreview, Handlers } from '../../shared/ipc/contract.ts';
 import { safetySnapshot } from '../engine/operations.ts';
-import { listConflicts, readFileTail, resolveConflict } from '../engine/sync/index.ts';
+import { listConflicts, readFileTail, readTheirsTail, resolveConflict } from '../engine/sync/index.ts';
+import type { FileTail } from '../engine/sync/index.ts';
 import { withLineSummaries } from './conflict-lines.ts';
 import { preview } from './file-preview.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -11,10 +12,10 @@ import type { ServiceContext } from './service-context.ts';
 type ConflictChannels = 'conflicts.list' | 'conflicts.get' | 'conflicts.resolve';
 
 /** The two versions usually share their start and differ at the end: show the tails. */
-async function tail(path: string, maxBytes: number): Promise<FilePreview> {
+async function tail(read: Promise<FileTail>): Promise<FilePreview> {
   try {
     // `.zst` sides are decompressed, so they compare as text, not as "binary".
-    const t = await readFileTail(path, maxBytes);
+    const t = await read;
     return preview(t.bytes, t.size, t.truncated);
   } catch {
     return { size: 0, truncated: false, binary: false, text: '' };
@@ -28,7 +29,8 @@ export function conflictHandlers(ctx: ServiceContext): Pick<Handlers, ConflictCh
       const conflict = listConflicts(ctx.requireRepo()).find((c) => c.id === id);
       if (!conflict) throw new NotFoundError(`No conflict with id '${id}'.`);
       // Each line in words by the agent's session reader, as the session viewer reads them.
-      const [mine, theirs] = await Promise.all([tail(conflict.path, maxBytes).then((p) => withLineSummaries(p, conflict.agent, conflict.path)), tail(conflict.theirsPath, maxBytes).then((p) => withLineSummaries(p, conflict.agent, conflict.theirsPath))]);
+      // Their copy beside ours deleted meanwhile: their snapshot's version, which keep theirs takes.
+      const [mine, theirs] = await Promise.all([tail(readFileTail(conflict.path, maxBytes)).then((p) => withLineSummaries(p, conflict.agent, conflict.path)), tail(readTheirsTail(ctx.requireRepo(), id, maxBytes)).then((p) => withLineSummaries(p, conflict.agent, conflict.theirsPath))]);
       return { conflict, mine, theirs };
     },
     'conflicts.resolve': async ({ id, keep }) => {

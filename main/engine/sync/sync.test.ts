@@ -12,7 +12,7 @@ import { fixtureContext } from '../agents/fixtures.ts';
 import { runBackup, runSync } from '../operations.ts';
 import type { Repository } from '../repository.ts';
 import { S3BlobStore } from '../storage/index.ts';
-import { listConflicts, resolveConflict } from './index.ts';
+import { listConflicts, readTheirsTail, resolveConflict } from './index.ts';
 
 let server: S3Server;
 
@@ -193,6 +193,8 @@ describe('sync between devices', () => {
     // Their copy beside ours deleted meanwhile: their version is read from their snapshot (before:
     // "Their copy … is gone, so it can't replace yours. Restore it from a snapshot of laptop").
     rmSync(byId('theirs-gone').theirsPath);
+    // The compare view shows that version too (before: an empty side).
+    expect((await readTheirsTail(b.repo, byId('theirs-gone').id, 1 << 20)).bytes.toString('utf8')).toBe(`${line(1, 'theirs-gone')}\nA rewrote this line\n`);
     const gone = await resolve('theirs-gone', 'theirs');
     expect(readFileSync(gone.path, 'utf8')).toBe(`${line(1, 'theirs-gone')}\nA rewrote this line\n`);
     expect(safety).toBe(2);

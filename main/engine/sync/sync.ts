@@ -20,6 +20,7 @@ import type { Repository } from '../repository.ts';
 import { utimesSeconds } from '../file-times.ts';
 import { newestBackups } from '../vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../vault/index.ts';
+import { bytesTail, readFileTail, type FileTail } from './conflict-file.ts';
 import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
 import { mapRelativePath } from './path-mapping.ts';
@@ -452,6 +453,19 @@ async function recordConflict(ctx: PullContext, t: Target, theirsName: string, {
   ctx.repo.db.putConflict(conflict.id, stored, 'open', conflict.detectedAt);
   ctx.result.conflicts.push(conflict);
   ctx.record({ path: t.path, action: 'conflict', device: t.snap.deviceName });
+}
+
+/**
+ * The end of their version of conflict `id`, for the compare view: their copy beside ours, or —
+ * deleted meanwhile — the version in their snapshot (what "keep theirs" then takes).
+ */
+export async function readTheirsTail(repo: Repository, id: string, maxBytes: number): Promise<FileTail> {
+  const conflict = repo.db.getConflict(id) as StoredConflict | undefined;
+  if (!conflict) throw new NotFoundError(`No conflict with id '${id}'. See 'cairn conflicts'.`);
+  if (await statOrUndefined(conflict.theirsPath)) return readFileTail(conflict.theirsPath, maxBytes);
+  const stored = await theirsInVault(repo, conflict);
+  if (!stored) throw new NotFoundError(`Their copy ${conflict.theirsPath} is gone, and so is the snapshot of ${conflict.otherDeviceName}'s it came from.`);
+  return bytesTail(stored.bytes, conflict.theirsPath, maxBytes);
 }
 
 /** Their version of a conflict as their snapshot holds it, when it is still there and unchanged. */
