@@ -135,6 +135,9 @@ async function sweepLeftovers(dir: string, now: number): Promise<void> {
   }
 }
 
+/** A pull's temporary file for `path`, beside it (SYNC_TMP: swept when left behind). */
+const syncTemp = (path: string): string => join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
+
 /** Writes `bytes` to `path` atomically, unless the file there changed since `expect` was taken. */
 async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Array, entry: TreeEntry | undefined, expect: { size: bigint; mtimeNs: bigint } | undefined): Promise<boolean> {
   await makeDirs(dirname(path));
@@ -142,7 +145,7 @@ async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Arra
     ctx.swept.add(dirname(path));
     await sweepLeftovers(dirname(path), Date.now()); // file times are the real clock's
   }
-  const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = syncTemp(path);
   try {
     // Inside the try: a write the disk can't hold leaves part of the file behind, removed below.
     await writeFile(tmp, bytes, { mode: entry ? entry.mode & 0o777 : 0o644 });
@@ -250,23 +253,12 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
   const e = error as NodeJS.ErrnoException;
   // A place here Cairn may not use: a folder this user may not write or read (one an agent made
   // while run with sudo belongs to root), one on a read-only file system (a mount made read-only,
-  // a disk that remounted itself read-only after errors), or a path too long for this one
-  // (another machine's longer project folder names, mapped here). That file is left out, the
+  // a disk that remounted itself read-only after errors), a path too long for this one
+  // (another machine's longer project folder names, mapped here), a file where a folder is needed
+  // or the other way round, a link to a place that is not there. That file is left out, the
   // others are pulled (each stopped the whole pull). A temporary file of the pull's own is named
   // by its folder, which is what to fix.
-  const where = (e.path && isCairnTemp(e.path) ? dirname(e.path) : e.path) ?? 'its place here';
-  const here =
-    e.code === 'EACCES' || e.code === 'EPERM'
-      ? `Cairn was refused access to ${where} (permission denied); nothing was written for it. Fix that folder's permissions and sync again`
-      : e.code === 'EROFS'
-        ? `${where} is on a read-only file system; nothing was written for it. Make it writable and sync again`
-        : e.code === 'ENAMETOOLONG'
-          ? 'its place here is too long a path for this file system; nothing was written for it'
-          : (e.code === 'ENOTDIR' || e.code === 'EEXIST' || (e.code === 'ENOENT' && (isCairnTemp(e.path ?? '') || e.syscall === 'mkdir'))) && e.path
-            ? await inTheWay(isCairnTemp(e.path) ? dirname(e.path) : e.path, snap.deviceName)
-            : e.code === 'EISDIR'
-              ? `${(e as { dest?: string }).dest ?? where} is a folder here, where ${snap.deviceName}'s snapshot has a file; nothing was written for it. Move or rename that folder and sync again`
-              : undefined;
+  const here = await placeProblem(e, snap.deviceName);
   if (here) {
     (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: here });
     return;
@@ -275,6 +267,31 @@ async function damaged(ctx: PullContext, snap: SnapshotRecord, path: string, err
   if (!(error instanceof IntegrityError) && !(await ctx.repo.vault.lostObject(error))) throw error;
   const what = error instanceof IntegrityError ? 'damaged' : 'missing or unreadable';
   (ctx.result.skipped ??= []).push({ path, device: snap.deviceName, why: `it is ${what} in the vault (${(error as Error).message.replace(/\.$/, '')}); nothing was written for it. Check the vault reading its data ('cairn check --read-data')` });
+}
+
+/** Why a file of `device`'s could not be placed here, in words; undefined when the failure is not the place's. */
+async function placeProblem(e: NodeJS.ErrnoException & { dest?: string }, device: string): Promise<string | undefined> {
+  const temp = e.path !== undefined && isCairnTemp(e.path);
+  const where = (temp ? dirname(e.path as string) : e.path) ?? 'its place here';
+  switch (e.code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `Cairn was refused access to ${where} (permission denied); nothing was written for it. Fix that folder's permissions and sync again`;
+    case 'EROFS':
+      return `${where} is on a read-only file system; nothing was written for it. Make it writable and sync again`;
+    case 'ENAMETOOLONG':
+      return 'its place here is too long a path for this file system; nothing was written for it';
+    case 'EISDIR':
+      return `${e.dest ?? where} is a folder here, where ${device}'s snapshot has a file; nothing was written for it. Move or rename that folder and sync again`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return e.path === undefined ? undefined : inTheWay(where, device);
+    case 'ENOENT':
+      // A folder the pull made, gone when it wrote into it: a link to a place not there, most often.
+      return e.path !== undefined && (temp || e.syscall === 'mkdir') ? inTheWay(where, device) : undefined;
+    default:
+      return undefined;
+  }
 }
 
 /**
@@ -487,7 +504,7 @@ async function theirsInVault(repo: Repository, conflict: StoredConflict): Promis
 
 /** `bytes` at `path` by a temporary file beside it and a rename, with the entry's mode and time. */
 async function writeAtomically(path: string, bytes: Uint8Array, entry: TreeEntry): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = syncTemp(path);
   try {
     await makeDirs(dirname(path));
     await writeFile(tmp, bytes, { mode: entry.mode & 0o777 });
