@@ -232,3 +232,42 @@ test('Prune shows what it would remove (snapshots forgotten, packs, bytes) and r
   await expect(page.getByText(`Forgot ${expected.forget.length} snapshot(s)`)).toBeVisible({ timeout: 60_000 });
   expect((await app.service.handlers['snapshots.list']({})).length).toBe(before - expected.forget.length);
 });
+
+test("Keep theirs takes their version from their snapshot when the copy beside yours was deleted, and shows it first", async () => {
+  const rel = join('.claude', 'projects', '-home-alice-src-notes', 'memory', 'MEMORY.md');
+  const write = (home: string, text: string) => {
+    mkdirSync(dirname(join(home, rel)), { recursive: true });
+    writeFileSync(join(home, rel), text);
+  };
+  write(fixture.home, '# Notes\n');
+  await app.service.syncNow('manual');
+  const homeB = join(root, 'home-b2');
+  mkdirSync(homeB, { recursive: true });
+  const deviceB = await startApp({ home: homeB, serve: false, tempRoot: root });
+  try {
+    await deviceB.service.handlers['setup.joinVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, secret: { passphrase: PASSPHRASE }, deviceName: 'Desk' });
+    await deviceB.service.syncNow('manual');
+    write(fixture.home, '# Notes\nMine: use pnpm.\n');
+    write(homeB, '# Notes\nTheirs: use yarn.\n');
+    await deviceB.service.syncNow('manual');
+    await app.service.syncNow('manual');
+  } finally {
+    await deviceB.close();
+  }
+  const local = join(fixture.home, rel);
+  const conflict = (await app.service.handlers['conflicts.list']({})).find((c) => c.path === local && c.status === 'open');
+  expect(conflict, 'a conflict for the memory file both devices changed').toBeDefined();
+  if (!conflict) return;
+  // Deleted by hand (a cleanup of "conflict" files): their version is still in their snapshot.
+  rmSync(conflict.theirsPath);
+
+  await page.reload();
+  await nav(page, /Conflicts/).click();
+  await page.locator(`[data-conflict-id="${conflict.id}"]`).click();
+  const detail = page.getByTestId('conflict-detail');
+  // Before: an empty side, and Keep theirs failed with "Their copy … is gone".
+  await expect(detail.locator('[data-side="theirs"]')).toContainText('Theirs: use yarn.');
+  await detail.getByTestId('keep-theirs').click();
+  await expect(detail).toContainText('Resolved');
+  expect(readFileSync(local, 'utf8')).toBe('# Notes\nTheirs: use yarn.\n');
+});
