@@ -117,16 +117,20 @@ export class TreeReader {
     }
   }
 
+  /** A file's content blob by blob, one in memory at a time (a pull writes a large file so). */
+  async *chunks(entry: TreeEntry): AsyncGenerator<Uint8Array> {
+    if (entry.type !== 'file') throw new NotFoundError(`'${entry.name}' is not a file.`);
+    for (const id of entry.content ?? []) yield await this.readBlob(id);
+  }
+
   /** Reads up to `maxBytes` of a file's content. */
   async readFile(entry: TreeEntry, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Uint8Array> {
-    if (entry.type !== 'file') throw new NotFoundError(`'${entry.name}' is not a file.`);
     const parts: Uint8Array[] = [];
     let total = 0;
-    for (const id of entry.content ?? []) {
-      if (total >= maxBytes) break;
-      const blob = await this.readBlob(id);
+    for await (const blob of this.chunks(entry)) {
       parts.push(blob);
       total += blob.length;
+      if (total >= maxBytes) break;
     }
     const all = Buffer.concat(parts);
     return all.length > maxBytes ? all.subarray(0, maxBytes) : all;
