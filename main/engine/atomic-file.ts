@@ -46,7 +46,8 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array, opt
   if (fsync) syncFolderSync(dirname(file));
 }
 
-export async function writeFileAtomic(file: string, data: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+/** `data` may stream (an async iterable of chunks): a large file is never held whole. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array | AsyncIterable<Uint8Array>, options: AtomicWriteOptions = {}): Promise<void> {
   const { mode = 0o600, fsync = true } = options;
   const tmp = tempPathFor(file);
   try {

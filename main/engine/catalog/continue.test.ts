@@ -6,12 +6,13 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
 import { buildClaudeCodeFixture } from '../agents/fixtures.ts';
 import { runBackup, safetySnapshot } from '../operations.ts';
 import { LocalBlobStore } from '../storage/index.ts';
+import { TreeReader } from '../vault/index.ts';
 import { refreshSessions } from './access.ts';
 import { continueSession } from './continue.ts';
 import { SessionDb } from './session-db.ts';
@@ -36,11 +37,16 @@ describe('continuing a Claude Code sub-agent on another machine', () => {
       await refreshSessions(b);
       const [sub] = new SessionDb(b.db.db).find('agent-a1b2c3', 'claude-code');
       expect(sub).toMatchObject({ role: 'subagent', parentId: PARENT });
+      // Files new here are written as they stream from the vault, never read whole first (a 288 MB
+      // transcript took ~1 GB of memory to continue).
+      const whole = vi.spyOn(TreeReader.prototype, 'readFile');
       const result = await continueSession(b, sub as NonNullable<typeof sub>, { ctx: desktop, safetySnapshot: (paths) => safetySnapshot(b, paths) });
+      expect(whole).not.toHaveBeenCalled();
+      whole.mockRestore();
 
       expect(result.command).toBe(`claude --resume ${PARENT}`);
       const project = join(desktop.home, '.claude', 'projects', '-home-alice-src-app');
-      expect(existsSync(join(project, `${PARENT}.jsonl`))).toBe(true);
+      expect(readFileSync(join(project, `${PARENT}.jsonl`)).equals(readFileSync(join(laptop.home, '.claude', 'projects', '-home-alice-src-app', `${PARENT}.jsonl`)))).toBe(true);
       expect(existsSync(join(project, PARENT, 'subagents', 'agent-a1b2c3.jsonl'))).toBe(true);
       expect(result.written).toContain(join(project, `${PARENT}.jsonl`));
       expect(result.notes.join(' ')).toMatch(/sub-agent/);

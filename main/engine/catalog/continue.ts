@@ -20,6 +20,7 @@ import { heldOpenError, openersOf } from '../open-files.ts';
 import { ADAPTERS, toBackupSources } from '../agents/index.ts';
 import type { AgentContext } from '../agents/index.ts';
 import type { Repository } from '../repository.ts';
+import type { SessionFiles } from '../sessions/index.ts';
 import { mapRelativePath } from '../sync/index.ts';
 import { openSession } from './access.ts';
 import { mapAbsolutePath, projectFolders } from './project-folders.ts';
@@ -123,6 +124,8 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
   const merge = row.key !== undefined ? DB_MERGES[row.format] : undefined;
   const folders = await projectFolders(row, source.path, project, mappings);
   const plan: { target: string; bytes: Buffer }[] = [];
+  /** Files new here that need no rewriting: written as they stream from the vault, never held whole. */
+  const streamed: { target: string; file: string }[] = [];
   for (const file of row.files) {
     if (folders.skip(file)) continue;
     const target = join(source.path, ...mapRelativePath(folders.path(file), mappings).split('/'));
@@ -149,7 +152,9 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
       if (added) result.notes.push(`Added the run to the end of ${target} (the project's other runs there are kept).`);
       continue;
     }
-    plan.push({ target, bytes: folders.bytes(file, await opened.files.read(file)) });
+    // A 288 MB transcript read whole took ~1 GB of memory to continue; new here, nothing compares it.
+    if (!existsSync(target) && !folders.rewrites(file)) streamed.push({ target, file });
+    else plan.push({ target, bytes: folders.bytes(file, await opened.files.read(file)) });
   }
   const differing: string[] = [];
   /** Local copies with changes the backed-up one doesn't have: replaced only when asked (options.replace). */
@@ -178,16 +183,25 @@ export async function continueSession(repo: Repository, row: CatalogRow, options
     if (open.length > 0) throw heldOpenError(open, 'Nothing was written', 'continue the session again');
     await options.safetySnapshot(differing);
   }
+  await writeFiles(opened.files, streamed, plan.filter((p) => !result.unchanged.includes(p.target)), differing, result);
+  if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
+  return result;
+}
+
+/** Writes the session's files: those new here as they stream, the others from the bytes compared. */
+async function writeFiles(files: SessionFiles, streamed: readonly { target: string; file: string }[], plan: readonly { target: string; bytes: Buffer }[], differing: readonly string[], result: ContinueResult): Promise<void> {
+  for (const s of streamed) {
+    await makeDirs(dirname(s.target));
+    await writeFileAtomic(s.target, files.open(s.file));
+    result.written.push(s.target);
+  }
   for (const p of plan) {
-    if (result.unchanged.includes(p.target)) continue;
     await makeDirs(dirname(p.target));
     await writeFileAtomic(p.target, p.bytes);
     // The replaced database's log must not be applied to the session's (sqlite-logs.ts).
     await dropReplacedLogs(p.target);
     (differing.includes(p.target) ? result.replaced : result.written).push(p.target);
   }
-  if (row.agent === 'codex') result.notes.push(...(await codexIndex(source.path, row)));
-  return result;
 }
 
 /** Continue refused: this machine's copy has work of its own that the replacing would take away (kept only in a safety snapshot). */

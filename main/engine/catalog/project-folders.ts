@@ -45,9 +45,11 @@ export interface FolderPlan {
   skip(rel: string): boolean;
   /** The file's bytes with the other machine's project hash replaced by this machine's. */
   bytes(rel: string, data: Buffer): Buffer;
+  /** Whether `bytes` may change the file (else it can be written as it streams). */
+  rewrites(rel: string): boolean;
 }
 
-const SAME: FolderPlan = { path: (rel) => rel, skip: () => false, bytes: (_rel, data) => data };
+const SAME: FolderPlan = { path: (rel) => rel, skip: () => false, bytes: (_rel, data) => data, rewrites: () => false };
 
 /**
  * The folder plan for continuing `row` here, whose project (on the other machine `row.project`)
@@ -149,6 +151,7 @@ async function geminiPlan(row: Located, agentRoot: string, project: string | und
     // The marker says which project owns the folder: the other machine's path would make this
     // machine's Gemini treat the folder as another project's.
     skip: (rel) => rel === `tmp/${theirs}/.project_root`,
+    rewrites: (rel) => fromHash !== toHash && (rel.endsWith('.json') || rel.endsWith('.jsonl')),
     bytes(rel, data) {
       if (fromHash === toHash || !rel.endsWith('.json') && !rel.endsWith('.jsonl')) return data;
       const text = data.toString('utf8');
