@@ -62,6 +62,14 @@ describe('bad input', () => {
     }
   });
 
+  it('a --map that is not two different absolute paths: exit 2, nothing synced', () => {
+    // Before, `/a=` was taken: every project below /a mapped to the top of the disk.
+    for (const map of ['/home/alice=', 'relative=/Users/alice', '/home/alice=Users/alice', '/same=/same', 'no-equals']) {
+      expectClear(cairn(['sync', '--repo', vault, '--map', map]), 2, /A path mapping is THEIRS=MINE, two different absolute paths, e\.g\. \/home\/alice=\/Users\/alice; got '/);
+    }
+    expect(cairn(['sync', '--repo', vault, '--map', 'C:\\Users\\bob=/home/bob']).code).not.toBe(2);
+  });
+
   it('a --state-dir that is a file, or under a file: exit 2', () => {
     const file = join(base, 'a-file');
     writeFileSync(file, 'x');

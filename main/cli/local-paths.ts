@@ -7,7 +7,7 @@
 import { statSync } from 'node:fs';
 import { ConfigError, NotFoundError, describeFileError } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
-import type { VaultLocation } from '../../shared/models.ts';
+import type { PathMapping, VaultLocation } from '../../shared/models.ts';
 import { nearestFolder, unwritable } from '../engine/local-folder.ts';
 import { makeDirsSync } from '../engine/make-dirs.ts';
 
@@ -78,4 +78,23 @@ export function describeSystemError(error: unknown): ErrorRecord | undefined {
   if (!e || typeof e !== 'object') return undefined;
   if (e.code === 'ERR_INVALID_URL') return { code: 'config', message: `'${e.input ?? '?'}' is not a valid URL. Check --endpoint, CAIRN_ENDPOINT and --repo.`, retryable: false };
   return describeFileError(error);
+}
+
+/** An absolute path of any platform's (THEIRS may be another machine's): `/…`, `C:\…` or `C:/…`, `\\server\…`. */
+const absoluteAnywhere = (path: string): boolean => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(path);
+
+/**
+ * `--map THEIRS=MINE`, as Settings → Path mappings takes them: two different absolute paths. An
+ * empty MINE mapped every project below THEIRS to the top of the disk (`/a=`: `/a/app` → `/app`).
+ */
+export function parseMappings(values: readonly string[] | undefined): PathMapping[] {
+  return (values ?? []).map((v) => {
+    const at = v.indexOf('=');
+    const from = v.slice(0, Math.max(at, 0)).trim();
+    const to = v.slice(at + 1).trim();
+    if (at <= 0 || !absoluteAnywhere(from) || !absoluteAnywhere(to) || from === to) {
+      throw new ConfigError(`A path mapping is THEIRS=MINE, two different absolute paths, e.g. /home/alice=/Users/alice; got '${v}'.`);
+    }
+    return { from, to };
+  });
 }

@@ -2,13 +2,13 @@
 // read as a conversation or Markdown, and continued on this machine.
 
 import { ConfigError } from '../../../shared/errors.ts';
-import type { PathMapping } from '../../../shared/models.ts';
 import { continueSession, findSession, indexFromVault, itemMarkdown, markdownHeader, openSession, refreshSessions, SessionDb, sessionMarkdown, sessionPage } from '../../engine/catalog/index.ts';
 import type { CatalogRow, SearchHit, SessionFilter } from '../../engine/catalog/index.ts';
 import { safetySnapshot } from '../../engine/operations.ts';
 import type { Repository } from '../../engine/repository.ts';
 import { AGENT_IDS } from '../../engine/agents/index.ts';
 import { withRepository, agentContext } from '../context.ts';
+import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
 import { makeOutput, table, warnDamaged } from '../output.ts';
 
@@ -137,13 +137,6 @@ export async function showCommand(id: string, opts: CommonOptions & { agent?: st
   });
 }
 
-function parseMappings(values: readonly string[] | undefined): PathMapping[] {
-  return (values ?? []).map((v) => {
-    const at = v.indexOf('=');
-    if (at <= 0) throw new ConfigError(`A path mapping is THEIRS=MINE, e.g. /home/alice=/Users/alice; got '${v}'.`);
-    return { from: v.slice(0, at), to: v.slice(at + 1) };
-  });
-}
 
 export async function continueCommand(id: string, opts: CommonOptions & { agent?: string; map?: string[]; replace?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);

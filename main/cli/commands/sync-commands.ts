@@ -1,7 +1,7 @@
 // sync, devices, conflicts, resolve, forget, prune, unlock, pin, unpin: many devices on one vault.
 
 import { ConfigError } from '../../../shared/errors.ts';
-import type { ConflictInfo, PathMapping, RetentionPolicy } from '../../../shared/models.ts';
+import type { ConflictInfo, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { describeLeftSharedDevice, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import { deviceInfo, forgetView, summarise } from '../../service/views.ts';
@@ -11,16 +11,10 @@ import { prune, unlock } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import { versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { withRepository, agentContext } from '../context.ts';
+import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
 import { counted, EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
 
-function parseMappings(values: readonly string[] | undefined): PathMapping[] {
-  return (values ?? []).map((v) => {
-    const at = v.indexOf('=');
-    if (at <= 0) throw new ConfigError(`A path mapping is THEIRS=MINE, e.g. /home/alice=/Users/alice; got '${v}'.`);
-    return { from: v.slice(0, at), to: v.slice(at + 1) };
-  });
-}
 
 /** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files were left out of the backup or not pulled. */
 export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?: string[]; lockWait?: string }): Promise<number> {
