@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { warningText } from './output.ts';
+import { cliMessage, warningText } from './output.ts';
 
 describe('a warning on the command line', () => {
   it('names the file once: the message where it names it, else the path before it', () => {
@@ -35,5 +35,15 @@ describe('a failure no one waited for', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+});
+
+describe('an error as the CLI says it', () => {
+  it("drops the app's promise to try again, and keeps a path's '..' as it is", () => {
+    const say = (message: string, retryable = false) => cliMessage({ code: 'storage', message, retryable });
+    expect(say('The upload failed. Cairn will try again.', true)).toBe('The upload failed. Run the command again later.');
+    expect(say('The provider is throttling; Cairn will try again.', true)).toBe('The provider is throttling. Run the command again later.');
+    // Before: "'././etc' is not in snapshot 98da021b."
+    expect(say("'../../etc' is not in snapshot 98da021b. Use 'cairn ls' to see what it holds.")).toBe("'../../etc' is not in snapshot 98da021b. Use 'cairn ls' to see what it holds.");
   });
 });
