@@ -70,6 +70,23 @@ describe('bad input', () => {
     expect(cairn(['sync', '--repo', vault, '--map', 'C:\\Users\\bob=/home/bob']).code).not.toBe(2);
   });
 
+  it('--exclude: an absolute path inside a folder backed up leaves it out; an empty one or a whole folder is refused', () => {
+    const tree = join(base, 'exclude-tree');
+    mkdirSync(join(tree, 'keep'), { recursive: true });
+    mkdirSync(join(tree, 'private'), { recursive: true });
+    writeFileSync(join(tree, 'keep', 'a.txt'), 'kept\n');
+    writeFileSync(join(tree, 'private', 'secret-notes.txt'), 'stay out\n');
+    // Before: taken as a glob that matches nothing, so private/ was uploaded.
+    const run = cairn(['backup', '--repo', vault, '--json', '--exclude', join(tree, 'private'), '--exclude', join(base, 'not-backed-up'), tree]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`warning: --exclude ${join(base, 'not-backed-up')} is not inside any folder this backup reads, so it leaves nothing out.`);
+    const listed = cairn(['ls', '--repo', vault, '--snapshot', (JSON.parse(run.stdout) as { snapshot: string }).snapshot, '--recursive']).stdout;
+    expect(listed).toContain('keep/a.txt');
+    expect(listed).not.toContain('secret-notes');
+    expectClear(cairn(['backup', '--repo', vault, '--exclude', '', tree]), 2, /--exclude takes a glob \(say '\*\*\/\*\.log'\) or a path inside a folder backed up; got an empty one\./);
+    expectClear(cairn(['backup', '--repo', vault, '--exclude', tree, tree]), 2, /--exclude .*exclude-tree is a whole folder this backup reads/);
+  });
+
   it('a --state-dir that is a file, or under a file: exit 2', () => {
     const file = join(base, 'a-file');
     writeFileSync(file, 'x');

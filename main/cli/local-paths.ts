@@ -5,9 +5,12 @@
 // through is described with its path instead of reaching the user as "Unexpected error".
 
 import { statSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { ConfigError, NotFoundError, describeFileError } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { PathMapping, VaultLocation } from '../../shared/models.ts';
+import { literalGlob } from '../engine/backup/index.ts';
+import type { BackupSource } from '../engine/backup/index.ts';
 import { nearestFolder, unwritable } from '../engine/local-folder.ts';
 import { makeDirsSync } from '../engine/make-dirs.ts';
 
@@ -97,4 +100,34 @@ export function parseMappings(values: readonly string[] | undefined): PathMappin
     }
     return { from, to };
   });
+}
+
+/**
+ * `--exclude`: a glob matched against the paths inside each folder backed up (all `.log` files,
+ * `projects/-home-alice-scratch`), or — as people type them — an absolute path, which becomes that
+ * folder's exclude for the source it is in. An absolute path used to be taken as a glob that
+ * matches nothing: what was meant to stay out was uploaded. Returns the globs for every source,
+ * the sources with their own excludes added, and a warning for a path inside none of them.
+ */
+export function resolveExcludes(excludes: readonly string[] | undefined, sources: readonly BackupSource[]): { globs: string[]; sources: BackupSource[]; unmatched: string[] } {
+  const globs: string[] = [];
+  const unmatched: string[] = [];
+  const own = new Map<BackupSource, string[]>();
+  for (const given of excludes ?? []) {
+    if (given.trim() === '') throw new ConfigError("--exclude takes a glob (say '**/*.log') or a path inside a folder backed up; got an empty one.");
+    if (!isAbsolute(given)) {
+      globs.push(given);
+      continue;
+    }
+    const path = resolve(given);
+    const inside = sources.filter((s) => {
+      const rel = relative(s.path, path);
+      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+    });
+    const whole = sources.find((s) => resolve(s.path) === path);
+    if (whole) throw new ConfigError(`--exclude ${given} is a whole folder this backup reads (${whole.label}): leave it out of the folders named (or the agent, with --agent) instead.`);
+    if (inside.length === 0) unmatched.push(given);
+    for (const s of inside) own.set(s, [...(own.get(s) ?? []), literalGlob(relative(s.path, path).split(sep).join('/'))]);
+  }
+  return { globs, sources: sources.map((s) => (own.has(s) ? { ...s, exclude: [...(s.exclude ?? []), ...(own.get(s) ?? [])] } : s)), unmatched };
 }

@@ -19,7 +19,7 @@ import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, configuredVault, describeSource, rememberVault } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
-import { checkRestoreTarget, checkSources, ensureStateDir } from '../local-paths.ts';
+import { checkRestoreTarget, checkSources, ensureStateDir, resolveExcludes } from '../local-paths.ts';
 import { counted, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, restoredNotes, table, warnDamaged, warningText } from '../output.ts';
 
 
@@ -121,12 +121,14 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       sources = await toBackupSources(ADAPTERS, ctx, agents);
       out.info(`Backing up ${detected.map((a) => a.displayName).join(', ')}.`);
     }
+    const excluded = resolveExcludes(opts.exclude, sources);
+    for (const path of excluded.unmatched) out.warn(`--exclude ${path} is not inside any folder this backup reads, so it leaves nothing out.`);
     const run = (offline: boolean) =>
       runBackup(repo, {
-        sources,
+        sources: excluded.sources,
         agents,
         reason: 'cli',
-        excludes: opts.exclude,
+        excludes: excluded.globs,
         force: opts.force,
         offline,
         lockWaitMs: waitMs,
