@@ -122,7 +122,7 @@ export function resolveExcludes(excludes: readonly string[] | undefined, sources
     const path = resolve(given);
     const inside = sources.filter((s) => {
       const rel = relative(s.path, path);
-      return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+      return rel !== '' && rel.split(sep)[0] !== '..' && !isAbsolute(rel);
     });
     const whole = sources.find((s) => resolve(s.path) === path);
     if (whole) throw new ConfigError(`--exclude ${given} is a whole folder this backup reads (${whole.label}): leave it out of the folders named (or the agent, with --agent) instead.`);
