@@ -15,7 +15,9 @@ if (problem) {
 }
 process.env.UV_THREADPOOL_SIZE ??= '16';
 module.enableCompileCache?.();
-const { main, unhandledFailure } = await import('./program.ts');
+const { main, unhandledFailure, interrupted } = await import('./program.ts');
+// Once: a second Ctrl-C while the locks are being removed ends the run at once.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void interrupted(signal));
 let unhandled: number | undefined;
 process.on('unhandledRejection', (error) => {
   unhandled ??= unhandledFailure(error);

@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import { defaultStateDir } from '../engine/paths.ts';
+import { releaseHeldLocks } from '../engine/vault/index.ts';
 import { describeSystemError } from './local-paths.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
 
@@ -207,6 +208,17 @@ export function unhandledFailure(error: unknown, argv: readonly string[] = proce
   printError(record, false);
   if (process.env.CAIRN_DEBUG) process.stderr.write(`${(error as Error | undefined)?.stack ?? String(error)}\n`);
   return EXIT[record.code] ?? 1;
+}
+
+/**
+ * Ctrl-C (or a kill) mid-command: the vault's locks this process holds are removed before it
+ * ends as the signal would — left behind, one held other devices' prunes off for 15 minutes.
+ * What the command left half done is what a killed run leaves (swept or resumed by the next).
+ */
+export async function interrupted(signal: NodeJS.Signals): Promise<never> {
+  const released = await releaseHeldLocks();
+  process.stderr.write(`\ncairn: interrupted (${signal})${released > 0 ? "; this run's lock on the vault is removed" : ''}. Run the command again to finish what it started.\n`);
+  process.exit(signal === 'SIGINT' ? 130 : 143);
 }
 
 export async function main(argv: readonly string[]): Promise<number> {

@@ -6,7 +6,7 @@ export * from './records.ts';
 export * from './defaults.ts';
 export { Packer } from './packer.ts';
 export type { SealedBlob, PackerOptions } from './packer.ts';
-export { acquireLock, DEFAULT_LOCK_STALE_MS, withLock, listLocks, unlock } from './locks.ts';
+export { acquireLock, DEFAULT_LOCK_STALE_MS, releaseHeldLocks, withLock, listLocks, unlock } from './locks.ts';
 export type { FoundLock, HeldLock, LockOptions, UnlockResult } from './locks.ts';
 export { DEFAULT_LISTING_LAG_MS, listingLagOf, probeConditionalWrites } from './capabilities.ts';
 export { syncIndex, listIndexIds } from './index-sync.ts';

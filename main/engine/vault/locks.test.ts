@@ -6,7 +6,7 @@ import { initRepo, removeTempDirs } from '../../../testing/repo.ts';
 import type { Repository } from '../repository.ts';
 import { FaultyBlobStore, MemoryBlobStore } from '../storage/index.ts';
 import { keys, kinds } from './format.ts';
-import { acquireLock, listLocks } from './locks.ts';
+import { acquireLock, listLocks, releaseHeldLocks } from './locks.ts';
 
 describe('acquireLock', () => {
   let store: FaultyBlobStore;
@@ -126,6 +126,33 @@ describe("a shared lock's look for other holders", () => {
       const started = after.slice(0, firstDone);
       expect(started).toEqual(expect.arrayContaining([`stat locks/${lock.record.id}`, 'stat locks/exclusive', 'get locks/exclusive', 'list locks/']));
       await lock.release();
+    } finally {
+      await repo.close();
+    }
+  });
+});
+
+describe('releaseHeldLocks (the CLI on Ctrl-C)', () => {
+  it('removes every lock this process holds, and gives up on a store that does not answer', async () => {
+    const store = new FaultyBlobStore(new MemoryBlobStore());
+    const { repo } = await initRepo(store);
+    try {
+      const a = await acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: 'd1' });
+      const b = await acquireLock(repo.vault, { exclusive: false, operation: 'check', device: 'd1' });
+      const released = await acquireLock(repo.vault, { exclusive: false, operation: 'check', device: 'd1' });
+      await released.release();
+      expect((await listLocks(repo.vault)).map((l) => l.id).sort()).toEqual([a.record.id, b.record.id].sort());
+      expect(await releaseHeldLocks()).toBe(2);
+      // Before: left behind until stale, 15 minutes, holding other devices' prunes off.
+      expect(await listLocks(repo.vault)).toEqual([]);
+      expect(await releaseHeldLocks()).toBe(0);
+
+      const stuck = await acquireLock(repo.vault, { exclusive: false, operation: 'backup', device: 'd1' });
+      store.delay('delete', 60_000);
+      const started = Date.now();
+      expect(await releaseHeldLocks(200)).toBe(1);
+      expect(Date.now() - started).toBeLessThan(2000);
+      void stuck;
     } finally {
       await repo.close();
     }

@@ -343,7 +343,7 @@ function holdLock(a: LockAttempt): HeldLock {
     timer.unref?.();
   };
   schedule();
-  return {
+  const lock: HeldLock = {
     get record() {
       return a.record;
     },
@@ -352,6 +352,7 @@ function holdLock(a: LockAttempt): HeldLock {
     async release() {
       if (released) return;
       released = true;
+      held.delete(lock);
       if (timer) clearTimeout(timer);
       await refreshing;
       try {
@@ -364,6 +365,24 @@ function holdLock(a: LockAttempt): HeldLock {
       }
     },
   };
+  held.add(lock);
+  return lock;
+}
+
+/** The locks this process holds now (releaseHeldLocks). */
+const held = new Set<HeldLock>();
+
+/**
+ * Releases every lock this process holds, for a process about to end mid-operation (the CLI on
+ * Ctrl-C): left behind, a lock held another device's prune off until it went stale, 15 minutes
+ * by the store's clock. Gives up after `timeoutMs` (an unreachable vault must not hold the exit).
+ */
+export async function releaseHeldLocks(timeoutMs = 3000): Promise<number> {
+  const locks = [...held];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([Promise.allSettled(locks.map((l) => l.release())), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+  return locks.length;
 }
 
 async function readLock(vault: Vault, key: string, id: string): Promise<FoundLock | undefined> {
