@@ -180,7 +180,7 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.
   const pullSources = await toBackupSources(ADAPTERS, ctx, options.agents ?? AGENT_IDS, { keepMissing: true });
-  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, folders: await catalogFolders(repo, options.mappings ?? []), now: repo.now, onChange: options.onChange, ...(options.nameFolding ? { nameFolding: options.nameFolding } : {}) });
+  const pulled = await pull({ repo, sources: pullSources, mappings: options.mappings, folders: await catalogFolders(repo, options.mappings ?? []), now: repo.now, onChange: options.onChange, platform: ctx.platform, ...(options.nameFolding ? { nameFolding: options.nameFolding } : {}) });
   return { backup: backed, pull: pulled };
 }
 

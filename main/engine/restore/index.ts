@@ -4,4 +4,5 @@ export type { RestoreOptions, RestoreResult } from './restore.ts';
 export { ContentComparisons } from './same-content.ts';
 export type { StoredForm } from './same-content.ts';
 export { conflictName, NameClashes, probeNameFolding, restoreNamer } from './name-clashes.ts';
+export { restoredName } from './path-safety.ts';
 export type { NameFolding } from './name-clashes.ts';

@@ -25,7 +25,7 @@ import { decideSync } from './decide.ts';
 import type { MergeRule, SyncDecision, SyncFacts } from './decide.ts';
 import { mapRelativePath } from './path-mapping.ts';
 import { makeDirs } from '../make-dirs.ts';
-import { NameClashes, probeNameFolding, type NameFolding } from '../restore/index.ts';
+import { NameClashes, probeNameFolding, restoredName, type NameFolding } from '../restore/index.ts';
 import { dropReplacedLogs, hasPendingLog } from '../sqlite-logs.ts';
 
 export type SyncAction = 'pulled' | 'fast-forward' | 'merged' | 'conflict' | 'kept-deleted' | 'skipped-busy';
@@ -62,6 +62,8 @@ export interface PullOptions {
   onChange?: (change: SyncChange) => void;
   /** How the file system here compares names (tests); by default probed where a clash is possible. */
   nameFolding?: NameFolding;
+  /** The platform whose names apply here (tests; default process.platform): Windows refuses some. */
+  platform?: NodeJS.Platform;
 }
 
 export const CONFLICT_MARK = CONFLICT_MARKS.pending;
@@ -350,6 +352,17 @@ async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string,
   // restore into a folder of one's choice. Files sync leaves alone anyway claim no place.
   const name = basename(path);
   const placed = entry.type === 'dir' || (entry.type === 'file' && m.syncable(remoteRel) && !rawName && !name.includes(CONFLICT_MARKS.pending));
+  // A Linux or macOS name Windows refuses (`notes:v2.md`): written as it is, `:` would make an NTFS
+  // stream of another file. A restore writes it under a look-alike name; sync can't rename.
+  const refused = placed && entry.type === 'file' ? rel.split('/').find((part) => restoredName(part, ctx.options.platform ?? process.platform) !== part) : undefined;
+  if (refused !== undefined) {
+    (ctx.result.skipped ??= []).push({
+      path: `${root.label}/${remoteRel}`,
+      device: snap.deviceName,
+      why: `${refused === name ? 'its name' : `a folder on the way, '${refused}',`} holds characters Windows does not allow in a name (\\ : * ? " < > |, a control character, or a trailing dot or space); nothing was written for it. 'cairn restore' writes it under a look-alike name`,
+    });
+    return;
+  }
   const earlier = placed ? await root.clashes.claim(dirname(path), name, remoteRel) : undefined;
   if (earlier) {
     if (entry.type === 'dir') root.clashed.push({ rel: remoteRel, name, earlier: earlier.name, named: false });
