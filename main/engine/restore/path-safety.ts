@@ -29,13 +29,17 @@ const WINDOWS_MAP: Record<string, string> = { '\\': '\uFF3C', ':': '\uFF1A', '*'
  * The name a restore writes on `platform` for a (safe) snapshot name: itself, except on Windows,
  * where characters it refuses — a backslash from a Linux or macOS name, `:`, `*`, `?`, `"`, `<`,
  * `>`, `|`, control characters — become their full-width look-alikes (control characters U+FFFD),
- * and a trailing dot or space gets a U+FF3F after it. The restore reports every mapped name.
+ * and a trailing dot or space gets a U+FF3F after it; so does the stem of a device's name
+ * (`con.txt`, `NUL`, `com1.log`: written as they are, their bytes go to the device, not a file).
+ * The restore reports every mapped name.
  */
 export function restoredName(name: string, platform: NodeJS.Platform = process.platform): string {
   if (platform !== 'win32') return name;
   // eslint-disable-next-line no-control-regex -- control characters are what is being replaced
   let mapped = name.replace(/[\\:*?"<>|]/g, (c) => WINDOWS_MAP[c] ?? c).replace(/[\u0000-\u001f]/g, '\uFFFD');
   if (/[. ]$/.test(mapped)) mapped += '\uFF3F';
+  const device = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i.exec(mapped);
+  if (device) mapped = `${device[1]}\uFF3F${mapped.slice((device[1] as string).length)}`;
   return mapped;
 }
 

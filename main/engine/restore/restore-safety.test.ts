@@ -111,16 +111,18 @@ describe('restore refuses paths that would escape the target', () => {
 
   it('restores names that are legal where they were made (a backslash, a colon), and maps them on Windows', async () => {
     const { target } = setup();
-    const snap = await craft(async (evil) => [file('back\\slash.txt', evil), file('a:b', evil)]);
+    const snap = await craft(async (evil) => [file('back\\slash.txt', evil), file('a:b', evil), file('con.txt', evil)]);
     const result = await run(snap, target);
-    expect(readdirSync(join(target, 'x')).sort()).toEqual(['a:b', 'back\\slash.txt']);
+    expect(readdirSync(join(target, 'x')).sort()).toEqual(['a:b', 'back\\slash.txt', 'con.txt']);
     expect(result.renamed).toEqual([]);
     const win = setup();
     const mapped = await restore({ vault: repo.vault, db: repo.db, codec: repo.codec, snapshot: snap, target: win.target, platform: 'win32' });
-    expect(readdirSync(join(win.target, 'x')).sort()).toEqual(['a\uFF1Ab', 'back\uFF3Cslash.txt']);
+    // `con.txt` written as it is on Windows goes to the console device: the file would be lost.
+    expect(readdirSync(join(win.target, 'x')).sort()).toEqual(['a\uFF1Ab', 'back\uFF3Cslash.txt', 'con\uFF3F.txt']);
     expect(mapped.renamed).toEqual([
       { path: 'x/a:b', restoredAs: 'a\uFF1Ab', dest: join(win.target, 'x', 'a\uFF1Ab') },
       { path: 'x/back\\slash.txt', restoredAs: 'back\uFF3Cslash.txt', dest: join(win.target, 'x', 'back\uFF3Cslash.txt') },
+      { path: 'x/con.txt', restoredAs: 'con\uFF3F.txt', dest: join(win.target, 'x', 'con\uFF3F.txt') },
     ]);
   });
 

@@ -21,6 +21,8 @@ describe('sync onto Windows of names Windows refuses', () => {
     mkdirSync(join(project, 'memory'), { recursive: true });
     writeFileSync(join(project, 's.jsonl'), '{"type":"user","message":{"role":"user","content":"hi"}}\n');
     writeFileSync(join(project, 'memory', 'notes:v2.md'), 'v2\n');
+    writeFileSync(join(project, 'memory', 'NUL.md'), 'to the null device on Windows\n');
+    writeFileSync(join(project, 'memory', 'console.md'), 'an ordinary name\n');
     mkdirSync(join(project, 'plans.'), { recursive: true });
     writeFileSync(join(project, 'plans.', 'p.md'), 'plan\n');
     mkdirSync(join(homeB, '.claude', 'projects'), { recursive: true });
@@ -31,10 +33,11 @@ describe('sync onto Windows of names Windows refuses', () => {
       const ctx = fixtureContext(homeB, 'win32');
       const { pull } = await runSync(b, { ctx, agents: ['claude-code'], mappings: [] });
       expect(pull.skipped?.map((s) => [s.path, s.why.slice(0, 40)])).toEqual([
-        ['claude-code/config/projects/-home-alice-app/memory/notes:v2.md', 'its name holds characters Windows does n'],
-        ['claude-code/config/projects/-home-alice-app/plans./p.md', "a folder on the way, 'plans.', holds cha"],
+        ['claude-code/config/projects/-home-alice-app/memory/NUL.md', 'its name is not one Windows allows (it h'],
+        ['claude-code/config/projects/-home-alice-app/memory/notes:v2.md', 'its name is not one Windows allows (it h'],
+        ['claude-code/config/projects/-home-alice-app/plans./p.md', "a folder on the way, 'plans.', is not on"],
       ]);
-      expect(pull.changes.map((c) => c.path.split(/[\\/]/).pop())).toEqual(['s.jsonl']);
+      expect(pull.changes.map((c) => c.path.split(/[\\/]/).pop()).sort()).toEqual(['console.md', 's.jsonl']);
     } finally {
       await a.close();
       await b.close();

@@ -359,7 +359,7 @@ async function pullEntry(ctx: PullContext, root: RootContext, remoteRel: string,
     (ctx.result.skipped ??= []).push({
       path: `${root.label}/${remoteRel}`,
       device: snap.deviceName,
-      why: `${refused === name ? 'its name' : `a folder on the way, '${refused}',`} holds characters Windows does not allow in a name (\\ : * ? " < > |, a control character, or a trailing dot or space); nothing was written for it. 'cairn restore' writes it under a look-alike name`,
+      why: `${refused === name ? 'its name' : `a folder on the way, '${refused}',`} is not one Windows allows (it holds \\ : * ? " < > | or a control character, ends in a dot or a space, or is a device's, as CON or NUL are); nothing was written for it. 'cairn restore' writes it under a look-alike name`,
     });
     return;
   }
