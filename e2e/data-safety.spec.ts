@@ -55,6 +55,34 @@ async function openRestoreDialog(p: Page) {
   return dialog;
 }
 
+/**
+ * A conflict on this device over `rel`: both devices have `base`, then this one writes `mine` and
+ * device B (a new app on the same vault) writes `theirs`; B syncs first. Undefined (and a failed
+ * expectation) when no conflict came of it.
+ */
+async function conflictWithB(rel: string, write: (home: string, text: string) => void, texts: { base: string; mine: string; theirs: string }, b: { home: string; name: string }) {
+  write(fixture.home, texts.base);
+  await app.service.syncNow('manual');
+  const homeB = join(root, b.home);
+  mkdirSync(homeB, { recursive: true });
+  const deviceB = await startApp({ home: homeB, serve: false, tempRoot: root });
+  try {
+    await deviceB.service.handlers['setup.joinVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, secret: { passphrase: PASSPHRASE }, deviceName: b.name });
+    await deviceB.service.syncNow('manual');
+    expect(existsSync(join(homeB, rel)), 'B pulled the file').toBe(true);
+    write(fixture.home, texts.mine);
+    write(homeB, texts.theirs);
+    await deviceB.service.syncNow('manual');
+    await app.service.syncNow('manual');
+  } finally {
+    await deviceB.close();
+  }
+  const local = join(fixture.home, rel);
+  const conflict = (await app.service.handlers['conflicts.list']({})).find((c) => c.path === local && c.status === 'open');
+  expect(conflict, `a conflict for ${rel}, which both devices changed`).toBeDefined();
+  return conflict;
+}
+
 test.beforeAll(async ({ browser }: { browser: Browser }) => {
   root = mkdtempSync(join(tmpdir(), 'cairn-e2e-safety-'));
   fixture = await buildFixtureHome(join(root, 'home'));
@@ -157,25 +185,8 @@ test('"Keep both" names the kept file exactly as it lands on disk, and a .jsonl.
     mkdirSync(dirname(join(home, rel)), { recursive: true });
     writeFileSync(join(home, rel), zstd.compress(Buffer.from(text)));
   };
-  write(fixture.home, line('Start the migration.'));
-  await app.service.syncNow('manual');
-  const homeB = join(root, 'home-b');
-  mkdirSync(homeB, { recursive: true });
-  const deviceB = await startApp({ home: homeB, serve: false, tempRoot: root });
-  try {
-    await deviceB.service.handlers['setup.joinVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, secret: { passphrase: PASSPHRASE }, deviceName: 'Studio Mac' });
-    await deviceB.service.syncNow('manual');
-    expect(existsSync(join(homeB, rel)), 'B pulled the rollout').toBe(true);
-    write(fixture.home, line('Start the migration.') + line('Mine: roll back the index first.'));
-    write(homeB, line('Start the migration.') + line('Theirs: drop the old column.'));
-    await deviceB.service.syncNow('manual');
-    await app.service.syncNow('manual');
-  } finally {
-    await deviceB.close();
-  }
+  const conflict = await conflictWithB(rel, write, { base: line('Start the migration.'), mine: line('Start the migration.') + line('Mine: roll back the index first.'), theirs: line('Start the migration.') + line('Theirs: drop the old column.') }, { home: 'home-b', name: 'Studio Mac' });
   const local = join(fixture.home, rel);
-  const conflict = (await app.service.handlers['conflicts.list']({})).find((c) => c.path === local && c.status === 'open');
-  expect(conflict, 'a conflict for the rollout both devices changed').toBeDefined();
   if (!conflict) return;
 
   await page.reload();
@@ -239,24 +250,8 @@ test("Keep theirs takes their version from their snapshot when the copy beside y
     mkdirSync(dirname(join(home, rel)), { recursive: true });
     writeFileSync(join(home, rel), text);
   };
-  write(fixture.home, '# Notes\n');
-  await app.service.syncNow('manual');
-  const homeB = join(root, 'home-b2');
-  mkdirSync(homeB, { recursive: true });
-  const deviceB = await startApp({ home: homeB, serve: false, tempRoot: root });
-  try {
-    await deviceB.service.handlers['setup.joinVault']({ location: { provider: 'local', prefix: '', path: join(root, 'vault') }, secret: { passphrase: PASSPHRASE }, deviceName: 'Desk' });
-    await deviceB.service.syncNow('manual');
-    write(fixture.home, '# Notes\nMine: use pnpm.\n');
-    write(homeB, '# Notes\nTheirs: use yarn.\n');
-    await deviceB.service.syncNow('manual');
-    await app.service.syncNow('manual');
-  } finally {
-    await deviceB.close();
-  }
+  const conflict = await conflictWithB(rel, write, { base: '# Notes\n', mine: '# Notes\nMine: use pnpm.\n', theirs: '# Notes\nTheirs: use yarn.\n' }, { home: 'home-b2', name: 'Desk' });
   const local = join(fixture.home, rel);
-  const conflict = (await app.service.handlers['conflicts.list']({})).find((c) => c.path === local && c.status === 'open');
-  expect(conflict, 'a conflict for the memory file both devices changed').toBeDefined();
   if (!conflict) return;
   // Deleted by hand (a cleanup of "conflict" files): their version is still in their snapshot.
   rmSync(conflict.theirsPath);
