@@ -142,7 +142,7 @@ describe('sync between devices', () => {
 
   it('turns edits on both sides into one conflict with both versions, and each resolution does what it says', async () => {
     const conflicted: string[] = [];
-    for (const id of ['keep-mine', 'keep-theirs', 'keep-both', 'theirs-gone']) {
+    for (const id of ['keep-mine', 'keep-theirs', 'keep-both', 'theirs-gone', 'both-gone']) {
       write(session(a, project, id), `${line(1, id)}\n`);
       conflicted.push(id);
     }
@@ -154,9 +154,9 @@ describe('sync between devices', () => {
     }
     await sync(a);
     const result = await sync(b);
-    expect(result.pull.conflicts).toHaveLength(4);
+    expect(result.pull.conflicts).toHaveLength(5);
     const conflicts = listConflicts(b.repo).filter((c) => c.status === 'open');
-    expect(conflicts).toHaveLength(4);
+    expect(conflicts).toHaveLength(5);
     for (const c of conflicts) {
       expect(readFileSync(c.path, 'utf8')).toMatch(/^B rewrote/);
       expect(readFileSync(c.theirsPath, 'utf8')).toContain('A rewrote this line');
@@ -203,6 +203,12 @@ describe('sync between devices', () => {
     expect(readFileSync(both.path, 'utf8')).toMatch(/^B rewrote/);
     expect(readFileSync(both.theirsPath, 'utf8')).toContain('A rewrote this line');
     expect(both.theirsPath).toMatch(/\.from-laptop-\d{8}-\d{6}\.jsonl$/);
+    // Keep both with their copy deleted: theirs is written from their snapshot under the name the
+    // screen gave it (before: nothing written, though the screen said "Theirs stays beside yours").
+    rmSync(byId('both-gone').theirsPath);
+    const bothGone = await resolve('both-gone', 'both');
+    expect(readFileSync(bothGone.theirsPath, 'utf8')).toContain('A rewrote this line');
+    expect(bothGone.theirsPath).toMatch(/both-gone\.from-laptop-\d{8}-\d{6}\.jsonl$/);
     expect(listConflicts(b.repo).filter((c) => c.status === 'open')).toEqual([]);
 
     // The decisions reach A: no conflict there, B's choices arrive, both copies of keep-both.

@@ -564,10 +564,12 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
     publish();
   } else if (options.keep === 'both') {
     // Their copy becomes an ordinary file, so it syncs to every device like any other session.
-    if (theirsExists) {
-      theirsPath = join(dirname(conflict.theirsPath), keptBothName(conflict));
-      await rename(conflict.theirsPath, theirsPath);
-    }
+    // Deleted meanwhile, it is written from their snapshot, as the screen promises its name.
+    const kept = join(dirname(conflict.theirsPath), keptBothName(conflict));
+    const fromVault = theirsExists ? undefined : await theirsInVault(repo, conflict);
+    if (theirsExists) await rename(conflict.theirsPath, kept);
+    else if (fromVault) await writeAtomically(kept, fromVault.bytes, fromVault.entry);
+    if (theirsExists || fromVault) theirsPath = kept;
     publish();
   } else if (options.keep === 'theirs') {
     // Their copy beside ours deleted meanwhile: their version is still in their snapshot.
