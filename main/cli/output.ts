@@ -158,7 +158,7 @@ export function warnDamaged(out: Output): (key: string, error: Error) => void {
  * own ("Cairn will try again"); the CLI exits, so it says what to do instead.
  */
 export function cliMessage(record: ErrorRecord): string {
-  // The sentence's own period doubled by the cut, not a path's `..` (`'../../etc' is not in …`).
-  const message = record.message.replace(/([;,]?) Cairn will try again\.?/g, (_m, _p: string, at: number, whole: string) => (whole[at - 1] === '.' ? '' : '.'));
+  // The period the cut doubles, not a path's `..` (`'../../etc' is not in …`).
+  const message = record.message.replace(/[;,]? Cairn will try again\.?/g, '.').replace(/\.\.(?=\s|$)/g, '.');
   return record.retryable && message !== record.message ? `${message} Run the command again later.` : message;
 }

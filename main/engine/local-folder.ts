@@ -3,6 +3,7 @@
 // user is told what to fix instead of meeting a raw EEXIST or ENOTDIR halfway through.
 
 import { accessSync, constants, statSync } from 'node:fs';
+import { readlink, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CairnError } from '../../shared/errors.ts';
 
@@ -35,4 +36,10 @@ export function nearestFolder(path: string, onFile: (file: string) => Error): st
       at = up;
     }
   }
+}
+
+/** Where `path` points when it is a link to a place that is not there (a dotfiles link to a disk not mounted now); else undefined. */
+export async function danglingLinkTarget(path: string): Promise<string | undefined> {
+  const target = await readlink(path).catch(() => undefined);
+  return target !== undefined && !(await stat(path).then(() => true, () => false)) ? target : undefined;
 }

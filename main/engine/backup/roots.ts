@@ -3,7 +3,8 @@
 // (not an empty snapshot); an adapter's root that vanished since it was listed is a warning.
 
 import { lstatSync, realpathSync } from 'node:fs';
-import { readlink, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { danglingLinkTarget } from '../local-folder.ts';
 import type { BigIntStats } from 'node:fs';
 import { CairnError, ConfigError, NotFoundError } from '../../../shared/errors.ts';
 import type { BackupWarningReason } from '../../../shared/models.ts';
@@ -51,7 +52,7 @@ export async function checkRoots(sources: readonly BackupSource[], onSkip: (path
         if (!skipped) throw error;
         // A link to a place that is not there (a dotfiles link to a disk not mounted now): it did
         // not vanish during the backup, as the message for ENOENT says.
-        const target = code === 'ENOENT' ? await readlink(source.path).catch(() => undefined) : undefined;
+        const target = code === 'ENOENT' ? await danglingLinkTarget(source.path) : undefined;
         onSkip(source.path, skipped.reason, target === undefined ? skipped.message : `${source.path} is a link to ${target}, which is not there: it is left out of this backup. Make the link's target available (mount its disk), or remove the link.`);
         return undefined;
       }

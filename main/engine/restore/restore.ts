@@ -6,7 +6,8 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fchmodSync, futimesSync, openSync, renameSync, utimesSync } from 'node:fs';
-import { access, constants, lstat, readdir, readlink, rename, rm, stat, symlink, unlink, utimes, chmod } from 'node:fs/promises';
+import { access, constants, lstat, readdir, rename, rm, symlink, unlink, utimes, chmod } from 'node:fs/promises';
+import { danglingLinkTarget } from '../local-folder.ts';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { ConfigError, IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId } from '../../../shared/ids.ts';
@@ -319,8 +320,8 @@ async function makeTargetDirs(target: string, dirParts: ReadonlyMap<string, stri
   const denied = new Set<string>();
   // The folder itself a link to a place that is not there (a dotfiles link to a disk not mounted
   // now): said so, instead of "…/projects does not exist" for a folder made a moment before.
-  const link = await readlink(target).catch(() => undefined);
-  if (link !== undefined && !(await stat(target).then(() => true, () => false))) {
+  const link = await danglingLinkTarget(target);
+  if (link !== undefined) {
     throw new ConfigError(`${target} is a link to ${link}, which is not there: nothing was restored into it. Make the link's target available (mount its disk), or remove the link, and restore again.`);
   }
   await makeDirs(target);

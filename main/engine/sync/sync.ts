@@ -7,7 +7,8 @@
 // the pull ran.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { lstat, readdir, readFile, readlink, rename, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
+import { lstat, readdir, readFile, rename, rm, stat, utimes, writeFile, chmod } from 'node:fs/promises';
+import { danglingLinkTarget } from '../local-folder.ts';
 import { basename, dirname, join } from 'node:path';
 import { heldOpenError, openByOthers, openersOf } from '../open-files.ts';
 import picomatch from 'picomatch';
@@ -140,6 +141,15 @@ async function sweepLeftovers(dir: string, now: number): Promise<void> {
 /** A pull's temporary file for `path`, beside it (SYNC_TMP: swept when left behind). */
 const syncTemp = (path: string): string => join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
 
+/** The temporary file's bytes, and with their entry its exact mode (not reduced by the umask) and time. */
+async function fillTemp(tmp: string, bytes: Uint8Array | AsyncIterable<Uint8Array>, entry: TreeEntry | undefined): Promise<void> {
+  await writeFile(tmp, bytes, { mode: entry ? entry.mode & 0o777 : 0o644 });
+  if (!entry) return;
+  await chmod(tmp, entry.mode & 0o777);
+  const t = utimesSeconds(entry.mtimeNs);
+  await utimes(tmp, t, t);
+}
+
 /** Writes `bytes` to `path` atomically, unless the file there changed since `expect` was taken. */
 async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Array | AsyncIterable<Uint8Array>, entry: TreeEntry | undefined, expect: { size: bigint; mtimeNs: bigint } | undefined): Promise<boolean> {
   await makeDirs(dirname(path));
@@ -150,12 +160,7 @@ async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Arra
   const tmp = syncTemp(path);
   try {
     // Inside the try: a write the disk can't hold leaves part of the file behind, removed below.
-    await writeFile(tmp, bytes, { mode: entry ? entry.mode & 0o777 : 0o644 });
-    if (entry) {
-      await chmod(tmp, entry.mode & 0o777);
-      const t = utimesSeconds(entry.mtimeNs);
-      await utimes(tmp, t, t);
-    }
+    await fillTemp(tmp, bytes, entry);
     const now = await statOrUndefined(path);
     const changed = expect === undefined ? now !== undefined : now === undefined || now.size !== expect.size || now.mtimeNs !== expect.mtimeNs;
     // A database with a log beside it has changes its file doesn't show, and may be in use; a
@@ -305,9 +310,9 @@ async function inTheWay(path: string, device: string): Promise<string> {
   for (let at = path; ; ) {
     const st = await lstat(at).catch(() => undefined);
     if (st?.isSymbolicLink()) {
-      const target = await stat(at).catch(() => undefined);
-      if (!target) return `${at} is a link to ${await readlink(at).catch(() => 'a place')}, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`;
-      if (!target.isDirectory()) return `${at} is a link to a file here, where ${device}'s snapshot has a folder; nothing was written for it. Move or rename that link and sync again`;
+      const dangling = await danglingLinkTarget(at);
+      if (dangling !== undefined) return `${at} is a link to ${dangling}, which is not there; nothing was written for it. Make the link's target available, or remove the link, and sync again`;
+      if (!(await stat(at)).isDirectory()) return `${at} is a link to a file here, where ${device}'s snapshot has a folder; nothing was written for it. Move or rename that link and sync again`;
     } else if (st && !st.isDirectory()) {
       return `${at} is a file here, where ${device}'s snapshot has a folder; nothing was written for it. Move or rename that file and sync again`;
     }
@@ -521,17 +526,18 @@ async function writeAtomically(path: string, bytes: Uint8Array, entry: TreeEntry
   const tmp = syncTemp(path);
   try {
     await makeDirs(dirname(path));
-    await writeFile(tmp, bytes, { mode: entry.mode & 0o777 });
-    const t = utimesSeconds(entry.mtimeNs);
-    await utimes(tmp, t, t);
+    await fillTemp(tmp, bytes, entry);
     await rename(tmp, path);
   } finally {
     await rm(tmp, { force: true });
   }
 }
 
+/** What the UI and the CLI see of a stored conflict. */
+const publicInfo = ({ mergePath: _m, theirsHash: _h, theirsAt: _a, ...info }: StoredConflict): ConflictInfo => info;
+
 export function listConflicts(repo: Repository): ConflictInfo[] {
-  return (repo.db.listConflicts() as StoredConflict[]).map(({ mergePath: _m, theirsHash: _h, theirsAt: _a, ...info }) => info);
+  return (repo.db.listConflicts() as StoredConflict[]).map(publicInfo);
 }
 
 export interface ResolveOptions {
@@ -558,6 +564,8 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
     if (conflict.mergePath && conflict.theirsHash) repo.db.addMerge(conflict.mergePath, conflict.theirsHash, at);
   };
   let theirsPath = conflict.theirsPath;
+  // Their copy beside ours deleted meanwhile: their version is still in their snapshot.
+  const fromVault = theirsExists || options.keep === 'mine' ? undefined : await theirsInVault(repo, conflict);
   if (options.keep === 'mine') {
     // Their version stays in their snapshots; only the copy beside ours goes.
     await rm(conflict.theirsPath, { force: true });
@@ -566,14 +574,11 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
     // Their copy becomes an ordinary file, so it syncs to every device like any other session.
     // Deleted meanwhile, it is written from their snapshot, as the screen promises its name.
     const kept = join(dirname(conflict.theirsPath), keptBothName(conflict));
-    const fromVault = theirsExists ? undefined : await theirsInVault(repo, conflict);
     if (theirsExists) await rename(conflict.theirsPath, kept);
     else if (fromVault) await writeAtomically(kept, fromVault.bytes, fromVault.entry);
     if (theirsExists || fromVault) theirsPath = kept;
     publish();
   } else if (options.keep === 'theirs') {
-    // Their copy beside ours deleted meanwhile: their version is still in their snapshot.
-    const fromVault = theirsExists ? undefined : await theirsInVault(repo, conflict);
     if (!theirsExists && !fromVault) {
       throw new CairnError('not_found', `Their copy ${conflict.theirsPath} is gone, so it can't replace yours. Restore it from a snapshot of ${conflict.otherDeviceName} instead.`);
     }
@@ -587,6 +592,5 @@ export async function resolveConflict(options: ResolveOptions): Promise<Conflict
   const resolved: StoredConflict = { ...conflict, theirsPath, status: 'resolved', resolution: options.keep };
   repo.db.putConflict(resolved.id, resolved, 'resolved', conflict.detectedAt);
   repo.db.addHistory('resolve', at, { id: resolved.id, keep: options.keep, path: resolved.path });
-  const { mergePath: _m, theirsHash: _h, theirsAt: _a, ...info } = resolved;
-  return info;
+  return publicInfo(resolved);
 }
