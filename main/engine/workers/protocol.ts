@@ -45,6 +45,14 @@ export type WorkerRequest =
   | { type: 'credit'; task: number; batches: number }
   | { type: 'cancel'; task: number };
 
+/**
+ * Asks a worker to exit once the task it is running returns (WorkerPool.stop): it calls
+ * process.exit() from JavaScript, never in the middle of a call into zstd-napi.
+ */
+export interface WorkerExit {
+  type: 'exit';
+}
+
 /** A chunkFile stream's end. `size`: the file's bytes, resumed prefix included; `resumedAt`: 0 unless only bytes from there were chunked. */
 export interface StreamEnd {
   size: number;

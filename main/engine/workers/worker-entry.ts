@@ -19,7 +19,7 @@ import { blobId } from '../crypto/keys.ts';
 import { open, seal } from '../crypto/seal.ts';
 import { openWalkedFile, SourceFileError, sourceFileErrorOf } from './source-file.ts';
 import type { FsPath } from './source-file.ts';
-import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, StreamEnd, TailMark, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
+import type { BlobTarget, Chunk, ChunkFileExtras, ChunkFileOptions, ChunkOptions, OpenOptions, SealedBlob, SealedItem, SealOptions, StreamEnd, TailMark, WorkerExit, WorkerRequest, WorkerResponse, WriteItem } from './protocol.ts';
 
 const READ_SIZE = 512 * 1024;
 /**
@@ -41,7 +41,8 @@ if (!port) throw new Error('worker-entry.ts runs only as a worker thread (see Wo
 const streams = new Map<number, StreamState>();
 const gears = new Map<string, GearTable>();
 
-port.on('message', (request: WorkerRequest) => handle(port, request));
+// Asked to exit (WorkerPool.stop): between tasks, so no call into zstd-napi is under way.
+port.on('message', (request: WorkerRequest | WorkerExit) => (request.type === 'exit' ? process.exit(0) : handle(port, request)));
 
 function handle(port: MessagePort, request: WorkerRequest): void {
   const reply = (message: WorkerResponse, transfer: TransferListItem[] = []): void => port.postMessage(message, transfer);

@@ -712,6 +712,41 @@ await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
       expect(await pool.chunkBytes(new Uint8Array(5), CHUNK_OPTIONS)).toHaveLength(1);
     });
 
+    it('ends its workers by asking them to exit between tasks, never by terminate() while a compression runs (that aborts the process)', async () => {
+      const terminate = vi.spyOn(Worker.prototype, 'terminate');
+      try {
+        // Idle retirement.
+        pool = new WorkerPool({ size: 1, idleMs: 50 });
+        await pool.chunkBytes(new Uint8Array(10), CHUNK_OPTIONS);
+        await vi.waitFor(() => expect(pool.threads).toBe(0), { timeout: 5000 });
+        // close() while a large blob is being compressed: the compression returns, then the thread exits.
+        const data = transcript(24 * 2 ** 20);
+        const sealing = errorOf(pool.compressAndSeal([{ id: blobId(keys.idKey, data), data: new Uint8Array(data) }], { encKey: keys.encKey, level: 3 }));
+        await new Promise((resolve) => setTimeout(resolve, 300)); // the thread started and is compressing
+        await pool.close();
+        expect(((await sealing) as CairnError).code).toBe('cancelled');
+        expect(terminate).not.toHaveBeenCalled();
+      } finally {
+        terminate.mockRestore();
+      }
+    });
+
+    it('terminates a worker that does not exit within exitMs of being asked', async () => {
+      // A worker stuck in a task: its thread never returns to take the request to exit.
+      const path = join(dir, `stuck-${Math.random().toString(16).slice(2)}.mjs`);
+      await writeFile(path, `import { parentPort } from 'node:worker_threads';
+parentPort.on('message', (m) => { if (m.type === 'chunkBytes' && m.bytes.length === 13) for (;;); });
+await import(${JSON.stringify(DEFAULT_WORKER_URL.href)});
+`);
+      pool = new WorkerPool({ size: 1, exitMs: 200, workerUrl: new URL(`file://${path}`) });
+      const stuck = errorOf(pool.chunkBytes(new Uint8Array(13), CHUNK_OPTIONS));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      await pool.close();
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(((await stuck) as CairnError).code).toBe('cancelled');
+    });
+
     it('close() fails running tasks with `cancelled` and refuses new ones', async () => {
       pool = new WorkerPool({ size: 1 });
       const path = join(dir, 'close.jsonl');
