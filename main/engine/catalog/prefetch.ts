@@ -24,6 +24,7 @@ import { mtimeSeconds, readFileSessions } from './read.ts';
 import type { FileSessions } from './read.ts';
 import { resumeFileSessions } from './resume.ts';
 import type { ReadFrom } from './resume.ts';
+import { BUSY_TIMEOUT_MS } from './session-db.ts';
 import type { BuildCacheEntry, SessionDb } from './session-db.ts';
 
 /** meta-worker beside this file, with this file's extension: .ts from source, .js/.mjs when built. */
@@ -56,9 +57,10 @@ export const SESSION_WORKER_LIMITS = { maxYoungGenerationSizeMb: 8 } as const;
 /**
  * How long a session worker asked to stop has to end its read and exit (it checks between
  * records) before it is terminated. Terminating one in the middle of a call into better-sqlite3
- * can abort the whole process (meta-worker.ts).
+ * can abort the whole process (meta-worker.ts): longer than the longest such call, a write
+ * waiting out another connection's (SQLite's busy timeout), which 5 s was not.
  */
-export const STOP_MS = 5_000;
+export const STOP_MS = BUSY_TIMEOUT_MS + 5_000;
 
 /** Bytes of session files a backup reads on the calling thread before it starts the worker. */
 export const INLINE_BYTES = 2 * 2 ** 20;

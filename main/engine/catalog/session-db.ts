@@ -271,7 +271,7 @@ export function sessionIndexBehind(db: Database.Database): boolean {
 }
 
 /** How long a write waits for another connection's write to end before it fails. */
-const BUSY_TIMEOUT_MS = 10_000;
+export const BUSY_TIMEOUT_MS = 10_000;
 
 export class SessionDb {
   readonly db: Database.Database;
