@@ -35,6 +35,7 @@ export function cliMachine(base: string, name: string, passphrase: string) {
   const env = { ...process.env, HOME: home, CAIRN_PASSPHRASE: passphrase, CAIRN_STATE_DIR: join(base, `${name}-state`), CAIRN_THREADS: '1' };
   return {
     home,
+    env,
     /** `cairn ...args --repo base/vault --device-name name`, waited for. */
     run: (...args: string[]) => {
       const r = spawnSync(process.execPath, [CLI_SOURCE, ...args, '--repo', join(base, 'vault'), '--device-name', name], { env, encoding: 'utf8', timeout: 120_000 });

@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { ConfigError } from '../../shared/errors.ts';
 import { agentPathsContext, contextFromProcess, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
-import type { VaultLocation } from '../../shared/models.ts';
+import type { PathMapping, RetentionPolicy, VaultLocation } from '../../shared/models.ts';
 import { Repository } from '../engine/repository.ts';
 import { behindOutbox } from '../engine/outbox/index.ts';
 import { createBlobStore, formatLocation } from '../engine/storage/index.ts';
@@ -16,6 +16,7 @@ import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.
 import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
 import { describeConfigProblem } from '../service/config-file.ts';
+import { readSavedSettings } from '../service/config-store.ts';
 import { chooseStateDir, chooseVault, describeSource, keptCredentials, keptUnlock } from './vault-choice.ts';
 import type { ChosenVault } from './vault-choice.ts';
 import { checkEndpoint, ensureStateDir } from './local-paths.ts';
@@ -82,6 +83,34 @@ export function stateDir(opts: CommonOptions): string {
 /** This machine's agent context, with the folders the user added to or removed from discovery. */
 export async function agentContext(opts: Pick<CommonOptions, 'stateDir'>): Promise<AgentContext> {
   return prepareContext(contextFromProcess(agentPathsContext(loadAgentPaths(chooseStateDir(opts)))));
+}
+
+/**
+ * What the app's settings on this machine (its state folder's config.json) say where a command's
+ * flags say nothing: the agents to back up and sync (Settings → Agents), the path mappings, the
+ * retention policy. A machine where the app never saved settings gets the CLI's defaults. Before,
+ * the CLI ignored them: `cairn backup` uploaded an agent switched off in the app.
+ */
+export interface AppChoices {
+  /** The config.json they come from. */
+  file: string;
+  /** The agents chosen in the app; undefined: every agent found (the app's default). */
+  agents?: string[];
+  mappings: PathMapping[];
+  retention: RetentionPolicy;
+}
+
+export function appChoices(opts: Pick<CommonOptions, 'stateDir'>): AppChoices | undefined {
+  const saved = readSavedSettings(chooseStateDir(opts));
+  if (!saved) return undefined;
+  const { enabledAgents, pathMappings, retention } = saved.settings;
+  return { file: saved.file, ...(enabledAgents.length > 0 ? { agents: enabledAgents } : {}), mappings: pathMappings, retention };
+}
+
+/** The app's path mappings with the command line's: a `--map` for the same THEIRS wins. */
+export function withAppMappings(fromFlags: readonly PathMapping[], choices: AppChoices | undefined): PathMapping[] {
+  const flagged = new Set(fromFlags.map((m) => m.from));
+  return [...(choices?.mappings ?? []).filter((m) => !flagged.has(m.from)), ...fromFlags];
 }
 
 /** Reads a secret without echo from the terminal; refuses when there is no terminal. */

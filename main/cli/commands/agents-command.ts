@@ -4,7 +4,7 @@
 import { COMMON_PROJECT_FOLDERS, detectAgents, formatAgentsTable, loadAgentPaths, updateAgentPaths } from '../../engine/agents/index.ts';
 import type { AgentPaths } from '../../engine/agents/index.ts';
 import { countFileSessions } from '../../engine/sessions/index.ts';
-import { agentContext, stateDir } from '../context.ts';
+import { agentContext, appChoices, stateDir } from '../context.ts';
 import { makeOutput } from '../output.ts';
 
 export interface AgentsCommandOptions {
@@ -28,7 +28,9 @@ export async function agentsCommand(opts: AgentsCommandOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   const changing = (opts.addPath?.length ?? 0) > 0 || (opts.removePath?.length ?? 0) > 0;
   const paths = changing ? updateAgentPaths(stateDir(opts), { add: opts.addPath ?? [], remove: opts.removePath ?? [] }) : loadAgentPaths(stateDir(opts));
-  const infos = await detectAgents(await agentContext(opts), { countSessions: countFileSessions });
+  // ENABLED says what a backup without --agent takes: the app's choice on this machine, if it made one.
+  const chosen = appChoices(opts)?.agents;
+  const infos = await detectAgents(await agentContext(opts), { countSessions: countFileSessions, ...(chosen ? { enabledIds: chosen } : {}) });
   const found = infos.filter((a) => a.detected);
   out.result({ detected: found.length, agents: infos, paths }, () =>
     [

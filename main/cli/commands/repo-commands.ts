@@ -15,7 +15,7 @@ import type { RepairResult } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import type { TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
-import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository, agentContext } from '../context.ts';
+import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository, agentContext, appChoices } from '../context.ts';
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, configuredVault, describeSource, rememberVault } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
@@ -113,13 +113,20 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
     } else {
       const ctx = await agentContext(opts);
       const present = await presentAgents(ctx);
-      const detected = ADAPTERS.filter((a) => present.includes(a.id) && (!opts.agent || opts.agent.includes(a.id)));
+      const choices = opts.agent ? undefined : appChoices(opts);
+      const chosen = opts.agent ?? choices?.agents;
+      const detected = ADAPTERS.filter((a) => present.includes(a.id) && (!chosen || chosen.includes(a.id)));
+      const switchedOff = opts.agent ? [] : ADAPTERS.filter((a) => present.includes(a.id) && !detected.includes(a));
+      if (detected.length === 0 && switchedOff.length > 0 && choices) {
+        throw new ConfigError(`Every coding agent found on this machine (${switchedOff.map((a) => a.displayName).join(', ')}) is switched off in Cairn's settings (${choices.file}). Switch one on in the app, or name it with --agent.`);
+      }
       if (detected.length === 0) {
         throw new ConfigError('No PATH given and no coding agent found on this machine. Name folders to back up, or see `cairn agents`.');
       }
       agents = detected.map((a) => a.id);
       sources = await toBackupSources(ADAPTERS, ctx, agents);
       out.info(`Backing up ${detected.map((a) => a.displayName).join(', ')}.`);
+      if (switchedOff.length > 0 && choices) out.info(`Left out, as Cairn's settings say (${choices.file}): ${switchedOff.map((a) => a.displayName).join(', ')}. Name one with --agent to back it up anyway.`);
     }
     const excluded = resolveExcludes(opts.exclude, sources);
     for (const path of excluded.unmatched) out.warn(`--exclude ${path} is not inside any folder this backup reads, so it leaves nothing out.`);

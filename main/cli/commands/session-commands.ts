@@ -7,7 +7,7 @@ import type { CatalogRow, SearchHit, SessionFilter } from '../../engine/catalog/
 import { safetySnapshot } from '../../engine/operations.ts';
 import type { Repository } from '../../engine/repository.ts';
 import { AGENT_IDS } from '../../engine/agents/index.ts';
-import { withRepository, agentContext } from '../context.ts';
+import { withRepository, agentContext, appChoices, withAppMappings } from '../context.ts';
 import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
 import { makeOutput, table, warnDamaged } from '../output.ts';
@@ -144,7 +144,7 @@ export async function continueCommand(id: string, opts: CommonOptions & { agent?
     await refreshSessions(repo, warnDamaged(out));
     const row = findSession(new SessionDb(repo.db.db), id, opts.agent);
     const ctx = await agentContext(opts);
-    const result = await continueSession(repo, row, { ctx, mappings: parseMappings(opts.map), safetySnapshot: (paths) => safetySnapshot(repo, paths), replace: opts.replace === true });
+    const result = await continueSession(repo, row, { ctx, mappings: withAppMappings(parseMappings(opts.map), appChoices(opts)), safetySnapshot: (paths) => safetySnapshot(repo, paths), replace: opts.replace === true });
     out.result({ session: row, ...result }, () =>
       [
         result.written.length + result.replaced.length === 0 ? `The session's files are already here (${result.unchanged.length}).` : `Restored ${result.written.length + result.replaced.length} file(s) of ${row.agent} session ${row.id} from ${row.deviceName}.`,

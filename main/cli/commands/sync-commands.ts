@@ -1,6 +1,7 @@
 // sync, devices, conflicts, resolve, forget, prune, unlock, pin, unpin: many devices on one vault.
 
 import { ConfigError } from '../../../shared/errors.ts';
+import { ADAPTERS } from '../../engine/agents/index.ts';
 import type { ConflictInfo, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
 import { describeLeftSharedDevice, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
@@ -10,7 +11,7 @@ import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
 import { prune, unlock } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
 import { versionedBucketAdvice } from '../../engine/storage/index.ts';
-import { withRepository, agentContext } from '../context.ts';
+import { withRepository, agentContext, appChoices, withAppMappings } from '../context.ts';
 import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
 import { counted, EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
@@ -25,10 +26,13 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
     opts,
     async (repo) => {
       const ctx = await agentContext(opts);
+      const choices = appChoices(opts);
+      const agents = opts.agent ?? choices?.agents;
+      if (!opts.agent && choices?.agents) out.info(`Syncing the agents chosen in Cairn's settings (${choices.file}): ${choices.agents.map(agentName).join(', ')}. Name others with --agent.`);
       const outcome = await syncThroughOutbox(repo, requireOutbox(repo.vault.store), {
         ctx,
-        agents: opts.agent,
-        mappings: parseMappings(opts.map),
+        agents,
+        mappings: withAppMappings(parseMappings(opts.map), choices),
         lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),
         onWarning: (w) => {
@@ -114,6 +118,8 @@ export async function resolveCommand(id: string, opts: CommonOptions & { keep: s
   });
 }
 
+const agentName = (id: string): string => ADAPTERS.find((a) => a.id === id)?.displayName ?? id;
+
 const int = (name: string, v: string | undefined, dflt: number) => {
   if (v === undefined) return dflt;
   const n = Number(v);
@@ -126,7 +132,9 @@ export async function forgetCommand(opts: CommonOptions & { keepLast?: string; k
   // With any --keep-* flag the policy is exactly what was asked (restic's rule): the defaults
   // apply only when none is given, so --keep-last 1 keeps one snapshot per device, not 1 + 24 + ….
   const given = [opts.keepLast, opts.keepHourly, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined);
-  const base: RetentionPolicy = given ? { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 } : DEFAULT_RETENTION;
+  // Without one, the policy is the app's on this machine (Settings → Retention), else the default.
+  const choices = given ? undefined : appChoices(opts);
+  const base: RetentionPolicy = given ? { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 } : (choices?.retention ?? DEFAULT_RETENTION);
   const policy: RetentionPolicy = {
     keepLast: int('keep-last', opts.keepLast, base.keepLast),
     keepHourly: int('keep-hourly', opts.keepHourly, base.keepHourly),
@@ -138,14 +146,30 @@ export async function forgetCommand(opts: CommonOptions & { keepLast?: string; k
   policy.keepLast = Math.max(1, policy.keepLast);
   await withRepository(opts, async (repo) => {
     const result = forgetView(await forget(repo, policy, opts.dryRun ?? false));
-    out.result({ policy, ...result }, () =>
+    const from = given ? 'the --keep-* flags' : choices ? `Cairn's settings, ${choices.file}` : "Cairn's default";
+    out.result({ policy, policyFrom: given ? 'flags' : choices ? 'settings' : 'default', ...result }, () =>
       [
-        `${opts.dryRun ? 'Would keep' : 'Kept'} ${result.keep.length} snapshot(s), ${opts.dryRun ? 'would forget' : 'forgot'} ${result.forget.length}:`,
+        `Policy (${from}): ${describePolicy(policy)}; pinned snapshots and those taken before a restore are always kept.`,
+        result.forget.length === 0
+          ? `${opts.dryRun ? 'Would keep' : 'Kept'} all ${result.keep.length} snapshot(s): none ${opts.dryRun ? 'would be' : 'was'} forgotten.`
+          : `${opts.dryRun ? 'Would keep' : 'Kept'} ${result.keep.length} snapshot(s), ${opts.dryRun ? 'would forget' : 'forgot'} ${result.forget.length}:`,
         ...result.forget.map((s) => `  - ${s.shortId}  ${s.time}  ${s.deviceName}`),
-        opts.dryRun ? '' : "Run 'cairn prune' to free the space they used.",
+        opts.dryRun || result.forget.length === 0 ? '' : "Run 'cairn prune' to free the space they used.",
       ].filter(Boolean).join('\n'),
     );
   }, { readOnly: opts.dryRun === true });
+}
+
+/** "each device's last 20, and its newest of each of the last 24 hours, 14 days, …": what a policy keeps, in words. */
+export function describePolicy(p: RetentionPolicy): string {
+  const periods = [
+    [p.keepHourly, 'hour'],
+    [p.keepDaily, 'day'],
+    [p.keepWeekly, 'week'],
+    [p.keepMonthly, 'month'],
+  ] as const;
+  const each = periods.filter(([n]) => n > 0).map(([n, unit]) => `${n} ${unit}${n === 1 ? '' : 's'}`);
+  return [`each device's last ${p.keepLast}`, ...(each.length > 0 ? [`its newest of each of the last ${each.join(', ')}`] : [])].join(', and ');
 }
 
 export async function pruneCommand(opts: CommonOptions & { dryRun?: boolean }): Promise<void> {
