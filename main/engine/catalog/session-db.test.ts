@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import type { BlobId } from '../../../shared/ids.ts';
 import type { CatalogEntry } from './entry.ts';
@@ -313,6 +313,10 @@ describe('SessionDb', () => {
   });
 
   it('leaves an older Cairn sharing the state folder a table of its own, and clears what it leaves under a sid', () => {
+    // A sid is taken from the time (seconds): the two processes below index in the same second
+    // (on a loaded machine the test could cross one, and the sid differ).
+    vi.spyOn(Date, 'now').mockReturnValue(Date.UTC(2026, 2, 1, 10));
+    onTestFinished(() => void vi.restoreAllMocks());
     const s = db();
     s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one'), entry('two')] }]);
     s.db.prepare('UPDATE session_catalog SET updated_at = ?').run('2026-03-01T10:00:00.000Z');
