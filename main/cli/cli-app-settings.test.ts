@@ -57,11 +57,14 @@ describe("the CLI on a machine where the app saved settings", () => {
     const listed = laptop.run('ls', '--json');
     expect(listed.stdout).toContain('claude-code');
     expect(listed.stdout).not.toContain('gemini');
-    // --agent still takes what is named.
+    // --agent still takes what is named, and the snapshot keeps Claude Code as it was (a one-off).
     const named = laptop.run('backup', '--agent', 'gemini-cli', '--json');
     expect(named.code, named.stderr).toBe(0);
-    expect(laptop.run('ls', '--json').stdout).toContain('gemini');
-    expect(laptop.run('backup').code).toBe(0); // the newest snapshot, which other devices pull from, is Claude Code's again
+    expect((JSON.parse(named.stdout) as { keptAgents?: string[] }).keptAgents).toEqual(['claude-code']);
+    const both = laptop.run('ls', '--json').stdout;
+    expect(both).toContain('gemini');
+    expect(both).toContain('claude-code');
+    expect(laptop.run('backup').code).toBe(0);
 
     // Everything switched off: said, nothing backed up.
     saveSettings(join(base, 'laptop-state'), { enabledAgents: ['codex'] });

@@ -9,16 +9,16 @@ import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, prepareC
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
 import { backup, leaveOutOwnFolders, literalGlob, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
 import type { LeftSharedDevice } from './backup/index.ts';
-import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
+import type { BackupResult, BackupSource, BackupWarning, CatalogInput } from './backup/index.ts';
 import type { Repository } from './repository.ts';
 import { pull } from './sync/index.ts';
 import type { SyncResult, SyncChange } from './sync/index.ts';
 import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/index.ts';
-import { applyRetention } from './vault/index.ts';
-import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, refreshSessions, SessionDb } from './catalog/index.ts';
-import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
+import { applyRetention, TreeReader } from './vault/index.ts';
+import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, readCatalog, refreshSessions, SessionDb } from './catalog/index.ts';
+import type { BuildStats, BuiltCatalog, CatalogEntry } from './catalog/index.ts';
 import type { OnDamaged, SnapshotRecord } from './vault/index.ts';
 import type { NameFolding } from './restore/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
@@ -54,6 +54,14 @@ export interface RunBackupOptions {
   /** A damaged index file of the vault, left out (its blobs are stored again where needed). */
   onDamaged?: OnDamaged;
   signal?: AbortSignal;
+  /** These sources are some of the device's agents: keep the others as the last backup had them (BackupOptions.keepOtherAgents). */
+  keepOtherAgents?: boolean;
+}
+
+/** The parent catalog's entries of the roots a backup kept as they were (BackupOptions.keepOtherAgents). */
+async function keptEntries(repo: Repository, kept: NonNullable<CatalogInput['kept']>): Promise<CatalogEntry[]> {
+  const pages = await readCatalog(new TreeReader(repo.vault, repo.db, repo.codec), kept.catalog);
+  return pages.flatMap((p) => p.entries ?? []).filter((e) => kept.labels.has(e.root));
 }
 
 export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
@@ -111,6 +119,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     ...(options.lockWaitMs === undefined ? {} : { lockWaitMs: options.lockWaitMs }),
     onProgress: options.onProgress,
     onWarning: options.onWarning,
+    ...(options.keepOtherAgents ? { keepOtherAgents: true } : {}),
     ...(options.onDamaged ? { onDamaged: options.onDamaged } : {}),
     signal: options.signal,
     now: repo.now,
@@ -118,7 +127,8 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     ...(sessions
       ? {
           catalog: async (input) => {
-            catalog.built = await buildCatalog(input, { sessions, prefetch, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
+            const kept = input.kept ? await keptEntries(repo, input.kept) : [];
+            catalog.built = await buildCatalog(input, { sessions, prefetch, kept, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
             return catalog.built.root;
           },
           onFileWalked: (label, rel, file) => prefetch?.fileWalked(label, rel, file),
@@ -167,6 +177,8 @@ export interface SyncOptions {
   signal?: AbortSignal;
   /** See PullOptions.nameFolding (tests). */
   nameFolding?: NameFolding;
+  /** `agents` are some of the device's, named for this run: see RunBackupOptions.keepOtherAgents. */
+  keepOtherAgents?: boolean;
 }
 
 /** Back up, then pull the other devices' sessions. */
@@ -175,7 +187,7 @@ export async function runSync(repo: Repository, options: SyncOptions): Promise<{
   // of every sync on the 1,000-session bench home, and it ran three times).
   const ctx = await prepareContext(options.ctx);
   const { sources, agents } = await agentSources({ ctx, agents: options.agents });
-  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', lockWaitMs: options.lockWaitMs, onProgress: options.onProgress, onWarning: options.onWarning, ...(options.onDamaged ? { onDamaged: options.onDamaged } : {}), signal: options.signal });
+  const backed = await runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', keepOtherAgents: options.keepOtherAgents, lockWaitMs: options.lockWaitMs, onProgress: options.onProgress, onWarning: options.onWarning, ...(options.onDamaged ? { onDamaged: options.onDamaged } : {}), signal: options.signal });
   options.onProgress?.({ phase: 'pulling', filesDone: 0, bytesDone: 0, uploadedBytes: 0 });
   // Pull into every agent's folders, even ones this machine doesn't have yet: on a new machine,
   // the sessions should be there before (or when) the agent is first run.
@@ -344,7 +356,7 @@ export function syncThroughOutbox(
     () => runSync(repo, options),
     async () => {
       const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
-      return runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', offline: true, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
+      return runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', keepOtherAgents: options.keepOtherAgents, offline: true, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
     },
     { signal: options.signal, tryOnline: options.tryOnline, onFlushProgress: options.onFlushProgress },
   );

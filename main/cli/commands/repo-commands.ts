@@ -13,7 +13,7 @@ import { formatLocation, versionedBucketAdvice } from '../../engine/storage/inde
 import { checkVaultLocked, nextVerifyPart, repairChangedAnything, repairIndex, verifiedPart, VERIFY_PARTS } from '../../engine/vault/index.ts';
 import type { RepairResult } from '../../engine/vault/index.ts';
 import { settleAll } from '../../engine/concurrency.ts';
-import type { TreeEntry } from '../../engine/vault/index.ts';
+import type { SnapshotRoot, TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
 import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository, agentContext, appChoices } from '../context.ts';
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
@@ -95,6 +95,11 @@ export interface BackupCommandOptions extends CommonOptions {
   lockWait?: string;
 }
 
+/** The agents of roots a backup kept from its parent, by name. */
+function keptNames(roots: readonly SnapshotRoot[]): string {
+  return [...new Set(roots.map((r) => ADAPTERS.find((a) => a.id === r.agent)?.displayName ?? r.label))].join(', ');
+}
+
 /** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files had to be left out. */
 export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<number> {
   const out = makeOutput(opts.json ?? false);
@@ -134,6 +139,8 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
       runBackup(repo, {
         sources: excluded.sources,
         agents,
+        // Agents named with --agent are a one-off: the snapshot keeps the others as they were.
+        keepOtherAgents: opts.agent !== undefined && paths.length === 0,
         reason: 'cli',
         excludes: excluded.globs,
         force: opts.force,
@@ -158,6 +165,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         warnings: result.warnings,
         ...(result.scrubbed.length > 0 ? { scrubbed: result.scrubbed } : {}),
         ...(result.linkedFolders.length > 0 ? { linkedFolders: result.linkedFolders } : {}),
+        ...(result.keptRoots ? { keptAgents: [...new Set(result.keptRoots.map((r) => r.agent))] } : {}),
         ...(result.leftSharedDevice ? { leftSharedDevice: result.leftSharedDevice } : {}),
         uploadedWaiting: outcome.flushed,
         ...(outcome.stillWaiting.length > 0 ? { stillWaiting: outcome.stillWaiting } : {}),
@@ -179,6 +187,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
                 result.scrubbed.length > 0 ? `  credentials removed before upload: ${result.scrubbed.length} file(s) (${result.scrubbed.slice(0, 3).map((f) => f.path).join(', ')}${result.scrubbed.length > 3 ? ', …' : ''})` : '',
                 s.specialSkipped ? `  left out: ${s.specialSkipped} FIFO(s), socket(s) or device(s), which hold no content` : '',
                 s.vanished ? `  deleted while the backup ran: ${s.vanished} file(s) or folder(s), not in this snapshot` : '',
+                result.keptRoots ? `  kept as the last backup had them, not read: ${keptNames(result.keptRoots)}` : '',
                 `  took ${formatDuration(s.durationMs)}`,
               ]
                 .filter(Boolean)

@@ -32,6 +32,8 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
       const outcome = await syncThroughOutbox(repo, requireOutbox(repo.vault.store), {
         ctx,
         agents,
+        // Agents named here are a one-off: the snapshot keeps the others as they were.
+        keepOtherAgents: opts.agent !== undefined,
         mappings: withAppMappings(parseMappings(opts.map), choices),
         lockWaitMs: waitMs,
         onProgress: (p) => out.progress(p),

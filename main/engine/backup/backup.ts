@@ -130,11 +130,21 @@ export interface BackupOptions {
    * the walk goes on. Must not throw.
    */
   onFileWalked?: (label: string, rel: string, file: FileCacheEntry) => void;
+  /**
+   * These sources are some of the device's agents (`cairn backup --agent codex`): the parent's
+   * roots of the other agents are taken into the snapshot as they were (their trees, totals,
+   * scrubbed-credential records and catalog entries), not read. Without it such a snapshot held
+   * the named agents alone and, being the device's newest, hid the others' sessions from every
+   * other device and from `restore` of the latest snapshot until the next whole backup.
+   */
+  keepOtherAgents?: boolean;
 }
 
 /** What a catalog builder gets: every file the snapshot holds, and a way to store blobs. */
 export interface CatalogInput {
   sources: readonly BackupSource[];
+  /** Roots taken from the parent as they were (keepOtherAgents), and the parent's catalog, which holds their entries. */
+  kept?: { labels: ReadonlySet<string>; catalog: BlobId };
   /** Per source label: every file of the snapshot (relative path -> its state, content ids included). */
   files: ReadonlyMap<string, ReadonlyMap<string, FileCacheEntry>>;
   storeData: (bytes: Uint8Array) => Promise<BlobId>;
@@ -166,6 +176,8 @@ export interface BackupResult {
   linkedFolders: { path: string; target: string }[];
   /** Changed files whose verified prefix was not chunked again (they grew by appends). */
   resumedFiles: number;
+  /** Roots taken from the parent as they were, not read (BackupOptions.keepOtherAgents). */
+  keptRoots?: SnapshotRoot[];
   /** Set by runBackup when this machine left a device identity another machine also used. */
   leftSharedDevice?: LeftSharedDevice;
 }
@@ -311,8 +323,16 @@ function countTotals(compiled: Parameters<typeof countBackupTotals>[0], db: Stat
     .catch(() => undefined);
 }
 
-/** Every source walked and saved: the snapshot's roots, its root tree and its catalog. */
-async function archive(options: BackupOptions, a: Archiver): Promise<{ roots: SnapshotRoot[]; rootTree: BlobId; catalog: BlobId | undefined }> {
+/** The parent's roots of agents this run doesn't back up (BackupOptions.keepOtherAgents). */
+function keptRoots(options: BackupOptions, parent: SnapshotRecord | undefined): SnapshotRoot[] {
+  if (!options.keepOtherAgents || !parent) return [];
+  const labels = new Set(options.sources.map((s) => s.label));
+  const agents = new Set(options.sources.flatMap((s) => (s.agent ? [s.agent] : [])));
+  return parent.roots.filter((r) => r.agent !== undefined && !agents.has(r.agent) && !labels.has(r.label) && ![...labels].some((l) => l.startsWith(`${r.label}/`) || r.label.startsWith(`${l}/`)));
+}
+
+/** Every source walked and saved (and the roots kept from the parent): the snapshot's roots, its root tree and its catalog. */
+async function archive(options: BackupOptions, a: Archiver, parent: SnapshotRecord | undefined): Promise<{ roots: SnapshotRoot[]; rootTree: BlobId; catalog: BlobId | undefined; kept: SnapshotRoot[] }> {
   const roots: SnapshotRoot[] = [];
   const walker = { files: a.files, trees: a.trees, outcome: a.outcome, checkAbort: a.checkAbort };
   // Every root is looked at before anything is read: a missing or looping PATH fails the run.
@@ -332,11 +352,26 @@ async function archive(options: BackupOptions, a: Archiver): Promise<{ roots: Sn
     }
     roots.push({ label: source.label, ...(source.agent ? { agent: source.agent } : {}), path: source.path, tree });
   }
+  // Kept roots count as unchanged files: the snapshot's totals are the device's, as a whole backup's are.
+  const kept = keptRoots(options, parent);
+  for (const root of kept) {
+    roots.push(root);
+    const totals = options.db.cachedTotals(root.label);
+    a.outcome.stats.files += totals?.files ?? 0;
+    a.outcome.stats.bytes += totals?.bytes ?? 0;
+    a.outcome.stats.unchangedFiles += totals?.files ?? 0;
+  }
+  // In the parent's order: the snapshot lists its roots as a whole backup of them does.
+  if (kept.length > 0 && parent) {
+    const at = (r: SnapshotRoot) => parent.roots.findIndex((p) => p.label === r.label);
+    roots.sort((x, y) => (at(x) < 0 ? Number.MAX_SAFE_INTEGER : at(x)) - (at(y) < 0 ? Number.MAX_SAFE_INTEGER : at(y)));
+  }
   const saveTree = (entries: TreeEntry[]) => a.trees.saveTree(entries);
   const rootTree = await saveTree(await virtualRoot(roots, saveTree));
   const build = options.catalog;
-  const catalog = build ? await showingReads(a.reporter, (onRead) => build({ sources: options.sources, files: a.files.files, storeData: (bytes) => a.trees.saveData(bytes), storeTree: saveTree, onRead })) : undefined;
-  return { roots, rootTree, catalog };
+  const keptCatalog = kept.length > 0 && parent?.catalog ? { labels: new Set(kept.map((r) => r.label)), catalog: parent.catalog } : undefined;
+  const catalog = build ? await showingReads(a.reporter, (onRead) => build({ sources: options.sources, ...(keptCatalog ? { kept: keptCatalog } : {}), files: a.files.files, storeData: (bytes) => a.trees.saveData(bytes), storeTree: saveTree, onRead })) : undefined;
+  return { roots, rootTree, catalog, kept };
 }
 
 /**
@@ -392,8 +427,10 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     if (warnings.length > 0) stats.warnings = warnings.length;
   };
   try {
-    const { roots, rootTree, catalog } = await archive(options, { outcome, reporter, files, trees, packer, checkAbort });
-    if (last) carryScrubbed(db.getCachedSnapshots([last.id]).get(last.id), roots, files, outcome);
+    const parentJson = last ? db.getCachedSnapshots([last.id]).get(last.id) : undefined;
+    const parent = parentJson ? (JSON.parse(parentJson) as SnapshotRecord) : undefined;
+    const { roots, rootTree, catalog, kept } = await archive(options, { outcome, reporter, files, trees, packer, checkAbort }, parent);
+    if (parent) carryScrubbed(parent, roots, kept, files, outcome);
     const merges = db.listMerges().filter((m) => roots.some((r) => m.path.startsWith(`${r.label}/`)));
     const mergesJson = JSON.stringify(merges);
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson && last.catalog === catalog;
@@ -403,7 +440,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       finish();
       reporter.phase('done');
       if (files.cacheDirty) db.updateFiles(files.cacheChanges());
-      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles };
+      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles, ...(kept.length > 0 ? { keptRoots: kept } : {}) };
     }
     // Every file is read by now: the walk's own counts are the totals, exactly.
     reporter.progress.filesTotal = reporter.progress.filesDone;
@@ -436,7 +473,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     locking.lock = undefined;
     await settleAll([held?.release().catch(() => undefined) ?? Promise.resolve(), options.afterSnapshot?.() ?? Promise.resolve()]);
     reporter.phase('done');
-    return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles };
+    return { snapshot: record, snapshotId: record.id, unchanged: false, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles, ...(kept.length > 0 ? { keptRoots: kept } : {}) };
   } finally {
     await parentCheck?.catch(() => undefined);
     // A lock still being asked for (early, see onFirstBlob) when the run failed: stop asking (a
@@ -467,12 +504,11 @@ async function countAgainstParent(options: BackupOptions, last: LastSnapshot | u
  * A file read again is scrubbed again (FileSaver); one the file cache vouched for was not read, so
  * what its parent snapshot said about its credentials still holds (`parent`: the record's JSON).
  */
-function carryScrubbed(parent: string | undefined, roots: readonly SnapshotRoot[], files: FileSaver, outcome: BackupOutcome): void {
-  const before = parent ? ((JSON.parse(parent) as SnapshotRecord).scrubbed ?? []) : [];
-  for (const s of before) {
+function carryScrubbed(parent: SnapshotRecord, roots: readonly SnapshotRoot[], kept: readonly SnapshotRoot[], files: FileSaver, outcome: BackupOutcome): void {
+  for (const s of parent.scrubbed ?? []) {
     // Labels hold slashes (`claude-code/config`): the longest label the path is under.
     const root = roots.filter((r) => s.path.startsWith(`${r.label}/`)).sort((a, b) => b.label.length - a.label.length)[0];
-    if (root && files.savedUnchanged(root.label, s.path.slice(root.label.length + 1))) outcome.scrubbed.push(s);
+    if (root && (kept.includes(root) || files.savedUnchanged(root.label, s.path.slice(root.label.length + 1)))) outcome.scrubbed.push(s);
   }
 }
 
