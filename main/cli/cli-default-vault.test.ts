@@ -73,6 +73,33 @@ describe('cairn backup on a fresh machine', () => {
     expect(JSON.parse(recovered.stdout)).toHaveLength(2);
   });
 
+  it('key passwd makes the kept key the new passphrase, so this machine still opens its vault by itself', () => {
+    const home = agentHome();
+    const env = freshEnv(home, { XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' });
+    const first = cairn(['backup'], env);
+    expect(first.code, first.stderr).toBe(0);
+    const recoveryKey = /\n {4}((?:[A-Z0-9]{5}-)+[A-Z0-9]{5})\n/.exec(first.stdout)?.[1] as string;
+    const keyPath = join(home, '.config', 'cairn', 'keys', readdirSync(join(home, '.config', 'cairn', 'keys'))[0] as string);
+
+    // No new passphrase given, or the current one again: refused, nothing changed.
+    const missing = cairn(['key', 'passwd'], { ...env, CAIRN_RECOVERY_KEY: recoveryKey });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('set CAIRN_NEW_PASSPHRASE');
+    const generated = readFileSync(keyPath, 'utf8').trim();
+    const same = cairn(['key', 'passwd'], { ...env, CAIRN_PASSPHRASE: generated, CAIRN_NEW_PASSPHRASE: generated });
+    expect(same.code).toBe(2);
+    expect(same.stderr).toContain('The new passphrase is the same as the current one: nothing was changed.');
+
+    const changed = cairn(['key', 'passwd'], { ...env, CAIRN_RECOVERY_KEY: recoveryKey, CAIRN_NEW_PASSPHRASE: 'the passphrase I chose' });
+    expect(changed.code, changed.stderr).toBe(0);
+    expect(changed.stdout).toContain(`The passphrase Cairn keeps for this vault on this machine is the new one (${keyPath}).`);
+    expect(readFileSync(keyPath, 'utf8').trim()).toBe('the passphrase I chose');
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    // Before, the next backup said "The passphrase does not unlock this vault".
+    const next = cairn(['backup', '--force'], env);
+    expect(next.code, next.stderr).toBe(0);
+  });
+
   it('init with no --repo creates the default vault too, and refuses a second time', () => {
     const home = agentHome();
     const env = freshEnv(home);

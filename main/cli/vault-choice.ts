@@ -186,6 +186,32 @@ export async function keepSecret(chosen: ChosenVault, secret: StoredUnlock, keyc
   };
 }
 
+/**
+ * After the vault's passphrase changed: the passphrase Cairn keeps for it on this machine (the key
+ * file, the keychain entry the app reads too) becomes the new one, wherever the vault was named
+ * from. Left as it was, this machine could no longer open its own vault: the next `cairn backup`
+ * (a cron job's) said "The passphrase does not unlock this vault", and so did the app. A kept
+ * recovery key still opens the vault and stays. Returns where it was updated, in plain words.
+ */
+export async function updateKeptPassphrase(chosen: Pick<ChosenVault, 'location' | 'stateDir'>, next: string, keychain: KeychainAccess = {}): Promise<string[]> {
+  const updated: string[] = [];
+  const file = keyFile(chosen);
+  if (existsSync(file) && 'passphrase' in decodeUnlock(readFileSync(file, 'utf8').trim())) {
+    writeFileAtomicSync(file, `${encodeUnlock({ passphrase: next })}\n`, { mode: 0o600 });
+    updated.push(file);
+  }
+  const opened = await openSecretStore({ probeTimeoutMs: keychain.probeTimeoutMs ?? 5_000 });
+  if (opened.available) {
+    const account = secretAccounts.unlock(vaultKey(chosen.location));
+    const raw = await opened.store.get(account);
+    if (raw && 'passphrase' in decodeUnlock(raw)) {
+      await opened.store.set(account, encodeUnlock({ passphrase: next }));
+      updated.push(`the OS keychain (${opened.store.description})`);
+    }
+  }
+  return updated;
+}
+
 /** Records the vault in config.json, so the next command (and the app) use it without --repo. */
 export function rememberVault(chosen: ChosenVault, vaultId: string): void {
   const file = join(chosen.stateDir, 'config.json');

@@ -17,7 +17,7 @@ import type { SnapshotRoot, TreeEntry } from '../../engine/vault/index.ts';
 import { createWorkerCodec } from '../../engine/workers/index.ts';
 import { keyCacheWanted, openStore, passphrase, prompt, stateDir, withRepository, agentContext, appChoices } from '../context.ts';
 import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
-import { chooseVault, configuredVault, describeSource, rememberVault } from '../vault-choice.ts';
+import { chooseVault, configuredVault, describeSource, rememberVault, updateKeptPassphrase } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir, resolveExcludes } from '../local-paths.ts';
 import { counted, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, restoredNotes, table, warnDamaged, warningText } from '../output.ts';
@@ -374,6 +374,14 @@ export function lastKeyGroup(key: string): string {
   return groups[groups.length - 1] ?? '';
 }
 
+/** A new passphrase, asked twice on the terminal (CAIRN_PASSPHRASE, the current one, is not it). */
+async function newPassphrase(): Promise<string> {
+  if (!process.stdin.isTTY) throw new ConfigError('The new passphrase is needed: set CAIRN_NEW_PASSPHRASE, or run in a terminal to be asked. Nothing was changed.');
+  const first = await prompt('New passphrase: ');
+  if ((await prompt('Repeat the new passphrase: ')) !== first) throw new ConfigError('The two passphrases differ. Nothing was changed.');
+  return first;
+}
+
 export async function keyCommand(action: string, opts: KeyOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   if ((opts.confirm || opts.cancel) && action !== 'recovery') throw new ConfigError('--confirm and --cancel go with `cairn key recovery`.');
@@ -386,10 +394,20 @@ export async function keyCommand(action: string, opts: KeyOptions): Promise<void
       // its slot damaged.
       const withRecovery = Boolean(process.env.CAIRN_RECOVERY_KEY);
       const current = withRecovery ? undefined : (process.env.CAIRN_PASSPHRASE ?? (await prompt('Current passphrase: ')));
-      const next = process.env.CAIRN_NEW_PASSPHRASE ?? (await passphrase(true));
+      // Never CAIRN_PASSPHRASE: that is the current one (it made the "change" a no-op that said it changed).
+      const next = process.env.CAIRN_NEW_PASSPHRASE ?? (await newPassphrase());
+      if (next === current) throw new ConfigError('The new passphrase is the same as the current one: nothing was changed. Give the new one in CAIRN_NEW_PASSPHRASE, or run in a terminal to be asked.');
       if (current === undefined) await repo.replacePassphrase(next);
       else await repo.changePassphrase(current, next);
-      out.result({ changed: true, fingerprint: repo.vault.fingerprint }, () => 'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.');
+      const kept = await updateKeptPassphrase(chooseVault(opts), next);
+      out.result({ changed: true, fingerprint: repo.vault.fingerprint, keptUpdated: kept }, () =>
+        [
+          'Passphrase changed on the vault: every device uses the new one from now on. The data was not re-encrypted and the fingerprint is unchanged.',
+          kept.length > 0 ? `The passphrase Cairn keeps for this vault on this machine is the new one (${kept.join(', ')}).` : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
+      );
     } else if (action === 'recovery') {
       await recoveryKeyRotation(repo, opts, out);
     } else {
