@@ -60,6 +60,8 @@ describe.skipIf(!samples)('cairn sessions, show and continue', () => {
     expect(md.stdout).toMatch(/^# /);
     expect(md.stdout).toContain('## User');
     expect(md.stdout).toMatch(/Delegate a repo search to a subagent/);
+    // Looking writes nothing to the vault: the desktop is no device of it yet.
+    expect((JSON.parse(laptop.run('devices', '--json').stdout) as { name: string }[]).map((d) => d.name)).toEqual(['laptop']);
 
     // Continue on the desktop, whose home is elsewhere: mapped into its own folders.
     const cont = desktop.run('continue', '0a1b2c3d', '--map', '/tmp=/srv/work', '--json');

@@ -103,7 +103,9 @@ export async function sessionsCommand(opts: CommonOptions & FilterOptions & { se
           : 'No sessions. Back up an agent with sessions first (cairn backup), on this or another device.'
         : table([HEADER, ...list.map((s) => sessionRow(s, short))]),
     );
-  });
+    // Reading sessions writes nothing to the vault: a first look from a new machine registered it
+    // as a device with no snapshots, in every device's list, for good.
+  }, { readOnly: true });
 }
 
 export async function showCommand(id: string, opts: CommonOptions & { agent?: string; markdown?: boolean }): Promise<void> {
@@ -134,7 +136,7 @@ export async function showCommand(id: string, opts: CommonOptions & { agent?: st
       for (const item of page.items) if (item.kind !== 'not-shown') process.stdout.write(`\n${itemMarkdown(item)}`);
       cursor = page.next;
     } while (cursor);
-  });
+  }, { readOnly: true });
 }
 
 
