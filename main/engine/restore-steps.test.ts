@@ -72,6 +72,18 @@ describe('restoreSteps', () => {
     expect(() => restoreSteps({ ...base, destination: { kind: 'folder', path: '/tmp/out' }, paths: ['claude-code/a/memory', 'codex/memory/'] })).toThrow(expect.objectContaining({ code: 'config' }));
   });
 
+  it('restores a path inside another selected one once, with the one that holds it, and the same path twice once', () => {
+    const folder = { ...base, destination: { kind: 'folder', path: '/tmp/out' } as const };
+    const into = (paths: string[]) => [{ target: '/tmp/out', paths, base: { label: 'out', path: '/tmp/out' } }];
+    expect(restoreSteps({ ...folder, paths: ['claude-code/projects/-app', 'claude-code/projects/'] })).toEqual(into(['claude-code/projects/']));
+    expect(restoreSteps({ ...folder, paths: ['claude-code/projects', './claude-code/projects/', 'claude-code/projects-old'] })).toEqual(into(['claude-code/projects', 'claude-code/projects-old']));
+    const inPlace = { ...base, roots: [{ label: 'claude-code', path: '/h/.claude' }] };
+    const p = { requested: 'claude-code/p', path: 'claude-code/p' };
+    const step = [{ target: '/h/.claude', paths: ['claude-code/p'], base: { label: 'claude-code', path: '/h/.claude' } }];
+    expect(restoreSteps({ ...inPlace, selected: [{ requested: 'claude-code/p/-app/x', path: 'claude-code/p/-app/x' }, p] })).toEqual(step);
+    expect(restoreSteps({ ...inPlace, selected: [p, { requested: 'claude-code/p/', path: 'claude-code/p' }] })).toEqual(step);
+  });
+
   it('refuses, in place, a path outside every backed-up folder, naming it as requested', () => {
     expect(() => restoreSteps({ ...base, selected: [{ requested: 'claude-code', path: 'claude-code', children: ['claude-code/a'] }, { requested: './elsewhere', path: 'elsewhere' }] })).toThrow(
       expect.objectContaining({ code: 'config', message: "'./elsewhere' is not inside a backed-up folder, so it has no original place." }),
