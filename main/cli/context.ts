@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { ConfigError } from '../../shared/errors.ts';
 import { agentPathsContext, contextFromProcess, loadAgentPaths, prepareContext } from '../engine/agents/index.ts';
 import type { AgentContext } from '../engine/agents/index.ts';
+import { DEFAULT_RETENTION } from '../../shared/models.ts';
 import type { PathMapping, RetentionPolicy, VaultLocation } from '../../shared/models.ts';
 import { Repository } from '../engine/repository.ts';
 import { behindOutbox } from '../engine/outbox/index.ts';
@@ -16,8 +17,7 @@ import type { BlobStore, CreateBlobStoreOptions } from '../engine/storage/index.
 import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
 import { describeConfigProblem } from '../service/config-file.ts';
-import { readSavedSettings } from '../service/config-store.ts';
-import { chooseStateDir, chooseVault, describeSource, keptCredentials, keptUnlock } from './vault-choice.ts';
+import { chooseStateDir, chooseVault, describeSource, keptCredentials, keptUnlock, savedSettings } from './vault-choice.ts';
 import type { ChosenVault } from './vault-choice.ts';
 import { checkEndpoint, ensureStateDir } from './local-paths.ts';
 
@@ -101,9 +101,9 @@ export interface AppChoices {
 }
 
 export function appChoices(opts: Pick<CommonOptions, 'stateDir'>): AppChoices | undefined {
-  const saved = readSavedSettings(chooseStateDir(opts));
+  const saved = savedSettings(chooseStateDir(opts));
   if (!saved) return undefined;
-  const { enabledAgents, pathMappings, retention } = saved.settings;
+  const { enabledAgents = [], pathMappings = [], retention = DEFAULT_RETENTION } = saved;
   return { file: saved.file, ...(enabledAgents.length > 0 ? { agents: enabledAgents } : {}), mappings: pathMappings, retention };
 }
 

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
-import type { VaultLocation } from '../../shared/models.ts';
+import type { PathMapping, RetentionPolicy, VaultLocation } from '../../shared/models.ts';
 import { defaultDataDir, defaultStateDir, locationKey } from '../engine/paths.ts';
 import { formatLocation, parseLocation } from '../engine/storage/index.ts';
 import { decodeCredentials, decodeUnlock, encodeUnlock, openSecretStore, secretAccounts, vaultKey } from '../keychain/index.ts';
@@ -95,6 +95,44 @@ const configuredSchema = z.object({
     }),
   ),
 });
+
+/**
+ * The app's settings the CLI honours (context.ts appChoices), as the app validates them
+ * (ipc/schemas.ts; zod's mini API here, which the CLI loads instead of the classic one at every
+ * start): a field that doesn't validate is left to its default, as the app does.
+ */
+const count = (min: number) => z.int().check(z.gte(min), z.lte(10_000));
+const absPath = z.string().check(z.minLength(1), z.maxLength(4096));
+const savedFields = {
+  enabledAgents: z.array(z.string().check(z.maxLength(64))).check(z.maxLength(64)),
+  pathMappings: z.array(z.object({ from: absPath, to: absPath })).check(z.maxLength(64)),
+  retention: z.object({ keepLast: count(1), keepHourly: count(0), keepDaily: count(0), keepWeekly: count(0), keepMonthly: count(0) }),
+};
+
+export interface SavedSettings {
+  file: string;
+  enabledAgents?: string[];
+  pathMappings?: PathMapping[];
+  retention?: RetentionPolicy;
+}
+
+/** The settings the app saved in this state folder's config.json (read only); undefined when it saved none. */
+export function savedSettings(stateDir: string): SavedSettings | undefined {
+  const file = join(stateDir, 'config.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  const settings = (raw as { settings?: unknown } | null)?.settings;
+  if (typeof settings !== 'object' || settings === null || Array.isArray(settings)) return undefined;
+  const field = <K extends keyof typeof savedFields>(key: K) => {
+    const parsed = savedFields[key].safeParse((settings as Record<string, unknown>)[key]);
+    return parsed.success ? { [key]: parsed.data } : {};
+  };
+  return { file, ...field('enabledAgents'), ...field('pathMappings'), ...field('retention') } as SavedSettings;
+}
 
 /** The vault the app (or an earlier CLI run) set up in this state folder, if any. */
 export function configuredVault(stateDir: string): { location?: VaultLocation; problem?: ConfigProblem } {

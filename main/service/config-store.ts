@@ -120,24 +120,6 @@ function recoverConfig(raw: unknown, reset: string[]): AppConfig {
   return { version: 1, ...(location ? { location } : {}), ...(vaultId ? { vaultId } : {}), settings, ...(setup ? { setup } : {}) };
 }
 
-/**
- * The settings saved in `stateDir`'s config.json, read without writing anything (the CLI honours
- * the app's choices on this machine: its agents, path mappings and retention). Undefined when no
- * settings were ever saved there, or the file can't be read; a field that doesn't validate is
- * its default, as the app reads it.
- */
-export function readSavedSettings(stateDir: string): { settings: Settings; file: string } | undefined {
-  const file = join(stateDir, 'config.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!isRecord(raw) || !isRecord(raw.settings)) return undefined;
-  return { settings: recoverSettings(raw.settings, []), file };
-}
-
 export class ConfigStore {
   readonly file: string;
   private current: AppConfig;
