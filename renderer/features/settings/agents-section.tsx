@@ -16,7 +16,7 @@ export function AgentsSection() {
   const error = useSettings((s) => s.agentsError);
   const sorted = agents ? [...agents].sort((a, b) => Number(b.detected) - Number(a.detected) || a.displayName.localeCompare(b.displayName)) : undefined;
   return (
-    <SettingsSection id="agents" title="Agents" description="An agent switched off is left out of this computer's next backups and syncs, the cairn command's too; the snapshots before keep it. Secret files — API keys, OAuth tokens, .env files — never leave this computer. Those rules win over any include rule.">
+    <SettingsSection id="agents" title="Agents" description="An agent switched off is left out of the next backups and syncs on this computer (the cairn command's too); earlier snapshots keep it. Secret files — API keys, OAuth tokens, .env files — never leave this computer. Those rules win over any include rule.">
       {error && <ErrorNotice error={error} compact onRetry={() => void useSettings.getState().loadAgents()} />}
       {!agents && loading && <Loading />}
       {sorted && sorted.length === 0 && <EmptyState icon="bot" title="No agent adapters" />}
