@@ -5,7 +5,7 @@
 // user had switched off in the app, and `cairn forget` forgot what the app's policy keeps.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI_SOURCE, cliMachine } from '../../testing/cli.ts';
@@ -87,6 +87,16 @@ describe("the CLI on a machine where the app saved settings", () => {
     const synced = desktop.run('sync', '--json');
     expect(synced.code, synced.stderr).toBe(0);
     expect(readFileSync(join(desktop.home, '.claude/projects/-Users-bob-app/s1.jsonl'), 'utf8')).toContain('the billing test');
+
+    // A restore of the laptop's snapshot to its places maps the same way; --map wins for its folder.
+    rmSync(join(desktop.home, '.claude/projects'), { recursive: true });
+    const restored = desktop.run('restore', '--snapshot', 'latest', '--device', 'laptop', '--original');
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(readFileSync(join(desktop.home, '.claude/projects/-Users-bob-app/s1.jsonl'), 'utf8')).toContain('the billing test');
+    expect(existsSync(join(desktop.home, '.claude/projects/-home-alice-app'))).toBe(false);
+    expect(desktop.run('restore', '--snapshot', 'latest', '--device', 'laptop', '--original', '--map', '/home/alice=/Users/carol').code).toBe(0);
+    expect(existsSync(join(desktop.home, '.claude/projects/-Users-carol-app/s1.jsonl'))).toBe(true);
+    expect(desktop.run('restore', '--snapshot', 'latest', '--target', join(base, 'out'), '--map', '/a=/b').stderr).toContain('--map goes with --original');
   });
 
   it('lets a --map for the same folder win over the one in settings', () => {

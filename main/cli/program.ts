@@ -75,8 +75,10 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--path <rel>', 'restore only this file or folder (repeatable)', collect)
     .option('--device <name|id>', 'with latest: that device’s newest snapshot')
     .option('--overwrite', 'replace files that already exist in the target')
+    .option('--map <theirs=mine>', 'with --original, path mapping for another device’s snapshot, e.g. /home/alice=/Users/alice (repeatable)', collect)
     .action(async (opts) => {
       if (opts.original && opts.target) throw new ConfigError('Give --target DIR or --original, not both.');
+      if (opts.map?.length && !opts.original) throw new ConfigError('--map goes with --original: a restore into a folder keeps the snapshot\'s paths.');
       if (opts.original) {
         if (opts.path?.length) throw new ConfigError('--original restores everything; to restore part of a snapshot, use --target DIR with --path.');
         return (await recoveryCommands()).restoreOriginalCommand(opts);

@@ -21,14 +21,15 @@ import { compileRules, holdsSqliteCredentials, literalGlob, planUpload, rulesFor
 import type { BackupSource, CompiledRules, ContentRule } from './backup/index.ts';
 import { agentSources, runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
-import { ContentComparisons, damagedFilesError, deniedFilesError, restore, restoreNamer } from './restore/index.ts';
-import type { NameFolding, RestoreResult, StoredForm } from './restore/index.ts';
+import { ContentComparisons, damagedFilesError, deniedFilesError, intendedName, restore, restoreNamer } from './restore/index.ts';
+import type { MapName, NameFolding, RestoreResult, StoredForm } from './restore/index.ts';
 import { backupTempPrefix } from './state/index.ts';
 import { restoreSteps, rootOf } from './restore-steps.ts';
 import type { RestoreDestination, RestoreStep, SelectedPath, StepsInput } from './restore-steps.ts';
 import { nameBytes } from './vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
+import { mapRelativePath } from './sync/index.ts';
 import { cancelCheck } from './progress-reporter.ts';
 import { heldOpenError, openersOf } from './open-files.ts';
 
@@ -167,6 +168,18 @@ export interface PlanOptions {
   ctx?: AgentContext;
 }
 
+/**
+ * Another device's snapshot restored to its places: its names that hold its paths (Claude Code's
+ * `-home-alice-app`) become this machine's by the path mappings, as a sync pulls them. Before,
+ * only a path selected inside a backed-up folder was mapped: a whole snapshot restored in place
+ * (a new machine with another user name) put the sessions where the agent doesn't look.
+ */
+function mapNameOf(repo: Repository, request: RestoreRequest): MapName | undefined {
+  const mappings = request.mappings ?? [];
+  if (request.destination.kind !== 'original' || request.snapshot.device === repo.device.id || mappings.length === 0) return undefined;
+  return (name) => mapRelativePath(name, mappings);
+}
+
 /** What the restore will do, read from the snapshot and the disk; writes nothing. Comparing existing files reports phase `comparing`. */
 export async function planRestore(repo: Repository, request: RestoreRequest, options: PlanOptions = {}): Promise<RestorePlan> {
   // The restore's worker threads load while the plan is made: a one-file restore otherwise waits
@@ -187,7 +200,8 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
       : [{ path: '', entry: reader.rootEntry(request.snapshot) }];
-    const nameIn = restoreNamer(step.target, process.platform, request.nameFolding);
+    const mapName = mapNameOf(repo, request);
+    const nameIn = restoreNamer(step.target, process.platform, request.nameFolding, mapName);
     for (const selection of selections) {
       // Restore puts a selected entry in the target under its own name: paths below its parent.
       const parent = selection.path.includes('/') ? selection.path.slice(0, selection.path.lastIndexOf('/') + 1) : '';
@@ -206,7 +220,7 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
         const name = path === '' ? '' : await nameIn(dir, entry, path);
         const dest = path === '' ? step.target : join(dir, name);
         if (entry.type === 'dir') landsIn.set(path, dest);
-        if (path !== '' && name !== entry.name) renamed.push({ path, dest });
+        if (path !== '' && name !== intendedName(entry, mapName)) renamed.push({ path, dest });
         const above = exact.get(up);
         // A name given to tell it from another is written as it is (restore.ts, noteRaw).
         const disk = above || (entry.rawName !== undefined && name === entry.name) ? Buffer.concat([above ?? Buffer.from(dirname(dest)), Buffer.from('/'), name === entry.name ? nameBytes(entry) : Buffer.from(name)]) : dest;
@@ -454,6 +468,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
   }
   const damaged: string[] = [];
   const denied: RestoreResult['denied'] = { files: [], dirs: [] };
+  const mapName = mapNameOf(repo, request);
   for (const step of plan.steps) {
     const res = await restore({
       vault: repo.vault.withSignal(options.signal),
@@ -467,6 +482,7 @@ export async function executeRestore(repo: Repository, request: RestoreRequest, 
       unchanged,
       replaceOnly: replace,
       ...(request.nameFolding ? { nameFolding: request.nameFolding } : {}),
+      ...(mapName ? { mapName } : {}),
       onProgress: options.onProgress,
       signal: options.signal,
     });

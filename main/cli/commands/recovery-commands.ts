@@ -5,7 +5,8 @@ import { contextFromProcess, prepareContext } from '../../engine/agents/index.ts
 import { agentLocalRoots, executeRestore, planRestore } from '../../engine/restore-request.ts';
 import type { RestoreRequest } from '../../engine/restore-request.ts';
 import { settleAll } from '../../engine/concurrency.ts';
-import { withRepository } from '../context.ts';
+import { appChoices, withAppMappings, withRepository } from '../context.ts';
+import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
 import { counted, existingNotes, formatBytes, formatDuration, makeOutput, restoredNotes } from '../output.ts';
 
@@ -27,7 +28,7 @@ export async function adoptCommand(device: string, opts: CommonOptions): Promise
 }
 
 /** `cairn restore --original`: every folder of the snapshot back to its place on this machine. */
-export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: string; device?: string }): Promise<void> {
+export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: string; device?: string; map?: string[] }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     const started = Date.now();
@@ -40,7 +41,9 @@ export async function restoreOriginalCommand(opts: CommonOptions & { snapshot: s
     // The one restore rule (restore-request.ts): everything to its place, replacing what is there
     // after a safety snapshot of exactly the files it replaces.
     const ctx = await prepareContext(contextFromProcess());
-    const request: RestoreRequest = { snapshot: snap, paths: [], destination: { kind: 'original' }, existing: 'overwrite', localRoot: agentLocalRoots(async () => ctx) };
+    // Another device's paths map to this machine's as sync maps them (the app's restore does too).
+    const mappings = withAppMappings(parseMappings(opts.map), appChoices(opts));
+    const request: RestoreRequest = { snapshot: snap, paths: [], destination: { kind: 'original' }, existing: 'overwrite', localRoot: agentLocalRoots(async () => ctx), mappings };
     const plan = await planRestore(repo, request, { onProgress: (p) => out.progress(p), indexRefreshed: true, ctx });
     out.endProgress();
     for (const note of existingNotes(plan, 'in their places')) out.info(note);

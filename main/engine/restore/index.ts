@@ -3,6 +3,6 @@ export { damagedFilesError, deniedFilesError, restore } from './restore.ts';
 export type { RestoreOptions, RestoreResult } from './restore.ts';
 export { ContentComparisons } from './same-content.ts';
 export type { StoredForm } from './same-content.ts';
-export { conflictName, NameClashes, probeNameFolding, restoreNamer } from './name-clashes.ts';
+export { conflictName, intendedName, NameClashes, probeNameFolding, restoreNamer } from './name-clashes.ts';
 export { restoredName } from './path-safety.ts';
-export type { NameFolding } from './name-clashes.ts';
+export type { MapName, NameFolding } from './name-clashes.ts';

@@ -147,12 +147,23 @@ export class NameClashes {
 }
 
 /**
- * The name each entry of a restore into `target` is written under, in the folder it lands in
- * (its path there given): the snapshot's, but on Windows (restoredName) or where it clashes
- * (NameClashes). The plan and the restore each ask it, entries in the same order, and so look at
- * and write the same places.
+ * A restore's renaming of another device's names to this machine's (path mappings: its project
+ * folder `-home-alice-app` is `-Users-bob-app` here); a name that isn't UTF-8 is kept.
  */
-export function restoreNamer(target: string, platform: NodeJS.Platform, folding?: NameFolding): (dir: string, entry: Pick<TreeEntry, 'name' | 'type'>, where: string) => Promise<string> {
+export type MapName = (name: string) => string;
+
+/** The name an entry is meant to have here: the snapshot's, mapped (MapName). */
+export function intendedName(entry: Pick<TreeEntry, 'name' | 'rawName'>, mapName: MapName | undefined): string {
+  return mapName && entry.rawName === undefined ? mapName(entry.name) : entry.name;
+}
+
+/**
+ * The name each entry of a restore into `target` is written under, in the folder it lands in
+ * (its path there given): the snapshot's (mapped: intendedName), but on Windows (restoredName) or
+ * where it clashes (NameClashes). The plan and the restore each ask it, entries in the same order,
+ * and so look at and write the same places.
+ */
+export function restoreNamer(target: string, platform: NodeJS.Platform, folding?: NameFolding, mapName?: MapName): (dir: string, entry: Pick<TreeEntry, 'name' | 'type' | 'rawName'>, where: string) => Promise<string> {
   const clashes = new NameClashes(async () => folding ?? (await probeNameFolding(target, platform)));
-  return (dir, entry, where) => clashes.place(dir, restoredName(entry.name, platform), where, entry.type === 'dir');
+  return (dir, entry, where) => clashes.place(dir, restoredName(intendedName(entry, mapName), platform), where, entry.type === 'dir');
 }

@@ -20,8 +20,8 @@ import { cancelCheck, ProgressReporter } from '../progress-reporter.ts';
 import { decideOverwrite, planReads } from './plan.ts';
 import type { PackRead, ReadPlan } from './plan.ts';
 import { assertSafeName, assertSafeSymlink, mkdirInside } from './path-safety.ts';
-import { restoreNamer } from './name-clashes.ts';
-import type { NameFolding } from './name-clashes.ts';
+import { intendedName, restoreNamer } from './name-clashes.ts';
+import type { MapName, NameFolding } from './name-clashes.ts';
 import { utimesSeconds } from '../file-times.ts';
 import { makeDirs } from '../make-dirs.ts';
 import { dropReplacedLogs } from '../sqlite-logs.ts';
@@ -53,6 +53,8 @@ export interface RestoreOptions {
   platform?: NodeJS.Platform;
   /** How the target's file system compares names (tests); found by probing it when names could clash. */
   nameFolding?: NameFolding;
+  /** Another device's names as this machine has them (path mappings; see MapName). */
+  mapName?: MapName;
 }
 
 export interface RestoreResult {
@@ -219,11 +221,11 @@ async function select(options: RestoreOptions, result: RestoreResult, checkAbort
   const reader = new TreeReader(options.vault, options.db, options.codec);
   const platform = options.platform ?? process.platform;
   const sel: Selection = { files: [], dirs: [], links: [], dirParts: new Map(), rawNames: new Map(), damagedDirs: [] };
-  const nameIn = restoreNamer(target, platform, options.nameFolding);
-  /** The name written in folder `dir` for a snapshot entry (restoreNamer), renamings recorded. */
+  const nameIn = restoreNamer(target, platform, options.nameFolding, options.mapName);
+  /** The name written in folder `dir` for a snapshot entry (restoreNamer), renamings recorded (not a mapping's). */
   const diskName = async (entry: TreeEntry, where: string, dir: string): Promise<string> => {
     const placed = await nameIn(dir, entry, where);
-    if (placed !== entry.name) result.renamed.push({ path: where, restoredAs: placed, dest: join(dir, placed) });
+    if (placed !== intendedName(entry, options.mapName)) result.renamed.push({ path: where, restoredAs: placed, dest: join(dir, placed) });
     return placed;
   };
   const noteRaw = (entry: TreeEntry, parts: string[], where: string) => {
