@@ -88,12 +88,14 @@ describe("the CLI on a machine where the app saved settings", () => {
     expect(synced.code, synced.stderr).toBe(0);
     expect(readFileSync(join(desktop.home, '.claude/projects/-Users-bob-app/s1.jsonl'), 'utf8')).toContain('the billing test');
 
-    // A restore of the laptop's snapshot to its places maps the same way; --map wins for its folder.
-    rmSync(join(desktop.home, '.claude/projects'), { recursive: true });
+    // A restore of the laptop's snapshot to its places maps the same way; --map wins for its
+    // folder. With no ~/.claude here yet (Claude Code never ran), it is still this home's.
+    rmSync(join(desktop.home, '.claude'), { recursive: true });
     const restored = desktop.run('restore', '--snapshot', 'latest', '--device', 'laptop', '--original');
     expect(restored.code, restored.stderr).toBe(0);
     expect(readFileSync(join(desktop.home, '.claude/projects/-Users-bob-app/s1.jsonl'), 'utf8')).toContain('the billing test');
     expect(existsSync(join(desktop.home, '.claude/projects/-home-alice-app'))).toBe(false);
+    expect(existsSync(join(laptop.home, '.claude/projects/-Users-bob-app'))).toBe(false);
     expect(desktop.run('restore', '--snapshot', 'latest', '--device', 'laptop', '--original', '--map', '/home/alice=/Users/carol').code).toBe(0);
     expect(existsSync(join(desktop.home, '.claude/projects/-Users-carol-app/s1.jsonl'))).toBe(true);
     expect(desktop.run('restore', '--snapshot', 'latest', '--target', join(base, 'out'), '--map', '/a=/b').stderr).toContain('--map goes with --original');

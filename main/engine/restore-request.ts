@@ -15,11 +15,11 @@ import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
-import { copySqliteConsistent, withAgentRules } from './agents/index.ts';
+import { ADAPTERS, copySqliteConsistent, prepareContext, withAgentRules } from './agents/index.ts';
 import type { AgentContext } from './agents/index.ts';
 import { compileRules, holdsSqliteCredentials, literalGlob, planUpload, rulesFor, scrubSqliteCopy } from './backup/index.ts';
 import type { BackupSource, CompiledRules, ContentRule } from './backup/index.ts';
-import { agentSources, runBackup } from './operations.ts';
+import { runBackup } from './operations.ts';
 import type { Repository } from './repository.ts';
 import { ContentComparisons, damagedFilesError, deniedFilesError, intendedName, restore, restoreNamer } from './restore/index.ts';
 import type { MapName, NameFolding, RestoreResult, StoredForm } from './restore/index.ts';
@@ -514,7 +514,13 @@ export function agentLocalRoots(ctx: () => Promise<AgentContext>): (label: strin
   // Detected once (a walk of every agent), on first need.
   let roots: Promise<Map<string, string>> | undefined;
   return async (label) => {
-    roots ??= ctx().then(async (c) => new Map((await agentSources({ ctx: c })).sources.map((x) => [x.label, x.path])));
+    // Every agent's folder on this machine, there yet or not: on a new machine an agent that hasn't
+    // run yet has none, and the other machine's path is not this one's (a restore in place wrote
+    // into /home/alice/.claude on a machine whose home is /Users/bob).
+    roots ??= ctx().then(async (c) => {
+      const prepared = await prepareContext(c);
+      return new Map(ADAPTERS.flatMap((a) => a.roots(prepared).map((r) => [r.label, r.path] as const)));
+    });
     return (await roots).get(label);
   };
 }
