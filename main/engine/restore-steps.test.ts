@@ -52,6 +52,11 @@ const cases: { name: string; input: Partial<StepsInput>; steps: RestoreStep[] }[
     steps: [{ target: '/home/alice/.codex', paths: ['codex/config.toml'], base: { label: 'codex', path: '/home/alice/.codex' } }],
   },
   {
+    name: "another device's root this device has no folder for (an Aider project): the recorded path, mapped",
+    input: { own: false, mappings: [{ from: '/home/alice', to: '/Users/bob' }], selected: [{ requested: 'codex/config.toml', path: 'codex/config.toml' }] },
+    steps: [{ target: '/Users/bob/.codex', paths: ['codex/config.toml'], base: { label: 'codex', path: '/Users/bob/.codex' } }],
+  },
+  {
     name: 'own snapshot: mappings do not apply',
     input: { mappings: [{ from: '/home/alice', to: '/Users/alice' }], selected: [{ requested: 'claude-code/projects/-home-alice-x', path: 'claude-code/projects/-home-alice-x' }] },
     steps: [{ target: join('/home/alice/.claude', 'projects'), paths: ['claude-code/projects/-home-alice-x'], base: claude('/home/alice/.claude') }],

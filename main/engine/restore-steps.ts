@@ -6,6 +6,7 @@
 import { basename, dirname, join } from 'node:path';
 import type { PathMapping } from '../../shared/models.ts';
 import { ConfigError } from '../../shared/errors.ts';
+import { mapAbsolutePath } from './catalog/index.ts';
 import { mapRelativePath } from './sync/index.ts';
 
 export type RestoreDestination = { kind: 'folder'; path: string } | { kind: 'original' };
@@ -84,7 +85,8 @@ export function restoreSteps(input: StepsInput): RestoreStep[] {
     const root = rootOf(input.roots, s.path);
     if (!root) throw new ConfigError(`'${s.requested}' is not inside a backed-up folder, so it has no original place.`);
     // Another device's snapshot lands where this device keeps the same agent's files.
-    const local = input.own ? root.path : (input.localRoots.get(root.label) ?? root.path);
+    // Where this device has none (an Aider project's folder): the other's path, mapped (sync's rule).
+    const local = input.own ? root.path : (input.localRoots.get(root.label) ?? mapAbsolutePath(root.path, input.mappings));
     const base = { label: root.label, path: local };
     const rest = s.path.slice(root.label.length + 1);
     const mappedRest = input.own ? rest : mapRelativePath(rest, input.mappings);
