@@ -9,16 +9,16 @@ import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, prepareC
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
 import { backup, leaveOutOwnFolders, literalGlob, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
 import type { LeftSharedDevice } from './backup/index.ts';
-import type { BackupResult, BackupSource, BackupWarning, CatalogInput } from './backup/index.ts';
+import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
 import type { Repository } from './repository.ts';
 import { pull } from './sync/index.ts';
 import type { SyncResult, SyncChange } from './sync/index.ts';
 import { CairnError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/index.ts';
-import { applyRetention, TreeReader } from './vault/index.ts';
-import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, readCatalog, refreshSessions, SessionDb } from './catalog/index.ts';
-import type { BuildStats, BuiltCatalog, CatalogEntry } from './catalog/index.ts';
+import { applyRetention } from './vault/index.ts';
+import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, refreshSessions, SessionDb } from './catalog/index.ts';
+import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
 import type { OnDamaged, SnapshotRecord } from './vault/index.ts';
 import type { NameFolding } from './restore/index.ts';
 import type { SnapshotReason } from '../../shared/models.ts';
@@ -56,12 +56,6 @@ export interface RunBackupOptions {
   signal?: AbortSignal;
   /** These sources are some of the device's agents: keep the others as the last backup had them (BackupOptions.keepOtherAgents). */
   keepOtherAgents?: boolean;
-}
-
-/** The parent catalog's entries of the roots a backup kept as they were (BackupOptions.keepOtherAgents). */
-async function keptEntries(repo: Repository, kept: NonNullable<CatalogInput['kept']>): Promise<CatalogEntry[]> {
-  const pages = await readCatalog(new TreeReader(repo.vault, repo.db, repo.codec), kept.catalog);
-  return pages.flatMap((p) => p.entries ?? []).filter((e) => kept.labels.has(e.root));
 }
 
 export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
@@ -127,8 +121,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     ...(sessions
       ? {
           catalog: async (input) => {
-            const kept = input.kept ? await keptEntries(repo, input.kept) : [];
-            catalog.built = await buildCatalog(input, { sessions, prefetch, kept, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
+            catalog.built = await buildCatalog(input, { sessions, prefetch, signal: options.signal, onWarning: (path, message) => options.onWarning?.({ path, reason: 'session', message }) });
             return catalog.built.root;
           },
           onFileWalked: (label, rel, file) => prefetch?.fileWalked(label, rel, file),

@@ -143,8 +143,8 @@ export interface BackupOptions {
 /** What a catalog builder gets: every file the snapshot holds, and a way to store blobs. */
 export interface CatalogInput {
   sources: readonly BackupSource[];
-  /** Roots taken from the parent as they were (keepOtherAgents), and the parent's catalog, which holds their entries. */
-  kept?: { labels: ReadonlySet<string>; catalog: BlobId };
+  /** Labels of the roots taken from the parent as they were (keepOtherAgents): their sessions are in the build cache. */
+  kept?: ReadonlySet<string>;
   /** Per source label: every file of the snapshot (relative path -> its state, content ids included). */
   files: ReadonlyMap<string, ReadonlyMap<string, FileCacheEntry>>;
   storeData: (bytes: Uint8Array) => Promise<BlobId>;
@@ -369,8 +369,8 @@ async function archive(options: BackupOptions, a: Archiver, parent: SnapshotReco
   const saveTree = (entries: TreeEntry[]) => a.trees.saveTree(entries);
   const rootTree = await saveTree(await virtualRoot(roots, saveTree));
   const build = options.catalog;
-  const keptCatalog = kept.length > 0 && parent?.catalog ? { labels: new Set(kept.map((r) => r.label)), catalog: parent.catalog } : undefined;
-  const catalog = build ? await showingReads(a.reporter, (onRead) => build({ sources: options.sources, ...(keptCatalog ? { kept: keptCatalog } : {}), files: a.files.files, storeData: (bytes) => a.trees.saveData(bytes), storeTree: saveTree, onRead })) : undefined;
+  const keptLabels = kept.length > 0 ? new Set(kept.map((r) => r.label)) : undefined;
+  const catalog = build ? await showingReads(a.reporter, (onRead) => build({ sources: options.sources, ...(keptLabels ? { kept: keptLabels } : {}), files: a.files.files, storeData: (bytes) => a.trees.saveData(bytes), storeTree: saveTree, onRead })) : undefined;
   return { roots, rootTree, catalog, kept };
 }
 

@@ -50,8 +50,6 @@ export interface BuildOptions {
   signal?: AbortSignal;
   /** The build cache and metadata read during the walk (and the worker to read the rest). */
   prefetch?: CatalogPrefetch;
-  /** Entries of roots kept from the parent as they were (BackupOptions.keepOtherAgents), taken as they are. */
-  kept?: readonly CatalogEntry[];
 }
 
 export interface BuiltCatalog {
@@ -215,11 +213,14 @@ export async function buildCatalog(input: CatalogInput, options: BuildOptions): 
       misses.push({ source: source as BackupSource & { agent: string }, files, path, content, hit, read: got });
     }
   }
+  // Roots kept from the parent as they were (BackupOptions.keepOtherAgents): their sessions as the
+  // build cache has them from the last build that read them — the parent's entries, read from this
+  // machine, so a backup into the outbox keeps them too.
+  for (const label of input.kept ?? []) for (const hit of sessions.buildCache(label).values()) entries.push(...hit.entries);
   await takeMisses(misses, sessions, { stats, entries, cacheUpdates }, options, input.onRead);
   stats.sessions = entries.length;
   const known = [...new Set(input.sources.flatMap((s) => (s as AgentBackupSource).projects ?? []))];
-  stats.sessions += options.kept?.length ?? 0;
-  const { root, pages } = await writeCatalog([...withFolderProjects(entries, known), ...(options.kept ?? [])], { data: input.storeData, tree: input.storeTree });
+  const { root, pages } = await writeCatalog(withFolderProjects(entries, known), { data: input.storeData, tree: input.storeTree });
   // The snapshot's file maps answer "is it still there" as they are (a Set of every file of a
   // source was most of this step's time in a 10,000-session next backup).
   const none: ReadonlySet<string> = new Set();
