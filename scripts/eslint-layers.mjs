@@ -4,7 +4,7 @@
 // - The engine's folders form one order, bottom up (ENGINE_ORDER). A folder imports only folders
 //   below it, and only through their index.ts; a folder's own files import each other freely.
 //   (DIRECT_IMPORTS names the few files that may be imported past their index.ts.)
-//   Root files of the engine: paths.ts, file-times.ts, atomic-file.ts, make-dirs.ts, sqlite-logs.ts, open-files.ts, progress-reporter.ts, concurrency.ts and local-folder.ts are leaves anyone in the engine may use;
+//   Root files of the engine: paths.ts, file-times.ts, atomic-file.ts, make-dirs.ts, sqlite-logs.ts, open-files.ts, progress-reporter.ts, concurrency.ts, local-folder.ts and temp-files.ts are leaves anyone in the engine may use;
 //   repository.ts and operations.ts are the facade above every folder (local-vault-files.ts is the facade's own).
 // - Areas outside the engine import only the areas listed in AREA_DEPS.
 // - Packages with one home: the AWS SDK only in engine/storage/s3*, keytar only in main/keychain,
@@ -16,7 +16,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 
 /** Bottom up: each folder may import those before it. */
 export const ENGINE_ORDER = ['storage', 'crypto', 'chunk', 'state', 'vault', 'workers', 'backup', 'outbox', 'restore', 'agents', 'sessions', 'sync', 'catalog'];
-const ENGINE_LEAVES = new Set(['paths.ts', 'file-times.ts', 'atomic-file.ts', 'make-dirs.ts', 'sqlite-logs.ts', 'open-files.ts', 'progress-reporter.ts', 'concurrency.ts', 'local-folder.ts']);
+const ENGINE_LEAVES = new Set(['paths.ts', 'file-times.ts', 'atomic-file.ts', 'make-dirs.ts', 'sqlite-logs.ts', 'open-files.ts', 'progress-reporter.ts', 'concurrency.ts', 'local-folder.ts', 'temp-files.ts']);
 const ENGINE_FACADE = new Set(['repository.ts', 'operations.ts']);
 /** Engine folders that may use the facade's types (sync and catalog work on a whole Repository). */
 const FACADE_TYPE_USERS = new Set(['sync', 'catalog']);

@@ -7,6 +7,7 @@ import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import { defaultStateDir } from '../engine/paths.ts';
 import { releaseHeldLocks } from '../engine/vault/index.ts';
+import { removeLiveTempFiles } from '../engine/temp-files.ts';
 import { describeSystemError } from './local-paths.ts';
 import { EXIT, printError, ReportedError } from './output.ts';
 
@@ -218,6 +219,8 @@ export function unhandledFailure(error: unknown, argv: readonly string[] = proce
  * What the command left half done is what a killed run leaves (swept or resumed by the next).
  */
 export async function interrupted(signal: NodeJS.Signals): Promise<never> {
+  // A pull's half-written files beside the agents' own go first (synchronous, nothing to wait for).
+  removeLiveTempFiles();
   const released = await releaseHeldLocks();
   process.stderr.write(`\ncairn: interrupted (${signal})${released > 0 ? "; this run's lock on the vault is removed" : ''}. Run the command again to finish what it started.\n`);
   process.exit(signal === 'SIGINT' ? 130 : 143);

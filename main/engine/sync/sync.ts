@@ -28,6 +28,7 @@ import { mapRelativePath } from './path-mapping.ts';
 import { makeDirs } from '../make-dirs.ts';
 import { NameClashes, probeNameFolding, restoredName, type NameFolding } from '../restore/index.ts';
 import { dropReplacedLogs, hasPendingLog } from '../sqlite-logs.ts';
+import { tempFileEnded, tempFileStarted } from '../temp-files.ts';
 
 export type SyncAction = 'pulled' | 'fast-forward' | 'merged' | 'conflict' | 'kept-deleted' | 'skipped-busy';
 
@@ -138,8 +139,18 @@ async function sweepLeftovers(dir: string, now: number): Promise<void> {
   }
 }
 
-/** A pull's temporary file for `path`, beside it (SYNC_TMP: swept when left behind). */
-const syncTemp = (path: string): string => join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
+/** A pull's temporary file for `path`, beside it (SYNC_TMP: swept when left behind; removed when the run is interrupted). */
+function syncTemp(path: string): string {
+  const tmp = join(dirname(path), `.${basename(path)}.cairn-sync-${randomBytes(4).toString('hex')}.tmp`);
+  tempFileStarted(tmp);
+  return tmp;
+}
+
+/** The temporary file is gone (renamed into place, or removed). */
+async function dropTemp(tmp: string): Promise<void> {
+  await rm(tmp, { force: true });
+  tempFileEnded(tmp);
+}
 
 /** The temporary file's bytes, and with their entry its exact mode (not reduced by the umask) and time. */
 async function fillTemp(tmp: string, bytes: Uint8Array | AsyncIterable<Uint8Array>, entry: TreeEntry | undefined): Promise<void> {
@@ -171,7 +182,7 @@ async function writeIfUnchanged(ctx: PullContext, path: string, bytes: Uint8Arra
     await dropReplacedLogs(path);
     return true;
   } finally {
-    await rm(tmp, { force: true });
+    await dropTemp(tmp);
   }
 }
 
@@ -529,7 +540,7 @@ async function writeAtomically(path: string, bytes: Uint8Array, entry: TreeEntry
     await fillTemp(tmp, bytes, entry);
     await rename(tmp, path);
   } finally {
-    await rm(tmp, { force: true });
+    await dropTemp(tmp);
   }
 }
 
