@@ -25,6 +25,7 @@ import type { MapName, NameFolding } from './name-clashes.ts';
 import { utimesSeconds } from '../file-times.ts';
 import { makeDirs } from '../make-dirs.ts';
 import { dropReplacedLogs } from '../sqlite-logs.ts';
+import { tempFileEnded, tempFileStarted } from '../temp-files.ts';
 
 export interface RestoreOptions {
   vault: Vault;
@@ -399,6 +400,8 @@ class FileWriter {
   partsFile(f: FilePlan): string {
     if (!f.tmp) {
       f.tmp = this.tmpName(f);
+      // Removed by the CLI's interrupt handler if the run is stopped before it is whole (temp-files.ts).
+      tempFileStarted(f.tmp);
       // Owner-writable until finished (workers reopen it for each part); its mode is set last.
       closeSync(openSync(f.tmp, 'w', 0o600));
     }
@@ -420,6 +423,7 @@ class FileWriter {
     chmodSync(tmp, f.entry.mode & 0o7777);
     utimesSync(tmp, mtimeOf(f), mtimeOf(f));
     renameSync(tmp, f.dest);
+    tempFileEnded(tmp);
     f.tmp = undefined;
     this.fileDone();
   }
@@ -519,11 +523,16 @@ async function writeFiles(options: RestoreOptions, files: FilePlan[], plan: Read
   for (const f of files) {
     if (!f.damaged || !f.tmp) continue;
     await rm(f.tmp, { force: true });
+    tempFileEnded(f.tmp);
     f.tmp = undefined;
   }
   if (failure) {
     // Leave no half-written file behind: temporary names are removed, finished files stay.
-    for (const f of files) if (f.tmp) await rm(f.tmp, { force: true });
+    for (const f of files) {
+      if (!f.tmp) continue;
+      await rm(f.tmp, { force: true });
+      tempFileEnded(f.tmp);
+    }
     throw failure.error;
   }
 }
