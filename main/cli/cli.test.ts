@@ -148,6 +148,10 @@ describe('cairn', () => {
     const agents = cairn(['agents', '--json']);
     expect(agents.code).toBe(0);
     expect(JSON.parse(agents.stdout)).toMatchObject({ detected: 0 });
+    // A folder to scan that isn't there: saved (a disk not mounted now), and said (a typo).
+    const typo = cairn(['agents', '--add-path', '/nonexistent/cairn-sr']);
+    expect(typo.code).toBe(0);
+    expect(typo.stderr).toContain('/nonexistent/cairn-sr does not exist (yet): it is saved, and looked in once it does.');
   });
 
   it('survives SIGKILL in the middle of a backup: earlier snapshots restore, the next run succeeds', async () => {
