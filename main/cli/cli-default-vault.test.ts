@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeTempDirs, tempDir } from '../../testing/repo.ts';
 import { chooseVault } from './vault-choice.ts';
+import { MemorySecretStore } from '../keychain/index.ts';
+import { createCairnService } from '../service/index.ts';
 
 const CLI = fileURLToPath(new URL('./cairn.ts', import.meta.url));
 const KEYRING = fileURLToPath(new URL('../../scripts/with-keyring.sh', import.meta.url));
@@ -98,6 +100,27 @@ describe('cairn backup on a fresh machine', () => {
     // Before, the next backup said "The passphrase does not unlock this vault".
     const next = cairn(['backup', '--force'], env);
     expect(next.code, next.stderr).toBe(0);
+  });
+
+  it("is opened by the app on the same machine with the key file, where the keychain doesn't have it", async () => {
+    const home = agentHome();
+    const first = cairn(['backup', '--json'], freshEnv(home, { XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' }));
+    expect(first.code, first.stderr).toBe(0);
+    const fingerprint = (JSON.parse(first.stdout) as { createdVault: { fingerprint: string } }).createdVault.fingerprint;
+    // Before, the app found no secret in its keychain and asked for a passphrase nobody ever saw.
+    const stateDir = join(home, '.config', 'cairn');
+    const app = await createCairnService({ stateDir, secrets: new MemorySecretStore(), home, env: {}, platform: 'linux' });
+    const keyPath = join(stateDir, 'keys', readdirSync(join(stateDir, 'keys'))[0] as string);
+    try {
+      expect(await app.handlers['key.fingerprint']({})).toEqual({ fingerprint });
+      // A passphrase changed in the app: the key file the CLI reads first follows, so `cairn` still opens the vault here.
+      await app.handlers['key.changePassphrase']({ current: readFileSync(keyPath, 'utf8').trim(), next: 'chosen in the app now' });
+      expect(readFileSync(keyPath, 'utf8').trim()).toBe('chosen in the app now');
+    } finally {
+      await app.close();
+    }
+    const after = cairn(['snapshots'], freshEnv(home, { XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' }));
+    expect(after.code, after.stderr).toBe(0);
   });
 
   it('init with no --repo creates the default vault too, and refuses a second time', () => {

@@ -13,7 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import type { PathMapping, RetentionPolicy, VaultLocation } from '../../shared/models.ts';
-import { defaultDataDir, defaultStateDir, locationKey } from '../engine/paths.ts';
+import { defaultDataDir, defaultStateDir, unlockKeyFile } from '../engine/paths.ts';
 import { formatLocation, parseLocation } from '../engine/storage/index.ts';
 import { decodeCredentials, decodeUnlock, encodeUnlock, openSecretStore, secretAccounts, vaultKey } from '../keychain/index.ts';
 import type { StoredCredentials, StoredUnlock } from '../keychain/index.ts';
@@ -151,7 +151,7 @@ export function configuredVault(stateDir: string): { location?: VaultLocation; p
 
 /** Where the CLI keeps a vault's unlock secret when there is no keychain: 0600, in the state folder. */
 export function keyFile(chosen: Pick<ChosenVault, 'location' | 'stateDir'>): string {
-  return join(chosen.stateDir, 'keys', `${locationKey(formatLocation(chosen.location))}.key`);
+  return unlockKeyFile(chosen.stateDir, formatLocation(chosen.location));
 }
 
 /** Says where the vault came from, for the line the CLI prints when the command line didn't name it. */

@@ -56,6 +56,15 @@ export function locationKey(location: string): string {
 }
 
 /**
+ * Where Cairn keeps a vault's unlock secret when there is no keychain (0600, in the state folder):
+ * the CLI writes it for the default vault; the CLI and the app both read it. `location` as
+ * formatLocation writes it.
+ */
+export function unlockKeyFile(stateDir: string, location: string): string {
+  return join(stateDir, 'keys', `${locationKey(location)}.key`);
+}
+
+/**
  * `~` and `~/…` (or `~\…`) typed for a folder, in `home`; every other path unchanged. `~user/…`
  * is not expanded (it is refused later as not absolute, rather than guessed at).
  */
