@@ -501,8 +501,9 @@ async function countAgainstParent(options: BackupOptions, last: LastSnapshot | u
 }
 
 /**
- * A file read again is scrubbed again (FileSaver); one the file cache vouched for was not read, so
- * what its parent snapshot said about its credentials still holds (`parent`: the record's JSON).
+ * A file read again is scrubbed again (FileSaver); one the file cache vouched for was not read, nor
+ * one of a root kept as the parent had it (keptRoots), so what the parent snapshot said about its
+ * credentials still holds.
  */
 function carryScrubbed(parent: SnapshotRecord, roots: readonly SnapshotRoot[], kept: readonly SnapshotRoot[], files: FileSaver, outcome: BackupOutcome): void {
   for (const s of parent.scrubbed ?? []) {

@@ -75,7 +75,7 @@ interface Slot {
   tasks: Map<number, Task>;
   /** Set by an 'error' event, reported when the worker exits. */
   crash?: Error;
-  /** Armed while the worker has no task: terminates it after idleMs. */
+  /** Armed while the worker has no task: stops it after idleMs (stop()). */
   idle?: NodeJS.Timeout;
   /** Stopped for idleness: not a crash, and no longer picked. */
   retired?: boolean;
