@@ -85,6 +85,10 @@ describe('bad input', () => {
     expect(listed).not.toContain('secret-notes');
     expectClear(cairn(['backup', '--repo', vault, '--exclude', '', tree]), 2, /--exclude takes a glob \(say '\*\*\/\*\.log'\) or a path inside a folder backed up; got an empty one\./);
     expectClear(cairn(['backup', '--repo', vault, '--exclude', tree, tree]), 2, /--exclude .*exclude-tree is a whole folder this backup reads/);
+    // Everything excluded: before, an empty snapshot became the device's newest.
+    const before = (JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as unknown[]).length;
+    expectClear(cairn(['backup', '--repo', vault, '--exclude', '**', tree]), 2, /Every file was left out by --exclude: this snapshot would hold nothing.*Nothing was saved/);
+    expect(JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout)).toHaveLength(before);
   });
 
   it('a --state-dir that is a file, or under a file: exit 2', () => {

@@ -56,6 +56,8 @@ export interface RunBackupOptions {
   signal?: AbortSignal;
   /** These sources are some of the device's agents: keep the others as the last backup had them (BackupOptions.keepOtherAgents). */
   keepOtherAgents?: boolean;
+  /** Fail with this message rather than save a snapshot of no file after one of some (BackupOptions.refuseEmpty). */
+  refuseEmpty?: string;
 }
 
 export async function runBackup(repo: Repository, options: RunBackupOptions): Promise<BackupResult & { catalog?: BuildStats }> {
@@ -114,6 +116,7 @@ async function backupOnce(repo: Repository, options: RunBackupOptions): Promise<
     onProgress: options.onProgress,
     onWarning: options.onWarning,
     ...(options.keepOtherAgents ? { keepOtherAgents: true } : {}),
+    ...(options.refuseEmpty ? { refuseEmpty: options.refuseEmpty } : {}),
     ...(options.onDamaged ? { onDamaged: options.onDamaged } : {}),
     signal: options.signal,
     now: repo.now,

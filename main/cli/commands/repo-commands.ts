@@ -141,6 +141,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         agents,
         // Agents named with --agent are a one-off: the snapshot keeps the others as they were.
         keepOtherAgents: opts.agent !== undefined && paths.length === 0,
+        ...(opts.exclude?.length ? { refuseEmpty: 'Every file was left out by --exclude: this snapshot would hold nothing, and as this device\'s newest it would take its sessions off every other device\'s list. Nothing was saved; check the patterns.' } : {}),
         reason: 'cli',
         excludes: excluded.globs,
         force: opts.force,

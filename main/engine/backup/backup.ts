@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname as osHostname } from 'node:os';
 import { basename, join } from 'node:path';
-import { CairnError, LockedError } from '../../../shared/errors.ts';
+import { CairnError, ConfigError, LockedError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
@@ -138,6 +138,12 @@ export interface BackupOptions {
    * other device and from `restore` of the latest snapshot until the next whole backup.
    */
   keepOtherAgents?: boolean;
+  /**
+   * A run that would hold no file while its parent held some fails (`config`) before saving
+   * anything: the CLI asks for it with --exclude, where `--exclude '**'` made an empty snapshot the
+   * device's newest (its sessions gone from every other device's list until the next backup).
+   */
+  refuseEmpty?: string;
 }
 
 /** What a catalog builder gets: every file the snapshot holds, and a way to store blobs. */
@@ -431,6 +437,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     const parent = parentJson ? (JSON.parse(parentJson) as SnapshotRecord) : undefined;
     const { roots, rootTree, catalog, kept } = await archive(options, { outcome, reporter, files, trees, packer, checkAbort }, parent);
     if (parent) carryScrubbed(parent, roots, kept, files, outcome);
+    if (options.refuseEmpty && stats.files === 0 && (parent?.stats.files ?? 0) > 0) throw new ConfigError(options.refuseEmpty);
     const merges = db.listMerges().filter((m) => roots.some((r) => m.path.startsWith(`${r.label}/`)));
     const mergesJson = JSON.stringify(merges);
     const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson && last.catalog === catalog;
