@@ -13,12 +13,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../shared/errors.ts';
 import type { PathMapping, RetentionPolicy, VaultLocation } from '../../shared/models.ts';
-import { defaultDataDir, defaultStateDir, unlockKeyFile } from '../engine/paths.ts';
-import { formatLocation, parseLocation } from '../engine/storage/index.ts';
+import { defaultDataDir, defaultStateDir } from '../engine/paths.ts';
+import { parseLocation } from '../engine/storage/index.ts';
 import { decodeCredentials, decodeUnlock, encodeUnlock, openSecretStore, secretAccounts, vaultKey } from '../keychain/index.ts';
 import type { StoredCredentials, StoredUnlock } from '../keychain/index.ts';
 import { writeFileAtomicSync, writeJsonAtomic } from '../engine/atomic-file.ts';
 import { describeConfigProblem, keepBadCopy, type ConfigProblem } from '../service/config-file.ts';
+import { keyFileOf, readKeyFile, renewKeyFile } from '../service/key-file.ts';
 import * as z from 'zod/mini';
 import { makeDirsSync } from '../engine/make-dirs.ts';
 
@@ -151,7 +152,7 @@ export function configuredVault(stateDir: string): { location?: VaultLocation; p
 
 /** Where the CLI keeps a vault's unlock secret when there is no keychain: 0600, in the state folder. */
 export function keyFile(chosen: Pick<ChosenVault, 'location' | 'stateDir'>): string {
-  return unlockKeyFile(chosen.stateDir, formatLocation(chosen.location));
+  return keyFileOf(chosen.stateDir, chosen.location);
 }
 
 /** Says where the vault came from, for the line the CLI prints when the command line didn't name it. */
@@ -174,11 +175,9 @@ export function describeSource(chosen: ChosenVault): string {
  */
 export async function keptUnlock(chosen: ChosenVault, keychain: KeychainAccess = {}): Promise<StoredUnlock | undefined> {
   if (chosen.source === 'option' || chosen.source === 'env') return undefined;
-  try {
-    return decodeUnlock(readFileSync(keyFile(chosen), 'utf8').trim());
-  } catch {
-    // no key file: the keychain, then
-  }
+  const kept = readKeyFile(chosen.stateDir, chosen.location);
+  if (kept !== undefined) return decodeUnlock(kept);
+  // No key file: the keychain, then.
   const opened = await openSecretStore({ probeTimeoutMs: keychain.probeTimeoutMs ?? 5_000 });
   if (!opened.available) return undefined;
   const raw = await opened.store.get(secretAccounts.unlock(vaultKey(chosen.location)));
@@ -232,12 +231,8 @@ export async function keepSecret(chosen: ChosenVault, secret: StoredUnlock, keyc
  * recovery key still opens the vault and stays. Returns where it was updated, in plain words.
  */
 export async function updateKeptPassphrase(chosen: Pick<ChosenVault, 'location' | 'stateDir'>, next: string, keychain: KeychainAccess = {}): Promise<string[]> {
-  const updated: string[] = [];
-  const file = keyFile(chosen);
-  if (existsSync(file) && 'passphrase' in decodeUnlock(readFileSync(file, 'utf8').trim())) {
-    writeFileAtomicSync(file, `${encodeUnlock({ passphrase: next })}\n`, { mode: 0o600 });
-    updated.push(file);
-  }
+  const file = renewKeyFile(chosen.stateDir, chosen.location, next);
+  const updated: string[] = file ? [file] : [];
   const opened = await openSecretStore({ probeTimeoutMs: keychain.probeTimeoutMs ?? 5_000 });
   if (opened.available) {
     const account = secretAccounts.unlock(vaultKey(chosen.location));

@@ -196,11 +196,11 @@ export async function planRestore(repo: Repository, request: RestoreRequest, opt
   const inTheWay: { dest: string; link?: string }[] = [];
   const credentialless: WithoutCredentials[] = [];
   const renamed: RestorePlan['renamed'] = [];
+  const mapName = mapNameOf(repo, request);
   for (const step of planned) {
     const selections = step.paths.length > 0
       ? await Promise.all(step.paths.map((p) => reader.resolve(request.snapshot, p)))
       : [{ path: '', entry: reader.rootEntry(request.snapshot) }];
-    const mapName = mapNameOf(repo, request);
     const nameIn = restoreNamer(step.target, process.platform, request.nameFolding, mapName);
     for (const selection of selections) {
       // Restore puts a selected entry in the target under its own name: paths below its parent.

@@ -1,13 +1,12 @@
 // Where the vault is and how it is opened: testing a location, creating or joining a vault,
 // unlocking it, and opening the configured one at start (from the keychain).
 
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { CairnError, ConfigError, toErrorRecord } from '../../shared/errors.ts';
 import type { Handlers, SetupResult } from '../../shared/ipc/contract.ts';
 import type { VaultLocation } from '../../shared/models.ts';
 import { behindOutbox, type OutboxBlobStore } from '../engine/outbox/index.ts';
-import { expandHomePath, unlockKeyFile } from '../engine/paths.ts';
+import { expandHomePath } from '../engine/paths.ts';
 import { Repository } from '../engine/repository.ts';
 import { createBlobStore, formatLocation, probeStore } from '../engine/storage/index.ts';
 import type { BlobStore, CreateBlobStoreOptions, RetryEvent } from '../engine/storage/index.ts';
@@ -15,6 +14,7 @@ import type { UnlockSecret } from '../engine/vault/index.ts';
 import { createWorkerCodec } from '../engine/workers/index.ts';
 import { decodeCredentials, decodeUnlock, encodeCredentials, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
+import { readKeyFile } from './key-file.ts';
 import type { ServiceContext } from './service-context.ts';
 import type { Wizard } from './wizard-handlers.ts';
 
@@ -129,7 +129,7 @@ export class VaultAccess {
       // The keychain, else the key file the CLI keeps where there was no keychain when it made the
       // vault (its default one: a random secret nobody typed). Before, the app found nothing and
       // asked for a passphrase no one knew.
-      const raw = (await options.secrets.get(secretAccounts.unlock(vaultKey(location)))) ?? keptKeyFile(options.stateDir, location);
+      const raw = (await options.secrets.get(secretAccounts.unlock(vaultKey(location)))) ?? (readKeyFile(options.stateDir, location) || undefined);
       if (!raw) return;
       state.repo = await this.openWith(location, await this.storedCredentials(location), decodeUnlock(raw));
       state.lastError = state.repo.openedOffline
@@ -148,15 +148,6 @@ export class VaultAccess {
           }
         : toErrorRecord(error);
     }
-  }
-}
-
-/** The unlock secret in the CLI's key file for this vault, if there is one (unlockKeyFile). */
-function keptKeyFile(stateDir: string, location: VaultLocation): string | undefined {
-  try {
-    return readFileSync(unlockKeyFile(stateDir, formatLocation(location)), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,17 +1,14 @@
 // The vault itself: keys (fingerprint, passphrase, recovery key), stats, check, prune.
 
-import { existsSync, readFileSync } from 'node:fs';
 import { CairnError } from '../../shared/errors.ts';
 import { formatBytes, formatCount } from '../../shared/format.ts';
 import type { Handlers } from '../../shared/ipc/contract.ts';
 import type { VaultLocation } from '../../shared/models.ts';
-import { writeFileAtomicSync } from '../engine/atomic-file.ts';
 import { forget } from '../engine/operations.ts';
-import { unlockKeyFile } from '../engine/paths.ts';
-import { formatLocation } from '../engine/storage/index.ts';
 import { checkVaultLocked, keys, prune, repairChangedAnything, repairIndex } from '../engine/vault/index.ts';
 import { decodeUnlock, encodeUnlock, secretAccounts } from '../keychain/index.ts';
 import { vaultKey } from './config-store.ts';
+import { renewKeyFile } from './key-file.ts';
 import { keepCheckReport } from './service-context.ts';
 import type { ServiceContext } from './service-context.ts';
 import { noteRepaired, verificationReport } from './verify-data.ts';
@@ -31,8 +28,7 @@ export function vaultHandlers(ctx: ServiceContext): Pick<Handlers, VaultChannels
       if (!stored || 'passphrase' in decodeUnlock(stored)) await secrets.set(account, encodeUnlock({ passphrase: next }));
       // The key file the CLI kept where there was no keychain (unlockKeyFile) is read first: left
       // with the old passphrase, `cairn` on this machine could no longer open the vault.
-      const file = unlockKeyFile(ctx.options.stateDir, formatLocation(ctx.config.get().location as VaultLocation));
-      if (existsSync(file) && 'passphrase' in decodeUnlock(readFileSync(file, 'utf8').trim())) writeFileAtomicSync(file, `${encodeUnlock({ passphrase: next })}\n`, { mode: 0o600 });
+      renewKeyFile(ctx.options.stateDir, ctx.config.get().location as VaultLocation, next);
       return { fingerprint: r.vault.fingerprint };
     },
     'vault.stats': async () => {

@@ -148,8 +148,9 @@ export async function forgetCommand(opts: CommonOptions & { keepLast?: string; k
   policy.keepLast = Math.max(1, policy.keepLast);
   await withRepository(opts, async (repo) => {
     const result = forgetView(await forget(repo, policy, opts.dryRun ?? false));
-    const from = given ? 'the --keep-* flags' : choices ? `Cairn's settings, ${choices.file}` : "Cairn's default";
-    out.result({ policy, policyFrom: given ? 'flags' : choices ? 'settings' : 'default', ...result }, () =>
+    const policyFrom = given ? 'flags' : choices ? 'settings' : 'default';
+    const from = { flags: 'the --keep-* flags', settings: `Cairn's settings, ${choices?.file}`, default: "Cairn's default" }[policyFrom];
+    out.result({ policy, policyFrom, ...result }, () =>
       [
         `Policy (${from}): ${describePolicy(policy)}; pinned snapshots and those taken before a restore are always kept.`,
         result.forget.length === 0
