@@ -77,6 +77,8 @@ export interface SnapshotSummary {
   roots: SnapshotRootInfo[];
   stats: SnapshotStats;
   parent?: string;
+  /** The device's count of its backups: orders them whatever its clock said (shared/backup-lines.ts). */
+  seq?: number;
   /** Files kept on the device because they hold credentials (`label/path`), and why. */
   keptLocal?: { path: string; why: string }[];
   /** Files in the snapshot without the credentials they held (removed before upload), and what was taken out. */

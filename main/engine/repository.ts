@@ -4,14 +4,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { makeStateDirPrivate, StateDb, sweepTemporaryFiles } from './state/index.ts';
 import { keptVersions } from './storage/index.ts';
 import type { BlobStore } from './storage/index.ts';
-import { keys, newestBackup, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
+import { keys, newestBackup, newestInHistory, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { continueFrom, hasParent, lastBackupOf, startNewHistory } from './backup/index.ts';
 import { upgradeSessionIndex } from './catalog/index.ts';
@@ -354,12 +354,15 @@ export class Repository {
    * else this device's. A device new to the vault (a new machine, a fresh state folder) has no
    * snapshots: its `latest` is then the newest snapshot of the one other device with this
    * machine's host name — the machine it replaces — and with none or several, the error lists
-   * the devices and their last snapshots and says which `--device` to use.
+   * the devices and their last snapshots and says which `--device` to use. With `paths`, `latest`
+   * is the device's newest backup holding them (`cairn ls ~/notes` after `cairn backup ~/notes`:
+   * that backup, not the newest of the agents).
    */
-  async findSnapshot(ref: string, device?: string, onDamaged?: OnDamaged): Promise<SnapshotRecord> {
+  async findSnapshot(ref: string, device?: string, onDamaged?: OnDamaged, paths: readonly string[] = []): Promise<SnapshotRecord> {
     if (ref === 'latest') {
       const deviceId = device ? await this.resolveDevice(device, onDamaged) : this.device.id;
-      const newest = newestBackup(await this.listSnapshots(deviceId, onDamaged));
+      const own = await this.listSnapshots(deviceId, onDamaged);
+      const newest = (paths.length > 0 ? newestInHistory(own.filter((s) => paths.every((p) => rootHolds(s, p)))) : undefined) ?? newestBackup(own);
       if (newest) return newest;
       if (device) throw new NotFoundError(`Device ${device} has no snapshots yet. See 'cairn snapshots' for the devices that have.`);
       return this.predecessorLatest(onDamaged);
@@ -418,7 +421,7 @@ export class Repository {
       throw new CairnError('conflict', `This device (${this.device.name}, id ${this.device.id}) has ${own.length} snapshot(s) of its own already; taking over ${target.name} would leave them with no machine to continue them. Adopt a device only on a machine that has not backed up yet.`);
     }
     const previous = this.device;
-    const latest = newestBackup(await this.listSnapshots(target.id));
+    const latest = newestInHistory(await this.listSnapshots(target.id));
     const identity: DeviceIdentity = { id: target.id, name: target.name };
     new DeviceIdentityFile(this.vaultDir).write(identity);
     (this as { device: DeviceIdentity }).device = identity;
@@ -432,7 +435,7 @@ export class Repository {
   /** Continues this device's newest backup in the vault when the state DB has none (historyUnknown). */
   async continueHistory(): Promise<void> {
     if (!this.historyUnknown || this.openedOffline) return;
-    const latest = newestBackup(await this.listSnapshots(this.device.id));
+    const latest = newestInHistory(await this.listSnapshots(this.device.id));
     if (latest && !hasParent(this.db)) continueFrom(this.db, latest);
     this.historyUnknown = false;
   }
@@ -483,4 +486,14 @@ export class Repository {
     await this.codec.close?.();
     await this.vault.store.close();
   }
+}
+
+/** Whether one of the snapshot's roots is, or holds, `path` (a path in the snapshot from its root label, or the absolute path it was backed up from). */
+function rootHolds(snapshot: SnapshotRecord, path: string): boolean {
+  const inSnapshot = path.replace(/^\/+|\/+$/g, '');
+  return snapshot.roots.some((r) => {
+    if (!isAbsolute(path)) return inSnapshot === r.label || inSnapshot.startsWith(`${r.label}/`);
+    const rel = relative(r.path, resolve(path));
+    return !rel.startsWith('..') && !isAbsolute(rel);
+  });
 }

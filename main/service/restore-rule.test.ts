@@ -320,4 +320,32 @@ describe('one restore rule for the CLI and the app', () => {
     const diff = await service.handlers['snapshots.diff']({ snapshotId: newest?.id ?? '' });
     expect(diff).toEqual([{ path: transcript.path, change: 'changed', sizeBefore: expect.any(Number), sizeAfter: 21 }]);
   });
+
+  it('each backup shows its changes against the last backup of its own line: the agents\' against theirs, the notes\' against theirs', async () => {
+    // `cairn backup ~/notes` on this machine (its state folder is the app's) between two of the app's backups.
+    const notes = join(base, 'notes');
+    mkdirSync(notes, { recursive: true });
+    writeFileSync(join(notes, 'todo.md'), '- the billing test\n');
+    const backupNotes = () => {
+      const cli = spawnSync(process.execPath, [CLI, 'backup', '--repo', vault, notes], {
+        env: { ...process.env, CAIRN_PASSPHRASE: PASSPHRASE, CAIRN_STATE_DIR: join(base, 'state'), CAIRN_THREADS: '1', HOME: home },
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(cli.status, cli.stderr).toBe(0);
+    };
+    backupNotes();
+    writeFileSync(transcript.local, 'and the next thing\n');
+    expect((await waitForJob(service, (await service.handlers['sync.now']({})).jobId)).status).toBe('done');
+    const [newest, folders] = await service.handlers['snapshots.list']({});
+    expect(folders?.roots.map((r) => r.label)).toEqual(['notes']);
+    const diff = await service.handlers['snapshots.diff']({ snapshotId: newest?.id ?? '' });
+    expect(diff).toEqual([{ path: transcript.path, change: 'changed', sizeBefore: 21, sizeAfter: 19 }]);
+
+    // The notes again, one line added: against the notes' last backup, not the agents'.
+    writeFileSync(join(notes, 'todo.md'), '- the billing test\n- the release\n');
+    backupNotes();
+    const [again] = await service.handlers['snapshots.list']({});
+    expect(await service.handlers['snapshots.diff']({ snapshotId: again?.id ?? '' })).toEqual([{ path: 'notes/todo.md', change: 'changed', sizeBefore: 19, sizeAfter: 33 }]);
+  });
 });

@@ -10,7 +10,7 @@ import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
 import { planRestore, renamedNote, restoreSnapshot, SAFETY_PREFIX, withoutCredentialsNote } from '../engine/restore-request.ts';
 import type { ExecutedRestore, RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
-import { diffSnapshotTrees, newestBackup } from '../engine/vault/index.ts';
+import { backupLine, diffSnapshotTrees, newerOfDevice, newestBackup, newestInHistory } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
 import { preview } from './file-preview.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -68,10 +68,15 @@ function restoreRequest(ctx: ServiceContext, snap: SnapshotRecord, paths: readon
   };
 }
 
-/** The snapshot to compare with: the one asked for, else the same device's previous backup (not a safety snapshot, which holds only what a restore replaced). */
+/**
+ * The snapshot to compare with: the one asked for, else the same device's previous backup of the
+ * same line (a backup of ~/notes is not compared with one of the agents: everything showed as
+ * added), never a safety snapshot, which holds only what a restore replaced.
+ */
 async function diffAgainst(ctx: ServiceContext, snap: SnapshotRecord, againstId: string | undefined): Promise<SnapshotRecord | undefined> {
   if (againstId) return ctx.findSnapshot(againstId);
-  return newestBackup((await ctx.snapshots(snap.device)).filter((s) => s.time < snap.time));
+  const line = backupLine(snap);
+  return newestInHistory((await ctx.snapshots(snap.device)).filter((s) => newerOfDevice(snap, s) > 0 && backupLine(s) === line));
 }
 
 export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotChannels> {

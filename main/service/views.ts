@@ -25,6 +25,7 @@ export function summarise(s: SnapshotRecord): SnapshotSummary {
     roots: s.roots.map((r) => ({ label: r.label, ...(r.agent ? { agent: r.agent } : {}), path: r.path })),
     stats: s.stats,
     ...(s.parent ? { parent: s.parent } : {}),
+    ...(s.seq !== undefined ? { seq: s.seq } : {}),
     ...(s.keptLocal ? { keptLocal: s.keptLocal } : {}),
     ...(s.scrubbed ? { scrubbed: s.scrubbed } : {}),
     ...(s.warnings && s.warnings.length > 0 ? { warnings: s.warnings } : {}),

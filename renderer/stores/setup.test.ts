@@ -2,6 +2,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fail, installMockApi, ok, removeMockApi } from '../test-support/mock-api.ts';
 import { initialJobsState, useJobs } from './jobs.ts';
+import { device, snapshot } from '../test-support/samples.ts';
 import { initialSetupState, useSetup } from './setup.ts';
 
 const steps = (['list', 'write', 'read', 'delete'] as const).map((step) => ({ step, ok: true }));
@@ -80,6 +81,25 @@ describe('setup store', () => {
     expect(await useSetup.getState().unlock({ recoveryKey: 'good' })).toBe(true);
     expect(useSetup.getState().unlockError).toBeUndefined();
     expect(mock.callsTo('setup.unlock')).toHaveLength(2);
+  });
+
+  it("restores the replaced device's newest backup of its agents: by its own count, never a backup of folders named by hand", async () => {
+    const old = device();
+    const agents = snapshot({ id: 'a5', seq: 5, time: '2025-06-01T10:00:00.000Z' });
+    const mock = installMockApi({
+      'snapshots.list': () =>
+        ok([
+          // Made while its clock ran a year ahead; then `cairn backup ~/notes` after the newest.
+          snapshot({ id: 'a4', seq: 4, time: '2026-06-01T10:00:00.000Z' }),
+          agents,
+          snapshot({ id: 'n6', seq: 6, time: '2025-06-01T10:05:00.000Z', reason: 'cli', roots: [{ label: 'notes', path: '/home/alice/notes' }] }),
+        ]),
+      'snapshots.restore': () => ok({ jobId: 'r1' }),
+      'jobs.list': () => ok([]),
+    });
+    useSetup.setState({ replaced: old });
+    expect(await useSetup.getState().restoreEverything(false)).toBe('r1');
+    expect(mock.callsTo('snapshots.restore')[0]).toMatchObject({ snapshotId: 'a5', paths: [] });
   });
 
   it('fills the local folder from the folder chooser', async () => {

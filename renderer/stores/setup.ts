@@ -4,6 +4,7 @@
 // confirmed saving it.
 
 import { create } from 'zustand';
+import { newestBackups } from '../../shared/backup-lines.ts';
 import type { SetupResult } from '../../shared/ipc/contract.ts';
 import type { ErrorRecord } from '../../shared/errors.ts';
 import type { DeviceInfo, ProbeResult, ProviderKind, VaultLocation } from '../../shared/models.ts';
@@ -255,8 +256,9 @@ export const useSetup = create<SetupState>()((set, get) => {
       set({ pending: false, restoreError: list.error });
       return undefined;
     }
-    // Its newest backup: safety snapshots hold only what a restore replaced.
-    const latest = list.value.filter((x) => x.reason !== 'before-restore').sort((a, b) => b.time.localeCompare(a.time))[0];
+    // Its newest backup of its agents, by its own count (not its clock, which may have been wrong):
+    // not a backup of folders named by hand, nor a safety snapshot (only what a restore replaced).
+    const latest = newestBackups(list.value, (x) => x.deviceId).get(device.id);
     if (!latest) {
       set({ pending: false, restoreError: { code: 'not_found', message: `${device.name} has no backups to restore.`, retryable: false } });
       return undefined;

@@ -234,7 +234,7 @@ function entryJson(path: string, e: TreeEntry) {
 export async function lsCommand(path: string | undefined, opts: CommonOptions & { snapshot: string; recursive?: boolean; device?: string }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex(warnDamaged(out))]);
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out), path ? [path] : []), repo.refreshIndex(warnDamaged(out))]);
     const reader = repo.reader();
     const start = path ? await reader.resolve(snap, path) : { path: '', entry: reader.rootEntry(snap) };
     const rows: ReturnType<typeof entryJson>[] = [];
@@ -265,7 +265,7 @@ export async function restoreCommand(opts: CommonOptions & { snapshot: string; t
   await withRepository(opts, async (repo) => {
     // The worker threads load while the snapshot is found and the plan made (see planRestore).
     repo.codec.warm?.();
-    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out)), repo.refreshIndex(warnDamaged(out))]);
+    const [snap] = await settleAll([repo.findSnapshot(opts.snapshot, opts.device, warnDamaged(out), opts.path ?? []), repo.refreshIndex(warnDamaged(out))]);
     if (snap.device !== repo.device.id && !opts.device && opts.snapshot === 'latest') {
       out.info(`This device has no snapshots yet: restoring the newest of device ${snap.deviceName} (host ${snap.hostname}, ${snap.time.replace('T', ' ').slice(0, 16)} UTC), the machine this one replaces.`);
     }

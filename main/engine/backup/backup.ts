@@ -14,7 +14,7 @@ import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
-import { DEFAULT_PACK_SIZE, diffSnapshotTrees, keys, listIndexIds, MAX_RECORDED_WARNINGS, Packer, syncIndex, acquireLock, TreeReader } from '../vault/index.ts';
+import { backupLine, DEFAULT_PACK_SIZE, diffSnapshotTrees, keys, listIndexIds, MAX_RECORDED_WARNINGS, newerOfDevice, Packer, syncIndex, acquireLock, TreeReader } from '../vault/index.ts';
 import { settleAll, turn } from '../concurrency.ts';
 import { anySignal, boundSignal } from '../storage/index.ts';
 import type { DeviceRecord, HeldLock, OnDamaged, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
@@ -242,14 +242,39 @@ interface Archiver {
   checkAbort: () => void;
 }
 
+/**
+ * What this backup is compared with (nothing changed since it; the roots, credential records and
+ * totals carried from it): the newest backup of its own line (shared/backup-lines.ts), which is
+ * the device's last backup unless that was of another line — a `cairn backup ~/notes` between two
+ * of its agents', or the reverse. Its parent in the device's history stays the last backup. A
+ * before-restore safety snapshot is compared with the last backup, as it always was.
+ */
+function lineBase(options: BackupOptions, last: LastSnapshot | undefined): { base: LastSnapshot | undefined; parent: SnapshotRecord | undefined } {
+  if (!last) return { base: undefined, parent: undefined };
+  const { db } = options;
+  const lastJson = db.getCachedSnapshots([last.id]).get(last.id);
+  const lastRecord = lastJson ? (JSON.parse(lastJson) as SnapshotRecord) : undefined;
+  const line = backupLine({ roots: options.sources.map((s) => ({ ...(s.agent ? { agent: s.agent } : {}), path: s.path })) });
+  if (!lastRecord || options.reason === 'before-restore' || backupLine(lastRecord) === line) return { base: last, parent: lastRecord };
+  let newest: SnapshotRecord | undefined;
+  for (const json of db.cachedSnapshotsOf(options.device.id)) {
+    const s = JSON.parse(json) as SnapshotRecord;
+    if (s.reason !== 'before-restore' && backupLine(s) === line && (!newest || newerOfDevice(s, newest) > 0)) newest = s;
+  }
+  if (!newest) return { base: undefined, parent: undefined };
+  const base: LastSnapshot = { id: newest.id, tree: newest.tree, merges: JSON.stringify(newest.merges ?? []), ...(newest.catalog ? { catalog: newest.catalog } : {}), ...(newest.seq !== undefined ? { seq: newest.seq } : {}) };
+  return { base, parent: newest };
+}
+
 /** The parent snapshot, and how this run locks the vault (after syncing its index cache). */
 async function prepare(options: BackupOptions, now: () => number) {
   const { vault, db } = options;
   const lastRaw = db.getMeta(LAST_SNAPSHOT_META);
   const last = lastRaw ? (JSON.parse(lastRaw) as LastSnapshot) : undefined;
-  // Whether the parent snapshot still exists (another device may have forgotten it) matters
+  const { base, parent } = lineBase(options, last);
+  // Whether the compared snapshot still exists (another device may have forgotten it) matters
   // only if nothing changed, but asking now, alongside the index listing, saves a round trip.
-  const parentCheck = last && !options.offline ? vault.store.stat(keys.snapshot(options.device.id, last.id)) : undefined;
+  const parentCheck = base && !options.offline ? vault.store.stat(keys.snapshot(options.device.id, base.id)) : undefined;
   parentCheck?.catch(() => undefined); // handled where it is awaited; unneeded when files changed
   // The vault must still be there (asked alongside the index listing): a folder moved or whose
   // drive isn't connected lists as empty, and writing into it would make a headless vault there.
@@ -298,7 +323,7 @@ async function prepare(options: BackupOptions, now: () => number) {
     const mine = lastBackupOf(db);
     if (other?.last && mine && other.last.seq > mine.seq && other.last.snapshot !== mine.snapshot) throw new SharedDeviceError(other);
   };
-  return { last, parentCheck, locking };
+  return { last, base, parent, parentCheck, locking };
 }
 
 /**
@@ -411,7 +436,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
   const { stats, warnings, keptLocal, scrubbed, linkedFolders } = outcome;
   const reporter = new ProgressReporter('scanning', options.onProgress, now);
   const checkAbort = cancelCheck(options.signal, 'The backup was cancelled. Nothing was lost: the previous snapshots are intact.');
-  const { last, parentCheck, locking } = await prepare(options, now);
+  const { last, base, parent, parentCheck, locking } = await prepare(options, now);
   const packer = new Packer(vault, db, {
     packSize: options.packSize ?? vault.config.packSize ?? DEFAULT_PACK_SIZE,
     concurrency: options.uploadConcurrency ?? 4,
@@ -433,21 +458,19 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
     if (warnings.length > 0) stats.warnings = warnings.length;
   };
   try {
-    const parentJson = last ? db.getCachedSnapshots([last.id]).get(last.id) : undefined;
-    const parent = parentJson ? (JSON.parse(parentJson) as SnapshotRecord) : undefined;
     const { roots, rootTree, catalog, kept } = await archive(options, { outcome, reporter, files, trees, packer, checkAbort }, parent);
     if (parent) carryScrubbed(parent, roots, kept, files, outcome);
     if (options.refuseEmpty && stats.files === 0 && (parent?.stats.files ?? 0) > 0) throw new ConfigError(options.refuseEmpty);
     const merges = db.listMerges().filter((m) => roots.some((r) => m.path.startsWith(`${r.label}/`)));
     const mergesJson = JSON.stringify(merges);
-    const unchanged = !packer.addedAny && last !== undefined && last.tree === rootTree && (last.merges ?? '[]') === mergesJson && last.catalog === catalog;
-    // Nothing to store; confirm the parent still exists (another device may have forgotten it).
-    if (unchanged && !options.force && last && (options.offline || (await parentCheck))) {
-      await countAgainstParent(options, last, rootTree, stats);
+    const unchanged = !packer.addedAny && base !== undefined && base.tree === rootTree && (base.merges ?? '[]') === mergesJson && base.catalog === catalog;
+    // Nothing to store; confirm the compared snapshot still exists (another device may have forgotten it).
+    if (unchanged && !options.force && base && (options.offline || (await parentCheck))) {
+      await countAgainstParent(options, base, rootTree, stats);
       finish();
       reporter.phase('done');
       if (files.cacheDirty) db.updateFiles(files.cacheChanges());
-      return { snapshot: undefined, snapshotId: last.id, unchanged: true, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles, ...(kept.length > 0 ? { keptRoots: kept } : {}) };
+      return { snapshot: undefined, snapshotId: base.id, unchanged: true, stats, warnings, keptLocal, scrubbed, linkedFolders, resumedFiles: files.resumedFiles, ...(kept.length > 0 ? { keptRoots: kept } : {}) };
     }
     // Every file is read by now: the walk's own counts are the totals, exactly.
     reporter.progress.filesTotal = reporter.progress.filesDone;
@@ -466,7 +489,7 @@ export async function backup(options: BackupOptions): Promise<BackupResult> {
       db.putTrees(trees.trees.slice(i, i + TREE_CACHE_BATCH));
       for (let t = turn(); t; t = turn()) await t;
     }
-    await countAgainstParent(options, last, rootTree, stats);
+    await countAgainstParent(options, base, rootTree, stats);
     const snapshotBytes = await vault.saveSnapshot(record);
     stats.uploadedBytes += snapshotBytes;
     reporter.progress.uploadedBytes += snapshotBytes;

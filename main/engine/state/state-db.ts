@@ -344,6 +344,11 @@ export class StateDb {
     return out;
   }
 
+  /** The snapshot records of one device seen by this state folder (its own: every one it made or listed). */
+  cachedSnapshotsOf(device: string): string[] {
+    return this.db.prepare<[string], { record: string }>('SELECT record FROM snapshot_cache WHERE device = ?').all(device).map((r) => r.record);
+  }
+
   putSnapshot(id: string, device: string, time: string, record: string): void {
     this.stmts.putSnapshot.run(id, device, time, record);
   }

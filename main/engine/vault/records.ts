@@ -5,6 +5,8 @@
 // load in every CLI run; measured ~15 ms less start-up).
 import { isUtf8 } from 'node:buffer';
 import * as z from 'zod/mini';
+import { newerOfDevice, newestBackups as newestOfLines } from '../../../shared/backup-lines.ts';
+export { backupLine, newerOfDevice } from '../../../shared/backup-lines.ts';
 import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, Platform, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
@@ -96,36 +98,25 @@ export interface SnapshotRecord {
   warnings?: BackupWarning[];
 }
 
-/**
- * Each device's newest backup: its newest snapshot but for before-restore safety snapshots,
- * which hold only the files a restore replaced (under `safety/…`). One of those is never what
- * `latest` means, what a new machine continues from, nor what another device syncs from.
- */
+/** Each device's newest backup (see shared/backup-lines.ts: its agents' line first). */
 export function newestBackups(snapshots: Iterable<SnapshotRecord>): Map<DeviceId, SnapshotRecord> {
-  const newest = new Map<DeviceId, SnapshotRecord>();
-  for (const s of snapshots) {
-    const seen = newest.get(s.device);
-    if (s.reason !== 'before-restore' && (!seen || newerOfDevice(s, seen) > 0)) newest.set(s.device, s);
-  }
-  return newest;
-}
-
-/**
- * Orders two snapshots of one device, newest first when sorting with (a, b) => newerOfDevice(b, a):
- * by `seq` where both have one, a snapshot with one before one without (it was made after its
- * device's Cairn learned to count), else by time. A clock that was wrong for a while (ahead, or
- * reset to 2000 by a flat battery) made the newest backups look old: retention forgot them and
- * `latest` was a stale one. Positive when `a` is newer.
- */
-export function newerOfDevice(a: { seq?: number; time: string; id: string }, b: { seq?: number; time: string; id: string }): number {
-  if (a.seq !== undefined && b.seq !== undefined && a.seq !== b.seq) return a.seq - b.seq;
-  if ((a.seq === undefined) !== (b.seq === undefined)) return a.seq === undefined ? -1 : 1;
-  return a.time.localeCompare(b.time) || b.id.localeCompare(a.id);
+  return newestOfLines(snapshots, (s) => s.device);
 }
 
 /** The newest backup among one device's snapshots (see newestBackups). */
 export function newestBackup(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
   return newestBackups(snapshots).values().next().value;
+}
+
+/**
+ * The head of one device's history, whatever its line: the backup its next one continues (its
+ * `parent`, and `seq` + 1). A machine taking over the device (adopt, a state folder made anew)
+ * continues from it; from an older one, its next backup would share a `seq` with the newest.
+ */
+export function newestInHistory(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
+  let newest: SnapshotRecord | undefined;
+  for (const s of snapshots) if (s.reason !== 'before-restore' && (!newest || newerOfDevice(s, newest) > 0)) newest = s;
+  return newest;
 }
 
 /** A snapshot record keeps at most this many warnings (a home full of unreadable files must not bloat it). */

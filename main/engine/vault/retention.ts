@@ -1,10 +1,13 @@
-// Which snapshots a retention policy keeps, per device: the last N, plus the newest snapshot of
-// each of the last N hours / days / ISO weeks / months that have one, counting backups only.
+// Which snapshots a retention policy keeps, per device and line of backups (its agents', or one
+// set of folders named to `cairn backup PATH…`: shared/backup-lines.ts): the last N, plus the
+// newest snapshot of each of the last N hours / days / ISO weeks / months that have one, counting
+// backups only. Per line, as restic groups by host and paths: a backup of ~/notes doesn't count
+// as one of the device's agents (`--keep-last 1` forgot the device's only backup of its agents).
 // Pinned and before-restore safety snapshots are always kept. A pure function of the snapshots,
 // the policy and the clock.
 
 import type { RetentionPolicy } from '../../../shared/models.ts';
-import { newerOfDevice } from './records.ts';
+import { backupLine, newerOfDevice } from '../../../shared/backup-lines.ts';
 
 export interface RetentionInput {
   id: string;
@@ -14,6 +17,8 @@ export interface RetentionInput {
   seq?: number;
   pinned: boolean;
   reason: string;
+  /** What it holds: which line of the device's backups it continues (backupLine). */
+  roots: readonly { agent?: string; path: string }[];
 }
 
 export interface RetentionDecision<T extends RetentionInput> {
@@ -40,8 +45,11 @@ const BUCKETS: { key: keyof RetentionPolicy; name: string; of: (d: Date) => stri
 export function applyRetention<T extends RetentionInput>(snapshots: readonly T[], policy: RetentionPolicy): RetentionDecision<T> {
   const byDevice = new Map<string, T[]>();
   for (const s of snapshots) {
-    let list = byDevice.get(s.device);
-    if (!list) byDevice.set(s.device, (list = []));
+    // A safety snapshot is kept whatever its line (below): grouped with its device's agents.
+    const line = s.reason === 'before-restore' ? '' : backupLine(s);
+    const key = `${s.device}\0${line}`;
+    let list = byDevice.get(key);
+    if (!list) byDevice.set(key, (list = []));
     list.push(s);
   }
   const keep: RetentionDecision<T>['keep'] = [];

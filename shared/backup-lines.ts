@@ -1,0 +1,64 @@
+// Which of a device's snapshots stand for it. A device keeps more than one line of backups: its
+// agents' (the app's, `cairn backup`, `cairn sync`) and, for each set of folders named to
+// `cairn backup PATH…`, that set's. A backup of ~/notes is not a newer version of the device's
+// agents: before, it became the device's newest, and other devices pulled nothing from it (an
+// appended session never reached them), `latest` restored the notes alone, and `--keep-last 1`
+// forgot the device's only backup of its agents. Pure functions: the engine and the renderer
+// both order snapshots with them.
+
+/** A snapshot as far as ordering it goes (SnapshotRecord and SnapshotSummary both fit). */
+export interface LinedSnapshot {
+  id: string;
+  time: string;
+  /** The device's count of its backups (SnapshotRecord.seq). */
+  seq?: number;
+  reason: string;
+  roots: readonly { agent?: string; path: string }[];
+}
+
+/** The line of the device's agents. */
+export const AGENTS_LINE = 'agents';
+
+/**
+ * The line a snapshot continues: AGENTS_LINE when it holds an agent's folder, else the set of
+ * folders it was made of (their paths, sorted), so the same `cairn backup PATH…` continues its own.
+ */
+export function backupLine(s: Pick<LinedSnapshot, 'roots'>): string {
+  if (s.roots.some((r) => r.agent !== undefined)) return AGENTS_LINE;
+  return `folders:${[...new Set(s.roots.map((r) => r.path))].sort().join('\n')}`;
+}
+
+/**
+ * Orders two snapshots of one device, newest first when sorting with (a, b) => newerOfDevice(b, a):
+ * by `seq` where both have one, a snapshot with one before one without (it was made after its
+ * device's Cairn learned to count), else by time. A clock that was wrong for a while (ahead, or
+ * reset to 2000 by a flat battery) made the newest backups look old: retention forgot them and
+ * `latest` was a stale one. Positive when `a` is newer.
+ */
+export function newerOfDevice(a: { seq?: number; time: string; id: string }, b: { seq?: number; time: string; id: string }): number {
+  if (a.seq !== undefined && b.seq !== undefined && a.seq !== b.seq) return a.seq - b.seq;
+  if ((a.seq === undefined) !== (b.seq === undefined)) return a.seq === undefined ? -1 : 1;
+  return a.time.localeCompare(b.time) || b.id.localeCompare(a.id);
+}
+
+/**
+ * Each device's newest backup: what `latest` means, what a new machine restores, what another
+ * device syncs from. That is its agents' newest backup when it has one (a backup of folders named
+ * by hand never takes its place), else its newest backup of any line. Before-restore safety
+ * snapshots hold only the files a restore replaced: never one of these.
+ */
+export function newestBackups<T extends LinedSnapshot, K>(snapshots: Iterable<T>, deviceOf: (s: T) => K): Map<K, T> {
+  const agents = new Map<K, T>();
+  const any = new Map<K, T>();
+  for (const s of snapshots) {
+    if (s.reason === 'before-restore') continue;
+    const device = deviceOf(s);
+    const seen = any.get(device);
+    if (!seen || newerOfDevice(s, seen) > 0) any.set(device, s);
+    if (backupLine(s) !== AGENTS_LINE) continue;
+    const agent = agents.get(device);
+    if (!agent || newerOfDevice(s, agent) > 0) agents.set(device, s);
+  }
+  for (const [device, s] of any) if (!agents.has(device)) agents.set(device, s);
+  return agents;
+}
