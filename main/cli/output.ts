@@ -6,6 +6,8 @@ import type { ProgressInfo } from '../../shared/models.ts';
 import { formatBytes } from '../../shared/format.ts';
 import { heldBackNote, renamedNote, withoutCredentialsNote } from '../engine/restore-request.ts';
 import type { ExecutedRestore } from '../engine/restore-request.ts';
+import { DEFAULT_BACKUP_LOCK_WAIT_MS } from '../engine/backup/index.ts';
+import type { DeviceLockOptions } from '../engine/device-lock.ts';
 
 /** Exit statuses, documented in docs/CLI.md. */
 export const EXIT: Record<ErrorCode, number> & { ok: number } = {
@@ -45,6 +47,16 @@ export function lockWaitMs(value: string | undefined): number | undefined {
   const seconds = Number(value);
   if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new ConfigError(`--lock-wait takes a number of seconds (0 or more); got '${value}'.`);
   return Math.round(seconds * 1000);
+}
+
+/** This device's backup lock for a CLI run (engine/device-lock.ts): says so when it waits for another run, the app's or another `cairn`'s. */
+export function deviceLock(out: Output, what: string, waitMs: number | undefined): Partial<DeviceLockOptions> {
+  const wait = waitMs ?? DEFAULT_BACKUP_LOCK_WAIT_MS;
+  return {
+    what,
+    waitMs: wait,
+    onWaiting: (h) => out.info(`Another backup of this device is running on this machine (${h.what}, process ${h.pid}): waiting up to ${Math.round(wait / 1000)} s for it to finish (--lock-wait)…`),
+  };
 }
 
 /** The first line of a backup kept in the outbox: why it could not go to the vault now. */

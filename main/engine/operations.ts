@@ -7,10 +7,12 @@ import type { ProgressInfo, RetentionPolicy, PathMapping } from '../../shared/mo
 import type { SnapshotId } from '../../shared/ids.ts';
 import { ADAPTERS, AGENT_IDS, contextFromProcess, copySqliteConsistent, prepareContext, presentAgents, toBackupSources, withAgentRules } from './agents/index.ts';
 import type { AgentBackupSource, AgentContext } from './agents/index.ts';
-import { backup, leaveOutOwnFolders, literalGlob, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
+import { backup, DEFAULT_BACKUP_LOCK_WAIT_MS, leaveOutOwnFolders, literalGlob, PrunedWhileScanningError, SharedDeviceError } from './backup/index.ts';
 import type { LeftSharedDevice } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
 import type { Repository } from './repository.ts';
+import { withDeviceLock } from './device-lock.ts';
+import type { DeviceLockOptions } from './device-lock.ts';
 import { pull } from './sync/index.ts';
 import type { SyncResult, SyncChange } from './sync/index.ts';
 import { CairnError } from '../../shared/errors.ts';
@@ -301,7 +303,20 @@ export async function throughOutbox<T>(
     signal?: AbortSignal;
     /** Try the vault even though it was unreachable at open (the app, long after opening); default: not for a repository opened offline. */
     tryOnline?: boolean;
+    /** This device's backup lock (device-lock.ts): what runs, how long to wait for another run. */
+    lock?: Partial<DeviceLockOptions>;
   } = {},
+): Promise<ThroughOutboxResult<T>> {
+  const lock: DeviceLockOptions = { what: 'Cairn', waitMs: DEFAULT_BACKUP_LOCK_WAIT_MS, ...options.lock, ...(options.signal ? { signal: options.signal } : {}) };
+  return withDeviceLock(repo.vaultDir, lock, () => throughOutboxLocked(repo, outbox, online, offline, options));
+}
+
+async function throughOutboxLocked<T>(
+  repo: Repository,
+  outbox: OutboxBlobStore,
+  online: () => Promise<T>,
+  offline: () => Promise<BackupResult>,
+  options: { onFlushProgress?: (p: FlushProgress) => void; signal?: AbortSignal; tryOnline?: boolean },
 ): Promise<ThroughOutboxResult<T>> {
   let flushed = 0;
   let stillWaiting: WaitingSnapshot[] = [];
@@ -344,7 +359,7 @@ export async function throughOutbox<T>(
 export function syncThroughOutbox(
   repo: Repository,
   outbox: OutboxBlobStore,
-  options: SyncOptions & { tryOnline?: boolean; onFlushProgress?: (p: FlushProgress) => void },
+  options: SyncOptions & { tryOnline?: boolean; onFlushProgress?: (p: FlushProgress) => void; lock?: Partial<DeviceLockOptions> },
 ): Promise<ThroughOutboxResult<{ backup: BackupResult; pull: SyncResult }>> {
   return throughOutbox(
     repo,
@@ -354,6 +369,6 @@ export function syncThroughOutbox(
       const { sources, agents } = await agentSources({ ctx: options.ctx, agents: options.agents });
       return runBackup(repo, { sources, agents, reason: options.reason ?? 'sync', keepOtherAgents: options.keepOtherAgents, offline: true, onProgress: options.onProgress, onWarning: options.onWarning, signal: options.signal });
     },
-    { signal: options.signal, tryOnline: options.tryOnline, onFlushProgress: options.onFlushProgress },
+    { signal: options.signal, tryOnline: options.tryOnline, onFlushProgress: options.onFlushProgress, ...(options.lock ? { lock: options.lock } : {}) },
   );
 }

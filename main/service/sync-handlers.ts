@@ -10,6 +10,12 @@ import { requireOutbox } from '../engine/outbox/index.ts';
 import type { ServiceContext } from './service-context.ts';
 import { stopVerification } from './verify-data.ts';
 
+/**
+ * How long the app's sync waits for another backup of this computer to finish (`cairn backup` in a
+ * terminal or a cron job; engine/device-lock.ts) before it fails, to be tried again at the next.
+ */
+const OTHER_RUN_WAIT_MS = 30 * 60_000;
+
 type SyncOutcome = Awaited<ReturnType<typeof syncThroughOutbox>>;
 
 type SyncChannels = 'status.get' | 'sync.now' | 'sync.pause' | 'sync.resume' | 'jobs.list' | 'jobs.cancel';
@@ -28,7 +34,7 @@ export async function startSync(ctx: ServiceContext, reason: SyncReason): Promis
     let outcome: SyncOutcome;
     try {
       // The app keeps trying the vault even if it was unreachable when the app started.
-      outcome = await syncThroughOutbox(r, outbox, { ctx: await ctx.agentContext(), agents, mappings: s.pathMappings, reason: reason === 'manual' ? 'manual' : 'scheduled', onProgress: report, onDamaged: ctx.onDamaged, signal, tryOnline: true, onFlushProgress: (p) => report(flushProgress(p)) });
+      outcome = await syncThroughOutbox(r, outbox, { ctx: await ctx.agentContext(), agents, mappings: s.pathMappings, reason: reason === 'manual' ? 'manual' : 'scheduled', onProgress: report, onDamaged: ctx.onDamaged, signal, tryOnline: true, onFlushProgress: (p) => report(flushProgress(p)), lock: { what: 'the Cairn app', waitMs: OTHER_RUN_WAIT_MS, onWaiting: (h) => report({ phase: `waiting for another backup of this computer (${h.what})`, filesDone: 0, bytesDone: 0, uploadedBytes: 0 }) } });
     } catch (error) {
       ctx.state.lastError = toErrorRecord(error, { stateDir: ctx.options.stateDir });
       throw error;

@@ -20,7 +20,7 @@ import { describeCreatedVault, ensureDefaultVault } from '../default-vault.ts';
 import { chooseVault, configuredVault, describeSource, rememberVault, updateKeptPassphrase } from '../vault-choice.ts';
 import type { CommonOptions } from '../context.ts';
 import { checkRestoreTarget, checkSources, ensureStateDir, resolveExcludes } from '../local-paths.ts';
-import { counted, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, restoredNotes, table, warnDamaged, warningText } from '../output.ts';
+import { counted, deviceLock, EXIT, EXIT_WARNINGS, existingNotes, formatBytes, formatDuration, lockWaitMs, makeOutput, outboxReason, ReportedError, restoredNotes, table, warnDamaged, warningText } from '../output.ts';
 
 
 export async function initCommand(opts: CommonOptions): Promise<void> {
@@ -151,7 +151,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
         onWarning: (w) => out.warn(warningText(w)),
         onDamaged: warnDamaged(out),
       });
-    const outcome = await throughOutbox(repo, requireOutbox(repo.vault.store), () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)) });
+    const outcome = await throughOutbox(repo, requireOutbox(repo.vault.store), () => run(false), () => run(true), { onFlushProgress: (p) => out.progress(flushProgress(p)), lock: deviceLock(out, 'cairn backup', waitMs) });
     out.endProgress();
     for (const w of outcome.stillWaiting) out.warn(w.message);
     const result = outcome.offline ? outcome.offline.result : outcome.online;

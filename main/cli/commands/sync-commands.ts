@@ -14,7 +14,7 @@ import { versionedBucketAdvice } from '../../engine/storage/index.ts';
 import { withRepository, agentContext, appChoices, withAppMappings } from '../context.ts';
 import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
-import { counted, EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
+import { counted, deviceLock, EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
 
 
 /** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files were left out of the backup or not pulled. */
@@ -43,6 +43,7 @@ export async function syncCommand(opts: CommonOptions & { map?: string[]; agent?
         },
         onDamaged: warnDamaged(out),
         onFlushProgress: (p) => out.progress(flushProgress(p)),
+        lock: deviceLock(out, 'cairn sync', waitMs),
       });
       out.endProgress();
       for (const w of outcome.stillWaiting) out.warn(w.message);

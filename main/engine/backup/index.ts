@@ -1,6 +1,6 @@
 // Backup: walk sources, skip unchanged files, chunk, dedupe, seal, pack, upload; then trees,
 // index and the snapshot record, written last.
-export { backup, continueFrom, hasParent, lastBackupOf, PrunedWhileScanningError, SharedDeviceError, startNewHistory } from './backup.ts';
+export { backup, continueFrom, DEFAULT_BACKUP_LOCK_WAIT_MS, hasParent, lastBackupOf, PrunedWhileScanningError, SharedDeviceError, startNewHistory } from './backup.ts';
 export type { LeftSharedDevice } from './backup.ts';
 export type { BackupOptions, BackupResult, BackupWarning, BackupDevice, CatalogInput, CatalogReads } from './backup.ts';
 export { compileRules, globMatcher, literalGlob } from './rules.ts';
