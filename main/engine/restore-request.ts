@@ -11,6 +11,7 @@
 
 import { constants } from 'node:fs';
 import { access, lstat, mkdtemp, readlink, rm } from 'node:fs/promises';
+import { hostname as osHostname } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import type { SnapshotId } from '../../shared/ids.ts';
 import type { PathMapping, ProgressInfo } from '../../shared/models.ts';
@@ -134,7 +135,6 @@ async function readSelection(repo: Repository, request: RestoreRequest): Promise
   const localRoots = new Map<string, string | undefined>();
   if (request.destination.kind === 'folder') return { selected, localRoots };
   const reader = repo.reader();
-  const own = snap.device === repo.device.id;
   for (const requested of request.paths.length > 0 ? request.paths : snap.roots.map((x) => x.label)) {
     const resolved = await reader.resolve(snap, requested);
     const root = rootOf(snap.roots, resolved.path);
@@ -142,7 +142,7 @@ async function readSelection(repo: Repository, request: RestoreRequest): Promise
       selected.push({ requested, path: resolved.path });
       break;
     }
-    if (!own && !localRoots.has(root.label)) localRoots.set(root.label, await request.localRoot?.(root.label));
+    if (!localRoots.has(root.label)) localRoots.set(root.label, await request.localRoot?.(root.label));
     // A root itself (nothing after its label) is restored as the entries in it.
     const children = !resolved.path.slice(root.label.length + 1) ? (await reader.list(resolved.entry)).map((c) => `${resolved.path}/${c.name}`) : undefined;
     selected.push({ requested, path: resolved.path, ...(children ? { children } : {}) });
@@ -153,7 +153,19 @@ async function readSelection(repo: Repository, request: RestoreRequest): Promise
 async function steps(repo: Repository, request: RestoreRequest): Promise<RestoreStep[]> {
   const snap = request.snapshot;
   const facts = await readSelection(repo, request);
-  return restoreSteps({ destination: request.destination, paths: request.paths, roots: snap.roots, own: snap.device === repo.device.id, mappings: request.mappings ?? [], ...facts });
+  return restoreSteps({ destination: request.destination, paths: request.paths, roots: snap.roots, own: madeHere(repo, snap), mappings: request.mappings ?? [], ...facts });
+}
+
+/**
+ * Whether this machine made the snapshot, so that its paths are this machine's: this device's, and
+ * its host. A machine that took over a device (\`cairn devices adopt\`, the app's "This computer
+ * replaces…") restores that device's snapshots, made on the machine it replaces: before, they
+ * counted as its own and \`restore --snapshot latest --original\` — the command adopt prints —
+ * wrote into the other machine's paths (measured: a new home's restore wrote 2 files into the old
+ * home's agent folders, and none into its own).
+ */
+function madeHere(repo: Repository, snap: SnapshotRecord): boolean {
+  return snap.device === repo.device.id && snap.hostname === osHostname();
 }
 
 /** Existing files compared with snapshot entries, per open vault (see ContentComparisons). */
@@ -176,7 +188,7 @@ export interface PlanOptions {
  */
 function mapNameOf(repo: Repository, request: RestoreRequest): MapName | undefined {
   const mappings = request.mappings ?? [];
-  if (request.destination.kind !== 'original' || request.snapshot.device === repo.device.id || mappings.length === 0) return undefined;
+  if (request.destination.kind !== 'original' || madeHere(repo, request.snapshot) || mappings.length === 0) return undefined;
   return (name) => mapRelativePath(name, mappings);
 }
 

@@ -62,6 +62,11 @@ const cases: { name: string; input: Partial<StepsInput>; steps: RestoreStep[] }[
     steps: [{ target: join('/home/alice/.claude', 'projects'), paths: ['claude-code/projects/-home-alice-x'], base: claude('/home/alice/.claude') }],
   },
   {
+    name: "own snapshot: this machine's folder for the agent where it has one (the agent's folder moved)",
+    input: { localRoots: new Map([['claude-code', '/data/claude']]), selected: [{ requested: 'claude-code/projects/x.jsonl', path: 'claude-code/projects/x.jsonl' }] },
+    steps: [{ target: join('/data/claude', 'projects'), paths: ['claude-code/projects/x.jsonl'], base: claude('/data/claude') }],
+  },
+  {
     name: 'a label that is a prefix of another is not its root',
     input: { roots: [{ label: 'code', path: '/c' }, { label: 'codex', path: '/x' }], selected: [{ requested: 'codex/a', path: 'codex/a' }] },
     steps: [{ target: '/x', paths: ['codex/a'], base: { label: 'codex', path: '/x' } }],

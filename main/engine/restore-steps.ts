@@ -34,13 +34,13 @@ export interface StepsInput {
   paths: readonly string[];
   /** The snapshot's roots: label and the folder they were backed up from. */
   roots: readonly { label: string; path: string }[];
-  /** The snapshot is this device's (its roots' paths are its places here). */
+  /** This machine made the snapshot: the paths of its roots that no agent's folder here takes are their places here. */
   own: boolean;
   /** Path rules for another device's snapshot restored to its place here. */
   mappings: readonly PathMapping[];
   /** The selection, in order (every root when the request named none); read up to the first path outside every root. */
   selected: readonly SelectedPath[];
-  /** Another device's snapshot: this device's folder per root label, when it has one. */
+  /** This machine's folder per root label (its agents' folders), when it has one. */
   localRoots: ReadonlyMap<string, string | undefined>;
 }
 
@@ -84,9 +84,10 @@ export function restoreSteps(input: StepsInput): RestoreStep[] {
   for (const s of selected) {
     const root = rootOf(input.roots, s.path);
     if (!root) throw new ConfigError(`'${s.requested}' is not inside a backed-up folder, so it has no original place.`);
-    // Another device's snapshot lands where this device keeps the same agent's files.
-    // Where this device has none (an Aider project's folder): the other's path, mapped (sync's rule).
-    const local = input.own ? root.path : (input.localRoots.get(root.label) ?? mapAbsolutePath(root.path, input.mappings));
+    // A root lands where this machine keeps the same agent's files (its own snapshot: the same
+    // folders, unless the agent's folder moved). Where it has none (an Aider project's folder, a
+    // folder named to \`cairn backup\`): its path, and another machine's path mapped (sync's rule).
+    const local = input.localRoots.get(root.label) ?? (input.own ? root.path : mapAbsolutePath(root.path, input.mappings));
     const base = { label: root.label, path: local };
     const rest = s.path.slice(root.label.length + 1);
     const mappedRest = input.own ? rest : mapRelativePath(rest, input.mappings);
