@@ -13,6 +13,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CairnError } from '../../shared/errors.ts';
+import { isAlive } from './state/index.ts';
 
 export const DEVICE_LOCK_FILE = 'backup.lock';
 const POLL_MS = 250;
@@ -36,16 +37,6 @@ export interface DeviceLockOptions {
   signal?: AbortSignal;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, as another user's process.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function holderOf(path: string): DeviceLockHolder | undefined {
   try {
     const raw = JSON.parse(readFileSync(path, 'utf8')) as Partial<DeviceLockHolder>;
@@ -58,7 +49,7 @@ function holderOf(path: string): DeviceLockHolder | undefined {
 
 /** Whether the lock's process no longer runs on this machine (a state folder on another machine's disk: never). */
 function stale(holder: DeviceLockHolder): boolean {
-  return holder.hostname === hostname() && holder.pid !== process.pid && !alive(holder.pid);
+  return holder.hostname === hostname() && !isAlive(holder.pid);
 }
 
 function describe(holder: DeviceLockHolder): string {

@@ -18,7 +18,8 @@ export function backupTempPrefix(): string {
   return `backup-${process.pid}-`;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` runs on this machine (this one does). */
+export function isAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);
