@@ -179,7 +179,7 @@ export async function backupCommand(paths: string[], opts: BackupCommandOptions)
           outcome.flushed > 0 ? `Uploaded ${outcome.flushed} snapshot(s) that waited on this device.` : '',
           outcome.offline ? outboxReason(outcome.offline.cause) : '',
           result.unchanged
-            ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${s.files} files, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`
+            ? `Nothing changed since snapshot ${result.snapshotId?.slice(0, 8)}: no new snapshot needed (${counted(s.files, 'file')}, ${formatBytes(s.bytes)}, ${formatDuration(s.durationMs)}).`
             : [
                 `Snapshot ${result.snapshotId?.slice(0, 8)} ${outcome.offline ? 'kept on this device' : 'saved'}.`,
                 `  files: ${s.newFiles} new, ${s.changedFiles} changed, ${s.unchangedFiles} unchanged (${s.files} in all, ${formatBytes(s.bytes)})`,
