@@ -110,6 +110,12 @@ describe('bad input', () => {
     expect(JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout)).toHaveLength(before);
   });
 
+  it('--agent with folders named: exit 2, nothing saved (the folders were backed up and --agent ignored)', () => {
+    const before = (JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout) as unknown[]).length;
+    expectClear(cairn(['backup', '--repo', vault, '--agent', 'codex', join(base, 'home')]), 2, /--agent codex and the folders named .* can't be combined.*Nothing was backed up/);
+    expect(JSON.parse(cairn(['snapshots', '--repo', vault, '--json']).stdout)).toHaveLength(before);
+  });
+
   it('a restore into a folder the user may not write: exit 2, says so (not "no snapshots yet")', () => {
     const locked = join(base, 'locked');
     mkdirSync(locked, { mode: 0o555 });

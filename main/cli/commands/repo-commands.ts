@@ -103,6 +103,10 @@ function keptNames(roots: readonly SnapshotRoot[]): string {
 /** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files had to be left out. */
 export async function backupCommand(paths: string[], opts: BackupCommandOptions): Promise<number> {
   const out = makeOutput(opts.json ?? false);
+  // One or the other: with folders named, --agent was ignored (the folders backed up, the agent not).
+  if (paths.length > 0 && opts.agent?.length) {
+    throw new ConfigError(`--agent ${opts.agent.join(', ')} and the folders named (${paths.join(', ')}) can't be combined: --agent backs up that agent's folders, PATH… the folders named. Nothing was backed up; run one, then the other.`);
+  }
   checkSources(paths.map((p) => resolve(p)));
   const waitMs = lockWaitMs(opts.lockWait);
   // No vault named or set up: the first backup creates the default one, and says so.
