@@ -37,7 +37,7 @@ describe("this device's backup lock", () => {
     let ran = false;
     await expect(withDeviceLock(dir, { what: 'cairn backup', waitMs: 300 }, async () => void (ran = true))).rejects.toMatchObject({
       code: 'locked',
-      message: expect.stringMatching(/^Another backup of this device is running on this machine \(cairn sync, process \d+, since .* UTC\)\. Nothing was backed up/),
+      message: expect.stringMatching(/^Another backup of this device is running \(cairn sync, process \d+, since .* UTC\)\. Nothing was backed up/),
     });
     expect(ran).toBe(false);
     release();
@@ -53,6 +53,13 @@ describe("this device's backup lock", () => {
     expect(await withDeviceLock(dir, { what: 'the Cairn app', waitMs: 60_000, onWaiting: (h) => told.push(h) }, async () => 'ran')).toBe('ran');
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(told).toEqual([]);
+  });
+
+  it("never takes over the lock of another machine's process (a state folder two machines share), and names that machine", async () => {
+    const dir = tempDir('cairn-device-lock-');
+    writeFileSync(join(dir, DEVICE_LOCK_FILE), JSON.stringify({ pid: 1, hostname: 'other-laptop', since: '2026-12-07T10:00:00.000Z', what: 'cairn backup' }));
+    await expect(withDeviceLock(dir, { what: 'the Cairn app', waitMs: 200 }, async () => 'ran')).rejects.toMatchObject({ code: 'locked', message: expect.stringContaining('(cairn backup, process 1 on other-laptop, since 2026-12-07 10:00:00 UTC)') });
+    expect(existsSync(join(dir, DEVICE_LOCK_FILE))).toBe(true);
   });
 
   it('a run failing releases the lock', async () => {

@@ -54,7 +54,9 @@ function stale(holder: DeviceLockHolder): boolean {
 
 function describe(holder: DeviceLockHolder): string {
   const since = holder.since ? `, since ${holder.since.replace('T', ' ').slice(0, 19)} UTC` : '';
-  return `${holder.what}, process ${holder.pid}${since}`;
+  // A state folder two machines share (a network home): the other one's run, named as such.
+  const where = holder.hostname && holder.hostname !== hostname() ? ` on ${holder.hostname}` : '';
+  return `${holder.what}, process ${holder.pid}${where}${since}`;
 }
 
 /** Runs `fn` holding this device's backup lock in `vaultDir` (see the header). */
@@ -78,7 +80,7 @@ export async function withDeviceLock<T>(vaultDir: string, options: DeviceLockOpt
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new CairnError('locked', `Another backup of this device is running on this machine (${holder ? describe(holder) : 'starting'}). Nothing was backed up by this run: the other one is backing up the same files. Run it again once that one has finished.`, { retryable: true });
+      throw new CairnError('locked', `Another backup of this device is running (${holder ? describe(holder) : 'starting'}). Nothing was backed up by this run: the other one is backing up the same files. Run it again once that one has finished.`, { retryable: true });
     }
     if (holder && !told) {
       told = true;
