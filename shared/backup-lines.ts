@@ -62,3 +62,15 @@ export function newestBackups<T extends LinedSnapshot, K>(snapshots: Iterable<T>
   for (const [device, s] of any) if (!agents.has(device)) agents.set(device, s);
   return agents;
 }
+
+/** One device's newest backup of each line (safety snapshots left out), by line. */
+export function newestOfEachLine<T extends LinedSnapshot>(snapshots: Iterable<T>): Map<string, T> {
+  const newest = new Map<string, T>();
+  for (const s of snapshots) {
+    if (s.reason === 'before-restore') continue;
+    const line = backupLine(s);
+    const seen = newest.get(line);
+    if (!seen || newerOfDevice(s, seen) > 0) newest.set(line, s);
+  }
+  return newest;
+}

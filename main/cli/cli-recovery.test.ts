@@ -22,6 +22,7 @@ interface Snap {
   deviceName: string;
   parent?: string;
   reason: string;
+  roots?: { path: string }[];
 }
 
 describe('disaster recovery', () => {
@@ -43,9 +44,15 @@ describe('disaster recovery', () => {
     expect(cairn('old-state', ['backup']).code).toBe(0);
     writeFileSync(join(home, '.claude', 'projects', '-home-alice-src-app', 'late.jsonl'), '{"type":"user","message":"the last thing typed"}\n');
     expect(cairn('old-state', ['backup']).code).toBe(0);
+    // And, last, a folder named by hand: a line of its own, not the device's `latest`.
+    const notes = join(base, 'notes');
+    mkdirSync(notes);
+    writeFileSync(join(notes, 'todo.md'), '- the billing test\n');
+    expect(cairn('old-state', ['backup', notes]).code).toBe(0);
     const before = snapshots('old-state');
-    expect(before).toHaveLength(2);
+    expect(before).toHaveLength(3);
     const oldDevice = before[1] as Snap;
+    const notesSnapshot = before.find((s) => s.roots?.some((r) => r.path === notes)) as Snap;
     const reference = join(base, 'reference');
     cpSync(home, reference, { recursive: true, preserveTimestamps: true });
 
@@ -63,6 +70,8 @@ describe('disaster recovery', () => {
     const adopt = cairn('new-state', ['devices', 'adopt', oldDevice.deviceName]);
     expect(adopt.code, adopt.stderr).toBe(0);
     expect(adopt.stdout).toContain(`This machine is now device ${oldDevice.deviceName} (id ${oldDevice.deviceId})`);
+    expect(adopt.stdout).toContain(`./cairn restore --snapshot ${notesSnapshot.id.slice(0, 8)} --original    (${notes}, `);
+    rmSync(notes, { recursive: true });
     const restore = cairn('new-state', ['restore', '--snapshot', 'latest', '--original']);
     expect(restore.code, restore.stderr).toBe(0);
     const skip = (rel: string) => /(-wal|-shm)$/.test(rel) || /\.credentials\.json$|auth\.json$|secrets\.yaml$|oauth_creds\.json$|(^|\/)\.env$/.test(rel);
@@ -71,14 +80,19 @@ describe('disaster recovery', () => {
     expect(restore.stdout).not.toMatch(/: 0 files/);
     expect(diffTrees(join(reference, '.claude'), join(home, '.claude'), { skip }).slice(0, 5), restore.stdout).toEqual([]);
     expect(diffTrees(join(reference, '.codex'), join(home, '.codex'), { skip: (rel) => skip(rel) || rel.endsWith('.sqlite') })).toEqual([]);
+    // The folder named by hand, back in its place with the command adopt printed.
+    const notesBack = cairn('new-state', ['restore', '--snapshot', notesSnapshot.id.slice(0, 8), '--original']);
+    expect(notesBack.code, notesBack.stderr).toBe(0);
+    expect(readFileSync(join(notes, 'todo.md'), 'utf8')).toBe('- the billing test\n');
 
     writeFileSync(join(home, '.claude', 'projects', '-home-alice-src-app', 'new-machine.jsonl'), '{"type":"user","message":"first words on the new machine"}\n');
     const next = cairn('new-state', ['backup', '--json']);
     expect(next.code, next.stderr).toBe(0);
     const after = snapshots('new-state');
-    expect(after).toHaveLength(3);
+    expect(after).toHaveLength(4);
     expect(new Set(after.map((s) => s.deviceId))).toEqual(new Set([oldDevice.deviceId]));
-    expect(after[2]?.parent).toBe(oldDevice.id);
+    // Its history goes on from the old machine's last backup, whatever its line.
+    expect(after[3]?.parent).toBe(notesSnapshot.id);
     const devices = JSON.parse(cairn('new-state', ['devices', '--json']).stdout) as { id: string; isThisDevice: boolean }[];
     expect(devices).toEqual([expect.objectContaining({ id: oldDevice.deviceId, isThisDevice: true })]);
 

@@ -8,18 +8,24 @@ import { settleAll } from '../../engine/concurrency.ts';
 import { appChoices, withAppMappings, withRepository } from '../context.ts';
 import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
+import { AGENTS_LINE, newestOfEachLine } from '../../../shared/backup-lines.ts';
 import { counted, existingNotes, formatBytes, formatDuration, makeOutput, restoredNotes } from '../output.ts';
 
 export async function adoptCommand(device: string, opts: CommonOptions): Promise<void> {
   const out = makeOutput(opts.json ?? false);
   await withRepository(opts, async (repo) => {
     const { previous, adopted, latest } = await repo.adopt(device);
-    out.result({ device: { id: adopted.id, name: adopted.name }, replaced: previous, latestSnapshot: latest?.id }, () =>
+    // Its backups of folders named to `cairn backup PATH…` are lines of their own (shared/backup-lines.ts):
+    // `latest` is its agents', so each folder line's newest is named too, or they'd be forgotten here.
+    const snapshots = await repo.listSnapshots(adopted.id);
+    const folders = [...newestOfEachLine(snapshots).entries()].filter(([line]) => line !== AGENTS_LINE).map(([, s]) => s);
+    out.result({ device: { id: adopted.id, name: adopted.name }, replaced: previous, latestSnapshot: latest?.id, folderSnapshots: folders.map((s) => ({ snapshot: s.id, paths: s.roots.map((r) => r.path) })) }, () =>
       [
         `This machine is now device ${adopted.name} (id ${adopted.id}); its next backups continue that device's history${latest ? ` from snapshot ${latest.id.slice(0, 8)} (${latest.time.replace('T', ' ').slice(0, 16)} UTC)` : ''}.`,
         `The new device it had registered (${previous.name}, id ${previous.id}) is removed from the vault.`,
         'If the old machine still runs Cairn, stop it: two machines must not write one device.',
         latest ? "To put its files back in their places: ./cairn restore --snapshot latest --original" : '',
+        ...(folders.length > 0 ? ['Its backups of folders named to cairn backup, each restored in place with:', ...folders.map((s) => `  ./cairn restore --snapshot ${s.id.slice(0, 8)} --original    (${s.roots.map((r) => r.path).join(', ')}, ${s.time.replace('T', ' ').slice(0, 16)} UTC)`)] : []),
       ]
         .filter(Boolean)
         .join('\n'),
