@@ -53,7 +53,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--exclude <glob>', 'skip files and folders matching GLOB (repeatable)', collect)
     .option('--agent <id>', 'with no PATH: back up only this agent (repeatable)', collect)
     .option('--force', 'write a snapshot even when nothing changed')
-    .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
+    .option('--lock-wait <seconds>', "how long to wait for another backup of this device to finish, or for another device's prune before keeping the snapshot on this device (default 120)")
     .action(async (paths: string[], opts) => {
       outcome.status = await (await repoCommands()).backupCommand(paths, opts);
     });
@@ -103,7 +103,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
   withCommon(program.command('sync').description('back up, then bring other devices’ sessions here'))
     .option('--map <theirs=mine>', 'path mapping, e.g. /home/alice=/Users/alice (repeatable)', collect)
     .option('--agent <id>', 'only this agent (repeatable)', collect)
-    .option('--lock-wait <seconds>', "how long to wait for another device's prune before keeping the snapshot on this device (default 120)")
+    .option('--lock-wait <seconds>', "how long to wait for another backup of this device to finish, or for another device's prune before keeping the snapshot on this device (default 120)")
     .action(async (opts) => {
       outcome.status = await (await syncCommands()).syncCommand(opts);
     });
@@ -123,14 +123,14 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .requiredOption('--keep <mine|theirs|both>', 'which version to keep')
     .action(async (id: string, opts) => (await syncCommands()).resolveCommand(id, opts));
 
-  withCommon(program.command('forget').description('remove snapshots the retention policy does not keep'))
+  withCommon(program.command('forget').argument('[snapshot...]', 'forget these snapshots (ids or their first characters) instead of applying a policy').description('remove snapshots the retention policy does not keep, or the snapshots named'))
     .option('--keep-last <n>', 'newest snapshots to keep per device')
     .option('--keep-hourly <n>', 'hours to keep one snapshot for')
     .option('--keep-daily <n>', 'days to keep one snapshot for')
     .option('--keep-weekly <n>', 'weeks to keep one snapshot for')
     .option('--keep-monthly <n>', 'months to keep one snapshot for')
     .option('--dry-run', 'only show what would be removed')
-    .action(async (opts) => (await syncCommands()).forgetCommand(opts));
+    .action(async (snapshots: string[], opts) => (await syncCommands()).forgetCommand(snapshots, opts));
 
   withCommon(program.command('prune').description('delete data no snapshot uses'))
     .option('--dry-run', 'only show what would be freed')

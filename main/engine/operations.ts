@@ -15,10 +15,10 @@ import { withDeviceLock } from './device-lock.ts';
 import type { DeviceLockOptions } from './device-lock.ts';
 import { pull } from './sync/index.ts';
 import type { SyncResult, SyncChange } from './sync/index.ts';
-import { CairnError } from '../../shared/errors.ts';
+import { CairnError, ConfigError } from '../../shared/errors.ts';
 import { flushOutbox } from './outbox/index.ts';
 import type { FlushProgress, OutboxBlobStore, WaitingSnapshot } from './outbox/index.ts';
-import { applyRetention } from './vault/index.ts';
+import { applyRetention, newestBackups } from './vault/index.ts';
 import { buildCatalog, CatalogPrefetch, indexLocalSessions, pullFolderRenames, refreshSessions, SessionDb } from './catalog/index.ts';
 import type { BuildStats, BuiltCatalog } from './catalog/index.ts';
 import type { OnDamaged, SnapshotRecord } from './vault/index.ts';
@@ -251,6 +251,31 @@ export async function forget(repo: Repository, policy: RetentionPolicy, dryRun: 
     repo.db.addHistory('forget', new Date(repo.now()).toISOString(), { forgot: decision.forget.length, kept: decision.keep.length });
   }
   return { keep: decision.keep.map((k) => ({ snapshot: k.snapshot, reasons: k.reasons })), forget: decision.forget, dryRun };
+}
+
+/**
+ * Forgets the snapshots named (ids, or their first characters): what retention can't do for a
+ * one-off \`cairn backup ~/Downloads\`, a line of its own whose newest every policy keeps
+ * (shared/backup-lines.ts). Refused, before anything is deleted, for a pinned snapshot and for a
+ * device's newest backup (what other devices sync from and \`latest\` restores).
+ */
+export async function forgetSnapshots(repo: Repository, refs: readonly string[], dryRun: boolean): Promise<ForgetResult> {
+  const all = await repo.listSnapshots();
+  const newest = new Set([...newestBackups(all).values()].map((s) => s.id));
+  const chosen = new Map<string, SnapshotRecord>();
+  for (const ref of refs) {
+    if (ref === 'latest') throw new ConfigError("'latest' is a device's newest backup, which forget keeps. Name snapshots by id (see 'cairn snapshots').");
+    const snap = await repo.findSnapshot(ref);
+    if (snap.pinned) throw new ConfigError(`Snapshot ${snap.id.slice(0, 8)} is pinned: nothing was forgotten. Unpin it first ('cairn unpin ${snap.id.slice(0, 8)}').`);
+    if (newest.has(snap.id)) throw new ConfigError(`Snapshot ${snap.id.slice(0, 8)} is ${snap.deviceName}'s newest backup — what other devices sync from and 'latest' restores — so it is kept: nothing was forgotten.`);
+    chosen.set(snap.id, snap);
+  }
+  const forgotten = [...chosen.values()];
+  if (!dryRun) {
+    for (const s of forgotten) await repo.vault.deleteSnapshot(s.device, s.id);
+    repo.db.addHistory('forget', new Date(repo.now()).toISOString(), { forgot: forgotten.length, kept: all.length - forgotten.length });
+  }
+  return { keep: [], forget: forgotten, dryRun };
 }
 
 export async function setPinned(repo: Repository, ref: string, pinned: boolean): Promise<SnapshotRecord> {

@@ -4,7 +4,7 @@ import { ConfigError } from '../../../shared/errors.ts';
 import { ADAPTERS } from '../../engine/agents/index.ts';
 import type { ConflictInfo, RetentionPolicy } from '../../../shared/models.ts';
 import { DEFAULT_RETENTION } from '../../../shared/models.ts';
-import { describeLeftSharedDevice, flushProgress, forget, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
+import { describeLeftSharedDevice, flushProgress, forget, forgetSnapshots, safetySnapshot, setPinned, syncThroughOutbox } from '../../engine/operations.ts';
 import { deviceInfo, forgetView, summarise } from '../../service/views.ts';
 import { requireOutbox } from '../../engine/outbox/index.ts';
 import { listConflicts, resolveConflict } from '../../engine/sync/index.ts';
@@ -15,6 +15,7 @@ import { withRepository, agentContext, appChoices, withAppMappings } from '../co
 import { parseMappings } from '../local-paths.ts';
 import type { CommonOptions } from '../context.ts';
 import { counted, deviceLock, EXIT, EXIT_WARNINGS, formatBytes, lockWaitMs, makeOutput, outboxReason, table, warnDamaged, warningText } from '../output.ts';
+import type { Output } from '../output.ts';
 
 
 /** Resolves to the exit status: EXIT.ok, or EXIT_WARNINGS when files were left out of the backup or not pulled. */
@@ -130,8 +131,9 @@ const int = (name: string, v: string | undefined, dflt: number) => {
   return n;
 };
 
-export async function forgetCommand(opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
+export async function forgetCommand(snapshots: string[], opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
+  if (snapshots.length > 0) return forgetNamedCommand(snapshots, opts, out);
   // With any --keep-* flag the policy is exactly what was asked (restic's rule): the defaults
   // apply only when none is given, so --keep-last 1 keeps one snapshot per device, not 1 + 24 + ….
   const given = [opts.keepLast, opts.keepHourly, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined);
@@ -159,6 +161,23 @@ export async function forgetCommand(opts: CommonOptions & { keepLast?: string; k
           : `${opts.dryRun ? 'Would keep' : 'Kept'} ${result.keep.length} snapshot(s), ${opts.dryRun ? 'would forget' : 'forgot'} ${result.forget.length}:`,
         ...result.forget.map((s) => `  - ${s.shortId}  ${s.time}  ${s.deviceName}`),
         opts.dryRun || result.forget.length === 0 ? '' : "Run 'cairn prune' to free the space they used.",
+      ].filter(Boolean).join('\n'),
+    );
+  }, { readOnly: opts.dryRun === true });
+}
+
+/** `cairn forget ID…`: exactly those snapshots (operations.forgetSnapshots). */
+async function forgetNamedCommand(snapshots: string[], opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean }, out: Output): Promise<void> {
+  if ([opts.keepLast, opts.keepHourly, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined)) {
+    throw new ConfigError('Name snapshots or give --keep-* flags, not both: nothing was forgotten.');
+  }
+  await withRepository(opts, async (repo) => {
+    const result = forgetView(await forgetSnapshots(repo, snapshots, opts.dryRun ?? false));
+    out.result(result, () =>
+      [
+        `${opts.dryRun ? 'Would forget' : 'Forgot'} ${result.forget.length} snapshot(s):`,
+        ...result.forget.map((s) => `  - ${s.shortId}  ${s.time}  ${s.deviceName}  ${s.roots.map((r) => r.label).join(', ')}`),
+        opts.dryRun ? '' : "Run 'cairn prune' to free the space they used.",
       ].filter(Boolean).join('\n'),
     );
   }, { readOnly: opts.dryRun === true });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { initRepo, openRepo, removeTempDirs, tempDir } from '../../../testing/repo.ts';
 import { fixtureContext } from '../agents/fixtures.ts';
-import { agentSources, forget, labelPaths, runBackup, runSync } from '../operations.ts';
+import { agentSources, forget, forgetSnapshots, labelPaths, runBackup, runSync, setPinned } from '../operations.ts';
 import { LocalBlobStore } from '../storage/index.ts';
 import { newestBackups } from '../vault/index.ts';
 
@@ -75,6 +75,14 @@ describe('a backup of folders named by hand', () => {
       // Each device's last 1 keeps the agents' newest and the notes' newest.
       const kept = await forget(a, { keepLast: 1, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 }, true);
       expect(kept.keep.filter((k) => k.snapshot.device === a.device.id).map((k) => k.snapshot.id).sort()).toEqual([one.snapshotId, folders.snapshotId].sort());
+
+      // Which every policy keeps: forgotten by name (`cairn forget ID`); a device's newest backup, or a pinned one, is not.
+      await expect(forgetSnapshots(a, [(one.snapshotId ?? '').slice(0, 8)], false)).rejects.toMatchObject({ code: 'config', message: expect.stringContaining("is laptop's newest backup") });
+      await setPinned(a, agents.snapshotId ?? '', true);
+      await expect(forgetSnapshots(a, [agents.snapshotId ?? ''], false)).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('is pinned') });
+      const gone = await forgetSnapshots(a, [(folders.snapshotId ?? '').slice(0, 8)], false);
+      expect(gone.forget.map((s) => s.id)).toEqual([folders.snapshotId]);
+      expect((await a.listSnapshots()).map((s) => s.id)).not.toContain(folders.snapshotId);
     } finally {
       await a.close();
       await b.close();
