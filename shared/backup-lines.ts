@@ -41,36 +41,48 @@ export function newerOfDevice(a: { seq?: number; time: string; id: string }, b: 
   return a.time.localeCompare(b.time) || b.id.localeCompare(a.id);
 }
 
-/**
- * Each device's newest backup: what `latest` means, what a new machine restores, what another
- * device syncs from. That is its agents' newest backup when it has one (a backup of folders named
- * by hand never takes its place), else its newest backup of any line. Before-restore safety
- * snapshots hold only the files a restore replaced: never one of these.
- */
-export function newestBackups<T extends LinedSnapshot, K>(snapshots: Iterable<T>, deviceOf: (s: T) => K): Map<K, T> {
-  const agents = new Map<K, T>();
-  const any = new Map<K, T>();
-  for (const s of snapshots) {
-    if (s.reason === 'before-restore') continue;
-    const device = deviceOf(s);
-    const seen = any.get(device);
-    if (!seen || newerOfDevice(s, seen) > 0) any.set(device, s);
-    if (backupLine(s) !== AGENTS_LINE) continue;
-    const agent = agents.get(device);
-    if (!agent || newerOfDevice(s, agent) > 0) agents.set(device, s);
+function groupBy<T, K>(items: Iterable<T>, keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
   }
-  for (const [device, s] of any) if (!agents.has(device)) agents.set(device, s);
-  return agents;
+  return groups;
 }
 
-/** One device's newest backup of each line (safety snapshots left out), by line. */
+/**
+ * The newest of one device's backups, whatever their line: the head of its history, which its
+ * next backup continues (its \`parent\`, and \`seq\` + 1). Before-restore safety snapshots hold only
+ * the files a restore replaced: never one of these.
+ */
+export function newestInHistory<T extends LinedSnapshot>(snapshots: Iterable<T>): T | undefined {
+  let newest: T | undefined;
+  for (const s of snapshots) if (s.reason !== 'before-restore' && (!newest || newerOfDevice(s, newest) > 0)) newest = s;
+  return newest;
+}
+
+/** One device's newest backup of each line, by line (see newestInHistory). */
 export function newestOfEachLine<T extends LinedSnapshot>(snapshots: Iterable<T>): Map<string, T> {
   const newest = new Map<string, T>();
-  for (const s of snapshots) {
-    if (s.reason === 'before-restore') continue;
-    const line = backupLine(s);
-    const seen = newest.get(line);
-    if (!seen || newerOfDevice(s, seen) > 0) newest.set(line, s);
+  for (const [line, list] of groupBy(snapshots, backupLine)) {
+    const head = newestInHistory(list);
+    if (head) newest.set(line, head);
+  }
+  return newest;
+}
+
+/**
+ * Each device's newest backup: what \`latest\` means, what a new machine restores, what another
+ * device syncs from. That is its agents' newest backup when it has one (a backup of folders named
+ * by hand never takes its place), else its newest backup of any line.
+ */
+export function newestBackups<T extends LinedSnapshot, K>(snapshots: Iterable<T>, deviceOf: (s: T) => K): Map<K, T> {
+  const newest = new Map<K, T>();
+  for (const [device, list] of groupBy(snapshots, deviceOf)) {
+    const head = newestOfEachLine(list).get(AGENTS_LINE) ?? newestInHistory(list);
+    if (head) newest.set(device, head);
   }
   return newest;
 }

@@ -4,14 +4,14 @@
 
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { join } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
 import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { makeStateDirPrivate, StateDb, sweepTemporaryFiles } from './state/index.ts';
 import { keptVersions } from './storage/index.ts';
 import type { BlobStore } from './storage/index.ts';
-import { keys, newestBackup, newestInHistory, parseSnapshotRecord, syncIndex, TreeReader, Vault } from './vault/index.ts';
+import { keys, newestBackup, newestInHistory, parseSnapshotRecord, pathsInSnapshot, syncIndex, TreeReader, Vault } from './vault/index.ts';
 import { mapLimit } from './concurrency.ts';
 import { continueFrom, hasParent, lastBackupOf, startNewHistory } from './backup/index.ts';
 import { upgradeSessionIndex } from './catalog/index.ts';
@@ -488,12 +488,7 @@ export class Repository {
   }
 }
 
-/** Whether one of the snapshot's roots is, or holds, `path` (a path in the snapshot from its root label, or the absolute path it was backed up from). */
+/** Whether one of the snapshot's roots is, or holds, `path` (a path in the snapshot from its root label, or the absolute path it was backed up from; TreeReader.resolve's reading). */
 function rootHolds(snapshot: SnapshotRecord, path: string): boolean {
-  const inSnapshot = path.replace(/^\/+|\/+$/g, '');
-  return snapshot.roots.some((r) => {
-    if (!isAbsolute(path)) return inSnapshot === r.label || inSnapshot.startsWith(`${r.label}/`);
-    const rel = relative(r.path, resolve(path));
-    return !rel.startsWith('..') && !isAbsolute(rel);
-  });
+  return pathsInSnapshot(snapshot, path, false).some((p) => snapshot.roots.some((r) => p === r.label || p.startsWith(`${r.label}/`)));
 }

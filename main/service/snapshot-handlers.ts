@@ -10,7 +10,7 @@ import { expandHomePath } from '../engine/paths.ts';
 import type { Repository } from '../engine/repository.ts';
 import { planRestore, renamedNote, restoreSnapshot, SAFETY_PREFIX, withoutCredentialsNote } from '../engine/restore-request.ts';
 import type { ExecutedRestore, RestoreDestination, RestoreRequest } from '../engine/restore-request.ts';
-import { backupLine, diffSnapshotTrees, newerOfDevice, newestBackup, newestInHistory } from '../engine/vault/index.ts';
+import { backupLine, diffSnapshotTrees, newerOfDevice, newestBackup, newestOfEachLine } from '../engine/vault/index.ts';
 import type { SnapshotRecord, TreeEntry } from '../engine/vault/index.ts';
 import { preview } from './file-preview.ts';
 import type { ServiceContext } from './service-context.ts';
@@ -75,8 +75,7 @@ function restoreRequest(ctx: ServiceContext, snap: SnapshotRecord, paths: readon
  */
 async function diffAgainst(ctx: ServiceContext, snap: SnapshotRecord, againstId: string | undefined): Promise<SnapshotRecord | undefined> {
   if (againstId) return ctx.findSnapshot(againstId);
-  const line = backupLine(snap);
-  return newestInHistory((await ctx.snapshots(snap.device)).filter((s) => newerOfDevice(snap, s) > 0 && backupLine(s) === line));
+  return newestOfEachLine((await ctx.snapshots(snap.device)).filter((s) => newerOfDevice(snap, s) > 0)).get(backupLine(snap));
 }
 
 export function snapshotHandlers(ctx: ServiceContext): Pick<Handlers, SnapshotChannels> {

@@ -133,10 +133,13 @@ const int = (name: string, v: string | undefined, dflt: number) => {
 
 export async function forgetCommand(snapshots: string[], opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean; prune?: boolean }): Promise<void> {
   const out = makeOutput(opts.json ?? false);
-  if (snapshots.length > 0) return forgetNamedCommand(snapshots, opts, out);
   // With any --keep-* flag the policy is exactly what was asked (restic's rule): the defaults
   // apply only when none is given, so --keep-last 1 keeps one snapshot per device, not 1 + 24 + ….
   const given = [opts.keepLast, opts.keepHourly, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined);
+  if (snapshots.length > 0) {
+    if (given) throw new ConfigError('Name snapshots or give --keep-* flags, not both: nothing was forgotten.');
+    return forgetNamedCommand(snapshots, opts, out);
+  }
   // Without one, the policy is the app's on this machine (Settings → Retention), else the default.
   const choices = given ? undefined : appChoices(opts);
   const base: RetentionPolicy = given ? { keepLast: 0, keepHourly: 0, keepDaily: 0, keepWeekly: 0, keepMonthly: 0 } : (choices?.retention ?? DEFAULT_RETENTION);
@@ -167,10 +170,7 @@ export async function forgetCommand(snapshots: string[], opts: CommonOptions & {
 }
 
 /** `cairn forget ID…`: exactly those snapshots (operations.forgetSnapshots). */
-async function forgetNamedCommand(snapshots: string[], opts: CommonOptions & { keepLast?: string; keepHourly?: string; keepDaily?: string; keepWeekly?: string; keepMonthly?: string; dryRun?: boolean }, out: Output): Promise<void> {
-  if ([opts.keepLast, opts.keepHourly, opts.keepDaily, opts.keepWeekly, opts.keepMonthly].some((v) => v !== undefined)) {
-    throw new ConfigError('Name snapshots or give --keep-* flags, not both: nothing was forgotten.');
-  }
+async function forgetNamedCommand(snapshots: string[], opts: CommonOptions & { dryRun?: boolean }, out: Output): Promise<void> {
   await withRepository(opts, async (repo) => {
     const result = forgetView(await forgetSnapshots(repo, snapshots, opts.dryRun ?? false));
     out.result(result, () =>

@@ -14,7 +14,7 @@ import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, BackupWarningReason, ProgressInfo, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
 import { backupTempPrefix } from '../state/index.ts';
 import type { FileCacheEntry, StateDb } from '../state/index.ts';
-import { backupLine, DEFAULT_PACK_SIZE, diffSnapshotTrees, keys, listIndexIds, MAX_RECORDED_WARNINGS, newerOfDevice, Packer, syncIndex, acquireLock, TreeReader } from '../vault/index.ts';
+import { backupLine, DEFAULT_PACK_SIZE, diffSnapshotTrees, keys, listIndexIds, MAX_RECORDED_WARNINGS, newestOfEachLine, Packer, syncIndex, acquireLock, TreeReader } from '../vault/index.ts';
 import { settleAll, turn } from '../concurrency.ts';
 import { anySignal, boundSignal } from '../storage/index.ts';
 import type { DeviceRecord, HeldLock, OnDamaged, SnapshotRecord, SnapshotRoot, TreeEntry, Vault } from '../vault/index.ts';
@@ -256,11 +256,7 @@ function lineBase(options: BackupOptions, last: LastSnapshot | undefined): { bas
   const lastRecord = lastJson ? (JSON.parse(lastJson) as SnapshotRecord) : undefined;
   const line = backupLine({ roots: options.sources.map((s) => ({ ...(s.agent ? { agent: s.agent } : {}), path: s.path })) });
   if (!lastRecord || options.reason === 'before-restore' || backupLine(lastRecord) === line) return { base: last, parent: lastRecord };
-  let newest: SnapshotRecord | undefined;
-  for (const json of db.cachedSnapshotsOf(options.device.id)) {
-    const s = JSON.parse(json) as SnapshotRecord;
-    if (s.reason !== 'before-restore' && backupLine(s) === line && (!newest || newerOfDevice(s, newest) > 0)) newest = s;
-  }
+  const newest = newestOfEachLine(db.cachedSnapshotsOf(options.device.id).map((json) => JSON.parse(json) as SnapshotRecord)).get(line);
   if (!newest) return { base: undefined, parent: undefined };
   const base: LastSnapshot = { id: newest.id, tree: newest.tree, merges: JSON.stringify(newest.merges ?? []), ...(newest.catalog ? { catalog: newest.catalog } : {}), ...(newest.seq !== undefined ? { seq: newest.seq } : {}) };
   return { base, parent: newest };

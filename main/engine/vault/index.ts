@@ -12,7 +12,7 @@ export { DEFAULT_LISTING_LAG_MS, listingLagOf, probeConditionalWrites } from './
 export { syncIndex, listIndexIds } from './index-sync.ts';
 export type { BlobCodec, BlobTarget, Chunk, ChunkFileExtras, ChunkStream, ExpectedFile, FileChunks, SealedChunk, SealedItem, TailMark, WriteItem, WriteResult } from './codec.ts';
 export { plainLength } from './codec.ts';
-export { TreeReader } from './tree-reader.ts';
+export { pathsInSnapshot, TreeReader } from './tree-reader.ts';
 export type { ResolvedEntry } from './tree-reader.ts';
 export { checkVault, checkVaultLocked, UNLOCKED_CHECK_NOTE } from './check.ts';
 export { nextVerifyPart, verifiedPart, VERIFY_PARTS } from './verify-parts.ts';

@@ -5,8 +5,8 @@
 // load in every CLI run; measured ~15 ms less start-up).
 import { isUtf8 } from 'node:buffer';
 import * as z from 'zod/mini';
-import { newerOfDevice, newestBackups as newestOfLines } from '../../../shared/backup-lines.ts';
-export { backupLine, newerOfDevice } from '../../../shared/backup-lines.ts';
+import { newestBackups as newestOfLines } from '../../../shared/backup-lines.ts';
+export { backupLine, newerOfDevice, newestInHistory, newestOfEachLine } from '../../../shared/backup-lines.ts';
 import { IntegrityError } from '../../../shared/errors.ts';
 import type { BlobId, DeviceId, SnapshotId } from '../../../shared/ids.ts';
 import type { BackupWarning, Platform, SnapshotReason, SnapshotStats } from '../../../shared/models.ts';
@@ -106,17 +106,6 @@ export function newestBackups(snapshots: Iterable<SnapshotRecord>): Map<DeviceId
 /** The newest backup among one device's snapshots (see newestBackups). */
 export function newestBackup(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
   return newestBackups(snapshots).values().next().value;
-}
-
-/**
- * The head of one device's history, whatever its line: the backup its next one continues (its
- * `parent`, and `seq` + 1). A machine taking over the device (adopt, a state folder made anew)
- * continues from it; from an older one, its next backup would share a `seq` with the newest.
- */
-export function newestInHistory(snapshots: Iterable<SnapshotRecord>): SnapshotRecord | undefined {
-  let newest: SnapshotRecord | undefined;
-  for (const s of snapshots) if (s.reason !== 'before-restore' && (!newest || newerOfDevice(s, newest) > 0)) newest = s;
-  return newest;
 }
 
 /** A snapshot record keeps at most this many warnings (a home full of unreadable files must not bloat it). */

@@ -62,18 +62,7 @@ export class TreeReader {
    * the roots' original locations.
    */
   async resolve(snapshot: SnapshotRecord, path: string): Promise<ResolvedEntry> {
-    // A backslash is a separator in a path typed on Windows, but an ordinary character in a
-    // Linux name (and in the display form of a name that isn't UTF-8): try it as a character too.
-    const asTyped = path.split('/').filter((p) => p && p !== '.').join('/');
-    const candidates = [...new Set([normalise(path), asTyped])];
-    if (snapshot.roots.length === 1) for (const c of [...candidates]) candidates.push(joinPath((snapshot.roots[0] as { label: string }).label, c));
-    for (const root of snapshot.roots) {
-      const base = root.path.replace(/[\\/]+$/, '');
-      if (path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}\\`)) {
-        candidates.push(joinPath(root.label, normalise(path.slice(base.length))));
-      }
-    }
-    for (const candidate of candidates) {
+    for (const candidate of pathsInSnapshot(snapshot, path)) {
       const found = await this.lookup(snapshot, candidate);
       if (found) return { path: candidate, entry: found };
     }
@@ -135,6 +124,27 @@ export class TreeReader {
     const all = Buffer.concat(parts);
     return all.length > maxBytes ? all.subarray(0, maxBytes) : all;
   }
+}
+
+/**
+ * What a path a person typed may name in the snapshot, most likely first: the path as it is in
+ * the snapshot (from a root's label); with `belowOnlyRoot`, a path below a snapshot's only root;
+ * the absolute path a root was backed up from, or one inside it.
+ */
+export function pathsInSnapshot(snapshot: Pick<SnapshotRecord, 'roots'>, path: string, belowOnlyRoot = true): string[] {
+  // A backslash is a separator in a path typed on Windows, but an ordinary character in a
+  // Linux name (and in the display form of a name that isn't UTF-8): try it as a character too.
+  const asTyped = path.split('/').filter((p) => p && p !== '.').join('/');
+  const candidates = [...new Set([normalise(path), asTyped])];
+  const only = snapshot.roots.length === 1 ? snapshot.roots[0] : undefined;
+  if (only && belowOnlyRoot) for (const c of [...candidates]) candidates.push(joinPath(only.label, c));
+  for (const root of snapshot.roots) {
+    const base = root.path.replace(/[\\/]+$/, '');
+    if (path === base || path.startsWith(`${base}/`) || path.startsWith(`${base}\\`)) {
+      candidates.push(joinPath(root.label, normalise(path.slice(base.length))));
+    }
+  }
+  return candidates;
 }
 
 export function normalise(path: string): string {
