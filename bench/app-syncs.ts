@@ -4,7 +4,7 @@
 // The CLI's `cairn backup` pays Node's start and the vault's opening on top; restic has no such
 // mode, so this is Cairn's own figure for "it runs all day" (issue 15), not a comparison.
 //
-//   npm run build:cli && HOME=<agent home> node bench/app-syncs.ts --repo DIR [--count N] [--pause S] [--no-collect]
+//   npm run build:cli && HOME=<agent home> node bench/app-syncs.ts --repo DIR [--count N] [--pause S] [--rest S] [--no-collect]
 //
 // A local-folder vault at DIR (created with the CLI, with a first backup, when missing; state in
 // DIR.state). One sync is not timed (its backup may find changes), then N (default 8) in a row,
@@ -13,8 +13,9 @@
 // process's RSS after each (issue 15: no higher after 100 than after 1; try --count 100).
 // --pause S waits S seconds after each sync, as the app's schedule does, and prints the RSS
 // then too (the event-loop figures leave the pauses out). As in the app, V8 is asked for a major
-// collection once the process has been idle 2 s after a sync (main/service/idle-collector.ts),
-// so only with a pause longer than that; --no-collect leaves it out.
+// collection once the process has been idle 2 s after a sync, and a last-resort one after 60 s
+// (--rest S: after S seconds) (main/service/idle-collector.ts), so only with a pause longer than
+// those; --no-collect leaves them out.
 
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -24,10 +25,10 @@ import { fileURLToPath } from 'node:url';
 import { contextFromProcess } from '../main/engine/agents/index.ts';
 import { runSync } from '../main/engine/operations.ts';
 import { openRepository } from '../main/cli/context.ts';
-import { IdleCollector, v8Collector } from '../main/service/idle-collector.ts';
+import { COLLECT_AFTER_MS, IdleCollector, REST_AFTER_MS, v8Collector } from '../main/service/idle-collector.ts';
 import { benchArgs } from './args.ts';
 
-const args = benchArgs({ strings: ['repo'], numbers: { count: 8, pause: 0 }, flags: ['no-collect'] });
+const args = benchArgs({ strings: ['repo'], numbers: { count: 8, pause: 0, rest: REST_AFTER_MS / 1000 }, flags: ['no-collect'] });
 if (!args.repo) throw new Error('usage: HOME=<agent home> node bench/app-syncs.ts --repo DIR [--count N]');
 const repoDir = resolve(args.repo);
 const stateDir = `${repoDir}.state`;
@@ -45,7 +46,7 @@ if (!existsSync(join(repoDir, 'vault.json'))) {
 }
 
 const repo = await openRepository({ repo: repoDir, stateDir });
-const collector = new IdleCollector(args['no-collect'] ? undefined : v8Collector());
+const collector = new IdleCollector(args['no-collect'] ? undefined : v8Collector(), COLLECT_AFTER_MS, args.rest * 1000);
 const ctx = contextFromProcess();
 const sync = async () => {
   const cpu = process.cpuUsage();
