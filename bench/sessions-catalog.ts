@@ -373,6 +373,11 @@ times.sort((x, y) => x - y);
 const pct = (p: number) => (times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] as number).toFixed(0);
 const cpct = (p: number) => (cpu[Math.min(cpu.length - 1, Math.floor((p / 100) * cpu.length))] as number).toFixed(0);
 console.log(`Search (${queries.length} queries: words, pairs, phrases; 50 results each, ${(hitsTotal / queries.length).toFixed(0)} on average): p50 ${pct(50)} ms, p95 ${pct(95)} ms, max ${pct(100)} ms; CPU p50 ${cpct(50)} ms, p95 ${cpct(95)} ms`);
+// Prefixes (`test*`): FTS5 merges every indexed word that begins with one (no prefix index).
+const prefixTimes = ['err*', 'func*', 'conf*', 'ref*', 'imp*', 'the*', 'asy*', 'pyt*', 'rea*', 'ren*', '"error fun"*', 'build con*']
+  .map((q) => time(() => sessions.search(q, {}, 50))[1])
+  .sort((x, y) => x - y);
+console.log(`Search by prefix (${prefixTimes.length} queries): p50 ${(prefixTimes[Math.floor(prefixTimes.length / 2)] as number).toFixed(0)} ms, max ${(prefixTimes.at(-1) as number).toFixed(0)} ms`);
 const [, filteredSearch] = time(() => sessions.search('error function', { agent: 'claude-code', since: '2026-01-20T00:00:00Z' }, 50));
 console.log(`Search with filters: ${filteredSearch.toFixed(0)} ms`);
 

@@ -152,7 +152,7 @@ export function buildProgram(outcome: CommandOutcome = { status: EXIT.ok }): Com
     .option('--project <dir>', 'only sessions of this project folder (or below it)')
     .option('--since <date>', 'only sessions updated since this date')
     .option('--until <date>', 'only sessions updated until this date')
-    .option('--search <text>', 'sessions whose text has these words and "phrases"')
+    .option('--search <text>', 'sessions whose text has these words, "phrases" and prefix* (3 letters or more)')
     .option('--limit <n>', 'at most this many')
     .action(async (opts) => (await sessionCommands()).sessionsCommand(opts));
 

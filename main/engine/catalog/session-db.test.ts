@@ -127,6 +127,31 @@ describe('SessionDb', () => {
     expect(s.unindexed().map((r) => r.id)).toEqual(['other']);
   });
 
+  it('finds words by their beginning with prefix*, alone or ending a phrase, and marks the whole words', () => {
+    const s = db();
+    s.setDeviceCatalog({ id: 'aaaa', name: 'laptop' }, { id: 's1', time: 't', catalog: 'c' }, [{ id: page(1), entries: [entry('one'), entry('two'), entry('three')] }]);
+    s.indexSession('claude-code', 'one', digest('one'), [{ seq: 0, text: 'The billing tests fail on Mondays.' }]);
+    s.indexSession('claude-code', 'two', digest('two'), [{ seq: 0, text: 'Testing the Café terminal by hand.' }]);
+    s.indexSession('claude-code', 'three', digest('three'), [{ seq: 0, text: 'We attest that the invoice is right.' }]);
+    const ids = (q: string) => s.search(q).map((h) => h.session.id).sort();
+    const hits = (q: string) => s.search(q).map((h) => [h.session.id, h.snippet.filter((p) => p.hit).map((p) => p.text)]);
+
+    // A word alone is the word: "test" is in none of them.
+    expect(ids('test')).toEqual([]);
+    expect(ids('test*')).toEqual(['one', 'two']);
+    expect(hits('test*').sort()).toEqual([
+      ['one', ['tests']],
+      ['two', ['Testing']],
+    ]);
+    // The prefix ends a phrase; case and diacritics folded as for words.
+    expect(hits('"billing tes"*')).toEqual([['one', ['billing tests']]]);
+    expect(hits('CAFE TERM*')).toEqual([['two', ['Café', 'terminal']]]);
+    // Under MIN_PREFIX letters, `*` is ignored: the word itself.
+    expect(ids('te*')).toEqual([]);
+    expect(ftsQuery('test* "billing tes"* te* c*')).toBe('"test"* "billing tes"* "te" "c"');
+    expect(queryPhrases('test* "billing tes"* te*')).toEqual([['test*'], ['billing', 'tes*'], ['te']]);
+  });
+
   it("shows each hit's snippet from its own session's text, whichever agent indexed first", () => {
     // A Cline session's hit once showed a Claude Code session's text: the snippet was looked up
     // by rowid bound as a JS number, which FTS5 ignored beside MATCH, so every hit got the
@@ -165,7 +190,7 @@ describe('SessionDb', () => {
 
   it('turns typed text into a safe FTS5 query', () => {
     expect(ftsQuery('fix "billing test" now')).toBe('"fix" "billing test" "now"');
-    expect(ftsQuery('a"b OR c*')).toBe('"a""b" "OR" "c*"');
+    expect(ftsQuery('a"b OR c*')).toBe('"a""b" "OR" "c"');
     expect(ftsQuery('NEAR( ) -- ;')).toBe('"NEAR("');
     // Whatever is typed, the query is valid FTS5: operators and quotes are only words.
     const s = db();

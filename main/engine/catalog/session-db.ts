@@ -235,15 +235,41 @@ function rowOf(r: RawRow): CatalogRow {
   return out;
 }
 
-/** Turns what a user types into an FTS5 query: words and "quoted phrases", all required. */
+/**
+ * A term ending in `*` matches words beginning with it (`test*`: test, tests, testing; `"billing
+ * te"*`: a phrase whose last word begins so) once its last word has MIN_PREFIX letters or more:
+ * FTS5 merges every word of the index that begins with the prefix, and there is no prefix index.
+ */
+export const MIN_PREFIX = 3;
+/** Words and "quoted phrases" as typed, each with whether it ends in `*`. */
+const TYPED_TERM = /"([^"]*)"(\*?)|(\S+)/g;
+
+function typedTerms(text: string): { raw: string; star: boolean }[] {
+  const out: { raw: string; star: boolean }[] = [];
+  const re = new RegExp(TYPED_TERM.source, TYPED_TERM.flags);
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    const word = m[3];
+    if (word === undefined) out.push({ raw: (m[1] ?? '').trim(), star: m[2] === '*' });
+    else out.push({ raw: word.replace(/\*+$/, ''), star: word.endsWith('*') });
+  }
+  return out;
+}
+
+/** Whether a term typed with `*` is searched as a prefix: its last word is long enough. */
+function isPrefix(term: { raw: string; star: boolean }): boolean {
+  if (!term.star) return false;
+  const last = [...term.raw.matchAll(TOKEN)].at(-1)?.[0];
+  return last !== undefined && [...last].length >= MIN_PREFIX;
+}
+
+/** Turns what a user types into an FTS5 query: words, "quoted phrases" and prefix*, all required. */
 export function ftsQuery(text: string): string | undefined {
   const terms: string[] = [];
-  const re = /"([^"]*)"|(\S+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const raw = (m[1] ?? m[2] ?? '').trim();
+  for (const term of typedTerms(text)) {
     // Only letters and digits count for the tokenizer: a term of punctuation alone matches nothing.
-    if (!/[\p{L}\p{N}]/u.test(raw)) continue;
-    terms.push(`"${raw.replace(/"/g, '""')}"`);
+    if (!/[\p{L}\p{N}]/u.test(term.raw)) continue;
+    // A prefix too short is the word itself (`c*` finds "c"), as before prefixes were understood.
+    terms.push(`"${term.raw.replace(/"/g, '""')}"${isPrefix(term) ? '*' : ''}`);
   }
   return terms.length > 0 ? terms.join(' ') : undefined;
 }
@@ -965,15 +991,25 @@ function fold(token: string): string {
   return f;
 }
 
-/** The query's terms as the tokenizer splits them: each a phrase of one or more tokens. */
+/**
+ * The query's terms as the tokenizer splits them: each a phrase of one or more tokens, the last
+ * ending in `*` when it is a prefix (a token never holds `*`).
+ */
 export function queryPhrases(text: string): string[][] {
   const out: string[][] = [];
-  const re = /"([^"]*)"|(\S+)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    const tokens = [...(m[1] ?? m[2] ?? '').matchAll(TOKEN)].map((t) => fold(t[0]));
-    if (tokens.length > 0) out.push(tokens);
+  for (const term of typedTerms(text)) {
+    const tokens = [...term.raw.matchAll(TOKEN)].map((t) => fold(t[0]));
+    if (tokens.length === 0) continue;
+    if (isPrefix(term)) tokens[tokens.length - 1] += '*';
+    out.push(tokens);
   }
   return out;
+}
+
+/** Whether a folded word is the query's token `w` (or begins with it, a prefix ending in `*`). */
+function wordIs(word: string | undefined, w: string): boolean {
+  if (word === undefined) return false;
+  return w.endsWith('*') ? word.startsWith(w.slice(0, -1)) : word === w;
 }
 
 /**
@@ -997,7 +1033,7 @@ export function snippetOf(text: string, phrases: readonly (readonly string[])[])
   };
   const matchAt = (i: number): number | undefined => {
     readTo(i + longest);
-    for (const p of phrases) if (p.every((w, k) => tokens[i + k]?.word === w)) return i + p.length - 1;
+    for (const p of phrases) if (p.every((w, k) => wordIs(tokens[i + k]?.word, w))) return i + p.length - 1;
     return undefined;
   };
   let first: number | undefined;

@@ -278,7 +278,7 @@ export function SessionsScreen() {
         <div className="sessions-side">
           <label className="session-search">
             <Icon name="search" />
-            <input type="search" placeholder="Search sessions: words or “a phrase”" aria-label="Search sessions" value={text} onChange={(e) => setText(e.target.value)} />
+            <input type="search" placeholder="Search sessions: words, “a phrase”, prefix*" aria-label="Search sessions" value={text} onChange={(e) => setText(e.target.value)} />
           </label>
           <Filters sessions={sessions ?? []} />
           <div className="session-list" aria-label={hits ? 'Search results' : 'Sessions'} aria-busy={searching || loading}>
