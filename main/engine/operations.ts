@@ -11,6 +11,7 @@ import { backup, DEFAULT_BACKUP_LOCK_WAIT_MS, leaveOutOwnFolders, literalGlob, P
 import type { LeftSharedDevice } from './backup/index.ts';
 import type { BackupResult, BackupSource, BackupWarning } from './backup/index.ts';
 import type { Repository } from './repository.ts';
+import { snapshotByPrefix } from './repository.ts';
 import { withDeviceLock } from './device-lock.ts';
 import type { DeviceLockOptions } from './device-lock.ts';
 import { pull } from './sync/index.ts';
@@ -265,7 +266,8 @@ export async function forgetSnapshots(repo: Repository, refs: readonly string[],
   const chosen = new Map<string, SnapshotRecord>();
   for (const ref of refs) {
     if (ref === 'latest') throw new ConfigError("'latest' is a device's newest backup, which forget keeps. Name snapshots by id (see 'cairn snapshots').");
-    const snap = await repo.findSnapshot(ref);
+    // Resolved in the listing just made: one listing of the vault, however many are named.
+    const snap = snapshotByPrefix(all, ref);
     if (snap.pinned) throw new ConfigError(`Snapshot ${snap.id.slice(0, 8)} is pinned: nothing was forgotten. Unpin it first ('cairn unpin ${snap.id.slice(0, 8)}').`);
     if (newest.has(snap.id)) throw new ConfigError(`Snapshot ${snap.id.slice(0, 8)} is ${snap.deviceName}'s newest backup — what other devices sync from and 'latest' restores — so it is kept: nothing was forgotten.`);
     chosen.set(snap.id, snap);

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import { CairnError, IntegrityError, NotFoundError } from '../../shared/errors.ts';
-import type { DeviceId, SnapshotId } from '../../shared/ids.ts';
+import type { DeviceId } from '../../shared/ids.ts';
 import type { Platform } from '../../shared/models.ts';
 import { makeStateDirPrivate, StateDb, sweepTemporaryFiles } from './state/index.ts';
 import { keptVersions } from './storage/index.ts';
@@ -367,11 +367,7 @@ export class Repository {
       if (device) throw new NotFoundError(`Device ${device} has no snapshots yet. See 'cairn snapshots' for the devices that have.`);
       return this.predecessorLatest(onDamaged);
     }
-    if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new CairnError('config', `'${ref}' is not a snapshot id. Use an id (or its first characters) from 'cairn snapshots', or 'latest'.`);
-    const refs = (await this.vault.listSnapshotRefs()).filter((r) => r.id.startsWith(ref));
-    if (refs.length === 0) throw new NotFoundError(`No snapshot has an id starting with '${ref}'. See 'cairn snapshots'.`);
-    if (refs.length > 1) throw new CairnError('config', `More than one snapshot starts with '${ref}'. Give more characters.`);
-    const only = refs[0] as { device: DeviceId; id: SnapshotId };
+    const only = snapshotByPrefix(await this.vault.listSnapshotRefs(), ref);
     const cached = this.db.getCachedSnapshots([only.id]).get(only.id);
     return cached ? parseSnapshotRecord(JSON.parse(cached), only.id) : this.vault.loadSnapshot(only.device, only.id);
   }
@@ -486,6 +482,15 @@ export class Repository {
     await this.codec.close?.();
     await this.vault.store.close();
   }
+}
+
+/** The one snapshot (or snapshot ref) of `snapshots` whose id starts with `ref`; a clear error for none, several or a malformed ref. */
+export function snapshotByPrefix<T extends { id: string }>(snapshots: readonly T[], ref: string): T {
+  if (!/^[0-9a-f]{4,64}$/.test(ref)) throw new CairnError('config', `'${ref}' is not a snapshot id. Use an id (or its first characters) from 'cairn snapshots', or 'latest'.`);
+  const found = snapshots.filter((s) => s.id.startsWith(ref));
+  if (found.length === 0) throw new NotFoundError(`No snapshot has an id starting with '${ref}'. See 'cairn snapshots'.`);
+  if (found.length > 1) throw new CairnError('config', `More than one snapshot starts with '${ref}'. Give more characters.`);
+  return found[0] as T;
 }
 
 /** Whether one of the snapshot's roots is, or holds, `path` (a path in the snapshot from its root label, or the absolute path it was backed up from; TreeReader.resolve's reading). */

@@ -237,16 +237,14 @@ function rowOf(r: RawRow): CatalogRow {
 
 /**
  * A term ending in `*` matches words beginning with it (`test*`: test, tests, testing; `"billing
- * te"*`: a phrase whose last word begins so) once its last word has MIN_PREFIX letters or more:
+ * tes"*`: a phrase whose last word begins so) once its last word has MIN_PREFIX letters or more:
  * FTS5 merges every word of the index that begins with the prefix, and there is no prefix index.
  */
 export const MIN_PREFIX = 3;
 /** Words and "quoted phrases" as typed, each with whether it ends in `*`. */
-const TYPED_TERM = /"([^"]*)"(\*?)|(\S+)/g;
-
 function typedTerms(text: string): { raw: string; star: boolean }[] {
   const out: { raw: string; star: boolean }[] = [];
-  const re = new RegExp(TYPED_TERM.source, TYPED_TERM.flags);
+  const re = /"([^"]*)"(\*?)|(\S+)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const word = m[3];
     if (word === undefined) out.push({ raw: (m[1] ?? '').trim(), star: m[2] === '*' });
